@@ -1,0 +1,277 @@
+"""`khbs`: the field officer's command line, for headless use, scripts and support.
+
+Errors print one line in the chosen language and exit non-zero; tracebacks never reach the
+user (they could carry personal data from a record). KHBS_DEBUG=1 shows them to developers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import os
+import sys
+from pathlib import Path
+
+from app.errors import KhbsError
+from app.i18n import LANGS, current_lang, tr
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("KHBS Enroll", "Dinsos Kalteng"))
+
+
+class CliError(Exception):
+    """A one-line message for the user, already translated."""
+
+
+def _data_dir(args: argparse.Namespace) -> Path:
+    if args.data_dir:
+        return Path(args.data_dir)
+    env = os.environ.get("KHBS_DATA_DIR")
+    return Path(env) if env else default_data_dir()
+
+
+def _ask(prompt_key: str) -> str:
+    if not sys.stdin.isatty():
+        raise CliError(tr("cli.no_passphrase"))
+    return getpass.getpass(tr(prompt_key))
+
+
+def passphrase() -> str:
+    return os.environ.get("KHBS_PASSPHRASE") or _ask("cli.passphrase")
+
+
+def new_passphrase(env: str) -> str:
+    if os.environ.get(env):
+        return os.environ[env]
+    first = _ask("cli.new_passphrase")
+    if first != _ask("cli.repeat_passphrase"):
+        raise CliError(tr("cli.passphrase_mismatch"))
+    return first
+
+
+def open_store(args: argparse.Namespace):
+    from app.store import Store
+
+    return Store.open(_data_dir(args), passphrase())
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    from app.store import Store
+
+    path = Store.path_in(_data_dir(args))
+    if path.exists():
+        raise CliError(tr("error.store_exists", path=str(path)))
+    Store.create(_data_dir(args), new_passphrase("KHBS_PASSPHRASE")).close()
+    print(tr("cli.created", path=str(path)))
+    return EXIT_OK
+
+
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    from app import demo
+
+    with open_store(args) as store:
+        taken = lambda kind, value: bool(store.households_with(kind, value))  # noqa: E731
+        records = demo.generate(
+            args.households, seed=args.seed, areas=store.assigned_areas() or None, taken=taken
+        )
+        with store.db.atomic():
+            # Training data: never queued for the province (sync_state "training").
+            for rec in records:
+                store.save(rec, action="household.demo", sync_state="training")
+    print(tr("cli.demo_done", n=args.households))
+    return EXIT_OK
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from app.households import import_jsonl
+
+    lines = _read_lines(Path(args.file))
+    with open_store(args) as store:
+        report = import_jsonl(
+            store, lines, skip_invalid=args.skip_invalid, accept_warnings=args.accept_warnings
+        )
+    for err in report.errors:
+        print(tr("cli.line", line=err.line, message=err.message), file=sys.stderr)
+    if report.errors and not args.skip_invalid:
+        print(tr("cli.import_failed", n=report.invalid_lines), file=sys.stderr)
+        return EXIT_ERROR
+    print(
+        tr(
+            "cli.import_done",
+            imported=report.imported,
+            unchanged=report.unchanged,
+            skipped=report.invalid_lines,
+        )
+    )
+    return EXIT_OK
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        return path.read_text("utf-8-sig").splitlines()
+    except UnicodeDecodeError:
+        raise CliError(tr("cli.not_utf8", path=str(path))) from None
+    except OSError:
+        raise CliError(tr("cli.file_unreadable", path=str(path))) from None
+
+
+def cmd_dump(args: argparse.Namespace) -> int:
+    from app.errors import RecordDamaged
+
+    damaged, count = [], 0
+    with open_store(args) as store:
+        out = _open_output(args.out)
+        try:
+            for hid, rec in store.records():
+                if isinstance(rec, RecordDamaged):
+                    damaged.append(hid)
+                    continue
+                out.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
+                count += 1
+        finally:
+            if out is not sys.stdout:
+                out.close()
+        store.record_event("store.dump", detail=f"households={count}")
+    print(tr("cli.dump_warning"), file=sys.stderr)
+    if args.out:
+        print(tr("cli.dump_done", n=count, path=args.out), file=sys.stderr)
+    for hid in damaged:
+        print(tr("cli.damaged", record_id=hid), file=sys.stderr)
+    return EXIT_ERROR if damaged else EXIT_OK
+
+
+def _open_output(name: str | None):
+    if not name:
+        return sys.stdout
+    try:
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        return os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+    except OSError:
+        raise CliError(tr("cli.file_unreadable", path=name)) from None
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        counts = store.status_counts()
+    if args.json:
+        print(json.dumps(counts, sort_keys=True))
+    else:
+        for key, value in counts.items():
+            print(f"{key}: {value}")
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        report = store.verify()
+    for hid in report.damaged:
+        print(tr("cli.damaged", record_id=hid))
+    for seq in report.audit_broken:
+        print(tr("cli.audit_broken", seq=seq))
+    for hid in report.unaudited:
+        print(tr("cli.unaudited", record_id=hid))
+    print(
+        tr(
+            "cli.verify_summary",
+            households=report.households,
+            damaged=len(report.damaged),
+            entries=report.audit_entries,
+            broken=len(report.audit_broken),
+            unaudited=len(report.unaudited),
+            integrity=report.integrity,
+        )
+    )
+    print(tr("cli.verify_ok" if report.ok else "cli.verify_bad"))
+    return EXIT_OK if report.ok else EXIT_ERROR
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    with open_store(args) as store:
+        store.change_passphrase(new_passphrase("KHBS_NEW_PASSPHRASE"))
+    print(tr("cli.passwd_done"))
+    return EXIT_OK
+
+
+# -- parsing ------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--data-dir", default=argparse.SUPPRESS, help="data folder (default: KHBS_DATA_DIR)"
+    )
+    common.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
+    parser = argparse.ArgumentParser(
+        prog="khbs", description="KHBS Enroll: field enrollment, offline and encrypted."
+    )
+    parser.add_argument("--data-dir", default=None, help="data folder (default: KHBS_DATA_DIR)")
+    parser.add_argument("--lang", choices=LANGS, default=None, help="id (default) or en")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("init", parents=[common], help="create the encrypted store").set_defaults(
+        func=cmd_init
+    )
+    demo = sub.add_parser("demo-data", parents=[common], help="add synthetic training households")
+    demo.add_argument("--households", type=int, required=True)
+    demo.add_argument("--seed", type=int, default=None)
+    demo.set_defaults(func=cmd_demo_data)
+
+    imp = sub.add_parser("import", parents=[common], help="import households (JSON Lines)")
+    imp.add_argument("file")
+    imp.add_argument("--skip-invalid", action="store_true", help="import the valid lines")
+    imp.add_argument(
+        "--accept-warnings", action="store_true", help="acknowledge warnings of final households"
+    )
+    imp.set_defaults(func=cmd_import)
+
+    dump = sub.add_parser("dump", parents=[common], help="every household as JSON Lines")
+    dump.add_argument("--out", default=None)
+    dump.set_defaults(func=cmd_dump)
+
+    status = sub.add_parser("status", parents=[common], help="counts")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(func=cmd_status)
+
+    sub.add_parser("verify", parents=[common], help="open every record, check the audit log").set_defaults(
+        func=cmd_verify
+    )
+    sub.add_parser("passwd", parents=[common], help="change the passphrase").set_defaults(
+        func=cmd_passwd
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.lang:
+        os.environ["KHBS_LANG"] = args.lang
+    if args.command == "demo-data" and args.households < 0:
+        print(f"khbs: --households >= 0", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        return args.func(args)
+    except KhbsError as exc:
+        print(f"khbs: {exc.message(current_lang())}", file=sys.stderr)
+    except CliError as exc:
+        print(f"khbs: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"khbs: {tr('cli.interrupted')}", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # noqa: BLE001 - the user gets one line, never a traceback
+        if os.environ.get("KHBS_DEBUG") == "1":
+            raise
+        print(f"khbs: {tr('cli.unexpected', kind=type(exc).__name__)}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

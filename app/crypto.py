@@ -1,0 +1,110 @@
+"""Key derivation, record sealing and blind indexes for the local store.
+
+Key hierarchy (docs/security.md):
+    passphrase --Argon2id--> KEK --AES-256-GCM wraps--> data key (DK, 32 random bytes)
+    DK --HKDF--> record key (AES-256-GCM), index key (HMAC blind indexes), audit key (HMAC chain)
+    DK --HPKE sealed to the province public key--> escrow blob (forgotten-passphrase recovery)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+from dataclasses import asdict, dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+NONCE_BYTES = 12
+KEY_BYTES = 32
+
+
+class DecryptError(Exception):
+    """A ciphertext did not open: wrong key, damaged bytes or moved to another row."""
+
+
+@dataclass(frozen=True)
+class KdfParams:
+    """Argon2id cost. Stored beside the wrapped key so it can be raised later."""
+
+    memory_kib: int = 64 * 1024  # RFC 9106 second recommendation; OWASP minimum is 19 MiB
+    iterations: int = 3
+    lanes: int = 4
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "KdfParams":
+        return cls(**json.loads(text))
+
+
+def derive_kek(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
+    kdf = Argon2id(
+        salt=salt,
+        length=KEY_BYTES,
+        iterations=params.iterations,
+        lanes=params.lanes,
+        memory_cost=params.memory_kib,
+    )
+    return kdf.derive(passphrase.encode("utf-8"))
+
+
+def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """AES-256-GCM with a fresh random nonce; returns nonce || ciphertext || tag."""
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def open_sealed(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    if blob is None or len(blob) < NONCE_BYTES + 16:
+        raise DecryptError("ciphertext too short")
+    try:
+        return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+    except InvalidTag as exc:
+        raise DecryptError("authentication failed") from exc
+
+
+def _hkdf(dk: bytes, label: str) -> bytes:
+    return HKDF(
+        algorithm=hashes.SHA256(), length=KEY_BYTES, salt=None, info=f"khbs/{label}/v1".encode()
+    ).derive(dk)
+
+
+class RecordCipher:
+    """Everything the unlocked store does with the data key, in one place."""
+
+    def __init__(self, data_key: bytes):
+        self._record = AESGCM(_hkdf(data_key, "record"))
+        self._index_key = _hkdf(data_key, "blind-index")
+        self._audit_key = _hkdf(data_key, "audit")
+
+    def seal(self, plaintext: bytes, aad: bytes) -> bytes:
+        nonce = os.urandom(NONCE_BYTES)
+        return nonce + self._record.encrypt(nonce, plaintext, aad)
+
+    def open(self, blob: bytes, aad: bytes) -> bytes:
+        if blob is None or len(blob) < NONCE_BYTES + 16:
+            raise DecryptError("ciphertext too short")
+        try:
+            return self._record.decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+        except InvalidTag as exc:
+            raise DecryptError("authentication failed") from exc
+
+    def blind_token(self, kind: str, value: str) -> bytes:
+        """Keyed, deterministic token for equality lookups of NIK/KK without storing them."""
+        msg = f"{kind}:{value}".encode()
+        return hmac.new(self._index_key, msg, hashlib.sha256).digest()[:16]
+
+    def audit_mac(self, prev: bytes, entry: bytes) -> bytes:
+        return hmac.new(self._audit_key, prev + entry, hashlib.sha256).digest()
+
+
+def record_aad(record_id: str, revision: int, part: str) -> bytes:
+    """Binds a ciphertext to its row and revision: copied elsewhere, it fails to open."""
+    return f"khbs/household/v1|{record_id}|{revision}|{part}".encode()

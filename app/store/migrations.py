@@ -1,0 +1,93 @@
+"""Versioned migrations of the local database. Each is a function run once, in its own
+transaction, in the order declared; PRAGMA user_version records how many have run."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database
+
+from app.errors import StoreTooNew
+
+Migration = Callable[[Database], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(fn: Migration) -> Migration:
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_initial(db: Database) -> None:
+    # Plaintext here is limited to ids, desa code, status, revision, timestamps and sync state
+    # (docs/security.md). Personal data lives only in the sealed `record` and `summary` blobs.
+    db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute(
+        """CREATE TABLE keyring (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            kdf TEXT NOT NULL,
+            salt BLOB NOT NULL,
+            wrapped_key BLOB NOT NULL,
+            key_check BLOB NOT NULL,
+            escrow_key_id TEXT,
+            escrow_blob BLOB,
+            changed_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE households (
+            id TEXT PRIMARY KEY,
+            revision INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            kode_desa TEXT,
+            sync_state TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            record BLOB NOT NULL,
+            summary BLOB NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX households_status ON households (status)")
+    db.execute("CREATE INDEX households_desa ON households (kode_desa)")
+    db.execute(
+        """CREATE TABLE lookup (
+            token BLOB NOT NULL,
+            household_id TEXT NOT NULL,
+            PRIMARY KEY (token, household_id)
+        ) WITHOUT ROWID"""
+    )
+    db.execute("CREATE INDEX lookup_household ON lookup (household_id)")
+    db.execute(
+        """CREATE TABLE outbox (
+            household_id TEXT PRIMARY KEY,
+            revision INTEGER NOT NULL,
+            queued_at TEXT NOT NULL
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            record_id TEXT,
+            revision INTEGER,
+            detail TEXT,
+            mac BLOB NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX audit_record ON audit (record_id, revision)")
+    db.execute("CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)")
+
+
+def migrate(db: Database) -> int:
+    """Bring the database to the latest version; returns the version it is at."""
+    current = db.execute("PRAGMA user_version").fetchone()[0]
+    if current > len(MIGRATIONS):
+        raise StoreTooNew(version=current, supported=len(MIGRATIONS))
+    for version, fn in enumerate(MIGRATIONS[current:], start=current + 1):
+        with db.atomic():
+            fn(db)
+            db.execute(f"PRAGMA user_version = {version}")
+    return len(MIGRATIONS)

@@ -1,0 +1,490 @@
+"""The unlocked store: sealed households, blind indexes, outbox and audit in one SQLite file.
+
+Every change is one transaction that writes the sealed household, its lookup tokens, its outbox
+entry (when final) and its audit entry, so after a crash either all of it is there or none.
+The store persists; it does not judge. Rules run before a save (app/households.py).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from app import questionnaire
+from app.crypto import (
+    DecryptError,
+    KdfParams,
+    RecordCipher,
+    derive_kek,
+    open_sealed,
+    record_aad,
+    seal,
+)
+from app.errors import (
+    LockedOut,
+    RecordDamaged,
+    RecordNotFound,
+    StaleRevision,
+    StoreExists,
+    StoreNotFound,
+    WeakPassphrase,
+    WrongPassphrase,
+)
+from app.province_key import key_id as province_key_id
+from app.province_key import seal_to
+from app.store.audit import AuditLog
+from app.store.db import connect
+
+FILENAME = "khbs.db"
+MIN_PASSPHRASE = 10
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def unlock_delay(failures: int) -> float:
+    """Seconds to wait after `failures` wrong passphrases in a row: 0, 0, 1, 2, 4 ... 300."""
+    return 0.0 if failures < 3 else float(min(2 ** (failures - 3), 300))
+
+
+def _dumps(obj: object) -> bytes:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+@dataclass
+class HouseholdRow:
+    """What the household list needs, decrypted from the small summary blob."""
+
+    id: str
+    revision: int
+    status: str
+    kode_desa: str | None
+    sync_state: str
+    updated_at: str
+    summary: dict = field(default_factory=dict)
+    damaged: bool = False
+
+
+@dataclass
+class VerifyReport:
+    households: int = 0
+    damaged: list[str] = field(default_factory=list)
+    audit_entries: int = 0
+    audit_broken: list[int] = field(default_factory=list)
+    unaudited: list[str] = field(default_factory=list)
+    integrity: str = "ok"
+
+    @property
+    def ok(self) -> bool:
+        return not (self.damaged or self.audit_broken or self.unaudited) and self.integrity == "ok"
+
+
+def _keywrap_aad(store_id: str) -> bytes:
+    return f"khbs/keywrap/v1|{store_id}".encode()
+
+
+def _key_check_aad(store_id: str) -> bytes:
+    return f"khbs/key-check/v1|{store_id}".encode()
+
+
+def escrow_info(store_id: str) -> bytes:
+    return f"khbs/escrow/v1|{store_id}".encode()
+
+
+class Store:
+    def __init__(self, db: Database, data_key: bytes, store_id: str, clock: Clock):
+        self.db = db
+        self.store_id = store_id
+        self._data_key = data_key
+        self._cipher = RecordCipher(data_key)
+        self._clock = clock
+        self.audit = AuditLog(db, self._cipher)
+        self.actor = self._meta("officer_id") or "local"
+
+    # -- opening ---------------------------------------------------------------------------
+
+    @staticmethod
+    def path_in(data_dir: Path) -> Path:
+        return Path(data_dir) / FILENAME
+
+    @classmethod
+    def exists(cls, data_dir: Path) -> bool:
+        return cls.path_in(data_dir).exists()
+
+    @classmethod
+    def create(
+        cls,
+        data_dir: Path,
+        passphrase: str,
+        *,
+        kdf: KdfParams = KdfParams(),
+        clock: Clock = utc_now,
+    ) -> "Store":
+        if len(passphrase) < MIN_PASSPHRASE:
+            raise WeakPassphrase(minimum=MIN_PASSPHRASE)
+        data_dir = Path(data_dir)
+        final = cls.path_in(data_dir)
+        if final.exists():
+            raise StoreExists(path=str(final))
+        data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        # Built under a temporary name and renamed: a crash during init leaves no half store.
+        building = data_dir / (FILENAME + ".init")
+        for leftover in data_dir.glob(FILENAME + ".init*"):
+            leftover.unlink()
+        db = connect(building)
+        store_id = str(uuid.uuid4())
+        data_key = os.urandom(32)
+        salt = os.urandom(16)
+        kek = derive_kek(passphrase, salt, kdf)
+        now = iso(clock())
+        cipher = RecordCipher(data_key)
+        with db.atomic():
+            db.execute("INSERT INTO meta VALUES ('store_id', ?)", (store_id,))
+            db.execute("INSERT INTO meta VALUES ('created_at', ?)", (now,))
+            db.execute(
+                "INSERT INTO keyring (id, kdf, salt, wrapped_key, key_check, changed_at)"
+                " VALUES (1, ?, ?, ?, ?, ?)",
+                (
+                    kdf.to_json(),
+                    salt,
+                    seal(kek, data_key, _keywrap_aad(store_id)),
+                    cipher.seal(b"khbs", _key_check_aad(store_id)),
+                    now,
+                ),
+            )
+            AuditLog(db, cipher).append(now, "local", "store.create")
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        db.close()
+        os.replace(building, final)
+        return cls.open(data_dir, passphrase, clock=clock)
+
+    @classmethod
+    def _connect_existing(cls, data_dir: Path) -> Database:
+        path = cls.path_in(data_dir)
+        if not path.exists():
+            raise StoreNotFound(path=str(path))
+        return connect(path)
+
+    @classmethod
+    def open(cls, data_dir: Path, passphrase: str, *, clock: Clock = utc_now) -> "Store":
+        db = cls._connect_existing(Path(data_dir))
+        try:
+            return cls._unlock(db, passphrase, clock)
+        except BaseException:
+            db.close()
+            raise
+
+    @classmethod
+    def _unlock(cls, db: Database, passphrase: str, clock: Clock) -> "Store":
+        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        store_id = meta["store_id"]
+        now = clock()
+        retry_after = meta.get("retry_after")
+        if retry_after and now < datetime.fromisoformat(retry_after):
+            wait = (datetime.fromisoformat(retry_after) - now).total_seconds()
+            raise LockedOut(seconds=math.ceil(wait))
+        kdf_json, salt, wrapped = db.execute(
+            "SELECT kdf, salt, wrapped_key FROM keyring WHERE id = 1"
+        ).fetchone()
+        kek = derive_kek(passphrase, salt, KdfParams.from_json(kdf_json))
+        try:
+            data_key = open_sealed(kek, wrapped, _keywrap_aad(store_id))
+        except DecryptError:
+            failures = int(meta.get("failed_unlocks", "0")) + 1
+            delay = unlock_delay(failures)
+            with db.atomic():
+                cls._set_meta_in(db, "failed_unlocks", str(failures))
+                cls._set_meta_in(db, "retry_after", (now + timedelta(seconds=delay)).isoformat())
+            raise WrongPassphrase(attempts=failures, seconds=math.ceil(delay)) from None
+        store = cls(db, data_key, store_id, clock)
+        failures = int(meta.get("failed_unlocks", "0"))
+        with db.atomic():
+            store.audit.append(
+                iso(now), store.actor, "store.unlock", detail=f"failed_before={failures}"
+            )
+            db.execute("DELETE FROM meta WHERE key IN ('failed_unlocks', 'retry_after')")
+        return store
+
+    @classmethod
+    def recover(
+        cls, data_dir: Path, data_key: bytes, new_passphrase: str, *, clock: Clock = utc_now
+    ) -> "Store":
+        """Set a new passphrase with the data key the province unsealed from the escrow blob."""
+        if len(new_passphrase) < MIN_PASSPHRASE:
+            raise WeakPassphrase(minimum=MIN_PASSPHRASE)
+        db = cls._connect_existing(Path(data_dir))
+        try:
+            store_id = db.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0]
+            check = db.execute("SELECT key_check FROM keyring WHERE id = 1").fetchone()[0]
+            try:
+                RecordCipher(data_key).open(check, _key_check_aad(store_id))
+            except DecryptError:
+                raise WrongPassphrase(attempts=0, seconds=0) from None
+            store = cls(db, data_key, store_id, clock)
+        except BaseException:
+            db.close()
+            raise
+        store.change_passphrase(new_passphrase, action="store.recover")
+        return store
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- meta and secrets -------------------------------------------------------------------
+
+    @staticmethod
+    def _set_meta_in(db: Database, key: str, value: str) -> None:
+        db.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
+    def _meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def put_secret(self, name: str, value: bytes) -> None:
+        """Device secrets and settings, sealed like records (device keys, officer areas)."""
+        sealed = self._cipher.seal(value, f"khbs/secret/v1|{self.store_id}|{name}".encode())
+        with self.db.atomic():
+            self.db.execute(
+                "INSERT INTO secrets (name, value) VALUES (?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                (name, sealed),
+            )
+            self.audit.append(self._now(), self.actor, "secret.put", detail=name)
+
+    def get_secret(self, name: str) -> bytes | None:
+        row = self.db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return None
+        return self._cipher.open(row[0], f"khbs/secret/v1|{self.store_id}|{name}".encode())
+
+    def assigned_areas(self) -> list[str]:
+        """Region codes the officer works in, once the device is enrolled (empty before)."""
+        raw = self.get_secret("officer")
+        return list(json.loads(raw)["areas"]) if raw else []
+
+    def set_officer(self, officer_id: str, areas: list[str]) -> None:
+        self.put_secret("officer", _dumps({"officer_id": officer_id, "areas": list(areas)}))
+        with self.db.atomic():
+            self._set_meta_in(self.db, "officer_id", officer_id)
+        self.actor = officer_id
+
+    # -- keys -------------------------------------------------------------------------------
+
+    def change_passphrase(self, new_passphrase: str, *, action: str = "store.passwd") -> None:
+        if len(new_passphrase) < MIN_PASSPHRASE:
+            raise WeakPassphrase(minimum=MIN_PASSPHRASE)
+        kdf_json = self.db.execute("SELECT kdf FROM keyring WHERE id = 1").fetchone()[0]
+        kdf = KdfParams.from_json(kdf_json)
+        salt = os.urandom(16)
+        wrapped = seal(
+            derive_kek(new_passphrase, salt, kdf), self._data_key, _keywrap_aad(self.store_id)
+        )
+        with self.db.atomic():  # the old wrap is replaced whole, or not at all
+            self.db.execute(
+                "UPDATE keyring SET salt = ?, wrapped_key = ?, changed_at = ? WHERE id = 1",
+                (salt, wrapped, self._now()),
+            )
+            self.audit.append(self._now(), self.actor, action)
+
+    def set_province_key(self, public_bytes: bytes) -> str:
+        """Escrow the data key to the province, so a forgotten passphrase loses nothing."""
+        kid = province_key_id(public_bytes)
+        blob = seal_to(public_bytes, self._data_key, escrow_info(self.store_id))
+        with self.db.atomic():
+            self.db.execute(
+                "UPDATE keyring SET escrow_key_id = ?, escrow_blob = ? WHERE id = 1", (kid, blob)
+            )
+            self._set_meta_in(self.db, "province_public_key", public_bytes.hex())
+            self.audit.append(self._now(), self.actor, "store.escrow", detail=kid)
+        return kid
+
+    def escrow(self) -> tuple[str, bytes] | None:
+        row = self.db.execute("SELECT escrow_key_id, escrow_blob FROM keyring").fetchone()
+        return (row[0], row[1]) if row and row[1] else None
+
+    # -- households -------------------------------------------------------------------------
+
+    def _now(self) -> str:
+        return iso(self._clock())
+
+    def save(
+        self,
+        record: dict,
+        *,
+        expected_revision: int | None = None,
+        action: str | None = None,
+        sync_state: str | None = None,
+    ) -> int:
+        """Seal and store one household; returns its new revision.
+
+        `expected_revision` guards against overwriting a newer save (two editors of one
+        record). A final record goes into the outbox; a draft leaves it.
+        """
+        hid = record["id"]
+        status = record["status"]
+        payload = _dumps(record)
+        summary = _dumps(questionnaire.summary(record))
+        tokens = {self._cipher.blind_token(k, v) for k, v in questionnaire.identifiers(record)}
+        kode_desa = (record.get("lokasi") or {}).get("kode_desa")
+        now = self._now()
+        with self.db.atomic():
+            row = self.db.execute(
+                "SELECT revision, created_at FROM households WHERE id = ?", (hid,)
+            ).fetchone()
+            current = row[0] if row else 0
+            if expected_revision is not None and current != expected_revision:
+                raise StaleRevision(record_id=hid, expected=expected_revision, found=current)
+            revision = current + 1
+            state = sync_state or ("pending" if status == "final" else "local")
+            self.db.execute(
+                "INSERT INTO households (id, revision, status, kode_desa, sync_state,"
+                " created_at, updated_at, record, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (id) DO UPDATE SET revision = excluded.revision,"
+                " status = excluded.status, kode_desa = excluded.kode_desa,"
+                " sync_state = excluded.sync_state, updated_at = excluded.updated_at,"
+                " record = excluded.record, summary = excluded.summary",
+                (
+                    hid,
+                    revision,
+                    status,
+                    kode_desa,
+                    state,
+                    row[1] if row else now,
+                    now,
+                    self._cipher.seal(payload, record_aad(hid, revision, "record")),
+                    self._cipher.seal(summary, record_aad(hid, revision, "summary")),
+                ),
+            )
+            self.db.execute("DELETE FROM lookup WHERE household_id = ?", (hid,))
+            self.db.executemany(
+                "INSERT INTO lookup (token, household_id) VALUES (?, ?)",
+                [(t, hid) for t in tokens],
+            )
+            if state == "pending":
+                self.db.execute(
+                    "INSERT INTO outbox (household_id, revision, queued_at) VALUES (?, ?, ?)"
+                    " ON CONFLICT (household_id) DO UPDATE SET revision = excluded.revision,"
+                    " queued_at = excluded.queued_at",
+                    (hid, revision, now),
+                )
+            else:
+                self.db.execute("DELETE FROM outbox WHERE household_id = ?", (hid,))
+            default_action = "household.finalise" if status == "final" else "household.draft"
+            self.audit.append(now, self.actor, action or default_action, hid, revision)
+        return revision
+
+    def get(self, household_id: str) -> tuple[dict, int]:
+        """The decrypted record and its revision."""
+        row = self.db.execute(
+            "SELECT revision, record FROM households WHERE id = ?", (household_id,)
+        ).fetchone()
+        if row is None:
+            raise RecordNotFound(record_id=household_id)
+        return self._open_record(household_id, row[0], row[1]), row[0]
+
+    def _open_record(self, hid: str, revision: int, blob: bytes) -> dict:
+        try:
+            return json.loads(self._cipher.open(blob, record_aad(hid, revision, "record")))
+        except (DecryptError, ValueError):
+            raise RecordDamaged(record_id=hid) from None
+
+    def records(self) -> Iterator[tuple[str, dict | RecordDamaged]]:
+        """Every household in id order; a damaged one yields its error, the rest still open."""
+        rows = self.db.execute("SELECT id, revision, record FROM households ORDER BY id")
+        for hid, revision, blob in rows:
+            try:
+                yield hid, self._open_record(hid, revision, blob)
+            except RecordDamaged as exc:
+                yield hid, exc
+
+    def rows(self) -> list[HouseholdRow]:
+        """All households for the list view: plaintext columns plus the decrypted summary."""
+        out: list[HouseholdRow] = []
+        query = (
+            "SELECT id, revision, status, kode_desa, sync_state, updated_at, summary"
+            " FROM households ORDER BY updated_at DESC"
+        )
+        for hid, rev, status, desa, sync, updated, blob in self.db.execute(query):
+            row = HouseholdRow(hid, rev, status, desa, sync, updated)
+            try:
+                row.summary = json.loads(self._cipher.open(blob, record_aad(hid, rev, "summary")))
+            except (DecryptError, ValueError):
+                row.damaged = True
+            out.append(row)
+        return out
+
+    def households_with(self, kind: str, value: str) -> set[str]:
+        """Ids of households holding this NIK or KK number (keyed blind index lookup)."""
+        token = self._cipher.blind_token(kind, value)
+        rows = self.db.execute("SELECT household_id FROM lookup WHERE token = ?", (token,))
+        return {r[0] for r in rows}
+
+    def record_event(self, action: str, detail: str | None = None) -> None:
+        """Audit an action that reads data out (dump, export) or otherwise matters."""
+        with self.db.atomic():
+            self.audit.append(self._now(), self.actor, action, detail=detail)
+
+    # -- reporting --------------------------------------------------------------------------
+
+    def status_counts(self) -> dict:
+        total = self.db.execute("SELECT count(*) FROM households").fetchone()[0]
+        pending = self.db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+        by_status = dict(
+            self.db.execute("SELECT status, count(*) FROM households GROUP BY status").fetchall()
+        )
+        by_sync = dict(
+            self.db.execute(
+                "SELECT sync_state, count(*) FROM households GROUP BY sync_state"
+            ).fetchall()
+        )
+        return {
+            "households": total,
+            "pending_sync": pending,
+            "by_status": by_status,
+            "by_sync_state": by_sync,
+        }
+
+    def verify(self) -> VerifyReport:
+        report = VerifyReport()
+        report.integrity = self.db.execute("PRAGMA integrity_check").fetchone()[0]
+        for hid, rec in self.records():
+            report.households += 1
+            if isinstance(rec, RecordDamaged):
+                report.damaged.append(hid)
+        for row in self.rows():
+            if row.damaged and row.id not in report.damaged:
+                report.damaged.append(row.id)
+        report.audit_entries = self.db.execute("SELECT count(*) FROM audit").fetchone()[0]
+        report.audit_broken = self.audit.verify()
+        report.unaudited = [
+            r[0]
+            for r in self.db.execute(
+                "SELECT h.id FROM households h LEFT JOIN audit a"
+                " ON a.record_id = h.id AND a.revision = h.revision WHERE a.seq IS NULL"
+            )
+        ]
+        return report
