@@ -380,7 +380,7 @@ class Store:
                 ),
             )
             self.db.execute("DELETE FROM lookup WHERE household_id = ?", (hid,))
-            self.db.executemany(
+            self.db.conn.executemany(
                 "INSERT INTO lookup (token, household_id) VALUES (?, ?)",
                 [(t, hid) for t in tokens],
             )

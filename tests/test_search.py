@@ -1,0 +1,29 @@
+from app.search import SearchIndex, normalise
+from app.store import HouseholdRow
+
+
+def row(hid, kk, *members):
+    return HouseholdRow(hid, 1, "final", "62.71.03.1001", "pending", "", {"kk": kk, "kepala": members[0][0], "anggota": [list(m) for m in members]})
+
+
+def test_search_by_name_nik_and_kk():
+    index = SearchIndex([
+        row("a", "6271030101100004", ("Yohanes Ilas", "6271031204800003"), ("Maria Ilas", "6271035509850002")),
+        row("b", "6212040101100001", ("Siti Aminah", "6212044107100001")),
+    ])
+    assert index.search("ilas") == ["a"]
+    assert index.search("  MARIA   ilas ") == ["a"]
+    assert index.search("aminah siti") == ["b"]
+    assert index.search("621204") == ["b"]
+    assert index.search("6271031204800003") == ["a"]
+    assert index.search("6271030101100004") == ["a"]
+    assert index.search("tidak ada") == []
+    assert index.search("") == ["a", "b"]
+
+
+def test_update_replaces_and_accents_fold():
+    index = SearchIndex([row("a", "1", ("Élisabet Nahan", "1"))])
+    assert normalise("Élisabet  NAHAN") == "elisabet nahan"
+    assert index.search("elisabet") == ["a"]
+    index.put(row("a", "1", ("Rina Nahan", "1")))
+    assert index.search("elisabet") == [] and index.search("rina") == ["a"]
