@@ -117,7 +117,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _read_lines(path: Path) -> list[str]:
     try:
-        return path.read_text("utf-8-sig").splitlines()
+        # Split on newlines only: text inside a record may hold U+2028 and similar.
+        return [line.rstrip("\r") for line in path.read_text("utf-8-sig").split("\n")]
     except UnicodeDecodeError:
         raise CliError(tr("cli.not_utf8", path=str(path))) from None
     except OSError:

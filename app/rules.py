@@ -39,8 +39,7 @@ class Issue:
         return self.path[1] if len(self.path) > 1 and isinstance(self.path[1], int) else None
 
     def where(self, lang: str | None = None) -> str:
-        field_path = tuple(p for p in self.path if not isinstance(p, int))
-        label = q.label(field_path, lang) if field_path else ""
+        label = q.label(self.path, lang) if self.path else ""
         if self.member is not None:
             return tr("where.member", lang, n=self.member + 1, field=label)
         return label
