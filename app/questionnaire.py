@@ -197,14 +197,43 @@ def _delete(record: dict, path: Path) -> None:
         node.pop(path[-1], None)
 
 
+@cache
+def _identifier_paths() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """(kind, path) of every x-identifier question; "*" stands for each roster row."""
+    found: list[tuple[str, tuple[str, ...]]] = []
+
+    def walk(group: dict, prefix: tuple[str, ...]) -> None:
+        for name, spec in group.get("properties", {}).items():
+            if is_roster(spec):
+                walk(spec["items"], prefix + (name, "*"))
+            elif is_group(spec):
+                walk(spec, prefix + (name,))
+            elif spec.get("x-identifier"):
+                found.append((spec["x-identifier"], prefix + (name,)))
+
+    walk(load_schema(), ())
+    return tuple(found)
+
+
 def identifiers(record: dict) -> list[tuple[str, str]]:
-    """(kind, value) for every identity number answered (x-identifier: nik, kk)."""
+    """(kind, value) for every identity number answered (x-identifier: nik, kk). Runs on every
+    save, so it follows precomputed paths instead of walking the whole questionnaire."""
     found = []
-    for a in answers(record):
-        kind = a.spec.get("x-identifier")
-        if kind and isinstance(a.value, str) and a.value:
-            found.append((kind, a.value))
+    for kind, path in _identifier_paths():
+        for value in _values_at(record, path):
+            if isinstance(value, str) and value:
+                found.append((kind, value))
     return found
+
+
+def _values_at(node: object, path: tuple[str, ...]) -> Iterator[object]:
+    if not path:
+        yield node
+    elif path[0] == "*":
+        for row in node if isinstance(node, list) else []:
+            yield from _values_at(row, path[1:])
+    elif isinstance(node, dict) and path[0] in node:
+        yield from _values_at(node[path[0]], path[1:])
 
 
 def members(record: dict) -> list[dict]:
@@ -217,14 +246,18 @@ def head(record: dict) -> dict | None:
     return heads[0] if heads else None
 
 
-def summary(record: dict) -> dict:
-    """What the household list shows and searches; sealed separately so unlock is fast."""
+SUMMARY_SEP = "\x1f"
+_CONTROL = dict.fromkeys(range(32), " ")
+
+
+def summary(record: dict) -> str:
+    """What the household list shows and searches, sealed apart from the record so unlock opens
+    20,000 of them quickly: KK, head's name, then name and NIK of each member, joined by US."""
     h = head(record) or {}
-    return {
-        "kk": record.get(KK, ""),
-        "kepala": h.get(NAME, ""),
-        "anggota": [[m.get(NAME, ""), m.get(NIK, "")] for m in members(record)],
-    }
+    parts = [record.get(KK), h.get(NAME)]
+    for m in members(record):
+        parts += [m.get(NAME), m.get(NIK)]
+    return SUMMARY_SEP.join(str(p or "").translate(_CONTROL) for p in parts)
 
 
 def field_spec(path: Path, schema: dict | None = None) -> dict:

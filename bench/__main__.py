@@ -10,6 +10,8 @@ import argparse
 import json
 import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -72,20 +74,16 @@ def bench_unlock_and_search(work: Path, households: list[dict]) -> None:
         pk="id",
     )
     plain.close()
-    t = time.perf_counter()
-    plain = sqlite_utils.Database(work / "plain-list.db")
-    base_rows = [json.loads(r["summary"]) for r in plain["rows"].rows]
-    baseline = time.perf_counter() - t
-    plain.close()
-
-    t = time.perf_counter()
-    store = Store.open(folder, PASSPHRASE)
-    rows = store.rows()
-    elapsed = time.perf_counter() - t
-    assert len(rows) == len(households) == len(base_rows)
-    report(f"unlock + list {len(rows)} households", elapsed, "s", baseline,
+    # Measured in fresh processes, as at app start: this process holds 20,000 records whose
+    # garbage-collector passes would otherwise be charged to the unlock.
+    baseline = _in_child("plain", work / "plain-list.db")
+    elapsed = _in_child("unlock", folder)
+    report(f"unlock + list {len(households)} households", elapsed, "s", baseline,
            "<= 0.6 s (baseline: plaintext read, no KDF)")
 
+    store = Store.open(folder, PASSPHRASE)
+    rows = store.rows()
+    assert len(rows) == len(households)
     t = time.perf_counter()
     index = SearchIndex(rows)
     build = time.perf_counter() - t
@@ -106,6 +104,14 @@ def bench_unlock_and_search(work: Path, households: list[dict]) -> None:
     report("search (slowest query)", max(timings) * 1000, "ms", max(base_timings) * 1000, "<= 20 ms")
     report("search index build at unlock", build, "s", baseline, "(info)")
     store.close()
+
+
+def _in_child(kind: str, path: Path) -> float:
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.probe", kind, str(path), PASSPHRASE],
+        check=True, capture_output=True, text=True,
+    ).stdout
+    return float(out.strip())
 
 
 def main() -> None:

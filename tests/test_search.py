@@ -1,9 +1,11 @@
+from app.questionnaire import SUMMARY_SEP as SEP
 from app.search import SearchIndex, normalise
 from app.store import HouseholdRow
 
 
 def row(hid, kk, *members):
-    return HouseholdRow(hid, 1, "final", "62.71.03.1001", "pending", "", {"kk": kk, "kepala": members[0][0], "anggota": [list(m) for m in members]})
+    parts = [kk, members[0][0]] + [p for m in members for p in m]
+    return HouseholdRow(hid, 1, "final", "62.71.03.1001", "pending", "", SEP.join(parts))
 
 
 def test_search_by_name_nik_and_kk():
@@ -27,3 +29,9 @@ def test_update_replaces_and_accents_fold():
     assert index.search("elisabet") == ["a"]
     index.put(row("a", "1", ("Rina Nahan", "1")))
     assert index.search("elisabet") == [] and index.search("rina") == ["a"]
+
+
+def test_row_summary_fields():
+    r = row("a", "6271030101100004", ("Yohanes Ilas", "6271031204800003"), ("Maria Ilas", "6271035509850002"))
+    assert r.kk == "6271030101100004" and r.head == "Yohanes Ilas"
+    assert r.members == [("Yohanes Ilas", "6271031204800003"), ("Maria Ilas", "6271035509850002")]

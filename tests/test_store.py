@@ -261,3 +261,12 @@ def test_secrets_are_sealed(store, data_dir):
     with raw(data_dir) as db:
         (blob,) = db.execute("SELECT value FROM secrets WHERE name='officer'").fetchone()
     assert b"62.12" not in blob
+
+
+def test_rows_carry_the_sealed_summary(store):
+    r = rec(name="Yohanes\tIlas")
+    store.save(r)
+    (row,) = store.rows()
+    assert (row.id, row.status, row.sync_state, row.kode_desa) == (r["id"], "final", "pending", "62.71.03.1001")
+    assert row.kk == r["no_kk"] and row.head == "Yohanes Ilas"  # control characters flattened
+    assert row.members == [("Yohanes Ilas", "6271035509150001")]

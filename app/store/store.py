@@ -65,9 +65,10 @@ def _dumps(obj: object) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-@dataclass
+@dataclass(slots=True)
 class HouseholdRow:
-    """What the household list needs, decrypted from the small summary blob."""
+    """What the household list needs: plaintext columns plus the decrypted summary
+    (questionnaire.summary: KK, head's name, then name and NIK of each member)."""
 
     id: str
     revision: int
@@ -75,8 +76,23 @@ class HouseholdRow:
     kode_desa: str | None
     sync_state: str
     updated_at: str
-    summary: dict = field(default_factory=dict)
+    summary: str = ""
     damaged: bool = False
+
+    @property
+    def kk(self) -> str:
+        return self.summary.split(questionnaire.SUMMARY_SEP, 1)[0]
+
+    @property
+    def head(self) -> str:
+        parts = self.summary.split(questionnaire.SUMMARY_SEP)
+        return parts[1] if len(parts) > 1 else ""
+
+    @property
+    def members(self) -> list[tuple[str, str]]:
+        """(name, NIK) of each member."""
+        parts = self.summary.split(questionnaire.SUMMARY_SEP)[2:]
+        return list(zip(parts[0::2], parts[1::2]))
 
 
 @dataclass
@@ -347,7 +363,7 @@ class Store:
         hid = record["id"]
         status = record["status"]
         payload = _dumps(record)
-        summary = _dumps(questionnaire.summary(record))
+        summary = questionnaire.summary(record).encode("utf-8")
         tokens = {self._cipher.blind_token(k, v) for k, v in questionnaire.identifiers(record)}
         kode_desa = (record.get("lokasi") or {}).get("kode_desa")
         now = self._now()
@@ -422,19 +438,19 @@ class Store:
                 yield hid, exc
 
     def rows(self) -> list[HouseholdRow]:
-        """All households for the list view: plaintext columns plus the decrypted summary."""
+        """All households for the list view, most recently changed first."""
         out: list[HouseholdRow] = []
+        open_blob = self._cipher.open
         query = (
             "SELECT id, revision, status, kode_desa, sync_state, updated_at, summary"
             " FROM households ORDER BY updated_at DESC"
         )
-        for hid, rev, status, desa, sync, updated, blob in self.db.execute(query):
-            row = HouseholdRow(hid, rev, status, desa, sync, updated)
+        for hid, rev, status, desa, sync, updated, blob in self.db.conn.execute(query):
             try:
-                row.summary = json.loads(self._cipher.open(blob, record_aad(hid, rev, "summary")))
-            except (DecryptError, ValueError):
-                row.damaged = True
-            out.append(row)
+                text = open_blob(blob, record_aad(hid, rev, "summary")).decode("utf-8")
+                out.append(HouseholdRow(hid, rev, status, desa, sync, updated, text))
+            except (DecryptError, UnicodeDecodeError):
+                out.append(HouseholdRow(hid, rev, status, desa, sync, updated, damaged=True))
         return out
 
     def households_with(self, kind: str, value: str) -> set[str]:
