@@ -85,11 +85,10 @@ def check(record: dict, context: Context | None = None, *, final: bool = True) -
     ctx = context or Context()
     issues: list[Issue] = []
     issues += _schema_issues(record, final)
-    issues += _skip_logic_issues(record, final)
+    issues += _answer_issues(record, final, ctx.today)
     issues += _location_issues(record, ctx)
     issues += _kk_issues(record, ctx)
     issues += _member_issues(record, ctx)
-    issues += _date_issues(record, ctx)
     if final:
         issues += _consent_issues(record)
     # One message per field and problem, errors first.
@@ -168,10 +167,11 @@ def _known(path: tuple) -> bool:
         return False
 
 
-# -- skip logic and completeness -----------------------------------------------------------
+# -- per-question checks -----------------------------------------------------------
 
 
-def _skip_logic_issues(record: dict, final: bool) -> list[Issue]:
+def _answer_issues(record: dict, final: bool, today: date) -> list[Issue]:
+    """Per-question checks in one walk: completeness, skip logic, plausible ranges, dates."""
     out = []
     for a in q.answers(record):
         if a.relevant and final and a.spec.get("x-required") and q.is_empty(a.value):
@@ -183,7 +183,17 @@ def _skip_logic_issues(record: dict, final: bool) -> list[Issue]:
             if not bounds.get("min", a.value) <= a.value <= bounds.get("max", a.value):
                 params = {"min": bounds.get("min", "-"), "max": bounds.get("max", "-")}
                 out.append(Issue("unusual_value", WARNING, a.path, params))
+        if a.spec.get("format") == "date" and a.path[-1] != q.BIRTH_DATE:
+            if _future(a.value, today):  # birth dates have their own rule
+                out.append(Issue("date_in_future", ERROR, a.path))
     return out
+
+
+def _future(value: object, today: date) -> bool:
+    try:
+        return isinstance(value, str) and date.fromisoformat(value) > today
+    except ValueError:
+        return False
 
 
 def _is_number(value: object) -> bool:
@@ -325,20 +335,6 @@ def _age_issues(rows: list, head_index: int | None, on: date) -> list[Issue]:
             out.append(Issue("child_age_gap", WARNING, path))
         if m.get(q.RELATION) == PARENT and ages[i] < head_age + 12:
             out.append(Issue("parent_age_gap", WARNING, path))
-    return out
-
-
-def _date_issues(record: dict, ctx: Context) -> list[Issue]:
-    out = []
-    for a in q.answers(record):
-        if a.spec.get("format") != "date" or not isinstance(a.value, str):
-            continue
-        try:
-            when = date.fromisoformat(a.value)
-        except ValueError:
-            continue
-        if when > ctx.today and a.path[-1] != q.BIRTH_DATE:
-            out.append(Issue("date_in_future", ERROR, a.path))
     return out
 
 
