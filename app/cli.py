@@ -76,17 +76,10 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_demo_data(args: argparse.Namespace) -> int:
-    from app import demo
+    from app.households import add_demo
 
     with open_store(args) as store:
-        taken = lambda kind, value: bool(store.households_with(kind, value))  # noqa: E731
-        records = demo.generate(
-            args.households, seed=args.seed, areas=store.assigned_areas() or None, taken=taken
-        )
-        with store.db.atomic():
-            # Training data: never queued for the province (sync_state "training").
-            for rec in records:
-                store.save(rec, action="household.demo", sync_state="training")
+        add_demo(store, args.households, seed=args.seed)
     print(tr("cli.demo_done", n=args.households))
     return EXIT_OK
 
@@ -195,6 +188,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_ERROR
 
 
+def cmd_gui(args: argparse.Namespace) -> int:
+    from app.gui.app import run
+
+    return run(_data_dir(args))
+
+
 def cmd_passwd(args: argparse.Namespace) -> int:
     with open_store(args) as store:
         store.change_passphrase(new_passphrase("KHBS_NEW_PASSPHRASE"))
@@ -245,6 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("verify", parents=[common], help="open every record, check the audit log").set_defaults(
         func=cmd_verify
     )
+    sub.add_parser("gui", parents=[common], help="start the desktop app").set_defaults(func=cmd_gui)
     sub.add_parser("passwd", parents=[common], help="change the passphrase").set_defaults(
         func=cmd_passwd
     )

@@ -49,11 +49,11 @@ def prepare_final(
     asked) and its check result. Raises NotFinalisable when it cannot be."""
     final = q.prune(dict(record, status="final"))
     result = rules.check(final, context, final=True)
-    if result.errors:
-        raise NotFinalisable(errors=len(result.errors), warnings=len(result.warnings))
     pending = result.unacknowledged(final)
-    if pending and not acknowledge:
-        raise NotFinalisable(errors=0, warnings=len(pending))
+    if result.errors or (pending and not acknowledge):
+        exc = NotFinalisable(errors=len(result.errors), warnings=len(pending))
+        exc.result = result  # for the form to show every issue
+        raise exc
     if pending:
         final[q.ACKNOWLEDGED] = sorted(set(final.get(q.ACKNOWLEDGED) or []) | {w.key for w in pending})
     return final, result
@@ -69,6 +69,21 @@ def finalise(
 ) -> tuple[dict, int]:
     final, _ = prepare_final(record, context_for(store, record["id"], today), acknowledge=acknowledge)
     return final, store.save(final, expected_revision=expected_revision)
+
+
+def add_demo(store: Store, count: int, *, seed: int | None = None, progress=None) -> int:
+    """Synthetic training households in the officer's areas, never queued for the province
+    (sync state "training"). One transaction: all or none."""
+    from app import demo
+
+    taken = lambda kind, value: bool(store.households_with(kind, value))  # noqa: E731
+    records = demo.generate(count, seed=seed, areas=store.assigned_areas() or None, taken=taken)
+    with store.db.atomic():
+        for i, rec in enumerate(records, start=1):
+            store.save(rec, action="household.demo", sync_state="training")
+            if progress and (i % 50 == 0 or i == count):
+                progress(i, count)
+    return count
 
 
 # -- import -----------------------------------------------------------------------------------

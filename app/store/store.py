@@ -439,13 +439,20 @@ class Store:
 
     def rows(self) -> list[HouseholdRow]:
         """All households for the list view, most recently changed first."""
+        return self._rows("", ())
+
+    def rows_for(self, ids: list[str]) -> list[HouseholdRow]:
+        marks = ",".join("?" * len(ids))
+        return self._rows(f" WHERE id IN ({marks})", tuple(ids))
+
+    def _rows(self, where: str, params: tuple) -> list[HouseholdRow]:
         out: list[HouseholdRow] = []
         open_blob = self._cipher.open
         query = (
             "SELECT id, revision, status, kode_desa, sync_state, updated_at, summary"
-            " FROM households ORDER BY updated_at DESC"
+            f" FROM households{where} ORDER BY updated_at DESC"
         )
-        for hid, rev, status, desa, sync, updated, blob in self.db.conn.execute(query):
+        for hid, rev, status, desa, sync, updated, blob in self.db.conn.execute(query, params):
             try:
                 text = open_blob(blob, record_aad(hid, rev, "summary")).decode("utf-8")
                 out.append(HouseholdRow(hid, rev, status, desa, sync, updated, text))

@@ -1,0 +1,50 @@
+"""Starting the desktop app: `khbs gui`."""
+
+from __future__ import annotations
+
+import sys
+from importlib import resources
+from pathlib import Path
+
+from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtWidgets import QApplication
+
+_installed: list[QTranslator] = []
+
+
+def install_translator(app: QApplication, lang: str) -> bool:
+    """Switch Qt translations to resources/i18n/khbs_<lang>.qm (built by `make` from the .ts)."""
+    for old in _installed:
+        app.removeTranslator(old)
+    _installed.clear()
+    translator = QTranslator(app)
+    path = resources.files("resources").joinpath("i18n", f"khbs_{lang}.qm")
+    if translator.load(str(path)):
+        app.installTranslator(translator)
+        _installed.append(translator)
+        return True
+    return False
+
+
+def run(data_dir: Path, argv: list[str] | None = None) -> int:
+    import os
+
+    from app.gui.main_window import MainWindow
+    from app.gui.session import Session
+    from app.gui.settings import Settings
+    from app.gui.worker import StoreWorker
+
+    app = QApplication.instance() or QApplication(argv or sys.argv)
+    app.setApplicationName("KHBS Enroll")
+    settings = Settings.load(data_dir)
+    os.environ["KHBS_LANG"] = settings.lang
+    QLocale.setDefault(QLocale(QLocale.Language.Indonesian if settings.lang == "id" else QLocale.Language.English))
+    install_translator(app, settings.lang)
+    worker = StoreWorker()
+    session = Session(data_dir, worker, settings)
+    window = MainWindow(session)
+    app.installEventFilter(window.idle)
+    window.show()
+    code = app.exec()
+    worker.shutdown()  # queued saves finish before the process ends
+    return code

@@ -1,0 +1,203 @@
+"""The main window: a stack of pages wired to the session. Holds no data logic."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QProgressDialog, QStackedWidget
+
+from app.errors import KhbsError
+from app.gui.editor import HouseholdEditor
+from app.gui.idle import IdleWatcher
+from app.gui.session import Session
+from app.gui.views.first_run import FirstRunPage
+from app.gui.views.household import HouseholdPage
+from app.gui.views.unlock import UnlockPage
+from app.gui.views.workspace import WorkspacePage
+from app.households import new_record
+from app.i18n import tr as msg
+
+TITLE = "KHBS Enroll"  # never anything personal: it shows in the task list
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, session: Session, parent=None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setWindowTitle(TITLE)
+        self.resize(1100, 720)
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.household: HouseholdPage | None = None
+        self.editor: HouseholdEditor | None = None
+        self.first_run = FirstRunPage(session.settings.lang)
+        self.stack.addWidget(self.first_run)
+        self.unlock_page: UnlockPage
+        self.workspace: WorkspacePage
+        self._build_pages()
+
+        self.idle = IdleWatcher(session.settings.idle_lock_minutes, self)
+        self.idle.idle.connect(self.lock)
+
+        self.first_run.createRequested.connect(self._create)
+        self.first_run.languageChosen.connect(self._language_chosen)
+        session.unlocked.connect(self._show_workspace)
+        session.rowsChanged.connect(self._reload_rows)
+        session.rowChanged.connect(self._row_changed)
+        session.failed.connect(lambda exc: self._error(exc))
+
+        start = self.unlock_page if session.store_exists() else self.first_run
+        self.stack.setCurrentWidget(start)
+
+    def _build_pages(self) -> None:
+        """(Re)build the pages whose texts are set at construction, e.g. after a language
+        change on the first-run page."""
+        for name in ("unlock_page", "workspace"):
+            old = getattr(self, name, None)
+            if old is not None:
+                self.stack.removeWidget(old)
+                old.deleteLater()
+        self.unlock_page = UnlockPage()
+        self.workspace = WorkspacePage()
+        self.stack.addWidget(self.unlock_page)
+        self.stack.addWidget(self.workspace)
+        self.unlock_page.unlockRequested.connect(self._unlock)
+        self.workspace.lockRequested.connect(self.lock)
+        self.workspace.newRequested.connect(self._new_household)
+        self.workspace.openRequested.connect(self._open_household)
+        self.workspace.searchChanged.connect(self._search)
+
+    def _language_chosen(self, lang: str) -> None:
+        import os
+
+        from PySide6.QtWidgets import QApplication
+
+        from app.gui.app import install_translator
+
+        self.session.settings.lang = lang
+        os.environ["KHBS_LANG"] = lang  # messages from the rules and the store
+        install_translator(QApplication.instance(), lang)
+        self.first_run.retranslate()
+        self._build_pages()
+
+    # -- unlocking ------------------------------------------------------------------------------
+
+    def _create(self, passphrase: str, training: bool) -> None:
+        self.session.settings.lang = self.first_run.language.currentData()
+        self.session.create(passphrase, training=training,
+                            on_error=lambda e: self.first_run.show_error(_text(e)))
+
+    def _unlock(self, passphrase: str) -> None:
+        self.session.unlock(passphrase, on_error=lambda e: self.unlock_page.show_error(_text(e)))
+
+    def _show_workspace(self) -> None:
+        self.first_run.set_busy(False)
+        self.unlock_page.reset()
+        self.stack.setCurrentWidget(self.workspace)
+        self.workspace.search.setFocus()
+        self.idle.start()
+
+    def lock(self) -> None:
+        """Save what is being typed, forget everything decrypted, show the unlock page."""
+        if not self.session.is_unlocked:
+            return
+        self.idle.stop()
+        self._close_household()
+        self.session.lock()
+        self.unlock_page.reset()
+        self.stack.setCurrentWidget(self.unlock_page)
+
+    # -- the list ---------------------------------------------------------------------------
+
+    def _reload_rows(self) -> None:
+        self.workspace.model.set_rows(self.session.rows, self.session.desa_names)
+        self.workspace.set_desa_choices(self.session.desa_names)
+        self._search(self.workspace.search.text())
+
+    def _row_changed(self, row) -> None:
+        self.workspace.model.put_row(row, self.session.desa_names.get(row.kode_desa or ""))
+        self.workspace.set_desa_choices(self.session.desa_names)
+        self.workspace.update_counts()
+
+    def _search(self, text: str) -> None:
+        ids = set(self.session.index.search(text)) if text.strip() else None
+        self.workspace.proxy.set_search_ids(ids)
+        self.workspace.update_counts()
+
+    # -- one household -----------------------------------------------------------------------
+
+    def _new_household(self) -> None:
+        self._edit(new_record(), None)
+
+    def _open_household(self, household_id: str) -> None:
+        self.session.open_household(
+            household_id, on_done=lambda r: self._edit(*r), on_error=lambda e: self._error(e)
+        )
+
+    def _edit(self, record: dict, revision: int | None) -> None:
+        self._close_household()
+        page = HouseholdPage(self.session.settings.lang, self.session.areas)
+        editor = HouseholdEditor(self.session, page.form, page)
+        editor.load(record, revision)
+        page.saveRequested.connect(editor.save_now)
+        page.finaliseRequested.connect(lambda: editor.finalise())
+        page.closeRequested.connect(self._back_to_list)
+        editor.saved.connect(lambda _: page.show_state(self.tr("Draft saved")))
+        editor.finalised.connect(lambda _: self._finalised())
+        editor.needsAcknowledgement.connect(lambda result: self._acknowledge(editor, result))
+        editor.blocked.connect(lambda result: page.show_state(
+            self.tr("Not final yet: %n error(s) to fix", "", len(result.errors))))
+        editor.failed.connect(lambda text: QMessageBox.warning(self, TITLE, text))
+        self.household, self.editor = page, editor
+        self.stack.addWidget(page)
+        self.stack.setCurrentWidget(page)
+        page.form.setFocus()
+
+    def _acknowledge(self, editor: HouseholdEditor, result) -> None:
+        lang = self.session.settings.lang
+        lines = "\n".join(f"• {w.message(lang)}" for w in result.unacknowledged(editor.form.record()))
+        answer = QMessageBox.question(
+            self, TITLE,
+            self.tr("Please confirm these warnings before finalising:") + "\n\n" + lines,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            editor.finalise(acknowledge=True)
+
+    def _finalised(self) -> None:
+        if self.household:
+            self.household.show_state(self.tr("Finalised: waiting to be sent"))
+        self._back_to_list()
+
+    def _back_to_list(self) -> None:
+        self._close_household()
+        self.stack.setCurrentWidget(self.workspace)
+        self.workspace.table.setFocus()
+
+    def _close_household(self) -> None:
+        if self.editor:
+            self.editor.save_now()  # queued on the worker; the page can go
+        if self.household:
+            self.stack.removeWidget(self.household)
+            self.household.deleteLater()
+        self.household, self.editor = None, None
+
+    # -- errors and exit -----------------------------------------------------------------------
+
+    def _error(self, exc: BaseException) -> None:
+        QMessageBox.warning(self, TITLE, _text(exc))
+
+    def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        self._close_household()
+        event.accept()
+
+
+def _text(exc: BaseException) -> str:
+    if isinstance(exc, KhbsError):
+        return exc.message()
+    return msg("cli.unexpected", kind=type(exc).__name__)
+
+
+def progress_dialog(parent, label: str) -> QProgressDialog:
+    dialog = QProgressDialog(label, parent.tr("Cancel"), 0, 100, parent)
+    dialog.setWindowModality(Qt.WindowModality.WindowModal)
+    return dialog

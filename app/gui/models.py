@@ -1,0 +1,171 @@
+"""Table models for the household list (Vorta style: named columns, set_rows())."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QCoreApplication,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
+
+from app.store import HouseholdRow
+
+COL_KK, COL_HEAD, COL_DESA, COL_STATUS, COL_SYNC, COL_UPDATED = range(6)
+ATTENTION = {"rejected", "conflict", "duplicate"}  # sync states the province flagged
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("HouseholdTableModel", text)
+
+
+def status_key(row: HouseholdRow) -> str:
+    """draft / final / synced / attention / training: what the officer sorts and filters by."""
+    if row.damaged or row.sync_state in ATTENTION:
+        return "attention"
+    if row.sync_state == "training":
+        return "training"
+    if row.sync_state == "synced":
+        return "synced"
+    return row.status
+
+
+def status_label(key: str) -> str:
+    return {
+        "draft": tr("Draft"),
+        "final": tr("Final"),
+        "synced": tr("Synced"),
+        "attention": tr("Needs attention"),
+        "training": tr("Training"),
+    }.get(key, key)
+
+
+def sync_label(state: str) -> str:
+    return {
+        "local": tr("Not sent (draft)"),
+        "pending": tr("Waiting to send"),
+        "synced": tr("Sent"),
+        "training": tr("Never sent (training)"),
+    }.get(state, tr("Needs attention"))
+
+
+def local_time(iso: str) -> str:
+    try:
+        moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+class HouseholdTableModel(QAbstractTableModel):
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._rows: list[HouseholdRow] = []
+        self._desa_names: dict[str, str] = {}
+        self._pos: dict[str, int] = {}
+
+    def set_rows(self, rows: list[HouseholdRow], desa_names: dict[str, str]) -> None:
+        self.beginResetModel()
+        self._rows = list(rows)
+        self._desa_names = dict(desa_names)
+        self._pos = {r.id: i for i, r in enumerate(self._rows)}
+        self.endResetModel()
+
+    def put_row(self, row: HouseholdRow, desa_name: str | None = None) -> None:
+        """Add or refresh one household after a save."""
+        if row.kode_desa and desa_name:
+            self._desa_names[row.kode_desa] = desa_name
+        i = self._pos.get(row.id)
+        if i is None:
+            self.beginInsertRows(QModelIndex(), len(self._rows), len(self._rows))
+            self._pos[row.id] = len(self._rows)
+            self._rows.append(row)
+            self.endInsertRows()
+        else:
+            self._rows[i] = row
+            self.dataChanged.emit(self.index(i, 0), self.index(i, COL_UPDATED))
+
+    def row_at(self, index: QModelIndex) -> HouseholdRow:
+        return self._rows[index.row()]
+
+    def household_ids(self) -> list[str]:
+        return [r.id for r in self._rows]
+
+    def rowCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._rows)
+
+    def columnCount(self, parent=QModelIndex()) -> int:
+        return 0 if parent.isValid() else COL_UPDATED + 1
+
+    def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return [tr("KK number"), tr("Head of family"), tr("Village"), tr("Status"),
+                tr("Sync"), tr("Last change")][section]
+
+    def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        if not index.isValid():
+            return None
+        row = self._rows[index.row()]
+        col = index.column()
+        if role == Qt.ItemDataRole.DisplayRole:
+            if row.damaged and col in (COL_KK, COL_HEAD):
+                return tr("(damaged, cannot open)")
+            if col == COL_KK:
+                return row.kk
+            if col == COL_HEAD:
+                return row.head
+            if col == COL_DESA:
+                return self._desa_names.get(row.kode_desa or "", row.kode_desa or "")
+            if col == COL_STATUS:
+                return status_label(status_key(row))
+            if col == COL_SYNC:
+                return sync_label(row.sync_state)
+            if col == COL_UPDATED:
+                return local_time(row.updated_at)
+        if role == Qt.ItemDataRole.UserRole:  # sort and filter keys
+            return {COL_STATUS: status_key(row), COL_UPDATED: row.updated_at,
+                    COL_DESA: row.kode_desa or ""}.get(col, self.data(index))
+        if role == Qt.ItemDataRole.ToolTipRole and col == COL_DESA:
+            return row.kode_desa
+        return None
+
+
+class HouseholdFilterProxy(QSortFilterProxyModel):
+    """Filter by desa and status, and by the ids a search returned."""
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self._desa: str | None = None
+        self._status: str | None = None
+        self._ids: set[str] | None = None
+        self.setSortRole(Qt.ItemDataRole.UserRole)
+
+    def set_desa(self, code: str | None) -> None:
+        self.beginFilterChange()
+        self._desa = code or None
+        self.endFilterChange()
+
+    def set_status(self, key: str | None) -> None:
+        self.beginFilterChange()
+        self._status = key or None
+        self.endFilterChange()
+
+    def set_search_ids(self, ids: set[str] | None) -> None:
+        """None shows everything; a set shows only those households."""
+        self.beginFilterChange()
+        self._ids = ids
+        self.endFilterChange()
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
+        model: HouseholdTableModel = self.sourceModel()  # type: ignore[assignment]
+        row = model._rows[source_row]
+        if self._desa and row.kode_desa != self._desa:
+            return False
+        if self._status and status_key(row) != self._status:
+            return False
+        return self._ids is None or row.id in self._ids

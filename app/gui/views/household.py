@@ -1,0 +1,52 @@
+"""The household page: the schema-driven form with Save, Finalise and Close."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from app.gui.form.household_form import HouseholdForm
+
+
+class HouseholdPage(QWidget):
+    closeRequested = Signal()
+    saveRequested = Signal()
+    finaliseRequested = Signal()
+
+    def __init__(self, lang: str, assigned_areas: list[str], today: date | None = None,
+                 parent=None) -> None:
+        super().__init__(parent)
+        self.title = QLabel(self.tr("Household"))
+        self.title.setObjectName("pageTitle")
+        self.state = QLabel()
+        self.state.setObjectName("saveState")
+        self.form = HouseholdForm(lang=lang, assigned_areas=assigned_areas, today=today)
+        self.save_button = QPushButton(self.tr("&Save"))
+        self.save_button.setShortcut(QKeySequence.StandardKey.Save)
+        self.finalise_button = QPushButton(self.tr("&Finalise"))
+        self.close_button = QPushButton(self.tr("&Back to list"))
+        self.close_button.setShortcut(QKeySequence("Ctrl+W"))
+
+        top = QHBoxLayout()
+        top.addWidget(self.title)
+        top.addStretch(1)
+        top.addWidget(self.state)
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.close_button)
+        bottom.addStretch(1)
+        bottom.addWidget(self.save_button)
+        bottom.addWidget(self.finalise_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.form, 1)
+        layout.addLayout(bottom)
+
+        self.save_button.clicked.connect(self.saveRequested)
+        self.finalise_button.clicked.connect(self.finaliseRequested)
+        self.close_button.clicked.connect(self.closeRequested)
+
+    def show_state(self, text: str) -> None:
+        self.state.setText(text)

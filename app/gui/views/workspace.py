@@ -1,0 +1,143 @@
+"""The household list: search as you type, filters by village and status, counts."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.gui.models import (
+    COL_HEAD,
+    COL_UPDATED,
+    HouseholdFilterProxy,
+    HouseholdTableModel,
+    status_label,
+)
+
+STATUS_KEYS = ("draft", "final", "synced", "attention", "training")
+
+
+class WorkspacePage(QWidget):
+    openRequested = Signal(str)  # household id
+    newRequested = Signal()
+    lockRequested = Signal()
+    searchChanged = Signal(str)
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.model = HouseholdTableModel(self)
+        self.proxy = HouseholdFilterProxy(self)
+        self.proxy.setSourceModel(self.model)
+
+        self.new_button = QPushButton(self.tr("&New household"))
+        self.new_button.setShortcut(QKeySequence("Ctrl+N"))
+        self.lock_button = QPushButton(self.tr("&Lock"))
+        self.lock_button.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_button.setAccessibleName(self.tr("Lock the app"))
+        self.sync_button = QPushButton(self.tr("S&ync now"))
+        self.sync_button.setEnabled(False)
+        self.sync_button.setToolTip(self.tr("Available once this laptop is enrolled with the province."))
+        self.search = QLineEdit()
+        self.search.setPlaceholderText(self.tr("Search name, NIK or KK number (Ctrl+F)"))
+        self.search.setAccessibleName(self.tr("Search households"))
+        self.search.setClearButtonEnabled(True)
+        search_label = QLabel(self.tr("&Search:"))
+        search_label.setBuddy(self.search)
+        self.desa = QComboBox()
+        self.desa.setAccessibleName(self.tr("Filter by village"))
+        desa_label = QLabel(self.tr("&Village:"))
+        desa_label.setBuddy(self.desa)
+        self.status = QComboBox()
+        self.status.setAccessibleName(self.tr("Filter by status"))
+        status_label_ = QLabel(self.tr("S&tatus:"))
+        status_label_.setBuddy(self.status)
+        self.status.addItem(self.tr("All"), "")
+        for key in STATUS_KEYS:
+            self.status.addItem(status_label(key), key)
+        self.counts = QLabel()
+        self.counts.setObjectName("counts")
+
+        self.table = QTableView()
+        self.table.setModel(self.proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(COL_UPDATED, Qt.SortOrder.DescendingOrder)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        # Fixed row heights and no per-row size-to-contents: smooth with 20,000 rows.
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.horizontalHeader().setSectionResizeMode(COL_HEAD, QHeaderView.ResizeMode.Stretch)
+        self.table.setAccessibleName(self.tr("Households"))
+
+        bar = QHBoxLayout()
+        for w in (self.new_button, self.sync_button):
+            bar.addWidget(w)
+        bar.addStretch(1)
+        bar.addWidget(self.counts)
+        bar.addWidget(self.lock_button)
+        filters = QHBoxLayout()
+        filters.addWidget(search_label)
+        filters.addWidget(self.search, 3)
+        filters.addWidget(desa_label)
+        filters.addWidget(self.desa, 2)
+        filters.addWidget(status_label_)
+        filters.addWidget(self.status, 1)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addLayout(filters)
+        layout.addWidget(self.table)
+
+        self._debounce = QTimer(self)
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(150)
+        self._debounce.timeout.connect(lambda: self.searchChanged.emit(self.search.text()))
+        self.search.textChanged.connect(lambda: self._debounce.start())
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self._focus_search)
+        self.desa.currentIndexChanged.connect(lambda: self._filter_changed())
+        self.status.currentIndexChanged.connect(lambda: self._filter_changed())
+        self.table.activated.connect(self._open)
+        self.new_button.clicked.connect(self.newRequested)
+        self.lock_button.clicked.connect(self.lockRequested)
+        self.search.returnPressed.connect(self.table.setFocus)
+
+    def _focus_search(self) -> None:
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _filter_changed(self) -> None:
+        self.proxy.set_desa(self.desa.currentData())
+        self.proxy.set_status(self.status.currentData())
+        self.update_counts()
+
+    def _open(self, index: QModelIndex) -> None:
+        row = self.model.row_at(self.proxy.mapToSource(index))
+        if not row.damaged:
+            self.openRequested.emit(row.id)
+
+    def set_desa_choices(self, names: dict[str, str]) -> None:
+        current = self.desa.currentData()
+        self.desa.blockSignals(True)
+        self.desa.clear()
+        self.desa.addItem(self.tr("All villages"), "")
+        for code, name in sorted(names.items(), key=lambda kv: kv[1]):
+            self.desa.addItem(f"{name} ({code})", code)
+        i = self.desa.findData(current)
+        self.desa.setCurrentIndex(max(i, 0))
+        self.desa.blockSignals(False)
+
+    def update_counts(self) -> None:
+        shown, total = self.proxy.rowCount(), self.model.rowCount()
+        self.counts.setText(self.tr("%1 of %2 households").replace("%1", str(shown)).replace("%2", str(total)))

@@ -1,0 +1,163 @@
+"""One thread owns the Store; the GUI submits small operations to it (datasette's single
+writer, Anki's aqt/operations). Operations run in order, one at a time, and report back on the
+GUI thread through their callbacks. Don't call UI routines inside an operation's function.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from app.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Cancelled(Exception):
+    """Raised inside an operation that saw its cancel flag."""
+
+
+@dataclass
+class Progress:
+    """Handed to an operation: report progress, and check for a cancel request."""
+
+    op_id: int
+    _emit: Callable[[int, int, int], None]
+    _cancel: threading.Event = field(default_factory=threading.Event)
+
+    def __call__(self, done: int, total: int) -> None:
+        self._emit(self.op_id, done, total)
+        if self._cancel.is_set():
+            raise Cancelled()
+
+
+class WorkerState:
+    """What an operation gets: the store (an unlock sets it, a lock clears it) and progress."""
+
+    def __init__(self) -> None:
+        self.store: Store | None = None
+        self.progress: Progress | None = None
+
+
+@dataclass
+class Op:
+    """A slow step: fn(state) -> result, run on the worker thread."""
+
+    fn: Callable[[WorkerState], object]
+    on_success: Callable[[object], None] | None = None
+    on_failure: Callable[[BaseException], None] | None = None
+    on_progress: Callable[[int, int], None] | None = None
+    id: int = 0
+    progress: Progress | None = None
+
+    def cancel(self) -> None:
+        if self.progress:
+            self.progress._cancel.set()
+
+
+class _Runner(QObject):
+    finished = Signal(int, object)
+    failed = Signal(int, object)
+    progressed = Signal(int, int, int)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.state = WorkerState()
+
+    @Slot(object)
+    def run(self, op: Op) -> None:
+        self.state.progress = op.progress
+        try:
+            result = op.fn(self.state)
+        except BaseException as exc:  # noqa: BLE001 - reported to the GUI, never swallowed
+            self.failed.emit(op.id, exc)
+            return
+        self.finished.emit(op.id, result)
+
+    @Slot()
+    def close_store(self) -> None:
+        if self.state.store is not None:
+            self.state.store.close()
+            self.state.store = None
+
+
+class StoreWorker(QObject):
+    """Lives on the GUI thread; its runner lives on the worker thread."""
+
+    _submit = Signal(object)
+    _close = Signal()
+    busyChanged = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._ids = itertools.count(1)
+        self._pending: dict[int, Op] = {}
+        self._thread = QThread()
+        self._thread.setObjectName("khbs-store")
+        self._runner = _Runner()
+        self._runner.moveToThread(self._thread)
+        self._submit.connect(self._runner.run)
+        self._close.connect(self._runner.close_store)
+        self._runner.finished.connect(self._finished)
+        self._runner.failed.connect(self._failed)
+        self._runner.progressed.connect(self._progressed)
+        self._thread.start()
+
+    def submit(
+        self,
+        fn: Callable[[WorkerState], object],
+        on_success: Callable[[object], None] | None = None,
+        on_failure: Callable[[BaseException], None] | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> Op:
+        op = Op(fn, on_success, on_failure, on_progress, next(self._ids))
+        op.progress = Progress(op.id, self._runner.progressed.emit)
+        self._pending[op.id] = op
+        self.busyChanged.emit(True)
+        self._submit.emit(op)
+        return op
+
+    def close_store(self) -> None:
+        """Queued behind every submitted operation, so pending saves finish first."""
+        self._close.emit()
+
+    def busy(self) -> bool:
+        return bool(self._pending)
+
+    def shutdown(self, timeout_ms: int = 30000) -> None:
+        """Finish queued work, close the store, stop the thread (on app exit)."""
+        self._close.emit()
+        self._thread.quit()
+        self._thread.wait(timeout_ms)
+
+    def _take(self, op_id: int) -> Op | None:
+        op = self._pending.pop(op_id, None)
+        if not self._pending:
+            self.busyChanged.emit(False)
+        return op
+
+    @Slot(int, object)
+    def _finished(self, op_id: int, result: object) -> None:
+        op = self._take(op_id)
+        if op and op.on_success:
+            op.on_success(result)
+
+    @Slot(int, object)
+    def _failed(self, op_id: int, exc: BaseException) -> None:
+        op = self._take(op_id)
+        if op and op.on_failure:
+            op.on_failure(exc)
+        elif not isinstance(exc, Cancelled):
+            # Only the type: an exception text could carry a value from a record.
+            log.error("store operation failed: %s", type(exc).__name__)
+
+    @Slot(int, int, int)
+    def _progressed(self, op_id: int, done: int, total: int) -> None:
+        op = self._pending.get(op_id)
+        if op and op.on_progress:
+            op.on_progress(done, total)

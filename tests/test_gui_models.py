@@ -1,0 +1,81 @@
+"""Household list model and proxy, tested without a window."""
+
+from PySide6.QtCore import Qt
+
+from app.gui.models import (
+    COL_DESA,
+    COL_HEAD,
+    COL_KK,
+    COL_STATUS,
+    HouseholdFilterProxy,
+    HouseholdTableModel,
+    status_key,
+)
+from app.questionnaire import SUMMARY_SEP as SEP
+from app.store import HouseholdRow
+
+
+def row(hid, status="final", sync="pending", desa="62.71.03.1001", head="Yohanes Ilas", updated="2026-11-29T08:00:00.000000Z"):
+    return HouseholdRow(hid, 1, status, desa, sync, updated, SEP.join(["627103010110000" + hid[-1], head, head, "6271031204800003"]))
+
+
+ROWS = [
+    row("a1"),
+    row("b2", status="draft", sync="local", head="Siti Aminah", desa="62.12.01.2001"),
+    row("c3", sync="synced", head="Darius Tundan", updated="2026-11-28T08:00:00.000000Z"),
+    row("d4", sync="rejected", head="Rahmat"),
+    row("e5", sync="training", head="Maria"),
+]
+NAMES = {"62.71.03.1001": "Bukit Tunggal", "62.12.01.2001": "Desa X"}
+
+
+def test_model_passes_qt_model_tester(qtmodeltester):
+    model = HouseholdTableModel()
+    model.set_rows(ROWS, NAMES)
+    qtmodeltester.check(model)
+    proxy = HouseholdFilterProxy()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(proxy)
+
+
+def test_display_and_status_keys():
+    model = HouseholdTableModel()
+    model.set_rows(ROWS, NAMES)
+    assert model.rowCount() == 5 and model.columnCount() == 6
+    assert model.data(model.index(0, COL_HEAD)) == "Yohanes Ilas"
+    assert model.data(model.index(0, COL_KK)) == "6271030101100001"
+    assert model.data(model.index(1, COL_DESA)) == "Desa X"
+    assert [status_key(r) for r in ROWS] == ["final", "draft", "synced", "attention", "training"]
+    assert model.data(model.index(3, COL_STATUS), Qt.ItemDataRole.UserRole) == "attention"
+
+
+def test_put_row_updates_or_appends():
+    model = HouseholdTableModel()
+    model.set_rows(ROWS[:2], NAMES)
+    model.put_row(row("a1", head="Yohanes Baru"))
+    assert model.rowCount() == 2 and model.data(model.index(0, COL_HEAD)) == "Yohanes Baru"
+    model.put_row(row("z9", desa="62.01.01.2001"), "Desa Baru")
+    assert model.rowCount() == 3 and model.data(model.index(2, COL_DESA)) == "Desa Baru"
+
+
+def test_proxy_filters_by_desa_status_and_search():
+    model = HouseholdTableModel()
+    model.set_rows(ROWS, NAMES)
+    proxy = HouseholdFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_desa("62.12.01.2001")
+    assert proxy.rowCount() == 1
+    proxy.set_desa(None)
+    proxy.set_status("attention")
+    assert proxy.rowCount() == 1
+    proxy.set_status(None)
+    proxy.set_search_ids({"a1", "c3"})
+    assert proxy.rowCount() == 2
+    proxy.set_search_ids(None)
+    assert proxy.rowCount() == 5
+
+
+def test_damaged_row_shows_no_content():
+    model = HouseholdTableModel()
+    model.set_rows([HouseholdRow("x", 3, "final", "62.71.03.1001", "pending", "", damaged=True)], NAMES)
+    assert "damaged" in model.data(model.index(0, COL_HEAD))

@@ -1,0 +1,68 @@
+"""The store worker: operations run off the GUI thread, in order, and report back on it."""
+
+import threading
+
+import pytest
+
+from app.gui.worker import Cancelled, StoreWorker
+from app.store import Store
+from tests.conftest import FAST_KDF, PASSPHRASE
+
+
+@pytest.fixture
+def worker(qtbot):
+    w = StoreWorker()
+    yield w
+    w.shutdown()
+
+
+def test_operations_run_on_the_worker_in_order(qtbot, worker):
+    gui = threading.get_ident()
+    seen, results = [], []
+
+    def op(n):
+        def fn(state):
+            seen.append((n, threading.get_ident()))
+            return n
+        return fn
+
+    with qtbot.waitSignal(worker.busyChanged, check_params_cb=lambda busy: not busy, timeout=5000):
+        for n in range(5):
+            worker.submit(op(n), on_success=lambda r: results.append((r, threading.get_ident())))
+    assert [n for n, _ in seen] == [0, 1, 2, 3, 4]
+    assert all(t != gui for _, t in seen)
+    assert results == [(n, gui) for n in range(5)]
+
+
+def test_failure_and_cancel_reach_the_callbacks(qtbot, worker):
+    errors, progress = [], []
+
+    def boom(state):
+        raise ValueError("x")
+
+    def long(state):
+        for i in range(1000):
+            state.progress(i, 1000)
+        return "done"
+
+    with qtbot.waitSignal(worker.busyChanged, check_params_cb=lambda busy: not busy, timeout=5000):
+        worker.submit(boom, on_failure=errors.append)
+        op = worker.submit(long, on_failure=errors.append, on_progress=lambda d, t: (progress.append(d), op.cancel()))
+    assert isinstance(errors[0], ValueError)
+    assert isinstance(errors[1], Cancelled)
+
+
+def test_store_lives_on_the_worker(qtbot, worker, data_dir):
+    Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF).close()
+    got = []
+
+    def unlock(state):
+        state.store = Store.open(data_dir, PASSPHRASE)
+        return state.store.status_counts()
+
+    with qtbot.waitSignal(worker.busyChanged, check_params_cb=lambda busy: not busy, timeout=10000):
+        worker.submit(unlock, on_success=got.append)
+        worker.close_store()
+        worker.submit(lambda state: state.store, on_success=got.append)
+    assert got[0]["households"] == 0
+    assert got[1] is None  # closed after the work queued before it
