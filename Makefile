@@ -4,9 +4,11 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-ARGS ?= --help
+ARGS ?= gui
+TS := resources/i18n/khbs_id.ts resources/i18n/khbs_en.ts
+QM := $(TS:.ts=.qm)
 
-.PHONY: run test bench soak clean
+.PHONY: run test bench soak screenshots translations clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,14 +18,25 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $@
 
-run: $(VENV)/.installed
+# Qt translations: compiled from the .ts sources on every install or test, never committed.
+resources/i18n/%.qm: resources/i18n/%.ts $(VENV)/.installed
+	$(BIN)/pyside6-lrelease -silent $< -qm $@
+
+run: $(VENV)/.installed $(QM)
 	$(BIN)/khbs $(ARGS)
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed $(QM)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
-bench: $(VENV)/.installed
-	$(BIN)/python -m bench
+# Refresh the .ts sources after changing texts in app/gui (then translate new entries).
+translations: $(VENV)/.installed
+	$(BIN)/pyside6-lupdate $$(find app/gui -name '*.py' | sort) -ts $(TS)
+
+screenshots: $(VENV)/.installed $(QM)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m app.gui.screenshots docs/screenshots
+
+bench: $(VENV)/.installed $(QM)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
 
 soak: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen KHBS_SOAK=1 $(BIN)/python -m pytest -q -m slow

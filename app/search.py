@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import unicodedata
 
+from typing import TYPE_CHECKING
+
 from app.questionnaire import SUMMARY_SEP as SEP
-from app.store import HouseholdRow
+
+if TYPE_CHECKING:
+    from app.store import HouseholdRow
 
 
 def normalise(text: str) -> str:

@@ -118,7 +118,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--households", type=int, default=20000)
     parser.add_argument("--saves", type=int, default=300)
-    parser.add_argument("--only", default="save,unlock")
+    parser.add_argument("--only", default="save,unlock,gui")
     args = parser.parse_args()
     only = set(args.only.split(","))
     work = Path(tempfile.mkdtemp(prefix="khbs-bench-", dir=Path.cwd()))
@@ -131,6 +131,12 @@ def main() -> None:
             bench_save(work, households[: args.saves])
         if "unlock" in only:
             bench_unlock_and_search(work, households)
+        if "gui" in only:
+            from bench import gui
+
+            gui.bench_start(report, work)
+            gui.bench_memory(report, work, households)
+            gui.bench_big_household(report)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -23,3 +23,28 @@ def store(data_dir):
     s = Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF)
     yield s
     s.close()
+
+
+def _compiled_translations() -> None:
+    """`make test` builds the .qm files; a bare `pytest` run builds missing ones itself."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[1] / "resources" / "i18n"
+    lrelease = shutil.which("pyside6-lrelease", path=str(Path(sys.executable).parent))
+    for ts in folder.glob("*.ts"):
+        qm = ts.with_suffix(".qm")
+        if lrelease and (not qm.exists() or qm.stat().st_mtime < ts.stat().st_mtime):
+            subprocess.run([lrelease, "-silent", str(ts), "-qm", str(qm)], check=True)
+
+
+@pytest.fixture(scope="session")
+def qapp_translated(qapp):
+    """The QApplication with the app's Indonesian translations, as `khbs gui` starts."""
+    from app.gui.app import install_translator
+
+    _compiled_translations()
+    assert install_translator(qapp, "id"), "resources/i18n/khbs_id.qm did not load"
+    yield qapp

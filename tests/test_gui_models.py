@@ -1,5 +1,6 @@
 """Household list model and proxy, tested without a window."""
 
+import pytest
 from PySide6.QtCore import Qt
 
 from app.gui.models import (
@@ -26,6 +27,7 @@ ROWS = [
     row("d4", sync="rejected", head="Rahmat"),
     row("e5", sync="training", head="Maria"),
 ]
+pytestmark = pytest.mark.usefixtures("qapp_translated")
 NAMES = {"62.71.03.1001": "Bukit Tunggal", "62.12.01.2001": "Desa X"}
 
 
@@ -78,4 +80,4 @@ def test_proxy_filters_by_desa_status_and_search():
 def test_damaged_row_shows_no_content():
     model = HouseholdTableModel()
     model.set_rows([HouseholdRow("x", 3, "final", "62.71.03.1001", "pending", "", damaged=True)], NAMES)
-    assert "damaged" in model.data(model.index(0, COL_HEAD))
+    assert "rusak" in model.data(model.index(0, COL_HEAD))  # Indonesian, from the .ts

@@ -107,6 +107,6 @@ class HouseholdEditor(QObject):
 def _message(exc: BaseException) -> str:
     if isinstance(exc, KhbsError):
         return exc.message()
-    from app.i18n import tr
+    from app.i18n import tr as message
 
-    return tr("cli.unexpected", kind=type(exc).__name__)
+    return message("cli.unexpected", kind=type(exc).__name__)

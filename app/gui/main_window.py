@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QProgressDialog, QStackedWidget
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget
+
+from typing import TYPE_CHECKING
 
 from app.errors import KhbsError
-from app.gui.editor import HouseholdEditor
 from app.gui.idle import IdleWatcher
 from app.gui.session import Session
 from app.gui.views.first_run import FirstRunPage
-from app.gui.views.household import HouseholdPage
 from app.gui.views.unlock import UnlockPage
 from app.gui.views.workspace import WorkspacePage
-from app.households import new_record
 from app.i18n import tr as msg
+
+if TYPE_CHECKING:  # imported when first needed: the unlock screen must appear fast
+    from app.gui.editor import HouseholdEditor
+    from app.gui.views.household import HouseholdPage
 
 TITLE = "KHBS Enroll"  # never anything personal: it shows in the task list
 
@@ -126,6 +128,8 @@ class MainWindow(QMainWindow):
     # -- one household -----------------------------------------------------------------------
 
     def _new_household(self) -> None:
+        from app.households import new_record
+
         self._edit(new_record(), None)
 
     def _open_household(self, household_id: str) -> None:
@@ -134,6 +138,9 @@ class MainWindow(QMainWindow):
         )
 
     def _edit(self, record: dict, revision: int | None) -> None:
+        from app.gui.editor import HouseholdEditor
+        from app.gui.views.household import HouseholdPage
+
         self._close_household()
         page = HouseholdPage(self.session.settings.lang, self.session.areas)
         editor = HouseholdEditor(self.session, page.form, page)
@@ -157,7 +164,8 @@ class MainWindow(QMainWindow):
         lines = "\n".join(f"• {w.message(lang)}" for w in result.unacknowledged(editor.form.record()))
         answer = QMessageBox.question(
             self, TITLE,
-            self.tr("Please confirm these warnings before finalising:") + "\n\n" + lines,
+            self.tr("These warnings are still open:") + "\n\n" + lines + "\n\n"
+            + self.tr("Finalise anyway?"),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         )
         if answer == QMessageBox.StandardButton.Yes:
@@ -195,9 +203,3 @@ def _text(exc: BaseException) -> str:
     if isinstance(exc, KhbsError):
         return exc.message()
     return msg("cli.unexpected", kind=type(exc).__name__)
-
-
-def progress_dialog(parent, label: str) -> QProgressDialog:
-    dialog = QProgressDialog(label, parent.tr("Cancel"), 0, 100, parent)
-    dialog.setWindowModality(Qt.WindowModality.WindowModal)
-    return dialog

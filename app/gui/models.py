@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import (
+    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
@@ -13,14 +14,41 @@ from PySide6.QtCore import (
     Qt,
 )
 
-from app.store import HouseholdRow
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.store import HouseholdRow
 
 COL_KK, COL_HEAD, COL_DESA, COL_STATUS, COL_SYNC, COL_UPDATED = range(6)
 ATTENTION = {"rejected", "conflict", "duplicate"}  # sync states the province flagged
 
 
-def tr(text: str) -> str:
+def _tr(text: str) -> str:
     return QCoreApplication.translate("HouseholdTableModel", text)
+
+
+STATUS_LABELS = {
+    "draft": QT_TRANSLATE_NOOP("HouseholdTableModel", "Draft"),
+    "final": QT_TRANSLATE_NOOP("HouseholdTableModel", "Final"),
+    "synced": QT_TRANSLATE_NOOP("HouseholdTableModel", "Synced"),
+    "attention": QT_TRANSLATE_NOOP("HouseholdTableModel", "Needs attention"),
+    "training": QT_TRANSLATE_NOOP("HouseholdTableModel", "Training"),
+}
+SYNC_LABELS = {
+    "local": QT_TRANSLATE_NOOP("HouseholdTableModel", "Not sent (draft)"),
+    "pending": QT_TRANSLATE_NOOP("HouseholdTableModel", "Waiting to send"),
+    "synced": QT_TRANSLATE_NOOP("HouseholdTableModel", "Sent"),
+    "training": QT_TRANSLATE_NOOP("HouseholdTableModel", "Won't be sent (training)"),
+}
+HEADERS = (
+    QT_TRANSLATE_NOOP("HouseholdTableModel", "KK number"),
+    QT_TRANSLATE_NOOP("HouseholdTableModel", "Head of family"),
+    QT_TRANSLATE_NOOP("HouseholdTableModel", "Village"),
+    QT_TRANSLATE_NOOP("HouseholdTableModel", "Status"),
+    QT_TRANSLATE_NOOP("HouseholdTableModel", "Sync"),
+    QT_TRANSLATE_NOOP("HouseholdTableModel", "Last change"),
+)
+DAMAGED = QT_TRANSLATE_NOOP("HouseholdTableModel", "(damaged, cannot open)")
 
 
 def status_key(row: HouseholdRow) -> str:
@@ -35,22 +63,11 @@ def status_key(row: HouseholdRow) -> str:
 
 
 def status_label(key: str) -> str:
-    return {
-        "draft": tr("Draft"),
-        "final": tr("Final"),
-        "synced": tr("Synced"),
-        "attention": tr("Needs attention"),
-        "training": tr("Training"),
-    }.get(key, key)
+    return _tr(STATUS_LABELS[key]) if key in STATUS_LABELS else key
 
 
 def sync_label(state: str) -> str:
-    return {
-        "local": tr("Not sent (draft)"),
-        "pending": tr("Waiting to send"),
-        "synced": tr("Sent"),
-        "training": tr("Never sent (training)"),
-    }.get(state, tr("Needs attention"))
+    return _tr(SYNC_LABELS.get(state, STATUS_LABELS["attention"]))
 
 
 def local_time(iso: str) -> str:
@@ -104,8 +121,7 @@ class HouseholdTableModel(QAbstractTableModel):
     def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
             return None
-        return [tr("KK number"), tr("Head of family"), tr("Village"), tr("Status"),
-                tr("Sync"), tr("Last change")][section]
+        return _tr(HEADERS[section])
 
     def data(self, index: QModelIndex | QPersistentModelIndex, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid():
@@ -114,7 +130,7 @@ class HouseholdTableModel(QAbstractTableModel):
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
             if row.damaged and col in (COL_KK, COL_HEAD):
-                return tr("(damaged, cannot open)")
+                return _tr(DAMAGED)
             if col == COL_KK:
                 return row.kk
             if col == COL_HEAD:

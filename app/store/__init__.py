@@ -1,5 +1,25 @@
-"""The encrypted local store: one SQLite file per device, personal data sealed per record."""
+"""The encrypted local store: one SQLite file per device, personal data sealed per record.
 
-from app.store.store import HouseholdRow, Store, VerifyReport
+Names are loaded on first use, so the desktop app can show its unlock screen before paying
+for cryptography and sqlite-utils imports.
+"""
 
-__all__ = ["HouseholdRow", "Store", "VerifyReport"]
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+FILENAME = "khbs.db"
+MIN_PASSPHRASE = 10
+
+if TYPE_CHECKING:
+    from app.store.store import HouseholdRow, Store, VerifyReport
+
+__all__ = ["FILENAME", "MIN_PASSPHRASE", "HouseholdRow", "Store", "VerifyReport"]
+
+
+def __getattr__(name: str):
+    if name in ("HouseholdRow", "Store", "VerifyReport"):
+        from app.store import store
+
+        return getattr(store, name)
+    raise AttributeError(name)

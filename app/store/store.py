@@ -43,8 +43,7 @@ from app.province_key import seal_to
 from app.store.audit import AuditLog
 from app.store.db import connect
 
-FILENAME = "khbs.db"
-MIN_PASSPHRASE = 10
+from app.store import FILENAME, MIN_PASSPHRASE
 Clock = Callable[[], datetime]
 
 

@@ -140,4 +140,4 @@ class WorkspacePage(QWidget):
 
     def update_counts(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        self.counts.setText(self.tr("%1 of %2 households").replace("%1", str(shown)).replace("%2", str(total)))
+        self.counts.setText(self.tr("Households: %1 of %2").replace("%1", str(shown)).replace("%2", str(total)))

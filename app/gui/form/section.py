@@ -1,0 +1,262 @@
+"""One group of questions (a section, or one member) as a form: label above each field, help
+in grey under it, then the rules' messages for it.
+
+Skip logic runs live: after every edit each question's x-relevant is evaluated with this
+section's current answers as scope and the whole record as root; hidden questions are hidden
+and their answers cleared (repeated until stable, since clearing can hide more).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from app import questionnaire as q
+from app import rules
+from app.gui.form import issues as shown_issues
+from app.gui.form.keys import EnterMovesFocus
+from app.gui.form.text import Mnemonics
+from app.gui.form.widgets import Editor, make_editor
+
+HELP_STYLE = "color: #555555;"  # 7.5:1 on white
+
+
+@dataclass
+class Row:
+    name: str
+    spec: dict
+    editor: Editor
+    label: QLabel
+    help: QLabel | None
+    message: QLabel
+    index: int  # row in the QFormLayout
+    shown: bool = True
+    html: str = ""
+    plain: str = ""
+
+
+def needs_root(cond: object) -> bool:
+    """True when a condition looks outside its own group: a "/path" or the member's age (which
+    needs the visit date)."""
+    if isinstance(cond, dict):
+        if "age" in cond or str(cond.get("field", "")).startswith("/"):
+            return True
+        return any(needs_root(c) for c in cond.get("all", []) + cond.get("any", []) + [cond.get("not")])
+    return False
+
+
+class SectionView(QWidget):
+    """The questions of `spec` (a group), or only `fields` of it; answers live at `prefix` in
+    the record (("rumah",), ("anggota", 2), or () for root questions)."""
+
+    changed = Signal(str)  # the question the officer changed
+
+    def __init__(
+        self,
+        spec: dict,
+        prefix: tuple = (),
+        lang: str = "id",
+        *,
+        fields: list[str] | None = None,
+        areas: list[str] | None = None,
+        root: Callable[[], dict] | None = None,
+        reserved: str = "",
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
+        self.spec, self.prefix, self.lang = spec, tuple(prefix), lang
+        self._root = root or dict
+        self._partial = fields is not None
+        self._extra: dict = {}
+        self._loading = False
+        self.enter = EnterMovesFocus(self)
+
+        outer = QVBoxLayout(self)
+        self.header = QVBoxLayout()
+        outer.addLayout(self.header)
+        self.form = QFormLayout()
+        self.form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapAllRows)
+        self.form.setVerticalSpacing(10)
+        outer.addLayout(self.form)
+        outer.addStretch(1)
+
+        self.rows: dict[str, Row] = {}
+        mnemonic = Mnemonics(reserved)
+        for name in fields if fields is not None else list(spec.get("properties", {})):
+            sub = spec["properties"][name]
+            editor = make_editor(name, sub, lang, areas)
+            if editor is not None:
+                self._add_row(name, sub, editor, mnemonic)
+        self._needs_root = any(needs_root(r.spec.get("x-relevant")) for r in self.rows.values())
+        self._chain_tab_order()
+        self.refresh()
+
+    # -- building ---------------------------------------------------------------------------
+
+    def _add_row(self, name: str, spec: dict, editor: Editor, mnemonic: Mnemonics) -> None:
+        title = q.text_of(spec, "x-label", self.lang) or name
+        help_text = q.text_of(spec, "x-help", self.lang)
+        label = QLabel(mnemonic(title))
+        label.setWordWrap(True)
+        label.setBuddy(editor)
+        field = QWidget()
+        box = QVBoxLayout(field)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(2)
+        box.addWidget(editor)
+        help_label = None
+        if help_text:
+            help_label = QLabel(help_text)
+            help_label.setWordWrap(True)
+            help_label.setStyleSheet(HELP_STYLE)
+            font = help_label.font()
+            font.setPointSizeF(font.pointSizeF() * 0.9)
+            help_label.setFont(font)
+            box.addWidget(help_label)
+            label.setToolTip(help_text)
+            editor.setToolTip(help_text)
+            for w in editor.focus_widgets():
+                w.setToolTip(help_text)
+        message = QLabel()
+        message.setWordWrap(True)
+        message.setVisible(False)
+        box.addWidget(message)
+        editor.set_accessible(title, help_text)
+        self.form.addRow(label, field)
+        self.rows[name] = Row(name, spec, editor, label, help_label, message, self.form.rowCount() - 1)
+        editor.changed.connect(lambda n=name: self._edited(n))
+        for w in editor.focus_widgets():
+            self.enter.watch(w)
+
+    def _chain_tab_order(self) -> None:
+        chain = [w for r in self.rows.values() for w in r.editor.focus_widgets()]
+        for a, b in zip(chain, chain[1:]):
+            QWidget.setTabOrder(a, b)
+
+    def add_header(self, widget: QWidget) -> None:
+        """A widget above the questions (a section's help, the consent notice)."""
+        self.header.addWidget(widget)
+
+    # -- answers ----------------------------------------------------------------------------
+
+    def editor(self, name: str) -> Editor:
+        return self.rows[name].editor
+
+    def names(self) -> list[str]:
+        return list(self.rows)
+
+    def is_shown(self, name: str) -> bool:
+        return self.rows[name].shown
+
+    def current(self) -> dict:
+        """Every answer in the widgets (hidden questions are empty anyway)."""
+        out = {}
+        for name, row in self.rows.items():
+            value = row.editor.value()
+            if value is not None:
+                out[name] = value
+        return out
+
+    def values(self) -> dict:
+        """The answers of the questions shown, in schema order, then any unknown properties
+        the record came with (kept so the rules can report them, not silently dropped)."""
+        out = {n: v for n, v in self.current().items() if self.rows[n].shown}
+        for key, value in self._extra.items():
+            out.setdefault(key, value)
+        return out
+
+    def set_values(self, values: dict | None) -> None:
+        """Show stored answers without emitting `changed`; answers the skip logic hides are
+        cleared, as prune() would."""
+        values = values if isinstance(values, dict) else {}
+        self._loading = True
+        try:
+            for name, row in self.rows.items():
+                row.editor.set_value(values.get(name))
+            known = set(self.spec.get("properties", {}))
+            self._extra = {} if self._partial else {k: v for k, v in values.items() if k not in known}
+            self.refresh()
+        finally:
+            self._loading = False
+
+    def set_field(self, name: str, value: object) -> None:
+        """Set an answer as if the officer had typed it (skip logic runs, `changed` emitted)."""
+        self.rows[name].editor.set_value(value)
+        self._edited(name)
+
+    def _edited(self, name: str) -> None:
+        if self._loading:
+            return
+        self.refresh()
+        self.changed.emit(name)
+
+    def refresh(self) -> list[str]:
+        """Re-evaluate x-relevant for every question; hide and clear what no longer applies.
+        Returns the names of the answers cleared."""
+        cleared: list[str] = []
+        root = self._root() if self._needs_root else {}
+        for _ in range(len(self.rows) + 1):
+            scope = self.current()
+            again = False
+            for row in self.rows.values():
+                cond = row.spec.get("x-relevant")
+                if cond is None:
+                    continue
+                shown = q.evaluate(cond, scope, root)
+                if shown != row.shown:
+                    row.shown = shown
+                    self.form.setRowVisible(row.index, shown)
+                if not shown and row.editor.value() is not None:
+                    row.editor.clear()
+                    cleared.append(row.name)
+                    again = True
+            if not again:
+                break
+        return cleared
+
+    # -- messages ---------------------------------------------------------------------------
+
+    def show_issues(self, issues: list[rules.Issue]) -> None:
+        """Messages under each question; issues about other places are ignored. Labels whose
+        text did not change are not touched, so re-validation stays cheap."""
+        per_field: dict[str, list[rules.Issue]] = {}
+        for issue in issues:
+            name = shown_issues.field_of(issue, self.prefix)
+            if name in self.rows:
+                per_field.setdefault(name, []).append(issue)
+        for name, row in self.rows.items():
+            found = per_field.get(name, [])
+            html = shown_issues.html(found, self.lang)
+            if html == row.html:
+                continue
+            row.html = html
+            row.message.setText(html)
+            row.message.setVisible(bool(found))
+            said = row.plain = " ".join(shown_issues.line(i, self.lang) for i in found)
+            help_text = row.help.text() if row.help else ""
+            for w in row.editor.focus_widgets():
+                w.setAccessibleDescription(" ".join(t for t in (said, help_text) if t))
+
+    def message(self, name: str) -> str:
+        """The message text shown under a question (plain text, for tests and screen readers)."""
+        return self.rows[name].plain
+
+    # -- focus ------------------------------------------------------------------------------
+
+    def first_editor(self) -> Editor | None:
+        return next((r.editor for r in self.rows.values() if r.shown), None)
+
+    def focus_field(self, name: str | None = None) -> None:
+        row = self.rows.get(name) if name else None
+        editor = row.editor if row and row.shown else self.first_editor()
+        if editor is None:
+            return
+        editor.setFocus()
+        parent = self.parentWidget()
+        while parent is not None and not isinstance(parent, QScrollArea):
+            parent = parent.parentWidget()
+        if isinstance(parent, QScrollArea):
+            parent.ensureWidgetVisible(editor)

@@ -1,0 +1,484 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="id_ID">
+<context>
+    <name>FirstRunPage</name>
+    <message>
+        <location filename="../../app/gui/passphrase.py" line="9"/>
+        <source>Too short: use at least 10 characters.</source>
+        <translation>Terlalu pendek: gunakan paling sedikit 10 karakter.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/passphrase.py" line="10"/>
+        <source>Weak: add more words or characters.</source>
+        <translation>Lemah: tambahkan lagi kata atau karakter.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/passphrase.py" line="11"/>
+        <source>Fair: a few more words make it strong.</source>
+        <translation>Cukup: tambah beberapa kata lagi agar kuat.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/passphrase.py" line="12"/>
+        <source>Good.</source>
+        <translation>Baik.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/passphrase.py" line="13"/>
+        <source>Strong.</source>
+        <translation>Kuat.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/first_run.py" line="89"/>
+        <source>Welcome to KHBS Enroll</source>
+        <translation>Selamat datang di KHBS Enroll</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/first_run.py" line="90"/>
+        <source>&amp;Language:</source>
+        <translation>&amp;Bahasa:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/first_run.py" line="91"/>
+        <source>New &amp;passphrase:</source>
+        <translation>&amp;Kata sandi baru:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/first_run.py" line="92"/>
+        <source>&amp;Repeat passphrase:</source>
+        <translation>&amp;Ulangi kata sandi:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/first_run.py" line="93"/>
+        <source>New passphrase</source>
+        <translation>Kata sandi baru</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/first_run.py" line="94"/>
+        <source>Repeat passphrase</source>
+        <translation>Ulangi kata sandi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/first_run.py" line="95"/>
+        <source>Work &amp;offline now, enroll with the province later</source>
+        <translation>Bekerja &amp;offline dulu, daftarkan ke provinsi nanti</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/first_run.py" line="96"/>
+        <source>&amp;Training mode with demo households (never sent)</source>
+        <translation>Mode &amp;latihan dengan rumah tangga contoh (tidak akan dikirim)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/first_run.py" line="97"/>
+        <source>&amp;Enroll with the province (server address and code; coming soon)</source>
+        <translation>&amp;Daftarkan ke provinsi (alamat server dan kode; segera tersedia)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/first_run.py" line="99"/>
+        <source>Remember this passphrase. Until this laptop is enrolled with the province, a forgotten passphrase cannot be recovered and the data on it is lost.</source>
+        <translation>Ingat kata sandi ini. Selama laptop ini belum didaftarkan ke provinsi, kata sandi yang terlupa tidak dapat dipulihkan dan semua data di laptop ini akan hilang.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/first_run.py" line="101"/>
+        <source>&amp;Start</source>
+        <translation>&amp;Mulai</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../app/gui/views/first_run.py" line="112"/>
+        <source>The passphrase needs at least %n characters.</source>
+        <translation>
+            <numerusform>Kata sandi harus paling sedikit %n karakter.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/first_run.py" line="115"/>
+        <source>The two passphrases differ.</source>
+        <translation>Kedua kata sandi tidak sama.</translation>
+    </message>
+</context>
+<context>
+    <name>Form</name>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="14"/>
+        <source>— choose —</source>
+        <translation>— pilih —</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="15"/>
+        <source>Yes</source>
+        <translation>Ya</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="16"/>
+        <source>No</source>
+        <translation>Tidak</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="17"/>
+        <source>Error:</source>
+        <translation>Kesalahan:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="18"/>
+        <source>Warning:</source>
+        <translation>Peringatan:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="19"/>
+        <source>Identity</source>
+        <translation>Identitas</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="20"/>
+        <source>Errors: {errors}, warnings: {warnings}</source>
+        <translation>Kesalahan: {errors}, peringatan: {warnings}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="21"/>
+        <source>No errors or warnings.</source>
+        <translation>Tidak ada kesalahan atau peringatan.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="22"/>
+        <source>Sections</source>
+        <translation>Bagian</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="23"/>
+        <source>List of errors and warnings</source>
+        <translation>Daftar kesalahan dan peringatan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="24"/>
+        <source>&amp;Add member</source>
+        <translation>&amp;Tambah anggota</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="25"/>
+        <source>&amp;Edit</source>
+        <translation>&amp;Ubah</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="26"/>
+        <source>&amp;Remove</source>
+        <translation>&amp;Hapus</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="27"/>
+        <source>Remove member</source>
+        <translation>Hapus anggota</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="28"/>
+        <source>Remove member {n} ({name}) from the list?</source>
+        <translation>Hapus anggota {n} ({name}) dari daftar?</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="29"/>
+        <source>Member {n}</source>
+        <translation>Anggota {n}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="30"/>
+        <source>Family member list</source>
+        <translation>Daftar anggota keluarga</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="31"/>
+        <source>Check</source>
+        <translation>Hasil periksa</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="32"/>
+        <source>OK</source>
+        <translation>OK</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="33"/>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="34"/>
+        <source>Date of birth and sex were filled in from the NIK. Check and correct if needed.</source>
+        <translation>Tanggal lahir dan jenis kelamin diisi otomatis dari NIK. Periksa dan perbaiki bila perlu.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="35"/>
+        <source>Date of birth was filled in from the NIK. Check and correct if needed.</source>
+        <translation>Tanggal lahir diisi otomatis dari NIK. Periksa dan perbaiki bila perlu.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="36"/>
+        <source>Sex was filled in from the NIK. Check and correct if needed.</source>
+        <translation>Jenis kelamin diisi otomatis dari NIK. Periksa dan perbaiki bila perlu.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="37"/>
+        <source>Notice (read aloud in full)</source>
+        <translation>Pemberitahuan (bacakan seluruhnya)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="38"/>
+        <source>Notice version: {version}</source>
+        <translation>Versi pemberitahuan: {version}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="39"/>
+        <source>YYYY-MM-DD</source>
+        <translation>TTTT-BB-HH</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="40"/>
+        <source>Type the village name or code</source>
+        <translation>Ketik nama atau kode desa/kelurahan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="41"/>
+        <source>{field}, {part}</source>
+        <translation>{field}, {part}</translation>
+    </message>
+</context>
+<context>
+    <name>HouseholdPage</name>
+    <message>
+        <location filename="../../app/gui/views/household.py" line="22"/>
+        <source>Household</source>
+        <translation>Rumah tangga</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/household.py" line="27"/>
+        <source>&amp;Save</source>
+        <translation>&amp;Simpan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/household.py" line="29"/>
+        <source>&amp;Finalise</source>
+        <translation>&amp;Finalkan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/household.py" line="30"/>
+        <source>&amp;Back to list</source>
+        <translation>&amp;Kembali ke daftar</translation>
+    </message>
+</context>
+<context>
+    <name>HouseholdTableModel</name>
+    <message>
+        <location filename="../../app/gui/models.py" line="31"/>
+        <source>Draft</source>
+        <translation>Draf</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="32"/>
+        <source>Final</source>
+        <translation>Final</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="33"/>
+        <source>Synced</source>
+        <translation>Terkirim</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="34"/>
+        <source>Needs attention</source>
+        <translation>Perlu diperiksa</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="35"/>
+        <source>Training</source>
+        <translation>Latihan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="38"/>
+        <source>Not sent (draft)</source>
+        <translation>Belum dikirim (draf)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="39"/>
+        <source>Waiting to send</source>
+        <translation>Menunggu dikirim</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="40"/>
+        <source>Sent</source>
+        <translation>Terkirim</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="41"/>
+        <source>Won&apos;t be sent (training)</source>
+        <translation>Tidak dikirim (latihan)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="44"/>
+        <source>KK number</source>
+        <translation>Nomor KK</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="45"/>
+        <source>Head of family</source>
+        <translation>Kepala keluarga</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="46"/>
+        <source>Village</source>
+        <translation>Desa</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="47"/>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="48"/>
+        <source>Sync</source>
+        <translation>Pengiriman</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="49"/>
+        <source>Last change</source>
+        <translation>Terakhir diubah</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="51"/>
+        <source>(damaged, cannot open)</source>
+        <translation>(rusak, tidak bisa dibuka)</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../app/gui/main_window.py" line="151"/>
+        <source>Draft saved</source>
+        <translation>Draf tersimpan</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../app/gui/main_window.py" line="155"/>
+        <source>Not final yet: %n error(s) to fix</source>
+        <translation>
+            <numerusform>Belum bisa final: %n kesalahan harus diperbaiki</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/main_window.py" line="167"/>
+        <source>These warnings are still open:</source>
+        <translation>Peringatan berikut belum dikonfirmasi:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/main_window.py" line="168"/>
+        <source>Finalise anyway?</source>
+        <translation>Tetap finalkan?</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/main_window.py" line="176"/>
+        <source>Finalised: waiting to be sent</source>
+        <translation>Sudah final: menunggu dikirim</translation>
+    </message>
+</context>
+<context>
+    <name>UnlockPage</name>
+    <message>
+        <location filename="../../app/gui/views/unlock.py" line="21"/>
+        <source>KHBS Enroll is locked</source>
+        <translation>KHBS Enroll terkunci</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/unlock.py" line="23"/>
+        <source>&amp;Passphrase:</source>
+        <translation>&amp;Kata sandi:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/unlock.py" line="26"/>
+        <source>Passphrase</source>
+        <translation>Kata sandi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/unlock.py" line="28"/>
+        <source>&amp;Unlock</source>
+        <translation>&amp;Buka kunci</translation>
+    </message>
+</context>
+<context>
+    <name>WorkspacePage</name>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="43"/>
+        <source>&amp;New household</source>
+        <translation>Rumah tangga &amp;baru</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="45"/>
+        <source>&amp;Lock</source>
+        <translation>&amp;Kunci</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="47"/>
+        <source>Lock the app</source>
+        <translation>Kunci aplikasi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="48"/>
+        <source>S&amp;ync now</source>
+        <translation>Kirim &amp;sekarang</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="50"/>
+        <source>Available once this laptop is enrolled with the province.</source>
+        <translation>Tersedia setelah laptop ini didaftarkan ke provinsi.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="52"/>
+        <source>Search name, NIK or KK number (Ctrl+F)</source>
+        <translation>Cari nama, NIK, atau Nomor KK (Ctrl+F)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="53"/>
+        <source>Search households</source>
+        <translation>Cari rumah tangga</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="55"/>
+        <source>&amp;Search:</source>
+        <translation>&amp;Cari:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="58"/>
+        <source>Filter by village</source>
+        <translation>Saring menurut desa/kelurahan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="59"/>
+        <source>&amp;Village:</source>
+        <translation>&amp;Desa/kelurahan:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="62"/>
+        <source>Filter by status</source>
+        <translation>Saring menurut status</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="63"/>
+        <source>S&amp;tatus:</source>
+        <translation>S&amp;tatus:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="65"/>
+        <source>All</source>
+        <translation>Semua</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="83"/>
+        <source>Households</source>
+        <translation>Daftar rumah tangga</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="134"/>
+        <source>All villages</source>
+        <translation>Semua desa/kelurahan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="143"/>
+        <source>Households: %1 of %2</source>
+        <translation>Rumah tangga: %1 dari %2</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,382 @@
+"""The household form (app/gui/form): views tested on their own, offscreen, without a main
+window. Records come from tests/records.py."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from app import households, rules
+from app import questionnaire as q
+from app.errors import NotFinalisable
+from app.gui.form import HouseholdForm
+from app.gui.form.members import COL_CHECK, COL_NAME, COL_NIK, COL_RELATION, COL_SEX, MemberTableModel
+from app.gui.form.text import Mnemonics, plain
+from app.gui.form.location import DesaEditor
+from app.gui.form.widgets import ChoiceEditor, NumberEditor
+from tests import records
+
+pytestmark = pytest.mark.usefixtures("qapp_translated")
+
+MEMBERS_PAGE = 7  # Identitas, Lokasi, Persetujuan, Rumah, Aset, Program, Kebutuhan, Anggota
+
+
+@pytest.fixture
+def form(qtbot):
+    f = HouseholdForm(today=records.TODAY)
+    qtbot.addWidget(f)
+    f.resize(1000, 700)
+    return f
+
+
+@pytest.fixture
+def shown(form, qtbot):
+    """The form on screen and active, for tests that follow keyboard focus."""
+    form.show()
+    qtbot.waitExposed(form)
+    form.activateWindow()
+    qtbot.waitUntil(form.isActiveWindow)
+    return form
+
+
+def pick(editor: ChoiceEditor, value: object) -> None:
+    """Choose an answer as the officer does (the combo's index changes, signals fire)."""
+    editor.combo.setCurrentIndex(next(i for i, v in enumerate(editor._values) if v is value or v == value))
+
+
+def focused():
+    return QApplication.focusWidget()
+
+
+def type_keys(qtbot, text: str = "", key=None, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    if text:
+        qtbot.keyClicks(focused(), text)
+    if key is not None:
+        qtbot.keyClick(focused(), key, modifier)
+
+
+def big_household(n: int = 30) -> dict:
+    rows = [records.head(serial=1), records.wife(serial=2)]
+    for i in range(n - 2):
+        birth = f"{2000 + i % 20}-{1 + i % 9:02d}-{10 + i % 9}"
+        rows.append(records.member(f"Anak {i + 1}", birth, 1 + i % 2, 3, serial=10 + i))
+    return records.household(anggota=rows)
+
+
+# -- loading and saving ------------------------------------------------------------------------
+
+
+def test_round_trip_is_exact_and_silent(form, qtbot):
+    rec = records.household()
+    form.set_section(3)
+    with qtbot.assertNotEmitted(form.changed), qtbot.assertNotEmitted(form.sectionChanged):
+        form.set_record(rec)
+    assert form.current_section() == 0
+    assert form.record() == q.prune(rec)
+
+    draft = households.new_record(records.TODAY)
+    form.set_record(draft)
+    # Empty sections (and the empty roster) are left out; the frame fields are kept.
+    assert form.record() == {k: v for k, v in draft.items() if k != q.MEMBERS}
+
+
+def test_loaded_hidden_answers_are_pruned(form):
+    rec = records.household()
+    rec["rumah"]["status_kepemilikan"] = 2  # bukti_kepemilikan (3) no longer applies
+    form.set_record(rec)
+    assert "bukti_kepemilikan" not in form.record()["rumah"]
+    assert form.record() == q.prune(rec)
+
+
+# -- skip logic --------------------------------------------------------------------------------
+
+
+def test_skip_logic_hides_and_clears(form, qtbot):
+    form.set_record(records.household())
+    rumah = form.section("rumah")
+    assert rumah.is_shown("bukti_kepemilikan") and rumah.editor("bukti_kepemilikan").value() == 3
+
+    with qtbot.waitSignal(form.changed):
+        pick(rumah.editor("status_kepemilikan"), 2)
+    assert not rumah.is_shown("bukti_kepemilikan")
+    assert not rumah.editor("bukti_kepemilikan").isVisibleTo(rumah)
+    assert "bukti_kepemilikan" not in form.record()["rumah"]
+
+    pick(rumah.editor("status_kepemilikan"), 1)  # shown again, and empty: the answer is gone
+    assert rumah.is_shown("bukti_kepemilikan") and rumah.editor("bukti_kepemilikan").value() is None
+
+    pick(rumah.editor("fasilitas_bab"), 6)
+    for name in ("jenis_kloset", "pembuangan_tinja"):
+        assert not rumah.is_shown(name) and rumah.editor(name).value() is None
+        assert name not in form.record()["rumah"]
+
+
+def test_skip_logic_chains_inside_a_member(form):
+    rec = records.household()
+    form.set_record(rec)
+    dialog = form.members.edit(0)
+    s = dialog.section
+    assert s.editor("pekerjaan").value() == "petani karet"
+    pick(s.editor("bekerja"), False)  # hides status_pekerjaan, which hides pekerjaan
+    assert not s.is_shown("status_pekerjaan") and not s.is_shown("pekerjaan")
+    assert "pekerjaan" not in dialog.member() and "status_pekerjaan" not in dialog.member()
+    dialog.reject()
+
+
+# -- messages ----------------------------------------------------------------------------------
+
+
+def test_invalid_nik_shows_inline_error_and_blocks_finalise(form, qtbot):
+    form.set_record(records.household())
+    dialog = form.members.edit(0)
+    nik = dialog.section.editor(q.NIK).line
+    nik.selectAll()
+    qtbot.keyClicks(nik, "6271030000000001")  # birth date 00-00-00 inside the NIK
+    assert dialog.section.message(q.NIK) == ""  # debounced: not on every keystroke
+    qtbot.waitUntil(lambda: dialog.section.message(q.NIK) != "", timeout=3000)
+    message = dialog.section.message(q.NIK)
+    assert message.startswith("Kesalahan:") and "NIK" in message and "Anggota ke-1" in message
+    dialog.accept()  # OK even with errors: a draft may be incomplete
+
+    assert form.record()["anggota"][0]["nik"] == "6271030000000001"
+    result = form.check()
+    assert [i.code for i in result.errors] == ["nik_birth_date_invalid"]
+    assert not result.can_finalise(form.record())
+    with pytest.raises(NotFinalisable):
+        households.prepare_final(form.record(), form.context(), acknowledge=True)
+    # The table says so in words; the summary lists it; clicking goes to the member.
+    model = form.members.model
+    assert model.data(model.index(0, COL_CHECK)) == "Kesalahan: 1, peringatan: 0"
+    assert form.issue_list.count() == 1 and "NIK" in form.issue_list.item(0).text()
+    form._issue_clicked(form.issue_list.item(0))
+    assert form.current_section() == MEMBERS_PAGE and form.members.current_row() == 0
+
+
+def test_root_field_message_and_summary_click(form, qtbot):
+    rec = records.household(no_kk="62710301")
+    form.set_record(rec)
+    result = form.check()
+    assert [i.code for i in result.errors] == ["digits16"]
+    identity = form.section("")
+    assert identity.message("no_kk").startswith("Kesalahan: Nomor Kartu Keluarga (KK): harus 16 digit")
+    assert "Kesalahan: 1" in form.section_list.item(0).text()
+    form.set_section(3)
+    form._issue_clicked(form.issue_list.item(0))
+    assert form.current_section() == 0
+
+    editor = identity.editor("no_kk")
+    editor.line.setText(records.KK)
+    editor.line.textEdited.emit(records.KK)  # as typed
+    assert identity.message("no_kk") != ""  # live check waits for the debounce
+    qtbot.waitUntil(lambda: identity.message("no_kk") == "", timeout=3000)
+    assert not form.issue_list.isVisibleTo(form)
+
+
+def test_warning_is_amber_with_prefix(form, qtbot):
+    form.set_record(records.household())
+    dialog = form.members.edit(0)  # the head: male, born 1980-04-12
+    nik = records.nik_for("1980-04-12", 2, serial=3)  # a woman's NIK
+    dialog.section.set_field(q.NIK, nik)
+    dialog.validate_now()
+    assert dialog.section.editor(q.SEX).value() == 1  # already answered: not overwritten
+    assert dialog.section.message(q.NIK).startswith("Peringatan:")
+    assert "#8a5300" in dialog.section.rows[q.NIK].message.text()
+    dialog.reject()
+    assert form.record() == q.prune(records.household())  # Cancel changes nothing
+
+
+# -- members -----------------------------------------------------------------------------------
+
+
+def test_valid_female_nik_fills_birth_date_and_sex(form, qtbot):
+    form.set_record(records.household())
+    dialog = form.members.add()
+    assert dialog.index == 3
+    qtbot.keyClicks(dialog.section.editor(q.NIK).line, records.nik_for("1990-03-05", 2, serial=77))
+    s = dialog.section
+    assert s.editor(q.BIRTH_DATE).value() == "1990-03-05"
+    assert s.editor(q.SEX).value() == 2
+    assert not s.is_shown("hamil")
+    pick(s.editor(q.PRESENCE), 1)
+    assert s.is_shown("hamil")  # a woman of 36 living here: the pregnancy question applies
+    assert dialog.note.isVisibleTo(dialog)
+    assert dialog.note.text().startswith("Tanggal lahir dan jenis kelamin diisi otomatis dari NIK")
+    dialog.accept()
+    assert form.members.model.rowCount() == 4
+
+
+def test_add_member_with_the_keyboard_only(shown, qtbot):
+    form = shown
+    form.set_record(records.household())
+    form.set_section(MEMBERS_PAGE)
+    form.members.table.setFocus()
+    type_keys(qtbot, "", Qt.Key.Key_T, Qt.KeyboardModifier.AltModifier)  # &Tambah anggota
+    qtbot.waitUntil(lambda: form.members.dialog is not None and form.members.dialog.isVisible())
+    dialog = form.members.dialog
+    qtbot.waitUntil(lambda: focused() is dialog.section.editor(q.NIK).line)
+
+    enter = Qt.Key.Key_Return
+    type_keys(qtbot, records.nik_for("2010-06-05", 2, serial=44), enter)  # fills birth date and sex
+    assert focused() is dialog.section.editor(q.NAME).line
+    type_keys(qtbot, "Maria Ilas", enter)
+    type_keys(qtbot, "Sampit", enter)  # tempat lahir
+    assert focused() is dialog.section.editor(q.BIRTH_DATE).line
+    type_keys(qtbot, "", enter)  # keep the date from the NIK
+    type_keys(qtbot, "3", enter)  # hubungan: 3. Anak
+    type_keys(qtbot, "", enter)  # jenis kelamin from the NIK
+    type_keys(qtbot, "1", enter)  # status kawin
+    type_keys(qtbot, "1", enter)  # keberadaan
+    type_keys(qtbot, "1", Qt.Key.Key_Tab)  # domisili, Tab works too
+    type_keys(qtbot, "", Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # OK
+    qtbot.waitUntil(lambda: form.members.dialog is None)
+
+    assert form.members.model.rowCount() == 4
+    added = form.record()["anggota"][3]
+    assert added[q.NAME] == "Maria Ilas" and added["tempat_lahir"] == "Sampit"
+    assert (added[q.BIRTH_DATE], added[q.SEX], added[q.RELATION]) == ("2010-06-05", 2, 3)
+    assert (added["status_kawin"], added[q.PRESENCE], added["domisili"]) == (1, 1, 1)
+    assert form.members.current_row() == 3
+
+
+def test_enter_moves_focus_and_ctrl_pgdown_changes_section(shown, qtbot):
+    form = shown
+    form.set_record(records.household())
+    form.set_section(1)  # Lokasi
+    lokasi = form.section("lokasi")
+    lokasi.editor("rt").line.setFocus()
+    qtbot.waitUntil(lambda: focused() is lokasi.editor("rt").line)
+    type_keys(qtbot, "", Qt.Key.Key_Return)
+    assert focused() is lokasi.editor("rw").line
+    type_keys(qtbot, "", Qt.Key.Key_Return)
+    area = lokasi.editor("alamat").edit
+    assert focused() is area
+    type_keys(qtbot, "", Qt.Key.Key_Return)  # a new line in multi-line text, focus stays
+    assert focused() is area and "\n" in area.toPlainText()
+
+    with qtbot.waitSignal(form.sectionChanged) as changed:
+        type_keys(qtbot, "", Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
+    assert changed.args == [2] and form.current_section() == 2
+    type_keys(qtbot, "", Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
+    assert form.current_section() == 1
+
+
+def test_remove_member_asks_first(form):
+    form.set_record(records.household())
+    asked = []
+    form.members.confirm_remove = lambda i: asked.append(i) or False
+    assert not form.members.remove(2) and form.members.model.rowCount() == 3
+    form.members.confirm_remove = lambda i: True
+    assert form.members.remove(2)
+    assert [m[q.NAME] for m in form.record()["anggota"]] == ["Yohanes Ilas", "Rosmiati Ilas"]
+    assert asked == [2]
+
+
+def test_member_model(qtmodeltester):
+    model = MemberTableModel("id")
+    model.set_rows(records.household()["anggota"])
+    qtmodeltester.check(model)
+    assert model.data(model.index(0, COL_RELATION)) == "Kepala keluarga"
+    assert model.data(model.index(1, COL_SEX)) == "Perempuan"
+    assert model.data(model.index(2, COL_NAME)) == "Dimas Ilas"
+    assert model.data(model.index(0, COL_NIK), Qt.ItemDataRole.UserRole) == records.household()["anggota"][0]["nik"]
+    assert model.headerData(COL_NIK, Qt.Orientation.Horizontal) == "NIK"
+    assert model.headerData(0, Qt.Orientation.Vertical) == "1"
+    model.set_counts({1: (0, 2)})
+    assert model.data(model.index(1, COL_CHECK)) == "Kesalahan: 0, peringatan: 2"
+    qtmodeltester.check(model)
+
+
+# -- consent -----------------------------------------------------------------------------------
+
+
+def test_consent_notice_and_version(form):
+    form.set_record(households.new_record(records.TODAY))
+    consent = form.section("persetujuan")
+    notice = q.load_schema()["properties"]["persetujuan"]["x-notice"]
+    assert consent.notice.text() == notice["text"]["id"]
+    assert consent.notice.font().pointSizeF() > form.font().pointSizeF()
+    assert notice["version"] in consent.version.text()
+    assert not consent.is_shown("versi_pemberitahuan")
+
+    pick(consent.editor("diberikan"), True)
+    assert consent.editor("versi_pemberitahuan").value() == notice["version"]
+    assert form.record()["persetujuan"] == {"diberikan": True, "versi_pemberitahuan": notice["version"]}
+    assert consent.editor("versi_pemberitahuan").line.isReadOnly()
+
+    pick(consent.editor("diberikan"), None)  # unanswered again: the version goes too
+    assert "persetujuan" not in form.record()
+
+
+# -- language, labels, editors ----------------------------------------------------------------
+
+
+@pytest.fixture
+def english(qapp_translated):
+    from app.gui.app import install_translator
+
+    install_translator(qapp_translated, "en")
+    yield
+    install_translator(qapp_translated, "id")
+
+
+def test_labels_in_english(qtbot, english):
+    form = HouseholdForm(lang="en")
+    qtbot.addWidget(form)
+    rumah = form.section("rumah")
+    assert plain(rumah.rows["status_kepemilikan"].label.text()) == "Ownership of the dwelling"
+    assert rumah.editor("status_kepemilikan").accessibleName() == "Ownership of the dwelling"
+    combo = rumah.editor("status_kepemilikan").combo
+    assert [combo.itemText(i) for i in range(2)] == ["— choose —", "1. Own"]
+    assert [form.section_list.item(i).text() for i in (0, 3)] == ["Identity", "Dwelling"]
+    assert form.section("anggota").add_button.text() == "&Add member"
+
+
+def test_labels_have_unique_mnemonics_and_help(form):
+    for key in form.section_keys()[:-1]:
+        view = form.section(key)
+        letters = []
+        for row in view.rows.values():
+            text = row.label.text().replace("&&", "")
+            assert row.editor.accessibleName() == plain(row.label.text())
+            if "&" in text:
+                letters.append(text[text.index("&") + 1].lower())
+            assert row.label.buddy() is row.editor
+        assert len(letters) == len(set(letters)) and letters, key
+    kk = form.section("").rows["no_kk"]
+    assert kk.help.text().startswith("16 angka") and kk.editor.line.toolTip() == kk.help.text()
+    assert Mnemonics()("A & B") == "&A && B"
+
+
+def test_number_and_desa_editors(qtbot):
+    spec = q.load_schema()["properties"]["aset"]["properties"]["emas_gram"]
+    number = NumberEditor("emas_gram", spec)
+    qtbot.addWidget(number)
+    assert number.value() is None
+    qtbot.keyClicks(number.line, "2,5x")  # comma taken as a point, letters refused
+    assert number.line.text() == "2.5" and number.value() == 2.5
+    number.set_value(36)
+    assert number.value() == 36 and isinstance(number.value(), int)
+
+    spec = q.load_schema()["properties"]["lokasi"]["properties"]["kode_desa"]
+    desa = DesaEditor("kode_desa", spec, areas=["62.71"])
+    qtbot.addWidget(desa)
+    desa.set_value(records.DESA)
+    assert not desa.loaded  # the list is built on first use, not when a record is shown
+    assert desa.combo.currentText() == "Palangka — Jekan Raya, Kota Palangkaraya (62.71.03.1001)"
+    desa.ensure_loaded()
+    assert desa.value() == records.DESA
+    assert all(desa.combo.itemData(i).startswith("62.71.") for i in range(desa.combo.count()))
+    desa.set_value(None)
+    assert desa.value() is None
+
+
+# -- speed -------------------------------------------------------------------------------------
+
+
+def test_thirty_members_stay_quick(form):
+    rec = big_household(30)
+    form.set_record(rec)
+    assert form.record() == q.prune(rec)
+    assert not rules.check(form.record(), form.context()).errors
+    assert form.members.model.rowCount() == 30  # its speed is measured by `make bench`
