@@ -18,7 +18,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.models import (
+    COL_DESA,
     COL_HEAD,
+    COL_KK,
+    COL_SYNC,
     COL_UPDATED,
     HouseholdFilterProxy,
     HouseholdTableModel,
@@ -76,10 +79,16 @@ class WorkspacePage(QWidget):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().setVisible(False)
+        self.table.setWordWrap(False)
         # Fixed row heights and no per-row size-to-contents: smooth with 20,000 rows.
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setSectionResizeMode(COL_HEAD, QHeaderView.ResizeMode.Stretch)
+        width = self.table.fontMetrics().horizontalAdvance("0000000000000000") + 24
+        self.table.setColumnWidth(COL_KK, width)
+        self.table.setColumnWidth(COL_DESA, 180)
+        self.table.setColumnWidth(COL_SYNC, 170)
+        self.table.setColumnWidth(COL_UPDATED, 130)
         self.table.setAccessibleName(self.tr("Households"))
 
         bar = QHBoxLayout()
