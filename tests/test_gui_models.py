@@ -81,3 +81,17 @@ def test_damaged_row_shows_no_content():
     model = HouseholdTableModel()
     model.set_rows([HouseholdRow("x", 3, "final", "62.71.03.1001", "pending", "", damaged=True)], NAMES)
     assert "rusak" in model.data(model.index(0, COL_HEAD))  # Indonesian, from the .ts
+
+
+def test_gui_excepthook_never_prints_the_exception_text(capsys):
+    import sys
+
+    from app.gui.app import safe_excepthook
+
+    try:
+        raise ValueError("Yohanes Ilas 6271031204800003")
+    except ValueError:
+        safe_excepthook(*sys.exc_info())
+    err = capsys.readouterr().err
+    assert "ValueError" in err and "test_gui_models.py" in err
+    assert "Yohanes" not in err and "6271031204800003" not in err

@@ -26,6 +26,20 @@ def install_translator(app: QApplication, lang: str) -> bool:
     return False
 
 
+def safe_excepthook(kind, value, tb) -> None:
+    """An exception escaping a Qt slot: report its type and where, never its text (which can
+    hold a value from a record). KHBS_DEBUG=1 shows everything, for developers on test data."""
+    import os
+    import traceback
+
+    if os.environ.get("KHBS_DEBUG") == "1":
+        traceback.print_exception(kind, value, tb)
+        return
+    frames = traceback.extract_tb(tb)
+    where = f"{frames[-1].filename}:{frames[-1].lineno}" if frames else "?"
+    print(f"khbs gui: unexpected {kind.__name__} at {where}", file=sys.stderr)
+
+
 def run(data_dir: Path, argv: list[str] | None = None) -> int:
     import os
 
@@ -34,6 +48,7 @@ def run(data_dir: Path, argv: list[str] | None = None) -> int:
     from app.gui.settings import Settings
     from app.gui.worker import StoreWorker
 
+    sys.excepthook = safe_excepthook
     app = QApplication.instance() or QApplication(argv or sys.argv)
     app.setApplicationName("KHBS Enroll")
     settings = Settings.load(data_dir)
