@@ -4,6 +4,9 @@ A draft is saved (encrypted, on the worker) a couple of seconds after the last c
 section change, on Ctrl+S, when the page closes and before the app locks, so a closed window,
 a lock or a crash loses at most the last few seconds of typing. One save is in flight at a
 time; changes made meanwhile are saved right after it, with the revision it returned.
+
+The editor has no Qt parent: the page it serves may be deleted while a save is still running;
+the queued operation's callbacks keep the editor alive. `close()` detaches it from the form.
 """
 
 from __future__ import annotations
@@ -22,20 +25,22 @@ class HouseholdEditor(QObject):
     needsAcknowledgement = Signal(object)  # rules.Result with warnings to confirm
     blocked = Signal(object)  # rules.Result with errors
     failed = Signal(str)  # a message for the officer
+    done = Signal()  # closed and nothing left in flight: the owner may drop it
 
-    def __init__(self, session: Session, form, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+    def __init__(self, session: Session, form) -> None:
+        super().__init__()
         self.session = session
         self.form = form
         self.revision: int | None = None
         self.dirty = False
-        self._in_flight = False
+        self.closed = False
+        self._in_flight = 0  # operations submitted and not yet answered
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(AUTOSAVE_MS)
         self._timer.timeout.connect(self.save_now)
         form.changed.connect(self._changed)
-        form.sectionChanged.connect(lambda _: self.save_now())
+        form.sectionChanged.connect(self._section_changed)
 
     def load(self, record: dict, revision: int | None) -> None:
         self.revision = revision
@@ -46,62 +51,101 @@ class HouseholdEditor(QObject):
         self.dirty = True
         self._timer.start()
 
+    def _section_changed(self, _index: int) -> None:
+        self.save_now()
+
     def save_now(self) -> None:
         self._timer.stop()
-        if not self.dirty or self._in_flight:
+        if not self.dirty or self._in_flight or self.closed:
             return
         self.dirty = False
-        self._in_flight = True
+        self._in_flight += 1
         self.session.save_draft(
             self.form.record(), self.revision, on_done=self._saved, on_error=self._save_failed
         )
 
+    def close(self) -> None:
+        """The page is going (back to the list, lock, window closed). What is typed is queued
+        now, before anything the caller queues next (such as closing the store); if a save is
+        still running it goes right behind it, so the revision check is not needed."""
+        self._timer.stop()
+        self.form.changed.disconnect(self._changed)
+        self.form.sectionChanged.disconnect(self._section_changed)
+        for signal in (self.saved, self.finalised, self.needsAcknowledgement, self.blocked):
+            try:  # their receivers belong to the page that is going away
+                signal.disconnect()
+            except (RuntimeError, TypeError):
+                pass
+        if self.dirty:
+            self.dirty = False
+            revision = None if self._in_flight else self.revision
+            self._in_flight += 1
+            self.session.save_draft(
+                self.form.record(), revision, on_done=self._saved, on_error=self._save_failed
+            )
+        self.closed = True
+        self.form = None
+        self._maybe_done()
+
     def _saved(self, revision: int) -> None:
-        self._in_flight = False
+        self._in_flight -= 1
         self.revision = revision
         self.saved.emit(revision)
         if self.dirty:  # typed while the save was running
             self.save_now()
+        self._maybe_done()
 
     def _save_failed(self, exc: BaseException) -> None:
-        self._in_flight = False
-        self.dirty = True  # keep it: the next change or close tries again
+        self._in_flight -= 1
+        self.dirty = not self.closed  # keep it: the next change or close tries again
         self.failed.emit(_message(exc))
+        self._maybe_done()
+
+    def _maybe_done(self) -> None:
+        if self.closed and not self._in_flight:
+            self.done.emit()
 
     def finalise(self, acknowledge: bool = False) -> None:
         """Save what is typed as final, if the rules allow it (checked on the worker with the
         device-wide NIK/KK lookups)."""
+        if self.closed:
+            return
         if self._in_flight:
             QTimer.singleShot(100, lambda: self.finalise(acknowledge))
             return
         self._timer.stop()
         self.dirty = False
-        self._in_flight = True
+        self._in_flight += 1
         self.session.finalise(
             self.form.record(), self.revision, acknowledge=acknowledge,
             on_done=self._finalised, on_error=self._finalise_failed,
         )
 
     def _finalised(self, result: tuple) -> None:
-        self._in_flight = False
+        self._in_flight -= 1
         final, self.revision = result
-        self.form.set_record(final)
+        if not self.closed:
+            self.form.set_record(final)
+            self.dirty = False
         self.finalised.emit(final)
+        self._maybe_done()
 
     def _finalise_failed(self, exc: BaseException) -> None:
-        self._in_flight = False
-        if isinstance(exc, NotFinalisable):
+        self._in_flight -= 1
+        # Keep what was typed, as a draft, before asking anything: the question below may
+        # start another finalise, which then waits for this save.
+        self.dirty = not self.closed
+        self.save_now()
+        if isinstance(exc, NotFinalisable) and not self.closed:
             result = exc.result  # type: ignore[attr-defined]
             self.form.show_result(result)
             if result.errors:
                 self.blocked.emit(result)
             else:
                 self.needsAcknowledgement.emit(result)
-            self.dirty = True
-            self.save_now()  # keep what was typed, as a draft
-            return
-        self.dirty = True
-        self.failed.emit(_message(exc))
+        elif not isinstance(exc, NotFinalisable):
+            self.failed.emit(_message(exc))
+        self._maybe_done()
 
 
 def _message(exc: BaseException) -> str:

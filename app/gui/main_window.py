@@ -6,6 +6,9 @@ from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget
 
 from typing import TYPE_CHECKING
 
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeySequence, QShortcut
+
 from app.errors import KhbsError
 from app.gui.idle import IdleWatcher
 from app.gui.session import Session
@@ -31,6 +34,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self.household: HouseholdPage | None = None
         self.editor: HouseholdEditor | None = None
+        self._closing: set[HouseholdEditor] = set()  # closed, a save still running
         self.first_run = FirstRunPage(session.settings.lang)
         self.stack.addWidget(self.first_run)
         self.unlock_page: UnlockPage
@@ -39,6 +43,9 @@ class MainWindow(QMainWindow):
 
         self.idle = IdleWatcher(session.settings.idle_lock_minutes, self)
         self.idle.idle.connect(self.lock)
+        # Window-wide, so it works on the household page too, where the personal data is.
+        lock = QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock)
+        lock.setContext(Qt.ShortcutContext.WindowShortcut)
 
         self.first_run.createRequested.connect(self._create)
         self.first_run.languageChosen.connect(self._language_chosen)
@@ -135,7 +142,7 @@ class MainWindow(QMainWindow):
     def _open_household(self, household_id: str) -> None:
         self.session.open_household(
             household_id, on_done=lambda r: self._edit(*r), on_error=lambda e: self._error(e)
-        )
+        )  # the session drops the answer if the app was locked meanwhile
 
     def _edit(self, record: dict, revision: int | None) -> None:
         from app.gui.editor import HouseholdEditor
@@ -143,7 +150,7 @@ class MainWindow(QMainWindow):
 
         self._close_household()
         page = HouseholdPage(self.session.settings.lang, self.session.areas)
-        editor = HouseholdEditor(self.session, page.form, page)
+        editor = HouseholdEditor(self.session, page.form)
         editor.load(record, revision)
         page.saveRequested.connect(editor.save_now)
         page.finaliseRequested.connect(lambda: editor.finalise())
@@ -183,7 +190,10 @@ class MainWindow(QMainWindow):
 
     def _close_household(self) -> None:
         if self.editor:
-            self.editor.save_now()  # queued on the worker; the page can go
+            editor = self.editor
+            self._closing.add(editor)  # kept until its last save has answered
+            editor.done.connect(lambda: self._closing.discard(editor))
+            editor.close()  # what is typed is queued on the worker; the page can go
         if self.household:
             self.stack.removeWidget(self.household)
             self.household.deleteLater()

@@ -43,6 +43,7 @@ class Session(QObject):
         self.areas: list[str] = []
         self.desa_names: dict[str, str] = {}
         self.is_unlocked = False
+        self.generation = 0  # grows at each lock: answers from before it are dropped
 
     # -- store lifecycle ---------------------------------------------------------------------
 
@@ -89,6 +90,7 @@ class Session(QObject):
         """Forget every decrypted thing on the GUI side; the worker closes the store after any
         save already queued."""
         self.worker.close_store()
+        self.generation += 1
         self.rows, self.areas, self.desa_names = [], [], {}
         self.index = SearchIndex()
         self.is_unlocked = False
@@ -102,8 +104,15 @@ class Session(QObject):
     # -- households --------------------------------------------------------------------------
 
     def open_household(self, household_id: str, on_done: Callback, on_error: Callback = None) -> Op:
-        """on_done((record, revision))."""
-        return self._submit(lambda s: s.store.get(household_id), on_done, on_error)
+        """on_done((record, revision)), unless the app was locked before the answer came:
+        then the decrypted record is dropped, never shown over the unlock page."""
+        generation = self.generation
+
+        def done(result: object) -> None:
+            if self.generation == generation and self.is_unlocked:
+                on_done(result)
+
+        return self._submit(lambda s: s.store.get(household_id), done, on_error)
 
     def save_draft(self, record: dict, revision: int | None, on_done: Callback = None,
                    on_error: Callback = None) -> Op:

@@ -88,12 +88,18 @@ class _Runner(QObject):
             self.state.store.close()
             self.state.store = None
 
+    @Slot()
+    def stop(self) -> None:
+        """Queued like an operation, so everything submitted before it has run."""
+        QThread.currentThread().quit()
+
 
 class StoreWorker(QObject):
     """Lives on the GUI thread; its runner lives on the worker thread."""
 
     _submit = Signal(object)
     _close = Signal()
+    _stop = Signal()
     busyChanged = Signal(bool)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -106,6 +112,7 @@ class StoreWorker(QObject):
         self._runner.moveToThread(self._thread)
         self._submit.connect(self._runner.run)
         self._close.connect(self._runner.close_store)
+        self._stop.connect(self._runner.stop)
         self._runner.finished.connect(self._finished)
         self._runner.failed.connect(self._failed)
         self._runner.progressed.connect(self._progressed)
@@ -133,9 +140,10 @@ class StoreWorker(QObject):
         return bool(self._pending)
 
     def shutdown(self, timeout_ms: int = 30000) -> None:
-        """Finish queued work, close the store, stop the thread (on app exit)."""
+        """Finish queued work, close the store, stop the thread (on app exit). Answers to the
+        last operations are not delivered: the GUI is going away."""
         self._close.emit()
-        self._thread.quit()
+        self._stop.emit()
         self._thread.wait(timeout_ms)
 
     def _take(self, op_id: int) -> Op | None:

@@ -45,8 +45,7 @@ class WorkspacePage(QWidget):
 
         self.new_button = QPushButton(self.tr("&New household"))
         self.new_button.setShortcut(QKeySequence("Ctrl+N"))
-        self.lock_button = QPushButton(self.tr("&Lock"))
-        self.lock_button.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_button = QPushButton(self.tr("&Lock"))  # Ctrl+L: the main window's shortcut
         self.lock_button.setAccessibleName(self.tr("Lock the app"))
         self.sync_button = QPushButton(self.tr("S&ync now"))
         self.sync_button.setEnabled(False)
