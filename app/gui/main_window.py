@@ -164,7 +164,7 @@ class MainWindow(QMainWindow):
         self.household, self.editor = page, editor
         self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
-        page.form.setFocus()
+        page.form.focus_first()
 
     def _acknowledge(self, editor: HouseholdEditor, result) -> None:
         lang = self.session.settings.lang
@@ -189,6 +189,9 @@ class MainWindow(QMainWindow):
         self.workspace.table.setFocus()
 
     def _close_household(self) -> None:
+        if self.household and self.household.form.members.dialog is not None:
+            # A member being typed counts as typed: keep it (as a draft, errors and all).
+            self.household.form.members.dialog.accept()
         if self.editor:
             editor = self.editor
             self._closing.add(editor)  # kept until its last save has answered

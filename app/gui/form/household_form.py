@@ -179,6 +179,11 @@ class HouseholdForm(QWidget):
             if not self._loading:
                 self.sectionChanged.emit(i)
 
+    def focus_first(self) -> None:
+        """Show the first section with the focus on its first question (a new household)."""
+        self.set_section(0)
+        self._focus_page(0)
+
     def _step(self, step: int) -> None:
         self.set_section(max(0, min(len(self.pages) - 1, self.current_section() + step)))
         self._focus_page(self.current_section())

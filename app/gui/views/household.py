@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.gui.form.household_form import HouseholdForm
@@ -25,10 +25,11 @@ class HouseholdPage(QWidget):
         self.state.setObjectName("saveState")
         self.form = HouseholdForm(lang=lang, assigned_areas=assigned_areas, today=today)
         self.save_button = QPushButton(self.tr("&Save"))
-        self.save_button.setShortcut(QKeySequence.StandardKey.Save)
         self.finalise_button = QPushButton(self.tr("&Finalise"))
         self.close_button = QPushButton(self.tr("&Back to list"))
-        self.close_button.setShortcut(QKeySequence("Ctrl+W"))
+        # Separate shortcuts: a button's setShortcut() would replace its Alt mnemonic.
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=self.saveRequested.emit)
+        QShortcut(QKeySequence("Ctrl+W"), self, activated=self.closeRequested.emit)
 
         top = QHBoxLayout()
         top.addWidget(self.title)

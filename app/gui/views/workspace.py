@@ -44,7 +44,6 @@ class WorkspacePage(QWidget):
         self.proxy.setSourceModel(self.model)
 
         self.new_button = QPushButton(self.tr("&New household"))
-        self.new_button.setShortcut(QKeySequence("Ctrl+N"))
         self.lock_button = QPushButton(self.tr("&Lock"))  # Ctrl+L: the main window's shortcut
         self.lock_button.setAccessibleName(self.tr("Lock the app"))
         self.sync_button = QPushButton(self.tr("S&ync now"))
@@ -114,6 +113,8 @@ class WorkspacePage(QWidget):
         self._debounce.timeout.connect(lambda: self.searchChanged.emit(self.search.text()))
         self.search.textChanged.connect(lambda: self._debounce.start())
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self._focus_search)
+        # Separate shortcuts: a button's setShortcut() would replace its Alt mnemonic.
+        QShortcut(QKeySequence.StandardKey.New, self, activated=self.newRequested.emit)
         self.desa.currentIndexChanged.connect(lambda: self._filter_changed())
         self.status.currentIndexChanged.connect(lambda: self._filter_changed())
         self.table.activated.connect(self._open)
