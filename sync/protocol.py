@@ -1,0 +1,153 @@
+"""Wire format shared by the laptop and the server (docs/sync.md): signed requests and sealed
+upload batches. Pure functions over bytes; no I/O."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import struct
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+from app.province_key import ProvinceKeyPair, seal_to
+
+MAGIC = b"KHBSB1"
+MAX_SKEW_S = 15 * 60
+ENCODING = "json+zlib"
+H_DEVICE, H_TIME, H_NONCE, H_SIGNATURE = "KHBS-Device", "KHBS-Time", "KHBS-Nonce", "KHBS-Signature"
+
+
+class ProtocolError(Exception):
+    """A request or batch that does not verify. `code` is safe to log and to send back."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def unb64(text: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    except (ValueError, TypeError):
+        raise ProtocolError("bad_encoding") from None
+
+
+# -- signed requests ------------------------------------------------------------------------
+
+
+def canonical(method: str, path: str, time: int, nonce: str, body: bytes) -> bytes:
+    digest = hashlib.sha256(body).hexdigest()
+    return f"KHBS1\n{method.upper()}\n{path}\n{time}\n{nonce}\n{digest}".encode()
+
+
+def sign_request(
+    key: Ed25519PrivateKey, device_id: str, method: str, path: str, body: bytes, now: int
+) -> dict[str, str]:
+    """Headers for one request. `path` includes the query string; `now` is the laptop's clock
+    corrected by the last known offset to the server."""
+    nonce = b64(os.urandom(16))
+    signature = key.sign(canonical(method, path, now, nonce, body))
+    return {H_DEVICE: device_id, H_TIME: str(now), H_NONCE: nonce, H_SIGNATURE: b64(signature)}
+
+
+def verify_request(
+    public_key: Ed25519PublicKey,
+    headers: Mapping[str, str],
+    method: str,
+    path: str,
+    body: bytes,
+    now: int,
+    max_skew: int = MAX_SKEW_S,
+) -> str:
+    """Checks signature and freshness; returns the nonce, which the caller must check has not
+    been seen before (replay) and remember for 2 x max_skew."""
+    try:
+        time = int(headers[H_TIME])
+        nonce = headers[H_NONCE]
+        signature = unb64(headers[H_SIGNATURE])
+    except (KeyError, ValueError):
+        raise ProtocolError("missing_auth") from None
+    if abs(now - time) > max_skew:
+        raise ProtocolError("clock_skew")
+    try:
+        public_key.verify(signature, canonical(method, path, time, nonce, body))
+    except InvalidSignature:
+        raise ProtocolError("bad_signature") from None
+    return nonce
+
+
+# -- sealed batches -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchHeader:
+    batch_id: str
+    key_id: str
+    count: int
+    encoding: str = ENCODING
+
+
+def batch_info(device_id: str, batch_id: str) -> bytes:
+    return f"khbs/batch/v1|{device_id}|{batch_id}".encode()
+
+
+def seal_batch(
+    province_public: bytes, key_id: str, device_id: str, batch_id: str, households: list[dict]
+) -> bytes:
+    """households: [{"id", "revision", "record"}]. Compressed, then sealed to the province."""
+    payload = json.dumps(households, ensure_ascii=False, separators=(",", ":")).encode()
+    sealed = seal_to(province_public, zlib.compress(payload, 9), batch_info(device_id, batch_id))
+    header = json.dumps(
+        {"batch_id": batch_id, "key_id": key_id, "count": len(households), "encoding": ENCODING},
+        separators=(",", ":"),
+    ).encode()
+    return MAGIC + struct.pack(">I", len(header)) + header + sealed
+
+
+def read_header(body: bytes) -> tuple[BatchHeader, bytes]:
+    """The plaintext header (to pick the key and look up the batch id) and the sealed rest."""
+    if not body.startswith(MAGIC) or len(body) < len(MAGIC) + 4:
+        raise ProtocolError("bad_batch")
+    (size,) = struct.unpack(">I", body[len(MAGIC) : len(MAGIC) + 4])
+    start = len(MAGIC) + 4
+    try:
+        raw = json.loads(body[start : start + size])
+        header = BatchHeader(str(raw["batch_id"]), str(raw["key_id"]), int(raw["count"]),
+                             str(raw.get("encoding", ENCODING)))
+    except (ValueError, KeyError, TypeError):
+        raise ProtocolError("bad_batch") from None
+    if header.encoding != ENCODING:
+        raise ProtocolError("bad_encoding")
+    return header, body[start + size :]
+
+
+MAX_BATCH_BYTES = 64 * 1024 * 1024  # decompressed: a zip bomb stops here
+
+
+def open_batch(keys: ProvinceKeyPair, device_id: str, body: bytes) -> tuple[BatchHeader, list[dict]]:
+    header, sealed = read_header(body)
+    try:
+        compressed = keys.open(sealed, batch_info(device_id, header.batch_id))
+    except Exception:  # noqa: BLE001 - any failure to open is the same answer to the sender
+        raise ProtocolError("bad_seal") from None
+    try:
+        inflater = zlib.decompressobj()
+        payload = inflater.decompress(compressed, MAX_BATCH_BYTES)
+        if inflater.unconsumed_tail:
+            raise ProtocolError("batch_too_large")
+        households = json.loads(payload)
+    except (zlib.error, ValueError):
+        raise ProtocolError("bad_batch") from None
+    if not isinstance(households, list) or len(households) != header.count:
+        raise ProtocolError("bad_batch")
+    return header, households
