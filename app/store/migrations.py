@@ -81,6 +81,14 @@ def m001_initial(db: Database) -> None:
     db.execute("CREATE TABLE secrets (name TEXT PRIMARY KEY, value BLOB NOT NULL)")
 
 
+@migration
+def m002_sync_outcome(db: Database) -> None:
+    # Why the province did not take a household ("outside_area", "conflict", ...): a code,
+    # never personal data, shown beside "needs attention" in the list.
+    db.execute("ALTER TABLE households ADD COLUMN sync_reason TEXT")
+    db.execute("CREATE INDEX households_sync ON households (sync_state)")
+
+
 def migrate(db: Database) -> int:
     """Bring the database to the latest version; returns the version it is at."""
     current = db.execute("PRAGMA user_version").fetchone()[0]

@@ -380,7 +380,8 @@ class Store:
                 " created_at, updated_at, record, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (id) DO UPDATE SET revision = excluded.revision,"
                 " status = excluded.status, kode_desa = excluded.kode_desa,"
-                " sync_state = excluded.sync_state, updated_at = excluded.updated_at,"
+                " sync_state = excluded.sync_state, sync_reason = NULL,"
+                " updated_at = excluded.updated_at,"
                 " record = excluded.record, summary = excluded.summary",
                 (
                     hid,

@@ -1,0 +1,72 @@
+"""The laptop's side of push: what to send next, and what the province's answers change.
+
+The outbox is the sync state: a household leaves it only when the province answered for
+exactly the revision queued. A newer save meanwhile keeps it queued (docs/sync.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.errors import RecordDamaged
+from app.store.store import Store
+
+DONE = {"accepted", "duplicate"}
+ATTENTION = {"conflict", "rejected"}
+
+
+@dataclass
+class Applied:
+    synced: int = 0
+    attention: int = 0
+    stale: int = 0  # answered for a revision the officer has since replaced
+
+
+def next_batch(store: Store, limit: int) -> tuple[list[dict], list[str]]:
+    """Up to `limit` queued households, oldest first, as {"id", "revision", "record"}; and the
+    ids of queued households that cannot be opened (damaged), which are skipped so one bad
+    household never blocks the others."""
+    rows = store.db.execute(
+        "SELECT household_id, revision FROM outbox ORDER BY queued_at, household_id LIMIT ?",
+        (limit,),
+    ).fetchall()
+    batch, damaged = [], []
+    for hid, revision in rows:
+        try:
+            record, current = store.get(hid)
+        except RecordDamaged:
+            damaged.append(hid)
+            continue
+        if current == revision:
+            batch.append({"id": hid, "revision": revision, "record": record})
+    return batch, damaged
+
+
+def apply_results(store: Store, results: list[dict]) -> Applied:
+    """Apply the province's per-household answers in one transaction."""
+    applied = Applied()
+    now = store._now()
+    with store.db.atomic():
+        for r in results:
+            hid, revision, outcome = r.get("id"), r.get("revision"), r.get("outcome")
+            queued = store.db.execute(
+                "SELECT revision FROM outbox WHERE household_id = ?", (hid,)
+            ).fetchone()
+            if queued is None or queued[0] != revision:
+                applied.stale += 1
+                continue
+            if outcome in DONE:
+                state, reason = "synced", None
+                applied.synced += 1
+            elif outcome in ATTENTION:
+                state, reason = outcome, str(r.get("reason") or outcome)[:64]
+                applied.attention += 1
+            else:
+                continue  # unknown outcome: keep it queued
+            store.db.execute("DELETE FROM outbox WHERE household_id = ?", (hid,))
+            store.db.execute(
+                "UPDATE households SET sync_state = ?, sync_reason = ? WHERE id = ? AND revision = ?",
+                (state, reason, hid, revision),
+            )
+            store.audit.append(now, store.actor, "sync." + outcome, hid, revision)
+    return applied
