@@ -5,20 +5,17 @@ import json
 import sys
 from pathlib import Path
 
-from app.errors import RecordNotFound
 from app.store import Store
 
 
 def save_households(data_dir: Path, records_file: Path, passphrase: str) -> None:
+    records = [json.loads(line) for line in records_file.read_text("utf-8").splitlines()]
     with Store.open(data_dir, passphrase) as store:
-        print("ready", flush=True)
-        for line in records_file.read_text("utf-8").splitlines():
-            rec = json.loads(line)
-            try:
-                store.get(rec["id"])
-                continue  # saved in an earlier run
-            except RecordNotFound:
-                pass
+        done = {row.id for row in store.rows()}  # saved in earlier runs
+        print("ready", flush=True)  # the parent starts its random countdown now
+        for rec in records:
+            if rec["id"] in done:
+                continue
             store.save(rec)
             print(rec["id"], flush=True)
 

@@ -1,0 +1,219 @@
+"""The laptop's sync client (docs/sync.md): enrollment, push of the outbox, pull of decisions.
+
+It runs wherever the store runs (the CLI's process, or the desktop app's store worker). Every
+request is signed with the device key; every batch is sealed to the province key. Poor links
+are the normal case: timeouts, adaptive batch size, retries with backoff and jitter, and the
+outbox as the only state, so an interrupted sync simply resumes.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import requests
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from app.store import Store
+from app.store.outbox import Applied, apply_results, next_batch
+from sync.protocol import b64, seal_batch, sign_request, unb64
+
+TIMEOUT = (10, 30)  # connect, read: a 32 kbit/s link moves about 100 KB in 30 s
+MIN_BATCH, START_BATCH, MAX_BATCH = 1, 8, 256
+DEVICE_SECRET = "device"
+
+
+class SyncError(Exception):
+    """`code` is safe to show and log: it never carries personal data."""
+
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def check_url(url: str, *, allow_insecure: bool = False) -> str:
+    """HTTPS, or plain HTTP to this machine only (or with an explicit development flag)."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" or allow_insecure:
+        return url.rstrip("/")
+    if parts.scheme == "http" and parts.hostname in ("localhost", "127.0.0.1", "::1"):
+        return url.rstrip("/")
+    raise SyncError("insecure_url")
+
+
+@dataclass
+class Device:
+    device_id: str
+    officer_id: str
+    server: str
+    key: Ed25519PrivateKey
+    province_key: bytes
+    province_key_id: str
+    clock_offset: int = 0
+
+    def to_secret(self) -> bytes:
+        return json.dumps({
+            "device_id": self.device_id, "officer_id": self.officer_id, "server": self.server,
+            "key": b64(self.key.private_bytes_raw()), "province_key": b64(self.province_key),
+            "province_key_id": self.province_key_id, "clock_offset": self.clock_offset,
+        }).encode()
+
+    @classmethod
+    def from_secret(cls, raw: bytes) -> "Device":
+        d = json.loads(raw)
+        return cls(d["device_id"], d["officer_id"], d["server"],
+                   Ed25519PrivateKey.from_private_bytes(unb64(d["key"])),
+                   unb64(d["province_key"]), d["province_key_id"], d.get("clock_offset", 0))
+
+
+@dataclass
+class SyncReport:
+    sent: int = 0
+    synced: int = 0
+    attention: int = 0
+    bytes_up: int = 0
+    bytes_down: int = 0
+    events: int = 0
+    retries: int = 0
+    damaged: list[str] = field(default_factory=list)
+
+
+class SyncClient:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        session: requests.Session | None = None,
+        verify: bool | str = True,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        max_attempts: int = 8,
+        rng: random.Random | None = None,
+    ):
+        self.store = store
+        self.http = session or requests.Session()
+        self.verify = verify  # True, or the province's own CA bundle
+        self.clock = clock
+        self.sleep = sleep
+        self.max_attempts = max_attempts
+        self.rng = rng or random.Random()
+
+    # -- enrollment ------------------------------------------------------------------------
+
+    def enroll(self, server: str, code: str, *, allow_insecure: bool = False) -> Device:
+        server = check_url(server, allow_insecure=allow_insecure)
+        key = Ed25519PrivateKey.generate()
+        body = json.dumps({"code": code.strip(), "device_key": b64(key.public_key().public_bytes_raw())})
+        reply = self._post(server + "/v1/enroll", body.encode(), {"Content-Type": "application/json"})
+        data = reply.json()
+        device = Device(data["device_id"], data["officer_id"], server, key,
+                        unb64(data["province_key"]), data["province_key_id"],
+                        int(data.get("server_time", self.clock())) - int(self.clock()))
+        self.store.put_secret(DEVICE_SECRET, device.to_secret())
+        self.store.set_officer(device.officer_id, data["areas"])
+        self.store.set_province_key(device.province_key)
+        return device
+
+    def device(self) -> Device:
+        raw = self.store.get_secret(DEVICE_SECRET)
+        if raw is None:
+            raise SyncError("not_enrolled")
+        return Device.from_secret(raw)
+
+    # -- push ------------------------------------------------------------------------------
+
+    def push(self, server: str | None = None, progress: Callable[[int, int], None] | None = None) -> SyncReport:
+        """Send the whole outbox; returns what happened. Raises SyncError when the link stays
+        down after the retries (what was acknowledged before that is kept)."""
+        device = self.device()
+        base = check_url(server) if server else device.server
+        report = SyncReport()
+        size, attempt = START_BATCH, 0
+        total = self.store.status_counts()["pending_sync"]
+        skipped: set[str] = set()
+        while True:
+            batch, damaged = next_batch(self.store, size + len(skipped))
+            batch = [b for b in batch if b["id"] not in skipped]
+            report.damaged = sorted(set(report.damaged) | set(damaged))
+            if not batch:
+                return report
+            body = seal_batch(device.province_key, device.province_key_id, device.device_id,
+                              str(uuid.uuid4()), batch)
+            try:
+                reply = self._signed(device, "POST", base, "/v1/push", body)
+            except SyncError as exc:
+                if exc.code != "network":
+                    raise
+                attempt += 1
+                report.retries += 1
+                if attempt >= self.max_attempts:
+                    raise
+                size = max(MIN_BATCH, size // 2)
+                self._backoff(attempt)
+                continue
+            attempt = 0
+            report.bytes_up += len(body)
+            report.bytes_down += len(reply.content)
+            applied: Applied = apply_results(self.store, reply.json()["results"])
+            report.sent += len(batch)
+            report.synced += applied.synced
+            report.attention += applied.attention
+            # Answers that did not apply (unknown outcome) must not loop forever.
+            answered = {r["id"] for r in reply.json()["results"]}
+            skipped |= {b["id"] for b in batch if b["id"] not in answered}
+            size = min(MAX_BATCH, size * 2)
+            if progress:
+                progress(report.sent, total)
+
+    # -- transport -------------------------------------------------------------------------
+
+    def _backoff(self, attempt: int) -> None:
+        """Full jitter: a random wait up to 2 s x 2^attempt, capped at 5 minutes."""
+        self.sleep(self.rng.uniform(0, min(300.0, 2.0 * 2 ** attempt)))
+
+    def _signed(self, device: Device, method: str, base: str, path: str, body: bytes = b"") -> requests.Response:
+        for _ in range(2):  # once more after learning the server's clock
+            now = int(self.clock()) + device.clock_offset
+            headers = sign_request(device.key, device.device_id, method, path, body, now)
+            headers["Content-Type"] = "application/octet-stream"
+            try:
+                reply = self.http.request(method, base + path, data=body, headers=headers,
+                                          timeout=TIMEOUT, verify=self.verify)
+            except requests.RequestException:
+                raise SyncError("network") from None
+            if reply.status_code == 401 and _code(reply) == "clock_skew":
+                server_time = reply.json().get("server_time")
+                if server_time is None:
+                    break
+                device.clock_offset = int(server_time) - int(self.clock())
+                self.store.put_secret(DEVICE_SECRET, device.to_secret())
+                continue
+            return _checked(reply)
+        raise SyncError("clock_skew")
+
+    def _post(self, url: str, body: bytes, headers: dict) -> requests.Response:
+        try:
+            reply = self.http.post(url, data=body, headers=headers, timeout=TIMEOUT, verify=self.verify)
+        except requests.RequestException:
+            raise SyncError("network") from None
+        return _checked(reply)
+
+
+def _code(reply: requests.Response) -> str | None:
+    try:
+        return reply.json().get("error")
+    except ValueError:
+        return None
+
+
+def _checked(reply: requests.Response) -> requests.Response:
+    if reply.status_code >= 500 or reply.status_code == 429:
+        raise SyncError("network")  # worth retrying
+    if reply.status_code >= 400:
+        raise SyncError(_code(reply) or f"http_{reply.status_code}")
+    return reply

@@ -1,0 +1,83 @@
+"""The provincial server: storage (SQLite by default, PostgreSQL by URL), keys and the
+`khbs-server` CLI. The HTTP API arrives next (docs/sync.md).
+
+    settings.py  where the database is (--db, KHBS_DB, or a SQLite file in the data folder)
+    db.py        engines, tables and migrations (SQLAlchemy Core)
+    keys.py      province key pair, data key and blind-index key, wrapped by the passphrase
+    repo.py      officers, enrollment codes, devices, change events, stats
+
+The errors below are what a province operator may see: a message key and safe parameters
+(ids, codes, counts), never personal data.
+"""
+
+from __future__ import annotations
+
+from app.errors import KhbsError
+
+
+class ServerError(KhbsError):
+    key = "server.error"
+
+
+class BadDatabaseUrl(ServerError):
+    key = "server.bad_db_url"
+
+
+class DatabaseUnreachable(ServerError):
+    key = "server.db_unreachable"
+
+
+class DatabaseTooNew(ServerError):
+    key = "server.db_too_new"
+
+
+class NotInitialised(ServerError):
+    key = "server.not_initialised"
+
+
+class AlreadyInitialised(ServerError):
+    key = "server.already_initialised"
+
+
+class UnknownArea(ServerError):
+    key = "server.area_unknown"
+
+
+class NoArea(ServerError):
+    key = "server.area_none"
+
+
+class AreaOutsideProvince(ServerError):
+    key = "server.area_outside"
+
+
+class BadOfficerName(ServerError):
+    key = "server.officer_name"
+
+
+class UnknownOfficer(ServerError):
+    key = "server.officer_unknown"
+
+
+class UnknownDevice(ServerError):
+    key = "server.device_unknown"
+
+
+class BadDeviceKey(ServerError):
+    key = "server.device_key_bad"
+
+
+class DeviceKeyTaken(ServerError):
+    key = "server.device_key_taken"
+
+
+class EnrollCodeUnknown(ServerError):
+    key = "server.code_unknown"
+
+
+class EnrollCodeExpired(ServerError):
+    key = "server.code_expired"
+
+
+class EnrollCodeUsed(ServerError):
+    key = "server.code_used"

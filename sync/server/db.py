@@ -1,0 +1,406 @@
+"""The server's storage layer: one SQLAlchemy Core schema on an embedded SQLite file (the default)
+or PostgreSQL (the province's production setup, several API processes on one database).
+
+Plaintext columns are ids, area codes, revisions, statuses and reason codes, card numbers,
+timestamps, hashes and blind-index tokens. Household content is stored sealed with the server
+data key (keys.py); NIK and KK numbers exist only inside it and as keyed blind-index tokens.
+
+SQLite: WAL, synchronous=FULL, foreign keys, secure_delete; every transaction starts with
+BEGIN IMMEDIATE, so writers queue on the busy timeout instead of failing half-way (one writer
+at a time: several processes are PostgreSQL's job). PostgreSQL: READ COMMITTED; writers that
+must not interleave take a transaction-level advisory lock (`advisory_lock`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    event,
+    false,
+    func,
+    insert,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.types import TypeDecorator
+
+from sync.server import BadDatabaseUrl, DatabaseTooNew, DatabaseUnreachable, NotInitialised
+
+SQLITE_PRAGMAS = (
+    "PRAGMA busy_timeout = 30000",
+    "PRAGMA synchronous = FULL",  # with WAL: a commit that returned survives power loss
+    "PRAGMA foreign_keys = ON",
+    "PRAGMA secure_delete = ON",  # freed pages are zeroed: no old ciphertext lingers
+    "PRAGMA temp_store = MEMORY",
+)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class UtcDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out, on both databases (timestamptz on PostgreSQL; sortable
+    text on SQLite, so comparisons in SQL work there too)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: use an aware UTC time")
+        value = value.astimezone(timezone.utc)
+        return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
+# -- tables -------------------------------------------------------------------------------------
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+ID = String(36)  # random UUIDs
+AREA = String(13)  # Kemendagri dotted code, up to desa: 62.01.01.2001
+KEY_ID = String(32)
+
+
+def _at(name: str, nullable: bool = False) -> Column:
+    return Column(name, UtcDateTime(), nullable=nullable)
+
+
+schema_migrations = Table(
+    "schema_migrations", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("name", String(100), nullable=False),
+    _at("applied_at"),
+)
+
+# Keys wrapped with Argon2id(passphrase) (keys.py). Several rows per kind; one active.
+server_keys = Table(
+    "server_keys", metadata,
+    Column("key_id", KEY_ID, primary_key=True),
+    Column("kind", String(16), nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("public_key", LargeBinary),  # province keys only
+    Column("kdf", String(200), nullable=False),
+    Column("salt", LargeBinary, nullable=False),
+    Column("wrapped", LargeBinary, nullable=False),
+    _at("created_at"),
+    _at("retired_at", nullable=True),
+    CheckConstraint("kind IN ('province', 'data', 'blind_index')", name="kind"),
+)
+Index(
+    "ux_server_keys_active_kind", server_keys.c.kind, unique=True,
+    sqlite_where=server_keys.c.active, postgresql_where=server_keys.c.active,
+)
+
+officers = Table(
+    "officers", metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    _at("created_at"),
+)
+
+officer_areas = Table(
+    "officer_areas", metadata,
+    Column("officer_id", ID, ForeignKey("officers.id"), primary_key=True),
+    Column("area_code", AREA, primary_key=True, index=True),
+)
+
+# Only the SHA-256 of a code is stored; the code itself is shown once.
+enroll_codes = Table(
+    "enroll_codes", metadata,
+    Column("code_hash", LargeBinary(32), primary_key=True),
+    Column("officer_id", ID, ForeignKey("officers.id"), nullable=False, index=True),
+    _at("created_at"),
+    _at("expires_at"),
+    _at("used_at", nullable=True),
+)
+
+devices = Table(
+    "devices", metadata,
+    Column("id", ID, primary_key=True),
+    Column("officer_id", ID, ForeignKey("officers.id"), nullable=False, index=True),
+    Column("public_key", LargeBinary(32), nullable=False, unique=True),  # Ed25519
+    Column("enroll_code_hash", LargeBinary(32), ForeignKey("enroll_codes.code_hash"),
+           nullable=False, unique=True),
+    _at("enrolled_at"),
+    _at("revoked_at", nullable=True),
+    Column("pull_cursor", BigInteger, nullable=False, server_default="0"),  # last acknowledged
+    Column("escrow_key_id", KEY_ID),  # the laptop's data key, HPKE-sealed to the province key
+    Column("escrow_blob", LargeBinary),
+    _at("escrow_at", nullable=True),
+)
+
+# Signed-request nonces seen recently (docs/sync.md: replays are refused for 30 minutes).
+request_nonces = Table(
+    "request_nonces", metadata,
+    Column("device_id", ID, ForeignKey("devices.id"), primary_key=True),
+    Column("nonce", String(32), primary_key=True),
+    _at("seen_at"),
+    Index(None, "seen_at"),
+)
+
+households = Table(
+    "households", metadata,
+    Column("id", ID, primary_key=True),
+    Column("officer_id", ID, ForeignKey("officers.id"), nullable=False, index=True),
+    Column("kode_desa", AREA, nullable=False, index=True),
+    Column("kode_kab", String(5), nullable=False),  # regency (kabupaten/kota)
+    Column("revision", Integer, nullable=False),  # the current version
+    Column("content_hash", LargeBinary(32), nullable=False),
+    Column("status", String(16), nullable=False, server_default="received"),
+    Column("status_reason", String(64)),  # a reason code, never free text
+    Column("card_number", String(32), unique=True),
+    Column("conflict", Boolean, nullable=False, server_default=false()),
+    _at("received_at"),
+    _at("updated_at"),
+    _at("status_at"),
+    CheckConstraint("status IN ('received', 'verified', 'rejected')", name="status"),
+    Index(None, "kode_kab", "status"),
+)
+
+# Every distinct content received for (id, revision): a conflict keeps both.
+household_versions = Table(
+    "household_versions", metadata,
+    Column("household_id", ID, ForeignKey("households.id"), primary_key=True),
+    Column("revision", Integer, primary_key=True),
+    Column("content_hash", LargeBinary(32), primary_key=True),  # SHA-256 of the plaintext
+    Column("key_id", KEY_ID, ForeignKey("server_keys.key_id"), nullable=False),
+    Column("content", LargeBinary, nullable=False),  # AES-256-GCM, bound to the three above
+    Column("device_id", ID, ForeignKey("devices.id"), nullable=False, index=True),
+    Column("batch_id", String(64)),
+    _at("received_at"),
+)
+
+# HMAC(blind-index key, "nik:<NIK>" / "kk:<KK>")[:16], for province-wide duplicate checks.
+blind_index = Table(
+    "blind_index", metadata,
+    Column("key_id", KEY_ID, ForeignKey("server_keys.key_id"), primary_key=True),
+    Column("token", LargeBinary(16), primary_key=True),
+    Column("household_id", ID, ForeignKey("households.id"), primary_key=True, index=True),
+    Column("kind", String(3), nullable=False),
+    CheckConstraint("kind IN ('nik', 'kk')", name="kind"),
+)
+
+duplicates = Table(
+    "duplicates", metadata,
+    Column("household_id", ID, ForeignKey("households.id"), primary_key=True),
+    Column("other_household_id", ID, ForeignKey("households.id"), primary_key=True),
+    Column("kind", String(3), primary_key=True),
+    Column("matches", Integer, nullable=False, server_default="1"),
+    _at("found_at"),
+    _at("cleared_at", nullable=True),
+    CheckConstraint("kind IN ('nik', 'kk')", name="kind"),
+)
+
+# What devices pull: seq comes from `counters`, so it grows in commit order (repo.append_change).
+changes = Table(
+    "changes", metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("kind", String(16), nullable=False),
+    Column("officer_id", ID, ForeignKey("officers.id")),
+    Column("device_id", ID, ForeignKey("devices.id")),  # set: for that device only
+    Column("household_id", ID, ForeignKey("households.id")),
+    Column("revision", Integer),
+    Column("detail", Text),  # JSON of ids and codes only
+    _at("at"),
+    CheckConstraint("kind IN ('status', 'duplicate', 'assignment')", name="kind"),
+    Index(None, "officer_id", "seq"),
+    Index(None, "device_id", "seq"),
+    Index(None, "household_id", "seq"),
+)
+
+counters = Table(
+    "counters", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+# Processed upload batches: the same batch id again returns the stored result.
+batches = Table(
+    "batches", metadata,
+    Column("device_id", ID, ForeignKey("devices.id"), primary_key=True),
+    Column("batch_id", String(64), primary_key=True),
+    Column("households", Integer, nullable=False),
+    Column("result", Text),  # JSON: ids, revisions, outcomes, reason codes
+    _at("received_at"),
+)
+
+
+# -- engines ------------------------------------------------------------------------------------
+
+
+def parse_url(text: str) -> URL:
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise BadDatabaseUrl() from None
+    if url.drivername in ("postgresql", "postgres", "postgresql+psycopg"):
+        return url.set(drivername="postgresql+psycopg")
+    in_memory = url.database in (None, "", ":memory:")
+    if url.drivername in ("sqlite", "sqlite+pysqlite") and not in_memory:
+        return url
+    raise BadDatabaseUrl()
+
+
+def display(url: URL | str) -> str:
+    """The URL without its password, for messages."""
+    return (make_url(url) if isinstance(url, str) else url).render_as_string(hide_password=True)
+
+
+def _sqlite_connect(dbapi_connection, _record) -> None:
+    dbapi_connection.isolation_level = None  # SQLAlchemy's begin event emits BEGIN itself
+    for pragma in SQLITE_PRAGMAS:
+        dbapi_connection.execute(pragma)
+    _ensure_wal(dbapi_connection)
+
+
+def _ensure_wal(dbapi_connection, wait: float = 30.0) -> None:
+    """WAL is kept in the file, so this sets it once. Switching needs an exclusive lock, and
+    SQLite answers "locked" at once (no busy wait) while another connection of a process that
+    started at the same moment holds a transaction: retry until the deadline."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            mode = dbapi_connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+        except sqlite3.OperationalError:
+            mode = "locked"
+        if mode.lower() == "wal":
+            return
+        if time.monotonic() > deadline:
+            raise sqlite3.OperationalError(f"cannot switch to WAL (journal mode {mode})")
+        time.sleep(0.02)
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(text: str, *, create: bool = False) -> Engine:
+    """An engine for the URL. A SQLite file that does not exist is created (0600, in a 0700
+    folder) only when `create`; otherwise that is NotInitialised."""
+    url = parse_url(text)
+    if url.get_backend_name() == "sqlite":
+        path = Path(url.database)
+        if not path.exists():
+            if not create:
+                raise NotInitialised(db=display(url))
+            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+        engine = create_engine(url)
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
+        return engine
+    return create_engine(url, pool_pre_ping=True, connect_args={"connect_timeout": 10})
+
+
+def open_database(text: str, *, create: bool = False) -> Engine:
+    """Engine, reachable and migrated to the latest schema."""
+    engine = make_engine(text, create=create)
+    try:
+        engine.connect().close()
+    except OperationalError:
+        engine.dispose()
+        raise DatabaseUnreachable(db=display(engine.url)) from None
+    try:
+        migrate(engine, create=create)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def advisory_lock(conn: Connection, name: str) -> None:
+    """Until this transaction ends, no other transaction gets the same lock. PostgreSQL:
+    pg_advisory_xact_lock. SQLite needs nothing: every transaction began IMMEDIATE."""
+    if conn.dialect.name == "postgresql":
+        lock_id = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+        conn.execute(select(func.pg_advisory_xact_lock(lock_id)))
+
+
+# -- migrations ---------------------------------------------------------------------------------
+
+Migration = Callable[[Connection], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(fn: Migration) -> Migration:
+    """Declare the next migration. Each runs once; schema_migrations records it."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_initial(conn: Connection) -> None:
+    # Created from the table objects above. Before changing one of these tables later, copy its
+    # version-1 definition into this function; otherwise a fresh database would get the new
+    # shape here and the new migration would fail on it (tests/server/test_migrations.py).
+    names = (
+        "server_keys", "officers", "officer_areas", "enroll_codes", "devices", "request_nonces",
+        "households", "household_versions", "blind_index", "duplicates", "changes", "counters",
+        "batches",
+    )
+    metadata.create_all(conn, tables=[metadata.tables[n] for n in names], checkfirst=False)
+    conn.execute(insert(counters).values(name="changes", value=0))
+
+
+def migrate(engine: Engine, *, create: bool = True) -> int:
+    """Bring the database to the latest version, in one transaction; returns that version.
+    Several processes may start at once: the lock makes the others wait, then find nothing
+    to do. Without `create`, a database without the schema is NotInitialised."""
+    with engine.begin() as conn:
+        advisory_lock(conn, "khbs/migrate")
+        if not inspect(conn).has_table("schema_migrations"):
+            if not create:
+                raise NotInitialised(db=display(engine.url))
+            schema_migrations.create(conn)
+        done = set(conn.scalars(select(schema_migrations.c.version)))
+        if max(done, default=0) > len(MIGRATIONS):
+            raise DatabaseTooNew(version=max(done), supported=len(MIGRATIONS))
+        for version, fn in enumerate(MIGRATIONS, start=1):
+            if version not in done:
+                fn(conn)
+                conn.execute(
+                    insert(schema_migrations).values(
+                        version=version, name=fn.__name__, applied_at=utc_now()
+                    )
+                )
+    return len(MIGRATIONS)

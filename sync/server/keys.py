@@ -1,0 +1,172 @@
+"""The server's keys, each wrapped by the passphrase like the laptop's data key (app/crypto.py):
+
+    passphrase --Argon2id(salt, cost stored per row)--> KEK (never stored)
+    KEK --AES-256-GCM, AAD "khbs/server-key/v1|<kind>|<key id>"--> each key in `server_keys`
+
+    province     HPKE private key (ML-KEM-768 + X25519); id = province_key.key_id(public key)
+    data         32 random bytes: AES-256-GCM for household content at rest
+    blind_index  32 random bytes: HMAC-SHA256 tokens of NIK and KK for duplicate checks
+
+Rotation keeps old rows (retired, still unwrapped, so old ciphertexts and escrow blobs open)
+and marks one row per kind active; a partial unique index allows only one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, insert, select, update
+
+from app.crypto import DecryptError, KdfParams, derive_kek, open_sealed, seal
+from app.errors import WeakPassphrase, WrongPassphrase
+from app.province_key import ProvinceKeyPair
+from app.store import MIN_PASSPHRASE
+from sync.server import AlreadyInitialised, NotInitialised
+from sync.server.db import advisory_lock, display, server_keys, utc_now
+
+KINDS = ("province", "data", "blind_index")
+SALT_BYTES = 16
+Clock = Callable[[], datetime]
+
+
+def wrap_aad(kind: str, key_id: str) -> bytes:
+    return f"khbs/server-key/v1|{kind}|{key_id}".encode()
+
+
+def content_aad(household_id: str, revision: int, content_hash: bytes) -> bytes:
+    """Binds sealed content to its version row: copied to another row, it does not open."""
+    return f"khbs/server-household/v1|{household_id}|{revision}|{content_hash.hex()}".encode()
+
+
+@dataclass
+class ServerKeys:
+    """The unwrapped keys, by kind and key id, and which id of each kind is active."""
+
+    secrets: dict[str, dict[str, bytes]] = field(repr=False)  # never in logs or tracebacks
+    active: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def province(self) -> ProvinceKeyPair:
+        return self.province_key(self.active["province"])
+
+    def province_key(self, key_id: str) -> ProvinceKeyPair:
+        return ProvinceKeyPair.from_private_bytes(self.secrets["province"][key_id])
+
+    def seal_content(
+        self, household_id: str, revision: int, content_hash: bytes, plaintext: bytes
+    ) -> tuple[str, bytes]:
+        key_id = self.active["data"]
+        aad = content_aad(household_id, revision, content_hash)
+        return key_id, seal(self.secrets["data"][key_id], plaintext, aad)
+
+    def open_content(
+        self, key_id: str, household_id: str, revision: int, content_hash: bytes, blob: bytes
+    ) -> bytes:
+        key = self.secrets["data"].get(key_id)
+        if key is None:
+            raise DecryptError("unknown data key")
+        return open_sealed(key, blob, content_aad(household_id, revision, content_hash))
+
+    def blind_token(self, kind: str, value: str) -> tuple[str, bytes]:
+        """(key id, token) for a NIK ("nik") or KK ("kk") number, with the active index key."""
+        key_id = self.active["blind_index"]
+        key, msg = self.secrets["blind_index"][key_id], f"{kind}:{value}".encode()
+        return key_id, hmac.new(key, msg, hashlib.sha256).digest()[:16]
+
+
+def is_initialised(conn: Connection) -> bool:
+    return conn.execute(select(server_keys.c.key_id).limit(1)).first() is not None
+
+
+def province_public(conn: Connection) -> tuple[str, bytes]:
+    """The active province public key (given to devices at enrollment); no passphrase needed."""
+    row = conn.execute(
+        select(server_keys.c.key_id, server_keys.c.public_key).where(
+            server_keys.c.kind == "province", server_keys.c.active
+        )
+    ).first()
+    if row is None:
+        raise NotInitialised(db=display(conn.engine.url))
+    return row.key_id, row.public_key
+
+
+def _new_secret(kind: str) -> tuple[str, bytes, bytes | None]:
+    """(key id, secret bytes, public key or None) for a fresh key of this kind."""
+    if kind == "province":
+        pair = ProvinceKeyPair.generate()
+        return pair.key_id, pair.private_bytes(), pair.public_bytes()
+    return os.urandom(8).hex(), os.urandom(32), None
+
+
+def _store(conn, kind, kek, salt, kdf, now) -> tuple[str, bytes]:
+    key_id, secret, public = _new_secret(kind)
+    conn.execute(
+        insert(server_keys).values(
+            key_id=key_id, kind=kind, active=True, public_key=public, kdf=kdf.to_json(),
+            salt=salt, wrapped=seal(kek, secret, wrap_aad(kind, key_id)), created_at=now,
+        )
+    )
+    return key_id, secret
+
+
+def create(
+    conn: Connection, passphrase: str, *, kdf: KdfParams = KdfParams(), clock: Clock = utc_now
+) -> ServerKeys:
+    """`khbs-server init`: one key of each kind. Refuses when keys exist already."""
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise WeakPassphrase(minimum=MIN_PASSPHRASE)
+    advisory_lock(conn, "khbs/keys")
+    if is_initialised(conn):
+        raise AlreadyInitialised(db=display(conn.engine.url))
+    salt = os.urandom(SALT_BYTES)
+    kek = derive_kek(passphrase, salt, kdf)
+    keys = ServerKeys({kind: {} for kind in KINDS}, {})
+    for kind in KINDS:
+        key_id, secret = _store(conn, kind, kek, salt, kdf, clock())
+        keys.secrets[kind][key_id] = secret
+        keys.active[kind] = key_id
+    return keys
+
+
+def unlock(conn: Connection, passphrase: str) -> ServerKeys:
+    """Every key, unwrapped. Argon2id runs once per distinct (cost, salt), normally once."""
+    return _unwrap(conn, passphrase)[0]
+
+
+def _unwrap(conn: Connection, passphrase: str) -> tuple[ServerKeys, dict[tuple[str, bytes], bytes]]:
+    rows = conn.execute(select(server_keys).order_by(server_keys.c.created_at)).all()
+    if not rows:
+        raise NotInitialised(db=display(conn.engine.url))
+    keks: dict[tuple[str, bytes], bytes] = {}
+    keys = ServerKeys({kind: {} for kind in KINDS}, {})
+    for row in rows:
+        salt = bytes(row.salt)
+        kek = keks.get((row.kdf, salt))
+        if kek is None:
+            kek = keks[(row.kdf, salt)] = derive_kek(passphrase, salt, KdfParams.from_json(row.kdf))
+        try:
+            secret = open_sealed(kek, bytes(row.wrapped), wrap_aad(row.kind, row.key_id))
+        except DecryptError:
+            raise WrongPassphrase() from None
+        keys.secrets[row.kind][row.key_id] = secret
+        if row.active:
+            keys.active[row.kind] = row.key_id
+    return keys, keks
+
+
+def rotate(conn: Connection, passphrase: str, kind: str, *, clock: Clock = utc_now) -> str:
+    """A new active key of `kind`; the old one is retired but kept. Returns the new key id."""
+    advisory_lock(conn, "khbs/keys")
+    _, keks = _unwrap(conn, passphrase)  # checks the passphrase
+    active = server_keys.c.kind == kind, server_keys.c.active
+    row = conn.execute(select(server_keys.c.kdf, server_keys.c.salt).where(*active)).one()
+    salt = bytes(row.salt)
+    now = clock()
+    conn.execute(update(server_keys).where(*active).values(active=False, retired_at=now))
+    key_id, _ = _store(conn, kind, keks[(row.kdf, salt)], salt, KdfParams.from_json(row.kdf), now)
+    return key_id

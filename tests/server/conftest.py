@@ -1,0 +1,121 @@
+"""Every storage test runs twice: on SQLite (a file in tmp_path) and on PostgreSQL (a fresh
+schema per test in the `test` database at 127.0.0.1:5432, trust auth; KHBS_TEST_PG overrides
+the URL). Without PostgreSQL its half is skipped, except in CI (CI=true), where it fails: a CI
+run must not pass by skipping the province's production database."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from functools import cache
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from sync.server import keys
+from sync.server.db import display, metadata, open_database
+from tests.conftest import FAST_KDF, PASSPHRASE
+
+PG_BASE = os.environ.get("KHBS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+@cache
+def _pg_problem() -> str | None:
+    try:
+        engine = create_engine(PG_BASE, connect_args={"connect_timeout": 3})
+        try:
+            engine.connect().close()
+        finally:
+            engine.dispose()
+    except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
+        return f"{type(exc).__name__}: {str(exc).strip().splitlines()[0] if str(exc) else ''}"
+    return None
+
+
+def require_postgresql() -> None:
+    problem = _pg_problem()
+    if problem is None:
+        return
+    message = f"PostgreSQL at {display(PG_BASE)} is not reachable ({problem})"
+    if in_ci():
+        pytest.fail(f"{message}; CI is set, so PostgreSQL tests fail instead of skipping",
+                    pytrace=False)
+    pytest.skip(f"{message}; start it or set KHBS_TEST_PG (CI=true makes this a failure)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_kind(request) -> str:
+    return request.param
+
+
+@pytest.fixture
+def new_url(db_kind, tmp_path):
+    """Factory: the URL of a fresh, empty database of the test's kind; every call a new one.
+    PostgreSQL schemas are dropped after the test."""
+    kind = db_kind
+    schemas: list[str] = []
+    admin = None
+    if kind == "postgresql":
+        require_postgresql()
+        admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+
+    def make() -> str:
+        if kind == "sqlite":
+            return f"sqlite:///{tmp_path / f'server-{uuid.uuid4().hex[:8]}.db'}"
+        name = f"khbs_test_{uuid.uuid4().hex[:12]}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{name}"')
+        schemas.append(name)
+        sep = "&" if "?" in PG_BASE else "?"
+        return f"{PG_BASE}{sep}options=-csearch_path%3D{name}"
+
+    yield make
+    if admin is not None:
+        with admin.connect() as conn:
+            for name in schemas:
+                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+        admin.dispose()
+
+
+@pytest.fixture
+def db_url(db_kind, new_url) -> str:
+    return new_url()
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = open_database(db_url, create=True)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def initialised(engine):
+    """An initialised server (cheap Argon2id): the unwrapped keys."""
+    with engine.begin() as conn:
+        return keys.create(conn, PASSPHRASE, kdf=FAST_KDF)
+
+
+def stored_bytes(engine) -> bytes:
+    """Everything the database holds, as bytes to search: every value of every row (raw bytes
+    and text), and for SQLite also the database and WAL files themselves."""
+    parts: list[bytes] = []
+    with engine.connect() as conn:
+        for table in metadata.sorted_tables:
+            for row in conn.execute(select(table)):
+                for value in row:
+                    if isinstance(value, (bytes, bytearray, memoryview)):
+                        parts += [bytes(value), bytes(value).hex().encode()]
+                    elif value is not None:
+                        parts.append(str(value).encode())
+    if engine.dialect.name == "sqlite":
+        path = Path(engine.url.database)
+        for f in (path, Path(f"{path}-wal")):
+            if f.exists():
+                parts.append(f.read_bytes())
+    return b"\n".join(parts)
