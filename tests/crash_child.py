@@ -18,6 +18,7 @@ def save_households(data_dir: Path, records_file: Path, passphrase: str) -> None
                 continue
             store.save(rec)
             print(rec["id"], flush=True)
+    print("done", flush=True)
 
 
 def change_passphrase(data_dir: Path, first: str, second: str) -> None:

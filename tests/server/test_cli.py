@@ -107,7 +107,8 @@ def test_commands_need_init(cli, db_kind):
 def test_errors_without_a_database(tmp_path):
     cli = Server(None, tmp_path / "home")
     line = cli.fails("serve", "--host", "0.0.0.0", "--port", "8443", code=2)
-    assert "belum tersedia" in line
+    assert "--tls-cert" in line and "--insecure-dev" in line  # no plain HTTP off this machine
+    assert "--tls-key" in cli.fails("serve", "--tls-cert", "c.pem", code=2)
     cli.fails("serve", "--port", "x", code=2)
     cli.fails("officer", "add", "--name", "S", code=2)  # --area is required
     assert "URL basis data tidak dikenal" in cli.fails("stats", "--db", "mysql://x/y")
@@ -118,3 +119,43 @@ def test_errors_without_a_database(tmp_path):
     db = f"sqlite:///{tmp_path / 'server.db'}"
     assert "KHBS_SERVER_PASSPHRASE" in cli.fails("init", "--db", db, passphrase=None)
     assert "terlalu pendek" in cli.fails("init", "--db", db, passphrase="short")
+
+
+def test_serve_runs_the_api(cli, tmp_path):
+    """`khbs-server serve` as a real process: keys unlocked from the environment, the API up
+    on a free loopback port, stopped with SIGINT."""
+    import re
+    import signal
+
+    import requests
+
+    cli.ok("init")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KHBS_")}
+    env.update(KHBS_LANG="id", HOME=str(cli.home), XDG_DATA_HOME=str(cli.home),
+               KHBS_SERVER_PASSPHRASE=PASSPHRASE)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sync.server_cli", "--db", cli.db, "serve", "--port", "0"],
+        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    seen = []
+    try:
+        for line in proc.stderr:
+            seen.append(line)
+            found = re.search(r"running on http://127\.0\.0\.1:(\d+)", line)
+            if found:
+                break
+        assert found, seen
+        url = f"http://127.0.0.1:{found.group(1)}"
+        assert requests.get(url + "/v1/health", timeout=10).json()["status"] == "ok"
+        reply = requests.get(url + "/v1/pull", timeout=10)
+        assert reply.status_code == 401 and reply.json()["error"] == "missing_auth"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        rest = proc.communicate(timeout=30)[1]
+    assert "Traceback" not in "".join(seen) + rest
+    assert wrong_passphrase_refused(cli)
+
+
+def wrong_passphrase_refused(cli) -> bool:
+    line = cli.fails("serve", "--port", "0", passphrase="bukan-kata-sandinya")
+    return "salah" in line.lower()
