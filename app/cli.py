@@ -201,6 +201,52 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _sync_error(exc) -> CliError:
+    key = f"sync.error.{exc.code}"
+    from app.i18n import catalogue
+
+    if key in catalogue():
+        return CliError(tr(key))
+    return CliError(tr("sync.error.other", code=exc.code))
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    from sync.client import SyncClient, SyncError
+
+    with open_store(args) as store:
+        try:
+            device = SyncClient(store).enroll(
+                args.server, args.code, allow_insecure=args.insecure_dev
+            )
+        except SyncError as exc:
+            raise _sync_error(exc) from None
+        areas = store.assigned_areas()
+    print(tr("cli.enrolled", device_id=device.device_id, officer_id=device.officer_id,
+             areas=", ".join(areas)))
+    return EXIT_OK
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from sync.client import SyncClient, SyncError
+
+    with open_store(args) as store:
+        try:
+            report = SyncClient(store).sync(args.server)
+        except SyncError as exc:
+            raise _sync_error(exc) from None
+    counts = {
+        "sent": report.sent, "synced": report.synced, "attention": report.attention,
+        "events": report.events, "bytes_up": report.bytes_up, "bytes_down": report.bytes_down,
+    }
+    if args.json:
+        print(json.dumps(counts, sort_keys=True))
+    else:
+        print(tr("cli.sync_done", **counts))
+    for hid in report.damaged:
+        print(tr("cli.damaged", record_id=hid), file=sys.stderr)
+    return EXIT_OK
+
+
 # -- parsing ------------------------------------------------------------------------------------
 
 
@@ -244,6 +290,20 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser("verify", parents=[common], help="open every record, check the audit log").set_defaults(
         func=cmd_verify
     )
+    enroll = sub.add_parser("enroll", parents=[common], help="enroll this laptop with the province")
+    enroll.add_argument("--server", required=True, metavar="URL")
+    enroll.add_argument("--code", required=True, help="one-time enrollment code")
+    enroll.add_argument(
+        "--insecure-dev", action="store_true",
+        help="allow plain HTTP to another machine (development only)",
+    )
+    enroll.set_defaults(func=cmd_enroll)
+
+    sync = sub.add_parser("sync", parents=[common], help="send final households, fetch decisions")
+    sync.add_argument("--server", default=None, metavar="URL", help="default: the enrolled server")
+    sync.add_argument("--json", action="store_true")
+    sync.set_defaults(func=cmd_sync)
+
     sub.add_parser("gui", parents=[common], help="start the desktop app").set_defaults(func=cmd_gui)
     sub.add_parser("passwd", parents=[common], help="change the passphrase").set_defaults(
         func=cmd_passwd

@@ -8,6 +8,7 @@ outbox as the only state, so an interrupted sync simply resumes.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import time
@@ -20,12 +21,14 @@ import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.store import Store
-from app.store.outbox import Applied, apply_results, next_batch
+from app.store.outbox import Applied, apply_events, apply_results, next_batch, pull_cursor
 from sync.protocol import b64, seal_batch, sign_request, unb64
 
 TIMEOUT = (10, 30)  # connect, read: a 32 kbit/s link moves about 100 KB in 30 s
 MIN_BATCH, START_BATCH, MAX_BATCH = 1, 8, 256
+PULL_LIMIT = 200
 DEVICE_SECRET = "device"
+ESCROW_SENT = "escrow_sent"  # meta: which escrow blob the server has
 
 
 class SyncError(Exception):
@@ -140,10 +143,16 @@ class SyncClient:
             batch, damaged = next_batch(self.store, size + len(skipped))
             batch = [b for b in batch if b["id"] not in skipped]
             report.damaged = sorted(set(report.damaged) | set(damaged))
+            # Damaged households stay queued, but must not fill every later batch either.
+            newly_damaged = set(damaged) - skipped
+            skipped |= newly_damaged
             if not batch:
+                if newly_damaged:
+                    continue  # the queue goes on behind them
                 return report
+            escrow = self._escrow_to_send()
             body = seal_batch(device.province_key, device.province_key_id, device.device_id,
-                              str(uuid.uuid4()), batch)
+                              str(uuid.uuid4()), batch, escrow)
             try:
                 reply = self._signed(device, "POST", base, "/v1/push", body)
             except SyncError as exc:
@@ -160,15 +169,58 @@ class SyncClient:
             report.bytes_up += len(body)
             report.bytes_down += len(reply.content)
             applied: Applied = apply_results(self.store, reply.json()["results"])
+            if escrow is not None:
+                self._escrow_sent(escrow)
             report.sent += len(batch)
             report.synced += applied.synced
             report.attention += applied.attention
-            # Answers that did not apply (unknown outcome) must not loop forever.
-            answered = {r["id"] for r in reply.json()["results"]}
-            skipped |= {b["id"] for b in batch if b["id"] not in answered}
+            # Whatever is still queued at the revision sent (no answer, or an outcome this
+            # version does not know) must not loop forever: it waits for the next sync.
+            skipped |= {b["id"] for b in batch if self._queued(b["id"]) == b["revision"]}
             size = min(MAX_BATCH, size * 2)
             if progress:
                 progress(report.sent, total)
+
+    def _escrow_to_send(self) -> tuple[str, bytes] | None:
+        """The escrow blob, until a push that carried it has been answered."""
+        escrow = self.store.escrow()
+        if escrow is None or self.store._meta(ESCROW_SENT) == _escrow_tag(escrow):
+            return None
+        return escrow
+
+    def _escrow_sent(self, escrow: tuple[str, bytes]) -> None:
+        with self.store.db.atomic():
+            self.store._set_meta_in(self.store.db, ESCROW_SENT, _escrow_tag(escrow))
+
+    def _queued(self, household_id: str) -> int | None:
+        row = self.store.db.execute(
+            "SELECT revision FROM outbox WHERE household_id = ?", (household_id,)
+        ).fetchone()
+        return row[0] if row else None
+
+    # -- pull ------------------------------------------------------------------------------
+
+    def pull(self, server: str | None = None, report: SyncReport | None = None) -> SyncReport:
+        """Fetch the province's events after the stored cursor and apply them; each page and
+        its cursor are kept in one transaction, so an interrupted pull resumes."""
+        device = self.device()
+        base = check_url(server) if server else device.server
+        report = report or SyncReport()
+        while True:
+            after = pull_cursor(self.store)
+            reply = self._signed(device, "GET", base, f"/v1/pull?after={after}&limit={PULL_LIMIT}")
+            report.bytes_down += len(reply.content)
+            data = reply.json()
+            events = data.get("events") or []
+            apply_events(self.store, events, int(data.get("cursor", after)))
+            report.events += len(events)
+            if not data.get("more") or not events:
+                return report
+
+    def sync(self, server: str | None = None) -> SyncReport:
+        """Push the outbox, then pull decisions."""
+        report = self.push(server)
+        return self.pull(server, report)
 
     # -- transport -------------------------------------------------------------------------
 
@@ -202,6 +254,10 @@ class SyncClient:
         except requests.RequestException:
             raise SyncError("network") from None
         return _checked(reply)
+
+
+def _escrow_tag(escrow: tuple[str, bytes]) -> str:
+    return escrow[0] + ":" + hashlib.sha256(escrow[1]).hexdigest()[:16]
 
 
 def _code(reply: requests.Response) -> str | None:

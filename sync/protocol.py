@@ -95,6 +95,9 @@ class BatchHeader:
     key_id: str
     count: int
     encoding: str = ENCODING
+    # The laptop's data key sealed to the province key (Store.escrow()), sent with a push until
+    # the server has it: (escrow key id, blob). Already sealed, so plain in the header is fine.
+    escrow: tuple[str, bytes] | None = None
 
 
 def batch_info(device_id: str, batch_id: str) -> bytes:
@@ -102,15 +105,21 @@ def batch_info(device_id: str, batch_id: str) -> bytes:
 
 
 def seal_batch(
-    province_public: bytes, key_id: str, device_id: str, batch_id: str, households: list[dict]
+    province_public: bytes,
+    key_id: str,
+    device_id: str,
+    batch_id: str,
+    households: list[dict],
+    escrow: tuple[str, bytes] | None = None,
 ) -> bytes:
     """households: [{"id", "revision", "record"}]. Compressed, then sealed to the province."""
     payload = json.dumps(households, ensure_ascii=False, separators=(",", ":")).encode()
     sealed = seal_to(province_public, zlib.compress(payload, 9), batch_info(device_id, batch_id))
-    header = json.dumps(
-        {"batch_id": batch_id, "key_id": key_id, "count": len(households), "encoding": ENCODING},
-        separators=(",", ":"),
-    ).encode()
+    fields: dict = {"batch_id": batch_id, "key_id": key_id, "count": len(households),
+                    "encoding": ENCODING}
+    if escrow is not None:
+        fields |= {"escrow_key_id": escrow[0], "escrow": b64(escrow[1])}
+    header = json.dumps(fields, separators=(",", ":")).encode()
     return MAGIC + struct.pack(">I", len(header)) + header + sealed
 
 
@@ -122,9 +131,12 @@ def read_header(body: bytes) -> tuple[BatchHeader, bytes]:
     start = len(MAGIC) + 4
     try:
         raw = json.loads(body[start : start + size])
+        escrow = None
+        if raw.get("escrow") is not None:
+            escrow = (str(raw["escrow_key_id"]), unb64(str(raw["escrow"])))
         header = BatchHeader(str(raw["batch_id"]), str(raw["key_id"]), int(raw["count"]),
-                             str(raw.get("encoding", ENCODING)))
-    except (ValueError, KeyError, TypeError):
+                             str(raw.get("encoding", ENCODING)), escrow)
+    except (ValueError, KeyError, TypeError, ProtocolError):
         raise ProtocolError("bad_batch") from None
     if header.encoding != ENCODING:
         raise ProtocolError("bad_encoding")

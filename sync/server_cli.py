@@ -137,9 +137,32 @@ def cmd_device_revoke(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
-    print(f"{PROG}: {tr('server.serve_not_yet')}", file=sys.stderr)
-    return EXIT_USAGE
+    """The HTTP API on uvicorn. Plain HTTP only on this machine, or with --insecure-dev."""
+    tls = bool(args.tls_cert and args.tls_key)
+    if bool(args.tls_cert) != bool(args.tls_key):
+        print(f"{PROG}: {tr('server.serve_tls_pair')}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.host not in LOOPBACK and not tls and not args.insecure_dev:
+        print(f"{PROG}: {tr('server.serve_needs_tls', host=args.host)}", file=sys.stderr)
+        return EXIT_USAGE
+    import uvicorn
+
+    from sync.server import keys
+    from sync.server.api.app import create_app
+    from sync.server.settings import PASSPHRASE_ENV, Settings
+
+    with database(args) as engine, engine.connect() as conn:
+        unlocked = keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
+    app = create_app(Settings.load(db=args.db), unlocked)
+    print(tr("server.serving", url=f"{'https' if tls else 'http'}://{args.host}:{args.port}"),
+          file=sys.stderr)
+    uvicorn.run(app, host=args.host, port=args.port, ssl_certfile=args.tls_cert,
+                ssl_keyfile=args.tls_key, log_level="info", server_header=False)
+    return EXIT_OK
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
@@ -221,9 +244,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     revoke.add_argument("--device", required=True, metavar="ID")
 
-    serve = command(sub, "serve", cmd_serve, "run the HTTP API (next version)")
+    serve = command(sub, "serve", cmd_serve, "run the HTTP API (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8443)
+    serve.add_argument("--tls-cert", default=None, metavar="PEM")
+    serve.add_argument("--tls-key", default=None, metavar="PEM")
+    serve.add_argument(
+        "--insecure-dev", action="store_true",
+        help="allow plain HTTP on a non-loopback address (development only)",
+    )
 
     stats = command(sub, "stats", cmd_stats, "counts of households, officers and devices")
     stats.add_argument("--json", action="store_true")

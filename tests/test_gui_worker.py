@@ -1,6 +1,7 @@
 """The store worker: operations run off the GUI thread, in order, and report back on it."""
 
 import threading
+import time
 
 import pytest
 
@@ -41,8 +42,10 @@ def test_failure_and_cancel_reach_the_callbacks(qtbot, worker):
         raise ValueError("x")
 
     def long(state):
-        for i in range(1000):
-            state.progress(i, 1000)
+        # Reports progress until the GUI's cancel arrives (bounded: about 10 s at most).
+        for i in range(10_000):
+            state.progress(i, 10_000)
+            time.sleep(0.001)
         return "done"
 
     with qtbot.waitSignal(worker.busyChanged, check_params_cb=lambda busy: not busy, timeout=5000):

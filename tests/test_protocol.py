@@ -84,3 +84,13 @@ def test_compression_happens_before_sealing(province):
 
     plain = len(json.dumps(items).encode())
     assert len(body) < plain / 4, (len(body), plain)  # repetitive JSON compresses well
+
+
+def test_escrow_travels_in_the_header(province):
+    rec = household()
+    items = [{"id": rec["id"], "revision": 1, "record": rec}]
+    body = seal_batch(province.public_bytes(), province.key_id, "d", "b", items,
+                      escrow=("kid", b"\x00sealed\xff"))
+    header, opened = open_batch(province, "d", body)
+    assert header.escrow == ("kid", b"\x00sealed\xff") and opened == items
+    assert read_header(seal_batch(province.public_bytes(), province.key_id, "d", "b", items))[0].escrow is None

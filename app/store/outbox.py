@@ -70,3 +70,62 @@ def apply_results(store: Store, results: list[dict]) -> Applied:
             )
             store.audit.append(now, store.actor, "sync." + outcome, hid, revision)
     return applied
+
+
+# -- pull --------------------------------------------------------------------------------------
+
+PULL_CURSOR = "pull_cursor"
+STATUS_STATES = {"received": ("synced", None), "verified": ("synced", "verified")}
+
+
+@dataclass
+class Pulled:
+    status: int = 0
+    duplicates: int = 0
+    other: int = 0  # assignments and event types this version does not know
+
+
+def pull_cursor(store: Store) -> int:
+    return int(store._meta(PULL_CURSOR) or 0)
+
+
+def apply_events(store: Store, events: list[dict], cursor: int) -> Pulled:
+    """Apply the province's events (ids and codes only) and keep the new cursor, in one
+    transaction. A status applies only to the revision it names: a household edited since
+    stays as the officer left it."""
+    pulled = Pulled()
+    now = store._now()
+    with store.db.atomic():
+        for e in events:
+            hid, revision = e.get("household_id"), e.get("revision")
+            if e.get("type") == "status":
+                status = e.get("status")
+                if status == "rejected":
+                    state, reason = "rejected", str(e.get("reason") or "rejected")[:64]
+                elif status in STATUS_STATES:
+                    state, reason = STATUS_STATES[status]
+                else:
+                    pulled.other += 1
+                    continue
+                changed = store.db.execute(
+                    "UPDATE households SET sync_state = ?, sync_reason = ? WHERE id = ?"
+                    " AND revision = ? AND sync_state IN ('synced', 'conflict', 'rejected')",
+                    (state, reason, hid, revision),
+                ).rowcount
+                if changed:
+                    store.audit.append(now, store.actor, "sync.status." + status, hid, revision)
+                pulled.status += 1
+            elif e.get("type") == "duplicate":
+                kind = e.get("kind") if e.get("kind") in ("nik", "kk") else "?"
+                store.audit.append(now, store.actor, "sync.duplicate", hid,
+                                   detail=f"{kind}:{e.get('other_household_id')}"[:80])
+                pulled.duplicates += 1
+            elif e.get("type") == "assignment":
+                areas = [a for a in e.get("areas") or [] if isinstance(a, str) and a]
+                if areas:  # the officer's new areas: rules refuse households outside them
+                    store.set_officer(store.actor, areas)
+                pulled.other += 1
+            else:
+                pulled.other += 1
+        store._set_meta_in(store.db, PULL_CURSOR, str(int(cursor)))
+    return pulled

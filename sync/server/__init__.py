@@ -1,10 +1,12 @@
-"""The provincial server: storage (SQLite by default, PostgreSQL by URL), keys and the
-`khbs-server` CLI. The HTTP API arrives next (docs/sync.md).
+"""The provincial server: storage (SQLite by default, PostgreSQL by URL), keys, the
+`khbs-server` CLI and the HTTP API (docs/sync.md).
 
     settings.py  where the database is (--db, KHBS_DB, or a SQLite file in the data folder)
     db.py        engines, tables and migrations (SQLAlchemy Core)
     keys.py      province key pair, data key and blind-index key, wrapped by the passphrase
     repo.py      officers, enrollment codes, devices, change events, stats
+    ingest.py    push: a sealed batch opened, checked and applied in one transaction
+    api/         FastAPI routers (enroll, push, pull, health) and create_app()
 
 The errors below are what a province operator may see: a message key and safe parameters
 (ids, codes, counts), never personal data.

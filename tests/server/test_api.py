@@ -17,14 +17,15 @@ from sqlalchemy import func, select
 
 from app import regions
 from app.store import Store
+from app.store.store import escrow_info
 from sync.client import SyncClient, SyncError
 from sync.protocol import seal_batch
 from sync.server import repo
 from sync.server.api.app import create_app
-from sync.server.db import changes, household_versions, households, utc_now
+from sync.server.db import changes, devices, household_versions, households, utc_now
 from sync.server.settings import Settings
 from tests.conftest import FAST_KDF, PASSPHRASE
-from tests.records import DESA, head, numbered
+from tests.records import head, numbered
 
 AREA = "62.71.03"  # kecamatan Jekan Raya: holds tests.records.DESA
 PERSONAL = ("Yohanes", "Rosmiati", "Dimas", "Ilas", head(serial=3)["nik"][:12])
@@ -124,12 +125,21 @@ def test_health_and_openapi(live):
 # -- push -------------------------------------------------------------------------------------
 
 
-def test_push_sync_pull(laptop, store, engine, officer):
+def test_push_sync_pull(laptop, store, engine, officer, initialised):
     records = [numbered(n) for n in (1, 2, 3)]
     for r in records:
         store.save(r)
     report = laptop.push()
     assert (report.sent, report.synced, report.attention) == (3, 3, 0)
+    # The escrow of the laptop's data key travelled with the push; the province key opens it.
+    with engine.connect() as conn:
+        row = conn.execute(select(devices.c.escrow_key_id, devices.c.escrow_blob).where(
+            devices.c.id == laptop.device().device_id)).one()
+    assert (row.escrow_key_id, bytes(row.escrow_blob)) == store.escrow()
+    opened = initialised.province_key(row.escrow_key_id).open(bytes(row.escrow_blob),
+                                                             escrow_info(store.store_id))
+    assert opened == store._data_key
+    assert laptop._escrow_to_send() is None  # sent once
     assert {r.sync_state for r in store.rows()} == {"synced"}
     assert store.status_counts()["pending_sync"] == 0
     assert count(engine, households) == 3
@@ -152,6 +162,11 @@ def test_push_sync_pull(laptop, store, engine, officer):
                            (hid,)).fetchone()
     assert row == ("rejected", "document_missing")
     assert int(store._meta("pull_cursor")) > cursor
+    # New areas for the officer reach the laptop.
+    with engine.begin() as conn:
+        repo.append_change(conn, "assignment", officer_id=officer, detail={"areas": ["62.71"]})
+    assert laptop.pull().events == 1
+    assert store.assigned_areas() == ["62.71"]
     assert store.verify().ok
 
 
@@ -334,3 +349,19 @@ def test_damaged_households_at_the_head_do_not_block_the_rest(laptop, store, eng
     assert report.damaged == [damaged["id"]]
     assert store.status_counts()["pending_sync"] == 1  # the damaged one stays queued
     assert count(engine, households) == 2
+
+
+def test_unexpected_errors_are_one_safe_line(live, caplog, capfd):
+    """Anything unexpected is {"error": "internal"} and a log line with the type only."""
+    app = live.server.config.app
+
+    @app.get("/v1/boom")
+    def boom():
+        raise ValueError("Yohanes Ilas 6271031204800003")
+
+    reply = requests.get(live.url + "/v1/boom", timeout=10)
+    assert reply.status_code == 500 and reply.json()["error"] == "internal"
+    assert personal_free(reply.text) and personal_free(caplog.text)
+    assert "ValueError" in caplog.text
+    err = capfd.readouterr().err  # uvicorn's own loggers write here, not to caplog
+    assert personal_free(err) and "Traceback" not in err

@@ -1,0 +1,32 @@
+"""create_app(settings, keys): the FastAPI application. Stateless apart from the database:
+several processes may serve one PostgreSQL database."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from sync.server.api import enroll, errors, health, pull, push
+from sync.server.db import open_database
+from sync.server.keys import ServerKeys
+from sync.server.settings import Settings
+
+
+def create_app(settings: Settings, unlocked_keys: ServerKeys) -> FastAPI:
+    engine = open_database(settings.db_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        engine.dispose()
+
+    app = FastAPI(title="KHBS Enroll province API", version="1", lifespan=lifespan,
+                  openapi_url="/openapi.json", docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.keys = unlocked_keys
+    app.state.engine = engine
+    errors.install(app)
+    for module in (enroll, push, pull, health):
+        app.include_router(module.router)
+    return app

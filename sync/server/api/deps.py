@@ -1,0 +1,114 @@
+"""Dependencies: a database connection per request, the unlocked keys, and `AuthDevice`, the
+signed-request check of docs/sync.md (device known and not revoked, signature, clock, nonce)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from fastapi import Depends, Request
+from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
+
+from sync.protocol import H_DEVICE, MAX_SKEW_S, ProtocolError, verify_request
+from sync.server import repo
+from sync.server.api.errors import ApiError
+from sync.server.db import devices, request_nonces, utc_now
+from sync.server.keys import ServerKeys
+from sync.server.settings import Settings
+
+NONCE_TTL = timedelta(seconds=2 * MAX_SKEW_S)  # replays are refused for 30 minutes
+MAX_BODY = 32 * 1024 * 1024
+
+
+def get_engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def get_keys(request: Request) -> ServerKeys:
+    return request.app.state.keys
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
+    with engine.connect() as conn:
+        yield conn
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+KeysDep = Annotated[ServerKeys, Depends(get_keys)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+Conn = Annotated[Connection, Depends(get_conn)]
+
+
+@dataclass(frozen=True)
+class Authed:
+    """The device a verified request came from, and the body the signature covered."""
+
+    device: repo.Device
+    body: bytes
+
+
+def authenticate(
+    conn: Connection, headers, method: str, path: str, body: bytes, now: int
+) -> repo.Device:
+    """Raises ProtocolError with a code safe to send back; remembers the nonce on success."""
+    device_id = headers.get(H_DEVICE, "")
+    if not device_id or len(device_id) > 36:
+        raise ProtocolError("missing_auth")
+    with conn.begin():
+        row = conn.execute(
+            select(devices.c.public_key, devices.c.revoked_at).where(devices.c.id == device_id)
+        ).first()
+        if row is None:
+            raise ProtocolError("unknown_device")
+        if row.revoked_at is not None:
+            raise ProtocolError("revoked")
+        public = Ed25519PublicKey.from_public_bytes(bytes(row.public_key))
+        nonce = verify_request(public, headers, method, path, body, now)
+        if not 16 <= len(nonce) <= 32:
+            raise ProtocolError("missing_auth")
+        seen = utc_now()
+        conn.execute(
+            delete(request_nonces).where(
+                request_nonces.c.device_id == device_id,
+                request_nonces.c.seen_at < seen - NONCE_TTL,
+            )
+        )
+        try:
+            with conn.begin_nested():
+                conn.execute(
+                    insert(request_nonces).values(device_id=device_id, nonce=nonce, seen_at=seen)
+                )
+        except IntegrityError:
+            raise ProtocolError("replay") from None
+        return repo.get_device(conn, device_id)
+
+
+async def auth_device(request: Request, engine: EngineDep) -> Authed:
+    body = await request.body()
+    if len(body) > MAX_BODY:
+        raise ApiError(413, "too_large")
+    path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+
+    def check() -> repo.Device:
+        with engine.connect() as conn:
+            return authenticate(conn, request.headers, request.method, path, body, int(time.time()))
+
+    try:
+        device = await run_in_threadpool(check)
+    except ProtocolError as exc:
+        raise ApiError(401, exc.code) from None
+    return Authed(device, body)
+
+
+AuthDevice = Annotated[Authed, Depends(auth_device)]
