@@ -131,13 +131,17 @@ def read_header(body: bytes) -> tuple[BatchHeader, bytes]:
     start = len(MAGIC) + 4
     try:
         raw = json.loads(body[start : start + size])
+        if not isinstance(raw, dict):
+            raise ProtocolError("bad_batch")
         escrow = None
         if raw.get("escrow") is not None:
             escrow = (str(raw["escrow_key_id"]), unb64(str(raw["escrow"])))
         header = BatchHeader(str(raw["batch_id"]), str(raw["key_id"]), int(raw["count"]),
                              str(raw.get("encoding", ENCODING)), escrow)
-    except (ValueError, KeyError, TypeError, ProtocolError):
+    except (ValueError, KeyError, TypeError, OverflowError, ProtocolError):
         raise ProtocolError("bad_batch") from None
+    if header.count < 0:
+        raise ProtocolError("bad_batch")
     if header.encoding != ENCODING:
         raise ProtocolError("bad_encoding")
     return header, body[start + size :]

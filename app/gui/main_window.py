@@ -53,6 +53,10 @@ class MainWindow(QMainWindow):
         session.rowsChanged.connect(self._reload_rows)
         session.rowChanged.connect(self._row_changed)
         session.failed.connect(lambda exc: self._error(exc))
+        session.syncStateChanged.connect(self._sync_state_changed)
+        session.syncProgress.connect(lambda *a: self.workspace.show_sync_progress(*a))
+        session.syncFailed.connect(lambda text: self.workspace.show_sync_error(text))
+        self.enroll_dialog = None
 
         start = self.unlock_page if session.store_exists() else self.first_run
         self.stack.setCurrentWidget(start)
@@ -74,6 +78,8 @@ class MainWindow(QMainWindow):
         self.workspace.newRequested.connect(self._new_household)
         self.workspace.openRequested.connect(self._open_household)
         self.workspace.searchChanged.connect(self._search)
+        self.workspace.syncRequested.connect(self._sync_now)
+        self.workspace.enrollRequested.connect(self.open_enroll)
 
     def _language_chosen(self, lang: str) -> None:
         import os
@@ -92,7 +98,9 @@ class MainWindow(QMainWindow):
 
     def _create(self, passphrase: str, training: bool) -> None:
         self.session.settings.lang = self.first_run.language.currentData()
+        enroll = self.first_run.enroll.isChecked()
         self.session.create(passphrase, training=training,
+                            on_done=(lambda _: self.open_enroll()) if enroll else None,
                             on_error=lambda e: self.first_run.show_error(_text(e)))
 
     def _unlock(self, passphrase: str) -> None:
@@ -110,10 +118,53 @@ class MainWindow(QMainWindow):
         if not self.session.is_unlocked:
             return
         self.idle.stop()
+        if self.enroll_dialog is not None:
+            self.enroll_dialog.reject()
         self._close_household()
         self.session.lock()
         self.unlock_page.reset()
         self.stack.setCurrentWidget(self.unlock_page)
+
+    # -- sync with the province -----------------------------------------------------------------
+
+    def open_enroll(self) -> None:
+        """The enroll dialog (window-modal, not blocking): server address and one-time code."""
+        from app.gui.views.enroll import EnrollDialog
+
+        if self.enroll_dialog is not None or not self.session.is_unlocked:
+            return
+        dialog = EnrollDialog(self)
+        self.enroll_dialog = dialog
+
+        def done(_result: object) -> None:
+            dialog.accept()
+
+        def failed(exc: BaseException) -> None:
+            from app.gui.session import sync_message
+
+            dialog.show_error(sync_message(exc))
+
+        dialog.enrollRequested.connect(
+            lambda server, code: self.session.enroll(server, code, on_done=done, on_error=failed))
+        dialog.finished.connect(lambda _: self._enroll_closed(dialog))
+        dialog.open()
+        dialog.server.setFocus()
+
+    def _enroll_closed(self, dialog) -> None:
+        if self.enroll_dialog is dialog:
+            self.enroll_dialog = None
+        dialog.deleteLater()
+        if self.session.is_unlocked and self.stack.currentWidget() is self.workspace:
+            self.workspace.table.setFocus()
+
+    def _sync_now(self) -> None:
+        self.workspace.show_sync_error("")
+        self.session.sync()
+
+    def _sync_state_changed(self) -> None:
+        s = self.session
+        self.workspace.set_sync_state(enrolled=s.is_enrolled, syncing=s.syncing,
+                                      last_sync=s.last_sync)
 
     # -- the list ---------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.gui.settings import Settings
 from app.gui.worker import Op, StoreWorker, WorkerState
@@ -32,6 +32,9 @@ class Session(QObject):
     rowsChanged = Signal()  # the whole list was replaced
     rowChanged = Signal(object)  # one HouseholdRow added or updated
     failed = Signal(object)  # an exception from an operation with no failure callback
+    syncStateChanged = Signal()  # is_enrolled, syncing or last_sync changed
+    syncProgress = Signal(int, int, int)  # households sent, total, bytes moved
+    syncFailed = Signal(str)  # a translated message, safe to show (no personal data)
 
     def __init__(self, data_dir: Path, worker: StoreWorker, settings: Settings | None = None):
         super().__init__()
@@ -44,6 +47,14 @@ class Session(QObject):
         self.desa_names: dict[str, str] = {}
         self.is_unlocked = False
         self.generation = 0  # grows at each lock: answers from before it are dropped
+        # Sync with the province: what the session knows after unlock (never the secrets).
+        self.is_enrolled = False
+        self.last_sync: str | None = None  # ISO time of the last successful sync
+        self.sync_attempts = 8  # SyncClient retries per batch when the link drops
+        self._sync_op: Op | None = None
+        self._checking = False
+        self.auto_timer = QTimer(self)
+        self.auto_timer.timeout.connect(self.auto_sync)
 
     # -- store lifecycle ---------------------------------------------------------------------
 
@@ -78,23 +89,35 @@ class Session(QObject):
         return self._submit(fn, lambda r: self._after_unlock(r, on_done), on_error)
 
     def _after_unlock(self, view: tuple, on_done: Callback) -> None:
-        self.rows, self.areas, self.desa_names = view
-        self.index = SearchIndex(self.rows)
+        self._set_view(view)
         self.is_unlocked = True
         self.rowsChanged.emit()
         self.unlocked.emit()
+        self._start_auto_sync()
         if on_done:
             on_done(None)
+
+    def _set_view(self, view: tuple) -> None:
+        self.rows, self.areas, self.desa_names, sync_info = view
+        self.is_enrolled, self.last_sync = sync_info
+        self.index = SearchIndex(self.rows)
+        self.syncStateChanged.emit()
 
     def lock(self) -> None:
         """Forget every decrypted thing on the GUI side; the worker closes the store after any
         save already queued."""
+        self.auto_timer.stop()
+        if self._sync_op is not None:
+            self._sync_op.cancel()  # what the province acknowledged so far is kept
+        self._sync_op, self._checking = None, False
         self.worker.close_store()
         self.generation += 1
+        self.is_enrolled, self.last_sync = False, None
         self.rows, self.areas, self.desa_names = [], [], {}
         self.index = SearchIndex()
         self.is_unlocked = False
         self.rowsChanged.emit()
+        self.syncStateChanged.emit()
         self.locked.emit()
 
     def save_settings(self) -> Op:
@@ -169,15 +192,230 @@ class Session(QObject):
         if on_done:
             on_done(value)
 
+    # -- sync with the province --------------------------------------------------------------
+
+    @property
+    def syncing(self) -> bool:
+        return self._sync_op is not None
+
+    def enroll(self, server: str, code: str, on_done: Callback = None,
+               on_error: Callback = None) -> Op:
+        """Enroll this laptop (docs/sync.md): the SyncClient is made on the worker with the
+        worker's store. on_error gets the exception; sync_message() makes it showable."""
+        generation = self.generation
+
+        def fn(state: WorkerState):
+            from sync.client import SyncClient
+
+            SyncClient(state.store).enroll(server, code)
+            return _unlocked_view(state.store)
+
+        def done(view: object) -> None:
+            if self.generation != generation or not self.is_unlocked:
+                return
+            self._set_view(view)
+            self.rowsChanged.emit()
+            self._start_auto_sync()
+            if on_done:
+                on_done(None)
+
+        def failed(exc: BaseException) -> None:
+            if self.generation == generation and on_error:
+                on_error(exc)
+
+        return self._submit(fn, done, failed)
+
+    def sync(self, *, on_done: Callback = None, on_error: Callback = None) -> Op | None:
+        """Push the outbox, pull the province's decisions, refresh the list. None when not
+        possible now (locked, not enrolled, or a sync already running: never two at once).
+        Progress goes to syncProgress; a failure to on_error, else to syncFailed as text."""
+        if not (self.is_unlocked and self.is_enrolled) or self._sync_op is not None:
+            return None
+        generation = self.generation
+        attempts = self.sync_attempts
+        moved = {"bytes": 0}  # written on the worker, read by the progress callback
+
+        def fn(state: WorkerState):
+            from sync.client import SyncClient, SyncError
+
+            store, progress = state.store, state.progress
+            with _counting_session(moved) as http:
+                client = SyncClient(store, session=http, max_attempts=attempts)
+                device = client.device()
+                if not server_answers(http, device.server):
+                    raise SyncError("network")  # no signal: say so now, not after the retries
+                total = store.status_counts()["pending_sync"]
+                progress(0, total)
+                report = client.push(progress=progress)
+                progress(report.sent, max(total, report.sent))
+                client.pull(report=report)
+            _set_last_sync(store)
+            return report, _unlocked_view(store)
+
+        def progressed(done: int, total: int) -> None:
+            if self.generation == generation:
+                self.syncProgress.emit(done, total, moved["bytes"])
+
+        def finished(result: object) -> None:
+            if self.generation != generation:
+                return
+            self._sync_op = None
+            report, view = result
+            self._set_view(view)
+            self.rowsChanged.emit()
+            if on_done:
+                on_done(report)
+
+        def failed(exc: BaseException) -> None:
+            from app.gui.worker import Cancelled
+
+            if self.generation != generation or isinstance(exc, Cancelled):
+                return
+            self._sync_op = None
+            self.syncStateChanged.emit()
+            if on_error:
+                on_error(exc)
+            else:
+                self.syncFailed.emit(sync_message(exc))
+
+        self._sync_op = self.worker.submit(fn, finished, failed, progressed)
+        self.syncStateChanged.emit()
+        return self._sync_op
+
+    def auto_sync(self) -> None:
+        """The timer's tick: a cheap health check on the worker, then a sync when the server
+        answers and something is waiting (or the last pull is old). Silent when offline."""
+        if not (self.is_unlocked and self.is_enrolled) or self._sync_op or self._checking:
+            return
+        generation = self.generation
+
+        def fn(state: WorkerState):
+            import requests
+
+            from sync.client import SyncClient
+
+            store = state.store
+            if store is None:
+                return False
+            device = SyncClient(store).device()
+            with requests.Session() as http:
+                if not server_answers(http, device.server):
+                    return False
+            return store.status_counts()["pending_sync"] > 0 or _pull_is_old(store)
+
+        def done(wanted: object) -> None:
+            if self.generation != generation:
+                return
+            self._checking = False
+            if wanted:
+                self.sync()
+
+        def failed(exc: BaseException) -> None:
+            if self.generation == generation:
+                self._checking = False
+
+        self._checking = True
+        self.worker.submit(fn, done, failed)
+
+    def _start_auto_sync(self) -> None:
+        minutes = float(self.settings.sync_minutes or 0)
+        if self.is_unlocked and self.is_enrolled and minutes > 0:
+            self.auto_timer.start(max(1, int(minutes * 60_000)))
+        else:
+            self.auto_timer.stop()
+
     def _submit(self, fn, on_done: Callback, on_error: Callback) -> Op:
         return self.worker.submit(fn, on_done, on_error or self.failed.emit)
 
 
-def _unlocked_view(store: Store) -> tuple[list[HouseholdRow], list[str], dict[str, str]]:
+def _unlocked_view(store: Store) -> tuple:
+    """(rows, areas, village names, (enrolled, last sync time))."""
     rows = store.rows()
-    view = rows, store.assigned_areas(), _desa_names(rows)
+    view = rows, store.assigned_areas(), _desa_names(rows), _sync_info(store)
     _warm_up()
     return view
+
+
+# -- sync helpers (worker thread) ----------------------------------------------------------------
+
+LAST_SYNC = "last_sync"  # store meta: ISO time of the last successful sync
+PULL_EVERY_MINUTES = 60  # the automatic sync pulls at least this often, even with nothing to send
+HEALTH_TIMEOUT = (3, 5)  # connect, read: the check must stay cheap on a poor link
+
+
+def _sync_info(store: Store) -> tuple[bool, str | None]:
+    from sync.client import DEVICE_SECRET
+
+    return store.get_secret(DEVICE_SECRET) is not None, store._meta(LAST_SYNC)
+
+
+def _set_last_sync(store: Store) -> None:
+    from datetime import datetime, timezone
+
+    now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    with store.db.atomic():
+        store._set_meta_in(store.db, LAST_SYNC, now)
+
+
+def _pull_is_old(store: Store) -> bool:
+    from datetime import datetime, timezone
+
+    last = store._meta(LAST_SYNC)
+    if not last:
+        return True
+    try:
+        moment = datetime.fromisoformat(last.replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    return (datetime.now(timezone.utc) - moment).total_seconds() > PULL_EVERY_MINUTES * 60
+
+
+def server_answers(http, server: str) -> bool:
+    """GET /v1/health with a short timeout: True when the server is up."""
+    import requests
+
+    try:
+        reply = http.get(server + "/v1/health", timeout=HEALTH_TIMEOUT)
+    except requests.RequestException:
+        return False
+    return reply.status_code == 200
+
+
+def sync_message(exc: BaseException) -> str:
+    """A failure of enroll or sync as a translated sentence: the SyncError's code only, never
+    an exception's text (it could carry a value from a record) or a traceback."""
+    from app.errors import KhbsError
+    from app.i18n import catalogue
+    from app.i18n import tr as msg  # not `tr`: lupdate would take these keys for Qt texts
+    from sync.client import SyncError
+
+    if isinstance(exc, SyncError):
+        key = f"sync.error.{exc.code}"
+        return msg(key) if key in catalogue() else msg("sync.error.other", code=exc.code)
+    if isinstance(exc, KhbsError):
+        return exc.message()
+    return msg("cli.unexpected", kind=type(exc).__name__)
+
+
+def _counting_session(moved: dict):
+    """A requests.Session that adds the bytes sent and received to moved["bytes"] (for the
+    progress bar). Made here, on the worker: requests loads only when a sync first runs."""
+    import requests
+
+    class CountingSession(requests.Session):
+        """Counts the bytes sent and received, for the progress bar."""
+
+        def __init__(self, moved: dict) -> None:
+            super().__init__()
+            self.moved = moved
+
+        def request(self, method, url, *args, **kwargs):  # noqa: ANN001 - requests' API
+            reply = super().request(method, url, *args, **kwargs)
+            body = kwargs.get("data") or b""
+            self.moved["bytes"] += len(body) + len(reply.content)
+            return reply
+
+    return CountingSession(moved)
 
 
 def _warm_up() -> None:

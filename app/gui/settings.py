@@ -14,6 +14,7 @@ FILENAME = "settings.json"
 class Settings:
     lang: str = "id"
     idle_lock_minutes: int = 10
+    sync_minutes: float = 5  # automatic sync check while unlocked and enrolled
 
     @classmethod
     def load(cls, data_dir: Path) -> "Settings":

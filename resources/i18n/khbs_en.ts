@@ -2,6 +2,54 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>EnrollDialog</name>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="24"/>
+        <source>Enroll with the province</source>
+        <translation>Enroll with the province</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="26"/>
+        <source>Type the server address and the one-time code the province gave you.</source>
+        <translation>Type the server address and the one-time code the province gave you.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="30"/>
+        <source>Server address</source>
+        <translation>Server address</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="32"/>
+        <source>Enrollment code</source>
+        <translation>Enrollment code</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="33"/>
+        <source>Server &amp;address:</source>
+        <translation>Server &amp;address:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="35"/>
+        <source>One-time &amp;code:</source>
+        <translation>One-time &amp;code:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="46"/>
+        <source>&amp;Enroll</source>
+        <translation>&amp;Enroll</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="48"/>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="74"/>
+        <source>Type both the server address and the code.</source>
+        <translation>Type both the server address and the code.</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunPage</name>
     <message>
         <location filename="../../app/gui/passphrase.py" line="9"/>
@@ -29,62 +77,62 @@
         <translation>Strong.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="89"/>
+        <location filename="../../app/gui/views/first_run.py" line="88"/>
         <source>Welcome to KHBS Enroll</source>
         <translation>Welcome to KHBS Enroll</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="90"/>
+        <location filename="../../app/gui/views/first_run.py" line="89"/>
         <source>&amp;Language:</source>
         <translation>&amp;Language:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="91"/>
+        <location filename="../../app/gui/views/first_run.py" line="90"/>
         <source>New &amp;passphrase:</source>
         <translation>New &amp;passphrase:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="92"/>
+        <location filename="../../app/gui/views/first_run.py" line="91"/>
         <source>&amp;Repeat passphrase:</source>
         <translation>&amp;Repeat passphrase:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="93"/>
+        <location filename="../../app/gui/views/first_run.py" line="92"/>
         <source>New passphrase</source>
         <translation>New passphrase</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="94"/>
+        <location filename="../../app/gui/views/first_run.py" line="93"/>
         <source>Repeat passphrase</source>
         <translation>Repeat passphrase</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="95"/>
+        <location filename="../../app/gui/views/first_run.py" line="94"/>
         <source>Work &amp;offline now, enroll with the province later</source>
         <translation>Work &amp;offline now, enroll with the province later</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="96"/>
+        <location filename="../../app/gui/views/first_run.py" line="95"/>
         <source>&amp;Training mode with demo households (never sent)</source>
         <translation>&amp;Training mode with demo households (never sent)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="97"/>
-        <source>&amp;Enroll with the province (server address and code; coming soon)</source>
-        <translation>&amp;Enroll with the province (server address and code; coming soon)</translation>
+        <location filename="../../app/gui/views/first_run.py" line="96"/>
+        <source>&amp;Enroll with the province (server address and one-time code)</source>
+        <translation>&amp;Enroll with the province (server address and one-time code)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="99"/>
+        <location filename="../../app/gui/views/first_run.py" line="98"/>
         <source>Remember this passphrase. Until this laptop is enrolled with the province, a forgotten passphrase cannot be recovered and the data on it is lost.</source>
         <translation>Remember this passphrase. Until this laptop is enrolled with the province, a forgotten passphrase cannot be recovered and the data on it is lost.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="101"/>
+        <location filename="../../app/gui/views/first_run.py" line="100"/>
         <source>&amp;Start</source>
         <translation>&amp;Start</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/views/first_run.py" line="112"/>
+        <location filename="../../app/gui/views/first_run.py" line="111"/>
         <source>The passphrase needs at least %n characters.</source>
         <translation>
             <numerusform>The passphrase needs at least %n character.</numerusform>
@@ -92,7 +140,7 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="115"/>
+        <location filename="../../app/gui/views/first_run.py" line="114"/>
         <source>The two passphrases differ.</source>
         <translation>The two passphrases differ.</translation>
     </message>
@@ -253,12 +301,12 @@
         <translation>&amp;Save</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="29"/>
+        <location filename="../../app/gui/views/household.py" line="28"/>
         <source>&amp;Finalise</source>
         <translation>&amp;Finalise</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="30"/>
+        <location filename="../../app/gui/views/household.py" line="29"/>
         <source>&amp;Back to list</source>
         <translation>&amp;Back to list</translation>
     </message>
@@ -308,7 +356,7 @@
     <message>
         <location filename="../../app/gui/models.py" line="41"/>
         <source>Won&apos;t be sent (training)</source>
-        <translation>Won't be sent (training)</translation>
+        <translation>Won&apos;t be sent (training)</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="44"/>
@@ -349,12 +397,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="151"/>
+        <location filename="../../app/gui/main_window.py" line="209"/>
         <source>Draft saved</source>
         <translation>Draft saved</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="155"/>
+        <location filename="../../app/gui/main_window.py" line="213"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Not final yet: %n error to fix</numerusform>
@@ -362,17 +410,17 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="167"/>
+        <location filename="../../app/gui/main_window.py" line="225"/>
         <source>These warnings are still open:</source>
         <translation>These warnings are still open:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="168"/>
+        <location filename="../../app/gui/main_window.py" line="226"/>
         <source>Finalise anyway?</source>
         <translation>Finalise anyway?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="176"/>
+        <location filename="../../app/gui/main_window.py" line="234"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Finalised: waiting to be sent</translation>
     </message>
@@ -403,84 +451,115 @@
 <context>
     <name>WorkspacePage</name>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="43"/>
+        <location filename="../../app/gui/views/workspace.py" line="50"/>
         <source>&amp;New household</source>
         <translation>&amp;New household</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="45"/>
+        <location filename="../../app/gui/views/workspace.py" line="51"/>
         <source>&amp;Lock</source>
         <translation>&amp;Lock</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="47"/>
+        <location filename="../../app/gui/views/workspace.py" line="52"/>
         <source>Lock the app</source>
         <translation>Lock the app</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="48"/>
+        <location filename="../../app/gui/views/workspace.py" line="53"/>
         <source>S&amp;ync now</source>
         <translation>S&amp;ync now</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="50"/>
+        <location filename="../../app/gui/views/workspace.py" line="55"/>
+        <location filename="../../app/gui/views/workspace.py" line="180"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Available once this laptop is enrolled with the province.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="52"/>
+        <location filename="../../app/gui/views/workspace.py" line="56"/>
+        <source>&amp;Enroll with the province</source>
+        <translation>&amp;Enroll with the province</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="58"/>
+        <source>Sync progress</source>
+        <translation>Sync progress</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="68"/>
         <source>Search name, NIK or KK number (Ctrl+F)</source>
         <translation>Search name, NIK or KK number (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="53"/>
+        <location filename="../../app/gui/views/workspace.py" line="69"/>
         <source>Search households</source>
         <translation>Search households</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="55"/>
+        <location filename="../../app/gui/views/workspace.py" line="71"/>
         <source>&amp;Search:</source>
         <translation>&amp;Search:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="58"/>
+        <location filename="../../app/gui/views/workspace.py" line="74"/>
         <source>Filter by village</source>
         <translation>Filter by village</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="59"/>
+        <location filename="../../app/gui/views/workspace.py" line="75"/>
         <source>&amp;Village:</source>
         <translation>&amp;Village:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="62"/>
+        <location filename="../../app/gui/views/workspace.py" line="78"/>
         <source>Filter by status</source>
         <translation>Filter by status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="63"/>
+        <location filename="../../app/gui/views/workspace.py" line="79"/>
         <source>S&amp;tatus:</source>
         <translation>S&amp;tatus:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="65"/>
+        <location filename="../../app/gui/views/workspace.py" line="81"/>
         <source>All</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="83"/>
+        <location filename="../../app/gui/views/workspace.py" line="105"/>
         <source>Households</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="134"/>
+        <location filename="../../app/gui/views/workspace.py" line="163"/>
         <source>All villages</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="143"/>
+        <location filename="../../app/gui/views/workspace.py" line="172"/>
         <source>Households: %1 of %2</source>
         <translation>Households: %1 of %2</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="183"/>
+        <source>Last sync: %1</source>
+        <translation>Last sync: %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="185"/>
+        <source>Last sync: never</source>
+        <translation>Last sync: never</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="191"/>
+        <source>Connecting...</source>
+        <translation>Connecting...</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="201"/>
+        <source>%1 of %2 households sent, %3 KB</source>
+        <translation>%1 of %2 households sent, %3 KB</translation>
     </message>
 </context>
 </TS>

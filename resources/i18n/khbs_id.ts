@@ -2,6 +2,54 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="id_ID">
 <context>
+    <name>EnrollDialog</name>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="24"/>
+        <source>Enroll with the province</source>
+        <translation>Daftarkan ke provinsi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="26"/>
+        <source>Type the server address and the one-time code the province gave you.</source>
+        <translation>Ketik alamat server dan kode sekali pakai yang diberikan provinsi.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="30"/>
+        <source>Server address</source>
+        <translation>Alamat server</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="32"/>
+        <source>Enrollment code</source>
+        <translation>Kode pendaftaran</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="33"/>
+        <source>Server &amp;address:</source>
+        <translation>&amp;Alamat server:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="35"/>
+        <source>One-time &amp;code:</source>
+        <translation>&amp;Kode sekali pakai:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="46"/>
+        <source>&amp;Enroll</source>
+        <translation>Da&amp;ftarkan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="48"/>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/enroll.py" line="74"/>
+        <source>Type both the server address and the code.</source>
+        <translation>Ketik alamat server dan kodenya.</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunPage</name>
     <message>
         <location filename="../../app/gui/passphrase.py" line="9"/>
@@ -29,69 +77,69 @@
         <translation>Kuat.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="89"/>
+        <location filename="../../app/gui/views/first_run.py" line="88"/>
         <source>Welcome to KHBS Enroll</source>
         <translation>Selamat datang di KHBS Enroll</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="90"/>
+        <location filename="../../app/gui/views/first_run.py" line="89"/>
         <source>&amp;Language:</source>
         <translation>&amp;Bahasa:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="91"/>
+        <location filename="../../app/gui/views/first_run.py" line="90"/>
         <source>New &amp;passphrase:</source>
         <translation>&amp;Kata sandi baru:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="92"/>
+        <location filename="../../app/gui/views/first_run.py" line="91"/>
         <source>&amp;Repeat passphrase:</source>
         <translation>&amp;Ulangi kata sandi:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="93"/>
+        <location filename="../../app/gui/views/first_run.py" line="92"/>
         <source>New passphrase</source>
         <translation>Kata sandi baru</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="94"/>
+        <location filename="../../app/gui/views/first_run.py" line="93"/>
         <source>Repeat passphrase</source>
         <translation>Ulangi kata sandi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="95"/>
+        <location filename="../../app/gui/views/first_run.py" line="94"/>
         <source>Work &amp;offline now, enroll with the province later</source>
         <translation>Bekerja &amp;offline dulu, daftarkan ke provinsi nanti</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="96"/>
+        <location filename="../../app/gui/views/first_run.py" line="95"/>
         <source>&amp;Training mode with demo households (never sent)</source>
         <translation>Mode &amp;latihan dengan rumah tangga contoh (tidak akan dikirim)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="97"/>
-        <source>&amp;Enroll with the province (server address and code; coming soon)</source>
-        <translation>&amp;Daftarkan ke provinsi (alamat server dan kode; segera tersedia)</translation>
+        <location filename="../../app/gui/views/first_run.py" line="96"/>
+        <source>&amp;Enroll with the province (server address and one-time code)</source>
+        <translation>&amp;Daftarkan ke provinsi (alamat server dan kode sekali pakai)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="99"/>
+        <location filename="../../app/gui/views/first_run.py" line="98"/>
         <source>Remember this passphrase. Until this laptop is enrolled with the province, a forgotten passphrase cannot be recovered and the data on it is lost.</source>
         <translation>Ingat kata sandi ini. Selama laptop ini belum didaftarkan ke provinsi, kata sandi yang terlupa tidak dapat dipulihkan dan semua data di laptop ini akan hilang.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="101"/>
+        <location filename="../../app/gui/views/first_run.py" line="100"/>
         <source>&amp;Start</source>
         <translation>&amp;Mulai</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/views/first_run.py" line="112"/>
+        <location filename="../../app/gui/views/first_run.py" line="111"/>
         <source>The passphrase needs at least %n characters.</source>
         <translation>
             <numerusform>Kata sandi harus paling sedikit %n karakter.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="115"/>
+        <location filename="../../app/gui/views/first_run.py" line="114"/>
         <source>The two passphrases differ.</source>
         <translation>Kedua kata sandi tidak sama.</translation>
     </message>
@@ -252,12 +300,12 @@
         <translation>&amp;Simpan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="29"/>
+        <location filename="../../app/gui/views/household.py" line="28"/>
         <source>&amp;Finalise</source>
         <translation>&amp;Finalkan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="30"/>
+        <location filename="../../app/gui/views/household.py" line="29"/>
         <source>&amp;Back to list</source>
         <translation>&amp;Kembali ke daftar</translation>
     </message>
@@ -348,29 +396,29 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="151"/>
+        <location filename="../../app/gui/main_window.py" line="209"/>
         <source>Draft saved</source>
         <translation>Draf tersimpan</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="155"/>
+        <location filename="../../app/gui/main_window.py" line="213"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Belum bisa final: %n kesalahan harus diperbaiki</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="167"/>
+        <location filename="../../app/gui/main_window.py" line="225"/>
         <source>These warnings are still open:</source>
         <translation>Peringatan berikut belum dikonfirmasi:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="168"/>
+        <location filename="../../app/gui/main_window.py" line="226"/>
         <source>Finalise anyway?</source>
         <translation>Tetap finalkan?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="176"/>
+        <location filename="../../app/gui/main_window.py" line="234"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Sudah final: menunggu dikirim</translation>
     </message>
@@ -401,84 +449,115 @@
 <context>
     <name>WorkspacePage</name>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="43"/>
+        <location filename="../../app/gui/views/workspace.py" line="50"/>
         <source>&amp;New household</source>
         <translation>Rumah tangga &amp;baru</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="45"/>
+        <location filename="../../app/gui/views/workspace.py" line="51"/>
         <source>&amp;Lock</source>
         <translation>&amp;Kunci</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="47"/>
+        <location filename="../../app/gui/views/workspace.py" line="52"/>
         <source>Lock the app</source>
         <translation>Kunci aplikasi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="48"/>
+        <location filename="../../app/gui/views/workspace.py" line="53"/>
         <source>S&amp;ync now</source>
         <translation>Kirim &amp;sekarang</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="50"/>
+        <location filename="../../app/gui/views/workspace.py" line="55"/>
+        <location filename="../../app/gui/views/workspace.py" line="180"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Tersedia setelah laptop ini didaftarkan ke provinsi.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="52"/>
+        <location filename="../../app/gui/views/workspace.py" line="56"/>
+        <source>&amp;Enroll with the province</source>
+        <translation>Da&amp;ftarkan ke provinsi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="58"/>
+        <source>Sync progress</source>
+        <translation>Kemajuan pengiriman</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="68"/>
         <source>Search name, NIK or KK number (Ctrl+F)</source>
         <translation>Cari nama, NIK, atau Nomor KK (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="53"/>
+        <location filename="../../app/gui/views/workspace.py" line="69"/>
         <source>Search households</source>
         <translation>Cari rumah tangga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="55"/>
+        <location filename="../../app/gui/views/workspace.py" line="71"/>
         <source>&amp;Search:</source>
         <translation>&amp;Cari:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="58"/>
+        <location filename="../../app/gui/views/workspace.py" line="74"/>
         <source>Filter by village</source>
         <translation>Saring menurut desa/kelurahan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="59"/>
+        <location filename="../../app/gui/views/workspace.py" line="75"/>
         <source>&amp;Village:</source>
         <translation>&amp;Desa/kelurahan:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="62"/>
+        <location filename="../../app/gui/views/workspace.py" line="78"/>
         <source>Filter by status</source>
         <translation>Saring menurut status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="63"/>
+        <location filename="../../app/gui/views/workspace.py" line="79"/>
         <source>S&amp;tatus:</source>
         <translation>S&amp;tatus:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="65"/>
+        <location filename="../../app/gui/views/workspace.py" line="81"/>
         <source>All</source>
         <translation>Semua</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="83"/>
+        <location filename="../../app/gui/views/workspace.py" line="105"/>
         <source>Households</source>
         <translation>Daftar rumah tangga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="134"/>
+        <location filename="../../app/gui/views/workspace.py" line="163"/>
         <source>All villages</source>
         <translation>Semua desa/kelurahan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="143"/>
+        <location filename="../../app/gui/views/workspace.py" line="172"/>
         <source>Households: %1 of %2</source>
         <translation>Rumah tangga: %1 dari %2</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="183"/>
+        <source>Last sync: %1</source>
+        <translation>Terakhir dikirim: %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="185"/>
+        <source>Last sync: never</source>
+        <translation>Terakhir dikirim: belum pernah</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="191"/>
+        <source>Connecting...</source>
+        <translation>Menghubungi server...</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="201"/>
+        <source>%1 of %2 households sent, %3 KB</source>
+        <translation>%1 dari %2 rumah tangga terkirim, %3 KB</translation>
     </message>
 </context>
 </TS>

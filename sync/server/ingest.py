@@ -105,7 +105,8 @@ def _apply(conn: Connection, keys: ServerKeys, device: repo.Device, item, today)
     hid, revision, record = item.get("id"), item.get("revision"), item.get("record")
     hid = hid if isinstance(hid, str) and 0 < len(hid) <= MAX_ID else None
     revision = revision if isinstance(revision, int) and not isinstance(revision, bool) else None
-    if hid is None or revision is None or revision < 1 or not isinstance(record, dict):
+    # Revisions are 32-bit columns on both databases: anything larger is not a real revision.
+    if hid is None or revision is None or not 1 <= revision < 2**31 or not isinstance(record, dict):
         return _result(hid, revision, "rejected", "bad_item")
     if record.get("id") != hid:
         return _result(hid, revision, "rejected", "bad_item")

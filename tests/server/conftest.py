@@ -6,17 +6,23 @@ run must not pass by skipping the province's production database."""
 from __future__ import annotations
 
 import os
+import threading
+import time
 import uuid
 from functools import cache
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, select
+import uvicorn
+from sqlalchemy import create_engine, func, select
 
-from sync.server import keys
+from sync.server import keys, repo
+from sync.server.api.app import create_app
 from sync.server.db import display, metadata, open_database
+from sync.server.settings import Settings
 from tests.conftest import FAST_KDF, PASSPHRASE
 
+AREA = "62.71.03"  # kecamatan Jekan Raya: holds tests.records.DESA
 PG_BASE = os.environ.get("KHBS_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
@@ -119,3 +125,49 @@ def stored_bytes(engine) -> bytes:
             if f.exists():
                 parts.append(f.read_bytes())
     return b"\n".join(parts)
+
+
+# -- a live API server (tests/server/test_api.py, test_faults.py, test_fuzz.py) ----------------
+
+
+class LiveServer:
+    def __init__(self, app):
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> "LiveServer":
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            assert self.thread.is_alive() and time.monotonic() < deadline, "server did not start"
+            time.sleep(0.02)
+        port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+
+@pytest.fixture
+def live(db_url, engine, initialised):
+    with LiveServer(create_app(Settings(db_url=db_url), initialised)) as server:
+        yield server
+
+
+@pytest.fixture
+def officer(engine) -> str:
+    with engine.begin() as conn:
+        return repo.add_officer(conn, "Sari Petugas", [AREA])
+
+
+def new_code(engine, officer: str, **kw) -> str:
+    with engine.begin() as conn:
+        return repo.create_enroll_code(conn, officer, **kw).code
+
+
+def count(engine, table, *where) -> int:
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()

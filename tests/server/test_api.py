@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import copy
 import json
-import threading
 import time
 import uuid
 from datetime import timedelta
 
 import pytest
 import requests
-import uvicorn
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app import regions
 from app.store import Store
@@ -21,52 +19,12 @@ from app.store.store import escrow_info
 from sync.client import SyncClient, SyncError
 from sync.protocol import seal_batch
 from sync.server import repo
-from sync.server.api.app import create_app
 from sync.server.db import changes, devices, household_versions, households, utc_now
-from sync.server.settings import Settings
 from tests.conftest import FAST_KDF, PASSPHRASE
 from tests.records import head, numbered
+from tests.server.conftest import AREA, count, new_code
 
-AREA = "62.71.03"  # kecamatan Jekan Raya: holds tests.records.DESA
 PERSONAL = ("Yohanes", "Rosmiati", "Dimas", "Ilas", head(serial=3)["nik"][:12])
-
-
-class LiveServer:
-    def __init__(self, app):
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "LiveServer":
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.02)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
-
-
-@pytest.fixture
-def live(db_url, engine, initialised):
-    with LiveServer(create_app(Settings(db_url=db_url), initialised)) as server:
-        yield server
-
-
-@pytest.fixture
-def officer(engine) -> str:
-    with engine.begin() as conn:
-        return repo.add_officer(conn, "Sari Petugas", [AREA])
-
-
-def new_code(engine, officer: str, **kw) -> str:
-    with engine.begin() as conn:
-        return repo.create_enroll_code(conn, officer, **kw).code
 
 
 @pytest.fixture
@@ -74,11 +32,6 @@ def laptop(store, live, engine, officer) -> SyncClient:
     client = SyncClient(store, sleep=lambda _s: None, max_attempts=2)
     client.enroll(live.url, new_code(engine, officer))
     return client
-
-
-def count(engine, table, *where) -> int:
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
 
 
 def outside_desa() -> str:

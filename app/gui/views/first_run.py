@@ -43,7 +43,6 @@ class FirstRunPage(QWidget):
         self.offline = QRadioButton()
         self.training = QRadioButton()
         self.enroll = QRadioButton()
-        self.enroll.setEnabled(False)  # arrives with the sync issue
         self.offline.setChecked(True)
         group = QButtonGroup(self)
         for b in (self.offline, self.training, self.enroll):
@@ -94,7 +93,7 @@ class FirstRunPage(QWidget):
         self.confirm.setAccessibleName(self.tr("Repeat passphrase"))
         self.offline.setText(self.tr("Work &offline now, enroll with the province later"))
         self.training.setText(self.tr("&Training mode with demo households (never sent)"))
-        self.enroll.setText(self.tr("&Enroll with the province (server address and code; coming soon)"))
+        self.enroll.setText(self.tr("&Enroll with the province (server address and one-time code)"))
         self.warning.setText(self.tr(
             "Remember this passphrase. Until this laptop is enrolled with the province, a "
             "forgotten passphrase cannot be recovered and the data on it is lost."))

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -25,6 +26,7 @@ from app.gui.models import (
     COL_UPDATED,
     HouseholdFilterProxy,
     HouseholdTableModel,
+    local_time,
     status_label,
 )
 
@@ -36,6 +38,8 @@ class WorkspacePage(QWidget):
     newRequested = Signal()
     lockRequested = Signal()
     searchChanged = Signal(str)
+    syncRequested = Signal()
+    enrollRequested = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -49,6 +53,17 @@ class WorkspacePage(QWidget):
         self.sync_button = QPushButton(self.tr("S&ync now"))
         self.sync_button.setEnabled(False)
         self.sync_button.setToolTip(self.tr("Available once this laptop is enrolled with the province."))
+        self.enroll_button = QPushButton(self.tr("&Enroll with the province"))
+        self.sync_progress = QProgressBar()
+        self.sync_progress.setAccessibleName(self.tr("Sync progress"))
+        self.sync_progress.setVisible(False)
+        self.sync_progress.setMaximumWidth(260)
+        self.last_sync = QLabel()
+        self.last_sync.setObjectName("lastSync")
+        self.sync_message = QLabel()
+        self.sync_message.setObjectName("errorText")
+        self.sync_message.setWordWrap(True)
+        self.sync_message.setVisible(False)
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("Search name, NIK or KK number (Ctrl+F)"))
         self.search.setAccessibleName(self.tr("Search households"))
@@ -90,7 +105,8 @@ class WorkspacePage(QWidget):
         self.table.setAccessibleName(self.tr("Households"))
 
         bar = QHBoxLayout()
-        for w in (self.new_button, self.sync_button):
+        for w in (self.new_button, self.sync_button, self.enroll_button, self.sync_progress,
+                  self.last_sync):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.counts)
@@ -104,8 +120,10 @@ class WorkspacePage(QWidget):
         filters.addWidget(self.status, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
+        layout.addWidget(self.sync_message)
         layout.addLayout(filters)
         layout.addWidget(self.table)
+        self.set_sync_state(enrolled=False, syncing=False, last_sync=None)
 
         self._debounce = QTimer(self)
         self._debounce.setSingleShot(True)
@@ -120,6 +138,8 @@ class WorkspacePage(QWidget):
         self.table.activated.connect(self._open)
         self.new_button.clicked.connect(self.newRequested)
         self.lock_button.clicked.connect(self.lockRequested)
+        self.sync_button.clicked.connect(self.syncRequested)
+        self.enroll_button.clicked.connect(self.enrollRequested)
         self.search.returnPressed.connect(self.table.setFocus)
 
     def _focus_search(self) -> None:
@@ -150,3 +170,37 @@ class WorkspacePage(QWidget):
     def update_counts(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
         self.counts.setText(self.tr("Households: %1 of %2").replace("%1", str(shown)).replace("%2", str(total)))
+
+    # -- sync with the province ----------------------------------------------------------------
+
+    def set_sync_state(self, *, enrolled: bool, syncing: bool, last_sync: str | None) -> None:
+        self.enroll_button.setVisible(not enrolled)
+        self.sync_button.setEnabled(enrolled and not syncing)
+        self.sync_button.setToolTip("" if enrolled else self.tr(
+            "Available once this laptop is enrolled with the province."))
+        self.last_sync.setVisible(enrolled)
+        if last_sync:
+            self.last_sync.setText(self.tr("Last sync: %1").replace("%1", local_time(last_sync)))
+        else:
+            self.last_sync.setText(self.tr("Last sync: never"))
+        if syncing:
+            self.sync_message.clear()
+            self.sync_message.setVisible(False)
+            if not self.sync_progress.isVisible():
+                self.sync_progress.setRange(0, 0)  # busy until the first count arrives
+                self.sync_progress.setFormat(self.tr("Connecting..."))
+                self.sync_progress.setVisible(True)
+        else:
+            self.sync_progress.setVisible(False)
+
+    def show_sync_progress(self, done: int, total: int, moved: int) -> None:
+        self.sync_progress.setRange(0, max(total, 1))
+        self.sync_progress.setValue(min(done, max(total, 1)))
+        kb = f"{moved / 1024:.1f}"
+        self.sync_progress.setFormat(
+            self.tr("%1 of %2 households sent, %3 KB").replace("%1", str(done))
+            .replace("%2", str(total)).replace("%3", kb))
+
+    def show_sync_error(self, text: str) -> None:
+        self.sync_message.setText(text)
+        self.sync_message.setVisible(bool(text))
