@@ -210,12 +210,22 @@ def _sync_error(exc) -> CliError:
     return CliError(tr("sync.error.other", code=exc.code))
 
 
+def _verify(args: argparse.Namespace) -> bool | str:
+    """True (the system's CAs), or the province's own CA bundle given with --ca-bundle."""
+    if args.ca_bundle is None:
+        return True
+    if not Path(args.ca_bundle).is_file():
+        raise CliError(tr("cli.ca_bundle_missing", path=args.ca_bundle))
+    return str(args.ca_bundle)
+
+
 def cmd_enroll(args: argparse.Namespace) -> int:
     from sync.client import SyncClient, SyncError
 
+    verify = _verify(args)
     with open_store(args) as store:
         try:
-            device = SyncClient(store).enroll(
+            device = SyncClient(store, verify=verify).enroll(
                 args.server, args.code, allow_insecure=args.insecure_dev
             )
         except SyncError as exc:
@@ -229,9 +239,10 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 def cmd_sync(args: argparse.Namespace) -> int:
     from sync.client import SyncClient, SyncError
 
+    verify = _verify(args)
     with open_store(args) as store:
         try:
-            report = SyncClient(store).sync(args.server)
+            report = SyncClient(store, verify=verify).sync(args.server)
         except SyncError as exc:
             raise _sync_error(exc) from None
     counts = {
@@ -248,6 +259,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 # -- parsing ------------------------------------------------------------------------------------
+
+
+CA_HELP = "the province's own CA certificates (PEM) to trust for https:// (default: the system's)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -297,11 +311,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--insecure-dev", action="store_true",
         help="allow plain HTTP to another machine (development only)",
     )
+    enroll.add_argument("--ca-bundle", default=None, metavar="FILE", help=CA_HELP)
     enroll.set_defaults(func=cmd_enroll)
 
     sync = sub.add_parser("sync", parents=[common], help="send final households, fetch decisions")
     sync.add_argument("--server", default=None, metavar="URL", help="default: the enrolled server")
     sync.add_argument("--json", action="store_true")
+    sync.add_argument("--ca-bundle", default=None, metavar="FILE", help=CA_HELP)
     sync.set_defaults(func=cmd_sync)
 
     sub.add_parser("gui", parents=[common], help="start the desktop app").set_defaults(func=cmd_gui)

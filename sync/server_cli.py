@@ -112,6 +112,33 @@ def cmd_officer_add(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_officer_areas(args: argparse.Namespace) -> int:
+    from sync.server import repo
+
+    with database(args) as engine, engine.begin() as conn:
+        areas = repo.set_officer_areas(conn, args.officer, args.area)
+    if args.json:
+        _print_json({"officer_id": args.officer, "areas": list(areas)})
+    else:
+        print(tr("server.officer_areas_set", officer_id=args.officer, areas=", ".join(areas)))
+    return EXIT_OK
+
+
+def cmd_household_status(args: argparse.Namespace) -> int:
+    from sync.server import repo
+
+    with database(args) as engine, engine.begin() as conn:
+        done = repo.set_household_status(conn, args.id, args.status, reason=args.reason,
+                                         card_number=args.card)
+    if args.json:
+        _print_json({k: v for k, v in done.items() if k != "seq"})
+    else:
+        extra = "".join(f" ({v})" for v in (done["reason"], done["card_number"]) if v)
+        print(tr("server.status_set", household_id=done["household_id"],
+                 revision=done["revision"], status=done["status"], extra=extra))
+    return EXIT_OK
+
+
 def cmd_enroll_code(args: argparse.Namespace) -> int:
     from sync.server import repo
 
@@ -222,8 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     command(sub, "init", cmd_init, "create the database and the province keys")
 
     officer = sub.add_parser("officer", parents=[common], help="field officers")
+    officer_actions = officer.add_subparsers(dest="action", required=True)
     add = command(
-        officer.add_subparsers(dest="action", required=True), "add", cmd_officer_add,
+        officer_actions, "add", cmd_officer_add,
         "add an officer with the areas they may enroll in",
     )
     add.add_argument("--name", required=True)
@@ -232,6 +260,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="Kemendagri code of a regency, kecamatan or desa in Central Kalimantan (62); repeat",
     )
     add.add_argument("--json", action="store_true")
+    areas = command(
+        officer_actions, "areas", cmd_officer_areas,
+        "replace an officer's areas (their laptops get them at the next sync)",
+    )
+    areas.add_argument("--officer", required=True, metavar="ID")
+    areas.add_argument("--area", action="append", required=True, metavar="CODE",
+                       help="as for 'officer add'; repeat")
+    areas.add_argument("--json", action="store_true")
+
+    household = sub.add_parser("household", parents=[common], help="received households")
+    status = command(
+        household.add_subparsers(dest="action", required=True), "status", cmd_household_status,
+        "the province's decision on a household (the officer's laptop gets it at the next sync)",
+    )
+    status.add_argument("--id", required=True, metavar="HOUSEHOLD_ID")
+    status.add_argument("--status", required=True, choices=("received", "verified", "rejected"))
+    status.add_argument("--reason", default=None, metavar="CODE", help="reason code: [a-z_]{1,64}")
+    status.add_argument("--card", default=None, metavar="NUMBER",
+                        help="card number: [A-Z0-9-]{1,32}, unique")
+    status.add_argument("--json", action="store_true")
 
     code = command(sub, "enroll-code", cmd_enroll_code, "one-time enrollment code (72 hours)")
     code.add_argument("--officer", required=True, metavar="ID")

@@ -320,3 +320,13 @@ def test_missing_store_tells_to_run_init(khbs, tmp_path):
         assert len(proc.stderr.strip().splitlines()) == 1
     assert "Run 'khbs init' first." in khbs.fails("status", lang="en").stderr
     assert not (khbs.data_dir / "khbs.db").exists()
+
+
+def test_ca_bundle_that_does_not_exist_is_one_line(ready, tmp_path):
+    missing = tmp_path / "provinsi-ca.pem"
+    for args in (["enroll", "--server", "https://sync.example.go.id", "--code", "ABCD-EFGH"],
+                 ["sync"]):
+        proc = ready.fails(*args, "--ca-bundle", str(missing), lang="en")
+        assert proc.stderr.splitlines() == [f"khbs: CA certificate file not found: {missing}"], proc.stderr
+    proc = ready.fails("sync", "--ca-bundle", str(missing))
+    assert "tidak ditemukan" in proc.stderr

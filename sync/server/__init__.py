@@ -83,3 +83,23 @@ class EnrollCodeExpired(ServerError):
 
 class EnrollCodeUsed(ServerError):
     key = "server.code_used"
+
+
+class UnknownHousehold(ServerError):
+    key = "server.household_unknown"
+
+
+class BadStatus(ServerError):
+    key = "server.status_bad"
+
+
+class BadReasonCode(ServerError):
+    key = "server.reason_bad"
+
+
+class BadCardNumber(ServerError):
+    key = "server.card_bad"
+
+
+class CardNumberTaken(ServerError):
+    key = "server.card_taken"

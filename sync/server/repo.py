@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import secrets
 import uuid
 from collections.abc import Callable, Iterable
@@ -16,13 +17,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from app.regions import PROVINCE
 from sync.server import (
     AreaOutsideProvince,
+    BadCardNumber,
     BadDeviceKey,
     BadOfficerName,
+    BadReasonCode,
+    BadStatus,
+    CardNumberTaken,
     DeviceKeyTaken,
     EnrollCodeExpired,
     EnrollCodeUnknown,
@@ -30,6 +35,7 @@ from sync.server import (
     NoArea,
     UnknownArea,
     UnknownDevice,
+    UnknownHousehold,
     UnknownOfficer,
 )
 from sync.server.db import (
@@ -50,6 +56,8 @@ CODE_TTL = timedelta(hours=72)
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 CODE_GROUPS, CODE_GROUP_LEN = 4, 5  # 20 symbols = 100 bits, typed as XXXXX-XXXXX-XXXXX-XXXXX
 MAX_NAME = 200
+REASON_RE = re.compile(r"[a-z_]{1,64}")
+CARD_RE = re.compile(r"[A-Z0-9-]{1,32}")
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,22 @@ def add_officer(
 def areas_of(conn: Connection, officer_id: str) -> tuple[str, ...]:
     query = select(officer_areas.c.area_code).where(officer_areas.c.officer_id == officer_id)
     return tuple(conn.scalars(query.order_by(officer_areas.c.area_code)))
+
+
+def set_officer_areas(
+    conn: Connection, officer_id: str, areas: Iterable[str], *, clock: Clock = utc_now
+) -> tuple[str, ...]:
+    """Replace an officer's areas (validated like add_officer) and tell their laptops with an
+    `assignment` event. Households already received stay where they are."""
+    if conn.execute(select(officers.c.id).where(officers.c.id == officer_id)).first() is None:
+        raise UnknownOfficer(officer_id=_shown(officer_id))
+    codes = sorted({canonical_area(a) for a in areas})
+    if not codes:
+        raise NoArea()
+    conn.execute(delete(officer_areas).where(officer_areas.c.officer_id == officer_id))
+    conn.execute(insert(officer_areas), [{"officer_id": officer_id, "area_code": c} for c in codes])
+    append_change(conn, "assignment", officer_id=officer_id, detail={"areas": codes}, clock=clock)
+    return tuple(codes)
 
 
 # -- enrollment ---------------------------------------------------------------------------------
@@ -241,6 +265,57 @@ def append_change(
         )
     )
     return seq
+
+
+# -- province decisions -------------------------------------------------------------------------
+
+
+def set_household_status(
+    conn: Connection,
+    household_id: str,
+    status: str,
+    *,
+    reason: str | None = None,
+    card_number: str | None = None,
+    clock: Clock = utc_now,
+) -> dict:
+    """The province's decision on one household's current revision: status, an optional
+    reason code (replaces the previous one) and card number (kept when not given; unique).
+    Appends a `status` event (ids and codes only) for the officer's laptops; returns it."""
+    if status not in STATUSES:
+        raise BadStatus(status=_shown(status))
+    if reason is not None and not REASON_RE.fullmatch(reason):
+        raise BadReasonCode()
+    if card_number is not None and not CARD_RE.fullmatch(card_number):
+        raise BadCardNumber()
+    row = conn.execute(
+        select(households.c.officer_id, households.c.revision, households.c.card_number)
+        .where(households.c.id == household_id)
+        .with_for_update()
+    ).first()
+    if row is None:
+        raise UnknownHousehold(household_id=_shown(household_id))
+    if card_number is not None:
+        taken = conn.execute(
+            select(households.c.id).where(
+                households.c.card_number == card_number, households.c.id != household_id
+            )
+        ).first()
+        if taken is not None:
+            raise CardNumberTaken(card_number=card_number)
+    card = card_number if card_number is not None else row.card_number
+    conn.execute(
+        update(households)
+        .where(households.c.id == household_id)
+        .values(status=status, status_reason=reason, card_number=card, status_at=clock())
+    )
+    detail = {"status": status, "reason": reason, "card_number": card}
+    seq = append_change(
+        conn, "status", officer_id=row.officer_id, household_id=household_id,
+        revision=row.revision, detail={k: v for k, v in detail.items() if v is not None},
+        clock=clock,
+    )
+    return {"household_id": household_id, "revision": row.revision, "seq": seq} | detail
 
 
 # -- stats --------------------------------------------------------------------------------------

@@ -159,3 +159,63 @@ def test_serve_runs_the_api(cli, tmp_path):
 def wrong_passphrase_refused(cli) -> bool:
     line = cli.fails("serve", "--port", "0", passphrase="bukan-kata-sandinya")
     return "salah" in line.lower()
+
+
+def test_household_status_and_officer_areas(cli, db_url):
+    import uuid
+    from datetime import datetime, timezone
+
+    from sqlalchemy import insert, select
+
+    from sync.server.db import changes, households
+
+    cli.ok("init")
+    officer = json.loads(cli.ok("officer", "add", "--name", "Siti", "--area", "62.12",
+                                "--json").stdout)["officer_id"]
+    hid, now = str(uuid.uuid4()), datetime.now(timezone.utc)
+    engine = open_database(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert(households).values(
+                id=hid, officer_id=officer, kode_desa="62.12.01.2001", kode_kab="62.12",
+                revision=1, content_hash=bytes(32), received_at=now, updated_at=now,
+                status_at=now))
+
+        done = json.loads(cli.ok("household", "status", "--id", hid, "--status", "verified",
+                                 "--card", "KHBS-62-0001", "--json").stdout)
+        assert done == {"household_id": hid, "revision": 1, "status": "verified",
+                        "reason": None, "card_number": "KHBS-62-0001"}
+        line = cli.ok("household", "status", "--id", hid, "--status", "rejected", "--reason",
+                      "document_missing", db_first=False).stdout
+        assert hid in line and "rejected (document_missing) (KHBS-62-0001)" in line
+
+        unknown = str(uuid.uuid4())
+        line = cli.fails("household", "status", "--id", unknown, "--status", "verified")
+        assert line == f"khbs-server: Rumah tangga {unknown} tidak ditemukan."
+        assert "--status" in cli.fails("household", "status", "--id", hid, "--status", "ok",
+                                       code=2)
+        assert "Kode alasan" in cli.fails("household", "status", "--id", hid, "--status",
+                                          "rejected", "--reason", "Nope!")
+        assert "Nomor kartu" in cli.fails("household", "status", "--id", hid, "--status",
+                                          "verified", "--card", "x y")
+
+        areas = cli.ok("officer", "areas", "--officer", officer, "--area", "6213",
+                       "--area", "62.71.03", "--json").stdout
+        assert json.loads(areas) == {"officer_id": officer, "areas": ["62.13", "62.71.03"]}
+        assert "62.13, 62.71.03" in cli.ok("officer", "areas", "--officer", officer,
+                                           "--area", "62.13", "--area", "62.71.03").stdout
+        line = cli.fails("officer", "areas", "--officer", officer, "--area", "63.01")
+        assert line == "khbs-server: Kode wilayah 63.01 bukan wilayah Kalimantan Tengah (62)."
+        assert "tidak ditemukan" in cli.fails("officer", "areas", "--officer", "nobody",
+                                              "--area", "62.12")
+        cli.fails("officer", "areas", "--officer", officer, code=2)  # --area is required
+
+        with engine.connect() as conn:
+            row = conn.execute(select(households).where(households.c.id == hid)).one()
+            kinds = conn.execute(select(changes.c.kind).order_by(changes.c.seq)).scalars().all()
+            assert repo.areas_of(conn, officer) == ("62.13", "62.71.03")
+        assert (row.status, row.status_reason, row.card_number) == (
+            "rejected", "document_missing", "KHBS-62-0001")
+        assert kinds == ["status", "status", "assignment", "assignment"]
+    finally:
+        engine.dispose()

@@ -220,3 +220,81 @@ def test_change_seqs_become_visible_in_order(engine, officer):
         assert second == []  # waiting on the counter row until this transaction ends
     thread.join(30)
     assert second == [3]
+
+
+# -- province decisions -----------------------------------------------------------------------
+
+
+def _household(conn, officer: str, desa: str = "62.12.01.2001", revision: int = 2) -> str:
+    hid = str(uuid.uuid4())
+    conn.execute(insert(households).values(
+        id=hid, officer_id=officer, kode_desa=desa, kode_kab=desa[:5], revision=revision,
+        content_hash=bytes(32), received_at=T0, updated_at=T0, status_at=T0))
+    return hid
+
+
+def _events(conn) -> list:
+    from sync.server.db import changes
+
+    return conn.execute(select(changes).order_by(changes.c.seq)).all()
+
+
+def test_household_status_updates_the_row_and_appends_an_event(engine, officer):
+    from sync.server import BadCardNumber, BadReasonCode, BadStatus, CardNumberTaken
+    from sync.server import UnknownHousehold
+
+    with engine.begin() as conn:
+        a, b = _household(conn, officer), _household(conn, officer)
+    later = T0 + timedelta(days=1)
+    with engine.begin() as conn:
+        done = repo.set_household_status(conn, a, "verified", card_number="KHBS-62-0001",
+                                         clock=at(later))
+    assert done == {"household_id": a, "revision": 2, "seq": done["seq"], "status": "verified",
+                    "reason": None, "card_number": "KHBS-62-0001"}
+    with engine.connect() as conn:
+        row = conn.execute(select(households).where(households.c.id == a)).one()
+        assert (row.status, row.status_reason, row.card_number, row.status_at) == (
+            "verified", None, "KHBS-62-0001", later)
+        (event,) = _events(conn)
+        assert (event.kind, event.officer_id, event.household_id, event.revision) == (
+            "status", officer, a, 2)
+        assert event.detail == '{"card_number":"KHBS-62-0001","status":"verified"}'
+    for kwargs, error in [
+        ({"status": "approved"}, BadStatus),
+        ({"status": "rejected", "reason": "Bad Reason"}, BadReasonCode),
+        ({"status": "rejected", "reason": "x" * 65}, BadReasonCode),
+        ({"status": "verified", "card_number": "khbs-1"}, BadCardNumber),
+        ({"status": "verified", "card_number": "A" * 33}, BadCardNumber),
+        ({"status": "verified", "card_number": "KHBS-62-0001"}, CardNumberTaken),
+    ]:
+        with pytest.raises(error), engine.begin() as conn:
+            repo.set_household_status(conn, b, **kwargs)
+    with pytest.raises(UnknownHousehold), engine.begin() as conn:
+        repo.set_household_status(conn, str(uuid.uuid4()), "verified")
+    # Rejected later: the reason is stored, the card number is kept.
+    with engine.begin() as conn:
+        repo.set_household_status(conn, a, "rejected", reason="document_missing")
+        row = conn.execute(select(households).where(households.c.id == a)).one()
+        assert (row.status, row.status_reason, row.card_number) == (
+            "rejected", "document_missing", "KHBS-62-0001")
+        assert len(_events(conn)) == 2  # the refused calls left nothing behind
+        assert repo.stats(conn)["by_status"] == {"received": 1, "verified": 0, "rejected": 1}
+
+
+def test_officer_areas_are_replaced_with_an_assignment_event(engine, officer):
+    with engine.begin() as conn:
+        assert repo.set_officer_areas(conn, officer, ["6213", "62.13", "62.71.01.1001"]) == (
+            "62.13", "62.71.01.1001")
+    with engine.connect() as conn:
+        assert repo.areas_of(conn, officer) == ("62.13", "62.71.01.1001")
+        (event,) = _events(conn)
+        assert (event.kind, event.officer_id, event.household_id) == ("assignment", officer, None)
+        assert event.detail == '{"areas":["62.13","62.71.01.1001"]}'
+    for areas, error in [([], NoArea), (["62.99"], UnknownArea), (["63.01"], AreaOutsideProvince)]:
+        with pytest.raises(error), engine.begin() as conn:
+            repo.set_officer_areas(conn, officer, areas)
+    with pytest.raises(UnknownOfficer), engine.begin() as conn:
+        repo.set_officer_areas(conn, str(uuid.uuid4()), ["62.12"])
+    with engine.connect() as conn:
+        assert repo.areas_of(conn, officer) == ("62.13", "62.71.01.1001")
+        assert len(_events(conn)) == 1

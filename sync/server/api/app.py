@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from sync.server.api import enroll, errors, health, pull, push
+from sync.server.api.ratelimit import RateLimiter
 from sync.server.db import open_database
 from sync.server.keys import ServerKeys
 from sync.server.settings import Settings
@@ -26,6 +27,9 @@ def create_app(settings: Settings, unlocked_keys: ServerKeys) -> FastAPI:
     app.state.settings = settings
     app.state.keys = unlocked_keys
     app.state.engine = engine
+    # In process memory: each API process enforces its own limits (docs/sync.md).
+    app.state.device_limiter = RateLimiter(settings.device_per_minute, settings.device_burst)
+    app.state.enroll_limiter = RateLimiter(settings.enroll_per_minute, settings.enroll_burst)
     errors.install(app)
     for module in (enroll, push, pull, health):
         app.include_router(module.router)

@@ -108,7 +108,23 @@ async def auth_device(request: Request, engine: EngineDep) -> Authed:
         device = await run_in_threadpool(check)
     except ProtocolError as exc:
         raise ApiError(401, exc.code) from None
+    # Counted after the signature check, so nobody can spend another device's bucket.
+    limit_device(request, device.id)
     return Authed(device, body)
+
+
+def limit_device(request: Request, device_id: str) -> None:
+    wait = request.app.state.device_limiter.take(device_id)
+    if wait is not None:
+        raise ApiError(429, "rate_limited", retry_after=wait)
+
+
+def limit_enroll(request: Request) -> None:
+    """Per client IP (behind a proxy this is the proxy's address: see docs/sync.md)."""
+    ip = request.client.host if request.client else "unknown"
+    wait = request.app.state.enroll_limiter.take(ip)
+    if wait is not None:
+        raise ApiError(429, "rate_limited", retry_after=wait)
 
 
 AuthDevice = Annotated[Authed, Depends(auth_device)]

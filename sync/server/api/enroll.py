@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -18,7 +18,7 @@ from sync.server import (
     EnrollCodeUsed,
     repo,
 )
-from sync.server.api.deps import EngineDep, KeysDep
+from sync.server.api.deps import EngineDep, KeysDep, limit_enroll
 from sync.server.api.errors import ApiError
 
 router = APIRouter(tags=["enroll"])
@@ -46,7 +46,7 @@ class EnrollReply(BaseModel):
     server_time: int
 
 
-@router.post("/v1/enroll", response_model=EnrollReply)
+@router.post("/v1/enroll", response_model=EnrollReply, dependencies=[Depends(limit_enroll)])
 async def enroll(body: EnrollRequest, engine: EngineDep, keys: KeysDep) -> EnrollReply:
     try:
         device_key = unb64(body.device_key)

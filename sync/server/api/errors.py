@@ -17,10 +17,11 @@ log = logging.getLogger("khbs.server")
 class ApiError(Exception):
     """A refusal with a safe code."""
 
-    def __init__(self, status: int, code: str):
+    def __init__(self, status: int, code: str, retry_after: int | None = None):
         super().__init__(code)
         self.status = status
         self.code = code
+        self.retry_after = retry_after
 
 
 def error_body(code: str) -> dict:
@@ -35,7 +36,11 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
         log.info("refused %s: %s", exc.status, exc.code)
-        return reply(exc.status, exc.code)
+        if exc.retry_after is None:
+            return reply(exc.status, exc.code)
+        body = error_body(exc.code) | {"retry_after": exc.retry_after}
+        return JSONResponse(body, status_code=exc.status,
+                            headers={"Retry-After": str(exc.retry_after)})
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, _exc: RequestValidationError) -> JSONResponse:
