@@ -7,11 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import threading
-import time
 
 import pytest
-import uvicorn
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -42,34 +39,13 @@ from tests.test_gui_app import (
     unlock,
 )
 
+from tests.liveserver import LiveServer  # noqa: E402
+
 pytestmark = pytest.mark.usefixtures("qapp_translated")
 
 AREA = "62.71.03"  # kecamatan Jekan Raya: holds tests.records.DESA
 SENT = "Terkirim"  # the Sync column of a household the province has taken
 WAITING = "Menunggu dikirim"
-
-
-class LiveServer:
-    """The real server on 127.0.0.1, a free port, in a thread (as tests/server does)."""
-
-    def __init__(self, app):
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "LiveServer":
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.02)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
 
 
 @dataclass

@@ -6,14 +6,11 @@ run must not pass by skipping the province's production database."""
 from __future__ import annotations
 
 import os
-import threading
-import time
 import uuid
 from functools import cache
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import create_engine, func, select
 
 from sync.server import keys, repo
@@ -129,26 +126,7 @@ def stored_bytes(engine) -> bytes:
 
 # -- a live API server (tests/server/test_api.py, test_faults.py, test_fuzz.py) ----------------
 
-
-class LiveServer:
-    def __init__(self, app):
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
-        self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self) -> "LiveServer":
-        self.thread.start()
-        deadline = time.monotonic() + 20
-        while not self.server.started:
-            assert self.thread.is_alive() and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.02)
-        port = self.server.servers[0].sockets[0].getsockname()[1]
-        self.url = f"http://127.0.0.1:{port}"
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=20)
+from tests.liveserver import LiveServer  # noqa: E402 - re-exported for the tests and bench
 
 
 @pytest.fixture
