@@ -95,3 +95,13 @@ def test_gui_excepthook_never_prints_the_exception_text(capsys):
     err = capsys.readouterr().err
     assert "ValueError" in err and "test_gui_models.py" in err
     assert "Yohanes" not in err and "6271031204800003" not in err
+
+
+def test_province_reason_shows_as_tooltip():
+    model = HouseholdTableModel()
+    rejected = row("r1", sync="rejected")
+    rejected.sync_reason = "outside_area"
+    model.set_rows([rejected, row("a1")], NAMES)
+    tip = model.data(model.index(0, COL_STATUS), Qt.ItemDataRole.ToolTipRole)
+    assert tip.endswith("outside_area") and tip.startswith("Provinsi")
+    assert model.data(model.index(1, COL_STATUS), Qt.ItemDataRole.ToolTipRole) is None

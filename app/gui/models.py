@@ -49,6 +49,7 @@ HEADERS = (
     QT_TRANSLATE_NOOP("HouseholdTableModel", "Last change"),
 )
 DAMAGED = QT_TRANSLATE_NOOP("HouseholdTableModel", "(damaged, cannot open)")
+REASON = QT_TRANSLATE_NOOP("HouseholdTableModel", "Province:")
 
 
 def status_key(row: HouseholdRow) -> str:
@@ -148,6 +149,8 @@ class HouseholdTableModel(QAbstractTableModel):
                     COL_DESA: row.kode_desa or ""}.get(col, self.data(index))
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_DESA:
             return row.kode_desa
+        if role == Qt.ItemDataRole.ToolTipRole and col in (COL_STATUS, COL_SYNC) and row.sync_reason:
+            return _tr(REASON) + " " + row.sync_reason  # the province's code, e.g. outside_area
         return None
 
 

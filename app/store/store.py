@@ -77,6 +77,7 @@ class HouseholdRow:
     updated_at: str
     summary: str = ""
     damaged: bool = False
+    sync_reason: str | None = None  # the province's decision or reason code, never personal
 
     @property
     def kk(self) -> str:
@@ -449,15 +450,16 @@ class Store:
         out: list[HouseholdRow] = []
         open_blob = self._cipher.open
         query = (
-            "SELECT id, revision, status, kode_desa, sync_state, updated_at, summary"
+            "SELECT id, revision, status, kode_desa, sync_state, updated_at, summary, sync_reason"
             f" FROM households{where} ORDER BY updated_at DESC"
         )
-        for hid, rev, status, desa, sync, updated, blob in self.db.conn.execute(query, params):
+        for hid, rev, status, desa, sync, updated, blob, reason in self.db.conn.execute(query, params):
             try:
                 text = open_blob(blob, record_aad(hid, rev, "summary")).decode("utf-8")
-                out.append(HouseholdRow(hid, rev, status, desa, sync, updated, text))
+                out.append(HouseholdRow(hid, rev, status, desa, sync, updated, text, sync_reason=reason))
             except (DecryptError, UnicodeDecodeError):
-                out.append(HouseholdRow(hid, rev, status, desa, sync, updated, damaged=True))
+                out.append(HouseholdRow(hid, rev, status, desa, sync, updated, damaged=True,
+                                        sync_reason=reason))
         return out
 
     def households_with(self, kind: str, value: str) -> set[str]:

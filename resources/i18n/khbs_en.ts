@@ -393,6 +393,11 @@
         <source>(damaged, cannot open)</source>
         <translation>(damaged, cannot open)</translation>
     </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="52"/>
+        <source>Province:</source>
+        <translation>Province:</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>

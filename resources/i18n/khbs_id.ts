@@ -392,6 +392,11 @@
         <source>(damaged, cannot open)</source>
         <translation>(rusak, tidak bisa dibuka)</translation>
     </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="52"/>
+        <source>Province:</source>
+        <translation>Provinsi:</translation>
+    </message>
 </context>
 <context>
     <name>MainWindow</name>
