@@ -79,13 +79,13 @@ class App:
 
 @pytest.fixture
 def start(qapp, qtbot, data_dir):
-    """start(idle_lock_minutes) -> App, built as app/gui/app.py builds it, shown and active.
+    """start(**settings) -> App, built as app/gui/app.py builds it, shown and active.
     Teardown ends it as app.run() does: window closed, then worker.shutdown()."""
     started: list[App] = []
 
-    def make(idle_lock_minutes: float = 10) -> App:
+    def make(**settings_fields) -> App:
         worker = StoreWorker()
-        settings = Settings(lang="id", idle_lock_minutes=idle_lock_minutes)
+        settings = Settings(**{"lang": "id", **settings_fields})
         session = Session(data_dir, worker, settings)
         window = MainWindow(session)
         qapp.installEventFilter(window.idle)

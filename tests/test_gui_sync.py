@@ -12,11 +12,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app.gui.main_window import MainWindow
 from app.gui.models import COL_SYNC
-from app.gui.session import Session
-from app.gui.settings import Settings
-from app.gui.worker import StoreWorker
 from app.i18n import tr
 from app.store import Store
 from sync.client import SyncClient
@@ -35,6 +31,7 @@ from tests.test_gui_app import (
     press_mnemonic,
     reactivate,
     shut,
+    start,  # noqa: F401 - the fixture: start(sync_minutes=...) -> App
     type_text,
     unlock,
 )
@@ -75,30 +72,6 @@ def province(tmp_path):
     with live:
         yield Province(live, engine, officer)
     engine.dispose()
-
-
-@pytest.fixture
-def start(qapp, qtbot, data_dir):
-    """start(sync_minutes) -> App, as app/gui/app.py builds it; ended as app.run() ends."""
-    started: list[App] = []
-
-    def make(sync_minutes: float = 5) -> App:
-        worker = StoreWorker()
-        session = Session(data_dir, worker, Settings(lang="id", sync_minutes=sync_minutes))
-        window = MainWindow(session)
-        qapp.installEventFilter(window.idle)
-        qtbot.addWidget(window)
-        app = App(worker, session, window)
-        started.append(app)
-        window.show()
-        qtbot.waitExposed(window)
-        window.activateWindow()
-        qtbot.waitUntil(window.isActiveWindow)
-        return app
-
-    yield make
-    for app in started:
-        shut(qapp, app)
 
 
 def new_store(data_dir, province: Province | None = None, households=()) -> None:
