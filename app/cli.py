@@ -85,15 +85,26 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    from app.households import import_jsonl
+    from app.export.reader import ExportUnreadable, is_export_dir
+    from app.households import import_csv, import_jsonl
 
-    lines = _read_lines(Path(args.file))
+    source = Path(args.file)
+    if source.suffix.lower() == ".csv":  # either file of an export pair names its folder
+        source = source.parent
+    options = dict(skip_invalid=args.skip_invalid, accept_warnings=args.accept_warnings)
+    lines = None if is_export_dir(source) else _read_lines(source)
     with open_store(args) as store:
-        report = import_jsonl(
-            store, lines, skip_invalid=args.skip_invalid, accept_warnings=args.accept_warnings
-        )
+        try:
+            report = (import_jsonl(store, lines, **options) if lines is not None
+                      else import_csv(store, source, **options))
+        except ExportUnreadable as exc:
+            raise CliError(tr(exc.key, **exc.params)) from None
     for err in report.errors:
-        print(tr("cli.line", line=err.line, message=err.message), file=sys.stderr)
+        if err.file:
+            print(tr("cli.file_line", file=err.file, line=err.line, message=err.message),
+                  file=sys.stderr)
+        else:
+            print(tr("cli.line", line=err.line, message=err.message), file=sys.stderr)
     if report.errors and not args.skip_invalid:
         print(tr("cli.import_failed", n=report.invalid_lines), file=sys.stderr)
         return EXIT_ERROR
@@ -116,6 +127,31 @@ def _read_lines(path: Path) -> list[str]:
         raise CliError(tr("cli.not_utf8", path=str(path))) from None
     except OSError:
         raise CliError(tr("cli.file_unreadable", path=str(path))) from None
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from app import regions
+    from app.export.layout import Options
+    from app.export.laptop import export_store
+
+    desa = None
+    if args.desa:
+        desa = regions.dotted(args.desa) if "." not in args.desa else args.desa
+        if not regions.name(desa):
+            raise CliError(tr("cli.unknown_area", code=args.desa))
+    options = Options(excel=args.excel, mask_ids=args.mask_ids, omit_health=args.no_health,
+                      lang=current_lang())  # --lang sets it
+    with open_store(args) as store:
+        try:
+            result = export_store(store, Path(args.out), options, status=args.status, desa=desa)
+        except OSError as exc:
+            raise CliError(tr("cli.export_unwritable", path=args.out, reason=exc.strerror or ""))
+    for hid in result.damaged:
+        print(tr("cli.damaged", record_id=hid), file=sys.stderr)
+    print(tr("cli.export_warning"), file=sys.stderr)
+    print(tr("cli.export_done", households=result.households, members=result.members,
+             path=args.out))
+    return EXIT_ERROR if result.damaged else EXIT_OK
 
 
 def cmd_dump(args: argparse.Namespace) -> int:
@@ -206,7 +242,7 @@ def _sync_error(exc) -> CliError:
     from app.i18n import catalogue
 
     if key in catalogue():
-        return CliError(tr(key))
+        return CliError(tr(key, **exc.params))
     return CliError(tr("sync.error.other", code=exc.code))
 
 
@@ -285,13 +321,29 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=None)
     demo.set_defaults(func=cmd_demo_data)
 
-    imp = sub.add_parser("import", parents=[common], help="import households (JSON Lines)")
-    imp.add_argument("file")
+    imp = sub.add_parser(
+        "import", parents=[common],
+        help="import households: JSON Lines, or an export folder (households.csv + members.csv)",
+    )
+    imp.add_argument("file", help="a .jsonl file, or an export folder or one of its .csv files")
     imp.add_argument("--skip-invalid", action="store_true", help="import the valid lines")
     imp.add_argument(
         "--accept-warnings", action="store_true", help="acknowledge warnings of final households"
     )
     imp.set_defaults(func=cmd_import)
+
+    exp = sub.add_parser(
+        "export", parents=[common],
+        help="households.csv + members.csv + manifest.json for spreadsheets (docs/export.md)",
+    )
+    exp.add_argument("--out", required=True, help="folder to write the three files into")
+    exp.add_argument("--status", choices=("draft", "final"), default=None)
+    exp.add_argument("--desa", default=None, help="a desa (or kecamatan, regency) code")
+    exp.add_argument("--mask-ids", action="store_true", help="NIK/KK: region and last 4 digits")
+    exp.add_argument("--no-health", action="store_true", help="leave out the health answers")
+    exp.add_argument("--excel", action="store_true",
+                     help="Excel with Indonesian settings: ';' separator, BOM, decimal comma")
+    exp.set_defaults(func=cmd_export)
 
     dump = sub.add_parser("dump", parents=[common], help="every household as JSON Lines")
     dump.add_argument("--out", default=None)

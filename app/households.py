@@ -47,7 +47,7 @@ def prepare_final(
 ) -> tuple[dict, rules.Result]:
     """The record as it would be finalised (hidden answers cleared, warnings acknowledged when
     asked) and its check result. Raises NotFinalisable when it cannot be."""
-    final = q.prune(dict(record, status="final"))
+    final = q.canonical(q.prune(dict(record, status="final")))
     result = rules.check(final, context, final=True)
     pending = result.unacknowledged(final)
     if result.errors or (pending and not acknowledge):
@@ -93,6 +93,7 @@ def add_demo(store: Store, count: int, *, seed: int | None = None, progress=None
 class LineError:
     line: int
     message: str
+    file: str | None = None  # for CSV imports: households.csv or members.csv
 
 
 @dataclass
@@ -128,7 +129,51 @@ def import_jsonl(
             report.errors.append(LineError(number, _msg("import.not_household", lang)))
             continue
         parsed.append((number, rec))
+    return import_records(store, parsed, report, skip_invalid=skip_invalid,
+                          accept_warnings=accept_warnings, lang=lang, today=today)
 
+
+def import_csv(
+    store: Store,
+    folder,
+    *,
+    skip_invalid: bool = False,
+    accept_warnings: bool = False,
+    lang: str | None = None,
+    today: date | None = None,
+) -> ImportReport:
+    """Import an export folder (households.csv + members.csv), as import_jsonl does lines.
+    Raises ExportUnreadable when the files cannot be read at all."""
+    from app.export.files import HOUSEHOLDS
+    from app.export.reader import read_export
+
+    # Each households.csv line with a problem (its own or one of its members') counts once.
+
+    result = read_export(folder)
+    report = ImportReport()
+    for e in result.errors:
+        message = _msg(e.key, lang, column=e.column)
+        report.errors.append(LineError(e.line, message, e.file))
+    parsed = [(line, rec) for line, rec in result.records if line not in result.bad_lines]
+    report = import_records(store, parsed, report, skip_invalid=skip_invalid,
+                            accept_warnings=accept_warnings, lang=lang, today=today)
+    for e in report.errors:
+        e.file = e.file or HOUSEHOLDS
+    return report
+
+
+def import_records(
+    store: Store,
+    parsed: list[tuple[int, dict]],
+    report: ImportReport,
+    *,
+    skip_invalid: bool,
+    accept_warnings: bool,
+    lang: str | None,
+    today: date | None,
+) -> ImportReport:
+    """Check parsed records (line, record) together, then store all or, with errors, none."""
+    parsed = [(number, q.canonical(rec)) for number, rec in parsed]
     # Identity numbers across the file, so two lines with one NIK are caught before import.
     in_file: dict[tuple[str, str], set[str]] = {}
     line_of_id: dict[str, int] = {}

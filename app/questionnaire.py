@@ -276,3 +276,33 @@ def label(path: Path, lang: str | None = None) -> str:
         return text_of(field_spec(path), "x-label", lang) or str(path[-1])
     except (KeyError, TypeError):
         return "/".join(str(p) for p in path)
+
+
+def canonical(record: dict) -> dict:
+    """The stored form of a record: unanswered questions (None, "", []) and empty sections
+    left out, rosters always present, keys in schema order with unknown ones after. The form,
+    imports and CSV read-back all give the same record for the same answers."""
+    out = _canonical(record, load_schema())
+    for name, spec in load_schema().get("properties", {}).items():
+        if is_roster(spec):
+            out.setdefault(name, [])
+    return out
+
+
+def _canonical(node: dict, spec: dict) -> dict:
+    props = spec.get("properties", {})
+    out: dict = {}
+    for name in [*props, *(k for k in node if k not in props)]:
+        if name not in node:
+            continue
+        value, sub = node[name], props.get(name, {})
+        if is_roster(sub) and isinstance(value, list):
+            value = [_canonical(r, sub["items"]) if isinstance(r, dict) else r for r in value]
+        elif isinstance(value, dict) and is_group(sub):
+            value = _canonical(value, sub)
+            if not value:
+                continue
+        elif is_empty(value):
+            continue
+        out[name] = value
+    return out

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
+import ssl
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timezone
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import requests
@@ -29,14 +33,19 @@ MIN_BATCH, START_BATCH, MAX_BATCH = 1, 8, 256
 PULL_LIMIT = 200
 DEVICE_SECRET = "device"
 ESCROW_SENT = "escrow_sent"  # meta: which escrow blob the server has
+BUSY = (429, 503)  # rate limited, or overloaded: wait and ask again
+MAX_RETRY_AFTER = 300.0  # the longest single wait a server may ask for
+MAX_BUSY_WAIT = 300.0  # default: all waits for a busy server in one enroll, push or pull
 
 
 class SyncError(Exception):
-    """`code` is safe to show and log: it never carries personal data."""
+    """`code` and `params` (numbers such as seconds) are safe to show and log: they never
+    carry personal data."""
 
-    def __init__(self, code: str):
+    def __init__(self, code: str, **params: int):
         super().__init__(code)
         self.code = code
+        self.params = params
 
 
 def check_url(url: str, *, allow_insecure: bool = False) -> str:
@@ -96,6 +105,7 @@ class SyncClient:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
         max_attempts: int = 8,
+        max_busy_wait: float = MAX_BUSY_WAIT,
         rng: random.Random | None = None,
     ):
         self.store = store
@@ -104,15 +114,21 @@ class SyncClient:
         self.clock = clock
         self.sleep = sleep
         self.max_attempts = max_attempts
+        self.max_busy_wait = max_busy_wait
+        self.busy_waited = 0.0  # in the current enroll, push or pull
         self.rng = rng or random.Random()
 
     # -- enrollment ------------------------------------------------------------------------
 
     def enroll(self, server: str, code: str, *, allow_insecure: bool = False) -> Device:
         server = check_url(server, allow_insecure=allow_insecure)
+        self.busy_waited = 0.0
         key = Ed25519PrivateKey.generate()
         body = json.dumps({"code": code.strip(), "device_key": b64(key.public_key().public_bytes_raw())})
-        reply = self._post(server + "/v1/enroll", body.encode(), {"Content-Type": "application/json"})
+        headers = {"Content-Type": "application/json"}
+        # The server limits enrollment before it looks at the code, so asking again is safe.
+        reply = _checked(self._patient(
+            lambda: self._request("POST", server + "/v1/enroll", body.encode(), headers)))
         data = reply.json()
         device = Device(data["device_id"], data["officer_id"], server, key,
                         unb64(data["province_key"]), data["province_key_id"],
@@ -135,6 +151,7 @@ class SyncClient:
         down after the retries (what was acknowledged before that is kept)."""
         device = self.device()
         base = check_url(server) if server else device.server
+        self.busy_waited = 0.0
         report = SyncReport()
         size, attempt = START_BATCH, 0
         total = self.store.status_counts()["pending_sync"]
@@ -154,7 +171,7 @@ class SyncClient:
             body = seal_batch(device.province_key, device.province_key_id, device.device_id,
                               str(uuid.uuid4()), batch, escrow)
             try:
-                reply = self._signed(device, "POST", base, "/v1/push", body)
+                reply = self._signed(device, "POST", base, "/v1/push", body, report=report)
             except SyncError as exc:
                 if exc.code != "network":
                     raise
@@ -205,10 +222,12 @@ class SyncClient:
         its cursor are kept in one transaction, so an interrupted pull resumes."""
         device = self.device()
         base = check_url(server) if server else device.server
+        self.busy_waited = 0.0
         report = report or SyncReport()
         while True:
             after = pull_cursor(self.store)
-            reply = self._signed(device, "GET", base, f"/v1/pull?after={after}&limit={PULL_LIMIT}")
+            reply = self._signed(device, "GET", base, f"/v1/pull?after={after}&limit={PULL_LIMIT}",
+                                 report=report)
             report.bytes_down += len(reply.content)
             data = reply.json()
             events = data.get("events") or []
@@ -225,19 +244,22 @@ class SyncClient:
     # -- transport -------------------------------------------------------------------------
 
     def _backoff(self, attempt: int) -> None:
-        """Full jitter: a random wait up to 2 s x 2^attempt, capped at 5 minutes."""
-        self.sleep(self.rng.uniform(0, min(300.0, 2.0 * 2 ** attempt)))
+        self.sleep(self._jitter(attempt))
 
-    def _signed(self, device: Device, method: str, base: str, path: str, body: bytes = b"") -> requests.Response:
-        for _ in range(2):  # once more after learning the server's clock
+    def _jitter(self, attempt: int) -> float:
+        """Full jitter: a random wait up to 2 s x 2^attempt, capped at 5 minutes."""
+        return self.rng.uniform(0, min(300.0, 2.0 * 2 ** attempt))
+
+    def _signed(self, device: Device, method: str, base: str, path: str, body: bytes = b"",
+                report: SyncReport | None = None) -> requests.Response:
+        def send() -> requests.Response:  # signed afresh each time: a nonce is used once
             now = int(self.clock()) + device.clock_offset
             headers = sign_request(device.key, device.device_id, method, path, body, now)
             headers["Content-Type"] = "application/octet-stream"
-            try:
-                reply = self.http.request(method, base + path, data=body, headers=headers,
-                                          timeout=TIMEOUT, verify=self.verify)
-            except requests.RequestException:
-                raise SyncError("network") from None
+            return self._request(method, base + path, body, headers)
+
+        for _ in range(2):  # once more after learning the server's clock
+            reply = self._patient(send, report)
             if reply.status_code == 401 and _code(reply) == "clock_skew":
                 server_time = reply.json().get("server_time")
                 if server_time is None:
@@ -248,12 +270,76 @@ class SyncClient:
             return _checked(reply)
         raise SyncError("clock_skew")
 
-    def _post(self, url: str, body: bytes, headers: dict) -> requests.Response:
+    def _patient(self, send: Callable[[], requests.Response],
+                 report: SyncReport | None = None) -> requests.Response:
+        """send(), again while the server answers 429 or 503: after its Retry-After, else
+        after a backoff. A wait past MAX_RETRY_AFTER, past what is left of max_busy_wait, or
+        after max_attempts answers raises server_busy with the seconds to wait."""
+        attempt = 0
+        while True:
+            reply = send()
+            if reply.status_code not in BUSY:
+                return reply
+            attempt += 1
+            asked = retry_after(reply, self.clock())
+            wait = asked if asked is not None else self._jitter(attempt)
+            left = self.max_busy_wait - self.busy_waited
+            if attempt >= self.max_attempts or wait > min(MAX_RETRY_AFTER, left):
+                raise SyncError("server_busy", seconds=max(1, math.ceil(wait)))
+            if report is not None:
+                report.retries += 1
+            self.busy_waited += wait
+            self.sleep(wait)
+
+    def _request(self, method: str, url: str, body: bytes, headers: dict) -> requests.Response:
         try:
-            reply = self.http.post(url, data=body, headers=headers, timeout=TIMEOUT, verify=self.verify)
+            return self.http.request(method, url, data=body, headers=headers, timeout=TIMEOUT,
+                                     verify=self.verify)
+        except requests.exceptions.SSLError as exc:
+            # A certificate that is not trusted will not become trusted by retrying; a
+            # handshake cut off by a poor link is a network failure like any other.
+            raise SyncError("certificate" if _untrusted(exc) else "network") from None
         except requests.RequestException:
             raise SyncError("network") from None
-        return _checked(reply)
+
+
+def retry_after(reply: requests.Response, now: float) -> float | None:
+    """The Retry-After header in seconds: delay-seconds, or an HTTP-date counted from the
+    reply's own Date (the laptop's clock may be off; `now` only when there is no Date).
+    None when absent or unreadable."""
+    value = (reply.headers.get("Retry-After") or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        date = reply.headers.get("Date")
+        return max(0.0, _http_date(value) - (_http_date(date) if date else now))
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _http_date(value: str) -> float:
+    when = parsedate_to_datetime(value)
+    if when.tzinfo is None:  # "-0000": HTTP-dates are GMT all the same
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp()
+
+
+def _untrusted(exc: BaseException) -> bool:
+    """Whether an SSLError from requests is a failed certificate check (somewhere in the chain
+    of wrapped urllib3 and ssl errors)."""
+    seen: set[int] = set()
+    todo: list[object] = [exc]
+    while todo:
+        e = todo.pop()
+        if not isinstance(e, BaseException) or id(e) in seen:
+            continue
+        seen.add(id(e))
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return True
+        todo += [e.__cause__, e.__context__, getattr(e, "reason", None), *e.args]
+    return "CERTIFICATE_VERIFY_FAILED" in str(exc)
 
 
 def _escrow_tag(escrow: tuple[str, bytes]) -> str:
@@ -268,8 +354,8 @@ def _code(reply: requests.Response) -> str | None:
 
 
 def _checked(reply: requests.Response) -> requests.Response:
-    if reply.status_code >= 500 or reply.status_code == 429:
-        raise SyncError("network")  # worth retrying
+    if reply.status_code >= 500:
+        raise SyncError("network")  # worth retrying (429 and 503 were waited for already)
     if reply.status_code >= 400:
         raise SyncError(_code(reply) or f"http_{reply.status_code}")
     return reply

@@ -4,10 +4,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.gui.models import (
+    COL_CARD,
     COL_DESA,
     COL_HEAD,
     COL_KK,
     COL_STATUS,
+    COL_SYNC,
     HouseholdFilterProxy,
     HouseholdTableModel,
     status_key,
@@ -43,7 +45,7 @@ def test_model_passes_qt_model_tester(qtmodeltester):
 def test_display_and_status_keys():
     model = HouseholdTableModel()
     model.set_rows(ROWS, NAMES)
-    assert model.rowCount() == 5 and model.columnCount() == 6
+    assert model.rowCount() == 5 and model.columnCount() == 7
     assert model.data(model.index(0, COL_HEAD)) == "Yohanes Ilas"
     assert model.data(model.index(0, COL_KK)) == "6271030101100001"
     assert model.data(model.index(1, COL_DESA)) == "Desa X"
@@ -105,3 +107,25 @@ def test_province_reason_shows_as_tooltip():
     tip = model.data(model.index(0, COL_STATUS), Qt.ItemDataRole.ToolTipRole)
     assert tip.endswith("outside_area") and tip.startswith("Provinsi")
     assert model.data(model.index(1, COL_STATUS), Qt.ItemDataRole.ToolTipRole) is None
+
+
+def test_card_number_and_province_duplicates_are_shown():
+    model = HouseholdTableModel()
+    carded = row("k1", sync="synced")
+    carded.card_number, carded.sync_reason = "KHBS-62-0041", "verified"
+    doubled = row("d2", sync="synced")
+    doubled.province_duplicates = ("kk", "nik")
+    model.set_rows([carded, doubled, row("a1")], NAMES)
+    assert model.headerData(COL_CARD, Qt.Orientation.Horizontal) == "Nomor kartu"
+    assert [model.data(model.index(r, COL_CARD)) for r in range(3)] == ["KHBS-62-0041", "", ""]
+    # The duplicate is visible in the Sync column, and the tooltip says which number.
+    assert model.data(model.index(0, COL_SYNC)) == "Terkirim"
+    assert model.data(model.index(1, COL_SYNC)) == "Terkirim \u26a0 ganda di provinsi"
+    assert model.data(model.index(1, COL_SYNC), Qt.ItemDataRole.ToolTipRole).splitlines() == [
+        "Provinsi: nomor KK juga ada di rumah tangga lain di provinsi",
+        "Provinsi: NIK juga ada di rumah tangga lain di provinsi",
+    ]
+    assert model.data(model.index(0, COL_SYNC), Qt.ItemDataRole.ToolTipRole) == "Provinsi: verified"
+    assert model.data(model.index(2, COL_SYNC), Qt.ItemDataRole.ToolTipRole) is None
+    # A duplicate warning does not by itself make the household "needs attention".
+    assert status_key(doubled) == "synced"

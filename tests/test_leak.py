@@ -5,6 +5,7 @@ import tempfile
 import uuid
 
 from app.store import Store
+from app.store.outbox import apply_events
 from tests.conftest import FAST_KDF, PASSPHRASE
 
 PEOPLE = [
@@ -14,6 +15,7 @@ PEOPLE = [
 ]
 KK = "6271030101100004"
 ADDRESS = "Jalan Tjilik Riwut Km 7 Gang Sepakat"
+CARD = "KHBS-62-7777"  # the province's card number identifies the family too
 
 
 def household(status="final"):
@@ -32,7 +34,7 @@ def household(status="final"):
 
 def secrets_in(data: bytes) -> list[str]:
     found = []
-    for text in [n for n, _ in PEOPLE] + [nik for _, nik in PEOPLE] + [KK, ADDRESS]:
+    for text in [n for n, _ in PEOPLE] + [nik for _, nik in PEOPLE] + [KK, ADDRESS, CARD]:
         for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
             if text.encode(encoding) in data:
                 found.append(f"{text!r} as {encoding}")
@@ -66,7 +68,11 @@ def test_nothing_personal_on_disk(data_dir, tmp_path):
     draft = household("draft")
     store.save(draft)  # autosaved draft
     store.save(dict(draft, status="final"))  # finalised later
-    store.save(household())
+    carded = household()
+    store.save(carded)
+    apply_events(store, [{"seq": 1, "type": "status", "household_id": carded["id"], "revision": 1,
+                          "status": "verified", "card_number": CARD}], cursor=1)
+    assert store.card_number(carded["id"]) == CARD
     store.close()
     store = Store.open(data_dir, PASSPHRASE)
     r3 = household("draft")

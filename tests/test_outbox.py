@@ -5,7 +5,7 @@ import uuid
 
 from app.store import Store
 from app.store.migrations import MIGRATIONS
-from app.store.outbox import apply_results, next_batch
+from app.store.outbox import apply_events, apply_results, next_batch
 from tests.conftest import FAST_KDF, PASSPHRASE
 
 
@@ -67,9 +67,87 @@ def test_migration_from_version_1_keeps_households(data_dir):
         s.save(rec(1))
     with sqlite3.connect(Store.path_in(data_dir)) as db:
         db.execute("DROP INDEX households_sync")
-        db.execute("ALTER TABLE households DROP COLUMN sync_reason")
+        for column in ("sync_reason", "card", "province_duplicates"):  # added by m002, m003
+            db.execute(f"ALTER TABLE households DROP COLUMN {column}")
         db.execute("PRAGMA user_version = 1")
     with Store.open(data_dir, PASSPHRASE) as s:
         assert s.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) >= 2
         assert s.get(rec(1)["id"])[0] == rec(1)
-        assert "sync_reason" in {c[1] for c in s.db.execute("PRAGMA table_info(households)")}
+        columns = {c[1] for c in s.db.execute("PRAGMA table_info(households)")}
+        assert {"sync_reason", "card", "province_duplicates"} <= columns
+        assert s.rows()[0].card_number is None and s.rows()[0].province_duplicates == ()
+
+
+# -- pull: what the province decided -------------------------------------------------------------
+
+CARD = "KHBS-62-0041"
+
+
+def status(hid, revision, status="verified", card=CARD, seq=1):
+    return {"seq": seq, "type": "status", "household_id": hid, "revision": revision,
+            "status": status, "reason": None, "card_number": card}
+
+
+def test_card_number_is_kept_sealed_and_outlives_new_revisions(store, data_dir):
+    a, b = rec(1), rec(2)
+    store.save(a)
+    store.save(b)
+    apply_results(store, [{"id": h["id"], "revision": 1, "outcome": "accepted"} for h in (a, b)])
+    pulled = apply_events(store, [status(a["id"], 1)], cursor=1)
+    assert (pulled.status, pulled.cards) == (1, 1)
+    rows = {r.id: r for r in store.rows()}
+    assert rows[a["id"]].card_number == CARD and rows[a["id"]].sync_reason == "verified"
+    assert rows[b["id"]].card_number is None
+    assert store.card_number(a["id"]) == CARD
+
+    # The officer edits the household: the card stays (it is the family's), and a status for
+    # the old revision does not touch the new one, while a card it carries is still kept.
+    assert store.save(dict(a, no_kk="6271030101199999")) == 2
+    apply_events(store, [status(b["id"], 1, "received", card=None, seq=2),
+                         status(a["id"], 1, "rejected", card="KHBS-62-0042", seq=3)], cursor=3)
+    rows = {r.id: r for r in store.rows()}
+    assert (rows[a["id"]].sync_state, rows[a["id"]].card_number) == ("pending", "KHBS-62-0042")
+    assert rows[b["id"]].card_number is None  # an event without a card removes nothing
+    # Not a card number the server would issue: ignored, the kept one stays.
+    apply_events(store, [status(a["id"], 1, card="<b>x</b>", seq=4)], cursor=4)
+    assert store.card_number(a["id"]) == "KHBS-62-0042"
+
+    # Audited as a fact, never with the number; sealed on disk, bound to its household.
+    assert [e.detail for e in store.audit.entries() if e.action == "sync.card"] == [None, None]
+    assert not any("KHBS-62" in (e.detail or "") for e in store.audit.entries())
+    assert store.verify().ok
+    sealed = store.db.execute("SELECT card FROM households WHERE id = ?", (a["id"],)).fetchone()[0]
+    store.db.execute("UPDATE households SET card = ? WHERE id = ?", (sealed, b["id"]))
+    moved = {r.id: r for r in store.rows()}[b["id"]]
+    assert moved.damaged and moved.card_number is None
+    store.close()
+    for f in data_dir.iterdir():
+        assert b"KHBS-62-004" not in f.read_bytes(), f
+
+
+def test_province_duplicates_are_kept_by_kind_and_outlive_saves(store):
+    a, b = rec(1), rec(2)
+    store.save(a)
+    store.save(b)
+    other = str(uuid.uuid4())
+    events = [{"seq": 1, "type": "duplicate", "household_id": a["id"], "kind": "nik",
+               "other_household_id": other},
+              {"seq": 2, "type": "duplicate", "household_id": a["id"], "kind": "kk",
+               "other_household_id": b["id"]},
+              {"seq": 3, "type": "duplicate", "household_id": a["id"], "kind": "nik",
+               "other_household_id": b["id"]},
+              {"seq": 4, "type": "duplicate", "household_id": str(uuid.uuid4()), "kind": "kk",
+               "other_household_id": a["id"]},  # a household this laptop does not hold
+              {"seq": 5, "type": "duplicate", "household_id": b["id"], "kind": "name",
+               "other_household_id": a["id"]}]  # a kind this version does not know
+    assert apply_events(store, events, cursor=5).duplicates == 5
+    rows = {r.id: r for r in store.rows()}
+    assert rows[a["id"]].province_duplicates == ("kk", "nik")
+    assert rows[b["id"]].province_duplicates == ()
+    store.save(dict(a, status="draft"))
+    assert store.rows_for([a["id"]])[0].province_duplicates == ("kk", "nik")
+    # Only the kinds are in the household row; the other household's id is in the audit log.
+    assert store.db.execute("SELECT province_duplicates FROM households WHERE id = ?",
+                            (a["id"],)).fetchone() == ("kk,nik",)
+    assert f"nik:{other}" in [e.detail for e in store.audit.entries()]
+    assert store.verify().ok

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from app.store import HouseholdRow
 
-COL_KK, COL_HEAD, COL_DESA, COL_STATUS, COL_SYNC, COL_UPDATED = range(6)
+COL_KK, COL_HEAD, COL_DESA, COL_STATUS, COL_SYNC, COL_CARD, COL_UPDATED = range(7)
 ATTENTION = {"rejected", "conflict", "duplicate"}  # sync states the province flagged
 
 
@@ -46,10 +46,19 @@ HEADERS = (
     QT_TRANSLATE_NOOP("HouseholdTableModel", "Village"),
     QT_TRANSLATE_NOOP("HouseholdTableModel", "Status"),
     QT_TRANSLATE_NOOP("HouseholdTableModel", "Sync"),
+    QT_TRANSLATE_NOOP("HouseholdTableModel", "Card number"),
     QT_TRANSLATE_NOOP("HouseholdTableModel", "Last change"),
 )
 DAMAGED = QT_TRANSLATE_NOOP("HouseholdTableModel", "(damaged, cannot open)")
 REASON = QT_TRANSLATE_NOOP("HouseholdTableModel", "Province:")
+# A province-found duplicate stays visible in the Sync column; the tooltip says which number.
+DUPLICATE_MARK = QT_TRANSLATE_NOOP("HouseholdTableModel", "duplicate in province")
+DUPLICATE_TIPS = {
+    "nik": QT_TRANSLATE_NOOP("HouseholdTableModel",
+                             "Province: NIK also in another household in the province"),
+    "kk": QT_TRANSLATE_NOOP("HouseholdTableModel",
+                            "Province: KK number also in another household in the province"),
+}
 
 
 def status_key(row: HouseholdRow) -> str:
@@ -69,6 +78,17 @@ def status_label(key: str) -> str:
 
 def sync_label(state: str) -> str:
     return _tr(SYNC_LABELS.get(state, STATUS_LABELS["attention"]))
+
+
+def sync_text(row: HouseholdRow) -> str:
+    text = sync_label(row.sync_state)
+    return f"{text} \u26a0 {_tr(DUPLICATE_MARK)}" if row.province_duplicates else text
+
+
+def sync_tooltip(row: HouseholdRow) -> str | None:
+    lines = [_tr(REASON) + " " + row.sync_reason] if row.sync_reason else []  # a code
+    lines += [_tr(DUPLICATE_TIPS[k]) for k in row.province_duplicates if k in DUPLICATE_TIPS]
+    return "\n".join(lines) or None
 
 
 def local_time(iso: str) -> str:
@@ -105,7 +125,7 @@ class HouseholdTableModel(QAbstractTableModel):
             self.endInsertRows()
         else:
             self._rows[i] = row
-            self.dataChanged.emit(self.index(i, 0), self.index(i, COL_UPDATED))
+            self.dataChanged.emit(self.index(i, 0), self.index(i, len(HEADERS) - 1))
 
     def row_at(self, index: QModelIndex) -> HouseholdRow:
         return self._rows[index.row()]
@@ -117,7 +137,7 @@ class HouseholdTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self._rows)
 
     def columnCount(self, parent=QModelIndex()) -> int:
-        return 0 if parent.isValid() else COL_UPDATED + 1
+        return 0 if parent.isValid() else len(HEADERS)
 
     def headerData(self, section: int, orientation, role=Qt.ItemDataRole.DisplayRole):
         if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
@@ -141,7 +161,9 @@ class HouseholdTableModel(QAbstractTableModel):
             if col == COL_STATUS:
                 return status_label(status_key(row))
             if col == COL_SYNC:
-                return sync_label(row.sync_state)
+                return sync_text(row)
+            if col == COL_CARD:
+                return row.card_number or ""
             if col == COL_UPDATED:
                 return local_time(row.updated_at)
         if role == Qt.ItemDataRole.UserRole:  # sort and filter keys
@@ -149,8 +171,8 @@ class HouseholdTableModel(QAbstractTableModel):
                     COL_DESA: row.kode_desa or ""}.get(col, self.data(index))
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_DESA:
             return row.kode_desa
-        if role == Qt.ItemDataRole.ToolTipRole and col in (COL_STATUS, COL_SYNC) and row.sync_reason:
-            return _tr(REASON) + " " + row.sync_reason  # the province's code, e.g. outside_area
+        if role == Qt.ItemDataRole.ToolTipRole and col in (COL_STATUS, COL_SYNC):
+            return sync_tooltip(row)
         return None
 
 

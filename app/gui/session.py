@@ -207,7 +207,7 @@ class Session(QObject):
         def fn(state: WorkerState):
             from sync.client import SyncClient
 
-            SyncClient(state.store).enroll(server, code)
+            SyncClient(state.store, sleep=state.progress.wait).enroll(server, code)
             return _unlocked_view(state.store)
 
         def done(view: object) -> None:
@@ -240,7 +240,8 @@ class Session(QObject):
 
             store, progress = state.store, state.progress
             with _counting_session(moved) as http:
-                client = SyncClient(store, session=http, max_attempts=attempts)
+                client = SyncClient(store, session=http, max_attempts=attempts,
+                                    sleep=progress.wait)
                 device = client.device()
                 if not server_answers(http, device.server):
                     raise SyncError("network")  # no signal: say so now, not after the retries
@@ -391,7 +392,9 @@ def sync_message(exc: BaseException) -> str:
 
     if isinstance(exc, SyncError):
         key = f"sync.error.{exc.code}"
-        return msg(key) if key in catalogue() else msg("sync.error.other", code=exc.code)
+        if key in catalogue():
+            return msg(key, **exc.params)
+        return msg("sync.error.other", code=exc.code)
     if isinstance(exc, KhbsError):
         return exc.message()
     return msg("cli.unexpected", kind=type(exc).__name__)

@@ -38,6 +38,12 @@ class Progress:
         if self._cancel.is_set():
             raise Cancelled()
 
+    def wait(self, seconds: float) -> None:
+        """Sleep (a SyncClient's backoff), but stop as soon as the operation is cancelled: a
+        lock must not wait out a busy server."""
+        if self._cancel.wait(seconds):
+            raise Cancelled()
+
 
 class WorkerState:
     """What an operation gets: the store (an unlock sets it, a lock clears it) and progress."""

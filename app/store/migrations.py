@@ -89,6 +89,15 @@ def m002_sync_outcome(db: Database) -> None:
     db.execute("CREATE INDEX households_sync ON households (sync_state)")
 
 
+@migration
+def m003_province_card_and_duplicates(db: Database) -> None:
+    # The card number the province issued identifies a family: sealed (Store.card_aad), NULL
+    # until issued. Province-found duplicates keep only their kinds ("kk,nik"), never the
+    # numbers or the other household; both outlive later saves (store.save does not list them).
+    db.execute("ALTER TABLE households ADD COLUMN card BLOB")
+    db.execute("ALTER TABLE households ADD COLUMN province_duplicates TEXT")
+
+
 def migrate(db: Database) -> int:
     """Bring the database to the latest version; returns the version it is at."""
     current = db.execute("PRAGMA user_version").fetchone()[0]

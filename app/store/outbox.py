@@ -6,6 +6,7 @@ exactly the revision queued. A newer save meanwhile keeps it queued (docs/sync.m
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from app.errors import RecordDamaged
@@ -76,12 +77,15 @@ def apply_results(store: Store, results: list[dict]) -> Applied:
 
 PULL_CURSOR = "pull_cursor"
 STATUS_STATES = {"received": ("synced", None), "verified": ("synced", "verified")}
+CARD_RE = re.compile(r"[A-Z0-9-]{1,32}")  # the server's own check (sync/server/repo.py)
+KINDS = ("nik", "kk")
 
 
 @dataclass
 class Pulled:
     status: int = 0
     duplicates: int = 0
+    cards: int = 0  # card numbers newly kept
     other: int = 0  # assignments and event types this version does not know
 
 
@@ -92,35 +96,18 @@ def pull_cursor(store: Store) -> int:
 def apply_events(store: Store, events: list[dict], cursor: int) -> Pulled:
     """Apply the province's events (ids and codes only) and keep the new cursor, in one
     transaction. A status applies only to the revision it names: a household edited since
-    stays as the officer left it."""
+    stays as the officer left it. A card number belongs to the family, so it is kept whatever
+    revision the event names. Card numbers are sealed and never audited or logged."""
     pulled = Pulled()
     now = store._now()
     with store.db.atomic():
         for e in events:
-            hid, revision = e.get("household_id"), e.get("revision")
-            if e.get("type") == "status":
-                status = e.get("status")
-                if status == "rejected":
-                    state, reason = "rejected", str(e.get("reason") or "rejected")[:64]
-                elif status in STATUS_STATES:
-                    state, reason = STATUS_STATES[status]
-                else:
-                    pulled.other += 1
-                    continue
-                changed = store.db.execute(
-                    "UPDATE households SET sync_state = ?, sync_reason = ? WHERE id = ?"
-                    " AND revision = ? AND sync_state IN ('synced', 'conflict', 'rejected')",
-                    (state, reason, hid, revision),
-                ).rowcount
-                if changed:
-                    store.audit.append(now, store.actor, "sync.status." + status, hid, revision)
-                pulled.status += 1
-            elif e.get("type") == "duplicate":
-                kind = e.get("kind") if e.get("kind") in ("nik", "kk") else "?"
-                store.audit.append(now, store.actor, "sync.duplicate", hid,
-                                   detail=f"{kind}:{e.get('other_household_id')}"[:80])
-                pulled.duplicates += 1
-            elif e.get("type") == "assignment":
+            kind = e.get("type")
+            if kind == "status":
+                _status(store, e, now, pulled)
+            elif kind == "duplicate":
+                _duplicate(store, e, now, pulled)
+            elif kind == "assignment":
                 areas = [a for a in e.get("areas") or [] if isinstance(a, str) and a]
                 if areas:  # the officer's new areas: rules refuse households outside them
                     store.set_officer(store.actor, areas)
@@ -129,3 +116,38 @@ def apply_events(store: Store, events: list[dict], cursor: int) -> Pulled:
                 pulled.other += 1
         store._set_meta_in(store.db, PULL_CURSOR, str(int(cursor)))
     return pulled
+
+
+def _status(store: Store, e: dict, now: str, pulled: Pulled) -> None:
+    hid, revision, status = e.get("household_id"), e.get("revision"), e.get("status")
+    card = e.get("card_number")
+    if isinstance(card, str) and CARD_RE.fullmatch(card) and store.set_card_number(hid, card):
+        store.audit.append(now, store.actor, "sync.card", hid)  # that it came, never the number
+        pulled.cards += 1
+    if status == "rejected":
+        state, reason = "rejected", str(e.get("reason") or "rejected")[:64]
+    elif status in STATUS_STATES:
+        state, reason = STATUS_STATES[status]
+    else:
+        pulled.other += 1
+        return
+    changed = store.db.execute(
+        "UPDATE households SET sync_state = ?, sync_reason = ? WHERE id = ?"
+        " AND revision = ? AND sync_state IN ('synced', 'conflict', 'rejected')",
+        (state, reason, hid, revision),
+    ).rowcount
+    if changed:
+        store.audit.append(now, store.actor, "sync.status." + status, hid, revision)
+    pulled.status += 1
+
+
+def _duplicate(store: Store, e: dict, now: str, pulled: Pulled) -> None:
+    """Kept per household as the kind only; the other household's id stays in the audit
+    entry (a random id, not personal). Protocol v1 has no event that clears a warning."""
+    hid = e.get("household_id")
+    kind = e.get("kind") if e.get("kind") in KINDS else "?"
+    if kind in KINDS:
+        store.add_province_duplicate(hid, kind)
+    store.audit.append(now, store.actor, "sync.duplicate", hid,
+                       detail=f"{kind}:{e.get('other_household_id')}"[:80])
+    pulled.duplicates += 1

@@ -78,6 +78,8 @@ class HouseholdRow:
     summary: str = ""
     damaged: bool = False
     sync_reason: str | None = None  # the province's decision or reason code, never personal
+    card_number: str | None = None  # issued by the province; sealed on disk
+    province_duplicates: tuple[str, ...] = ()  # "nik" / "kk": also in another household there
 
     @property
     def kk(self) -> str:
@@ -119,6 +121,11 @@ def _key_check_aad(store_id: str) -> bytes:
 
 def escrow_info(store_id: str) -> bytes:
     return f"khbs/escrow/v1|{store_id}".encode()
+
+
+def card_aad(household_id: str) -> bytes:
+    """The card belongs to the family, not to one revision: bound to the household id only."""
+    return f"khbs/card/v1|{household_id}|card".encode()
 
 
 class Store:
@@ -360,6 +367,7 @@ class Store:
         `expected_revision` guards against overwriting a newer save (two editors of one
         record). A final record goes into the outbox; a draft leaves it.
         """
+        record = questionnaire.canonical(record)
         hid = record["id"]
         status = record["status"]
         payload = _dumps(record)
@@ -450,17 +458,65 @@ class Store:
         out: list[HouseholdRow] = []
         open_blob = self._cipher.open
         query = (
-            "SELECT id, revision, status, kode_desa, sync_state, updated_at, summary, sync_reason"
-            f" FROM households{where} ORDER BY updated_at DESC"
+            "SELECT id, revision, status, kode_desa, sync_state, updated_at, summary, sync_reason,"
+            f" card, province_duplicates FROM households{where} ORDER BY updated_at DESC"
         )
-        for hid, rev, status, desa, sync, updated, blob, reason in self.db.conn.execute(query, params):
+        for hid, rev, status, desa, sync, updated, blob, reason, card, dups in self.db.conn.execute(
+            query, params
+        ):
             try:
                 text = open_blob(blob, record_aad(hid, rev, "summary")).decode("utf-8")
-                out.append(HouseholdRow(hid, rev, status, desa, sync, updated, text, sync_reason=reason))
+                # Most households have no card: check NULL first, no second decryption.
+                number = None if card is None else open_blob(card, card_aad(hid)).decode("utf-8")
+                damaged = False
             except (DecryptError, UnicodeDecodeError):
-                out.append(HouseholdRow(hid, rev, status, desa, sync, updated, damaged=True,
-                                        sync_reason=reason))
+                text, number, damaged = "", None, True
+            kinds = tuple(dups.split(",")) if dups else ()
+            out.append(HouseholdRow(hid, rev, status, desa, sync, updated, text, damaged, reason,
+                                    number, kinds))
         return out
+
+    # -- the province's word on a household ---------------------------------------------------
+
+    def card_number(self, household_id: str) -> str | None:
+        row = self.db.execute(
+            "SELECT card FROM households WHERE id = ?", (household_id,)
+        ).fetchone()
+        if row is None or row[0] is None:
+            return None
+        try:
+            return self._cipher.open(row[0], card_aad(household_id)).decode("utf-8")
+        except (DecryptError, UnicodeDecodeError):
+            raise RecordDamaged(record_id=household_id) from None
+
+    def set_card_number(self, household_id: str, card: str) -> bool:
+        """Seal the province's card number onto the household (inside the caller's transaction).
+        True when it changed; an unknown household or the same card is a no-op."""
+        try:
+            if self.card_number(household_id) == card:
+                return False
+        except RecordDamaged:
+            pass  # a damaged card is replaced by the province's
+        sealed = self._cipher.seal(card.encode("utf-8"), card_aad(household_id))
+        return bool(self.db.execute(
+            "UPDATE households SET card = ? WHERE id = ?", (sealed, household_id)
+        ).rowcount)
+
+    def add_province_duplicate(self, household_id: str, kind: str) -> bool:
+        """Remember that the province found this household's NIK or KK elsewhere (kind only)."""
+        row = self.db.execute(
+            "SELECT province_duplicates FROM households WHERE id = ?", (household_id,)
+        ).fetchone()
+        if row is None:
+            return False
+        kinds = set(row[0].split(",")) if row[0] else set()
+        if kind in kinds:
+            return False
+        self.db.execute(
+            "UPDATE households SET province_duplicates = ? WHERE id = ?",
+            (",".join(sorted(kinds | {kind})), household_id),
+        )
+        return True
 
     def households_with(self, kind: str, value: str) -> set[str]:
         """Ids of households holding this NIK or KK number (keyed blind index lookup)."""

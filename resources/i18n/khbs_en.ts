@@ -385,18 +385,38 @@
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="49"/>
+        <source>Card number</source>
+        <translation>Card number</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="50"/>
         <source>Last change</source>
         <translation>Last change</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="51"/>
+        <location filename="../../app/gui/models.py" line="52"/>
         <source>(damaged, cannot open)</source>
         <translation>(damaged, cannot open)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="52"/>
+        <location filename="../../app/gui/models.py" line="53"/>
         <source>Province:</source>
         <translation>Province:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="55"/>
+        <source>duplicate in province</source>
+        <translation>duplicate in province</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="57"/>
+        <source>Province: NIK also in another household in the province</source>
+        <translation>Province: NIK also in another household in the province</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="59"/>
+        <source>Province: KK number also in another household in the province</source>
+        <translation>Province: KK number also in another household in the province</translation>
     </message>
 </context>
 <context>
@@ -456,113 +476,113 @@
 <context>
     <name>WorkspacePage</name>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="50"/>
+        <location filename="../../app/gui/views/workspace.py" line="51"/>
         <source>&amp;New household</source>
         <translation>&amp;New household</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="51"/>
+        <location filename="../../app/gui/views/workspace.py" line="52"/>
         <source>&amp;Lock</source>
         <translation>&amp;Lock</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="52"/>
+        <location filename="../../app/gui/views/workspace.py" line="53"/>
         <source>Lock the app</source>
         <translation>Lock the app</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="53"/>
+        <location filename="../../app/gui/views/workspace.py" line="54"/>
         <source>S&amp;ync now</source>
         <translation>S&amp;ync now</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="55"/>
-        <location filename="../../app/gui/views/workspace.py" line="180"/>
+        <location filename="../../app/gui/views/workspace.py" line="56"/>
+        <location filename="../../app/gui/views/workspace.py" line="182"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Available once this laptop is enrolled with the province.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="56"/>
+        <location filename="../../app/gui/views/workspace.py" line="57"/>
         <source>&amp;Enroll with the province</source>
         <translation>&amp;Enroll with the province</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="58"/>
+        <location filename="../../app/gui/views/workspace.py" line="59"/>
         <source>Sync progress</source>
         <translation>Sync progress</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="68"/>
+        <location filename="../../app/gui/views/workspace.py" line="69"/>
         <source>Search name, NIK or KK number (Ctrl+F)</source>
         <translation>Search name, NIK or KK number (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="69"/>
+        <location filename="../../app/gui/views/workspace.py" line="70"/>
         <source>Search households</source>
         <translation>Search households</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="71"/>
+        <location filename="../../app/gui/views/workspace.py" line="72"/>
         <source>&amp;Search:</source>
         <translation>&amp;Search:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="74"/>
+        <location filename="../../app/gui/views/workspace.py" line="75"/>
         <source>Filter by village</source>
         <translation>Filter by village</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="75"/>
+        <location filename="../../app/gui/views/workspace.py" line="76"/>
         <source>&amp;Village:</source>
         <translation>&amp;Village:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="78"/>
+        <location filename="../../app/gui/views/workspace.py" line="79"/>
         <source>Filter by status</source>
         <translation>Filter by status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="79"/>
+        <location filename="../../app/gui/views/workspace.py" line="80"/>
         <source>S&amp;tatus:</source>
         <translation>S&amp;tatus:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="81"/>
+        <location filename="../../app/gui/views/workspace.py" line="82"/>
         <source>All</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="105"/>
+        <location filename="../../app/gui/views/workspace.py" line="107"/>
         <source>Households</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="163"/>
+        <location filename="../../app/gui/views/workspace.py" line="165"/>
         <source>All villages</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="172"/>
+        <location filename="../../app/gui/views/workspace.py" line="174"/>
         <source>Households: %1 of %2</source>
         <translation>Households: %1 of %2</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="183"/>
+        <location filename="../../app/gui/views/workspace.py" line="185"/>
         <source>Last sync: %1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="185"/>
+        <location filename="../../app/gui/views/workspace.py" line="187"/>
         <source>Last sync: never</source>
         <translation>Last sync: never</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="191"/>
+        <location filename="../../app/gui/views/workspace.py" line="193"/>
         <source>Connecting...</source>
         <translation>Connecting...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="201"/>
+        <location filename="../../app/gui/views/workspace.py" line="203"/>
         <source>%1 of %2 households sent, %3 KB</source>
         <translation>%1 of %2 households sent, %3 KB</translation>
     </message>

@@ -384,18 +384,38 @@
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="49"/>
+        <source>Card number</source>
+        <translation>Nomor kartu</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="50"/>
         <source>Last change</source>
         <translation>Terakhir diubah</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="51"/>
+        <location filename="../../app/gui/models.py" line="52"/>
         <source>(damaged, cannot open)</source>
         <translation>(rusak, tidak bisa dibuka)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="52"/>
+        <location filename="../../app/gui/models.py" line="53"/>
         <source>Province:</source>
         <translation>Provinsi:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="55"/>
+        <source>duplicate in province</source>
+        <translation>ganda di provinsi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="57"/>
+        <source>Province: NIK also in another household in the province</source>
+        <translation>Provinsi: NIK juga ada di rumah tangga lain di provinsi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="59"/>
+        <source>Province: KK number also in another household in the province</source>
+        <translation>Provinsi: nomor KK juga ada di rumah tangga lain di provinsi</translation>
     </message>
 </context>
 <context>
@@ -454,113 +474,113 @@
 <context>
     <name>WorkspacePage</name>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="50"/>
+        <location filename="../../app/gui/views/workspace.py" line="51"/>
         <source>&amp;New household</source>
         <translation>Rumah tangga &amp;baru</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="51"/>
+        <location filename="../../app/gui/views/workspace.py" line="52"/>
         <source>&amp;Lock</source>
         <translation>&amp;Kunci</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="52"/>
+        <location filename="../../app/gui/views/workspace.py" line="53"/>
         <source>Lock the app</source>
         <translation>Kunci aplikasi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="53"/>
+        <location filename="../../app/gui/views/workspace.py" line="54"/>
         <source>S&amp;ync now</source>
         <translation>Kirim &amp;sekarang</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="55"/>
-        <location filename="../../app/gui/views/workspace.py" line="180"/>
+        <location filename="../../app/gui/views/workspace.py" line="56"/>
+        <location filename="../../app/gui/views/workspace.py" line="182"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Tersedia setelah laptop ini didaftarkan ke provinsi.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="56"/>
+        <location filename="../../app/gui/views/workspace.py" line="57"/>
         <source>&amp;Enroll with the province</source>
         <translation>Da&amp;ftarkan ke provinsi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="58"/>
+        <location filename="../../app/gui/views/workspace.py" line="59"/>
         <source>Sync progress</source>
         <translation>Kemajuan pengiriman</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="68"/>
+        <location filename="../../app/gui/views/workspace.py" line="69"/>
         <source>Search name, NIK or KK number (Ctrl+F)</source>
         <translation>Cari nama, NIK, atau Nomor KK (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="69"/>
+        <location filename="../../app/gui/views/workspace.py" line="70"/>
         <source>Search households</source>
         <translation>Cari rumah tangga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="71"/>
+        <location filename="../../app/gui/views/workspace.py" line="72"/>
         <source>&amp;Search:</source>
         <translation>&amp;Cari:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="74"/>
+        <location filename="../../app/gui/views/workspace.py" line="75"/>
         <source>Filter by village</source>
         <translation>Saring menurut desa/kelurahan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="75"/>
+        <location filename="../../app/gui/views/workspace.py" line="76"/>
         <source>&amp;Village:</source>
         <translation>&amp;Desa/kelurahan:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="78"/>
+        <location filename="../../app/gui/views/workspace.py" line="79"/>
         <source>Filter by status</source>
         <translation>Saring menurut status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="79"/>
+        <location filename="../../app/gui/views/workspace.py" line="80"/>
         <source>S&amp;tatus:</source>
         <translation>S&amp;tatus:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="81"/>
+        <location filename="../../app/gui/views/workspace.py" line="82"/>
         <source>All</source>
         <translation>Semua</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="105"/>
+        <location filename="../../app/gui/views/workspace.py" line="107"/>
         <source>Households</source>
         <translation>Daftar rumah tangga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="163"/>
+        <location filename="../../app/gui/views/workspace.py" line="165"/>
         <source>All villages</source>
         <translation>Semua desa/kelurahan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="172"/>
+        <location filename="../../app/gui/views/workspace.py" line="174"/>
         <source>Households: %1 of %2</source>
         <translation>Rumah tangga: %1 dari %2</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="183"/>
+        <location filename="../../app/gui/views/workspace.py" line="185"/>
         <source>Last sync: %1</source>
         <translation>Terakhir dikirim: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="185"/>
+        <location filename="../../app/gui/views/workspace.py" line="187"/>
         <source>Last sync: never</source>
         <translation>Terakhir dikirim: belum pernah</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="191"/>
+        <location filename="../../app/gui/views/workspace.py" line="193"/>
         <source>Connecting...</source>
         <translation>Menghubungi server...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="201"/>
+        <location filename="../../app/gui/views/workspace.py" line="203"/>
         <source>%1 of %2 households sent, %3 KB</source>
         <translation>%1 dari %2 rumah tangga terkirim, %3 KB</translation>
     </message>

@@ -196,6 +196,10 @@ def test_duplicate_identity_numbers_are_warned_without_personal_data(laptop, sto
         (a["id"], b["id"], "kk"), (b["id"], a["id"], "kk")}
     text = json.dumps(events)
     assert personal_free(text) and a["no_kk"] not in text
+    # The laptop keeps the warning by kind and shows it (app/gui/models.py).
+    assert laptop.sync().events == len(events)
+    kinds = {r.id: r.province_duplicates for r in store.rows()}
+    assert kinds == {a["id"]: ("kk",), b["id"]: ("kk",)}
 
 
 # -- refusals ---------------------------------------------------------------------------------
@@ -346,10 +350,11 @@ def test_household_status_and_new_areas_reach_the_laptop(laptop, store, engine, 
         return store.db.execute("SELECT sync_state, sync_reason FROM households WHERE id = ?",
                                 (hid,)).fetchone()
 
-    # The laptop records "verified" as synced + reason "verified"; the card number travels in
-    # the event but apply_events does not store it (no column for it on the laptop yet).
+    # The laptop records "verified" as synced + reason "verified", and keeps the card (sealed).
     assert state(ok) == ("synced", "verified")
     assert state(bad) == ("rejected", "document_missing")
+    cards = {r.id: r.card_number for r in store.rows()}
+    assert cards == {ok: "KHBS-62-0041", bad: None}
     assert {r.id for r in store.rows() if r.sync_state in ATTENTION} == {bad}
     with engine.connect() as conn:
         events = conn.execute(select(changes.c.detail).where(

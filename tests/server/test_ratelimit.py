@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from app.store import Store
-from sync.client import SyncClient
+from sync.client import SyncClient, SyncError, retry_after
 from sync.protocol import sign_request
 from sync.server.api.app import create_app
 from sync.server.api.ratelimit import RateLimiter
@@ -121,3 +121,118 @@ def test_enroll_is_limited_per_ip_and_the_code_is_not_spent(tiny, engine, office
     assert code not in reply.text
     clock.now += 60
     SyncClient(store).enroll(tiny.url, code)  # refused before the code was looked at
+
+
+# -- the laptop waits as long as the server asks (docs/sync.md, Rate limits) -------------------
+
+
+class Waits:
+    """The client's injected sleep: records each wait, and moves the server's bucket clock as
+    if the laptop had really waited that long."""
+
+    def __init__(self, clock: Clock) -> None:
+        self.clock, self.seconds = clock, []
+
+    def __call__(self, seconds: float) -> None:
+        self.seconds.append(seconds)
+        self.clock.now += seconds
+
+
+def test_pull_waits_the_retry_after_then_succeeds(tiny, engine, officer, store, clock):
+    waits = Waits(clock)
+    client = SyncClient(store, sleep=waits)
+    device = client.enroll(tiny.url, new_code(engine, officer))
+    for _ in range(3):
+        assert signed_pull(tiny, device).status_code == 200  # the bucket is now empty
+    report = client.pull()
+    assert waits.seconds == [1.0] and report.retries == 1  # Retry-After: 1
+    assert signed_pull(tiny, device).status_code == 429  # the pull spent the refilled token
+
+
+def test_enroll_waits_the_retry_after_then_succeeds(tiny, engine, officer, store, tmp_path, clock):
+    for name in ("x", "y"):  # the IP's two enrollments
+        with Store.create(tmp_path / name, PASSPHRASE, kdf=FAST_KDF) as s:
+            SyncClient(s).enroll(tiny.url, new_code(engine, officer))
+    waits = Waits(clock)
+    device = SyncClient(store, sleep=waits).enroll(tiny.url, new_code(engine, officer))
+    assert waits.seconds == [60.0] and device.officer_id == officer
+
+
+def test_a_wait_longer_than_the_budget_is_server_busy(tiny, engine, officer, store, tmp_path, clock):
+    for name in ("x", "y"):
+        with Store.create(tmp_path / name, PASSPHRASE, kdf=FAST_KDF) as s:
+            SyncClient(s).enroll(tiny.url, new_code(engine, officer))
+    waits = Waits(clock)
+    impatient = SyncClient(store, sleep=waits, max_busy_wait=30)
+    code = new_code(engine, officer)
+    with pytest.raises(SyncError) as busy:
+        impatient.enroll(tiny.url, code)
+    assert busy.value.code == "server_busy" and busy.value.params == {"seconds": 60}
+    assert waits.seconds == [] and code not in str(busy.value)
+    clock.now += 60
+    device = impatient.enroll(tiny.url, code)  # the code was not spent
+    # The attempt budget wins too: every answer a 429, given up after max_attempts.
+    stubborn = SyncClient(store, sleep=lambda s: waits.seconds.append(s), max_attempts=3)
+    for _ in range(3):
+        signed_pull(tiny, device)
+    with pytest.raises(SyncError) as busy:
+        stubborn.pull()
+    assert busy.value.code == "server_busy" and busy.value.params == {"seconds": 1}
+    assert waits.seconds == [1.0, 1.0]  # the bucket clock did not move: 429 three times
+
+
+@pytest.fixture
+def stingy(db_url, engine, initialised):
+    """A live server whose buckets refill once in 10 minutes: longer than a laptop waits."""
+    settings = Settings(db_url=db_url, device_per_minute=0.1, device_burst=1,
+                        enroll_per_minute=0.1, enroll_burst=1)
+    with LiveServer(create_app(settings, initialised)) as server:
+        yield server
+
+
+def test_cli_and_app_say_the_server_is_busy(stingy, engine, officer, tmp_path, monkeypatch, capsys):
+    """Not "cannot reach the server": how long to wait, in the officer's language."""
+    from app import cli
+    from app.gui.session import sync_message
+
+    data = tmp_path / "cli"
+    Store.create(data, PASSPHRASE, kdf=FAST_KDF).close()
+    monkeypatch.setenv("KHBS_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("KHBS_LANG", "id")
+    base = ["--data-dir", str(data)]
+    assert cli.main(base + ["enroll", "--server", stingy.url, "--code", new_code(engine, officer)]) == 0
+    capsys.readouterr()
+    other = ["enroll", "--server", stingy.url, "--code", new_code(engine, officer)]
+    assert cli.main(base + other) == cli.EXIT_ERROR
+    assert capsys.readouterr().err == "khbs: Server sedang sibuk; coba lagi dalam 600 detik. " \
+                                      "Tidak ada data yang hilang.\n"
+    assert cli.main(base + ["sync", "--json"]) == 0  # spends the device's one token
+    capsys.readouterr()
+    assert cli.main(base + ["--lang", "en", "sync"]) == cli.EXIT_ERROR
+    err = capsys.readouterr().err
+    assert err == "khbs: The server is busy; try again in 600 seconds. No data was lost.\n"
+    monkeypatch.setenv("KHBS_LANG", "id")
+    with Store.open(data, PASSPHRASE) as store, pytest.raises(SyncError) as busy:
+        SyncClient(store, sleep=pytest.fail).sync()
+    assert sync_message(busy.value) == "Server sedang sibuk; coba lagi dalam 600 detik. " \
+                                       "Tidak ada data yang hilang."
+
+
+def test_retry_after_in_seconds_or_as_an_http_date():
+    def reply(**headers: str) -> requests.Response:
+        r = requests.Response()
+        r.status_code = 429
+        r.headers.update(headers)
+        return r
+
+    now = 1_800_000_000.0
+    assert retry_after(reply(**{"Retry-After": "7"}), now) == 7.0
+    assert retry_after(reply(), now) is None
+    assert retry_after(reply(**{"Retry-After": "soon"}), now) is None
+    # An HTTP-date counts from the reply's own Date: the laptop's clock may be hours off.
+    date = {"Date": "Wed, 21 Oct 2026 07:28:00 GMT"}
+    assert retry_after(reply(**{"Retry-After": "Wed, 21 Oct 2026 07:30:00 GMT"}, **date), 0) == 120
+    assert retry_after(reply(**{"Retry-After": "Wed, 21 Oct 2026 07:20:00 GMT"}, **date), 0) == 0
+    later = time.time() + 90  # without a Date: from the laptop's clock
+    stamp = time.strftime("%a, %d %b %Y %H:%M:%S GMT", time.gmtime(later))
+    assert 85 <= retry_after(reply(**{"Retry-After": stamp}), time.time()) <= 91

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.models import (
+    COL_CARD,
     COL_DESA,
     COL_HEAD,
     COL_KK,
@@ -100,7 +101,8 @@ class WorkspacePage(QWidget):
         width = self.table.fontMetrics().horizontalAdvance("0000000000000000") + 24
         self.table.setColumnWidth(COL_KK, width)
         self.table.setColumnWidth(COL_DESA, 180)
-        self.table.setColumnWidth(COL_SYNC, 170)
+        self.table.setColumnWidth(COL_SYNC, 200)  # room for the province's duplicate mark
+        self.table.setColumnWidth(COL_CARD, 130)
         self.table.setColumnWidth(COL_UPDATED, 130)
         self.table.setAccessibleName(self.tr("Households"))
 

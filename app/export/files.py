@@ -1,0 +1,125 @@
+"""Writes an export: households.csv, members.csv and manifest.json, streaming.
+
+Rows go straight to disk while a SHA-256 of each file is kept, so memory does not grow with the
+number of households. Files are written under temporary names and renamed together at the end:
+a failed or cancelled export leaves no half files behind (docs/export.md).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable
+from datetime import datetime, timezone
+from pathlib import Path
+
+from app import questionnaire as q
+from app.export.layout import Layout
+
+HOUSEHOLDS, MEMBERS, MANIFEST = "households.csv", "members.csv", "manifest.json"
+FORMAT = "khbs-export"
+FORMAT_VERSION = 1
+BOM = "\ufeff"
+PROGRESS_EVERY = 500
+
+
+class Cancelled(Exception):
+    """The caller's progress callback asked to stop."""
+
+
+class _Sink:
+    """A text sink for csv.writer that encodes, hashes and writes through."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.file = open(path, "wb", buffering=1 << 20)  # noqa: SIM115 - closed by finish()
+        os.chmod(path, 0o600)
+        self.sha = hashlib.sha256()
+        self.rows = 0
+
+    def write(self, text: str) -> None:
+        data = text.encode("utf-8")
+        self.sha.update(data)
+        self.file.write(data)
+
+    def finish(self) -> dict:
+        self.file.flush()
+        os.fsync(self.file.fileno())
+        self.file.close()
+        return {"rows": self.rows, "sha256": self.sha.hexdigest()}
+
+
+def dialect(excel: bool) -> dict:
+    return {"delimiter": ";" if excel else ",", "bom": excel, "decimal": "," if excel else ".",
+            "line_end": "\r\n", "encoding": "utf-8"}
+
+
+def write_export(
+    out_dir: Path,
+    households: Iterable[tuple[dict, dict]],
+    layout: Layout,
+    *,
+    source: str,
+    created_by: str,
+    filters: dict,
+    progress: Callable[[int], bool | None] | None = None,
+    now: datetime | None = None,
+) -> dict:
+    """Writes (record, extra columns) pairs; returns the manifest. `progress(n)` is called every
+    few hundred households; returning False cancels (raises Cancelled, nothing is left)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    d = dialect(layout.options.excel)
+    parts = {name: out_dir / f".{name}.part" for name in (HOUSEHOLDS, MEMBERS, MANIFEST)}
+    sinks: list[_Sink] = []
+    try:
+        h_sink, m_sink = _Sink(parts[HOUSEHOLDS]), _Sink(parts[MEMBERS])
+        sinks = [h_sink, m_sink]
+        writers = []
+        for sink, header in ((h_sink, layout.household_columns), (m_sink, layout.member_columns)):
+            if d["bom"]:
+                sink.write(BOM)
+            w = csv.writer(sink, delimiter=d["delimiter"], lineterminator=d["line_end"])
+            w.writerow(header)
+            writers.append(w)
+        h_writer, m_writer = writers
+        for record, extra in households:
+            h_writer.writerow(layout.household_row(record, extra))
+            h_sink.rows += 1
+            for row in layout.member_rows(record):
+                m_writer.writerow(row)
+                m_sink.rows += 1
+            if progress and h_sink.rows % PROGRESS_EVERY == 0 and progress(h_sink.rows) is False:
+                raise Cancelled()
+        files = {HOUSEHOLDS: h_sink.finish(), MEMBERS: m_sink.finish()}
+        sinks = []
+        files[HOUSEHOLDS]["columns"] = len(layout.household_columns)
+        files[MEMBERS]["columns"] = len(layout.member_columns)
+        manifest = {
+            "format": FORMAT,
+            "format_version": FORMAT_VERSION,
+            "schema_version": q.schema_version(),
+            "source": source,
+            "created_at": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+            "created_by": created_by,
+            "filters": filters,
+            "options": layout.options.as_dict(),
+            "dialect": d,
+            "files": files,
+        }
+        parts[MANIFEST].write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
+                                   encoding="utf-8")
+        os.chmod(parts[MANIFEST], 0o600)
+        for name, part in parts.items():  # the manifest last: it vouches for the other two
+            os.replace(part, out_dir / name)
+        if progress:
+            progress(h_sink.rows)
+        return manifest
+    except BaseException:
+        for sink in sinks:
+            sink.file.close()
+        for part in parts.values():
+            part.unlink(missing_ok=True)
+        raise
