@@ -237,6 +237,24 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_recover(args: argparse.Namespace) -> int:
+    """Forgotten passphrase: the province turns this laptop's store id into a recovery code."""
+    from app.recovery import parse_code
+    from app.store import Store
+
+    data_dir = _data_dir(args)
+    print(tr("cli.recover_store_id", store_id=Store.id_of(data_dir)), file=sys.stderr)
+    code = os.environ.get("KHBS_RECOVERY_CODE") or _ask("cli.recover_prompt")
+    try:
+        key = parse_code(code)
+    except ValueError:
+        raise CliError(tr("cli.recover_bad_code")) from None
+    new = new_passphrase("KHBS_NEW_PASSPHRASE")
+    Store.recover(data_dir, key, new).close()
+    print(tr("cli.recover_done"))
+    return EXIT_OK
+
+
 def _sync_error(exc) -> CliError:
     key = f"sync.error.{exc.code}"
     from app.i18n import catalogue
@@ -373,6 +391,10 @@ def build_parser() -> argparse.ArgumentParser:
     sync.set_defaults(func=cmd_sync)
 
     sub.add_parser("gui", parents=[common], help="start the desktop app").set_defaults(func=cmd_gui)
+    sub.add_parser(
+        "recover", parents=[common],
+        help="forgotten passphrase: set a new one with the province's recovery code",
+    ).set_defaults(func=cmd_recover)
     sub.add_parser("passwd", parents=[common], help="change the passphrase").set_defaults(
         func=cmd_passwd
     )

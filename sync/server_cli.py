@@ -164,6 +164,25 @@ def cmd_device_revoke(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_device_recover(args: argparse.Namespace) -> int:
+    """The recovery code for a laptop whose officer forgot the passphrase."""
+    from sync.server import keys
+    from sync.server.recovery import NoEscrow, recovery_code
+    from sync.server.settings import PASSPHRASE_ENV
+
+    with database(args) as engine, engine.connect() as conn:
+        unlocked = keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
+        try:
+            device_id, code = recovery_code(conn, unlocked, args.store)
+        except NoEscrow:
+            raise CliError(tr("server.no_escrow", store_id=args.store)) from None
+    if args.json:
+        _print_json({"device_id": device_id, "recovery_code": code})
+    else:
+        print(tr("server.recovery_code", device_id=device_id, code=code))
+    return EXIT_OK
+
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
@@ -286,11 +305,15 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument("--json", action="store_true")
 
     device = sub.add_parser("device", parents=[common], help="enrolled laptops")
-    revoke = command(
-        device.add_subparsers(dest="action", required=True), "revoke", cmd_device_revoke,
-        "revoke a device (a stolen laptop)",
-    )
+    device_actions = device.add_subparsers(dest="action", required=True)
+    revoke = command(device_actions, "revoke", cmd_device_revoke,
+                     "revoke a device (a stolen laptop)")
     revoke.add_argument("--device", required=True, metavar="ID")
+    recover = command(device_actions, "recover", cmd_device_recover,
+                      "recovery code for a laptop whose passphrase was forgotten")
+    recover.add_argument("--store", required=True, metavar="STORE_ID",
+                         help="the id the laptop shows on 'khbs recover' or its unlock screen")
+    recover.add_argument("--json", action="store_true")
 
     serve = command(sub, "serve", cmd_serve, "run the HTTP API (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")

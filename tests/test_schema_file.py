@@ -382,3 +382,18 @@ def test_bad_records_are_rejected(validator, mutate):
     record = copy.deepcopy(RECORD)
     mutate(record)
     assert list(validator.iter_errors(record))
+
+
+def test_csv_column_names_are_unique_per_file():
+    """CSV columns are the questions' own names (docs/export.md), so a new question must not
+    reuse a name already in the same file, nor make a `<name>_label` that another one has."""
+    from app.export.layout import HOUSEHOLD_ID, POSITION, Layout, Options
+
+    layout = Layout(Options())
+    for columns in (layout.household_columns, layout.member_columns):
+        assert len(columns) == len(set(columns)), [c for c in columns if columns.count(c) > 1]
+    assert layout.household_columns[0] == HOUSEHOLD_ID
+    assert layout.member_columns[:2] == [HOUSEHOLD_ID, POSITION]
+    # The province's own files (DTSEN lists) use these names: keep them.
+    assert {"no_kk", "kode_desa", "alamat"} <= set(layout.household_columns)
+    assert {"nik", "nama", "hubungan", "jenis_kelamin", "tanggal_lahir"} <= set(layout.member_columns)

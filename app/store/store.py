@@ -196,6 +196,16 @@ class Store:
         return cls.open(data_dir, passphrase, clock=clock)
 
     @classmethod
+    def id_of(cls, data_dir: Path) -> str:
+        """The store id (plaintext, not personal): what the province needs to find this
+        laptop's escrow blob when the passphrase is forgotten."""
+        db = cls._connect_existing(Path(data_dir))
+        try:
+            return db.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0]
+        finally:
+            db.close()
+
+    @classmethod
     def _connect_existing(cls, data_dir: Path) -> Database:
         path = cls.path_in(data_dir)
         if not path.exists():
