@@ -244,11 +244,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
 
     data_dir = _data_dir(args)
     print(tr("cli.recover_store_id", store_id=Store.id_of(data_dir)), file=sys.stderr)
-    code = os.environ.get("KHBS_RECOVERY_CODE") or _ask("cli.recover_prompt")
-    try:
-        key = parse_code(code)
-    except ValueError:
-        raise CliError(tr("cli.recover_bad_code")) from None
+    key = parse_code(os.environ.get("KHBS_RECOVERY_CODE") or _ask("cli.recover_prompt"))
     new = new_passphrase("KHBS_NEW_PASSPHRASE")
     Store.recover(data_dir, key, new).close()
     print(tr("cli.recover_done"))

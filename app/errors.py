@@ -34,6 +34,12 @@ class WrongPassphrase(KhbsError):
         return tr(self.key, lang, **self.params)
 
 
+class WrongRecoveryCode(KhbsError):
+    """A mistyped recovery code, or one made for another laptop."""
+
+    key = "error.recovery_code"
+
+
 class LockedOut(KhbsError):
     key = "error.locked_out"
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import base64
 import hashlib
 
+from app.errors import WrongRecoveryCode
+
 KEY_BYTES = 32
 GROUP = 4
 _LOOKALIKE = str.maketrans("018", "OIB")
@@ -29,14 +31,14 @@ def format_code(key: bytes) -> str:
 
 
 def parse_code(code: str) -> bytes:
-    """The key in a typed code; ValueError when it is mistyped (spaces, dashes and case do not
-    matter)."""
+    """The key in a typed code; WrongRecoveryCode when it is mistyped (spaces, dashes and case
+    do not matter)."""
     text = "".join(c for c in code.upper() if c.isalnum()).translate(_LOOKALIKE)
     body, check = text[:-2], text[-2:]
     try:
         key = base64.b32decode(body + "=" * (-len(body) % 8))
     except ValueError:
-        raise ValueError("not a recovery code") from None
+        raise WrongRecoveryCode() from None
     if len(key) != KEY_BYTES or _check(key) != check:
-        raise ValueError("not a recovery code")
+        raise WrongRecoveryCode()
     return key

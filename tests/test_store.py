@@ -15,6 +15,7 @@ from app.errors import (
     StoreTooNew,
     WeakPassphrase,
     WrongPassphrase,
+    WrongRecoveryCode,
 )
 from app.province_key import ProvinceKeyPair
 from app.store import Store
@@ -154,7 +155,7 @@ def test_forgotten_passphrase_recovered_through_province_escrow(store, data_dir)
     store.close()
     # The officer forgot the passphrase; the province unseals the escrowed data key.
     data_key = province.open(blob, escrow_info(Store_id(data_dir)))
-    with pytest.raises(WrongPassphrase):
+    with pytest.raises(WrongRecoveryCode):
         Store.recover(data_dir, b"\x00" * 32, "new-passphrase-1")
     Store.recover(data_dir, data_key, "new-passphrase-1").close()
     with Store.open(data_dir, "new-passphrase-1") as s:

@@ -37,6 +37,7 @@ from app.errors import (
     StoreNotFound,
     WeakPassphrase,
     WrongPassphrase,
+    WrongRecoveryCode,
 )
 from app.province_key import key_id as province_key_id
 from app.province_key import seal_to
@@ -266,7 +267,7 @@ class Store:
             try:
                 RecordCipher(data_key).open(check, _key_check_aad(store_id))
             except DecryptError:
-                raise WrongPassphrase(attempts=0, seconds=0) from None
+                raise WrongRecoveryCode() from None
             store = cls(db, data_key, store_id, clock)
         except BaseException:
             db.close()

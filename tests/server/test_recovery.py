@@ -50,7 +50,7 @@ def test_forgotten_passphrase_recovered_with_the_province_code(live, engine, off
     # The officer reads the store id from `khbs recover`; a wrong code changes nothing.
     shown = khbs.fails("recover", passphrase=None, KHBS_RECOVERY_CODE="AAAA-BBBB",
                        KHBS_NEW_PASSPHRASE=NEW_PASSPHRASE)
-    assert store_id in shown.stderr and "salah ketik" in shown.stderr
+    assert store_id in shown.stderr and "tidak cocok" in shown.stderr
     other_key = format_code(b"\x07" * 32)  # well-formed, but not this laptop's key
     khbs.fails("recover", passphrase=None, KHBS_RECOVERY_CODE=other_key,
                KHBS_NEW_PASSPHRASE=NEW_PASSPHRASE)
