@@ -10,15 +10,19 @@ Each household gets its own outcome; one bad household never blocks the others:
 The same batch id again returns the stored results. Content is sealed at rest with the data key;
 NIK and KK numbers exist only inside it and as blind-index tokens. Results carry ids, revisions
 and codes only.
+
+Opening the batch, the rules, hashing, sealing and blind tokens need no database, so they run
+before the ingest lock (`_prepare`); the lock is held only for the reads and writes (`_Writer`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
 from app import questionnaire, regions, rules
@@ -57,15 +61,23 @@ def ingest(
         raise ProtocolError("bad_batch")
     if header.key_id not in keys.secrets["province"]:
         raise ProtocolError("unknown_key")
+    try:
+        prepared: list | ProtocolError = _prepare(keys, device, header, body, today or date.today())
+    except ProtocolError as exc:
+        prepared = exc  # raised only if the batch id is not already stored (checked under the lock)
     with engine.connect() as conn, conn.begin():
         advisory_lock(conn, "khbs/ingest")
         stored = _stored(conn, device.id, header.batch_id)
         if stored is not None:
             return stored
-        _, items = open_batch(keys.province_key(header.key_id), device.id, body)
+        if isinstance(prepared, ProtocolError):
+            raise prepared
         if header.escrow is not None:
             _keep_escrow(conn, device.id, *header.escrow)
-        results = [_apply(conn, keys, device, item, today) for item in items]
+        writer = _Writer(conn, device, prepared)
+        results = [writer.apply(item) if isinstance(item, Prepared) else item
+                   for item in prepared]
+        writer.finish()
         reply = {"batch_id": header.batch_id, "results": results}
         conn.execute(
             insert(batches).values(
@@ -100,7 +112,29 @@ def _result(hid, revision, outcome: str, reason: str | None = None) -> dict:
     return {"id": hid, "revision": revision, "outcome": outcome, "reason": reason}
 
 
-def _apply(conn: Connection, keys: ServerKeys, device: repo.Device, item, today) -> dict:
+# -- before the lock: everything that needs no database -----------------------------------------
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A household that passed every check on its own: what `_Writer.apply` writes."""
+
+    hid: str
+    revision: int
+    desa: str
+    digest: bytes
+    key_id: str  # data key that sealed `content`
+    content: bytes
+    tokens: tuple  # sorted (kind, (key id, token)) of its NIK and KK numbers
+
+
+def _prepare(keys: ServerKeys, device: repo.Device, header, body: bytes, today: date) -> list:
+    """Each item as a result (rejected) or a Prepared. Raises ProtocolError like open_batch."""
+    _, items = open_batch(keys.province_key(header.key_id), device.id, body)
+    return [_check(keys, device, item, today) for item in items]
+
+
+def _check(keys: ServerKeys, device: repo.Device, item, today: date) -> dict | Prepared:
     item = item if isinstance(item, dict) else {}
     hid, revision, record = item.get("id"), item.get("revision"), item.get("record")
     hid = hid if isinstance(hid, str) and 0 < len(hid) <= MAX_ID else None
@@ -115,90 +149,136 @@ def _apply(conn: Connection, keys: ServerKeys, device: repo.Device, item, today)
     desa = (record.get(questionnaire.LOCATION) or {}).get(questionnaire.DESA)
     if not isinstance(desa, str) or not regions.within(desa, list(device.areas)):
         return _result(hid, revision, "rejected", "outside_area")
-    context = rules.Context(household_id=hid, assigned_areas=list(device.areas),
-                            today=today or date.today())
+    context = rules.Context(household_id=hid, assigned_areas=list(device.areas), today=today)
     try:
         errors = rules.check(record, context, final=True).errors
     except Exception:  # noqa: BLE001 - a record the rules cannot even read is invalid
         return _result(hid, revision, "rejected", "invalid")
     if errors:
         return _result(hid, revision, "rejected", errors[0].code)
-    current = conn.execute(
-        select(households.c.officer_id, households.c.revision).where(households.c.id == hid)
-    ).first()
-    if current is not None and current.officer_id != device.officer_id:
-        return _result(hid, revision, "rejected", "other_officer")
-
     plaintext, digest = content_hash(record)
-    known = set(
-        bytes(h) for h in conn.scalars(
-            select(household_versions.c.content_hash).where(
-                household_versions.c.household_id == hid, household_versions.c.revision == revision
-            )
-        )
-    )
-    if digest in known:
-        return _result(hid, revision, "duplicate")
-    now = utc_now()
-    if current is None:
-        conn.execute(
-            insert(households).values(
-                id=hid, officer_id=device.officer_id, kode_desa=desa, kode_kab=desa[:5],
-                revision=revision, content_hash=digest, status="received", received_at=now,
-                updated_at=now, status_at=now, conflict=bool(known),
-            )
-        )
-    elif known:
-        conn.execute(update(households).where(households.c.id == hid).values(conflict=True, updated_at=now))
-    elif revision > current.revision:
-        conn.execute(
-            update(households).where(households.c.id == hid).values(
-                revision=revision, content_hash=digest, kode_desa=desa, kode_kab=desa[:5],
-                status="received", status_reason=None, updated_at=now, status_at=now,
-            )
-        )
     key_id, sealed = keys.seal_content(hid, revision, digest, plaintext)
-    conn.execute(
-        insert(household_versions).values(
-            household_id=hid, revision=revision, content_hash=digest, key_id=key_id,
-            content=sealed, device_id=device.id, received_at=now,
-        )
-    )
-    if known:
-        return _result(hid, revision, "conflict", "conflict")
-    if current is None or revision > current.revision:
-        _index(conn, keys, device, hid, record)
-    repo.append_change(
-        conn, "status", officer_id=device.officer_id, household_id=hid, revision=revision,
-        detail={"status": "received"},
-    )
-    return _result(hid, revision, "accepted")
-
-
-def _index(conn: Connection, keys: ServerKeys, device: repo.Device, hid: str, record: dict) -> None:
-    """Replace this household's blind-index tokens; warn of other households sharing one."""
-    conn.execute(blind_index.delete().where(blind_index.c.household_id == hid))
     tokens = {(kind, keys.blind_token(kind, value)) for kind, value in questionnaire.identifiers(record)}
-    for kind, (key_id, token) in sorted(tokens):
-        conn.execute(insert(blind_index).values(key_id=key_id, token=token, household_id=hid, kind=kind))
-        others = conn.execute(
-            select(blind_index.c.household_id, households.c.officer_id)
+    return Prepared(hid, revision, desa, digest, key_id, sealed, tuple(sorted(tokens)))
+
+
+# -- under the lock: reads and writes -----------------------------------------------------------
+
+# Built once: a statement with bound parameters skips SQLAlchemy's per-call construction.
+_INSERT_HOUSEHOLD = insert(households)
+_INSERT_VERSION = insert(household_versions)
+_INSERT_TOKENS = insert(blind_index)
+_DELETE_TOKENS = blind_index.delete().where(blind_index.c.household_id == bindparam("hid"))
+
+
+class _Writer:
+    """Applies one batch's Prepared households in order. What is already stored for them is
+    read with two SELECTs per batch and kept up to date here as they are applied (a batch may
+    carry the same household twice); change events are written together at the end."""
+
+    def __init__(self, conn: Connection, device: repo.Device, prepared: list) -> None:
+        self.conn, self.device, self.events = conn, device, []
+        hids = sorted({p.hid for p in prepared if isinstance(p, Prepared)})
+        self.current: dict[str, tuple[str, int]] = {}
+        self.known: dict[tuple[str, int], set[bytes]] = {}
+        for chunk in (hids[i:i + 500] for i in range(0, len(hids), 500)):
+            for r in conn.execute(select(households.c.id, households.c.officer_id,
+                                         households.c.revision).where(households.c.id.in_(chunk))):
+                self.current[r.id] = (r.officer_id, r.revision)
+            for r in conn.execute(
+                select(household_versions.c.household_id, household_versions.c.revision,
+                       household_versions.c.content_hash)
+                .where(household_versions.c.household_id.in_(chunk))
+            ):
+                self.known.setdefault((r.household_id, r.revision), set()).add(bytes(r.content_hash))
+
+    def event(self, kind: str, officer_id: str, hid: str, **fields) -> None:
+        self.events.append({"kind": kind, "officer_id": officer_id, "household_id": hid,
+                            "at": utc_now(), **fields})
+
+    def finish(self) -> None:
+        repo.append_changes(self.conn, self.events)
+
+    def apply(self, p: Prepared) -> dict:
+        conn, device = self.conn, self.device
+        hid, revision, desa, digest = p.hid, p.revision, p.desa, p.digest
+        current = self.current.get(hid)
+        if current is not None and current[0] != device.officer_id:
+            return _result(hid, revision, "rejected", "other_officer")
+        known = self.known.setdefault((hid, revision), set())
+        if digest in known:
+            return _result(hid, revision, "duplicate")
+        conflict = bool(known)
+        newer = current is None or revision > current[1]
+        now = utc_now()
+        if current is None:
+            conn.execute(_INSERT_HOUSEHOLD, {
+                "id": hid, "officer_id": device.officer_id, "kode_desa": desa,
+                "kode_kab": desa[:5], "revision": revision, "content_hash": digest,
+                "status": "received", "received_at": now, "updated_at": now, "status_at": now,
+                "conflict": conflict,
+            })
+            self.current[hid] = (device.officer_id, revision)
+        elif conflict:
+            conn.execute(update(households).where(households.c.id == hid)
+                         .values(conflict=True, updated_at=now))
+        elif newer:
+            conn.execute(
+                update(households).where(households.c.id == hid).values(
+                    revision=revision, content_hash=digest, kode_desa=desa, kode_kab=desa[:5],
+                    status="received", status_reason=None, updated_at=now, status_at=now,
+                )
+            )
+            self.current[hid] = (current[0], revision)
+        conn.execute(_INSERT_VERSION, {
+            "household_id": hid, "revision": revision, "content_hash": digest,
+            "key_id": p.key_id, "content": p.content, "device_id": device.id, "received_at": now,
+        })
+        known.add(digest)
+        if conflict:
+            return _result(hid, revision, "conflict", "conflict")
+        if newer:
+            self.index(hid, p.tokens, replace=current is not None)
+        self.event("status", device.officer_id, hid, revision=revision,
+                   detail={"status": "received"})
+        return _result(hid, revision, "accepted")
+
+    def index(self, hid: str, tokens: tuple, *, replace: bool) -> None:
+        """Replace this household's blind-index tokens (one executemany); warn of other
+        households sharing one, found with one SELECT for all its tokens."""
+        conn = self.conn
+        if replace:  # a household new to the server has no tokens yet
+            conn.execute(_DELETE_TOKENS, {"hid": hid})
+        if not tokens:
+            return
+        conn.execute(_INSERT_TOKENS, [
+            {"key_id": key_id, "token": token, "household_id": hid, "kind": kind}
+            for kind, (key_id, token) in tokens
+        ])
+        by_key: dict[str, list[bytes]] = {}
+        for _, (key_id, token) in tokens:
+            by_key.setdefault(key_id, []).append(token)
+        rows = conn.execute(
+            select(blind_index.c.kind, blind_index.c.key_id, blind_index.c.token,
+                   blind_index.c.household_id, households.c.officer_id)
             .join(households, households.c.id == blind_index.c.household_id)
-            .where(blind_index.c.key_id == key_id, blind_index.c.token == token,
+            .where(or_(*(and_(blind_index.c.key_id == k, blind_index.c.token.in_(t))
+                         for k, t in by_key.items())),
                    blind_index.c.household_id != hid)
         ).all()
-        for other, other_officer in others:
-            for a, b, officer in ((hid, other, device.officer_id), (other, hid, other_officer)):
-                _warn(conn, a, b, kind, officer)
+        # The order of the former per-token queries: by (kind, key id, token), then household.
+        rows.sort(key=lambda r: (r.kind, r.key_id, bytes(r.token), r.household_id))
+        for row in rows:
+            self.warn(hid, row.household_id, row.kind, self.device.officer_id)
+            self.warn(row.household_id, hid, row.kind, row.officer_id)
 
-
-def _warn(conn: Connection, hid: str, other: str, kind: str, officer_id: str) -> None:
-    key = and_(duplicates.c.household_id == hid, duplicates.c.other_household_id == other,
-               duplicates.c.kind == kind)
-    if conn.execute(select(duplicates.c.matches).where(key)).first() is not None:
-        conn.execute(update(duplicates).where(key).values(matches=duplicates.c.matches + 1))
-        return
-    conn.execute(insert(duplicates).values(household_id=hid, other_household_id=other, kind=kind,
-                                           found_at=utc_now()))
-    repo.append_change(conn, "duplicate", officer_id=officer_id, household_id=hid,
-                       detail={"kind": kind, "other_household_id": other})
+    def warn(self, hid: str, other: str, kind: str, officer_id: str) -> None:
+        key = and_(duplicates.c.household_id == hid, duplicates.c.other_household_id == other,
+                   duplicates.c.kind == kind)
+        if self.conn.execute(select(duplicates.c.matches).where(key)).first() is not None:
+            self.conn.execute(update(duplicates).where(key)
+                              .values(matches=duplicates.c.matches + 1))
+            return
+        self.conn.execute(insert(duplicates).values(
+            household_id=hid, other_household_id=other, kind=kind, found_at=utc_now()))
+        self.event("duplicate", officer_id, hid, detail={"kind": kind, "other_household_id": other})
