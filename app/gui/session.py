@@ -88,6 +88,31 @@ class Session(QObject):
 
         return self._submit(fn, lambda r: self._after_unlock(r, on_done), on_error)
 
+    def store_id(self, on_done: Callback) -> Op:
+        data_dir = self.data_dir
+
+        def fn(state: WorkerState):
+            from app.store import Store
+
+            return Store.id_of(data_dir)
+
+        return self._submit(fn, on_done, None)
+
+    def recover(self, code: str, new_passphrase: str, on_done: Callback = None,
+                on_error: Callback = None) -> Op:
+        """Forgotten passphrase: the province's recovery code opens the store and a new
+        passphrase replaces the old one (docs/security.md)."""
+        data_dir = self.data_dir
+
+        def fn(state: WorkerState):
+            from app.recovery import parse_code
+            from app.store import Store
+
+            state.store = Store.recover(data_dir, parse_code(code), new_passphrase)
+            return _unlocked_view(state.store)
+
+        return self._submit(fn, lambda r: self._after_unlock(r, on_done), on_error)
+
     def _after_unlock(self, view: tuple, on_done: Callback) -> None:
         self._set_view(view)
         self.is_unlocked = True

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 class UnlockPage(QWidget):
     unlockRequested = Signal(str)
+    forgotRequested = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -33,16 +34,20 @@ class UnlockPage(QWidget):
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setVisible(False)
+        self.forgot_button = QPushButton(self.tr("&Forgot the passphrase?"))
+        self.forgot_button.setFlat(True)
 
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        for w in (title, prompt, self.passphrase, self.unlock_button, self.busy, self.message):
+        for w in (title, prompt, self.passphrase, self.unlock_button, self.busy, self.message,
+                  self.forgot_button):
             layout.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
         self.passphrase.setMinimumWidth(320)
 
         self.passphrase.returnPressed.connect(self._submit)
         self.unlock_button.clicked.connect(self._submit)
+        self.forgot_button.clicked.connect(self.forgotRequested)
 
     def _submit(self) -> None:
         if self.passphrase.text() and not self.busy.isVisible():
