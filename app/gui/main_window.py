@@ -57,6 +57,8 @@ class MainWindow(QMainWindow):
         session.syncProgress.connect(lambda *a: self.workspace.show_sync_progress(*a))
         session.syncFailed.connect(lambda text: self.workspace.show_sync_error(text))
         self.enroll_dialog = None
+        self.export_dialog = None
+        self.recover_dialog = None
 
         start = self.unlock_page if session.store_exists() else self.first_run
         self.stack.setCurrentWidget(start)
@@ -74,12 +76,14 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.unlock_page)
         self.stack.addWidget(self.workspace)
         self.unlock_page.unlockRequested.connect(self._unlock)
+        self.unlock_page.forgotRequested.connect(self.open_recover)
         self.workspace.lockRequested.connect(self.lock)
         self.workspace.newRequested.connect(self._new_household)
         self.workspace.openRequested.connect(self._open_household)
         self.workspace.searchChanged.connect(self._search)
         self.workspace.syncRequested.connect(self._sync_now)
         self.workspace.enrollRequested.connect(self.open_enroll)
+        self.workspace.exportRequested.connect(self.open_export)
 
     def _language_chosen(self, lang: str) -> None:
         import os
@@ -106,6 +110,23 @@ class MainWindow(QMainWindow):
     def _unlock(self, passphrase: str) -> None:
         self.session.unlock(passphrase, on_error=lambda e: self.unlock_page.show_error(_text(e)))
 
+    def open_recover(self) -> None:
+        """Forgotten passphrase (window-modal): store id to read out, recovery code, new
+        passphrase. On success the workspace opens as after an unlock."""
+        from app.gui.views.recover import RecoverDialog
+
+        dialog = RecoverDialog(self)
+        dialog.setWindowModality(Qt.WindowModality.WindowModal)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.recover_dialog = dialog
+        dialog.finished.connect(lambda _r: setattr(self, "recover_dialog", None))
+        open_ = lambda: self.recover_dialog is dialog  # noqa: E731 - closed dialogs are gone
+        self.session.store_id(lambda sid: open_() and dialog.store_id.setText(str(sid)))
+        dialog.recoverRequested.connect(lambda code, new: self.session.recover(
+            code, new, on_done=lambda _: open_() and dialog.accept(),
+            on_error=lambda e: open_() and dialog.show_error(_text(e))))
+        dialog.show()
+
     def _show_workspace(self) -> None:
         self.first_run.set_busy(False)
         self.unlock_page.reset()
@@ -120,6 +141,8 @@ class MainWindow(QMainWindow):
         self.idle.stop()
         if self.enroll_dialog is not None:
             self.enroll_dialog.reject()
+        if self.export_dialog is not None:
+            self.export_dialog.close_now()  # cancels the export: no half files, nothing shown
         self._close_household()
         self.session.lock()
         self.unlock_page.reset()
@@ -153,6 +176,31 @@ class MainWindow(QMainWindow):
     def _enroll_closed(self, dialog) -> None:
         if self.enroll_dialog is dialog:
             self.enroll_dialog = None
+        dialog.deleteLater()
+        if self.session.is_unlocked and self.stack.currentWidget() is self.workspace:
+            self.workspace.table.setFocus()
+
+    # -- export ------------------------------------------------------------------------------
+
+    def open_export(self) -> None:
+        """The export dialog (window-modal, not blocking); app/gui/exporting.py runs it."""
+        from app.gui.exporting import ExportController, default_folder
+        from app.gui.views.export import ExportDialog
+
+        if self.export_dialog is not None or not self.session.is_unlocked:
+            return
+        s = self.session
+        dialog = ExportDialog(default_folder(), s.desa_names, s.settings.lang, self)
+        dialog.controller = ExportController(s, dialog)
+        self.export_dialog = dialog
+        dialog.lockRequested.connect(self.lock)
+        dialog.finished.connect(lambda _: self._export_closed(dialog))
+        dialog.open()
+        dialog.folder.setFocus()
+
+    def _export_closed(self, dialog) -> None:
+        if self.export_dialog is dialog:
+            self.export_dialog = None
         dialog.deleteLater()
         if self.session.is_unlocked and self.stack.currentWidget() is self.workspace:
             self.workspace.table.setFocus()
@@ -259,6 +307,8 @@ class MainWindow(QMainWindow):
         QMessageBox.warning(self, TITLE, _text(exc))
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt API
+        if self.export_dialog is not None:
+            self.export_dialog.close_now()  # the app would otherwise wait for the export
         self._close_household()
         event.accept()
 

@@ -69,6 +69,12 @@ def main(argv: list[str] | None = None) -> int:
         _settle()
         window.grab().save(str(args.out / f"households{suffix}.png"))
 
+        window.open_export()  # its defaults and the plain-text warning; nothing is written
+        _settle()
+        window.export_dialog.grab().save(str(args.out / f"export{suffix}.png"))
+        window.export_dialog.reject()
+        _settle()
+
         first = window.workspace.proxy.index(0, 0)
         window.workspace.table.activated.emit(first)
         _wait(worker.busyChanged)

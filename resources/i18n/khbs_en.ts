@@ -50,6 +50,116 @@
     </message>
 </context>
 <context>
+    <name>ExportDialog</name>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="39"/>
+        <source>Export CSV</source>
+        <translation>Export CSV</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="41"/>
+        <location filename="../../app/gui/views/export.py" line="118"/>
+        <source>Export folder</source>
+        <translation>Export folder</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="42"/>
+        <source>&amp;Choose...</source>
+        <translation>&amp;Choose...</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="43"/>
+        <source>&amp;Folder:</source>
+        <translation>&amp;Folder:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="46"/>
+        <source>All</source>
+        <translation>All</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="49"/>
+        <source>S&amp;tatus:</source>
+        <translation>S&amp;tatus:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="52"/>
+        <source>All villages</source>
+        <translation>All villages</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="55"/>
+        <source>&amp;Village:</source>
+        <translation>&amp;Village:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="61"/>
+        <source>&amp;Label language:</source>
+        <translation>&amp;Label language:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="64"/>
+        <source>&amp;Mask NIK and KK numbers (region and last digits only)</source>
+        <translation>&amp;Mask NIK and KK numbers (region and last digits only)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="66"/>
+        <source>Leave out &amp;health answers</source>
+        <translation>Leave out &amp;health answers</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="67"/>
+        <source>E&amp;xcel (Indonesia): semicolon separator</source>
+        <translation>E&amp;xcel (Indonesia): semicolon separator</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="70"/>
+        <source>The files hold personal data in plain text, not encrypted. Keep them only somewhere safe and delete them after use.</source>
+        <translation>The files hold personal data in plain text, not encrypted. Keep them only somewhere safe and delete them after use.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="76"/>
+        <source>Export progress</source>
+        <translation>Export progress</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="83"/>
+        <source>&amp;Export</source>
+        <translation>&amp;Export</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="85"/>
+        <location filename="../../app/gui/views/export.py" line="175"/>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="126"/>
+        <source>Choose a folder for the files.</source>
+        <translation>Choose a folder for the files.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="151"/>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="163"/>
+        <source>%1 of %2 households</source>
+        <translation>%1 of %2 households</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="168"/>
+        <source>Cancelling...</source>
+        <translation>Cancelling...</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="187"/>
+        <source>Export cancelled. No files were written.</source>
+        <translation>Export cancelled. No files were written.</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunPage</name>
     <message>
         <location filename="../../app/gui/passphrase.py" line="9"/>
@@ -422,12 +532,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="209"/>
+        <location filename="../../app/gui/main_window.py" line="257"/>
         <source>Draft saved</source>
         <translation>Draft saved</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="213"/>
+        <location filename="../../app/gui/main_window.py" line="261"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Not final yet: %n error to fix</numerusform>
@@ -435,154 +545,235 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="225"/>
+        <location filename="../../app/gui/main_window.py" line="273"/>
         <source>These warnings are still open:</source>
         <translation>These warnings are still open:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="226"/>
+        <location filename="../../app/gui/main_window.py" line="274"/>
         <source>Finalise anyway?</source>
         <translation>Finalise anyway?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="234"/>
+        <location filename="../../app/gui/main_window.py" line="282"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Finalised: waiting to be sent</translation>
     </message>
 </context>
 <context>
+    <name>RecoverDialog</name>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="25"/>
+        <source>Forgotten passphrase</source>
+        <translation>Forgotten passphrase</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="27"/>
+        <source>Call the province administrator and read them this laptop&apos;s store id. They give you a recovery code. Nothing stored on this laptop is lost.</source>
+        <translation>Call the province administrator and read them this laptop&apos;s store id. They give you a recovery code. Nothing stored on this laptop is lost.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="47"/>
+        <source>Set passphrase</source>
+        <translation>Set passphrase</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="50"/>
+        <source>Store id:</source>
+        <translation>Store id:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="51"/>
+        <source>&amp;Recovery code:</source>
+        <translation>&amp;Recovery code:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="52"/>
+        <source>&amp;New passphrase:</source>
+        <translation>&amp;New passphrase:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="53"/>
+        <source>Re&amp;peat it:</source>
+        <translation>Re&amp;peat it:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="54"/>
+        <source>Recovery code</source>
+        <translation>Recovery code</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="55"/>
+        <source>New passphrase</source>
+        <translation>New passphrase</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="56"/>
+        <source>Repeat the new passphrase</source>
+        <translation>Repeat the new passphrase</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../app/gui/views/recover.py" line="73"/>
+        <source>The new passphrase needs at least %n characters.</source>
+        <translation>
+            <numerusform>The new passphrase needs at least %n character.</numerusform>
+            <numerusform>The new passphrase needs at least %n characters.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="76"/>
+        <source>The two passphrases differ.</source>
+        <translation>The two passphrases differ.</translation>
+    </message>
+</context>
+<context>
     <name>UnlockPage</name>
     <message>
-        <location filename="../../app/gui/views/unlock.py" line="21"/>
+        <location filename="../../app/gui/views/unlock.py" line="22"/>
         <source>KHBS Enroll is locked</source>
         <translation>KHBS Enroll is locked</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/unlock.py" line="23"/>
+        <location filename="../../app/gui/views/unlock.py" line="24"/>
         <source>&amp;Passphrase:</source>
         <translation>&amp;Passphrase:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/unlock.py" line="26"/>
+        <location filename="../../app/gui/views/unlock.py" line="27"/>
         <source>Passphrase</source>
         <translation>Passphrase</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/unlock.py" line="28"/>
+        <location filename="../../app/gui/views/unlock.py" line="29"/>
         <source>&amp;Unlock</source>
         <translation>&amp;Unlock</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/unlock.py" line="37"/>
+        <source>&amp;Forgot the passphrase?</source>
+        <translation>&amp;Forgot the passphrase?</translation>
     </message>
 </context>
 <context>
     <name>WorkspacePage</name>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="51"/>
+        <location filename="../../app/gui/views/workspace.py" line="52"/>
         <source>&amp;New household</source>
         <translation>&amp;New household</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="52"/>
+        <location filename="../../app/gui/views/workspace.py" line="53"/>
         <source>&amp;Lock</source>
         <translation>&amp;Lock</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="53"/>
+        <location filename="../../app/gui/views/workspace.py" line="54"/>
         <source>Lock the app</source>
         <translation>Lock the app</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="54"/>
+        <location filename="../../app/gui/views/workspace.py" line="55"/>
         <source>S&amp;ync now</source>
         <translation>S&amp;ync now</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="56"/>
-        <location filename="../../app/gui/views/workspace.py" line="182"/>
+        <location filename="../../app/gui/views/workspace.py" line="57"/>
+        <location filename="../../app/gui/views/workspace.py" line="187"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Available once this laptop is enrolled with the province.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="57"/>
+        <location filename="../../app/gui/views/workspace.py" line="58"/>
         <source>&amp;Enroll with the province</source>
         <translation>&amp;Enroll with the province</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="59"/>
+        <source>E&amp;xport CSV…</source>
+        <translation>E&amp;xport CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="60"/>
+        <source>Households to CSV files for spreadsheets (Ctrl+E)</source>
+        <translation>Households to CSV files for spreadsheets (Ctrl+E)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="62"/>
         <source>Sync progress</source>
         <translation>Sync progress</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="69"/>
+        <location filename="../../app/gui/views/workspace.py" line="72"/>
         <source>Search name, NIK or KK number (Ctrl+F)</source>
         <translation>Search name, NIK or KK number (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="70"/>
+        <location filename="../../app/gui/views/workspace.py" line="73"/>
         <source>Search households</source>
         <translation>Search households</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="72"/>
+        <location filename="../../app/gui/views/workspace.py" line="75"/>
         <source>&amp;Search:</source>
         <translation>&amp;Search:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="75"/>
+        <location filename="../../app/gui/views/workspace.py" line="78"/>
         <source>Filter by village</source>
         <translation>Filter by village</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="76"/>
+        <location filename="../../app/gui/views/workspace.py" line="79"/>
         <source>&amp;Village:</source>
         <translation>&amp;Village:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="79"/>
+        <location filename="../../app/gui/views/workspace.py" line="82"/>
         <source>Filter by status</source>
         <translation>Filter by status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="80"/>
+        <location filename="../../app/gui/views/workspace.py" line="83"/>
         <source>S&amp;tatus:</source>
         <translation>S&amp;tatus:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="82"/>
+        <location filename="../../app/gui/views/workspace.py" line="85"/>
         <source>All</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="107"/>
+        <location filename="../../app/gui/views/workspace.py" line="110"/>
         <source>Households</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="165"/>
+        <location filename="../../app/gui/views/workspace.py" line="170"/>
         <source>All villages</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="174"/>
+        <location filename="../../app/gui/views/workspace.py" line="179"/>
         <source>Households: %1 of %2</source>
         <translation>Households: %1 of %2</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="185"/>
+        <location filename="../../app/gui/views/workspace.py" line="190"/>
         <source>Last sync: %1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="187"/>
+        <location filename="../../app/gui/views/workspace.py" line="192"/>
         <source>Last sync: never</source>
         <translation>Last sync: never</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="193"/>
+        <location filename="../../app/gui/views/workspace.py" line="198"/>
         <source>Connecting...</source>
         <translation>Connecting...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="203"/>
+        <location filename="../../app/gui/views/workspace.py" line="208"/>
         <source>%1 of %2 households sent, %3 KB</source>
         <translation>%1 of %2 households sent, %3 KB</translation>
     </message>

@@ -50,6 +50,116 @@
     </message>
 </context>
 <context>
+    <name>ExportDialog</name>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="39"/>
+        <source>Export CSV</source>
+        <translation>Ekspor CSV</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="41"/>
+        <location filename="../../app/gui/views/export.py" line="118"/>
+        <source>Export folder</source>
+        <translation>Folder ekspor</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="42"/>
+        <source>&amp;Choose...</source>
+        <translation>&amp;Pilih...</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="43"/>
+        <source>&amp;Folder:</source>
+        <translation>&amp;Folder:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="46"/>
+        <source>All</source>
+        <translation>Semua</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="49"/>
+        <source>S&amp;tatus:</source>
+        <translation>S&amp;tatus:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="52"/>
+        <source>All villages</source>
+        <translation>Semua desa/kelurahan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="55"/>
+        <source>&amp;Village:</source>
+        <translation>&amp;Desa/kelurahan:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="61"/>
+        <source>&amp;Label language:</source>
+        <translation>&amp;Bahasa label:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="64"/>
+        <source>&amp;Mask NIK and KK numbers (region and last digits only)</source>
+        <translation>Samarkan &amp;NIK dan Nomor KK (hanya kode wilayah dan digit terakhir)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="66"/>
+        <source>Leave out &amp;health answers</source>
+        <translation>Tanpa jawaban &amp;kesehatan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="67"/>
+        <source>E&amp;xcel (Indonesia): semicolon separator</source>
+        <translation>Format E&amp;xcel (Indonesia): pemisah titik koma</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="70"/>
+        <source>The files hold personal data in plain text, not encrypted. Keep them only somewhere safe and delete them after use.</source>
+        <translation>Berkas ini berisi data pribadi dalam teks biasa, tanpa enkripsi. Simpan hanya di tempat yang aman dan hapus setelah dipakai.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="76"/>
+        <source>Export progress</source>
+        <translation>Kemajuan ekspor</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="83"/>
+        <source>&amp;Export</source>
+        <translation>&amp;Ekspor</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="85"/>
+        <location filename="../../app/gui/views/export.py" line="175"/>
+        <source>Close</source>
+        <translation>Tutup</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="126"/>
+        <source>Choose a folder for the files.</source>
+        <translation>Pilih folder untuk berkas-berkasnya.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="151"/>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="163"/>
+        <source>%1 of %2 households</source>
+        <translation>%1 dari %2 rumah tangga</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="168"/>
+        <source>Cancelling...</source>
+        <translation>Membatalkan...</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/export.py" line="187"/>
+        <source>Export cancelled. No files were written.</source>
+        <translation>Ekspor dibatalkan. Tidak ada berkas yang ditulis.</translation>
+    </message>
+</context>
+<context>
     <name>FirstRunPage</name>
     <message>
         <location filename="../../app/gui/passphrase.py" line="9"/>
@@ -421,166 +531,246 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="209"/>
+        <location filename="../../app/gui/main_window.py" line="257"/>
         <source>Draft saved</source>
         <translation>Draf tersimpan</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="213"/>
+        <location filename="../../app/gui/main_window.py" line="261"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Belum bisa final: %n kesalahan harus diperbaiki</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="225"/>
+        <location filename="../../app/gui/main_window.py" line="273"/>
         <source>These warnings are still open:</source>
         <translation>Peringatan berikut belum dikonfirmasi:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="226"/>
+        <location filename="../../app/gui/main_window.py" line="274"/>
         <source>Finalise anyway?</source>
         <translation>Tetap finalkan?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="234"/>
+        <location filename="../../app/gui/main_window.py" line="282"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Sudah final: menunggu dikirim</translation>
     </message>
 </context>
 <context>
+    <name>RecoverDialog</name>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="25"/>
+        <source>Forgotten passphrase</source>
+        <translation>Lupa kata sandi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="27"/>
+        <source>Call the province administrator and read them this laptop&apos;s store id. They give you a recovery code. Nothing stored on this laptop is lost.</source>
+        <translation>Telepon admin provinsi dan bacakan kode penyimpanan laptop ini. Admin memberi kode pemulihan. Tidak ada data di laptop ini yang hilang.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="47"/>
+        <source>Set passphrase</source>
+        <translation>Pasang kata sandi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="50"/>
+        <source>Store id:</source>
+        <translation>Kode penyimpanan:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="51"/>
+        <source>&amp;Recovery code:</source>
+        <translation>Kode &amp;pemulihan:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="52"/>
+        <source>&amp;New passphrase:</source>
+        <translation>Kata sandi &amp;baru:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="53"/>
+        <source>Re&amp;peat it:</source>
+        <translation>&amp;Ulangi:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="54"/>
+        <source>Recovery code</source>
+        <translation>Kode pemulihan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="55"/>
+        <source>New passphrase</source>
+        <translation>Kata sandi baru</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="56"/>
+        <source>Repeat the new passphrase</source>
+        <translation>Ulangi kata sandi baru</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../app/gui/views/recover.py" line="73"/>
+        <source>The new passphrase needs at least %n characters.</source>
+        <translation>
+            <numerusform>Kata sandi baru minimal %n karakter.</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/recover.py" line="76"/>
+        <source>The two passphrases differ.</source>
+        <translation>Kedua kata sandi tidak sama.</translation>
+    </message>
+</context>
+<context>
     <name>UnlockPage</name>
     <message>
-        <location filename="../../app/gui/views/unlock.py" line="21"/>
+        <location filename="../../app/gui/views/unlock.py" line="22"/>
         <source>KHBS Enroll is locked</source>
         <translation>KHBS Enroll terkunci</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/unlock.py" line="23"/>
+        <location filename="../../app/gui/views/unlock.py" line="24"/>
         <source>&amp;Passphrase:</source>
         <translation>&amp;Kata sandi:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/unlock.py" line="26"/>
+        <location filename="../../app/gui/views/unlock.py" line="27"/>
         <source>Passphrase</source>
         <translation>Kata sandi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/unlock.py" line="28"/>
+        <location filename="../../app/gui/views/unlock.py" line="29"/>
         <source>&amp;Unlock</source>
         <translation>&amp;Buka kunci</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/unlock.py" line="37"/>
+        <source>&amp;Forgot the passphrase?</source>
+        <translation>&amp;Lupa kata sandi?</translation>
     </message>
 </context>
 <context>
     <name>WorkspacePage</name>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="51"/>
+        <location filename="../../app/gui/views/workspace.py" line="52"/>
         <source>&amp;New household</source>
         <translation>Rumah tangga &amp;baru</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="52"/>
+        <location filename="../../app/gui/views/workspace.py" line="53"/>
         <source>&amp;Lock</source>
         <translation>&amp;Kunci</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="53"/>
+        <location filename="../../app/gui/views/workspace.py" line="54"/>
         <source>Lock the app</source>
         <translation>Kunci aplikasi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="54"/>
+        <location filename="../../app/gui/views/workspace.py" line="55"/>
         <source>S&amp;ync now</source>
         <translation>Kirim &amp;sekarang</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="56"/>
-        <location filename="../../app/gui/views/workspace.py" line="182"/>
+        <location filename="../../app/gui/views/workspace.py" line="57"/>
+        <location filename="../../app/gui/views/workspace.py" line="187"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Tersedia setelah laptop ini didaftarkan ke provinsi.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="57"/>
+        <location filename="../../app/gui/views/workspace.py" line="58"/>
         <source>&amp;Enroll with the province</source>
         <translation>Da&amp;ftarkan ke provinsi</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="59"/>
+        <source>E&amp;xport CSV…</source>
+        <translation>&amp;Ekspor CSV…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="60"/>
+        <source>Households to CSV files for spreadsheets (Ctrl+E)</source>
+        <translation>Rumah tangga ke berkas CSV untuk spreadsheet (Ctrl+E)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="62"/>
         <source>Sync progress</source>
         <translation>Kemajuan pengiriman</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="69"/>
+        <location filename="../../app/gui/views/workspace.py" line="72"/>
         <source>Search name, NIK or KK number (Ctrl+F)</source>
         <translation>Cari nama, NIK, atau Nomor KK (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="70"/>
+        <location filename="../../app/gui/views/workspace.py" line="73"/>
         <source>Search households</source>
         <translation>Cari rumah tangga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="72"/>
+        <location filename="../../app/gui/views/workspace.py" line="75"/>
         <source>&amp;Search:</source>
         <translation>&amp;Cari:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="75"/>
+        <location filename="../../app/gui/views/workspace.py" line="78"/>
         <source>Filter by village</source>
         <translation>Saring menurut desa/kelurahan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="76"/>
+        <location filename="../../app/gui/views/workspace.py" line="79"/>
         <source>&amp;Village:</source>
         <translation>&amp;Desa/kelurahan:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="79"/>
+        <location filename="../../app/gui/views/workspace.py" line="82"/>
         <source>Filter by status</source>
         <translation>Saring menurut status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="80"/>
+        <location filename="../../app/gui/views/workspace.py" line="83"/>
         <source>S&amp;tatus:</source>
         <translation>S&amp;tatus:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="82"/>
+        <location filename="../../app/gui/views/workspace.py" line="85"/>
         <source>All</source>
         <translation>Semua</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="107"/>
+        <location filename="../../app/gui/views/workspace.py" line="110"/>
         <source>Households</source>
         <translation>Daftar rumah tangga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="165"/>
+        <location filename="../../app/gui/views/workspace.py" line="170"/>
         <source>All villages</source>
         <translation>Semua desa/kelurahan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="174"/>
+        <location filename="../../app/gui/views/workspace.py" line="179"/>
         <source>Households: %1 of %2</source>
         <translation>Rumah tangga: %1 dari %2</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="185"/>
+        <location filename="../../app/gui/views/workspace.py" line="190"/>
         <source>Last sync: %1</source>
         <translation>Terakhir dikirim: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="187"/>
+        <location filename="../../app/gui/views/workspace.py" line="192"/>
         <source>Last sync: never</source>
         <translation>Terakhir dikirim: belum pernah</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="193"/>
+        <location filename="../../app/gui/views/workspace.py" line="198"/>
         <source>Connecting...</source>
         <translation>Menghubungi server...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="203"/>
+        <location filename="../../app/gui/views/workspace.py" line="208"/>
         <source>%1 of %2 households sent, %3 KB</source>
         <translation>%1 dari %2 rumah tangga terkirim, %3 KB</translation>
     </message>

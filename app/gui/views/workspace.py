@@ -41,6 +41,7 @@ class WorkspacePage(QWidget):
     searchChanged = Signal(str)
     syncRequested = Signal()
     enrollRequested = Signal()
+    exportRequested = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -55,6 +56,8 @@ class WorkspacePage(QWidget):
         self.sync_button.setEnabled(False)
         self.sync_button.setToolTip(self.tr("Available once this laptop is enrolled with the province."))
         self.enroll_button = QPushButton(self.tr("&Enroll with the province"))
+        self.export_button = QPushButton(self.tr("E&xport CSV…"))
+        self.export_button.setToolTip(self.tr("Households to CSV files for spreadsheets (Ctrl+E)"))
         self.sync_progress = QProgressBar()
         self.sync_progress.setAccessibleName(self.tr("Sync progress"))
         self.sync_progress.setVisible(False)
@@ -107,8 +110,8 @@ class WorkspacePage(QWidget):
         self.table.setAccessibleName(self.tr("Households"))
 
         bar = QHBoxLayout()
-        for w in (self.new_button, self.sync_button, self.enroll_button, self.sync_progress,
-                  self.last_sync):
+        for w in (self.new_button, self.sync_button, self.enroll_button, self.export_button,
+                  self.sync_progress, self.last_sync):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.counts)
@@ -135,6 +138,7 @@ class WorkspacePage(QWidget):
         QShortcut(QKeySequence.StandardKey.Find, self, activated=self._focus_search)
         # Separate shortcuts: a button's setShortcut() would replace its Alt mnemonic.
         QShortcut(QKeySequence.StandardKey.New, self, activated=self.newRequested.emit)
+        QShortcut(QKeySequence("Ctrl+E"), self, activated=self.exportRequested.emit)
         self.desa.currentIndexChanged.connect(lambda: self._filter_changed())
         self.status.currentIndexChanged.connect(lambda: self._filter_changed())
         self.table.activated.connect(self._open)
@@ -142,6 +146,7 @@ class WorkspacePage(QWidget):
         self.lock_button.clicked.connect(self.lockRequested)
         self.sync_button.clicked.connect(self.syncRequested)
         self.enroll_button.clicked.connect(self.enrollRequested)
+        self.export_button.clicked.connect(self.exportRequested)
         self.search.returnPressed.connect(self.table.setFocus)
 
     def _focus_search(self) -> None:
