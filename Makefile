@@ -8,7 +8,7 @@ ARGS ?= gui
 TS := resources/i18n/khbs_id.ts resources/i18n/khbs_en.ts
 QM := $(TS:.ts=.qm)
 
-.PHONY: run test bench soak screenshots translations clean
+.PHONY: run test bench soak screenshots translations clean spreadsheet
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,23 @@ resources/i18n/%.qm: resources/i18n/%.ts $(VENV)/.installed
 run: $(VENV)/.installed $(QM)
 	$(BIN)/khbs $(ARGS)
 
-test: $(VENV)/.installed $(QM)
+test: $(VENV)/.installed $(QM) spreadsheet
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+# The export test opens files in a real spreadsheet: LibreOffice Calc (headless), installed with
+# apt-get when missing, as root or with password-less sudo. Otherwise a hint, and the test skips
+# (it fails in CI, where CI=true).
+LIBREOFFICE := libreoffice-calc-nogui
+spreadsheet:
+	@command -v soffice >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	  else echo "LibreOffice is missing: install $(LIBREOFFICE) for the spreadsheet test"; exit 0; fi; \
+	  command -v apt-get >/dev/null 2>&1 || { echo "LibreOffice is missing: install it for the spreadsheet test"; exit 0; }; \
+	  echo "Installing $(LIBREOFFICE) for the spreadsheet test ..."; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends $(LIBREOFFICE); } \
+	    >/dev/null 2>&1 || echo "Could not install $(LIBREOFFICE); the spreadsheet test will skip"; }
 
 # Refresh the .ts sources after changing texts in app/gui (then translate new entries).
 translations: $(VENV)/.installed

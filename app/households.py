@@ -147,8 +147,6 @@ def import_csv(
     from app.export.files import HOUSEHOLDS
     from app.export.reader import read_export
 
-    # Each households.csv line with a problem (its own or one of its members') counts once.
-
     result = read_export(folder)
     report = ImportReport()
     for e in result.errors:
@@ -157,6 +155,10 @@ def import_csv(
     parsed = [(line, rec) for line, rec in result.records if line not in result.bad_lines]
     report = import_records(store, parsed, report, skip_invalid=skip_invalid,
                             accept_warnings=accept_warnings, lang=lang, today=today)
+    # Count households.csv lines left out, plus members without a household there.
+    rule_lines = {e.line for e in report.errors if e.file is None}
+    orphans = sum(e.key == "import.csv_orphan_member" for e in result.errors)
+    report.invalid_lines = len(result.bad_lines | rule_lines) + orphans
     for e in report.errors:
         e.file = e.file or HOUSEHOLDS
     return report

@@ -1,7 +1,8 @@
 """Benchmarks: `make bench`. Each figure is printed beside a baseline measured in the same run
 and the target from the issue, so a slow or noisy machine moves both together.
 
-    python -m bench [--households 20000] [--only save,unlock,gui,sync]
+    python -m bench [--households 20000] [--only save,unlock,gui,sync,export,province_export]
+                    [--province-households 300000]
 """
 
 from __future__ import annotations
@@ -118,13 +119,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--households", type=int, default=20000)
     parser.add_argument("--saves", type=int, default=300)
-    parser.add_argument("--only", default="save,unlock,gui,sync")
+    parser.add_argument("--only", default="save,unlock,gui,sync,export,province_export")
+    parser.add_argument("--province-households", type=int, default=300_000)
     args = parser.parse_args()
     only = set(args.only.split(","))
     work = Path(tempfile.mkdtemp(prefix="khbs-bench-", dir=Path.cwd()))
     try:
         households: list[dict] = []
-        if only & {"save", "unlock", "gui"}:  # sync draws its own, inside one officer's area
+        if only & {"save", "unlock", "gui", "export"}:  # sync draws its own, inside one officer's area
             t = time.perf_counter()
             households = list(demo.generate(args.households, seed=42, today=TODAY))
             print(f"(generated {len(households)} demo households in"
@@ -143,6 +145,14 @@ def main() -> None:
             from bench import sync
 
             sync.run(report, work)
+        if "province_export" in only:
+            from bench import province_export
+
+            province_export.run(report, work, args.province_households)
+        if "export" in only:
+            from bench import export
+
+            export.run(report, work, households, PASSPHRASE)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

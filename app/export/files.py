@@ -34,8 +34,10 @@ class _Sink:
 
     def __init__(self, path: Path):
         self.path = path
-        self.file = open(path, "wb", buffering=1 << 20)  # noqa: SIM115 - closed by finish()
-        os.chmod(path, 0o600)
+        # Created 0600 at once: chmod after open would leave a moment for others to open it.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # a leftover part file keeps its old mode otherwise
+        self.file = open(fd, "wb", buffering=1 << 20)  # noqa: SIM115 - closed by finish()
         self.sha = hashlib.sha256()
         self.rows = 0
 

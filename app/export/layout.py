@@ -1,4 +1,4 @@
-"""Columns derived from the questionnaire, and the cell text of each answer.
+"""Columns derived from the questionnaire, and the rows of each household (cells: cells.py).
 
 households.csv: household_id, then every household-level question in schema order, then the
 columns of the exporting side (sync state, province status, card number ...).
@@ -20,17 +20,22 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from app import questionnaire as q
+from app.export.cells import (  # noqa: F401 - the cell rules are public here too
+    FORMULA_START,
+    LABEL_SEP,
+    MULTI_SEP,
+    YES_NO,
+    cell_function,
+    labelled,
+    mask,
+    neutralise,
+    restore,
+)
 
 HOUSEHOLD_ID = "household_id"
 POSITION = "no_urut"
 LABEL_SUFFIX = "_label"
-MULTI_SEP = " "
-LABEL_SEP = " | "
 HEALTH = "health"
-YES_NO = {True: {"id": "Ya", "en": "Yes"}, False: {"id": "Tidak", "en": "No"}}
-
-# A spreadsheet runs a cell starting with these as a formula (CSV injection).
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -106,40 +111,9 @@ def columns_of(qs: list[Question]) -> list[str]:
     out = []
     for question in qs:
         out.append(question.name)
-        if question.kind in ("code", "yesno", "multi"):
+        if labelled(question.kind):
             out.append(question.name + LABEL_SUFFIX)
     return out
-
-
-# -- cells ----------------------------------------------------------------------------------------
-
-
-def neutralise(text: str) -> str:
-    """A leading apostrophe keeps a spreadsheet from running the cell as a formula. Text that
-    already starts with apostrophes before such a character gets one more, so reading back
-    (restore) is exact."""
-    if text.lstrip("'").startswith(FORMULA_START):
-        return "'" + text
-    return text
-
-
-def restore(text: str) -> str:
-    if text.startswith("'") and text.lstrip("'").startswith(FORMULA_START):
-        return text[1:]
-    return text
-
-
-def mask(value: str) -> str:
-    """NIK/KK masked for reports: the 6-digit region (province, regency, kecamatan) and the last
-    4 digits stay, the birth date and sequence in between do not."""
-    if len(value) <= 10:
-        return "*" * len(value)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
-
-
-def number_text(value: object, excel: bool) -> str:
-    text = repr(value) if isinstance(value, float) else str(value)
-    return text.replace(".", ",") if excel else text
 
 
 @dataclass
@@ -159,65 +133,51 @@ class Layout:
         self.household_columns = [HOUSEHOLD_ID, *columns_of(self.household_questions),
                                   *self.household_extra]
         self.member_columns = [HOUSEHOLD_ID, POSITION, *columns_of(self.member_questions)]
+        self._household_plan = self._plan(self.household_questions)
+        self._member_plan = self._plan(self.member_questions)
 
-    # Rows are lists of str in column order. Every cell goes through neutralise().
+    # Rows are lists of str in column order; every text cell is neutralised.
 
     def household_row(self, record: dict, extra: dict | None = None) -> list[str]:
         row = [neutralise(str(record.get("id", "")))]
-        self._cells(row, self.household_questions, record)
+        _fill(row, self._household_plan, record)
         extra = extra or {}
         row += [neutralise("" if extra.get(c) is None else str(extra[c]))
                 for c in self.household_extra]
         return row
 
     def member_rows(self, record: dict) -> Iterator[list[str]]:
-        hid = str(record.get("id", ""))
+        hid = neutralise(str(record.get("id", "")))
         for i, member in enumerate(q.members(record), start=1):
-            row = [neutralise(hid), str(i)]
-            self._cells(row, self.member_questions, member)
+            row = [hid, str(i)]
+            _fill(row, self._member_plan, member)
             yield row
 
-    def _cells(self, row: list[str], qs: list[Question], source: dict) -> None:
-        """Appends the cells of these questions. Numbers are written as numbers (a latitude of
-        -2.2 is not a formula); every other cell is neutralised."""
-        lang, excel = self.options.lang, self.options.excel
-        start = len(row)
-        numeric: set[int] = set()
-        for question in qs:
-            value = _at(source, question.path)
-            kind = question.kind
-            if q.is_empty(value):
-                row.append("")
-                if kind in ("code", "yesno", "multi"):
-                    row.append("")
-                continue
-            if kind == "code":
-                row += [str(value), q.option_label(question.spec, value, lang)]
-            elif kind == "yesno":
-                row += ["1" if value else "0", YES_NO[bool(value)].get(lang, "")]
-            elif kind == "multi":
-                values = value if isinstance(value, list) else [value]
-                row += [MULTI_SEP.join(str(v) for v in values),
-                        LABEL_SEP.join(q.option_label(question.spec, v, lang) for v in values)]
-            elif kind == "list":
-                values = value if isinstance(value, list) else [value]
-                row.append(MULTI_SEP.join(str(v) for v in values))
-            elif kind in ("number", "integer") and isinstance(value, (int, float)) \
-                    and not isinstance(value, bool):
-                numeric.add(len(row))
-                row.append(number_text(value, excel))
-            elif question.identifier and self.options.mask_ids and isinstance(value, str):
-                row.append(mask(value))
-            else:
-                row.append(str(value))
-        for i in range(start, len(row)):
-            if i not in numeric:
-                row[i] = neutralise(row[i])
+    def _plan(self, qs: list[Question]) -> list[tuple[tuple[str, ...], list]]:
+        """Questions grouped by the section they sit in, each with its cell function, so a row
+        looks each section up once."""
+        o = self.options
+        plan: list[tuple[tuple[str, ...], list]] = []
+        for x in qs:
+            fn = cell_function(x.kind, x.spec, lang=o.lang, excel=o.excel,
+                               masked=o.mask_ids and bool(x.identifier))
+            blank = ("", "") if labelled(x.kind) else ("",)
+            if not plan or plan[-1][0] != x.path[:-1]:
+                plan.append((x.path[:-1], []))
+            plan[-1][1].append((x.path[-1], fn, blank))
+        return plan
 
 
-def _at(source: dict, path: tuple[str, ...]) -> object:
-    node: object = source
-    for part in path:
-        node = node.get(part) if isinstance(node, dict) else None
-    return node
-
+def _fill(row: list[str], plan: list, source: dict) -> None:
+    for section, items in plan:
+        node: object = source
+        for part in section:
+            node = node.get(part) if isinstance(node, dict) else None
+        if not isinstance(node, dict):
+            for _, _, blank in items:
+                row += blank
+            continue
+        get = node.get
+        for key, fn, blank in items:
+            value = get(key)
+            row += blank if value is None else fn(value)

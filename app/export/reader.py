@@ -67,26 +67,38 @@ def read_export(folder: Path) -> ReadResult:
             raise ExportUnreadable("import.csv_changed", file=name)
     layout = Layout(Options())
     result = ReadResult()
-    members = _members(folder / MEMBERS, layout, result.errors)
+    members, bad_members = _members(folder / MEMBERS, layout, result.errors)
     h_questions = {x.name: x for x in layout.household_questions}
-    bad_members = {hid for hid, rows in members.items() if any(ok is False for *_, ok in rows)}
-    for line, row in _rows(folder / HOUSEHOLDS, result.errors):
-        hid = row.get(HOUSEHOLD_ID, "")
+    seen: set[str] = set()
+    for line, row, hid in _rows(folder / HOUSEHOLDS, h_questions, result.errors):
+        if row is not None and not hid:
+            result.errors.append(CellError(HOUSEHOLDS, line, HOUSEHOLD_ID, "import.csv_bad_value"))
+            row = None
+        seen.add(hid)
+        if row is None:  # unreadable: counted, and its members stay out with it
+            result.bad_lines.add(line)
+            members.pop(hid, None)
+            continue
         record: dict = {"id": hid}
         if not _fill(record, row, h_questions, HOUSEHOLDS, line, result.errors) \
                 or hid in bad_members:
             result.bad_lines.add(line)
-        record[q.MEMBERS] = [m for _, m, *_ in sorted(members.pop(hid, []), key=lambda p: p[0])]
+        record[q.MEMBERS] = [m for _, m, _ in sorted(members.pop(hid, []), key=lambda p: p[0])]
         result.records.append((line, q.canonical(record)))
-    for rows in members.values():  # members whose household is not in households.csv
-        result.errors.append(CellError(MEMBERS, rows[0][2], HOUSEHOLD_ID, "import.csv_orphan_member"))
+    # Members whose household is not in households.csv: one error per missing household.
+    orphans = {hid: rows[0][2] for hid, rows in members.items()}
+    for hid, line in bad_members.items():
+        orphans[hid] = min(line, orphans.get(hid, line))
+    for hid, line in sorted(orphans.items(), key=lambda item: item[1]):
+        if hid not in seen:
+            result.errors.append(CellError(MEMBERS, line, HOUSEHOLD_ID, "import.csv_orphan_member"))
     return result
 
 
 def _manifest(folder: Path) -> dict:
     path = folder / MANIFEST
     if not path.exists():
-        return {}  # a pair made elsewhere: read with the plain dialect
+        return {}  # a pair made elsewhere, or edited on purpose: read as it is
     try:
         data = json.loads(path.read_text("utf-8"))
     except (OSError, ValueError):
@@ -102,44 +114,64 @@ def _sha256(path: Path) -> str:
     return sha.hexdigest()
 
 
-def _rows(path: Path, errors: list[CellError]) -> Iterator[tuple[int, dict]]:
-    """(line number, {column: cell}) of each data row; ";" or "," and a BOM are recognised."""
+def _rows(path: Path, questions: dict[str, Question],
+          errors: list[CellError]) -> Iterator[tuple[int, dict | None, str]]:
+    """(row number, {column: cell} or None when unreadable, household id) of each data row.
+
+    Rows are numbered as a spreadsheet shows them (the header is row 1), which is the line
+    number unless a text answer holds a line break. ";" or "," and a BOM are recognised."""
     try:
         with open(path, encoding="utf-8-sig", newline="") as f:
             first = f.readline()
-            delimiter = ";" if first.count(";") > first.count(",") else ","
             f.seek(0)
-            if f.read(1) != "\ufeff":
-                f.seek(0)
-            reader = csv.reader(f, delimiter=delimiter)
+            reader = csv.reader(f, delimiter=";" if first.count(";") > first.count(",") else ",")
             header = next(reader, [])
             if HOUSEHOLD_ID not in header:
                 raise ExportUnreadable("import.csv_no_id", file=path.name)
-            for row in reader:
+            missing = [name for name in questions if name not in header]
+            if missing:  # e.g. an export made with --no-health: importing it would erase answers
+                raise ExportUnreadable("import.csv_missing_columns", file=path.name,
+                                       columns=", ".join(missing))
+            at = header.index(HOUSEHOLD_ID)
+            for number, row in enumerate(reader, start=2):
                 if not any(row):
                     continue
+                hid = restore(row[at]) if len(row) > at else ""
                 if len(row) != len(header):
-                    errors.append(CellError(path.name, reader.line_num, "", "import.csv_width"))
+                    errors.append(CellError(path.name, number, "", "import.csv_width"))
+                    yield number, None, hid
                     continue
-                yield reader.line_num, dict(zip(header, row))
+                yield number, dict(zip(header, row)), hid
     except UnicodeDecodeError:
         raise ExportUnreadable("import.csv_not_utf8", file=path.name) from None
+    except csv.Error:  # e.g. a field past the csv module's size limit: not an export
+        raise ExportUnreadable("import.csv_malformed", file=path.name) from None
 
 
-def _members(path: Path, layout: Layout, errors: list[CellError]) -> dict[str, list]:
+def _members(path: Path, layout: Layout,
+             errors: list[CellError]) -> tuple[dict[str, list], dict[str, int]]:
+    """Members by household id as (no_urut, member, row), and the households with a member
+    that could not be read (id: its first bad row)."""
     questions = {x.name: x for x in layout.member_questions}
-    out: dict[str, list[tuple[int, dict]]] = {}
-    for line, row in _rows(path, errors):
+    out: dict[str, list[tuple[int, dict, int]]] = {}
+    bad: dict[str, int] = {}
+    for line, row, hid in _rows(path, questions, errors):
+        if row is None:
+            bad.setdefault(hid, line)
+            continue
         try:
             position = int(row.get(POSITION, ""))
+            if position < 1 or any(p == position for p, *_ in out.get(hid, [])):
+                raise ValueError()
         except ValueError:
             errors.append(CellError(MEMBERS, line, POSITION, "import.csv_bad_value"))
-            out.setdefault(row.get(HOUSEHOLD_ID, ""), []).append((0, {}, line, False))
+            bad.setdefault(hid, line)
             continue
         member: dict = {}
-        ok = _fill(member, row, questions, MEMBERS, line, errors)
-        out.setdefault(row.get(HOUSEHOLD_ID, ""), []).append((position, member, line, ok))
-    return out
+        if not _fill(member, row, questions, MEMBERS, line, errors):
+            bad.setdefault(hid, line)
+        out.setdefault(hid, []).append((position, member, line))
+    return out, bad
 
 
 def _fill(target: dict, row: dict, questions: dict[str, Question], file: str, line: int,
