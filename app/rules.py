@@ -351,6 +351,8 @@ def _age_issues(rows: list, head_index: int | None, on: date) -> list[Issue]:
 
 def _consent_issues(record: dict) -> list[Issue]:
     consent = record.get("persetujuan") or {}
+    if not q.section_relevant(record, "persetujuan"):
+        return []  # e.g. a listed family not found: nobody was asked (prune clears the answers)
     if consent.get("diberikan") is False:
         return [Issue("consent_refused", ERROR, ("persetujuan", "diberikan"))]
     return []

@@ -4,6 +4,7 @@
 `rules.check(rec, rules.Context(today=TODAY), final=True)` with no errors and no warnings.
 `member()` builds one member whose NIK agrees with its birth date, sex and region.
 `numbered(n)` is `household()` with its own id, KK and NIKs, for tests that store many.
+`listed_away(code)` is a household from the DTSEN list marked not found (or moved, died, split).
 """
 
 from __future__ import annotations
@@ -184,3 +185,18 @@ def numbered(n: int, **overrides: object) -> dict:
     }
     base.update(overrides)
     return household(**base)
+
+
+LISTED = ("nik", "nama", "tanggal_lahir", "hubungan", "jenis_kelamin")  # a DTSEN list row
+AWAY_SECTIONS = ("persetujuan", "rumah", "aset", "program", "kebutuhan")
+
+
+def listed_away(presence: int = 7, **overrides: object) -> dict:
+    """A final household from the DTSEN list whose family is away (`keberadaan_keluarga` 2, 3,
+    4, 6 or 7): only location, KK, visit date, the verification result and the listed members,
+    each with the same presence. Passes the final check with no issues."""
+    rec = household(**dict.fromkeys(AWAY_SECTIONS, _DELETE))
+    rec["verifikasi"] = {"sumber": 1, "keberadaan_keluarga": presence}
+    rec["anggota"] = [{**{k: m[k] for k in LISTED}, "keberadaan": presence} for m in rec["anggota"]]
+    rec.update(copy.deepcopy(overrides))
+    return rec

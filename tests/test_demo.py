@@ -44,11 +44,25 @@ def test_families_look_plausible(batch):
     for rec in batch:
         heads = [m for m in rec["anggota"] if m["hubungan"] == 1]
         assert len(heads) == 1 and rec["anggota"][0] is heads[0]
+        if "persetujuan" not in rec:
+            continue  # a listed family not found: nobody was asked
         assert rec["persetujuan"]["nama_pemberi"] == heads[0]["nama"]
         assert rec["persetujuan"]["tanggal"] == rec["tanggal_kunjungan"]
         assert 0 <= (TODAY - date.fromisoformat(rec["tanggal_kunjungan"])).days < 60
     presence = {m["keberadaan"] for rec in batch for m in rec["anggota"]}
     assert 1 in presence and presence & {2, 3}
+
+
+def test_some_households_are_verified_from_the_dtsen_list(batch):
+    found = [r["verifikasi"]["keberadaan_keluarga"] for r in batch if "verifikasi" in r]
+    assert 40 <= len(found) <= 120 and 1 in found and set(found) - {1}
+    for rec in batch:
+        presence = rec.get("verifikasi", {}).get("keberadaan_keluarga", 1)
+        away = {"persetujuan", "rumah", "aset", "program", "kebutuhan"} & set(rec)
+        assert bool(away) == (presence == 1), rec["verifikasi"]
+        if presence != 1:
+            assert {m["keberadaan"] for m in rec["anggota"]} == {presence}
+            assert rec["verifikasi"]["catatan_verifikasi"]
 
 
 def test_same_seed_same_output_other_seed_differs(batch):

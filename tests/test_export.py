@@ -32,7 +32,7 @@ FORMULA = ("=", "+", "-", "@", "\t", "\r")
 TRICKY = ["=HYPERLINK(\"http://x\";\"klik\")", "+62 811 555", "-Dimas", "@SUM(A1:A9)",
           "\tdi depan tab", "\rdi depan CR", "'=sudah ber-apostrof", "''+dua apostrof",
           "baris\nkedua; dengan \"kutip\", koma"]
-EXTRA = ["sync_state", "sync_reason", "updated_at"]
+EXTRA = ["sync_state", "sync_reason", "updated_at", "nomor_kartu"]
 DESA_OTHER = "62.03.01.1006"  # a desa in another regency (Kapuas)
 
 
@@ -599,3 +599,19 @@ def test_excel_export_opens_in_libreoffice_with_the_right_cells(source, tmp_path
     formula = next(dict(zip(header, r)) for r in sheets["households.csv"]
                    if r[0] == numbered(10)["id"])
     assert formula["alamat"] == "'" + TRICKY[0]  # shown as text, not run
+
+
+def test_card_numbers_from_the_province_are_in_the_export(tmp_path):
+    from app.store.outbox import apply_events
+
+    data = tmp_path / "data"
+    with Store.create(data, PASSPHRASE, kdf=FAST_KDF) as store:
+        for n in (1, 2):
+            store.save(numbered(n))
+        hid = numbered(1)["id"]
+        apply_events(store, [{"type": "status", "household_id": hid, "revision": 1,
+                              "status": "verified", "card_number": "KHBS-0001"}], cursor=1)
+        export_store(store, tmp_path / "out")
+    _, rows = read(tmp_path / "out" / "households.csv")
+    cards = {r["household_id"]: r["nomor_kartu"] for r in rows}
+    assert cards == {hid: "KHBS-0001", numbered(2)["id"]: ""}

@@ -19,7 +19,7 @@ from tests import records
 
 pytestmark = pytest.mark.usefixtures("qapp_translated")
 
-MEMBERS_PAGE = 7  # Identitas, Lokasi, Persetujuan, Rumah, Aset, Program, Kebutuhan, Anggota
+MEMBERS_PAGE = 8  # Identitas, Lokasi, Verifikasi, Persetujuan, Rumah, Aset, Program, Kebutuhan, Anggota
 
 
 @pytest.fixture
@@ -110,6 +110,40 @@ def test_skip_logic_hides_and_clears(form, qtbot):
     for name in ("jenis_kloset", "pembuangan_tinja"):
         assert not rumah.is_shown(name) and rumah.editor(name).value() is None
         assert name not in form.record()["rumah"]
+
+
+AWAY = ("persetujuan", "rumah", "aset", "program", "kebutuhan")  # not asked of a family not found
+
+
+def test_family_not_found_hides_and_clears_sections(form, qtbot):
+    rec = records.household(verifikasi={"sumber": 1, "keberadaan_keluarga": 1})
+    form.set_record(rec)
+    assert form.record() == q.prune(rec)
+    ver = form.section("verifikasi")
+    assert form.is_section_shown("verifikasi") and not ver.editor("sumber").combo.isEnabled()
+    assert not ver.is_shown("catatan_verifikasi")
+
+    with qtbot.waitSignal(form.changed):
+        pick(ver.editor("keberadaan_keluarga"), 7)
+    assert not any(form.is_section_shown(key) for key in AWAY)
+    assert form.is_section_shown(q.MEMBERS) and ver.is_shown("catatan_verifikasi")
+    out = form.record()
+    assert not set(AWAY) & set(out) and out["verifikasi"] == {"sumber": 1, "keberadaan_keluarga": 7}
+    assert all("status_kawin" not in m for m in out[q.MEMBERS])  # not asked either
+    assert not form.check(final=True).errors  # location, KK, result and members are enough
+
+    pick(ver.editor("keberadaan_keluarga"), 1)  # shown again, and empty: the answers are gone
+    assert all(form.is_section_shown(key) for key in AWAY)
+    assert form.section("rumah").editor("status_kepemilikan").value() is None
+    assert "required" in {i.code for i in form.check(final=True).errors}
+
+
+def test_loaded_family_not_found_shows_no_dwelling(form):
+    rec = records.household(verifikasi={"sumber": 1, "keberadaan_keluarga": 3})
+    form.set_record(rec)
+    assert not any(form.is_section_shown(key) for key in AWAY)
+    assert not set(AWAY) & set(form.record())
+    assert form.record()["verifikasi"] == rec["verifikasi"]
 
 
 def test_skip_logic_chains_inside_a_member(form):
@@ -256,7 +290,9 @@ def test_enter_moves_focus_and_ctrl_pgdown_changes_section(shown, qtbot):
 
     with qtbot.waitSignal(form.sectionChanged) as changed:
         type_keys(qtbot, "", Qt.Key.Key_PageDown, Qt.KeyboardModifier.ControlModifier)
-    assert changed.args == [2] and form.current_section() == 2
+    # Not from the DTSEN list: the verification page (2) is hidden and skipped.
+    assert not form.is_section_shown("verifikasi")
+    assert changed.args == [3] and form.current_section() == 3
     type_keys(qtbot, "", Qt.Key.Key_PageUp, Qt.KeyboardModifier.ControlModifier)
     assert form.current_section() == 1
 
@@ -328,7 +364,7 @@ def test_labels_in_english(qtbot, english):
     assert rumah.editor("status_kepemilikan").accessibleName() == "Ownership of the dwelling"
     combo = rumah.editor("status_kepemilikan").combo
     assert [combo.itemText(i) for i in range(2)] == ["— choose —", "1. Own"]
-    assert [form.section_list.item(i).text() for i in (0, 3)] == ["Identity", "Dwelling"]
+    assert [form.section_list.item(i).text() for i in (0, 4)] == ["Identity", "Dwelling"]
     assert form.section("anggota").add_button.text() == "&Add member"
 
 

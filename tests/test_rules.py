@@ -22,6 +22,7 @@ from tests.records import (
     child,
     head,
     household,
+    listed_away,
     member,
     nik_for,
     numbered,
@@ -458,6 +459,60 @@ def test_consent_refused_with_leftover_consent_details_is_not_applicable():
     rec["persetujuan"]["diberikan"] = False
     paths = {i.path for i in at(check(rec), "not_applicable")}
     assert paths == {("persetujuan", p) for p in ("nama_pemberi", "hubungan_pemberi", "tanggal")}
+
+
+# ---------------------------------------------------------------------------- DTSEN verification
+
+AWAY = ("persetujuan", "rumah", "aset", "program", "kebutuhan")
+
+
+@pytest.mark.parametrize("presence", [2, 3, 4, 6, 7])
+def test_listed_family_away_is_final_with_location_kk_result_and_members(presence):
+    assert check(listed_away(presence)).issues == []
+
+
+def test_listed_family_found_is_asked_everything():
+    assert check(household(verifikasi={"sumber": 1, "keberadaan_keluarga": 1})).issues == []
+    asked = check(household(verifikasi={"sumber": 1}))
+    assert_issue(asked, "required", ERROR, ("verifikasi", "keberadaan_keluarga"))
+    rec = listed_away(7)
+    rec["verifikasi"]["keberadaan_keluarga"] = 1  # found after all: the sections are required
+    required = {i.path[0] for i in at(check(rec), "required")}
+    assert set(AWAY) - {"program"} <= required  # program has no required question
+    assert ("anggota", 0, "status_kawin") in {i.path for i in at(check(rec), "required")}
+
+
+def test_family_away_with_dwelling_answers_is_not_applicable_and_pruned():
+    rec = household(verifikasi={"sumber": 1, "keberadaan_keluarga": 3})
+    result = check(rec)
+    assert {i.path[0] for i in at(result, "not_applicable")} == set(AWAY) | {"anggota"}
+    assert not at(result, "required")
+    pruned = questionnaire.canonical(questionnaire.prune(rec))
+    assert not set(AWAY) & set(pruned)
+    assert check(pruned).issues == []
+
+
+def test_consent_refused_is_not_reported_when_consent_was_not_asked():
+    rec = listed_away(7, persetujuan={"diberikan": False})
+    result = check(rec)
+    assert not at(result, "consent_refused")
+    assert_issue(result, "not_applicable", ERROR, ("persetujuan", "diberikan"))
+
+
+def test_verification_result_only_for_listed_families():
+    for sumber in (None, 2):
+        rec = household(verifikasi={"sumber": sumber, "keberadaan_keluarga": 1})
+        assert_issue(check(rec), "not_applicable", ERROR, ("verifikasi", "keberadaan_keluarga"))
+    note = household(verifikasi={"sumber": 1, "keberadaan_keluarga": 1, "catatan_verifikasi": "x"})
+    assert_issue(check(note), "not_applicable", ERROR, ("verifikasi", "catatan_verifikasi"))
+    assert check(listed_away(7, verifikasi={"sumber": 1, "keberadaan_keluarga": 7,
+                                            "catatan_verifikasi": "Pindah ke Sampit"})).issues == []
+
+
+def test_finalise_listed_family_not_found(store):
+    rec = listed_away(7)
+    final, _ = households.finalise(store, rec, today=TODAY)
+    assert final["status"] == "final" and not set(AWAY) & set(final)
 
 
 # ---------------------------------------------------------------------------- messages

@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 
 SCHEMA_PATH = Path(__file__).parents[1] / "schemas" / "household.schema.json"
 
-SECTIONS = ["lokasi", "persetujuan", "rumah", "aset", "program", "kebutuhan", "anggota"]
+SECTIONS = ["lokasi", "verifikasi", "persetujuan", "rumah", "aset", "program", "kebutuhan", "anggota"]
 ROOT_ORDER = ["schema_version", "id", "status", "no_kk", "tanggal_kunjungan", *SECTIONS, "peringatan_diterima"]
 WIDGETS = {"text", "textarea", "number", "date", "choice", "multichoice", "yesno", "desa", "gps", "none"}
 SENSITIVE = {"health", "child", "financial"}
@@ -169,6 +169,8 @@ def test_x_keyword_values(schema):
             assert prop["x-required"] is True, path
         if "x-widget" in prop:
             assert prop["x-widget"] in WIDGETS, path
+        if "x-readonly" in prop:
+            assert prop["x-readonly"] is True and "x-required" not in prop, path
         if "x-sensitive" in prop:
             assert prop["x-sensitive"] in SENSITIVE, path
         if "x-identifier" in prop:
@@ -196,6 +198,24 @@ def test_consent_notice(schema):
         assert 120 <= len(text.split()) <= 200, f"notice ({lang}) must be 120-200 words"
         assert "3x24" in text and "Dinas Sosial" in text
         assert "http" not in text and "@" not in text
+
+
+def test_verification_section(schema):
+    ver = schema["properties"]["verifikasi"]["properties"]
+    assert [o["value"] for o in ver["sumber"]["x-options"]] == [1, 2]
+    assert ver["sumber"]["x-readonly"] is True and "x-required" not in ver["sumber"]
+    # The family's presence uses the member presence codes.
+    member = schema["properties"]["anggota"]["items"]["properties"]["keberadaan"]
+    assert ver["keberadaan_keluarga"]["enum"] == member["enum"]
+    assert ver["keberadaan_keluarga"]["x-relevant"] == {"field": "sumber", "in": [1]}
+    assert ver["keberadaan_keluarga"]["x-required"] is True
+    # A family away (not found, moved, died, split) is not asked these sections.
+    at_home = schema["properties"]["rumah"]["x-relevant"]
+    assert at_home["any"][0] == {"field": "/verifikasi/keberadaan_keluarga", "in": [1]}
+    for name in ("persetujuan", "rumah", "aset", "program", "kebutuhan"):
+        assert schema["properties"][name]["x-relevant"] == at_home, name
+    for name in ("lokasi", "anggota"):
+        assert "x-relevant" not in schema["properties"][name], name
 
 
 def test_sensitive_sections(schema):

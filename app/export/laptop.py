@@ -16,7 +16,7 @@ from app.export.layout import Layout, Options
 from app.store import Store
 
 STATUSES = ("draft", "final")
-EXTRA_COLUMNS = ("sync_state", "sync_reason", "updated_at")
+EXTRA_COLUMNS = ("sync_state", "sync_reason", "updated_at", "nomor_kartu")
 
 
 @dataclass
@@ -69,13 +69,17 @@ def _households(store: Store, status: str | None, desa: str | None,
     if desa:  # a desa, kecamatan or regency code: everything inside it
         where.append("(kode_desa = ? OR kode_desa LIKE ?)")
         params += [desa, desa + ".%"]
-    sql = ("SELECT id, revision, record, sync_state, sync_reason, updated_at FROM households"
-           + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY id")
-    for hid, revision, blob, sync_state, reason, updated in store.db.conn.execute(sql, params):
+    sql = ("SELECT id, revision, record, sync_state, sync_reason, updated_at, card IS NOT NULL"
+           " FROM households" + (" WHERE " + " AND ".join(where) if where else "")
+           + " ORDER BY id")
+    rows = store.db.conn.execute(sql, params)
+    for hid, revision, blob, sync_state, reason, updated, has_card in rows:
         try:
             record = store._open_record(hid, revision, blob)
+            card = store.card_number(hid) if has_card else None
         except RecordDamaged:
             damaged.append(hid)
             continue
-        yield record, {"sync_state": sync_state, "sync_reason": reason, "updated_at": updated}
+        yield record, {"sync_state": sync_state, "sync_reason": reason, "updated_at": updated,
+                       "nomor_kartu": card}
 

@@ -80,11 +80,12 @@ def main(argv: list[str] | None = None) -> int:
         _wait(worker.busyChanged)
         _settle(600)
         page = window.household
-        for i, name in ((0, "form-identity"), (3, "form-dwelling"), (7, "form-members")):
-            page.form.set_section(i)
+        keys = page.form.section_keys()
+        for key, name in (("", "form-identity"), ("rumah", "form-dwelling"), ("anggota", "form-members")):
+            page.form.set_section(keys.index(key))
             _settle()
             window.grab().save(str(args.out / f"{name}{suffix}.png"))
-        page.form.set_section(2)
+        page.form.set_section(keys.index("persetujuan"))
         _settle()
         window.grab().save(str(args.out / f"form-consent{suffix}.png"))
 

@@ -2,8 +2,9 @@
 above the pages a list of the rules' messages (clicking one goes to its question).
 
 Pages are built once from the schema; loading a record or re-validating only sets values and
-message texts, so a household with many members stays quick. No database access here: the
-store worker runs the device-wide duplicate checks when finalising.
+message texts, so a household with many members stays quick. A section whose x-relevant fails
+(e.g. the dwelling of a listed family not found) has its page hidden and cleared. No database
+access here: the store worker runs the device-wide duplicate checks when finalising.
 """
 
 from __future__ import annotations
@@ -71,6 +72,9 @@ class HouseholdForm(QWidget):
         self._frame = [
             n for n, s in self._props.items() if kind_of(s) == "none" and not (q.is_group(s) or q.is_roster(s))
         ]
+        self._conditions = {  # sections asked only sometimes (x-relevant on the group)
+            n: s["x-relevant"] for n, s in self._props.items() if q.is_group(s) and "x-relevant" in s
+        }
         self._root_fields = [
             n for n, s in self._props.items()
             if not q.is_group(s) and not q.is_roster(s) and kind_of(s) != "none"
@@ -184,8 +188,15 @@ class HouseholdForm(QWidget):
         self.set_section(0)
         self._focus_page(0)
 
+    def is_section_shown(self, key: str) -> bool:
+        return not self.section_list.item(self.section_keys().index(key)).isHidden()
+
     def _step(self, step: int) -> None:
-        self.set_section(max(0, min(len(self.pages) - 1, self.current_section() + step)))
+        i = self.current_section() + step
+        while 0 <= i < len(self.pages) and self.section_list.item(i).isHidden():
+            i += step
+        if 0 <= i < len(self.pages):
+            self.set_section(i)
         self._focus_page(self.current_section())
 
     def _focus_page(self, i: int, field: str | None = None) -> None:
@@ -213,6 +224,7 @@ class HouseholdForm(QWidget):
                     page.view.set_rows(record.get(page.key))
                 else:
                     page.view.set_values(record.get(page.key))
+            self._refresh_sections()
             for page in self.pages:  # conditions on other sections see the whole record now
                 if isinstance(page.view, SectionView):
                     page.view.refresh()
@@ -222,6 +234,23 @@ class HouseholdForm(QWidget):
         self._final = record.get("status") == "final"
         self.show_result(rules.Result([]))
         self._timer.start()
+
+    def _refresh_sections(self) -> None:
+        """Show or hide the pages of sections with x-relevant; a hidden one is cleared, as
+        prune() would, and clearing can hide another: repeat until stable."""
+        for _ in range(len(self._conditions) + 1):
+            raw, cleared = self._raw(), False
+            for i, page in enumerate(self.pages):
+                cond = self._conditions.get(page.key)
+                if cond is None:
+                    continue
+                shown = q.evaluate(cond, raw, raw)
+                self.section_list.item(i).setHidden(not shown)
+                if not shown and page.view.values():
+                    page.view.set_values(None)
+                    cleared = True
+            if not cleared:
+                return
 
     def _raw(self) -> dict:
         """The answers as they stand, before pruning: the root for skip-logic conditions."""
@@ -276,6 +305,7 @@ class HouseholdForm(QWidget):
         if self._loading:
             return
         sender = self.sender()
+        self._refresh_sections()
         for page in self.pages:  # questions that depend on other sections
             if isinstance(page.view, SectionView) and page.view is not sender and page.view._needs_root:
                 page.view.refresh()

@@ -90,6 +90,7 @@ class SectionView(QWidget):
             editor = make_editor(name, sub, lang, areas)
             if editor is not None:
                 self._add_row(name, sub, editor, mnemonic)
+                editor.set_read_only(bool(sub.get("x-readonly")))
         self._needs_root = any(needs_root(r.spec.get("x-relevant")) for r in self.rows.values())
         self._chain_tab_order()
         self.refresh()
@@ -161,8 +162,8 @@ class SectionView(QWidget):
         return out
 
     def values(self) -> dict:
-        """The answers of the questions shown, in schema order, then any unknown properties
-        the record came with (kept so the rules can report them, not silently dropped)."""
+        """The answers of the questions shown, in schema order, then any properties without a
+        widget the record came with (unknown ones kept so the rules can report them)."""
         out = {n: v for n, v in self.current().items() if self.rows[n].shown}
         for key, value in self._extra.items():
             out.setdefault(key, value)
@@ -176,8 +177,8 @@ class SectionView(QWidget):
         try:
             for name, row in self.rows.items():
                 row.editor.set_value(values.get(name))
-            known = set(self.spec.get("properties", {}))
-            self._extra = {} if self._partial else {k: v for k, v in values.items() if k not in known}
+            # Kept as loaded: unknown properties and system fields without a widget (x-widget none).
+            self._extra = {} if self._partial else {k: v for k, v in values.items() if k not in self.rows}
             self.refresh()
         finally:
             self._loading = False
