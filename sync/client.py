@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from app.province_key import ProvinceKeyPair
 from app.store import Store
 from app.store.outbox import Applied, apply_events, apply_results, next_batch, pull_cursor
 from sync.protocol import b64, seal_batch, sign_request, unb64
@@ -33,6 +34,8 @@ MIN_BATCH, START_BATCH, MAX_BATCH = 1, 8, 256
 PULL_LIMIT = 200
 DEVICE_SECRET = "device"
 ESCROW_SENT = "escrow_sent"  # meta: which escrow blob the server has
+BOX_SECRET = "device_box"  # secrets: the device's HPKE private key (pre-filled households)
+BOX_SENT = "box_key_sent"  # meta: the id of the box key the server has
 BUSY = (429, 503)  # rate limited, or overloaded: wait and ask again
 MAX_RETRY_AFTER = 300.0  # the longest single wait a server may ask for
 MAX_BUSY_WAIT = 300.0  # default: all waits for a busy server in one enroll, push or pull
@@ -124,7 +127,9 @@ class SyncClient:
         server = check_url(server, allow_insecure=allow_insecure)
         self.busy_waited = 0.0
         key = Ed25519PrivateKey.generate()
-        body = json.dumps({"code": code.strip(), "device_key": b64(key.public_key().public_bytes_raw())})
+        box = ProvinceKeyPair.generate()
+        body = json.dumps({"code": code.strip(), "device_key": b64(key.public_key().public_bytes_raw()),
+                           "box_key": b64(box.public_bytes())})
         headers = {"Content-Type": "application/json"}
         # The server limits enrollment before it looks at the code, so asking again is safe.
         reply = _checked(self._patient(
@@ -134,6 +139,9 @@ class SyncClient:
                         unb64(data["province_key"]), data["province_key_id"],
                         int(data.get("server_time", self.clock())) - int(self.clock()))
         self.store.put_secret(DEVICE_SECRET, device.to_secret())
+        self.store.put_secret(BOX_SECRET, box.private_bytes())
+        with self.store.db.atomic():
+            self.store._set_meta_in(self.store.db, BOX_SENT, box.key_id)
         self.store.set_officer(device.officer_id, data["areas"])
         self.store.set_province_key(device.province_key)
         return device
@@ -227,6 +235,7 @@ class SyncClient:
         base = check_url(server) if server else device.server
         self.busy_waited = 0.0
         report = report or SyncReport()
+        box = self._box(device, base, report)
         while True:
             after = pull_cursor(self.store)
             reply = self._signed(device, "GET", base, f"/v1/pull?after={after}&limit={PULL_LIMIT}",
@@ -234,10 +243,26 @@ class SyncClient:
             report.bytes_down += len(reply.content)
             data = reply.json()
             events = data.get("events") or []
-            apply_events(self.store, events, int(data.get("cursor", after)))
+            cursor = int(data.get("cursor", after))
+            apply_events(self.store, events, cursor, box=(device.device_id, box))
             report.events += len(events)
-            if not data.get("more") or not events:
+            # A page may hold only events meant for nobody here any more: go on by the cursor.
+            if not data.get("more") or cursor <= after:
                 return report
+
+    def _box(self, device: Device, base: str, report: SyncReport) -> ProvinceKeyPair:
+        """The device's own HPKE key pair, which pre-filled households are sealed to; made and
+        sent to the province once (on the first pull, for laptops enrolled before it existed)."""
+        raw = self.store.get_secret(BOX_SECRET)
+        box = ProvinceKeyPair.from_private_bytes(raw) if raw else ProvinceKeyPair.generate()
+        if raw is None:
+            self.store.put_secret(BOX_SECRET, box.private_bytes())
+        if self.store._meta(BOX_SENT) != box.key_id:
+            self._signed(device, "POST", base, "/v1/device/box-key", box.public_bytes(),
+                         report=report)
+            with self.store.db.atomic():
+                self.store._set_meta_in(self.store.db, BOX_SENT, box.key_id)
+        return box
 
     def sync(self, server: str | None = None) -> SyncReport:
         """Push the outbox, then pull decisions."""

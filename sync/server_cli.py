@@ -101,9 +101,12 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_officer_add(args: argparse.Namespace) -> int:
     from sync.server import repo
 
+    from sync.server.assignments import reassign
+
     with database(args) as engine, engine.begin() as conn:
         officer_id = repo.add_officer(conn, args.name, args.area)
         areas = repo.areas_of(conn, officer_id)
+        reassign(conn)  # listed families in these areas go to the new officer
     if args.json:
         _print_json({"officer_id": officer_id})
     else:
@@ -115,8 +118,11 @@ def cmd_officer_add(args: argparse.Namespace) -> int:
 def cmd_officer_areas(args: argparse.Namespace) -> int:
     from sync.server import repo
 
+    from sync.server.assignments import reassign
+
     with database(args) as engine, engine.begin() as conn:
         areas = repo.set_officer_areas(conn, args.officer, args.area)
+        reassign(conn)  # listed families follow their desa to whoever covers it now
     if args.json:
         _print_json({"officer_id": args.officer, "areas": list(areas)})
     else:
@@ -180,6 +186,122 @@ def cmd_device_recover(args: argparse.Namespace) -> int:
         _print_json({"device_id": device_id, "recovery_code": code})
     else:
         print(tr("server.recovery_code", device_id=device_id, code=code))
+    return EXIT_OK
+
+
+def cmd_admin_add(args: argparse.Namespace) -> int:
+    from sync.server.admins import add_admin
+
+    with database(args) as engine, engine.begin() as conn:
+        admin_id, token = add_admin(conn, args.name)
+    if args.json:
+        _print_json({"admin_id": admin_id, "token": token})
+    else:
+        print(tr("server.admin_added", admin_id=admin_id, token=token))
+    return EXIT_OK
+
+
+def cmd_admin_revoke(args: argparse.Namespace) -> int:
+    from sync.server.admins import revoke_admin
+
+    with database(args) as engine, engine.begin() as conn:
+        now = revoke_admin(conn, args.id)
+    print(tr("server.admin_revoked" if now else "server.admin_already_revoked", admin_id=args.id))
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from app.export.layout import Options
+    from sync.server import keys
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.export import export_to_dir, parse_filters
+    from sync.server.settings import PASSPHRASE_ENV
+
+    filters = parse_filters(args.regency, args.since, args.status)
+    options = Options(excel=args.excel, mask_ids=args.mask_ids, omit_health=args.no_health,
+                      lang=args.lang or current_lang())
+    with database(args) as engine:
+        with engine.connect() as conn:
+            unlocked = keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
+        try:
+            result = export_to_dir(engine, unlocked, Path(args.out), options, filters,
+                                   actor=CLI_ACTOR, workers=args.workers)
+        except OSError as exc:
+            raise CliError(tr("cli.export_unwritable", path=args.out,
+                              reason=exc.strerror or "")) from None
+    if result.damaged:
+        print(tr("server.export_damaged", n=len(result.damaged)), file=sys.stderr)
+    if args.json:
+        _print_json({"households": result.households, "members": result.members,
+                     "damaged": sorted(result.damaged), "out": str(args.out)})
+        return EXIT_OK
+    print(tr("cli.export_warning"), file=sys.stderr)
+    print(tr("cli.export_done", households=result.households, members=result.members,
+             path=args.out))
+    return EXIT_OK
+
+
+def cmd_assignments_import(args: argparse.Namespace) -> int:
+    """A DTSEN candidate list: checked whole first, then stored and assigned by desa."""
+    from pathlib import Path
+
+    from sync.server import keys
+    from sync.server.assignments import import_candidates, read_candidates
+    from sync.server.settings import PASSPHRASE_ENV
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(tr("cli.file_unreadable", path=args.file))
+    found = read_candidates(path)
+    for problem in found.problems:
+        print(problem.message(), file=sys.stderr)
+    if found.errors and not args.skip_invalid:
+        raise CliError(tr("assign.nothing_imported", n=len({p.line for p in found.errors})))
+    with database(args) as engine, engine.begin() as conn:
+        unlocked = keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
+        summary = import_candidates(conn, unlocked, found, skip_invalid=args.skip_invalid)
+    if args.json:
+        _print_json(summary.as_dict())
+    else:
+        print(tr("assign.imported", new=summary.new, changed=summary.changed,
+                 unchanged=summary.unchanged, skipped=summary.skipped))
+        for desa, n in sorted(summary.unassigned.items()):
+            print(tr("assign.unassigned", desa=desa, n=n))
+    return EXIT_OK
+
+
+def cmd_assignments_changes(args: argparse.Namespace) -> int:
+    """What officers changed against the DTSEN list: per household the answers that differ
+    (question keys); with --id also both values, for the one household asked about."""
+    from sync.server import keys
+    from sync.server.assignments import changes_against_list
+    from sync.server.settings import PASSPHRASE_ENV
+
+    desa = None
+    if args.desa:
+        from sync.server import repo
+
+        desa = repo.canonical_area(args.desa)
+    with database(args) as engine, engine.connect() as conn:
+        unlocked = keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
+        found = changes_against_list(conn, unlocked, desa=desa, household_id=args.id)
+    values = args.id is not None
+    if args.json:
+        _print_json({"households": [
+            {"household_id": c.household_id, "kode_desa": c.kode_desa,
+             "changes": [{"key": d.key, **({"list": d.mine, "officer": d.theirs} if values else {})}
+                         for d in c.changes]}
+            for c in found]})
+        return EXIT_OK
+    for c in found:
+        print(tr("assign.changes_line", household_id=c.household_id, desa=c.kode_desa,
+                 n=len(c.changes), keys=" ".join(d.key for d in c.changes) or "-"))
+        if values:
+            for d in c.changes:
+                print(f"  {d.key}: {json.dumps(d.mine, ensure_ascii=False)} -> "
+                      f"{json.dumps(d.theirs, ensure_ascii=False)}")
     return EXIT_OK
 
 
@@ -315,6 +437,26 @@ def build_parser() -> argparse.ArgumentParser:
                          help="the id the laptop shows on 'khbs recover' or its unlock screen")
     recover.add_argument("--json", action="store_true")
 
+    assignments = sub.add_parser("assignments", parents=[common],
+                                 help="DTSEN candidate families for officers to verify")
+    assignment_actions = assignments.add_subparsers(dest="action", required=True)
+    imp = command(assignment_actions, "import",
+                  cmd_assignments_import,
+                  "import a candidate list (one row per member; same file twice changes nothing)")
+    imp.add_argument("file", metavar="FILE.csv",
+                     help="header: no_kk,nik,nama,hubungan,jenis_kelamin,tanggal_lahir,"
+                     "kode_desa,alamat")
+    imp.add_argument("--skip-invalid", action="store_true",
+                     help="import the families without errors, report the rest")
+    imp.add_argument("--json", action="store_true")
+    chg = command(assignment_actions, "changes", cmd_assignments_changes,
+                  "what officers changed against the list, per household")
+    chg.add_argument("--desa", default=None, metavar="CODE",
+                     help="a desa, kecamatan or regency code")
+    chg.add_argument("--id", default=None, metavar="HOUSEHOLD_ID",
+                     help="one household, with the list's and the officer's values")
+    chg.add_argument("--json", action="store_true")
+
     serve = command(sub, "serve", cmd_serve, "run the HTTP API (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8443)
@@ -324,6 +466,35 @@ def build_parser() -> argparse.ArgumentParser:
         "--insecure-dev", action="store_true",
         help="allow plain HTTP on a non-loopback address (development only)",
     )
+
+    admin = sub.add_parser("admin", parents=[common],
+                           help="administrators: API tokens for the export download")
+    admin_actions = admin.add_subparsers(dest="action", required=True)
+    admin_add = command(admin_actions, "add", cmd_admin_add,
+                        "add an administrator; prints their API token once")
+    admin_add.add_argument("--name", required=True)
+    admin_add.add_argument("--json", action="store_true")
+    admin_revoke = command(admin_actions, "revoke", cmd_admin_revoke,
+                           "revoke an administrator's token")
+    admin_revoke.add_argument("--id", required=True, metavar="ADMIN_ID")
+
+    export = command(sub, "export", cmd_export,
+                     "households.csv + members.csv + manifest.json (docs/province-export.md)")
+    export.add_argument("--out", required=True, metavar="DIR")
+    export.add_argument("--regency", default=None, metavar="CODE",
+                        help="Kemendagri regency code, e.g. 62.71")
+    export.add_argument("--since", default=None, metavar="DATE",
+                        help="received, changed or given a status on or after: YYYY-MM-DD "
+                        "(UTC) or ISO 8601")
+    export.add_argument("--status", default=None, choices=("received", "verified", "rejected"))
+    export.add_argument("--mask-ids", action="store_true", help="NIK/KK: region and last digits")
+    export.add_argument("--no-health", action="store_true", help="leave out health answers")
+    export.add_argument("--excel", action="store_true",
+                        help="';' separator and BOM, for Excel with Indonesian settings")
+    export.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1),
+                        metavar="N", help="processes that format a big export (default: cores, "
+                        "at most 4)")
+    export.add_argument("--json", action="store_true")
 
     stats = command(sub, "stats", cmd_stats, "counts of households, officers and devices")
     stats.add_argument("--json", action="store_true")

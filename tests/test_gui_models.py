@@ -129,3 +129,29 @@ def test_card_number_and_province_duplicates_are_shown():
     assert model.data(model.index(2, COL_SYNC), Qt.ItemDataRole.ToolTipRole) is None
     # A duplicate warning does not by itself make the household "needs attention".
     assert status_key(doubled) == "synced"
+
+
+def test_listed_households_to_verify_changed_and_released():
+    from app.gui.models import to_verify_counts
+
+    fresh = row("v1", status="draft", sync="to_verify")
+    fresh.listed = True
+    started = row("v2", status="draft", sync="local", desa="62.12.01.2001")
+    started.listed, started.province_changed = True, True
+    moved = row("v3", sync="pending")
+    moved.listed, moved.released = True, True
+    model = HouseholdTableModel()
+    model.set_rows([fresh, started, moved, ROWS[1]], NAMES)
+    assert [status_key(r) for r in (fresh, started, moved)] == ["to_verify", "draft", "final"]
+    assert model.data(model.index(0, COL_STATUS)) == "Perlu diverifikasi"
+    assert model.data(model.index(0, COL_SYNC)) == "Belum dikirim (perlu diverifikasi)"
+    assert model.data(model.index(1, COL_SYNC)).endswith("\u26a0 provinsi mengirim perubahan")
+    assert "petugas lain" in model.data(model.index(2, COL_SYNC))
+    assert "petugas lain" in model.data(model.index(2, COL_SYNC), Qt.ItemDataRole.ToolTipRole)
+    proxy = HouseholdFilterProxy()
+    proxy.setSourceModel(model)
+    proxy.set_status("to_verify")
+    assert proxy.rowCount() == 1
+    # Still drafts from the list, per village; a household typed by the officer is not counted.
+    assert to_verify_counts([fresh, started, moved, ROWS[1]]) == {
+        "62.71.03.1001": 1, "62.12.01.2001": 1}

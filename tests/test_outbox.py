@@ -69,6 +69,7 @@ def test_migration_from_version_1_keeps_households(data_dir):
         db.execute("DROP INDEX households_sync")
         for column in ("sync_reason", "card", "province_duplicates"):  # added by m002, m003
             db.execute(f"ALTER TABLE households DROP COLUMN {column}")
+        db.execute("DROP TABLE assigned")  # added by m004
         db.execute("PRAGMA user_version = 1")
     with Store.open(data_dir, PASSPHRASE) as s:
         assert s.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) >= 2

@@ -11,7 +11,9 @@ from PySide6.QtGui import QKeySequence, QShortcut
 
 from app.errors import KhbsError
 from app.gui.idle import IdleWatcher
+from app.gui.models import to_verify_counts
 from app.gui.session import Session
+from app.gui.verifying import ProvinceChangeController
 from app.gui.views.first_run import FirstRunPage
 from app.gui.views.unlock import UnlockPage
 from app.gui.views.workspace import WorkspacePage
@@ -59,6 +61,7 @@ class MainWindow(QMainWindow):
         self.enroll_dialog = None
         self.export_dialog = None
         self.recover_dialog = None
+        self.province_change = ProvinceChangeController(session, self, self._error)
 
         start = self.unlock_page if session.store_exists() else self.first_run
         self.stack.setCurrentWidget(start)
@@ -143,6 +146,7 @@ class MainWindow(QMainWindow):
             self.enroll_dialog.reject()
         if self.export_dialog is not None:
             self.export_dialog.close_now()  # cancels the export: no half files, nothing shown
+        self.province_change.close()
         self._close_household()
         self.session.lock()
         self.unlock_page.reset()
@@ -219,11 +223,17 @@ class MainWindow(QMainWindow):
     def _reload_rows(self) -> None:
         self.workspace.model.set_rows(self.session.rows, self.session.desa_names)
         self.workspace.set_desa_choices(self.session.desa_names)
+        self._show_verify_counts()
         self._search(self.workspace.search.text())
+
+    def _show_verify_counts(self) -> None:
+        s = self.session
+        self.workspace.set_verify_counts(to_verify_counts(s.rows), s.desa_names)
 
     def _row_changed(self, row) -> None:
         self.workspace.model.put_row(row, self.session.desa_names.get(row.kode_desa or ""))
         self.workspace.set_desa_choices(self.session.desa_names)
+        self._show_verify_counts()
         self.workspace.update_counts()
 
     def _search(self, text: str) -> None:
@@ -239,6 +249,9 @@ class MainWindow(QMainWindow):
         self._edit(new_record(), None)
 
     def _open_household(self, household_id: str) -> None:
+        if any(r.id == household_id and r.province_changed for r in self.session.rows):
+            self.province_change.open(household_id, self._edit)  # choose per answer first
+            return
         self.session.open_household(
             household_id, on_done=lambda r: self._edit(*r), on_error=lambda e: self._error(e)
         )  # the session drops the answer if the app was locked meanwhile

@@ -28,6 +28,7 @@ def _tr(text: str) -> str:
 
 
 STATUS_LABELS = {
+    "to_verify": QT_TRANSLATE_NOOP("HouseholdTableModel", "To verify"),
     "draft": QT_TRANSLATE_NOOP("HouseholdTableModel", "Draft"),
     "final": QT_TRANSLATE_NOOP("HouseholdTableModel", "Final"),
     "synced": QT_TRANSLATE_NOOP("HouseholdTableModel", "Synced"),
@@ -35,6 +36,7 @@ STATUS_LABELS = {
     "training": QT_TRANSLATE_NOOP("HouseholdTableModel", "Training"),
 }
 SYNC_LABELS = {
+    "to_verify": QT_TRANSLATE_NOOP("HouseholdTableModel", "Not sent (to verify)"),
     "local": QT_TRANSLATE_NOOP("HouseholdTableModel", "Not sent (draft)"),
     "pending": QT_TRANSLATE_NOOP("HouseholdTableModel", "Waiting to send"),
     "synced": QT_TRANSLATE_NOOP("HouseholdTableModel", "Sent"),
@@ -53,6 +55,16 @@ DAMAGED = QT_TRANSLATE_NOOP("HouseholdTableModel", "(damaged, cannot open)")
 REASON = QT_TRANSLATE_NOOP("HouseholdTableModel", "Province:")
 # A province-found duplicate stays visible in the Sync column; the tooltip says which number.
 DUPLICATE_MARK = QT_TRANSLATE_NOOP("HouseholdTableModel", "duplicate in province")
+# Listed households (app/store/assigned.py): a newer province version, or the desa moved.
+CHANGED_MARK = QT_TRANSLATE_NOOP("HouseholdTableModel", "province sent changes")
+CHANGED_TIP = QT_TRANSLATE_NOOP(
+    "HouseholdTableModel", "The province changed this household after you started: open it to "
+    "choose, answer by answer, which version to keep.")
+RELEASED_MARK = QT_TRANSLATE_NOOP("HouseholdTableModel",
+                                  "moved to another officer: finish and sync")
+RELEASED_TIP = QT_TRANSLATE_NOOP(
+    "HouseholdTableModel", "This village now belongs to another officer. Finalise the household "
+    "and sync: it leaves this laptop once the province has it.")
 DUPLICATE_TIPS = {
     "nik": QT_TRANSLATE_NOOP("HouseholdTableModel",
                              "Province: NIK also in another household in the province"),
@@ -62,9 +74,12 @@ DUPLICATE_TIPS = {
 
 
 def status_key(row: HouseholdRow) -> str:
-    """draft / final / synced / attention / training: what the officer sorts and filters by."""
+    """to_verify / draft / final / synced / attention / training: what the officer sorts and
+    filters by."""
     if row.damaged or row.sync_state in ATTENTION:
         return "attention"
+    if row.sync_state == "to_verify":
+        return "to_verify"
     if row.sync_state == "training":
         return "training"
     if row.sync_state == "synced":
@@ -81,14 +96,27 @@ def sync_label(state: str) -> str:
 
 
 def sync_text(row: HouseholdRow) -> str:
-    text = sync_label(row.sync_state)
-    return f"{text} \u26a0 {_tr(DUPLICATE_MARK)}" if row.province_duplicates else text
+    marks = [(row.released, RELEASED_MARK), (row.province_changed, CHANGED_MARK),
+             (bool(row.province_duplicates), DUPLICATE_MARK)]
+    return " \u26a0 ".join([sync_label(row.sync_state)] + [_tr(m) for on, m in marks if on])
 
 
 def sync_tooltip(row: HouseholdRow) -> str | None:
     lines = [_tr(REASON) + " " + row.sync_reason] if row.sync_reason else []  # a code
     lines += [_tr(DUPLICATE_TIPS[k]) for k in row.province_duplicates if k in DUPLICATE_TIPS]
+    lines += [_tr(t) for on, t in ((row.province_changed, CHANGED_TIP),
+                                   (row.released, RELEASED_TIP)) if on]
     return "\n".join(lines) or None
+
+
+def to_verify_counts(rows: list[HouseholdRow]) -> dict[str, int]:
+    """Households from the province's list still drafts, per desa code (the same count as
+    app/store/assigned.to_verify_counts, from the rows already in memory)."""
+    counts: dict[str, int] = {}
+    for r in rows:
+        if r.listed and r.status == "draft":
+            counts[r.kode_desa or ""] = counts.get(r.kode_desa or "", 0) + 1
+    return counts
 
 
 def local_time(iso: str) -> str:

@@ -162,6 +162,41 @@ class Session(QObject):
 
         return self._submit(lambda s: s.store.get(household_id), done, on_error)
 
+    def province_change(self, household_id: str, on_done: Callback,
+                        on_error: Callback = None) -> Op:
+        """on_done((mine, revision, theirs, province revision)) when the province changed this
+        listed household after the officer started, else on_done(None). Dropped after a lock."""
+        generation = self.generation
+
+        def fn(state: WorkerState):
+            from app.store import assigned
+
+            found = assigned.province_version(state.store, household_id)
+            if found is None:
+                return None
+            return (*state.store.get(household_id), *found)
+
+        def done(result: object) -> None:
+            if self.generation == generation and self.is_unlocked:
+                on_done(result)
+
+        return self._submit(fn, done, on_error)
+
+    def resolve_province_change(self, household_id: str, merged: dict, revision: int,
+                                province_revision: int, on_done: Callback = None,
+                                on_error: Callback = None) -> Op:
+        """Save the officer's per-answer choice (app/store/assigned.resolve);
+        on_done((record, revision))."""
+
+        def fn(state: WorkerState):
+            from app.store import assigned
+
+            assigned.resolve(state.store, household_id, merged, expected_revision=revision,
+                             province_revision=province_revision)
+            return (state.store.get(household_id), *_row(state.store, household_id))
+
+        return self._submit(fn, lambda r: self._saved(r, on_done), on_error)
+
     def save_draft(self, record: dict, revision: int | None, on_done: Callback = None,
                    on_error: Callback = None) -> Op:
         """Autosave; on_done(new revision)."""

@@ -98,6 +98,23 @@ def m003_province_card_and_duplicates(db: Database) -> None:
     db.execute("ALTER TABLE households ADD COLUMN province_duplicates TEXT")
 
 
+@migration
+def m004_assigned(db: Database) -> None:
+    # Households the province pre-filled from the DTSEN list (app/store/assigned.py). Its
+    # versions are sealed (AAD: id, "origin", the province's revision); in plaintext only the
+    # revisions, whether a newer version waits for the officer, and whether it was released.
+    db.execute(
+        """CREATE TABLE assigned (
+            household_id TEXT PRIMARY KEY,
+            revision INTEGER NOT NULL,
+            origin BLOB,
+            pending_revision INTEGER,
+            pending BLOB,
+            released INTEGER NOT NULL DEFAULT 0
+        )"""
+    )
+
+
 def migrate(db: Database) -> int:
     """Bring the database to the latest version; returns the version it is at."""
     current = db.execute("PRAGMA user_version").fetchone()[0]

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from app.errors import RecordDamaged
+from app.store import assigned
 from app.store.store import Store
+
+if TYPE_CHECKING:
+    from app.province_key import ProvinceKeyPair
 
 DONE = {"accepted", "duplicate"}
 ATTENTION = {"conflict", "rejected"}
@@ -21,6 +26,7 @@ class Applied:
     synced: int = 0
     attention: int = 0
     stale: int = 0  # answered for a revision the officer has since replaced
+    released: int = 0  # moved to another officer, given up now that the province has them
 
 
 def next_batch(store: Store, limit: int) -> tuple[list[dict], list[str]]:
@@ -70,6 +76,7 @@ def apply_results(store: Store, results: list[dict]) -> Applied:
                 (state, reason, hid, revision),
             )
             store.audit.append(now, store.actor, "sync." + outcome, hid, revision)
+        applied.released = assigned.purge_released(store, now)
     return applied
 
 
@@ -87,17 +94,26 @@ class Pulled:
     duplicates: int = 0
     cards: int = 0  # card numbers newly kept
     other: int = 0  # assignments and event types this version does not know
+    # Verification assignments (app/store/assigned.py):
+    candidates: int = 0  # listed households stored, or replaced while untouched
+    province_changed: int = 0  # newer versions kept aside: the officer had started
+    released: int = 0  # given up (nothing unsent for them)
+    release_waiting: int = 0  # kept until their last version reaches the province
+    stale: int = 0  # versions no newer than the one kept
+    damaged: int = 0  # candidates that did not open or were malformed: skipped
 
 
 def pull_cursor(store: Store) -> int:
     return int(store._meta(PULL_CURSOR) or 0)
 
 
-def apply_events(store: Store, events: list[dict], cursor: int) -> Pulled:
-    """Apply the province's events (ids and codes only) and keep the new cursor, in one
-    transaction. A status applies only to the revision it names: a household edited since
-    stays as the officer left it. A card number belongs to the family, so it is kept whatever
-    revision the event names. Card numbers are sealed and never audited or logged."""
+def apply_events(store: Store, events: list[dict], cursor: int, *,
+                 box: tuple[str, ProvinceKeyPair] | None = None) -> Pulled:
+    """Apply the province's events and keep the new cursor, in one transaction. A status
+    applies only to the revision it names: a household edited since stays as the officer left
+    it. A card number belongs to the family, so it is kept whatever revision the event names.
+    Card numbers are sealed and never audited or logged. `box` (device id, the device's own
+    HPKE key pair) opens `candidate` events, the only ones that carry personal data."""
     pulled = Pulled()
     now = store._now()
     with store.db.atomic():
@@ -107,6 +123,10 @@ def apply_events(store: Store, events: list[dict], cursor: int) -> Pulled:
                 _status(store, e, now, pulled)
             elif kind == "duplicate":
                 _duplicate(store, e, now, pulled)
+            elif kind == "candidate":
+                assigned.apply_candidate(store, e, box, now, pulled)
+            elif kind == "release":
+                assigned.apply_release(store, e, now, pulled)
             elif kind == "assignment":
                 areas = [a for a in e.get("areas") or [] if isinstance(a, str) and a]
                 if areas:  # the officer's new areas: rules refuse households outside them
@@ -114,6 +134,7 @@ def apply_events(store: Store, events: list[dict], cursor: int) -> Pulled:
                 pulled.other += 1
             else:
                 pulled.other += 1
+        pulled.released += assigned.purge_released(store, now)  # e.g. a status made one synced
         store._set_meta_in(store.db, PULL_CURSOR, str(int(cursor)))
     return pulled
 

@@ -81,6 +81,9 @@ class HouseholdRow:
     sync_reason: str | None = None  # the province's decision or reason code, never personal
     card_number: str | None = None  # issued by the province; sealed on disk
     province_duplicates: tuple[str, ...] = ()  # "nik" / "kk": also in another household there
+    listed: bool = False  # pre-filled from the province's DTSEN list (app/store/assigned.py)
+    province_changed: bool = False  # a newer province version waits for the officer's choice
+    released: bool = False  # moved to another officer: kept until its last version is sent
 
     @property
     def kk(self) -> str:
@@ -372,11 +375,13 @@ class Store:
         expected_revision: int | None = None,
         action: str | None = None,
         sync_state: str | None = None,
+        min_revision: int = 0,
     ) -> int:
         """Seal and store one household; returns its new revision.
 
         `expected_revision` guards against overwriting a newer save (two editors of one
-        record). A final record goes into the outbox; a draft leaves it.
+        record). A final record goes into the outbox; a draft leaves it. `min_revision`: the
+        new revision is above it (a household handed over from another laptop).
         """
         record = questionnaire.canonical(record)
         hid = record["id"]
@@ -393,7 +398,7 @@ class Store:
             current = row[0] if row else 0
             if expected_revision is not None and current != expected_revision:
                 raise StaleRevision(record_id=hid, expected=expected_revision, found=current)
-            revision = current + 1
+            revision = max(current, min_revision) + 1
             state = sync_state or ("pending" if status == "final" else "local")
             self.db.execute(
                 "INSERT INTO households (id, revision, status, kode_desa, sync_state,"
@@ -463,18 +468,19 @@ class Store:
 
     def rows_for(self, ids: list[str]) -> list[HouseholdRow]:
         marks = ",".join("?" * len(ids))
-        return self._rows(f" WHERE id IN ({marks})", tuple(ids))
+        return self._rows(f" WHERE h.id IN ({marks})", tuple(ids))
 
     def _rows(self, where: str, params: tuple) -> list[HouseholdRow]:
         out: list[HouseholdRow] = []
         open_blob = self._cipher.open
         query = (
-            "SELECT id, revision, status, kode_desa, sync_state, updated_at, summary, sync_reason,"
-            f" card, province_duplicates FROM households{where} ORDER BY updated_at DESC"
+            "SELECT h.id, h.revision, status, kode_desa, sync_state, updated_at, summary,"
+            " sync_reason, card, province_duplicates, a.origin IS NOT NULL, a.pending IS NOT NULL,"
+            " coalesce(a.released, 0) FROM households h LEFT JOIN assigned a"
+            f" ON a.household_id = h.id{where} ORDER BY updated_at DESC"
         )
-        for hid, rev, status, desa, sync, updated, blob, reason, card, dups in self.db.conn.execute(
-            query, params
-        ):
+        for (hid, rev, status, desa, sync, updated, blob, reason, card, dups, listed, changed,
+             released) in self.db.conn.execute(query, params):
             try:
                 text = open_blob(blob, record_aad(hid, rev, "summary")).decode("utf-8")
                 # Most households have no card: check NULL first, no second decryption.
@@ -484,7 +490,7 @@ class Store:
                 text, number, damaged = "", None, True
             kinds = tuple(dups.split(",")) if dups else ()
             out.append(HouseholdRow(hid, rev, status, desa, sync, updated, text, damaged, reason,
-                                    number, kinds))
+                                    number, kinds, bool(listed), bool(changed), bool(released)))
         return out
 
     # -- the province's word on a household ---------------------------------------------------

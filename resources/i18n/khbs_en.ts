@@ -425,106 +425,136 @@
     <name>HouseholdTableModel</name>
     <message>
         <location filename="../../app/gui/models.py" line="31"/>
+        <source>To verify</source>
+        <translation>To verify</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="32"/>
         <source>Draft</source>
         <translation>Draft</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="32"/>
+        <location filename="../../app/gui/models.py" line="33"/>
         <source>Final</source>
         <translation>Final</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="33"/>
+        <location filename="../../app/gui/models.py" line="34"/>
         <source>Synced</source>
         <translation>Synced</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="34"/>
+        <location filename="../../app/gui/models.py" line="35"/>
         <source>Needs attention</source>
         <translation>Needs attention</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="35"/>
+        <location filename="../../app/gui/models.py" line="36"/>
         <source>Training</source>
         <translation>Training</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="38"/>
+        <location filename="../../app/gui/models.py" line="39"/>
+        <source>Not sent (to verify)</source>
+        <translation>Not sent (to verify)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="40"/>
         <source>Not sent (draft)</source>
         <translation>Not sent (draft)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="39"/>
+        <location filename="../../app/gui/models.py" line="41"/>
         <source>Waiting to send</source>
         <translation>Waiting to send</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="40"/>
+        <location filename="../../app/gui/models.py" line="42"/>
         <source>Sent</source>
         <translation>Sent</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="41"/>
+        <location filename="../../app/gui/models.py" line="43"/>
         <source>Won&apos;t be sent (training)</source>
         <translation>Won&apos;t be sent (training)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="44"/>
+        <location filename="../../app/gui/models.py" line="46"/>
         <source>KK number</source>
         <translation>KK number</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="45"/>
+        <location filename="../../app/gui/models.py" line="47"/>
         <source>Head of family</source>
         <translation>Head of family</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="46"/>
+        <location filename="../../app/gui/models.py" line="48"/>
         <source>Village</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="47"/>
+        <location filename="../../app/gui/models.py" line="49"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="48"/>
+        <location filename="../../app/gui/models.py" line="50"/>
         <source>Sync</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="49"/>
+        <location filename="../../app/gui/models.py" line="51"/>
         <source>Card number</source>
         <translation>Card number</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="50"/>
+        <location filename="../../app/gui/models.py" line="52"/>
         <source>Last change</source>
         <translation>Last change</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="52"/>
+        <location filename="../../app/gui/models.py" line="54"/>
         <source>(damaged, cannot open)</source>
         <translation>(damaged, cannot open)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="53"/>
+        <location filename="../../app/gui/models.py" line="55"/>
         <source>Province:</source>
         <translation>Province:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="55"/>
+        <location filename="../../app/gui/models.py" line="57"/>
         <source>duplicate in province</source>
         <translation>duplicate in province</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="57"/>
+        <location filename="../../app/gui/models.py" line="59"/>
+        <source>province sent changes</source>
+        <translation>province sent changes</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="60"/>
+        <source>The province changed this household after you started: open it to choose, answer by answer, which version to keep.</source>
+        <translation>The province changed this household after you started: open it to choose, answer by answer, which version to keep.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="63"/>
+        <source>moved to another officer: finish and sync</source>
+        <translation>moved to another officer: finish and sync</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="65"/>
+        <source>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</source>
+        <translation>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="69"/>
         <source>Province: NIK also in another household in the province</source>
         <translation>Province: NIK also in another household in the province</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="59"/>
+        <location filename="../../app/gui/models.py" line="71"/>
         <source>Province: KK number also in another household in the province</source>
         <translation>Province: KK number also in another household in the province</translation>
     </message>
@@ -532,12 +562,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="257"/>
+        <location filename="../../app/gui/main_window.py" line="270"/>
         <source>Draft saved</source>
         <translation>Draft saved</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="261"/>
+        <location filename="../../app/gui/main_window.py" line="274"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Not final yet: %n error to fix</numerusform>
@@ -545,19 +575,97 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="273"/>
+        <location filename="../../app/gui/main_window.py" line="286"/>
         <source>These warnings are still open:</source>
         <translation>These warnings are still open:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="274"/>
+        <location filename="../../app/gui/main_window.py" line="287"/>
         <source>Finalise anyway?</source>
         <translation>Finalise anyway?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="282"/>
+        <location filename="../../app/gui/main_window.py" line="295"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Finalised: waiting to be sent</translation>
+    </message>
+</context>
+<context>
+    <name>ProvinceChangeDialog</name>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="30"/>
+        <source>The province changed this household</source>
+        <translation>The province changed this household</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="33"/>
+        <source>The province sent a newer version of this household after you started on it. Nothing was overwritten. For each answer below, choose the version to keep.</source>
+        <translation>The province sent a newer version of this household after you started on it. Nothing was overwritten. For each answer below, choose the version to keep.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="39"/>
+        <source>Question</source>
+        <translation>Question</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="40"/>
+        <source>Your version</source>
+        <translation>Your version</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="41"/>
+        <source>Province&apos;s version</source>
+        <translation>Province&apos;s version</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="49"/>
+        <source>Keep yours: %1</source>
+        <translation>Keep yours: %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="50"/>
+        <source>Take the province&apos;s: %1</source>
+        <translation>Take the province&apos;s: %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="69"/>
+        <source>Keep all &amp;yours</source>
+        <translation>Keep all &amp;yours</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="70"/>
+        <source>Take all the &amp;province&apos;s</source>
+        <translation>Take all the &amp;province&apos;s</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="74"/>
+        <source>&amp;Save my choices</source>
+        <translation>&amp;Save my choices</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="75"/>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="109"/>
+        <source>Member %1 (whole member)</source>
+        <translation>Member %1 (whole member)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="117"/>
+        <source>(empty)</source>
+        <translation>(empty)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="117"/>
+        <source>(not in this version)</source>
+        <translation>(not in this version)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="128"/>
+        <source>(none)</source>
+        <translation>(none)</translation>
     </message>
 </context>
 <context>
@@ -678,7 +786,7 @@
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="57"/>
-        <location filename="../../app/gui/views/workspace.py" line="187"/>
+        <location filename="../../app/gui/views/workspace.py" line="200"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Available once this laptop is enrolled with the province.</translation>
     </message>
@@ -743,37 +851,42 @@
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="110"/>
+        <location filename="../../app/gui/views/workspace.py" line="115"/>
         <source>Households</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="170"/>
+        <location filename="../../app/gui/views/workspace.py" line="176"/>
         <source>All villages</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="179"/>
+        <location filename="../../app/gui/views/workspace.py" line="185"/>
         <source>Households: %1 of %2</source>
         <translation>Households: %1 of %2</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="190"/>
+        <location filename="../../app/gui/views/workspace.py" line="191"/>
+        <source>Left to verify: %1</source>
+        <translation>Left to verify: %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="203"/>
         <source>Last sync: %1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="192"/>
+        <location filename="../../app/gui/views/workspace.py" line="205"/>
         <source>Last sync: never</source>
         <translation>Last sync: never</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="198"/>
+        <location filename="../../app/gui/views/workspace.py" line="211"/>
         <source>Connecting...</source>
         <translation>Connecting...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="208"/>
+        <location filename="../../app/gui/views/workspace.py" line="221"/>
         <source>%1 of %2 households sent, %3 KB</source>
         <translation>%1 of %2 households sent, %3 KB</translation>
     </message>

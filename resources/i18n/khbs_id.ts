@@ -424,106 +424,136 @@
     <name>HouseholdTableModel</name>
     <message>
         <location filename="../../app/gui/models.py" line="31"/>
+        <source>To verify</source>
+        <translation>Perlu diverifikasi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="32"/>
         <source>Draft</source>
         <translation>Draf</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="32"/>
+        <location filename="../../app/gui/models.py" line="33"/>
         <source>Final</source>
         <translation>Final</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="33"/>
+        <location filename="../../app/gui/models.py" line="34"/>
         <source>Synced</source>
         <translation>Terkirim</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="34"/>
+        <location filename="../../app/gui/models.py" line="35"/>
         <source>Needs attention</source>
         <translation>Perlu diperiksa</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="35"/>
+        <location filename="../../app/gui/models.py" line="36"/>
         <source>Training</source>
         <translation>Latihan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="38"/>
+        <location filename="../../app/gui/models.py" line="39"/>
+        <source>Not sent (to verify)</source>
+        <translation>Belum dikirim (perlu diverifikasi)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="40"/>
         <source>Not sent (draft)</source>
         <translation>Belum dikirim (draf)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="39"/>
+        <location filename="../../app/gui/models.py" line="41"/>
         <source>Waiting to send</source>
         <translation>Menunggu dikirim</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="40"/>
+        <location filename="../../app/gui/models.py" line="42"/>
         <source>Sent</source>
         <translation>Terkirim</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="41"/>
+        <location filename="../../app/gui/models.py" line="43"/>
         <source>Won&apos;t be sent (training)</source>
         <translation>Tidak dikirim (latihan)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="44"/>
+        <location filename="../../app/gui/models.py" line="46"/>
         <source>KK number</source>
         <translation>Nomor KK</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="45"/>
+        <location filename="../../app/gui/models.py" line="47"/>
         <source>Head of family</source>
         <translation>Kepala keluarga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="46"/>
+        <location filename="../../app/gui/models.py" line="48"/>
         <source>Village</source>
         <translation>Desa</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="47"/>
+        <location filename="../../app/gui/models.py" line="49"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="48"/>
+        <location filename="../../app/gui/models.py" line="50"/>
         <source>Sync</source>
         <translation>Pengiriman</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="49"/>
+        <location filename="../../app/gui/models.py" line="51"/>
         <source>Card number</source>
         <translation>Nomor kartu</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="50"/>
+        <location filename="../../app/gui/models.py" line="52"/>
         <source>Last change</source>
         <translation>Terakhir diubah</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="52"/>
+        <location filename="../../app/gui/models.py" line="54"/>
         <source>(damaged, cannot open)</source>
         <translation>(rusak, tidak bisa dibuka)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="53"/>
+        <location filename="../../app/gui/models.py" line="55"/>
         <source>Province:</source>
         <translation>Provinsi:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="55"/>
+        <location filename="../../app/gui/models.py" line="57"/>
         <source>duplicate in province</source>
         <translation>ganda di provinsi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="57"/>
+        <location filename="../../app/gui/models.py" line="59"/>
+        <source>province sent changes</source>
+        <translation>provinsi mengirim perubahan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="60"/>
+        <source>The province changed this household after you started: open it to choose, answer by answer, which version to keep.</source>
+        <translation>Provinsi mengubah rumah tangga ini setelah Anda mulai: buka untuk memilih, jawaban demi jawaban, versi mana yang disimpan.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="63"/>
+        <source>moved to another officer: finish and sync</source>
+        <translation>pindah ke petugas lain: selesaikan dan sinkronkan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="65"/>
+        <source>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</source>
+        <translation>Desa ini sekarang milik petugas lain. Finalkan rumah tangga ini dan sinkronkan: data akan dihapus dari laptop ini setelah provinsi menerimanya.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="69"/>
         <source>Province: NIK also in another household in the province</source>
         <translation>Provinsi: NIK juga ada di rumah tangga lain di provinsi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="59"/>
+        <location filename="../../app/gui/models.py" line="71"/>
         <source>Province: KK number also in another household in the province</source>
         <translation>Provinsi: nomor KK juga ada di rumah tangga lain di provinsi</translation>
     </message>
@@ -531,31 +561,109 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="257"/>
+        <location filename="../../app/gui/main_window.py" line="270"/>
         <source>Draft saved</source>
         <translation>Draf tersimpan</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="261"/>
+        <location filename="../../app/gui/main_window.py" line="274"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Belum bisa final: %n kesalahan harus diperbaiki</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="273"/>
+        <location filename="../../app/gui/main_window.py" line="286"/>
         <source>These warnings are still open:</source>
         <translation>Peringatan berikut belum dikonfirmasi:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="274"/>
+        <location filename="../../app/gui/main_window.py" line="287"/>
         <source>Finalise anyway?</source>
         <translation>Tetap finalkan?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="282"/>
+        <location filename="../../app/gui/main_window.py" line="295"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Sudah final: menunggu dikirim</translation>
+    </message>
+</context>
+<context>
+    <name>ProvinceChangeDialog</name>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="30"/>
+        <source>The province changed this household</source>
+        <translation>Provinsi mengubah rumah tangga ini</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="33"/>
+        <source>The province sent a newer version of this household after you started on it. Nothing was overwritten. For each answer below, choose the version to keep.</source>
+        <translation>Provinsi mengirim versi baru rumah tangga ini setelah Anda mulai mengisinya. Tidak ada yang ditimpa. Untuk setiap jawaban di bawah, pilih versi yang disimpan.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="39"/>
+        <source>Question</source>
+        <translation>Pertanyaan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="40"/>
+        <source>Your version</source>
+        <translation>Versi Anda</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="41"/>
+        <source>Province&apos;s version</source>
+        <translation>Versi provinsi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="49"/>
+        <source>Keep yours: %1</source>
+        <translation>Pakai versi Anda: %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="50"/>
+        <source>Take the province&apos;s: %1</source>
+        <translation>Pakai versi provinsi: %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="69"/>
+        <source>Keep all &amp;yours</source>
+        <translation>Pakai semua versi &amp;Anda</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="70"/>
+        <source>Take all the &amp;province&apos;s</source>
+        <translation>Pakai semua versi &amp;provinsi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="74"/>
+        <source>&amp;Save my choices</source>
+        <translation>&amp;Simpan pilihan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="75"/>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="109"/>
+        <source>Member %1 (whole member)</source>
+        <translation>Anggota ke-%1 (seluruh anggota)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="117"/>
+        <source>(empty)</source>
+        <translation>(kosong)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="117"/>
+        <source>(not in this version)</source>
+        <translation>(tidak ada di versi ini)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/province_change.py" line="128"/>
+        <source>(none)</source>
+        <translation>(tidak ada)</translation>
     </message>
 </context>
 <context>
@@ -675,7 +783,7 @@
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="57"/>
-        <location filename="../../app/gui/views/workspace.py" line="187"/>
+        <location filename="../../app/gui/views/workspace.py" line="200"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Tersedia setelah laptop ini didaftarkan ke provinsi.</translation>
     </message>
@@ -740,37 +848,42 @@
         <translation>Semua</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="110"/>
+        <location filename="../../app/gui/views/workspace.py" line="115"/>
         <source>Households</source>
         <translation>Daftar rumah tangga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="170"/>
+        <location filename="../../app/gui/views/workspace.py" line="176"/>
         <source>All villages</source>
         <translation>Semua desa/kelurahan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="179"/>
+        <location filename="../../app/gui/views/workspace.py" line="185"/>
         <source>Households: %1 of %2</source>
         <translation>Rumah tangga: %1 dari %2</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="190"/>
+        <location filename="../../app/gui/views/workspace.py" line="191"/>
+        <source>Left to verify: %1</source>
+        <translation>Perlu diverifikasi: %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="203"/>
         <source>Last sync: %1</source>
         <translation>Terakhir dikirim: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="192"/>
+        <location filename="../../app/gui/views/workspace.py" line="205"/>
         <source>Last sync: never</source>
         <translation>Terakhir dikirim: belum pernah</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="198"/>
+        <location filename="../../app/gui/views/workspace.py" line="211"/>
         <source>Connecting...</source>
         <translation>Menghubungi server...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="208"/>
+        <location filename="../../app/gui/views/workspace.py" line="221"/>
         <source>%1 of %2 households sent, %3 KB</source>
         <translation>%1 dari %2 rumah tangga terkirim, %3 KB</translation>
     </message>

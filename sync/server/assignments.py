@@ -10,13 +10,28 @@ whole file can show: a NIK in two families, one KK in two desa.
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
+import uuid
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import Connection, select
+
 from app import questionnaire as q
 from app import regions, rules
 from app.i18n import tr
+from sync.server import repo
+from sync.server.db import (
+    candidates,
+    handovers,
+    household_versions,
+    households,
+    officer_areas,
+    utc_now,
+)
+from sync.server.keys import ServerKeys
 
 HEADER = ("no_kk", "nik", "nama", "hubungan", "jenis_kelamin", "tanggal_lahir", "kode_desa",
           "alamat")
@@ -187,3 +202,216 @@ def _check(candidate: Candidate, today: date, problems: list[Problem]) -> None:
         column = str(issue.path[-1]) if issue.path and issue.path[-1] in HEADER else ""
         problems.append(Problem(line, column, f"rule.{issue.code}", dict(issue.params),
                                 warning=issue.severity != rules.ERROR))
+
+
+# -- into the database ------------------------------------------------------------------------
+
+
+@dataclass
+class ImportSummary:
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    members: int = 0
+    unassigned: dict[str, int] = field(default_factory=dict)  # desa -> families no officer covers
+    skipped: int = 0  # families left out for errors (--skip-invalid)
+
+    def as_dict(self) -> dict:
+        return {"new": self.new, "changed": self.changed, "unchanged": self.unchanged,
+                "members": self.members, "unassigned": dict(sorted(self.unassigned.items())),
+                "skipped": self.skipped}
+
+
+def officer_for(desa: str, coverage: list[tuple[str, str]]) -> str | None:
+    """The officer whose area holds the desa most closely (desa over kecamatan over regency);
+    None when nobody covers it or two officers cover it equally (the province decides)."""
+    best: list[tuple[int, str]] = []
+    for area, officer in coverage:
+        if regions.within(desa, [area]):
+            best.append((len(area), officer))
+    if not best:
+        return None
+    best.sort(reverse=True)
+    top = [o for depth, o in best if depth == best[0][0]]
+    return top[0] if len(set(top)) == 1 else None
+
+
+def dtsen_hash(candidate: Candidate) -> bytes:
+    return hashlib.sha256(_canonical_json(candidate.record)).digest()
+
+
+def _canonical_json(record: dict) -> bytes:
+    return json.dumps(record, ensure_ascii=False, sort_keys=True,
+                      separators=(",", ":")).encode("utf-8")
+
+
+def import_candidates(conn: Connection, keys: ServerKeys, found: CandidateFile, *,
+                      skip_invalid: bool = False, clock=utc_now) -> ImportSummary:
+    """Store the file's families (all, or with skip_invalid the valid ones) in one transaction
+    (the caller's). A family already imported with the same rows is left alone, so importing
+    the same file twice changes nothing; changed rows make a new revision for its officer."""
+    now = clock()
+    summary = ImportSummary(skipped=len(found.candidates) - len(found.valid())
+                            + found.invalid_families)
+    coverage = [(r.area_code, r.officer_id) for r in conn.execute(
+        select(officer_areas.c.area_code, officer_areas.c.officer_id))]
+    for candidate in found.valid() if skip_invalid else found.candidates:
+        summary.members += len(candidate.record[q.MEMBERS])
+        kk_key_id, kk_token = keys.blind_token("kk", candidate.no_kk)
+        listed = dtsen_hash(candidate)
+        row = conn.execute(select(candidates).where(
+            candidates.c.kk_key_id == kk_key_id, candidates.c.kk_token == kk_token)).first()
+        if row is not None and bytes(row.dtsen_hash) == listed:
+            summary.unchanged += 1
+            continue
+        desa = candidate.kode_desa
+        officer = officer_for(desa, coverage)
+        if officer is None:
+            summary.unassigned[desa] = summary.unassigned.get(desa, 0) + 1
+        hid = row.id if row is not None else str(uuid.uuid4())
+        revision = row.revision + 1 if row is not None else 1
+        record = dict(candidate.record, id=hid, verifikasi={"sumber": 1})
+        record = q.canonical(record)
+        plaintext = _canonical_json(record)
+        digest = hashlib.sha256(plaintext).digest()
+        key_id, sealed = keys.seal_candidate(hid, revision, digest, plaintext)
+        values = dict(kode_desa=desa, kode_kab=desa[:5], officer_id=officer, revision=revision,
+                      content_hash=digest, key_id=key_id, content=sealed, dtsen_hash=listed,
+                      updated_at=now)
+        if row is None:
+            conn.execute(candidates.insert().values(id=hid, kk_key_id=kk_key_id,
+                                                   kk_token=kk_token, imported_at=now, **values))
+            summary.new += 1
+        else:
+            conn.execute(candidates.update().where(candidates.c.id == hid).values(**values))
+            summary.changed += 1
+            if row.officer_id and row.officer_id != officer:
+                if officer is not None:
+                    conn.execute(households.update().where(households.c.id == hid)
+                                 .values(officer_id=officer))
+                _release(conn, hid, row.officer_id, now)
+        if officer is not None:
+            repo.append_change(conn, "assignment", officer_id=officer, revision=revision,
+                               detail={"candidate": hid}, clock=lambda: now)
+    return summary
+
+
+def reassign(conn: Connection, *, clock=utc_now) -> dict[str, int]:
+    """After officers or their areas change: every candidate goes to the officer now covering
+    its desa. The previous officer's laptops get a release (and may still push their edits),
+    the new officer's get the household. Returns {"moved": n, "unassigned": m}."""
+    now = clock()
+    coverage = [(r.area_code, r.officer_id) for r in conn.execute(
+        select(officer_areas.c.area_code, officer_areas.c.officer_id))]
+    moved = unassigned = 0
+    rows = conn.execute(select(candidates.c.id, candidates.c.kode_desa, candidates.c.officer_id,
+                               candidates.c.revision)).all()
+    for row in rows:
+        officer = officer_for(row.kode_desa, coverage)
+        unassigned += officer is None
+        if officer == row.officer_id:
+            continue
+        moved += 1
+        conn.execute(candidates.update().where(candidates.c.id == row.id)
+                     .values(officer_id=officer, updated_at=now))
+        if officer is not None:
+            conn.execute(households.update().where(households.c.id == row.id)
+                         .values(officer_id=officer))
+            repo.append_change(conn, "assignment", officer_id=officer, revision=row.revision,
+                               detail={"candidate": row.id}, clock=lambda: now)
+        if row.officer_id is not None:
+            _release(conn, row.id, row.officer_id, now)
+    return {"moved": moved, "unassigned": unassigned}
+
+
+def _release(conn: Connection, hid: str, officer_id: str, now) -> None:
+    """Tell the previous officer's laptops to give the household up (once its edits are sent),
+    and let them still push it (handovers)."""
+    key = (handovers.c.household_id == hid) & (handovers.c.from_officer_id == officer_id)
+    if conn.execute(select(handovers.c.at).where(key)).first() is None:
+        conn.execute(handovers.insert().values(household_id=hid, from_officer_id=officer_id,
+                                               at=now))
+    repo.append_change(conn, "assignment", officer_id=officer_id, detail={"release": hid},
+                       clock=lambda: now)
+
+
+# -- to the laptop ----------------------------------------------------------------------------
+
+
+@dataclass
+class CandidateContent:
+    officer_id: str | None
+    revision: int  # what the laptop compares: grows with every change the province makes
+    base_revision: int  # the household's revision at the province (0: never pushed)
+    plaintext: bytes  # canonical JSON of the record the laptop starts from
+
+
+def candidate_for(conn: Connection, keys: ServerKeys, hid: str) -> CandidateContent | None:
+    """What a laptop gets for a pre-filled household: the list's version, or, once an officer
+    has pushed it (a reassignment), the province's latest version, as a draft to check."""
+    row = conn.execute(select(candidates).where(candidates.c.id == hid)).first()
+    if row is None:
+        return None
+    plaintext = keys.open_candidate(row.key_id, hid, row.revision, bytes(row.content_hash),
+                                    bytes(row.content))
+    current = conn.execute(
+        select(households.c.revision, household_versions.c.key_id,
+               household_versions.c.content_hash, household_versions.c.content)
+        .join(household_versions, (household_versions.c.household_id == households.c.id)
+              & (household_versions.c.revision == households.c.revision)
+              & (household_versions.c.content_hash == households.c.content_hash))
+        .where(households.c.id == hid)
+    ).first()
+    base = 0  # the laptop's revision R is candidate + household revision: both only grow
+    if current is not None:
+        base = current.revision
+        pushed = json.loads(keys.open_content(current.key_id, hid, current.revision,
+                                              bytes(current.content_hash), bytes(current.content)))
+        plaintext = _canonical_json(q.canonical(dict(pushed, status="draft")))
+    return CandidateContent(row.officer_id, row.revision + base, base, plaintext)
+
+
+# -- what the officers changed ----------------------------------------------------------------
+
+# Answers the field adds on purpose to a listed family: reported even where the list had none.
+VERIFICATION_ANSWERS = {"keberadaan_keluarga", "catatan_verifikasi", q.PRESENCE}
+
+
+@dataclass
+class ListChange:
+    household_id: str
+    kode_desa: str
+    changes: list  # app.verification.Difference: the list's value (mine) -> the officer's
+
+
+def changes_against_list(conn: Connection, keys: ServerKeys, *, desa: str | None = None,
+                         household_id: str | None = None) -> list[ListChange]:
+    """For each listed household an officer has sent back: what differs from the DTSEN list
+    (a listed answer changed or removed, a member added or gone, the verification result).
+    Answers the list never had (the dwelling, assets ...) are new, not changes."""
+    from app.verification import diff
+
+    query = (select(candidates, households.c.revision.label("h_revision"),
+                    household_versions.c.key_id.label("h_key_id"),
+                    household_versions.c.content_hash.label("h_hash"),
+                    household_versions.c.content.label("h_content"))
+             .join(households, households.c.id == candidates.c.id)
+             .join(household_versions, (household_versions.c.household_id == households.c.id)
+                   & (household_versions.c.revision == households.c.revision)
+                   & (household_versions.c.content_hash == households.c.content_hash))
+             .order_by(candidates.c.kode_desa, candidates.c.id))
+    if household_id:
+        query = query.where(candidates.c.id == household_id)
+    if desa:
+        query = query.where((candidates.c.kode_desa == desa)
+                            | candidates.c.kode_desa.like(desa + ".%"))
+    out = []
+    for row in conn.execute(query):
+        listed = json.loads(keys.open_candidate(row.key_id, row.id, row.revision,
+                                                bytes(row.content_hash), bytes(row.content)))
+        sent = json.loads(keys.open_content(row.h_key_id, row.id, row.h_revision,
+                                            bytes(row.h_hash), bytes(row.h_content)))
+        found = [d for d in diff(listed, sent)
+                 if d.mine is not None or d.whole_member or d.path[-1] in VERIFICATION_ANSWERS]
+        out.append(ListChange(row.id, row.kode_desa, found))
+    return out

@@ -17,7 +17,8 @@ import hashlib
 import os
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     false,
@@ -264,6 +266,65 @@ batches = Table(
     _at("received_at"),
 )
 
+# Province administrators (the export download): only the SHA-256 of a token is stored.
+admins = Table(
+    "admins", metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    _at("created_at"),
+    _at("revoked_at", nullable=True),
+)
+
+# Who did what on the server (exports, admin changes): ids, codes and counts, never content.
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    _at("at"),
+    Column("actor", String(64), nullable=False),  # "server-cli" or "admin:<id>"
+    Column("action", String(32), nullable=False),
+    Column("detail", Text),  # JSON: counts, filters, options
+    Index(None, "at"),
+)
+
+# DTSEN candidate families (issue 6): pre-filled households the province assigns to the officer
+# whose areas hold their desa. Found again on re-import by the KK's blind-index token; content
+# sealed with the data key like household versions. officer_id NULL: no officer covers the desa.
+candidates = Table(
+    "candidates", metadata,
+    Column("id", ID, primary_key=True),
+    Column("kk_key_id", KEY_ID, ForeignKey("server_keys.key_id"), nullable=False),
+    Column("kk_token", LargeBinary(16), nullable=False),
+    Column("kode_desa", AREA, nullable=False, index=True),
+    Column("kode_kab", String(5), nullable=False),
+    Column("officer_id", ID, ForeignKey("officers.id"), index=True),
+    Column("revision", Integer, nullable=False),  # grows with each change the province makes
+    Column("content_hash", LargeBinary(32), nullable=False),
+    Column("key_id", KEY_ID, ForeignKey("server_keys.key_id"), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("dtsen_hash", LargeBinary(32), nullable=False),  # of the list's own rows: re-import
+    _at("imported_at"),
+    _at("updated_at"),
+    UniqueConstraint("kk_key_id", "kk_token"),
+)
+
+# A household whose desa moved to another officer: the previous officer's laptop may still
+# push its unsent edits for it (docs/sync.md, "Reassignment").
+handovers = Table(
+    "handovers", metadata,
+    Column("household_id", ID, primary_key=True),
+    Column("from_officer_id", ID, ForeignKey("officers.id"), primary_key=True),
+    _at("at"),
+)
+
+# The device's own HPKE public key: what the province seals candidate households to.
+device_box_keys = Table(
+    "device_box_keys", metadata,
+    Column("device_id", ID, ForeignKey("devices.id"), primary_key=True),
+    Column("public_key", LargeBinary, nullable=False),
+    _at("set_at"),
+)
+
 
 # -- engines ------------------------------------------------------------------------------------
 
@@ -310,8 +371,13 @@ def _ensure_wal(dbapi_connection, wait: float = 30.0) -> None:
         time.sleep(0.02)
 
 
+READ_SNAPSHOT = "khbs_read_snapshot"  # execution option: a read-only transaction
+
+
 def _sqlite_begin(conn: Connection) -> None:
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A long read (an export) takes a plain BEGIN: a WAL snapshot that does not block writers.
+    deferred = conn.get_execution_options().get(READ_SNAPSHOT)
+    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def make_engine(text: str, *, create: bool = False) -> Engine:
@@ -348,6 +414,19 @@ def open_database(text: str, *, create: bool = False) -> Engine:
     return engine
 
 
+@contextmanager
+def read_snapshot(engine: Engine) -> Iterator[Connection]:
+    """One consistent read-only view for a long read (an export) while writers carry on:
+    SQLite a deferred WAL read transaction, PostgreSQL REPEATABLE READ, READ ONLY."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ", postgresql_readonly=True)
+        else:
+            conn.execution_options(**{READ_SNAPSHOT: True})
+        with conn.begin():
+            yield conn
+
+
 def advisory_lock(conn: Connection, name: str) -> None:
     """Until this transaction ends, no other transaction gets the same lock. PostgreSQL:
     pg_advisory_xact_lock. SQLite needs nothing: every transaction began IMMEDIATE."""
@@ -380,6 +459,16 @@ def m001_initial(conn: Connection) -> None:
     )
     metadata.create_all(conn, tables=[metadata.tables[n] for n in names], checkfirst=False)
     conn.execute(insert(counters).values(name="changes", value=0))
+
+
+@migration
+def m002_admins_audit(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[admins, audit_log], checkfirst=False)
+
+
+@migration
+def m003_candidates(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[candidates, handovers, device_box_keys], checkfirst=False)
 
 
 def migrate(engine: Engine, *, create: bool = True) -> int:

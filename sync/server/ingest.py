@@ -32,8 +32,10 @@ from sync.server.db import (
     advisory_lock,
     batches,
     blind_index,
+    candidates,
     devices,
     duplicates,
+    handovers,
     household_versions,
     households,
     utc_now,
@@ -62,7 +64,8 @@ def ingest(
     if header.key_id not in keys.secrets["province"]:
         raise ProtocolError("unknown_key")
     try:
-        prepared: list | ProtocolError = _prepare(keys, device, header, body, today or date.today())
+        prepared: list | ProtocolError = _prepare(keys, device, header, body, today or date.today(),
+                                                  _handed_from(engine, device.officer_id))
     except ProtocolError as exc:
         prepared = exc  # raised only if the batch id is not already stored (checked under the lock)
     with engine.connect() as conn, conn.begin():
@@ -128,13 +131,23 @@ class Prepared:
     tokens: tuple  # sorted (kind, (key id, token)) of its NIK and KK numbers
 
 
-def _prepare(keys: ServerKeys, device: repo.Device, header, body: bytes, today: date) -> list:
+def _prepare(keys: ServerKeys, device: repo.Device, header, body: bytes, today: date,
+             handed: frozenset[str] = frozenset()) -> list:
     """Each item as a result (rejected) or a Prepared. Raises ProtocolError like open_batch."""
     _, items = open_batch(keys.province_key(header.key_id), device.id, body)
-    return [_check(keys, device, item, today) for item in items]
+    return [_check(keys, device, item, today, handed) for item in items]
 
 
-def _check(keys: ServerKeys, device: repo.Device, item, today: date) -> dict | Prepared:
+def _handed_from(engine: Engine, officer_id: str) -> frozenset[str]:
+    """Households whose desa moved away from this officer: their last edits are still welcome
+    (docs/sync.md, Reassignment), though outside the officer's areas now."""
+    with engine.connect() as conn:
+        return frozenset(conn.scalars(select(handovers.c.household_id)
+                                      .where(handovers.c.from_officer_id == officer_id)))
+
+
+def _check(keys: ServerKeys, device: repo.Device, item, today: date,
+           handed: frozenset[str] = frozenset()) -> dict | Prepared:
     item = item if isinstance(item, dict) else {}
     hid, revision, record = item.get("id"), item.get("revision"), item.get("record")
     hid = hid if isinstance(hid, str) and 0 < len(hid) <= MAX_ID else None
@@ -147,9 +160,10 @@ def _check(keys: ServerKeys, device: repo.Device, item, today: date) -> dict | P
     if record.get("status") != "final":
         return _result(hid, revision, "rejected", "not_final")
     desa = (record.get(questionnaire.LOCATION) or {}).get(questionnaire.DESA)
-    if not isinstance(desa, str) or not regions.within(desa, list(device.areas)):
+    areas = list(device.areas) + ([desa] if hid in handed and isinstance(desa, str) else [])
+    if not isinstance(desa, str) or not regions.within(desa, areas):
         return _result(hid, revision, "rejected", "outside_area")
-    context = rules.Context(household_id=hid, assigned_areas=list(device.areas), today=today)
+    context = rules.Context(household_id=hid, assigned_areas=areas, today=today)
     try:
         errors = rules.check(record, context, final=True).errors
     except Exception:  # noqa: BLE001 - a record the rules cannot even read is invalid
@@ -181,6 +195,8 @@ class _Writer:
         hids = sorted({p.hid for p in prepared if isinstance(p, Prepared)})
         self.current: dict[str, tuple[str, int]] = {}
         self.known: dict[tuple[str, int], set[bytes]] = {}
+        self.owner: dict[str, str | None] = {}
+        self.handed: dict[str, set[str]] = {}
         for chunk in (hids[i:i + 500] for i in range(0, len(hids), 500)):
             for r in conn.execute(select(households.c.id, households.c.officer_id,
                                          households.c.revision).where(households.c.id.in_(chunk))):
@@ -191,6 +207,14 @@ class _Writer:
                 .where(household_versions.c.household_id.in_(chunk))
             ):
                 self.known.setdefault((r.household_id, r.revision), set()).add(bytes(r.content_hash))
+            # Pre-filled households belong to their candidate's officer; an officer whose desa
+            # moved away may still send what was edited before (docs/sync.md, "Reassignment").
+            for r in conn.execute(select(candidates.c.id, candidates.c.officer_id)
+                                  .where(candidates.c.id.in_(chunk))):
+                self.owner[r.id] = r.officer_id
+            for r in conn.execute(select(handovers.c.household_id, handovers.c.from_officer_id)
+                                  .where(handovers.c.household_id.in_(chunk))):
+                self.handed.setdefault(r.household_id, set()).add(r.from_officer_id)
 
     def event(self, kind: str, officer_id: str, hid: str, **fields) -> None:
         self.events.append({"kind": kind, "officer_id": officer_id, "household_id": hid,
@@ -203,7 +227,8 @@ class _Writer:
         conn, device = self.conn, self.device
         hid, revision, desa, digest = p.hid, p.revision, p.desa, p.digest
         current = self.current.get(hid)
-        if current is not None and current[0] != device.officer_id:
+        officer = current[0] if current is not None else self.owner.get(hid) or device.officer_id
+        if officer != device.officer_id and device.officer_id not in self.handed.get(hid, ()):
             return _result(hid, revision, "rejected", "other_officer")
         known = self.known.setdefault((hid, revision), set())
         if digest in known:
@@ -213,12 +238,12 @@ class _Writer:
         now = utc_now()
         if current is None:
             conn.execute(_INSERT_HOUSEHOLD, {
-                "id": hid, "officer_id": device.officer_id, "kode_desa": desa,
+                "id": hid, "officer_id": officer, "kode_desa": desa,
                 "kode_kab": desa[:5], "revision": revision, "content_hash": digest,
                 "status": "received", "received_at": now, "updated_at": now, "status_at": now,
                 "conflict": conflict,
             })
-            self.current[hid] = (device.officer_id, revision)
+            self.current[hid] = (officer, revision)
         elif conflict:
             conn.execute(update(households).where(households.c.id == hid)
                          .values(conflict=True, updated_at=now))
@@ -241,6 +266,8 @@ class _Writer:
             self.index(hid, p.tokens, replace=current is not None)
         self.event("status", device.officer_id, hid, revision=revision,
                    detail={"status": "received"})
+        if newer and officer != device.officer_id:  # a handover: the new officer's laptop
+            self.event("assignment", officer, None, detail={"candidate": hid})  # gets this
         return _result(hid, revision, "accepted")
 
     def index(self, hid: str, tokens: tuple, *, replace: bool) -> None:

@@ -43,6 +43,10 @@ def content_aad(household_id: str, revision: int, content_hash: bytes) -> bytes:
     return f"khbs/server-household/v1|{household_id}|{revision}|{content_hash.hex()}".encode()
 
 
+def candidate_aad(candidate_id: str, revision: int, content_hash: bytes) -> bytes:
+    return f"khbs/server-candidate/v1|{candidate_id}|{revision}|{content_hash.hex()}".encode()
+
+
 @dataclass
 class ServerKeys:
     """The unwrapped keys, by kind and key id, and which id of each kind is active."""
@@ -71,6 +75,19 @@ class ServerKeys:
         if key is None:
             raise DecryptError("unknown data key")
         return open_sealed(key, blob, content_aad(household_id, revision, content_hash))
+
+    def seal_candidate(self, candidate_id: str, revision: int, content_hash: bytes,
+                       plaintext: bytes) -> tuple[str, bytes]:
+        key_id = self.active["data"]
+        aad = candidate_aad(candidate_id, revision, content_hash)
+        return key_id, seal(self.secrets["data"][key_id], plaintext, aad)
+
+    def open_candidate(self, key_id: str, candidate_id: str, revision: int, content_hash: bytes,
+                       blob: bytes) -> bytes:
+        key = self.secrets["data"].get(key_id)
+        if key is None:
+            raise DecryptError("unknown data key")
+        return open_sealed(key, blob, candidate_aad(candidate_id, revision, content_hash))
 
     def blind_token(self, kind: str, value: str) -> tuple[str, bytes]:
         """(key id, token) for a NIK ("nik") or KK ("kk") number, with the active index key."""

@@ -37,6 +37,9 @@ class Settings:
     device_burst: int = 30
     enroll_per_minute: float = 10.0
     enroll_burst: int = 10
+    # Export downloads per administrator: each one reads the whole database.
+    admin_per_minute: float = 2.0
+    admin_burst: int = 5
 
     @classmethod
     def load(cls, db: str | None = None, environ: Mapping[str, str] | None = None) -> "Settings":

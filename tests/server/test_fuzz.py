@@ -29,7 +29,8 @@ from sync.server.db import households
 from tests.server.conftest import AREA, count, new_code
 
 MAX_EXAMPLES = 25
-OPERATIONS = [("POST", "/v1/enroll"), ("POST", "/v1/push"), ("GET", "/v1/pull"), ("GET", "/v1/health")]
+OPERATIONS = [("POST", "/v1/enroll"), ("POST", "/v1/push"), ("GET", "/v1/pull"),
+              ("GET", "/v1/health"), ("GET", "/v1/admin/export"), ("POST", "/v1/device/box-key")]
 FUZZ = settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
                 suppress_health_check=list(HealthCheck))
 
@@ -66,8 +67,8 @@ def fuzz(operation, mode: GenerationMode, base_url: str, prepare=lambda case: No
 @pytest.mark.parametrize("method, path, mode", [
     (method, path, mode) for method, path in OPERATIONS
     for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-    # /v1/push and /v1/health declare no parameters: nothing to make invalid
-    if mode is GenerationMode.POSITIVE or path in ("/v1/enroll", "/v1/pull")
+    # /v1/push, /v1/device/box-key and /v1/health declare no parameters: nothing to make invalid
+    if mode is GenerationMode.POSITIVE or path in ("/v1/enroll", "/v1/pull", "/v1/admin/export")
 ], ids=str)
 def test_no_operation_answers_5xx(api_schema, live, method, path, mode):
     answers = fuzz(api_schema[path][method], mode, live.url)
@@ -89,6 +90,24 @@ def test_enroll_with_real_codes_and_fuzzed_device_keys(api_schema, live, engine,
     assert answers and max(answers) < 500
 
 
+def test_export_with_a_real_admin_token_and_fuzzed_parameters(api_schema, live, engine):
+    """Past the token check: generated filters and options are answered, never with a 5xx."""
+    from sync.server.admins import add_admin
+    from sync.server.api.ratelimit import RateLimiter
+
+    live.server.config.app.state.admin_limiter = RateLimiter(60_000, 1_000)
+    with engine.begin() as conn:
+        _, token = add_admin(conn, "Fuzz Admin")
+
+    def authorised(case):
+        case.headers = {**(case.headers or {}), "Authorization": f"Bearer {token}"}
+
+    operation = api_schema["/v1/admin/export"]["GET"]
+    answers = fuzz(operation, GenerationMode.POSITIVE, live.url, authorised)
+    answers += fuzz(operation, GenerationMode.NEGATIVE, live.url, authorised)
+    assert answers and max(answers) < 500 and 200 in answers
+
+
 # -- signed pushes: past the signature check, into the batch reader and the ingest --------------
 
 JSON_LEAVES = (st.none() | st.booleans() | st.integers() | st.text(max_size=20)
@@ -105,10 +124,26 @@ def device(store, live, engine, officer):
     return client.device()
 
 
-def signed_push(device, body: bytes) -> requests.Response:
-    headers = sign_request(device.key, device.device_id, "POST", "/v1/push", body, int(time.time()))
+def signed_push(device, body: bytes, path: str = "/v1/push") -> requests.Response:
+    headers = sign_request(device.key, device.device_id, "POST", path, body, int(time.time()))
     headers["Content-Type"] = "application/octet-stream"
-    return requests.post(device.server + "/v1/push", data=body, headers=headers, timeout=10)
+    return requests.post(device.server + path, data=body, headers=headers, timeout=10)
+
+
+def test_signed_box_key_with_fuzzed_bodies_is_refused_cleanly(device):
+    from app.province_key import PUBLIC_BYTES
+
+    answers: list[int] = []
+
+    @given(body=st.binary(max_size=64) | st.binary(min_size=PUBLIC_BYTES, max_size=PUBLIC_BYTES))
+    @FUZZ
+    def run(body):
+        reply = signed_push(device, body, "/v1/device/box-key")
+        answers.append(reply.status_code)
+        assert reply.status_code < 500, (reply.status_code, reply.text)
+
+    run()
+    assert answers and set(answers) <= {200, 400}
 
 
 def framed(header: bytes, rest: bytes = b"") -> bytes:

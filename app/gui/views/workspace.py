@@ -31,7 +31,7 @@ from app.gui.models import (
     status_label,
 )
 
-STATUS_KEYS = ("draft", "final", "synced", "attention", "training")
+STATUS_KEYS = ("to_verify", "draft", "final", "synced", "attention", "training")
 
 
 class WorkspacePage(QWidget):
@@ -87,6 +87,11 @@ class WorkspacePage(QWidget):
             self.status.addItem(status_label(key), key)
         self.counts = QLabel()
         self.counts.setObjectName("counts")
+        # Households from the province's list still to verify, per village (after each sync).
+        self.verify_counts = QLabel()
+        self.verify_counts.setObjectName("verifyCounts")
+        self.verify_counts.setWordWrap(True)
+        self.verify_counts.setVisible(False)
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
@@ -127,6 +132,7 @@ class WorkspacePage(QWidget):
         layout.addLayout(bar)
         layout.addWidget(self.sync_message)
         layout.addLayout(filters)
+        layout.addWidget(self.verify_counts)
         layout.addWidget(self.table)
         self.set_sync_state(enrolled=False, syncing=False, last_sync=None)
 
@@ -177,6 +183,13 @@ class WorkspacePage(QWidget):
     def update_counts(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
         self.counts.setText(self.tr("Households: %1 of %2").replace("%1", str(shown)).replace("%2", str(total)))
+
+    def set_verify_counts(self, counts: dict[str, int], names: dict[str, str]) -> None:
+        """One line: "Left to verify: Bukit Tunggal 12 · Palangka 3" (villages by name)."""
+        parts = sorted((names.get(code, code) or "?", n) for code, n in counts.items() if n)
+        self.verify_counts.setVisible(bool(parts))
+        self.verify_counts.setText(self.tr("Left to verify: %1").replace(
+            "%1", " \u00b7 ".join(f"{name} {n}" for name, n in parts)))
 
     # -- sync with the province ----------------------------------------------------------------
 

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from sync.server.api import enroll, errors, health, pull, push
+from sync.server.api import device, enroll, errors, export, health, pull, push
 from sync.server.api.ratelimit import RateLimiter
 from sync.server.db import open_database
 from sync.server.keys import ServerKeys
@@ -30,7 +30,8 @@ def create_app(settings: Settings, unlocked_keys: ServerKeys) -> FastAPI:
     # In process memory: each API process enforces its own limits (docs/sync.md).
     app.state.device_limiter = RateLimiter(settings.device_per_minute, settings.device_burst)
     app.state.enroll_limiter = RateLimiter(settings.enroll_per_minute, settings.enroll_burst)
+    app.state.admin_limiter = RateLimiter(settings.admin_per_minute, settings.admin_burst)
     errors.install(app)
-    for module in (enroll, push, pull, health):
+    for module in (enroll, device, push, pull, health, export):
         app.include_router(module.router)
     return app

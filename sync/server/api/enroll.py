@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from app.province_key import load_public
 from sync.protocol import ProtocolError, b64, unb64
 from sync.server import (
     BadDeviceKey,
@@ -20,6 +21,7 @@ from sync.server import (
 )
 from sync.server.api.deps import EngineDep, KeysDep, limit_enroll
 from sync.server.api.errors import ApiError
+from sync.server.db import device_box_keys, utc_now
 
 router = APIRouter(tags=["enroll"])
 
@@ -35,6 +37,9 @@ REFUSALS = {
 class EnrollRequest(BaseModel):
     code: str = Field(max_length=64)
     device_key: str = Field(max_length=64)
+    # The device's HPKE public key for pre-filled households (docs/sync.md); older laptops
+    # send it later with POST /v1/device/box-key.
+    box_key: str | None = Field(default=None, max_length=2048)
 
 
 class EnrollReply(BaseModel):
@@ -52,11 +57,22 @@ async def enroll(body: EnrollRequest, engine: EngineDep, keys: KeysDep) -> Enrol
         device_key = unb64(body.device_key)
     except ProtocolError:
         raise ApiError(400, "bad_device_key") from None
+    box_key = None
+    if body.box_key is not None:
+        try:
+            box_key = unb64(body.box_key)
+            load_public(box_key)
+        except (ProtocolError, ValueError):
+            raise ApiError(400, "bad_box_key") from None
     province = keys.province
 
     def redeem() -> repo.Device:
         with engine.begin() as conn:
-            return repo.redeem_enroll_code(conn, body.code, device_key)
+            device = repo.redeem_enroll_code(conn, body.code, device_key)
+            if box_key is not None:
+                conn.execute(device_box_keys.insert().values(
+                    device_id=device.id, public_key=box_key, set_at=utc_now()))
+            return device
 
     try:
         device = await run_in_threadpool(redeem)
