@@ -176,12 +176,16 @@ def cmd_device_recover(args: argparse.Namespace) -> int:
     from sync.server.recovery import NoEscrow, recovery_code
     from sync.server.settings import PASSPHRASE_ENV
 
-    with database(args) as engine, engine.connect() as conn:
+    from sync.server.admins import audit
+
+    with database(args) as engine, engine.begin() as conn:
         unlocked = keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
         try:
             device_id, code = recovery_code(conn, unlocked, args.store)
         except NoEscrow:
             raise CliError(tr("server.no_escrow", store_id=args.store)) from None
+        # Who gave out a laptop's key, and when: the record UU PDP asks for.
+        audit(conn, "server-cli", "device.recover", {"device_id": device_id})
     if args.json:
         _print_json({"device_id": device_id, "recovery_code": code})
     else:
@@ -248,6 +252,7 @@ def cmd_assignments_import(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from sync.server import keys
+    from sync.server.admins import audit
     from sync.server.assignments import import_candidates, read_candidates
     from sync.server.settings import PASSPHRASE_ENV
 
@@ -262,6 +267,7 @@ def cmd_assignments_import(args: argparse.Namespace) -> int:
     with database(args) as engine, engine.begin() as conn:
         unlocked = keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
         summary = import_candidates(conn, unlocked, found, skip_invalid=args.skip_invalid)
+        audit(conn, "server-cli", "assignments.import", summary.as_dict())
     if args.json:
         _print_json(summary.as_dict())
     else:

@@ -61,6 +61,13 @@ def test_forgotten_passphrase_recovered_with_the_province_code(live, engine, off
         "recovery_code"]
     assert "00000000" in server.fails("device", "recover", "--store",
                                       "00000000-0000-0000-0000-000000000000")
+    from sqlalchemy import select
+
+    from sync.server.db import audit_log
+
+    with engine.connect() as conn:  # the province's record of who gave out which laptop's key
+        (entry,) = conn.execute(select(audit_log).where(audit_log.c.action == "device.recover"))
+    assert code not in entry.detail and store_id not in entry.detail
 
     khbs.ok("recover", passphrase=None, KHBS_RECOVERY_CODE=code.lower(),
             KHBS_NEW_PASSPHRASE=NEW_PASSPHRASE)
