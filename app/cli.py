@@ -298,11 +298,15 @@ def cmd_sync(args: argparse.Namespace) -> int:
     counts = {
         "sent": report.sent, "synced": report.synced, "attention": report.attention,
         "events": report.events, "bytes_up": report.bytes_up, "bytes_down": report.bytes_down,
+        "assigned": report.assigned, "province_changed": report.province_changed,
+        "released": report.released,
     }
     if args.json:
         print(json.dumps(counts, sort_keys=True))
     else:
         print(tr("cli.sync_done", **counts))
+        if report.assigned or report.province_changed or report.released:
+            print(tr("cli.sync_listed", **counts))
     for hid in report.damaged:
         print(tr("cli.damaged", record_id=hid), file=sys.stderr)
     return EXIT_OK

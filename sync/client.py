@@ -96,6 +96,9 @@ class SyncReport:
     events: int = 0
     retries: int = 0
     damaged: list[str] = field(default_factory=list)
+    assigned: int = 0  # households from the DTSEN list stored or refreshed
+    province_changed: int = 0  # newer list versions waiting for the officer's choice
+    released: int = 0  # given up: their desa went to another officer
 
 
 class SyncClient:
@@ -244,8 +247,11 @@ class SyncClient:
             data = reply.json()
             events = data.get("events") or []
             cursor = int(data.get("cursor", after))
-            apply_events(self.store, events, cursor, box=(device.device_id, box))
+            pulled = apply_events(self.store, events, cursor, box=(device.device_id, box))
             report.events += len(events)
+            report.assigned += pulled.candidates
+            report.province_changed += pulled.province_changed
+            report.released += pulled.released
             # A page may hold only events meant for nobody here any more: go on by the cursor.
             if not data.get("more") or cursor <= after:
                 return report

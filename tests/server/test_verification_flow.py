@@ -65,7 +65,7 @@ def test_import_sync_verify_push_and_the_province_sees_the_changes(server, live,
     assert (again["new"], again["changed"], again["unchanged"]) == (0, 0, 2)  # a no-op
 
     store, client = laptop(tmp_path, "sari", live, engine, officer)
-    client.sync()
+    assert client.sync().assigned == 2
     rows = store.rows()
     assert {r.sync_state for r in rows} == {"to_verify"} and len(rows) == 2
     assert to_verify_counts(store) == {DESA: 2}
