@@ -32,6 +32,7 @@ from sync.protocol import b64, seal_batch, sign_request, unb64
 TIMEOUT = (10, 30)  # connect, read: a 32 kbit/s link moves about 100 KB in 30 s
 MIN_BATCH, START_BATCH, MAX_BATCH = 1, 8, 256
 PULL_LIMIT = 200
+MIN_PULL = 5
 DEVICE_SECRET = "device"
 ESCROW_SENT = "escrow_sent"  # meta: which escrow blob the server has
 BOX_SECRET = "device_box"  # secrets: the device's HPKE private key (pre-filled households)
@@ -239,10 +240,23 @@ class SyncClient:
         self.busy_waited = 0.0
         report = report or SyncReport()
         box = self._box(device, base, report)
+        limit, attempt = PULL_LIMIT, 0
         while True:
             after = pull_cursor(self.store)
-            reply = self._signed(device, "GET", base, f"/v1/pull?after={after}&limit={PULL_LIMIT}",
-                                 report=report)
+            try:
+                reply = self._signed(device, "GET", base, f"/v1/pull?after={after}&limit={limit}",
+                                     report=report)
+            except SyncError as exc:
+                # A page of pre-filled households is ~2 KB each: on a link that keeps dropping,
+                # ask for smaller pages (applied pages are kept, so nothing is fetched twice).
+                attempt += 1
+                if exc.code != "network" or attempt >= self.max_attempts:
+                    raise
+                report.retries += 1
+                limit = max(MIN_PULL, limit // 4)
+                self._backoff(attempt)
+                continue
+            attempt, limit = 0, min(PULL_LIMIT, limit * 2)
             report.bytes_down += len(reply.content)
             data = reply.json()
             events = data.get("events") or []

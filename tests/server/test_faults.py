@@ -129,3 +129,37 @@ def test_1000_households_through_40_percent_cuts_arrive_exactly_once(store, live
                                                                      officer):
     run = push_through_cuts(1000, store, live, engine, officer, seed=SEED)
     check_exactly_once(1000, run, store, engine)
+
+
+def test_listed_households_pulled_through_cuts_arrive_once_each(store, live, engine, officer,
+                                                                 initialised, tmp_path):
+    """Pre-filled households are ~2 KB each on the wire: a cut page is asked for again, smaller,
+    and every household arrives exactly once (the cursor moves with each applied page)."""
+    from sync.server.assignments import import_candidates, read_candidates
+    from tests.server.test_assignments import write
+
+    rows = []
+    for record in demo.generate(150, seed=11, areas=[AREA], today=TODAY):
+        for m in record["anggota"]:
+            rows.append({"no_kk": record["no_kk"], "nik": m["nik"], "nama": m["nama"],
+                         "hubungan": m["hubungan"], "jenis_kelamin": m["jenis_kelamin"],
+                         "tanggal_lahir": m["tanggal_lahir"],
+                         "kode_desa": record["lokasi"]["kode_desa"],
+                         "alamat": record["lokasi"]["alamat"]})
+    found = read_candidates(write(tmp_path / "dtsen.csv", rows), today=TODAY)
+    assert not found.errors
+    with engine.begin() as conn:
+        assert import_candidates(conn, initialised, found).new == 150
+    client = SyncClient(store, session=closing_session(), sleep=lambda _s: None,
+                        max_attempts=10_000)
+    client.enroll(live.url, new_code(engine, officer))  # not through the proxy
+    port = int(live.url.rsplit(":", 1)[1])
+    with FaultProxy(port, cut_probability=CUT_PROBABILITY, cut_after_bytes=(200, 20_000),
+                    seed=SEED) as proxy:
+        report = client.pull(proxy.url())
+        stats = proxy.stats.snapshot()
+    assert stats["cut_connections"] > 0 and report.retries > 0, stats
+    assert report.assigned == 150
+    assert len(store.rows()) == 150 and {r.sync_state for r in store.rows()} == {"to_verify"}
+    again = client.pull(live.url)  # nothing new, nothing twice
+    assert again.assigned == 0 and len(store.rows()) == 150
