@@ -42,6 +42,45 @@ def diff(mine: dict, theirs: dict) -> list[Difference]:
     return list(_diff_group(a, b, q.load_schema(), ()))
 
 
+def changed_by_province(differences: list[Difference], origin: dict | None,
+                        theirs: dict) -> list[Difference]:
+    """Of diff(mine, theirs), the answers the province changed since `origin` (its version the
+    officer started from). The rest differ only because the officer answered them (the
+    dwelling, a corrected name, ...): the officer's stand, with nothing to choose. Without an
+    origin every difference is kept."""
+    if origin is None:
+        return list(differences)
+    o, t = q.canonical(origin), q.canonical(theirs)
+    o_rows, t_rows = _rows(o.get(q.MEMBERS)), _rows(t.get(q.MEMBERS))
+    origin_of = {j: i for i, j in match_members(o_rows, t_rows) if i is not None and j is not None}
+    listed_niks = {m.get(q.NIK) for m in o_rows if m.get(q.NIK)}
+    out = []
+    for d in differences:
+        if d.path[0] != q.MEMBERS:
+            keep = _at(o, d.path) != d.theirs
+        elif d.whole_member and d.theirs_member is None:  # only the officer has this member
+            keep = d.mine.get(q.NIK) in listed_niks if isinstance(d.mine, dict) else False
+        else:  # a member's answer, or a member only the province has
+            k = origin_of.get(d.theirs_member)
+            if k is None:
+                keep = True  # the province added this member
+            elif d.whole_member:
+                keep = o_rows[k] != t_rows[d.theirs_member]
+            else:
+                keep = _at(o_rows[k], d.path[2:]) != d.theirs
+        if keep:
+            out.append(d)
+    return out
+
+
+def _at(record: object, path: tuple) -> object:
+    for part in path:
+        if not isinstance(record, dict):
+            return _MISSING
+        record = record.get(part, _MISSING)
+    return record
+
+
 def _keys(a: dict, b: dict, spec: dict) -> list[str]:
     props = list(spec.get("properties", {}))
     extra = [k for k in [*a, *b] if k not in props]

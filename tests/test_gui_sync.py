@@ -50,6 +50,8 @@ class Province:
     live: LiveServer
     engine: object
     officer: str
+    keys: object = None  # the unwrapped province keys (sync.server.keys), as the CLI opens them
+    db_url: str = ""
 
     @property
     def url(self) -> str:
@@ -70,7 +72,7 @@ def province(tmp_path):
         officer = repo.add_officer(conn, "Sari Petugas", [AREA])
     live = LiveServer(create_app(ServerSettings(db_url=url), unwrapped))
     with live:
-        yield Province(live, engine, officer)
+        yield Province(live, engine, officer, unwrapped, url)
     engine.dispose()
 
 

@@ -5,6 +5,8 @@ it, as a sync would."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from PySide6.QtCore import Qt
 
@@ -15,6 +17,7 @@ from app.gui.views.province_change import ProvinceChangeDialog
 from app.store import Store
 from app.store import assigned
 from app.verification import THEIRS
+from tests import records
 from tests.conftest import FAST_KDF, PASSPHRASE
 from tests.test_assigned import DESA_A, DESA_B, candidate, listed, pull
 from tests.test_gui_app import (  # noqa: F401 - `start` is a fixture
@@ -122,7 +125,9 @@ def press_in(qtbot, dialog, key) -> None:
 
 def test_listed_household_opens_in_the_form_unchanged(start, qtbot, data_dir, key):
     """Opening and closing a household from the list changes nothing: it stays untouched (so a
-    newer province version still replaces it) and still counts as to verify."""
+    newer province version still replaces it) and still counts as to verify. The form shows
+    today as the visit date (the list has none), as for a new household; it is stored only
+    with the officer's first change."""
     rec = listed(1)
     with Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF) as s:
         pull(s, key, [candidate(key, rec)])
@@ -131,10 +136,41 @@ def test_listed_household_opens_in_the_form_unchanged(start, qtbot, data_dir, ke
     app.window._open_household(rec["id"])
     qtbot.waitUntil(lambda: app.window.household is not None, timeout=TIMEOUT)
     form = app.window.household.form
-    assert q.canonical(form.record()) == rec
+    today = date.today().isoformat()
+    assert q.canonical(form.record()) == q.canonical(dict(rec, tanggal_kunjungan=today))
     press(qtbot, Qt.Key.Key_W, CTRL)
     qtbot.waitUntil(lambda: app.page() is app.window.workspace)
     app.window.lock()
     with reopen(data_dir) as s:
         assert s.get(rec["id"]) == (rec, 1)
         assert s.rows()[0].sync_state == "to_verify"
+
+
+def test_only_what_the_province_changed_is_offered(start, qtbot, data_dir, key):
+    """Regression: the officer had answered the whole visit (dwelling, assets, members, RT/RW)
+    when the province corrected one name. The dialog listed every answer the officer had added
+    (81 rows) beside an empty "province's version", burying the one change; it now compares
+    with the version the officer started from and offers only the province's change."""
+    rec = listed(1)
+    mine = records.numbered(1, id=rec["id"], status="draft",
+                            verifikasi={"sumber": 1, "keberadaan_keluarga": 1})
+    theirs = listed(1)
+    theirs["anggota"][1]["nama"] = "Rosmiati Ilas (ralat)"
+    with Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF) as s:
+        pull(s, key, [candidate(key, rec)])
+        households.save_draft(s, mine, expected_revision=1)
+        pull(s, key, [candidate(key, theirs, revision=2, seq=2)])
+    app = start()
+    unlock(qtbot, app)
+    app.window._open_household(rec["id"])
+    controller = app.window.province_change
+    qtbot.waitUntil(lambda: controller.dialog is not None and controller.dialog.isVisible())
+    dialog: ProvinceChangeDialog = controller.dialog
+    assert list(dialog.groups) == ["anggota/1:1/nama"]
+    dialog.choose("anggota/1:1/nama", THEIRS)
+    press_in(qtbot, dialog, ENTER)
+    qtbot.waitUntil(lambda: app.window.household is not None
+                    and app.page() is app.window.household, timeout=TIMEOUT)
+    shown = app.window.household.form.record()
+    assert shown["anggota"][1]["nama"] == "Rosmiati Ilas (ralat)"
+    assert shown["rumah"] == mine["rumah"] and shown["lokasi"] == mine["lokasi"]  # the officer's

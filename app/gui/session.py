@@ -164,17 +164,19 @@ class Session(QObject):
 
     def province_change(self, household_id: str, on_done: Callback,
                         on_error: Callback = None) -> Op:
-        """on_done((mine, revision, theirs, province revision)) when the province changed this
-        listed household after the officer started, else on_done(None). Dropped after a lock."""
+        """on_done((mine, revision, theirs, province revision, origin)) when the province
+        changed this listed household after the officer started, else on_done(None). `origin`
+        is the province's version the officer started from. Dropped after a lock."""
         generation = self.generation
 
         def fn(state: WorkerState):
             from app.store import assigned
 
-            found = assigned.province_version(state.store, household_id)
-            if found is None:
+            found = assigned.listed(state.store, household_id)
+            if found is None or found.pending is None:
                 return None
-            return (*state.store.get(household_id), *found)
+            return (*state.store.get(household_id), found.pending,
+                    int(found.pending_revision or 0), found.origin)
 
         def done(result: object) -> None:
             if self.generation == generation and self.is_unlocked:

@@ -30,13 +30,15 @@ class ProvinceChangeController:
 
     def _got(self, household_id: str, found: object, edit: Edit) -> None:
         from app.gui.views.province_change import ProvinceChangeDialog
-        from app.verification import diff, merge
+        from app.verification import changed_by_province, diff, merge
 
         if found is None:  # resolved meanwhile: nothing to choose
             self.session.open_household(household_id, lambda r: edit(*r), self.on_error)
             return
-        mine, revision, theirs, province_revision = found
-        differences = diff(mine, theirs)
+        mine, revision, theirs, province_revision, origin = found
+        # Only what the province changed since the version the officer started from: the
+        # answers the officer added (the whole visit) are not the province's to overwrite.
+        differences = changed_by_province(diff(mine, theirs), origin, theirs)
         generation = self.session.generation
 
         def save(choices: dict) -> None:

@@ -211,8 +211,14 @@ class HouseholdForm(QWidget):
     # -- record -----------------------------------------------------------------------------
 
     def set_record(self, record: dict) -> None:
-        """Fill every widget from a stored record. Does not emit `changed`."""
+        """Fill every widget from a stored record. Does not emit `changed`.
+
+        A household from the province's list comes without a visit date (the visit has not
+        happened yet): the form shows today's, as it does for a household started on the
+        laptop, and it is stored with the officer's first change. Opening alone saves
+        nothing, so an untouched household stays untouched (app/store/assigned.py)."""
         self._timer.stop()
+        record = self._visit_defaulted(record)
         self._loading = True
         try:
             self._base = {k: record[k] for k in self._frame if k in record}
@@ -234,6 +240,12 @@ class HouseholdForm(QWidget):
         self._final = record.get("status") == "final"
         self.show_result(rules.Result([]))
         self._timer.start()
+
+    def _visit_defaulted(self, record: dict) -> dict:
+        listed = (record.get("verifikasi") or {}).get("sumber") == 1
+        if listed and record.get("status") != "final" and q.is_empty(record.get(q.VISIT_DATE)):
+            return {**record, q.VISIT_DATE: (self.today or date.today()).isoformat()}
+        return record
 
     def _refresh_sections(self) -> None:
         """Show or hide the pages of sections with x-relevant; a hidden one is cleared, as
