@@ -61,11 +61,12 @@ def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
     return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
 
 
-def open_sealed(key: bytes, blob: bytes, aad: bytes) -> bytes:
+def open_sealed(key: bytes, blob: bytes, aad: bytes, aead: AESGCM | None = None) -> bytes:
+    """`aead`: AESGCM(key) made once by a caller that opens many blobs with the same key."""
     if blob is None or len(blob) < NONCE_BYTES + 16:
         raise DecryptError("ciphertext too short")
     try:
-        return AESGCM(key).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
+        return (aead or AESGCM(key)).decrypt(blob[:NONCE_BYTES], blob[NONCE_BYTES:], aad)
     except InvalidTag as exc:
         raise DecryptError("authentication failed") from exc
 

@@ -309,6 +309,58 @@ def test_fast_cell_functions_agree_with_the_general_rule():
                         assert got == want, (question.name, value, kw)
 
 
+def test_compiled_rows_agree_with_the_plain_loop():
+    """Layout's generated row functions (the common cells inline) give the rows of the plain
+    loop over the cell functions, for answers of every type in every question and section."""
+    import random
+
+    from app.export.layout import Layout, _fill
+
+    odd = [None, "", [], 0, 1, 2, 99, -3, 2.5, True, False, "1", "=1", "-x", "'=y", "teks",
+           "a, b", [1, 3], [99], ["a"], {"a": 1}]
+    rng = random.Random(5)
+
+    def scramble(node):
+        if isinstance(node, dict):
+            return {k: scramble(v) if isinstance(v, (dict, list)) and rng.random() < 0.8
+                    else rng.choice(odd + [v]) for k, v in node.items()}
+        if isinstance(node, list):
+            return [scramble(x) for x in node]
+        return node
+
+    records = [numbered(n) for n in range(1, 6)]
+    records += [scramble(r) for r in records for _ in range(40)]
+    records += [{"id": "x"}, {"id": "y", "lokasi": None, "anggota": [{}, None, {"nama": 5}]}]
+    for options in (Options(), Options(excel=True, mask_ids=True, lang="en"),
+                    Options(omit_health=True)):
+        layout = Layout(options)
+        for record in records:
+            want = [neutralise(str(record.get("id", "")))]
+            _fill(want, layout._household_plan, record)
+            assert layout.household_cells(record) == want
+            for i, (got, member) in enumerate(zip(layout.member_rows(record),
+                                                  q.members(record)), start=1):
+                want = [neutralise(str(record.get("id", ""))), str(i)]
+                _fill(want, layout._member_plan, member)
+                assert got == want
+
+
+def test_csv_lines_are_the_csv_writers_bytes():
+    import io
+    import random
+
+    from app.export.files import CsvLines
+
+    cells = ["", "a", "a,b", "a;b", 'x"y', "l\nm", "r\rs", " sp ", "'=1", "ü€", "\t", "1,5"]
+    rng = random.Random(3)
+    rows = [[rng.choice(cells) for _ in range(rng.randint(0, 6))] for _ in range(5000)]
+    rows += [[""], [], ["", ""], [1, None, 2.5]]
+    for delimiter in (",", ";"):
+        text = io.StringIO()
+        csv.writer(text, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+        assert CsvLines(delimiter, "\r\n").text(rows) == text.getvalue()
+
+
 # ---------------------------------------------------------------------------------- privacy
 
 

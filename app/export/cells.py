@@ -2,8 +2,10 @@
 
 Each question gets its own cell function, built once per export with its codes and labels
 looked up in advance: an export of 20,000 households runs these a few million times, so the
-common case is a dict lookup. Answers of an unexpected type (an old draft, a hand-made
-import) take the general path, `general()`, and come out as text.
+common case is a dict lookup. Answers of an unexpected type (an old draft, a hand-made import)
+take the general path, `general()`, and come out as text. The functions of the commonest cases
+say so (`table`, `fast`): layout.py then does that case inline, without the call, and calls the
+function for anything else.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ YES_NO = {True: {"id": "Ya", "en": "Yes"}, False: {"id": "Tidak", "en": "No"}}
 
 # A spreadsheet runs a cell starting with these as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_RISKY_FIRST = frozenset("=+-@\t\r'")
+RISKY_FIRST = frozenset("=+-@\t\r'")  # a cell starting otherwise is never changed
 
 Cells = tuple[str, ...]
 CellFn = Callable[[object], Cells]
@@ -28,7 +30,7 @@ def neutralise(text: str) -> str:
     """A leading apostrophe keeps a spreadsheet from running the cell as a formula. Text that
     already starts with apostrophes before such a character gets one more, so reading back
     (restore) is exact."""
-    if text and text[0] in _RISKY_FIRST and text.lstrip("'").startswith(FORMULA_START):
+    if text and text[0] in RISKY_FIRST and text.lstrip("'").startswith(FORMULA_START):
         return "'" + text
     return text
 
@@ -107,6 +109,7 @@ def cell_function(kind: str, spec: dict, *, lang: str, excel: bool, masked: bool
         def coded(value: object) -> Cells:
             found = table.get(value) if type(value) in SCALAR else None
             return found or slow(value)
+        coded.table = table  # type: ignore[attr-defined] - for layout's compiled rows
         return coded
     if kind in ("number", "integer"):
         def number(value: object) -> Cells:
@@ -116,6 +119,7 @@ def cell_function(kind: str, spec: dict, *, lang: str, excel: bool, masked: bool
             if t is float:
                 return (repr(value).replace(".", ",") if excel else repr(value),)
             return slow(value)
+        number.fast = "int"  # type: ignore[attr-defined]
         return number
     if kind == "multi":
         def multi(value: object) -> Cells:
@@ -127,5 +131,9 @@ def cell_function(kind: str, spec: dict, *, lang: str, excel: bool, masked: bool
         return multi
     if masked:
         return slow
-    return lambda value: (neutralise(value),) if type(value) is str and value else (
-        blank if value is None else slow(value))
+
+    def text(value: object) -> Cells:
+        return (neutralise(value),) if type(value) is str and value else (
+            blank if value is None else slow(value))
+    text.fast = "text"  # type: ignore[attr-defined]
+    return text

@@ -16,7 +16,7 @@ Column names are the questions' own names; test_schema_file keeps them unique pe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from app import questionnaire as q
@@ -24,6 +24,8 @@ from app.export.cells import (  # noqa: F401 - the cell rules are public here to
     FORMULA_START,
     LABEL_SEP,
     MULTI_SEP,
+    RISKY_FIRST,
+    SCALAR,
     YES_NO,
     cell_function,
     labelled,
@@ -135,22 +137,31 @@ class Layout:
         self.member_columns = [HOUSEHOLD_ID, POSITION, *columns_of(self.member_questions)]
         self._household_plan = self._plan(self.household_questions)
         self._member_plan = self._plan(self.member_questions)
+        self._fill_household = _compiled(self._household_plan)
+        self._fill_member = _compiled(self._member_plan)
 
     # Rows are lists of str in column order; every text cell is neutralised.
 
     def household_row(self, record: dict, extra: dict | None = None) -> list[str]:
-        row = [neutralise(str(record.get("id", "")))]
-        _fill(row, self._household_plan, record)
+        row = self.household_cells(record)
         extra = extra or {}
         row += [neutralise("" if extra.get(c) is None else str(extra[c]))
                 for c in self.household_extra]
         return row
 
+    def household_cells(self, record: dict) -> list[str]:
+        """The row without the household_extra columns (a caller that formats those itself
+        appends them)."""
+        row = [neutralise(str(record.get("id", "")))]
+        self._fill_household(row, record)
+        return row
+
     def member_rows(self, record: dict) -> Iterator[list[str]]:
         hid = neutralise(str(record.get("id", "")))
+        fill = self._fill_member
         for i, member in enumerate(q.members(record), start=1):
             row = [hid, str(i)]
-            _fill(row, self._member_plan, member)
+            fill(row, member)
             yield row
 
     def _plan(self, qs: list[Question]) -> list[tuple[tuple[str, ...], list]]:
@@ -181,3 +192,46 @@ def _fill(row: list[str], plan: list, source: dict) -> None:
         for key, fn, blank in items:
             value = get(key)
             row += blank if value is None else fn(value)
+
+
+def _compiled(plan: list) -> Callable[[list[str], dict], None]:
+    """_fill for one plan as straight-line Python, made once per Layout: the commonest cells
+    (plain text, an int, a coded answer in its table) are done inline, anything else calls the
+    question's cell function, as _fill does; the rows are the same (tests/test_export.py)."""
+    env: dict = {"_SCALAR": SCALAR, "_RISKY": RISKY_FIRST, "type": type,
+                 "isinstance": isinstance}
+    lines = ["def fill(row, source):", "    append, extend = row.append, row.extend"]
+    n = 0
+    for section, items in plan:
+        lines.append("    node = source")
+        for part in section:
+            lines.append(f"    node = node.get({part!r}) if isinstance(node, dict) else None")
+        blanks = tuple(cell for _, _, blank in items for cell in blank)
+        env[f"_blanks{n}"] = blanks
+        lines += ["    if not isinstance(node, dict):", f"        extend(_blanks{n})",
+                  "    else:", "        get = node.get"]
+        for key, fn, blank in items:
+            n += 1
+            env[f"_f{n}"], env[f"_b{n}"] = fn, blank
+            lines.append(f"        v = get({key!r})")
+            table, fast = getattr(fn, "table", None), getattr(fn, "fast", None)
+            if table is not None:
+                env[f"_t{n}"] = table
+                lines += ["        if v is None:", f"            extend(_b{n})",
+                          "        else:",
+                          f"            c = _t{n}.get(v) if type(v) in _SCALAR else None",
+                          f"            extend(c or _f{n}(v))"]
+            elif fast == "text":
+                lines += ["        if type(v) is str and v and v[0] not in _RISKY:",
+                          "            append(v)",
+                          "        elif v is None:", f"            extend(_b{n})",
+                          "        else:", f"            extend(_f{n}(v))"]
+            elif fast == "int":
+                lines += ["        if type(v) is int:", "            append(str(v))",
+                          "        elif v is None:", f"            extend(_b{n})",
+                          "        else:", f"            extend(_f{n}(v))"]
+            else:
+                lines.append(f"        extend(_b{n} if v is None else _f{n}(v))")
+        n += 1
+    exec(compile("\n".join(lines) + "\n", "<export layout>", "exec"), env)  # noqa: S102
+    return env["fill"]

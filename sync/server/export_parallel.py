@@ -2,9 +2,10 @@
 
 Opening, decoding and formatting a household costs several times what reading it from the
 database does, and one Python process uses one core. Here the main process reads the rows
-(one snapshot, a streaming cursor) and hands chunks of them to worker processes, which open
-and format them into CSV text; the main process writes the text in order, hashing it. At most
-a few chunks are in flight, so memory stays flat. The bytes are the ones write_export writes.
+(one snapshot, a streaming cursor) and hands each chunk the cursor gives to a worker process,
+which opens and formats it into CSV bytes; the main process only writes them in order, hashing
+them. At most a few chunks are in flight, so memory stays flat. The bytes are the ones
+write_export writes (tests/server/test_export.py compares them).
 
 The API never uses this: an HTTP request must not take every core from the ingest.
 """
@@ -22,13 +23,22 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from app.crypto import DecryptError
-from app.export.files import BOM, HOUSEHOLDS, MANIFEST, MEMBERS, dialect
+from app.export.files import BOM, HOUSEHOLDS, MANIFEST, MEMBERS, CsvLines, dialect
 from app.export.layout import Layout, Options
-from sync.server.export import EXTRA_COLUMNS, extra_of, manifest_of
+from sync.server.export import (
+    CONTENT,
+    CONTENT_HASH,
+    EXTRA_COLUMNS,
+    ID,
+    KEY_ID,
+    REVISION,
+    extra_cells,
+    manifest_of,
+)
 from sync.server.keys import ServerKeys
 
-CHUNK = 500  # households per task
-IN_FLIGHT = 3  # tasks queued per worker
+CHUNK = 1000  # households per task, read from the database as such (export.chunks)
+IN_FLIGHT = 2  # tasks queued per worker (500-row tasks or 3 queued: slower on 2 cores)
 
 _worker: dict = {}
 
@@ -36,45 +46,31 @@ _worker: dict = {}
 def _init(secrets: dict, options: Options) -> None:
     _worker["keys"] = ServerKeys(secrets)
     _worker["layout"] = Layout(options, household_extra=EXTRA_COLUMNS)
-    _worker["dialect"] = dialect(options.excel)
+    d = dialect(options.excel)
+    _worker["lines"] = CsvLines(d["delimiter"], d["line_end"])
 
 
-class _Row:
-    """A plain row from the main process, with the attribute names of a database row."""
-
-    FIELDS = ("id", "revision", "content_hash", "key_id", "content", "officer_id", "status",
-              "status_reason", "card_number", "conflict", "received_at", "updated_at",
-              "status_at")
-    __slots__ = FIELDS
-
-    def __init__(self, values: tuple) -> None:
-        for name, value in zip(self.FIELDS, values):
-            setattr(self, name, value)
-
-
-def _format(chunk: list[tuple]) -> tuple[str, str, int, int, list[str]]:
-    """CSV text of a chunk of households: (households text, members text, counts, damaged)."""
-    keys, layout, d = _worker["keys"], _worker["layout"], _worker["dialect"]
-    h_out, m_out = io.StringIO(), io.StringIO()
-    h_writer = csv.writer(h_out, delimiter=d["delimiter"], lineterminator=d["line_end"])
-    m_writer = csv.writer(m_out, delimiter=d["delimiter"], lineterminator=d["line_end"])
-    households = members = 0
+def _format(chunk: list[tuple]) -> tuple[bytes, bytes, int, int, list[str]]:
+    """The CSV bytes of a chunk of rows of export.query(): (households bytes, members bytes,
+    their row counts, ids that did not open)."""
+    keys, layout, lines = _worker["keys"], _worker["layout"], _worker["lines"]
+    h_rows: list[list[str]] = []
+    m_rows: list[list[str]] = []
     damaged = []
-    for values in chunk:
-        row = _Row(values)
+    for row in chunk:
         try:
-            plaintext = keys.open_content(row.key_id, row.id, row.revision, row.content_hash,
-                                          row.content)
+            plaintext = keys.open_content(row[KEY_ID], row[ID], row[REVISION],
+                                          row[CONTENT_HASH], row[CONTENT])
         except DecryptError:
-            damaged.append(row.id)
+            damaged.append(row[ID])
             continue
         record = json.loads(plaintext)
-        h_writer.writerow(layout.household_row(record, extra_of(row)))
-        households += 1
-        for member in layout.member_rows(record):
-            m_writer.writerow(member)
-            members += 1
-    return h_out.getvalue(), m_out.getvalue(), households, members, damaged
+        cells = layout.household_cells(record)
+        cells += extra_cells(row)
+        h_rows.append(cells)
+        m_rows.extend(layout.member_rows(record))
+    return (lines.text(h_rows).encode("utf-8"), lines.text(m_rows).encode("utf-8"),
+            len(h_rows), len(m_rows), damaged)
 
 
 class _File:
@@ -83,8 +79,7 @@ class _File:
         os.chmod(path, 0o600)
         self.sha, self.rows = hashlib.sha256(), 0
 
-    def write(self, text: str) -> None:
-        data = text.encode("utf-8")
+    def write(self, data: bytes) -> None:
         self.sha.update(data)
         self.file.write(data)
 
@@ -95,21 +90,11 @@ class _File:
         return {"rows": self.rows, "sha256": self.sha.hexdigest(), "columns": columns}
 
 
-def _chunks(rows: Iterable) -> Iterable[list[tuple]]:
-    chunk: list[tuple] = []
-    for row in rows:
-        chunk.append((row.id, row.revision, bytes(row.content_hash), row.key_id,
-                      bytes(row.content), *row[5:]))
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def write_parallel(out_dir: Path, rows: Iterable, keys: ServerKeys, options: Options,
-                   workers: int, *, created_by: str, filters: dict) -> tuple[dict, set[str]]:
-    """Like write_export over `rows` (export.rows()); returns (manifest, damaged ids)."""
+def write_parallel(out_dir: Path, chunks: Iterable[list[tuple]], keys: ServerKeys,
+                   options: Options, workers: int, *, created_by: str,
+                   filters: dict) -> tuple[dict, set[str]]:
+    """Like write_export over the rows of `chunks` (export.chunks()); returns (manifest,
+    damaged ids)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     layout = Layout(options, household_extra=EXTRA_COLUMNS)
@@ -125,20 +110,20 @@ def write_parallel(out_dir: Path, rows: Iterable, keys: ServerKeys, options: Opt
             text = io.StringIO()
             csv.writer(text, delimiter=d["delimiter"],
                        lineterminator=d["line_end"]).writerow(header)
-            f.write((BOM if d["bom"] else "") + text.getvalue())
+            f.write(((BOM if d["bom"] else "") + text.getvalue()).encode("utf-8"))
         data_keys = {"data": keys.secrets["data"]}  # the workers need nothing else
         with context.Pool(workers, _init, (data_keys, options)) as pool:
             pending: deque = deque()
 
             def take_one() -> None:
-                h_text, m_text, h_n, m_n, bad = pending.popleft().get()
-                files[0].write(h_text)
-                files[1].write(m_text)
+                h_data, m_data, h_n, m_n, bad = pending.popleft().get()
+                files[0].write(h_data)
+                files[1].write(m_data)
                 files[0].rows += h_n
                 files[1].rows += m_n
                 damaged.update(bad)
 
-            for chunk in _chunks(rows):
+            for chunk in chunks:
                 pending.append(pool.apply_async(_format, (chunk,)))
                 if len(pending) >= IN_FLIGHT * workers:
                     take_one()

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, insert, select, update
 
 from app.crypto import DecryptError, KdfParams, derive_kek, open_sealed, seal
@@ -53,6 +54,8 @@ class ServerKeys:
 
     secrets: dict[str, dict[str, bytes]] = field(repr=False)  # never in logs or tracebacks
     active: dict[str, str] = field(default_factory=dict)
+    # AESGCM per data key id, made on first use (an export opens hundreds of thousands).
+    _aead: dict[str, AESGCM] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def province(self) -> ProvinceKeyPair:
@@ -74,7 +77,10 @@ class ServerKeys:
         key = self.secrets["data"].get(key_id)
         if key is None:
             raise DecryptError("unknown data key")
-        return open_sealed(key, blob, content_aad(household_id, revision, content_hash))
+        aead = self._aead.get(key_id)
+        if aead is None:
+            aead = self._aead[key_id] = AESGCM(key)
+        return open_sealed(key, blob, content_aad(household_id, revision, content_hash), aead)
 
     def seal_candidate(self, candidate_id: str, revision: int, content_hash: bytes,
                        plaintext: bytes) -> tuple[str, bytes]:
