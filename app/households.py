@@ -1,7 +1,8 @@
 """Household operations that combine the rules and the store: drafts, finalising, importing.
 
 The app, the CLI and the demo generator all go through these, so a household is never stored
-final without having passed the rules.
+final without having passed the rules, and every record is stored in its canonical form
+(questionnaire.canonical), which is what makes an export -> import round trip exact.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ def context_for(store: Store, household_id: str | None, today: date | None = Non
 
 def save_draft(store: Store, record: dict, *, expected_revision: int | None = None) -> int:
     """Autosave: never refused for content, so no typing is ever lost."""
-    return store.save(dict(record, status="draft"), expected_revision=expected_revision)
+    return store.save(q.canonical(dict(record, status="draft")),
+                      expected_revision=expected_revision)
 
 
 def prepare_final(
@@ -80,7 +82,7 @@ def add_demo(store: Store, count: int, *, seed: int | None = None, progress=None
     records = demo.generate(count, seed=seed, areas=store.assigned_areas() or None, taken=taken)
     with store.db.atomic():
         for i, rec in enumerate(records, start=1):
-            store.save(rec, action="household.demo", sync_state="training")
+            store.save(q.canonical(rec), action="household.demo", sync_state="training")
             if progress and (i % 50 == 0 or i == count):
                 progress(i, count)
     return count

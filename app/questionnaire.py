@@ -287,28 +287,62 @@ def label(path: Path, lang: str | None = None) -> str:
 def canonical(record: dict) -> dict:
     """The stored form of a record: unanswered questions (None, "", []) and empty sections
     left out, rosters always present, keys in schema order with unknown ones after. The form,
-    imports and CSV read-back all give the same record for the same answers."""
-    out = _canonical(record, load_schema())
-    for name, spec in load_schema().get("properties", {}).items():
-        if is_roster(spec):
-            out.setdefault(name, [])
+    imports and CSV read-back all give the same record for the same answers. Runs on every
+    save, so it follows a plan made once from the schema."""
+    out = _canonical(record, _plan(None))
+    for name in _rosters():
+        out.setdefault(name, [])
     return out
 
 
-def _canonical(node: dict, spec: dict) -> dict:
-    props = spec.get("properties", {})
+_LEAF, _GROUP, _ROSTER = 0, 1, 2
+
+
+@cache
+def _rosters() -> tuple[str, ...]:
+    return tuple(n for n, spec in load_schema().get("properties", {}).items() if is_roster(spec))
+
+
+@cache
+def _plan(path: tuple | None) -> tuple[tuple[str, int, tuple | None], ...]:
+    """(name, kind, path of its plan) for each property of the group at `path` (None: root;
+    a roster's rows are its path plus "*")."""
+    spec = load_schema()
+    for part in path or ():
+        spec = spec["items"] if part == "*" else spec["properties"][part]
+    out = []
+    for name, sub in spec.get("properties", {}).items():
+        here = (path or ()) + (name,)
+        if is_roster(sub):
+            out.append((name, _ROSTER, here + ("*",)))
+        elif is_group(sub):
+            out.append((name, _GROUP, here))
+        else:
+            out.append((name, _LEAF, None))
+    return tuple(out)
+
+
+def _canonical(node: dict, plan: tuple) -> dict:
     out: dict = {}
-    for name in [*props, *(k for k in node if k not in props)]:
+    seen = 0
+    for name, kind, sub in plan:
         if name not in node:
             continue
-        value, sub = node[name], props.get(name, {})
-        if is_roster(sub) and isinstance(value, list):
-            value = [_canonical(r, sub["items"]) if isinstance(r, dict) else r for r in value]
-        elif isinstance(value, dict) and is_group(sub):
-            value = _canonical(value, sub)
+        seen += 1
+        value = node[name]
+        if kind == _ROSTER and isinstance(value, list):
+            rows = _plan(sub)
+            value = [_canonical(r, rows) if isinstance(r, dict) else r for r in value]
+        elif kind == _GROUP and isinstance(value, dict):
+            value = _canonical(value, _plan(sub))
             if not value:
                 continue
-        elif is_empty(value):
+        elif value is None or value == "" or value == []:
             continue
         out[name] = value
+    if seen != len(node):  # properties the schema does not know: kept, after the rest
+        known = {name for name, _, _ in plan}
+        for name, value in node.items():
+            if name not in known and not is_empty(value):
+                out[name] = value
     return out

@@ -77,8 +77,8 @@ def source(tmp_path_factory) -> Khbs:
     folder = tmp_path_factory.mktemp("source")
     with Store.create(folder / "data", PASSPHRASE, kdf=FAST_KDF) as store:
         add_demo(store, 25, seed=5)
-        for rec in source_records():
-            store.save(rec)
+        for rec in source_records():  # stored as the app stores them (app/households.py)
+            store.save(q.canonical(rec))
     return Khbs(folder / "data", folder)
 
 

@@ -379,11 +379,12 @@ class Store:
     ) -> int:
         """Seal and store one household; returns its new revision.
 
-        `expected_revision` guards against overwriting a newer save (two editors of one
-        record). A final record goes into the outbox; a draft leaves it. `min_revision`: the
-        new revision is above it (a household handed over from another laptop).
+        The record is stored as given: app/households.py (every path of the app) hands it over
+        in canonical form. `expected_revision` guards against overwriting a newer save (two
+        editors of one record). A final record goes into the outbox; a draft leaves it.
+        `min_revision`: the new revision is above it (a household handed over from another
+        laptop).
         """
-        record = questionnaire.canonical(record)
         hid = record["id"]
         status = record["status"]
         payload = _dumps(record)
