@@ -266,7 +266,7 @@ def cmd_assignments_import(args: argparse.Namespace) -> int:
         raise CliError(tr("assign.nothing_imported", n=len({p.line for p in found.errors})))
     with database(args) as engine, engine.begin() as conn:
         unlocked = keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
-        summary = import_candidates(conn, unlocked, found, skip_invalid=args.skip_invalid)
+        summary = import_candidates(conn, unlocked, found)
         audit(conn, "server-cli", "assignments.import", summary.as_dict())
     if args.json:
         _print_json(summary.as_dict())

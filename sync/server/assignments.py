@@ -10,7 +10,6 @@ whole file can show: a NIK in two families, one KK in two desa.
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from sync.server.db import (
     officer_areas,
     utc_now,
 )
+from sync.server.ingest import content_hash
 from sync.server.keys import ServerKeys
 
 HEADER = ("no_kk", "nik", "nama", "hubungan", "jenis_kelamin", "tanggal_lahir", "kode_desa",
@@ -236,29 +236,21 @@ def officer_for(desa: str, coverage: list[tuple[str, str]]) -> str | None:
     return top[0] if len(set(top)) == 1 else None
 
 
-def dtsen_hash(candidate: Candidate) -> bytes:
-    return hashlib.sha256(_canonical_json(candidate.record)).digest()
-
-
-def _canonical_json(record: dict) -> bytes:
-    return json.dumps(record, ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":")).encode("utf-8")
-
-
 def import_candidates(conn: Connection, keys: ServerKeys, found: CandidateFile, *,
-                      skip_invalid: bool = False, clock=utc_now) -> ImportSummary:
-    """Store the file's families (all, or with skip_invalid the valid ones) in one transaction
-    (the caller's). A family already imported with the same rows is left alone, so importing
-    the same file twice changes nothing; changed rows make a new revision for its officer."""
+                      clock=utc_now) -> ImportSummary:
+    """Store the file's valid families in one transaction (the caller's; whether to go on when
+    some are not is the caller's choice: --skip-invalid). A family already imported with the
+    same rows is left alone, so importing the same file twice changes nothing; changed rows
+    make a new revision for its officer."""
     now = clock()
     summary = ImportSummary(skipped=len(found.candidates) - len(found.valid())
                             + found.invalid_families)
     coverage = [(r.area_code, r.officer_id) for r in conn.execute(
         select(officer_areas.c.area_code, officer_areas.c.officer_id))]
-    for candidate in found.valid() if skip_invalid else found.candidates:
+    for candidate in found.valid():
         summary.members += len(candidate.record[q.MEMBERS])
         kk_key_id, kk_token = keys.blind_token("kk", candidate.no_kk)
-        listed = dtsen_hash(candidate)
+        _, listed = content_hash(candidate.record)
         row = conn.execute(select(candidates).where(
             candidates.c.kk_key_id == kk_key_id, candidates.c.kk_token == kk_token)).first()
         if row is not None and bytes(row.dtsen_hash) == listed:
@@ -271,9 +263,7 @@ def import_candidates(conn: Connection, keys: ServerKeys, found: CandidateFile, 
         hid = row.id if row is not None else str(uuid.uuid4())
         revision = row.revision + 1 if row is not None else 1
         record = dict(candidate.record, id=hid, verifikasi={"sumber": 1})
-        record = q.canonical(record)
-        plaintext = _canonical_json(record)
-        digest = hashlib.sha256(plaintext).digest()
+        plaintext, digest = content_hash(q.canonical(record))
         key_id, sealed = keys.seal_candidate(hid, revision, digest, plaintext)
         values = dict(kode_desa=desa, kode_kab=desa[:5], officer_id=officer, revision=revision,
                       content_hash=digest, key_id=key_id, content=sealed, dtsen_hash=listed,
@@ -367,7 +357,7 @@ def candidate_for(conn: Connection, keys: ServerKeys, hid: str) -> CandidateCont
         base = current.revision
         pushed = json.loads(keys.open_content(current.key_id, hid, current.revision,
                                               bytes(current.content_hash), bytes(current.content)))
-        plaintext = _canonical_json(q.canonical(dict(pushed, status="draft")))
+        plaintext, _ = content_hash(q.canonical(dict(pushed, status="draft")))
     return CandidateContent(row.officer_id, row.revision + base, base, plaintext)
 
 

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, or_, select, update
 from starlette.concurrency import run_in_threadpool
 
 from app.province_key import seal_to
+from app.store.assigned import candidate_info  # the laptop opens with the same info
 from sync.protocol import b64
 from sync.server.api.deps import AuthDevice, EngineDep, KeysDep
 from sync.server.api.errors import ApiError
@@ -25,10 +26,6 @@ MAX_LIMIT = 500
 
 class BoxKeyMissing(Exception):
     """A pre-filled household waits, but the device has no box key to seal it to."""
-
-
-def candidate_info(device_id: str, household_id: str, revision: int) -> bytes:
-    return f"khbs/candidate/v1|{device_id}|{household_id}|{revision}".encode()
 
 
 def event(row, conn: Connection | None = None, keys: ServerKeys | None = None,
