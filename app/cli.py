@@ -209,11 +209,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(tr("cli.audit_broken", seq=seq))
     for hid in report.unaudited:
         print(tr("cli.unaudited", record_id=hid))
+    for key, ids in (("cli.missing", report.missing), ("cli.altered", report.altered),
+                     ("cli.unqueued", report.unqueued), ("cli.unverified", report.unverified)):
+        for hid in ids:
+            print(tr(key, record_id=hid))
     print(
         tr(
             "cli.verify_summary",
             households=report.households,
             damaged=len(report.damaged),
+            missing=len(report.missing),
+            altered=len(report.altered),
+            unverified=len(report.unverified),
+            unqueued=len(report.unqueued),
             entries=report.audit_entries,
             broken=len(report.audit_broken),
             unaudited=len(report.unaudited),
@@ -371,9 +379,11 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true")
     status.set_defaults(func=cmd_status)
 
-    sub.add_parser("verify", parents=[common], help="open every record, check the audit log").set_defaults(
-        func=cmd_verify
-    )
+    sub.add_parser(
+        "verify", parents=[common],
+        help="open every record; check the audit log, rows deleted or edited outside the app, "
+             "the send queue",
+    ).set_defaults(func=cmd_verify)
     enroll = sub.add_parser("enroll", parents=[common], help="enroll this laptop with the province")
     enroll.add_argument("--server", required=True, metavar="URL")
     enroll.add_argument("--code", required=True, help="one-time enrollment code")

@@ -2,7 +2,8 @@
 
 Key hierarchy (docs/security.md):
     passphrase --Argon2id--> KEK --AES-256-GCM wraps--> data key (DK, 32 random bytes)
-    DK --HKDF--> record key (AES-256-GCM), index key (HMAC blind indexes), audit key (HMAC chain)
+    DK --HKDF--> record key (AES-256-GCM), index key (HMAC blind indexes), audit key (HMAC chain),
+                 row key (HMAC over each row's plaintext columns)
     DK --HPKE sealed to the province public key--> escrow blob (forgotten-passphrase recovery)
 """
 
@@ -28,9 +29,21 @@ class DecryptError(Exception):
     """A ciphertext did not open: wrong key, damaged bytes or moved to another row."""
 
 
+class KdfOutOfBounds(ValueError):
+    """Stored Argon2id cost or salt outside KDF_BOUNDS: damaged or changed on purpose."""
+
+
+# The cost is read from a plaintext row before anything is unlocked, so it is bounded before
+# Argon2id runs: a raised value must not make unlock hang or exhaust memory. From the OWASP
+# minimum (19 MiB) to 1 GiB, which a field laptop can still afford.
+KDF_BOUNDS = {"memory_kib": (19 * 1024, 1024 * 1024), "iterations": (1, 10), "lanes": (1, 8)}
+SALT_BYTES = (16, 64)
+
+
 @dataclass(frozen=True)
 class KdfParams:
-    """Argon2id cost. Stored beside the wrapped key so it can be raised later."""
+    """Argon2id cost. Stored beside the wrapped key so it can be raised later (within
+    KDF_BOUNDS)."""
 
     memory_kib: int = 64 * 1024  # RFC 9106 second recommendation; OWASP minimum is 19 MiB
     iterations: int = 3
@@ -41,10 +54,30 @@ class KdfParams:
 
     @classmethod
     def from_json(cls, text: str) -> "KdfParams":
-        return cls(**json.loads(text))
+        """Strict: exactly the three fields, integers within KDF_BOUNDS."""
+        try:
+            fields = json.loads(text)
+        except (TypeError, ValueError):
+            raise KdfOutOfBounds("kdf") from None
+        if not isinstance(fields, dict) or set(fields) != set(KDF_BOUNDS):
+            raise KdfOutOfBounds("kdf")
+        params = cls(**fields)
+        params.check()
+        return params
+
+    def check(self, salt: bytes | None = None) -> None:
+        for name, (low, high) in KDF_BOUNDS.items():
+            value = getattr(self, name)
+            if type(value) is not int or not low <= value <= high:
+                raise KdfOutOfBounds(name)
+        if salt is not None and (
+            not isinstance(salt, bytes) or not SALT_BYTES[0] <= len(salt) <= SALT_BYTES[1]
+        ):
+            raise KdfOutOfBounds("salt")
 
 
 def derive_kek(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
+    params.check(salt)  # never run Argon2id with a cost nobody chose
     kdf = Argon2id(
         salt=salt,
         length=KEY_BYTES,
@@ -84,6 +117,7 @@ class RecordCipher:
         self._record = AESGCM(_hkdf(data_key, "record"))
         self._index_key = _hkdf(data_key, "blind-index")
         self._audit_key = _hkdf(data_key, "audit")
+        self._row_key = _hkdf(data_key, "row")
 
     def seal(self, plaintext: bytes, aad: bytes) -> bytes:
         nonce = os.urandom(NONCE_BYTES)
@@ -104,6 +138,27 @@ class RecordCipher:
 
     def audit_mac(self, prev: bytes, entry: bytes) -> bytes:
         return hmac.new(self._audit_key, prev + entry, hashlib.sha256).digest()
+
+    def row_mac(self, table: str, values: tuple) -> bytes:
+        """HMAC over a row's columns (None, int, str or bytes), each typed and length-prefixed
+        so no two rows encode alike; the table name keeps a households MAC off an assigned row."""
+        mac = hmac.new(self._row_key, table.encode() + b"\x00", hashlib.sha256)
+        for value in values:
+            if value is None:
+                tag, raw = b"n", b""
+            elif isinstance(value, int) and not isinstance(value, bool):
+                tag, raw = b"i", str(value).encode()
+            elif isinstance(value, str):
+                tag, raw = b"s", value.encode("utf-8")
+            elif isinstance(value, (bytes, bytearray, memoryview)):
+                tag, raw = b"b", bytes(value)
+            else:
+                raise TypeError(f"row_mac: {type(value).__name__}")
+            mac.update(tag + len(raw).to_bytes(4, "big") + raw)
+        return mac.digest()
+
+    def row_mac_ok(self, table: str, values: tuple, mac: bytes | None) -> bool:
+        return mac is not None and hmac.compare_digest(bytes(mac), self.row_mac(table, values))
 
 
 def record_aad(record_id: str, revision: int, part: str) -> bytes:

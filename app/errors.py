@@ -66,3 +66,10 @@ class NotFinalisable(KhbsError):
 
 class StoreTooNew(KhbsError):
     key = "error.store_too_new"
+
+
+class StoreTampered(KhbsError):
+    """The keyring row is out of any value this app writes (e.g. an Argon2id cost raised to
+    hang unlock): refused before the key derivation runs. `part` names the column."""
+
+    key = "error.store_tampered"

@@ -67,7 +67,7 @@ def test_migration_from_version_1_keeps_households(data_dir):
         s.save(rec(1))
     with sqlite3.connect(Store.path_in(data_dir)) as db:
         db.execute("DROP INDEX households_sync")
-        for column in ("sync_reason", "card", "province_duplicates"):  # added by m002, m003
+        for column in ("sync_reason", "card", "province_duplicates", "mac"):  # m002, m003, m005
             db.execute(f"ALTER TABLE households DROP COLUMN {column}")
         db.execute("DROP TABLE assigned")  # added by m004
         db.execute("PRAGMA user_version = 1")

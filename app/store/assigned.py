@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from app import questionnaire as q
 from app.crypto import DecryptError, record_aad
 from app.errors import RecordDamaged, RecordNotFound, StaleRevision
-from app.store.store import Store, _dumps
+from app.store.store import RELEASED, Store, _dumps
 
 TO_VERIFY = "to_verify"  # sync state of a listed household nobody has touched yet
 SENT = ("synced", "conflict")  # the province holds the officer's last version
@@ -99,10 +99,12 @@ def resolve(store: Store, household_id: str, merged: dict, *, expected_revision:
         if merged != q.canonical(mine):
             revision = store.save(dict(merged, status="draft"), expected_revision=revision,
                                   action="household.merge")
-        store.db.execute(
-            "UPDATE assigned SET revision = pending_revision, origin = pending,"
-            " pending_revision = NULL, pending = NULL WHERE household_id = ?", (household_id,)
-        )
+        with store.changing_row("assigned", household_id):
+            store.db.execute(
+                "UPDATE assigned SET revision = pending_revision, origin = pending,"
+                " pending_revision = NULL, pending = NULL WHERE household_id = ?",
+                (household_id,),
+            )
         store.audit.append(store._now(), store.actor, "household.province_merged", household_id,
                            revision, detail=f"province_revision={province_revision}")
     return revision
@@ -137,14 +139,16 @@ def apply_candidate(store: Store, event: dict, box, now: str, pulled) -> None:
             base = event.get("base_revision")
             store.save(record, action="household.assigned", sync_state=TO_VERIFY,
                        min_revision=base if isinstance(base, int) and base > 0 else 0)
-            _keep(store, hid, "revision", "origin", revision, record)
-            store.db.execute(
-                "UPDATE assigned SET pending_revision = NULL, pending = NULL, released = 0"
-                " WHERE household_id = ?", (hid,))
+            with store.changing_row("assigned", hid):
+                _keep(store, hid, "revision", "origin", revision, record)
+                store.db.execute(
+                    "UPDATE assigned SET pending_revision = NULL, pending = NULL, released = 0"
+                    " WHERE household_id = ?", (hid,))
             pulled.candidates += 1
         else:  # the officer started: nothing is overwritten, the officer chooses per answer
-            _keep(store, hid, "pending_revision", "pending", revision, record)
-            store.db.execute("UPDATE assigned SET released = 0 WHERE household_id = ?", (hid,))
+            with store.changing_row("assigned", hid):
+                _keep(store, hid, "pending_revision", "pending", revision, record)
+                store.db.execute("UPDATE assigned SET released = 0 WHERE household_id = ?", (hid,))
             store.audit.append(now, store.actor, "household.province_changed", hid,
                                detail=f"province_revision={revision}")
             pulled.province_changed += 1
@@ -163,9 +167,10 @@ def apply_release(store: Store, event: dict, now: str, pulled) -> None:
         _delete(store, hid, now)
         pulled.released += 1
         return
-    store.db.execute(
-        "INSERT INTO assigned (household_id, revision, released) VALUES (?, 0, 1)"
-        " ON CONFLICT (household_id) DO UPDATE SET released = 1", (hid,))
+    with store.changing_row("assigned", hid):
+        store.db.execute(
+            "INSERT INTO assigned (household_id, revision, released) VALUES (?, 0, 1)"
+            " ON CONFLICT (household_id) DO UPDATE SET released = 1", (hid,))
     store.audit.append(now, store.actor, "household.release_waiting", hid)
     pulled.release_waiting += 1
 
@@ -284,5 +289,5 @@ def _delete(store: Store, hid: str, now: str) -> None:
     for table, column in (("households", "id"), ("lookup", "household_id"),
                           ("outbox", "household_id"), ("assigned", "household_id")):
         store.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (hid,))
-    store.audit.append(now, store.actor, "household.released", hid,
+    store.audit.append(now, store.actor, RELEASED, hid,
                        revision[0] if revision else None)

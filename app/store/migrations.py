@@ -115,6 +115,15 @@ def m004_assigned(db: Database) -> None:
     )
 
 
+@migration
+def m005_row_macs(db: Database) -> None:
+    # HMAC (row key, from the data key) over each row's plaintext columns, so `khbs verify`
+    # sees them edited outside the app (Store.ROW_COLUMNS). A migration runs without the key:
+    # rows written before stay NULL until the first unlock signs them (Store._sign_old_rows).
+    db.execute("ALTER TABLE households ADD COLUMN mac BLOB")
+    db.execute("ALTER TABLE assigned ADD COLUMN mac BLOB")
+
+
 def migrate(db: Database) -> int:
     """Bring the database to the latest version; returns the version it is at."""
     current = db.execute("PRAGMA user_version").fetchone()[0]

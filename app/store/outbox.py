@@ -71,10 +71,12 @@ def apply_results(store: Store, results: list[dict]) -> Applied:
             else:
                 continue  # unknown outcome: keep it queued
             store.db.execute("DELETE FROM outbox WHERE household_id = ?", (hid,))
-            store.db.execute(
-                "UPDATE households SET sync_state = ?, sync_reason = ? WHERE id = ? AND revision = ?",
-                (state, reason, hid, revision),
-            )
+            with store.changing_row("households", hid):
+                store.db.execute(
+                    "UPDATE households SET sync_state = ?, sync_reason = ? WHERE id = ?"
+                    " AND revision = ?",
+                    (state, reason, hid, revision),
+                )
             store.audit.append(now, store.actor, "sync." + outcome, hid, revision)
         applied.released = assigned.purge_released(store, now)
     return applied
@@ -152,11 +154,12 @@ def _status(store: Store, e: dict, now: str, pulled: Pulled) -> None:
     else:
         pulled.other += 1
         return
-    changed = store.db.execute(
-        "UPDATE households SET sync_state = ?, sync_reason = ? WHERE id = ?"
-        " AND revision = ? AND sync_state IN ('synced', 'conflict', 'rejected')",
-        (state, reason, hid, revision),
-    ).rowcount
+    with store.changing_row("households", hid):
+        changed = store.db.execute(
+            "UPDATE households SET sync_state = ?, sync_reason = ? WHERE id = ?"
+            " AND revision = ? AND sync_state IN ('synced', 'conflict', 'rejected')",
+            (state, reason, hid, revision),
+        ).rowcount
     if changed:
         store.audit.append(now, store.actor, "sync.status." + status, hid, revision)
     pulled.status += 1

@@ -2,6 +2,8 @@
 
 Every change is one transaction that writes the sealed household, its lookup tokens, its outbox
 entry (when final) and its audit entry, so after a crash either all of it is there or none.
+Each row's plaintext columns carry a MAC (ROW_COLUMNS), so `verify` sees them changed outside
+the app.
 The store persists; it does not judge. Rules run before a save (app/households.py).
 """
 
@@ -12,6 +14,7 @@ import math
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -21,6 +24,7 @@ from sqlite_utils import Database
 from app import questionnaire
 from app.crypto import (
     DecryptError,
+    KdfOutOfBounds,
     KdfParams,
     RecordCipher,
     derive_kek,
@@ -35,6 +39,7 @@ from app.errors import (
     StaleRevision,
     StoreExists,
     StoreNotFound,
+    StoreTampered,
     WeakPassphrase,
     WrongPassphrase,
     WrongRecoveryCode,
@@ -46,6 +51,24 @@ from app.store.db import connect
 
 from app.store import FILENAME, MIN_PASSPHRASE
 Clock = Callable[[], datetime]
+
+
+# The plaintext columns each table's `mac` binds (HMAC with the row key, docs/security.md): the
+# ones the app lists, filters or syncs by, plus the sealed blobs a row could lose or swap between
+# its columns (the card; the province's two versions). A household's record and summary are
+# bound to their row and revision by their AAD already. The key column comes first.
+ROW_COLUMNS = {
+    "households": ("id", "revision", "status", "kode_desa", "sync_state", "sync_reason",
+                   "province_duplicates", "created_at", "updated_at", "card"),
+    "assigned": ("household_id", "revision", "origin", "pending_revision", "pending", "released"),
+}
+# Audit action (and meta hint) once every row carries a MAC: from then on a row without one
+# was changed outside the app, not written by an earlier version.
+ROW_MACS = "store.row_macs"
+RELEASED = "household.released"  # the audited action that removes a household's row
+# Audited actions of app/store/assigned.py that leave the household an `assigned` row.
+LISTED_ACTIONS = ("household.assigned", "household.province_changed", "household.release_waiting")
+PENDING = "pending"  # sync state of a final household waiting in the outbox
 
 
 def utc_now() -> datetime:
@@ -109,14 +132,42 @@ class VerifyReport:
     audit_broken: list[int] = field(default_factory=list)
     unaudited: list[str] = field(default_factory=list)
     integrity: str = "ok"
+    missing: list[str] = field(default_factory=list)  # in the audit log, row gone
+    altered: list[str] = field(default_factory=list)  # plaintext columns fail their MAC
+    unqueued: list[str] = field(default_factory=list)  # outbox does not match sync_state
+    unverified: list[str] = field(default_factory=list)  # no MAC yet (store not yet upgraded)
 
     @property
     def ok(self) -> bool:
-        return not (self.damaged or self.audit_broken or self.unaudited) and self.integrity == "ok"
+        problems = (self.damaged, self.audit_broken, self.unaudited, self.missing, self.altered,
+                    self.unqueued, self.unverified)
+        return not any(problems) and self.integrity == "ok"
 
 
-def _keywrap_aad(store_id: str) -> bytes:
-    return f"khbs/keywrap/v1|{store_id}".encode()
+def _keywrap_aad(store_id: str, kdf: KdfParams, salt: bytes) -> bytes:
+    """v2 binds the Argon2id cost and salt the wrap was made with (docs/security.md)."""
+    return f"khbs/keywrap/v2|{store_id}|{kdf.to_json()}|{salt.hex()}".encode()
+
+
+def _unwrap(kek: bytes, wrapped: bytes, store_id: str, kdf: KdfParams, salt: bytes
+            ) -> tuple[bytes, bool]:
+    """The data key, and whether its wrap is the v1 one of stores made before v2 (rewrapped at
+    unlock). Raises DecryptError for a wrong passphrase."""
+    try:
+        return open_sealed(kek, wrapped, _keywrap_aad(store_id, kdf, salt)), False
+    except DecryptError:
+        return open_sealed(kek, wrapped, f"khbs/keywrap/v1|{store_id}".encode()), True
+
+
+def _stored_kdf(kdf_json: str, salt: bytes) -> KdfParams:
+    """The keyring's Argon2id cost, refused before it runs when no version of the app could
+    have written it (a raised cost would make unlock hang)."""
+    try:
+        kdf = KdfParams.from_json(kdf_json)
+        kdf.check(salt)
+    except KdfOutOfBounds:
+        raise StoreTampered(part="keyring.kdf") from None
+    return kdf
 
 
 def _key_check_aad(store_id: str) -> bytes:
@@ -188,12 +239,14 @@ class Store:
                 (
                     kdf.to_json(),
                     salt,
-                    seal(kek, data_key, _keywrap_aad(store_id)),
+                    seal(kek, data_key, _keywrap_aad(store_id, kdf, salt)),
                     cipher.seal(b"khbs", _key_check_aad(store_id)),
                     now,
                 ),
             )
             AuditLog(db, cipher).append(now, "local", "store.create")
+            AuditLog(db, cipher).append(now, "local", ROW_MACS, detail="households=0,assigned=0")
+            cls._set_meta_in(db, ROW_MACS, "v1")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()
         os.replace(building, final)
@@ -237,9 +290,10 @@ class Store:
         kdf_json, salt, wrapped = db.execute(
             "SELECT kdf, salt, wrapped_key FROM keyring WHERE id = 1"
         ).fetchone()
-        kek = derive_kek(passphrase, salt, KdfParams.from_json(kdf_json))
+        kdf = _stored_kdf(kdf_json, salt)  # bounded before Argon2id runs
+        kek = derive_kek(passphrase, salt, kdf)
         try:
-            data_key = open_sealed(kek, wrapped, _keywrap_aad(store_id))
+            data_key, old_wrap = _unwrap(kek, wrapped, store_id, kdf, salt)
         except DecryptError:
             failures = int(meta.get("failed_unlocks", "0")) + 1
             delay = unlock_delay(failures)
@@ -248,6 +302,7 @@ class Store:
                 cls._set_meta_in(db, "retry_after", (now + timedelta(seconds=delay)).isoformat())
             raise WrongPassphrase(attempts=failures, seconds=math.ceil(delay)) from None
         store = cls(db, data_key, store_id, clock)
+        store._upgrade((kek, wrapped) if old_wrap else None)
         failures = int(meta.get("failed_unlocks", "0"))
         with db.atomic():
             store.audit.append(
@@ -275,8 +330,51 @@ class Store:
         except BaseException:
             db.close()
             raise
-        store.change_passphrase(new_passphrase, action="store.recover")
+        # The default cost, not the stored one: a changed keyring may be why unlock failed.
+        store.change_passphrase(new_passphrase, action="store.recover", kdf=KdfParams())
+        store._sign_old_rows()
         return store
+
+    def _upgrade(self, old_wrap: tuple[bytes, bytes] | None) -> None:
+        """What a store made by an earlier version gets at its first unlock, each once and
+        audited: `old_wrap` (the KEK and the v1 wrap it opened) rewrapped with the v2 AAD, and a
+        MAC on every row."""
+        if old_wrap is not None:
+            kek, wrapped = old_wrap
+            kdf_json, salt = self.db.execute("SELECT kdf, salt FROM keyring WHERE id = 1").fetchone()
+            rewrapped = seal(kek, self._data_key,
+                             _keywrap_aad(self.store_id, KdfParams.from_json(kdf_json), salt))
+            with self.db.atomic():  # unless a passphrase change got there first
+                if self.db.execute("UPDATE keyring SET wrapped_key = ? WHERE id = 1"
+                                   " AND wrapped_key = ?", (rewrapped, wrapped)).rowcount:
+                    self.audit.append(self._now(), self.actor, "store.keywrap", detail="v2")
+        self._sign_old_rows()
+
+    def _sign_old_rows(self) -> None:
+        """Rows written before row MACs existed get theirs, in one audited transaction. Only
+        once (the audit entry says so): afterwards a row without a MAC is an alteration, and
+        signing it would hide one. The meta hint only saves the audit lookup at each unlock."""
+        if self._meta(ROW_MACS):
+            return
+        with self.db.atomic():
+            if not self._rows_signed():
+                counts = []
+                for table, columns in ROW_COLUMNS.items():
+                    rows = self.db.execute(
+                        f"SELECT {', '.join(columns)} FROM {table} WHERE mac IS NULL"
+                    ).fetchall()
+                    self.db.conn.executemany(
+                        f"UPDATE {table} SET mac = ? WHERE {columns[0]} = ?",
+                        [(self._cipher.row_mac(table, tuple(r)), r[0]) for r in rows],
+                    )
+                    counts.append(f"{table}={len(rows)}")
+                self.audit.append(self._now(), self.actor, ROW_MACS, detail=",".join(counts))
+            self._set_meta_in(self.db, ROW_MACS, "v1")
+
+    def _rows_signed(self) -> bool:
+        return self.db.execute(
+            "SELECT 1 FROM audit WHERE action = ? LIMIT 1", (ROW_MACS,)
+        ).fetchone() is not None
 
     def close(self) -> None:
         self.db.close()
@@ -331,19 +429,26 @@ class Store:
 
     # -- keys -------------------------------------------------------------------------------
 
-    def change_passphrase(self, new_passphrase: str, *, action: str = "store.passwd") -> None:
+    def change_passphrase(
+        self, new_passphrase: str, *, action: str = "store.passwd", kdf: KdfParams | None = None
+    ) -> None:
+        """`kdf`: the Argon2id cost of the new wrap; by default the stored one."""
         if len(new_passphrase) < MIN_PASSPHRASE:
             raise WeakPassphrase(minimum=MIN_PASSPHRASE)
-        kdf_json = self.db.execute("SELECT kdf FROM keyring WHERE id = 1").fetchone()[0]
-        kdf = KdfParams.from_json(kdf_json)
+        if kdf is None:
+            kdf_json = self.db.execute("SELECT kdf FROM keyring WHERE id = 1").fetchone()[0]
+            kdf = KdfParams.from_json(kdf_json)
         salt = os.urandom(16)
         wrapped = seal(
-            derive_kek(new_passphrase, salt, kdf), self._data_key, _keywrap_aad(self.store_id)
+            derive_kek(new_passphrase, salt, kdf),
+            self._data_key,
+            _keywrap_aad(self.store_id, kdf, salt),
         )
         with self.db.atomic():  # the old wrap is replaced whole, or not at all
             self.db.execute(
-                "UPDATE keyring SET salt = ?, wrapped_key = ?, changed_at = ? WHERE id = 1",
-                (salt, wrapped, self._now()),
+                "UPDATE keyring SET kdf = ?, salt = ?, wrapped_key = ?, changed_at = ?"
+                " WHERE id = 1",
+                (kdf.to_json(), salt, wrapped, self._now()),
             )
             self.audit.append(self._now(), self.actor, action)
 
@@ -389,36 +494,41 @@ class Store:
         status = record["status"]
         payload = _dumps(record)
         summary = questionnaire.summary(record).encode("utf-8")
-        tokens = {self._cipher.blind_token(k, v) for k, v in questionnaire.identifiers(record)}
+        tokens = self._tokens(record)
         kode_desa = (record.get("lokasi") or {}).get("kode_desa")
         now = self._now()
         with self.db.atomic():
-            row = self.db.execute(
-                "SELECT revision, created_at FROM households WHERE id = ?", (hid,)
-            ).fetchone()
-            current = row[0] if row else 0
+            row = self._signed_row("households", hid)
+            old = dict(zip(ROW_COLUMNS["households"], row[0])) if row else {}
+            current = old.get("revision", 0)
             if expected_revision is not None and current != expected_revision:
                 raise StaleRevision(record_id=hid, expected=expected_revision, found=current)
             revision = max(current, min_revision) + 1
-            state = sync_state or ("pending" if status == "final" else "local")
+            state = sync_state or (PENDING if status == "final" else "local")
+            created = old.get("created_at", now)
+            # The province's marks (duplicates, card) outlive the save: signed as they stay.
+            values = (hid, revision, status, kode_desa, state, None,
+                      old.get("province_duplicates"), created, now, old.get("card"))
             self.db.execute(
                 "INSERT INTO households (id, revision, status, kode_desa, sync_state,"
-                " created_at, updated_at, record, summary) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                " created_at, updated_at, record, summary, mac)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
                 " ON CONFLICT (id) DO UPDATE SET revision = excluded.revision,"
                 " status = excluded.status, kode_desa = excluded.kode_desa,"
                 " sync_state = excluded.sync_state, sync_reason = NULL,"
                 " updated_at = excluded.updated_at,"
-                " record = excluded.record, summary = excluded.summary",
+                " record = excluded.record, summary = excluded.summary, mac = excluded.mac",
                 (
                     hid,
                     revision,
                     status,
                     kode_desa,
                     state,
-                    row[1] if row else now,
+                    created,
                     now,
                     self._cipher.seal(payload, record_aad(hid, revision, "record")),
                     self._cipher.seal(summary, record_aad(hid, revision, "summary")),
+                    self._next_mac("households", row, values),
                 ),
             )
             self.db.execute("DELETE FROM lookup WHERE household_id = ?", (hid,))
@@ -426,7 +536,7 @@ class Store:
                 "INSERT INTO lookup (token, household_id) VALUES (?, ?)",
                 [(t, hid) for t in tokens],
             )
-            if state == "pending":
+            if state == PENDING:
                 self.db.execute(
                     "INSERT INTO outbox (household_id, revision, queued_at) VALUES (?, ?, ?)"
                     " ON CONFLICT (household_id) DO UPDATE SET revision = excluded.revision,"
@@ -516,9 +626,10 @@ class Store:
         except RecordDamaged:
             pass  # a damaged card is replaced by the province's
         sealed = self._cipher.seal(card.encode("utf-8"), card_aad(household_id))
-        return bool(self.db.execute(
-            "UPDATE households SET card = ? WHERE id = ?", (sealed, household_id)
-        ).rowcount)
+        with self.changing_row("households", household_id):
+            return bool(self.db.execute(
+                "UPDATE households SET card = ? WHERE id = ?", (sealed, household_id)
+            ).rowcount)
 
     def add_province_duplicate(self, household_id: str, kind: str) -> bool:
         """Remember that the province found this household's NIK or KK elsewhere (kind only)."""
@@ -530,11 +641,51 @@ class Store:
         kinds = set(row[0].split(",")) if row[0] else set()
         if kind in kinds:
             return False
-        self.db.execute(
-            "UPDATE households SET province_duplicates = ? WHERE id = ?",
-            (",".join(sorted(kinds | {kind})), household_id),
-        )
+        with self.changing_row("households", household_id):
+            self.db.execute(
+                "UPDATE households SET province_duplicates = ? WHERE id = ?",
+                (",".join(sorted(kinds | {kind})), household_id),
+            )
         return True
+
+    # -- row MACs ---------------------------------------------------------------------------
+
+    def _signed_row(self, table: str, household_id: str | None
+                    ) -> tuple[tuple, bytes | None] | None:
+        """A row's ROW_COLUMNS values and its stored MAC; None when there is no such row."""
+        columns = ROW_COLUMNS[table]
+        row = self.db.execute(
+            f"SELECT {', '.join(columns)}, mac FROM {table} WHERE {columns[0]} = ?",
+            (household_id,),
+        ).fetchone()
+        return (tuple(row[:-1]), row[-1]) if row else None
+
+    def _next_mac(self, table: str, before: tuple[tuple, bytes | None] | None,
+                  values: tuple) -> bytes | None:
+        """The MAC for a row's new values; a row already altered outside the app keeps its old,
+        failing MAC, so a later save or sync never signs over the alteration."""
+        if before is not None and not self._cipher.row_mac_ok(table, *before):
+            return before[1]
+        return self._cipher.row_mac(table, values)
+
+    @contextmanager
+    def changing_row(self, table: str, household_id: str | None) -> Iterator[None]:
+        """Wrap every write of a households or assigned row other than save(): the row's MAC
+        follows the change in the same transaction. None (from a malformed event) is no row."""
+        with self.db.atomic():
+            before = self._signed_row(table, household_id)
+            yield
+            after = self._signed_row(table, household_id)
+            if after is None or (before is not None and after[0] == before[0]):
+                return  # deleted, or nothing changed
+            mac = self._next_mac(table, before, after[0])
+            self.db.execute(
+                f"UPDATE {table} SET mac = ? WHERE {ROW_COLUMNS[table][0]} = ?",
+                (mac, household_id),
+            )
+
+    def _tokens(self, record: dict) -> set[bytes]:
+        return {self._cipher.blind_token(k, v) for k, v in questionnaire.identifiers(record)}
 
     def households_with(self, kind: str, value: str) -> set[str]:
         """Ids of households holding this NIK or KK number (keyed blind index lookup)."""
@@ -570,10 +721,13 @@ class Store:
     def verify(self) -> VerifyReport:
         report = VerifyReport()
         report.integrity = self.db.execute("PRAGMA integrity_check").fetchone()[0]
+        tokens: dict[str, set[bytes]] = {}  # the blind index each record that opens should have
         for hid, rec in self.records():
             report.households += 1
             if isinstance(rec, RecordDamaged):
                 report.damaged.append(hid)
+            else:
+                tokens[hid] = self._tokens(rec)
         for row in self.rows():
             if row.damaged and row.id not in report.damaged:
                 report.damaged.append(row.id)
@@ -586,4 +740,66 @@ class Store:
                 " ON a.record_id = h.id AND a.revision = h.revision WHERE a.seq IS NULL"
             )
         ]
+        self._verify_plaintext(report, tokens)
         return report
+
+    def _verify_plaintext(self, report: VerifyReport, tokens: dict[str, set[bytes]]) -> None:
+        """What the ciphertexts cannot show: plaintext columns changed (their MAC fails), rows
+        deleted or rolled back (the audit log knows every household, its latest revision and
+        whether it came from the province's list), blind-index tokens that no longer match
+        their record, and an outbox that no longer matches the households waiting to be sent."""
+        signed = self._rows_signed()
+        altered: set[str] = set()
+        unverified: set[str] = set()
+        present: dict[str, int] = {}
+        with_assigned_row: set[str] = set()
+        for table, columns in ROW_COLUMNS.items():
+            for row in self.db.execute(f"SELECT {', '.join(columns)}, mac FROM {table}"):
+                values, mac = tuple(row[:-1]), row[-1]
+                if table == "households":
+                    present[values[0]] = values[1]
+                else:
+                    with_assigned_row.add(values[0])
+                if mac is None and not signed:
+                    unverified.add(values[0])
+                elif not self._cipher.row_mac_ok(table, values, mac):
+                    altered.add(values[0])
+        alive, from_list = self._audited_households()
+        report.missing = sorted(set(alive) - set(present))
+        altered |= {hid for hid, rev in present.items() if rev < alive.get(hid, 0)}
+        altered |= (from_list - with_assigned_row) & set(present)
+        index: dict[str, set[bytes]] = {}
+        for token, hid in self.db.execute("SELECT token, household_id FROM lookup"):
+            index.setdefault(hid, set()).add(bytes(token))
+        altered |= {hid for hid in set(index) | set(tokens)
+                    if hid not in report.damaged and index.get(hid, set()) != tokens.get(hid, set())}
+        report.altered = sorted(altered - set(report.missing))  # its leftovers: one finding
+        report.unverified = sorted(unverified - altered)
+        queue = self.db.execute(
+            "SELECT h.id FROM households h LEFT JOIN outbox o ON o.household_id = h.id"
+            " WHERE (h.sync_state = ?) <> coalesce(o.revision = h.revision, 0)"
+            " UNION SELECT o.household_id FROM outbox o LEFT JOIN households h"
+            " ON h.id = o.household_id WHERE h.id IS NULL",
+            (PENDING,),
+        )
+        report.unqueued = sorted({r[0] for r in queue} - set(report.missing))
+
+    def _audited_households(self) -> tuple[dict[str, int], set[str]]:
+        """From the audit log: every household it says is on this laptop (saved, not released
+        since) with the latest revision it records, and those of them from the province's list
+        (which keep an `assigned` row until released)."""
+        alive: dict[str, int] = {}
+        listed: set[str] = set()
+        rows = self.db.execute(
+            "SELECT record_id, action, revision FROM audit WHERE record_id IS NOT NULL ORDER BY seq"
+        )
+        for hid, action, revision in rows:
+            if action == RELEASED:
+                alive.pop(hid, None)
+                listed.discard(hid)
+                continue
+            if action in LISTED_ACTIONS:
+                listed.add(hid)
+            if revision is not None:
+                alive[hid] = max(alive.get(hid, 0), revision)
+        return alive, listed & set(alive)
