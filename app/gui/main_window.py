@@ -148,6 +148,7 @@ class MainWindow(QMainWindow):
             self.export_dialog.close_now()  # cancels the export: no half files, nothing shown
         self.province_change.close()
         self._close_household()
+        self.workspace.search.clear()  # a name or NIK searched for is personal too
         self.session.lock()
         self.unlock_page.reset()
         self.stack.setCurrentWidget(self.unlock_page)
