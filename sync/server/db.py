@@ -169,6 +169,9 @@ devices = Table(
     Column("escrow_key_id", KEY_ID),  # the laptop's data key, HPKE-sealed to the province key
     Column("escrow_blob", LargeBinary),
     _at("escrow_at", nullable=True),
+    # The laptop store this device belongs to (its escrow may seal only that store's key):
+    # registered at enrollment, or on a legacy device's first escrow claim (docs/security.md).
+    Column("store_id", ID, index=True),
 )
 
 # Signed-request nonces seen recently (docs/sync.md: replays are refused for 30 minutes).
@@ -469,6 +472,16 @@ def m002_admins_audit(conn: Connection) -> None:
 @migration
 def m003_candidates(conn: Connection) -> None:
     metadata.create_all(conn, tables=[candidates, handovers, device_box_keys], checkfirst=False)
+
+
+@migration
+def m004_device_store_id(conn: Connection) -> None:
+    # m001 builds `devices` from the declaration above, so a database created with this version
+    # has the column already; one made before gets it (NULL: a legacy device) and its index.
+    if "store_id" in {c["name"] for c in inspect(conn).get_columns("devices")}:
+        return
+    conn.exec_driver_sql("ALTER TABLE devices ADD COLUMN store_id VARCHAR(36)")
+    conn.exec_driver_sql("CREATE INDEX ix_devices_store_id ON devices (store_id)")
 
 
 def migrate(engine: Engine, *, create: bool = True) -> int:

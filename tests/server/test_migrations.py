@@ -92,3 +92,33 @@ def test_concurrent_migrators_do_not_collide(new_url):
         assert [v for v, _ in applied(engines[0])] == list(range(1, len(MIGRATIONS) + 1))
         for e in engines:
             e.dispose()
+
+
+def test_m004_registers_store_ids_on_a_database_made_before(engine, officer):
+    """A database made before m004: its devices table has no store_id. Simulated by dropping
+    the column from a fresh one and forgetting m004; migrating adds it back, with its index,
+    and the devices already enrolled become legacy devices (NULL)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from sqlalchemy import delete
+
+    from sync.server import repo
+    from sync.server.db import devices
+    from tests.server.conftest import new_code
+
+    key = Ed25519PrivateKey.generate().public_key().public_bytes_raw()
+    code = new_code(engine, officer)
+    with engine.begin() as conn:
+        device = repo.redeem_enroll_code(conn, code, key)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_devices_store_id")
+        conn.exec_driver_sql("ALTER TABLE devices DROP COLUMN store_id")
+        conn.execute(delete(schema_migrations).where(schema_migrations.c.version == 4))
+    assert "store_id" not in {c["name"] for c in inspect(engine).get_columns("devices")}
+
+    assert migrate(engine) == len(MIGRATIONS)
+    found = inspect(engine)
+    assert [c["name"] for c in found.get_columns("devices")] == [c.name for c in devices.columns]
+    assert "ix_devices_store_id" in {i["name"] for i in found.get_indexes("devices")}
+    assert (4, "m004_device_store_id") in applied(engine)
+    with engine.connect() as conn:
+        assert repo.get_device(conn, device.id).store_id is None
