@@ -11,9 +11,10 @@ import getpass
 import json
 import os
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
-from app.errors import KhbsError
+from app.errors import KhbsError, user_message
 from app.i18n import LANGS, current_lang, tr
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -55,10 +56,22 @@ def new_passphrase(env: str) -> str:
     return first
 
 
-def open_store(args: argparse.Namespace):
+@contextmanager
+def open_store(args: argparse.Namespace, *, write: bool):
+    """The unlocked store for one command. A writing command holds the store's write lock
+    (another writer is told who has it); a reading one (status, verify, dump, export) runs
+    beside the app and, when its audit entries cannot be written (disk full), says so."""
     from app.store import Store
 
-    return Store.open(_data_dir(args), passphrase())
+    store = Store.open(_data_dir(args), passphrase(), write=write, owner=f"khbs {args.command}")
+    try:
+        yield store
+    finally:
+        store.close()
+        if store.audit_unwritten:
+            reason = store.audit_failure.reason_key if store.audit_failure else "reason.store"
+            print(tr("cli.audit_not_written", n=store.audit_unwritten, reason=tr(reason)),
+                  file=sys.stderr)
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -70,7 +83,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     path = Store.path_in(_data_dir(args))
     if path.exists():
         raise CliError(tr("error.store_exists", path=str(path)))
-    Store.create(_data_dir(args), new_passphrase("KHBS_PASSPHRASE")).close()
+    Store.create(_data_dir(args), new_passphrase("KHBS_PASSPHRASE"), owner="khbs init").close()
     print(tr("cli.created", path=str(path)))
     return EXIT_OK
 
@@ -78,7 +91,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_demo_data(args: argparse.Namespace) -> int:
     from app.households import add_demo
 
-    with open_store(args) as store:
+    with open_store(args, write=True) as store:
         add_demo(store, args.households, seed=args.seed)
     print(tr("cli.demo_done", n=args.households))
     return EXIT_OK
@@ -93,7 +106,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         source = source.parent
     options = dict(skip_invalid=args.skip_invalid, accept_warnings=args.accept_warnings)
     lines = None if is_export_dir(source) else _read_lines(source)
-    with open_store(args) as store:
+    with open_store(args, write=True) as store:
         try:
             report = (import_jsonl(store, lines, **options) if lines is not None
                       else import_csv(store, source, **options))
@@ -141,7 +154,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise CliError(tr("cli.unknown_area", code=args.desa))
     options = Options(excel=args.excel, mask_ids=args.mask_ids, omit_health=args.no_health,
                       lang=current_lang())  # --lang sets it
-    with open_store(args) as store:
+    with open_store(args, write=False) as store:
         try:
             result = export_store(store, Path(args.out), options, status=args.status, desa=desa)
         except OSError as exc:
@@ -158,7 +171,7 @@ def cmd_dump(args: argparse.Namespace) -> int:
     from app.errors import RecordDamaged
 
     damaged, count = [], 0
-    with open_store(args) as store:
+    with open_store(args, write=False) as store:
         out = _open_output(args.out)
         try:
             for hid, rec in store.records():
@@ -190,7 +203,7 @@ def _open_output(name: str | None):
 
 
 def cmd_status(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
+    with open_store(args, write=False) as store:
         counts = store.status_counts()
     if args.json:
         print(json.dumps(counts, sort_keys=True))
@@ -201,7 +214,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
+    with open_store(args, write=False) as store:
         report = store.verify()
     for hid in report.damaged:
         print(tr("cli.damaged", record_id=hid))
@@ -239,7 +252,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
-    with open_store(args) as store:
+    with open_store(args, write=True) as store:
         store.change_passphrase(new_passphrase("KHBS_NEW_PASSPHRASE"))
     print(tr("cli.passwd_done"))
     return EXIT_OK
@@ -254,7 +267,7 @@ def cmd_recover(args: argparse.Namespace) -> int:
     print(tr("cli.recover_store_id", store_id=Store.id_of(data_dir)), file=sys.stderr)
     key = parse_code(os.environ.get("KHBS_RECOVERY_CODE") or _ask("cli.recover_prompt"))
     new = new_passphrase("KHBS_NEW_PASSPHRASE")
-    Store.recover(data_dir, key, new).close()
+    Store.recover(data_dir, key, new, owner="khbs recover").close()
     print(tr("cli.recover_done"))
     return EXIT_OK
 
@@ -281,7 +294,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     from sync.client import SyncClient, SyncError
 
     verify = _verify(args)
-    with open_store(args) as store:
+    with open_store(args, write=True) as store:
         try:
             device = SyncClient(store, verify=verify).enroll(
                 args.server, args.code, allow_insecure=args.insecure_dev
@@ -298,7 +311,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from sync.client import SyncClient, SyncError
 
     verify = _verify(args)
-    with open_store(args) as store:
+    with open_store(args, write=True) as store:
         try:
             report = SyncClient(store, verify=verify).sync(args.server)
         except SyncError as exc:
@@ -430,7 +443,9 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - the user gets one line, never a traceback
         if os.environ.get("KHBS_DEBUG") == "1":
             raise
-        print(f"khbs: {tr('cli.unexpected', kind=type(exc).__name__)}", file=sys.stderr)
+        # A disk or file failure (sqlite3, OSError) as what it is: disk full, in use,
+        # damaged, read-only. Anything else by its type only.
+        print(f"khbs: {user_message(exc, current_lang())}", file=sys.stderr)
     return EXIT_ERROR
 
 

@@ -69,8 +69,12 @@ def finalise(
     expected_revision: int | None = None,
     today: date | None = None,
 ) -> tuple[dict, int]:
-    final, _ = prepare_final(record, context_for(store, record["id"], today), acknowledge=acknowledge)
-    return final, store.save(final, expected_revision=expected_revision)
+    # The device-wide checks (NIK/KK on other households) and the save in one write
+    # transaction: another writer cannot store the same NIK between the check and the save.
+    with store.db.atomic():
+        final, _ = prepare_final(record, context_for(store, record["id"], today),
+                                 acknowledge=acknowledge)
+        return final, store.save(final, expected_revision=expected_revision)
 
 
 def add_demo(store: Store, count: int, *, seed: int | None = None, progress=None) -> int:
@@ -79,8 +83,9 @@ def add_demo(store: Store, count: int, *, seed: int | None = None, progress=None
     from app import demo
 
     taken = lambda kind, value: bool(store.households_with(kind, value))  # noqa: E731
-    records = demo.generate(count, seed=seed, areas=store.assigned_areas() or None, taken=taken)
-    with store.db.atomic():
+    with store.db.atomic():  # numbers checked free and the saves in one write transaction
+        records = demo.generate(count, seed=seed, areas=store.assigned_areas() or None,
+                                taken=taken)
         for i, rec in enumerate(records, start=1):
             store.save(q.canonical(rec), action="household.demo", sync_state="training")
             if progress and (i % 50 == 0 or i == count):
@@ -180,7 +185,6 @@ def import_records(
     parsed = [(number, q.canonical(rec)) for number, rec in parsed]
     # Identity numbers across the file, so two lines with one NIK are caught before import.
     in_file: dict[tuple[str, str], set[str]] = {}
-    line_of_id: dict[str, int] = {}
     for number, rec in parsed:
         for ident in q.identifiers(rec):
             in_file.setdefault(ident, set()).add(rec["id"])
@@ -188,7 +192,40 @@ def import_records(
     def lookup(kind: str, value: str) -> set[str]:
         return store.households_with(kind, value) | in_file.get((kind, value), set())
 
+    # One write transaction (BEGIN IMMEDIATE) from the device-wide checks to the last save:
+    # a second writer cannot add a household with one of these NIK/KK in between.
+    with store.db.atomic():
+        ready = _check_records(parsed, report, lookup, store.assigned_areas(),
+                               accept_warnings=accept_warnings, lang=lang, today=today)
+        if report.errors and not skip_invalid:
+            return report
+        for rec in ready:  # all lines or none
+            try:
+                current, _ = store.get(rec["id"])
+            except (RecordNotFound, RecordDamaged):  # the import adds or replaces it
+                current = None
+            if current == rec:
+                report.unchanged += 1
+                continue
+            store.save(rec, action="household.import")
+            report.imported += 1
+    return report
+
+
+def _check_records(
+    parsed: list[tuple[int, dict]],
+    report: ImportReport,
+    lookup: rules.LookupFn,
+    areas: list[str],
+    *,
+    accept_warnings: bool,
+    lang: str | None,
+    today: date | None,
+) -> list[dict]:
+    """The records that pass the rules (warnings acknowledged where accepted); the others'
+    problems go into `report` by line."""
     ready: list[dict] = []
+    line_of_id: dict[str, int] = {}
     bad_lines = {e.line for e in report.errors}
     for number, rec in parsed:
         if rec["id"] in line_of_id:
@@ -198,7 +235,7 @@ def import_records(
             bad_lines.add(number)
             continue
         line_of_id[rec["id"]] = number
-        ctx = rules.Context(rec["id"], lookup, store.assigned_areas(), today or date.today())
+        ctx = rules.Context(rec["id"], lookup, areas, today or date.today())
         final = rec.get("status") == "final"
         result = rules.check(rec, ctx, final=final)
         blocking = result.errors + (result.unacknowledged(rec) if final and not accept_warnings else [])
@@ -212,21 +249,7 @@ def import_records(
             rec = dict(rec, **{q.ACKNOWLEDGED: sorted(acked)})
         ready.append(rec)
     report.invalid_lines = len(bad_lines)
-    if report.errors and not skip_invalid:
-        return report
-
-    with store.db.atomic():  # all lines or none
-        for rec in ready:
-            try:
-                current, _ = store.get(rec["id"])
-            except (RecordNotFound, RecordDamaged):  # the import adds or replaces it
-                current = None
-            if current == rec:
-                report.unchanged += 1
-                continue
-            store.save(rec, action="household.import")
-            report.imported += 1
-    return report
+    return ready
 
 
 def _msg(key: str, lang: str | None, **params: object) -> str:

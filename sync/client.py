@@ -132,8 +132,9 @@ class SyncClient:
         self.busy_waited = 0.0
         key = Ed25519PrivateKey.generate()
         box = ProvinceKeyPair.generate()
+        # The store id registers this laptop's store as the only one the device may escrow.
         body = json.dumps({"code": code.strip(), "device_key": b64(key.public_key().public_bytes_raw()),
-                           "box_key": b64(box.public_bytes())})
+                           "box_key": b64(box.public_bytes()), "store_id": self.store.store_id})
         headers = {"Content-Type": "application/json"}
         # The server limits enrollment before it looks at the code, so asking again is safe.
         reply = _checked(self._patient(
@@ -184,7 +185,8 @@ class SyncClient:
                 # Nothing to send, but the province must hold the key escrow from the first
                 # sync on: it is what recovers a forgotten passphrase. An empty batch carries it.
             body = seal_batch(device.province_key, device.province_key_id, device.device_id,
-                              str(uuid.uuid4()), batch, escrow)
+                              str(uuid.uuid4()), batch, escrow,
+                              self.store.store_id if escrow is not None else None)
             try:
                 reply = self._signed(device, "POST", base, "/v1/push", body, report=report)
             except SyncError as exc:
@@ -214,15 +216,23 @@ class SyncClient:
                 progress(report.sent, total)
 
     def _escrow_to_send(self) -> tuple[str, bytes] | None:
-        """The escrow blob, until a push that carried it has been answered."""
+        """The escrow blob, until a push that carried it (with the store id) has been answered.
+        A laptop that sent it before store ids went with it sends it once more: that claim
+        binds its device to its store at the province (docs/security.md)."""
         escrow = self.store.escrow()
-        if escrow is None or self.store._meta(ESCROW_SENT) == _escrow_tag(escrow):
+        if escrow is None or self.store._meta(ESCROW_SENT) == self._escrow_tag(escrow):
             return None
         return escrow
 
     def _escrow_sent(self, escrow: tuple[str, bytes]) -> None:
+        # Also when the province refused it (the reply's "escrow"): sending it again would not
+        # change the answer, and the province audits the refusal.
         with self.store.db.atomic():
-            self.store._set_meta_in(self.store.db, ESCROW_SENT, _escrow_tag(escrow))
+            self.store._set_meta_in(self.store.db, ESCROW_SENT, self._escrow_tag(escrow))
+
+    def _escrow_tag(self, escrow: tuple[str, bytes]) -> str:
+        digest = hashlib.sha256(escrow[1]).hexdigest()[:16]
+        return f"{self.store.store_id}|{escrow[0]}:{digest}"
 
     def _queued(self, household_id: str) -> int | None:
         row = self.store.db.execute(
@@ -388,10 +398,6 @@ def _untrusted(exc: BaseException) -> bool:
             return True
         todo += [e.__cause__, e.__context__, getattr(e, "reason", None), *e.args]
     return "CERTIFICATE_VERIFY_FAILED" in str(exc)
-
-
-def _escrow_tag(escrow: tuple[str, bytes]) -> str:
-    return escrow[0] + ":" + hashlib.sha256(escrow[1]).hexdigest()[:16]
 
 
 def _code(reply: requests.Response) -> str | None:

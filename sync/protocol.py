@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import struct
+import uuid
 import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -98,6 +99,23 @@ class BatchHeader:
     # The laptop's data key sealed to the province key (Store.escrow()), sent with a push until
     # the server has it: (escrow key id, blob). Already sealed, so plain in the header is fine.
     escrow: tuple[str, bytes] | None = None
+    # The laptop's store id, sent with the escrow: a device enrolled before store ids were
+    # registered binds to it on its first claim (docs/security.md). Not personal.
+    store_id: str | None = None
+
+
+def normal_store_id(text: object) -> str:
+    """A laptop store id (Store.create makes a random UUID) in its one written form: lower-case
+    hex with dashes. Anything else is ProtocolError("bad_store_id")."""
+    try:
+        if not isinstance(text, str) or len(text) != 36:
+            raise ValueError
+        normal = str(uuid.UUID(text))
+    except ValueError:
+        raise ProtocolError("bad_store_id") from None
+    if normal != text.lower():
+        raise ProtocolError("bad_store_id")
+    return normal
 
 
 def batch_info(device_id: str, batch_id: str) -> bytes:
@@ -111,14 +129,18 @@ def seal_batch(
     batch_id: str,
     households: list[dict],
     escrow: tuple[str, bytes] | None = None,
+    store_id: str | None = None,
 ) -> bytes:
-    """households: [{"id", "revision", "record"}]. Compressed, then sealed to the province."""
+    """households: [{"id", "revision", "record"}]. Compressed, then sealed to the province.
+    `store_id` goes with the escrow (the store whose key it seals)."""
     payload = json.dumps(households, ensure_ascii=False, separators=(",", ":")).encode()
     sealed = seal_to(province_public, zlib.compress(payload, 9), batch_info(device_id, batch_id))
     fields: dict = {"batch_id": batch_id, "key_id": key_id, "count": len(households),
                     "encoding": ENCODING}
     if escrow is not None:
         fields |= {"escrow_key_id": escrow[0], "escrow": b64(escrow[1])}
+        if store_id is not None:
+            fields["store_id"] = store_id
     header = json.dumps(fields, separators=(",", ":")).encode()
     return MAGIC + struct.pack(">I", len(header)) + header + sealed
 
@@ -133,11 +155,13 @@ def read_header(body: bytes) -> tuple[BatchHeader, bytes]:
         raw = json.loads(body[start : start + size])
         if not isinstance(raw, dict):
             raise ProtocolError("bad_batch")
-        escrow = None
+        escrow, store_id = None, None
         if raw.get("escrow") is not None:
             escrow = (str(raw["escrow_key_id"]), unb64(str(raw["escrow"])))
+            if raw.get("store_id") is not None:
+                store_id = normal_store_id(raw["store_id"])
         header = BatchHeader(str(raw["batch_id"]), str(raw["key_id"]), int(raw["count"]),
-                             str(raw.get("encoding", ENCODING)), escrow)
+                             str(raw.get("encoding", ENCODING)), escrow, store_id)
     except (ValueError, KeyError, TypeError, OverflowError, ProtocolError):
         raise ProtocolError("bad_batch") from None
     if header.count < 0:

@@ -173,23 +173,57 @@ def cmd_device_revoke(args: argparse.Namespace) -> int:
 def cmd_device_recover(args: argparse.Namespace) -> int:
     """The recovery code for a laptop whose officer forgot the passphrase."""
     from sync.server import keys
-    from sync.server.recovery import NoEscrow, recovery_code
+    from sync.server.admins import CLI_ACTOR, audit
+    from sync.server.recovery import AmbiguousEscrow, NoEscrow, recovery_code
     from sync.server.settings import PASSPHRASE_ENV
 
-    from sync.server.admins import audit
-
+    refused: AmbiguousEscrow | None = None
     with database(args) as engine, engine.begin() as conn:
         unlocked = keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
         try:
-            device_id, code = recovery_code(conn, unlocked, args.store)
+            device_id, code = recovery_code(conn, unlocked, args.store, device_id=args.device)
         except NoEscrow:
-            raise CliError(tr("server.no_escrow", store_id=args.store)) from None
-        # Who gave out a laptop's key, and when: the record UU PDP asks for.
-        audit(conn, "server-cli", "device.recover", {"device_id": device_id})
+            key, params = (("server.no_escrow", {}) if args.device is None else
+                           ("server.no_escrow_device", {"device_id": args.device[:40]}))
+            raise CliError(tr(key, store_id=args.store[:40], **params)) from None
+        except AmbiguousEscrow as exc:
+            refused = exc  # audited below, in this transaction, before the error is shown
+        else:
+            # Who gave out a laptop's key, and when: the record UU PDP asks for.
+            audit(conn, CLI_ACTOR, "device.recover",
+                  {"device_id": device_id} | ({"chosen": True} if args.device else {}))
+        if refused is not None:
+            audit(conn, CLI_ACTOR, "device.recover_refused",
+                  {"device_ids": [d for d, _ in refused.holders]})
+    if refused is not None:
+        holders = ", ".join(tr("server.escrow_holder", device_id=d, officer_id=o)
+                            for d, o in refused.holders)
+        raise CliError(tr("server.escrow_ambiguous", store_id=refused.store_id, holders=holders))
     if args.json:
         _print_json({"device_id": device_id, "recovery_code": code})
     else:
         print(tr("server.recovery_code", device_id=device_id, code=code))
+    return EXIT_OK
+
+
+def cmd_device_check_escrow(args: argparse.Namespace) -> int:
+    """Upgrade step: remove escrow blobs that do not seal their device's own store's key."""
+    from sync.server import keys
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.db import advisory_lock
+    from sync.server.recovery import check_escrow
+    from sync.server.settings import PASSPHRASE_ENV
+
+    with database(args) as engine, engine.begin() as conn:
+        unlocked = keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
+        advisory_lock(conn, "khbs/ingest")  # no push changes escrow while this runs
+        result = check_escrow(conn, unlocked, CLI_ACTOR)
+    if args.json:
+        _print_json(result.as_dict())
+    else:
+        ids = f" [{', '.join(result.removed)}]" if result.removed else ""
+        print(tr("server.escrow_checked", kept=result.kept, removed=len(result.removed), ids=ids,
+                 legacy=len(result.legacy)))
     return EXIT_OK
 
 
@@ -441,7 +475,14 @@ def build_parser() -> argparse.ArgumentParser:
                       "recovery code for a laptop whose passphrase was forgotten")
     recover.add_argument("--store", required=True, metavar="STORE_ID",
                          help="the id the laptop shows on 'khbs recover' or its unlock screen")
+    recover.add_argument("--device", default=None, metavar="DEVICE_ID",
+                         help="only this device's escrow: when several devices hold different "
+                         "keys for the store, the one checked to be the caller's laptop")
     recover.add_argument("--json", action="store_true")
+    check = command(device_actions, "check-escrow", cmd_device_check_escrow,
+                    "remove key escrow that does not belong to its device's laptop (run once "
+                    "after upgrading)")
+    check.add_argument("--json", action="store_true")
 
     assignments = sub.add_parser("assignments", parents=[common],
                                  help="DTSEN candidate families for officers to verify")

@@ -48,3 +48,13 @@ def qapp_translated(qapp):
     _compiled_translations()
     assert install_translator(qapp, "id"), "resources/i18n/khbs_id.qm did not load"
     yield qapp
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A small tmpfs at tmp_path/small (tests/smalldisk.py): .fill() it, .free() it."""
+    from tests.smalldisk import SmallDisk
+
+    disk = SmallDisk.mount(tmp_path / "small")
+    yield disk
+    disk.unmount()

@@ -94,3 +94,25 @@ def test_escrow_travels_in_the_header(province):
     header, opened = open_batch(province, "d", body)
     assert header.escrow == ("kid", b"\x00sealed\xff") and opened == items
     assert read_header(seal_batch(province.public_bytes(), province.key_id, "d", "b", items))[0].escrow is None
+
+
+def test_store_id_travels_with_the_escrow(province):
+    from sync.protocol import normal_store_id
+
+    store_id = str(uuid.uuid4())
+    body = seal_batch(province.public_bytes(), province.key_id, "d", "b", [],
+                      escrow=("kid", b"blob"), store_id=store_id.upper())
+    assert read_header(body)[0].store_id == store_id  # one written form: lower case
+    old = seal_batch(province.public_bytes(), province.key_id, "d", "b", [], escrow=("kid", b"b"))
+    assert read_header(old)[0].store_id is None  # a laptop from before store ids
+    assert normal_store_id(store_id.upper()) == store_id
+    for bad in ("", "not-a-store", store_id.replace("-", "") + "abcd", "{" + store_id[1:-1] + "}",
+                None, 7, store_id + " "):
+        with pytest.raises(ProtocolError) as exc:
+            normal_store_id(bad)
+        assert exc.value.code == "bad_store_id"
+    bad = seal_batch(province.public_bytes(), province.key_id, "d", "b", [],
+                     escrow=("kid", b"blob"), store_id="../../x")
+    with pytest.raises(ProtocolError) as exc:
+        read_header(bad)
+    assert exc.value.code == "bad_batch"

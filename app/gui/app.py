@@ -62,4 +62,16 @@ def run(data_dir: Path, argv: list[str] | None = None) -> int:
     window.show()
     code = app.exec()
     worker.shutdown()  # queued saves finish before the process ends
+    _report_unwritten_audit()
     return code
+
+
+def _report_unwritten_audit() -> None:
+    """Audit entries the store could not write before the app ended (the disk stayed full):
+    they end with the process, so say so rather than drop them silently."""
+    from app.i18n import tr
+
+    audit = sys.modules.get("app.store.audit")  # not loaded: the store was never opened
+    if audit is not None and audit.unwritten_count():
+        print("khbs gui: " + tr("cli.audit_not_written", n=audit.unwritten_count(),
+                                reason=tr("reason.store")), file=sys.stderr)

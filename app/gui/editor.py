@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app.errors import KhbsError, NotFinalisable
+from app.errors import NotFinalisable, user_message
 from app.gui.session import Session
 
 AUTOSAVE_MS = 2000
@@ -98,7 +98,7 @@ class HouseholdEditor(QObject):
     def _save_failed(self, exc: BaseException) -> None:
         self._in_flight -= 1
         self.dirty = not self.closed  # keep it: the next change or close tries again
-        self.failed.emit(_message(exc))
+        self.failed.emit(user_message(exc))  # disk full: says the edit is not saved
         self._maybe_done()
 
     def _maybe_done(self) -> None:
@@ -144,13 +144,5 @@ class HouseholdEditor(QObject):
             else:
                 self.needsAcknowledgement.emit(result)
         elif not isinstance(exc, NotFinalisable):
-            self.failed.emit(_message(exc))
+            self.failed.emit(user_message(exc))
         self._maybe_done()
-
-
-def _message(exc: BaseException) -> str:
-    if isinstance(exc, KhbsError):
-        return exc.message()
-    from app.i18n import tr as message
-
-    return message("cli.unexpected", kind=type(exc).__name__)

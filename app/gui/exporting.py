@@ -124,11 +124,9 @@ class ExportController:
 def export_message(exc: BaseException, out: Path) -> str:
     """A failed export as a sentence: the kind of failure and the folder, never an exception's
     text or a traceback."""
-    from app.errors import KhbsError
+    from app.errors import user_message
 
     if isinstance(exc, OSError):
         key = "export.disk_full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "export.unwritable"
         return msg(key, path=str(out))
-    if isinstance(exc, KhbsError):
-        return exc.message()
-    return msg("cli.unexpected", kind=type(exc).__name__)
+    return user_message(exc)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
 
-from app.errors import KhbsError
+from app.errors import user_message
 from app.gui.idle import IdleWatcher
 from app.gui.models import to_verify_counts
 from app.gui.session import Session
@@ -17,7 +17,6 @@ from app.gui.verifying import ProvinceChangeController
 from app.gui.views.first_run import FirstRunPage
 from app.gui.views.unlock import UnlockPage
 from app.gui.views.workspace import WorkspacePage
-from app.i18n import tr as msg
 
 if TYPE_CHECKING:  # imported when first needed: the unlock screen must appear fast
     from app.gui.editor import HouseholdEditor
@@ -328,6 +327,4 @@ class MainWindow(QMainWindow):
 
 
 def _text(exc: BaseException) -> str:
-    if isinstance(exc, KhbsError):
-        return exc.message()
-    return msg("cli.unexpected", kind=type(exc).__name__)
+    return user_message(exc)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 # thread, so the unlock screen appears without waiting for them.
 
 Callback = Callable[[object], None] | None
+OWNER = "khbs gui"  # named to a `khbs import` refused while the app holds the store
 
 
 class Session(QObject):
@@ -70,7 +71,7 @@ class Session(QObject):
             from app.store import Store
 
             settings.save(data_dir)
-            state.store = Store.create(data_dir, passphrase)
+            state.store = Store.create(data_dir, passphrase, owner=OWNER)
             if training:
                 households.add_demo(state.store, demo_households)
             return _unlocked_view(state.store)
@@ -83,7 +84,7 @@ class Session(QObject):
         def fn(state: WorkerState):
             from app.store import Store
 
-            state.store = Store.open(data_dir, passphrase)
+            state.store = Store.open(data_dir, passphrase, owner=OWNER)
             return _unlocked_view(state.store)
 
         return self._submit(fn, lambda r: self._after_unlock(r, on_done), on_error)
@@ -108,7 +109,8 @@ class Session(QObject):
             from app.recovery import parse_code
             from app.store import Store
 
-            state.store = Store.recover(data_dir, parse_code(code), new_passphrase)
+            state.store = Store.recover(data_dir, parse_code(code), new_passphrase,
+                                        owner=OWNER)
             return _unlocked_view(state.store)
 
         return self._submit(fn, lambda r: self._after_unlock(r, on_done), on_error)
@@ -220,9 +222,8 @@ class Session(QObject):
         def fn(state: WorkerState):
             from app import households
 
-            ctx = households.context_for(state.store, record["id"])
-            final, _ = households.prepare_final(record, ctx, acknowledge=acknowledge)
-            new = state.store.save(final, expected_revision=revision)
+            final, new = households.finalise(state.store, record, acknowledge=acknowledge,
+                                             expected_revision=revision)
             return ((final, new), *_row(state.store, record["id"]))
 
         return self._submit(fn, lambda r: self._saved(r, on_done), on_error)
@@ -447,7 +448,7 @@ def server_answers(http, server: str) -> bool:
 def sync_message(exc: BaseException) -> str:
     """A failure of enroll or sync as a translated sentence: the SyncError's code only, never
     an exception's text (it could carry a value from a record) or a traceback."""
-    from app.errors import KhbsError
+    from app.errors import user_message
     from app.i18n import catalogue
     from app.i18n import tr as msg  # not `tr`: lupdate would take these keys for Qt texts
     from sync.client import SyncError
@@ -457,9 +458,7 @@ def sync_message(exc: BaseException) -> str:
         if key in catalogue():
             return msg(key, **exc.params)
         return msg("sync.error.other", code=exc.code)
-    if isinstance(exc, KhbsError):
-        return exc.message()
-    return msg("cli.unexpected", kind=type(exc).__name__)
+    return user_message(exc)
 
 
 def _counting_session(moved: dict):

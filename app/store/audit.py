@@ -18,6 +18,24 @@ from app.crypto import RecordCipher
 
 GENESIS = b"\x00" * 32
 
+# Entries a store could not write before it was closed (disk still full), by store id: the next
+# unlock of that store in this process writes them first (the app locks and unlocks again).
+_unwritten: dict[str, list[tuple]] = {}
+
+
+def keep_unwritten(store_id: str, entries: list[tuple]) -> None:
+    if entries:
+        _unwritten.setdefault(store_id, []).extend(entries)
+
+
+def take_unwritten(store_id: str) -> list[tuple]:
+    return _unwritten.pop(store_id, [])
+
+
+def unwritten_count() -> int:
+    """Entries still unwritten in this process (the app reports them when it exits)."""
+    return sum(len(v) for v in _unwritten.values())
+
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -39,6 +57,9 @@ class AuditLog:
     def __init__(self, db: Database, cipher: RecordCipher):
         self._db = db
         self._cipher = cipher
+        # Entries that could not be written when they happened (disk full, store busy), oldest
+        # first, with the time they happened: Store.flush_audit writes them.
+        self.deferred: list[tuple] = []
 
     def append(
         self,
@@ -59,6 +80,23 @@ class AuditLog:
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             (seq, at, actor, action, record_id, revision, detail, mac),
         )
+
+    def defer(
+        self,
+        at: str,
+        actor: str,
+        action: str,
+        record_id: str | None = None,
+        revision: int | None = None,
+        detail: str | None = None,
+    ) -> None:
+        self.deferred.append((at, actor, action, record_id, revision, detail))
+
+    def write_deferred(self) -> None:
+        """Inside a transaction: append the deferred entries in order. The caller empties
+        `deferred` once that transaction has committed."""
+        for entry in self.deferred:
+            self.append(*entry)
 
     def verify(self) -> list[int]:
         """Sequence numbers whose MAC does not follow from the chain (empty when intact)."""

@@ -33,12 +33,16 @@ from app.crypto import (
     seal,
 )
 from app.errors import (
+    DiskFull,
     LockedOut,
     RecordDamaged,
     RecordNotFound,
     StaleRevision,
+    StoreBusy,
     StoreExists,
     StoreNotFound,
+    StoreProblem,
+    StoreReadOnly,
     StoreTampered,
     WeakPassphrase,
     WrongPassphrase,
@@ -46,8 +50,9 @@ from app.errors import (
 )
 from app.province_key import key_id as province_key_id
 from app.province_key import seal_to
-from app.store.audit import AuditLog
-from app.store.db import connect
+from app.store import lock
+from app.store.audit import AuditLog, keep_unwritten, take_unwritten
+from app.store.db import StoreDatabase, connect
 
 from app.store import FILENAME, MIN_PASSPHRASE
 Clock = Callable[[], datetime]
@@ -77,6 +82,11 @@ def utc_now() -> datetime:
 
 def iso(moment: datetime) -> str:
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+# Failures that mean "cannot write now" (not a damaged file or a failing disk): an audit entry
+# of a read waits in memory for the next write instead (Store.flush_audit, docs/security.md).
+CANNOT_WRITE_NOW = (DiskFull, StoreBusy, StoreReadOnly)
 
 
 def unlock_delay(failures: int) -> float:
@@ -184,7 +194,7 @@ def card_aad(household_id: str) -> bytes:
 
 
 class Store:
-    def __init__(self, db: Database, data_key: bytes, store_id: str, clock: Clock):
+    def __init__(self, db: StoreDatabase, data_key: bytes, store_id: str, clock: Clock):
         self.db = db
         self.store_id = store_id
         self._data_key = data_key
@@ -192,6 +202,10 @@ class Store:
         self._clock = clock
         self.audit = AuditLog(db, self._cipher)
         self.actor = self._meta("officer_id") or "local"
+        self.audit_failure: StoreProblem | None = None  # why deferred entries wait, if they do
+        self._lock: lock.StoreLock | None = None  # the process write lock (app/store/lock.py)
+        self._closed = False
+        db.before_write = self.flush_audit
 
     # -- opening ---------------------------------------------------------------------------
 
@@ -211,6 +225,7 @@ class Store:
         *,
         kdf: KdfParams = KdfParams(),
         clock: Clock = utc_now,
+        owner: str = "khbs",
     ) -> "Store":
         if len(passphrase) < MIN_PASSPHRASE:
             raise WeakPassphrase(minimum=MIN_PASSPHRASE)
@@ -219,11 +234,23 @@ class Store:
         if final.exists():
             raise StoreExists(path=str(final))
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        held = lock.acquire(final, owner)  # two `khbs init` at once: one builds, one is told
+        try:
+            if final.exists():
+                raise StoreExists(path=str(final))
+            return cls._build(data_dir, final, passphrase, kdf, clock, owner)
+        finally:
+            held.release()
+
+    @classmethod
+    def _build(
+        cls, data_dir: Path, final: Path, passphrase: str, kdf: KdfParams, clock: Clock, owner: str
+    ) -> "Store":
         # Built under a temporary name and renamed: a crash during init leaves no half store.
         building = data_dir / (FILENAME + ".init")
         for leftover in data_dir.glob(FILENAME + ".init*"):
             leftover.unlink()
-        db = connect(building)
+        db = connect(building, create=True)
         store_id = str(uuid.uuid4())
         data_key = os.urandom(32)
         salt = os.urandom(16)
@@ -250,7 +277,7 @@ class Store:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()
         os.replace(building, final)
-        return cls.open(data_dir, passphrase, clock=clock)
+        return cls.open(data_dir, passphrase, clock=clock, owner=owner)
 
     @classmethod
     def id_of(cls, data_dir: Path) -> str:
@@ -263,23 +290,52 @@ class Store:
             db.close()
 
     @classmethod
-    def _connect_existing(cls, data_dir: Path) -> Database:
+    def _connect_existing(cls, data_dir: Path, *, writer: bool = False) -> StoreDatabase:
+        """An existing store (never created or re-initialised here: an empty or foreign file
+        is refused, app/store/db.py). `writer=False`: only audit entries may be written."""
         path = cls.path_in(data_dir)
         if not path.exists():
             raise StoreNotFound(path=str(path))
-        return connect(path)
+        db = connect(path)
+        db.writer = writer
+        return db
 
     @classmethod
-    def open(cls, data_dir: Path, passphrase: str, *, clock: Clock = utc_now) -> "Store":
-        db = cls._connect_existing(Path(data_dir))
+    def open(
+        cls,
+        data_dir: Path,
+        passphrase: str,
+        *,
+        clock: Clock = utc_now,
+        write: bool = True,
+        owner: str = "khbs",
+    ) -> "Store":
+        """Unlock the store. `write=True` takes the process write lock first (StoreInUse names
+        the process holding it; nothing is written then); `owner` says what this process is
+        ("khbs import", "khbs gui"). `write=False` is for reading (status, verify, dump,
+        export): no lock, so it works beside the app; it writes only its audit entries, and
+        when it cannot (disk full) they wait in memory (flush_audit)."""
+        data_dir = Path(data_dir)
+        path = cls.path_in(data_dir)
+        if not path.exists():
+            raise StoreNotFound(path=str(path))
+        held = lock.acquire(path, owner) if write else None
         try:
-            return cls._unlock(db, passphrase, clock)
+            db = cls._connect_existing(data_dir, writer=write)
+            try:
+                store = cls._unlock(db, passphrase, clock)
+            except BaseException:
+                db.close()
+                raise
         except BaseException:
-            db.close()
+            if held is not None:
+                held.release()
             raise
+        store._lock = held
+        return store
 
     @classmethod
-    def _unlock(cls, db: Database, passphrase: str, clock: Clock) -> "Store":
+    def _unlock(cls, db: StoreDatabase, passphrase: str, clock: Clock) -> "Store":
         meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
         store_id = meta["store_id"]
         now = clock()
@@ -297,28 +353,51 @@ class Store:
         except DecryptError:
             failures = int(meta.get("failed_unlocks", "0")) + 1
             delay = unlock_delay(failures)
-            with db.atomic():
-                cls._set_meta_in(db, "failed_unlocks", str(failures))
-                cls._set_meta_in(db, "retry_after", (now + timedelta(seconds=delay)).isoformat())
+            try:
+                with db.atomic(reader_ok=True):
+                    cls._set_meta_in(db, "failed_unlocks", str(failures))
+                    cls._set_meta_in(
+                        db, "retry_after", (now + timedelta(seconds=delay)).isoformat()
+                    )
+            except CANNOT_WRITE_NOW:
+                pass  # not counted (disk full, busy): still a wrong passphrase
             raise WrongPassphrase(attempts=failures, seconds=math.ceil(delay)) from None
         store = cls(db, data_key, store_id, clock)
         store._upgrade((kek, wrapped) if old_wrap else None)
         failures = int(meta.get("failed_unlocks", "0"))
-        with db.atomic():
-            store.audit.append(
-                iso(now), store.actor, "store.unlock", detail=f"failed_before={failures}"
+        # Entries an earlier session of this process could not write come first. Unlocking
+        # never fails for want of space: the entry then waits (flush_audit).
+        store.audit.deferred.extend(take_unwritten(store_id))
+        store.audit.defer(iso(now), store.actor, "store.unlock", detail=f"failed_before={failures}")
+        store.flush_audit(
+            then=lambda: db.execute(
+                "DELETE FROM meta WHERE key IN ('failed_unlocks', 'retry_after')"
             )
-            db.execute("DELETE FROM meta WHERE key IN ('failed_unlocks', 'retry_after')")
+        )
         return store
 
     @classmethod
     def recover(
-        cls, data_dir: Path, data_key: bytes, new_passphrase: str, *, clock: Clock = utc_now
+        cls,
+        data_dir: Path,
+        data_key: bytes,
+        new_passphrase: str,
+        *,
+        clock: Clock = utc_now,
+        owner: str = "khbs",
     ) -> "Store":
         """Set a new passphrase with the data key the province unsealed from the escrow blob."""
         if len(new_passphrase) < MIN_PASSPHRASE:
             raise WeakPassphrase(minimum=MIN_PASSPHRASE)
-        db = cls._connect_existing(Path(data_dir))
+        path = cls.path_in(Path(data_dir))
+        if not path.exists():
+            raise StoreNotFound(path=str(path))
+        held = lock.acquire(path, owner)
+        try:
+            db = cls._connect_existing(Path(data_dir), writer=True)
+        except BaseException:
+            held.release()
+            raise
         try:
             store_id = db.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0]
             check = db.execute("SELECT key_check FROM keyring WHERE id = 1").fetchone()[0]
@@ -329,22 +408,36 @@ class Store:
             store = cls(db, data_key, store_id, clock)
         except BaseException:
             db.close()
+            held.release()
             raise
-        # The default cost, not the stored one: a changed keyring may be why unlock failed.
-        store.change_passphrase(new_passphrase, action="store.recover", kdf=KdfParams())
-        store._sign_old_rows()
+        store._lock = held
+        try:
+            # The default cost, not the stored one: a changed keyring may be why unlock failed.
+            store.change_passphrase(new_passphrase, action="store.recover", kdf=KdfParams())
+            store._sign_old_rows()
+        except BaseException:
+            store.close()
+            raise
         return store
 
     def _upgrade(self, old_wrap: tuple[bytes, bytes] | None) -> None:
         """What a store made by an earlier version gets at its first unlock, each once and
         audited: `old_wrap` (the KEK and the v1 wrap it opened) rewrapped with the v2 AAD, and a
-        MAC on every row."""
+        MAC on every row. A store opened for reading upgrades too (short transactions, as its
+        audit entries); when it cannot write now (disk full, busy) the upgrade waits for the
+        next unlock: until its audit entry exists, a row without a MAC is not an alteration."""
+        try:
+            self._upgrade_now(old_wrap)
+        except CANNOT_WRITE_NOW:
+            pass
+
+    def _upgrade_now(self, old_wrap: tuple[bytes, bytes] | None) -> None:
         if old_wrap is not None:
             kek, wrapped = old_wrap
             kdf_json, salt = self.db.execute("SELECT kdf, salt FROM keyring WHERE id = 1").fetchone()
             rewrapped = seal(kek, self._data_key,
                              _keywrap_aad(self.store_id, KdfParams.from_json(kdf_json), salt))
-            with self.db.atomic():  # unless a passphrase change got there first
+            with self.db.atomic(reader_ok=True):  # unless a passphrase change got there first
                 if self.db.execute("UPDATE keyring SET wrapped_key = ? WHERE id = 1"
                                    " AND wrapped_key = ?", (rewrapped, wrapped)).rowcount:
                     self.audit.append(self._now(), self.actor, "store.keywrap", detail="v2")
@@ -356,7 +449,7 @@ class Store:
         signing it would hide one. The meta hint only saves the audit lookup at each unlock."""
         if self._meta(ROW_MACS):
             return
-        with self.db.atomic():
+        with self.db.atomic(reader_ok=True):
             if not self._rows_signed():
                 counts = []
                 for table, columns in ROW_COLUMNS.items():
@@ -377,7 +470,45 @@ class Store:
         ).fetchone() is not None
 
     def close(self) -> None:
+        """Write what audit entries wait (last try), close, release the write lock. Entries
+        that still cannot be written stay counted in `audit_unwritten` (the CLI says so) and
+        are handed to the next unlock of this store in this process."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.flush_audit()
+        except Exception as exc:  # noqa: BLE001 - closing must not fail: the entries are kept
+            self.audit_failure = exc if isinstance(exc, StoreProblem) else None
+        keep_unwritten(self.store_id, self.audit.deferred)
         self.db.close()
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    @property
+    def audit_unwritten(self) -> int:
+        """Audit entries not (yet) written: the disk is full or another process held the store."""
+        return len(self.audit.deferred)
+
+    def flush_audit(self, then: Callable[[], object] | None = None) -> bool:
+        """Write the deferred audit entries (and `then`, e.g. clearing the unlock counters) in
+        one transaction. Runs before every write transaction too (StoreDatabase.before_write).
+        When the store cannot be written now (disk full, busy, read-only) the entries stay
+        deferred and False is returned; a damaged file or a failing disk raises."""
+        if (not self.audit.deferred and then is None) or self.db.conn.in_transaction:
+            return not self.audit.deferred
+        try:
+            with self.db.atomic(reader_ok=True):
+                self.audit.write_deferred()
+                if then is not None:
+                    then()
+        except CANNOT_WRITE_NOW as exc:
+            self.audit_failure = exc
+            return False
+        self.audit.deferred.clear()
+        self.audit_failure = None
+        return True
 
     def __enter__(self) -> "Store":
         return self
@@ -694,9 +825,10 @@ class Store:
         return {r[0] for r in rows}
 
     def record_event(self, action: str, detail: str | None = None) -> None:
-        """Audit an action that reads data out (dump, export) or otherwise matters."""
-        with self.db.atomic():
-            self.audit.append(self._now(), self.actor, action, detail=detail)
+        """Audit an action that reads data out (dump, export) or otherwise matters. Written at
+        once; when the store cannot be written now (disk full) it waits (flush_audit)."""
+        self.audit.defer(self._now(), self.actor, action, detail=detail)
+        self.flush_audit()
 
     # -- reporting --------------------------------------------------------------------------
 

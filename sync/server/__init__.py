@@ -2,7 +2,8 @@
 `khbs-server` CLI and the HTTP API (docs/sync.md).
 
     settings.py  where the database is (--db, KHBS_DB, or a SQLite file in the data folder)
-    db.py        engines, tables and migrations (SQLAlchemy Core)
+    db.py        engines and tables (SQLAlchemy Core)
+    migrations/  the schema's history as Alembic revisions; migrate() brings a database to head
     keys.py      province key pair, data key and blind-index key, wrapped by the passphrase
     repo.py      officers, enrollment codes, devices, change events, stats
     ingest.py    push: a sealed batch opened, checked and applied in one transaction
@@ -31,6 +32,10 @@ class DatabaseUnreachable(ServerError):
 
 class DatabaseTooNew(ServerError):
     key = "server.db_too_new"
+
+
+class DatabaseNotUpgradable(ServerError):
+    key = "server.db_not_upgradable"
 
 
 class NotInitialised(ServerError):

@@ -9,6 +9,9 @@ SQLite: WAL, synchronous=FULL, foreign keys, secure_delete; every transaction st
 BEGIN IMMEDIATE, so writers queue on the busy timeout instead of failing half-way (one writer
 at a time: several processes are PostgreSQL's job). PostgreSQL: READ COMMITTED; writers that
 must not interleave take a transaction-level advisory lock (`advisory_lock`).
+
+The tables below are the schema the code expects; sync/server/migrations (Alembic) builds and
+upgrades databases to it, and a test fails when the two differ.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import hashlib
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -41,15 +44,13 @@ from sqlalchemy import (
     event,
     false,
     func,
-    insert,
-    inspect,
     select,
 )
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.types import TypeDecorator
 
-from sync.server import BadDatabaseUrl, DatabaseTooNew, DatabaseUnreachable, NotInitialised
+from sync.server import BadDatabaseUrl, DatabaseUnreachable, NotInitialised
 
 SQLITE_PRAGMAS = (
     "PRAGMA busy_timeout = 30000",
@@ -107,13 +108,6 @@ def _at(name: str, nullable: bool = False) -> Column:
     return Column(name, UtcDateTime(), nullable=nullable)
 
 
-schema_migrations = Table(
-    "schema_migrations", metadata,
-    Column("version", Integer, primary_key=True, autoincrement=False),
-    Column("name", String(100), nullable=False),
-    _at("applied_at"),
-)
-
 # Keys wrapped with Argon2id(passphrase) (keys.py). Several rows per kind; one active.
 server_keys = Table(
     "server_keys", metadata,
@@ -169,6 +163,9 @@ devices = Table(
     Column("escrow_key_id", KEY_ID),  # the laptop's data key, HPKE-sealed to the province key
     Column("escrow_blob", LargeBinary),
     _at("escrow_at", nullable=True),
+    # The laptop store this device belongs to (its escrow may seal only that store's key):
+    # registered at enrollment, or on a legacy device's first escrow claim (docs/security.md).
+    Column("store_id", ID, index=True),
 )
 
 # Signed-request nonces seen recently (docs/sync.md: replays are refused for 30 minutes).
@@ -406,6 +403,8 @@ def open_database(text: str, *, create: bool = False) -> Engine:
     except OperationalError:
         engine.dispose()
         raise DatabaseUnreachable(db=display(engine.url)) from None
+    from sync.server.migrations import migrate  # it imports this module
+
     try:
         migrate(engine, create=create)
     except BaseException:
@@ -433,63 +432,3 @@ def advisory_lock(conn: Connection, name: str) -> None:
     if conn.dialect.name == "postgresql":
         lock_id = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
         conn.execute(select(func.pg_advisory_xact_lock(lock_id)))
-
-
-# -- migrations ---------------------------------------------------------------------------------
-
-Migration = Callable[[Connection], None]
-MIGRATIONS: list[Migration] = []
-
-
-def migration(fn: Migration) -> Migration:
-    """Declare the next migration. Each runs once; schema_migrations records it."""
-    MIGRATIONS.append(fn)
-    return fn
-
-
-@migration
-def m001_initial(conn: Connection) -> None:
-    # Created from the table objects above. Before changing one of these tables later, copy its
-    # version-1 definition into this function; otherwise a fresh database would get the new
-    # shape here and the new migration would fail on it (tests/server/test_migrations.py).
-    names = (
-        "server_keys", "officers", "officer_areas", "enroll_codes", "devices", "request_nonces",
-        "households", "household_versions", "blind_index", "duplicates", "changes", "counters",
-        "batches",
-    )
-    metadata.create_all(conn, tables=[metadata.tables[n] for n in names], checkfirst=False)
-    conn.execute(insert(counters).values(name="changes", value=0))
-
-
-@migration
-def m002_admins_audit(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[admins, audit_log], checkfirst=False)
-
-
-@migration
-def m003_candidates(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[candidates, handovers, device_box_keys], checkfirst=False)
-
-
-def migrate(engine: Engine, *, create: bool = True) -> int:
-    """Bring the database to the latest version, in one transaction; returns that version.
-    Several processes may start at once: the lock makes the others wait, then find nothing
-    to do. Without `create`, a database without the schema is NotInitialised."""
-    with engine.begin() as conn:
-        advisory_lock(conn, "khbs/migrate")
-        if not inspect(conn).has_table("schema_migrations"):
-            if not create:
-                raise NotInitialised(db=display(engine.url))
-            schema_migrations.create(conn)
-        done = set(conn.scalars(select(schema_migrations.c.version)))
-        if max(done, default=0) > len(MIGRATIONS):
-            raise DatabaseTooNew(version=max(done), supported=len(MIGRATIONS))
-        for version, fn in enumerate(MIGRATIONS, start=1):
-            if version not in done:
-                fn(conn)
-                conn.execute(
-                    insert(schema_migrations).values(
-                        version=version, name=fn.__name__, applied_at=utc_now()
-                    )
-                )
-    return len(MIGRATIONS)

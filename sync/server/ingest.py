@@ -9,7 +9,8 @@ Each household gets its own outcome; one bad household never blocks the others:
 
 The same batch id again returns the stored results. Content is sealed at rest with the data key;
 NIK and KK numbers exist only inside it and as blind-index tokens. Results carry ids, revisions
-and codes only.
+and codes only. An escrow blob the batch carries is kept only if it seals the device's own
+store's key (recovery.keep_escrow); a refused one is audited and the households go on.
 
 Opening the batch, the rules, hashing, sealing and blind tokens need no database, so they run
 before the ingest lock (`_prepare`); the lock is held only for the reads and writes (`_Writer`).
@@ -33,7 +34,6 @@ from sync.server.db import (
     batches,
     blind_index,
     candidates,
-    devices,
     duplicates,
     handovers,
     household_versions,
@@ -41,6 +41,7 @@ from sync.server.db import (
     utc_now,
 )
 from sync.server.keys import ServerKeys
+from sync.server.recovery import keep_escrow
 
 MAX_ID = 36
 MAX_BATCH_ID = 64  # batches.batch_id
@@ -75,13 +76,16 @@ def ingest(
             return stored
         if isinstance(prepared, ProtocolError):
             raise prepared
+        escrow = None
         if header.escrow is not None:
-            _keep_escrow(conn, device.id, *header.escrow)
+            escrow = _keep_escrow(conn, keys, device.id, header.escrow, header.store_id)
         writer = _Writer(conn, device, prepared)
         results = [writer.apply(item) if isinstance(item, Prepared) else item
                    for item in prepared]
         writer.finish()
         reply = {"batch_id": header.batch_id, "results": results}
+        if escrow is not None:
+            reply["escrow"] = escrow
         conn.execute(
             insert(batches).values(
                 device_id=device.id, batch_id=header.batch_id, households=len(results),
@@ -91,15 +95,16 @@ def ingest(
     return reply
 
 
-def _keep_escrow(conn: Connection, device_id: str, key_id: str, blob: bytes) -> None:
+def _keep_escrow(conn: Connection, keys: ServerKeys, device_id: str,
+                 escrow: tuple[str, bytes], claim: str | None) -> str:
     """The laptop's data key, sealed to the province key: what recovers a forgotten
-    passphrase. Only the province private key opens it."""
+    passphrase. Kept only if it seals this device's own store's key (recovery.keep_escrow);
+    a refused one is audited and the batch's households go on. "kept" or "refused"."""
+    key_id, blob = escrow
     if not (0 < len(key_id) <= 32 and 0 < len(blob) <= MAX_ESCROW):
         raise ProtocolError("bad_batch")
-    conn.execute(
-        update(devices).where(devices.c.id == device_id)
-        .values(escrow_key_id=key_id, escrow_blob=blob, escrow_at=utc_now())
-    )
+    kept = keep_escrow(conn, keys, device_id, key_id, blob, claim)
+    return "kept" if kept else "refused"
 
 
 def _stored(conn: Connection, device_id: str, batch_id: str) -> dict | None:

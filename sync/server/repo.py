@@ -75,6 +75,7 @@ class Device:
     enrolled_at: datetime
     revoked_at: datetime | None
     areas: tuple[str, ...]
+    store_id: str | None = None  # the laptop store it escrows for; None: enrolled before that
 
 
 def _shown(text: str) -> str:
@@ -168,10 +169,13 @@ def create_enroll_code(
 
 
 def redeem_enroll_code(
-    conn: Connection, code: str, device_public_key: bytes, *, clock: Clock = utc_now
+    conn: Connection, code: str, device_public_key: bytes, *, store_id: str | None = None,
+    clock: Clock = utc_now,
 ) -> Device:
     """Enroll a device (its raw 32-byte Ed25519 public key) with a one-time code. The code is
-    spent in the same conditional UPDATE that checks it, so two redeemers cannot both win."""
+    spent in the same conditional UPDATE that checks it, so two redeemers cannot both win.
+    `store_id` (a normalised store id, see normal_store_id) registers the laptop store whose
+    key this device may escrow; several devices may share one (the same laptop re-enrolled)."""
     try:
         Ed25519PublicKey.from_public_bytes(bytes(device_public_key))
     except (ValueError, TypeError):
@@ -199,12 +203,12 @@ def redeem_enroll_code(
         raise EnrollCodeUsed() if row.used_at is not None else EnrollCodeExpired()
     device = Device(
         str(uuid.uuid4()), spent.officer_id, bytes(device_public_key), now, None,
-        areas_of(conn, spent.officer_id),
+        areas_of(conn, spent.officer_id), store_id,
     )
     conn.execute(
         insert(devices).values(
             id=device.id, officer_id=device.officer_id, public_key=device.public_key,
-            enroll_code_hash=digest, enrolled_at=now,
+            enroll_code_hash=digest, enrolled_at=now, store_id=store_id,
         )
     )
     return device
@@ -216,7 +220,7 @@ def get_device(conn: Connection, device_id: str) -> Device:
         raise UnknownDevice(device_id=_shown(device_id))
     return Device(
         row.id, row.officer_id, bytes(row.public_key), row.enrolled_at, row.revoked_at,
-        areas_of(conn, row.officer_id),
+        areas_of(conn, row.officer_id), row.store_id,
     )
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from app.province_key import load_public
-from sync.protocol import ProtocolError, b64, unb64
+from sync.protocol import ProtocolError, b64, normal_store_id, unb64
 from sync.server import (
     BadDeviceKey,
     DeviceKeyTaken,
@@ -40,6 +40,9 @@ class EnrollRequest(BaseModel):
     # The device's HPKE public key for pre-filled households (docs/sync.md); older laptops
     # send it later with POST /v1/device/box-key.
     box_key: str | None = Field(default=None, max_length=2048)
+    # The laptop's store id: the only store this device may escrow a key for (docs/security.md).
+    # Laptops enrolled before it bind theirs with their first escrow (legacy devices).
+    store_id: str | None = Field(default=None, max_length=64)
 
 
 class EnrollReply(BaseModel):
@@ -64,11 +67,17 @@ async def enroll(body: EnrollRequest, engine: EngineDep, keys: KeysDep) -> Enrol
             load_public(box_key)
         except (ProtocolError, ValueError):
             raise ApiError(400, "bad_box_key") from None
+    store_id = None
+    if body.store_id is not None:
+        try:
+            store_id = normal_store_id(body.store_id)
+        except ProtocolError:
+            raise ApiError(400, "bad_store_id") from None
     province = keys.province
 
     def redeem() -> repo.Device:
         with engine.begin() as conn:
-            device = repo.redeem_enroll_code(conn, body.code, device_key)
+            device = repo.redeem_enroll_code(conn, body.code, device_key, store_id=store_id)
             if box_key is not None:
                 conn.execute(device_box_keys.insert().values(
                     device_id=device.id, public_key=box_key, set_at=utc_now()))
