@@ -371,3 +371,19 @@ def test_household_status_and_new_areas_reach_the_laptop(laptop, store, engine, 
     assert laptop.sync().events == 1
     assert store.assigned_areas() == ["62.12", "62.71.03"]
     assert store.verify().ok
+
+
+def test_a_location_that_is_not_an_object_is_rejected_not_a_crash(laptop, store, engine):
+    """A crafted push whose `lokasi` is a list: rejected as outside the officer's area (no desa
+    to place it in), the rest of the batch applied, no 500."""
+    good, crafted = numbered(11), numbered(12)
+    store.save(good)
+    crafted["lokasi"] = ["62.71.03.1001"]
+    device = laptop.device()
+    body = seal_batch(device.province_key, device.province_key_id, device.device_id,
+                      str(uuid.uuid4()), [{"id": good["id"], "revision": 1, "record": good},
+                                          {"id": crafted["id"], "revision": 1, "record": crafted}])
+    reply = laptop._signed(device, "POST", device.server, "/v1/push", body)
+    assert reply.status_code == 200
+    outcomes = {r["id"]: r["outcome"] for r in reply.json()["results"]}
+    assert outcomes == {good["id"]: "accepted", crafted["id"]: "rejected"}
