@@ -11,6 +11,7 @@ import getpass
 import json
 import os
 import sys
+import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -133,13 +134,21 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def _read_lines(path: Path) -> list[str]:
+    """The file's lines. Bytes that are not UTF-8 refuse the whole file (it is in another
+    encoding, as a rule), naming the first line that holds them."""
     try:
-        # Split on newlines only: text inside a record may hold U+2028 and similar.
-        return [line.rstrip("\r") for line in path.read_text("utf-8-sig").split("\n")]
-    except UnicodeDecodeError:
-        raise CliError(tr("cli.not_utf8", path=str(path))) from None
+        raw = path.read_bytes()
     except OSError:
         raise CliError(tr("cli.file_unreadable", path=str(path))) from None
+    # Split on CR, LF and CRLF only: text inside a record may hold U+2028 and similar.
+    raw = raw.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    out: list[str] = []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        try:
+            out.append(line.decode("utf-8"))
+        except UnicodeDecodeError:
+            raise CliError(tr("cli.not_utf8", path=str(path), line=number)) from None
+    return out
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -172,17 +181,13 @@ def cmd_dump(args: argparse.Namespace) -> int:
 
     damaged, count = [], 0
     with open_store(args, write=False) as store:
-        out = _open_output(args.out)
-        try:
+        with _private_output(args.out) as out:
             for hid, rec in store.records():
                 if isinstance(rec, RecordDamaged):
                     damaged.append(hid)
                     continue
                 out.write(json.dumps(rec, ensure_ascii=False, separators=(",", ":")) + "\n")
                 count += 1
-        finally:
-            if out is not sys.stdout:
-                out.close()
         store.record_event("store.dump", detail=f"households={count}")
     print(tr("cli.dump_warning"), file=sys.stderr)
     if args.out:
@@ -192,14 +197,40 @@ def cmd_dump(args: argparse.Namespace) -> int:
     return EXIT_ERROR if damaged else EXIT_OK
 
 
-def _open_output(name: str | None):
+@contextmanager
+def _private_output(name: str | None):
+    """stdout, or a file only its owner can read (personal data, unencrypted). Written under a
+    temporary name made 0600 from the start and renamed over `name` at the end: an existing
+    file's wider mode does not carry over, and a dump that fails leaves no half file. A device
+    or pipe (/dev/stdout, a FIFO) is written as it is."""
     if not name:
-        return sys.stdout
+        yield sys.stdout
+        return
+    target = Path(name)
+    special = target.exists() and not target.is_file() and not target.is_dir()
     try:
-        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        return os.fdopen(fd, "w", encoding="utf-8", newline="\n")
-    except OSError:
-        raise CliError(tr("cli.file_unreadable", path=name)) from None
+        if special:
+            out = open(target, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
+            temp = None
+        else:
+            fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
+                                        suffix=".part")  # mode 0600
+            out = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise CliError(tr("cli.export_unwritable", path=name, reason=exc.strerror or "")) from None
+    try:
+        with out:
+            yield out
+            if temp is not None:
+                out.flush()
+                os.fsync(out.fileno())
+        if temp is not None:
+            os.replace(temp, target)
+    except OSError as exc:
+        raise CliError(tr("cli.export_unwritable", path=name, reason=exc.strerror or "")) from None
+    finally:
+        if temp is not None:
+            Path(temp).unlink(missing_ok=True)  # gone already when renamed
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -308,7 +339,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from sync.client import SyncClient, SyncError
+    from sync.client import SyncClient, SyncError, attention_message, clock_warning
 
     verify = _verify(args)
     with open_store(args, write=True) as store:
@@ -322,12 +353,28 @@ def cmd_sync(args: argparse.Namespace) -> int:
         "assigned": report.assigned, "province_changed": report.province_changed,
         "released": report.released,
     }
+    # Ids and codes only (and their texts): this output ends up in scripts, logs and tickets.
+    attention = [{"household_id": hid, "reason": reason, "message": attention_message(reason)}
+                 for hid, reason in report.needs_attention]
+    warnings = []
+    offset = report.clock_offset_s
+    if offset is not None and report.clock_off:
+        code = "clock_ahead" if offset > 0 else "clock_behind"
+        warnings.append({"code": code, "message": clock_warning(offset)})
     if args.json:
-        print(json.dumps(counts, sort_keys=True))
+        print(json.dumps(dict(counts, clock_offset_s=report.clock_offset_s,
+                              needs_attention=attention, warnings=warnings),
+                         sort_keys=True, ensure_ascii=False))
     else:
         print(tr("cli.sync_done", **counts))
         if report.assigned or report.province_changed or report.released:
             print(tr("cli.sync_listed", **counts))
+        if attention:
+            print(tr("cli.sync_attention", n=len(attention)))
+            for item in attention:
+                print(tr("cli.sync_attention_line", **item))
+        for warning in warnings:
+            print(f"khbs: {tr('cli.warning', message=warning['message'])}", file=sys.stderr)
     for hid in report.damaged:
         print(tr("cli.damaged", record_id=hid), file=sys.stderr)
     return EXIT_OK

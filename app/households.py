@@ -8,6 +8,7 @@ final without having passed the rules, and every record is stored in its canonic
 from __future__ import annotations
 
 import json
+import math
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -128,9 +129,15 @@ def import_jsonl(
         if not text.strip():
             continue
         try:
-            rec = json.loads(text)
+            rec = json.loads(text, parse_constant=_not_a_number, parse_float=_finite)
+        except RecursionError:  # nested past Python's own limit, far past any household
+            report.errors.append(LineError(number, _msg("import.too_deep", lang, max=MAX_DEPTH)))
+            continue
         except ValueError:
             report.errors.append(LineError(number, _msg("import.bad_json", lang)))
+            continue
+        if _depth_over(rec, MAX_DEPTH):  # later steps walk records recursively
+            report.errors.append(LineError(number, _msg("import.too_deep", lang, max=MAX_DEPTH)))
             continue
         if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
             report.errors.append(LineError(number, _msg("import.not_household", lang)))
@@ -138,6 +145,39 @@ def import_jsonl(
         parsed.append((number, rec))
     return import_records(store, parsed, report, skip_invalid=skip_invalid,
                           accept_warnings=accept_warnings, lang=lang, today=today)
+
+
+MAX_DEPTH = 16  # a household nests 5 levels deep (record, members, member, list, item)
+
+
+def _not_a_number(name: str) -> float:
+    raise ValueError(name)  # NaN and Infinity are not JSON, though Python reads them
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError("number out of range")  # e.g. 1e400, which float() makes infinite
+    return value
+
+
+def _depth_over(value: object, limit: int) -> bool:
+    """Whether lists and objects nest deeper than `limit` (without recursion)."""
+    todo = [(value, 1)]
+    while todo:
+        node, depth = todo.pop()
+        if isinstance(node, dict):
+            children = list(node.values())
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        for child in children:
+            if isinstance(child, (dict, list)):
+                if depth + 1 > limit:
+                    return True
+                todo.append((child, depth + 1))
+    return False
 
 
 def import_csv(
@@ -157,7 +197,7 @@ def import_csv(
     result = read_export(folder)
     report = ImportReport()
     for e in result.errors:
-        message = _msg(e.key, lang, column=e.column)
+        message = _msg(e.key, lang, column=e.column, **e.params)
         report.errors.append(LineError(e.line, message, e.file))
     parsed = [(line, rec) for line, rec in result.records if line not in result.bad_lines]
     report = import_records(store, parsed, report, skip_invalid=skip_invalid,

@@ -7,10 +7,12 @@ and the member by position, never by a personal value, so they are safe to log.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
+from typing import TypeGuard
 
 from jsonschema import Draft202012Validator, FormatChecker
 
@@ -74,7 +76,8 @@ class Result:
         return [i for i in self.issues if i.severity == WARNING]
 
     def unacknowledged(self, record: dict) -> list[Issue]:
-        done = set(record.get(q.ACKNOWLEDGED) or [])
+        done = record.get(q.ACKNOWLEDGED)
+        done = {k for k in done if isinstance(k, str)} if isinstance(done, list) else set()
         return [w for w in self.warnings if w.key not in done]
 
     def can_finalise(self, record: dict) -> bool:
@@ -197,7 +200,36 @@ def _answer_issues(record: dict, final: bool, today: date) -> list[Issue]:
         if a.spec.get("format") == "date" and a.path[-1] != q.BIRTH_DATE:
             if _future(a.value, today):  # birth dates have their own rule
                 out.append(Issue("date_in_future", ERROR, a.path))
+        char = bad_character(a.spec, a.value)
+        if char is not None:
+            out.append(Issue("control_char", ERROR, a.path, {"char": char}))
     return out
+
+
+# Text answers hold no control characters (C0, DEL, C1): a NUL or an escape sequence breaks
+# exports, spreadsheets and terminals, and is never typed on purpose. Multi-line questions
+# (x-widget textarea) may hold line breaks (LF, and CR: Windows pastes CRLF) and tabs. Lone
+# surrogates ("\ud800" escapes in JSON) are not text either: they cannot be written as UTF-8.
+_BAD_IN_LINE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_BAD_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def bad_character(spec: dict, value: object) -> str | None:
+    """The first character a text answer may not hold, as "U+0000" (safe to show: a code
+    point, never the text around it), or None. Follows the schema: every string answer, and
+    every string of a list answer; multi-line questions allow line breaks and tabs."""
+    if spec.get("type") == "string":
+        texts = [value]
+    elif spec.get("type") == "array" and (spec.get("items") or {}).get("type") == "string":
+        texts = value if isinstance(value, list) else []
+    else:
+        return None
+    pattern = _BAD_IN_TEXT if spec.get("x-widget") == "textarea" else _BAD_IN_LINE
+    for text in texts:
+        found = pattern.search(text) if isinstance(text, str) else None
+        if found:
+            return f"U+{ord(found.group()):04X}"
+    return None
 
 
 def _future(value: object, today: date) -> bool:
@@ -215,7 +247,8 @@ def _is_number(value: object) -> bool:
 
 
 def _location_issues(record: dict, ctx: Context) -> list[Issue]:
-    desa = (record.get(q.LOCATION) or {}).get(q.DESA)
+    location = record.get(q.LOCATION)
+    desa = location.get(q.DESA) if isinstance(location, dict) else None
     path = (q.LOCATION, q.DESA)
     if not isinstance(desa, str) or not desa:
         return []
@@ -226,9 +259,14 @@ def _location_issues(record: dict, ctx: Context) -> list[Issue]:
     return []
 
 
+def _digits16(value: object) -> TypeGuard[str]:
+    # ASCII only: str.isdigit() is also true for "²" and other digits int() refuses.
+    return isinstance(value, str) and len(value) == 16 and value.isascii() and value.isdigit()
+
+
 def _kk_issues(record: dict, ctx: Context) -> list[Issue]:
     kk = record.get(q.KK)
-    if not (isinstance(kk, str) and len(kk) == 16 and kk.isdigit()):
+    if not _digits16(kk):
         return []
     out = []
     path = (q.KK,)
@@ -266,7 +304,7 @@ def _member_issues(record: dict, ctx: Context) -> list[Issue]:
         if m.get(q.RELATION) == q.HEAD:
             heads.append(i)
         nik = m.get(q.NIK)
-        if not (isinstance(nik, str) and len(nik) == 16 and nik.isdigit()):
+        if not _digits16(nik):
             continue
         path = (q.MEMBERS, i, q.NIK)
         info = parse_nik(nik, lookup_wilayah=wilayah_name, reference_date=on)
@@ -350,7 +388,9 @@ def _age_issues(rows: list, head_index: int | None, on: date) -> list[Issue]:
 
 
 def _consent_issues(record: dict) -> list[Issue]:
-    consent = record.get("persetujuan") or {}
+    consent = record.get("persetujuan")
+    if not isinstance(consent, dict):
+        return []  # missing, or not an object: the schema's issue already says so
     if not q.section_relevant(record, "persetujuan"):
         return []  # e.g. a listed family not found: nobody was asked (prune clears the answers)
     if consent.get("diberikan") is False:

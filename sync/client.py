@@ -26,7 +26,14 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.province_key import ProvinceKeyPair
 from app.store import Store
-from app.store.outbox import Applied, apply_events, apply_results, next_batch, pull_cursor
+from app.store.outbox import (
+    ATTENTION,
+    Applied,
+    apply_events,
+    apply_results,
+    next_batch,
+    pull_cursor,
+)
 from sync.protocol import b64, seal_batch, sign_request, unb64
 
 TIMEOUT = (10, 30)  # connect, read: a 32 kbit/s link moves about 100 KB in 30 s
@@ -40,6 +47,7 @@ BOX_SENT = "box_key_sent"  # meta: the id of the box key the server has
 BUSY = (429, 503)  # rate limited, or overloaded: wait and ask again
 MAX_RETRY_AFTER = 300.0  # the longest single wait a server may ask for
 MAX_BUSY_WAIT = 300.0  # default: all waits for a busy server in one enroll, push or pull
+CLOCK_WARN_S = 5 * 60  # a laptop clock further off than this is worth telling the officer
 
 
 class SyncError(Exception):
@@ -100,6 +108,16 @@ class SyncReport:
     assigned: int = 0  # households from the DTSEN list stored or refreshed
     province_changed: int = 0  # newer list versions waiting for the officer's choice
     released: int = 0  # given up: their desa went to another officer
+    # The laptop's clock minus the province server's, in seconds (positive: the laptop is
+    # ahead), from the Date of the last reply; None when no reply carried one.
+    clock_offset_s: int | None = None
+    # Every household needing attention after this sync, earlier ones included, as
+    # (household id, reason code): ids and codes only, never personal data.
+    needs_attention: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def clock_off(self) -> bool:
+        return self.clock_offset_s is not None and abs(self.clock_offset_s) > CLOCK_WARN_S
 
 
 class SyncClient:
@@ -278,6 +296,7 @@ class SyncClient:
             report.released += pulled.released
             # A page may hold only events meant for nobody here any more: go on by the cursor.
             if not data.get("more") or cursor <= after:
+                report.needs_attention = self.attention()
                 return report
 
     def _box(self, device: Device, base: str, report: SyncReport) -> ProvinceKeyPair:
@@ -299,6 +318,17 @@ class SyncClient:
         report = self.push(server)
         return self.pull(server, report)
 
+    def attention(self) -> list[tuple[str, str]]:
+        """(household id, reason code) of every household the province sent back (rejected,
+        or a conflict), oldest first: what the officer has to open and fix."""
+        placeholders = ", ".join("?" for _ in ATTENTION)
+        rows = self.store.db.execute(
+            f"SELECT id, sync_state, sync_reason FROM households"  # fixed names, ? values
+            f" WHERE sync_state IN ({placeholders}) ORDER BY updated_at, id",
+            tuple(sorted(ATTENTION)),
+        ).fetchall()
+        return [(hid, reason or state) for hid, state, reason in rows]
+
     # -- transport -------------------------------------------------------------------------
 
     def _backoff(self, attempt: int) -> None:
@@ -318,6 +348,8 @@ class SyncClient:
 
         for _ in range(2):  # once more after learning the server's clock
             reply = self._patient(send, report)
+            if report is not None:
+                report.clock_offset_s = _clock_offset(reply, self.clock(), report.clock_offset_s)
             if reply.status_code == 401 and _code(reply) == "clock_skew":
                 server_time = reply.json().get("server_time")
                 if server_time is None:
@@ -375,6 +407,53 @@ def retry_after(reply: requests.Response, now: float) -> float | None:
         return max(0.0, _http_date(value) - (_http_date(date) if date else now))
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
+
+
+def _clock_offset(reply: requests.Response, now: float, known: int | None) -> int | None:
+    """This laptop's clock minus the server's, from the reply's Date header (whole seconds, so
+    within a second or two of the truth); `known` when the reply has no readable Date."""
+    try:
+        return round(now - _http_date(reply.headers["Date"]))
+    except (KeyError, TypeError, ValueError, IndexError, OverflowError):
+        return known
+
+
+def clock_warning(offset_s: int, lang: str | None = None) -> str:
+    """"Jam laptop 2 hari 3 jam lebih cepat dari server provinsi ..." for a laptop whose clock
+    is `offset_s` seconds ahead of the province's (negative: behind)."""
+    from app.i18n import tr
+
+    key = "sync.clock_ahead" if offset_s > 0 else "sync.clock_behind"
+    return tr(key, lang, diff=duration(abs(offset_s), lang))
+
+
+def duration(seconds: int, lang: str | None = None) -> str:
+    """"2 hari 3 jam", "1 jam 20 menit", "7 menit": the two largest units, to the minute."""
+    from app.i18n import tr
+
+    minutes = round(seconds / 60)
+    days, hours, mins = minutes // 1440, minutes // 60 % 24, minutes % 60
+    parts = [(days, "day"), (hours, "hour"), (mins, "minute")]
+    while len(parts) > 1 and parts[0][0] == 0:
+        parts.pop(0)  # no leading zeros: "3 jam", not "0 hari 3 jam"
+    shown = [tr(f"duration.{unit}" + ("s" if n != 1 else ""), lang, n=n)
+             for n, unit in parts[:2] if n or len(parts) == 1]
+    return " ".join(shown)
+
+
+def attention_message(reason: str, lang: str | None = None) -> str:
+    """The officer's sentence for a reason code the province gave: its own text for the codes
+    push answers with, else the rule's text for a rule code (one that needs no numbers: the
+    reason is a bare code), else a sentence naming the code."""
+    from app.i18n import catalogue, tr
+
+    for key in (f"sync.reason.{reason}", f"rule.{reason}"):
+        if key in catalogue():
+            try:
+                return tr(key, lang)
+            except (KeyError, IndexError):  # a text with {placeholders} the code cannot fill
+                break
+    return tr("sync.reason.other", lang, code=reason)
 
 
 def _http_date(value: str) -> float:

@@ -208,7 +208,9 @@ def test_import_non_utf8_file(ready, tmp_path):
     path = tmp_path / "latin1.jsonl"
     path.write_bytes('{"nama": "Jos\u00e9 Ba\u00f1os"}\n'.encode("latin-1"))
     proc = ready.fails("import", str(path))
-    assert proc.stderr.strip() == f"khbs: Berkas {path} bukan teks UTF-8."
+    assert proc.stderr.strip() == (f"khbs: Berkas {path} bukan teks UTF-8 (baris 1 yang "
+                                   "pertama). Tidak ada yang diimpor; simpan ulang berkasnya "
+                                   "sebagai UTF-8.")
     assert "not UTF-8" in ready.fails("import", str(path), lang="en").stderr
     assert ready.status()["households"] == 0
 

@@ -218,3 +218,55 @@ def test_first_run_can_enroll_straight_away(start, province, qtbot, data_dir):
     press(qtbot, ENTER)
     qtbot.waitUntil(lambda: app.session.is_enrolled, timeout=TIMEOUT)
     assert app.window.workspace.sync_button.isEnabled()
+
+
+def test_a_clock_two_days_fast_is_shown_with_the_households_sent_back(start, province, qtbot,
+                                                                      data_dir):
+    """Issue 10 item 6: the laptop's clock runs two days fast, so today's visit is dated the
+    day after tomorrow and the province refuses it. The sync area says so: the clock's offset,
+    and the household (by its head's name, a link that opens it) with the reason."""
+    import time
+    from datetime import date, timedelta
+
+    ahead = 2 * 86400
+    rec = numbered(1)
+    rec["tanggal_kunjungan"] = rec["persetujuan"]["tanggal"] = \
+        (date.today() + timedelta(days=2)).isoformat()
+    with Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF) as store:
+        SyncClient(store).enroll(province.url, province.code())
+        store.save(rec)
+        store.save(numbered(2))  # visited on a day the province agrees is past
+    app = start()
+    app.session.sync_clock = lambda: time.time() + ahead
+    unlock(qtbot, app)
+    ws = app.window.workspace
+    assert not ws.clock_warning.isVisible() and not ws.attention.isVisible()
+    press_mnemonic(qtbot, ws.sync_button)
+    qtbot.waitUntil(lambda: ws.clock_warning.isVisible(), timeout=TIMEOUT)
+    assert ws.clock_warning.text().startswith(
+        "Jam laptop 2 hari lebih cepat dari server provinsi.")
+    assert ws.attention.isVisible()
+    text = ws.attention.text()
+    assert f'href="{rec["id"]}"' in text and numbered(2)["id"] not in text
+    assert "Yohanes Ilas" in text  # the head's name, as the list shows it
+    assert "tanggal kunjungan di masa depan (periksa jam laptop)" in text
+    assert "Dikembalikan provinsi" in text
+    assert not ws.sync_message.isVisible() and not message_boxes()
+    assert abs(app.session.sync_notes.clock_offset_s - ahead) <= 5
+    # The name is a link: it opens the household to fix.
+    opened: list[str] = []
+    ws.openRequested.connect(opened.append)
+    ws.attention.linkActivated.emit(rec["id"])
+    assert opened == [rec["id"]]
+
+    # Locking forgets it all; the clock set right again, the next sync says nothing of it.
+    press(qtbot, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert ws.clock_warning.isHidden() and ws.attention.isHidden() and not ws.attention.text()
+    unlock(qtbot, app)
+    app.session.sync_clock = time.time
+    press_mnemonic(qtbot, ws.sync_button)
+    qtbot.waitUntil(lambda: not app.session.syncing and app.session.sync_notes.clock_offset_s
+                    is not None and abs(app.session.sync_notes.clock_offset_s) <= 5,
+                    timeout=TIMEOUT)
+    assert not ws.clock_warning.isVisible()
+    assert ws.attention.isVisible()  # still sent back until the officer fixes it

@@ -140,9 +140,9 @@ def write_export(
             "dialect": d,
             "files": files,
         }
-        parts[MANIFEST].write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n",
-                                   encoding="utf-8")
-        os.chmod(parts[MANIFEST], 0o600)
+        manifest_sink = _Sink(parts[MANIFEST])  # 0600 from the start, like the CSV files
+        manifest_sink.write(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+        manifest_sink.finish()
         for name, part in parts.items():  # the manifest last: it vouches for the other two
             os.replace(part, out_dir / name)
         if progress:

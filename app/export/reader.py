@@ -6,14 +6,15 @@ question. The whole pair is read and checked before anything is stored (app/hous
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from app import questionnaire as q
+from app.csvread import MAX_CELL, CsvUnreadable, records
 from app.export.files import HOUSEHOLDS, MANIFEST, MEMBERS
 from app.export.layout import (
     HOUSEHOLD_ID,
@@ -24,6 +25,7 @@ from app.export.layout import (
     Question,
     restore,
 )
+from app.rules import bad_character
 
 
 class ExportUnreadable(Exception):
@@ -40,6 +42,7 @@ class CellError:
     line: int
     column: str
     key: str  # message key in resources/messages.json
+    params: dict = field(default_factory=dict)  # safe ones only: never a cell's text
 
 
 @dataclass
@@ -56,13 +59,13 @@ def is_export_dir(path: Path) -> bool:
 def read_export(folder: Path) -> ReadResult:
     folder = Path(folder)
     manifest = _manifest(folder)
-    options = manifest.get("options") or {}
+    options = _section(manifest, "options")
     if options.get("mask_ids"):
         raise ExportUnreadable("import.csv_masked")
     for name in (HOUSEHOLDS, MEMBERS):
         if not (folder / name).exists():
             raise ExportUnreadable("import.csv_missing", file=name)
-        expected = ((manifest.get("files") or {}).get(name) or {}).get("sha256")
+        expected = _section(_section(manifest, "files"), name).get("sha256")
         if expected and _sha256(folder / name) != expected:
             raise ExportUnreadable("import.csv_changed", file=name)
     layout = Layout(Options())
@@ -101,16 +104,24 @@ def _manifest(folder: Path) -> dict:
         return {}  # a pair made elsewhere, or edited on purpose: read as it is
     try:
         data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise ExportUnreadable("import.csv_manifest") from None
     return data if isinstance(data, dict) else {}
 
 
+def _section(data: dict, name: str) -> dict:
+    value = data.get(name)
+    return value if isinstance(value, dict) else {}
+
+
 def _sha256(path: Path) -> str:
     sha = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            sha.update(block)
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                sha.update(block)
+    except OSError:
+        raise ExportUnreadable("import.csv_unreadable", file=path.name) from None
     return sha.hexdigest()
 
 
@@ -119,33 +130,34 @@ def _rows(path: Path, questions: dict[str, Question],
     """(row number, {column: cell} or None when unreadable, household id) of each data row.
 
     Rows are numbered as a spreadsheet shows them (the header is row 1), which is the line
-    number unless a text answer holds a line break. ";" or "," and a BOM are recognised."""
+    number unless a text answer holds a line break. ";" or "," and a BOM are recognised. A file
+    that stops parsing part way raises ExportUnreadable with its row: nothing is imported."""
     try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            first = f.readline()
-            f.seek(0)
-            reader = csv.reader(f, delimiter=";" if first.count(";") > first.count(",") else ",")
-            header = next(reader, [])
-            if HOUSEHOLD_ID not in header:
-                raise ExportUnreadable("import.csv_no_id", file=path.name)
-            missing = [name for name in questions if name not in header]
-            if missing:  # e.g. an export made with --no-health: importing it would erase answers
-                raise ExportUnreadable("import.csv_missing_columns", file=path.name,
-                                       columns=", ".join(missing))
-            at = header.index(HOUSEHOLD_ID)
-            for number, row in enumerate(reader, start=2):
-                if not any(row):
-                    continue
-                hid = restore(row[at]) if len(row) > at else ""
-                if len(row) != len(header):
-                    errors.append(CellError(path.name, number, "", "import.csv_width"))
-                    yield number, None, hid
-                    continue
-                yield number, dict(zip(header, row)), hid
-    except UnicodeDecodeError:
-        raise ExportUnreadable("import.csv_not_utf8", file=path.name) from None
-    except csv.Error:  # e.g. a field past the csv module's size limit: not an export
-        raise ExportUnreadable("import.csv_malformed", file=path.name) from None
+        found = records(path)
+        first = next(found, None)
+        header = first.cells if first is not None else []
+        if HOUSEHOLD_ID not in header:
+            raise ExportUnreadable("import.csv_no_id", file=path.name)
+        missing = [name for name in questions if name not in header]
+        if missing:  # e.g. an export made with --no-health: importing it would erase answers
+            raise ExportUnreadable("import.csv_missing_columns", file=path.name,
+                                   columns=", ".join(missing))
+        at = header.index(HOUSEHOLD_ID)
+        for record in found:
+            number, row = record.row, record.cells
+            if not any(row):
+                continue
+            hid = restore(row[at]) if len(row) > at else ""
+            if len(row) != len(header):
+                errors.append(CellError(path.name, number, "", "import.csv_width"))
+                yield number, None, hid
+                continue
+            yield number, dict(zip(header, row)), hid
+    except CsvUnreadable as exc:
+        raise ExportUnreadable(f"import.csv_{exc.reason}", file=path.name, line=exc.row,
+                               column=exc.column or "?", max=MAX_CELL) from None
+    except OSError:
+        raise ExportUnreadable("import.csv_unreadable", file=path.name) from None
 
 
 def _members(path: Path, layout: Layout,
@@ -188,6 +200,11 @@ def _fill(target: dict, row: dict, questions: dict[str, Question], file: str, li
             errors.append(CellError(file, line, name, "import.csv_bad_value"))
             ok = False
             continue
+        char = bad_character(question.spec, value)  # the rule the form and the server apply
+        if char is not None:
+            errors.append(CellError(file, line, name, "import.csv_bad_char", {"char": char}))
+            ok = False
+            continue
         node = target
         for part in question.path[:-1]:
             node = node.setdefault(part, {})
@@ -214,5 +231,8 @@ def _scalar(spec: dict, text: str) -> object:
         return int(text)
     if t == "number":
         text = text.replace(",", ".")
-        return float(text) if any(c in text for c in ".eE") else int(text)
+        value = float(text) if any(c in text for c in ".eE") else int(text)
+        if not math.isfinite(value):  # "nan", "inf", 1e400: not an answer
+            raise ValueError(text)
+        return value
     return text

@@ -217,6 +217,20 @@ class MainWindow(QMainWindow):
         s = self.session
         self.workspace.set_sync_state(enrolled=s.is_enrolled, syncing=s.syncing,
                                       last_sync=s.last_sync)
+        self._show_sync_notes()
+
+    SHOWN_ATTENTION = 10  # the rest are one filter away (Status: Needs attention)
+
+    def _show_sync_notes(self) -> None:
+        """The last sync's notes. Households by their head's name, as the list shows them
+        (ids and codes only leave the app: docs/sync.md)."""
+        notes = self.session.sync_notes
+        wanted = {hid for hid, _, _ in notes.attention[:self.SHOWN_ATTENTION]}
+        names = {r.id: r.head for r in self.session.rows if r.id in wanted} if wanted else {}
+        shown = [(hid, names.get(hid) or hid, message)
+                 for hid, _, message in notes.attention[:self.SHOWN_ATTENTION]]
+        self.workspace.show_sync_notes(notes.clock, shown,
+                                       max(0, len(notes.attention) - self.SHOWN_ATTENTION))
 
     # -- the list ---------------------------------------------------------------------------
 

@@ -6,7 +6,9 @@ results come back as signals or callbacks on the GUI thread.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +27,16 @@ if TYPE_CHECKING:
 
 Callback = Callable[[object], None] | None
 OWNER = "khbs gui"  # named to a `khbs import` refused while the app holds the store
+
+
+@dataclass(frozen=True)
+class SyncNotes:
+    """What the last sync has to tell the officer, as translated text made on the worker:
+    the laptop's clock when it is off, and each household the province sent back."""
+
+    clock: str = ""  # "Jam laptop 2 hari lebih cepat dari server provinsi ...", or ""
+    clock_offset_s: int | None = None  # the laptop's clock minus the province's
+    attention: tuple[tuple[str, str, str], ...] = field(default=())  # (id, reason, message)
 
 
 class Session(QObject):
@@ -52,6 +64,8 @@ class Session(QObject):
         self.is_enrolled = False
         self.last_sync: str | None = None  # ISO time of the last successful sync
         self.sync_attempts = 8  # SyncClient retries per batch when the link drops
+        self.sync_clock: Callable[[], float] = time.time  # the clock SyncClient signs with
+        self.sync_notes = SyncNotes()  # from the last sync that finished
         self._sync_op: Op | None = None
         self._checking = False
         self.auto_timer = QTimer(self)
@@ -140,6 +154,7 @@ class Session(QObject):
         self.worker.close_store()
         self.generation += 1
         self.is_enrolled, self.last_sync = False, None
+        self.sync_notes = SyncNotes()
         self.rows, self.areas, self.desa_names = [], [], {}
         self.index = SearchIndex()
         self.is_unlocked = False
@@ -295,7 +310,7 @@ class Session(QObject):
         if not (self.is_unlocked and self.is_enrolled) or self._sync_op is not None:
             return None
         generation = self.generation
-        attempts = self.sync_attempts
+        attempts, clock = self.sync_attempts, self.sync_clock
         moved = {"bytes": 0}  # written on the worker, read by the progress callback
 
         def fn(state: WorkerState):
@@ -304,7 +319,7 @@ class Session(QObject):
             store, progress = state.store, state.progress
             with _counting_session(moved) as http:
                 client = SyncClient(store, session=http, max_attempts=attempts,
-                                    sleep=progress.wait)
+                                    sleep=progress.wait, clock=clock)
                 device = client.device()
                 if not server_answers(http, device.server):
                     raise SyncError("network")  # no signal: say so now, not after the retries
@@ -314,7 +329,7 @@ class Session(QObject):
                 progress(report.sent, max(total, report.sent))
                 client.pull(report=report)
             _set_last_sync(store)
-            return report, _unlocked_view(store)
+            return report, _unlocked_view(store), _notes(report)
 
         def progressed(done: int, total: int) -> None:
             if self.generation == generation:
@@ -324,7 +339,7 @@ class Session(QObject):
             if self.generation != generation:
                 return
             self._sync_op = None
-            report, view = result
+            report, view, self.sync_notes = result
             self._set_view(view)
             self.rowsChanged.emit()
             if on_done:
@@ -432,6 +447,17 @@ def _pull_is_old(store: Store) -> bool:
     except ValueError:
         return True
     return (datetime.now(timezone.utc) - moment).total_seconds() > PULL_EVERY_MINUTES * 60
+
+
+def _notes(report) -> SyncNotes:
+    from sync.client import attention_message, clock_warning
+
+    offset = report.clock_offset_s
+    return SyncNotes(
+        clock=clock_warning(offset) if offset is not None and report.clock_off else "",
+        clock_offset_s=report.clock_offset_s,
+        attention=tuple((hid, reason, attention_message(reason))
+                        for hid, reason in report.needs_attention))
 
 
 def server_answers(http, server: str) -> bool:

@@ -876,6 +876,16 @@
         <translation>Last sync: %1</translation>
     </message>
     <message>
+        <location filename="../../app/gui/views/workspace.py" line="241"/>
+        <source>and %1 more (Status filter: Needs attention)</source>
+        <translation>and %1 more (Status filter: Needs attention)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="243"/>
+        <source>Sent back by the province: open, fix, finalise and sync again.</source>
+        <translation>Sent back by the province: open, fix, finalise and sync again.</translation>
+    </message>
+    <message>
         <location filename="../../app/gui/views/workspace.py" line="205"/>
         <source>Last sync: never</source>
         <translation>Last sync: never</translation>

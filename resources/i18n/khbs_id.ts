@@ -873,6 +873,16 @@
         <translation>Terakhir dikirim: %1</translation>
     </message>
     <message>
+        <location filename="../../app/gui/views/workspace.py" line="241"/>
+        <source>and %1 more (Status filter: Needs attention)</source>
+        <translation>dan %1 lainnya (filter Status: Perlu diperiksa)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="243"/>
+        <source>Sent back by the province: open, fix, finalise and sync again.</source>
+        <translation>Dikembalikan provinsi: buka, perbaiki, finalkan dan kirim lagi.</translation>
+    </message>
+    <message>
         <location filename="../../app/gui/views/workspace.py" line="205"/>
         <source>Last sync: never</source>
         <translation>Terakhir dikirim: belum pernah</translation>

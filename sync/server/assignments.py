@@ -9,7 +9,6 @@ whole file can show: a NIK in two families, one KK in two desa.
 
 from __future__ import annotations
 
-import csv
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -20,6 +19,7 @@ from sqlalchemy import Connection, select
 
 from app import questionnaire as q
 from app import regions, rules
+from app.csvread import MAX_CELL, CsvUnreadable, records
 from app.i18n import tr
 from sync.server import repo
 from sync.server.db import (
@@ -113,39 +113,39 @@ def read_candidates(path: Path, *, today: date | None = None) -> CandidateFile:
 
 
 def _rows(path: Path, problems: list[Problem]) -> list[tuple[int, dict]]:
+    """The file's member rows by line. A file that stops parsing part way (not UTF-8, a cell
+    past the csv module's limit, a quote never closed) gives one problem on its line and no
+    rows at all: a family cut off there must not look complete."""
+    out: list[tuple[int, dict]] = []
     try:
-        with open(path, encoding="utf-8-sig", newline="") as f:
-            first = f.readline()
-            f.seek(0)
-            if first.startswith("\ufeff"):
-                f.read(1)
-            delimiter = ";" if first.count(";") > first.count(",") else ","
-            reader = csv.reader(f, delimiter=delimiter)
-            header = [h.strip().lower() for h in next(reader, [])]
-            missing = [c for c in HEADER if c not in header]
-            extra = [h for h in header if h not in HEADER]
-            if missing or extra or len(set(header)) != len(header):
-                problems.append(Problem(1, "", "assign.header",
-                                        {"expected": ",".join(HEADER)}))
-                return []
-            out = []
-            for row in reader:
-                if not any(cell.strip() for cell in row):
-                    continue
-                line = reader.line_num
-                if len(out) >= MAX_ROWS:
-                    problems.append(Problem(line, "", "assign.too_many", {"max": MAX_ROWS}))
-                    break
-                if len(row) != len(header):
-                    problems.append(Problem(line, "", "assign.width", {"n": len(header)}))
-                    continue
-                cells = {h: c.strip() for h, c in zip(header, row)}
-                cells[_OK] = _cells_ok(line, cells, problems)
-                out.append((line, cells))
-            return out
-    except UnicodeDecodeError:
-        problems.append(Problem(1, "", "assign.not_utf8"))
-        return []
+        found = records(path)
+        first = next(found, None)
+        header = [h.strip().lower() for h in (first.cells if first else [])]
+        missing = [c for c in HEADER if c not in header]
+        extra = [h for h in header if h not in HEADER]
+        if missing or extra or len(set(header)) != len(header):
+            problems.append(Problem(1, "", "assign.header", {"expected": ",".join(HEADER)}))
+            return []
+        for record in found:
+            row, line = record.cells, record.line
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(out) >= MAX_ROWS:
+                problems.append(Problem(line, "", "assign.too_many", {"max": MAX_ROWS}))
+                break
+            if len(row) != len(header):
+                problems.append(Problem(line, "", "assign.width", {"n": len(header)}))
+                continue
+            cells = {h: c.strip() for h, c in zip(header, row)}
+            cells[_OK] = _cells_ok(line, cells, problems)
+            out.append((line, cells))
+        return out
+    except CsvUnreadable as exc:
+        problems.append(Problem(exc.line, exc.column.strip().lower(), f"assign.{exc.reason}",
+                                {"max": MAX_CELL}))
+    except OSError:
+        problems.append(Problem(1, "", "assign.unreadable"))
+    return []
 
 
 def _cells_ok(line: int, cells: dict, problems: list[Problem]) -> bool:
@@ -155,11 +155,11 @@ def _cells_ok(line: int, cells: dict, problems: list[Problem]) -> bool:
             problems.append(Problem(line, column, "rule.required"))
             ok = False
     for column in INTEGER_COLUMNS:
-        if cells[column] and not cells[column].isdigit():
+        if cells[column] and not _small_number(cells[column]):
             problems.append(Problem(line, column, "rule.type"))
             ok = False
     desa = cells["kode_desa"]
-    if desa and "." not in desa and desa.isdigit():
+    if desa and "." not in desa and desa.isascii() and desa.isdigit():
         cells["kode_desa"] = regions.dotted(desa)
     if ok and not regions.is_desa(cells["kode_desa"]):
         problems.append(Problem(line, "kode_desa", "rule.desa_unknown"))
@@ -168,6 +168,11 @@ def _cells_ok(line: int, cells: dict, problems: list[Problem]) -> bool:
         problems.append(Problem(line, "kode_desa", "rule.desa_outside_area"))
         ok = False
     return ok
+
+
+def _small_number(text: str) -> bool:
+    # ASCII digits only (str.isdigit() takes "²", which int() refuses), and short: a code.
+    return text.isascii() and text.isdigit() and len(text) <= 9
 
 
 def _candidate(no_kk: str, members: list[tuple[int, dict]], problems: list[Problem]) -> Candidate:

@@ -164,7 +164,8 @@ def _check(keys: ServerKeys, device: repo.Device, item, today: date,
         return _result(hid, revision, "rejected", "bad_item")
     if record.get("status") != "final":
         return _result(hid, revision, "rejected", "not_final")
-    desa = (record.get(questionnaire.LOCATION) or {}).get(questionnaire.DESA)
+    location = record.get(questionnaire.LOCATION)
+    desa = location.get(questionnaire.DESA) if isinstance(location, dict) else None
     areas = list(device.areas) + ([desa] if hid in handed and isinstance(desa, str) else [])
     if not isinstance(desa, str) or not regions.within(desa, areas):
         return _result(hid, revision, "rejected", "outside_area")

@@ -290,7 +290,9 @@ def test_khbs_enroll_and_sync_cli(live, engine, officer, tmp_path, monkeypatch, 
     assert out["sent"] == 2 and out["synced"] == 2 and out["attention"] == 0
     assert out["events"] == 2 and out["bytes_up"] > 0 and out["bytes_down"] > 0
     assert set(out) == {"sent", "synced", "attention", "events", "bytes_up", "bytes_down",
-                        "assigned", "province_changed", "released"}
+                        "assigned", "province_changed", "released", "clock_offset_s",
+                        "needs_attention", "warnings"}
+    assert out["needs_attention"] == [] and out["warnings"] == []
     assert cli.main(base + ["--lang", "en", "sync"]) == 0
     assert "0 sent" in capsys.readouterr().out
     assert count(engine, households) == 2
@@ -369,3 +371,19 @@ def test_household_status_and_new_areas_reach_the_laptop(laptop, store, engine, 
     assert laptop.sync().events == 1
     assert store.assigned_areas() == ["62.12", "62.71.03"]
     assert store.verify().ok
+
+
+def test_a_location_that_is_not_an_object_is_rejected_not_a_crash(laptop, store, engine):
+    """A crafted push whose `lokasi` is a list: rejected as outside the officer's area (no desa
+    to place it in), the rest of the batch applied, no 500."""
+    good, crafted = numbered(11), numbered(12)
+    store.save(good)
+    crafted["lokasi"] = ["62.71.03.1001"]
+    device = laptop.device()
+    body = seal_batch(device.province_key, device.province_key_id, device.device_id,
+                      str(uuid.uuid4()), [{"id": good["id"], "revision": 1, "record": good},
+                                          {"id": crafted["id"], "revision": 1, "record": crafted}])
+    reply = laptop._signed(device, "POST", device.server, "/v1/push", body)
+    assert reply.status_code == 200
+    outcomes = {r["id"]: r["outcome"] for r in reply.json()["results"]}
+    assert outcomes == {good["id"]: "accepted", crafted["id"]: "rejected"}

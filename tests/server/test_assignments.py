@@ -69,3 +69,40 @@ def test_a_wrong_header_is_one_problem_on_line_1(tmp_path, header):
     got = read_candidates(write(tmp_path / "c.csv", rows, header=header))
     assert [(p.line, p.key) for p in got.problems] == [(1, "assign.header")]
     assert got.candidates == []
+
+
+def test_a_nul_in_a_name_is_refused_on_its_line_and_column(tmp_path):
+    rows = rows_of(1) + rows_of(2)
+    rows[4]["nama"] = "Rosmiati\x00Ilas"  # line 6: family 2, member 2
+    got = read_candidates(write(tmp_path / "c.csv", rows))
+    assert [(p.line, p.column, p.key) for p in got.errors] == [(6, "nama", "rule.control_char")]
+    assert got.errors[0].message("en").startswith(
+        "line 6, column nama: holds the control character U+0000")
+    assert [c.no_kk for c in got.valid()] == [numbered(1)["no_kk"]]
+
+
+def test_a_50_mb_cell_is_one_problem_with_line_and_column_and_no_rows(tmp_path):
+    path = write(tmp_path / "c.csv", rows_of(1))
+    with open(path, "a", encoding="utf-8", newline="") as f:
+        f.write('6271030101100002,6271031204800002,"' + "a" * 50_000_000 + '",1,1,1980-04-12,'
+                "62.71.03.1001,Jl. Rajawali\r\n")
+    got = read_candidates(path)
+    assert [(p.line, p.column, p.key) for p in got.problems] == [(5, "nama", "assign.too_long")]
+    assert got.problems[0].message("en") == ("line 5, column nama: a cell longer than 131072 "
+                                             "characters (or a quote never closed); the file was "
+                                             "not read further.")
+    assert got.candidates == [] and got.valid() == []  # nothing, not the families before it
+
+
+def test_a_quote_never_closed_and_bytes_not_utf8_name_their_line(tmp_path):
+    path = write(tmp_path / "c.csv", rows_of(1) + rows_of(2))
+    text = path.read_text("utf-8").splitlines(keepends=True)
+    path.write_text("".join(text[:3]) + '"' + "".join(text[3:]) * 30_000, encoding="utf-8")
+    got = read_candidates(path)
+    assert [(p.line, p.key) for p in got.problems] == [(4, "assign.too_long")]
+    assert got.candidates == []
+    raw = b"".join(line.encode() for line in text[:5]) + b"Jos\xe9," + text[5].encode()
+    path.write_bytes(raw)
+    got = read_candidates(path)
+    assert [(p.line, p.column, p.key) for p in got.problems] == [(6, "", "assign.not_utf8")]
+    assert got.candidates == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -68,6 +70,19 @@ class WorkspacePage(QWidget):
         self.sync_message.setObjectName("errorText")
         self.sync_message.setWordWrap(True)
         self.sync_message.setVisible(False)
+        # What the last sync has to say: the laptop's clock when it is off, and the households
+        # the province sent back (each a link that opens it).
+        self.clock_warning = QLabel()
+        self.clock_warning.setObjectName("warningText")
+        self.clock_warning.setWordWrap(True)
+        self.clock_warning.setVisible(False)
+        self.attention = QLabel()
+        self.attention.setObjectName("attentionList")
+        self.attention.setWordWrap(True)
+        self.attention.setTextFormat(Qt.TextFormat.RichText)
+        self.attention.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
+                                               | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self.attention.setVisible(False)
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("Search name, NIK or KK number (Ctrl+F)"))
         self.search.setAccessibleName(self.tr("Search households"))
@@ -131,6 +146,8 @@ class WorkspacePage(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.sync_message)
+        layout.addWidget(self.clock_warning)
+        layout.addWidget(self.attention)
         layout.addLayout(filters)
         layout.addWidget(self.verify_counts)
         layout.addWidget(self.table)
@@ -154,6 +171,7 @@ class WorkspacePage(QWidget):
         self.enroll_button.clicked.connect(self.enrollRequested)
         self.export_button.clicked.connect(self.exportRequested)
         self.search.returnPressed.connect(self.table.setFocus)
+        self.attention.linkActivated.connect(self.openRequested)
 
     def _focus_search(self) -> None:
         self.search.setFocus()
@@ -220,6 +238,24 @@ class WorkspacePage(QWidget):
         self.sync_progress.setFormat(
             self.tr("%1 of %2 households sent, %3 KB").replace("%1", str(done))
             .replace("%2", str(total)).replace("%3", kb))
+
+    def show_sync_notes(self, clock: str, attention: list[tuple[str, str, str]],
+                        more: int) -> None:
+        """The clock warning ("" for none), and the households needing attention as
+        (id, who: the head's name as the list shows it, the province's reason), plus how many
+        more are not listed here."""
+        self.clock_warning.setText(clock)
+        self.clock_warning.setVisible(bool(clock))
+        self.attention.setVisible(bool(attention))
+        if not attention:
+            self.attention.clear()
+            return
+        items = "".join(f'<li><a href="{html.escape(hid)}">{html.escape(who)}</a>: '
+                        f"{html.escape(reason)}</li>" for hid, who, reason in attention)
+        tail = self.tr("and %1 more (Status filter: Needs attention)").replace("%1", str(more))
+        self.attention.setText(
+            html.escape(self.tr("Sent back by the province: open, fix, finalise and sync again."))
+            + f"<ul>{items}</ul>" + (html.escape(tail) if more else ""))
 
     def show_sync_error(self, text: str) -> None:
         self.sync_message.setText(text)
