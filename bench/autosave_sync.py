@@ -37,7 +37,7 @@ from tests.faultproxy import FaultProxy
 
 SAVES = 40
 QUEUED = 200  # about 20 s of pushing at 32 kbit/s
-SPACING_S = 0.1
+SPACING_S = 0.5  # 40 saves over about the first sync
 WAIT_MS = 600_000  # the longest any one step may take before the bench gives up
 
 

@@ -10,12 +10,15 @@ the answer is released: on disk, not in a queue behind the network.
 from __future__ import annotations
 
 import json
+import threading
 
 import pytest
 from PySide6.QtCore import Qt
 
 from app import questionnaire as q
+from app.gui.syncing import NetworkJob
 from app.gui.views.household import HouseholdPage
+from app.gui.worker import Cancelled, StoreWorker
 from app.store import Store
 from sync.client import SyncClient
 from tests import records
@@ -127,6 +130,7 @@ def test_lock_during_a_stalled_sync_and_the_next_sync_sends_the_rest(
     assert leaks(w, laptop)
 
     start_held_sync(qtbot, app, link)
+    held = [t for t in threading.enumerate() if t.name == "khbs-sync"]  # the sync's thread
     press(qtbot, Qt.Key.Key_L, CTRL)
     qtbot.waitUntil(lambda: app.page() is w.unlock_page)
     qtbot.waitUntil(lambda: not w.findChildren(HouseholdPage))  # gone, not hidden
@@ -140,9 +144,12 @@ def test_lock_during_a_stalled_sync_and_the_next_sync_sends_the_rest(
     assert link.held.is_set()
     assert on_disk(tmp_path, data_dir, laptop["id"])["lokasi"]["rt"] == "023"
 
-    # The answer arrives after the lock: nothing is applied to a closed store, no message.
+    # The answer arrives after the lock: the cancelled sync ends without touching the store
+    # (the next unlock shows both households still waiting) and without a message.
     link.release()
+    qtbot.waitUntil(lambda: not any(t.is_alive() for t in held), timeout=TIMEOUT)
     unlock(qtbot, app)
+    assert sync_column(app).count(WAITING) == 2
     failures: list[str] = []
     app.session.syncFailed.connect(failures.append)
     ws = w.workspace
@@ -151,3 +158,70 @@ def test_lock_during_a_stalled_sync_and_the_next_sync_sends_the_rest(
     qtbot.waitUntil(lambda: not app.session.syncing, timeout=TIMEOUT)
     assert failures == [] and not ws.sync_message.isVisible()
     assert WAITING not in sync_column(app)
+
+
+# -- the mechanism: NetworkJob ----------------------------------------------------------------
+
+
+@pytest.fixture
+def worker(qtbot, data_dir):
+    """A StoreWorker holding an unlocked store."""
+    Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF).close()
+    w = StoreWorker()
+    w.submit(lambda state: setattr(state, "store", Store.open(data_dir, PASSPHRASE)))
+    yield w
+    w.shutdown()
+
+
+def test_a_job_runs_on_its_own_thread_and_its_store_calls_on_the_worker(qtbot, worker):
+    gui = threading.get_ident()
+    seen: dict[str, int] = {}
+    progress: list[tuple[int, int, int]] = []
+
+    def counts(store):
+        seen["store"] = threading.get_ident()
+        return store.status_counts()
+
+    def run(job: NetworkJob):
+        seen["job"] = threading.get_ident()
+        found = job.run_on_store(counts)
+        job.progress(1, 2)
+        return found["households"]
+
+    with qtbot.waitCallback(timeout=TIMEOUT) as done:
+        NetworkJob(worker, run, done,
+                   on_progress=lambda d, t: progress.append((d, t, threading.get_ident()))).start()
+    done.assert_called_with(0)
+    assert len({gui, seen["job"], seen["store"]}) == 3
+    assert progress == [(1, 2, gui)]
+
+
+def test_cancel_wakes_the_job_and_its_store_call_never_runs(qtbot, worker):
+    """A lock cancels the sync while its next store call waits behind a slow save: the job
+    ends at once, and the call does not run when its turn comes (the store may be closing)."""
+    slow, calling, ran = threading.Event(), threading.Event(), []
+    worker.submit(lambda _state: slow.wait(30))
+
+    def run(job: NetworkJob):
+        calling.set()
+        return job.run_on_store(lambda store: ran.append(store))
+
+    with qtbot.waitCallback(timeout=TIMEOUT) as failed:
+        job = NetworkJob(worker, run, on_failure=failed).start()
+        qtbot.waitUntil(calling.is_set)
+        job.cancel()
+    assert isinstance(failed.args[0], Cancelled)
+    assert not slow.is_set()  # woken while the worker was still busy
+    slow.set()
+    with qtbot.waitCallback(timeout=TIMEOUT) as idle:
+        worker.submit(lambda _state: None, idle)
+    assert ran == []
+
+
+def test_a_backoff_wait_ends_when_the_job_is_cancelled(qtbot, worker):
+    """SyncClient sleeps through NetworkJob.sleep in the app: a lock must not wait out a
+    server that asked for minutes."""
+    with qtbot.waitCallback(timeout=TIMEOUT) as failed:
+        job = NetworkJob(worker, lambda job: job.sleep(300), on_failure=failed).start()
+        job.cancel()
+    assert isinstance(failed.args[0], Cancelled)

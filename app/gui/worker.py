@@ -1,6 +1,7 @@
 """One thread owns the Store; the GUI submits small operations to it (datasette's single
 writer, Anki's aqt/operations). Operations run in order, one at a time, and report back on the
 GUI thread through their callbacks. Don't call UI routines inside an operation's function.
+The sync thread (app/gui/syncing.py) submits its short store calls here too.
 """
 
 from __future__ import annotations
@@ -36,12 +37,6 @@ class Progress:
     def __call__(self, done: int, total: int) -> None:
         self._emit(self.op_id, done, total)
         if self._cancel.is_set():
-            raise Cancelled()
-
-    def wait(self, seconds: float) -> None:
-        """Sleep (a SyncClient's backoff), but stop as soon as the operation is cancelled: a
-        lock must not wait out a busy server."""
-        if self._cancel.wait(seconds):
             raise Cancelled()
 
 
@@ -112,6 +107,7 @@ class StoreWorker(QObject):
         super().__init__(parent)
         self._ids = itertools.count(1)
         self._pending: dict[int, Op] = {}
+        self._pending_lock = threading.Lock()  # submit() may come from the sync thread
         self._thread = QThread()
         self._thread.setObjectName("khbs-store")
         self._runner = _Runner()
@@ -131,9 +127,12 @@ class StoreWorker(QObject):
         on_failure: Callable[[BaseException], None] | None = None,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> Op:
-        op = Op(fn, on_success, on_failure, on_progress, next(self._ids))
-        op.progress = Progress(op.id, self._runner.progressed.emit)
-        self._pending[op.id] = op
+        """Queue fn(state) on the worker thread. Safe from any thread; the callbacks always run
+        on the GUI thread."""
+        with self._pending_lock:
+            op = Op(fn, on_success, on_failure, on_progress, next(self._ids))
+            op.progress = Progress(op.id, self._runner.progressed.emit)
+            self._pending[op.id] = op
         self.busyChanged.emit(True)
         self._submit.emit(op)
         return op
@@ -153,8 +152,10 @@ class StoreWorker(QObject):
         self._thread.wait(timeout_ms)
 
     def _take(self, op_id: int) -> Op | None:
-        op = self._pending.pop(op_id, None)
-        if not self._pending:
+        with self._pending_lock:
+            op = self._pending.pop(op_id, None)
+            idle = not self._pending
+        if idle:
             self.busyChanged.emit(False)
         return op
 
