@@ -100,6 +100,14 @@ def impatient(tmp_path_factory) -> Iterator[Served]:
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory) -> Iterator[Served]:
+    """At most 3 connections and requests at once."""
+    server = Served(tmp_path_factory.mktemp("crowded"), "--max-connections", "3")
+    yield server
+    server.stop()
+
+
 class Raw:
     """A raw HTTP/1.1 connection: what a careless or hostile client sends."""
 
@@ -257,13 +265,36 @@ def test_a_connection_without_complete_headers_is_closed(impatient, sent):
 
 
 def test_limits_leave_normal_requests_alone(impatient):
-    """Two requests on one kept-alive connection, and a small body in time, are answered."""
+    """Two requests on one kept-alive connection, and a small body in time, are answered; an
+    idle kept-alive connection is then closed (after 1 s here)."""
     with requests.Session() as session:
         for _ in range(2):
             assert session.get(impatient.url + "/v1/health", timeout=10).status_code == 200
     reply = requests.post(impatient.url + "/v1/enroll", json={"code": "X" * 20,
                           "device_key": "A" * 43}, timeout=10)
     assert (reply.status_code, reply.json()["error"]) == (403, "code_unknown")
+    raw = Raw(impatient.port)
+    raw.send(b"GET /v1/health HTTP/1.1\r\nHost: khbs\r\n\r\n")
+    assert status_of(raw.reply(until_closed=False)) == 200
+    assert raw.reply() == b""  # closed by the server, idle; TimeoutError if it stayed open
+    raw.close()
+
+
+def test_connections_past_the_limit_are_answered_503(crowded):
+    held = [Raw(crowded.port) for _ in range(2)]  # with the next one, 3 connections
+    try:
+        deadline = time.monotonic() + CLOSED_WITHIN
+        while (reply := requests.get(crowded.url + "/v1/health", timeout=10)).status_code != 503:
+            assert time.monotonic() < deadline, reply.status_code
+            time.sleep(0.1)  # until the server has accepted the held connections
+    finally:
+        for raw in held:
+            raw.close()
+    deadline = time.monotonic() + CLOSED_WITHIN
+    while (reply := requests.get(crowded.url + "/v1/health", timeout=10)).status_code == 503:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)  # until the server has seen them go
+    assert reply.status_code == 200
 
 
 def test_serve_has_the_limit_options_and_refuses_bad_values(tmp_path):
