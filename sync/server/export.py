@@ -74,9 +74,11 @@ def _moment(text: str) -> datetime:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), time(), timezone.utc)
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        # In UTC here: 0001-01-01T00:00+14:00 is before year 1 there, and fails now, not in SQL.
+        return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else (
+            moment.astimezone(timezone.utc))
+    except (ValueError, OverflowError):
         raise BadExportFilter(name="--since", value=text[:32]) from None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
 # -- rows ---------------------------------------------------------------------------------------

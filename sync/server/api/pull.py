@@ -22,6 +22,7 @@ from sync.server.keys import ServerKeys
 
 router = APIRouter(tags=["pull"])
 MAX_LIMIT = 500
+MAX_CURSOR = 2**63 - 1  # changes.seq and devices.pull_cursor are 64-bit: nothing past reaches SQL
 
 
 class BoxKeyMissing(Exception):
@@ -87,7 +88,7 @@ async def pull(
     auth: AuthDevice,
     engine: EngineDep,
     keys: KeysDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_CURSOR)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
 ) -> dict:
     def read() -> dict:
