@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.errors import RecordDamaged
-from app.export.files import write_export
+from app.export.files import blocks, write_export
 from app.export.layout import Layout, Options
 from app.store import Store
 
@@ -46,8 +46,8 @@ def export_store(
     filters = {"status": status, "desa": desa}
     layout = Layout(options, household_extra=EXTRA_COLUMNS)
     manifest = write_export(
-        out_dir, _households(store, status, desa, damaged), layout, source="laptop",
-        created_by=store.actor, filters={k: v for k, v in filters.items() if v},
+        out_dir, blocks(layout, _households(store, status, desa, damaged)), layout,
+        source="laptop", created_by=store.actor, filters={k: v for k, v in filters.items() if v},
         progress=progress,
     )
     result = LaptopExport(manifest, damaged)
