@@ -22,6 +22,7 @@ from pathlib import Path
 
 from app.errors import RecordDamaged
 from app.store import Store
+from app.store.outbox import apply_results, needs_attention
 from app.store.rows import OpenedHousehold
 from tests.conftest import FAST_KDF, PASSPHRASE
 
@@ -196,3 +197,16 @@ def test_open_households_filters_opens_and_reports_damage(store):
         inside["id"], 1, inside, "final", "62.71.03.1001")
     assert (found.sync_state, found.sync_reason, found.card_number) == ("pending", None,
                                                                         "KHBS-0001")
+
+
+def test_needs_attention_lists_what_the_province_sent_back(store):
+    ok, rejected, conflict, draft = _rec(1), _rec(2), _rec(3), _rec(4, status="draft")
+    for r in (ok, rejected, conflict, draft):
+        store.save(r)
+    apply_results(store, [
+        {"id": ok["id"], "revision": 1, "outcome": "accepted"},
+        {"id": rejected["id"], "revision": 1, "outcome": "rejected", "reason": "outside_area"},
+        {"id": conflict["id"], "revision": 1, "outcome": "conflict"},
+    ])
+    assert sorted(needs_attention(store)) == sorted([(rejected["id"], "outside_area"),
+                                                     (conflict["id"], "conflict")])

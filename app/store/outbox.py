@@ -80,6 +80,16 @@ def apply_results(store: Store, results: list[dict]) -> Applied:
     return applied
 
 
+def needs_attention(store: Store) -> list[tuple[str, str]]:
+    """(household id, reason code) of every household the province sent back (rejected, or a
+    conflict), oldest first: what the officer has to open and fix. Ids and codes only."""
+    marks = ", ".join("?" for _ in ATTENTION)
+    rows = store.db.execute(
+        f"SELECT id, sync_state, sync_reason FROM households WHERE sync_state IN ({marks})"
+        " ORDER BY updated_at, id", tuple(sorted(ATTENTION)))
+    return [(hid, reason or state) for hid, state, reason in rows]
+
+
 # -- pull --------------------------------------------------------------------------------------
 
 PULL_CURSOR = "pull_cursor"
