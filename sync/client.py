@@ -163,8 +163,7 @@ class SyncClient:
                         int(data.get("server_time", self.clock())) - int(self.clock()))
         self.store.put_secret(DEVICE_SECRET, device.to_secret())
         self.store.put_secret(BOX_SECRET, box.private_bytes())
-        with self.store.db.atomic():
-            self.store._set_meta_in(self.store.db, BOX_SENT, box.key_id)
+        self.store.set_meta(BOX_SENT, box.key_id)
         self.store.set_officer(device.officer_id, data["areas"])
         self.store.set_province_key(device.province_key)
         return device
@@ -238,25 +237,21 @@ class SyncClient:
         A laptop that sent it before store ids went with it sends it once more: that claim
         binds its device to its store at the province (docs/security.md)."""
         escrow = self.store.escrow()
-        if escrow is None or self.store._meta(ESCROW_SENT) == self._escrow_tag(escrow):
+        if escrow is None or self.store.get_meta(ESCROW_SENT) == self._escrow_tag(escrow):
             return None
         return escrow
 
     def _escrow_sent(self, escrow: tuple[str, bytes]) -> None:
         # Also when the province refused it (the reply's "escrow"): sending it again would not
         # change the answer, and the province audits the refusal.
-        with self.store.db.atomic():
-            self.store._set_meta_in(self.store.db, ESCROW_SENT, self._escrow_tag(escrow))
+        self.store.set_meta(ESCROW_SENT, self._escrow_tag(escrow))
 
     def _escrow_tag(self, escrow: tuple[str, bytes]) -> str:
         digest = hashlib.sha256(escrow[1]).hexdigest()[:16]
         return f"{self.store.store_id}|{escrow[0]}:{digest}"
 
     def _queued(self, household_id: str) -> int | None:
-        row = self.store.db.execute(
-            "SELECT revision FROM outbox WHERE household_id = ?", (household_id,)
-        ).fetchone()
-        return row[0] if row else None
+        return self.store.queued_revision(household_id)
 
     # -- pull ------------------------------------------------------------------------------
 
@@ -306,11 +301,10 @@ class SyncClient:
         box = ProvinceKeyPair.from_private_bytes(raw) if raw else ProvinceKeyPair.generate()
         if raw is None:
             self.store.put_secret(BOX_SECRET, box.private_bytes())
-        if self.store._meta(BOX_SENT) != box.key_id:
+        if self.store.get_meta(BOX_SENT) != box.key_id:
             self._signed(device, "POST", base, "/v1/device/box-key", box.public_bytes(),
                          report=report)
-            with self.store.db.atomic():
-                self.store._set_meta_in(self.store.db, BOX_SENT, box.key_id)
+            self.store.set_meta(BOX_SENT, box.key_id)
         return box
 
     def sync(self, server: str | None = None) -> SyncReport:

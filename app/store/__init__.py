@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 FILENAME = "khbs.db"
 MIN_PASSPHRASE = 10
+PENDING = "pending"  # sync state of a final household waiting in the outbox
 
 if TYPE_CHECKING:
     from app.store.store import HouseholdRow, Store, VerifyReport

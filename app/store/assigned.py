@@ -18,9 +18,9 @@ import json
 from dataclasses import dataclass
 
 from app import questionnaire as q
-from app.crypto import DecryptError, record_aad
 from app.errors import RecordDamaged, RecordNotFound, StaleRevision
-from app.store.store import RELEASED, Store, _dumps
+from app.store.integrity import RELEASED
+from app.store.store import Store
 
 TO_VERIFY = "to_verify"  # sync state of a listed household nobody has touched yet
 SENT = ("synced", "conflict")  # the province holds the officer's last version
@@ -105,7 +105,7 @@ def resolve(store: Store, household_id: str, merged: dict, *, expected_revision:
                 " pending_revision = NULL, pending = NULL WHERE household_id = ?",
                 (household_id,),
             )
-        store.audit.append(store._now(), store.actor, "household.province_merged", household_id,
+        store.audit.append(store.now(), store.actor, "household.province_merged", household_id,
                            revision, detail=f"province_revision={province_revision}")
     return revision
 
@@ -242,14 +242,11 @@ def _as_listed(record: dict, hid: str) -> dict:
 def _open(store: Store, hid: str, revision: int | None, blob: bytes | None) -> dict | None:
     if blob is None:
         return None
-    try:
-        return json.loads(store._cipher.open(blob, record_aad(hid, int(revision or 0), "origin")))
-    except (DecryptError, ValueError):
-        raise RecordDamaged(record_id=hid) from None
+    return store.open_record(hid, int(revision or 0), blob, "origin")
 
 
 def _keep(store: Store, hid: str, rev_col: str, blob_col: str, revision: int, record: dict) -> None:
-    sealed = store._cipher.seal(_dumps(record), record_aad(hid, revision, "origin"))
+    sealed = store.seal_record(hid, revision, record, "origin")
     store.db.execute(
         f"INSERT INTO assigned (household_id, revision, {blob_col}) VALUES (?, 0, ?)"
         f" ON CONFLICT (household_id) DO NOTHING", (hid, sealed))

@@ -52,14 +52,12 @@ def next_batch(store: Store, limit: int) -> tuple[list[dict], list[str]]:
 def apply_results(store: Store, results: list[dict]) -> Applied:
     """Apply the province's per-household answers in one transaction."""
     applied = Applied()
-    now = store._now()
+    now = store.now()
     with store.db.atomic():
         for r in results:
             hid, revision, outcome = r.get("id"), r.get("revision"), r.get("outcome")
-            queued = store.db.execute(
-                "SELECT revision FROM outbox WHERE household_id = ?", (hid,)
-            ).fetchone()
-            if queued is None or queued[0] != revision:
+            queued = store.queued_revision(hid)
+            if queued is None or queued != revision:
                 applied.stale += 1
                 continue
             if outcome in DONE:
@@ -80,6 +78,16 @@ def apply_results(store: Store, results: list[dict]) -> Applied:
             store.audit.append(now, store.actor, "sync." + outcome, hid, revision)
         applied.released = assigned.purge_released(store, now)
     return applied
+
+
+def needs_attention(store: Store) -> list[tuple[str, str]]:
+    """(household id, reason code) of every household the province sent back (rejected, or a
+    conflict), oldest first: what the officer has to open and fix. Ids and codes only."""
+    marks = ", ".join("?" for _ in ATTENTION)
+    rows = store.db.execute(
+        f"SELECT id, sync_state, sync_reason FROM households WHERE sync_state IN ({marks})"
+        " ORDER BY updated_at, id", tuple(sorted(ATTENTION)))
+    return [(hid, reason or state) for hid, state, reason in rows]
 
 
 # -- pull --------------------------------------------------------------------------------------
@@ -106,7 +114,7 @@ class Pulled:
 
 
 def pull_cursor(store: Store) -> int:
-    return int(store._meta(PULL_CURSOR) or 0)
+    return int(store.get_meta(PULL_CURSOR) or 0)
 
 
 def apply_events(store: Store, events: list[dict], cursor: int, *,
@@ -117,7 +125,7 @@ def apply_events(store: Store, events: list[dict], cursor: int, *,
     Card numbers are sealed and never audited or logged. `box` (device id, the device's own
     HPKE key pair) opens `candidate` events, the only ones that carry personal data."""
     pulled = Pulled()
-    now = store._now()
+    now = store.now()
     with store.db.atomic():
         for e in events:
             kind = e.get("type")
@@ -137,7 +145,7 @@ def apply_events(store: Store, events: list[dict], cursor: int, *,
             else:
                 pulled.other += 1
         pulled.released += assigned.purge_released(store, now)  # e.g. a status made one synced
-        store._set_meta_in(store.db, PULL_CURSOR, str(int(cursor)))
+        store.set_meta(PULL_CURSOR, str(int(cursor)))
     return pulled
 
 

@@ -102,9 +102,9 @@ def test_push_sync_pull(laptop, store, engine, officer, initialised):
     # Pull: a "received" event per household; the cursor advances and is kept in the store.
     pulled = laptop.pull()
     assert pulled.events == 3
-    cursor = int(store._meta("pull_cursor"))
+    cursor = int(store.get_meta("pull_cursor"))
     assert cursor >= 3
-    assert laptop.pull().events == 0 and int(store._meta("pull_cursor")) == cursor
+    assert laptop.pull().events == 0 and int(store.get_meta("pull_cursor")) == cursor
     # A province decision arrives: rejected with a reason code.
     hid = records[1]["id"]
     with engine.begin() as conn:
@@ -114,7 +114,7 @@ def test_push_sync_pull(laptop, store, engine, officer, initialised):
     row = store.db.execute("SELECT sync_state, sync_reason FROM households WHERE id = ?",
                            (hid,)).fetchone()
     assert row == ("rejected", "document_missing")
-    assert int(store._meta("pull_cursor")) > cursor
+    assert int(store.get_meta("pull_cursor")) > cursor
     # New areas for the officer reach the laptop.
     with engine.begin() as conn:
         repo.append_change(conn, "assignment", officer_id=officer, detail={"areas": ["62.71"]})

@@ -87,9 +87,7 @@ def make_legacy(engine, client: SyncClient) -> None:
         conn.execute(update(devices).where(devices.c.id == client.device().device_id)
                      .values(store_id=None))
     key_id, blob = client.store.escrow()
-    with client.store.db.atomic():
-        client.store._set_meta_in(client.store.db, ESCROW_SENT,
-                                  key_id + ":" + hashlib.sha256(blob).hexdigest()[:16])
+    client.store.set_meta(ESCROW_SENT, key_id + ":" + hashlib.sha256(blob).hexdigest()[:16])
 
 
 def enroll_claiming(live, engine, officer: str, store_id: str) -> Device:
