@@ -27,10 +27,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from app.province_key import ProvinceKeyPair
 from app.store import Store
 from app.store.outbox import (
-    ATTENTION,
     Applied,
     apply_events,
     apply_results,
+    needs_attention,
     next_batch,
     pull_cursor,
 )
@@ -315,13 +315,7 @@ class SyncClient:
     def attention(self) -> list[tuple[str, str]]:
         """(household id, reason code) of every household the province sent back (rejected,
         or a conflict), oldest first: what the officer has to open and fix."""
-        placeholders = ", ".join("?" for _ in ATTENTION)
-        rows = self.store.db.execute(
-            f"SELECT id, sync_state, sync_reason FROM households"  # fixed names, ? values
-            f" WHERE sync_state IN ({placeholders}) ORDER BY updated_at, id",
-            tuple(sorted(ATTENTION)),
-        ).fetchall()
-        return [(hid, reason or state) for hid, state, reason in rows]
+        return needs_attention(self.store)
 
     # -- transport -------------------------------------------------------------------------
 
