@@ -53,6 +53,7 @@ from app.province_key import seal_to
 from app.store import lock
 from app.store.audit import AuditLog, keep_unwritten, take_unwritten
 from app.store.db import StoreDatabase, connect
+from sync.protocol import escrow_info
 
 from app.store import FILENAME, MIN_PASSPHRASE
 Clock = Callable[[], datetime]
@@ -182,10 +183,6 @@ def _stored_kdf(kdf_json: str, salt: bytes) -> KdfParams:
 
 def _key_check_aad(store_id: str) -> bytes:
     return f"khbs/key-check/v1|{store_id}".encode()
-
-
-def escrow_info(store_id: str) -> bytes:
-    return f"khbs/escrow/v1|{store_id}".encode()
 
 
 def card_aad(household_id: str) -> bytes:
