@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from app.errors import KhbsError, user_message
-from app.i18n import LANGS, current_lang, tr
+from app.i18n import LANGS, current_lang, lang_at_start, tr
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -473,10 +473,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.lang:
-        os.environ["KHBS_LANG"] = args.lang
+    lang_at_start(args.lang)
     if args.command == "demo-data" and args.households < 0:
-        print(f"khbs: --households >= 0", file=sys.stderr)
+        print("khbs: --households >= 0", file=sys.stderr)
         return EXIT_USAGE
     try:
         return args.func(args)

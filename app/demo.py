@@ -28,10 +28,19 @@ from itertools import accumulate
 
 from app import questionnaire as q
 from app import regions
+from app.questionnaire import (
+    CHILD,
+    GRANDCHILD,
+    HEAD,
+    OTHER,
+    PARENT,
+    PARENT_IN_LAW,
+    RELATIVE,
+    SPOUSE,
+)
 
 TakenFn = Callable[[str, str], bool]
 
-HEAD, SPOUSE, CHILD, GRANDCHILD, PARENT, PARENT_IN_LAW, RELATIVE, OTHER = 1, 2, 3, 5, 6, 7, 8, 9
 MALE, FEMALE = 1, 2
 MAX_AGE = 97  # birth dates stay within the last 100 years (NIKs carry no century)
 _MAX_DRAWS = 10_000  # identity-number draws before giving up (only if `taken` rejects nearly all)

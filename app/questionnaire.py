@@ -30,7 +30,10 @@ NIK, NAME, RELATION, SEX, BIRTH_DATE, PRESENCE = (
     "tanggal_lahir",
     "keberadaan",
 )
-HEAD = 1
+# Relationship to the head of family (`hubungan`): the schema's x-options, named here once for
+# the rules and the demo data (tests/test_schema_file.py checks them against the schema).
+HEAD, SPOUSE, CHILD, CHILD_IN_LAW, GRANDCHILD, PARENT, PARENT_IN_LAW, RELATIVE, OTHER = (
+    1, 2, 3, 4, 5, 6, 7, 8, 9)
 ACKNOWLEDGED = "peringatan_diterima"
 
 Path = tuple  # ("rumah", "jenis_lantai") or ("anggota", 2, "nik")

@@ -347,7 +347,7 @@ def _nik_matches_member(nik: str, member: dict, path: tuple) -> list[Issue]:
 
 # -- ages and dates ---------------------------------------------------------------------------
 
-SPOUSE, CHILD, PARENT = 2, 3, 6
+SPOUSE, CHILD, PARENT = q.SPOUSE, q.CHILD, q.PARENT
 
 
 def _age_issues(rows: list, head_index: int | None, on: date) -> list[Issue]:

@@ -33,10 +33,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from app.province_key import ProvinceKeyPair
 from app.store import Store
 from app.store.outbox import (
-    ATTENTION,
     Applied,
     apply_events,
     apply_results,
+    needs_attention,
     next_batch,
     pull_cursor,
 )
@@ -298,14 +298,14 @@ class SyncClient:
         """The device's own HPKE key pair, which pre-filled households are sealed to; made and
         sent to the province once (on the first pull, for laptops enrolled before it existed)."""
         raw, sent = self.on_store(
-            lambda store: (store.get_secret(BOX_SECRET), store._meta(BOX_SENT)))
+            lambda store: (store.get_secret(BOX_SECRET), store.get_meta(BOX_SENT)))
         box = ProvinceKeyPair.from_private_bytes(raw) if raw else ProvinceKeyPair.generate()
         if raw is None:
             self.on_store(lambda store: store.put_secret(BOX_SECRET, box.private_bytes()))
         if sent != box.key_id:
             self._signed(device, "POST", base, "/v1/device/box-key", box.public_bytes(),
                          report=report)
-            self.on_store(lambda store: _set_meta(store, BOX_SENT, box.key_id))
+            self.on_store(lambda store: store.set_meta(BOX_SENT, box.key_id))
         return box
 
     def sync(self, server: str | None = None) -> SyncReport:
@@ -316,7 +316,7 @@ class SyncClient:
     def attention(self) -> list[tuple[str, str]]:
         """(household id, reason code) of every household the province sent back (rejected,
         or a conflict), oldest first: what the officer has to open and fix."""
-        return self.on_store(_attention)
+        return self.on_store(needs_attention)
 
     # -- transport -------------------------------------------------------------------------
 
@@ -389,7 +389,7 @@ class SyncClient:
 def _save_enrollment(store: Store, device: Device, box: ProvinceKeyPair, areas: list) -> None:
     store.put_secret(DEVICE_SECRET, device.to_secret())
     store.put_secret(BOX_SECRET, box.private_bytes())
-    _set_meta(store, BOX_SENT, box.key_id)
+    store.set_meta(BOX_SENT, box.key_id)
     store.set_officer(device.officer_id, areas)
     store.set_province_key(device.province_key)
 
@@ -399,7 +399,7 @@ def _escrow_in(store: Store) -> tuple[str, bytes] | None:
     A laptop that sent it before store ids went with it sends it once more: that claim
     binds its device to its store at the province (docs/security.md)."""
     escrow = store.escrow()
-    if escrow is None or store._meta(ESCROW_SENT) == _escrow_tag(store, escrow):
+    if escrow is None or store.get_meta(ESCROW_SENT) == _escrow_tag(store, escrow):
         return None
     return escrow
 
@@ -417,30 +417,9 @@ def _record_answers(store: Store, results: list[dict], batch: list[dict],
     if escrow is not None:
         # Also when the province refused it (the reply's "escrow"): sending it again would
         # not change the answer, and the province audits the refusal.
-        _set_meta(store, ESCROW_SENT, _escrow_tag(store, escrow))
-    return applied, {b["id"] for b in batch if _queued(store, b["id"]) == b["revision"]}
-
-
-def _queued(store: Store, household_id: str) -> int | None:
-    row = store.db.execute(
-        "SELECT revision FROM outbox WHERE household_id = ?", (household_id,)
-    ).fetchone()
-    return row[0] if row else None
-
-
-def _attention(store: Store) -> list[tuple[str, str]]:
-    placeholders = ", ".join("?" for _ in ATTENTION)
-    rows = store.db.execute(
-        f"SELECT id, sync_state, sync_reason FROM households"  # fixed names, ? values
-        f" WHERE sync_state IN ({placeholders}) ORDER BY updated_at, id",
-        tuple(sorted(ATTENTION)),
-    ).fetchall()
-    return [(hid, reason or state) for hid, state, reason in rows]
-
-
-def _set_meta(store: Store, key: str, value: str) -> None:
-    with store.db.atomic():
-        store._set_meta_in(store.db, key, value)
+        store.set_meta(ESCROW_SENT, _escrow_tag(store, escrow))
+    still = {b["id"] for b in batch if store.queued_revision(b["id"]) == b["revision"]}
+    return applied, still
 
 
 def retry_after(reply: requests.Response, now: float) -> float | None:

@@ -13,11 +13,12 @@ import argparse
 import getpass
 import json
 import os
+import re
 import sys
 from contextlib import contextmanager
 
 from app.errors import KhbsError
-from app.i18n import LANGS, current_lang, tr
+from app.i18n import LANGS, current_lang, lang_at_start, tr
 
 PROG = "khbs-server"
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -346,6 +347,46 @@ def cmd_assignments_changes(args: argparse.Namespace) -> int:
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# `serve` options that override the Settings field of the same name (docs/security.md, "Server
+# limits"): field -> (kind of value, what it limits).
+SERVE_LIMITS = {
+    "max_body": ("SIZE", "request body of every route but /v1/push"),
+    "max_push_body": ("SIZE", "request body of POST /v1/push"),
+    "max_bodies_in_flight": ("SIZE", "all request bodies being received at once"),
+    "body_idle_timeout": ("SECONDS", "wait for the next piece of a request body"),
+    "body_timeout": ("SECONDS", "a whole request body"),
+    "header_timeout": ("SECONDS", "a request's line and headers"),
+    "keep_alive_timeout": ("SECONDS", "an idle connection between requests"),
+    "max_connections": ("N", "connections and requests at once; more are answered 503"),
+}
+SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def size_arg(text: str) -> int:
+    """Bytes: 65536, 64K, 32M, 1G."""
+    found = re.fullmatch(r"\s*(\d+)([KMG]?)\s*", text, re.IGNORECASE)
+    if not found or int(found.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 64K, 32M)")
+    return int(found.group(1)) * SIZE_UNITS[found.group(2).upper()]
+
+
+def size_text(size: int) -> str:
+    for unit in ("G", "M", "K"):
+        if size % SIZE_UNITS[unit] == 0:
+            return f"{size // SIZE_UNITS[unit]}{unit}"
+    return str(size)
+
+
+def positive_arg(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if not 0 < value < 10**9:
+            raise argparse.ArgumentTypeError(f"not a positive number: {text!r}")
+        return value
+    return parse
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -357,19 +398,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.host not in LOOPBACK and not tls and not args.insecure_dev:
         print(f"{PROG}: {tr('server.serve_needs_tls', host=args.host)}", file=sys.stderr)
         return EXIT_USAGE
+    from dataclasses import replace
+
     import uvicorn
 
     from sync.server import keys
     from sync.server.api.app import create_app
+    from sync.server.api.limits import uvicorn_options
     from sync.server.settings import PASSPHRASE_ENV, Settings
 
+    limits = {field: getattr(args, field) for field in SERVE_LIMITS
+              if getattr(args, field) is not None}
+    settings = replace(Settings.load(db=args.db), **limits)
     with database(args) as engine, engine.connect() as conn:
         unlocked = keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
-    app = create_app(Settings.load(db=args.db), unlocked)
+    app = create_app(settings, unlocked)
     print(tr("server.serving", url=f"{'https' if tls else 'http'}://{args.host}:{args.port}"),
           file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, ssl_certfile=args.tls_cert,
-                ssl_keyfile=args.tls_key, log_level="info", server_header=False)
+                ssl_keyfile=args.tls_key, log_level="info", server_header=False,
+                **uvicorn_options(settings))
     return EXIT_OK
 
 
@@ -513,6 +561,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--insecure-dev", action="store_true",
         help="allow plain HTTP on a non-loopback address (development only)",
     )
+    from sync.server.settings import Settings
+
+    for field, (metavar, what) in SERVE_LIMITS.items():
+        kind = {"SIZE": size_arg, "SECONDS": positive_arg(float), "N": positive_arg(int)}[metavar]
+        default = getattr(Settings, field)
+        shown = size_text(default) if metavar == "SIZE" else f"{default:g}"
+        serve.add_argument(f"--{field.replace('_', '-')}", type=kind, default=None,
+                           metavar=metavar, help=f"{what} (default: {shown})")
 
     admin = sub.add_parser("admin", parents=[common],
                            help="administrators: API tokens for the export download")
@@ -550,8 +606,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.lang:
-        os.environ["KHBS_LANG"] = args.lang
+    lang_at_start(args.lang)
     try:
         return args.func(args)
     except KhbsError as exc:

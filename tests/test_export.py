@@ -14,6 +14,7 @@ import math
 import os
 import shutil
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -364,6 +365,30 @@ def test_csv_lines_are_the_csv_writers_bytes():
 
 
 # ---------------------------------------------------------------------------------- privacy
+
+
+@contextmanager
+def chmod_switched_off(monkeypatch):
+    """No chmod, and a umask that makes new files world-readable: a file keeps the mode it was
+    created with (a chmod after creating it would leave a moment for others to open it)."""
+    monkeypatch.setattr(os, "chmod", lambda *_a, **_k: None)
+    monkeypatch.setattr(os, "fchmod", lambda *_a, **_k: None)
+    umask = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(umask)
+
+
+def assert_owner_only(folder: Path) -> None:
+    modes = {p.name: p.stat().st_mode & 0o777 for p in folder.iterdir()}
+    assert modes == {"households.csv": 0o600, "members.csv": 0o600, "manifest.json": 0o600}
+
+
+def test_export_files_are_created_owner_only(source, tmp_path, monkeypatch):
+    with chmod_switched_off(monkeypatch), Store.open(source.data_dir, PASSPHRASE) as store:
+        export_store(store, tmp_path / "out", Options(excel=True))
+    assert_owner_only(tmp_path / "out")
 
 
 def test_mask_ids_hides_the_numbers_and_cannot_be_imported(source, fresh, tmp_path):

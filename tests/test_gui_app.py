@@ -700,3 +700,19 @@ def test_idle_lock_keeps_a_member_being_typed(start, stored, qtbot, data_dir):
     with reopen(data_dir) as s:
         saved, _ = s.get(stored["id"])
     assert [m[q.NAME] for m in saved[q.MEMBERS]][-1] == "Maria Bungai"
+
+
+def test_language_chosen_on_first_run_is_the_apps_setting(start, qtbot):
+    """Rules and store messages follow the officer's choice through app.i18n; the process
+    environment is left alone."""
+    import os
+
+    from app.i18n import current_lang
+
+    app = start()
+    app.window.first_run.language.setCurrentIndex(1)  # English
+    assert current_lang() == "en" and app.session.settings.lang == "en"
+    assert tr("cli.interrupted") == tr("cli.interrupted", "en")
+    assert os.environ["KHBS_LANG"] == "id"  # tests/conftest.py's, untouched
+    app.window.first_run.language.setCurrentIndex(0)
+    assert current_lang() == "id"

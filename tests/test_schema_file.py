@@ -417,3 +417,17 @@ def test_csv_column_names_are_unique_per_file():
     # The province's own files (DTSEN lists) use these names: keep them.
     assert {"no_kk", "kode_desa", "alamat"} <= set(layout.household_columns)
     assert {"nik", "nama", "hubungan", "jenis_kelamin", "tanggal_lahir"} <= set(layout.member_columns)
+
+
+def test_relationship_codes_are_the_schemas(schema):
+    """The rules and the demo data use the codes app/questionnaire.py names: each must be the
+    schema's option with that meaning (domain.md: 1 head ... 9 other)."""
+    from app import questionnaire as q
+
+    spec = schema["properties"]["anggota"]["items"]["properties"][q.RELATION]
+    labels = {o["value"]: o["label"]["en"] for o in spec["x-options"]}
+    named = {q.HEAD: "Head of family", q.SPOUSE: "Wife/husband", q.CHILD: "Child",
+             q.CHILD_IN_LAW: "Son-/daughter-in-law", q.GRANDCHILD: "Grandchild",
+             q.PARENT: "Parent", q.PARENT_IN_LAW: "Parent-in-law", q.RELATIVE: "Other relative",
+             q.OTHER: "Other (not related)"}
+    assert labels == named

@@ -20,7 +20,8 @@ from app.errors import (
 from app.province_key import ProvinceKeyPair
 from app.store import Store
 from app.store.migrations import MIGRATIONS
-from app.store.store import escrow_info, unlock_delay
+from app.store.store import unlock_delay
+from sync.protocol import escrow_info
 from tests.conftest import FAST_KDF, PASSPHRASE
 
 

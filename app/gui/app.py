@@ -9,6 +9,8 @@ from pathlib import Path
 from PySide6.QtCore import QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
+from app.i18n import set_lang
+
 _installed: list[QTranslator] = []
 
 
@@ -41,8 +43,6 @@ def safe_excepthook(kind, value, tb) -> None:
 
 
 def run(data_dir: Path, argv: list[str] | None = None) -> int:
-    import os
-
     from app.gui.main_window import MainWindow
     from app.gui.session import Session
     from app.gui.settings import Settings
@@ -52,7 +52,7 @@ def run(data_dir: Path, argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv or sys.argv)
     app.setApplicationName("KHBS Enroll")
     settings = Settings.load(data_dir)
-    os.environ["KHBS_LANG"] = settings.lang
+    set_lang(settings.lang)
     QLocale.setDefault(QLocale(QLocale.Language.Indonesian if settings.lang == "id" else QLocale.Language.English))
     install_translator(app, settings.lang)
     worker = StoreWorker()

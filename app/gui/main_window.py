@@ -17,6 +17,7 @@ from app.gui.verifying import ProvinceChangeController
 from app.gui.views.first_run import FirstRunPage
 from app.gui.views.unlock import UnlockPage
 from app.gui.views.workspace import WorkspacePage
+from app.i18n import set_lang
 
 if TYPE_CHECKING:  # imported when first needed: the unlock screen must appear fast
     from app.gui.editor import HouseholdEditor
@@ -88,14 +89,12 @@ class MainWindow(QMainWindow):
         self.workspace.exportRequested.connect(self.open_export)
 
     def _language_chosen(self, lang: str) -> None:
-        import os
-
         from PySide6.QtWidgets import QApplication
 
         from app.gui.app import install_translator
 
         self.session.settings.lang = lang
-        os.environ["KHBS_LANG"] = lang  # messages from the rules and the store
+        set_lang(lang)  # messages from the rules and the store
         install_translator(QApplication.instance(), lang)
         self.first_run.retranslate()
         self._build_pages()

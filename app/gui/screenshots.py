@@ -16,6 +16,8 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.i18n import set_lang
+
 PASSPHRASE = "layar-contoh-2026"
 
 
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", default="id", choices=("id", "en"))
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["KHBS_LANG"] = args.lang
+    set_lang(args.lang)
 
     from app.gui.app import install_translator
     from app.gui.main_window import MainWindow

@@ -443,15 +443,14 @@ HEALTH_TIMEOUT = (3, 5)  # connect, read: the check must stay cheap on a poor li
 def _sync_info(store: Store) -> tuple[bool, str | None]:
     from sync.client import DEVICE_SECRET
 
-    return store.get_secret(DEVICE_SECRET) is not None, store._meta(LAST_SYNC)
+    return store.get_secret(DEVICE_SECRET) is not None, store.get_meta(LAST_SYNC)
 
 
 def _set_last_sync(store: Store) -> None:
     from datetime import datetime, timezone
 
     now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-    with store.db.atomic():
-        store._set_meta_in(store.db, LAST_SYNC, now)
+    store.set_meta(LAST_SYNC, now)
 
 
 def _synced_view(store: Store) -> tuple:
@@ -463,7 +462,7 @@ def _synced_view(store: Store) -> tuple:
 def _pull_is_old(store: Store) -> bool:
     from datetime import datetime, timezone
 
-    last = store._meta(LAST_SYNC)
+    last = store.get_meta(LAST_SYNC)
     if not last:
         return True
     try:

@@ -21,6 +21,7 @@ from app import questionnaire as q
 from app import regions, rules
 from app.csvread import MAX_CELL, CsvUnreadable, records
 from app.i18n import tr
+from sync.protocol import content_hash
 from sync.server import repo
 from sync.server.db import (
     candidates,
@@ -30,7 +31,6 @@ from sync.server.db import (
     officer_areas,
     utc_now,
 )
-from sync.server.ingest import content_hash
 from sync.server.keys import ServerKeys
 
 HEADER = ("no_kk", "nik", "nama", "hubungan", "jenis_kelamin", "tanggal_lahir", "kode_desa",

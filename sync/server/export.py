@@ -3,14 +3,18 @@ pair of app/export (households.csv, members.csv, manifest.json; docs/province-ex
 
 Rows are read inside one read snapshot (db.read_snapshot: consistent, writers carry on) through a
 streaming cursor, a chunk at a time, so memory stays flat whatever the row count. Filters use
-the plaintext columns only, so only the households asked for are opened. Each export is written
-to the audit log with its counts, filters and options, never with what it holds.
+the plaintext columns only, so only the households asked for are opened. A Formatter turns a
+chunk into CSV rows, here or in worker processes (export_parallel.py), and app/export/files.py
+writes them, as it does the laptop's; the ZIP download (export_zip.py) uses both too. Each
+export is written to the audit log with its counts, filters and options, never with what it
+holds.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -19,16 +23,20 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, DateTime, and_, func, or_, select, type_coerce
 from sqlalchemy.engine import Engine
 
-from app import questionnaire as q
 from app.crypto import DecryptError
-from app.export.files import FORMAT, FORMAT_VERSION, HOUSEHOLDS, MEMBERS, dialect, write_export
+from app.export.files import HOUSEHOLDS, MEMBERS, Block, CsvLines, write_export
 from app.export.layout import Layout, Options, neutralise
 from sync.server import ServerError, repo
 from sync.server.admins import audit
 from sync.server.db import household_versions, households, read_snapshot
+from sync.server.export_parallel import in_processes
 from sync.server.keys import ServerKeys
 
-CHUNK = 1000  # rows fetched at a time from the cursor
+# Rows fetched at a time from the cursor and formatted together: in one process, a few hundred
+# (a thousand rows and their CSV: ~12 MB more at the peak); a task of a worker process, a
+# thousand (500 was ~10% slower on two cores).
+CHUNK = 250
+TASK = 1000
 PARALLEL_FROM = 50_000  # households; for fewer, starting the processes costs more than it saves
 SOURCE = "province"
 # The province's own columns, after the questionnaire's (status there is the laptop's draft/final).
@@ -74,9 +82,11 @@ def _moment(text: str) -> datetime:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), time(), timezone.utc)
         moment = datetime.fromisoformat(text)
-    except ValueError:
+        # In UTC here: 0001-01-01T00:00+14:00 is before year 1 there, and fails now, not in SQL.
+        return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else (
+            moment.astimezone(timezone.utc))
+    except (ValueError, OverflowError):
         raise BadExportFilter(name="--since", value=text[:32]) from None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
 # -- rows ---------------------------------------------------------------------------------------
@@ -137,11 +147,6 @@ def chunks(conn: Connection, filters: Filters, size: int = CHUNK) -> Iterator[li
             yield part
 
 
-def rows(conn: Connection, filters: Filters) -> Iterator[tuple]:
-    for part in chunks(conn, filters):
-        yield from part
-
-
 _UTC_ZONES: set = {timezone.utc}  # and the session's UTC zone from psycopg, once seen
 
 
@@ -170,25 +175,47 @@ def extra_cells(row: tuple) -> list[str]:
     return cells
 
 
-def extra_of(row: tuple) -> dict:
-    """The EXTRA_COLUMNS' values of a row of query(), for Layout.household_row."""
-    officer, status, reason, card, conflict, *times = row[FIRST_EXTRA:]
-    return {"officer_id": officer, "revision": row[REVISION], "province_status": status,
-            "province_reason": reason, "card_number": card, "conflict": int(bool(conflict)),
-            **{name: _iso(moment) for name, moment in zip(EXTRA_COLUMNS[6:], times)}}
+class Formatter:
+    """Chunks of rows of query() as CSV rows: each household opened with the data key, the
+    layout's cells, then the province's columns. A row whose content does not open is left out
+    and its id noted (it is reported and audited as a count)."""
+
+    def __init__(self, keys: ServerKeys, options: Options) -> None:
+        self.keys = keys
+        self.layout = Layout(options, household_extra=EXTRA_COLUMNS)
+        self.lines = CsvLines.of(options.excel)
+
+    def rows(self, chunk: list[tuple], households: bool = True,
+             members: bool = True) -> tuple[list[list[str]], list[list[str]], list[str]]:
+        """(household rows, member rows, ids that did not open)."""
+        keys, layout = self.keys, self.layout
+        h_rows: list[list[str]] = []
+        m_rows: list[list[str]] = []
+        damaged = []
+        for row in chunk:
+            try:
+                plaintext = keys.open_content(row[KEY_ID], row[ID], row[REVISION],
+                                              row[CONTENT_HASH], row[CONTENT])
+            except DecryptError:
+                damaged.append(row[ID])
+                continue
+            record = json.loads(plaintext)
+            if households:
+                cells = layout.household_cells(record)
+                cells += extra_cells(row)
+                h_rows.append(cells)
+            if members:
+                m_rows.extend(layout.member_rows(record))
+        return h_rows, m_rows, damaged
+
+    def __call__(self, chunk: list[tuple]) -> tuple[Block, list[str]]:
+        h_rows, m_rows, damaged = self.rows(chunk)
+        return self.lines.block(h_rows, m_rows), damaged
 
 
-def opened(keys: ServerKeys, source: Iterable, damaged: set[str]) -> Iterator[tuple[dict, dict]]:
-    """(record, extra columns) per row; a row whose content does not open is left out and its
-    id noted (it is reported and audited as a count)."""
-    for row in source:
-        try:
-            plaintext = keys.open_content(row[KEY_ID], row[ID], row[REVISION],
-                                          bytes(row[CONTENT_HASH]), bytes(row[CONTENT]))
-        except DecryptError:
-            damaged.add(row[ID])
-            continue
-        yield json.loads(plaintext), extra_of(row)
+def worker_formatter(data_keys: dict, options: Options) -> Formatter:
+    """The Formatter of a worker process, which is given the data keys only."""
+    return Formatter(ServerKeys({"data": data_keys}), options)
 
 
 # -- the export ---------------------------------------------------------------------------------
@@ -215,34 +242,27 @@ def export_to_dir(engine: Engine, keys: ServerKeys, out_dir: Path, options: Opti
     """`workers` > 1: formatted in that many processes when at least `parallel_from`
     households match (starting them costs about a second)."""
     damaged: set[str] = set()
-    layout = Layout(options, household_extra=EXTRA_COLUMNS)
+    formatter = Formatter(keys, options)
+
+    def noted(done: Iterable[tuple[Block, list[str]]]) -> Iterator[Block]:
+        for block, bad in done:
+            damaged.update(bad)
+            yield block
+
     with read_snapshot(engine) as conn:
         if workers > 1 and count(conn, filters) >= parallel_from:
-            from sync.server.export_parallel import CHUNK as TASK, write_parallel
-
-            manifest, damaged = write_parallel(out_dir, chunks(conn, filters, TASK), keys, options,
-                                               workers, created_by=actor,
-                                               filters=filters.as_dict())
+            done = in_processes(chunks(conn, filters, TASK), workers, worker_formatter,
+                                (keys.secrets["data"], options))
         else:
-            manifest = write_export(out_dir, opened(keys, rows(conn, filters), damaged), layout,
-                                    source=SOURCE, created_by=actor, filters=filters.as_dict(),
+            done = (formatter(chunk) for chunk in chunks(conn, filters))
+        with closing(done):  # stops the worker processes if the writing fails
+            manifest = write_export(out_dir, noted(done), formatter.layout, source=SOURCE,
+                                    created_by=actor, filters=filters.as_dict(),
                                     progress=progress)
     result = ProvinceExport(manifest, damaged)
     record_export(engine, actor, "cli", filters, options, result.households, result.members,
                   len(damaged))
     return result
-
-
-def manifest_of(options: Options, files: dict, created_by: str, filters: dict) -> dict:
-    """The manifest write_export writes, for the writers here that write the CSV text
-    themselves (export_zip, export_parallel)."""
-    return {
-        "format": FORMAT, "format_version": FORMAT_VERSION,
-        "schema_version": q.schema_version(), "source": SOURCE,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "created_by": created_by, "filters": filters, "options": options.as_dict(),
-        "dialect": dialect(options.excel), "files": files,
-    }
 
 
 def record_export(engine: Engine, actor: str, via: str, filters: Filters, options: Options,

@@ -25,8 +25,8 @@ from sqlalchemy import Connection, insert, select, update
 
 from app.crypto import DecryptError, KdfParams, derive_kek, open_sealed, seal
 from app.errors import WeakPassphrase, WrongPassphrase
+from app.policy import MIN_PASSPHRASE
 from app.province_key import ProvinceKeyPair
-from app.store import MIN_PASSPHRASE
 from sync.server import AlreadyInitialised, NotInitialised
 from sync.server.db import advisory_lock, display, server_keys, utc_now
 

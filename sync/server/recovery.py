@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy import Connection, or_, select, update
 
 from app.recovery import KEY_BYTES, format_code
-from app.store.store import escrow_info
+from sync.protocol import escrow_info
 from sync.server.admins import audit
 from sync.server.db import devices, utc_now
 from sync.server.keys import ServerKeys

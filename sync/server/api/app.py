@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from sync.server.api import device, enroll, errors, export, health, pull, push
+from sync.server.api.limits import RequestLimits
 from sync.server.api.ratelimit import RateLimiter
 from sync.server.db import open_database
 from sync.server.keys import ServerKeys
@@ -34,4 +35,6 @@ def create_app(settings: Settings, unlocked_keys: ServerKeys) -> FastAPI:
     errors.install(app)
     for module in (enroll, device, push, pull, health, export):
         app.include_router(module.router)
+    # Added last, so it is the outermost: every route, present and future, gets the limits.
+    app.add_middleware(RequestLimits, settings=settings)
     return app
