@@ -72,8 +72,8 @@ def family(today: date) -> dict:
     # Her NIK carries the KK's conventional 01-07; the officer keeps the year only.
     mother["nik"] = records.nik_for(f"{mother_year}-07-01", 2, serial=9)
     mother["tanggal_lahir"] = str(mother_year)
-    children = dict(status_kawin=1, keberadaan=1, domisili=1, partisipasi_sekolah=1, bekerja=False,
-                    disabilitas=[0], penyakit_kronis=[0], jaminan_kesehatan=1)
+    children = {"status_kawin": 1, "keberadaan": 1, "domisili": 1, "partisipasi_sekolah": 1, "bekerja": False,
+                "disabilitas": [0], "penyakit_kronis": [0], "jaminan_kesehatan": 1}
     return {
         "schema_version": q.schema_version(),
         "status": "final",
@@ -150,7 +150,7 @@ class Keyboard:
     def press(self, key: Qt.Key, modifier: Qt.KeyboardModifier = NO) -> None:
         QTest.keyClick(self.target(), key, modifier)
         self.navigation += 1
-        self.modifiers += bin(modifier.value).count("1")
+        self.modifiers += modifier.value.bit_count()
         self.log.append(f"<{'Ctrl+' if modifier & CTRL else ''}{'Alt+' if modifier & ALT else ''}{key.name[4:]}>")
 
 
@@ -170,6 +170,12 @@ def owner(view, widget: QWidget | None) -> str | None:
         if widget is not None and (widget is row.editor or row.editor.isAncestorOf(widget)):
             return name
     return None
+
+
+def read_only(editor) -> bool:
+    """Filled by the system (x-readonly, the notice version): Enter passes it by."""
+    return all(not w.isEnabled() or (hasattr(w, "isReadOnly") and w.isReadOnly())
+               for w in editor.entry_widgets())
 
 
 def _answer(kb: Keyboard, view, name: str, value: object) -> None:
@@ -204,7 +210,7 @@ def fill(kb: Keyboard, view, values: dict, leave: Callable[[], None]) -> None:
     takes more than one Enter, `leave` (Ctrl+PgDown on a page, Ctrl+Enter in the dialog)."""
     from app.gui.form.widgets import TextAreaEditor
 
-    names = [n for n in view.names() if not view.rows[n].spec.get("x-readonly")]
+    names = [n for n in view.names() if not read_only(view.editor(n))]
     for i, name in enumerate(names):
         if not view.is_shown(name):
             assert name not in values, f"{name} is hidden"
@@ -247,7 +253,7 @@ def enroll(kb: Keyboard, window, rec: dict) -> None:
         kb.press(ENTER)  # Add member has the focus
         kb.wait(lambda: members.dialog is not None and members.dialog.isVisible())
         dialog = members.dialog
-        kb.wait(lambda: QApplication.focusWidget() is dialog.section.editor(q.NIK).line)
+        kb.wait(lambda d=dialog: QApplication.focusWidget() is d.section.editor(q.NIK).line)
         fill(kb, dialog.section, member, lambda: kb.press(ENTER, CTRL))
         if members.dialog is dialog:  # past the last question the focus is on OK
             assert QApplication.focusWidget() is dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)

@@ -25,7 +25,8 @@ from app.export.layout import Options, mask, neutralise, restore
 from app.households import add_demo
 from app.store import Store
 from tests.conftest import FAST_KDF, PASSPHRASE
-from tests.records import member, numbered
+from tests.records import member as person
+from tests.records import numbered
 from tests.test_cli import Khbs
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -78,9 +79,9 @@ def partly_dated(n: int) -> dict:
     """A final household with a grandmother born in 1950 (year only: her KK shows 01-07) and a
     grandfather born in July 1948, and "none" answers."""
     rec = numbered(n)
-    grandma = member("Ineh Bungai", "1950-07-01", 2, 6, serial=4000 + n, status_kawin=4,
+    grandma = person("Ineh Bungai", "1950-07-01", 2, 6, serial=4000 + n, status_kawin=4,
                      disabilitas=[1, 4], penyakit_kronis=[0])
-    grandpa = member("Unus Bungai", "1948-07-01", 1, 6, serial=5000 + n, status_kawin=2,
+    grandpa = person("Unus Bungai", "1948-07-01", 1, 6, serial=5000 + n, status_kawin=2,
                      disabilitas=[0], penyakit_kronis=[0])
     grandma["tanggal_lahir"], grandpa["tanggal_lahir"] = "1950", "1948-07"
     rec["anggota"] += [grandma, grandpa]

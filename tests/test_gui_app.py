@@ -53,7 +53,7 @@ from app.gui.views.household import HouseholdPage
 from app.gui.worker import StoreWorker
 from app.i18n import tr
 from app.store import Store
-from tests import records
+from tests import keyentry, records
 from tests.conftest import FAST_KDF, PASSPHRASE
 
 pytestmark = pytest.mark.usefixtures("qapp_translated")
@@ -227,8 +227,8 @@ def fill(qtbot, view: SectionView, values: dict) -> None:
         if not view.is_shown(name):
             assert name not in values, f"{name} is hidden"
             continue
-        if view.rows[name].spec.get("x-readonly"):
-            continue  # filled by the form (the notice version): Enter passes it by
+        if keyentry.read_only(view.editor(name)):
+            continue  # filled by the system (the notice version): Enter passes it by
         answer(qtbot, view, name, values.get(name))
         still_here = owner(view, focused()) == name
         if still_here and any(view.is_shown(n) for n in names[i + 1:]):

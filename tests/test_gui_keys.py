@@ -16,8 +16,10 @@ pytestmark = pytest.mark.usefixtures("qapp_translated")
 
 def test_reference_family_by_keyboard_alone_within_the_key_budget(qtbot, data_dir):
     keyentry.make_store(data_dir, PASSPHRASE, FAST_KDF)
-    wait = lambda condition: qtbot.waitUntil(condition, timeout=10_000)  # noqa: E731
-    worker, session, window = keyentry.open_app(data_dir, PASSPHRASE, wait)
+    def wait(condition) -> None:
+        qtbot.waitUntil(condition, timeout=10_000)
+
+    worker, _session, window = keyentry.open_app(data_dir, PASSPHRASE, wait)
     qtbot.addWidget(window)
     try:
         rec = keyentry.family(date.today())

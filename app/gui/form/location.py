@@ -76,8 +76,15 @@ class DesaEditor(Editor):
         self.loaded = False
         self.combo.lineEdit().textEdited.connect(self.changed)
         self.combo.activated.connect(lambda _i: self.changed.emit())
-        completer.activated.connect(lambda _t: (self.changed.emit(), self.completed.emit()))
-        completer.popup().installEventFilter(_FirstMatchOnEnter(completer))
+        completer.activated.connect(self._chosen)
+        popup = completer.popup()
+        if popup is not None:
+            popup.installEventFilter(_FirstMatchOnEnter(completer))
+
+    def _chosen(self, _text: str) -> None:
+        """A desa taken from the list: the answer is complete."""
+        self.changed.emit()
+        self.completed.emit()
 
     def codes(self) -> list[str]:
         from app import regions

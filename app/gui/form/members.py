@@ -7,7 +7,13 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -21,9 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import dates
+from app import dates, rules
 from app import questionnaire as q
-from app import rules
 from app.gui.form import issues as shown_issues
 from app.gui.form.keys import ENTER_KEYS
 from app.gui.form.member_dialog import MemberDialog, member_spec

@@ -52,6 +52,12 @@ def needs_root(cond: object) -> bool:
     return False
 
 
+def _read_only(widget: QWidget) -> bool:
+    """A control the officer cannot change (x-readonly, the notice version): Enter passes it."""
+    is_read_only = getattr(widget, "isReadOnly", None)
+    return bool(is_read_only and is_read_only())
+
+
 class SectionView(QWidget):
     """The questions of `spec` (a group), or only `fields` of it; answers live at `prefix` in
     the record (("rumah",), ("anggota", 2), or () for root questions)."""
@@ -282,7 +288,7 @@ class SectionView(QWidget):
 
     def advance(self, widget: QWidget) -> None:
         """From `widget` (a control of some question) to the next entry control of a question
-        shown and not read-only; `finished` when there is none."""
+        shown that the officer can change; `finished` when there is none."""
         entries = self._entries()
         here = next((i for i, (_, w) in enumerate(entries) if w is widget), None)
         if here is None:  # a check box of a multiple choice: on from its question's last entry
@@ -290,7 +296,7 @@ class SectionView(QWidget):
         if here is None:
             return
         for row, w in entries[here + 1:]:
-            if row.shown and not row.spec.get("x-readonly") and w.isEnabled():
+            if row.shown and w.isEnabled() and not _read_only(w):
                 self._focus(w)
                 return
         self.finished.emit()

@@ -22,6 +22,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QValidator
 from PySide6.QtWidgets import (
     QApplication,
+    QButtonGroup,
     QCheckBox,
     QComboBox,
     QGridLayout,
@@ -484,12 +485,15 @@ class MultiChoiceEditor(Editor):
         grid.setContentsMargins(0, 0, 0, 0)
         column.addLayout(grid)
         self.boxes: list[tuple[object, QCheckBox]] = []
+        self.group = QButtonGroup(self)  # one connection for all the boxes
+        self.group.setExclusive(False)
         per_column = len(opts) if len(opts) <= 6 else (len(opts) + 1) // 2
         for i, o in enumerate(opts):
             check = QCheckBox(f"{o['value']}. {q.text_of(o, 'label', lang)}".replace("&", "&&"))
-            check.toggled.connect(lambda on, v=o["value"]: self._ticked(v, on))
+            self.group.addButton(check, i)
             grid.addWidget(check, i % per_column, i // per_column)
             self.boxes.append((o["value"], check))
+        self.group.idToggled.connect(self._ticked)
         self._unknown: list[object] = []
         self._inner(box)
         box.setFocusProxy(self.codes)
@@ -530,7 +534,8 @@ class MultiChoiceEditor(Editor):
         if at_end and self.none is not None and text.strip() == str(self.none):
             self.completed.emit()
 
-    def _ticked(self, value: object, on: bool) -> None:
+    def _ticked(self, index: int, on: bool) -> None:
+        value = self.boxes[index][0]
         chosen = [v for v, c in self.boxes if c.isChecked()]
         if on and self.none is not None:  # "none" excludes the rest, and the rest exclude it
             if same(value, self.none):
@@ -548,10 +553,14 @@ class MultiChoiceEditor(Editor):
             self.codes.setText(text)
 
     def _check(self, chosen: list[object]) -> None:
-        for v, check in self.boxes:
-            check.blockSignals(True)
-            check.setChecked(any(same(v, c) for c in chosen))
-            check.blockSignals(False)
+        was = self.group.blockSignals(True)  # the group tells of each box itself
+        try:
+            for v, check in self.boxes:
+                check.blockSignals(True)
+                check.setChecked(any(same(v, c) for c in chosen))
+                check.blockSignals(False)
+        finally:
+            self.group.blockSignals(was)
 
     @staticmethod
     def _text(values: list[object]) -> str:
