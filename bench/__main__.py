@@ -2,7 +2,7 @@
 and the target from the issue, so a slow or noisy machine moves both together.
 
     python -m bench [--households 20000]
-                    [--only save,unlock,gui,sync,autosave_sync,export,province_export]
+                    [--only save,unlock,gui,sync,autosave_sync,export,province_export,keys]
                     [--province-households 300000]
 """
 
@@ -121,7 +121,7 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=20000)
     parser.add_argument("--saves", type=int, default=300)
     parser.add_argument("--only",
-                        default="save,unlock,gui,sync,autosave_sync,export,province_export")
+                        default="save,unlock,gui,sync,autosave_sync,export,province_export,keys")
     parser.add_argument("--province-households", type=int, default=300_000)
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -159,6 +159,10 @@ def main() -> None:
             from bench import export
 
             export.run(report, work, households, PASSPHRASE)
+        if "keys" in only:
+            from bench import keys
+
+            keys.run()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

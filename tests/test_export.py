@@ -26,6 +26,7 @@ from app.export.layout import Options, mask, neutralise, restore
 from app.households import add_demo
 from app.store import Store
 from tests.conftest import FAST_KDF, PASSPHRASE
+from tests.records import member as person
 from tests.records import numbered
 from tests.test_cli import Khbs
 
@@ -71,7 +72,22 @@ def source_records() -> list[dict]:
     draft["anggota"] = draft["anggota"][:1]
     recs.append(draft)
     recs += [tricky(10 + i, text) for i, text in enumerate(TRICKY)]
+    recs.append(partly_dated(4))
     return recs
+
+
+def partly_dated(n: int) -> dict:
+    """A final household with a grandmother born in 1950 (year only: her KK shows 01-07) and a
+    grandfather born in July 1948, and "none" answers."""
+    rec = numbered(n)
+    grandma = person("Ineh Bungai", "1950-07-01", 2, 6, serial=4000 + n, status_kawin=4,
+                     disabilitas=[1, 4], penyakit_kronis=[0])
+    grandpa = person("Unus Bungai", "1948-07-01", 1, 6, serial=5000 + n, status_kawin=2,
+                     disabilitas=[0], penyakit_kronis=[0])
+    grandma["tanggal_lahir"], grandpa["tanggal_lahir"] = "1950", "1948-07"
+    rec["anggota"] += [grandma, grandpa]
+    rec["kebutuhan"]["layanan"] = [0]
+    return rec
 
 
 @pytest.fixture(scope="module")
@@ -240,6 +256,29 @@ def test_numbers_are_numbers_and_decimal_comma_in_excel(source, tmp_path):
                 if m["household_id"] == rid and m["no_urut"] == "1")
     assert (head["disabilitas"], head["disabilitas_label"]) == (
         "1 4", "Fisik | Sensorik netra (penglihatan)")
+
+
+def test_birth_dates_without_day_or_month_and_none_answers_go_out_and_back(source, fresh, tmp_path):
+    out = tmp_path / "out"
+    export(source, out)
+    rec = partly_dated(4)
+    rows = [m for m in read(out / "members.csv")[1] if m["household_id"] == rec["id"]]
+    grandma, grandpa = rows[-2:]
+    assert (grandma["tanggal_lahir"], grandpa["tanggal_lahir"]) == ("1950", "1948-07")
+    assert (grandma["penyakit_kronis"], grandma["penyakit_kronis_label"]) == ("0", "Tidak ada")
+    household = next(h for h in read(out / "households.csv")[1] if h["household_id"] == rec["id"])
+    assert (household["layanan"], household["layanan_label"]) == ("0", "Tidak ada")
+    fresh.ok("import", str(out))  # the importer's rules accept them
+    back = next(r for r in stored(fresh) if r["id"] == rec["id"])
+    assert [m["tanggal_lahir"] for m in back["anggota"][-2:]] == ["1950", "1948-07"]
+    assert back == next(r for r in stored(source) if r["id"] == rec["id"])
+    # JSON Lines too, as `khbs dump` writes them.
+    again = Khbs(tmp_path / "again", tmp_path)
+    Store.create(again.data_dir, PASSPHRASE, kdf=FAST_KDF).close()
+    lines = tmp_path / "one.jsonl"
+    lines.write_text(json.dumps(back, ensure_ascii=False) + "\n", "utf-8")
+    again.ok("import", str(lines))
+    assert stored(again) == [back]
 
 
 # ------------------------------------------------------------------------------- round trip

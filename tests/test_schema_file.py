@@ -119,8 +119,9 @@ def test_strings_have_max_length(schema):
     for path, node in iter_schemas(schema):
         if node.get("type") != "string" or "enum" in node:
             continue
-        if node.get("format") == "date":
-            # Dates are exactly {"type": "string", "format": "date"}; the format bounds the length.
+        if node.get("format") in ("date", "partial-date"):
+            # Dates are exactly {"type": "string", "format": ...}; the format bounds the length
+            # (partial-date, for birth dates: YYYY, YYYY-MM or YYYY-MM-DD; app/dates.py).
             assert {k for k in node if not k.startswith("x-")} == {"type", "format"}, path
         else:
             assert isinstance(node.get("maxLength"), int), f"{path}: string without maxLength"
@@ -184,6 +185,8 @@ def test_x_keyword_values(schema):
             assert wr["max"] <= prop.get("maximum", wr["max"]), f"{path}: warn range above hard maximum"
         if "x-notice" in prop:
             assert path == "/persetujuan", path
+        if "x-none" in prop:  # the "none" answer of a multiple choice: one of its codes
+            assert prop["type"] == "array" and prop["x-none"] in prop["items"]["enum"], path
         if "x-roster-columns" in prop:
             assert prop["type"] == "array", path
             cols = prop["x-roster-columns"]

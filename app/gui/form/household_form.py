@@ -2,7 +2,9 @@
 above the pages a list of the rules' messages (clicking one goes to its question).
 
 Pages are built once from the schema; loading a record or re-validating only sets values and
-message texts, so a household with many members stays quick. A section whose x-relevant fails
+message texts, so a household with many members stays quick. Enter past the last question of a
+page goes on to the next page, as Ctrl+PgDown does. `reserved` holds the Alt+letters of the
+buttons around the form (Simpan, Finalkan ...): the questions' labels leave them alone. A section whose x-relevant fails
 (e.g. the dwelling of a listed family not found) has its page hidden and cleared. No database
 access here: the store worker runs the device-wide duplicate checks when finalising.
 """
@@ -57,9 +59,11 @@ class HouseholdForm(QWidget):
         assigned_areas: list[str] | None = None,
         today: date | None = None,
         parent: QWidget | None = None,
+        reserved: str = "",
     ):
         super().__init__(parent)
         self.lang = lang
+        self.reserved = reserved
         self.assigned_areas = list(assigned_areas or [])
         self.today = today
         self.result = rules.Result([])
@@ -118,7 +122,9 @@ class HouseholdForm(QWidget):
 
     def _build_pages(self) -> None:
         areas = self.assigned_areas
-        identity = SectionView(self._schema, (), self.lang, fields=self._root_fields, root=self._raw)
+        reserved = self.reserved
+        identity = SectionView(self._schema, (), self.lang, fields=self._root_fields, root=self._raw,
+                               reserved=reserved)
         self._add_page(IDENTITY, ui("identity", self.lang), identity, "")
         for name, spec in self._props.items():
             title = q.text_of(spec, "x-label", self.lang) or name
@@ -130,10 +136,10 @@ class HouseholdForm(QWidget):
                 self.members = members
                 self._add_page(name, title, members, help_text)
             elif q.is_group(spec) and "x-notice" in spec:
-                view = ConsentSection(spec, (name,), self.lang, areas=areas, root=self._raw)
+                view = ConsentSection(spec, (name,), self.lang, areas=areas, root=self._raw, reserved=reserved)
                 self._add_page(name, title, view, help_text)
             elif q.is_group(spec):
-                view = SectionView(spec, (name,), self.lang, areas=areas, root=self._raw)
+                view = SectionView(spec, (name,), self.lang, areas=areas, root=self._raw, reserved=reserved)
                 self._add_page(name, title, view, help_text)
 
     def _add_page(self, key: str, title: str, view, help_text: str) -> None:
@@ -159,6 +165,8 @@ class HouseholdForm(QWidget):
         self.stack.addWidget(scroll)
         self.section_list.addItem(QListWidgetItem(title))
         view.changed.connect(self._edited)
+        if isinstance(view, SectionView):
+            view.finished.connect(lambda v=view: self._finished(v))
         self.pages.append(Page(key, title, view, scroll))
 
     # -- sections ---------------------------------------------------------------------------
@@ -198,6 +206,11 @@ class HouseholdForm(QWidget):
         if 0 <= i < len(self.pages):
             self.set_section(i)
         self._focus_page(self.current_section())
+
+    def _finished(self, view: SectionView) -> None:
+        """Enter past the last question of the page shown: the next page."""
+        if self.pages[self.current_section()].view is view:
+            self._step(1)
 
     def _focus_page(self, i: int, field: str | None = None) -> None:
         view = self.pages[i].view
