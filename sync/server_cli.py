@@ -425,7 +425,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                  before=check.before_chain, seq=check.head_seq, hash=check.head_hash.hex()))
         if check.broken:
             seq, reason = check.broken[0]
-            print(tr("server.audit_broken", seq=seq, n=len(check.broken),
+            print(tr("server.audit_broken", seq=seq, n=check.broken_count,
                      why=tr(f"server.audit_{reason}")), file=sys.stderr)
     return EXIT_OK if check.ok else EXIT_ERROR
 

@@ -54,6 +54,7 @@ GENESIS = bytes(32)
 LOCK = "khbs/audit"
 MAX_ACTION = 32
 MAX_ENTRIES = 1000  # one page of entries()
+MAX_REPORTED = 1000  # broken entries verify() lists (it counts them all)
 
 _audit_keys: dict[str, bytes] = {}  # data key id -> audit key, in processes that unlocked
 
@@ -152,18 +153,19 @@ class ChainCheck:
     before_chain: int = 0  # unsealed entries before the first sealed one (from before 0004)
     head_seq: int = 0
     head_hash: bytes = GENESIS
-    broken: list[tuple[int, str]] = field(default_factory=list)  # (seq, reason), in order
+    broken: list[tuple[int, str]] = field(default_factory=list)  # (seq, reason): the first ones
+    broken_count: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.broken
+        return not self.broken_count
 
     def as_dict(self) -> dict:
         first = self.broken[0] if self.broken else None
         return {"ok": self.ok, "entries": self.entries, "sealed": self.sealed,
                 "before_chain": self.before_chain,
                 "head": {"seq": self.head_seq, "hash": self.head_hash.hex()},
-                "broken": len(self.broken),
+                "broken": self.broken_count,
                 "first_broken": {"seq": first[0], "reason": first[1]} if first else None}
 
 
@@ -197,7 +199,9 @@ def verify(conn: Connection, keys: ServerKeys) -> ChainCheck:
         else:
             check.sealed += 1
         if reason is not None:
-            check.broken.append((row.id, reason))
+            check.broken_count += 1
+            if len(check.broken) < MAX_REPORTED:
+                check.broken.append((row.id, reason))
         began = began or has_seal
         prev = stored if stored is not None else expected
         check.head_seq, check.head_hash = row.id, prev

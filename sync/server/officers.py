@@ -137,12 +137,12 @@ def list_officers(conn: Connection, scope: Scope, *, officer_id: str | None = No
     (default: the last 7 days). Four queries, whatever the number of officers."""
     since = since or clock() - WEEK
     seen = visible(scope)
-    chosen = officers.c.id.in_(seen)
+    query = select(officers.c.id, officers.c.name, officers.c.created_at,
+                   manageable(scope, officers.c.id).label("manageable")
+                   ).where(officers.c.id.in_(seen))
     if officer_id is not None:
-        chosen = chosen & (officers.c.id == officer_id)
-    rows = conn.execute(select(officers.c.id, officers.c.name, officers.c.created_at,
-                               manageable(scope, officers.c.id).label("manageable"))
-                        .where(chosen).order_by(officers.c.name, officers.c.id)).all()
+        query = query.where(officers.c.id == officer_id)
+    rows = conn.execute(query.order_by(officers.c.name, officers.c.id)).all()
     if not rows:
         return []
     ids = [r.id for r in rows]
@@ -162,7 +162,7 @@ def list_officers(conn: Connection, scope: Scope, *, officer_id: str | None = No
             .order_by(devices.c.enrolled_at, devices.c.id)):
         owned[d.officer_id].append(DeviceInfo(d.id, d.enrolled_at, d.revoked_at,
                                               d.last_seen_at, bool(d.escrow)))
-    week = dict(conn.execute(
+    week: dict[str, int] = dict(conn.execute(
         select(households.c.officer_id, func.count())
         .where(households.c.officer_id.in_(ids), households.c.received_at >= since,
                scope.where(households.c.kode_desa))
