@@ -80,13 +80,13 @@ def ingest(
             return stored
         if isinstance(prepared, ProtocolError):
             raise prepared
-        escrow = None
-        if header.escrow is not None:
-            escrow = _keep_escrow(conn, keys, device.id, header.escrow, header.store_id)
         writer = _Writer(conn, device, prepared)
         results = [writer.apply(item) if isinstance(item, Prepared) else item
                    for item in prepared]
         writer.finish()
+        escrow = None
+        if header.escrow is not None:  # after the change events: audit entries come last
+            escrow = _keep_escrow(conn, keys, device.id, header.escrow, header.store_id)
         reply = {"batch_id": header.batch_id, "results": [r.to_json() for r in results]}
         if escrow is not None:
             reply["escrow"] = escrow

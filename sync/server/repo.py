@@ -80,9 +80,12 @@ class Device:
     store_id: str | None = None  # the laptop store it escrows for; None: enrolled before that
 
 
-def _shown(text: str) -> str:
+def shown(text: str) -> str:
     """User input echoed in a message: short and printable."""
     return "".join(c if c.isprintable() else "?" for c in str(text)[:40])
+
+
+_shown = shown
 
 
 # -- officers -----------------------------------------------------------------------------------
