@@ -47,17 +47,19 @@ class DesaEditor(Editor):
         self.areas = list(areas or [])
         self.combo = self._inner(_DesaCombo(self.ensure_loaded))
         self.combo.setEditable(True)
+        line = self.combo.lineEdit()
+        assert line is not None  # an editable combo box has one
         self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.combo.setMinimumContentsLength(40)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.combo.lineEdit().setPlaceholderText(ui("desa_hint", lang))
+        line.setPlaceholderText(ui("desa_hint", lang))
         completer = QCompleter(self.combo.model(), self.combo)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.combo.setCompleter(completer)
         self.loaded = False
-        self.combo.lineEdit().textEdited.connect(self.changed)
+        line.textEdited.connect(self.changed)
         self.combo.activated.connect(lambda _i: self.changed.emit())
         completer.activated.connect(lambda _t: self.changed.emit())
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 import re
 from decimal import Decimal
+from typing import TypeVar
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QValidator
@@ -30,6 +31,7 @@ from app.gui.form.text import ui
 
 DESA_CODE = re.compile(r"62\.\d{2}\.\d{2}\.\d{4}")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+W = TypeVar("W", bound=QWidget)
 
 
 def kind_of(spec: dict) -> str:
@@ -110,7 +112,7 @@ class Editor(QWidget):
             else:
                 w.setEnabled(not on)
 
-    def _inner(self, widget: QWidget) -> QWidget:
+    def _inner(self, widget: W) -> W:
         self._layout.addWidget(widget)
         self.setFocusProxy(widget)
         return widget
