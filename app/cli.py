@@ -112,7 +112,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             report = (import_jsonl(store, lines, **options) if lines is not None
                       else import_csv(store, source, **options))
         except ExportUnreadable as exc:
-            raise CliError(tr(exc.key, None, **exc.params)) from None  # None: the language set
+            raise CliError(tr(exc.key, None, **exc.params)) from None  # lang None: the current
     for err in report.errors:
         if err.file:
             print(tr("cli.file_line", file=err.file, line=err.line, message=err.message),
@@ -367,7 +367,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
                               needs_attention=attention, warnings=warnings),
                          sort_keys=True, ensure_ascii=False))
     else:
-        print(tr("cli.sync_done", None, **counts))  # None: the language set, whatever counts holds
+        print(tr("cli.sync_done", None, **counts))  # lang None: the current one
         if report.assigned or report.province_changed or report.released:
             print(tr("cli.sync_listed", None, **counts))
         if attention:

@@ -482,7 +482,7 @@ def sync_message(exc: BaseException) -> str:
     if isinstance(exc, SyncError):
         key = f"sync.error.{exc.code}"
         if key in catalogue():
-            return msg(key, None, **exc.params)  # None: the language set
+            return msg(key, None, **exc.params)  # lang None: the current one
         return msg("sync.error.other", code=exc.code)
     return user_message(exc)
 
