@@ -574,7 +574,7 @@ class _Generator:
                 alamat = f"Jl. {street} Km {rng.randint(1, 40)}, {where}"
         else:
             alamat = f"Dusun {rng.choice(_ROMAN)}, Desa {_place_name(desa)}, {where}"
-        loc = {"kode_desa": desa, "rt": rt_text, "rw": rw_text, "alamat": alamat}
+        loc: dict[str, object] = {"kode_desa": desa, "rt": rt_text, "rw": rw_text, "alamat": alamat}
         if rng.random() < 0.4:
             loc["gps"] = {
                 "lat": round(rng.uniform(-3.5, 0.8), 6),

@@ -46,6 +46,8 @@ def catalogue() -> dict[str, dict[str, str]]:
 
 
 def tr(key: str, lang: str | None = None, **params: object) -> str:
+    """The message in `lang` (None: the current language). With a mapping of parameters, pass
+    lang before it, tr(key, None, **params), so no key of the mapping can take its place."""
     entry = catalogue().get(key)
     if entry is None:
         raise KeyError(f"no message {key!r} in resources/messages.json")

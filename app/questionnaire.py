@@ -314,7 +314,7 @@ def _plan(path: tuple | None) -> tuple[tuple[str, int, tuple | None], ...]:
     spec = load_schema()
     for part in path or ():
         spec = spec["items"] if part == "*" else spec["properties"][part]
-    out = []
+    out: list[tuple[str, int, tuple | None]] = []
     for name, sub in spec.get("properties", {}).items():
         here = (path or ()) + (name,)
         if is_roster(sub):

@@ -90,7 +90,8 @@ class _Faults:
         if self.cut_after_bytes is not None:
             lo, hi = self.cut_after_bytes
             if not (isinstance(lo, int) and isinstance(hi, int) and 0 <= lo <= hi):
-                raise ValueError(f"cut_after_bytes must be (lo, hi) with 0 <= lo <= hi, got {self.cut_after_bytes!r}")
+                raise ValueError("cut_after_bytes must be (lo, hi) with 0 <= lo <= hi, "
+                                 f"got {self.cut_after_bytes!r}")
             object.__setattr__(self, "cut_after_bytes", (lo, hi))
         if not float(self.latency_s) >= 0.0:
             raise ValueError(f"latency_s must be >= 0, got {self.latency_s!r}")
@@ -297,7 +298,8 @@ class FaultProxy:
         self.stop()
 
     def __repr__(self) -> str:
-        return f"<FaultProxy 127.0.0.1:{self.port} -> {self.target_host}:{self.target_port} {self.faults}>"
+        target = f"{self.target_host}:{self.target_port}"
+        return f"<FaultProxy 127.0.0.1:{self.port} -> {target} {self.faults}>"
 
     # -- the event loop thread ----------------------------------------------------------
 
@@ -306,7 +308,7 @@ class FaultProxy:
         self._loop = loop
         try:
             loop.run_until_complete(self._main())
-        except BaseException as exc:  # pragma: no cover - reported through start()
+        except BaseException as exc:  # noqa: BLE001 # pragma: no cover - reported through start()
             self._startup_error = exc
         finally:
             try:

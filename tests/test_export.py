@@ -125,7 +125,7 @@ def read(path: Path, excel: bool = False) -> tuple[list[str], list[dict]]:
         rows = list(csv.reader(f, delimiter=";" if excel else ","))
     header = rows[0]
     assert all(len(r) == len(header) for r in rows), "every row as wide as the header"
-    return header, [dict(zip(header, r)) for r in rows[1:]]
+    return header, [dict(zip(header, r, strict=True)) for r in rows[1:]]
 
 
 # ----------------------------------------------------------------- expected cells, from the schema
@@ -197,12 +197,12 @@ def check_against_store(out: Path, records: list[dict], *, excel=False, lang="id
     for m in members:
         by_household.setdefault(m["household_id"], []).append(m)
     assert set(by_household) <= {r["id"] for r in records}
-    for rec, row in zip(records, households):
+    for rec, row in zip(records, households, strict=True):
         assert {k: row[k] for k in h_header[1:-len(EXTRA)]} == expected(rec, schema(), **opts)
         assert row["sync_state"] in ("local", "pending", "training")
         rows = by_household.get(rec["id"], [])
         assert [m["no_urut"] for m in rows] == [str(i) for i in range(1, len(rec["anggota"]) + 1)]
-        for member, mrow in zip(rec["anggota"], rows):
+        for member, mrow in zip(rec["anggota"], rows, strict=True):
             assert {k: mrow[k] for k in m_header[2:]} == expected(member, member_schema(), **opts)
     assert len(members) == sum(len(r["anggota"]) for r in records)
 
@@ -381,7 +381,7 @@ def test_compiled_rows_agree_with_the_plain_loop():
             _fill(want, layout._household_plan, record)
             assert layout.household_cells(record) == want
             for i, (got, member) in enumerate(zip(layout.member_rows(record),
-                                                  q.members(record)), start=1):
+                                                  q.members(record), strict=True), start=1):
                 want = [neutralise(str(record.get("id", ""))), str(i)]
                 _fill(want, layout._member_plan, member)
                 assert got == want
@@ -705,9 +705,9 @@ def test_excel_export_opens_in_libreoffice_with_the_right_cells(source, tmp_path
         sheet = sheets[name] = through_libreoffice(out / name, tmp_path)
         assert sheet[0] == header
         assert len(sheet) == len(rows) + 1
-        for row, cells in zip(rows, sheet[1:]):
+        for row, cells in zip(rows, sheet[1:], strict=True):
             assert len(cells) == len(header)
-            for column, ours, theirs in zip(header, row.values(), cells):
+            for column, ours, theirs in zip(header, row.values(), cells, strict=True):
                 value = number(ours, ",")
                 if value is not None:  # RT "003" comes back as 3: see docs/export.md
                     assert math.isclose(float(theirs), value), (column, ours, theirs)
@@ -715,9 +715,10 @@ def test_excel_export_opens_in_libreoffice_with_the_right_cells(source, tmp_path
                     assert theirs == ours.replace("\r\n", "\n").replace("\r", "\n"), \
                         (column, ours, theirs)
     header = sheets["households.csv"][0]
-    row = next(dict(zip(header, r)) for r in sheets["households.csv"] if r[0] == numbered(2)["id"])
+    row = next(dict(zip(header, r, strict=True)) for r in sheets["households.csv"]
+               if r[0] == numbered(2)["id"])
     assert float(row["luas_lantai"]) == 36.5 and float(row["lat"]) == -2.2136
-    formula = next(dict(zip(header, r)) for r in sheets["households.csv"]
+    formula = next(dict(zip(header, r, strict=True)) for r in sheets["households.csv"]
                    if r[0] == numbered(10)["id"])
     assert formula["alamat"] == "'" + TRICKY[0]  # shown as text, not run
 

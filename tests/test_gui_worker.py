@@ -66,6 +66,8 @@ def test_store_lives_on_the_worker(qtbot, worker, data_dir):
     with qtbot.waitSignal(worker.busyChanged, check_params_cb=lambda busy: not busy, timeout=10000):
         worker.submit(unlock, on_success=got.append)
         worker.close_store()
-        worker.submit(lambda state: state.store, on_success=got.append)
+        worker.submit(lambda state: state.store, on_success=got.append, on_failure=got.append)
     assert got[0]["households"] == 0
-    assert got[1] is None  # closed after the work queued before it
+    # Closed after the work queued before it: a later operation finds no store and is
+    # Cancelled (was: state.store None, and an AttributeError in the operation using it).
+    assert isinstance(got[1], Cancelled)

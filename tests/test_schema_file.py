@@ -31,7 +31,7 @@ def same(a, b):
 
 
 def same_list(a, b):
-    return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
 
 
 def iter_properties(node, path=""):

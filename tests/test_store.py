@@ -225,7 +225,8 @@ def test_audit_tampering_is_detected(store, data_dir):
     assert store.verify().ok
     store.close()
     with raw(data_dir) as db:
-        db.execute("UPDATE audit SET action='household.draft' WHERE action='household.finalise' AND revision=1")
+        db.execute("UPDATE audit SET action='household.draft'"
+                   " WHERE action='household.finalise' AND revision=1")
     with Store.open(data_dir, PASSPHRASE) as s:
         report = s.verify()
         assert report.audit_broken and not report.ok

@@ -6,7 +6,7 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from app.i18n import set_lang
@@ -14,15 +14,15 @@ from app.i18n import set_lang
 _installed: list[QTranslator] = []
 
 
-def install_translator(app: QApplication, lang: str) -> bool:
+def install_translator(app: QCoreApplication | None, lang: str) -> bool:
     """Switch Qt translations to resources/i18n/khbs_<lang>.qm (built by `make` from the .ts)."""
     for old in _installed:
-        app.removeTranslator(old)
+        QCoreApplication.removeTranslator(old)
     _installed.clear()
     translator = QTranslator(app)
     path = resources.files("resources").joinpath("i18n", f"khbs_{lang}.qm")
     if translator.load(str(path)):
-        app.installTranslator(translator)
+        QCoreApplication.installTranslator(translator)
         _installed.append(translator)
         return True
     return False

@@ -73,8 +73,10 @@ def main(argv: list[str] | None = None) -> int:
 
         window.open_export()  # its defaults and the plain-text warning; nothing is written
         _settle()
-        window.export_dialog.grab().save(str(args.out / f"export{suffix}.png"))
-        window.export_dialog.reject()
+        dialog = window.export_dialog
+        assert dialog is not None, "the export dialog did not open"
+        dialog.grab().save(str(args.out / f"export{suffix}.png"))
+        dialog.reject()
         _settle()
 
         first = window.workspace.proxy.index(0, 0)
@@ -82,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         _wait(worker.busyChanged)
         _settle(600)
         page = window.household
+        assert page is not None, "the household did not open"
         keys = page.form.section_keys()
         for key, name in (("", "form-identity"), ("rumah", "form-dwelling"), ("anggota", "form-members")):
             page.form.set_section(keys.index(key))

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 # The heavy modules (rules, store, crypto) are imported inside the operations, on the worker
 # thread, so the unlock screen appears without waiting for them.
 
-Callback = Callable[[object], None] | None
+Callback = Callable[[Any], object] | None  # given what the operation answers; returns ignored
 OWNER = "khbs gui"  # named to a `khbs import` refused while the app holds the store
 
 
@@ -172,7 +172,8 @@ class Session(QObject):
 
     # -- households --------------------------------------------------------------------------
 
-    def open_household(self, household_id: str, on_done: Callback, on_error: Callback = None) -> Op:
+    def open_household(self, household_id: str, on_done: Callable[[Any], object],
+                       on_error: Callback = None) -> Op:
         """on_done((record, revision)), unless the app was locked before the answer came:
         then the decrypted record is dropped, never shown over the unlock page."""
         generation = self.generation
@@ -183,7 +184,7 @@ class Session(QObject):
 
         return self._submit(lambda s: s.store.get(household_id), done, on_error)
 
-    def province_change(self, household_id: str, on_done: Callback,
+    def province_change(self, household_id: str, on_done: Callable[[Any], object],
                         on_error: Callback = None) -> Op:
         """on_done((mine, revision, theirs, province revision, origin)) when the province
         changed this listed household after the officer started, else on_done(None). `origin`
@@ -293,7 +294,7 @@ class Session(QObject):
             SyncClient(run_on_store=job.run_on_store, sleep=job.sleep).enroll(server, code)
             return job.run_on_store(_unlocked_view)
 
-        def done(view: object) -> None:
+        def done(view: tuple) -> None:
             if self.generation != generation or not self.is_unlocked:
                 return
             self._set_view(view)
@@ -340,7 +341,7 @@ class Session(QObject):
             if self.generation == generation:
                 self.syncProgress.emit(done, total, moved["bytes"])
 
-        def finished(result: object) -> None:
+        def finished(result: tuple) -> None:
             if self.generation != generation:
                 return
             self._sync_job = None
@@ -505,7 +506,7 @@ def sync_message(exc: BaseException) -> str:
     if isinstance(exc, SyncError):
         key = f"sync.error.{exc.code}"
         if key in catalogue():
-            return msg(key, **exc.params)
+            return msg(key, None, **exc.params)  # lang None: the current one
         return msg("sync.error.other", code=exc.code)
     return user_message(exc)
 

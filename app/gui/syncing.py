@@ -89,7 +89,7 @@ class NetworkJob(QObject):
 
         def op(state: WorkerState) -> None:
             try:
-                if self._cancel.is_set() or state.store is None:
+                if self._cancel.is_set() or not state.is_open:
                     raise Cancelled()
                 value.append(fn(state.store))
             except BaseException as exc:  # noqa: BLE001 - raised again on the job's thread

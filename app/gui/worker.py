@@ -11,8 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -20,6 +19,8 @@ if TYPE_CHECKING:
     from app.store import Store
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Cancelled(Exception):
@@ -44,8 +45,35 @@ class WorkerState:
     """What an operation gets: the store (an unlock sets it, a lock clears it) and progress."""
 
     def __init__(self) -> None:
-        self.store: Store | None = None
-        self.progress: Progress | None = None
+        self._store: Store | None = None
+        self._progress: Progress | None = None
+
+    @property
+    def store(self) -> Store:
+        """The open store. An operation that runs after a lock closed it is Cancelled (its
+        answer would be dropped anyway), not an AttributeError on None."""
+        if self._store is None:
+            raise Cancelled()
+        return self._store
+
+    @store.setter
+    def store(self, store: Store | None) -> None:
+        self._store = store
+
+    @property
+    def is_open(self) -> bool:
+        return self._store is not None
+
+    @property
+    def progress(self) -> Progress:
+        """The running operation's: every submitted Op has one."""
+        if self._progress is None:
+            raise RuntimeError("no operation is running")
+        return self._progress
+
+    @progress.setter
+    def progress(self, progress: Progress | None) -> None:
+        self._progress = progress
 
 
 @dataclass
@@ -53,9 +81,9 @@ class Op:
     """A slow step: fn(state) -> result, run on the worker thread."""
 
     fn: Callable[[WorkerState], object]
-    on_success: Callable[[object], None] | None = None
-    on_failure: Callable[[BaseException], None] | None = None
-    on_progress: Callable[[int, int], None] | None = None
+    on_success: Callable[[Any], object] | None = None  # given what fn returned
+    on_failure: Callable[[BaseException], object] | None = None
+    on_progress: Callable[[int, int], object] | None = None
     id: int = 0
     progress: Progress | None = None
 
@@ -85,7 +113,7 @@ class _Runner(QObject):
 
     @Slot()
     def close_store(self) -> None:
-        if self.state.store is not None:
+        if self.state.is_open:
             self.state.store.close()
             self.state.store = None
 
@@ -122,13 +150,13 @@ class StoreWorker(QObject):
 
     def submit(
         self,
-        fn: Callable[[WorkerState], object],
-        on_success: Callable[[object], None] | None = None,
-        on_failure: Callable[[BaseException], None] | None = None,
-        on_progress: Callable[[int, int], None] | None = None,
+        fn: Callable[[WorkerState], T],
+        on_success: Callable[[T], object] | None = None,
+        on_failure: Callable[[BaseException], object] | None = None,
+        on_progress: Callable[[int, int], object] | None = None,
     ) -> Op:
         """Queue fn(state) on the worker thread. Safe from any thread; the callbacks always run
-        on the GUI thread."""
+        on the GUI thread, and what they return is ignored."""
         with self._pending_lock:
             op = Op(fn, on_success, on_failure, on_progress, next(self._ids))
             op.progress = Progress(op.id, self._runner.progressed.emit)

@@ -263,7 +263,7 @@ def _nothing_unsent(store: Store, hid: str) -> bool:
         known = listed(store, hid)
     except RecordDamaged:
         return False
-    return bool(known) and _untouched(store, hid, known.origin)
+    return known is not None and _untouched(store, hid, known.origin)
 
 
 def _delete(store: Store, hid: str, now: str) -> None:

@@ -108,7 +108,8 @@ def needs_attention(store: Store) -> list[tuple[str, str]]:
 # -- pull --------------------------------------------------------------------------------------
 
 PULL_CURSOR = "pull_cursor"
-STATUS_STATES = {RECEIVED: ("synced", None), VERIFIED: ("synced", VERIFIED)}
+STATUS_STATES: dict[str, tuple[str, str | None]] = {
+    RECEIVED: ("synced", None), VERIFIED: ("synced", VERIFIED)}
 KINDS = ("nik", "kk")
 
 
@@ -169,6 +170,7 @@ def _status(store: Store, e: StatusEvent, now: str, pulled: Pulled) -> None:
     if card is not None and CARD_NUMBER.fullmatch(card) and store.set_card_number(hid, card):
         store.audit.append(now, store.actor, "sync.card", hid)  # that it came, never the number
         pulled.cards += 1
+    reason: str | None
     if status == REJECTED:
         state, reason = REJECTED, (e.reason or REJECTED)[:64]
     elif status in STATUS_STATES:

@@ -136,7 +136,7 @@ def _rows(path: Path, problems: list[Problem]) -> list[tuple[int, dict]]:
             if len(row) != len(header):
                 problems.append(Problem(line, "", "assign.width", {"n": len(header)}))
                 continue
-            cells = {h: c.strip() for h, c in zip(header, row)}
+            cells: dict[str, str | bool] = {h: c.strip() for h, c in zip(header, row, strict=True)}
             cells[_OK] = _cells_ok(line, cells, problems)
             out.append((line, cells))
         return out

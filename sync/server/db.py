@@ -387,7 +387,7 @@ def make_engine(text: str, *, create: bool = False) -> Engine:
     """An engine for the URL. A SQLite file that does not exist is created (0600, in a 0700
     folder) only when `create`; otherwise that is NotInitialised."""
     url = parse_url(text)
-    if url.get_backend_name() == "sqlite":
+    if url.get_backend_name() == "sqlite" and url.database:  # parse_url refused in-memory ones
         path = Path(url.database)
         if not path.exists():
             if not create:

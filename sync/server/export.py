@@ -150,6 +150,7 @@ def chunks(conn: Connection, filters: Filters, size: int = CHUNK) -> Iterator[li
         process = compiled.binds[name].type.bind_processor(conn.dialect)  # UtcDateTime
         params[name] = process(value) if process else value
     driver = conn.connection.driver_connection  # inside the snapshot's transaction
+    assert driver is not None  # the connection is open: its psycopg connection is there
     with driver.cursor(name="khbs_export", binary=True) as cursor:
         cursor.itersize = size
         cursor.execute(str(compiled), params)
@@ -181,7 +182,7 @@ def extra_cells(row: tuple) -> list[str]:
     cells = [neutralise(officer or ""), neutralise(str(row[REVISION])), neutralise(status or ""),
              neutralise(reason or ""), neutralise(card or ""), "1" if conflict else "0"]
     for moment in row[TIMES:]:
-        cells.append("" if moment is None else _iso(moment))
+        cells.append(_iso(moment) or "")
     return cells
 
 

@@ -197,7 +197,8 @@ class _Writer:
     carry the same household twice); change events are written together at the end."""
 
     def __init__(self, conn: Connection, device: repo.Device, prepared: list) -> None:
-        self.conn, self.device, self.events = conn, device, []
+        self.conn, self.device = conn, device
+        self.events: list[dict] = []  # change events, written together by finish()
         hids = sorted({p.hid for p in prepared if isinstance(p, Prepared)})
         self.current: dict[str, tuple[str, int]] = {}
         self.known: dict[tuple[str, int], set[bytes]] = {}
@@ -215,14 +216,14 @@ class _Writer:
                 self.known.setdefault((r.household_id, r.revision), set()).add(bytes(r.content_hash))
             # Pre-filled households belong to their candidate's officer; an officer whose desa
             # moved away may still send what was edited before (docs/sync.md, "Reassignment").
-            for r in conn.execute(select(candidates.c.id, candidates.c.officer_id)
+            for c in conn.execute(select(candidates.c.id, candidates.c.officer_id)
                                   .where(candidates.c.id.in_(chunk))):
-                self.owner[r.id] = r.officer_id
-            for r in conn.execute(select(handovers.c.household_id, handovers.c.from_officer_id)
+                self.owner[c.id] = c.officer_id
+            for h in conn.execute(select(handovers.c.household_id, handovers.c.from_officer_id)
                                   .where(handovers.c.household_id.in_(chunk))):
-                self.handed.setdefault(r.household_id, set()).add(r.from_officer_id)
+                self.handed.setdefault(h.household_id, set()).add(h.from_officer_id)
 
-    def event(self, kind: str, officer_id: str, hid: str, **fields) -> None:
+    def event(self, kind: str, officer_id: str, hid: str | None, **fields) -> None:
         self.events.append({"kind": kind, "officer_id": officer_id, "household_id": hid,
                             "at": utc_now(), **fields})
 
@@ -300,7 +301,7 @@ class _Writer:
                    blind_index.c.household_id != hid)
         ).all()
         # The order of the former per-token queries: by (kind, key id, token), then household.
-        rows.sort(key=lambda r: (r.kind, r.key_id, bytes(r.token), r.household_id))
+        rows = sorted(rows, key=lambda r: (r.kind, r.key_id, bytes(r.token), r.household_id))
         for row in rows:
             self.warn(hid, row.household_id, row.kind, self.device.officer_id)
             self.warn(row.household_id, hid, row.kind, row.officer_id)

@@ -284,12 +284,12 @@ def test_concurrent_migrators_do_not_collide(new_url, start):
     for _ in range(3):
         url = new_url()
         if start == "before_alembic":
-            legacy_database(lambda: url).dispose()
+            legacy_database(lambda url=url: url).dispose()
         engines = [make_engine(url, create=True) for _ in range(4)]
         barrier = threading.Barrier(len(engines))
         results: list[object] = []
 
-        def run(engine):
+        def run(engine, barrier=barrier, results=results):  # this round's, bound now
             barrier.wait()
             try:
                 results.append(migrate(engine))

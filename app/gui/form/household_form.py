@@ -136,7 +136,8 @@ class HouseholdForm(QWidget):
                 self.members = members
                 self._add_page(name, title, members, help_text)
             elif q.is_group(spec) and "x-notice" in spec:
-                view = ConsentSection(spec, (name,), self.lang, areas=areas, root=self._raw, reserved=reserved)
+                view: SectionView = ConsentSection(spec, (name,), self.lang, areas=areas,
+                                                   root=self._raw, reserved=reserved)
                 self._add_page(name, title, view, help_text)
             elif q.is_group(spec):
                 view = SectionView(spec, (name,), self.lang, areas=areas, root=self._raw, reserved=reserved)
@@ -237,7 +238,7 @@ class HouseholdForm(QWidget):
             self._base = {k: record[k] for k in self._frame if k in record}
             self._extra = {k: v for k, v in record.items() if k not in self._props}
             for page in self.pages:
-                if page.key == IDENTITY:
+                if page.key == IDENTITY and isinstance(page.view, SectionView):
                     page.view.set_values(record)
                 elif isinstance(page.view, MembersView):
                     page.view.set_rows(record.get(page.key))
@@ -271,7 +272,7 @@ class HouseholdForm(QWidget):
                     continue
                 shown = q.evaluate(cond, raw, raw)
                 self.section_list.item(i).setHidden(not shown)
-                if not shown and page.view.values():
+                if not shown and isinstance(page.view, SectionView) and page.view.values():
                     page.view.set_values(None)
                     cleared = True
             if not cleared:
@@ -281,7 +282,7 @@ class HouseholdForm(QWidget):
         """The answers as they stand, before pruning: the root for skip-logic conditions."""
         rec = dict(self._base)
         for page in self.pages:
-            if page.key == IDENTITY:
+            if page.key == IDENTITY and isinstance(page.view, SectionView):
                 rec.update(page.view.values())
             elif isinstance(page.view, MembersView):
                 rows = page.view.model._rows
@@ -341,9 +342,9 @@ class HouseholdForm(QWidget):
         self.result = result
         per_page: dict[int, list[rules.Issue]] = {}
         for issue in result.issues:
-            page = self.page_of(issue)
-            if page is not None:
-                per_page.setdefault(page, []).append(issue)
+            at = self.page_of(issue)
+            if at is not None:
+                per_page.setdefault(at, []).append(issue)
         for i, page in enumerate(self.pages):
             mine = per_page.get(i, [])
             page.view.show_issues(mine)
@@ -385,7 +386,7 @@ class HouseholdForm(QWidget):
         """Go to the issue's section and question (or member row)."""
         issue = self._issue_at(item)
         page = self.page_of(issue) if issue else None
-        if page is None:
+        if issue is None or page is None:
             return
         self.set_section(page)
         view = self.pages[page].view

@@ -151,7 +151,7 @@ class SectionView(QWidget):
 
     def _chain_tab_order(self) -> None:
         chain = [w for r in self.rows.values() for w in r.editor.focus_widgets()]
-        for a, b in zip(chain, chain[1:]):
+        for a, b in zip(chain, chain[1:], strict=False):  # each with the next
             QWidget.setTabOrder(a, b)
 
     def add_header(self, widget: QWidget) -> None:

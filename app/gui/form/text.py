@@ -6,7 +6,9 @@ form adds itself live here, translated with Qt's tooling like the rest of the ap
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
+
+from app.gui.translate import QT_TRANSLATE_NOOP
 
 # Source texts in English; Bahasa Indonesia (and English) come from resources/i18n/*.ts.
 # QT_TRANSLATE_NOOP marks them for `make translations` (pyside6-lupdate).

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import re
 from decimal import Decimal
+from typing import TypeVar
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent, QValidator
@@ -40,6 +41,7 @@ from app.gui.form.text import ui
 DESA_CODE = re.compile(r"62\.\d{2}\.\d{2}\.\d{4}")
 FIXED_DIGITS = re.compile(r"\^\[0-9\]\{(\d+)\}\$")  # a pattern such as ^[0-9]{16}$
 DATE_FORMATS = ("date", dates.PARTIAL_FORMAT)
+W = TypeVar("W", bound=QWidget)
 
 
 def kind_of(spec: dict) -> str:
@@ -142,7 +144,7 @@ class Editor(QWidget):
             else:
                 w.setEnabled(not on)
 
-    def _inner(self, widget: QWidget) -> QWidget:
+    def _inner(self, widget: W) -> W:
         self._layout.addWidget(widget)
         self.setFocusProxy(widget)
         return widget
