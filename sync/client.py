@@ -223,13 +223,16 @@ class SyncClient:
             try:
                 reply = self._signed(device, "POST", base, "/v1/push", body, report=report)
             except SyncError as exc:
-                if exc.code != "network":
+                # A batch over the province's push limit goes again, smaller; one household
+                # alone over it cannot, and says so.
+                if exc.code not in ("network", "too_large") or (
+                        exc.code == "too_large" and len(batch) <= MIN_BATCH):
                     raise
                 attempt += 1
                 report.retries += 1
                 if attempt >= self.max_attempts:
                     raise
-                size = max(MIN_BATCH, size // 2)
+                size = max(MIN_BATCH, min(size, len(batch)) // 2)
                 self._backoff(attempt)
                 continue
             attempt = 0
@@ -516,8 +519,10 @@ def _code(reply: requests.Response) -> str | None:
 
 
 def _checked(reply: requests.Response) -> requests.Response:
-    if reply.status_code >= 500:
-        raise SyncError("network")  # worth retrying (429 and 503 were waited for already)
+    if reply.status_code >= 500 or reply.status_code == 408:
+        # Worth retrying (429 and 503 were waited for already); 408: the body came in too
+        # slowly for the server, as on a link that stalls.
+        raise SyncError("network")
     if reply.status_code >= 400:
         raise SyncError(_code(reply) or f"http_{reply.status_code}")
     return reply

@@ -472,3 +472,39 @@ def test_bodies_in_flight_share_one_budget(tight_device, tight):
         time.sleep(0.2)  # until the server has noticed that the holder is gone
     # Read whole this time; not a push batch, so the signed request is a bad batch.
     assert status_of(reply) == 400 and b'"error":"bad_batch"' in reply, reply[:300]
+
+
+def test_a_batch_over_the_push_limit_goes_again_smaller(db_url, engine, initialised, live,
+                                                       store, officer):
+    """The province lowered the push limit: the laptop halves its batch on 413 too_large until
+    the households fit, and each arrives once; one household alone over it is its own error."""
+    import secrets
+
+    from sync.client import SyncError
+    from tests.records import numbered
+
+    def noted(n: int) -> dict:
+        rec = numbered(n)
+        rec["kebutuhan"]["catatan"] = secrets.token_hex(150)  # incompressible: sizes add up
+        return rec
+
+    client = SyncClient(store)
+    client.enroll(live.url, new_code(engine, officer))
+    store.save(noted(1))
+    assert client.push().synced == 1  # carries the escrow too
+    store.save(noted(2))
+    single = client.push().bytes_up  # one household, no escrow
+    settings = Settings(db_url=db_url, max_push_body=single + 120)
+    with LiveServer(create_app(settings, initialised)) as tight:
+        for n in range(3, 11):
+            store.save(noted(n))
+        report = client.push(tight.url)
+        assert (report.sent, report.synced) == (8, 8)
+        assert report.retries >= 1
+        big = noted(11)
+        big["kebutuhan"]["catatan"] = secrets.token_hex(250)
+        store.save(big)
+        with pytest.raises(SyncError) as raised:
+            client.push(tight.url)
+        assert raised.value.code == "too_large"
+    assert store.status_counts()["pending_sync"] == 1
