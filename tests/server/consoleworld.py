@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from app import regions
+from app import questionnaire as q
+from app import regions, rules
 from sync.protocol import seal_batch
 from sync.server import ingest, repo
 from sync.server import keys as server_keys
@@ -40,12 +41,21 @@ def _device(conn, officer_id: str) -> repo.Device:
     return repo.redeem_enroll_code(conn, code, key)
 
 
-def push(engine, keys: server_keys.ServerKeys, device: repo.Device, records: list[dict]) -> None:
+def push(engine, keys: server_keys.ServerKeys, device: repo.Device, records: list[dict],
+         outcome: str = "accepted") -> None:
     body = seal_batch(keys.province.public_bytes(), keys.active["province"], device.id,
                       str(uuid.uuid4()),
                       [{"id": r["id"], "revision": 1, "record": r} for r in records])
     reply = ingest.ingest(engine, keys, device, body, today=TODAY)
-    assert {r["outcome"] for r in reply["results"]} == {"accepted"}, reply
+    assert {r["outcome"] for r in reply["results"]} == {outcome}, reply
+
+
+def acknowledged(record: dict) -> dict:
+    """The record with every warning the rules give acknowledged, as an officer would."""
+    found = rules.check(record, rules.Context(today=TODAY), final=True)
+    assert not found.errors, found.errors
+    record[q.ACKNOWLEDGED] = sorted(w.key for w in found.warnings)
+    return record
 
 
 def add_user(engine, name: str, role: str, areas: list[str], password: str = PASSWORD,
@@ -67,11 +77,15 @@ def build(engine, keys: server_keys.ServerKeys, tmp_path) -> World:
     palangka = [numbered(n) for n in (1, 2, 3, 4)]
     palangka[3]["lokasi"]["kode_desa"] = OTHER_KECAMATAN_DESA
     palangka[2]["anggota"][1]["nik"] = palangka[1]["anggota"][1]["nik"]  # a duplicate NIK
+    palangka[3]["anggota"][2]["tanggal_lahir"] = "2018-05-16"  # not the NIK's: a warning
+    acknowledged(palangka[3])
     kobar = [numbered(n) for n in (5, 6)]
     for record in kobar:
         record["lokasi"]["kode_desa"] = KOBAR_DESA
     push(engine, keys, device_a, palangka)
     push(engine, keys, device_b, kobar)
+    changed = dict(palangka[3], lokasi=dict(palangka[3]["lokasi"], rt="009"))
+    push(engine, keys, device_a, [changed], outcome="conflict")  # same revision, other content
     world.households = {"palangka": [r["id"] for r in palangka],
                         "kobar": [r["id"] for r in kobar]}
     world.records = {r["id"]: r for r in palangka + kobar}

@@ -78,9 +78,12 @@ def check(password: str, name: str = "") -> None:
     if folded in exact or core in words or folded in words or len(set(folded)) <= 2:
         raise PasswordCommon()
     squeezed = "".join(c for c in folded if c.isalnum())
+    rest = squeezed
     for part in _fold(name).split():
-        if len(part) >= 4 and part in squeezed and len(squeezed) - len(part) < 6:
-            raise PasswordHasName()
+        if len(part) >= 3:
+            rest = rest.replace(part, "")
+    if rest != squeezed and len(rest) < 6:  # the name and a few more characters
+        raise PasswordHasName()
 
 
 def hash_password(password: str, cost: KdfParams | None = None) -> tuple[str, bytes, bytes]:
