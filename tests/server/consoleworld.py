@@ -74,12 +74,12 @@ def build(engine, keys: server_keys.ServerKeys, tmp_path) -> World:
         world.officers["kobar"] = repo.add_officer(conn, "Budi Petugas", ["62.01"])
         device_a = _device(conn, world.officers["palangka"])
         device_b = _device(conn, world.officers["kobar"])
-    palangka = [numbered(n) for n in (1, 2, 3, 4)]
+    palangka = [numbered(n, id=str(uuid.uuid4())) for n in (1, 2, 3, 4)]
     palangka[3]["lokasi"]["kode_desa"] = OTHER_KECAMATAN_DESA
     palangka[2]["anggota"][1]["nik"] = palangka[1]["anggota"][1]["nik"]  # a duplicate NIK
     palangka[3]["anggota"][2]["tanggal_lahir"] = "2018-05-16"  # not the NIK's: a warning
     acknowledged(palangka[3])
-    kobar = [numbered(n) for n in (5, 6)]
+    kobar = [numbered(n, id=str(uuid.uuid4())) for n in (5, 6)]
     for record in kobar:
         record["lokasi"]["kode_desa"] = KOBAR_DESA
     push(engine, keys, device_a, palangka)
@@ -101,6 +101,20 @@ def build(engine, keys: server_keys.ServerKeys, tmp_path) -> World:
     world.users["supervisor"] = add_user(engine, "Lina Pengawas", "supervisor", ["62.71.03"])
     world.users["kobar"] = add_user(engine, "Agus Kobar", "regency", ["62.01"])
     return world
+
+
+def spread_over_days(engine, world: World) -> None:
+    """Households received over the past days instead of all at once (a livelier chart)."""
+    from sqlalchemy import update
+
+    from sync.server.db import households
+
+    now = utc_now()
+    ids = world.households["palangka"] + world.households["kobar"]
+    with engine.begin() as conn:
+        for days, hid in zip((0, 1, 1, 3, 6, 9), ids):
+            conn.execute(update(households).where(households.c.id == hid)
+                         .values(received_at=now - timedelta(days=days)))
 
 
 class Clock:

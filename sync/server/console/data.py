@@ -147,6 +147,7 @@ class OfficerRow:
 @dataclass(frozen=True)
 class Dashboard:
     area: str | None  # what the rows are inside (None: the user's several areas)
+    title: str  # its name ("" for the whole province or several areas)
     trail: list[tuple[str, str]]  # (code, name) from the user's top to here
     rows: list[AreaRow]
     total: Counts
@@ -204,7 +205,8 @@ def dashboard(conn: Connection, scope: Scope, area: str | None, *, now: datetime
     area_rows = [AreaRow(code, area_name(code), rows[code], code.count(".") < 3)
                  for code in sorted(rows)]
     people = officers_in(conn, view, now=now)
-    return Dashboard(inside, _trail(scope, area), area_rows, total, people,
+    title = area_name(inside) if inside and inside != regions.PROVINCE else ""
+    return Dashboard(inside, title, _trail(scope, area), area_rows, total, people,
                      per_day(conn, view, now=now), len(people))
 
 
@@ -490,8 +492,8 @@ def open_household(conn: Connection, scope: Scope, household_id: str, reason: st
 @dataclass(frozen=True)
 class Line:
     label: str
-    code: str  # the stored value: a code, a number, text
-    text: str  # the code's label, when it has one
+    code: str  # the stored code of a coded or yes/no answer; "" for others
+    text: str  # the code's label, or the answer itself (text, numbers, dates)
 
 
 @dataclass(frozen=True)
@@ -565,10 +567,10 @@ def _line(question, value, lang: str) -> Line | None:
     if isinstance(value, bool):
         return Line(label, "1" if value else "0", YES_NO[value].get(lang, ""))
     if isinstance(value, list):
-        return Line(label, " ".join(str(v) for v in value), "")
+        return Line(label, "", " ".join(str(v) for v in value))
     if isinstance(value, dict):
-        return Line(label, json.dumps(value, ensure_ascii=False), "")
-    return Line(label, str(value), "")
+        return Line(label, "", json.dumps(value, ensure_ascii=False))
+    return Line(label, "", str(value))  # text, numbers, dates: the answer itself
 
 
 def _value_at(node: object, path: tuple) -> object:
