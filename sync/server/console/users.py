@@ -414,7 +414,11 @@ def log_in(conn: Connection, keys: ServerKeys, name: str, password: str, code: s
 
 
 def expired(conn: Connection, now: datetime) -> int:
-    """Remove every session past its idle or absolute limit; how many."""
+    """Remove every session past its idle or absolute limit (how many), and failed-login
+    counts that are forgotten anyway."""
+    conn.execute(delete(console_login_failures).where(
+        console_login_failures.c.last_at < now - FORGET,
+        console_login_failures.c.wait_until < now))
     return conn.execute(delete(console_sessions).where(or_(
         console_sessions.c.seen_at < now - IDLE,
         console_sessions.c.created_at < now - ABSOLUTE))).rowcount

@@ -201,8 +201,7 @@ def switch_language(request: Request, lang: str, next: str = PREFIX) -> Response
     target = next if next.startswith(PREFIX) and not next.startswith("//") else PREFIX
     response = redirect(target if "\\" not in target else PREFIX)
     if lang in LANGS:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, path=PREFIX,
-                            samesite="strict", secure=_secure(request))
+        _cookie(request, response, LANG_COOKIE, lang, max_age=365 * 86400)
     return response
 
 
