@@ -550,6 +550,10 @@ def test_totp_turned_on_then_required(console, world, engine, clock):
     assert browser.post("/console/account/totp", {"secret": totp.secret_text(secret),
                                                   "code": code, "csrf": csrf}).status_code == 303
     assert "Aktif" in browser.get("/console/account").text
+    other = totp.new_secret()  # a second secret is not taken over the first
+    again = browser.post("/console/account/totp", {
+        "secret": totp.secret_text(other), "code": totp.code_at(other, clock()), "csrf": csrf})
+    assert again.status_code == 400 and "sudah aktif" in again.text
     name = world.users["supervisor"].name
     assert Browser(console.url).login(name).status_code == 401  # the code is needed now
     clock.move(seconds=30)
@@ -655,3 +659,22 @@ def test_console_routes_hold_no_sql():
     called = {node.func.attr for node in ast.walk(tree) if isinstance(node, ast.Call)
               and isinstance(node.func, ast.Attribute)}
     assert not called & {"execute", "scalars", "scalar", "exec_driver_sql"}
+
+
+def test_every_console_text_is_in_both_languages():
+    from app.i18n import catalogue
+    from sync.server.console import data
+    from sync.server.repo import STATUSES
+    from sync.server.scope import ROLES
+
+    folder = ROOT / "sync" / "server" / "console" / "templates"
+    used = set()
+    for template in folder.glob("*.html"):
+        used |= set(re.findall(r"""t\(["']([a-z_.]+[a-z_])["']""", template.read_text("utf-8")))
+    used |= {f"console.role.{r}" for r in ROLES} | {f"console.status.{s}" for s in STATUSES}
+    used |= {f"console.reason.{r}" for r in data.REASONS} | {"console.lang.id", "console.lang.en"}
+    used |= {f"console.count.{c}" for c in data.COUNT_FIELDS}
+    used |= {"console.duplicate_kind.nik", "console.duplicate_kind.kk"}
+    messages = catalogue()
+    missing = sorted(k for k in used if not {"id", "en"} <= set(messages.get(k, {})))
+    assert not missing and len(used) > 100

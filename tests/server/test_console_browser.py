@@ -107,6 +107,8 @@ def test_log_in_find_open_with_reason_log_out(served, engine, tmp_path):
     assert seen["focus_outline"] not in ("", "none")  # keyboard focus is visible
     assert seen["after_login"] == "/console"
     assert seen["dashboard_width"] <= SIZE["width"]  # no sideways scrolling at 1366x768
+    assert (seen["first_tab"], seen["skip_visible"], seen["after_skip"]) == ("skip", True, "main")
+    assert seen["next_tab"] == "Semua wilayah saya"  # past the menu, into the page
     assert seen["english"].startswith("Verification progress")
     assert seen["search_url"].endswith("/console/households/search")
     assert plan["nik"] not in seen["search_url"] and plan["nik"] not in seen["search_text"]
@@ -151,6 +153,14 @@ def drive(plan: dict) -> dict:
         seen["after_login"] = page.url.removeprefix(plan["url"])
         page.get_by_role("heading", level=1).wait_for()
         seen["dashboard_width"] = page.evaluate("document.documentElement.scrollWidth")
+        # The first Tab reaches the skip link (shown when focused); Enter jumps to the content.
+        page.keyboard.press("Tab")
+        seen["first_tab"] = page.evaluate("document.activeElement.className")
+        seen["skip_visible"] = page.locator("a.skip").bounding_box()["x"] >= 0
+        page.keyboard.press("Enter")
+        seen["after_skip"] = page.evaluate("document.activeElement.id")
+        page.keyboard.press("Tab")
+        seen["next_tab"] = page.evaluate("document.activeElement.textContent").strip()
         page.screenshot(path=str(shots / "console-dashboard.png"), full_page=True)
         page.get_by_role("link", name="English").click()
         seen["english"] = page.get_by_role("heading", level=1).inner_text()

@@ -105,6 +105,10 @@ class TotpWrong(UserError):
     key = "console.totp_wrong"
 
 
+class TotpAlreadyOn(UserError):
+    key = "console.totp_already_on"
+
+
 @dataclass(frozen=True)
 class User:
     id: str
@@ -326,7 +330,13 @@ def _totp_key(keys: ServerKeys, key_id: str | None, blob: bytes | None,
 
 def turn_on_totp(conn: Connection, keys: ServerKeys, session: Session, secret: bytes,
                  code: str, *, now: datetime) -> None:
-    """Keep the secret (sealed with the data key) once a code made from it checks out."""
+    """Keep the secret (sealed with the data key) once a code made from it checks out. A
+    secret already kept is not replaced here (a lost phone is `user reset`): a stolen session
+    cannot move someone's second factor to another phone."""
+    row = conn.execute(select(console_users.c.totp_secret)
+                       .where(console_users.c.id == session.user.id)).one()
+    if row.totp_secret is not None:
+        raise TotpAlreadyOn()
     used = totp.accepted_step(secret, code, now, None)
     if used is None:
         raise TotpWrong()
