@@ -98,8 +98,9 @@ def test_log_in_find_open_with_reason_log_out(served, engine, tmp_path):
     shots.mkdir(parents=True, exist_ok=True)
     plan = {"url": url, "name": world.users["regency"].name, "password": consoleworld.PASSWORD,
             "nik": record["anggota"][0]["nik"], "household": hid, "shots": str(shots)}
-    proc = subprocess.run([sys.executable, __file__, json.dumps(plan)], cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([sys.executable, "-m", "tests.server.test_console_browser",
+                           json.dumps(plan)], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
 
