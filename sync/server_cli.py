@@ -73,6 +73,15 @@ def database(args: argparse.Namespace, *, create: bool = False):
         engine.dispose()
 
 
+def unlock(conn):
+    """The server's keys, unwrapped with the passphrase; this process may then write the
+    (sealed) audit log."""
+    from sync.server import keys
+    from sync.server.settings import PASSPHRASE_ENV
+
+    return keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
+
+
 def _print_json(obj: object) -> None:
     print(json.dumps(obj, sort_keys=True, ensure_ascii=False))
 
@@ -458,14 +467,6 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _unlocked(conn):
-    """The server's keys: commands that write the audit log hold them (the log is sealed)."""
-    from sync.server import keys
-    from sync.server.settings import PASSPHRASE_ENV
-
-    return keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
-
-
 def _setup_lines(user, code) -> None:
     from sync.server.console.users import SETUP_PATH
 
@@ -479,7 +480,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     from sync.server.db import utc_now
 
     with database(args) as engine, engine.begin() as conn:
-        _unlocked(conn)
+        unlock(conn)
         user, code = users.add_user(conn, args.name, args.role, args.area or [], now=utc_now(),
                                     actor=CLI_ACTOR)
     if args.json:
@@ -499,7 +500,7 @@ def cmd_user_reset(args: argparse.Namespace) -> int:
     from sync.server.db import utc_now
 
     with database(args) as engine, engine.begin() as conn:
-        _unlocked(conn)
+        unlock(conn)
         code = users.reset_user(conn, args.user, now=utc_now(), actor=CLI_ACTOR)
         user = users.get_user(conn, args.user)
     if args.json:
@@ -518,7 +519,7 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
     from sync.server.db import utc_now
 
     with database(args) as engine, engine.begin() as conn:
-        _unlocked(conn)
+        unlock(conn)
         now = users.disable_user(conn, args.user, now=utc_now(), actor=CLI_ACTOR)
     print(tr("server.user_disabled" if now else "server.user_already_disabled",
              user_id=args.user))
