@@ -532,12 +532,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     from app import regions
     from sync.server import repo
+    from sync.server.scope import Scope
 
+    scope = None
+    if args.area:
+        codes = [repo.canonical_area(a) for a in args.area]
+        scope = Scope.province() if regions.PROVINCE in codes else Scope.of("supervisor", codes)
     with database(args) as engine, engine.begin() as conn:
-        counts = repo.stats(conn)
+        counts = repo.stats(conn, scope)
     if args.json:
         _print_json(counts)
         return EXIT_OK
+    if scope is not None:
+        print(tr("server.stats_areas", areas=", ".join(counts["areas"])))
     status = counts["by_status"]
     print(tr("server.stats_households", n=counts["households"]))
     print(
@@ -556,6 +563,83 @@ def cmd_stats(args: argparse.Namespace) -> int:
             revoked=devices["revoked"],
         )
     )
+    return EXIT_OK
+
+
+def _setup_lines(user, code) -> None:
+    from sync.server.console.users import SETUP_PATH
+
+    print(tr("server.user_setup_code", code=code.code, expires=_utc(code.expires_at),
+             name=user.name, path=SETUP_PATH))
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.console import users
+    from sync.server.db import utc_now
+
+    with database(args) as engine, engine.begin() as conn:
+        unlock(conn)
+        user, code = users.add_user(conn, args.name, args.role, args.area or [], now=utc_now(),
+                                    actor=CLI_ACTOR)
+    if args.json:
+        _print_json(user.as_dict() | {"setup_code": code.code,
+                                      "expires_at": code.expires_at.isoformat(timespec="seconds"),
+                                      "setup_path": users.SETUP_PATH})
+        return EXIT_OK
+    areas = f": {', '.join(user.areas)}" if user.areas else ""
+    print(tr("server.user_added", user_id=user.id, name=user.name, role=user.role, areas=areas))
+    _setup_lines(user, code)
+    return EXIT_OK
+
+
+def cmd_user_reset(args: argparse.Namespace) -> int:
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.console import users
+    from sync.server.db import utc_now
+
+    with database(args) as engine, engine.begin() as conn:
+        unlock(conn)
+        code = users.reset_user(conn, args.user, now=utc_now(), actor=CLI_ACTOR)
+        user = users.get_user(conn, args.user)
+    if args.json:
+        _print_json({"user_id": user.id, "setup_code": code.code,
+                     "expires_at": code.expires_at.isoformat(timespec="seconds"),
+                     "setup_path": users.SETUP_PATH})
+        return EXIT_OK
+    print(tr("server.user_reset", user_id=user.id))
+    _setup_lines(user, code)
+    return EXIT_OK
+
+
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.console import users
+    from sync.server.db import utc_now
+
+    with database(args) as engine, engine.begin() as conn:
+        unlock(conn)
+        now = users.disable_user(conn, args.user, now=utc_now(), actor=CLI_ACTOR)
+    print(tr("server.user_disabled" if now else "server.user_already_disabled",
+             user_id=args.user))
+    return EXIT_OK
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from sync.server.console import users
+
+    with database(args) as engine, engine.connect() as conn:
+        found = users.list_users(conn)
+    if args.json:
+        _print_json({"users": [u.as_dict() for u in found]})
+        return EXIT_OK
+    if not found:
+        print(tr("server.user_none"))
+    for user in found:
+        shown = user.as_dict()
+        print(tr("server.user_line", user_id=user.id, name=user.name, role=user.role,
+                 areas=",".join(user.areas) or "62", state=tr(f"server.user_state.{shown['state']}"),
+                 totp=" TOTP" if user.totp else ""))
     return EXIT_OK
 
 
@@ -713,6 +797,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--json", action="store_true")
 
     stats = command(sub, "stats", cmd_stats, "counts of households, officers and devices")
+    stats.add_argument("--area", action="append", default=None, metavar="CODE",
+                       help="only this regency, kecamatan or desa (repeat): the numbers a "
+                       "console user of that area sees")
     stats.add_argument("--json", action="store_true")
 
     verify = command(sub, "verify", cmd_verify,
@@ -732,6 +819,28 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--limit", type=positive_arg(int), default=100, metavar="N",
                      help="at most N entries (up to 1000)")
     log.add_argument("--json", action="store_true")
+
+    user = sub.add_parser("user", parents=[common],
+                          help="console users: province, regency and supervisor staff")
+    user_actions = user.add_subparsers(dest="action", required=True)
+    user_add = command(user_actions, "add", cmd_user_add,
+                       "add a console user; prints a one-time set-up code (72 hours)")
+    user_add.add_argument("--name", required=True, help="the name they log in with")
+    user_add.add_argument("--role", required=True, choices=("province", "regency", "supervisor"))
+    user_add.add_argument("--area", action="append", default=None, metavar="CODE",
+                          help="regency: its code (62.xx); supervisor: kecamatan or desa codes "
+                          "(repeat); province: none")
+    user_add.add_argument("--json", action="store_true")
+    user_list = command(user_actions, "list", cmd_user_list, "console users and their state")
+    user_list.add_argument("--json", action="store_true")
+    user_disable = command(user_actions, "disable", cmd_user_disable,
+                           "disable a console user; their sessions end at once")
+    user_disable.add_argument("--user", required=True, metavar="ID")
+    user_reset = command(user_actions, "reset", cmd_user_reset,
+                         "forgotten password or lost phone: clear password and TOTP, end "
+                         "sessions, print a new set-up code")
+    user_reset.add_argument("--user", required=True, metavar="ID")
+    user_reset.add_argument("--json", action="store_true")
     return parser
 
 

@@ -329,6 +329,67 @@ device_box_keys = Table(
 )
 
 
+# -- the console (sync/server/console): province, regency and supervisor users in a browser ------
+
+# A person who reads the province's data in the console. The name is also what they log in with
+# (`login`: the name folded to lower case and single spaces, unique). The password is Argon2id
+# (cost JSON, salt, 32-byte output); NULL until the one-time set-up code is used. The TOTP
+# secret is sealed with the data key (AAD khbs/console-totp/v1|<user id>); NULL: TOTP is off.
+console_users = Table(
+    "console_users", metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("login", String(200), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_kdf", String(200)),
+    Column("password_salt", LargeBinary),
+    Column("password_hash", LargeBinary(32)),
+    Column("totp_key_id", KEY_ID, ForeignKey("server_keys.key_id")),
+    Column("totp_secret", LargeBinary),
+    Column("totp_last_step", BigInteger),  # each code is accepted once
+    _at("created_at"),
+    _at("password_at", nullable=True),
+    _at("disabled_at", nullable=True),
+    CheckConstraint("role IN ('province', 'regency', 'supervisor')", name="role"),
+)
+
+# A regency user's kabupaten/kota, a supervisor's kecamatan or desa; none for the province.
+console_user_areas = Table(
+    "console_user_areas", metadata,
+    Column("user_id", ID, ForeignKey("console_users.id"), primary_key=True),
+    Column("area_code", AREA, primary_key=True),
+)
+
+# One-time set-up codes (`khbs-server user add` / `user reset`): only the SHA-256 is stored.
+console_setup_codes = Table(
+    "console_setup_codes", metadata,
+    Column("code_hash", LargeBinary(32), primary_key=True),
+    Column("user_id", ID, ForeignKey("console_users.id"), nullable=False, index=True),
+    _at("created_at"),
+    _at("expires_at"),
+    _at("used_at", nullable=True),
+)
+
+# Logged-in browsers: only the SHA-256 of the cookie's token, so every API process shares them
+# and a copy of the database logs nobody in.
+console_sessions = Table(
+    "console_sessions", metadata,
+    Column("token_hash", LargeBinary(32), primary_key=True),
+    Column("user_id", ID, ForeignKey("console_users.id"), nullable=False, index=True),
+    _at("created_at"),
+    _at("seen_at"),
+)
+
+# Failed logins per user name and per client address (both as SHA-256, so a password typed
+# into the name field is not kept): the wait before the next attempt grows with each failure.
+console_login_failures = Table(
+    "console_login_failures", metadata,
+    Column("key_hash", LargeBinary(32), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    _at("last_at"),
+    _at("wait_until"),
+)
+
 # -- engines ------------------------------------------------------------------------------------
 
 

@@ -41,6 +41,7 @@ from sync.server import (
     UnknownOfficer,
 )
 from sync.server.db import (
+    candidates,
     changes,
     counters,
     device_box_keys,
@@ -53,6 +54,7 @@ from sync.server.db import (
     request_nonces,
     utc_now,
 )
+from sync.server.scope import Scope
 
 Clock = Callable[[], datetime]
 CODE_TTL = timedelta(hours=72)
@@ -155,15 +157,20 @@ def code_hash(code: str) -> bytes:
     return hashlib.sha256(normalise_code(code).encode()).digest()
 
 
+def new_code() -> str:
+    """A one-time code to type (enrollment, console set-up): XXXXX-XXXXX-XXXXX-XXXXX."""
+    symbols = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUPS * CODE_GROUP_LEN))
+    return "-".join(
+        symbols[i : i + CODE_GROUP_LEN] for i in range(0, len(symbols), CODE_GROUP_LEN)
+    )
+
+
 def create_enroll_code(
     conn: Connection, officer_id: str, *, clock: Clock = utc_now, ttl: timedelta = CODE_TTL
 ) -> EnrollCode:
     if conn.execute(select(officers.c.id).where(officers.c.id == officer_id)).first() is None:
         raise UnknownOfficer(officer_id=_shown(officer_id))
-    symbols = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUPS * CODE_GROUP_LEN))
-    code = "-".join(
-        symbols[i : i + CODE_GROUP_LEN] for i in range(0, len(symbols), CODE_GROUP_LEN)
-    )
+    code = new_code()
     now = clock()
     conn.execute(
         insert(enroll_codes).values(
@@ -420,27 +427,38 @@ def _count(conn: Connection, table, *where) -> int:
     return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
 
 
-def _grouped(conn: Connection, column) -> dict[str, int]:
-    rows = conn.execute(select(column, func.count()).group_by(column).order_by(column))
+def _grouped(conn: Connection, column, *where) -> dict[str, int]:
+    rows = conn.execute(select(column, func.count()).where(*where).group_by(column)
+                        .order_by(column))
     return {key: n for key, n in rows}
 
 
-def stats(conn: Connection) -> dict:
+def stats(conn: Connection, scope: Scope | None = None) -> dict:
+    """Counts, for the whole province or one scope (`khbs-server stats --area`; the console's
+    dashboard shows the same numbers): households by the desa they are in, DTSEN families
+    listed there, officers whose areas overlap it and their devices."""
+    scope = scope or Scope.province()
+    mine = scope.where(households.c.kode_desa)
+    officer_ids = select(officer_areas.c.officer_id).where(
+        scope.where_overlaps(officer_areas.c.area_code))
+    in_officers = devices.c.officer_id.in_(officer_ids)
     return {
-        "households": _count(conn, households),
-        "by_regency": _grouped(conn, households.c.kode_kab),
-        "by_status": {s: 0 for s in STATUSES} | _grouped(conn, households.c.status),
-        "cards_issued": _count(conn, households, households.c.card_number.is_not(None)),
-        "conflicts": _count(conn, households, households.c.conflict),
+        "areas": list(scope.areas),
+        "households": _count(conn, households, mine),
+        "by_regency": _grouped(conn, households.c.kode_kab, mine),
+        "by_status": {s: 0 for s in STATUSES} | _grouped(conn, households.c.status, mine),
+        "cards_issued": _count(conn, households, mine, households.c.card_number.is_not(None)),
+        "conflicts": _count(conn, households, mine, households.c.conflict),
         "duplicate_warnings": conn.execute(
-            select(func.count(func.distinct(duplicates.c.household_id))).where(
-                duplicates.c.cleared_at.is_(None)
-            )
+            select(func.count(func.distinct(duplicates.c.household_id)))
+            .select_from(duplicates.join(households, households.c.id == duplicates.c.household_id))
+            .where(duplicates.c.cleared_at.is_(None), mine)
         ).scalar_one(),
-        "officers": _count(conn, officers),
+        "candidates": _count(conn, candidates, scope.where(candidates.c.kode_desa)),
+        "officers": _count(conn, officers, officers.c.id.in_(officer_ids)),
         "devices": {
-            "active": _count(conn, devices, devices.c.revoked_at.is_(None)),
-            "revoked": _count(conn, devices, devices.c.revoked_at.is_not(None)),
+            "active": _count(conn, devices, in_officers, devices.c.revoked_at.is_(None)),
+            "revoked": _count(conn, devices, in_officers, devices.c.revoked_at.is_not(None)),
         },
     }
 
