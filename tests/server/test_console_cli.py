@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from sync.server.console import passwords, users
 from sync.server.db import audit_log, console_setup_codes, open_database, utc_now
-from tests.conftest import FAST_KDF
+from sync.server import keys
+from tests.conftest import FAST_KDF, PASSPHRASE
 from tests.server.test_cli import Server
 
 
@@ -40,6 +41,7 @@ def test_user_add_list_disable_reset(cli, db_url, monkeypatch):
         with engine.begin() as conn:  # only the code's hash is stored
             hashes = [bytes(r.code_hash) for r in conn.execute(select(console_setup_codes))]
             assert added["setup_code"].encode() not in b"".join(hashes) and len(hashes) == 3
+            keys.unlock(conn, PASSPHRASE)  # this process writes (sealed) audit entries too
             users.set_up(conn, added["setup_code"], "sungai kahayan pagi", "sungai kahayan pagi",
                          now=utc_now())
         listed = json.loads(cli.ok("user", "list", "--json").stdout)["users"]
@@ -68,12 +70,12 @@ def test_user_add_list_disable_reset(cli, db_url, monkeypatch):
 def test_user_add_refuses_what_does_not_fit(cli):
     assert "bukan wilayah Kalimantan Tengah" in cli.fails(
         "user", "add", "--name", "X", "--role", "regency", "--area", "63.01")
-    assert "tidak cocok" in cli.fails("user", "add", "--name", "X", "--role", "regency",
+    assert "tidak valid" in cli.fails("user", "add", "--name", "X", "--role", "regency",
                                       "--area", "62.71.03")  # a kecamatan is no regency
-    assert "tidak cocok" in cli.fails("user", "add", "--name", "X", "--role", "regency")
-    assert "tidak cocok" in cli.fails("user", "add", "--name", "X", "--role", "province",
+    assert "tidak valid" in cli.fails("user", "add", "--name", "X", "--role", "regency")
+    assert "tidak valid" in cli.fails("user", "add", "--name", "X", "--role", "province",
                                       "--area", "62.71")
-    assert "tidak cocok" in cli.fails("user", "add", "--name", "X", "--role", "supervisor")
+    assert "tidak valid" in cli.fails("user", "add", "--name", "X", "--role", "supervisor")
     cli.ok("user", "add", "--name", "Agus", "--role", "province")
     assert "Sudah ada pengguna bernama" in cli.fails("user", "add", "--name", "AGUS",
                                                      "--role", "province")
