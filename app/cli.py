@@ -304,15 +304,6 @@ def cmd_recover(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _sync_error(exc) -> CliError:
-    key = f"sync.error.{exc.code}"
-    from app.i18n import catalogue
-
-    if key in catalogue():
-        return CliError(tr(key, **exc.params))
-    return CliError(tr("sync.error.other", code=exc.code))
-
-
 def _verify(args: argparse.Namespace) -> bool | str:
     """True (the system's CAs), or the province's own CA bundle given with --ca-bundle."""
     if args.ca_bundle is None:
@@ -323,16 +314,13 @@ def _verify(args: argparse.Namespace) -> bool | str:
 
 
 def cmd_enroll(args: argparse.Namespace) -> int:
-    from sync.client import SyncClient, SyncError
+    from sync.client import SyncClient
 
     verify = _verify(args)
-    with open_store(args, write=True) as store:
-        try:
-            device = SyncClient(store, verify=verify).enroll(
-                args.server, args.code, allow_insecure=args.insecure_dev
-            )
-        except SyncError as exc:
-            raise _sync_error(exc) from None
+    with open_store(args, write=True) as store:  # a SyncError is a KhbsError: main() says it
+        device = SyncClient(store, verify=verify).enroll(
+            args.server, args.code, allow_insecure=args.insecure_dev
+        )
         areas = store.assigned_areas()
     print(tr("cli.enrolled", device_id=device.device_id, officer_id=device.officer_id,
              areas=", ".join(areas)))
@@ -340,14 +328,11 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from sync.client import SyncClient, SyncError, attention_message, clock_warning
+    from sync.client import SyncClient, attention_message, clock_warning
 
     verify = _verify(args)
-    with open_store(args, write=True) as store:
-        try:
-            report = SyncClient(store, verify=verify).sync(args.server)
-        except SyncError as exc:
-            raise _sync_error(exc) from None
+    with open_store(args, write=True) as store:  # a SyncError is a KhbsError: main() says it
+        report = SyncClient(store, verify=verify).sync(args.server)
     counts = {
         "sent": report.sent, "synced": report.synced, "attention": report.attention,
         "events": report.events, "bytes_up": report.bytes_up, "bytes_down": report.bytes_down,

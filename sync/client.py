@@ -30,6 +30,8 @@ from urllib.parse import urlsplit
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from app.errors import KhbsError
+from app.i18n import catalogue, tr
 from app.province_key import ProvinceKeyPair
 from app.store import Store
 from app.store.outbox import (
@@ -59,14 +61,20 @@ T = TypeVar("T")
 RunOnStore = Callable[[Callable[[Store], T]], T]  # run_on_store(fn) -> fn(the store)
 
 
-class SyncError(Exception):
+class SyncError(KhbsError):
     """`code` and `params` (numbers such as seconds) are safe to show and log: they never
-    carry personal data."""
+    carry personal data. Its message is the code's sentence (`sync.error.<code>`), so the CLI
+    and the app show it through app.errors.user_message like any other KhbsError."""
 
     def __init__(self, code: str, **params: int):
-        super().__init__(code)
         self.code = code
-        self.params = params
+        super().__init__(**params)
+
+    def message(self, lang: str | None = None) -> str:
+        key = f"sync.error.{self.code}"
+        if key in catalogue():
+            return tr(key, lang, **self.params)
+        return tr("sync.error.other", lang, code=self.code)
 
 
 def check_url(url: str, *, allow_insecure: bool = False) -> str:

@@ -139,7 +139,7 @@ def test_lock_during_a_stalled_sync_and_the_next_sync_sends_the_rest(
     # The lock completes while the answer is still held: the worker has saved what was typed
     # and closed the store (the key is gone from memory), not waiting for the network.
     with qtbot.waitCallback(timeout=TIMEOUT) as closed:
-        app.worker.submit(lambda state: state.store is None, closed)
+        app.worker.submit(lambda state: not state.is_open, closed)
     closed.assert_called_with(True)
     assert link.held.is_set()
     assert on_disk(tmp_path, data_dir, laptop["id"])["lokasi"]["rt"] == "023"

@@ -169,9 +169,7 @@ class MainWindow(QMainWindow):
             dialog.accept()
 
         def failed(exc: BaseException) -> None:
-            from app.gui.session import sync_message
-
-            dialog.show_error(sync_message(exc))
+            dialog.show_error(user_message(exc))
 
         dialog.enrollRequested.connect(
             lambda server, code: self.session.enroll(server, code, on_done=done, on_error=failed))

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app.errors import user_message
 from app.gui.settings import Settings
 from app.gui.syncing import NetworkJob
 from app.gui.worker import Cancelled, Op, StoreWorker, WorkerState
@@ -176,20 +177,14 @@ class Session(QObject):
                        on_error: Callback = None) -> Op:
         """on_done((record, revision)), unless the app was locked before the answer came:
         then the decrypted record is dropped, never shown over the unlock page."""
-        generation = self.generation
-
-        def done(result: object) -> None:
-            if self.generation == generation and self.is_unlocked:
-                on_done(result)
-
-        return self._submit(lambda s: s.store.get(household_id), done, on_error)
+        return self._submit(lambda s: s.store.get(household_id), self._current(on_done),
+                            on_error)
 
     def province_change(self, household_id: str, on_done: Callable[[Any], object],
                         on_error: Callback = None) -> Op:
         """on_done((mine, revision, theirs, province revision, origin)) when the province
         changed this listed household after the officer started, else on_done(None). `origin`
         is the province's version the officer started from. Dropped after a lock."""
-        generation = self.generation
 
         def fn(state: WorkerState):
             from app.store import assigned
@@ -200,11 +195,7 @@ class Session(QObject):
             return (*state.store.get(household_id), found.pending,
                     int(found.pending_revision or 0), found.origin)
 
-        def done(result: object) -> None:
-            if self.generation == generation and self.is_unlocked:
-                on_done(result)
-
-        return self._submit(fn, done, on_error)
+        return self._submit(fn, self._current(on_done), on_error)
 
     def resolve_province_change(self, household_id: str, merged: dict, revision: int,
                                 province_revision: int, on_done: Callback = None,
@@ -284,27 +275,25 @@ class Session(QObject):
     def enroll(self, server: str, code: str, on_done: Callback = None,
                on_error: Callback = None) -> NetworkJob:
         """Enroll this laptop (docs/sync.md): the request on a network thread, the store's part
-        on the worker. on_error gets the exception; sync_message() makes it showable. A lock
+        on the worker. on_error gets the exception; app.errors.user_message makes it showable. A lock
         cancels it (if the province has answered by then, its code is used up: ask for another)."""
-        generation = self.generation
-
         def run(job: NetworkJob):
             from sync.client import SyncClient
 
             SyncClient(run_on_store=job.run_on_store, sleep=job.sleep).enroll(server, code)
             return job.run_on_store(_unlocked_view)
 
+        @self._current
         def done(view: tuple) -> None:
-            if self.generation != generation or not self.is_unlocked:
-                return
             self._set_view(view)
             self.rowsChanged.emit()
             self._start_auto_sync()
             if on_done:
                 on_done(None)
 
+        @self._current
         def failed(exc: BaseException) -> None:
-            if self.generation == generation and on_error and not isinstance(exc, Cancelled):
+            if on_error and not isinstance(exc, Cancelled):
                 on_error(exc)
 
         return self._start_job(run, done, failed)
@@ -315,7 +304,6 @@ class Session(QObject):
         Progress goes to syncProgress; a failure to on_error, else to syncFailed as text."""
         if not (self.is_unlocked and self.is_enrolled) or self._sync_job is not None:
             return None
-        generation = self.generation
         attempts, clock = self.sync_attempts, self.sync_clock
         moved = {"bytes": 0}  # written on the sync thread, read by the progress callback
 
@@ -337,13 +325,12 @@ class Session(QObject):
             view = on_store(_synced_view)
             return report, view, _notes(report)
 
+        @self._current
         def progressed(done: int, total: int) -> None:
-            if self.generation == generation:
-                self.syncProgress.emit(done, total, moved["bytes"])
+            self.syncProgress.emit(done, total, moved["bytes"])
 
+        @self._current
         def finished(result: tuple) -> None:
-            if self.generation != generation:
-                return
             self._sync_job = None
             report, view, self.sync_notes = result
             self._set_view(view)
@@ -351,15 +338,16 @@ class Session(QObject):
             if on_done:
                 on_done(report)
 
+        @self._current
         def failed(exc: BaseException) -> None:
-            if self.generation != generation or isinstance(exc, Cancelled):
+            if isinstance(exc, Cancelled):
                 return
             self._sync_job = None
             self.syncStateChanged.emit()
             if on_error:
                 on_error(exc)
             else:
-                self.syncFailed.emit(sync_message(exc))
+                self.syncFailed.emit(user_message(exc))
 
         self._sync_job = self._start_job(run, finished, failed, progressed)
         self.syncStateChanged.emit()
@@ -370,8 +358,6 @@ class Session(QObject):
         server answers and something is waiting (or the last pull is old). Silent offline."""
         if not (self.is_unlocked and self.is_enrolled) or self._sync_job or self._check_job:
             return
-        generation = self.generation
-
         def run(job: NetworkJob):
             import requests
 
@@ -384,16 +370,15 @@ class Session(QObject):
             return job.run_on_store(
                 lambda store: store.status_counts()["pending_sync"] > 0 or _pull_is_old(store))
 
+        @self._current
         def done(wanted: object) -> None:
-            if self.generation != generation:
-                return
             self._check_job = None
             if wanted:
                 self.sync()
 
+        @self._current
         def failed(exc: BaseException) -> None:
-            if self.generation == generation:
-                self._check_job = None
+            self._check_job = None
 
         self._check_job = self._start_job(run, done, failed)
 
@@ -421,6 +406,17 @@ class Session(QObject):
             self.auto_timer.start(max(1, int(minutes * 60_000)))
         else:
             self.auto_timer.stop()
+
+    def _current(self, callback: Callable[..., Any]) -> Callable[..., None]:
+        """`callback`, dropped when the app was locked after this call (a newer generation):
+        the one place that keeps an answer from before a lock off the screen."""
+        generation = self.generation
+
+        def call(*args: Any) -> None:
+            if self.generation == generation and self.is_unlocked:
+                callback(*args)
+
+        return call
 
     def _submit(self, fn, on_done: Callback, on_error: Callback) -> Op:
         return self.worker.submit(fn, on_done, on_error or self.failed.emit)
@@ -493,22 +489,6 @@ def server_answers(http, server: str) -> bool:
     except requests.RequestException:
         return False
     return reply.status_code == 200
-
-
-def sync_message(exc: BaseException) -> str:
-    """A failure of enroll or sync as a translated sentence: the SyncError's code only, never
-    an exception's text (it could carry a value from a record) or a traceback."""
-    from app.errors import user_message
-    from app.i18n import catalogue
-    from app.i18n import tr as msg  # not `tr`: lupdate would take these keys for Qt texts
-    from sync.client import SyncError
-
-    if isinstance(exc, SyncError):
-        key = f"sync.error.{exc.code}"
-        if key in catalogue():
-            return msg(key, None, **exc.params)  # lang None: the current one
-        return msg("sync.error.other", code=exc.code)
-    return user_message(exc)
 
 
 def _counting_session(moved: dict):

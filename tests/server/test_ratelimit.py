@@ -195,7 +195,7 @@ def stingy(db_url, engine, initialised):
 def test_cli_and_app_say_the_server_is_busy(stingy, engine, officer, tmp_path, monkeypatch, capsys):
     """Not "cannot reach the server": how long to wait, in the officer's language."""
     from app import cli
-    from app.gui.session import sync_message
+    from app.errors import user_message as sync_message
 
     data = tmp_path / "cli"
     Store.create(data, PASSPHRASE, kdf=FAST_KDF).close()
