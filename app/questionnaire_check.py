@@ -251,6 +251,8 @@ def _schema_problems(validator: Draft202012Validator, document: dict) -> Iterato
             yield Problem(where, "empty")
         elif kind == "uniqueItems":
             yield Problem(where, "repeated")
+        elif kind == "anyOf" and where[-1:] == ("x-required",):
+            yield Problem(where, "required_value")
         elif kind == "minimum":
             yield Problem(where, "minimum", {"min": arg})
         else:

@@ -205,6 +205,17 @@ def test_every_problem_is_listed_not_only_the_first():
             "$.x-migration"} <= set(found)
 
 
+def test_required_may_be_a_condition_checked_like_skip_logic():
+    newer = copy.deepcopy(V1)
+    rumah = newer["properties"]["rumah"]["properties"]
+    rumah["daya_listrik"]["x-required"] = {"field": "/rumah/sumber_penerangan", "in": [1]}
+    assert check(newer).problems == []
+    rumah["daya_listrik"]["x-required"] = {"field": "/rumah/penerangan", "in": [1]}
+    assert paths(check(newer)) == {
+        "$.properties.rumah.properties.daya_listrik.x-required.field":
+            "there is no question /rumah/penerangan"}
+
+
 def test_unknown_x_keywords_are_warnings_not_errors():
     newer = copy.deepcopy(V1)
     newer["properties"]["rumah"]["properties"]["jenis_lantai"]["x-photo"] = True
@@ -232,7 +243,8 @@ def test_structure_the_meta_schema_refuses():
     found = paths(check(broken))
     assert found["$.properties.rumah.properties.jenis_lantai.x-widget"].startswith(
         "must be one of: \"text\", \"textarea\"")
-    assert found["$.properties.rumah.properties.jenis_lantai.x-required"] == "must be one of: true"
+    assert found["$.properties.rumah.properties.jenis_lantai.x-required"] == \
+        "must be true or a condition (as in x-relevant)"
     assert found["$.properties.rumah.properties.Luas-Bangunan"].startswith("bad name")
 
 
