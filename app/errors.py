@@ -64,6 +64,13 @@ class NotFinalisable(KhbsError):
     key = "error.not_finalisable"
 
 
+class QuestionnaireDamaged(KhbsError):
+    """A questionnaire version kept on the laptop whose province signature no longer holds
+    (changed outside the app), or that cannot be read."""
+
+    key = "error.questionnaire_damaged"
+
+
 class StoreTooNew(KhbsError):
     key = "error.store_too_new"
 

@@ -25,7 +25,7 @@ import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from app.province_key import ProvinceKeyPair
-from app.store import Store
+from app.store import Store, questionnaires
 from app.store.outbox import (
     Applied,
     apply_events,
@@ -34,7 +34,7 @@ from app.store.outbox import (
     next_batch,
     pull_cursor,
 )
-from sync.protocol import b64, seal_batch, sign_request, unb64
+from sync.protocol import ProtocolError, b64, seal_batch, sign_request, unb64
 
 TIMEOUT = (10, 30)  # connect, read: a 32 kbit/s link moves about 100 KB in 30 s
 MIN_BATCH, START_BATCH, MAX_BATCH = 1, 8, 256
@@ -114,6 +114,11 @@ class SyncReport:
     # Every household needing attention after this sync, earlier ones included, as
     # (household id, reason code): ids and codes only, never personal data.
     needs_attention: list[tuple[str, str]] = field(default_factory=list)
+    # Questionnaire versions the province published that arrived with this sync (checked and
+    # kept: "Kuesioner versi 2 tersedia", message sync.questionnaire_available), and those
+    # refused (bad signature, or a document this app cannot use: sync.questionnaire_refused).
+    questionnaires: list[int] = field(default_factory=list)
+    questionnaires_refused: list[int] = field(default_factory=list)
 
     @property
     def clock_off(self) -> bool:
@@ -166,7 +171,20 @@ class SyncClient:
         self.store.set_meta(BOX_SENT, box.key_id)
         self.store.set_officer(device.officer_id, data["areas"])
         self.store.set_province_key(device.province_key)
+        self._signing_key(data, replace=True)
         return device
+
+    def _signing_key(self, data: dict, *, replace: bool = False) -> None:
+        """The province signing key from an enrollment or pull reply (questionnaire versions are
+        signed with it). A pull gives it only to a laptop without one (enrolled before the
+        province had it); enrolling again takes the server's."""
+        key, key_id = data.get("signing_key"), data.get("signing_key_id")
+        if isinstance(key, str) and isinstance(key_id, str):
+            try:
+                public = unb64(key)
+            except ProtocolError:
+                return
+            questionnaires.set_signing_key(self.store, key_id, public, replace=replace)
 
     def device(self) -> Device:
         raw = self.store.get_secret(DEVICE_SECRET)
@@ -284,8 +302,11 @@ class SyncClient:
             data = reply.json()
             events = data.get("events") or []
             cursor = int(data.get("cursor", after))
+            self._signing_key(data)
             pulled = apply_events(self.store, events, cursor, box=(device.device_id, box))
             report.events += len(events)
+            report.questionnaires += pulled.questionnaires
+            report.questionnaires_refused += pulled.questionnaires_refused
             report.assigned += pulled.candidates
             report.province_changed += pulled.province_changed
             report.released += pulled.released

@@ -191,3 +191,48 @@ def open_batch(keys: ProvinceKeyPair, device_id: str, body: bytes) -> tuple[Batc
     if not isinstance(households, list) or len(households) != header.count:
         raise ProtocolError("bad_batch")
     return header, households
+
+
+# -- questionnaire versions -----------------------------------------------------------------
+
+# The pull event that carries a questionnaire version the province published (docs/sync.md):
+# {"seq", "type": "questionnaire", "version": N, "document": <packed>, "signature", "key_id"}.
+QUESTIONNAIRE_EVENT = "questionnaire"
+MAX_QUESTIONNAIRE_BYTES = 4 * 1024 * 1024  # unpacked; today's questionnaire is 43 KB
+
+
+def questionnaire_message(version: int, document: bytes) -> bytes:
+    """What the province signing key signs: the version and the document's exact bytes (compact
+    JSON, app.questionnaire_check.canonical_bytes), so neither can be swapped for another."""
+    return f"khbs/questionnaire/v1|{int(version)}|".encode() + document
+
+
+def pack_questionnaire(document: bytes) -> str:
+    """zlib then base64url: 43 KB of JSON travel as about 16 KB."""
+    return b64(zlib.compress(document, 9))
+
+
+def unpack_questionnaire(text: object) -> bytes:
+    """The document's bytes; ProtocolError("bad_questionnaire") for anything that does not
+    unpack, or unpacks past MAX_QUESTIONNAIRE_BYTES."""
+    if not isinstance(text, str):
+        raise ProtocolError("bad_questionnaire")
+    try:
+        inflater = zlib.decompressobj()
+        document = inflater.decompress(unb64(text), MAX_QUESTIONNAIRE_BYTES)
+    except (zlib.error, ProtocolError):
+        raise ProtocolError("bad_questionnaire") from None
+    if inflater.unconsumed_tail or not inflater.eof:
+        raise ProtocolError("bad_questionnaire")
+    return document
+
+
+def verify_questionnaire(public_key: bytes, version: int, document: bytes,
+                         signature: bytes) -> None:
+    """Raises ProtocolError("bad_signature") unless the province signing key signed exactly this
+    version and document."""
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(
+            signature, questionnaire_message(version, document))
+    except (InvalidSignature, ValueError, TypeError):
+        raise ProtocolError("bad_signature") from None

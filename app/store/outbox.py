@@ -7,12 +7,13 @@ exactly the revision queued. A newer save meanwhile keeps it queued (docs/sync.m
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from app.errors import RecordDamaged
-from app.store import assigned
+from app.store import assigned, questionnaires
 from app.store.store import Store
+from sync.protocol import QUESTIONNAIRE_EVENT
 
 if TYPE_CHECKING:
     from app.province_key import ProvinceKeyPair
@@ -111,6 +112,10 @@ class Pulled:
     release_waiting: int = 0  # kept until their last version reaches the province
     stale: int = 0  # versions no newer than the one kept
     damaged: int = 0  # candidates that did not open or were malformed: skipped
+    # Questionnaire versions (app/store/questionnaires.py): kept, and refused (bad signature,
+    # or a document this app cannot use).
+    questionnaires: list[int] = field(default_factory=list)
+    questionnaires_refused: list[int] = field(default_factory=list)
 
 
 def pull_cursor(store: Store) -> int:
@@ -137,6 +142,8 @@ def apply_events(store: Store, events: list[dict], cursor: int, *,
                 assigned.apply_candidate(store, e, box, now, pulled)
             elif kind == "release":
                 assigned.apply_release(store, e, now, pulled)
+            elif kind == QUESTIONNAIRE_EVENT:
+                questionnaires.apply_event(store, e, now, pulled)
             elif kind == "assignment":
                 areas = [a for a in e.get("areas") or [] if isinstance(a, str) and a]
                 if areas:  # the officer's new areas: rules refuse households outside them

@@ -13,12 +13,13 @@ from starlette.concurrency import run_in_threadpool
 
 from app.province_key import seal_to
 from app.store.assigned import candidate_info  # the laptop opens with the same info
-from sync.protocol import b64
+from sync.protocol import QUESTIONNAIRE_EVENT, b64
+from sync.server import questionnaires
 from sync.server.api.deps import AuthDevice, EngineDep, KeysDep
 from sync.server.api.errors import ApiError
 from sync.server.assignments import candidate_for
 from sync.server.db import changes, device_box_keys, devices
-from sync.server.keys import ServerKeys
+from sync.server.keys import ServerKeys, signing_public
 
 router = APIRouter(tags=["pull"])
 MAX_LIMIT = 500
@@ -42,6 +43,8 @@ def event(row, conn: Connection | None = None, keys: ServerKeys | None = None,
     elif row.kind == "duplicate":
         out |= {"household_id": row.household_id, "kind": detail.get("kind"),
                 "other_household_id": detail.get("other_household_id")}
+    elif row.kind == QUESTIONNAIRE_EVENT:  # for every device; None once retired
+        return questionnaires.event(conn, out, detail.get("version"), device_id)
     elif "candidate" in detail:
         return _candidate(out, detail["candidate"], conn, keys, device_id, officer_id)
     elif "release" in detail:
@@ -70,7 +73,8 @@ def events_for(conn: Connection, device_id: str, officer_id: str, after: int, li
         rows = conn.execute(
             select(changes)
             .where(changes.c.seq > after,
-                   or_(changes.c.officer_id == officer_id, changes.c.device_id == device_id))
+                   or_(changes.c.officer_id == officer_id, changes.c.device_id == device_id,
+                       changes.c.kind == QUESTIONNAIRE_EVENT))
             .order_by(changes.c.seq).limit(limit + 1)
         ).all()
         # Asking for events after N acknowledges everything up to N.
@@ -79,8 +83,14 @@ def events_for(conn: Connection, device_id: str, officer_id: str, after: int, li
                      .values(pull_cursor=after))
         shown = rows[:limit]
         events = [event(r, conn, keys, device_id, officer_id) for r in shown]
-    return {"cursor": shown[-1].seq if shown else after, "more": len(rows) > limit,
-            "events": [e for e in events if e is not None]}
+        signing = signing_public(conn)
+    reply = {"cursor": shown[-1].seq if shown else after, "more": len(rows) > limit,
+             "events": [e for e in events if e is not None]}
+    if signing is not None:
+        # What questionnaire versions are signed with: laptops enrolled before the province had
+        # a signing key learn it here (docs/security.md, "Questionnaire versions").
+        reply |= {"signing_key_id": signing[0], "signing_key": b64(signing[1])}
+    return reply
 
 
 @router.get("/v1/pull")
