@@ -347,12 +347,13 @@ def cmd_assignments_changes(args: argparse.Namespace) -> int:
 
 
 def cmd_questionnaire_publish(args: argparse.Namespace) -> int:
-    """A new questionnaire version: checked completely, signed, offered to every laptop."""
+    """A new questionnaire version: checked completely, signed, offered to every laptop. With
+    --check only checked (no passphrase needed)."""
     from pathlib import Path
 
     from sync.server import keys
     from sync.server.admins import CLI_ACTOR
-    from sync.server.questionnaires import QuestionnaireRefused, publish
+    from sync.server.questionnaires import QuestionnaireRefused, check_file, publish
     from sync.server.settings import PASSPHRASE_ENV
 
     path = Path(args.file)
@@ -362,24 +363,36 @@ def cmd_questionnaire_publish(args: argparse.Namespace) -> int:
         raise CliError(tr("cli.file_unreadable", path=args.file)) from None
     with database(args) as engine:
         try:
-            with engine.begin() as conn:
-                passphrase = os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase")
-                unlocked = keys.ensure_signing(conn, passphrase)  # servers from before signing
-                done = publish(conn, unlocked, data, notes=args.notes, actor=CLI_ACTOR)
+            if args.check:
+                with engine.connect() as conn:
+                    warnings = check_file(conn, data)
+                done = None
+            else:
+                with engine.begin() as conn:
+                    passphrase = os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase")
+                    unlocked = keys.ensure_signing(conn, passphrase)  # servers from before it
+                    done = publish(conn, unlocked, data, notes=args.notes, actor=CLI_ACTOR)
+                    warnings = done.warnings
         except QuestionnaireRefused as exc:
             if args.json:
-                _print_json({"published": False,
+                _print_json({"published": False, "ok": False,
                              "problems": [p.as_dict() for p in exc.problems]})
             else:
                 for problem in exc.problems:
                     print(problem.message(), file=sys.stderr)
             raise
-    for warning in done.warnings:
-        print(f"{PROG}: {tr('server.questionnaire_warning', message=warning.message())}",
-              file=sys.stderr)
-    if args.json:
-        _print_json({"published": True, "version": done.version, "sha256": done.sha256,
-                     "key_id": done.key_id, "warnings": [w.as_dict() for w in done.warnings]})
+    for warning in warnings:
+        message = tr("server.questionnaire_warning", message=warning.message())
+        print(f"{PROG}: {message}", file=sys.stderr)
+    shown = [w.as_dict() for w in warnings]
+    if done is None:
+        if args.json:
+            _print_json({"published": False, "ok": True, "warnings": shown})
+        else:
+            print(tr("server.questionnaire_checked"))
+    elif args.json:
+        _print_json({"published": True, "ok": True, "version": done.version,
+                     "sha256": done.sha256, "key_id": done.key_id, "warnings": shown})
     else:
         print(tr("server.questionnaire_published", version=done.version, sha256=done.sha256[:16],
                  key_id=done.key_id))
@@ -631,6 +644,8 @@ def build_parser() -> argparse.ArgumentParser:
     pub.add_argument("file", metavar="FILE.json",
                      help="the questionnaire, with x-version and x-migration "
                      "(docs/questionnaire.md)")
+    pub.add_argument("--check", action="store_true",
+                     help="only check the file (as publishing would); nothing is published")
     pub.add_argument("--notes", default=None, metavar="TEXT",
                      help="what changed, for the list (up to 500 characters)")
     pub.add_argument("--json", action="store_true")

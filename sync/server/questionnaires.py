@@ -99,6 +99,14 @@ def check_new(conn: Connection, data: bytes) -> tuple[dict | None, Report]:
     return document, report  # type: ignore[return-value]
 
 
+def check_file(conn: Connection, data: bytes) -> list[Problem]:
+    """The checks `publish` makes, nothing stored: the warnings, or QuestionnaireRefused."""
+    document, report = check_new(conn, data)
+    if document is None or not report.ok:
+        raise QuestionnaireRefused(report.errors)
+    return report.warnings
+
+
 def publish(conn: Connection, keys: ServerKeys, data: bytes, *, notes: str | None = None,
             actor: str, clock=utc_now) -> Published:
     """Check, sign and store the file as the next version, and tell every device. Raises

@@ -156,6 +156,14 @@ def test_the_cli_lists_every_problem_and_stores_nothing(server, engine, tmp_path
     assert server.fails("questionnaire", "publish", str(tmp_path / "none.json")).endswith(
         "tidak bisa dibaca.")
     assert count(engine, published_table) == 0
+    # --check: the same checks, no passphrase, nothing stored.
+    checked = server("questionnaire", "publish", str(tmp_path / "v2.json"), "--check",
+                     passphrase=None)
+    assert checked.returncode == 1 and "$.x-migration: tidak ada" in checked.stderr
+    fine = server.ok("questionnaire", "publish", str(write(tmp_path / "ok.json", V2)), "--check",
+                     passphrase=None)
+    assert fine.stdout.startswith("Berkas kuesioner lolos semua pemeriksaan; belum diterbitkan")
+    assert count(engine, published_table) == count(engine, changes) == 0
     # Warnings do not stop a good file.
     good = copy.deepcopy(V2)
     good["properties"]["rumah"]["properties"]["jenis_atap"]["x-photo"] = True
@@ -239,3 +247,23 @@ def test_the_signature_binds_the_version_number(engine, initialised):
 
     with pytest.raises(ProtocolError):
         verify_questionnaire(public, 3, bytes(row.document), bytes(row.signature))
+
+
+def test_a_household_of_another_questionnaire_version_is_refused_by_name(
+        live, engine, officer, tmp_path):
+    """Each household gets its own outcome: one of an unknown version is refused with the
+    reason `schema_version` (the laptop's sentence: "versi kuesioner tidak didukung"), not
+    with whichever of its differences the rules see first; the others in the batch go
+    through."""
+    from sync.client import attention_message
+    from tests.records import numbered
+
+    store, client = laptop(tmp_path, live, engine, officer)
+    other = numbered(1) | {"schema_version": 9, "hasil_kunjungan": 1}  # a question of version 9
+    store.save(other)
+    store.save(numbered(2))
+    report = client.sync()
+    assert (report.sent, report.synced, report.attention) == (2, 1, 1)
+    assert report.needs_attention == [(other["id"], "schema_version")]
+    assert attention_message("schema_version") == "versi kuesioner tidak didukung."
+    store.close()
