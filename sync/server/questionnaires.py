@@ -86,17 +86,20 @@ def newest(conn: Connection) -> dict:
 
 
 def check_new(conn: Connection, data: bytes) -> tuple[dict | None, Report]:
-    """The document and every problem it has as the next version to publish."""
+    """The document (None when it is not a JSON object) and every problem it has as the next
+    version to publish."""
     document, unreadable = parse(data)
     if unreadable:
         return None, Report(unreadable)
     previous = newest(conn)
     report = check(document, previous=previous)
-    version, last = document.get("x-version"), previous["x-version"]  # type: ignore[union-attr]
+    if not isinstance(document, dict):
+        return None, report
+    version, last = document.get("x-version"), previous["x-version"]
     if type(version) is int and version <= last:
         report.problems.insert(0, Problem(("x-version",), "version_not_higher",
                                           {"version": version, "newest": last}))
-    return document, report  # type: ignore[return-value]
+    return document, report
 
 
 def check_file(conn: Connection, data: bytes) -> list[Problem]:

@@ -129,6 +129,10 @@ def test_a_version_not_higher_than_the_last_published_is_refused(engine, initial
     assert no.value.problems[0].message("en") == (
         "$.x-version: version 1 must be higher than the newest published (2)")
     assert count(engine, published_table) == 1
+    for not_a_questionnaire in (b"[1, 2]", b"", b"\xff"):
+        with engine.begin() as conn, pytest.raises(questionnaires.QuestionnaireRefused) as no:
+            questionnaires.publish(conn, initialised, not_a_questionnaire, actor=CLI_ACTOR)
+        assert [p.path for p in no.value.problems] == ["$"]
 
 
 def test_the_cli_lists_every_problem_and_stores_nothing(server, engine, tmp_path):
