@@ -8,7 +8,7 @@ ARGS ?= gui
 TS := resources/i18n/khbs_id.ts resources/i18n/khbs_en.ts
 QM := $(TS:.ts=.qm)
 
-.PHONY: run test bench soak screenshots translations clean spreadsheet
+.PHONY: run test lint bench soak screenshots translations clean spreadsheet
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,16 @@ resources/i18n/%.qm: resources/i18n/%.ts $(VENV)/.installed
 run: $(VENV)/.installed $(QM)
 	$(BIN)/khbs $(ARGS)
 
-test: $(VENV)/.installed $(QM) spreadsheet
+test: lint $(VENV)/.installed $(QM) spreadsheet
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+# Lint, format, types and the import layers (pyproject.toml; docs/architecture.md, "Checks").
+# `make test` runs it first. `ruff check --fix .` and `ruff format .` repair most findings.
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The export test opens files in a real spreadsheet: LibreOffice Calc (headless), installed with
 # apt-get when missing, as root or with password-less sudo. Otherwise a hint, and the test skips

@@ -33,7 +33,7 @@ Where = tuple  # a JSON location: ("properties", "rumah", "x-options", 2, "value
 # The x- keywords this app understands (docs/questionnaire.md, Keywords).
 KNOWN_KEYWORDS = frozenset({
     "x-label", "x-help", "x-options", "x-relevant", "x-required", "x-readonly", "x-warn-range",
-    "x-widget", "x-sensitive", "x-identifier", "x-roster-columns", "x-notice",
+    "x-widget", "x-sensitive", "x-identifier", "x-roster-columns", "x-notice", "x-none",
 })
 ROOT_KEYWORDS = frozenset({"x-version", "x-migration"})
 # Questions the app's code names (app/questionnaire.py's identity core, rules, consent): a
@@ -330,8 +330,9 @@ def _question(spec: dict, at: Where) -> Iterator[Problem]:
             if any(same(value, v) for v in given[:i]):
                 yield Problem(at + ("x-options", i, "value"), "duplicate_code",
                               {"code": _shown(value)})
-        if values is not None and (len(given) != len(values)
-                                   or not all(same(a, b) for a, b in zip(given, values))):
+        if values is not None and (
+                len(given) != len(values)
+                or not all(same(a, b) for a, b in zip(given, values, strict=True))):
             yield Problem(at + ("x-options",), "options_differ")
     warn = spec.get("x-warn-range")
     if isinstance(warn, dict):
@@ -342,6 +343,10 @@ def _question(spec: dict, at: Where) -> Iterator[Problem]:
                 or (isinstance(low, (int, float)) and low < spec.get("minimum", low)) \
                 or (isinstance(high, (int, float)) and high > spec.get("maximum", high)):
             yield Problem(at + ("x-warn-range",), "warn_range")
+    if "x-none" in spec and (kind != "array" or values is None
+                             or not any(same(spec["x-none"], v) for v in values)):
+        # the "none" answer of a multiple choice must be one of its codes (app/rules.py)
+        yield Problem(at + ("x-none",), "none_not_option")
     if "x-identifier" in spec and kind != "string":
         yield Problem(at + ("x-identifier",), "identifier_type")
     if spec.get("x-readonly") is True and "x-required" in spec:

@@ -120,7 +120,8 @@ def upgrade(record: dict, schemas: Mapping[int, dict], target: int) -> tuple[dic
 # -- answers in a record ------------------------------------------------------------------------
 
 
-def _answers(record: dict, found: dict[str, Question]) -> Iterator[tuple[Question, int | None, object]]:
+def _answers(record: dict,
+             found: dict[str, Question]) -> Iterator[tuple[Question, int | None, object]]:
     """(question, member index or None, value) for every question the record holds a key for."""
     for question in found.values():
         if question.roster is None:

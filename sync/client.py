@@ -1,9 +1,14 @@
 """The laptop's sync client (docs/sync.md): enrollment, push of the outbox, pull of decisions.
 
-It runs wherever the store runs (the CLI's process, or the desktop app's store worker). Every
-request is signed with the device key; every batch is sealed to the province key. Poor links
-are the normal case: timeouts, adaptive batch size, retries with backoff and jitter, and the
-outbox as the only state, so an interrupted sync simply resumes.
+Every request is signed with the device key; every batch is sealed to the province key. Poor
+links are the normal case: timeouts, adaptive batch size, retries with backoff and jitter, and
+the outbox as the only state, so an interrupted sync simply resumes.
+
+The network and the store are kept apart: every store access is one short function passed to
+`run_on_store` (take the next batch, apply the answers, apply a page of events with its
+cursor, read or write a secret). The CLI calls them on its store directly; the desktop app
+runs the HTTP on a thread of its own and each store function on its store worker, so saves
+never wait for the network (app/gui/syncing.py).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timezone
 from email.utils import parsedate_to_datetime
+from typing import TypeVar, cast
 from urllib.parse import urlsplit
 
 import requests
@@ -28,6 +34,7 @@ from app.province_key import ProvinceKeyPair
 from app.store import Store, questionnaires
 from app.store.outbox import (
     Applied,
+    Pulled,
     apply_events,
     apply_results,
     needs_attention,
@@ -48,6 +55,9 @@ BUSY = (429, 503)  # rate limited, or overloaded: wait and ask again
 MAX_RETRY_AFTER = 300.0  # the longest single wait a server may ask for
 MAX_BUSY_WAIT = 300.0  # default: all waits for a busy server in one enroll, push or pull
 CLOCK_WARN_S = 5 * 60  # a laptop clock further off than this is worth telling the officer
+
+T = TypeVar("T")
+RunOnStore = Callable[[Callable[[Store], T]], T]  # run_on_store(fn) -> fn(the store)
 
 
 class SyncError(Exception):
@@ -126,10 +136,15 @@ class SyncReport:
 
 
 class SyncClient:
+    """SyncClient(store) calls the store directly (the CLI). SyncClient(run_on_store=f) never
+    touches a store itself: f(fn) must run fn(store) where the store lives and return its
+    result or raise its exception (the desktop app's store worker)."""
+
     def __init__(
         self,
-        store: Store,
+        store: Store | None = None,
         *,
+        run_on_store: RunOnStore | None = None,
         session: requests.Session | None = None,
         verify: bool | str = True,
         clock: Callable[[], float] = time.time,
@@ -138,7 +153,11 @@ class SyncClient:
         max_busy_wait: float = MAX_BUSY_WAIT,
         rng: random.Random | None = None,
     ):
+        if (store is None) == (run_on_store is None):
+            raise TypeError("SyncClient takes one of: a store, run_on_store")
         self.store = store
+        direct = cast(Store, store)
+        self.on_store: RunOnStore = run_on_store or (lambda fn: fn(direct))
         self.http = session or requests.Session()
         self.verify = verify  # True, or the province's own CA bundle
         self.clock = clock
@@ -156,8 +175,9 @@ class SyncClient:
         key = Ed25519PrivateKey.generate()
         box = ProvinceKeyPair.generate()
         # The store id registers this laptop's store as the only one the device may escrow.
+        store_id = self.on_store(lambda store: store.store_id)
         body = json.dumps({"code": code.strip(), "device_key": b64(key.public_key().public_bytes_raw()),
-                           "box_key": b64(box.public_bytes()), "store_id": self.store.store_id})
+                           "box_key": b64(box.public_bytes()), "store_id": store_id})
         headers = {"Content-Type": "application/json"}
         # The server limits enrollment before it looks at the code, so asking again is safe.
         reply = _checked(self._patient(
@@ -166,28 +186,12 @@ class SyncClient:
         device = Device(data["device_id"], data["officer_id"], server, key,
                         unb64(data["province_key"]), data["province_key_id"],
                         int(data.get("server_time", self.clock())) - int(self.clock()))
-        self.store.put_secret(DEVICE_SECRET, device.to_secret())
-        self.store.put_secret(BOX_SECRET, box.private_bytes())
-        self.store.set_meta(BOX_SENT, box.key_id)
-        self.store.set_officer(device.officer_id, data["areas"])
-        self.store.set_province_key(device.province_key)
-        self._signing_key(data, replace=True)
+        signing = _signing_key_in(data)
+        self.on_store(lambda store: _save_enrollment(store, device, box, data["areas"], signing))
         return device
 
-    def _signing_key(self, data: dict, *, replace: bool = False) -> None:
-        """The province signing key from an enrollment or pull reply (questionnaire versions are
-        signed with it). A pull gives it only to a laptop without one (enrolled before the
-        province had it); enrolling again takes the server's."""
-        key, key_id = data.get("signing_key"), data.get("signing_key_id")
-        if isinstance(key, str) and isinstance(key_id, str):
-            try:
-                public = unb64(key)
-            except ProtocolError:
-                return
-            questionnaires.set_signing_key(self.store, key_id, public, replace=replace)
-
     def device(self) -> Device:
-        raw = self.store.get_secret(DEVICE_SECRET)
+        raw = self.on_store(lambda store: store.get_secret(DEVICE_SECRET))
         if raw is None:
             raise SyncError("not_enrolled")
         return Device.from_secret(raw)
@@ -202,16 +206,17 @@ class SyncClient:
         self.busy_waited = 0.0
         report = SyncReport()
         size, attempt = START_BATCH, 0
-        total = self.store.status_counts()["pending_sync"]
+        total = self.on_store(lambda store: store.status_counts()["pending_sync"])
         skipped: set[str] = set()
         while True:
-            batch, damaged = next_batch(self.store, size + len(skipped))
+            want = size + len(skipped)
+            batch, damaged, escrow, store_id = self.on_store(
+                lambda store: (*next_batch(store, want), _escrow_in(store), store.store_id))
             batch = [b for b in batch if b["id"] not in skipped]
             report.damaged = sorted(set(report.damaged) | set(damaged))
             # Damaged households stay queued, but must not fill every later batch either.
             newly_damaged = set(damaged) - skipped
             skipped |= newly_damaged
-            escrow = self._escrow_to_send()
             if not batch:
                 if newly_damaged:
                     continue  # the queue goes on behind them
@@ -221,7 +226,7 @@ class SyncClient:
                 # sync on: it is what recovers a forgotten passphrase. An empty batch carries it.
             body = seal_batch(device.province_key, device.province_key_id, device.device_id,
                               str(uuid.uuid4()), batch, escrow,
-                              self.store.store_id if escrow is not None else None)
+                              store_id if escrow is not None else None)
             try:
                 reply = self._signed(device, "POST", base, "/v1/push", body, report=report)
             except SyncError as exc:
@@ -237,39 +242,22 @@ class SyncClient:
             attempt = 0
             report.bytes_up += len(body)
             report.bytes_down += len(reply.content)
-            applied: Applied = apply_results(self.store, reply.json()["results"])
-            if escrow is not None:
-                self._escrow_sent(escrow)
+            results = reply.json()["results"]
+            applied, still_queued = self.on_store(
+                lambda store: _record_answers(store, results, batch, escrow))
             report.sent += len(batch)
             report.synced += applied.synced
             report.attention += applied.attention
             # Whatever is still queued at the revision sent (no answer, or an outcome this
             # version does not know) must not loop forever: it waits for the next sync.
-            skipped |= {b["id"] for b in batch if self._queued(b["id"]) == b["revision"]}
+            skipped |= still_queued
             size = min(MAX_BATCH, size * 2)
             if progress:
                 progress(report.sent, total)
 
     def _escrow_to_send(self) -> tuple[str, bytes] | None:
-        """The escrow blob, until a push that carried it (with the store id) has been answered.
-        A laptop that sent it before store ids went with it sends it once more: that claim
-        binds its device to its store at the province (docs/security.md)."""
-        escrow = self.store.escrow()
-        if escrow is None or self.store.get_meta(ESCROW_SENT) == self._escrow_tag(escrow):
-            return None
-        return escrow
-
-    def _escrow_sent(self, escrow: tuple[str, bytes]) -> None:
-        # Also when the province refused it (the reply's "escrow"): sending it again would not
-        # change the answer, and the province audits the refusal.
-        self.store.set_meta(ESCROW_SENT, self._escrow_tag(escrow))
-
-    def _escrow_tag(self, escrow: tuple[str, bytes]) -> str:
-        digest = hashlib.sha256(escrow[1]).hexdigest()[:16]
-        return f"{self.store.store_id}|{escrow[0]}:{digest}"
-
-    def _queued(self, household_id: str) -> int | None:
-        return self.store.queued_revision(household_id)
+        """The escrow blob the next push carries, or None (_escrow_in)."""
+        return self.on_store(_escrow_in)
 
     # -- pull ------------------------------------------------------------------------------
 
@@ -283,7 +271,7 @@ class SyncClient:
         box = self._box(device, base, report)
         limit, attempt = PULL_LIMIT, 0
         while True:
-            after = pull_cursor(self.store)
+            after = self.on_store(pull_cursor)
             try:
                 reply = self._signed(device, "GET", base, f"/v1/pull?after={after}&limit={limit}",
                                      report=report)
@@ -302,8 +290,9 @@ class SyncClient:
             data = reply.json()
             events = data.get("events") or []
             cursor = int(data.get("cursor", after))
-            self._signing_key(data)
-            pulled = apply_events(self.store, events, cursor, box=(device.device_id, box))
+            signing = _signing_key_in(data)
+            pulled = self.on_store(
+                lambda store: _apply_page(store, events, cursor, (device.device_id, box), signing))
             report.events += len(events)
             report.questionnaires += pulled.questionnaires
             report.questionnaires_refused += pulled.questionnaires_refused
@@ -318,14 +307,15 @@ class SyncClient:
     def _box(self, device: Device, base: str, report: SyncReport) -> ProvinceKeyPair:
         """The device's own HPKE key pair, which pre-filled households are sealed to; made and
         sent to the province once (on the first pull, for laptops enrolled before it existed)."""
-        raw = self.store.get_secret(BOX_SECRET)
+        raw, sent = self.on_store(
+            lambda store: (store.get_secret(BOX_SECRET), store.get_meta(BOX_SENT)))
         box = ProvinceKeyPair.from_private_bytes(raw) if raw else ProvinceKeyPair.generate()
         if raw is None:
-            self.store.put_secret(BOX_SECRET, box.private_bytes())
-        if self.store.get_meta(BOX_SENT) != box.key_id:
+            self.on_store(lambda store: store.put_secret(BOX_SECRET, box.private_bytes()))
+        if sent != box.key_id:
             self._signed(device, "POST", base, "/v1/device/box-key", box.public_bytes(),
                          report=report)
-            self.store.set_meta(BOX_SENT, box.key_id)
+            self.on_store(lambda store: store.set_meta(BOX_SENT, box.key_id))
         return box
 
     def sync(self, server: str | None = None) -> SyncReport:
@@ -336,7 +326,7 @@ class SyncClient:
     def attention(self) -> list[tuple[str, str]]:
         """(household id, reason code) of every household the province sent back (rejected,
         or a conflict), oldest first: what the officer has to open and fix."""
-        return needs_attention(self.store)
+        return self.on_store(needs_attention)
 
     # -- transport -------------------------------------------------------------------------
 
@@ -364,7 +354,8 @@ class SyncClient:
                 if server_time is None:
                     break
                 device.clock_offset = int(server_time) - int(self.clock())
-                self.store.put_secret(DEVICE_SECRET, device.to_secret())
+                secret = device.to_secret()
+                self.on_store(lambda store: store.put_secret(DEVICE_SECRET, secret))
                 continue
             return _checked(reply)
         raise SyncError("clock_skew")
@@ -400,6 +391,70 @@ class SyncClient:
             raise SyncError("certificate" if _untrusted(exc) else "network") from None
         except requests.RequestException:
             raise SyncError("network") from None
+
+
+# -- the store's side: each one short call, run where the store lives (run_on_store) ----------
+
+
+def _save_enrollment(store: Store, device: Device, box: ProvinceKeyPair, areas: list,
+                     signing: tuple[str, bytes] | None) -> None:
+    store.put_secret(DEVICE_SECRET, device.to_secret())
+    store.put_secret(BOX_SECRET, box.private_bytes())
+    store.set_meta(BOX_SENT, box.key_id)
+    store.set_officer(device.officer_id, areas)
+    store.set_province_key(device.province_key)
+    if signing is not None:  # enrolling again takes this server's signing key
+        questionnaires.set_signing_key(store, *signing, replace=True)
+
+
+def _signing_key_in(data: dict) -> tuple[str, bytes] | None:
+    """The province signing key (key id, raw public key) of an enrollment or pull reply:
+    questionnaire versions are signed with it. None when the reply has none or it is garbled."""
+    key, key_id = data.get("signing_key"), data.get("signing_key_id")
+    if not isinstance(key, str) or not isinstance(key_id, str):
+        return None
+    try:
+        return key_id, unb64(key)
+    except ProtocolError:
+        return None
+
+
+def _apply_page(store: Store, events: list, cursor: int, box: tuple[str, ProvinceKeyPair],
+                signing: tuple[str, bytes] | None) -> Pulled:
+    """One page of pull events with its cursor. A pull gives the signing key only to a laptop
+    without one (enrolled before the province had it), before the page's questionnaire events
+    need it."""
+    if signing is not None:
+        questionnaires.set_signing_key(store, *signing)
+    return apply_events(store, events, cursor, box=box)
+
+
+def _escrow_in(store: Store) -> tuple[str, bytes] | None:
+    """The escrow blob, until a push that carried it (with the store id) has been answered.
+    A laptop that sent it before store ids went with it sends it once more: that claim
+    binds its device to its store at the province (docs/security.md)."""
+    escrow = store.escrow()
+    if escrow is None or store.get_meta(ESCROW_SENT) == _escrow_tag(store, escrow):
+        return None
+    return escrow
+
+
+def _escrow_tag(store: Store, escrow: tuple[str, bytes]) -> str:
+    digest = hashlib.sha256(escrow[1]).hexdigest()[:16]
+    return f"{store.store_id}|{escrow[0]}:{digest}"
+
+
+def _record_answers(store: Store, results: list[dict], batch: list[dict],
+                    escrow: tuple[str, bytes] | None) -> tuple[Applied, set[str]]:
+    """Apply the province's answers to one push; returns what changed and the ids of the
+    batch still queued at the revision sent."""
+    applied = apply_results(store, results)
+    if escrow is not None:
+        # Also when the province refused it (the reply's "escrow"): sending it again would
+        # not change the answer, and the province audits the refusal.
+        store.set_meta(ESCROW_SENT, _escrow_tag(store, escrow))
+    still = {b["id"] for b in batch if store.queued_revision(b["id"]) == b["revision"]}
+    return applied, still
 
 
 def retry_after(reply: requests.Response, now: float) -> float | None:

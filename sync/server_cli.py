@@ -18,7 +18,7 @@ import sys
 from contextlib import contextmanager
 
 from app.errors import KhbsError
-from app.i18n import LANGS, current_lang, tr
+from app.i18n import LANGS, current_lang, lang_at_start, tr
 
 PROG = "khbs-server"
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -73,6 +73,29 @@ def database(args: argparse.Namespace, *, create: bool = False):
         engine.dispose()
 
 
+def unlock(conn):
+    """The server's keys, unwrapped with the passphrase; this process may then write the
+    (sealed) audit log."""
+    from sync.server import keys
+    from sync.server.settings import PASSPHRASE_ENV
+
+    return keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
+
+
+def cli_scope(regency: str | None):
+    """The CLI acts for the province; --regency narrows it to one regency."""
+    from sync.server import repo
+    from sync.server.export import BadExportFilter
+    from sync.server.scope import Scope
+
+    if not regency:
+        return Scope.province()
+    code = repo.canonical_area(regency)
+    if code.count(".") != 1:
+        raise BadExportFilter(name="--regency", value=code)
+    return Scope.of("regency", [code])
+
+
 def _print_json(obj: object) -> None:
     print(json.dumps(obj, sort_keys=True, ensure_ascii=False))
 
@@ -100,14 +123,15 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_officer_add(args: argparse.Namespace) -> int:
-    from sync.server import repo
-
-    from sync.server.assignments import reassign
+    from sync.server import officers
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.scope import Scope
 
     with database(args) as engine, engine.begin() as conn:
-        officer_id = repo.add_officer(conn, args.name, args.area)
-        areas = repo.areas_of(conn, officer_id)
-        reassign(conn)  # listed families in these areas go to the new officer
+        unlock(conn)
+        # Listed families in these areas go to the new officer (reassign, inside).
+        officer_id, areas = officers.add_officer(conn, Scope.province(), CLI_ACTOR, args.name,
+                                                 args.area)
     if args.json:
         _print_json({"officer_id": officer_id})
     else:
@@ -117,17 +141,46 @@ def cmd_officer_add(args: argparse.Namespace) -> int:
 
 
 def cmd_officer_areas(args: argparse.Namespace) -> int:
-    from sync.server import repo
-
-    from sync.server.assignments import reassign
+    from sync.server import officers
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.scope import Scope
 
     with database(args) as engine, engine.begin() as conn:
-        areas = repo.set_officer_areas(conn, args.officer, args.area)
-        reassign(conn)  # listed families follow their desa to whoever covers it now
+        unlock(conn)
+        # Listed families follow their desa to whoever covers it now (reassign, inside).
+        areas = officers.set_areas(conn, Scope.province(), CLI_ACTOR, args.officer, args.area)
     if args.json:
         _print_json({"officer_id": args.officer, "areas": list(areas)})
     else:
         print(tr("server.officer_areas_set", officer_id=args.officer, areas=", ".join(areas)))
+    return EXIT_OK
+
+
+def cmd_officer_list(args: argparse.Namespace) -> int:
+    """The officers a scope sees, with their areas, devices and this week's households."""
+    from sync.server import officers
+
+    scope = cli_scope(args.regency)
+    with database(args) as engine, engine.connect() as conn:
+        found = officers.list_officers(conn, scope)
+
+    def when(moment) -> str | None:
+        return moment.isoformat(timespec="seconds") if moment else None
+
+    if args.json:
+        _print_json({"officers": [{
+            "officer_id": o.id, "name": o.name, "areas": list(o.areas),
+            "households_week": o.households_week, "manageable": o.manageable,
+            "last_sync_at": when(o.last_sync_at),
+            "devices": [{"device_id": d.id, "enrolled_at": when(d.enrolled_at),
+                         "revoked_at": when(d.revoked_at), "last_seen_at": when(d.last_seen_at),
+                         "escrow": d.escrow} for d in o.devices]} for o in found]})
+        return EXIT_OK
+    for o in found:
+        active = sum(d.revoked_at is None for d in o.devices)
+        print(tr("server.officer_line", officer_id=o.id, name=o.name, areas=", ".join(o.areas),
+                 devices=active, households=o.households_week,
+                 last=_utc(o.last_sync_at) if o.last_sync_at else "-"))
     return EXIT_OK
 
 
@@ -147,10 +200,13 @@ def cmd_household_status(args: argparse.Namespace) -> int:
 
 
 def cmd_enroll_code(args: argparse.Namespace) -> int:
-    from sync.server import repo
+    from sync.server import officers
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.scope import Scope
 
     with database(args) as engine, engine.begin() as conn:
-        code = repo.create_enroll_code(conn, args.officer)
+        unlock(conn)
+        code = officers.make_enroll_code(conn, Scope.province(), CLI_ACTOR, args.officer)
     if args.json:
         _print_json({"code": code.code})
     else:
@@ -160,10 +216,13 @@ def cmd_enroll_code(args: argparse.Namespace) -> int:
 
 
 def cmd_device_revoke(args: argparse.Namespace) -> int:
-    from sync.server import repo
+    from sync.server import officers
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.scope import Scope
 
     with database(args) as engine, engine.begin() as conn:
-        device, now = repo.revoke_device(conn, args.device)
+        unlock(conn)
+        device, now = officers.revoke_device(conn, Scope.province(), CLI_ACTOR, args.device)
     if now:
         print(tr("server.device_revoked", device_id=device.id))
     else:
@@ -232,6 +291,7 @@ def cmd_admin_add(args: argparse.Namespace) -> int:
     from sync.server.admins import add_admin
 
     with database(args) as engine, engine.begin() as conn:
+        unlock(conn)  # the audit entry is sealed with the server's key
         admin_id, token = add_admin(conn, args.name)
     if args.json:
         _print_json({"admin_id": admin_id, "token": token})
@@ -244,6 +304,7 @@ def cmd_admin_revoke(args: argparse.Namespace) -> int:
     from sync.server.admins import revoke_admin
 
     with database(args) as engine, engine.begin() as conn:
+        unlock(conn)
         now = revoke_admin(conn, args.id)
     print(tr("server.admin_revoked" if now else "server.admin_already_revoked", admin_id=args.id))
     return EXIT_OK
@@ -424,9 +485,57 @@ def cmd_questionnaire_retire(args: argparse.Namespace) -> int:
     from sync.server.questionnaires import retire
 
     with database(args) as engine, engine.begin() as conn:
+        unlock(conn)  # the audit entry is sealed with the server's key
         now = retire(conn, args.version, actor=CLI_ACTOR)
     print(tr("server.questionnaire_retired" if now else "server.questionnaire_already_retired",
              version=args.version))
+    return EXIT_OK
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check the server's audit log: every entry follows from the one before and carries the
+    server key's seal. Exit status 1 at the first broken entry."""
+    from sync.server import audit
+    from sync.server.db import read_snapshot
+
+    with database(args) as engine:
+        with engine.connect() as conn:
+            keys = unlock(conn)
+        with read_snapshot(engine) as conn:
+            check = audit.verify(conn, keys)
+    if args.json:
+        _print_json(check.as_dict())
+    else:
+        print(tr("server.audit_checked", entries=check.entries, sealed=check.sealed,
+                 before=check.before_chain, seq=check.head_seq, hash=check.head_hash.hex()))
+        if check.broken:
+            seq, reason = check.broken[0]
+            print(tr("server.audit_broken", seq=seq, n=check.broken_count,
+                     why=tr(f"server.audit_{reason}")), file=sys.stderr)
+    return EXIT_OK if check.ok else EXIT_ERROR
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Entries of the server's audit log, newest first, filtered."""
+    from sync.server import audit
+    from sync.server.export import parse_moment
+
+    since = parse_moment(args.since.strip(), "--since") if args.since else None
+    until = parse_moment(args.until.strip(), "--until") if args.until else None
+    scope = cli_scope(args.regency)
+    with database(args) as engine, engine.connect() as conn:
+        found = audit.entries(conn, scope, actor=args.actor, action=args.action,
+                              officer_id=args.officer, household_id=args.household,
+                              since=since, until=until, limit=args.limit)
+    rows = [{"seq": e.seq, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor,
+             "action": e.action, "officer_id": e.officer_id, "household_id": e.household_id,
+             "detail": e.detail} for e in found]
+    if args.json:
+        _print_json({"entries": rows})
+        return EXIT_OK
+    for row in rows:
+        print(f"{row['seq']}  {row['at']}  {row['actor']}  {row['action']}  "
+              f"{json.dumps(row['detail'], sort_keys=True, ensure_ascii=False)}")
     return EXIT_OK
 
 
@@ -581,6 +690,11 @@ def build_parser() -> argparse.ArgumentParser:
     areas.add_argument("--area", action="append", required=True, metavar="CODE",
                        help="as for 'officer add'; repeat")
     areas.add_argument("--json", action="store_true")
+    listing = command(officer_actions, "list", cmd_officer_list,
+                      "officers with their areas, devices, last sync and this week's households")
+    listing.add_argument("--regency", default=None, metavar="CODE",
+                         help="only officers working in this regency, e.g. 62.71")
+    listing.add_argument("--json", action="store_true")
 
     household = sub.add_parser("household", parents=[common], help="received households")
     status = command(
@@ -705,13 +819,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     stats = command(sub, "stats", cmd_stats, "counts of households, officers and devices")
     stats.add_argument("--json", action="store_true")
+
+    verify = command(sub, "verify", cmd_verify,
+                     "check the audit log's hash chain and seals (exit 1 when broken)")
+    verify.add_argument("--json", action="store_true")
+
+    log = command(sub, "audit", cmd_audit, "the audit log, newest first")
+    log.add_argument("--actor", default=None, help="server-cli, admin:<id>, device:<id> ...")
+    log.add_argument("--action", default=None, help="e.g. export, officer.add, device.recover")
+    log.add_argument("--officer", default=None, metavar="ID", help="entries about this officer")
+    log.add_argument("--household", default=None, metavar="ID",
+                     help="entries about this household")
+    log.add_argument("--since", default=None, metavar="DATE", help="at or after (UTC)")
+    log.add_argument("--until", default=None, metavar="DATE", help="before (UTC)")
+    log.add_argument("--regency", default=None, metavar="CODE",
+                     help="only what a user of this regency would see")
+    log.add_argument("--limit", type=positive_arg(int), default=100, metavar="N",
+                     help="at most N entries (up to 1000)")
+    log.add_argument("--json", action="store_true")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.lang:
-        os.environ["KHBS_LANG"] = args.lang
+    lang_at_start(args.lang)
     try:
         return args.func(args)
     except KhbsError as exc:

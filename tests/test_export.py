@@ -26,6 +26,7 @@ from app.export.layout import Options, mask, neutralise, restore
 from app.households import add_demo
 from app.store import Store
 from tests.conftest import FAST_KDF, PASSPHRASE
+from tests.records import member as person
 from tests.records import numbered
 from tests.test_cli import Khbs
 
@@ -71,7 +72,22 @@ def source_records() -> list[dict]:
     draft["anggota"] = draft["anggota"][:1]
     recs.append(draft)
     recs += [tricky(10 + i, text) for i, text in enumerate(TRICKY)]
+    recs.append(partly_dated(4))
     return recs
+
+
+def partly_dated(n: int) -> dict:
+    """A final household with a grandmother born in 1950 (year only: her KK shows 01-07) and a
+    grandfather born in July 1948, and "none" answers."""
+    rec = numbered(n)
+    grandma = person("Ineh Bungai", "1950-07-01", 2, 6, serial=4000 + n, status_kawin=4,
+                     disabilitas=[1, 4], penyakit_kronis=[0])
+    grandpa = person("Unus Bungai", "1948-07-01", 1, 6, serial=5000 + n, status_kawin=2,
+                     disabilitas=[0], penyakit_kronis=[0])
+    grandma["tanggal_lahir"], grandpa["tanggal_lahir"] = "1950", "1948-07"
+    rec["anggota"] += [grandma, grandpa]
+    rec["kebutuhan"]["layanan"] = [0]
+    return rec
 
 
 @pytest.fixture(scope="module")
@@ -109,7 +125,7 @@ def read(path: Path, excel: bool = False) -> tuple[list[str], list[dict]]:
         rows = list(csv.reader(f, delimiter=";" if excel else ","))
     header = rows[0]
     assert all(len(r) == len(header) for r in rows), "every row as wide as the header"
-    return header, [dict(zip(header, r)) for r in rows[1:]]
+    return header, [dict(zip(header, r, strict=True)) for r in rows[1:]]
 
 
 # ----------------------------------------------------------------- expected cells, from the schema
@@ -181,12 +197,12 @@ def check_against_store(out: Path, records: list[dict], *, excel=False, lang="id
     for m in members:
         by_household.setdefault(m["household_id"], []).append(m)
     assert set(by_household) <= {r["id"] for r in records}
-    for rec, row in zip(records, households):
+    for rec, row in zip(records, households, strict=True):
         assert {k: row[k] for k in h_header[1:-len(EXTRA)]} == expected(rec, schema(), **opts)
         assert row["sync_state"] in ("local", "pending", "training")
         rows = by_household.get(rec["id"], [])
         assert [m["no_urut"] for m in rows] == [str(i) for i in range(1, len(rec["anggota"]) + 1)]
-        for member, mrow in zip(rec["anggota"], rows):
+        for member, mrow in zip(rec["anggota"], rows, strict=True):
             assert {k: mrow[k] for k in m_header[2:]} == expected(member, member_schema(), **opts)
     assert len(members) == sum(len(r["anggota"]) for r in records)
 
@@ -240,6 +256,29 @@ def test_numbers_are_numbers_and_decimal_comma_in_excel(source, tmp_path):
                 if m["household_id"] == rid and m["no_urut"] == "1")
     assert (head["disabilitas"], head["disabilitas_label"]) == (
         "1 4", "Fisik | Sensorik netra (penglihatan)")
+
+
+def test_birth_dates_without_day_or_month_and_none_answers_go_out_and_back(source, fresh, tmp_path):
+    out = tmp_path / "out"
+    export(source, out)
+    rec = partly_dated(4)
+    rows = [m for m in read(out / "members.csv")[1] if m["household_id"] == rec["id"]]
+    grandma, grandpa = rows[-2:]
+    assert (grandma["tanggal_lahir"], grandpa["tanggal_lahir"]) == ("1950", "1948-07")
+    assert (grandma["penyakit_kronis"], grandma["penyakit_kronis_label"]) == ("0", "Tidak ada")
+    household = next(h for h in read(out / "households.csv")[1] if h["household_id"] == rec["id"])
+    assert (household["layanan"], household["layanan_label"]) == ("0", "Tidak ada")
+    fresh.ok("import", str(out))  # the importer's rules accept them
+    back = next(r for r in stored(fresh) if r["id"] == rec["id"])
+    assert [m["tanggal_lahir"] for m in back["anggota"][-2:]] == ["1950", "1948-07"]
+    assert back == next(r for r in stored(source) if r["id"] == rec["id"])
+    # JSON Lines too, as `khbs dump` writes them.
+    again = Khbs(tmp_path / "again", tmp_path)
+    Store.create(again.data_dir, PASSPHRASE, kdf=FAST_KDF).close()
+    lines = tmp_path / "one.jsonl"
+    lines.write_text(json.dumps(back, ensure_ascii=False) + "\n", "utf-8")
+    again.ok("import", str(lines))
+    assert stored(again) == [back]
 
 
 # ------------------------------------------------------------------------------- round trip
@@ -342,7 +381,7 @@ def test_compiled_rows_agree_with_the_plain_loop():
             _fill(want, layout._household_plan, record)
             assert layout.household_cells(record) == want
             for i, (got, member) in enumerate(zip(layout.member_rows(record),
-                                                  q.members(record)), start=1):
+                                                  q.members(record), strict=True), start=1):
                 want = [neutralise(str(record.get("id", ""))), str(i)]
                 _fill(want, layout._member_plan, member)
                 assert got == want
@@ -666,9 +705,9 @@ def test_excel_export_opens_in_libreoffice_with_the_right_cells(source, tmp_path
         sheet = sheets[name] = through_libreoffice(out / name, tmp_path)
         assert sheet[0] == header
         assert len(sheet) == len(rows) + 1
-        for row, cells in zip(rows, sheet[1:]):
+        for row, cells in zip(rows, sheet[1:], strict=True):
             assert len(cells) == len(header)
-            for column, ours, theirs in zip(header, row.values(), cells):
+            for column, ours, theirs in zip(header, row.values(), cells, strict=True):
                 value = number(ours, ",")
                 if value is not None:  # RT "003" comes back as 3: see docs/export.md
                     assert math.isclose(float(theirs), value), (column, ours, theirs)
@@ -676,9 +715,10 @@ def test_excel_export_opens_in_libreoffice_with_the_right_cells(source, tmp_path
                     assert theirs == ours.replace("\r\n", "\n").replace("\r", "\n"), \
                         (column, ours, theirs)
     header = sheets["households.csv"][0]
-    row = next(dict(zip(header, r)) for r in sheets["households.csv"] if r[0] == numbered(2)["id"])
+    row = next(dict(zip(header, r, strict=True)) for r in sheets["households.csv"]
+               if r[0] == numbered(2)["id"])
     assert float(row["luas_lantai"]) == 36.5 and float(row["lat"]) == -2.2136
-    formula = next(dict(zip(header, r)) for r in sheets["households.csv"]
+    formula = next(dict(zip(header, r, strict=True)) for r in sheets["households.csv"]
                    if r[0] == numbered(10)["id"])
     assert formula["alamat"] == "'" + TRICKY[0]  # shown as text, not run
 

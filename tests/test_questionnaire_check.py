@@ -105,6 +105,18 @@ def test_options_must_list_exactly_the_codes():
     assert list(paths(check(broken))) == ["$.properties.rumah.properties.jenis_lantai.x-options"]
 
 
+def test_the_none_answer_must_be_a_code_of_a_multiple_choice():
+    broken = copy.deepcopy(V1)
+    broken["properties"]["kebutuhan"]["properties"]["layanan"]["x-none"] = 9
+    broken["properties"]["rumah"]["properties"]["jenis_lantai"]["x-none"] = 1  # single choice
+    assert paths(check(broken)) == {
+        "$.properties.kebutuhan.properties.layanan.x-none":
+            "x-none must be one of this multiple choice's codes",
+        "$.properties.rumah.properties.jenis_lantai.x-none":
+            "x-none must be one of this multiple choice's codes",
+    }
+
+
 def test_skip_logic_naming_a_missing_question_or_code_is_refused():
     broken = copy.deepcopy(V1)
     rumah = broken["properties"]["rumah"]["properties"]
@@ -231,7 +243,8 @@ def test_the_fields_the_app_relies_on_must_stay():
     broken = copy.deepcopy(V1)
     del broken["properties"]["anggota"]["items"]["properties"]["tanggal_lahir"]
     found = paths(check(broken))
-    assert found["$.properties"] == "question anggota/tanggal_lahir is missing; the app relies on it"
+    assert found["$.properties"] == (
+        "question anggota/tanggal_lahir is missing; the app relies on it")
 
 
 def test_structure_the_meta_schema_refuses():

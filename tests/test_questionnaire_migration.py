@@ -83,7 +83,8 @@ def test_member_questions_are_renamed_for_every_member_and_acknowledgements_foll
     rumah["properties"] = rename_in_place(rumah["properties"], "luas_lantai", "luas_lantai_m2")
     assert check(v2, previous=V1).problems == []
     record = household()
-    record[q.ACKNOWLEDGED] = ["unusual_value@rumah/luas_lantai", "head_too_young@anggota/0/tanggal_lahir",
+    record[q.ACKNOWLEDGED] = ["unusual_value@rumah/luas_lantai",
+                              "head_too_young@anggota/0/tanggal_lahir",
                               "nik_region_old@anggota/1/nik"]
     out, notes = migrate(record, V1, v2)
     assert [m.get("kota_lahir") for m in out["anggota"]] == \
@@ -109,8 +110,10 @@ def test_two_questions_can_swap_names():
 
 def test_a_question_moved_to_another_section_leaves_no_empty_section():
     v2 = bump(V1, 2, {"from": 1, "renamed": {"lokasi/rt": "rumah/rt"}})
-    v2["properties"]["rumah"]["properties"]["rt"] = v2["properties"]["lokasi"]["properties"].pop("rt")
-    record = {"schema_version": 1, "id": household()["id"], "status": "draft", "lokasi": {"rt": "003"}}
+    lokasi = v2["properties"]["lokasi"]["properties"]
+    v2["properties"]["rumah"]["properties"]["rt"] = lokasi.pop("rt")
+    record = {"schema_version": 1, "id": household()["id"], "status": "draft",
+              "lokasi": {"rt": "003"}}
     out, _ = migrate(record, V1, v2)
     assert out == {"schema_version": 2, "id": record["id"], "status": "draft",
                    "rumah": {"rt": "003"}}

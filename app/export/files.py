@@ -25,7 +25,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import BinaryIO, NamedTuple
+from typing import IO, BinaryIO, NamedTuple
 
 from app import questionnaire as q
 from app.export.layout import Layout, Options
@@ -109,7 +109,7 @@ class CsvOut:
     """One CSV file of an export, written into `raw` (a file, a ZIP entry): the header, then
     rows encoded by CsvLines; every byte goes into the SHA-256 of the manifest."""
 
-    def __init__(self, raw: BinaryIO, columns: list[str], excel: bool) -> None:
+    def __init__(self, raw: IO[bytes], columns: list[str], excel: bool) -> None:
         self.raw, self.columns = raw, len(columns)
         self.sha, self.rows = hashlib.sha256(), 0
         self.lines = CsvLines.of(excel)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from PySide6.QtCore import (
-    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
@@ -15,6 +14,8 @@ from PySide6.QtCore import (
 )
 
 from typing import TYPE_CHECKING
+
+from app.gui.translate import QT_TRANSLATE_NOOP
 
 if TYPE_CHECKING:
     from app.store import HouseholdRow
@@ -230,7 +231,8 @@ class HouseholdFilterProxy(QSortFilterProxyModel):
         self._ids = ids
         self.endFilterChange()
 
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
+    def filterAcceptsRow(self, source_row: int,
+                         source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         model: HouseholdTableModel = self.sourceModel()  # type: ignore[assignment]
         row = model._rows[source_row]
         if self._desa and row.kode_desa != self._desa:

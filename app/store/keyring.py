@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from app.crypto import DecryptError, KdfOutOfBounds, KdfParams, open_sealed
 from app.errors import StoreTampered
+from sync.protocol import escrow_info  # noqa: F401 - re-exported: the wire info lives in sync.protocol
 
 
 def unlock_delay(failures: int) -> float:
@@ -44,5 +45,3 @@ def key_check_aad(store_id: str) -> bytes:
     return f"khbs/key-check/v1|{store_id}".encode()
 
 
-def escrow_info(store_id: str) -> bytes:
-    return f"khbs/escrow/v1|{store_id}".encode()

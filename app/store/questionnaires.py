@@ -24,6 +24,7 @@ from app.questionnaire_check import check, parse
 from app.store.store import Store
 from sync.protocol import (
     ProtocolError,
+    QuestionnaireEvent,
     b64,
     unb64,
     unpack_questionnaire,
@@ -84,10 +85,10 @@ def load(store: Store, version: int) -> dict:
     return document
 
 
-def apply_event(store: Store, event: dict, now: str, pulled: Pulled) -> None:
+def apply_event(store: Store, event: QuestionnaireEvent, now: str, pulled: Pulled) -> None:
     """A `questionnaire` pull event, inside the pull's transaction: verified, checked, kept."""
-    version = event.get("version")
-    if type(version) is not int or version < 1:
+    version = event.version
+    if version is None or version < 1:
         pulled.other += 1
         return
     if version in versions(store):
@@ -97,16 +98,16 @@ def apply_event(store: Store, event: dict, now: str, pulled: Pulled) -> None:
         store.audit.append(now, store.actor, "questionnaire.refused", detail=f"{version}:{refused}")
         pulled.questionnaires_refused.append(version)
         return
-    document = unpack_questionnaire(event["document"])
+    document = unpack_questionnaire(event.document)
     store.db.execute(
         "INSERT INTO questionnaires (version, document, signature, key_id, received_at)"
         " VALUES (?, ?, ?, ?, ?)",
-        (version, document, unb64(event["signature"]), str(event["key_id"]), now))
+        (version, document, unb64(event.signature or ""), str(event.key_id), now))
     store.audit.append(now, store.actor, "questionnaire.received", detail=str(version))
     pulled.questionnaires.append(version)
 
 
-def _refusal(store: Store, version: int, event: dict) -> str | None:
+def _refusal(store: Store, version: int, event: QuestionnaireEvent) -> str | None:
     """Why this version is not kept (a code), or None."""
     try:
         key = signing_key(store)
@@ -114,11 +115,11 @@ def _refusal(store: Store, version: int, event: dict) -> str | None:
         return "signing_key_damaged"
     if key is None:
         return "no_signing_key"
-    if event.get("key_id") != key[0]:
+    if event.key_id != key[0]:
         return "unknown_key"
     try:
-        document = unpack_questionnaire(event.get("document"))
-        signature = unb64(event["signature"]) if isinstance(event.get("signature"), str) else b""
+        document = unpack_questionnaire(event.document)
+        signature = unb64(event.signature) if event.signature is not None else b""
         verify_questionnaire(key[1], version, document, signature)
     except ProtocolError as exc:
         return exc.code

@@ -50,7 +50,7 @@ class HouseholdRow:
     def members(self) -> list[tuple[str, str]]:
         """(name, NIK) of each member."""
         parts = self.summary.split(questionnaire.SUMMARY_SEP)[2:]
-        return list(zip(parts[0::2], parts[1::2]))
+        return list(zip(parts[0::2], parts[1::2], strict=False))  # a lone name is dropped
 
 
 @dataclass(slots=True)

@@ -531,7 +531,7 @@ class Store:
         now = self.now()
         with self.db.atomic():
             row = signed_row(self.db, "households", hid)
-            old = dict(zip(ROW_COLUMNS["households"], row[0])) if row else {}
+            old = dict(zip(ROW_COLUMNS["households"], row[0], strict=True)) if row else {}
             current = old.get("revision", 0)
             if expected_revision is not None and current != expected_revision:
                 raise StaleRevision(record_id=hid, expected=expected_revision, found=current)

@@ -276,14 +276,20 @@ admins = Table(
     _at("revoked_at", nullable=True),
 )
 
-# Who did what on the server (exports, admin changes): ids, codes and counts, never content.
+# Who did what on the server (exports, officers, devices, admin changes): ids, codes and
+# counts, never content. Hash-chained and sealed with a key from the data key (audit.py).
 audit_log = Table(
     "audit_log", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", Integer, primary_key=True, autoincrement=True),  # seq: the chain's order
     _at("at"),
-    Column("actor", String(64), nullable=False),  # "server-cli" or "admin:<id>"
+    Column("actor", String(64), nullable=False),  # "server-cli", "admin:<id>", "device:<id>"
     Column("action", String(32), nullable=False),
     Column("detail", Text),  # JSON: counts, filters, options
+    Column("officer_id", ID, index=True),  # what the entry is about (scopes it for the console)
+    Column("household_id", ID, index=True),
+    Column("hash", LargeBinary(32), nullable=False),  # SHA-256 chain over the entries
+    Column("key_id", KEY_ID),  # the data key whose audit key sealed it; NULL: before the chain
+    Column("mac", LargeBinary(32)),  # HMAC(audit key, hash)
     Index(None, "at"),
 )
 
@@ -408,7 +414,7 @@ def make_engine(text: str, *, create: bool = False) -> Engine:
     """An engine for the URL. A SQLite file that does not exist is created (0600, in a 0700
     folder) only when `create`; otherwise that is NotInitialised."""
     url = parse_url(text)
-    if url.get_backend_name() == "sqlite":
+    if url.get_backend_name() == "sqlite" and url.database:  # parse_url refused in-memory ones
         path = Path(url.database)
         if not path.exists():
             if not create:

@@ -31,6 +31,7 @@ from sync.server.admins import audit
 from sync.server.db import household_versions, households, read_snapshot
 from sync.server.export_parallel import in_processes
 from sync.server.keys import ServerKeys
+from sync.server.scope import Scope
 
 # Rows fetched at a time from the cursor and formatted together: in one process, a few hundred
 # (a thousand rows and their CSV: ~12 MB more at the peak); a task of a worker process, a
@@ -50,34 +51,44 @@ class BadExportFilter(ServerError):
 
 @dataclass(frozen=True)
 class Filters:
-    regency: str | None = None  # "62.71"
+    regency: str | None = None  # "62.71", as asked (the scope below already holds it)
     since: datetime | None = None  # updated_at or status_at at or after
     status: str | None = None
+    # What is exported at most, applied in the query: the user's scope, narrowed to `regency`.
+    scope: Scope = field(default_factory=Scope.province)
 
     def as_dict(self) -> dict:
         out = {"regency": self.regency, "status": self.status,
                "since": self.since.isoformat(timespec="seconds") if self.since else None}
-        return {k: v for k, v in out.items() if v}
+        out = {k: v for k, v in out.items() if v}
+        if not self.scope.is_province and list(self.scope.areas) != [self.regency]:
+            # A console user's export says what it covered ([]: nothing, asked outside it).
+            out["scope"] = list(self.scope.areas)
+        return out
 
 
 def parse_filters(regency: str | None = None, since: str | None = None,
-                  status: str | None = None) -> Filters:
-    """Filters from user text; BadExportFilter (or UnknownArea ...) names the bad one."""
+                  status: str | None = None, scope: Scope | None = None) -> Filters:
+    """Filters from user text; BadExportFilter (or UnknownArea ...) names the bad one. `scope`:
+    the user's (default: the province); a regency outside it exports nothing."""
     code = None
+    scope = scope or Scope.province()
     if regency:
         code = repo.canonical_area(regency)
         if code.count(".") != 1:
             raise BadExportFilter(name="--regency", value=code)
+        scope = scope.narrow(code)
     moment = None
     if since:
-        moment = _moment(since.strip())
+        moment = parse_moment(since.strip())
     if status and status not in repo.STATUSES:
         raise BadExportFilter(name="--status", value=status[:20])
-    return Filters(code, moment, status or None)
+    return Filters(code, moment, status or None, scope)
 
 
-def _moment(text: str) -> datetime:
-    """A date (midnight UTC) or an ISO 8601 time (UTC when it has no offset)."""
+def parse_moment(text: str, name: str = "--since") -> datetime:
+    """A date (midnight UTC) or an ISO 8601 time (UTC when it has no offset); BadExportFilter
+    names the option `name` otherwise."""
     try:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), time(), timezone.utc)
@@ -86,7 +97,7 @@ def _moment(text: str) -> datetime:
         return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else (
             moment.astimezone(timezone.utc))
     except (ValueError, OverflowError):
-        raise BadExportFilter(name="--since", value=text[:32]) from None
+        raise BadExportFilter(name=name, value=text[:32]) from None
 
 
 # -- rows ---------------------------------------------------------------------------------------
@@ -104,8 +115,7 @@ def query(filters: Filters):
     stmt = select(h.c.id, h.c.revision, h.c.content_hash, v.c.key_id, v.c.content,
                   h.c.officer_id, h.c.status, h.c.status_reason, h.c.card_number, h.c.conflict,
                   *times).select_from(joined)
-    if filters.regency:
-        stmt = stmt.where(h.c.kode_kab == filters.regency)
+    stmt = stmt.where(filters.scope.where(h.c.kode_desa))  # never filtered after reading
     if filters.since:  # new content, or a new province decision (a card issued ...)
         stmt = stmt.where(or_(h.c.updated_at >= filters.since, h.c.status_at >= filters.since))
     if filters.status:
@@ -140,6 +150,7 @@ def chunks(conn: Connection, filters: Filters, size: int = CHUNK) -> Iterator[li
         process = compiled.binds[name].type.bind_processor(conn.dialect)  # UtcDateTime
         params[name] = process(value) if process else value
     driver = conn.connection.driver_connection  # inside the snapshot's transaction
+    assert driver is not None  # the connection is open: its psycopg connection is there
     with driver.cursor(name="khbs_export", binary=True) as cursor:
         cursor.itersize = size
         cursor.execute(str(compiled), params)
@@ -171,7 +182,7 @@ def extra_cells(row: tuple) -> list[str]:
     cells = [neutralise(officer or ""), neutralise(str(row[REVISION])), neutralise(status or ""),
              neutralise(reason or ""), neutralise(card or ""), "1" if conflict else "0"]
     for moment in row[TIMES:]:
-        cells.append("" if moment is None else _iso(moment))
+        cells.append(_iso(moment) or "")
     return cells
 
 

@@ -39,6 +39,9 @@ class _Pipe:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:  # typeshed's file for ZipFile has it; ZipFile never closes ours
+        pass
+
     def take(self) -> bytes:
         data, self.parts, self.size = b"".join(self.parts), [], 0
         return data

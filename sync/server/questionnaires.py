@@ -28,13 +28,13 @@ from app import questionnaire as q
 from app.questionnaire_check import Problem, Report, canonical_bytes, check, parse
 from app.rules import bad_character
 from sync.protocol import (
-    QUESTIONNAIRE_EVENT,
+    QuestionnaireEvent,
     b64,
     pack_questionnaire,
     questionnaire_message,
 )
 from sync.server import ServerError, repo
-from sync.server.admins import audit
+from sync.server.audit import audit
 from sync.server.db import (
     advisory_lock,
     questionnaire_receipts,
@@ -127,7 +127,7 @@ def publish(conn: Connection, keys: ServerKeys, data: bytes, *, notes: str | Non
     conn.execute(insert(questionnaires).values(
         version=version, document=body, sha256=digest, signature=signature, key_id=key_id,
         notes=notes, published_at=now))
-    repo.append_change(conn, QUESTIONNAIRE_EVENT, detail={"version": version}, clock=clock)
+    repo.append_change(conn, QuestionnaireEvent.TYPE, detail={"version": version}, clock=clock)
     audit(conn, actor, "questionnaire.publish",
           {"version": version, "sha256": digest.hex(), "key_id": key_id})
     return Published(version, digest.hex(), key_id, now, report.warnings)
@@ -172,9 +172,10 @@ def listing(conn: Connection) -> list[dict]:
              "received": int(r.n or 0)} for r in rows]
 
 
-def event(conn: Connection, out: dict, version: object, device_id: str, clock=utc_now) -> dict | None:
-    """The pull event for a published version (`out` holds seq and type), or None when it is
-    retired. Records that this device has been sent it."""
+def event(conn: Connection, seq: int, version: object, device_id: str,
+          clock=utc_now) -> QuestionnaireEvent | None:
+    """The pull event for a published version, or None when it is retired. Records that this
+    device has been sent it."""
     row = conn.execute(select(questionnaires).where(questionnaires.c.version == version)).first()
     if row is None or row.retired_at is not None:
         return None
@@ -188,5 +189,5 @@ def event(conn: Connection, out: dict, version: object, device_id: str, clock=ut
                     version=row.version, device_id=device_id, received_at=clock()))
         except IntegrityError:
             pass  # the same device's other pull got there first
-    return out | {"version": row.version, "document": pack_questionnaire(bytes(row.document)),
-                  "signature": b64(bytes(row.signature)), "key_id": row.key_id}
+    return QuestionnaireEvent(seq, row.version, pack_questionnaire(bytes(row.document)),
+                              b64(bytes(row.signature)), row.key_id)

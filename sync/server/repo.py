@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from app.regions import PROVINCE
+from sync.protocol import CARD_NUMBER, STATUSES, QuestionnaireEvent
 from sync.server import (
     AreaOutsideProvince,
     BadCardNumber,
@@ -41,23 +43,23 @@ from sync.server import (
 from sync.server.db import (
     changes,
     counters,
+    device_box_keys,
     devices,
     duplicates,
     enroll_codes,
     households,
     officer_areas,
     officers,
+    request_nonces,
     utc_now,
 )
 
 Clock = Callable[[], datetime]
-STATUSES = ("received", "verified", "rejected")
 CODE_TTL = timedelta(hours=72)
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 CODE_GROUPS, CODE_GROUP_LEN = 4, 5  # 20 symbols = 100 bits, typed as XXXXX-XXXXX-XXXXX-XXXXX
 MAX_NAME = 200
 REASON_RE = re.compile(r"[a-z_]{1,64}")
-CARD_RE = re.compile(r"[A-Z0-9-]{1,32}")
 
 
 @dataclass(frozen=True)
@@ -78,9 +80,12 @@ class Device:
     store_id: str | None = None  # the laptop store it escrows for; None: enrolled before that
 
 
-def _shown(text: str) -> str:
+def shown(text: str) -> str:
     """User input echoed in a message: short and printable."""
     return "".join(c if c.isprintable() else "?" for c in str(text)[:40])
+
+
+_shown = shown
 
 
 # -- officers -----------------------------------------------------------------------------------
@@ -237,6 +242,50 @@ def revoke_device(
     return get_device(conn, device_id), True
 
 
+def device_key(conn: Connection, device_id: str) -> tuple[bytes, datetime | None] | None:
+    """(Ed25519 public key, revoked at) of a device, or None when unknown: what a signed
+    request is checked against."""
+    row = conn.execute(
+        select(devices.c.public_key, devices.c.revoked_at).where(devices.c.id == device_id)
+    ).first()
+    return None if row is None else (bytes(row.public_key), row.revoked_at)
+
+
+def remember_nonce(conn: Connection, device_id: str, nonce: str, ttl: timedelta, *,
+                   clock: Clock = utc_now) -> bool:
+    """Keep a signed request's nonce; False when the device used it within `ttl` (a replay).
+    The device's nonces older than that are forgotten first."""
+    seen = clock()
+    conn.execute(delete(request_nonces).where(request_nonces.c.device_id == device_id,
+                                              request_nonces.c.seen_at < seen - ttl))
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(request_nonces).values(device_id=device_id, nonce=nonce,
+                                                       seen_at=seen))
+    except IntegrityError:
+        return False
+    return True
+
+
+def set_box_key(conn: Connection, device_id: str, public_key: bytes, *,
+                clock: Clock = utc_now) -> None:
+    """The device's own HPKE public key, which pre-filled households are sealed to; replaces
+    the one it had."""
+    where = device_box_keys.c.device_id == device_id
+    if conn.execute(select(device_box_keys.c.device_id).where(where)).first():
+        conn.execute(update(device_box_keys).where(where)
+                     .values(public_key=public_key, set_at=clock()))
+    else:
+        conn.execute(insert(device_box_keys).values(device_id=device_id, public_key=public_key,
+                                                    set_at=clock()))
+
+
+def box_key(conn: Connection, device_id: str) -> bytes | None:
+    key = conn.execute(select(device_box_keys.c.public_key)
+                       .where(device_box_keys.c.device_id == device_id)).scalar()
+    return None if key is None else bytes(key)
+
+
 # -- change events ------------------------------------------------------------------------------
 
 
@@ -293,6 +342,27 @@ def append_changes(conn: Connection, events: list[dict]) -> None:
     ])
 
 
+def changes_for(conn: Connection, device_id: str, officer_id: str, after: int,
+                limit: int) -> list[Row]:
+    """Up to `limit` change events after seq `after` for a device: its officer's, its own, and
+    those for every device (a published questionnaire version), in seq order."""
+    return list(conn.execute(
+        select(changes)
+        .where(changes.c.seq > after,
+               or_(changes.c.officer_id == officer_id, changes.c.device_id == device_id,
+                   changes.c.kind == QuestionnaireEvent.TYPE))
+        .order_by(changes.c.seq).limit(limit)
+    ).all())
+
+
+def acknowledge_pull(conn: Connection, device_id: str, after: int) -> None:
+    """A device that asks for events after N has everything up to N: its cursor moves there
+    (never back)."""
+    conn.execute(update(devices)
+                 .where(devices.c.id == device_id, devices.c.pull_cursor < after)
+                 .values(pull_cursor=after))
+
+
 # -- province decisions -------------------------------------------------------------------------
 
 
@@ -312,7 +382,7 @@ def set_household_status(
         raise BadStatus(status=_shown(status))
     if reason is not None and not REASON_RE.fullmatch(reason):
         raise BadReasonCode()
-    if card_number is not None and not CARD_RE.fullmatch(card_number):
+    if card_number is not None and not CARD_NUMBER.fullmatch(card_number):
         raise BadCardNumber()
     row = conn.execute(
         select(households.c.officer_id, households.c.revision, households.c.card_number)
@@ -374,3 +444,8 @@ def stats(conn: Connection) -> dict:
             "revoked": _count(conn, devices, devices.c.revoked_at.is_not(None)),
         },
     }
+
+
+def ping(conn: Connection) -> None:
+    """Raises when the database does not answer."""
+    conn.execute(text("SELECT 1"))

@@ -15,9 +15,8 @@ from sqlalchemy import select
 
 from app import regions
 from app.store import Store
-from app.store.store import escrow_info
 from sync.client import SyncClient, SyncError
-from sync.protocol import seal_batch
+from sync.protocol import escrow_info, seal_batch
 from sync.server import repo
 from sync.server.db import changes, devices, household_versions, households, utc_now
 from tests.conftest import FAST_KDF, PASSPHRASE
@@ -270,7 +269,7 @@ def test_khbs_enroll_and_sync_cli(live, engine, officer, tmp_path, monkeypatch, 
         for n in (21, 22):
             store.save(numbered(n))
     monkeypatch.setenv("KHBS_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("KHBS_LANG", "id")  # restored afterwards: --lang en below changes it
+    monkeypatch.setenv("KHBS_LANG", "id")  # what the CLI reads at start (--lang en wins below)
     base = ["--data-dir", str(data)]
     assert cli.main(base + ["sync", "--json"]) == cli.EXIT_ERROR
     assert "belum terdaftar" in capsys.readouterr().err

@@ -19,9 +19,8 @@ from sqlalchemy import select, update
 from app.province_key import seal_to
 from app.recovery import format_code, parse_code
 from app.store import Store
-from app.store.store import escrow_info
 from sync.client import ESCROW_SENT, Device, SyncClient
-from sync.protocol import b64, seal_batch, unb64
+from sync.protocol import b64, escrow_info, seal_batch, unb64
 from sync.server.db import audit_log, devices
 from sync.server.recovery import AmbiguousEscrow, recovery_code
 from tests.conftest import FAST_KDF, PASSPHRASE

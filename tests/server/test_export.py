@@ -71,7 +71,7 @@ def check_against(folder: Path, records: list[dict]) -> tuple[list[dict], list[d
     for record in records:
         rows = [m for m in members if m["household_id"] == record["id"]]
         assert [int(m["no_urut"]) for m in rows] == list(range(1, len(record["anggota"]) + 1))
-        for row, member in zip(rows, record["anggota"]):
+        for row, member in zip(rows, record["anggota"], strict=True):
             assert (row["nik"], row["nama"]) == (member["nik"], member["nama"])
     assert len(members) == sum(len(r["anggota"]) for r in records)
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))

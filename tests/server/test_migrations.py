@@ -257,7 +257,7 @@ def test_upgrade_from_the_last_release_keeps_the_data(
         audit(conn, "server-cli", "assignments.import",
               import_candidates(conn, initialised, found).as_dict())
     assert laptop.sync().events > 0  # the decisions and the listed families reach the laptop
-    with engine.begin() as conn:  # the last release had no signing key (revision 0004 allows one)
+    with engine.begin() as conn:  # the last release had no signing key (revision 0005 allows one)
         conn.execute(delete(server_keys).where(server_keys.c.kind == "signing"))
 
     old = legacy_database(new_url)
@@ -296,12 +296,12 @@ def test_concurrent_migrators_do_not_collide(new_url, start):
     for _ in range(3):
         url = new_url()
         if start == "before_alembic":
-            legacy_database(lambda: url).dispose()
+            legacy_database(lambda url=url: url).dispose()
         engines = [make_engine(url, create=True) for _ in range(4)]
         barrier = threading.Barrier(len(engines))
         results: list[object] = []
 
-        def run(engine):
+        def run(engine, barrier=barrier, results=results):  # this round's, bound now
             barrier.wait()
             try:
                 results.append(migrate(engine))

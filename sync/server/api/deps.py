@@ -12,15 +12,13 @@ from typing import Annotated
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Depends, Request
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import H_DEVICE, MAX_SKEW_S, ProtocolError, verify_request
 from sync.server import repo
 from sync.server.api.errors import ApiError
-from sync.server.db import devices, request_nonces, utc_now
 from sync.server.keys import ServerKeys
 from sync.server.settings import Settings
 
@@ -64,14 +62,13 @@ def known_device(conn: Connection, headers) -> bytes:
     device_id = headers.get(H_DEVICE, "")
     if not device_id or len(device_id) > 36:
         raise ProtocolError("missing_auth")
-    row = conn.execute(
-        select(devices.c.public_key, devices.c.revoked_at).where(devices.c.id == device_id)
-    ).first()
-    if row is None:
+    found = repo.device_key(conn, device_id)
+    if found is None:
         raise ProtocolError("unknown_device")
-    if row.revoked_at is not None:
+    public_key, revoked_at = found
+    if revoked_at is not None:
         raise ProtocolError("revoked")
-    return bytes(row.public_key)
+    return public_key
 
 
 def authenticate(
@@ -84,20 +81,8 @@ def authenticate(
         nonce = verify_request(public, headers, method, path, body, now)
         if not 16 <= len(nonce) <= 32:
             raise ProtocolError("missing_auth")
-        seen = utc_now()
-        conn.execute(
-            delete(request_nonces).where(
-                request_nonces.c.device_id == device_id,
-                request_nonces.c.seen_at < seen - NONCE_TTL,
-            )
-        )
-        try:
-            with conn.begin_nested():
-                conn.execute(
-                    insert(request_nonces).values(device_id=device_id, nonce=nonce, seen_at=seen)
-                )
-        except IntegrityError:
-            raise ProtocolError("replay") from None
+        if not repo.remember_nonce(conn, device_id, nonce, NONCE_TTL):
+            raise ProtocolError("replay")
         return repo.get_device(conn, device_id)
 
 

@@ -129,7 +129,7 @@ class HeaderTimeoutH11(H11Protocol):
 
     header_timeout = 20.0
 
-    def connection_made(self, transport) -> None:  # type: ignore[override]
+    def connection_made(self, transport) -> None:
         self.header_timer: asyncio.TimerHandle | None = None
         super().connection_made(transport)
         self._arm()

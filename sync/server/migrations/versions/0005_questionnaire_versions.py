@@ -1,15 +1,15 @@
 """questionnaire versions (issue 13): the versions the province publishes, who has received
 them, a `questionnaire` change event for every device, and the province signing key's kind.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
