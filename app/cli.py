@@ -349,7 +349,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
         warnings.append({"code": code, "message": clock_warning(offset)})
     if args.json:
         print(json.dumps(dict(counts, clock_offset_s=report.clock_offset_s,
-                              needs_attention=attention, warnings=warnings),
+                              needs_attention=attention, warnings=warnings,
+                              questionnaires=report.questionnaires,
+                              questionnaires_refused=report.questionnaires_refused),
                          sort_keys=True, ensure_ascii=False))
     else:
         print(tr("cli.sync_done", None, **counts))  # lang None: the current one
@@ -359,6 +361,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
             print(tr("cli.sync_attention", n=len(attention)))
             for item in attention:
                 print(tr("cli.sync_attention_line", **item))
+        for version in report.questionnaires:
+            print(tr("sync.questionnaire_available", version=version))
+        for version in report.questionnaires_refused:
+            refused = tr("sync.questionnaire_refused", version=version)
+            print(f"khbs: {tr('cli.warning', message=refused)}", file=sys.stderr)
         for warning in warnings:
             print(f"khbs: {tr('cli.warning', message=warning['message'])}", file=sys.stderr)
     for hid in report.damaged:

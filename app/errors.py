@@ -67,6 +67,13 @@ class NotFinalisable(KhbsError):
     result: Any = None  # the rules.Result, attached for the form to show every issue
 
 
+class QuestionnaireDamaged(KhbsError):
+    """A questionnaire version kept on the laptop whose province signature no longer holds
+    (changed outside the app), or that cannot be read."""
+
+    key = "error.questionnaire_damaged"
+
+
 class StoreTooNew(KhbsError):
     key = "error.store_too_new"
 

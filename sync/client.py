@@ -33,16 +33,17 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from app.errors import KhbsError
 from app.i18n import catalogue, tr
 from app.province_key import ProvinceKeyPair
-from app.store import Store
+from app.store import Store, questionnaires
 from app.store.outbox import (
     Applied,
+    Pulled,
     apply_events,
     apply_results,
     needs_attention,
     next_batch,
     pull_cursor,
 )
-from sync.protocol import b64, seal_batch, sign_request, unb64
+from sync.protocol import ProtocolError, b64, seal_batch, sign_request, unb64
 
 TIMEOUT = (10, 30)  # connect, read: a 32 kbit/s link moves about 100 KB in 30 s
 MIN_BATCH, START_BATCH, MAX_BATCH = 1, 8, 256
@@ -131,6 +132,11 @@ class SyncReport:
     # Every household needing attention after this sync, earlier ones included, as
     # (household id, reason code): ids and codes only, never personal data.
     needs_attention: list[tuple[str, str]] = field(default_factory=list)
+    # Questionnaire versions the province published that arrived with this sync (checked and
+    # kept: "Kuesioner versi 2 tersedia", message sync.questionnaire_available), and those
+    # refused (bad signature, or a document this app cannot use: sync.questionnaire_refused).
+    questionnaires: list[int] = field(default_factory=list)
+    questionnaires_refused: list[int] = field(default_factory=list)
 
     @property
     def clock_off(self) -> bool:
@@ -188,7 +194,8 @@ class SyncClient:
         device = Device(data["device_id"], data["officer_id"], server, key,
                         unb64(data["province_key"]), data["province_key_id"],
                         int(data.get("server_time", self.clock())) - int(self.clock()))
-        self.on_store(lambda store: _save_enrollment(store, device, box, data["areas"]))
+        signing = _signing_key_in(data)
+        self.on_store(lambda store: _save_enrollment(store, device, box, data["areas"], signing))
         return device
 
     def device(self) -> Device:
@@ -294,9 +301,12 @@ class SyncClient:
             data = reply.json()
             events = data.get("events") or []
             cursor = int(data.get("cursor", after))
+            signing = _signing_key_in(data)
             pulled = self.on_store(
-                lambda store: apply_events(store, events, cursor, box=(device.device_id, box)))
+                lambda store: _apply_page(store, events, cursor, (device.device_id, box), signing))
             report.events += len(events)
+            report.questionnaires += pulled.questionnaires
+            report.questionnaires_refused += pulled.questionnaires_refused
             report.assigned += pulled.candidates
             report.province_changed += pulled.province_changed
             report.released += pulled.released
@@ -397,12 +407,37 @@ class SyncClient:
 # -- the store's side: each one short call, run where the store lives (run_on_store) ----------
 
 
-def _save_enrollment(store: Store, device: Device, box: ProvinceKeyPair, areas: list) -> None:
+def _save_enrollment(store: Store, device: Device, box: ProvinceKeyPair, areas: list,
+                     signing: tuple[str, bytes] | None) -> None:
     store.put_secret(DEVICE_SECRET, device.to_secret())
     store.put_secret(BOX_SECRET, box.private_bytes())
     store.set_meta(BOX_SENT, box.key_id)
     store.set_officer(device.officer_id, areas)
     store.set_province_key(device.province_key)
+    if signing is not None:  # enrolling again takes this server's signing key
+        questionnaires.set_signing_key(store, *signing, replace=True)
+
+
+def _signing_key_in(data: dict) -> tuple[str, bytes] | None:
+    """The province signing key (key id, raw public key) of an enrollment or pull reply:
+    questionnaire versions are signed with it. None when the reply has none or it is garbled."""
+    key, key_id = data.get("signing_key"), data.get("signing_key_id")
+    if not isinstance(key, str) or not isinstance(key_id, str):
+        return None
+    try:
+        return key_id, unb64(key)
+    except ProtocolError:
+        return None
+
+
+def _apply_page(store: Store, events: list, cursor: int, box: tuple[str, ProvinceKeyPair],
+                signing: tuple[str, bytes] | None) -> Pulled:
+    """One page of pull events with its cursor. A pull gives the signing key only to a laptop
+    without one (enrolled before the province had it), before the page's questionnaire events
+    need it."""
+    if signing is not None:
+        questionnaires.set_signing_key(store, *signing)
+    return apply_events(store, events, cursor, box=box)
 
 
 def _escrow_in(store: Store) -> tuple[str, bytes] | None:

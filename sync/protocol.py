@@ -373,10 +373,29 @@ class ReleaseEvent(Event):
         return cls(_int(raw, "seq"), _str(raw, "household_id"))
 
 
-PullEvent = StatusEvent | DuplicateEvent | AssignmentEvent | CandidateEvent | ReleaseEvent
+@dataclass(frozen=True)
+class QuestionnaireEvent(Event):
+    """A questionnaire version the province published, for every device: the document packed
+    (pack_questionnaire) and signed by the province signing key (questionnaire_message)."""
+
+    TYPE: ClassVar[str] = "questionnaire"
+    seq: int | None
+    version: int | None
+    document: str | None  # pack_questionnaire
+    signature: str | None  # base64url
+    key_id: str | None
+
+    @classmethod
+    def from_json(cls, raw: dict) -> QuestionnaireEvent:
+        return cls(_int(raw, "seq"), _int(raw, "version"), _str(raw, "document"),
+                   _str(raw, "signature"), _str(raw, "key_id"))
+
+
+PullEvent = (StatusEvent | DuplicateEvent | AssignmentEvent | CandidateEvent | ReleaseEvent
+             | QuestionnaireEvent)
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls for cls in (StatusEvent, DuplicateEvent, AssignmentEvent, CandidateEvent,
-                              ReleaseEvent)
+                              ReleaseEvent, QuestionnaireEvent)
 }
 
 
@@ -388,3 +407,46 @@ def read_event(raw: object) -> Event | None:
     kind = raw.get("type")
     cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
     return cls.from_json(raw) if cls is not None else None
+
+
+# -- questionnaire versions -----------------------------------------------------------------
+
+# A published version travels as a `questionnaire` pull event (QuestionnaireEvent, docs/sync.md).
+MAX_QUESTIONNAIRE_BYTES = 4 * 1024 * 1024  # unpacked; today's questionnaire is 43 KB
+
+
+def questionnaire_message(version: int, document: bytes) -> bytes:
+    """What the province signing key signs: the version and the document's exact bytes (compact
+    JSON, app.questionnaire_check.canonical_bytes), so neither can be swapped for another."""
+    return f"khbs/questionnaire/v1|{int(version)}|".encode() + document
+
+
+def pack_questionnaire(document: bytes) -> str:
+    """zlib then base64url: 43 KB of JSON travel as about 16 KB."""
+    return b64(zlib.compress(document, 9))
+
+
+def unpack_questionnaire(text: object) -> bytes:
+    """The document's bytes; ProtocolError("bad_questionnaire") for anything that does not
+    unpack, or unpacks past MAX_QUESTIONNAIRE_BYTES."""
+    if not isinstance(text, str):
+        raise ProtocolError("bad_questionnaire")
+    try:
+        inflater = zlib.decompressobj()
+        document = inflater.decompress(unb64(text), MAX_QUESTIONNAIRE_BYTES)
+    except (zlib.error, ProtocolError):
+        raise ProtocolError("bad_questionnaire") from None
+    if inflater.unconsumed_tail or not inflater.eof:
+        raise ProtocolError("bad_questionnaire")
+    return document
+
+
+def verify_questionnaire(public_key: bytes, version: int, document: bytes,
+                         signature: bytes) -> None:
+    """Raises ProtocolError("bad_signature") unless the province signing key signed exactly this
+    version and document."""
+    try:
+        Ed25519PublicKey.from_public_bytes(public_key).verify(
+            signature, questionnaire_message(version, document))
+    except (InvalidSignature, ValueError, TypeError):
+        raise ProtocolError("bad_signature") from None

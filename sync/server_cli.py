@@ -407,6 +407,91 @@ def cmd_assignments_changes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_questionnaire_publish(args: argparse.Namespace) -> int:
+    """A new questionnaire version: checked completely, signed, offered to every laptop. With
+    --check only checked (no passphrase needed)."""
+    from pathlib import Path
+
+    from sync.server import keys
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.questionnaires import QuestionnaireRefused, check_file, publish
+    from sync.server.settings import PASSPHRASE_ENV
+
+    path = Path(args.file)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise CliError(tr("cli.file_unreadable", path=args.file)) from None
+    with database(args) as engine:
+        try:
+            if args.check:
+                with engine.connect() as conn:
+                    warnings = check_file(conn, data)
+                done = None
+            else:
+                with engine.begin() as conn:
+                    passphrase = os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase")
+                    unlocked = keys.ensure_signing(conn, passphrase)  # servers from before it
+                    done = publish(conn, unlocked, data, notes=args.notes, actor=CLI_ACTOR)
+                    warnings = done.warnings
+        except QuestionnaireRefused as exc:
+            if args.json:
+                _print_json({"published": False, "ok": False,
+                             "problems": [p.as_dict() for p in exc.problems]})
+            else:
+                for problem in exc.problems:
+                    print(problem.message(), file=sys.stderr)
+            raise
+    for warning in warnings:
+        message = tr("server.questionnaire_warning", message=warning.message())
+        print(f"{PROG}: {message}", file=sys.stderr)
+    shown = [w.as_dict() for w in warnings]
+    if done is None:
+        if args.json:
+            _print_json({"published": False, "ok": True, "warnings": shown})
+        else:
+            print(tr("server.questionnaire_checked"))
+    elif args.json:
+        _print_json({"published": True, "ok": True, "version": done.version,
+                     "sha256": done.sha256, "key_id": done.key_id, "warnings": shown})
+    else:
+        print(tr("server.questionnaire_published", version=done.version, sha256=done.sha256[:16],
+                 key_id=done.key_id))
+    return EXIT_OK
+
+
+def cmd_questionnaire_list(args: argparse.Namespace) -> int:
+    from sync.server.questionnaires import builtin_version, listing
+
+    with database(args) as engine, engine.connect() as conn:
+        found = listing(conn)
+    if args.json:
+        _print_json({"builtin": builtin_version(), "versions": [
+            {**v, "published_at": v["published_at"].isoformat(),
+             "retired_at": v["retired_at"].isoformat() if v["retired_at"] else None}
+            for v in found]})
+        return EXIT_OK
+    print(tr("server.questionnaire_builtin", version=builtin_version()))
+    for v in found:
+        retired = (tr("server.questionnaire_retired_at", at=_utc(v["retired_at"]))
+                   if v["retired_at"] else "")
+        print(tr("server.questionnaire_line", version=v["version"], at=_utc(v["published_at"]),
+                 received=v["received"], retired=retired, notes=v["notes"] or "-"))
+    return EXIT_OK
+
+
+def cmd_questionnaire_retire(args: argparse.Namespace) -> int:
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.questionnaires import retire
+
+    with database(args) as engine, engine.begin() as conn:
+        unlock(conn)  # the audit entry is sealed with the server's key
+        now = retire(conn, args.version, actor=CLI_ACTOR)
+    print(tr("server.questionnaire_retired" if now else "server.questionnaire_already_retired",
+             version=args.version))
+    return EXIT_OK
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check the server's audit log: every entry follows from the one before and carries the
     server key's seal. Exit status 1 at the first broken entry."""
@@ -748,6 +833,26 @@ def build_parser() -> argparse.ArgumentParser:
     chg.add_argument("--id", default=None, metavar="HOUSEHOLD_ID",
                      help="one household, with the list's and the officer's values")
     chg.add_argument("--json", action="store_true")
+
+    questionnaire = sub.add_parser("questionnaire", parents=[common],
+                                   help="questionnaire versions for the laptops")
+    questionnaire_actions = questionnaire.add_subparsers(dest="action", required=True)
+    pub = command(questionnaire_actions, "publish", cmd_questionnaire_publish,
+                  "check, sign and publish a new version (laptops get it at their next sync)")
+    pub.add_argument("file", metavar="FILE.json",
+                     help="the questionnaire, with x-version and x-migration "
+                     "(docs/questionnaire.md)")
+    pub.add_argument("--check", action="store_true",
+                     help="only check the file (as publishing would); nothing is published")
+    pub.add_argument("--notes", default=None, metavar="TEXT",
+                     help="what changed, for the list (up to 500 characters)")
+    pub.add_argument("--json", action="store_true")
+    qlist = command(questionnaire_actions, "list", cmd_questionnaire_list,
+                    "published versions, and how many laptops have received each")
+    qlist.add_argument("--json", action="store_true")
+    qretire = command(questionnaire_actions, "retire", cmd_questionnaire_retire,
+                      "stop offering a version to laptops (those that have it keep it)")
+    qretire.add_argument("version", type=int, metavar="VERSION")
 
     serve = command(sub, "serve", cmd_serve, "run the HTTP API (uvicorn)")
     serve.add_argument("--host", default="127.0.0.1")

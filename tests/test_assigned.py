@@ -250,6 +250,7 @@ def test_store_made_before_assignments_opens(data_dir, key):
     with sqlite3.connect(Store.path_in(data_dir)) as db:
         db.execute("DROP TABLE assigned")
         db.execute("ALTER TABLE households DROP COLUMN mac")  # added by m005
+        db.execute("DROP TABLE questionnaires")  # added by m006
         db.execute("PRAGMA user_version = 3")
     with Store.open(data_dir, PASSPHRASE) as s:
         pull(s, key, [candidate(key, listed())])

@@ -70,6 +70,7 @@ def test_migration_from_version_1_keeps_households(data_dir):
         for column in ("sync_reason", "card", "province_duplicates", "mac"):  # m002, m003, m005
             db.execute(f"ALTER TABLE households DROP COLUMN {column}")
         db.execute("DROP TABLE assigned")  # added by m004
+        db.execute("DROP TABLE questionnaires")  # added by m006
         db.execute("PRAGMA user_version = 1")
     with Store.open(data_dir, PASSPHRASE) as s:
         assert s.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) >= 2

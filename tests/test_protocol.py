@@ -19,6 +19,7 @@ from sync.protocol import (
     DuplicateEvent,
     ProtocolError,
     PushResult,
+    QuestionnaireEvent,
     ReleaseEvent,
     StatusEvent,
     candidate_info,
@@ -157,6 +158,7 @@ EVENTS = [
     AssignmentEvent(3, ("62.71.01", "62.71.02")),
     CandidateEvent(4, "h3", 5, 2, "c2VhbGVk"),
     ReleaseEvent(5, "h4"),
+    QuestionnaireEvent(6, 2, "eJyrrgUAAXUA-Q", "c2lnbmVk", "0123456789abcdef"),
 ]
 
 
@@ -174,6 +176,9 @@ def test_odd_pull_events_read_leniently():
     assert odd == CandidateEvent(None, None, None, None, None)
     assert read_event({"type": "assignment", "areas": "62.01"}).areas == ()
     assert read_event({"type": "assignment", "areas": ["62.01", 5, ""]}).areas == ("62.01",)
+    # A version that is not an integer is not kept (app/store/questionnaires.py counts it).
+    assert read_event({"type": "questionnaire", "version": "2", "document": 1}) == \
+        QuestionnaireEvent(None, None, None, None, None)
 
 
 def test_push_results_round_trip_and_read_leniently():

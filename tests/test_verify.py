@@ -14,7 +14,7 @@ from app.cli import main
 from app.crypto import DecryptError, KdfParams, derive_kek, open_sealed, seal
 from app.province_key import ProvinceKeyPair
 from app.store import Store
-from app.store.migrations import MIGRATIONS
+from app.store.migrations import MIGRATIONS, m005_row_macs
 from app.store.outbox import apply_events, apply_results
 from tests import records
 from tests.conftest import FAST_KDF, PASSPHRASE
@@ -392,7 +392,8 @@ def make_old_format(data_dir) -> None:
             s.db.execute("DELETE FROM meta WHERE key = 'store.row_macs'")
     for table in ("households", "assigned"):
         raw(data_dir, f"ALTER TABLE {table} DROP COLUMN mac")
-    raw(data_dir, f"PRAGMA user_version = {len(MIGRATIONS) - 1}")
+    raw(data_dir, "DROP TABLE questionnaires")  # m006, which came after
+    raw(data_dir, f"PRAGMA user_version = {MIGRATIONS.index(m005_row_macs)}")
 
 
 def old_store(data_dir, key) -> list[str]:

@@ -124,6 +124,22 @@ def m005_row_macs(db: Database) -> None:
     db.execute("ALTER TABLE assigned ADD COLUMN mac BLOB")
 
 
+@migration
+def m006_questionnaires(db: Database) -> None:
+    # Questionnaire versions the province published (app/store/questionnaires.py), as received:
+    # not personal data, so plain, but kept with the province's signature and checked again on
+    # every load against the signing key sealed in `secrets`.
+    db.execute(
+        """CREATE TABLE questionnaires (
+            version INTEGER PRIMARY KEY,
+            document BLOB NOT NULL,
+            signature BLOB NOT NULL,
+            key_id TEXT NOT NULL,
+            received_at TEXT NOT NULL
+        )"""
+    )
+
+
 def migrate(db: Database) -> int:
     """Bring the database to the latest version; returns the version it is at."""
     current = db.execute("PRAGMA user_version").fetchone()[0]

@@ -6,11 +6,11 @@ exactly the revision queued. A newer save meanwhile keeps it queued (docs/sync.m
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from app.errors import RecordDamaged
-from app.store import assigned
+from app.store import assigned, questionnaires
 from app.store.store import Store
 from sync.protocol import (
     ACCEPTED,
@@ -24,6 +24,7 @@ from sync.protocol import (
     CandidateEvent,
     DuplicateEvent,
     PushResult,
+    QuestionnaireEvent,
     ReleaseEvent,
     StatusEvent,
     read_event,
@@ -126,6 +127,10 @@ class Pulled:
     release_waiting: int = 0  # kept until their last version reaches the province
     stale: int = 0  # versions no newer than the one kept
     damaged: int = 0  # candidates that did not open or were malformed: skipped
+    # Questionnaire versions (app/store/questionnaires.py): kept, and refused (bad signature,
+    # or a document this app cannot use).
+    questionnaires: list[int] = field(default_factory=list)
+    questionnaires_refused: list[int] = field(default_factory=list)
 
 
 def pull_cursor(store: Store) -> int:
@@ -151,6 +156,8 @@ def apply_events(store: Store, events: list, cursor: int, *,
                 assigned.apply_candidate(store, e, box, now, pulled)
             elif isinstance(e, ReleaseEvent):
                 assigned.apply_release(store, e, now, pulled)
+            elif isinstance(e, QuestionnaireEvent):
+                questionnaires.apply_event(store, e, now, pulled)
             elif isinstance(e, AssignmentEvent):
                 if e.areas:  # the officer's new areas: rules refuse households outside them
                     store.set_officer(store.actor, list(e.areas))

@@ -114,13 +114,13 @@ server_keys = Table(
     Column("key_id", KEY_ID, primary_key=True),
     Column("kind", String(16), nullable=False),
     Column("active", Boolean, nullable=False),
-    Column("public_key", LargeBinary),  # province keys only
+    Column("public_key", LargeBinary),  # province and signing keys only
     Column("kdf", String(200), nullable=False),
     Column("salt", LargeBinary, nullable=False),
     Column("wrapped", LargeBinary, nullable=False),
     _at("created_at"),
     _at("retired_at", nullable=True),
-    CheckConstraint("kind IN ('province', 'data', 'blind_index')", name="kind"),
+    CheckConstraint("kind IN ('province', 'data', 'blind_index', 'signing')", name="kind"),
 )
 Index(
     "ux_server_keys_active_kind", server_keys.c.kind, unique=True,
@@ -241,10 +241,13 @@ changes = Table(
     Column("revision", Integer),
     Column("detail", Text),  # JSON of ids and codes only
     _at("at"),
-    CheckConstraint("kind IN ('status', 'duplicate', 'assignment')", name="kind"),
+    # 'questionnaire': a published version, for every device (no officer, no device).
+    CheckConstraint("kind IN ('status', 'duplicate', 'assignment', 'questionnaire')",
+                    name="kind"),
     Index(None, "officer_id", "seq"),
     Index(None, "device_id", "seq"),
     Index(None, "household_id", "seq"),
+    Index(None, "kind", "seq"),
 )
 
 counters = Table(
@@ -389,6 +392,30 @@ console_login_failures = Table(
     _at("last_at"),
     _at("wait_until"),
 )
+
+# Questionnaire versions the province published (sync/server/questionnaires.py): the document as
+# signed (compact JSON, not personal data), the signature by the province signing key, and who
+# has received it. Version 1 is built into the app and the server, never published.
+questionnaires = Table(
+    "questionnaires", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("document", LargeBinary, nullable=False),
+    Column("sha256", LargeBinary(32), nullable=False),
+    Column("signature", LargeBinary(64), nullable=False),
+    Column("key_id", KEY_ID, ForeignKey("server_keys.key_id"), nullable=False),
+    Column("notes", String(500)),
+    _at("published_at"),
+    _at("retired_at", nullable=True),
+)
+
+# A device that has been sent a version in a pull reply.
+questionnaire_receipts = Table(
+    "questionnaire_receipts", metadata,
+    Column("version", Integer, ForeignKey("questionnaires.version"), primary_key=True),
+    Column("device_id", ID, ForeignKey("devices.id"), primary_key=True),
+    _at("received_at"),
+)
+
 
 # -- engines ------------------------------------------------------------------------------------
 

@@ -5,7 +5,8 @@ Each household gets its own outcome; one bad household never blocks the others:
     new (id, revision)                         accepted   (status event "received")
     same (id, revision), same content hash     duplicate  (a retry after a lost reply)
     same (id, revision), other content         conflict   (both versions kept)
-    outside the areas, invalid, not final      rejected   (reason: a code)
+    outside the areas, invalid, not final,     rejected   (reason: a code)
+    another questionnaire version
 
 The same batch id again returns the stored results. Content is sealed at rest with the data key;
 NIK and KK numbers exist only inside it and as blind-index tokens. Results carry ids, revisions
@@ -164,6 +165,10 @@ def _check(keys: ServerKeys, device: repo.Device, item, today: date,
         return PushResult(hid, revision, REJECTED, "bad_item")
     if record.get("status") != "final":
         return PushResult(hid, revision, REJECTED, "not_final")
+    if record.get("schema_version") != questionnaire.schema_version():
+        # One reason, whatever else a version's differences would fail. Published versions are
+        # not accepted yet either: the rules and the exports know version 1 only (issue 13).
+        return PushResult(hid, revision, REJECTED, "schema_version")
     location = record.get(questionnaire.LOCATION)
     desa = location.get(questionnaire.DESA) if isinstance(location, dict) else None
     areas = list(device.areas) + ([desa] if hid in handed and isinstance(desa, str) else [])

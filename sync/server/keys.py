@@ -6,6 +6,9 @@
     province     HPKE private key (ML-KEM-768 + X25519); id = province_key.key_id(public key)
     data         32 random bytes: AES-256-GCM for household content at rest
     blind_index  32 random bytes: HMAC-SHA256 tokens of NIK and KK for duplicate checks
+    signing      Ed25519 private key: signs the questionnaire versions the province publishes
+                 (HPKE cannot sign); id = signing_key_id(public key). Servers initialised
+                 before it get one from `ensure_signing` (the first `questionnaire publish`).
 
 Rotation keeps old rows (retired, still unwrapped, so old ciphertexts and escrow blobs open)
 and marks one row per kind active; a partial unique index allows only one.
@@ -20,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import Connection, insert, select, update
 
@@ -30,9 +34,13 @@ from app.province_key import ProvinceKeyPair
 from sync.server import AlreadyInitialised, NotInitialised, audit
 from sync.server.db import advisory_lock, display, server_keys, utc_now
 
-KINDS = ("province", "data", "blind_index")
+KINDS = ("province", "data", "blind_index", "signing")
 SALT_BYTES = 16
 Clock = Callable[[], datetime]
+
+
+def signing_key_id(public: bytes) -> str:
+    return hashlib.sha256(b"khbs/signing-key/v1|" + public).hexdigest()[:16]
 
 
 def wrap_aad(kind: str, key_id: str) -> bytes:
@@ -95,6 +103,12 @@ class ServerKeys:
             raise DecryptError("unknown data key")
         return open_sealed(key, blob, candidate_aad(candidate_id, revision, content_hash))
 
+    def sign(self, message: bytes) -> tuple[str, bytes]:
+        """(key id, Ed25519 signature) with the active signing key."""
+        key_id = self.active["signing"]
+        return key_id, Ed25519PrivateKey.from_private_bytes(
+            self.secrets["signing"][key_id]).sign(message)
+
     def blind_token(self, kind: str, value: str) -> tuple[str, bytes]:
         """(key id, token) for a NIK ("nik") or KK ("kk") number, with the active index key."""
         key_id = self.active["blind_index"]
@@ -118,11 +132,26 @@ def province_public(conn: Connection) -> tuple[str, bytes]:
     return row.key_id, row.public_key
 
 
+def signing_public(conn: Connection) -> tuple[str, bytes] | None:
+    """The active signing key's (id, raw Ed25519 public key), given to devices at enrollment and
+    on pull; None on a server initialised before signing keys and not given one yet."""
+    row = conn.execute(
+        select(server_keys.c.key_id, server_keys.c.public_key).where(
+            server_keys.c.kind == "signing", server_keys.c.active
+        )
+    ).first()
+    return (row.key_id, bytes(row.public_key)) if row is not None else None
+
+
 def _new_secret(kind: str) -> tuple[str, bytes, bytes | None]:
     """(key id, secret bytes, public key or None) for a fresh key of this kind."""
     if kind == "province":
         pair = ProvinceKeyPair.generate()
         return pair.key_id, pair.private_bytes(), pair.public_bytes()
+    if kind == "signing":
+        key = Ed25519PrivateKey.generate()
+        public = key.public_key().public_bytes_raw()
+        return signing_key_id(public), key.private_bytes_raw(), public
     return os.urandom(8).hex(), os.urandom(32), None
 
 
@@ -184,6 +213,24 @@ def _unwrap(conn: Connection, passphrase: str) -> tuple[ServerKeys, dict[tuple[s
         if row.active:
             keys.active[row.kind] = row.key_id
     return keys, keks
+
+
+def ensure_signing(conn: Connection, passphrase: str, *, clock: Clock = utc_now) -> ServerKeys:
+    """Every key, unwrapped, with a signing key: a server initialised before signing keys gets
+    one now, wrapped with the same passphrase, cost and salt as its province key."""
+    advisory_lock(conn, "khbs/keys")
+    keys, keks = _unwrap(conn, passphrase)
+    audit.register(keys)  # publishing writes a sealed audit entry
+    if "signing" in keys.active:
+        return keys
+    row = conn.execute(select(server_keys.c.kdf, server_keys.c.salt).where(
+        server_keys.c.kind == "province", server_keys.c.active)).one()
+    salt = bytes(row.salt)
+    key_id, secret = _store(conn, "signing", keks[(row.kdf, salt)], salt,
+                            KdfParams.from_json(row.kdf), clock())
+    keys.secrets["signing"][key_id] = secret
+    keys.active["signing"] = key_id
+    return keys
 
 
 def rotate(conn: Connection, passphrase: str, kind: str, *, clock: Clock = utc_now) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy import Connection, Row, delete, func, insert, or_, select, text,
 from sqlalchemy.exc import IntegrityError
 
 from app.regions import PROVINCE
-from sync.protocol import CARD_NUMBER, STATUSES
+from sync.protocol import CARD_NUMBER, STATUSES, QuestionnaireEvent
 from sync.server import (
     AreaOutsideProvince,
     BadCardNumber,
@@ -351,12 +351,13 @@ def append_changes(conn: Connection, events: list[dict]) -> None:
 
 def changes_for(conn: Connection, device_id: str, officer_id: str, after: int,
                 limit: int) -> list[Row]:
-    """Up to `limit` change events after seq `after` for a device: its officer's and its own,
-    in seq order."""
+    """Up to `limit` change events after seq `after` for a device: its officer's, its own, and
+    those for every device (a published questionnaire version), in seq order."""
     return list(conn.execute(
         select(changes)
         .where(changes.c.seq > after,
-               or_(changes.c.officer_id == officer_id, changes.c.device_id == device_id))
+               or_(changes.c.officer_id == officer_id, changes.c.device_id == device_id,
+                   changes.c.kind == QuestionnaireEvent.TYPE))
         .order_by(changes.c.seq).limit(limit)
     ).all())
 

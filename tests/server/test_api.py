@@ -290,8 +290,9 @@ def test_khbs_enroll_and_sync_cli(live, engine, officer, tmp_path, monkeypatch, 
     assert out["events"] == 2 and out["bytes_up"] > 0 and out["bytes_down"] > 0
     assert set(out) == {"sent", "synced", "attention", "events", "bytes_up", "bytes_down",
                         "assigned", "province_changed", "released", "clock_offset_s",
-                        "needs_attention", "warnings"}
+                        "needs_attention", "warnings", "questionnaires", "questionnaires_refused"}
     assert out["needs_attention"] == [] and out["warnings"] == []
+    assert out["questionnaires"] == out["questionnaires_refused"] == []
     assert cli.main(base + ["--lang", "en", "sync"]) == 0
     assert "0 sent" in capsys.readouterr().out
     assert count(engine, households) == 2

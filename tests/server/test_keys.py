@@ -24,7 +24,7 @@ def rows(engine):
 
 def test_init_makes_one_active_key_of_each_kind(engine, initialised):
     found = rows(engine)
-    assert sorted(r.kind for r in found) == ["blind_index", "data", "province"]
+    assert sorted(r.kind for r in found) == ["blind_index", "data", "province", "signing"]
     assert all(r.active and r.retired_at is None for r in found)
     province = next(r for r in found if r.kind == "province")
     pair = initialised.province
@@ -37,7 +37,7 @@ def test_init_makes_one_active_key_of_each_kind(engine, initialised):
 def test_private_keys_are_not_readable_without_the_passphrase(engine, initialised):
     everything = stored_bytes(engine)
     secrets = [s for kind in initialised.secrets.values() for s in kind.values()]
-    assert len(secrets) == 3
+    assert len(secrets) == 4
     for secret in secrets:
         assert secret not in everything
         assert secret.hex().encode() not in everything
@@ -55,7 +55,7 @@ def test_init_refuses_a_second_time_and_weak_passphrases(engine, initialised):
         keys.create(conn, PASSPHRASE, kdf=FAST_KDF)
     with engine.begin() as conn, pytest.raises(WeakPassphrase):
         keys.create(conn, "short", kdf=FAST_KDF)
-    assert len(rows(engine)) == 3
+    assert len(rows(engine)) == 4
 
 
 def test_unlock_before_init_is_not_initialised(engine):
@@ -96,3 +96,32 @@ def test_rotation_keeps_old_keys_usable(engine, initialised):
     assert opened == b"laptop data key"
     with engine.begin() as conn, pytest.raises(WrongPassphrase):
         keys.rotate(conn, "not-the-passphrase", "data")
+
+
+def test_a_server_from_before_signing_keys_gets_one_wrapped_like_the_others(engine, initialised):
+    """Servers initialised before questionnaire versions have no signing key: the first
+    `questionnaire publish` adds one with the same passphrase, cost and salt."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    from sqlalchemy import delete
+
+    with engine.begin() as conn:
+        conn.execute(delete(server_keys).where(server_keys.c.kind == "signing"))
+        assert keys.signing_public(conn) is None
+        assert "signing" not in keys.unlock(conn, PASSPHRASE).active
+        with pytest.raises(WrongPassphrase):
+            keys.ensure_signing(conn, "not-the-passphrase")
+    with engine.begin() as conn:
+        made = keys.ensure_signing(conn, PASSPHRASE)
+    with engine.begin() as conn:
+        again = keys.ensure_signing(conn, PASSPHRASE)  # once only
+    assert again.active["signing"] == made.active["signing"]
+    found = {r.kind: r for r in rows(engine)}
+    assert found["signing"].salt == found["province"].salt
+    assert found["signing"].kdf == found["province"].kdf
+    with engine.connect() as conn:
+        key_id, public = keys.signing_public(conn)
+    assert key_id == made.active["signing"] == keys.signing_key_id(public)
+    signed_by, signature = made.sign(b"khbs/questionnaire/v1|2|{}")
+    assert signed_by == key_id
+    Ed25519PublicKey.from_public_bytes(public).verify(signature, b"khbs/questionnaire/v1|2|{}")
+    assert made.secrets["signing"][key_id] not in stored_bytes(engine)

@@ -21,6 +21,7 @@ from sync.server import (
 )
 from sync.server.api.deps import EngineDep, KeysDep, limit_enroll
 from sync.server.api.errors import ApiError
+from sync.server.keys import signing_public
 
 router = APIRouter(tags=["enroll"])
 
@@ -51,6 +52,10 @@ class EnrollReply(BaseModel):
     province_key: str
     province_key_id: str
     server_time: int
+    # The province signing key (Ed25519, base64url): questionnaire versions are signed with it.
+    # None on a server that has not made one yet (before its first `questionnaire publish`).
+    signing_key: str | None = None
+    signing_key_id: str | None = None
 
 
 @router.post("/v1/enroll", response_model=EnrollReply, dependencies=[Depends(limit_enroll)])
@@ -74,19 +79,21 @@ async def enroll(body: EnrollRequest, engine: EngineDep, keys: KeysDep) -> Enrol
             raise ApiError(400, "bad_store_id") from None
     province = keys.province
 
-    def redeem() -> repo.Device:
+    def redeem() -> tuple[repo.Device, tuple[str, bytes] | None]:
         with engine.begin() as conn:
             device = repo.redeem_enroll_code(conn, body.code, device_key, store_id=store_id)
             if box_key is not None:
                 repo.set_box_key(conn, device.id, box_key)
-            return device
+            return device, signing_public(conn)
 
     try:
-        device = await run_in_threadpool(redeem)
+        device, signing = await run_in_threadpool(redeem)
     except tuple(REFUSALS) as exc:
         raise ApiError(*REFUSALS[type(exc)]) from None
     return EnrollReply(
         device_id=device.id, officer_id=device.officer_id, areas=list(device.areas),
         province_key=b64(province.public_bytes()), province_key_id=province.key_id,
         server_time=int(time.time()),
+        signing_key=b64(signing[1]) if signing else None,
+        signing_key_id=signing[0] if signing else None,
     )

@@ -17,16 +17,17 @@ from sync.protocol import (
     CandidateEvent,
     DuplicateEvent,
     PullEvent,
+    QuestionnaireEvent,
     ReleaseEvent,
     StatusEvent,
     b64,
     candidate_info,
 )
-from sync.server import repo
+from sync.server import questionnaires, repo
 from sync.server.api.deps import AuthDevice, EngineDep, KeysDep
 from sync.server.api.errors import ApiError
 from sync.server.assignments import candidate_for
-from sync.server.keys import ServerKeys
+from sync.server.keys import ServerKeys, signing_public
 
 router = APIRouter(tags=["pull"])
 MAX_LIMIT = 500
@@ -48,6 +49,10 @@ def event(row, conn: Connection | None = None, keys: ServerKeys | None = None,
     if row.kind == "duplicate":
         return DuplicateEvent(row.seq, row.household_id, detail.get("kind"),
                               detail.get("other_household_id"))
+    if row.kind == QuestionnaireEvent.TYPE:  # for every device; None once retired
+        if conn is None:  # events_for always gives one: the event records who was sent it
+            return None
+        return questionnaires.event(conn, row.seq, detail.get("version"), device_id)
     if "candidate" in detail:
         return _candidate(row.seq, detail["candidate"], conn, keys, device_id, officer_id)
     if "release" in detail:
@@ -75,8 +80,14 @@ def events_for(conn: Connection, device_id: str, officer_id: str, after: int, li
         repo.acknowledge_pull(conn, device_id, after)
         shown = rows[:limit]
         events = [event(r, conn, keys, device_id, officer_id) for r in shown]
-    return {"cursor": shown[-1].seq if shown else after, "more": len(rows) > limit,
-            "events": [e.to_json() for e in events if e is not None]}
+        signing = signing_public(conn)
+    reply = {"cursor": shown[-1].seq if shown else after, "more": len(rows) > limit,
+             "events": [e.to_json() for e in events if e is not None]}
+    if signing is not None:
+        # What questionnaire versions are signed with: laptops enrolled before the province had
+        # a signing key learn it here (docs/security.md, "Questionnaire versions").
+        reply |= {"signing_key_id": signing[0], "signing_key": b64(signing[1])}
+    return reply
 
 
 @router.get("/v1/pull")
