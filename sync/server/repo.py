@@ -356,10 +356,33 @@ def _grouped(conn: Connection, column) -> dict[str, int]:
     return {key: n for key, n in rows}
 
 
+UNKNOWN_OUTCOME = "unknown"  # received before the server kept the outcome (revision 0004)
+
+
+def _outcomes(conn: Connection) -> dict[str, dict[str, int]]:
+    """Households by regency, then by visit outcome code (app/visits.py) as a string."""
+    out: dict[str, dict[str, int]] = {}
+    rows = conn.execute(
+        select(households.c.kode_kab, households.c.visit_outcome, func.count())
+        .group_by(households.c.kode_kab, households.c.visit_outcome)
+        .order_by(households.c.kode_kab, households.c.visit_outcome))
+    for kab, outcome, n in rows:
+        key = UNKNOWN_OUTCOME if outcome is None else str(outcome)
+        out.setdefault(kab, {})[key] = n
+    return out
+
+
 def stats(conn: Connection) -> dict:
+    by_regency_outcome = _outcomes(conn)
+    by_outcome: dict[str, int] = {}
+    for counts in by_regency_outcome.values():
+        for key, n in counts.items():
+            by_outcome[key] = by_outcome.get(key, 0) + n
     return {
         "households": _count(conn, households),
         "by_regency": _grouped(conn, households.c.kode_kab),
+        "by_outcome": dict(sorted(by_outcome.items())),
+        "by_regency_outcome": by_regency_outcome,
         "by_status": {s: 0 for s in STATUSES} | _grouped(conn, households.c.status),
         "cards_issued": _count(conn, households, households.c.card_number.is_not(None)),
         "conflicts": _count(conn, households, households.c.conflict),

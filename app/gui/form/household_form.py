@@ -26,9 +26,9 @@ from PySide6.QtWidgets import (
 )
 
 from app import questionnaire as q
-from app import rules
+from app import rules, visits
 from app.gui.form import issues as shown_issues
-from app.gui.form.consent import ConsentSection
+from app.gui.form.consent import GIVEN, ConsentSection
 from app.gui.form.members import MembersView
 from app.gui.form.section import HELP_STYLE, SectionView
 from app.gui.form.text import ui
@@ -69,11 +69,13 @@ class HouseholdForm(QWidget):
         self._loading = False
         self._schema = q.load_schema()
         self._props: dict = self._schema["properties"]
-        self._frame = [
-            n for n, s in self._props.items() if kind_of(s) == "none" and not (q.is_group(s) or q.is_roster(s))
-        ]
-        self._conditions = {  # sections asked only sometimes (x-relevant on the group)
-            n: s["x-relevant"] for n, s in self._props.items() if q.is_group(s) and "x-relevant" in s
+        # System fields (x-widget none: the record's frame, the earlier visits, paradata):
+        # kept as loaded, no page, no widget.
+        self._frame = [n for n, s in self._props.items() if s.get("x-widget") == "none"
+                       or (kind_of(s) == "none" and not (q.is_group(s) or q.is_roster(s)))]
+        self._conditions = {  # sections asked only sometimes (x-relevant on the group or roster)
+            n: s["x-relevant"] for n, s in self._props.items()
+            if (q.is_group(s) or q.is_roster(s)) and "x-relevant" in s
         }
         self._root_fields = [
             n for n, s in self._props.items()
@@ -132,7 +134,7 @@ class HouseholdForm(QWidget):
             elif q.is_group(spec) and "x-notice" in spec:
                 view = ConsentSection(spec, (name,), self.lang, areas=areas, root=self._raw)
                 self._add_page(name, title, view, help_text)
-            elif q.is_group(spec):
+            elif q.is_group(spec) and name not in self._frame:
                 view = SectionView(spec, (name,), self.lang, areas=areas, root=self._raw)
                 self._add_page(name, title, view, help_text)
 
@@ -242,9 +244,13 @@ class HouseholdForm(QWidget):
         self._timer.start()
 
     def _visit_defaulted(self, record: dict) -> dict:
+        """A family left to revisit (nobody home) opened on a later day starts a new visit:
+        the earlier one joins the history, the outcome is asked again (app/visits.py)."""
+        today = self.today or date.today()
+        record = visits.start_revisit(record, today) or record
         listed = (record.get("verifikasi") or {}).get("sumber") == 1
         if listed and record.get("status") != "final" and q.is_empty(record.get(q.VISIT_DATE)):
-            return {**record, q.VISIT_DATE: (self.today or date.today()).isoformat()}
+            return {**record, q.VISIT_DATE: today.isoformat()}
         return record
 
     def _refresh_sections(self) -> None:
@@ -258,7 +264,12 @@ class HouseholdForm(QWidget):
                     continue
                 shown = q.evaluate(cond, raw, raw)
                 self.section_list.item(i).setHidden(not shown)
-                if not shown and page.view.values():
+                if shown:
+                    continue
+                if isinstance(page.view, MembersView) and page.view.rows():
+                    page.view.set_rows(None)  # e.g. a refusal of a family not on the list
+                    cleared = True
+                elif isinstance(page.view, SectionView) and page.view.values():
                     page.view.set_values(None)
                     cleared = True
             if not cleared:
@@ -317,12 +328,28 @@ class HouseholdForm(QWidget):
         if self._loading:
             return
         sender = self.sender()
+        if self._consent_refused(sender):
+            return  # the outcome's own edit has refreshed everything
         self._refresh_sections()
         for page in self.pages:  # questions that depend on other sections
             if isinstance(page.view, SectionView) and page.view is not sender and page.view._needs_root:
                 page.view.refresh()
         self.changed.emit()
         self._timer.start()
+
+    def _consent_refused(self, sender: object) -> bool:
+        """Consent "no" is a refusal: the visit outcome becomes Refused, which hides consent and
+        every question that needs it, and the household can be finalised as a refused visit
+        (rather than an error that blocks finalising). Back on the first page, at the outcome."""
+        if not isinstance(sender, ConsentSection) or GIVEN not in sender.rows:
+            return False
+        identity = self.section(IDENTITY)
+        if sender.editor(GIVEN).value() is not False or q.OUTCOME not in identity.rows:
+            return False
+        identity.set_field(q.OUTCOME, visits.REFUSED)
+        self.set_section(0)
+        identity.focus_field(q.OUTCOME)
+        return True
 
     def show_result(self, result: rules.Result) -> None:
         self.result = result
