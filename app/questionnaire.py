@@ -219,12 +219,11 @@ def prune(record: dict) -> dict:
 def _delete(record: dict, path: Path) -> None:
     node: object = record
     for part in path[:-1]:  # a whole hidden roster may have gone before its rows' answers
-        if isinstance(node, dict) and part in node:
-            node = node[part]
-        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
-            node = node[part]
-        else:
+        found = (isinstance(node, dict) and part in node) or \
+            (isinstance(node, list) and isinstance(part, int) and part < len(node))
+        if not found:
             return
+        node = node[part]  # type: ignore[index]
     if isinstance(node, dict):
         node.pop(path[-1], None)
 

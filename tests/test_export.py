@@ -25,7 +25,7 @@ from app.export.layout import Options, mask, neutralise, restore
 from app.households import add_demo
 from app.store import Store
 from tests.conftest import FAST_KDF, PASSPHRASE
-from tests.records import numbered
+from tests.records import LISTED, numbered
 from tests.test_cli import Khbs
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -70,7 +70,23 @@ def source_records() -> list[dict]:
     draft["anggota"] = draft["anggota"][:1]
     recs.append(draft)
     recs += [tricky(10 + i, text) for i, text in enumerate(TRICKY)]
+    recs += visit_outcomes()
     return recs
+
+
+def visit_outcomes() -> list[dict]:
+    """A refusal (no KK, no members), a family nobody was home for (a revisit date) and one
+    interviewed at the third visit (earlier visits): the visit's questions are columns too."""
+    base = numbered(30)
+    refused = {k: base[k] for k in ("schema_version", "id", "status", "tanggal_kunjungan",
+                                    "lokasi")} | {"hasil_kunjungan": 3, "anggota": []}
+    nobody = numbered(31, hasil_kunjungan=4, tanggal_kunjungan_ulang="2026-12-03",
+                      verifikasi={"sumber": 1}, status="draft")
+    for section in ("persetujuan", "rumah", "aset", "program", "kebutuhan"):
+        del nobody[section]
+    nobody["anggota"] = [{k: m[k] for k in LISTED} for m in nobody["anggota"]]
+    third = numbered(32, hasil_kunjungan=1, kunjungan=["2026-11-20:4", "2026-11-24:4"])
+    return [refused, nobody, third]
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from PySide6.QtCore import (
     QT_TRANSLATE_NOOP,
@@ -112,7 +112,7 @@ def sync_text(row: HouseholdRow) -> str:
 def sync_tooltip(row: HouseholdRow) -> str | None:
     lines = [_tr(REASON) + " " + row.sync_reason] if row.sync_reason else []  # a code
     if row.outcome in TO_REVISIT and row.revisit_on:
-        lines.append(_tr(REVISIT_TIP).replace("%1", row.revisit_on))
+        lines.append(_tr(REVISIT_TIP).replace("%1", day_text(row.revisit_on)))
     lines += [_tr(DUPLICATE_TIPS[k]) for k in row.province_duplicates if k in DUPLICATE_TIPS]
     lines += [_tr(t) for on, t in ((row.province_changed, CHANGED_TIP),
                                    (row.released, RELEASED_TIP)) if on]
@@ -127,6 +127,14 @@ def to_verify_counts(rows: list[HouseholdRow]) -> dict[str, int]:
         if r.listed and r.status == "draft":
             counts[r.kode_desa or ""] = counts.get(r.kode_desa or "", 0) + 1
     return counts
+
+
+def day_text(iso: str) -> str:
+    """DD-MM-YYYY, as KK and KTP print dates."""
+    try:
+        return date.fromisoformat(iso).strftime("%d-%m-%Y")
+    except ValueError:
+        return iso
 
 
 def local_time(iso: str) -> str:

@@ -429,6 +429,16 @@
         <translation>To verify</translation>
     </message>
     <message>
+        <location filename="../../app/gui/models.py" line="34"/>
+        <source>To revisit</source>
+        <translation>To revisit</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="59"/>
+        <source>Nobody home: come back on %1</source>
+        <translation>Nobody home: come back on %1</translation>
+    </message>
+    <message>
         <location filename="../../app/gui/models.py" line="32"/>
         <source>Draft</source>
         <translation>Draft</translation>

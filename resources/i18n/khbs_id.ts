@@ -428,6 +428,16 @@
         <translation>Perlu diverifikasi</translation>
     </message>
     <message>
+        <location filename="../../app/gui/models.py" line="34"/>
+        <source>To revisit</source>
+        <translation>Kunjungi lagi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="59"/>
+        <source>Nobody home: come back on %1</source>
+        <translation>Tidak ada orang di rumah: kunjungi lagi pada %1</translation>
+    </message>
+    <message>
         <location filename="../../app/gui/models.py" line="32"/>
         <source>Draft</source>
         <translation>Draf</translation>

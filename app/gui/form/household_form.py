@@ -67,6 +67,7 @@ class HouseholdForm(QWidget):
         self._extra: dict = {}  # unknown top-level properties, kept for the rules to report
         self._final = False  # after check(final=True), live validation checks completeness too
         self._loading = False
+        self._incoming: dict | None = None  # the record being loaded: the root meanwhile
         self._schema = q.load_schema()
         self._props: dict = self._schema["properties"]
         # System fields (x-widget none: the record's frame, the earlier visits, paradata):
@@ -222,6 +223,9 @@ class HouseholdForm(QWidget):
         self._timer.stop()
         record = self._visit_defaulted(record)
         self._loading = True
+        # While the pages fill, skip logic sees the whole record being loaded, not the pages
+        # filled so far: the KK on the first page depends on the verification section.
+        self._incoming = record
         try:
             self._base = {k: record[k] for k in self._frame if k in record}
             self._extra = {k: v for k, v in record.items() if k not in self._props}
@@ -232,6 +236,7 @@ class HouseholdForm(QWidget):
                     page.view.set_rows(record.get(page.key))
                 else:
                     page.view.set_values(record.get(page.key))
+            self._incoming = None
             self._refresh_sections()
             for page in self.pages:  # conditions on other sections see the whole record now
                 if isinstance(page.view, SectionView):
@@ -239,6 +244,7 @@ class HouseholdForm(QWidget):
             self.set_section(0)  # no sectionChanged: nothing to save yet
         finally:
             self._loading = False
+            self._incoming = None
         self._final = record.get("status") == "final"
         self.show_result(rules.Result([]))
         self._timer.start()
@@ -277,6 +283,8 @@ class HouseholdForm(QWidget):
 
     def _raw(self) -> dict:
         """The answers as they stand, before pruning: the root for skip-logic conditions."""
+        if self._incoming is not None:
+            return self._incoming
         rec = dict(self._base)
         for page in self.pages:
             if page.key == IDENTITY:
