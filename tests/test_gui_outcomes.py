@@ -105,6 +105,7 @@ def test_a_refusal_is_chosen_by_keyboard_and_finalised(start, stored, qtbot, dat
     assert finalise(qtbot, app, page) == []  # nothing to confirm, no error
     ws = app.window.workspace
     refused = next(r for r in stored_records(data_dir) if r.get(q.OUTCOME))
+    assert refused.pop("paradata")["jumlah_kunjungan"] == 1
     assert refused == {"schema_version": 1, "id": refused["id"], "status": "final",
                        q.VISIT_DATE: today, q.OUTCOME: visits.REFUSED, "lokasi": location,
                        "anggota": []}
@@ -166,6 +167,8 @@ def test_nobody_home_is_to_revisit_and_the_next_visit_keeps_the_first(start, sto
     qtbot.waitUntil(lambda: ws.proxy.rowCount() == 1)
     row = ws.model.row_at(ws.proxy.mapToSource(ws.proxy.index(0, 0)))
     assert (row.outcome, row.status, row.kk) == (visits.NOBODY_HOME, "final", "")
+    first = next(r for r in stored_records(data_dir) if r["id"] == row.id)["paradata"]
+    assert first["jumlah_kunjungan"] == 1 and isinstance(first["durasi_detik"], int)
     assert ws.proxy.index(0, COL_STATUS).data() == REVISIT
     tip = ws.proxy.index(0, COL_STATUS).data(Qt.ItemDataRole.ToolTipRole)
     assert tip == f"Tidak ada orang di rumah: kunjungi lagi pada {today.strftime('%d-%m-%Y')}"
@@ -179,6 +182,7 @@ def test_nobody_home_is_to_revisit_and_the_next_visit_keeps_the_first(start, sto
     identity = page.form.section("")
     assert identity.editor(q.VISIT_DATE).value() == today.isoformat()
     assert identity.editor(q.OUTCOME).value() is None
+    assert page.paradata.text().startswith("Kunjungan ke-2 · mulai ")  # the header
     press(qtbot, Qt.Key.Key_PageDown, CTRL)
     press(qtbot, Qt.Key.Key_PageUp, CTRL)
     fill(qtbot, identity, {q.VISIT_DATE: today.isoformat(), q.OUTCOME: visits.REFUSED})
@@ -189,6 +193,10 @@ def test_nobody_home_is_to_revisit_and_the_next_visit_keeps_the_first(start, sto
     assert (done[q.OUTCOME], done[q.VISIT_DATE], done["status"]) == (
         visits.REFUSED, today.isoformat(), "final")
     assert q.REVISIT_DATE not in done
+    # Paradata: both visits counted, entry began at the first one, the time adds up.
+    second = done["paradata"]
+    assert second["jumlah_kunjungan"] == 2 and second["mulai"] == first["mulai"]
+    assert second["durasi_detik"] >= first["durasi_detik"]
 
 
 def test_listed_families_refused_and_nobody_home_reach_the_province(listed_laptop, province,

@@ -15,7 +15,7 @@ SCHEMA_PATH = Path(__file__).parents[1] / "schemas" / "household.schema.json"
 SECTIONS = ["lokasi", "verifikasi", "persetujuan", "rumah", "aset", "program", "kebutuhan", "anggota"]
 VISIT = ["hasil_kunjungan", "tanggal_kunjungan_ulang", "kunjungan"]
 ROOT_ORDER = ["schema_version", "id", "status", "no_kk", "tanggal_kunjungan", *VISIT, *SECTIONS,
-              "peringatan_diterima"]
+              "peringatan_diterima", "paradata"]
 WIDGETS = {"text", "textarea", "number", "date", "choice", "multichoice", "yesno", "desa", "gps", "none"}
 SENSITIVE = {"health", "child", "financial"}
 IDENTIFIERS = {"nik", "kk"}
@@ -229,6 +229,22 @@ def test_verification_section(schema):
     for name in ("persetujuan", "rumah", "aset", "program", "kebutuhan"):
         assert schema["properties"][name]["x-relevant"] == at_home, name
     assert "x-relevant" not in schema["properties"]["lokasi"]
+
+
+def test_paradata_has_a_time_field_for_every_page_of_the_form(schema):
+    """app/paradata.py writes detik_<page> for each page the form shows: a new section needs
+    its field here (or its time is not kept)."""
+    from app.paradata import FIRST_PAGE, section_field
+
+    fields = schema["properties"]["paradata"]["properties"]
+    pages = [name for name, spec in schema["properties"].items()
+             if spec.get("x-widget") != "none" and ("properties" in spec or "items" in spec
+                                                    and "properties" in spec["items"])]
+    assert pages == SECTIONS
+    for page in ["", *pages]:
+        assert section_field(page) in fields, page
+    assert section_field("") == f"detik_{FIRST_PAGE}"
+    assert schema["properties"]["paradata"]["x-widget"] == "none"
 
 
 def test_sensitive_sections(schema):

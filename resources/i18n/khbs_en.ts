@@ -406,6 +406,11 @@
         <translation>Household</translation>
     </message>
     <message>
+        <location filename="../../app/gui/views/household.py" line="67"/>
+        <source>Visit %1 · started %2 · %3 min</source>
+        <translation>Visit %1 · started %2 · %3 min</translation>
+    </message>
+    <message>
         <location filename="../../app/gui/views/household.py" line="27"/>
         <source>&amp;Save</source>
         <translation>&amp;Save</translation>

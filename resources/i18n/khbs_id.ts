@@ -405,6 +405,11 @@
         <translation>Rumah tangga</translation>
     </message>
     <message>
+        <location filename="../../app/gui/views/household.py" line="67"/>
+        <source>Visit %1 · started %2 · %3 min</source>
+        <translation>Kunjungan ke-%1 · mulai %2 · %3 menit</translation>
+    </message>
+    <message>
         <location filename="../../app/gui/views/household.py" line="27"/>
         <source>&amp;Save</source>
         <translation>&amp;Simpan</translation>
