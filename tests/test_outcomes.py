@@ -102,6 +102,19 @@ def test_refusal_needs_no_consent_answer_and_a_consent_answer_is_not_kept():
     assert check(listed_family(visits.REFUSED)).issues == []
     said_no = listed_family(visits.REFUSED, persetujuan={"diberikan": False})
     assert codes(check(said_no)) == {("not_applicable", ("persetujuan", "diberikan"))}
+    # Nor a note about a family that is there and said no (one not found may have one).
+    note = {"sumber": 1, "catatan_verifikasi": "Tetangga bilang sudah lama kosong"}
+    noted = listed_family(visits.REFUSED, verifikasi=note)
+    assert codes(check(noted)) == {("not_applicable", ("verifikasi", "catatan_verifikasi"))}
+    assert check(listed_family(visits.NOT_FOUND, verifikasi=note)).issues == []
+
+
+def test_a_listed_family_needs_an_outcome_unless_recorded_the_old_way():
+    asked = listed_family(visits.INTERVIEWED)
+    del asked[q.OUTCOME]
+    assert ("required", (q.OUTCOME,)) in codes(check(asked))
+    assert ("required", (q.OUTCOME,)) not in codes(check(listed_away(7)))  # keberadaan given
+    assert ("required", (q.OUTCOME,)) not in codes(check(household()))  # not on the list
 
 
 def test_consent_no_without_an_outcome_points_to_the_refused_outcome():
