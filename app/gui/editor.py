@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from app import paradata
+from app import paradata, visits
 from app.errors import NotFinalisable, user_message
 from app.gui.session import Session
 
@@ -54,8 +54,12 @@ class HouseholdEditor(QObject):
         form.sectionChanged.connect(self._section_changed)
 
     def load(self, record: dict, revision: int | None) -> None:
+        """Open a household. A family left to revisit (nobody home) opened on a later day than
+        its visit starts a new visit: the earlier one joins the history and the outcome is
+        asked again (app/visits.py); saved only once the officer changes something."""
         self.revision = revision
         self.dirty = False
+        record = visits.start_revisit(record, self.form.today or date.today()) or record
         self.form.set_record(record)
         self._paradata_base = record.get(paradata.PARADATA)
         self._timing = paradata.Session(self._wall(), self._clock(), page=self._page())

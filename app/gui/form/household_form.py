@@ -250,13 +250,9 @@ class HouseholdForm(QWidget):
         self._timer.start()
 
     def _visit_defaulted(self, record: dict) -> dict:
-        """A family left to revisit (nobody home) opened on a later day starts a new visit:
-        the earlier one joins the history, the outcome is asked again (app/visits.py)."""
-        today = self.today or date.today()
-        record = visits.start_revisit(record, today) or record
         listed = (record.get("verifikasi") or {}).get("sumber") == 1
         if listed and record.get("status") != "final" and q.is_empty(record.get(q.VISIT_DATE)):
-            return {**record, q.VISIT_DATE: today.isoformat()}
+            return {**record, q.VISIT_DATE: (self.today or date.today()).isoformat()}
         return record
 
     def _refresh_sections(self) -> None:
