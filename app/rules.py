@@ -49,7 +49,8 @@ class Issue:
 
     def message(self, lang: str | None = None) -> str:
         # A param that is a path names another question: its label, in the message's language.
-        params = {k: q.label(v, lang) if isinstance(v, tuple) else v for k, v in self.params.items()}
+        params = {k: q.label(v, lang) if isinstance(v, tuple) else v
+                  for k, v in self.params.items()}
         text = tr(f"rule.{self.code}", lang, **params)
         where = self.where(lang)
         return f"{where}: {text}" if where else text

@@ -86,9 +86,9 @@ def visit_outcomes() -> list[dict]:
         del nobody[section]
     nobody["anggota"] = [{k: m[k] for k in LISTED} for m in nobody["anggota"]]
     third = numbered(32, hasil_kunjungan=1, kunjungan=["2026-11-20:4", "2026-11-24:4"])
-    third["paradata"] = {"mulai": "2026-11-20T08:15:00+07:00", "selesai": "2026-11-27T09:01:30+07:00",
-                         "durasi_detik": 2140, "jumlah_kunjungan": 3, "detik_identitas": 40,
-                         "detik_rumah": 900}
+    third["paradata"] = {"mulai": "2026-11-20T08:15:00+07:00",
+                         "selesai": "2026-11-27T09:01:30+07:00", "durasi_detik": 2140,
+                         "jumlah_kunjungan": 3, "detik_identitas": 40, "detik_rumah": 900}
     return [refused, nobody, third]
 
 

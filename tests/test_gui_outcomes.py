@@ -106,9 +106,15 @@ def test_a_refusal_is_chosen_by_keyboard_and_finalised(start, stored, qtbot, dat
     ws = app.window.workspace
     refused = next(r for r in stored_records(data_dir) if r.get(q.OUTCOME))
     assert refused.pop("paradata")["jumlah_kunjungan"] == 1
-    assert refused == {"schema_version": 1, "id": refused["id"], "status": "final",
-                       q.VISIT_DATE: today, q.OUTCOME: visits.REFUSED, "lokasi": location,
-                       "anggota": []}
+    assert refused == {
+        "schema_version": 1,
+        "id": refused["id"],
+        "status": "final",
+        q.VISIT_DATE: today,
+        q.OUTCOME: visits.REFUSED,
+        "lokasi": location,
+        "anggota": [],
+    }
     statuses = {ws.model.index(r, COL_STATUS).data() for r in range(ws.model.rowCount())}
     assert statuses == {"Final", "Draf"}  # the refusal, and the stored sample draft
 
@@ -149,16 +155,20 @@ def test_a_listed_refusal_opens_again_with_its_kk(qtbot):
     assert form.record() == q.prune(rec)
 
 
-def test_nobody_home_is_to_revisit_and_the_next_visit_keeps_the_first(start, stored, qtbot,
-                                                                        data_dir):
+def test_nobody_home_is_to_revisit_and_the_next_visit_keeps_the_first(
+    start, stored, qtbot, data_dir
+):
     app = start()
     unlock(qtbot, app)
     ws = app.window.workspace
     today = date.today()
     yesterday = (today - timedelta(days=1)).isoformat()
     page = new_household(qtbot, app)  # a dwelling not on the list: no KK to ask for
-    fill(qtbot, page.form.section(""), {q.VISIT_DATE: yesterday, q.OUTCOME: visits.NOBODY_HOME,
-                                        q.REVISIT_DATE: today.isoformat()})
+    fill(
+        qtbot,
+        page.form.section(""),
+        {q.VISIT_DATE: yesterday, q.OUTCOME: visits.NOBODY_HOME, q.REVISIT_DATE: today.isoformat()},
+    )
     press(qtbot, Qt.Key.Key_PageDown, CTRL)
     fill(qtbot, page.form.section("lokasi"), sample(yesterday)["lokasi"])
     assert finalise(qtbot, app, page) == []  # a visit record: final, for the province
@@ -191,7 +201,10 @@ def test_nobody_home_is_to_revisit_and_the_next_visit_keeps_the_first(start, sto
     done = next(r for r in stored_records(data_dir) if r["id"] == row.id)
     assert done[q.HISTORY] == [f"{yesterday}:{visits.NOBODY_HOME}"]
     assert (done[q.OUTCOME], done[q.VISIT_DATE], done["status"]) == (
-        visits.REFUSED, today.isoformat(), "final")
+        visits.REFUSED,
+        today.isoformat(),
+        "final",
+    )
     assert q.REVISIT_DATE not in done
     # Paradata: both visits counted, entry began at the first one, the time adds up.
     second = done["paradata"]
@@ -199,8 +212,7 @@ def test_nobody_home_is_to_revisit_and_the_next_visit_keeps_the_first(start, sto
     assert second["durasi_detik"] >= first["durasi_detik"]
 
 
-def test_listed_families_refused_and_nobody_home_reach_the_province(listed_laptop, province,
-                                                                    qtbot):
+def test_listed_families_refused_and_nobody_home_reach_the_province(listed_laptop, province, qtbot):
     app = listed_laptop
     ws = app.window.workspace
     one, two = records.numbered(1), records.numbered(2)

@@ -30,8 +30,15 @@ def codes(result: rules.Result) -> set[tuple[str, tuple]]:
 
 def new_family(outcome: int, **fields) -> dict:
     """A family not on the list, visited: location, visit date and outcome only."""
-    rec = {"schema_version": 1, "id": household()["id"], "status": "final", q.VISIT_DATE: VISIT,
-           q.OUTCOME: outcome, "lokasi": copy.deepcopy(LOCATION), "anggota": []}
+    rec = {
+        "schema_version": 1,
+        "id": household()["id"],
+        "status": "final",
+        q.VISIT_DATE: VISIT,
+        q.OUTCOME: outcome,
+        "lokasi": copy.deepcopy(LOCATION),
+        "anggota": [],
+    }
     rec.update(fields)
     return rec
 
@@ -54,8 +61,11 @@ def test_interviewed_needs_the_whole_questionnaire():
     rec = household(hasil_kunjungan=visits.INTERVIEWED, rumah=None, no_kk=None)
     rec["anggota"][0].pop("status_kawin")
     found = codes(check(rec))
-    assert {("required", ("no_kk",)), ("required", ("rumah", "status_kepemilikan")),
-            ("required", ("anggota", 0, "status_kawin"))} <= found
+    assert {
+        ("required", ("no_kk",)),
+        ("required", ("rumah", "status_kepemilikan")),
+        ("required", ("anggota", 0, "status_kawin")),
+    } <= found
 
 
 def test_partly_interviewed_needs_consent_and_keeps_what_was_answered():
@@ -79,8 +89,17 @@ def test_refusal_of_a_new_family_is_final_with_location_date_and_outcome(outcome
     found = {path[0] for code, path in codes(check(talked)) if code == "not_applicable"}
     assert found == {"no_kk", *NO_DATA, "anggota"}
     pruned = q.canonical(q.prune(talked))
-    assert set(pruned) == {"schema_version", "id", "status", "no_kk", q.VISIT_DATE, q.OUTCOME,
-                           "lokasi", "anggota", q.ACKNOWLEDGED} - {"no_kk", q.ACKNOWLEDGED}
+    assert set(pruned) == {
+        "schema_version",
+        "id",
+        "status",
+        "no_kk",
+        q.VISIT_DATE,
+        q.OUTCOME,
+        "lokasi",
+        "anggota",
+        q.ACKNOWLEDGED,
+    } - {"no_kk", q.ACKNOWLEDGED}
     assert pruned["anggota"] == [] and check(pruned).issues == []
 
 
@@ -88,7 +107,8 @@ def test_refusal_of_a_new_family_is_final_with_location_date_and_outcome(outcome
 def test_refused_or_not_found_listed_family_keeps_only_its_list_identity(outcome):
     rec = listed_family(outcome)
     assert check(rec).issues == []
-    assert check(listed_family(outcome, anggota=[{"nama": "Yohanes Ilas", "hubungan": 1}])).issues == []
+    head_only = [{"nama": "Yohanes Ilas", "hubungan": 1}]
+    assert check(listed_family(outcome, anggota=head_only)).issues == []
     # Member details beyond the list's identity, and the family's whereabouts, are not asked.
     full = listed_family(outcome, anggota=household()["anggota"])
     paths = {p for code, p in codes(check(full)) if code == "not_applicable"}
@@ -138,8 +158,9 @@ def test_nobody_home_keeps_a_revisit_date_which_may_be_in_the_future():
     assert ("not_applicable", (q.REVISIT_DATE,)) in codes(check(other))
 
 
-@pytest.mark.parametrize("outcome,presence", [(visits.MOVED, 3), (visits.MOVED, 4),
-                                              (visits.GONE, 2), (visits.GONE, 6)])
+@pytest.mark.parametrize(
+    "outcome,presence", [(visits.MOVED, 3), (visits.MOVED, 4), (visits.GONE, 2), (visits.GONE, 6)]
+)
 def test_moved_or_gone_asks_where_for_the_family_and_each_member(outcome, presence):
     rec = listed_family(outcome, presence)
     for m in rec["anggota"]:
@@ -189,16 +210,24 @@ def test_old_records_without_an_outcome_stay_valid(presence):
     at home interviewed in full, a listed family away as `keberadaan_keluarga` says."""
     assert check(household()).issues == []
     assert check(listed_away(presence)).issues == []
-    assert check({"schema_version": 1, "id": household()["id"], "status": "draft"},
-                 final=False).issues == []
+    assert (
+        check({"schema_version": 1, "id": household()["id"], "status": "draft"}, final=False).issues
+        == []
+    )
 
 
-@pytest.mark.parametrize("rec,outcome", [
-    (household(), visits.INTERVIEWED),
-    (listed_away(2), visits.GONE), (listed_away(3), visits.MOVED), (listed_away(4), visits.MOVED),
-    (listed_away(6), visits.GONE), (listed_away(7), visits.NOT_FOUND),
-    (household(hasil_kunjungan=visits.REFUSED), visits.REFUSED),
-])
+@pytest.mark.parametrize(
+    "rec,outcome",
+    [
+        (household(), visits.INTERVIEWED),
+        (listed_away(2), visits.GONE),
+        (listed_away(3), visits.MOVED),
+        (listed_away(4), visits.MOVED),
+        (listed_away(6), visits.GONE),
+        (listed_away(7), visits.NOT_FOUND),
+        (household(hasil_kunjungan=visits.REFUSED), visits.REFUSED),
+    ],
+)
 def test_the_outcome_of_a_record_without_one_is_derived(rec, outcome):
     assert visits.effective(rec) == outcome
 
@@ -207,16 +236,20 @@ def test_finalise_a_refusal_and_a_consent_refusal_on_the_store(store):
     final, _ = households.finalise(store, new_family(visits.REFUSED, status="draft"), today=TODAY)
     assert final["status"] == "final" and final[q.OUTCOME] == visits.REFUSED
     with pytest.raises(NotFinalisable):  # consent "no" as an answer, the outcome not chosen
-        households.finalise(store, household(id="3f0c9a52-7c1e-4b8e-9d2a-000000000077",
-                                             persetujuan={"diberikan": False}), today=TODAY)
+        households.finalise(
+            store,
+            household(id="3f0c9a52-7c1e-4b8e-9d2a-000000000077", persetujuan={"diberikan": False}),
+            today=TODAY,
+        )
 
 
 # ---------------------------------------------------------------------------- revisits
 
 
 def test_a_revisit_on_a_later_day_starts_a_new_visit_and_keeps_the_first():
-    first = new_family(visits.NOBODY_HOME, tanggal_kunjungan="2026-11-20",
-                       tanggal_kunjungan_ulang="2026-11-27")
+    first = new_family(
+        visits.NOBODY_HOME, tanggal_kunjungan="2026-11-20", tanggal_kunjungan_ulang="2026-11-27"
+    )
     assert visits.start_revisit(first, date(2026, 11, 20)) is None  # the same day: same visit
     second = visits.start_revisit(first, date(2026, 11, 27))
     assert second[q.HISTORY] == ["2026-11-20:4"] and second[q.VISIT_DATE] == "2026-11-27"
@@ -252,8 +285,11 @@ def test_the_list_summary_carries_the_outcome_and_revisit_date():
 
 
 def test_store_rows_know_the_outcome(store):
-    store.save(q.canonical(listed_family(visits.NOBODY_HOME, status="draft",
-                                         tanggal_kunjungan_ulang="2026-12-03")))
+    store.save(
+        q.canonical(
+            listed_family(visits.NOBODY_HOME, status="draft", tanggal_kunjungan_ulang="2026-12-03")
+        )
+    )
     (row,) = store.rows()
     assert (row.outcome, row.revisit_on, row.kode_desa) == (visits.NOBODY_HOME, "2026-12-03", DESA)
     assert row.kk == household()["no_kk"] and row.head == "Yohanes Ilas"

@@ -19,15 +19,26 @@ def test_one_opening_counts_its_time_and_the_time_on_each_page():
     s.switch("rumah", 190.0)
     s.switch("lokasi", 400.0)
     out = s.stamp(household(), None, 460.9, OPENED + timedelta(seconds=361))
-    assert out == {"mulai": "2026-11-27T08:15:00+07:00", "selesai": "2026-11-27T08:21:01+07:00",
-                   "durasi_detik": 360, "jumlah_kunjungan": 1, "detik_identitas": 30,
-                   "detik_lokasi": 120, "detik_rumah": 210}
+    assert out == {
+        "mulai": "2026-11-27T08:15:00+07:00",
+        "selesai": "2026-11-27T08:21:01+07:00",
+        "durasi_detik": 360,
+        "jumlah_kunjungan": 1,
+        "detik_identitas": 30,
+        "detik_lokasi": 120,
+        "detik_rumah": 210,
+    }
 
 
 def test_a_later_opening_adds_to_what_the_record_held():
-    before = {"mulai": "2026-11-20T09:00:00+07:00", "selesai": "2026-11-20T09:05:00+07:00",
-              "durasi_detik": 300, "jumlah_kunjungan": 1, "detik_identitas": 100,
-              "detik_lokasi": 200}
+    before = {
+        "mulai": "2026-11-20T09:00:00+07:00",
+        "selesai": "2026-11-20T09:05:00+07:00",
+        "durasi_detik": 300,
+        "jumlah_kunjungan": 1,
+        "detik_identitas": 100,
+        "detik_lokasi": 200,
+    }
     s = paradata.Session(OPENED, 0.0)
     record = household(kunjungan=["2026-11-20:4"])
     out = s.stamp(record, before, 50.0, OPENED + timedelta(seconds=50))

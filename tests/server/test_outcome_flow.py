@@ -43,7 +43,8 @@ def visit(store, hid: str, outcome: int, *, day: str = FIRST_VISIT, **fields) ->
 
 
 def test_refused_not_found_and_nobody_home_then_revisited_reach_the_province(
-        live, engine, officer, initialised, db_url, tmp_path):
+    live, engine, officer, initialised, db_url, tmp_path
+):
     server = Server(db_url, tmp_path / "home")
     listing = write(tmp_path / "dtsen.csv", rows_of(1) + rows_of(2) + rows_of(3))
     server.ok("assignments", "import", str(listing))
@@ -57,8 +58,17 @@ def test_refused_not_found_and_nobody_home_then_revisited_reach_the_province(
     refused = visit(store, refused_id, visits.REFUSED)
     missing = visit(store, missing_id, visits.NOT_FOUND)
     for final in (refused, missing):
-        assert set(final) == {"schema_version", "id", "status", "no_kk", q.VISIT_DATE, q.OUTCOME,
-                              "lokasi", "verifikasi", "anggota"}
+        assert set(final) == {
+            "schema_version",
+            "id",
+            "status",
+            "no_kk",
+            q.VISIT_DATE,
+            q.OUTCOME,
+            "lokasi",
+            "verifikasi",
+            "anggota",
+        }
         assert final["verifikasi"] == {"sumber": 1}
         assert all(set(m) <= set(LISTED) for m in final["anggota"])
     # Nobody home: final too (the province hears of the visit), with the planned revisit.
@@ -77,11 +87,14 @@ def test_refused_not_found_and_nobody_home_then_revisited_reach_the_province(
     assert client.sync().synced == 4
     assert outcomes(server) == {"3": 2, "4": 1, "6": 1}
     with engine.connect() as conn:
-        found = {c.household_id: {d.key: d for d in c.changes}
-                 for c in changes_against_list(conn, initialised)}
+        found = {
+            c.household_id: {d.key: d for d in c.changes}
+            for c in changes_against_list(conn, initialised)
+        }
     # Against the list (its value, then the officer's): the outcome, and nothing else changed.
     assert {k: (d.mine, d.theirs) for k, d in found[refused_id].items()} == {
-        q.OUTCOME: (None, visits.REFUSED)}
+        q.OUTCOME: (None, visits.REFUSED)
+    }
 
     # The revisit, a week later: a new visit starts, the first one stays in the history.
     record, revision = store.get(away_id)
@@ -102,23 +115,34 @@ def test_refused_not_found_and_nobody_home_then_revisited_reach_the_province(
     with open(out / "households.csv", encoding="utf-8", newline="") as f:
         exported = {row["household_id"]: row for row in csv.DictReader(f)}
     assert (exported[away_id]["hasil_kunjungan"], exported[away_id]["kunjungan"]) == (
-        "1", f"{FIRST_VISIT}:4")
+        "1",
+        f"{FIRST_VISIT}:4",
+    )
     assert exported[refused_id]["hasil_kunjungan_label"] == "Menolak"
     assert exported[stranger["id"]]["no_kk"] == ""
     store.close()
 
 
-def test_a_final_without_an_outcome_is_counted_by_what_it_found(live, engine, officer, db_url,
-                                                                tmp_path):
+def test_a_final_without_an_outcome_is_counted_by_what_it_found(
+    live, engine, officer, db_url, tmp_path
+):
     """A laptop with the earlier app still sends finals without the question: they are taken,
     counted as interviewed (or, for a listed family away, as what `keberadaan_keluarga` says)."""
     from tests.records import listed_away
 
     store, client = laptop(tmp_path, "old", live, engine, officer)
     store.save(numbered(1))
-    store.save(listed_away(7, id=numbered(2)["id"], no_kk=numbered(2)["no_kk"],
-                           anggota=[dict(m, keberadaan=7) for m in
-                                    [{k: m[k] for k in LISTED} for m in numbered(2)["anggota"]]]))
+    store.save(
+        listed_away(
+            7,
+            id=numbered(2)["id"],
+            no_kk=numbered(2)["no_kk"],
+            anggota=[
+                dict(m, keberadaan=7)
+                for m in [{k: m[k] for k in LISTED} for m in numbered(2)["anggota"]]
+            ],
+        )
+    )
     assert client.sync().synced == 2
     assert outcomes(Server(db_url, tmp_path / "home")) == {"1": 1, "6": 1}
     store.close()

@@ -179,7 +179,7 @@ def test_stats_counts(engine, officer):
              "status_reason": "duplicate" if status == "rejected" else None,
              "card_number": card, "conflict": conflict, "received_at": T0, "updated_at": T0,
              "status_at": T0, "visit_outcome": outcome}
-            for hid, (desa, status, card, conflict, outcome) in zip(ids, rows)
+            for hid, (desa, status, card, conflict, outcome) in zip(ids, rows, strict=True)
         ])
         conn.execute(insert(duplicates), [
             {"household_id": ids[0], "other_household_id": ids[3], "kind": "nik", "found_at": T0},

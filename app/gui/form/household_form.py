@@ -348,7 +348,9 @@ class HouseholdForm(QWidget):
         if not isinstance(sender, ConsentSection) or GIVEN not in sender.rows:
             return False
         identity = self.section(IDENTITY)
-        if sender.editor(GIVEN).value() is not False or q.OUTCOME not in identity.rows:
+        if not isinstance(identity, SectionView) or q.OUTCOME not in identity.rows:
+            return False
+        if sender.editor(GIVEN).value() is not False:
             return False
         identity.set_field(q.OUTCOME, visits.REFUSED)
         self.set_section(0)
