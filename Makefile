@@ -8,7 +8,7 @@ ARGS ?= gui
 TS := resources/i18n/khbs_id.ts resources/i18n/khbs_en.ts
 QM := $(TS:.ts=.qm)
 
-.PHONY: run test bench soak screenshots translations clean spreadsheet
+.PHONY: run test lint bench soak screenshots translations clean spreadsheet browser
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,16 @@ resources/i18n/%.qm: resources/i18n/%.ts $(VENV)/.installed
 run: $(VENV)/.installed $(QM)
 	$(BIN)/khbs $(ARGS)
 
-test: $(VENV)/.installed $(QM) spreadsheet
+test: lint $(VENV)/.installed $(QM) spreadsheet browser
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+# Lint, format, types and the import layers (pyproject.toml; docs/architecture.md, "Checks").
+# `make test` runs it first. `ruff check --fix .` and `ruff format .` repair most findings.
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # The export test opens files in a real spreadsheet: LibreOffice Calc (headless), installed with
 # apt-get when missing, as root or with password-less sudo. Otherwise a hint, and the test skips
@@ -43,12 +51,29 @@ spreadsheet:
 	  { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends $(LIBREOFFICE); } \
 	    >/dev/null 2>&1 || echo "Could not install $(LIBREOFFICE); the spreadsheet test will skip"; }
 
+# The console's browser test drives Debian's chromium (Playwright, no browser download), installed
+# with apt-get when missing, like LibreOffice above. Otherwise a hint, and the test skips (it fails
+# in CI, where CI=true).
+CHROMIUM := chromium
+browser:
+	@test -x /usr/bin/chromium || { \
+	  if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	  else echo "Chromium is missing: install $(CHROMIUM) for the console's browser test"; exit 0; fi; \
+	  command -v apt-get >/dev/null 2>&1 || { echo "Chromium is missing: install it at /usr/bin/chromium for the console's browser test"; exit 0; }; \
+	  echo "Installing $(CHROMIUM) for the console's browser test ..."; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  { $$sudo apt-get update -qq && $$sudo apt-get install -y -qq --no-install-recommends $(CHROMIUM); } \
+	    >/dev/null 2>&1 || echo "Could not install $(CHROMIUM); the browser test will skip"; }
+
 # Refresh the .ts sources after changing texts in app/gui (then translate new entries).
 translations: $(VENV)/.installed
 	$(BIN)/pyside6-lupdate $$(find app/gui -name '*.py' | sort) -ts $(TS)
 
-screenshots: $(VENV)/.installed $(QM)
+screenshots: $(VENV)/.installed $(QM) browser
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m app.gui.screenshots docs/screenshots
+	KHBS_CONSOLE_SCREENSHOTS=docs/screenshots QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q \
+	  tests/server/test_console_browser.py -k sqlite
 
 bench: $(VENV)/.installed $(QM)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from app.errors import KhbsError, user_message
-from app.i18n import LANGS, current_lang, tr
+from app.i18n import LANGS, current_lang, lang_at_start, tr
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -112,7 +112,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             report = (import_jsonl(store, lines, **options) if lines is not None
                       else import_csv(store, source, **options))
         except ExportUnreadable as exc:
-            raise CliError(tr(exc.key, **exc.params)) from None
+            raise CliError(tr(exc.key, None, **exc.params)) from None  # lang None: the current
     for err in report.errors:
         if err.file:
             print(tr("cli.file_line", file=err.file, line=err.line, message=err.message),
@@ -167,7 +167,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         try:
             result = export_store(store, Path(args.out), options, status=args.status, desa=desa)
         except OSError as exc:
-            raise CliError(tr("cli.export_unwritable", path=args.out, reason=exc.strerror or ""))
+            raise CliError(tr("cli.export_unwritable", path=args.out,
+                              reason=exc.strerror or "")) from None
     for hid in result.damaged:
         print(tr("cli.damaged", record_id=hid), file=sys.stderr)
     print(tr("cli.export_warning"), file=sys.stderr)
@@ -366,9 +367,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
                               needs_attention=attention, warnings=warnings),
                          sort_keys=True, ensure_ascii=False))
     else:
-        print(tr("cli.sync_done", **counts))
+        print(tr("cli.sync_done", None, **counts))  # lang None: the current one
         if report.assigned or report.province_changed or report.released:
-            print(tr("cli.sync_listed", **counts))
+            print(tr("cli.sync_listed", None, **counts))
         if attention:
             print(tr("cli.sync_attention", n=len(attention)))
             for item in attention:
@@ -473,10 +474,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.lang:
-        os.environ["KHBS_LANG"] = args.lang
+    lang_at_start(args.lang)
     if args.command == "demo-data" and args.households < 0:
-        print(f"khbs: --households >= 0", file=sys.stderr)
+        print("khbs: --households >= 0", file=sys.stderr)
         return EXIT_USAGE
     try:
         return args.func(args)

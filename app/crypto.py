@@ -110,6 +110,12 @@ def _hkdf(dk: bytes, label: str) -> bytes:
     ).derive(dk)
 
 
+def subkey(key: bytes, label: str) -> bytes:
+    """A 32-byte key for one purpose, HKDF-SHA256 with info "khbs/<label>/v1" (the server
+    derives its audit key from its data key this way, as the laptop does)."""
+    return _hkdf(key, label)
+
+
 class RecordCipher:
     """Everything the unlocked store does with the data key, in one place."""
 

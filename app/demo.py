@@ -29,10 +29,19 @@ from itertools import accumulate
 
 from app import questionnaire as q
 from app import regions, visits
+from app.questionnaire import (
+    CHILD,
+    GRANDCHILD,
+    HEAD,
+    OTHER,
+    PARENT,
+    PARENT_IN_LAW,
+    RELATIVE,
+    SPOUSE,
+)
 
 TakenFn = Callable[[str, str], bool]
 
-HEAD, SPOUSE, CHILD, GRANDCHILD, PARENT, PARENT_IN_LAW, RELATIVE, OTHER = 1, 2, 3, 5, 6, 7, 8, 9
 MALE, FEMALE = 1, 2
 MAX_AGE = 97  # birth dates stay within the last 100 years (NIKs carry no century)
 _MAX_DRAWS = 10_000  # identity-number draws before giving up (only if `taken` rejects nearly all)
@@ -568,7 +577,7 @@ class _Generator:
                 alamat = f"Jl. {street} Km {rng.randint(1, 40)}, {where}"
         else:
             alamat = f"Dusun {rng.choice(_ROMAN)}, Desa {_place_name(desa)}, {where}"
-        loc = {"kode_desa": desa, "rt": rt_text, "rw": rw_text, "alamat": alamat}
+        loc: dict[str, object] = {"kode_desa": desa, "rt": rt_text, "rw": rw_text, "alamat": alamat}
         if rng.random() < 0.4:
             loc["gps"] = {
                 "lat": round(rng.uniform(-3.5, 0.8), 6),

@@ -3,6 +3,8 @@ names), never personal data, so str(error) is fit for logs and tracebacks alike.
 
 from __future__ import annotations
 
+from typing import Any
+
 from app.i18n import tr
 
 
@@ -62,6 +64,7 @@ class StaleRevision(KhbsError):
 
 class NotFinalisable(KhbsError):
     key = "error.not_finalisable"
+    result: Any = None  # the rules.Result, attached for the form to show every issue
 
 
 class StoreTooNew(KhbsError):

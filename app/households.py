@@ -206,8 +206,8 @@ def import_csv(
     rule_lines = {e.line for e in report.errors if e.file is None}
     orphans = sum(e.key == "import.csv_orphan_member" for e in result.errors)
     report.invalid_lines = len(result.bad_lines | rule_lines) + orphans
-    for e in report.errors:
-        e.file = e.file or HOUSEHOLDS
+    for line_error in report.errors:
+        line_error.file = line_error.file or HOUSEHOLDS
     return report
 
 
@@ -225,7 +225,7 @@ def import_records(
     parsed = [(number, q.canonical(rec)) for number, rec in parsed]
     # Identity numbers across the file, so two lines with one NIK are caught before import.
     in_file: dict[tuple[str, str], set[str]] = {}
-    for number, rec in parsed:
+    for _, rec in parsed:
         for ident in q.identifiers(rec):
             in_file.setdefault(ident, set()).add(rec["id"])
 

@@ -15,6 +15,7 @@ from datetime import date
 from functools import cache
 from importlib import resources
 
+from app import dates
 from app.i18n import DEFAULT_LANG
 
 # The identity core: cross-field rules and the list view depend on these names.
@@ -30,7 +31,10 @@ NIK, NAME, RELATION, SEX, BIRTH_DATE, PRESENCE = (
     "tanggal_lahir",
     "keberadaan",
 )
-HEAD = 1
+# Relationship to the head of family (`hubungan`): the schema's x-options, named here once for
+# the rules and the demo data (tests/test_schema_file.py checks them against the schema).
+HEAD, SPOUSE, CHILD, CHILD_IN_LAW, GRANDCHILD, PARENT, PARENT_IN_LAW, RELATIVE, OTHER = (
+    1, 2, 3, 4, 5, 6, 7, 8, 9)
 ACKNOWLEDGED = "peringatan_diterima"
 # The visit (app/visits.py): its outcome, the planned revisit, the visits before this one.
 OUTCOME, REVISIT_DATE, HISTORY = "hasil_kunjungan", "tanggal_kunjungan_ulang", "kunjungan"
@@ -77,12 +81,11 @@ def is_empty(value: object) -> bool:
 
 
 def age_on(birth: object, on: date) -> int | None:
-    """Full years on a date, or None when the birth date is missing or not a date."""
-    try:
-        born = date.fromisoformat(str(birth))
-    except ValueError:
-        return None
-    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    """Full years on a date, or None when the birth date is missing or not a date. For a birth
+    date without day or month (`1950`, `1950-07`): the years the person has certainly reached
+    (app/dates.py `age_range` gives both ends)."""
+    ages = dates.age_range(birth, on)
+    return ages[0] if ages else None
 
 
 def visit_date(record: dict) -> date:
@@ -124,11 +127,12 @@ def evaluate(cond: dict | None, scope: dict, record: dict) -> bool:
     if "not" in cond:
         return not evaluate(cond["not"], scope, record)
     if "age" in cond:
-        age = age_on(scope.get(BIRTH_DATE), visit_date(record))
-        if age is None:
+        ages = dates.age_range(scope.get(BIRTH_DATE), visit_date(record))
+        if ages is None:
             return True  # better to ask than to skip
+        # A year-only birth date gives two possible ages: asked when either could apply.
         bounds = cond["age"]
-        return bounds.get("min", 0) <= age <= bounds.get("max", 200)
+        return ages[1] >= bounds.get("min", 0) and ages[0] <= bounds.get("max", 200)
     value = _lookup(cond["field"], scope, record)
     if "answered" in cond:
         return (not is_empty(value)) == bool(cond["answered"])
@@ -351,7 +355,7 @@ def _plan(path: tuple | None) -> tuple[tuple[str, int, tuple | None], ...]:
     spec = load_schema()
     for part in path or ():
         spec = spec["items"] if part == "*" else spec["properties"][part]
-    out = []
+    out: list[tuple[str, int, tuple | None]] = []
     for name, sub in spec.get("properties", {}).items():
         here = (path or ()) + (name,)
         if is_roster(sub):

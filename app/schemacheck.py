@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from typing import Any
 
 Check = Callable[[object], bool]
 
@@ -109,14 +110,14 @@ def _const(arg, schema, conforms) -> Check:
     return _enum([arg], schema, conforms)
 
 
-def _bound(test: Callable[[object, object], bool]):
+def _bound(test: Callable[[Any, Any], bool]):  # numbers, once type() has said so
     def maker(arg, _schema, _conforms) -> Check:
         # jsonschema skips bounds for anything that is not a number (bool is not one).
         return lambda v: type(v) not in (int, float) or test(v, arg)
     return maker
 
 
-def _length(test: Callable[[int, int], bool], kind: type):
+def _length(test: Callable[[int, int], bool], kind: type[str] | type[list]):
     def maker(arg, _schema, _conforms) -> Check:
         return lambda v: not isinstance(v, kind) or (type(v) is kind and test(len(v), arg))
     return maker

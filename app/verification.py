@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from app import questionnaire as q
 
@@ -61,11 +62,12 @@ def changed_by_province(differences: list[Difference], origin: dict | None,
         elif d.whole_member and d.theirs_member is None:  # only the officer has this member
             keep = d.mine.get(q.NIK) in listed_niks if isinstance(d.mine, dict) else False
         else:  # a member's answer, or a member only the province has
-            k = origin_of.get(d.theirs_member)
-            if k is None:
+            j = d.theirs_member
+            k = origin_of.get(j) if j is not None else None
+            if j is None or k is None:
                 keep = True  # the province added this member
             elif d.whole_member:
-                keep = o_rows[k] != t_rows[d.theirs_member]
+                keep = o_rows[k] != t_rows[j]
             else:
                 keep = _at(o_rows[k], d.path[2:]) != d.theirs
         if keep:
@@ -144,7 +146,7 @@ def merge(mine: dict, theirs: dict, choices: Mapping[str, str]) -> dict:
     (keys from diff(); anything not chosen keeps the officer's answer)."""
     out = copy.deepcopy(q.canonical(mine))
     removed: list[int] = []
-    added: list[dict] = []
+    added: list[object] = []  # members only the province has, as it sent them
     for d in diff(mine, theirs):
         if choices.get(d.key, MINE) != THEIRS:
             continue
@@ -163,13 +165,13 @@ def merge(mine: dict, theirs: dict, choices: Mapping[str, str]) -> dict:
 
 
 def _set(record: dict, path: tuple, value: object) -> None:
-    node: object = record
+    node: Any = record  # a dict or a list of them, down the path
     for part in path[:-1]:
         if isinstance(node, dict):
             node = node.setdefault(part, {})
         else:
-            node = node[part]  # type: ignore[index]
+            node = node[part]
     if value is None:
-        node.pop(path[-1], None)  # type: ignore[union-attr]
+        node.pop(path[-1], None)
     else:
-        node[path[-1]] = value  # type: ignore[index]
+        node[path[-1]] = value

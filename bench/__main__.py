@@ -1,7 +1,8 @@
 """Benchmarks: `make bench`. Each figure is printed beside a baseline measured in the same run
 and the target from the issue, so a slow or noisy machine moves both together.
 
-    python -m bench [--households 20000] [--only save,unlock,gui,sync,export,province_export]
+    python -m bench [--households 20000]
+                    [--only save,unlock,gui,sync,autosave_sync,export,province_export,keys]
                     [--province-households 300000]
 """
 
@@ -119,7 +120,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--households", type=int, default=20000)
     parser.add_argument("--saves", type=int, default=300)
-    parser.add_argument("--only", default="save,unlock,gui,sync,export,province_export")
+    parser.add_argument("--only",
+                        default="save,unlock,gui,sync,autosave_sync,export,province_export,keys")
     parser.add_argument("--province-households", type=int, default=300_000)
     args = parser.parse_args()
     only = set(args.only.split(","))
@@ -145,6 +147,10 @@ def main() -> None:
             from bench import sync
 
             sync.run(report, work)
+        if "autosave_sync" in only:
+            from bench import autosave_sync
+
+            autosave_sync.run(report, work)
         if "province_export" in only:
             from bench import province_export
 
@@ -153,6 +159,10 @@ def main() -> None:
             from bench import export
 
             export.run(report, work, households, PASSPHRASE)
+        if "keys" in only:
+            from bench import keys
+
+            keys.run()
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -28,9 +28,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from app import demo
+from sync.protocol import content_hash
 from sync.server import keys, repo
 from sync.server.db import open_database, utc_now
-from sync.server.ingest import content_hash
 
 PASSPHRASE = "benchmark-passphrase"
 TEMPLATES = 500

@@ -1,9 +1,14 @@
 """The laptop's sync client (docs/sync.md): enrollment, push of the outbox, pull of decisions.
 
-It runs wherever the store runs (the CLI's process, or the desktop app's store worker). Every
-request is signed with the device key; every batch is sealed to the province key. Poor links
-are the normal case: timeouts, adaptive batch size, retries with backoff and jitter, and the
-outbox as the only state, so an interrupted sync simply resumes.
+Every request is signed with the device key; every batch is sealed to the province key. Poor
+links are the normal case: timeouts, adaptive batch size, retries with backoff and jitter, and
+the outbox as the only state, so an interrupted sync simply resumes.
+
+The network and the store are kept apart: every store access is one short function passed to
+`run_on_store` (take the next batch, apply the answers, apply a page of events with its
+cursor, read or write a secret). The CLI calls them on its store directly; the desktop app
+runs the HTTP on a thread of its own and each store function on its store worker, so saves
+never wait for the network (app/gui/syncing.py).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timezone
 from email.utils import parsedate_to_datetime
+from typing import TypeVar, cast
 from urllib.parse import urlsplit
 
 import requests
@@ -27,10 +33,10 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from app.province_key import ProvinceKeyPair
 from app.store import Store
 from app.store.outbox import (
-    ATTENTION,
     Applied,
     apply_events,
     apply_results,
+    needs_attention,
     next_batch,
     pull_cursor,
 )
@@ -48,6 +54,9 @@ BUSY = (429, 503)  # rate limited, or overloaded: wait and ask again
 MAX_RETRY_AFTER = 300.0  # the longest single wait a server may ask for
 MAX_BUSY_WAIT = 300.0  # default: all waits for a busy server in one enroll, push or pull
 CLOCK_WARN_S = 5 * 60  # a laptop clock further off than this is worth telling the officer
+
+T = TypeVar("T")
+RunOnStore = Callable[[Callable[[Store], T]], T]  # run_on_store(fn) -> fn(the store)
 
 
 class SyncError(Exception):
@@ -121,10 +130,15 @@ class SyncReport:
 
 
 class SyncClient:
+    """SyncClient(store) calls the store directly (the CLI). SyncClient(run_on_store=f) never
+    touches a store itself: f(fn) must run fn(store) where the store lives and return its
+    result or raise its exception (the desktop app's store worker)."""
+
     def __init__(
         self,
-        store: Store,
+        store: Store | None = None,
         *,
+        run_on_store: RunOnStore | None = None,
         session: requests.Session | None = None,
         verify: bool | str = True,
         clock: Callable[[], float] = time.time,
@@ -133,7 +147,11 @@ class SyncClient:
         max_busy_wait: float = MAX_BUSY_WAIT,
         rng: random.Random | None = None,
     ):
+        if (store is None) == (run_on_store is None):
+            raise TypeError("SyncClient takes one of: a store, run_on_store")
         self.store = store
+        direct = cast(Store, store)
+        self.on_store: RunOnStore = run_on_store or (lambda fn: fn(direct))
         self.http = session or requests.Session()
         self.verify = verify  # True, or the province's own CA bundle
         self.clock = clock
@@ -151,8 +169,9 @@ class SyncClient:
         key = Ed25519PrivateKey.generate()
         box = ProvinceKeyPair.generate()
         # The store id registers this laptop's store as the only one the device may escrow.
+        store_id = self.on_store(lambda store: store.store_id)
         body = json.dumps({"code": code.strip(), "device_key": b64(key.public_key().public_bytes_raw()),
-                           "box_key": b64(box.public_bytes()), "store_id": self.store.store_id})
+                           "box_key": b64(box.public_bytes()), "store_id": store_id})
         headers = {"Content-Type": "application/json"}
         # The server limits enrollment before it looks at the code, so asking again is safe.
         reply = _checked(self._patient(
@@ -161,16 +180,11 @@ class SyncClient:
         device = Device(data["device_id"], data["officer_id"], server, key,
                         unb64(data["province_key"]), data["province_key_id"],
                         int(data.get("server_time", self.clock())) - int(self.clock()))
-        self.store.put_secret(DEVICE_SECRET, device.to_secret())
-        self.store.put_secret(BOX_SECRET, box.private_bytes())
-        with self.store.db.atomic():
-            self.store._set_meta_in(self.store.db, BOX_SENT, box.key_id)
-        self.store.set_officer(device.officer_id, data["areas"])
-        self.store.set_province_key(device.province_key)
+        self.on_store(lambda store: _save_enrollment(store, device, box, data["areas"]))
         return device
 
     def device(self) -> Device:
-        raw = self.store.get_secret(DEVICE_SECRET)
+        raw = self.on_store(lambda store: store.get_secret(DEVICE_SECRET))
         if raw is None:
             raise SyncError("not_enrolled")
         return Device.from_secret(raw)
@@ -185,16 +199,17 @@ class SyncClient:
         self.busy_waited = 0.0
         report = SyncReport()
         size, attempt = START_BATCH, 0
-        total = self.store.status_counts()["pending_sync"]
+        total = self.on_store(lambda store: store.status_counts()["pending_sync"])
         skipped: set[str] = set()
         while True:
-            batch, damaged = next_batch(self.store, size + len(skipped))
+            want = size + len(skipped)
+            batch, damaged, escrow, store_id = self.on_store(
+                lambda store: (*next_batch(store, want), _escrow_in(store), store.store_id))
             batch = [b for b in batch if b["id"] not in skipped]
             report.damaged = sorted(set(report.damaged) | set(damaged))
             # Damaged households stay queued, but must not fill every later batch either.
             newly_damaged = set(damaged) - skipped
             skipped |= newly_damaged
-            escrow = self._escrow_to_send()
             if not batch:
                 if newly_damaged:
                     continue  # the queue goes on behind them
@@ -204,59 +219,41 @@ class SyncClient:
                 # sync on: it is what recovers a forgotten passphrase. An empty batch carries it.
             body = seal_batch(device.province_key, device.province_key_id, device.device_id,
                               str(uuid.uuid4()), batch, escrow,
-                              self.store.store_id if escrow is not None else None)
+                              store_id if escrow is not None else None)
             try:
                 reply = self._signed(device, "POST", base, "/v1/push", body, report=report)
             except SyncError as exc:
-                if exc.code != "network":
+                # A batch over the province's push limit goes again, smaller; one household
+                # alone over it cannot, and says so.
+                if exc.code not in ("network", "too_large") or (
+                        exc.code == "too_large" and len(batch) <= MIN_BATCH):
                     raise
                 attempt += 1
                 report.retries += 1
                 if attempt >= self.max_attempts:
                     raise
-                size = max(MIN_BATCH, size // 2)
+                size = max(MIN_BATCH, min(size, len(batch)) // 2)
                 self._backoff(attempt)
                 continue
             attempt = 0
             report.bytes_up += len(body)
             report.bytes_down += len(reply.content)
-            applied: Applied = apply_results(self.store, reply.json()["results"])
-            if escrow is not None:
-                self._escrow_sent(escrow)
+            results = reply.json()["results"]
+            applied, still_queued = self.on_store(
+                lambda store: _record_answers(store, results, batch, escrow))
             report.sent += len(batch)
             report.synced += applied.synced
             report.attention += applied.attention
             # Whatever is still queued at the revision sent (no answer, or an outcome this
             # version does not know) must not loop forever: it waits for the next sync.
-            skipped |= {b["id"] for b in batch if self._queued(b["id"]) == b["revision"]}
+            skipped |= still_queued
             size = min(MAX_BATCH, size * 2)
             if progress:
                 progress(report.sent, total)
 
     def _escrow_to_send(self) -> tuple[str, bytes] | None:
-        """The escrow blob, until a push that carried it (with the store id) has been answered.
-        A laptop that sent it before store ids went with it sends it once more: that claim
-        binds its device to its store at the province (docs/security.md)."""
-        escrow = self.store.escrow()
-        if escrow is None or self.store._meta(ESCROW_SENT) == self._escrow_tag(escrow):
-            return None
-        return escrow
-
-    def _escrow_sent(self, escrow: tuple[str, bytes]) -> None:
-        # Also when the province refused it (the reply's "escrow"): sending it again would not
-        # change the answer, and the province audits the refusal.
-        with self.store.db.atomic():
-            self.store._set_meta_in(self.store.db, ESCROW_SENT, self._escrow_tag(escrow))
-
-    def _escrow_tag(self, escrow: tuple[str, bytes]) -> str:
-        digest = hashlib.sha256(escrow[1]).hexdigest()[:16]
-        return f"{self.store.store_id}|{escrow[0]}:{digest}"
-
-    def _queued(self, household_id: str) -> int | None:
-        row = self.store.db.execute(
-            "SELECT revision FROM outbox WHERE household_id = ?", (household_id,)
-        ).fetchone()
-        return row[0] if row else None
+        """The escrow blob the next push carries, or None (_escrow_in)."""
+        return self.on_store(_escrow_in)
 
     # -- pull ------------------------------------------------------------------------------
 
@@ -270,7 +267,7 @@ class SyncClient:
         box = self._box(device, base, report)
         limit, attempt = PULL_LIMIT, 0
         while True:
-            after = pull_cursor(self.store)
+            after = self.on_store(pull_cursor)
             try:
                 reply = self._signed(device, "GET", base, f"/v1/pull?after={after}&limit={limit}",
                                      report=report)
@@ -289,7 +286,8 @@ class SyncClient:
             data = reply.json()
             events = data.get("events") or []
             cursor = int(data.get("cursor", after))
-            pulled = apply_events(self.store, events, cursor, box=(device.device_id, box))
+            pulled = self.on_store(
+                lambda store: apply_events(store, events, cursor, box=(device.device_id, box)))
             report.events += len(events)
             report.assigned += pulled.candidates
             report.province_changed += pulled.province_changed
@@ -302,15 +300,15 @@ class SyncClient:
     def _box(self, device: Device, base: str, report: SyncReport) -> ProvinceKeyPair:
         """The device's own HPKE key pair, which pre-filled households are sealed to; made and
         sent to the province once (on the first pull, for laptops enrolled before it existed)."""
-        raw = self.store.get_secret(BOX_SECRET)
+        raw, sent = self.on_store(
+            lambda store: (store.get_secret(BOX_SECRET), store.get_meta(BOX_SENT)))
         box = ProvinceKeyPair.from_private_bytes(raw) if raw else ProvinceKeyPair.generate()
         if raw is None:
-            self.store.put_secret(BOX_SECRET, box.private_bytes())
-        if self.store._meta(BOX_SENT) != box.key_id:
+            self.on_store(lambda store: store.put_secret(BOX_SECRET, box.private_bytes()))
+        if sent != box.key_id:
             self._signed(device, "POST", base, "/v1/device/box-key", box.public_bytes(),
                          report=report)
-            with self.store.db.atomic():
-                self.store._set_meta_in(self.store.db, BOX_SENT, box.key_id)
+            self.on_store(lambda store: store.set_meta(BOX_SENT, box.key_id))
         return box
 
     def sync(self, server: str | None = None) -> SyncReport:
@@ -321,13 +319,7 @@ class SyncClient:
     def attention(self) -> list[tuple[str, str]]:
         """(household id, reason code) of every household the province sent back (rejected,
         or a conflict), oldest first: what the officer has to open and fix."""
-        placeholders = ", ".join("?" for _ in ATTENTION)
-        rows = self.store.db.execute(
-            f"SELECT id, sync_state, sync_reason FROM households"  # fixed names, ? values
-            f" WHERE sync_state IN ({placeholders}) ORDER BY updated_at, id",
-            tuple(sorted(ATTENTION)),
-        ).fetchall()
-        return [(hid, reason or state) for hid, state, reason in rows]
+        return self.on_store(needs_attention)
 
     # -- transport -------------------------------------------------------------------------
 
@@ -355,7 +347,8 @@ class SyncClient:
                 if server_time is None:
                     break
                 device.clock_offset = int(server_time) - int(self.clock())
-                self.store.put_secret(DEVICE_SECRET, device.to_secret())
+                secret = device.to_secret()
+                self.on_store(lambda store: store.put_secret(DEVICE_SECRET, secret))
                 continue
             return _checked(reply)
         raise SyncError("clock_skew")
@@ -391,6 +384,45 @@ class SyncClient:
             raise SyncError("certificate" if _untrusted(exc) else "network") from None
         except requests.RequestException:
             raise SyncError("network") from None
+
+
+# -- the store's side: each one short call, run where the store lives (run_on_store) ----------
+
+
+def _save_enrollment(store: Store, device: Device, box: ProvinceKeyPair, areas: list) -> None:
+    store.put_secret(DEVICE_SECRET, device.to_secret())
+    store.put_secret(BOX_SECRET, box.private_bytes())
+    store.set_meta(BOX_SENT, box.key_id)
+    store.set_officer(device.officer_id, areas)
+    store.set_province_key(device.province_key)
+
+
+def _escrow_in(store: Store) -> tuple[str, bytes] | None:
+    """The escrow blob, until a push that carried it (with the store id) has been answered.
+    A laptop that sent it before store ids went with it sends it once more: that claim
+    binds its device to its store at the province (docs/security.md)."""
+    escrow = store.escrow()
+    if escrow is None or store.get_meta(ESCROW_SENT) == _escrow_tag(store, escrow):
+        return None
+    return escrow
+
+
+def _escrow_tag(store: Store, escrow: tuple[str, bytes]) -> str:
+    digest = hashlib.sha256(escrow[1]).hexdigest()[:16]
+    return f"{store.store_id}|{escrow[0]}:{digest}"
+
+
+def _record_answers(store: Store, results: list[dict], batch: list[dict],
+                    escrow: tuple[str, bytes] | None) -> tuple[Applied, set[str]]:
+    """Apply the province's answers to one push; returns what changed and the ids of the
+    batch still queued at the revision sent."""
+    applied = apply_results(store, results)
+    if escrow is not None:
+        # Also when the province refused it (the reply's "escrow"): sending it again would
+        # not change the answer, and the province audits the refusal.
+        store.set_meta(ESCROW_SENT, _escrow_tag(store, escrow))
+    still = {b["id"] for b in batch if store.queued_revision(b["id"]) == b["revision"]}
+    return applied, still
 
 
 def retry_after(reply: requests.Response, now: float) -> float | None:
@@ -487,8 +519,10 @@ def _code(reply: requests.Response) -> str | None:
 
 
 def _checked(reply: requests.Response) -> requests.Response:
-    if reply.status_code >= 500:
-        raise SyncError("network")  # worth retrying (429 and 503 were waited for already)
+    if reply.status_code >= 500 or reply.status_code == 408:
+        # Worth retrying (429 and 503 were waited for already); 408: the body came in too
+        # slowly for the server, as on a link that stalls.
+        raise SyncError("network")
     if reply.status_code >= 400:
         raise SyncError(_code(reply) or f"http_{reply.status_code}")
     return reply

@@ -1,5 +1,9 @@
-"""Wire format shared by the laptop and the server (docs/sync.md): signed requests and sealed
-upload batches. Pure functions over bytes; no I/O."""
+"""Wire format shared by the laptop and the server (docs/sync.md): signed requests, sealed
+upload batches, the HPKE info strings that bind each sealed message, the content hash of a
+household, push results and pull events. Pure functions and plain data; no I/O.
+
+Both ends import this module; it imports nothing of either (the server never imports app.store
+or app.gui, tests/test_layers.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +11,13 @@ import base64
 import hashlib
 import json
 import os
+import re
 import struct
 import uuid
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import ClassVar
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -118,8 +124,23 @@ def normal_store_id(text: object) -> str:
     return normal
 
 
+# HPKE info strings: a sealed message opens only for what it was sealed for.
+
+
 def batch_info(device_id: str, batch_id: str) -> bytes:
+    """An upload batch, sealed to the province key: bound to the device and the batch."""
     return f"khbs/batch/v1|{device_id}|{batch_id}".encode()
+
+
+def escrow_info(store_id: str) -> bytes:
+    """The laptop's data key sealed to the province key (Store.escrow()): bound to its store."""
+    return f"khbs/escrow/v1|{store_id}".encode()
+
+
+def candidate_info(device_id: str, household_id: str, revision: int) -> bytes:
+    """A pre-filled household sealed to one device's box key: moved to another device,
+    household or revision, it does not open."""
+    return f"khbs/candidate/v1|{device_id}|{household_id}|{revision}".encode()
 
 
 def seal_batch(
@@ -191,3 +212,179 @@ def open_batch(keys: ProvinceKeyPair, device_id: str, body: bytes) -> tuple[Batc
     if not isinstance(households, list) or len(households) != header.count:
         raise ProtocolError("bad_batch")
     return header, households
+
+
+# -- content ----------------------------------------------------------------------------------
+
+
+def content_hash(record: dict) -> tuple[bytes, bytes]:
+    """(canonical JSON bytes, their SHA-256): the same record always hashes the same. Two
+    pushes of one (id, revision) are the same version exactly when these hashes are equal."""
+    text = json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    return text, hashlib.sha256(text).digest()
+
+
+# The province's card number for a family, as the server accepts it and the laptop keeps it.
+CARD_NUMBER = re.compile(r"[A-Z0-9-]{1,32}")
+
+
+def _str(raw: dict, key: str) -> str | None:
+    value = raw.get(key)
+    return value if isinstance(value, str) else None
+
+
+def _int(raw: dict, key: str) -> int | None:
+    value = raw.get(key)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+# -- push results -----------------------------------------------------------------------------
+
+# Per household of a batch (docs/sync.md, Push): new (id, revision); the same again (a retry
+# after a lost reply); the same (id, revision) with other content (both kept); refused, with a
+# reason code.
+ACCEPTED, DUPLICATE, CONFLICT, REJECTED = "accepted", "duplicate", "conflict", "rejected"
+OUTCOMES = (ACCEPTED, DUPLICATE, CONFLICT, REJECTED)
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """The province's answer for one household of a batch. Ids and codes only."""
+
+    id: str | None  # None: the batch item had no usable id
+    revision: int | None
+    outcome: str  # one of OUTCOMES; a reader keeps an unknown one as sent
+    reason: str | None = None
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "revision": self.revision, "outcome": self.outcome,
+                "reason": self.reason}
+
+    @classmethod
+    def from_json(cls, raw: object) -> PushResult:
+        """Never raises: a field of the wrong type reads as None (outcome as "")."""
+        raw = raw if isinstance(raw, dict) else {}
+        return cls(_str(raw, "id"), _int(raw, "revision"), _str(raw, "outcome") or "",
+                   _str(raw, "reason"))
+
+
+# -- pull events ------------------------------------------------------------------------------
+
+# The province's decisions on a household (a `status` event).
+RECEIVED, VERIFIED = "received", "verified"
+STATUSES = (RECEIVED, VERIFIED, REJECTED)
+
+
+class Event:
+    """A pull event: `{"seq": N, "type": TYPE, ...its fields}`. Readers take every field
+    leniently (wrong type: None) and judge what they need, so one odd event never stops a pull."""
+
+    TYPE: ClassVar[str]
+
+    @classmethod
+    def from_json(cls, raw: dict) -> Event:
+        raise NotImplementedError
+
+    def to_json(self) -> dict:
+        out: dict = {"seq": None, "type": self.TYPE}  # seq first, as the server has always sent it
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            out[f.name] = list(value) if isinstance(value, tuple) else value
+        return out
+
+
+@dataclass(frozen=True)
+class StatusEvent(Event):
+    """The province's decision on one revision; a card number belongs to the family."""
+
+    TYPE: ClassVar[str] = "status"
+    seq: int | None
+    household_id: str | None
+    revision: int | None
+    status: str | None  # one of STATUSES
+    reason: str | None = None
+    card_number: str | None = None
+
+    @classmethod
+    def from_json(cls, raw: dict) -> StatusEvent:
+        return cls(_int(raw, "seq"), _str(raw, "household_id"), _int(raw, "revision"),
+                   _str(raw, "status"), _str(raw, "reason"), _str(raw, "card_number"))
+
+
+@dataclass(frozen=True)
+class DuplicateEvent(Event):
+    """Another household at the province shares an identity number of this one."""
+
+    TYPE: ClassVar[str] = "duplicate"
+    seq: int | None
+    household_id: str | None
+    kind: str | None  # which number: "nik" or "kk"
+    other_household_id: str | None
+
+    @classmethod
+    def from_json(cls, raw: dict) -> DuplicateEvent:
+        return cls(_int(raw, "seq"), _str(raw, "household_id"), _str(raw, "kind"),
+                   _str(raw, "other_household_id"))
+
+
+@dataclass(frozen=True)
+class AssignmentEvent(Event):
+    """The officer's areas (Kemendagri codes), replacing the previous ones."""
+
+    TYPE: ClassVar[str] = "assignment"
+    seq: int | None
+    areas: tuple[str, ...]
+
+    @classmethod
+    def from_json(cls, raw: dict) -> AssignmentEvent:
+        areas = raw.get("areas")
+        areas = areas if isinstance(areas, list) else []
+        return cls(_int(raw, "seq"), tuple(a for a in areas if isinstance(a, str) and a))
+
+
+@dataclass(frozen=True)
+class CandidateEvent(Event):
+    """A pre-filled household for this officer, HPKE-sealed to the asking device's box key
+    (candidate_info). `base_revision`: the province's own revision of the household."""
+
+    TYPE: ClassVar[str] = "candidate"
+    seq: int | None
+    household_id: str | None
+    revision: int | None
+    base_revision: int | None
+    sealed: str | None  # base64url
+
+    @classmethod
+    def from_json(cls, raw: dict) -> CandidateEvent:
+        return cls(_int(raw, "seq"), _str(raw, "household_id"), _int(raw, "revision"),
+                   _int(raw, "base_revision"), _str(raw, "sealed"))
+
+
+@dataclass(frozen=True)
+class ReleaseEvent(Event):
+    """The household's desa went to another officer."""
+
+    TYPE: ClassVar[str] = "release"
+    seq: int | None
+    household_id: str | None
+
+    @classmethod
+    def from_json(cls, raw: dict) -> ReleaseEvent:
+        return cls(_int(raw, "seq"), _str(raw, "household_id"))
+
+
+PullEvent = StatusEvent | DuplicateEvent | AssignmentEvent | CandidateEvent | ReleaseEvent
+EVENT_TYPES: dict[str, type[Event]] = {
+    cls.TYPE: cls for cls in (StatusEvent, DuplicateEvent, AssignmentEvent, CandidateEvent,
+                              ReleaseEvent)
+}
+
+
+def read_event(raw: object) -> Event | None:
+    """The typed event, or None for a type this version does not know (a newer server must not
+    stop an older laptop: the caller counts and skips it)."""
+    if not isinstance(raw, dict):
+        return None
+    kind = raw.get("type")
+    cls = EVENT_TYPES.get(kind) if isinstance(kind, str) else None
+    return cls.from_json(raw) if cls is not None else None

@@ -13,11 +13,12 @@ import argparse
 import getpass
 import json
 import os
+import re
 import sys
 from contextlib import contextmanager
 
 from app.errors import KhbsError
-from app.i18n import LANGS, current_lang, tr
+from app.i18n import LANGS, current_lang, lang_at_start, tr
 
 PROG = "khbs-server"
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -72,6 +73,29 @@ def database(args: argparse.Namespace, *, create: bool = False):
         engine.dispose()
 
 
+def unlock(conn):
+    """The server's keys, unwrapped with the passphrase; this process may then write the
+    (sealed) audit log."""
+    from sync.server import keys
+    from sync.server.settings import PASSPHRASE_ENV
+
+    return keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
+
+
+def cli_scope(regency: str | None):
+    """The CLI acts for the province; --regency narrows it to one regency."""
+    from sync.server import repo
+    from sync.server.export import BadExportFilter
+    from sync.server.scope import Scope
+
+    if not regency:
+        return Scope.province()
+    code = repo.canonical_area(regency)
+    if code.count(".") != 1:
+        raise BadExportFilter(name="--regency", value=code)
+    return Scope.of("regency", [code])
+
+
 def _print_json(obj: object) -> None:
     print(json.dumps(obj, sort_keys=True, ensure_ascii=False))
 
@@ -99,14 +123,15 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_officer_add(args: argparse.Namespace) -> int:
-    from sync.server import repo
-
-    from sync.server.assignments import reassign
+    from sync.server import officers
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.scope import Scope
 
     with database(args) as engine, engine.begin() as conn:
-        officer_id = repo.add_officer(conn, args.name, args.area)
-        areas = repo.areas_of(conn, officer_id)
-        reassign(conn)  # listed families in these areas go to the new officer
+        unlock(conn)
+        # Listed families in these areas go to the new officer (reassign, inside).
+        officer_id, areas = officers.add_officer(conn, Scope.province(), CLI_ACTOR, args.name,
+                                                 args.area)
     if args.json:
         _print_json({"officer_id": officer_id})
     else:
@@ -116,17 +141,46 @@ def cmd_officer_add(args: argparse.Namespace) -> int:
 
 
 def cmd_officer_areas(args: argparse.Namespace) -> int:
-    from sync.server import repo
-
-    from sync.server.assignments import reassign
+    from sync.server import officers
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.scope import Scope
 
     with database(args) as engine, engine.begin() as conn:
-        areas = repo.set_officer_areas(conn, args.officer, args.area)
-        reassign(conn)  # listed families follow their desa to whoever covers it now
+        unlock(conn)
+        # Listed families follow their desa to whoever covers it now (reassign, inside).
+        areas = officers.set_areas(conn, Scope.province(), CLI_ACTOR, args.officer, args.area)
     if args.json:
         _print_json({"officer_id": args.officer, "areas": list(areas)})
     else:
         print(tr("server.officer_areas_set", officer_id=args.officer, areas=", ".join(areas)))
+    return EXIT_OK
+
+
+def cmd_officer_list(args: argparse.Namespace) -> int:
+    """The officers a scope sees, with their areas, devices and this week's households."""
+    from sync.server import officers
+
+    scope = cli_scope(args.regency)
+    with database(args) as engine, engine.connect() as conn:
+        found = officers.list_officers(conn, scope)
+
+    def when(moment) -> str | None:
+        return moment.isoformat(timespec="seconds") if moment else None
+
+    if args.json:
+        _print_json({"officers": [{
+            "officer_id": o.id, "name": o.name, "areas": list(o.areas),
+            "households_week": o.households_week, "manageable": o.manageable,
+            "last_sync_at": when(o.last_sync_at),
+            "devices": [{"device_id": d.id, "enrolled_at": when(d.enrolled_at),
+                         "revoked_at": when(d.revoked_at), "last_seen_at": when(d.last_seen_at),
+                         "escrow": d.escrow} for d in o.devices]} for o in found]})
+        return EXIT_OK
+    for o in found:
+        active = sum(d.revoked_at is None for d in o.devices)
+        print(tr("server.officer_line", officer_id=o.id, name=o.name, areas=", ".join(o.areas),
+                 devices=active, households=o.households_week,
+                 last=_utc(o.last_sync_at) if o.last_sync_at else "-"))
     return EXIT_OK
 
 
@@ -146,10 +200,13 @@ def cmd_household_status(args: argparse.Namespace) -> int:
 
 
 def cmd_enroll_code(args: argparse.Namespace) -> int:
-    from sync.server import repo
+    from sync.server import officers
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.scope import Scope
 
     with database(args) as engine, engine.begin() as conn:
-        code = repo.create_enroll_code(conn, args.officer)
+        unlock(conn)
+        code = officers.make_enroll_code(conn, Scope.province(), CLI_ACTOR, args.officer)
     if args.json:
         _print_json({"code": code.code})
     else:
@@ -159,10 +216,13 @@ def cmd_enroll_code(args: argparse.Namespace) -> int:
 
 
 def cmd_device_revoke(args: argparse.Namespace) -> int:
-    from sync.server import repo
+    from sync.server import officers
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.scope import Scope
 
     with database(args) as engine, engine.begin() as conn:
-        device, now = repo.revoke_device(conn, args.device)
+        unlock(conn)
+        device, now = officers.revoke_device(conn, Scope.province(), CLI_ACTOR, args.device)
     if now:
         print(tr("server.device_revoked", device_id=device.id))
     else:
@@ -231,6 +291,7 @@ def cmd_admin_add(args: argparse.Namespace) -> int:
     from sync.server.admins import add_admin
 
     with database(args) as engine, engine.begin() as conn:
+        unlock(conn)  # the audit entry is sealed with the server's key
         admin_id, token = add_admin(conn, args.name)
     if args.json:
         _print_json({"admin_id": admin_id, "token": token})
@@ -243,6 +304,7 @@ def cmd_admin_revoke(args: argparse.Namespace) -> int:
     from sync.server.admins import revoke_admin
 
     with database(args) as engine, engine.begin() as conn:
+        unlock(conn)
         now = revoke_admin(conn, args.id)
     print(tr("server.admin_revoked" if now else "server.admin_already_revoked", admin_id=args.id))
     return EXIT_OK
@@ -345,7 +407,94 @@ def cmd_assignments_changes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    """Check the server's audit log: every entry follows from the one before and carries the
+    server key's seal. Exit status 1 at the first broken entry."""
+    from sync.server import audit
+    from sync.server.db import read_snapshot
+
+    with database(args) as engine:
+        with engine.connect() as conn:
+            keys = unlock(conn)
+        with read_snapshot(engine) as conn:
+            check = audit.verify(conn, keys)
+    if args.json:
+        _print_json(check.as_dict())
+    else:
+        print(tr("server.audit_checked", entries=check.entries, sealed=check.sealed,
+                 before=check.before_chain, seq=check.head_seq, hash=check.head_hash.hex()))
+        if check.broken:
+            seq, reason = check.broken[0]
+            print(tr("server.audit_broken", seq=seq, n=check.broken_count,
+                     why=tr(f"server.audit_{reason}")), file=sys.stderr)
+    return EXIT_OK if check.ok else EXIT_ERROR
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Entries of the server's audit log, newest first, filtered."""
+    from sync.server import audit
+    from sync.server.export import parse_moment
+
+    since = parse_moment(args.since.strip(), "--since") if args.since else None
+    until = parse_moment(args.until.strip(), "--until") if args.until else None
+    scope = cli_scope(args.regency)
+    with database(args) as engine, engine.connect() as conn:
+        found = audit.entries(conn, scope, actor=args.actor, action=args.action,
+                              officer_id=args.officer, household_id=args.household,
+                              since=since, until=until, limit=args.limit)
+    rows = [{"seq": e.seq, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor,
+             "action": e.action, "officer_id": e.officer_id, "household_id": e.household_id,
+             "detail": e.detail} for e in found]
+    if args.json:
+        _print_json({"entries": rows})
+        return EXIT_OK
+    for row in rows:
+        print(f"{row['seq']}  {row['at']}  {row['actor']}  {row['action']}  "
+              f"{json.dumps(row['detail'], sort_keys=True, ensure_ascii=False)}")
+    return EXIT_OK
+
+
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+# `serve` options that override the Settings field of the same name (docs/security.md, "Server
+# limits"): field -> (kind of value, what it limits).
+SERVE_LIMITS = {
+    "max_body": ("SIZE", "request body of every route but /v1/push"),
+    "max_push_body": ("SIZE", "request body of POST /v1/push"),
+    "max_bodies_in_flight": ("SIZE", "all request bodies being received at once"),
+    "body_idle_timeout": ("SECONDS", "wait for the next piece of a request body"),
+    "body_timeout": ("SECONDS", "a whole request body"),
+    "header_timeout": ("SECONDS", "a request's line and headers"),
+    "keep_alive_timeout": ("SECONDS", "an idle connection between requests"),
+    "max_connections": ("N", "connections and requests at once; more are answered 503"),
+}
+SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
+
+
+def size_arg(text: str) -> int:
+    """Bytes: 65536, 64K, 32M, 1G."""
+    found = re.fullmatch(r"\s*(\d+)([KMG]?)\s*", text, re.IGNORECASE)
+    if not found or int(found.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"not a size: {text!r} (e.g. 64K, 32M)")
+    return int(found.group(1)) * SIZE_UNITS[found.group(2).upper()]
+
+
+def size_text(size: int) -> str:
+    for unit in ("G", "M", "K"):
+        if size % SIZE_UNITS[unit] == 0:
+            return f"{size // SIZE_UNITS[unit]}{unit}"
+    return str(size)
+
+
+def positive_arg(kind):
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            value = 0
+        if not 0 < value < 10**9:
+            raise argparse.ArgumentTypeError(f"not a positive number: {text!r}")
+        return value
+    return parse
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -357,31 +506,45 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if args.host not in LOOPBACK and not tls and not args.insecure_dev:
         print(f"{PROG}: {tr('server.serve_needs_tls', host=args.host)}", file=sys.stderr)
         return EXIT_USAGE
+    from dataclasses import replace
+
     import uvicorn
 
     from sync.server import keys
     from sync.server.api.app import create_app
+    from sync.server.api.limits import uvicorn_options
     from sync.server.settings import PASSPHRASE_ENV, Settings
 
+    limits = {field: getattr(args, field) for field in SERVE_LIMITS
+              if getattr(args, field) is not None}
+    settings = replace(Settings.load(db=args.db), **limits)
     with database(args) as engine, engine.connect() as conn:
         unlocked = keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
-    app = create_app(Settings.load(db=args.db), unlocked)
+    app = create_app(settings, unlocked)
     print(tr("server.serving", url=f"{'https' if tls else 'http'}://{args.host}:{args.port}"),
           file=sys.stderr)
     uvicorn.run(app, host=args.host, port=args.port, ssl_certfile=args.tls_cert,
-                ssl_keyfile=args.tls_key, log_level="info", server_header=False)
+                ssl_keyfile=args.tls_key, log_level="info", server_header=False,
+                **uvicorn_options(settings))
     return EXIT_OK
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from app import regions
     from sync.server import repo
+    from sync.server.scope import Scope
 
+    scope = None
+    if args.area:
+        codes = [repo.canonical_area(a) for a in args.area]
+        scope = Scope.province() if regions.PROVINCE in codes else Scope.of("supervisor", codes)
     with database(args) as engine, engine.begin() as conn:
-        counts = repo.stats(conn)
+        counts = repo.stats(conn, scope)
     if args.json:
         _print_json(counts)
         return EXIT_OK
+    if scope is not None:
+        print(tr("server.stats_areas", areas=", ".join(counts["areas"])))
     status = counts["by_status"]
     print(tr("server.stats_households", n=counts["households"]))
     print(
@@ -414,6 +577,83 @@ def _outcome_label(key: str) -> str:
         return tr("server.stats_outcome_unknown")
     spec = q.load_schema()["properties"][q.OUTCOME]
     return f"{key} {q.option_label(spec, int(key), current_lang())}"
+
+
+def _setup_lines(user, code) -> None:
+    from sync.server.console.users import SETUP_PATH
+
+    print(tr("server.user_setup_code", code=code.code, expires=_utc(code.expires_at),
+             name=user.name, path=SETUP_PATH))
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.console import users
+    from sync.server.db import utc_now
+
+    with database(args) as engine, engine.begin() as conn:
+        unlock(conn)
+        user, code = users.add_user(conn, args.name, args.role, args.area or [], now=utc_now(),
+                                    actor=CLI_ACTOR)
+    if args.json:
+        _print_json(user.as_dict() | {"setup_code": code.code,
+                                      "expires_at": code.expires_at.isoformat(timespec="seconds"),
+                                      "setup_path": users.SETUP_PATH})
+        return EXIT_OK
+    areas = f": {', '.join(user.areas)}" if user.areas else ""
+    print(tr("server.user_added", user_id=user.id, name=user.name, role=user.role, areas=areas))
+    _setup_lines(user, code)
+    return EXIT_OK
+
+
+def cmd_user_reset(args: argparse.Namespace) -> int:
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.console import users
+    from sync.server.db import utc_now
+
+    with database(args) as engine, engine.begin() as conn:
+        unlock(conn)
+        code = users.reset_user(conn, args.user, now=utc_now(), actor=CLI_ACTOR)
+        user = users.get_user(conn, args.user)
+    if args.json:
+        _print_json({"user_id": user.id, "setup_code": code.code,
+                     "expires_at": code.expires_at.isoformat(timespec="seconds"),
+                     "setup_path": users.SETUP_PATH})
+        return EXIT_OK
+    print(tr("server.user_reset", user_id=user.id))
+    _setup_lines(user, code)
+    return EXIT_OK
+
+
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    from sync.server.admins import CLI_ACTOR
+    from sync.server.console import users
+    from sync.server.db import utc_now
+
+    with database(args) as engine, engine.begin() as conn:
+        unlock(conn)
+        now = users.disable_user(conn, args.user, now=utc_now(), actor=CLI_ACTOR)
+    print(tr("server.user_disabled" if now else "server.user_already_disabled",
+             user_id=args.user))
+    return EXIT_OK
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    from sync.server.console import users
+
+    with database(args) as engine, engine.connect() as conn:
+        found = users.list_users(conn)
+    if args.json:
+        _print_json({"users": [u.as_dict() for u in found]})
+        return EXIT_OK
+    if not found:
+        print(tr("server.user_none"))
+    for user in found:
+        shown = user.as_dict()
+        print(tr("server.user_line", user_id=user.id, name=user.name, role=user.role,
+                 areas=",".join(user.areas) or "62", state=tr(f"server.user_state.{shown['state']}"),
+                 totp=" TOTP" if user.totp else ""))
+    return EXIT_OK
 
 
 # -- parsing ------------------------------------------------------------------------------------
@@ -462,6 +702,11 @@ def build_parser() -> argparse.ArgumentParser:
     areas.add_argument("--area", action="append", required=True, metavar="CODE",
                        help="as for 'officer add'; repeat")
     areas.add_argument("--json", action="store_true")
+    listing = command(officer_actions, "list", cmd_officer_list,
+                      "officers with their areas, devices, last sync and this week's households")
+    listing.add_argument("--regency", default=None, metavar="CODE",
+                         help="only officers working in this regency, e.g. 62.71")
+    listing.add_argument("--json", action="store_true")
 
     household = sub.add_parser("household", parents=[common], help="received households")
     status = command(
@@ -526,6 +771,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--insecure-dev", action="store_true",
         help="allow plain HTTP on a non-loopback address (development only)",
     )
+    from sync.server.settings import Settings
+
+    for field, (metavar, what) in SERVE_LIMITS.items():
+        kind = {"SIZE": size_arg, "SECONDS": positive_arg(float), "N": positive_arg(int)}[metavar]
+        default = getattr(Settings, field)
+        shown = size_text(default) if metavar == "SIZE" else f"{default:g}"
+        serve.add_argument(f"--{field.replace('_', '-')}", type=kind, default=None,
+                           metavar=metavar, help=f"{what} (default: {shown})")
 
     admin = sub.add_parser("admin", parents=[common],
                            help="administrators: API tokens for the export download")
@@ -557,14 +810,56 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--json", action="store_true")
 
     stats = command(sub, "stats", cmd_stats, "counts of households, officers and devices")
+    stats.add_argument("--area", action="append", default=None, metavar="CODE",
+                       help="only this regency, kecamatan or desa (repeat): the numbers a "
+                       "console user of that area sees")
     stats.add_argument("--json", action="store_true")
+
+    verify = command(sub, "verify", cmd_verify,
+                     "check the audit log's hash chain and seals (exit 1 when broken)")
+    verify.add_argument("--json", action="store_true")
+
+    log = command(sub, "audit", cmd_audit, "the audit log, newest first")
+    log.add_argument("--actor", default=None, help="server-cli, admin:<id>, device:<id> ...")
+    log.add_argument("--action", default=None, help="e.g. export, officer.add, device.recover")
+    log.add_argument("--officer", default=None, metavar="ID", help="entries about this officer")
+    log.add_argument("--household", default=None, metavar="ID",
+                     help="entries about this household")
+    log.add_argument("--since", default=None, metavar="DATE", help="at or after (UTC)")
+    log.add_argument("--until", default=None, metavar="DATE", help="before (UTC)")
+    log.add_argument("--regency", default=None, metavar="CODE",
+                     help="only what a user of this regency would see")
+    log.add_argument("--limit", type=positive_arg(int), default=100, metavar="N",
+                     help="at most N entries (up to 1000)")
+    log.add_argument("--json", action="store_true")
+
+    user = sub.add_parser("user", parents=[common],
+                          help="console users: province, regency and supervisor staff")
+    user_actions = user.add_subparsers(dest="action", required=True)
+    user_add = command(user_actions, "add", cmd_user_add,
+                       "add a console user; prints a one-time set-up code (72 hours)")
+    user_add.add_argument("--name", required=True, help="the name they log in with")
+    user_add.add_argument("--role", required=True, choices=("province", "regency", "supervisor"))
+    user_add.add_argument("--area", action="append", default=None, metavar="CODE",
+                          help="regency: its code (62.xx); supervisor: kecamatan or desa codes "
+                          "(repeat); province: none")
+    user_add.add_argument("--json", action="store_true")
+    user_list = command(user_actions, "list", cmd_user_list, "console users and their state")
+    user_list.add_argument("--json", action="store_true")
+    user_disable = command(user_actions, "disable", cmd_user_disable,
+                           "disable a console user; their sessions end at once")
+    user_disable.add_argument("--user", required=True, metavar="ID")
+    user_reset = command(user_actions, "reset", cmd_user_reset,
+                         "forgotten password or lost phone: clear password and TOTP, end "
+                         "sessions, print a new set-up code")
+    user_reset.add_argument("--user", required=True, metavar="ID")
+    user_reset.add_argument("--json", action="store_true")
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    if args.lang:
-        os.environ["KHBS_LANG"] = args.lang
+    lang_at_start(args.lang)
     try:
         return args.func(args)
     except KhbsError as exc:

@@ -3,14 +3,24 @@ import os
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-os.environ["KHBS_LANG"] = "id"
+os.environ["KHBS_LANG"] = "id"  # what the command lines read at start, in process or as children
 
 from app.crypto import KdfParams  # noqa: E402
+from app.i18n import set_lang  # noqa: E402
 from app.store import Store  # noqa: E402
 
 PASSPHRASE = "kapuas-hulu-2026"
 # The OWASP minimum: real Argon2id, cheap enough to open many stores in one test run.
 FAST_KDF = KdfParams(memory_kib=19 * 1024, iterations=2, lanes=1)
+
+
+@pytest.fixture(autouse=True)
+def _indonesian():
+    """Each test starts in Bahasa Indonesia: a language chosen in one (`--lang en`, the app's
+    settings) is a process setting and must not carry over into the next."""
+    set_lang("id")
+    yield
+    set_lang("id")
 
 
 @pytest.fixture

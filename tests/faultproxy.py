@@ -30,6 +30,17 @@ Faults, per direction and real (the loop sleeps; nothing is simulated):
   stops pending cuts on connections that are already open.
 
 ``seed`` makes the choices reproducible for a given order of connections.
+
+A stalled reply (a server, or a link, that goes quiet mid-exchange), for tests that need
+something to happen *while* a request waits:
+
+    proxy.hold(after=b"POST /v1/push")   # replies on connections that sent this are held
+    ... start the request ...
+    assert proxy.held.wait(10)           # a reply chunk is being held now
+    proxy.release()                      # it goes on (with its latency already served)
+
+``hold(after=b"")`` holds every reply.  Bytes from the client still go up, so the server has
+answered; only its answer waits in the proxy.
 """
 
 from __future__ import annotations
@@ -79,7 +90,8 @@ class _Faults:
         if self.cut_after_bytes is not None:
             lo, hi = self.cut_after_bytes
             if not (isinstance(lo, int) and isinstance(hi, int) and 0 <= lo <= hi):
-                raise ValueError(f"cut_after_bytes must be (lo, hi) with 0 <= lo <= hi, got {self.cut_after_bytes!r}")
+                raise ValueError("cut_after_bytes must be (lo, hi) with 0 <= lo <= hi, "
+                                 f"got {self.cut_after_bytes!r}")
             object.__setattr__(self, "cut_after_bytes", (lo, hi))
         if not float(self.latency_s) >= 0.0:
             raise ValueError(f"latency_s must be >= 0, got {self.latency_s!r}")
@@ -152,6 +164,8 @@ class _Conn:
     def __init__(self, cut_at: int | None) -> None:
         self.cut_at = cut_at
         self.forwarded = 0  # both directions
+        self.sent_up = b""  # the last few bytes sent up, to find a hold marker across chunks
+        self.hold_matched: bytes | None = None  # the hold marker this client has sent
         self.writers: list[asyncio.StreamWriter] = []
         self.dead = asyncio.Event()
 
@@ -200,6 +214,9 @@ class FaultProxy:
         self._conns: set[_Conn] = set()
         self._tasks: set[asyncio.Task] = set()
         self._buckets = {"bytes_up": _Bucket(), "bytes_down": _Bucket()}
+        self._hold: bytes | None = None  # the marker of the hold in force, b"" for all
+        self._hold_wake: asyncio.Event | None = None  # set (and replaced) at each release
+        self.held = threading.Event()  # a reply chunk is being held (cleared by hold())
 
     # -- public API ---------------------------------------------------------------------
 
@@ -216,6 +233,22 @@ class FaultProxy:
         """
         with self._faults_lock:
             self._faults = dataclasses.replace(self._faults, **kwargs)  # TypeError on unknown names
+
+    def hold(self, after: bytes = b"") -> None:
+        """Hold bytes from the target to the client, from now until release(), on every
+        connection whose client has sent `after` since (every connection when empty)."""
+        self.held.clear()
+        self._hold = bytes(after)
+
+    def release(self) -> None:
+        """Let held replies go on."""
+        self._hold = None
+        loop = self._loop
+        if loop is not None:
+            try:
+                loop.call_soon_threadsafe(self._wake_held)
+            except RuntimeError:  # loop already closed
+                pass
 
     @property
     def faults(self) -> dict:
@@ -265,7 +298,8 @@ class FaultProxy:
         self.stop()
 
     def __repr__(self) -> str:
-        return f"<FaultProxy 127.0.0.1:{self.port} -> {self.target_host}:{self.target_port} {self.faults}>"
+        target = f"{self.target_host}:{self.target_port}"
+        return f"<FaultProxy 127.0.0.1:{self.port} -> {target} {self.faults}>"
 
     # -- the event loop thread ----------------------------------------------------------
 
@@ -274,7 +308,7 @@ class FaultProxy:
         self._loop = loop
         try:
             loop.run_until_complete(self._main())
-        except BaseException as exc:  # pragma: no cover - reported through start()
+        except BaseException as exc:  # noqa: BLE001 # pragma: no cover - reported through start()
             self._startup_error = exc
         finally:
             try:
@@ -286,6 +320,7 @@ class FaultProxy:
 
     async def _main(self) -> None:
         self._stop_event = asyncio.Event()
+        self._hold_wake = asyncio.Event()
         try:
             server = await asyncio.start_server(self._accept, sock=self._listener)
         except BaseException as exc:
@@ -366,6 +401,39 @@ class FaultProxy:
                 task.cancel()
             await asyncio.gather(*pumps, dead, return_exceptions=True)
 
+    def _wake_held(self) -> None:
+        wake, self._hold_wake = self._hold_wake, asyncio.Event()
+        if wake is not None:
+            wake.set()
+
+    def _see_up(self, conn: _Conn, data: bytes) -> None:
+        """Note whether the client sent the marker of the hold in force."""
+        marker = self._hold
+        if not marker or conn.hold_matched == marker:
+            return
+        seen = conn.sent_up + data
+        if marker in seen:
+            conn.hold_matched = marker
+        conn.sent_up = seen[-(len(marker) - 1):] if len(marker) > 1 else b""
+
+    def _holds(self, conn: _Conn) -> bool:
+        marker = self._hold
+        return marker is not None and (marker == b"" or conn.hold_matched == marker)
+
+    async def _wait_while_held(self, conn: _Conn) -> None:
+        while not conn.dead.is_set():
+            wake = self._hold_wake
+            if not self._holds(conn):
+                return
+            self.held.set()
+            dead = asyncio.ensure_future(conn.dead.wait())
+            woken = asyncio.ensure_future(wake.wait())
+            try:
+                await asyncio.wait({dead, woken}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                for task in (dead, woken):
+                    task.cancel()
+
     def _cut(self, conn: _Conn) -> None:
         self.stats._add("cut_connections")
         conn.abort(reset=True)
@@ -396,6 +464,12 @@ class FaultProxy:
                 if data is None:
                     conn.abort(reset=True)  # pass a reset on as a reset
                     return
+                if counter == "bytes_up":
+                    self._see_up(conn, data)
+                else:
+                    await self._wait_while_held(conn)
+                    if conn.dead.is_set():
+                        return
                 if not data:
                     try:
                         if writer.can_write_eof():

@@ -13,6 +13,7 @@ from app.province_key import ProvinceKeyPair, seal_to
 from app.store import Store
 from app.store import assigned
 from app.store.outbox import apply_events, apply_results, next_batch, pull_cursor
+from sync.protocol import candidate_info
 from tests import records
 from tests.conftest import PASSPHRASE
 from tests.test_leak import all_bytes, secrets_in
@@ -45,7 +46,7 @@ def away(rec: dict, presence: int = 7) -> dict:
 
 
 def candidate(key, rec: dict, revision: int = 1, seq: int = 1, device: str = DEVICE) -> dict:
-    info = assigned.candidate_info(device, rec["id"], revision)
+    info = candidate_info(device, rec["id"], revision)
     sealed = seal_to(key.public_bytes(), json.dumps(rec).encode(), info)
     return {"seq": seq, "type": "candidate", "household_id": rec["id"], "revision": revision,
             "sealed": base64.urlsafe_b64encode(sealed).decode().rstrip("=")}
@@ -228,7 +229,7 @@ def test_candidate_with_a_foreign_id_inside_is_refused(store, key):
     rec = listed(1)
     event = candidate(key, dict(rec, id=listed(2)["id"]))
     event["household_id"] = rec["id"]  # sealed under the other id: info does not match either
-    info = assigned.candidate_info(DEVICE, rec["id"], 1)
+    info = candidate_info(DEVICE, rec["id"], 1)
     event["sealed"] = base64.urlsafe_b64encode(
         seal_to(key.public_bytes(), json.dumps(dict(rec, id=listed(2)["id"])).encode(), info)
     ).decode().rstrip("=")

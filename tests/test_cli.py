@@ -332,3 +332,36 @@ def test_ca_bundle_that_does_not_exist_is_one_line(ready, tmp_path):
         assert proc.stderr.splitlines() == [f"khbs: CA certificate file not found: {missing}"], proc.stderr
     proc = ready.fails("sync", "--ca-bundle", str(missing))
     assert "tidak ditemukan" in proc.stderr
+
+
+def test_language_comes_from_lang_then_khbs_lang_and_is_never_written(tmp_path, monkeypatch,
+                                                                       capsys):
+    """In process, as the app's other front ends run: the CLI reads --lang, else KHBS_LANG, once
+    at start, and keeps the language in app.i18n; it never writes the environment (a child
+    process or the next command would inherit a choice nobody made for it)."""
+    from app import cli
+    from app.i18n import current_lang
+
+    monkeypatch.setenv("KHBS_DATA_DIR", str(tmp_path / "none"))
+    monkeypatch.setenv("KHBS_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("KHBS_LANG", "id")
+    assert cli.main(["--lang", "en", "status"]) == cli.EXIT_ERROR
+    assert "Run 'khbs init' first." in capsys.readouterr().err
+    assert current_lang() == "en" and os.environ["KHBS_LANG"] == "id"
+    monkeypatch.setenv("KHBS_LANG", "en")
+    assert cli.main(["status"]) == cli.EXIT_ERROR
+    assert "Run 'khbs init' first." in capsys.readouterr().err
+    monkeypatch.setenv("KHBS_LANG", "fr")  # not a language of the app: the default
+    assert cli.main(["status"]) == cli.EXIT_ERROR
+    assert "Jalankan 'khbs init' dulu." in capsys.readouterr().err
+    assert os.environ["KHBS_LANG"] == "fr"
+
+
+def test_the_language_is_a_setting_not_the_environment(monkeypatch):
+    from app.i18n import current_lang, set_lang, tr
+
+    monkeypatch.setenv("KHBS_LANG", "en")
+    assert set_lang("id") == "id" and current_lang() == "id"
+    assert tr("cli.interrupted") == tr("cli.interrupted", "id")
+    assert set_lang("en") == "en" and tr("cli.interrupted") == tr("cli.interrupted", "en")
+    assert set_lang("xx") == "id"

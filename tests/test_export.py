@@ -14,6 +14,7 @@ import math
 import os
 import shutil
 import subprocess
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from app.households import add_demo
 from app.store import Store
 from tests.conftest import FAST_KDF, PASSPHRASE
 from tests.records import LISTED, numbered
+from tests.records import member as person
 from tests.test_cli import Khbs
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -70,6 +72,7 @@ def source_records() -> list[dict]:
     draft["anggota"] = draft["anggota"][:1]
     recs.append(draft)
     recs += [tricky(10 + i, text) for i, text in enumerate(TRICKY)]
+    recs.append(partly_dated(4))
     recs += visit_outcomes()
     return recs
 
@@ -90,6 +93,20 @@ def visit_outcomes() -> list[dict]:
                          "selesai": "2026-11-27T09:01:30+07:00", "durasi_detik": 2140,
                          "jumlah_kunjungan": 3, "detik_identitas": 40, "detik_rumah": 900}
     return [refused, nobody, third]
+
+
+def partly_dated(n: int) -> dict:
+    """A final household with a grandmother born in 1950 (year only: her KK shows 01-07) and a
+    grandfather born in July 1948, and "none" answers."""
+    rec = numbered(n)
+    grandma = person("Ineh Bungai", "1950-07-01", 2, 6, serial=4000 + n, status_kawin=4,
+                     disabilitas=[1, 4], penyakit_kronis=[0])
+    grandpa = person("Unus Bungai", "1948-07-01", 1, 6, serial=5000 + n, status_kawin=2,
+                     disabilitas=[0], penyakit_kronis=[0])
+    grandma["tanggal_lahir"], grandpa["tanggal_lahir"] = "1950", "1948-07"
+    rec["anggota"] += [grandma, grandpa]
+    rec["kebutuhan"]["layanan"] = [0]
+    return rec
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +144,7 @@ def read(path: Path, excel: bool = False) -> tuple[list[str], list[dict]]:
         rows = list(csv.reader(f, delimiter=";" if excel else ","))
     header = rows[0]
     assert all(len(r) == len(header) for r in rows), "every row as wide as the header"
-    return header, [dict(zip(header, r)) for r in rows[1:]]
+    return header, [dict(zip(header, r, strict=True)) for r in rows[1:]]
 
 
 # ----------------------------------------------------------------- expected cells, from the schema
@@ -199,12 +216,12 @@ def check_against_store(out: Path, records: list[dict], *, excel=False, lang="id
     for m in members:
         by_household.setdefault(m["household_id"], []).append(m)
     assert set(by_household) <= {r["id"] for r in records}
-    for rec, row in zip(records, households):
+    for rec, row in zip(records, households, strict=True):
         assert {k: row[k] for k in h_header[1:-len(EXTRA)]} == expected(rec, schema(), **opts)
         assert row["sync_state"] in ("local", "pending", "training")
         rows = by_household.get(rec["id"], [])
         assert [m["no_urut"] for m in rows] == [str(i) for i in range(1, len(rec["anggota"]) + 1)]
-        for member, mrow in zip(rec["anggota"], rows):
+        for member, mrow in zip(rec["anggota"], rows, strict=True):
             assert {k: mrow[k] for k in m_header[2:]} == expected(member, member_schema(), **opts)
     assert len(members) == sum(len(r["anggota"]) for r in records)
 
@@ -258,6 +275,29 @@ def test_numbers_are_numbers_and_decimal_comma_in_excel(source, tmp_path):
                 if m["household_id"] == rid and m["no_urut"] == "1")
     assert (head["disabilitas"], head["disabilitas_label"]) == (
         "1 4", "Fisik | Sensorik netra (penglihatan)")
+
+
+def test_birth_dates_without_day_or_month_and_none_answers_go_out_and_back(source, fresh, tmp_path):
+    out = tmp_path / "out"
+    export(source, out)
+    rec = partly_dated(4)
+    rows = [m for m in read(out / "members.csv")[1] if m["household_id"] == rec["id"]]
+    grandma, grandpa = rows[-2:]
+    assert (grandma["tanggal_lahir"], grandpa["tanggal_lahir"]) == ("1950", "1948-07")
+    assert (grandma["penyakit_kronis"], grandma["penyakit_kronis_label"]) == ("0", "Tidak ada")
+    household = next(h for h in read(out / "households.csv")[1] if h["household_id"] == rec["id"])
+    assert (household["layanan"], household["layanan_label"]) == ("0", "Tidak ada")
+    fresh.ok("import", str(out))  # the importer's rules accept them
+    back = next(r for r in stored(fresh) if r["id"] == rec["id"])
+    assert [m["tanggal_lahir"] for m in back["anggota"][-2:]] == ["1950", "1948-07"]
+    assert back == next(r for r in stored(source) if r["id"] == rec["id"])
+    # JSON Lines too, as `khbs dump` writes them.
+    again = Khbs(tmp_path / "again", tmp_path)
+    Store.create(again.data_dir, PASSPHRASE, kdf=FAST_KDF).close()
+    lines = tmp_path / "one.jsonl"
+    lines.write_text(json.dumps(back, ensure_ascii=False) + "\n", "utf-8")
+    again.ok("import", str(lines))
+    assert stored(again) == [back]
 
 
 # ------------------------------------------------------------------------------- round trip
@@ -360,7 +400,7 @@ def test_compiled_rows_agree_with_the_plain_loop():
             _fill(want, layout._household_plan, record)
             assert layout.household_cells(record) == want
             for i, (got, member) in enumerate(zip(layout.member_rows(record),
-                                                  q.members(record)), start=1):
+                                                  q.members(record), strict=True), start=1):
                 want = [neutralise(str(record.get("id", ""))), str(i)]
                 _fill(want, layout._member_plan, member)
                 assert got == want
@@ -383,6 +423,30 @@ def test_csv_lines_are_the_csv_writers_bytes():
 
 
 # ---------------------------------------------------------------------------------- privacy
+
+
+@contextmanager
+def chmod_switched_off(monkeypatch):
+    """No chmod, and a umask that makes new files world-readable: a file keeps the mode it was
+    created with (a chmod after creating it would leave a moment for others to open it)."""
+    monkeypatch.setattr(os, "chmod", lambda *_a, **_k: None)
+    monkeypatch.setattr(os, "fchmod", lambda *_a, **_k: None)
+    umask = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(umask)
+
+
+def assert_owner_only(folder: Path) -> None:
+    modes = {p.name: p.stat().st_mode & 0o777 for p in folder.iterdir()}
+    assert modes == {"households.csv": 0o600, "members.csv": 0o600, "manifest.json": 0o600}
+
+
+def test_export_files_are_created_owner_only(source, tmp_path, monkeypatch):
+    with chmod_switched_off(monkeypatch), Store.open(source.data_dir, PASSPHRASE) as store:
+        export_store(store, tmp_path / "out", Options(excel=True))
+    assert_owner_only(tmp_path / "out")
 
 
 def test_mask_ids_hides_the_numbers_and_cannot_be_imported(source, fresh, tmp_path):
@@ -660,9 +724,9 @@ def test_excel_export_opens_in_libreoffice_with_the_right_cells(source, tmp_path
         sheet = sheets[name] = through_libreoffice(out / name, tmp_path)
         assert sheet[0] == header
         assert len(sheet) == len(rows) + 1
-        for row, cells in zip(rows, sheet[1:]):
+        for row, cells in zip(rows, sheet[1:], strict=True):
             assert len(cells) == len(header)
-            for column, ours, theirs in zip(header, row.values(), cells):
+            for column, ours, theirs in zip(header, row.values(), cells, strict=True):
                 value = number(ours, ",")
                 if value is not None:  # RT "003" comes back as 3: see docs/export.md
                     assert math.isclose(float(theirs), value), (column, ours, theirs)
@@ -670,9 +734,10 @@ def test_excel_export_opens_in_libreoffice_with_the_right_cells(source, tmp_path
                     assert theirs == ours.replace("\r\n", "\n").replace("\r", "\n"), \
                         (column, ours, theirs)
     header = sheets["households.csv"][0]
-    row = next(dict(zip(header, r)) for r in sheets["households.csv"] if r[0] == numbered(2)["id"])
+    row = next(dict(zip(header, r, strict=True)) for r in sheets["households.csv"]
+               if r[0] == numbered(2)["id"])
     assert float(row["luas_lantai"]) == 36.5 and float(row["lat"]) == -2.2136
-    formula = next(dict(zip(header, r)) for r in sheets["households.csv"]
+    formula = next(dict(zip(header, r, strict=True)) for r in sheets["households.csv"]
                    if r[0] == numbered(10)["id"])
     assert formula["alamat"] == "'" + TRICKY[0]  # shown as text, not run
 

@@ -215,3 +215,21 @@ def test_stop_leaves_no_threads(server):
     hanging.close()
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+
+
+def test_hold_stalls_replies_on_matching_connections_until_release(server):
+    with FaultProxy(_port(server)) as proxy:
+        proxy.hold(after=b"GET /bytes/100 ")
+        got: list[bytes] = []
+        waiting = threading.Thread(
+            target=lambda: got.append(requests.get(f"{proxy.url()}/bytes/100", timeout=10).content))
+        waiting.start()
+        assert proxy.held.wait(10)  # the server answered; the proxy holds the answer
+        # Another connection, without the marker, is not held.
+        assert requests.get(f"{proxy.url()}/bytes/10", timeout=10).content == BODY[:10]
+        assert got == [] and waiting.is_alive()
+        proxy.release()
+        waiting.join(10)
+        assert got == [BODY[:100]]
+        # After release nothing is held, even with the marker.
+        assert requests.get(f"{proxy.url()}/bytes/100", timeout=10).content == BODY[:100]

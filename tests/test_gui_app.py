@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import dates
 from app import questionnaire as q
 from app.gui.form.location import DesaEditor, GpsEditor
 from app.gui.form.section import SectionView
@@ -52,7 +53,7 @@ from app.gui.views.household import HouseholdPage
 from app.gui.worker import StoreWorker
 from app.i18n import tr
 from app.store import Store
-from tests import records
+from tests import keyentry, records
 from tests.conftest import FAST_KDF, PASSPHRASE
 
 pytestmark = pytest.mark.usefixtures("qapp_translated")
@@ -185,23 +186,15 @@ def owner(view: SectionView, widget: QWidget) -> str | None:
 
 
 def answer(qtbot, view: SectionView, name: str, value: object) -> None:
-    """Question `name` of `view` has focus: type what gives it `value`. Focus stays on the
-    question's last control (a check box list or GPS point moves through its own parts)."""
+    """Question `name` of `view` has focus: type what gives it `value`, the fast way (codes for
+    coded answers, DDMMYYYY for dates). A complete answer (16 digits, a date, a one-digit
+    code, the desa chosen from its list) moves the focus on by itself; otherwise it stays."""
     editor = view.editor(name)
     assert owner(view, focused()) == name, f"focus is on {owner(view, focused())}, expected {name}"
     if q.is_empty(value) or same(editor.value(), value):  # [] (nothing checked) reads as None
-        if isinstance(editor, (MultiChoiceEditor, GpsEditor)):  # walk past its parts
-            for _ in editor.focus_widgets()[1:]:
-                press(qtbot, ENTER)
         return
     if isinstance(editor, MultiChoiceEditor):
-        boxes = editor.focus_widgets()
-        for i, (code, box) in enumerate(editor.boxes):
-            assert focused() is box
-            if any(same(code, v) for v in value) != box.isChecked():
-                press(qtbot, Qt.Key.Key_Space)
-            if i < len(boxes) - 1:
-                press(qtbot, ENTER)
+        type_text(qtbot, " ".join(str(v) for v in value))  # "1 4" ticks boxes 1 and 4
     elif isinstance(editor, GpsEditor):
         parts = list(editor.parts)
         for i, part in enumerate(parts):
@@ -209,14 +202,15 @@ def answer(qtbot, view: SectionView, name: str, value: object) -> None:
             if i < len(parts) - 1:
                 press(qtbot, ENTER)
     elif isinstance(editor, YesNoEditor):
-        type_text(qtbot, ui("yes" if value else "no"))  # the combo finds the label typed
+        type_text(qtbot, "1" if value else "2")  # 1. Ya, 2. Tidak
     elif isinstance(editor, ChoiceEditor):
-        type_text(qtbot, f"{value}.")  # "3." picks "3. Anak", "10." picks "10. Wali"
+        type_text(qtbot, str(value))  # "3" picks "3. Anak"; "10" picks "10. Wali"
     elif isinstance(editor, DateEditor):
-        press(qtbot, Qt.Key.Key_Home)  # the mask overwrites as digits are typed
-        type_text(qtbot, str(value).replace("-", ""))
+        type_text(qtbot, dates.shown(value).replace("-", ""))  # 2026-11-27 -> 27112026
     elif isinstance(editor, DesaEditor):
         type_text(qtbot, str(value))
+        if QApplication.activePopupWidget():  # Enter takes the completer's choice, moves on
+            press(qtbot, ENTER)
     else:  # text, text area, number
         if editor.value() is not None:
             press(qtbot, Qt.Key.Key_A, CTRL)
@@ -225,18 +219,19 @@ def answer(qtbot, view: SectionView, name: str, value: object) -> None:
 
 
 def fill(qtbot, view: SectionView, values: dict) -> None:
-    """Answer every question shown, in order, moving on with Enter; focus ends on the last one.
+    """Answer every question shown, in order; Enter moves on where the answer did not (Tab
+    from a text area, where Enter starts a new line). Focus ends on or after the last one.
     Questions the skip logic hides are not reachable and must not be in `values`."""
     names = view.names()
     for i, name in enumerate(names):
         if not view.is_shown(name):
             assert name not in values, f"{name} is hidden"
             continue
+        if keyentry.read_only(view.editor(name)):
+            continue  # filled by the system (the notice version): Enter passes it by
         answer(qtbot, view, name, values.get(name))
-        if QApplication.activePopupWidget():  # Enter takes the completer's choice, closes it
-            press(qtbot, ENTER)
-        if any(view.is_shown(n) for n in names[i + 1:]):
-            # Enter moves on; in a text area it starts a new line, Tab moves on.
+        still_here = owner(view, focused()) == name
+        if still_here and any(view.is_shown(n) for n in names[i + 1:]):
             press(qtbot, Qt.Key.Key_Tab if isinstance(view.editor(name), TextAreaEditor) else ENTER)
     assert view.values() == {k: v for k, v in values.items() if not q.is_empty(v)}
 
@@ -399,12 +394,13 @@ def test_officer_enrols_a_household_with_the_keyboard_only(start, qtbot, data_di
     today = date.today().isoformat()
     rec = sample(today)
     fill(qtbot, form.section(""), {"no_kk": rec["no_kk"], "tanggal_kunjungan": today})
-    for key in ("lokasi", "persetujuan", "rumah", "aset", "program", "kebutuhan"):
-        press(qtbot, Qt.Key.Key_PageDown, CTRL)  # from the last question to the next section
+    for key in ("lokasi", "persetujuan", "rumah", "aset", "program", "kebutuhan", q.MEMBERS):
+        if form.section_keys()[form.current_section()] != key:  # Enter past the last question
+            press(qtbot, Qt.Key.Key_PageDown, CTRL)  # goes on by itself; else Ctrl+PgDown
         assert form.section_keys()[form.current_section()] == key
-        fill(qtbot, form.section(key), rec[key])
+        if key != q.MEMBERS:
+            fill(qtbot, form.section(key), rec[key])
 
-    press(qtbot, Qt.Key.Key_PageDown, CTRL)
     members = form.section(q.MEMBERS)
     assert focused() is members.add_button  # no members yet: focus on Add
     for person in rec[q.MEMBERS]:
@@ -690,8 +686,7 @@ def test_idle_lock_keeps_a_member_being_typed(start, stored, qtbot, data_dir):
     dialog = members.dialog
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.section.editor(q.NIK).line)
     grandma = records.member("Maria Bungai", "1950-02-03", 2, 6, serial=9)
-    answer(qtbot, dialog.section, q.NIK, grandma[q.NIK])
-    press(qtbot, ENTER)
+    answer(qtbot, dialog.section, q.NIK, grandma[q.NIK])  # 16 digits: on to the name
     answer(qtbot, dialog.section, q.NAME, grandma[q.NAME])
     # The officer is called away: the app locks itself.
     qtbot.waitUntil(lambda: app.page() is w.unlock_page, timeout=5000)
@@ -701,3 +696,19 @@ def test_idle_lock_keeps_a_member_being_typed(start, stored, qtbot, data_dir):
     with reopen(data_dir) as s:
         saved, _ = s.get(stored["id"])
     assert [m[q.NAME] for m in saved[q.MEMBERS]][-1] == "Maria Bungai"
+
+
+def test_language_chosen_on_first_run_is_the_apps_setting(start, qtbot):
+    """Rules and store messages follow the officer's choice through app.i18n; the process
+    environment is left alone."""
+    import os
+
+    from app.i18n import current_lang
+
+    app = start()
+    app.window.first_run.language.setCurrentIndex(1)  # English
+    assert current_lang() == "en" and app.session.settings.lang == "en"
+    assert tr("cli.interrupted") == tr("cli.interrupted", "en")
+    assert os.environ["KHBS_LANG"] == "id"  # tests/conftest.py's, untouched
+    app.window.first_run.language.setCurrentIndex(0)
+    assert current_lang() == "id"

@@ -12,9 +12,10 @@ from app import questionnaire as q
 from app.errors import NotFinalisable
 from app.gui.form import HouseholdForm
 from app.gui.form.members import COL_CHECK, COL_NAME, COL_NIK, COL_RELATION, COL_SEX, MemberTableModel
-from app.gui.form.text import Mnemonics, plain
+from app.gui.form.section import SectionView
+from app.gui.form.text import Mnemonics, mnemonic, plain
 from app.gui.form.location import DesaEditor
-from app.gui.form.widgets import ChoiceEditor, NumberEditor
+from app.gui.form.widgets import ChoiceEditor, NumberEditor, make_editor
 from tests import records
 
 pytestmark = pytest.mark.usefixtures("qapp_translated")
@@ -251,17 +252,23 @@ def test_add_member_with_the_keyboard_only(shown, qtbot):
     qtbot.waitUntil(lambda: focused() is dialog.section.editor(q.NIK).line)
 
     enter = Qt.Key.Key_Return
-    type_keys(qtbot, records.nik_for("2010-06-05", 2, serial=44), enter)  # fills birth date and sex
-    assert focused() is dialog.section.editor(q.NAME).line
+    section = dialog.section
+    type_keys(qtbot, records.nik_for("2010-06-05", 2, serial=44))  # fills birth date and sex
+    assert focused() is section.editor(q.NAME).line  # 16 digits: on to the next question
     type_keys(qtbot, "Maria Ilas", enter)
     type_keys(qtbot, "Sampit", enter)  # tempat lahir
-    assert focused() is dialog.section.editor(q.BIRTH_DATE).line
+    assert focused() is section.editor(q.BIRTH_DATE).line
+    assert section.editor(q.BIRTH_DATE).line.text() == "05-06-2010"  # as the KK prints it
     type_keys(qtbot, "", enter)  # keep the date from the NIK
-    type_keys(qtbot, "3", enter)  # hubungan: 3. Anak
+    type_keys(qtbot, "3")  # hubungan: 3. Anak; one digit is a whole code, on to the next
+    assert focused() is section.editor(q.SEX).combo
     type_keys(qtbot, "", enter)  # jenis kelamin from the NIK
-    type_keys(qtbot, "1", enter)  # status kawin
-    type_keys(qtbot, "1", enter)  # keberadaan
-    type_keys(qtbot, "1", Qt.Key.Key_Tab)  # domisili, Tab works too
+    type_keys(qtbot, "1")  # status kawin
+    type_keys(qtbot, "1")  # keberadaan
+    assert focused() is section.editor("domisili").combo
+    type_keys(qtbot, "", Qt.Key.Key_Down)  # arrows still choose, and then Tab moves on
+    type_keys(qtbot, "", Qt.Key.Key_Tab)
+    assert focused() is section.editor("partisipasi_sekolah").combo
     type_keys(qtbot, "", Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # OK
     qtbot.waitUntil(lambda: form.members.dialog is None)
 
@@ -416,3 +423,175 @@ def test_thirty_members_stay_quick(form):
     assert form.record() == q.prune(rec)
     assert not rules.check(form.record(), form.context()).errors
     assert form.members.model.rowCount() == 30  # its speed is measured by `make bench`
+
+
+# -- keyboard: mnemonics, codes, dates ----------------------------------------------------------
+
+
+def page_mnemonics(root, labels) -> list[str]:
+    """The Alt+letters offered on screen: visible labels (with a buddy) and buttons under
+    `root`, and every question label of the page shown (the skip logic may show any)."""
+    from PySide6.QtWidgets import QAbstractButton, QLabel
+
+    widgets = [w for w in root.findChildren(QLabel) if w.buddy() is not None and w.isVisible()]
+    widgets += [w for w in root.findChildren(QAbstractButton) if w.isVisible()]
+    widgets += [lab for lab in labels if lab not in widgets]
+    return [m for m in (mnemonic(w.text()) for w in widgets) if m]
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_alt_letters_are_unique_on_every_page_and_in_the_member_dialog(qtbot, qapp_translated, lang):
+    from app.gui.app import install_translator
+    from app.gui.views.household import HouseholdPage
+
+    install_translator(qapp_translated, lang)
+    try:
+        page = HouseholdPage(lang, [], today=records.TODAY)
+        qtbot.addWidget(page)
+        page.resize(1366, 705)
+        page.show()
+        qtbot.waitExposed(page)
+        page.form.set_record(records.household())
+        finalise = mnemonic(page.finalise_button.text())
+        assert finalise == "f"
+        for i, key in enumerate(page.form.section_keys()):
+            page.form.set_section(i)
+            view = page.form.section(key)
+            labels = [r.label for r in view.rows.values()] if isinstance(view, SectionView) else []
+            letters = page_mnemonics(page, labels)
+            assert len(letters) == len(set(letters)), (lang, key, sorted(letters))
+            assert finalise in letters  # Alt+F reaches Finalkan from every page
+        dialog = page.form.members.edit(0)
+        qtbot.waitExposed(dialog)
+        letters = page_mnemonics(dialog, [r.label for r in dialog.section.rows.values()])
+        assert len(letters) == len(set(letters)) and len(letters) > 10, (lang, sorted(letters))
+        dialog.reject()
+    finally:
+        install_translator(qapp_translated, "id")
+
+
+def member_field(name: str) -> dict:
+    return q.load_schema()["properties"][q.MEMBERS]["items"]["properties"][name]
+
+
+def editor_for(qtbot, name: str, spec: dict):
+    editor = make_editor(name, spec)
+    qtbot.addWidget(editor)
+    return editor
+
+
+def test_dates_are_typed_and_shown_as_on_the_kk_and_stored_iso(qtbot):
+    spec = q.load_schema()["properties"][q.VISIT_DATE]
+    editor = editor_for(qtbot, q.VISIT_DATE, spec)
+    assert editor.line.placeholderText() == "HH-BB-TTTT"
+    with qtbot.waitSignal(editor.completed):  # 8 digits: the answer is complete
+        qtbot.keyClicks(editor.line, "30042022")
+    assert editor.line.text() == "30-04-2022" and editor.value() == "2022-04-30"
+    editor.set_value("2026-11-27")
+    assert editor.line.text() == "27-11-2026" and editor.value() == "2026-11-27"
+    editor.line.selectAll()
+    qtbot.keyClicks(editor.line, "1.5.2022x")  # separators optional; letters refused
+    assert editor.line.text() == "01-05-2022" and editor.value() == "2022-05-01"
+    editor.set_value("27/11/2026")  # a stored value that is no ISO date: shown, kept, reported
+    assert editor.line.text() == "27/11/2026" and editor.value() == "27/11/2026"
+
+
+def test_birth_dates_take_the_year_alone(qtbot):
+    editor = editor_for(qtbot, q.BIRTH_DATE, member_field(q.BIRTH_DATE))
+    with qtbot.assertNotEmitted(editor.completed):
+        qtbot.keyClicks(editor.line, "1950")  # four digits: Enter finishes it
+    assert editor.value() == "1950"
+    editor.line.editingFinished.emit()  # leaving the field shows how it is kept
+    assert editor.line.text() == "00-00-1950" and editor.value() == "1950"
+    editor.line.selectAll()
+    with qtbot.waitSignal(editor.completed):
+        qtbot.keyClicks(editor.line, "00071950")
+    assert editor.line.text() == "00-07-1950" and editor.value() == "1950-07"
+    editor.set_value("1950-07")
+    assert editor.line.text() == "00-07-1950" and editor.value() == "1950-07"
+
+
+def test_codes_choose_single_answers(qtbot):
+    rumah = q.load_schema()["properties"]["rumah"]["properties"]
+    one_digit = editor_for(qtbot, "jenis_lantai", rumah["jenis_lantai"])
+    with qtbot.waitSignal(one_digit.completed):
+        qtbot.keyClick(one_digit.combo, Qt.Key.Key_6)
+    assert one_digit.value() == 6
+
+    water = editor_for(qtbot, "sumber_air_minum", rumah["sumber_air_minum"])  # codes 1 to 11
+    with qtbot.assertNotEmitted(water.completed):
+        qtbot.keyClicks(water.combo, "1")  # 1, or the start of 10 or 11
+    assert water.value() == 1
+    with qtbot.waitSignal(water.completed):
+        qtbot.keyClicks(water.combo, "0")
+    assert water.value() == 10
+    with qtbot.waitSignal(water.completed):
+        qtbot.keyClicks(water.combo, "02")  # two digits: complete
+    assert water.value() == 2
+    qtbot.keyClicks(water.combo, "7")
+    assert water.value() == 7
+    qtbot.keyClicks(water.combo, "5")  # 75 is no code: 5 starts again
+    assert water.value() == 5
+
+    fuel = editor_for(qtbot, "bahan_bakar_memasak", rumah["bahan_bakar_memasak"])  # 0 to 11
+    with qtbot.waitSignal(fuel.completed):
+        qtbot.keyClicks(fuel.combo, "00")
+    assert fuel.value() == 0
+
+    consent = q.load_schema()["properties"]["persetujuan"]["properties"]["diberikan"]
+    yes_no = editor_for(qtbot, "diberikan", consent)
+    assert [yes_no.combo.itemText(i) for i in (1, 2)] == ["1. Ya", "2. Tidak"]
+    with qtbot.waitSignal(yes_no.completed):
+        qtbot.keyClick(yes_no.combo, Qt.Key.Key_2)
+    assert yes_no.value() is False
+
+
+def test_multiple_choice_by_codes_with_none(qtbot):
+    disability = editor_for(qtbot, "disabilitas", member_field("disabilitas"))
+    qtbot.keyClicks(disability.codes, "14")  # one-digit codes: no spaces needed
+    assert disability.value() == [1, 4]
+    assert [v for v, box in disability.boxes if box.isChecked()] == [1, 4]
+    disability.codes.selectAll()
+    with qtbot.waitSignal(disability.completed):  # "0. Tidak ada" alone: nothing can follow
+        qtbot.keyClicks(disability.codes, "0")
+    assert disability.value() == [0]
+    dict(disability.boxes)[5].click()  # another answer clears "none", and "none" clears the rest
+    assert disability.value() == [5] and disability.codes.text() == "5"
+    dict(disability.boxes)[0].click()
+    assert disability.value() == [0] and disability.codes.text() == "0"
+
+    illness = editor_for(qtbot, "penyakit_kronis", member_field("penyakit_kronis"))  # 0 to 18
+    qtbot.keyClicks(illness.codes, "1 12 9")
+    assert illness.value() == [1, 9, 12]
+    qtbot.keyClicks(illness.codes, "9")  # 99 starts no code: refused
+    assert illness.codes.text() == "1 12 9" and illness.value() == [1, 9, 12]
+    illness.codes.editingFinished.emit()
+    assert illness.codes.text() == "1 9 12"
+
+
+def test_enter_skips_the_check_boxes_and_tab_visits_them(shown, qtbot):
+    form = shown
+    form.set_record(records.household())
+    form.set_section(form.section_keys().index("kebutuhan"))
+    needs = form.section("kebutuhan")
+    needs.focus_field("layanan")
+    layanan = needs.editor("layanan")
+    qtbot.waitUntil(lambda: focused() is layanan.codes)
+    type_keys(qtbot, "", Qt.Key.Key_Tab)
+    assert focused() is layanan.boxes[0][1]
+    type_keys(qtbot, "", Qt.Key.Key_Return)  # Enter from a box: on to the next question
+    assert focused() is needs.editor("catatan").edit
+    assert layanan.value() == [1, 2]
+
+
+def test_enter_on_the_last_question_goes_to_the_next_page(shown, qtbot):
+    form = shown
+    form.set_record(records.household())
+    form.set_section(form.section_keys().index("program"))
+    program = form.section("program")
+    program.focus_field("program_lainnya")
+    qtbot.waitUntil(lambda: focused() is program.editor("program_lainnya").line)
+    with qtbot.waitSignal(form.sectionChanged):
+        type_keys(qtbot, "", Qt.Key.Key_Return)
+    assert form.section_keys()[form.current_section()] == "kebutuhan"
+    assert focused() is form.section("kebutuhan").editor("layanan").codes

@@ -132,7 +132,7 @@ def test_consent_no_records_a_refusal_instead_of_blocking(qtbot):
     consent = form.section("persetujuan")
     consent.focus_field("diberikan")
     assert consent.editor("diberikan").isAncestorOf(focused())
-    type_text(qtbot, "Tidak")  # the combo picks the answer typed
+    type_text(qtbot, "2")  # the code of "Tidak", as typed everywhere (keyboard entry)
     identity = form.section("")
     assert identity.editor(q.OUTCOME).value() == visits.REFUSED
     assert not form.is_section_shown("persetujuan") and form.current_section() == 0

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from app.gui.worker import Cancelled, Progress, StoreWorker
+from app.gui.worker import Cancelled, StoreWorker
 from app.store import Store
 from tests.conftest import FAST_KDF, PASSPHRASE
 
@@ -66,18 +66,8 @@ def test_store_lives_on_the_worker(qtbot, worker, data_dir):
     with qtbot.waitSignal(worker.busyChanged, check_params_cb=lambda busy: not busy, timeout=10000):
         worker.submit(unlock, on_success=got.append)
         worker.close_store()
-        worker.submit(lambda state: state.store, on_success=got.append)
+        worker.submit(lambda state: state.store, on_success=got.append, on_failure=got.append)
     assert got[0]["households"] == 0
-    assert got[1] is None  # closed after the work queued before it
-
-
-def test_a_backoff_wait_ends_when_the_operation_is_cancelled():
-    """SyncClient sleeps through Progress.wait in the app: a lock must not wait out a server
-    that asked for minutes."""
-    progress = Progress(1, lambda *_: None)
-    started = time.monotonic()
-    progress.wait(0.01)
-    threading.Timer(0.05, progress._cancel.set).start()
-    with pytest.raises(Cancelled):
-        progress.wait(300)
-    assert time.monotonic() - started < 10
+    # Closed after the work queued before it: a later operation finds no store and is
+    # Cancelled (was: state.store None, and an AttributeError in the operation using it).
+    assert isinstance(got[1], Cancelled)

@@ -152,3 +152,31 @@ def test_province_duplicates_are_kept_by_kind_and_outlive_saves(store):
                             (a["id"],)).fetchone() == ("kk,nik",)
     assert f"nik:{other}" in [e.detail for e in store.audit.entries()]
     assert store.verify().ok
+
+
+def test_odd_answers_and_events_are_skipped_and_the_rest_applies(store):
+    """The province's replies are read through sync/protocol.py's types: a field of the wrong
+    type is no value, so one odd item neither stops the sync nor writes nonsense."""
+    a, b = rec(1), rec(2)
+    store.save(a)
+    store.save(b)
+    applied = apply_results(store, [
+        "not a result",
+        {"id": a["id"], "revision": "1", "outcome": "accepted"},  # not the revision queued
+        {"id": b["id"], "revision": 1, "outcome": "accepted"},
+    ])
+    assert (applied.synced, applied.stale) == (1, 2)
+    assert [r.id for r in store.rows() if r.sync_state == "pending"] == [a["id"]]
+    store.set_officer("officer-1", ["62.71.01"])
+    pulled = apply_events(store, [
+        "not an event",
+        {"seq": 1, "type": ["status"]},
+        {"seq": 2, "type": "status", "household_id": [a["id"]], "revision": 1,
+         "status": "verified"},
+        {"seq": 3, "type": "assignment", "areas": "62.01"},  # not a list of areas
+        status(b["id"], 1, seq=4),
+    ], cursor=4)
+    assert (pulled.status, pulled.cards, pulled.other) == (1, 1, 4)
+    assert store.assigned_areas() == ["62.71.01"]
+    assert store.card_number(b["id"]) == CARD
+    assert store.db.execute("SELECT value FROM meta WHERE key = 'pull_cursor'").fetchone() == ("4",)

@@ -1,18 +1,31 @@
-"""The sync wire format: signed requests and sealed batches (docs/sync.md)."""
+"""The sync wire format: signed requests, sealed batches, info strings, push results and pull
+events (docs/sync.md)."""
 
+import json
 import uuid
 
 import pytest
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from app.province_key import ProvinceKeyPair
+from app.province_key import ProvinceKeyPair, seal_to
 from sync.protocol import (
     H_NONCE,
     H_SIGNATURE,
     H_TIME,
     MAGIC,
+    AssignmentEvent,
+    CandidateEvent,
+    DuplicateEvent,
     ProtocolError,
+    PushResult,
+    ReleaseEvent,
+    StatusEvent,
+    candidate_info,
+    content_hash,
+    escrow_info,
     open_batch,
+    read_event,
     read_header,
     seal_batch,
     sign_request,
@@ -116,3 +129,58 @@ def test_store_id_travels_with_the_escrow(province):
     with pytest.raises(ProtocolError) as exc:
         read_header(bad)
     assert exc.value.code == "bad_batch"
+
+
+def test_info_strings_bind_what_was_sealed(province):
+    """The laptop and the province build these from one function each: sealed for one store,
+    device, household or revision, a message does not open for another."""
+    sealed = seal_to(province.public_bytes(), b"data key", escrow_info("store-a"))
+    assert province.open(sealed, escrow_info("store-a")) == b"data key"
+    with pytest.raises(InvalidTag):
+        province.open(sealed, escrow_info("store-b"))
+    info = candidate_info("dev-1", "hid", 2)
+    assert info == b"khbs/candidate/v1|dev-1|hid|2"
+    assert len({info, candidate_info("dev-2", "hid", 2), candidate_info("dev-1", "other", 2),
+                candidate_info("dev-1", "hid", 3)}) == 4
+
+
+def test_content_hash_ignores_key_order():
+    rec = household()
+    text, digest = content_hash(rec)
+    assert content_hash(dict(reversed(list(rec.items())))) == (text, digest)
+    assert content_hash(dict(rec, no_kk="6271030101000000"))[1] != digest
+
+
+EVENTS = [
+    StatusEvent(1, "h1", 2, "verified", None, "KHBS-62-0001"),
+    DuplicateEvent(2, "h1", "nik", "h2"),
+    AssignmentEvent(3, ("62.71.01", "62.71.02")),
+    CandidateEvent(4, "h3", 5, 2, "c2VhbGVk"),
+    ReleaseEvent(5, "h4"),
+]
+
+
+@pytest.mark.parametrize("event", EVENTS, ids=lambda e: e.TYPE)
+def test_pull_events_round_trip_through_json(event):
+    wire = json.loads(json.dumps(event.to_json()))
+    assert wire["seq"] == event.seq and wire["type"] == event.TYPE
+    assert read_event(wire) == event
+
+
+def test_odd_pull_events_read_leniently():
+    assert read_event({"seq": 9, "type": "newer-kind", "x": 1}) is None  # counted and skipped
+    assert read_event("status") is None and read_event({"type": ["status"]}) is None
+    odd = read_event({"type": "candidate", "household_id": 7, "revision": True, "sealed": 3})
+    assert odd == CandidateEvent(None, None, None, None, None)
+    assert read_event({"type": "assignment", "areas": "62.01"}).areas == ()
+    assert read_event({"type": "assignment", "areas": ["62.01", 5, ""]}).areas == ("62.01",)
+
+
+def test_push_results_round_trip_and_read_leniently():
+    result = PushResult("h1", 3, "rejected", "outside_area")
+    assert result.to_json() == {"id": "h1", "revision": 3, "outcome": "rejected",
+                                "reason": "outside_area"}
+    assert PushResult.from_json(json.loads(json.dumps(result.to_json()))) == result
+    assert PushResult.from_json("x") == PushResult(None, None, "", None)
+    assert PushResult.from_json({"id": 1, "revision": "3", "outcome": "accepted"}) == \
+        PushResult(None, None, "accepted", None)

@@ -366,6 +366,100 @@ def test_dates_in_the_future_are_errors(path, when):
     assert not at(check(rec), "date_in_future")
 
 
+# ---------------------------------------------------------------------------- birth dates without day or month
+# Visit 2026-11-27; the head (1980-04-12) is 46. KK printouts of a year-only birth date show a
+# conventional day and month (01-07 here), and so does the NIK.
+
+
+def mother(birth: str, nik_birth: str = "1950-07-01", **overrides) -> dict:
+    m = member("Ineh Bungai", nik_birth, 2, 6, serial=9, status_kawin=4, **overrides)
+    m["tanggal_lahir"] = birth
+    return m
+
+
+def with_mother(birth: str, **overrides) -> dict:
+    rec = household()
+    rec["anggota"].append(mother(birth, **overrides))
+    return rec
+
+
+@pytest.mark.parametrize("birth", ["1950", "1950-07", "1950-07-01"])
+def test_year_only_and_year_month_birth_dates_are_valid(birth):
+    assert check(with_mother(birth)).issues == []
+
+
+@pytest.mark.parametrize("birth", ["1950-00-00", "1950-13", "1950-07-00", "1950-02-30", "01-07-1950", "50", "1950-7"])
+def test_impossible_partial_birth_dates_are_errors(birth):
+    issue = assert_issue(check(with_mother(birth)), "partial_date", ERROR, _age_path(3))
+    assert "00-00-1950" in issue.message("id")
+
+
+def test_partial_dates_only_for_birth_dates():
+    rec = household(tanggal_kunjungan="2026")
+    assert_issue(check(rec), "date", ERROR, ("tanggal_kunjungan",))
+
+
+def test_nik_check_compares_only_the_known_parts_of_a_birth_date():
+    # The NIK says 01-07-1950: a year-only 1950 agrees, and so does July 1950.
+    assert not at(check(with_mother("1950")), "nik_birth_mismatch")
+    assert not at(check(with_mother("1950-07")), "nik_birth_mismatch")
+    path = ("anggota", 3, "nik")
+    assert_issue(check(with_mother("1951")), "nik_birth_mismatch", WARNING, path)
+    assert_issue(check(with_mother("1950-08")), "nik_birth_mismatch", WARNING, path)
+    assert_issue(check(with_mother("1950-07-02")), "nik_birth_mismatch", WARNING, path)
+
+
+def test_ages_from_a_year_only_date_warn_only_when_every_possible_age_does():
+    assert questionnaire.age_on("1950", date(2026, 11, 27)) == 75  # certainly reached
+    # Parent at least 12 years older than the head (46): born 1968 -> 57 or 58, no warning
+    # either way; born 1981 is certainly too young.
+    assert not at(check(with_mother("1968")), "parent_age_gap")
+    assert_issue(check(with_mother("1981")), "parent_age_gap", WARNING, _age_path(3))
+    # 1915: 110 or 111 years old, not certainly over 110; 1914 is.
+    assert not at(check(with_mother("1915")), "age_implausible")
+    issue = assert_issue(check(with_mother("1914")), "age_implausible", WARNING, _age_path(3))
+    assert issue.params == {"age": 111}
+    # Head born in 2011: 14 or 15, not certainly under 15; 2012 is.
+    assert not at(check(with_member(0, dict(head(), tanggal_lahir="2011"))), "head_too_young")
+    young = with_member(0, dict(head(), tanggal_lahir="2012"))
+    assert_issue(check(young), "head_too_young", WARNING, _age_path(0))
+
+
+def test_birth_in_the_visit_year_is_not_in_the_future_unless_certain():
+    rec = household()
+    rec["anggota"][2] = dict(child(), tanggal_lahir="2026")
+    assert not at(check(rec), "birth_in_future")
+    rec["anggota"][2]["tanggal_lahir"] = "2026-12"  # after the visit (27 November)
+    assert_issue(check(rec), "birth_in_future", ERROR, _age_path(2))
+
+
+def test_age_questions_are_asked_when_a_year_only_age_could_apply():
+    # Born in 2016: 9 or 10 on the visit (27 November 2026), so the questions from 10 on
+    # (marital status, work) are asked: better to ask than to skip. Born in 2017: 8 or 9.
+    answers = questionnaire.answers(with_member(2, dict(child(), tanggal_lahir="2016")))
+    relevant = {a.path[-1]: a.relevant for a in answers if a.path[:2] == ("anggota", 2)}
+    assert relevant["status_kawin"] and relevant["bekerja"]
+    answers = questionnaire.answers(with_member(2, dict(child(), tanggal_lahir="2017")))
+    relevant = {a.path[-1]: a.relevant for a in answers if a.path[:2] == ("anggota", 2)}
+    assert not relevant["status_kawin"] and relevant["partisipasi_sekolah"]
+
+
+# ---------------------------------------------------------------------------- "none" answers
+
+
+@pytest.mark.parametrize(("where", "name"), [
+    (("anggota", 0), "disabilitas"), (("anggota", 0), "penyakit_kronis"), (("kebutuhan",), "layanan")])
+def test_none_is_an_answer_of_its_own(where, name):
+    rec = household()
+    node = rec[where[0]][where[1]] if len(where) == 2 else rec[where[0]]
+    node[name] = [0]
+    assert check(rec).issues == []
+    node[name] = [0, 1]
+    issue = assert_issue(check(rec), "none_exclusive", ERROR, where + (name,))
+    assert issue.message("id").endswith('"Tidak ada" tidak boleh dipilih bersama jawaban lain.')
+    assert check(rec, final=False).errors == [issue]  # a draft too: it is never right
+
+
 # ---------------------------------------------------------------------------- skip logic
 
 

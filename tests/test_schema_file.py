@@ -33,7 +33,7 @@ def same(a, b):
 
 
 def same_list(a, b):
-    return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+    return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
 
 
 def iter_properties(node, path=""):
@@ -123,8 +123,9 @@ def test_strings_have_max_length(schema):
     for path, node in iter_schemas(schema):
         if node.get("type") != "string" or "enum" in node:
             continue
-        if node.get("format") == "date":
-            # Dates are exactly {"type": "string", "format": "date"}; the format bounds the length.
+        if node.get("format") in ("date", "partial-date"):
+            # Dates are exactly {"type": "string", "format": ...}; the format bounds the length
+            # (partial-date, for birth dates: YYYY, YYYY-MM or YYYY-MM-DD; app/dates.py).
             assert {k for k in node if not k.startswith("x-")} == {"type", "format"}, path
         else:
             assert isinstance(node.get("maxLength"), int), f"{path}: string without maxLength"
@@ -196,6 +197,8 @@ def test_x_keyword_values(schema):
             assert wr["max"] <= prop.get("maximum", wr["max"]), f"{path}: warn range above hard maximum"
         if "x-notice" in prop:
             assert path == "/persetujuan", path
+        if "x-none" in prop:  # the "none" answer of a multiple choice: one of its codes
+            assert prop["type"] == "array" and prop["x-none"] in prop["items"]["enum"], path
         if "x-roster-columns" in prop:
             assert prop["type"] == "array", path
             cols = prop["x-roster-columns"]
@@ -452,3 +455,17 @@ def test_csv_column_names_are_unique_per_file():
     # The province's own files (DTSEN lists) use these names: keep them.
     assert {"no_kk", "kode_desa", "alamat"} <= set(layout.household_columns)
     assert {"nik", "nama", "hubungan", "jenis_kelamin", "tanggal_lahir"} <= set(layout.member_columns)
+
+
+def test_relationship_codes_are_the_schemas(schema):
+    """The rules and the demo data use the codes app/questionnaire.py names: each must be the
+    schema's option with that meaning (domain.md: 1 head ... 9 other)."""
+    from app import questionnaire as q
+
+    spec = schema["properties"]["anggota"]["items"]["properties"][q.RELATION]
+    labels = {o["value"]: o["label"]["en"] for o in spec["x-options"]}
+    named = {q.HEAD: "Head of family", q.SPOUSE: "Wife/husband", q.CHILD: "Child",
+             q.CHILD_IN_LAW: "Son-/daughter-in-law", q.GRANDCHILD: "Grandchild",
+             q.PARENT: "Parent", q.PARENT_IN_LAW: "Parent-in-law", q.RELATIVE: "Other relative",
+             q.OTHER: "Other (not related)"}
+    assert labels == named

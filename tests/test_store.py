@@ -20,7 +20,8 @@ from app.errors import (
 from app.province_key import ProvinceKeyPair
 from app.store import Store
 from app.store.migrations import MIGRATIONS
-from app.store.store import escrow_info, unlock_delay
+from app.store.store import unlock_delay
+from sync.protocol import escrow_info
 from tests.conftest import FAST_KDF, PASSPHRASE
 
 
@@ -224,7 +225,8 @@ def test_audit_tampering_is_detected(store, data_dir):
     assert store.verify().ok
     store.close()
     with raw(data_dir) as db:
-        db.execute("UPDATE audit SET action='household.draft' WHERE action='household.finalise' AND revision=1")
+        db.execute("UPDATE audit SET action='household.draft'"
+                   " WHERE action='household.finalise' AND revision=1")
     with Store.open(data_dir, PASSPHRASE) as s:
         report = s.verify()
         assert report.audit_broken and not report.ok

@@ -105,7 +105,7 @@ def test_a_read_on_a_full_disk_is_audited_at_the_next_write(small_disk):
         tail = [(e.action, e.detail) for e in s.audit.entries()][-3:]
         assert tail == [("store.unlock", "failed_before=0"), ("store.dump", "households=1"),
                         ("store.unlock", "failed_before=0")]
-        s.audit.defer(s._now(), s.actor, "store.export")  # as a read on a full disk leaves it
+        s.audit.defer(s.now(), s.actor, "store.export")  # as a read on a full disk leaves it
         edited = copy.deepcopy(recs[0])
         edited["lokasi"]["rt"] = "042"
         households.save_draft(s, edited, expected_revision=1)

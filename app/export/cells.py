@@ -109,7 +109,7 @@ def cell_function(kind: str, spec: dict, *, lang: str, excel: bool, masked: bool
         def coded(value: object) -> Cells:
             found = table.get(value) if type(value) in SCALAR else None
             return found or slow(value)
-        coded.table = table  # type: ignore[attr-defined] - for layout's compiled rows
+        coded.table = table  # type: ignore[attr-defined]  # for layout's compiled rows
         return coded
     if kind in ("number", "integer"):
         def number(value: object) -> Cells:

@@ -1,57 +1,63 @@
-"""Writes an export: households.csv, members.csv and manifest.json, streaming.
+"""The one writer of an export: households.csv, members.csv and manifest.json, for the laptop
+(laptop.py), the province (sync/server/export.py, also in worker processes) and the province's
+ZIP download (sync/server/export_zip.py); the bytes are the same whichever writes them.
 
-Rows go straight to disk while a SHA-256 of each file is kept, so memory does not grow with the
-number of households. Files are written under temporary names and renamed together at the end:
-a failed or cancelled export leaves no half files behind (docs/export.md).
+- CsvLines: rows as text in the export's dialect (`,` or, in Excel mode, `;`; CRLF), and as
+  Blocks of UTF-8 bytes, which may be made in another process;
+- CsvOut: one CSV file: the header (after a BOM in Excel mode), then encoded rows, with the
+  row count and the SHA-256 of every byte written;
+- manifest() and manifest_bytes(): manifest.json;
+- write_export: the folder. The files are created readable by their owner only and written
+  under temporary names, a block of households at a time, so memory does not grow with the
+  number of households; they are renamed together at the end, the manifest last: a failed or
+  cancelled export leaves no half files behind (docs/export.md).
+The cells themselves (formula neutralising, decimal comma, labels) come from layout.py.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import IO, BinaryIO, NamedTuple
 
 from app import questionnaire as q
-from app.export.layout import Layout
+from app.export.layout import Layout, Options
 
 HOUSEHOLDS, MEMBERS, MANIFEST = "households.csv", "members.csv", "manifest.json"
 FORMAT = "khbs-export"
 FORMAT_VERSION = 1
 BOM = "\ufeff"
-PROGRESS_EVERY = 500
+ENCODING = "utf-8"
+PROGRESS_EVERY = 250  # households per block, and between two calls of `progress`
 
 
 class Cancelled(Exception):
     """The caller's progress callback asked to stop."""
 
 
-class _Sink:
-    """A text sink for csv.writer that encodes, hashes and writes through."""
-
-    def __init__(self, path: Path):
-        self.path = path
-        # Created 0600 at once: chmod after open would leave a moment for others to open it.
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def open_private(path: Path) -> BinaryIO:
+    """A file for personal data, created readable by its owner only: chmod after open would
+    leave a moment for others to open it."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    if hasattr(os, "fchmod"):  # POSIX; Windows files have no mode bits to widen
         os.fchmod(fd, 0o600)  # a leftover part file keeps its old mode otherwise
-        self.file = open(fd, "wb", buffering=1 << 20)  # noqa: SIM115 - closed by finish()
-        self.sha = hashlib.sha256()
-        self.rows = 0
+    return open(fd, "wb", buffering=1 << 20)  # noqa: SIM115 - the caller closes it
 
-    def write(self, text: str) -> None:
-        data = text.encode("utf-8")
-        self.sha.update(data)
-        self.file.write(data)
 
-    def finish(self) -> dict:
-        self.file.flush()
-        os.fsync(self.file.fileno())
-        self.file.close()
-        return {"rows": self.rows, "sha256": self.sha.hexdigest()}
+class Block(NamedTuple):
+    """Some households as CSV bytes, ready to be written (CsvLines.block)."""
+
+    households: bytes
+    members: bytes
+    household_rows: int
+    member_rows: int
 
 
 class CsvLines:
@@ -63,6 +69,11 @@ class CsvLines:
         self.delimiter, self.line_end = delimiter, line_end
         self._buffer = io.StringIO()
         self._writer = csv.writer(self._buffer, delimiter=delimiter, lineterminator=line_end)
+
+    @classmethod
+    def of(cls, excel: bool) -> CsvLines:
+        d = dialect(excel)
+        return cls(d["delimiter"], d["line_end"])
 
     def text(self, rows: Iterable[list]) -> str:
         d, end, out = self.delimiter, self.line_end, []
@@ -81,15 +92,83 @@ class CsvLines:
                 out.append(line + end)
         return "".join(out)
 
+    def encode(self, rows: Iterable[list]) -> bytes:
+        return self.text(rows).encode(ENCODING)
+
+    def block(self, household_rows: list[list], member_rows: list[list]) -> Block:
+        return Block(self.encode(household_rows), self.encode(member_rows),
+                     len(household_rows), len(member_rows))
+
 
 def dialect(excel: bool) -> dict:
     return {"delimiter": ";" if excel else ",", "bom": excel, "decimal": "," if excel else ".",
-            "line_end": "\r\n", "encoding": "utf-8"}
+            "line_end": "\r\n", "encoding": ENCODING}
+
+
+class CsvOut:
+    """One CSV file of an export, written into `raw` (a file, a ZIP entry): the header, then
+    rows encoded by CsvLines; every byte goes into the SHA-256 of the manifest."""
+
+    def __init__(self, raw: IO[bytes], columns: list[str], excel: bool) -> None:
+        self.raw, self.columns = raw, len(columns)
+        self.sha, self.rows = hashlib.sha256(), 0
+        self.lines = CsvLines.of(excel)
+        bom = BOM if dialect(excel)["bom"] else ""
+        self.write(bom.encode(ENCODING) + self.lines.encode([columns]))
+
+    def write(self, data: bytes, rows: int = 0) -> None:
+        """`data`: `rows` rows as CsvLines of this dialect encodes them."""
+        self.sha.update(data)
+        self.raw.write(data)
+        self.rows += rows
+
+    def write_rows(self, rows: list[list]) -> None:
+        self.write(self.lines.encode(rows), len(rows))
+
+    def entry(self) -> dict:
+        """The file's entry in the manifest."""
+        return {"rows": self.rows, "sha256": self.sha.hexdigest(), "columns": self.columns}
+
+
+def manifest(options: Options, files: dict, *, source: str, created_by: str, filters: dict,
+             now: datetime | None = None) -> dict:
+    """manifest.json: `files` maps each file's name to its CsvOut.entry()."""
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "schema_version": q.schema_version(),
+        "source": source,
+        "created_at": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        "created_by": created_by,
+        "filters": filters,
+        "options": options.as_dict(),
+        "dialect": dialect(options.excel),
+        "files": files,
+    }
+
+
+def manifest_bytes(made: dict) -> bytes:
+    return (json.dumps(made, indent=2, ensure_ascii=False) + "\n").encode(ENCODING)
+
+
+def blocks(layout: Layout, households: Iterable[tuple[dict, dict]]) -> Iterator[Block]:
+    """(record, extra columns) pairs as Blocks of PROGRESS_EVERY households."""
+    lines = CsvLines.of(layout.options.excel)
+    h_rows: list[list[str]] = []
+    m_rows: list[list[str]] = []
+    for record, extra in households:
+        h_rows.append(layout.household_row(record, extra))
+        m_rows.extend(layout.member_rows(record))
+        if len(h_rows) >= PROGRESS_EVERY:
+            yield lines.block(h_rows, m_rows)
+            h_rows, m_rows = [], []
+    if h_rows:
+        yield lines.block(h_rows, m_rows)
 
 
 def write_export(
     out_dir: Path,
-    households: Iterable[tuple[dict, dict]],
+    done: Iterable[Block],
     layout: Layout,
     *,
     source: str,
@@ -98,59 +177,44 @@ def write_export(
     progress: Callable[[int], bool | None] | None = None,
     now: datetime | None = None,
 ) -> dict:
-    """Writes (record, extra columns) pairs; returns the manifest. `progress(n)` is called every
-    few hundred households; returning False cancels (raises Cancelled, nothing is left)."""
+    """Writes the Blocks of `done` (blocks() above, or the province's); returns the manifest.
+    `progress(n)` is called after each block; returning False cancels (raises Cancelled,
+    nothing is left)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    d = dialect(layout.options.excel)
     parts = {name: out_dir / f".{name}.part" for name in (HOUSEHOLDS, MEMBERS, MANIFEST)}
-    sinks: list[_Sink] = []
+    files: list[BinaryIO] = []
     try:
-        h_sink, m_sink = _Sink(parts[HOUSEHOLDS]), _Sink(parts[MEMBERS])
-        sinks = [h_sink, m_sink]
-        writers = []
-        for sink, header in ((h_sink, layout.household_columns), (m_sink, layout.member_columns)):
-            if d["bom"]:
-                sink.write(BOM)
-            w = csv.writer(sink, delimiter=d["delimiter"], lineterminator=d["line_end"])
-            w.writerow(header)
-            writers.append(w)
-        h_writer, m_writer = writers
-        for record, extra in households:
-            h_writer.writerow(layout.household_row(record, extra))
-            h_sink.rows += 1
-            for row in layout.member_rows(record):
-                m_writer.writerow(row)
-                m_sink.rows += 1
-            if progress and h_sink.rows % PROGRESS_EVERY == 0 and progress(h_sink.rows) is False:
+        for name in (HOUSEHOLDS, MEMBERS):
+            files.append(open_private(parts[name]))
+        excel = layout.options.excel
+        h_out = CsvOut(files[0], layout.household_columns, excel)
+        m_out = CsvOut(files[1], layout.member_columns, excel)
+        for block in done:
+            h_out.write(block.households, block.household_rows)
+            m_out.write(block.members, block.member_rows)
+            if progress and progress(h_out.rows) is False:
                 raise Cancelled()
-        files = {HOUSEHOLDS: h_sink.finish(), MEMBERS: m_sink.finish()}
-        sinks = []
-        files[HOUSEHOLDS]["columns"] = len(layout.household_columns)
-        files[MEMBERS]["columns"] = len(layout.member_columns)
-        manifest = {
-            "format": FORMAT,
-            "format_version": FORMAT_VERSION,
-            "schema_version": q.schema_version(),
-            "source": source,
-            "created_at": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
-            "created_by": created_by,
-            "filters": filters,
-            "options": layout.options.as_dict(),
-            "dialect": d,
-            "files": files,
-        }
-        manifest_sink = _Sink(parts[MANIFEST])  # 0600 from the start, like the CSV files
-        manifest_sink.write(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
-        manifest_sink.finish()
+        made = manifest(layout.options, {HOUSEHOLDS: h_out.entry(), MEMBERS: m_out.entry()},
+                        source=source, created_by=created_by, filters=filters, now=now)
+        files.append(open_private(parts[MANIFEST]))
+        files[2].write(manifest_bytes(made))
+        while files:
+            f = files.pop()
+            try:
+                f.flush()
+                os.fsync(f.fileno())
+            finally:
+                f.close()
         for name, part in parts.items():  # the manifest last: it vouches for the other two
             os.replace(part, out_dir / name)
-        if progress:
-            progress(h_sink.rows)
-        return manifest
     except BaseException:
-        for sink in sinks:
-            sink.file.close()
+        for f in files:
+            with contextlib.suppress(OSError):  # a full disk: the buffer cannot be written
+                f.close()
         for part in parts.values():
             part.unlink(missing_ok=True)
         raise
+    if progress:
+        progress(h_out.rows)
+    return made

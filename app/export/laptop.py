@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.errors import RecordDamaged
-from app.export.files import write_export
+from app.export.files import blocks, write_export
 from app.export.layout import Layout, Options
 from app.store import Store
 
@@ -46,8 +46,8 @@ def export_store(
     filters = {"status": status, "desa": desa}
     layout = Layout(options, household_extra=EXTRA_COLUMNS)
     manifest = write_export(
-        out_dir, _households(store, status, desa, damaged), layout, source="laptop",
-        created_by=store.actor, filters={k: v for k, v in filters.items() if v},
+        out_dir, blocks(layout, _households(store, status, desa, damaged)), layout,
+        source="laptop", created_by=store.actor, filters={k: v for k, v in filters.items() if v},
         progress=progress,
     )
     result = LaptopExport(manifest, damaged)
@@ -62,24 +62,11 @@ def export_store(
 
 def _households(store: Store, status: str | None, desa: str | None,
                 damaged: list[str]) -> Iterator[tuple[dict, dict]]:
-    where, params = [], []
-    if status:
-        where.append("status = ?")
-        params.append(status)
-    if desa:  # a desa, kecamatan or regency code: everything inside it
-        where.append("(kode_desa = ? OR kode_desa LIKE ?)")
-        params += [desa, desa + ".%"]
-    sql = ("SELECT id, revision, record, sync_state, sync_reason, updated_at, card IS NOT NULL"
-           " FROM households" + (" WHERE " + " AND ".join(where) if where else "")
-           + " ORDER BY id")
-    rows = store.db.conn.execute(sql, params)
-    for hid, revision, blob, sync_state, reason, updated, has_card in rows:
-        try:
-            record = store._open_record(hid, revision, blob)
-            card = store.card_number(hid) if has_card else None
-        except RecordDamaged:
+    # `desa`: a desa, kecamatan or regency code, everything inside it (Store.open_households).
+    for hid, found in store.open_households(status=status, desa=desa):
+        if isinstance(found, RecordDamaged):
             damaged.append(hid)
             continue
-        yield record, {"sync_state": sync_state, "sync_reason": reason, "updated_at": updated,
-                       "nomor_kartu": card}
+        yield found.record, {"sync_state": found.sync_state, "sync_reason": found.sync_reason,
+                             "updated_at": found.updated_at, "nomor_kartu": found.card_number}
 

@@ -152,7 +152,7 @@ def _rows(path: Path, questions: dict[str, Question],
                 errors.append(CellError(path.name, number, "", "import.csv_width"))
                 yield number, None, hid
                 continue
-            yield number, dict(zip(header, row)), hid
+            yield number, dict(zip(header, row, strict=True)), hid
     except CsvUnreadable as exc:
         raise ExportUnreadable(f"import.csv_{exc.reason}", file=path.name, line=exc.row,
                                column=exc.column or "?", max=MAX_CELL) from None

@@ -6,21 +6,23 @@ import sys
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
+
+from app.i18n import set_lang
 
 _installed: list[QTranslator] = []
 
 
-def install_translator(app: QApplication, lang: str) -> bool:
+def install_translator(app: QCoreApplication | None, lang: str) -> bool:
     """Switch Qt translations to resources/i18n/khbs_<lang>.qm (built by `make` from the .ts)."""
     for old in _installed:
-        app.removeTranslator(old)
+        QCoreApplication.removeTranslator(old)
     _installed.clear()
     translator = QTranslator(app)
     path = resources.files("resources").joinpath("i18n", f"khbs_{lang}.qm")
     if translator.load(str(path)):
-        app.installTranslator(translator)
+        QCoreApplication.installTranslator(translator)
         _installed.append(translator)
         return True
     return False
@@ -41,8 +43,6 @@ def safe_excepthook(kind, value, tb) -> None:
 
 
 def run(data_dir: Path, argv: list[str] | None = None) -> int:
-    import os
-
     from app.gui.main_window import MainWindow
     from app.gui.session import Session
     from app.gui.settings import Settings
@@ -52,7 +52,7 @@ def run(data_dir: Path, argv: list[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(argv or sys.argv)
     app.setApplicationName("KHBS Enroll")
     settings = Settings.load(data_dir)
-    os.environ["KHBS_LANG"] = settings.lang
+    set_lang(settings.lang)
     QLocale.setDefault(QLocale(QLocale.Language.Indonesian if settings.lang == "id" else QLocale.Language.English))
     install_translator(app, settings.lang)
     worker = StoreWorker()

@@ -173,7 +173,7 @@ class HouseholdEditor(QObject):
         self.dirty = not self.closed
         self.save_now()
         if isinstance(exc, NotFinalisable) and not self.closed:
-            result = exc.result  # type: ignore[attr-defined]
+            result = exc.result
             self.form.show_result(result)
             if result.errors:
                 self.blocked.emit(result)

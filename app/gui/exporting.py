@@ -36,6 +36,7 @@ class ExportController:
 
     def __init__(self, session: Session, dialog: ExportDialog) -> None:
         self.session, self.dialog = session, dialog
+        self.closed = False  # the dialog was closed: answers still coming are dropped
         self.op: Op | None = None
         self.runs = 0  # answers of an earlier run are dropped
         dialog.exportRequested.connect(self.start)
@@ -81,21 +82,21 @@ class ExportController:
         run = self.runs
 
         def current() -> bool:
-            return (self.dialog is not None and self.runs == run and self.op is not None
+            return (not self.closed and self.runs == run and self.op is not None
                     and self.session.generation == generation)
 
         self.op = self.session.worker.submit(
             fn,
-            lambda result: current() and self._done(result, out),
-            lambda exc: current() and self._failed(exc, out),
-            lambda done, n: current() and self.dialog.show_progress(done, n),
+            lambda result: self._done(result, out) if current() else None,
+            lambda exc: self._failed(exc, out) if current() else None,
+            lambda done, n: self.dialog.show_progress(done, n) if current() else None,
         )
         self.dialog.set_running(total)  # after submit: a Cancel from here on reaches the op
 
     def cancel(self) -> None:
         if self.op is not None:
             self.op.cancel()
-            if self.dialog is not None:
+            if not self.closed:
                 self.dialog.set_cancelling()
 
     def _done(self, result, out: Path) -> None:
@@ -118,7 +119,7 @@ class ExportController:
 
     def _closed(self, _result: int) -> None:
         self.cancel()  # closing the window while exporting stops it
-        self.dialog = None
+        self.closed = True
 
 
 def export_message(exc: BaseException, out: Path) -> str:

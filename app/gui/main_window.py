@@ -17,10 +17,14 @@ from app.gui.verifying import ProvinceChangeController
 from app.gui.views.first_run import FirstRunPage
 from app.gui.views.unlock import UnlockPage
 from app.gui.views.workspace import WorkspacePage
+from app.i18n import set_lang
 
 if TYPE_CHECKING:  # imported when first needed: the unlock screen must appear fast
     from app.gui.editor import HouseholdEditor
+    from app.gui.views.enroll import EnrollDialog
+    from app.gui.views.export import ExportDialog
     from app.gui.views.household import HouseholdPage
+    from app.gui.views.recover import RecoverDialog
 
 TITLE = "KHBS Enroll"  # never anything personal: it shows in the task list
 
@@ -57,9 +61,9 @@ class MainWindow(QMainWindow):
         session.syncStateChanged.connect(self._sync_state_changed)
         session.syncProgress.connect(lambda *a: self.workspace.show_sync_progress(*a))
         session.syncFailed.connect(lambda text: self.workspace.show_sync_error(text))
-        self.enroll_dialog = None
-        self.export_dialog = None
-        self.recover_dialog = None
+        self.enroll_dialog: EnrollDialog | None = None
+        self.export_dialog: ExportDialog | None = None
+        self.recover_dialog: RecoverDialog | None = None
         self.province_change = ProvinceChangeController(session, self, self._error)
 
         start = self.unlock_page if session.store_exists() else self.first_run
@@ -88,14 +92,12 @@ class MainWindow(QMainWindow):
         self.workspace.exportRequested.connect(self.open_export)
 
     def _language_chosen(self, lang: str) -> None:
-        import os
-
         from PySide6.QtWidgets import QApplication
 
         from app.gui.app import install_translator
 
         self.session.settings.lang = lang
-        os.environ["KHBS_LANG"] = lang  # messages from the rules and the store
+        set_lang(lang)  # messages from the rules and the store
         install_translator(QApplication.instance(), lang)
         self.first_run.retranslate()
         self._build_pages()
@@ -123,10 +125,10 @@ class MainWindow(QMainWindow):
         self.recover_dialog = dialog
         dialog.finished.connect(lambda _r: setattr(self, "recover_dialog", None))
         open_ = lambda: self.recover_dialog is dialog  # noqa: E731 - closed dialogs are gone
-        self.session.store_id(lambda sid: open_() and dialog.store_id.setText(str(sid)))
+        self.session.store_id(lambda sid: dialog.store_id.setText(str(sid)) if open_() else None)
         dialog.recoverRequested.connect(lambda code, new: self.session.recover(
-            code, new, on_done=lambda _: open_() and dialog.accept(),
-            on_error=lambda e: open_() and dialog.show_error(_text(e))))
+            code, new, on_done=lambda _: dialog.accept() if open_() else None,
+            on_error=lambda e: dialog.show_error(_text(e)) if open_() else None))
         dialog.show()
 
     def _show_workspace(self) -> None:
@@ -147,6 +149,7 @@ class MainWindow(QMainWindow):
             self.export_dialog.close_now()  # cancels the export: no half files, nothing shown
         self.province_change.close()
         self._close_household()
+        self.workspace.search.clear()  # a name or NIK searched for is personal too
         self.session.lock()
         self.unlock_page.reset()
         self.stack.setCurrentWidget(self.unlock_page)

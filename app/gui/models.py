@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from PySide6.QtCore import (
-    QT_TRANSLATE_NOOP,
     QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
@@ -16,6 +15,7 @@ from PySide6.QtCore import (
 
 from typing import TYPE_CHECKING
 
+from app.gui.translate import QT_TRANSLATE_NOOP
 from app.visits import TO_REVISIT
 
 if TYPE_CHECKING:
@@ -248,7 +248,8 @@ class HouseholdFilterProxy(QSortFilterProxyModel):
         self._ids = ids
         self.endFilterChange()
 
-    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex) -> bool:
+    def filterAcceptsRow(self, source_row: int,
+                         source_parent: QModelIndex | QPersistentModelIndex) -> bool:
         model: HouseholdTableModel = self.sourceModel()  # type: ignore[assignment]
         row = model._rows[source_row]
         if self._desa and row.kode_desa != self._desa:

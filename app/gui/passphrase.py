@@ -3,7 +3,7 @@ hints an officer can act on. Not a guarantee; Argon2id does the heavy lifting.""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP
+from app.gui.translate import QT_TRANSLATE_NOOP
 
 HINTS = (
     QT_TRANSLATE_NOOP("FirstRunPage", "Too short: use at least 10 characters."),

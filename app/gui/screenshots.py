@@ -16,6 +16,8 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
+from app.i18n import set_lang
+
 PASSPHRASE = "layar-contoh-2026"
 
 
@@ -39,7 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--lang", default="id", choices=("id", "en"))
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    os.environ["KHBS_LANG"] = args.lang
+    set_lang(args.lang)
 
     from app.gui.app import install_translator
     from app.gui.main_window import MainWindow
@@ -71,8 +73,10 @@ def main(argv: list[str] | None = None) -> int:
 
         window.open_export()  # its defaults and the plain-text warning; nothing is written
         _settle()
-        window.export_dialog.grab().save(str(args.out / f"export{suffix}.png"))
-        window.export_dialog.reject()
+        dialog = window.export_dialog
+        assert dialog is not None, "the export dialog did not open"
+        dialog.grab().save(str(args.out / f"export{suffix}.png"))
+        dialog.reject()
         _settle()
 
         first = window.workspace.proxy.index(0, 0)
@@ -80,6 +84,7 @@ def main(argv: list[str] | None = None) -> int:
         _wait(worker.busyChanged)
         _settle(600)
         page = window.household
+        assert page is not None, "the household did not open"
         keys = page.form.section_keys()
         for key, name in (("", "form-identity"), ("rumah", "form-dwelling"), ("anggota", "form-members")):
             page.form.set_section(keys.index(key))

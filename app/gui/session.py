@@ -1,7 +1,8 @@
 """The session controller: unlock, lock, the household list, and household operations.
 
 It owns no widgets. Every step that touches the store is an operation on the StoreWorker;
-results come back as signals or callbacks on the GUI thread.
+results come back as signals or callbacks on the GUI thread. Enroll and sync talk to the
+province on a thread of their own (app/gui/syncing.py), so saves never wait for the network.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from app.gui.settings import Settings
-from app.gui.worker import Op, StoreWorker, WorkerState
+from app.gui.syncing import NetworkJob
+from app.gui.worker import Cancelled, Op, StoreWorker, WorkerState
 from app.search import SearchIndex
 from app.store import FILENAME
 
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 # The heavy modules (rules, store, crypto) are imported inside the operations, on the worker
 # thread, so the unlock screen appears without waiting for them.
 
-Callback = Callable[[object], None] | None
+Callback = Callable[[Any], object] | None  # given what the operation answers; returns ignored
 OWNER = "khbs gui"  # named to a `khbs import` refused while the app holds the store
 
 
@@ -66,8 +68,9 @@ class Session(QObject):
         self.sync_attempts = 8  # SyncClient retries per batch when the link drops
         self.sync_clock: Callable[[], float] = time.time  # the clock SyncClient signs with
         self.sync_notes = SyncNotes()  # from the last sync that finished
-        self._sync_op: Op | None = None
-        self._checking = False
+        self._sync_job: NetworkJob | None = None
+        self._check_job: NetworkJob | None = None
+        self._jobs: set[NetworkJob] = set()  # every network job still running
         self.auto_timer = QTimer(self)
         self.auto_timer.timeout.connect(self.auto_sync)
 
@@ -148,9 +151,10 @@ class Session(QObject):
         """Forget every decrypted thing on the GUI side; the worker closes the store after any
         save already queued."""
         self.auto_timer.stop()
-        if self._sync_op is not None:
-            self._sync_op.cancel()  # what the province acknowledged so far is kept
-        self._sync_op, self._checking = None, False
+        for job in self._jobs:  # before the store closes: no store call of theirs runs after
+            job.cancel()  # what the province acknowledged so far is kept
+        self._jobs.clear()
+        self._sync_job = self._check_job = None
         self.worker.close_store()
         self.generation += 1
         self.is_enrolled, self.last_sync = False, None
@@ -168,7 +172,8 @@ class Session(QObject):
 
     # -- households --------------------------------------------------------------------------
 
-    def open_household(self, household_id: str, on_done: Callback, on_error: Callback = None) -> Op:
+    def open_household(self, household_id: str, on_done: Callable[[Any], object],
+                       on_error: Callback = None) -> Op:
         """on_done((record, revision)), unless the app was locked before the answer came:
         then the decrypted record is dropped, never shown over the unlock page."""
         generation = self.generation
@@ -179,7 +184,7 @@ class Session(QObject):
 
         return self._submit(lambda s: s.store.get(household_id), done, on_error)
 
-    def province_change(self, household_id: str, on_done: Callback,
+    def province_change(self, household_id: str, on_done: Callable[[Any], object],
                         on_error: Callback = None) -> Op:
         """on_done((mine, revision, theirs, province revision, origin)) when the province
         changed this listed household after the officer started, else on_done(None). `origin`
@@ -274,21 +279,22 @@ class Session(QObject):
 
     @property
     def syncing(self) -> bool:
-        return self._sync_op is not None
+        return self._sync_job is not None
 
     def enroll(self, server: str, code: str, on_done: Callback = None,
-               on_error: Callback = None) -> Op:
-        """Enroll this laptop (docs/sync.md): the SyncClient is made on the worker with the
-        worker's store. on_error gets the exception; sync_message() makes it showable."""
+               on_error: Callback = None) -> NetworkJob:
+        """Enroll this laptop (docs/sync.md): the request on a network thread, the store's part
+        on the worker. on_error gets the exception; sync_message() makes it showable. A lock
+        cancels it (if the province has answered by then, its code is used up: ask for another)."""
         generation = self.generation
 
-        def fn(state: WorkerState):
+        def run(job: NetworkJob):
             from sync.client import SyncClient
 
-            SyncClient(state.store, sleep=state.progress.wait).enroll(server, code)
-            return _unlocked_view(state.store)
+            SyncClient(run_on_store=job.run_on_store, sleep=job.sleep).enroll(server, code)
+            return job.run_on_store(_unlocked_view)
 
-        def done(view: object) -> None:
+        def done(view: tuple) -> None:
             if self.generation != generation or not self.is_unlocked:
                 return
             self._set_view(view)
@@ -298,47 +304,47 @@ class Session(QObject):
                 on_done(None)
 
         def failed(exc: BaseException) -> None:
-            if self.generation == generation and on_error:
+            if self.generation == generation and on_error and not isinstance(exc, Cancelled):
                 on_error(exc)
 
-        return self._submit(fn, done, failed)
+        return self._start_job(run, done, failed)
 
-    def sync(self, *, on_done: Callback = None, on_error: Callback = None) -> Op | None:
+    def sync(self, *, on_done: Callback = None, on_error: Callback = None) -> NetworkJob | None:
         """Push the outbox, pull the province's decisions, refresh the list. None when not
         possible now (locked, not enrolled, or a sync already running: never two at once).
         Progress goes to syncProgress; a failure to on_error, else to syncFailed as text."""
-        if not (self.is_unlocked and self.is_enrolled) or self._sync_op is not None:
+        if not (self.is_unlocked and self.is_enrolled) or self._sync_job is not None:
             return None
         generation = self.generation
         attempts, clock = self.sync_attempts, self.sync_clock
-        moved = {"bytes": 0}  # written on the worker, read by the progress callback
+        moved = {"bytes": 0}  # written on the sync thread, read by the progress callback
 
-        def fn(state: WorkerState):
+        def run(job: NetworkJob):
             from sync.client import SyncClient, SyncError
 
-            store, progress = state.store, state.progress
+            on_store = job.run_on_store
             with _counting_session(moved) as http:
-                client = SyncClient(store, session=http, max_attempts=attempts,
-                                    sleep=progress.wait, clock=clock)
+                client = SyncClient(run_on_store=on_store, session=http, max_attempts=attempts,
+                                    sleep=job.sleep, clock=clock)
                 device = client.device()
                 if not server_answers(http, device.server):
                     raise SyncError("network")  # no signal: say so now, not after the retries
-                total = store.status_counts()["pending_sync"]
-                progress(0, total)
-                report = client.push(progress=progress)
-                progress(report.sent, max(total, report.sent))
+                total = on_store(lambda store: store.status_counts()["pending_sync"])
+                job.progress(0, total)
+                report = client.push(progress=job.progress)
+                job.progress(report.sent, max(total, report.sent))
                 client.pull(report=report)
-            _set_last_sync(store)
-            return report, _unlocked_view(store), _notes(report)
+            view = on_store(_synced_view)
+            return report, view, _notes(report)
 
         def progressed(done: int, total: int) -> None:
             if self.generation == generation:
                 self.syncProgress.emit(done, total, moved["bytes"])
 
-        def finished(result: object) -> None:
+        def finished(result: tuple) -> None:
             if self.generation != generation:
                 return
-            self._sync_op = None
+            self._sync_job = None
             report, view, self.sync_notes = result
             self._set_view(view)
             self.rowsChanged.emit()
@@ -346,55 +352,68 @@ class Session(QObject):
                 on_done(report)
 
         def failed(exc: BaseException) -> None:
-            from app.gui.worker import Cancelled
-
             if self.generation != generation or isinstance(exc, Cancelled):
                 return
-            self._sync_op = None
+            self._sync_job = None
             self.syncStateChanged.emit()
             if on_error:
                 on_error(exc)
             else:
                 self.syncFailed.emit(sync_message(exc))
 
-        self._sync_op = self.worker.submit(fn, finished, failed, progressed)
+        self._sync_job = self._start_job(run, finished, failed, progressed)
         self.syncStateChanged.emit()
-        return self._sync_op
+        return self._sync_job
 
     def auto_sync(self) -> None:
-        """The timer's tick: a cheap health check on the worker, then a sync when the server
-        answers and something is waiting (or the last pull is old). Silent when offline."""
-        if not (self.is_unlocked and self.is_enrolled) or self._sync_op or self._checking:
+        """The timer's tick: a cheap health check on a network thread, then a sync when the
+        server answers and something is waiting (or the last pull is old). Silent offline."""
+        if not (self.is_unlocked and self.is_enrolled) or self._sync_job or self._check_job:
             return
         generation = self.generation
 
-        def fn(state: WorkerState):
+        def run(job: NetworkJob):
             import requests
 
             from sync.client import SyncClient
 
-            store = state.store
-            if store is None:
-                return False
-            device = SyncClient(store).device()
+            device = SyncClient(run_on_store=job.run_on_store).device()
             with requests.Session() as http:
                 if not server_answers(http, device.server):
                     return False
-            return store.status_counts()["pending_sync"] > 0 or _pull_is_old(store)
+            return job.run_on_store(
+                lambda store: store.status_counts()["pending_sync"] > 0 or _pull_is_old(store))
 
         def done(wanted: object) -> None:
             if self.generation != generation:
                 return
-            self._checking = False
+            self._check_job = None
             if wanted:
                 self.sync()
 
         def failed(exc: BaseException) -> None:
             if self.generation == generation:
-                self._checking = False
+                self._check_job = None
 
-        self._checking = True
-        self.worker.submit(fn, done, failed)
+        self._check_job = self._start_job(run, done, failed)
+
+    def _start_job(self, run, on_done: Callable[[object], None],
+                   on_error: Callable[[BaseException], None],
+                   on_progress: Callable[[int, int], None] | None = None) -> NetworkJob:
+        """run(job) on a network thread; the callbacks on the GUI thread."""
+        job: NetworkJob
+
+        def done(result: object) -> None:
+            self._jobs.discard(job)
+            on_done(result)
+
+        def failed(exc: BaseException) -> None:
+            self._jobs.discard(job)
+            on_error(exc)
+
+        job = NetworkJob(self.worker, run, done, failed, on_progress)
+        self._jobs.add(job)
+        return job.start()
 
     def _start_auto_sync(self) -> None:
         minutes = float(self.settings.sync_minutes or 0)
@@ -415,7 +434,7 @@ def _unlocked_view(store: Store) -> tuple:
     return view
 
 
-# -- sync helpers (worker thread) ----------------------------------------------------------------
+# -- sync helpers (store calls run on the worker; the rest on the network thread) ---------------
 
 LAST_SYNC = "last_sync"  # store meta: ISO time of the last successful sync
 PULL_EVERY_MINUTES = 60  # the automatic sync pulls at least this often, even with nothing to send
@@ -425,21 +444,26 @@ HEALTH_TIMEOUT = (3, 5)  # connect, read: the check must stay cheap on a poor li
 def _sync_info(store: Store) -> tuple[bool, str | None]:
     from sync.client import DEVICE_SECRET
 
-    return store.get_secret(DEVICE_SECRET) is not None, store._meta(LAST_SYNC)
+    return store.get_secret(DEVICE_SECRET) is not None, store.get_meta(LAST_SYNC)
 
 
 def _set_last_sync(store: Store) -> None:
     from datetime import datetime, timezone
 
     now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-    with store.db.atomic():
-        store._set_meta_in(store.db, LAST_SYNC, now)
+    store.set_meta(LAST_SYNC, now)
+
+
+def _synced_view(store: Store) -> tuple:
+    """The end of a sync that went through: its time kept, the list as it is now."""
+    _set_last_sync(store)
+    return _unlocked_view(store)
 
 
 def _pull_is_old(store: Store) -> bool:
     from datetime import datetime, timezone
 
-    last = store._meta(LAST_SYNC)
+    last = store.get_meta(LAST_SYNC)
     if not last:
         return True
     try:
@@ -482,14 +506,14 @@ def sync_message(exc: BaseException) -> str:
     if isinstance(exc, SyncError):
         key = f"sync.error.{exc.code}"
         if key in catalogue():
-            return msg(key, **exc.params)
+            return msg(key, None, **exc.params)  # lang None: the current one
         return msg("sync.error.other", code=exc.code)
     return user_message(exc)
 
 
 def _counting_session(moved: dict):
     """A requests.Session that adds the bytes sent and received to moved["bytes"] (for the
-    progress bar). Made here, on the worker: requests loads only when a sync first runs."""
+    progress bar). Made on the sync thread: requests loads only when a sync first runs."""
     import requests
 
     class CountingSession(requests.Session):

@@ -28,7 +28,7 @@ class ProvinceChangeController:
         self.session.province_change(
             household_id, lambda found: self._got(household_id, found, edit), self.on_error)
 
-    def _got(self, household_id: str, found: object, edit: Edit) -> None:
+    def _got(self, household_id: str, found: tuple | None, edit: Edit) -> None:
         from app.gui.views.province_change import ProvinceChangeDialog
         from app.verification import changed_by_province, diff, merge
 

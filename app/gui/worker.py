@@ -1,6 +1,7 @@
 """One thread owns the Store; the GUI submits small operations to it (datasette's single
 writer, Anki's aqt/operations). Operations run in order, one at a time, and report back on the
 GUI thread through their callbacks. Don't call UI routines inside an operation's function.
+The sync thread (app/gui/syncing.py) submits its short store calls here too.
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from app.store import Store
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 
 class Cancelled(Exception):
@@ -38,19 +40,40 @@ class Progress:
         if self._cancel.is_set():
             raise Cancelled()
 
-    def wait(self, seconds: float) -> None:
-        """Sleep (a SyncClient's backoff), but stop as soon as the operation is cancelled: a
-        lock must not wait out a busy server."""
-        if self._cancel.wait(seconds):
-            raise Cancelled()
-
 
 class WorkerState:
     """What an operation gets: the store (an unlock sets it, a lock clears it) and progress."""
 
     def __init__(self) -> None:
-        self.store: Store | None = None
-        self.progress: Progress | None = None
+        self._store: Store | None = None
+        self._progress: Progress | None = None
+
+    @property
+    def store(self) -> Store:
+        """The open store. An operation that runs after a lock closed it is Cancelled (its
+        answer would be dropped anyway), not an AttributeError on None."""
+        if self._store is None:
+            raise Cancelled()
+        return self._store
+
+    @store.setter
+    def store(self, store: Store | None) -> None:
+        self._store = store
+
+    @property
+    def is_open(self) -> bool:
+        return self._store is not None
+
+    @property
+    def progress(self) -> Progress:
+        """The running operation's: every submitted Op has one."""
+        if self._progress is None:
+            raise RuntimeError("no operation is running")
+        return self._progress
+
+    @progress.setter
+    def progress(self, progress: Progress | None) -> None:
+        self._progress = progress
 
 
 @dataclass
@@ -58,9 +81,9 @@ class Op:
     """A slow step: fn(state) -> result, run on the worker thread."""
 
     fn: Callable[[WorkerState], object]
-    on_success: Callable[[object], None] | None = None
-    on_failure: Callable[[BaseException], None] | None = None
-    on_progress: Callable[[int, int], None] | None = None
+    on_success: Callable[[Any], object] | None = None  # given what fn returned
+    on_failure: Callable[[BaseException], object] | None = None
+    on_progress: Callable[[int, int], object] | None = None
     id: int = 0
     progress: Progress | None = None
 
@@ -90,7 +113,7 @@ class _Runner(QObject):
 
     @Slot()
     def close_store(self) -> None:
-        if self.state.store is not None:
+        if self.state.is_open:
             self.state.store.close()
             self.state.store = None
 
@@ -112,6 +135,7 @@ class StoreWorker(QObject):
         super().__init__(parent)
         self._ids = itertools.count(1)
         self._pending: dict[int, Op] = {}
+        self._pending_lock = threading.Lock()  # submit() may come from the sync thread
         self._thread = QThread()
         self._thread.setObjectName("khbs-store")
         self._runner = _Runner()
@@ -126,14 +150,17 @@ class StoreWorker(QObject):
 
     def submit(
         self,
-        fn: Callable[[WorkerState], object],
-        on_success: Callable[[object], None] | None = None,
-        on_failure: Callable[[BaseException], None] | None = None,
-        on_progress: Callable[[int, int], None] | None = None,
+        fn: Callable[[WorkerState], T],
+        on_success: Callable[[T], object] | None = None,
+        on_failure: Callable[[BaseException], object] | None = None,
+        on_progress: Callable[[int, int], object] | None = None,
     ) -> Op:
-        op = Op(fn, on_success, on_failure, on_progress, next(self._ids))
-        op.progress = Progress(op.id, self._runner.progressed.emit)
-        self._pending[op.id] = op
+        """Queue fn(state) on the worker thread. Safe from any thread; the callbacks always run
+        on the GUI thread, and what they return is ignored."""
+        with self._pending_lock:
+            op = Op(fn, on_success, on_failure, on_progress, next(self._ids))
+            op.progress = Progress(op.id, self._runner.progressed.emit)
+            self._pending[op.id] = op
         self.busyChanged.emit(True)
         self._submit.emit(op)
         return op
@@ -153,8 +180,10 @@ class StoreWorker(QObject):
         self._thread.wait(timeout_ms)
 
     def _take(self, op_id: int) -> Op | None:
-        op = self._pending.pop(op_id, None)
-        if not self._pending:
+        with self._pending_lock:
+            op = self._pending.pop(op_id, None)
+            idle = not self._pending
+        if idle:
             self.busyChanged.emit(False)
         return op
 

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from app.policy import MIN_PASSPHRASE  # shared with the server's keys (app/policy.py)
+
 FILENAME = "khbs.db"
-MIN_PASSPHRASE = 10
+PENDING = "pending"  # sync state of a final household waiting in the outbox
 
 if TYPE_CHECKING:
     from app.store.store import HouseholdRow, Store, VerifyReport

@@ -12,24 +12,17 @@ The functions that take an event run inside apply_events' transaction.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from dataclasses import dataclass
 
 from app import questionnaire as q
-from app.crypto import DecryptError, record_aad
 from app.errors import RecordDamaged, RecordNotFound, StaleRevision
-from app.store.store import RELEASED, Store, _dumps
+from app.store.integrity import RELEASED
+from app.store.store import Store
+from sync.protocol import CandidateEvent, ProtocolError, ReleaseEvent, candidate_info, unb64
 
 TO_VERIFY = "to_verify"  # sync state of a listed household nobody has touched yet
 SENT = ("synced", "conflict")  # the province holds the officer's last version
-
-
-def candidate_info(device_id: str, household_id: str, revision: int) -> bytes:
-    """HPKE info of a candidate sealed to this device: moved to another device, household or
-    revision, it does not open."""
-    return f"khbs/candidate/v1|{device_id}|{household_id}|{revision}".encode()
 
 
 @dataclass
@@ -105,7 +98,7 @@ def resolve(store: Store, household_id: str, merged: dict, *, expected_revision:
                 " pending_revision = NULL, pending = NULL WHERE household_id = ?",
                 (household_id,),
             )
-        store.audit.append(store._now(), store.actor, "household.province_merged", household_id,
+        store.audit.append(store.now(), store.actor, "household.province_merged", household_id,
                            revision, detail=f"province_revision={province_revision}")
     return revision
 
@@ -113,13 +106,13 @@ def resolve(store: Store, household_id: str, merged: dict, *, expected_revision:
 # -- events ---------------------------------------------------------------------------------------
 
 
-def apply_candidate(store: Store, event: dict, box, now: str, pulled) -> None:
+def apply_candidate(store: Store, event: CandidateEvent, box, now: str, pulled) -> None:
     """A household the province assigned to this officer, or its newer version."""
-    hid, revision = event.get("household_id"), event.get("revision")
-    if not isinstance(hid, str) or not isinstance(revision, int) or revision < 1:
+    hid, revision = event.household_id, event.revision
+    if hid is None or revision is None or revision < 1:
         pulled.damaged += 1
         return
-    record = _unseal_candidate(event, box)
+    record = _unseal_candidate(event, hid, revision, box)
     if record is None:
         pulled.damaged += 1
         return
@@ -136,9 +129,9 @@ def apply_candidate(store: Store, event: dict, box, now: str, pulled) -> None:
         if not exists or (known and _untouched(store, hid, known.origin)):
             # Handed over from another officer: the province already holds revision `base`,
             # so this laptop's next save must be newer than that (docs/sync.md, Reassignment).
-            base = event.get("base_revision")
+            base = event.base_revision
             store.save(record, action="household.assigned", sync_state=TO_VERIFY,
-                       min_revision=base if isinstance(base, int) and base > 0 else 0)
+                       min_revision=base if base is not None and base > 0 else 0)
             with store.changing_row("assigned", hid):
                 _keep(store, hid, "revision", "origin", revision, record)
                 store.db.execute(
@@ -154,11 +147,11 @@ def apply_candidate(store: Store, event: dict, box, now: str, pulled) -> None:
             pulled.province_changed += 1
 
 
-def apply_release(store: Store, event: dict, now: str, pulled) -> None:
+def apply_release(store: Store, event: ReleaseEvent, now: str, pulled) -> None:
     """The household's desa went to another officer: give it up once nothing unsent remains
     for it, else keep it (marked) until its last version has reached the province."""
-    hid = event.get("household_id")
-    if not isinstance(hid, str):
+    hid = event.household_id
+    if hid is None:
         pulled.damaged += 1
         return
     if not store.db.execute("SELECT 1 FROM households WHERE id = ?", (hid,)).fetchone():
@@ -189,31 +182,23 @@ def purge_released(store: Store, now: str) -> int:
 # -- helpers --------------------------------------------------------------------------------------
 
 
-def _unb64(text: object) -> bytes | None:
-    """Base64url without padding, as sync/protocol.py writes it."""
-    if not isinstance(text, str):
-        return None
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (ValueError, binascii.Error):
-        return None
-
-
-def _unseal_candidate(event: dict, box) -> dict | None:
+def _unseal_candidate(event: CandidateEvent, hid: str, revision: int, box) -> dict | None:
     """The record the province sealed to this device, or None when it does not open or is not
     a household's shape (counted, never a crash: one bad event must not stop the sync)."""
-    if box is None:
+    if box is None or not event.sealed:
         return None
     device_id, key = box
-    sealed = _unb64(event.get("sealed"))
+    try:
+        sealed = unb64(event.sealed)
+    except ProtocolError:
+        return None
     if not sealed:
         return None
-    info = candidate_info(device_id, event["household_id"], event["revision"])
     try:
-        record = json.loads(key.open(sealed, info))
+        record = json.loads(key.open(sealed, candidate_info(device_id, hid, revision)))
     except Exception:  # noqa: BLE001 - HPKE raises several types for a bad seal
         return None
-    return record if _shaped(record, event["household_id"]) else None
+    return record if _shaped(record, hid) else None
 
 
 def _shaped(record: object, hid: str) -> bool:
@@ -242,14 +227,11 @@ def _as_listed(record: dict, hid: str) -> dict:
 def _open(store: Store, hid: str, revision: int | None, blob: bytes | None) -> dict | None:
     if blob is None:
         return None
-    try:
-        return json.loads(store._cipher.open(blob, record_aad(hid, int(revision or 0), "origin")))
-    except (DecryptError, ValueError):
-        raise RecordDamaged(record_id=hid) from None
+    return store.open_record(hid, int(revision or 0), blob, "origin")
 
 
 def _keep(store: Store, hid: str, rev_col: str, blob_col: str, revision: int, record: dict) -> None:
-    sealed = store._cipher.seal(_dumps(record), record_aad(hid, revision, "origin"))
+    sealed = store.seal_record(hid, revision, record, "origin")
     store.db.execute(
         f"INSERT INTO assigned (household_id, revision, {blob_col}) VALUES (?, 0, ?)"
         f" ON CONFLICT (household_id) DO NOTHING", (hid, sealed))
@@ -281,7 +263,7 @@ def _nothing_unsent(store: Store, hid: str) -> bool:
         known = listed(store, hid)
     except RecordDamaged:
         return False
-    return bool(known) and _untouched(store, hid, known.origin)
+    return known is not None and _untouched(store, hid, known.origin)
 
 
 def _delete(store: Store, hid: str, now: str) -> None:

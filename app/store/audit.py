@@ -103,7 +103,8 @@ class AuditLog:
         broken: list[int] = []
         prev, expected_seq = GENESIS, 1
         rows = self._db.execute(
-            "SELECT seq, at, actor, action, record_id, revision, detail, mac FROM audit ORDER BY seq"
+            "SELECT seq, at, actor, action, record_id, revision, detail, mac"
+            " FROM audit ORDER BY seq"
         )
         for seq, at, actor, action, record_id, revision, detail, mac in rows:
             entry = AuditEntry(seq, at, actor, action, record_id, revision, detail)

@@ -46,7 +46,7 @@ def acquire(db_path: Path, command: str) -> "StoreLock":
             try:
                 fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
             except OSError as exc:
-                raise classify(exc) or exc
+                raise classify(exc) or exc from None
             if not _try_lock(fd):
                 pid, what = _read_owner(fd)
                 for _ in range(10):  # the holder writes its name just after locking

@@ -91,7 +91,7 @@ def m002_sync_outcome(db: Database) -> None:
 
 @migration
 def m003_province_card_and_duplicates(db: Database) -> None:
-    # The card number the province issued identifies a family: sealed (Store.card_aad), NULL
+    # The card number the province issued identifies a family: sealed (rows.card_aad), NULL
     # until issued. Province-found duplicates keep only their kinds ("kk,nik"), never the
     # numbers or the other household; both outlive later saves (store.save does not list them).
     db.execute("ALTER TABLE households ADD COLUMN card BLOB")
@@ -118,7 +118,7 @@ def m004_assigned(db: Database) -> None:
 @migration
 def m005_row_macs(db: Database) -> None:
     # HMAC (row key, from the data key) over each row's plaintext columns, so `khbs verify`
-    # sees them edited outside the app (Store.ROW_COLUMNS). A migration runs without the key:
+    # sees them edited outside the app (integrity.ROW_COLUMNS). A migration runs without the key:
     # rows written before stay NULL until the first unlock signs them (Store._sign_old_rows).
     db.execute("ALTER TABLE households ADD COLUMN mac BLOB")
     db.execute("ALTER TABLE assigned ADD COLUMN mac BLOB")

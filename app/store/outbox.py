@@ -6,19 +6,34 @@ exactly the revision queued. A newer save meanwhile keeps it queued (docs/sync.m
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from app.errors import RecordDamaged
 from app.store import assigned
 from app.store.store import Store
+from sync.protocol import (
+    ACCEPTED,
+    CARD_NUMBER,
+    CONFLICT,
+    DUPLICATE,
+    RECEIVED,
+    REJECTED,
+    VERIFIED,
+    AssignmentEvent,
+    CandidateEvent,
+    DuplicateEvent,
+    PushResult,
+    ReleaseEvent,
+    StatusEvent,
+    read_event,
+)
 
 if TYPE_CHECKING:
     from app.province_key import ProvinceKeyPair
 
-DONE = {"accepted", "duplicate"}
-ATTENTION = {"conflict", "rejected"}
+DONE = {ACCEPTED, DUPLICATE}
+ATTENTION = {CONFLICT, REJECTED}
 
 
 @dataclass
@@ -52,21 +67,19 @@ def next_batch(store: Store, limit: int) -> tuple[list[dict], list[str]]:
 def apply_results(store: Store, results: list[dict]) -> Applied:
     """Apply the province's per-household answers in one transaction."""
     applied = Applied()
-    now = store._now()
+    now = store.now()
     with store.db.atomic():
-        for r in results:
-            hid, revision, outcome = r.get("id"), r.get("revision"), r.get("outcome")
-            queued = store.db.execute(
-                "SELECT revision FROM outbox WHERE household_id = ?", (hid,)
-            ).fetchone()
-            if queued is None or queued[0] != revision:
+        for r in map(PushResult.from_json, results):
+            hid, revision, outcome = r.id, r.revision, r.outcome
+            queued = store.queued_revision(hid)
+            if queued is None or queued != revision:
                 applied.stale += 1
                 continue
             if outcome in DONE:
                 state, reason = "synced", None
                 applied.synced += 1
             elif outcome in ATTENTION:
-                state, reason = outcome, str(r.get("reason") or outcome)[:64]
+                state, reason = outcome, (r.reason or outcome)[:64]
                 applied.attention += 1
             else:
                 continue  # unknown outcome: keep it queued
@@ -82,11 +95,21 @@ def apply_results(store: Store, results: list[dict]) -> Applied:
     return applied
 
 
+def needs_attention(store: Store) -> list[tuple[str, str]]:
+    """(household id, reason code) of every household the province sent back (rejected, or a
+    conflict), oldest first: what the officer has to open and fix. Ids and codes only."""
+    marks = ", ".join("?" for _ in ATTENTION)
+    rows = store.db.execute(
+        f"SELECT id, sync_state, sync_reason FROM households WHERE sync_state IN ({marks})"
+        " ORDER BY updated_at, id", tuple(sorted(ATTENTION)))
+    return [(hid, reason or state) for hid, state, reason in rows]
+
+
 # -- pull --------------------------------------------------------------------------------------
 
 PULL_CURSOR = "pull_cursor"
-STATUS_STATES = {"received": ("synced", None), "verified": ("synced", "verified")}
-CARD_RE = re.compile(r"[A-Z0-9-]{1,32}")  # the server's own check (sync/server/repo.py)
+STATUS_STATES: dict[str, tuple[str, str | None]] = {
+    RECEIVED: ("synced", None), VERIFIED: ("synced", VERIFIED)}
 KINDS = ("nik", "kk")
 
 
@@ -106,10 +129,10 @@ class Pulled:
 
 
 def pull_cursor(store: Store) -> int:
-    return int(store._meta(PULL_CURSOR) or 0)
+    return int(store.get_meta(PULL_CURSOR) or 0)
 
 
-def apply_events(store: Store, events: list[dict], cursor: int, *,
+def apply_events(store: Store, events: list, cursor: int, *,
                  box: tuple[str, ProvinceKeyPair] | None = None) -> Pulled:
     """Apply the province's events and keep the new cursor, in one transaction. A status
     applies only to the revision it names: a household edited since stays as the officer left
@@ -117,38 +140,39 @@ def apply_events(store: Store, events: list[dict], cursor: int, *,
     Card numbers are sealed and never audited or logged. `box` (device id, the device's own
     HPKE key pair) opens `candidate` events, the only ones that carry personal data."""
     pulled = Pulled()
-    now = store._now()
+    now = store.now()
     with store.db.atomic():
-        for e in events:
-            kind = e.get("type")
-            if kind == "status":
+        for e in map(read_event, events):
+            if isinstance(e, StatusEvent):
                 _status(store, e, now, pulled)
-            elif kind == "duplicate":
+            elif isinstance(e, DuplicateEvent):
                 _duplicate(store, e, now, pulled)
-            elif kind == "candidate":
+            elif isinstance(e, CandidateEvent):
                 assigned.apply_candidate(store, e, box, now, pulled)
-            elif kind == "release":
+            elif isinstance(e, ReleaseEvent):
                 assigned.apply_release(store, e, now, pulled)
-            elif kind == "assignment":
-                areas = [a for a in e.get("areas") or [] if isinstance(a, str) and a]
-                if areas:  # the officer's new areas: rules refuse households outside them
-                    store.set_officer(store.actor, areas)
+            elif isinstance(e, AssignmentEvent):
+                if e.areas:  # the officer's new areas: rules refuse households outside them
+                    store.set_officer(store.actor, list(e.areas))
                 pulled.other += 1
             else:
                 pulled.other += 1
         pulled.released += assigned.purge_released(store, now)  # e.g. a status made one synced
-        store._set_meta_in(store.db, PULL_CURSOR, str(int(cursor)))
+        store.set_meta(PULL_CURSOR, str(int(cursor)))
     return pulled
 
 
-def _status(store: Store, e: dict, now: str, pulled: Pulled) -> None:
-    hid, revision, status = e.get("household_id"), e.get("revision"), e.get("status")
-    card = e.get("card_number")
-    if isinstance(card, str) and CARD_RE.fullmatch(card) and store.set_card_number(hid, card):
+def _status(store: Store, e: StatusEvent, now: str, pulled: Pulled) -> None:
+    hid, revision, status, card = e.household_id, e.revision, e.status, e.card_number
+    if hid is None:
+        pulled.other += 1
+        return
+    if card is not None and CARD_NUMBER.fullmatch(card) and store.set_card_number(hid, card):
         store.audit.append(now, store.actor, "sync.card", hid)  # that it came, never the number
         pulled.cards += 1
-    if status == "rejected":
-        state, reason = "rejected", str(e.get("reason") or "rejected")[:64]
+    reason: str | None
+    if status == REJECTED:
+        state, reason = REJECTED, (e.reason or REJECTED)[:64]
     elif status in STATUS_STATES:
         state, reason = STATUS_STATES[status]
     else:
@@ -165,13 +189,16 @@ def _status(store: Store, e: dict, now: str, pulled: Pulled) -> None:
     pulled.status += 1
 
 
-def _duplicate(store: Store, e: dict, now: str, pulled: Pulled) -> None:
+def _duplicate(store: Store, e: DuplicateEvent, now: str, pulled: Pulled) -> None:
     """Kept per household as the kind only; the other household's id stays in the audit
     entry (a random id, not personal). Protocol v1 has no event that clears a warning."""
-    hid = e.get("household_id")
-    kind = e.get("kind") if e.get("kind") in KINDS else "?"
+    hid = e.household_id
+    if hid is None:
+        pulled.other += 1
+        return
+    kind = e.kind if e.kind in KINDS else "?"
     if kind in KINDS:
         store.add_province_duplicate(hid, kind)
     store.audit.append(now, store.actor, "sync.duplicate", hid,
-                       detail=f"{kind}:{e.get('other_household_id')}"[:80])
+                       detail=f"{kind}:{e.other_household_id}"[:80])
     pulled.duplicates += 1

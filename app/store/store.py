@@ -2,9 +2,14 @@
 
 Every change is one transaction that writes the sealed household, its lookup tokens, its outbox
 entry (when final) and its audit entry, so after a crash either all of it is there or none.
-Each row's plaintext columns carry a MAC (ROW_COLUMNS), so `verify` sees them changed outside
-the app.
+Each row's plaintext columns carry a MAC (app/store/integrity.py), so `verify` sees them
+changed outside the app.
 The store persists; it does not judge. Rules run before a save (app/households.py).
+
+Only app/store touches the store's tables and keys; everyone else calls Store's public methods
+(the list is in docs/architecture.md; tests/test_store_boundary.py holds the line). Pieces that
+need no Store object live beside it: meta.py (settings), keyring.py (key wrap), rows.py (what
+the list and export get), integrity.py (row MACs and verify's checks).
 """
 
 from __future__ import annotations
@@ -13,25 +18,13 @@ import json
 import math
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from app import questionnaire
-from app.crypto import (
-    DecryptError,
-    KdfOutOfBounds,
-    KdfParams,
-    RecordCipher,
-    derive_kek,
-    open_sealed,
-    record_aad,
-    seal,
-)
+from app.crypto import DecryptError, KdfParams, RecordCipher, derive_kek, record_aad, seal
 from app.errors import (
     DiskFull,
     LockedOut,
@@ -43,37 +36,36 @@ from app.errors import (
     StoreNotFound,
     StoreProblem,
     StoreReadOnly,
-    StoreTampered,
     WeakPassphrase,
     WrongPassphrase,
     WrongRecoveryCode,
 )
 from app.province_key import key_id as province_key_id
 from app.province_key import seal_to
-from app.store import lock
+from app.store import lock, meta
 from app.store.audit import AuditLog, keep_unwritten, take_unwritten
 from app.store.db import StoreDatabase, connect
+from app.store.integrity import (
+    ROW_COLUMNS,
+    ROW_MACS,
+    VerifyReport,
+    check_plaintext,
+    next_mac,
+    rows_signed,
+    signed_row,
+)
+from app.store.keyring import (
+    escrow_info,
+    key_check_aad,
+    keywrap_aad,
+    stored_kdf,
+    unlock_delay,
+    unwrap,
+)
+from app.store.rows import HouseholdRow, OpenedHousehold, card_aad, list_rows
 
-from app.store import FILENAME, MIN_PASSPHRASE
+from app.store import FILENAME, MIN_PASSPHRASE, PENDING
 Clock = Callable[[], datetime]
-
-
-# The plaintext columns each table's `mac` binds (HMAC with the row key, docs/security.md): the
-# ones the app lists, filters or syncs by, plus the sealed blobs a row could lose or swap between
-# its columns (the card; the province's two versions). A household's record and summary are
-# bound to their row and revision by their AAD already. The key column comes first.
-ROW_COLUMNS = {
-    "households": ("id", "revision", "status", "kode_desa", "sync_state", "sync_reason",
-                   "province_duplicates", "created_at", "updated_at", "card"),
-    "assigned": ("household_id", "revision", "origin", "pending_revision", "pending", "released"),
-}
-# Audit action (and meta hint) once every row carries a MAC: from then on a row without one
-# was changed outside the app, not written by an earlier version.
-ROW_MACS = "store.row_macs"
-RELEASED = "household.released"  # the audited action that removes a household's row
-# Audited actions of app/store/assigned.py that leave the household an `assigned` row.
-LISTED_ACTIONS = ("household.assigned", "household.province_changed", "household.release_waiting")
-PENDING = "pending"  # sync state of a final household waiting in the outbox
 
 
 def utc_now() -> datetime:
@@ -89,114 +81,24 @@ def iso(moment: datetime) -> str:
 CANNOT_WRITE_NOW = (DiskFull, StoreBusy, StoreReadOnly)
 
 
-def unlock_delay(failures: int) -> float:
-    """Seconds to wait after `failures` wrong passphrases in a row: 0, 0, 1, 2, 4 ... 300."""
-    return 0.0 if failures < 3 else float(min(2 ** (failures - 3), 300))
-
-
 def _dumps(obj: object) -> bytes:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-@dataclass(slots=True)
-class HouseholdRow:
-    """What the household list needs: plaintext columns plus the decrypted summary
-    (questionnaire.summary: KK, head's name, then name and NIK of each member; the visit's
-    outcome and revisit date apart)."""
-
-    id: str
-    revision: int
-    status: str
-    kode_desa: str | None
-    sync_state: str
-    updated_at: str
-    summary: str = ""
-    damaged: bool = False
-    sync_reason: str | None = None  # the province's decision or reason code, never personal
-    card_number: str | None = None  # issued by the province; sealed on disk
-    province_duplicates: tuple[str, ...] = ()  # "nik" / "kk": also in another household there
-    listed: bool = False  # pre-filled from the province's DTSEN list (app/store/assigned.py)
-    province_changed: bool = False  # a newer province version waits for the officer's choice
-    released: bool = False  # moved to another officer: kept until its last version is sent
-    outcome: int | None = None  # the visit outcome recorded (app/visits.py), from the summary
-    revisit_on: str | None = None  # the planned revisit date, for a family to revisit
-
-    @property
-    def kk(self) -> str:
-        return self.summary.split(questionnaire.SUMMARY_SEP, 1)[0]
-
-    @property
-    def head(self) -> str:
-        parts = self.summary.split(questionnaire.SUMMARY_SEP)
-        return parts[1] if len(parts) > 1 else ""
-
-    @property
-    def members(self) -> list[tuple[str, str]]:
-        """(name, NIK) of each member."""
-        parts = self.summary.split(questionnaire.SUMMARY_SEP)[2:]
-        return list(zip(parts[0::2], parts[1::2]))
-
-
-@dataclass
-class VerifyReport:
-    households: int = 0
-    damaged: list[str] = field(default_factory=list)
-    audit_entries: int = 0
-    audit_broken: list[int] = field(default_factory=list)
-    unaudited: list[str] = field(default_factory=list)
-    integrity: str = "ok"
-    missing: list[str] = field(default_factory=list)  # in the audit log, row gone
-    altered: list[str] = field(default_factory=list)  # plaintext columns fail their MAC
-    unqueued: list[str] = field(default_factory=list)  # outbox does not match sync_state
-    unverified: list[str] = field(default_factory=list)  # no MAC yet (store not yet upgraded)
-
-    @property
-    def ok(self) -> bool:
-        problems = (self.damaged, self.audit_broken, self.unaudited, self.missing, self.altered,
-                    self.unqueued, self.unverified)
-        return not any(problems) and self.integrity == "ok"
-
-
-def _keywrap_aad(store_id: str, kdf: KdfParams, salt: bytes) -> bytes:
-    """v2 binds the Argon2id cost and salt the wrap was made with (docs/security.md)."""
-    return f"khbs/keywrap/v2|{store_id}|{kdf.to_json()}|{salt.hex()}".encode()
-
-
-def _unwrap(kek: bytes, wrapped: bytes, store_id: str, kdf: KdfParams, salt: bytes
-            ) -> tuple[bytes, bool]:
-    """The data key, and whether its wrap is the v1 one of stores made before v2 (rewrapped at
-    unlock). Raises DecryptError for a wrong passphrase."""
-    try:
-        return open_sealed(kek, wrapped, _keywrap_aad(store_id, kdf, salt)), False
-    except DecryptError:
-        return open_sealed(kek, wrapped, f"khbs/keywrap/v1|{store_id}".encode()), True
-
-
-def _stored_kdf(kdf_json: str, salt: bytes) -> KdfParams:
-    """The keyring's Argon2id cost, refused before it runs when no version of the app could
-    have written it (a raised cost would make unlock hang)."""
-    try:
-        kdf = KdfParams.from_json(kdf_json)
-        kdf.check(salt)
-    except KdfOutOfBounds:
-        raise StoreTampered(part="keyring.kdf") from None
-    return kdf
-
-
-def _key_check_aad(store_id: str) -> bytes:
-    return f"khbs/key-check/v1|{store_id}".encode()
-
-
-def escrow_info(store_id: str) -> bytes:
-    return f"khbs/escrow/v1|{store_id}".encode()
-
-
-def card_aad(household_id: str) -> bytes:
-    """The card belongs to the family, not to one revision: bound to the household id only."""
-    return f"khbs/card/v1|{household_id}|card".encode()
-
-
 class Store:
+    """One unlocked store. Public: opening (create, open, recover, id_of, exists, close),
+    households (save, get, records, open_households, rows, rows_for, households_with,
+    card_number, queued_revision, status_counts, verify), settings and secrets (get_meta,
+    set_meta, set_meta_many, put_secret, get_secret, assigned_areas, set_officer), keys
+    (change_passphrase, set_province_key, escrow), the clock (now) and the audit log
+    (record_event, flush_audit, audit_unwritten). `db.atomic()` puts several calls into one
+    transaction (app/households.py).
+
+    For app/store modules only (outbox.py, assigned.py write the outbox and the province's
+    versions): `db` for SQL on the store's tables, `audit.append` inside a transaction,
+    `changing_row`, `seal_record` / `open_record`, `set_card_number`,
+    `add_province_duplicate`."""
+
     def __init__(self, db: StoreDatabase, data_key: bytes, store_id: str, clock: Clock):
         self.db = db
         self.store_id = store_id
@@ -204,7 +106,7 @@ class Store:
         self._cipher = RecordCipher(data_key)
         self._clock = clock
         self.audit = AuditLog(db, self._cipher)
-        self.actor = self._meta("officer_id") or "local"
+        self.actor = self.get_meta("officer_id") or "local"
         self.audit_failure: StoreProblem | None = None  # why deferred entries wait, if they do
         self._lock: lock.StoreLock | None = None  # the process write lock (app/store/lock.py)
         self._closed = False
@@ -261,22 +163,22 @@ class Store:
         now = iso(clock())
         cipher = RecordCipher(data_key)
         with db.atomic():
-            db.execute("INSERT INTO meta VALUES ('store_id', ?)", (store_id,))
-            db.execute("INSERT INTO meta VALUES ('created_at', ?)", (now,))
+            meta.put(db, "store_id", store_id)
+            meta.put(db, "created_at", now)
             db.execute(
                 "INSERT INTO keyring (id, kdf, salt, wrapped_key, key_check, changed_at)"
                 " VALUES (1, ?, ?, ?, ?, ?)",
                 (
                     kdf.to_json(),
                     salt,
-                    seal(kek, data_key, _keywrap_aad(store_id, kdf, salt)),
-                    cipher.seal(b"khbs", _key_check_aad(store_id)),
+                    seal(kek, data_key, keywrap_aad(store_id, kdf, salt)),
+                    cipher.seal(b"khbs", key_check_aad(store_id)),
                     now,
                 ),
             )
             AuditLog(db, cipher).append(now, "local", "store.create")
             AuditLog(db, cipher).append(now, "local", ROW_MACS, detail="households=0,assigned=0")
-            cls._set_meta_in(db, ROW_MACS, "v1")
+            meta.put(db, ROW_MACS, "v1")
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         db.close()
         os.replace(building, final)
@@ -339,35 +241,33 @@ class Store:
 
     @classmethod
     def _unlock(cls, db: StoreDatabase, passphrase: str, clock: Clock) -> "Store":
-        meta = dict(db.execute("SELECT key, value FROM meta").fetchall())
-        store_id = meta["store_id"]
+        settings = dict(db.execute("SELECT key, value FROM meta").fetchall())
+        store_id = settings["store_id"]
         now = clock()
-        retry_after = meta.get("retry_after")
+        retry_after = settings.get("retry_after")
         if retry_after and now < datetime.fromisoformat(retry_after):
             wait = (datetime.fromisoformat(retry_after) - now).total_seconds()
             raise LockedOut(seconds=math.ceil(wait))
         kdf_json, salt, wrapped = db.execute(
             "SELECT kdf, salt, wrapped_key FROM keyring WHERE id = 1"
         ).fetchone()
-        kdf = _stored_kdf(kdf_json, salt)  # bounded before Argon2id runs
+        kdf = stored_kdf(kdf_json, salt)  # bounded before Argon2id runs
         kek = derive_kek(passphrase, salt, kdf)
         try:
-            data_key, old_wrap = _unwrap(kek, wrapped, store_id, kdf, salt)
+            data_key, old_wrap = unwrap(kek, wrapped, store_id, kdf, salt)
         except DecryptError:
-            failures = int(meta.get("failed_unlocks", "0")) + 1
+            failures = int(settings.get("failed_unlocks", "0")) + 1
             delay = unlock_delay(failures)
             try:
                 with db.atomic(reader_ok=True):
-                    cls._set_meta_in(db, "failed_unlocks", str(failures))
-                    cls._set_meta_in(
-                        db, "retry_after", (now + timedelta(seconds=delay)).isoformat()
-                    )
+                    meta.put(db, "failed_unlocks", str(failures))
+                    meta.put(db, "retry_after", (now + timedelta(seconds=delay)).isoformat())
             except CANNOT_WRITE_NOW:
                 pass  # not counted (disk full, busy): still a wrong passphrase
             raise WrongPassphrase(attempts=failures, seconds=math.ceil(delay)) from None
         store = cls(db, data_key, store_id, clock)
         store._upgrade((kek, wrapped) if old_wrap else None)
-        failures = int(meta.get("failed_unlocks", "0"))
+        failures = int(settings.get("failed_unlocks", "0"))
         # Entries an earlier session of this process could not write come first. Unlocking
         # never fails for want of space: the entry then waits (flush_audit).
         store.audit.deferred.extend(take_unwritten(store_id))
@@ -405,7 +305,7 @@ class Store:
             store_id = db.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()[0]
             check = db.execute("SELECT key_check FROM keyring WHERE id = 1").fetchone()[0]
             try:
-                RecordCipher(data_key).open(check, _key_check_aad(store_id))
+                RecordCipher(data_key).open(check, key_check_aad(store_id))
             except DecryptError:
                 raise WrongRecoveryCode() from None
             store = cls(db, data_key, store_id, clock)
@@ -439,21 +339,21 @@ class Store:
             kek, wrapped = old_wrap
             kdf_json, salt = self.db.execute("SELECT kdf, salt FROM keyring WHERE id = 1").fetchone()
             rewrapped = seal(kek, self._data_key,
-                             _keywrap_aad(self.store_id, KdfParams.from_json(kdf_json), salt))
+                             keywrap_aad(self.store_id, KdfParams.from_json(kdf_json), salt))
             with self.db.atomic(reader_ok=True):  # unless a passphrase change got there first
                 if self.db.execute("UPDATE keyring SET wrapped_key = ? WHERE id = 1"
                                    " AND wrapped_key = ?", (rewrapped, wrapped)).rowcount:
-                    self.audit.append(self._now(), self.actor, "store.keywrap", detail="v2")
+                    self.audit.append(self.now(), self.actor, "store.keywrap", detail="v2")
         self._sign_old_rows()
 
     def _sign_old_rows(self) -> None:
         """Rows written before row MACs existed get theirs, in one audited transaction. Only
         once (the audit entry says so): afterwards a row without a MAC is an alteration, and
         signing it would hide one. The meta hint only saves the audit lookup at each unlock."""
-        if self._meta(ROW_MACS):
+        if self.get_meta(ROW_MACS):
             return
         with self.db.atomic(reader_ok=True):
-            if not self._rows_signed():
+            if not rows_signed(self.db):
                 counts = []
                 for table, columns in ROW_COLUMNS.items():
                     rows = self.db.execute(
@@ -464,13 +364,8 @@ class Store:
                         [(self._cipher.row_mac(table, tuple(r)), r[0]) for r in rows],
                     )
                     counts.append(f"{table}={len(rows)}")
-                self.audit.append(self._now(), self.actor, ROW_MACS, detail=",".join(counts))
-            self._set_meta_in(self.db, ROW_MACS, "v1")
-
-    def _rows_signed(self) -> bool:
-        return self.db.execute(
-            "SELECT 1 FROM audit WHERE action = ? LIMIT 1", (ROW_MACS,)
-        ).fetchone() is not None
+                self.audit.append(self.now(), self.actor, ROW_MACS, detail=",".join(counts))
+            meta.put(self.db, ROW_MACS, "v1")
 
     def close(self) -> None:
         """Write what audit entries wait (last try), close, release the write lock. Entries
@@ -521,17 +416,20 @@ class Store:
 
     # -- meta and secrets -------------------------------------------------------------------
 
-    @staticmethod
-    def _set_meta_in(db: Database, key: str, value: str) -> None:
-        db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?)"
-            " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
+    def get_meta(self, key: str) -> str | None:
+        """A plaintext setting of this store, never personal data (the pull cursor, when the
+        last sync ran, which keys the province has): app/store/meta.py."""
+        return meta.get(self.db, key)
 
-    def _meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+    def set_meta(self, key: str, value: str) -> None:
+        """Keep a setting: in its own transaction, or in the caller's when one is open."""
+        self.set_meta_many({key: value})
+
+    def set_meta_many(self, values: Mapping[str, str]) -> None:
+        """Keep several settings in one transaction (or in the caller's)."""
+        with self.db.atomic():
+            for key, value in values.items():
+                meta.put(self.db, key, value)
 
     def put_secret(self, name: str, value: bytes) -> None:
         """Device secrets and settings, sealed like records (device keys, officer areas)."""
@@ -542,7 +440,7 @@ class Store:
                 " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                 (name, sealed),
             )
-            self.audit.append(self._now(), self.actor, "secret.put", detail=name)
+            self.audit.append(self.now(), self.actor, "secret.put", detail=name)
 
     def get_secret(self, name: str) -> bytes | None:
         row = self.db.execute("SELECT value FROM secrets WHERE name = ?", (name,)).fetchone()
@@ -557,8 +455,7 @@ class Store:
 
     def set_officer(self, officer_id: str, areas: list[str]) -> None:
         self.put_secret("officer", _dumps({"officer_id": officer_id, "areas": list(areas)}))
-        with self.db.atomic():
-            self._set_meta_in(self.db, "officer_id", officer_id)
+        self.set_meta("officer_id", officer_id)
         self.actor = officer_id
 
     # -- keys -------------------------------------------------------------------------------
@@ -576,15 +473,15 @@ class Store:
         wrapped = seal(
             derive_kek(new_passphrase, salt, kdf),
             self._data_key,
-            _keywrap_aad(self.store_id, kdf, salt),
+            keywrap_aad(self.store_id, kdf, salt),
         )
         with self.db.atomic():  # the old wrap is replaced whole, or not at all
             self.db.execute(
                 "UPDATE keyring SET kdf = ?, salt = ?, wrapped_key = ?, changed_at = ?"
                 " WHERE id = 1",
-                (kdf.to_json(), salt, wrapped, self._now()),
+                (kdf.to_json(), salt, wrapped, self.now()),
             )
-            self.audit.append(self._now(), self.actor, action)
+            self.audit.append(self.now(), self.actor, action)
 
     def set_province_key(self, public_bytes: bytes) -> str:
         """Escrow the data key to the province, so a forgotten passphrase loses nothing."""
@@ -594,8 +491,8 @@ class Store:
             self.db.execute(
                 "UPDATE keyring SET escrow_key_id = ?, escrow_blob = ? WHERE id = 1", (kid, blob)
             )
-            self._set_meta_in(self.db, "province_public_key", public_bytes.hex())
-            self.audit.append(self._now(), self.actor, "store.escrow", detail=kid)
+            meta.put(self.db, "province_public_key", public_bytes.hex())
+            self.audit.append(self.now(), self.actor, "store.escrow", detail=kid)
         return kid
 
     def escrow(self) -> tuple[str, bytes] | None:
@@ -604,7 +501,8 @@ class Store:
 
     # -- households -------------------------------------------------------------------------
 
-    def _now(self) -> str:
+    def now(self) -> str:
+        """The store's clock as stored in the audit log and the rows (ISO 8601, UTC)."""
         return iso(self._clock())
 
     def save(
@@ -630,10 +528,10 @@ class Store:
         summary = questionnaire.summary(record).encode("utf-8")
         tokens = self._tokens(record)
         kode_desa = (record.get("lokasi") or {}).get("kode_desa")
-        now = self._now()
+        now = self.now()
         with self.db.atomic():
-            row = self._signed_row("households", hid)
-            old = dict(zip(ROW_COLUMNS["households"], row[0])) if row else {}
+            row = signed_row(self.db, "households", hid)
+            old = dict(zip(ROW_COLUMNS["households"], row[0], strict=True)) if row else {}
             current = old.get("revision", 0)
             if expected_revision is not None and current != expected_revision:
                 raise StaleRevision(record_id=hid, expected=expected_revision, found=current)
@@ -662,7 +560,7 @@ class Store:
                     now,
                     self._cipher.seal(payload, record_aad(hid, revision, "record")),
                     self._cipher.seal(summary, record_aad(hid, revision, "summary")),
-                    self._next_mac("households", row, values),
+                    next_mac(self._cipher, "households", row, values),
                 ),
             )
             self.db.execute("DELETE FROM lookup WHERE household_id = ?", (hid,))
@@ -690,55 +588,67 @@ class Store:
         ).fetchone()
         if row is None:
             raise RecordNotFound(record_id=household_id)
-        return self._open_record(household_id, row[0], row[1]), row[0]
+        return self.open_record(household_id, row[0], row[1]), row[0]
 
-    def _open_record(self, hid: str, revision: int, blob: bytes) -> dict:
+    def open_record(self, household_id: str, revision: int, blob: bytes,
+                    part: str = "record") -> dict:
+        """A sealed version of a household opened: its `record` at `revision`, or (`part`
+        "origin") a version the province sent (app/store/assigned.py). Raises RecordDamaged
+        when it does not open. For app/store modules."""
         try:
-            return json.loads(self._cipher.open(blob, record_aad(hid, revision, "record")))
+            return json.loads(self._cipher.open(blob, record_aad(household_id, revision, part)))
         except (DecryptError, ValueError):
-            raise RecordDamaged(record_id=hid) from None
+            raise RecordDamaged(record_id=household_id) from None
+
+    def seal_record(self, household_id: str, revision: int, record: dict, part: str) -> bytes:
+        """`record` sealed as `part` of the household's `revision`: open_record's inverse. For
+        app/store modules (save() seals the officer's record itself)."""
+        return self._cipher.seal(_dumps(record), record_aad(household_id, revision, part))
 
     def records(self) -> Iterator[tuple[str, dict | RecordDamaged]]:
         """Every household in id order; a damaged one yields its error, the rest still open."""
         rows = self.db.execute("SELECT id, revision, record FROM households ORDER BY id")
         for hid, revision, blob in rows:
             try:
-                yield hid, self._open_record(hid, revision, blob)
+                yield hid, self.open_record(hid, revision, blob)
             except RecordDamaged as exc:
                 yield hid, exc
 
+    def open_households(self, *, status: str | None = None, desa: str | None = None
+                        ) -> Iterator[tuple[str, OpenedHousehold | RecordDamaged]]:
+        """Households in id order, opened with their card numbers, for reading them out
+        (export). `status` ("draft", "final") and `desa` (a desa, kecamatan or regency code:
+        everything inside it) filter on plaintext columns, so only the households asked for
+        are decrypted. One whose record or card does not open yields its RecordDamaged."""
+        where: list[str] = []
+        params: list[object] = []
+        if status:
+            where.append("status = ?")
+            params.append(status)
+        if desa:
+            where.append("(kode_desa = ? OR substr(kode_desa, 1, ?) = ?)")
+            params += [desa, len(desa) + 1, desa + "."]
+        rows = self.db.execute(
+            "SELECT id, revision, record, status, kode_desa, sync_state, sync_reason, updated_at,"
+            " card FROM households" + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY id", params)
+        for hid, revision, blob, status_, desa_, sync_state, reason, updated, card in rows:
+            try:
+                record = self.open_record(hid, revision, blob)
+                number = None if card is None else self._open_card(hid, card)
+            except RecordDamaged as exc:
+                yield hid, exc
+                continue
+            yield hid, OpenedHousehold(hid, revision, record, status_, desa_, sync_state, reason,
+                                       updated, number)
+
     def rows(self) -> list[HouseholdRow]:
         """All households for the list view, most recently changed first."""
-        return self._rows("", ())
+        return list_rows(self.db, self._cipher, "", ())
 
     def rows_for(self, ids: list[str]) -> list[HouseholdRow]:
         marks = ",".join("?" * len(ids))
-        return self._rows(f" WHERE h.id IN ({marks})", tuple(ids))
-
-    def _rows(self, where: str, params: tuple) -> list[HouseholdRow]:
-        out: list[HouseholdRow] = []
-        open_blob = self._cipher.open
-        query = (
-            "SELECT h.id, h.revision, status, kode_desa, sync_state, updated_at, summary,"
-            " sync_reason, card, province_duplicates, a.origin IS NOT NULL, a.pending IS NOT NULL,"
-            " coalesce(a.released, 0) FROM households h LEFT JOIN assigned a"
-            f" ON a.household_id = h.id{where} ORDER BY updated_at DESC"
-        )
-        for (hid, rev, status, desa, sync, updated, blob, reason, card, dups, listed, changed,
-             released) in self.db.conn.execute(query, params):
-            try:
-                text = open_blob(blob, record_aad(hid, rev, "summary")).decode("utf-8")
-                # Most households have no card: check NULL first, no second decryption.
-                number = None if card is None else open_blob(card, card_aad(hid)).decode("utf-8")
-                damaged = False
-            except (DecryptError, UnicodeDecodeError):
-                text, number, damaged = "", None, True
-            kinds = tuple(dups.split(",")) if dups else ()
-            text, outcome, revisit = questionnaire.split_summary(text)
-            out.append(HouseholdRow(hid, rev, status, desa, sync, updated, text, damaged, reason,
-                                    number, kinds, bool(listed), bool(changed), bool(released),
-                                    outcome, revisit))
-        return out
+        return list_rows(self.db, self._cipher, f" WHERE h.id IN ({marks})", tuple(ids))
 
     # -- the province's word on a household ---------------------------------------------------
 
@@ -748,8 +658,11 @@ class Store:
         ).fetchone()
         if row is None or row[0] is None:
             return None
+        return self._open_card(household_id, row[0])
+
+    def _open_card(self, household_id: str, blob: bytes) -> str:
         try:
-            return self._cipher.open(row[0], card_aad(household_id)).decode("utf-8")
+            return self._cipher.open(blob, card_aad(household_id)).decode("utf-8")
         except (DecryptError, UnicodeDecodeError):
             raise RecordDamaged(record_id=household_id) from None
 
@@ -786,35 +699,17 @@ class Store:
 
     # -- row MACs ---------------------------------------------------------------------------
 
-    def _signed_row(self, table: str, household_id: str | None
-                    ) -> tuple[tuple, bytes | None] | None:
-        """A row's ROW_COLUMNS values and its stored MAC; None when there is no such row."""
-        columns = ROW_COLUMNS[table]
-        row = self.db.execute(
-            f"SELECT {', '.join(columns)}, mac FROM {table} WHERE {columns[0]} = ?",
-            (household_id,),
-        ).fetchone()
-        return (tuple(row[:-1]), row[-1]) if row else None
-
-    def _next_mac(self, table: str, before: tuple[tuple, bytes | None] | None,
-                  values: tuple) -> bytes | None:
-        """The MAC for a row's new values; a row already altered outside the app keeps its old,
-        failing MAC, so a later save or sync never signs over the alteration."""
-        if before is not None and not self._cipher.row_mac_ok(table, *before):
-            return before[1]
-        return self._cipher.row_mac(table, values)
-
     @contextmanager
     def changing_row(self, table: str, household_id: str | None) -> Iterator[None]:
         """Wrap every write of a households or assigned row other than save(): the row's MAC
         follows the change in the same transaction. None (from a malformed event) is no row."""
         with self.db.atomic():
-            before = self._signed_row(table, household_id)
+            before = signed_row(self.db, table, household_id)
             yield
-            after = self._signed_row(table, household_id)
+            after = signed_row(self.db, table, household_id)
             if after is None or (before is not None and after[0] == before[0]):
                 return  # deleted, or nothing changed
-            mac = self._next_mac(table, before, after[0])
+            mac = next_mac(self._cipher, table, before, after[0])
             self.db.execute(
                 f"UPDATE {table} SET mac = ? WHERE {ROW_COLUMNS[table][0]} = ?",
                 (mac, household_id),
@@ -832,7 +727,7 @@ class Store:
     def record_event(self, action: str, detail: str | None = None) -> None:
         """Audit an action that reads data out (dump, export) or otherwise matters. Written at
         once; when the store cannot be written now (disk full) it waits (flush_audit)."""
-        self.audit.defer(self._now(), self.actor, action, detail=detail)
+        self.audit.defer(self.now(), self.actor, action, detail=detail)
         self.flush_audit()
 
     # -- reporting --------------------------------------------------------------------------
@@ -854,6 +749,14 @@ class Store:
             "by_status": by_status,
             "by_sync_state": by_sync,
         }
+
+    def queued_revision(self, household_id: str | None) -> int | None:
+        """The revision of the household waiting in the outbox; None when none waits (or the
+        id is None, from a malformed answer)."""
+        row = self.db.execute(
+            "SELECT revision FROM outbox WHERE household_id = ?", (household_id,)
+        ).fetchone()
+        return row[0] if row else None
 
     def verify(self) -> VerifyReport:
         report = VerifyReport()
@@ -877,66 +780,5 @@ class Store:
                 " ON a.record_id = h.id AND a.revision = h.revision WHERE a.seq IS NULL"
             )
         ]
-        self._verify_plaintext(report, tokens)
+        check_plaintext(self.db, self._cipher, report, tokens)
         return report
-
-    def _verify_plaintext(self, report: VerifyReport, tokens: dict[str, set[bytes]]) -> None:
-        """What the ciphertexts cannot show: plaintext columns changed (their MAC fails), rows
-        deleted or rolled back (the audit log knows every household, its latest revision and
-        whether it came from the province's list), blind-index tokens that no longer match
-        their record, and an outbox that no longer matches the households waiting to be sent."""
-        signed = self._rows_signed()
-        altered: set[str] = set()
-        unverified: set[str] = set()
-        present: dict[str, int] = {}
-        with_assigned_row: set[str] = set()
-        for table, columns in ROW_COLUMNS.items():
-            for row in self.db.execute(f"SELECT {', '.join(columns)}, mac FROM {table}"):
-                values, mac = tuple(row[:-1]), row[-1]
-                if table == "households":
-                    present[values[0]] = values[1]
-                else:
-                    with_assigned_row.add(values[0])
-                if mac is None and not signed:
-                    unverified.add(values[0])
-                elif not self._cipher.row_mac_ok(table, values, mac):
-                    altered.add(values[0])
-        alive, from_list = self._audited_households()
-        report.missing = sorted(set(alive) - set(present))
-        altered |= {hid for hid, rev in present.items() if rev < alive.get(hid, 0)}
-        altered |= (from_list - with_assigned_row) & set(present)
-        index: dict[str, set[bytes]] = {}
-        for token, hid in self.db.execute("SELECT token, household_id FROM lookup"):
-            index.setdefault(hid, set()).add(bytes(token))
-        altered |= {hid for hid in set(index) | set(tokens)
-                    if hid not in report.damaged and index.get(hid, set()) != tokens.get(hid, set())}
-        report.altered = sorted(altered - set(report.missing))  # its leftovers: one finding
-        report.unverified = sorted(unverified - altered)
-        queue = self.db.execute(
-            "SELECT h.id FROM households h LEFT JOIN outbox o ON o.household_id = h.id"
-            " WHERE (h.sync_state = ?) <> coalesce(o.revision = h.revision, 0)"
-            " UNION SELECT o.household_id FROM outbox o LEFT JOIN households h"
-            " ON h.id = o.household_id WHERE h.id IS NULL",
-            (PENDING,),
-        )
-        report.unqueued = sorted({r[0] for r in queue} - set(report.missing))
-
-    def _audited_households(self) -> tuple[dict[str, int], set[str]]:
-        """From the audit log: every household it says is on this laptop (saved, not released
-        since) with the latest revision it records, and those of them from the province's list
-        (which keep an `assigned` row until released)."""
-        alive: dict[str, int] = {}
-        listed: set[str] = set()
-        rows = self.db.execute(
-            "SELECT record_id, action, revision FROM audit WHERE record_id IS NOT NULL ORDER BY seq"
-        )
-        for hid, action, revision in rows:
-            if action == RELEASED:
-                alive.pop(hid, None)
-                listed.discard(hid)
-                continue
-            if action in LISTED_ACTIONS:
-                listed.add(hid)
-            if revision is not None:
-                alive[hid] = max(alive.get(hid, 0), revision)
-        return alive, listed & set(alive)

@@ -384,8 +384,13 @@
     </message>
     <message>
         <location filename="../../app/gui/form/text.py" line="39"/>
-        <source>YYYY-MM-DD</source>
-        <translation>YYYY-MM-DD</translation>
+        <source>DD-MM-YYYY</source>
+        <translation>DD-MM-YYYY</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="40"/>
+        <source>Type the codes, e.g. 1 4</source>
+        <translation>Type the codes, e.g. 1 4</translation>
     </message>
     <message>
         <location filename="../../app/gui/form/text.py" line="40"/>

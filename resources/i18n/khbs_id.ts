@@ -383,8 +383,13 @@
     </message>
     <message>
         <location filename="../../app/gui/form/text.py" line="39"/>
-        <source>YYYY-MM-DD</source>
-        <translation>TTTT-BB-HH</translation>
+        <source>DD-MM-YYYY</source>
+        <translation>HH-BB-TTTT</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="40"/>
+        <source>Type the codes, e.g. 1 4</source>
+        <translation>Ketik kodenya, mis. 1 4</translation>
     </message>
     <message>
         <location filename="../../app/gui/form/text.py" line="40"/>

@@ -1,4 +1,4 @@
-"""Province administrators and the server's audit log.
+"""Province administrators (the server's audit log itself is sync/server/audit.py).
 
 An administrator is a name and an API token for the admin endpoints (the export download). The
 token is shown once when made; only its SHA-256 is stored, so a copy of the database cannot be
@@ -8,7 +8,6 @@ used to log in. Revoking is immediate: the next request with the token is refuse
 from __future__ import annotations
 
 import hashlib
-import json
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -16,7 +15,8 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, insert, select, update
 
 from sync.server import BadOfficerName, ServerError
-from sync.server.db import admins, audit_log, utc_now
+from sync.server.audit import audit  # the chained log; callers import it from here too
+from sync.server.db import admins, utc_now
 
 TOKEN_PREFIX = "khbs_admin_"
 MAX_NAME = 200
@@ -68,9 +68,3 @@ def admin_for_token(conn: Connection, token: str) -> Admin | None:
     row = conn.execute(select(admins.c.id, admins.c.name).where(
         admins.c.token_hash == token_hash(token), admins.c.revoked_at.is_(None))).first()
     return Admin(row.id, row.name) if row else None
-
-
-def audit(conn: Connection, actor: str, action: str, detail: dict) -> None:
-    """`detail`: ids, codes, counts and options only."""
-    conn.execute(insert(audit_log).values(at=utc_now(), actor=actor[:64], action=action,
-                                          detail=json.dumps(detail, sort_keys=True)))

@@ -21,6 +21,7 @@ from app import questionnaire as q
 from app import regions, rules
 from app.csvread import MAX_CELL, CsvUnreadable, records
 from app.i18n import tr
+from sync.protocol import content_hash
 from sync.server import repo
 from sync.server.db import (
     candidates,
@@ -30,7 +31,6 @@ from sync.server.db import (
     officer_areas,
     utc_now,
 )
-from sync.server.ingest import content_hash
 from sync.server.keys import ServerKeys
 
 HEADER = ("no_kk", "nik", "nama", "hubungan", "jenis_kelamin", "tanggal_lahir", "kode_desa",
@@ -136,7 +136,7 @@ def _rows(path: Path, problems: list[Problem]) -> list[tuple[int, dict]]:
             if len(row) != len(header):
                 problems.append(Problem(line, "", "assign.width", {"n": len(header)}))
                 continue
-            cells = {h: c.strip() for h, c in zip(header, row)}
+            cells: dict[str, str | bool] = {h: c.strip() for h, c in zip(header, row, strict=True)}
             cells[_OK] = _cells_ok(line, cells, problems)
             out.append((line, cells))
         return out

@@ -277,14 +277,20 @@ admins = Table(
     _at("revoked_at", nullable=True),
 )
 
-# Who did what on the server (exports, admin changes): ids, codes and counts, never content.
+# Who did what on the server (exports, officers, devices, admin changes): ids, codes and
+# counts, never content. Hash-chained and sealed with a key from the data key (audit.py).
 audit_log = Table(
     "audit_log", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("id", Integer, primary_key=True, autoincrement=True),  # seq: the chain's order
     _at("at"),
-    Column("actor", String(64), nullable=False),  # "server-cli" or "admin:<id>"
+    Column("actor", String(64), nullable=False),  # "server-cli", "admin:<id>", "device:<id>"
     Column("action", String(32), nullable=False),
     Column("detail", Text),  # JSON: counts, filters, options
+    Column("officer_id", ID, index=True),  # what the entry is about (scopes it for the console)
+    Column("household_id", ID, index=True),
+    Column("hash", LargeBinary(32), nullable=False),  # SHA-256 chain over the entries
+    Column("key_id", KEY_ID),  # the data key whose audit key sealed it; NULL: before the chain
+    Column("mac", LargeBinary(32)),  # HMAC(audit key, hash)
     Index(None, "at"),
 )
 
@@ -326,6 +332,67 @@ device_box_keys = Table(
     _at("set_at"),
 )
 
+
+# -- the console (sync/server/console): province, regency and supervisor users in a browser ------
+
+# A person who reads the province's data in the console. The name is also what they log in with
+# (`login`: the name folded to lower case and single spaces, unique). The password is Argon2id
+# (cost JSON, salt, 32-byte output); NULL until the one-time set-up code is used. The TOTP
+# secret is sealed with the data key (AAD khbs/console-totp/v1|<user id>); NULL: TOTP is off.
+console_users = Table(
+    "console_users", metadata,
+    Column("id", ID, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("login", String(200), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("password_kdf", String(200)),
+    Column("password_salt", LargeBinary),
+    Column("password_hash", LargeBinary(32)),
+    Column("totp_key_id", KEY_ID, ForeignKey("server_keys.key_id")),
+    Column("totp_secret", LargeBinary),
+    Column("totp_last_step", BigInteger),  # each code is accepted once
+    _at("created_at"),
+    _at("password_at", nullable=True),
+    _at("disabled_at", nullable=True),
+    CheckConstraint("role IN ('province', 'regency', 'supervisor')", name="role"),
+)
+
+# A regency user's kabupaten/kota, a supervisor's kecamatan or desa; none for the province.
+console_user_areas = Table(
+    "console_user_areas", metadata,
+    Column("user_id", ID, ForeignKey("console_users.id"), primary_key=True),
+    Column("area_code", AREA, primary_key=True),
+)
+
+# One-time set-up codes (`khbs-server user add` / `user reset`): only the SHA-256 is stored.
+console_setup_codes = Table(
+    "console_setup_codes", metadata,
+    Column("code_hash", LargeBinary(32), primary_key=True),
+    Column("user_id", ID, ForeignKey("console_users.id"), nullable=False, index=True),
+    _at("created_at"),
+    _at("expires_at"),
+    _at("used_at", nullable=True),
+)
+
+# Logged-in browsers: only the SHA-256 of the cookie's token, so every API process shares them
+# and a copy of the database logs nobody in.
+console_sessions = Table(
+    "console_sessions", metadata,
+    Column("token_hash", LargeBinary(32), primary_key=True),
+    Column("user_id", ID, ForeignKey("console_users.id"), nullable=False, index=True),
+    _at("created_at"),
+    _at("seen_at"),
+)
+
+# Failed logins per user name and per client address (both as SHA-256, so a password typed
+# into the name field is not kept): the wait before the next attempt grows with each failure.
+console_login_failures = Table(
+    "console_login_failures", metadata,
+    Column("key_hash", LargeBinary(32), primary_key=True),
+    Column("failures", Integer, nullable=False),
+    _at("last_at"),
+    _at("wait_until"),
+)
 
 # -- engines ------------------------------------------------------------------------------------
 
@@ -385,7 +452,7 @@ def make_engine(text: str, *, create: bool = False) -> Engine:
     """An engine for the URL. A SQLite file that does not exist is created (0600, in a 0700
     folder) only when `create`; otherwise that is NotInitialised."""
     url = parse_url(text)
-    if url.get_backend_name() == "sqlite":
+    if url.get_backend_name() == "sqlite" and url.database:  # parse_url refused in-memory ones
         path = Path(url.database)
         if not path.exists():
             if not create:

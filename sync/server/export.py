@@ -3,14 +3,18 @@ pair of app/export (households.csv, members.csv, manifest.json; docs/province-ex
 
 Rows are read inside one read snapshot (db.read_snapshot: consistent, writers carry on) through a
 streaming cursor, a chunk at a time, so memory stays flat whatever the row count. Filters use
-the plaintext columns only, so only the households asked for are opened. Each export is written
-to the audit log with its counts, filters and options, never with what it holds.
+the plaintext columns only, so only the households asked for are opened. A Formatter turns a
+chunk into CSV rows, here or in worker processes (export_parallel.py), and app/export/files.py
+writes them, as it does the laptop's; the ZIP download (export_zip.py) uses both too. Each
+export is written to the audit log with its counts, filters and options, never with what it
+holds.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timezone
 from pathlib import Path
@@ -19,16 +23,21 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, DateTime, and_, func, or_, select, type_coerce
 from sqlalchemy.engine import Engine
 
-from app import questionnaire as q
 from app.crypto import DecryptError
-from app.export.files import FORMAT, FORMAT_VERSION, HOUSEHOLDS, MEMBERS, dialect, write_export
+from app.export.files import HOUSEHOLDS, MEMBERS, Block, CsvLines, write_export
 from app.export.layout import Layout, Options, neutralise
 from sync.server import ServerError, repo
 from sync.server.admins import audit
 from sync.server.db import household_versions, households, read_snapshot
+from sync.server.export_parallel import in_processes
 from sync.server.keys import ServerKeys
+from sync.server.scope import Scope
 
-CHUNK = 1000  # rows fetched at a time from the cursor
+# Rows fetched at a time from the cursor and formatted together: in one process, a few hundred
+# (a thousand rows and their CSV: ~12 MB more at the peak); a task of a worker process, a
+# thousand (500 was ~10% slower on two cores).
+CHUNK = 250
+TASK = 1000
 PARALLEL_FROM = 50_000  # households; for fewer, starting the processes costs more than it saves
 SOURCE = "province"
 # The province's own columns, after the questionnaire's (status there is the laptop's draft/final).
@@ -42,41 +51,53 @@ class BadExportFilter(ServerError):
 
 @dataclass(frozen=True)
 class Filters:
-    regency: str | None = None  # "62.71"
+    regency: str | None = None  # "62.71", as asked (the scope below already holds it)
     since: datetime | None = None  # updated_at or status_at at or after
     status: str | None = None
+    # What is exported at most, applied in the query: the user's scope, narrowed to `regency`.
+    scope: Scope = field(default_factory=Scope.province)
 
     def as_dict(self) -> dict:
         out = {"regency": self.regency, "status": self.status,
                "since": self.since.isoformat(timespec="seconds") if self.since else None}
-        return {k: v for k, v in out.items() if v}
+        out = {k: v for k, v in out.items() if v}
+        if not self.scope.is_province and list(self.scope.areas) != [self.regency]:
+            # A console user's export says what it covered ([]: nothing, asked outside it).
+            out["scope"] = list(self.scope.areas)
+        return out
 
 
 def parse_filters(regency: str | None = None, since: str | None = None,
-                  status: str | None = None) -> Filters:
-    """Filters from user text; BadExportFilter (or UnknownArea ...) names the bad one."""
+                  status: str | None = None, scope: Scope | None = None) -> Filters:
+    """Filters from user text; BadExportFilter (or UnknownArea ...) names the bad one. `scope`:
+    the user's (default: the province); a regency outside it exports nothing."""
     code = None
+    scope = scope or Scope.province()
     if regency:
         code = repo.canonical_area(regency)
         if code.count(".") != 1:
             raise BadExportFilter(name="--regency", value=code)
+        scope = scope.narrow(code)
     moment = None
     if since:
-        moment = _moment(since.strip())
+        moment = parse_moment(since.strip())
     if status and status not in repo.STATUSES:
         raise BadExportFilter(name="--status", value=status[:20])
-    return Filters(code, moment, status or None)
+    return Filters(code, moment, status or None, scope)
 
 
-def _moment(text: str) -> datetime:
-    """A date (midnight UTC) or an ISO 8601 time (UTC when it has no offset)."""
+def parse_moment(text: str, name: str = "--since") -> datetime:
+    """A date (midnight UTC) or an ISO 8601 time (UTC when it has no offset); BadExportFilter
+    names the option `name` otherwise."""
     try:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), time(), timezone.utc)
         moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise BadExportFilter(name="--since", value=text[:32]) from None
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+        # In UTC here: 0001-01-01T00:00+14:00 is before year 1 there, and fails now, not in SQL.
+        return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else (
+            moment.astimezone(timezone.utc))
+    except (ValueError, OverflowError):
+        raise BadExportFilter(name=name, value=text[:32]) from None
 
 
 # -- rows ---------------------------------------------------------------------------------------
@@ -94,8 +115,7 @@ def query(filters: Filters):
     stmt = select(h.c.id, h.c.revision, h.c.content_hash, v.c.key_id, v.c.content,
                   h.c.officer_id, h.c.status, h.c.status_reason, h.c.card_number, h.c.conflict,
                   *times).select_from(joined)
-    if filters.regency:
-        stmt = stmt.where(h.c.kode_kab == filters.regency)
+    stmt = stmt.where(filters.scope.where(h.c.kode_desa))  # never filtered after reading
     if filters.since:  # new content, or a new province decision (a card issued ...)
         stmt = stmt.where(or_(h.c.updated_at >= filters.since, h.c.status_at >= filters.since))
     if filters.status:
@@ -130,16 +150,12 @@ def chunks(conn: Connection, filters: Filters, size: int = CHUNK) -> Iterator[li
         process = compiled.binds[name].type.bind_processor(conn.dialect)  # UtcDateTime
         params[name] = process(value) if process else value
     driver = conn.connection.driver_connection  # inside the snapshot's transaction
+    assert driver is not None  # the connection is open: its psycopg connection is there
     with driver.cursor(name="khbs_export", binary=True) as cursor:
         cursor.itersize = size
         cursor.execute(str(compiled), params)
         while part := cursor.fetchmany(size):
             yield part
-
-
-def rows(conn: Connection, filters: Filters) -> Iterator[tuple]:
-    for part in chunks(conn, filters):
-        yield from part
 
 
 _UTC_ZONES: set = {timezone.utc}  # and the session's UTC zone from psycopg, once seen
@@ -166,29 +182,51 @@ def extra_cells(row: tuple) -> list[str]:
     cells = [neutralise(officer or ""), neutralise(str(row[REVISION])), neutralise(status or ""),
              neutralise(reason or ""), neutralise(card or ""), "1" if conflict else "0"]
     for moment in row[TIMES:]:
-        cells.append("" if moment is None else _iso(moment))
+        cells.append(_iso(moment) or "")
     return cells
 
 
-def extra_of(row: tuple) -> dict:
-    """The EXTRA_COLUMNS' values of a row of query(), for Layout.household_row."""
-    officer, status, reason, card, conflict, *times = row[FIRST_EXTRA:]
-    return {"officer_id": officer, "revision": row[REVISION], "province_status": status,
-            "province_reason": reason, "card_number": card, "conflict": int(bool(conflict)),
-            **{name: _iso(moment) for name, moment in zip(EXTRA_COLUMNS[6:], times)}}
+class Formatter:
+    """Chunks of rows of query() as CSV rows: each household opened with the data key, the
+    layout's cells, then the province's columns. A row whose content does not open is left out
+    and its id noted (it is reported and audited as a count)."""
+
+    def __init__(self, keys: ServerKeys, options: Options) -> None:
+        self.keys = keys
+        self.layout = Layout(options, household_extra=EXTRA_COLUMNS)
+        self.lines = CsvLines.of(options.excel)
+
+    def rows(self, chunk: list[tuple], households: bool = True,
+             members: bool = True) -> tuple[list[list[str]], list[list[str]], list[str]]:
+        """(household rows, member rows, ids that did not open)."""
+        keys, layout = self.keys, self.layout
+        h_rows: list[list[str]] = []
+        m_rows: list[list[str]] = []
+        damaged = []
+        for row in chunk:
+            try:
+                plaintext = keys.open_content(row[KEY_ID], row[ID], row[REVISION],
+                                              row[CONTENT_HASH], row[CONTENT])
+            except DecryptError:
+                damaged.append(row[ID])
+                continue
+            record = json.loads(plaintext)
+            if households:
+                cells = layout.household_cells(record)
+                cells += extra_cells(row)
+                h_rows.append(cells)
+            if members:
+                m_rows.extend(layout.member_rows(record))
+        return h_rows, m_rows, damaged
+
+    def __call__(self, chunk: list[tuple]) -> tuple[Block, list[str]]:
+        h_rows, m_rows, damaged = self.rows(chunk)
+        return self.lines.block(h_rows, m_rows), damaged
 
 
-def opened(keys: ServerKeys, source: Iterable, damaged: set[str]) -> Iterator[tuple[dict, dict]]:
-    """(record, extra columns) per row; a row whose content does not open is left out and its
-    id noted (it is reported and audited as a count)."""
-    for row in source:
-        try:
-            plaintext = keys.open_content(row[KEY_ID], row[ID], row[REVISION],
-                                          bytes(row[CONTENT_HASH]), bytes(row[CONTENT]))
-        except DecryptError:
-            damaged.add(row[ID])
-            continue
-        yield json.loads(plaintext), extra_of(row)
+def worker_formatter(data_keys: dict, options: Options) -> Formatter:
+    """The Formatter of a worker process, which is given the data keys only."""
+    return Formatter(ServerKeys({"data": data_keys}), options)
 
 
 # -- the export ---------------------------------------------------------------------------------
@@ -215,34 +253,27 @@ def export_to_dir(engine: Engine, keys: ServerKeys, out_dir: Path, options: Opti
     """`workers` > 1: formatted in that many processes when at least `parallel_from`
     households match (starting them costs about a second)."""
     damaged: set[str] = set()
-    layout = Layout(options, household_extra=EXTRA_COLUMNS)
+    formatter = Formatter(keys, options)
+
+    def noted(done: Iterable[tuple[Block, list[str]]]) -> Iterator[Block]:
+        for block, bad in done:
+            damaged.update(bad)
+            yield block
+
     with read_snapshot(engine) as conn:
         if workers > 1 and count(conn, filters) >= parallel_from:
-            from sync.server.export_parallel import CHUNK as TASK, write_parallel
-
-            manifest, damaged = write_parallel(out_dir, chunks(conn, filters, TASK), keys, options,
-                                               workers, created_by=actor,
-                                               filters=filters.as_dict())
+            done = in_processes(chunks(conn, filters, TASK), workers, worker_formatter,
+                                (keys.secrets["data"], options))
         else:
-            manifest = write_export(out_dir, opened(keys, rows(conn, filters), damaged), layout,
-                                    source=SOURCE, created_by=actor, filters=filters.as_dict(),
+            done = (formatter(chunk) for chunk in chunks(conn, filters))
+        with closing(done):  # stops the worker processes if the writing fails
+            manifest = write_export(out_dir, noted(done), formatter.layout, source=SOURCE,
+                                    created_by=actor, filters=filters.as_dict(),
                                     progress=progress)
     result = ProvinceExport(manifest, damaged)
     record_export(engine, actor, "cli", filters, options, result.households, result.members,
                   len(damaged))
     return result
-
-
-def manifest_of(options: Options, files: dict, created_by: str, filters: dict) -> dict:
-    """The manifest write_export writes, for the writers here that write the CSV text
-    themselves (export_zip, export_parallel)."""
-    return {
-        "format": FORMAT, "format_version": FORMAT_VERSION,
-        "schema_version": q.schema_version(), "source": SOURCE,
-        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "created_by": created_by, "filters": filters, "options": options.as_dict(),
-        "dialect": dialect(options.excel), "files": files,
-    }
 
 
 def record_export(engine: Engine, actor: str, via: str, filters: Filters, options: Options,

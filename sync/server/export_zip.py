@@ -3,23 +3,22 @@
 Nothing is written to the server's disk and memory stays flat: the archive is written to a pipe
 that the HTTP response drains every 256 KiB. ZIP entries are written one after the other, so the
 households are read twice inside one read snapshot: once for households.csv, once for
-members.csv (opening a household is cheap next to formatting it). manifest.json, with each
-file's SHA-256, comes last, exactly as write_export would write it.
+members.csv (opening a household is cheap next to formatting it). The rows, the CSV bytes and
+manifest.json (last, with each file's SHA-256) are made by the code that writes them to a
+folder (export.Formatter, app/export/files.py): the same bytes.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import json
 import zipfile
 from collections.abc import Iterator
+
 from sqlalchemy.engine import Engine
 
-from app.export.files import BOM, HOUSEHOLDS, MANIFEST, MEMBERS, dialect
-from app.export.layout import Layout, Options
+from app.export.files import HOUSEHOLDS, MANIFEST, MEMBERS, CsvOut, manifest, manifest_bytes
+from app.export.layout import Options
 from sync.server.db import read_snapshot
-from sync.server.export import EXTRA_COLUMNS, Filters, manifest_of, opened, record_export, rows
+from sync.server.export import SOURCE, Filters, Formatter, chunks, record_export
 from sync.server.keys import ServerKeys
 
 FLUSH = 256 * 1024
@@ -40,63 +39,38 @@ class _Pipe:
     def flush(self) -> None:
         pass
 
+    def close(self) -> None:  # typeshed's file for ZipFile has it; ZipFile never closes ours
+        pass
+
     def take(self) -> bytes:
         data, self.parts, self.size = b"".join(self.parts), [], 0
         return data
 
 
-class _Entry:
-    """A text sink for csv.writer: encodes, hashes and writes into one ZIP entry, a block of
-    rows at a time (per row, the encoding and hashing would cost more than the row)."""
-
-    def __init__(self, raw) -> None:
-        self.raw, self.sha, self.rows, self.pending = raw, hashlib.sha256(), 0, []
-
-    def write(self, text: str) -> None:
-        self.pending.append(text)
-        if len(self.pending) >= 256:
-            self.flush()
-
-    def flush(self) -> None:
-        data = "".join(self.pending).encode("utf-8")
-        self.pending.clear()
-        self.sha.update(data)
-        self.raw.write(data)
-
-
 def zip_export(engine: Engine, keys: ServerKeys, options: Options, filters: Filters, *,
                actor: str, created_by: str) -> Iterator[bytes]:
-    layout = Layout(options, household_extra=EXTRA_COLUMNS)
-    d = dialect(options.excel)
+    formatter = Formatter(keys, options)
+    layout = formatter.layout
     pipe, files, damaged = _Pipe(), {}, set()
     completed = False
     try:
         with read_snapshot(engine) as conn, \
                 zipfile.ZipFile(pipe, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-            for name, header in ((HOUSEHOLDS, layout.household_columns),
-                                 (MEMBERS, layout.member_columns)):
+            for name, columns in ((HOUSEHOLDS, layout.household_columns),
+                                  (MEMBERS, layout.member_columns)):
                 with archive.open(name, "w", force_zip64=True) as raw:
-                    entry = _Entry(raw)
-                    writer = csv.writer(entry, delimiter=d["delimiter"],
-                                        lineterminator=d["line_end"])
-                    if d["bom"]:
-                        entry.write(BOM)
-                    writer.writerow(header)
-                    for record, extra in opened(keys, rows(conn, filters), damaged):
-                        if name == HOUSEHOLDS:
-                            writer.writerow(layout.household_row(record, extra))
-                            entry.rows += 1
-                        else:
-                            for row in layout.member_rows(record):
-                                writer.writerow(row)
-                                entry.rows += 1
+                    out = CsvOut(raw, columns, options.excel)
+                    for chunk in chunks(conn, filters):
+                        h_rows, m_rows, bad = formatter.rows(chunk, households=name == HOUSEHOLDS,
+                                                             members=name == MEMBERS)
+                        out.write_rows(h_rows if name == HOUSEHOLDS else m_rows)
+                        damaged.update(bad)
                         if pipe.size >= FLUSH:
                             yield pipe.take()
-                    entry.flush()
-                files[name] = {"rows": entry.rows, "sha256": entry.sha.hexdigest(),
-                               "columns": len(header)}
-            manifest = manifest_of(options, files, created_by, filters.as_dict())
-            archive.writestr(MANIFEST, json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
+                files[name] = out.entry()
+            made = manifest(options, files, source=SOURCE, created_by=created_by,
+                            filters=filters.as_dict())
+            archive.writestr(MANIFEST, manifest_bytes(made))
         yield pipe.take()
         completed = True
     finally:

@@ -18,7 +18,6 @@ before the ingest lock (`_prepare`); the lock is held only for the reads and wri
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -27,7 +26,18 @@ from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
 from app import questionnaire, regions, rules, visits
-from sync.protocol import ProtocolError, open_batch, read_header
+from sync.protocol import (
+    ACCEPTED,
+    CONFLICT,
+    DUPLICATE,
+    RECEIVED,
+    REJECTED,
+    ProtocolError,
+    PushResult,
+    content_hash,
+    open_batch,
+    read_header,
+)
 from sync.server import repo
 from sync.server.db import (
     advisory_lock,
@@ -46,12 +56,6 @@ from sync.server.recovery import keep_escrow
 MAX_ID = 36
 MAX_BATCH_ID = 64  # batches.batch_id
 MAX_ESCROW = 8192
-
-
-def content_hash(record: dict) -> tuple[bytes, bytes]:
-    """(canonical JSON bytes, their SHA-256): the same record always hashes the same."""
-    text = json.dumps(record, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-    return text, hashlib.sha256(text).digest()
 
 
 def ingest(
@@ -76,14 +80,14 @@ def ingest(
             return stored
         if isinstance(prepared, ProtocolError):
             raise prepared
-        escrow = None
-        if header.escrow is not None:
-            escrow = _keep_escrow(conn, keys, device.id, header.escrow, header.store_id)
         writer = _Writer(conn, device, prepared)
         results = [writer.apply(item) if isinstance(item, Prepared) else item
                    for item in prepared]
         writer.finish()
-        reply = {"batch_id": header.batch_id, "results": results}
+        escrow = None
+        if header.escrow is not None:  # after the change events: audit entries come last
+            escrow = _keep_escrow(conn, keys, device.id, header.escrow, header.store_id)
+        reply = {"batch_id": header.batch_id, "results": [r.to_json() for r in results]}
         if escrow is not None:
             reply["escrow"] = escrow
         conn.execute(
@@ -114,10 +118,6 @@ def _stored(conn: Connection, device_id: str, batch_id: str) -> dict | None:
         )
     ).first()
     return json.loads(row.result) if row else None
-
-
-def _result(hid, revision, outcome: str, reason: str | None = None) -> dict:
-    return {"id": hid, "revision": revision, "outcome": outcome, "reason": reason}
 
 
 # -- before the lock: everything that needs no database -----------------------------------------
@@ -153,30 +153,30 @@ def _handed_from(engine: Engine, officer_id: str) -> frozenset[str]:
 
 
 def _check(keys: ServerKeys, device: repo.Device, item, today: date,
-           handed: frozenset[str] = frozenset()) -> dict | Prepared:
+           handed: frozenset[str] = frozenset()) -> PushResult | Prepared:
     item = item if isinstance(item, dict) else {}
     hid, revision, record = item.get("id"), item.get("revision"), item.get("record")
     hid = hid if isinstance(hid, str) and 0 < len(hid) <= MAX_ID else None
     revision = revision if isinstance(revision, int) and not isinstance(revision, bool) else None
     # Revisions are 32-bit columns on both databases: anything larger is not a real revision.
     if hid is None or revision is None or not 1 <= revision < 2**31 or not isinstance(record, dict):
-        return _result(hid, revision, "rejected", "bad_item")
+        return PushResult(hid, revision, REJECTED, "bad_item")
     if record.get("id") != hid:
-        return _result(hid, revision, "rejected", "bad_item")
+        return PushResult(hid, revision, REJECTED, "bad_item")
     if record.get("status") != "final":
-        return _result(hid, revision, "rejected", "not_final")
+        return PushResult(hid, revision, REJECTED, "not_final")
     location = record.get(questionnaire.LOCATION)
     desa = location.get(questionnaire.DESA) if isinstance(location, dict) else None
     areas = list(device.areas) + ([desa] if hid in handed and isinstance(desa, str) else [])
     if not isinstance(desa, str) or not regions.within(desa, areas):
-        return _result(hid, revision, "rejected", "outside_area")
+        return PushResult(hid, revision, REJECTED, "outside_area")
     context = rules.Context(household_id=hid, assigned_areas=areas, today=today)
     try:
         errors = rules.check(record, context, final=True).errors
     except Exception:  # noqa: BLE001 - a record the rules cannot even read is invalid
-        return _result(hid, revision, "rejected", "invalid")
+        return PushResult(hid, revision, REJECTED, "invalid")
     if errors:
-        return _result(hid, revision, "rejected", errors[0].code)
+        return PushResult(hid, revision, REJECTED, errors[0].code)
     plaintext, digest = content_hash(record)
     key_id, sealed = keys.seal_content(hid, revision, digest, plaintext)
     tokens = {(kind, keys.blind_token(kind, value)) for kind, value in questionnaire.identifiers(record)}
@@ -199,7 +199,8 @@ class _Writer:
     carry the same household twice); change events are written together at the end."""
 
     def __init__(self, conn: Connection, device: repo.Device, prepared: list) -> None:
-        self.conn, self.device, self.events = conn, device, []
+        self.conn, self.device = conn, device
+        self.events: list[dict] = []  # change events, written together by finish()
         hids = sorted({p.hid for p in prepared if isinstance(p, Prepared)})
         self.current: dict[str, tuple[str, int]] = {}
         self.known: dict[tuple[str, int], set[bytes]] = {}
@@ -217,30 +218,30 @@ class _Writer:
                 self.known.setdefault((r.household_id, r.revision), set()).add(bytes(r.content_hash))
             # Pre-filled households belong to their candidate's officer; an officer whose desa
             # moved away may still send what was edited before (docs/sync.md, "Reassignment").
-            for r in conn.execute(select(candidates.c.id, candidates.c.officer_id)
+            for c in conn.execute(select(candidates.c.id, candidates.c.officer_id)
                                   .where(candidates.c.id.in_(chunk))):
-                self.owner[r.id] = r.officer_id
-            for r in conn.execute(select(handovers.c.household_id, handovers.c.from_officer_id)
+                self.owner[c.id] = c.officer_id
+            for h in conn.execute(select(handovers.c.household_id, handovers.c.from_officer_id)
                                   .where(handovers.c.household_id.in_(chunk))):
-                self.handed.setdefault(r.household_id, set()).add(r.from_officer_id)
+                self.handed.setdefault(h.household_id, set()).add(h.from_officer_id)
 
-    def event(self, kind: str, officer_id: str, hid: str, **fields) -> None:
+    def event(self, kind: str, officer_id: str, hid: str | None, **fields) -> None:
         self.events.append({"kind": kind, "officer_id": officer_id, "household_id": hid,
                             "at": utc_now(), **fields})
 
     def finish(self) -> None:
         repo.append_changes(self.conn, self.events)
 
-    def apply(self, p: Prepared) -> dict:
+    def apply(self, p: Prepared) -> PushResult:
         conn, device = self.conn, self.device
         hid, revision, desa, digest = p.hid, p.revision, p.desa, p.digest
         current = self.current.get(hid)
         officer = current[0] if current is not None else self.owner.get(hid) or device.officer_id
         if officer != device.officer_id and device.officer_id not in self.handed.get(hid, ()):
-            return _result(hid, revision, "rejected", "other_officer")
+            return PushResult(hid, revision, REJECTED, "other_officer")
         known = self.known.setdefault((hid, revision), set())
         if digest in known:
-            return _result(hid, revision, "duplicate")
+            return PushResult(hid, revision, DUPLICATE)
         conflict = bool(known)
         newer = current is None or revision > current[1]
         now = utc_now()
@@ -270,14 +271,14 @@ class _Writer:
         })
         known.add(digest)
         if conflict:
-            return _result(hid, revision, "conflict", "conflict")
+            return PushResult(hid, revision, CONFLICT, "conflict")
         if newer:
             self.index(hid, p.tokens, replace=current is not None)
         self.event("status", device.officer_id, hid, revision=revision,
-                   detail={"status": "received"})
+                   detail={"status": RECEIVED})
         if newer and officer != device.officer_id:  # a handover: the new officer's laptop
             self.event("assignment", officer, None, detail={"candidate": hid})  # gets this
-        return _result(hid, revision, "accepted")
+        return PushResult(hid, revision, ACCEPTED)
 
     def index(self, hid: str, tokens: tuple, *, replace: bool) -> None:
         """Replace this household's blind-index tokens (one executemany); warn of other
@@ -303,7 +304,7 @@ class _Writer:
                    blind_index.c.household_id != hid)
         ).all()
         # The order of the former per-token queries: by (kind, key id, token), then household.
-        rows.sort(key=lambda r: (r.kind, r.key_id, bytes(r.token), r.household_id))
+        rows = sorted(rows, key=lambda r: (r.kind, r.key_id, bytes(r.token), r.household_id))
         for row in rows:
             self.warn(hid, row.household_id, row.kind, self.device.officer_id)
             self.warn(row.household_id, hid, row.kind, row.officer_id)

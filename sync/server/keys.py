@@ -25,9 +25,9 @@ from sqlalchemy import Connection, insert, select, update
 
 from app.crypto import DecryptError, KdfParams, derive_kek, open_sealed, seal
 from app.errors import WeakPassphrase, WrongPassphrase
+from app.policy import MIN_PASSPHRASE
 from app.province_key import ProvinceKeyPair
-from app.store import MIN_PASSPHRASE
-from sync.server import AlreadyInitialised, NotInitialised
+from sync.server import AlreadyInitialised, NotInitialised, audit
 from sync.server.db import advisory_lock, display, server_keys, utc_now
 
 KINDS = ("province", "data", "blind_index")
@@ -153,12 +153,16 @@ def create(
         key_id, secret = _store(conn, kind, kek, salt, kdf, clock())
         keys.secrets[kind][key_id] = secret
         keys.active[kind] = key_id
+    audit.register(keys)  # this process may now seal audit entries
     return keys
 
 
 def unlock(conn: Connection, passphrase: str) -> ServerKeys:
-    """Every key, unwrapped. Argon2id runs once per distinct (cost, salt), normally once."""
-    return _unwrap(conn, passphrase)[0]
+    """Every key, unwrapped. Argon2id runs once per distinct (cost, salt), normally once.
+    From then on this process seals the audit entries it writes (sync/server/audit.py)."""
+    keys = _unwrap(conn, passphrase)[0]
+    audit.register(keys)
+    return keys
 
 
 def _unwrap(conn: Connection, passphrase: str) -> tuple[ServerKeys, dict[tuple[str, bytes], bytes]]:
@@ -191,5 +195,8 @@ def rotate(conn: Connection, passphrase: str, kind: str, *, clock: Clock = utc_n
     salt = bytes(row.salt)
     now = clock()
     conn.execute(update(server_keys).where(*active).values(active=False, retired_at=now))
-    key_id, _ = _store(conn, kind, keks[(row.kdf, salt)], salt, KdfParams.from_json(row.kdf), now)
+    key_id, secret = _store(conn, kind, keks[(row.kdf, salt)], salt, KdfParams.from_json(row.kdf),
+                            now)
+    if kind == "data":  # entries from now on are sealed with the new data key's audit key
+        audit.register(ServerKeys({"data": {key_id: secret}}))
     return key_id

@@ -22,7 +22,7 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy import Connection, or_, select, update
 
 from app.recovery import KEY_BYTES, format_code
-from app.store.store import escrow_info
+from sync.protocol import escrow_info
 from sync.server.admins import audit
 from sync.server.db import devices, utc_now
 from sync.server.keys import ServerKeys
@@ -37,10 +37,11 @@ class AmbiguousEscrow(LookupError):
     """The escrow blobs for one store id open to different keys: at most one is the laptop's,
     and the server cannot tell which. `holders`: (device id, officer id) of each."""
 
-    def __init__(self, store_id: str, holders: list[tuple[str, str]]):
+    def __init__(self, store_id: str, holders: list[tuple[str, str]], others: int = 0):
         super().__init__(store_id)
         self.store_id = store_id
         self.holders = holders
+        self.others = others  # holders outside the asking user's scope, not named
 
 
 def open_escrow(keys: ServerKeys, key_id: str | None, blob: bytes | None,
@@ -126,16 +127,17 @@ class _Holder:
     key: bytes = field(repr=False)
 
 
-def _holders(conn: Connection, keys: ServerKeys, store_id: str) -> list[_Holder]:
+def _holders(conn: Connection, keys: ServerKeys, store_id: str, officers=None) -> list[_Holder]:
     """Every device whose escrow opens for this store id: those registered for it, and legacy
     devices (no store id registered) whose blob happens to open. Registered devices first, then
-    the most recent escrow."""
-    rows = conn.execute(
-        select(devices.c.id, devices.c.officer_id, devices.c.store_id, devices.c.escrow_key_id,
-               devices.c.escrow_blob, devices.c.escrow_at)
-        .where(devices.c.escrow_blob.is_not(None),
-               or_(devices.c.store_id == store_id, devices.c.store_id.is_(None)))
-    )
+    the most recent escrow. `officers`: only devices of these officers (a subquery of ids)."""
+    query = (select(devices.c.id, devices.c.officer_id, devices.c.store_id,
+                    devices.c.escrow_key_id, devices.c.escrow_blob, devices.c.escrow_at)
+             .where(devices.c.escrow_blob.is_not(None),
+                    or_(devices.c.store_id == store_id, devices.c.store_id.is_(None))))
+    if officers is not None:
+        query = query.where(devices.c.officer_id.in_(officers))
+    rows = conn.execute(query)
     found = []
     for row in sorted(rows, key=lambda r: (r.store_id is None,
                                            -(r.escrow_at.timestamp() if r.escrow_at else 0),
@@ -147,19 +149,28 @@ def _holders(conn: Connection, keys: ServerKeys, store_id: str) -> list[_Holder]
 
 
 def recovery_code(conn: Connection, keys: ServerKeys, store_id: str, *,
-                  device_id: str | None = None) -> tuple[str, str]:
+                  device_id: str | None = None, officers=None) -> tuple[str, str]:
     """(device id, recovery code) for the laptop whose store id this is. Several devices may
     hold its escrow (the laptop enrolled again): fine while they hold the same key; different
     keys raise AmbiguousEscrow rather than pick one. `device_id` takes only that device's blob:
-    the operator's choice after AmbiguousEscrow, having checked which laptop is calling."""
+    the operator's choice after AmbiguousEscrow, having checked which laptop is calling.
+
+    `officers` (a subquery of officer ids: a console user's scope) limits the devices the code
+    may come from, in the query; none of them holding it is NoEscrow, as for an unknown store.
+    Without a chosen device, a different key held outside those officers still refuses
+    (AmbiguousEscrow naming only the holders inside, with the count of the others)."""
     store_id = store_id.strip().lower()
-    holders = _holders(conn, keys, store_id)
+    holders = _holders(conn, keys, store_id, officers)
     if device_id is not None:
         holders = [h for h in holders if h.device_id == device_id.strip()]
     if not holders:
         raise NoEscrow(store_id)
-    if len({h.key for h in holders}) > 1:
-        raise AmbiguousEscrow(store_id, [(h.device_id, h.officer_id) for h in holders])
+    everyone = holders
+    if officers is not None and device_id is None:
+        everyone = _holders(conn, keys, store_id)  # the refusal to choose is province-wide
+    if len({h.key for h in everyone}) > 1:
+        raise AmbiguousEscrow(store_id, [(h.device_id, h.officer_id) for h in holders],
+                              others=len(everyone) - len(holders))
     return holders[0].device_id, format_code(holders[0].key)
 
 

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, delete, func, insert, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from app.regions import PROVINCE
+from sync.protocol import CARD_NUMBER, STATUSES
 from sync.server import (
     AreaOutsideProvince,
     BadCardNumber,
@@ -39,25 +41,27 @@ from sync.server import (
     UnknownOfficer,
 )
 from sync.server.db import (
+    candidates,
     changes,
     counters,
+    device_box_keys,
     devices,
     duplicates,
     enroll_codes,
     households,
     officer_areas,
     officers,
+    request_nonces,
     utc_now,
 )
+from sync.server.scope import Scope
 
 Clock = Callable[[], datetime]
-STATUSES = ("received", "verified", "rejected")
 CODE_TTL = timedelta(hours=72)
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U
 CODE_GROUPS, CODE_GROUP_LEN = 4, 5  # 20 symbols = 100 bits, typed as XXXXX-XXXXX-XXXXX-XXXXX
 MAX_NAME = 200
 REASON_RE = re.compile(r"[a-z_]{1,64}")
-CARD_RE = re.compile(r"[A-Z0-9-]{1,32}")
 
 
 @dataclass(frozen=True)
@@ -78,9 +82,12 @@ class Device:
     store_id: str | None = None  # the laptop store it escrows for; None: enrolled before that
 
 
-def _shown(text: str) -> str:
+def shown(text: str) -> str:
     """User input echoed in a message: short and printable."""
     return "".join(c if c.isprintable() else "?" for c in str(text)[:40])
+
+
+_shown = shown
 
 
 # -- officers -----------------------------------------------------------------------------------
@@ -150,15 +157,20 @@ def code_hash(code: str) -> bytes:
     return hashlib.sha256(normalise_code(code).encode()).digest()
 
 
+def new_code() -> str:
+    """A one-time code to type (enrollment, console set-up): XXXXX-XXXXX-XXXXX-XXXXX."""
+    symbols = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUPS * CODE_GROUP_LEN))
+    return "-".join(
+        symbols[i : i + CODE_GROUP_LEN] for i in range(0, len(symbols), CODE_GROUP_LEN)
+    )
+
+
 def create_enroll_code(
     conn: Connection, officer_id: str, *, clock: Clock = utc_now, ttl: timedelta = CODE_TTL
 ) -> EnrollCode:
     if conn.execute(select(officers.c.id).where(officers.c.id == officer_id)).first() is None:
         raise UnknownOfficer(officer_id=_shown(officer_id))
-    symbols = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUPS * CODE_GROUP_LEN))
-    code = "-".join(
-        symbols[i : i + CODE_GROUP_LEN] for i in range(0, len(symbols), CODE_GROUP_LEN)
-    )
+    code = new_code()
     now = clock()
     conn.execute(
         insert(enroll_codes).values(
@@ -237,6 +249,50 @@ def revoke_device(
     return get_device(conn, device_id), True
 
 
+def device_key(conn: Connection, device_id: str) -> tuple[bytes, datetime | None] | None:
+    """(Ed25519 public key, revoked at) of a device, or None when unknown: what a signed
+    request is checked against."""
+    row = conn.execute(
+        select(devices.c.public_key, devices.c.revoked_at).where(devices.c.id == device_id)
+    ).first()
+    return None if row is None else (bytes(row.public_key), row.revoked_at)
+
+
+def remember_nonce(conn: Connection, device_id: str, nonce: str, ttl: timedelta, *,
+                   clock: Clock = utc_now) -> bool:
+    """Keep a signed request's nonce; False when the device used it within `ttl` (a replay).
+    The device's nonces older than that are forgotten first."""
+    seen = clock()
+    conn.execute(delete(request_nonces).where(request_nonces.c.device_id == device_id,
+                                              request_nonces.c.seen_at < seen - ttl))
+    try:
+        with conn.begin_nested():
+            conn.execute(insert(request_nonces).values(device_id=device_id, nonce=nonce,
+                                                       seen_at=seen))
+    except IntegrityError:
+        return False
+    return True
+
+
+def set_box_key(conn: Connection, device_id: str, public_key: bytes, *,
+                clock: Clock = utc_now) -> None:
+    """The device's own HPKE public key, which pre-filled households are sealed to; replaces
+    the one it had."""
+    where = device_box_keys.c.device_id == device_id
+    if conn.execute(select(device_box_keys.c.device_id).where(where)).first():
+        conn.execute(update(device_box_keys).where(where)
+                     .values(public_key=public_key, set_at=clock()))
+    else:
+        conn.execute(insert(device_box_keys).values(device_id=device_id, public_key=public_key,
+                                                    set_at=clock()))
+
+
+def box_key(conn: Connection, device_id: str) -> bytes | None:
+    key = conn.execute(select(device_box_keys.c.public_key)
+                       .where(device_box_keys.c.device_id == device_id)).scalar()
+    return None if key is None else bytes(key)
+
+
 # -- change events ------------------------------------------------------------------------------
 
 
@@ -293,6 +349,26 @@ def append_changes(conn: Connection, events: list[dict]) -> None:
     ])
 
 
+def changes_for(conn: Connection, device_id: str, officer_id: str, after: int,
+                limit: int) -> list[Row]:
+    """Up to `limit` change events after seq `after` for a device: its officer's and its own,
+    in seq order."""
+    return list(conn.execute(
+        select(changes)
+        .where(changes.c.seq > after,
+               or_(changes.c.officer_id == officer_id, changes.c.device_id == device_id))
+        .order_by(changes.c.seq).limit(limit)
+    ).all())
+
+
+def acknowledge_pull(conn: Connection, device_id: str, after: int) -> None:
+    """A device that asks for events after N has everything up to N: its cursor moves there
+    (never back)."""
+    conn.execute(update(devices)
+                 .where(devices.c.id == device_id, devices.c.pull_cursor < after)
+                 .values(pull_cursor=after))
+
+
 # -- province decisions -------------------------------------------------------------------------
 
 
@@ -312,7 +388,7 @@ def set_household_status(
         raise BadStatus(status=_shown(status))
     if reason is not None and not REASON_RE.fullmatch(reason):
         raise BadReasonCode()
-    if card_number is not None and not CARD_RE.fullmatch(card_number):
+    if card_number is not None and not CARD_NUMBER.fullmatch(card_number):
         raise BadCardNumber()
     row = conn.execute(
         select(households.c.officer_id, households.c.revision, households.c.card_number)
@@ -351,19 +427,21 @@ def _count(conn: Connection, table, *where) -> int:
     return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
 
 
-def _grouped(conn: Connection, column) -> dict[str, int]:
-    rows = conn.execute(select(column, func.count()).group_by(column).order_by(column))
+def _grouped(conn: Connection, column, *where) -> dict[str, int]:
+    rows = conn.execute(select(column, func.count()).where(*where).group_by(column)
+                        .order_by(column))
     return {key: n for key, n in rows}
 
 
-UNKNOWN_OUTCOME = "unknown"  # received before the server kept the outcome (revision 0004)
+UNKNOWN_OUTCOME = "unknown"  # received before the server kept the outcome (revision 0006)
 
 
-def _outcomes(conn: Connection) -> dict[str, dict[str, int]]:
+def _outcomes(conn: Connection, *where) -> dict[str, dict[str, int]]:
     """Households by regency, then by visit outcome code (app/visits.py) as a string."""
     out: dict[str, dict[str, int]] = {}
     rows = conn.execute(
         select(households.c.kode_kab, households.c.visit_outcome, func.count())
+        .where(*where)
         .group_by(households.c.kode_kab, households.c.visit_outcome)
         .order_by(households.c.kode_kab, households.c.visit_outcome))
     for kab, outcome, n in rows:
@@ -372,28 +450,43 @@ def _outcomes(conn: Connection) -> dict[str, dict[str, int]]:
     return out
 
 
-def stats(conn: Connection) -> dict:
-    by_regency_outcome = _outcomes(conn)
+def stats(conn: Connection, scope: Scope | None = None) -> dict:
+    """Counts, for the whole province or one scope (`khbs-server stats --area`; the console's
+    dashboard shows the same numbers): households by the desa they are in (and by the visit's
+    outcome), DTSEN families listed there, officers whose areas overlap it and their devices."""
+    scope = scope or Scope.province()
+    mine = scope.where(households.c.kode_desa)
+    officer_ids = select(officer_areas.c.officer_id).where(
+        scope.where_overlaps(officer_areas.c.area_code))
+    in_officers = devices.c.officer_id.in_(officer_ids)
+    by_regency_outcome = _outcomes(conn, mine)
     by_outcome: dict[str, int] = {}
     for counts in by_regency_outcome.values():
         for key, n in counts.items():
             by_outcome[key] = by_outcome.get(key, 0) + n
     return {
-        "households": _count(conn, households),
-        "by_regency": _grouped(conn, households.c.kode_kab),
+        "areas": list(scope.areas),
+        "households": _count(conn, households, mine),
+        "by_regency": _grouped(conn, households.c.kode_kab, mine),
         "by_outcome": dict(sorted(by_outcome.items())),
         "by_regency_outcome": by_regency_outcome,
-        "by_status": {s: 0 for s in STATUSES} | _grouped(conn, households.c.status),
-        "cards_issued": _count(conn, households, households.c.card_number.is_not(None)),
-        "conflicts": _count(conn, households, households.c.conflict),
+        "by_status": {s: 0 for s in STATUSES} | _grouped(conn, households.c.status, mine),
+        "cards_issued": _count(conn, households, mine, households.c.card_number.is_not(None)),
+        "conflicts": _count(conn, households, mine, households.c.conflict),
         "duplicate_warnings": conn.execute(
-            select(func.count(func.distinct(duplicates.c.household_id))).where(
-                duplicates.c.cleared_at.is_(None)
-            )
+            select(func.count(func.distinct(duplicates.c.household_id)))
+            .select_from(duplicates.join(households, households.c.id == duplicates.c.household_id))
+            .where(duplicates.c.cleared_at.is_(None), mine)
         ).scalar_one(),
-        "officers": _count(conn, officers),
+        "candidates": _count(conn, candidates, scope.where(candidates.c.kode_desa)),
+        "officers": _count(conn, officers, officers.c.id.in_(officer_ids)),
         "devices": {
-            "active": _count(conn, devices, devices.c.revoked_at.is_(None)),
-            "revoked": _count(conn, devices, devices.c.revoked_at.is_not(None)),
+            "active": _count(conn, devices, in_officers, devices.c.revoked_at.is_(None)),
+            "revoked": _count(conn, devices, in_officers, devices.c.revoked_at.is_not(None)),
         },
     }
+
+
+def ping(conn: Connection) -> None:
+    """Raises when the database does not answer."""
+    conn.execute(text("SELECT 1"))

@@ -40,6 +40,20 @@ class Settings:
     # Export downloads per administrator: each one reads the whole database.
     admin_per_minute: float = 2.0
     admin_burst: int = 5
+    # Request limits (docs/security.md, "Server limits"). Bodies: bytes per request, checked
+    # before the body is read; a push batch of 256 households is about 100 KB.
+    max_body: int = 16 * 1024  # every route but POST /v1/push
+    max_push_body: int = 32 * 1024 * 1024
+    max_bodies_in_flight: int = 256 * 1024 * 1024  # all bodies being received at once
+    # Seconds: between two pieces of a body, a whole body, a request's headers, an idle
+    # kept-alive connection. A 32 kbit/s link moves a 100 KB batch in about 25 s; the laptop
+    # gives up on a stalled link after 30 s itself (sync/client.py TIMEOUT) and retries smaller.
+    body_idle_timeout: float = 60.0
+    body_timeout: float = 600.0
+    header_timeout: float = 20.0
+    keep_alive_timeout: float = 15.0
+    max_connections: int = 200  # more at once are answered 503
+    max_header_bytes: int = 16 * 1024  # request line and headers
 
     @classmethod
     def load(cls, db: str | None = None, environ: Mapping[str, str] | None = None) -> "Settings":

@@ -15,9 +15,8 @@ from sqlalchemy import select
 
 from app import regions
 from app.store import Store
-from app.store.store import escrow_info
 from sync.client import SyncClient, SyncError
-from sync.protocol import seal_batch
+from sync.protocol import escrow_info, seal_batch
 from sync.server import repo
 from sync.server.db import changes, devices, household_versions, households, utc_now
 from tests.conftest import FAST_KDF, PASSPHRASE
@@ -102,9 +101,9 @@ def test_push_sync_pull(laptop, store, engine, officer, initialised):
     # Pull: a "received" event per household; the cursor advances and is kept in the store.
     pulled = laptop.pull()
     assert pulled.events == 3
-    cursor = int(store._meta("pull_cursor"))
+    cursor = int(store.get_meta("pull_cursor"))
     assert cursor >= 3
-    assert laptop.pull().events == 0 and int(store._meta("pull_cursor")) == cursor
+    assert laptop.pull().events == 0 and int(store.get_meta("pull_cursor")) == cursor
     # A province decision arrives: rejected with a reason code.
     hid = records[1]["id"]
     with engine.begin() as conn:
@@ -114,7 +113,7 @@ def test_push_sync_pull(laptop, store, engine, officer, initialised):
     row = store.db.execute("SELECT sync_state, sync_reason FROM households WHERE id = ?",
                            (hid,)).fetchone()
     assert row == ("rejected", "document_missing")
-    assert int(store._meta("pull_cursor")) > cursor
+    assert int(store.get_meta("pull_cursor")) > cursor
     # New areas for the officer reach the laptop.
     with engine.begin() as conn:
         repo.append_change(conn, "assignment", officer_id=officer, detail={"areas": ["62.71"]})
@@ -270,7 +269,7 @@ def test_khbs_enroll_and_sync_cli(live, engine, officer, tmp_path, monkeypatch, 
         for n in (21, 22):
             store.save(numbered(n))
     monkeypatch.setenv("KHBS_PASSPHRASE", PASSPHRASE)
-    monkeypatch.setenv("KHBS_LANG", "id")  # restored afterwards: --lang en below changes it
+    monkeypatch.setenv("KHBS_LANG", "id")  # what the CLI reads at start (--lang en wins below)
     base = ["--data-dir", str(data)]
     assert cli.main(base + ["sync", "--json"]) == cli.EXIT_ERROR
     assert "belum terdaftar" in capsys.readouterr().err

@@ -12,9 +12,9 @@ import pytest
 from sqlalchemy import func, select
 
 from app.province_key import ProvinceKeyPair
-from sync.protocol import unb64
+from sync.protocol import candidate_info, unb64
 from sync.server import repo
-from sync.server.api.pull import BoxKeyMissing, candidate_info, events_for
+from sync.server.api.pull import BoxKeyMissing, events_for
 from sync.server.assignments import import_candidates, read_candidates, reassign
 from sync.server.db import candidates, changes, device_box_keys, devices, handovers, utc_now
 from tests.server.test_assignments import rows_of, write

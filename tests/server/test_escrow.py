@@ -19,9 +19,8 @@ from sqlalchemy import select, update
 from app.province_key import seal_to
 from app.recovery import format_code, parse_code
 from app.store import Store
-from app.store.store import escrow_info
 from sync.client import ESCROW_SENT, Device, SyncClient
-from sync.protocol import b64, seal_batch, unb64
+from sync.protocol import b64, escrow_info, seal_batch, unb64
 from sync.server.db import audit_log, devices
 from sync.server.recovery import AmbiguousEscrow, recovery_code
 from tests.conftest import FAST_KDF, PASSPHRASE
@@ -87,9 +86,7 @@ def make_legacy(engine, client: SyncClient) -> None:
         conn.execute(update(devices).where(devices.c.id == client.device().device_id)
                      .values(store_id=None))
     key_id, blob = client.store.escrow()
-    with client.store.db.atomic():
-        client.store._set_meta_in(client.store.db, ESCROW_SENT,
-                                  key_id + ":" + hashlib.sha256(blob).hexdigest()[:16])
+    client.store.set_meta(ESCROW_SENT, key_id + ":" + hashlib.sha256(blob).hexdigest()[:16])
 
 
 def enroll_claiming(live, engine, officer: str, store_id: str) -> Device:

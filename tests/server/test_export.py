@@ -17,7 +17,7 @@ import requests
 from sqlalchemy import select, update
 
 from app import questionnaire as q
-from app.export.layout import mask
+from app.export.layout import Options, mask
 from app.export.reader import read_export
 from sync.client import SyncClient
 from sync.server import repo
@@ -71,7 +71,7 @@ def check_against(folder: Path, records: list[dict]) -> tuple[list[dict], list[d
     for record in records:
         rows = [m for m in members if m["household_id"] == record["id"]]
         assert [int(m["no_urut"]) for m in rows] == list(range(1, len(record["anggota"]) + 1))
-        for row, member in zip(rows, record["anggota"]):
+        for row, member in zip(rows, record["anggota"], strict=True):
             assert (row["nik"], row["nama"]) == (member["nik"], member["nama"])
     assert len(members) == sum(len(r["anggota"]) for r in records)
     manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
@@ -320,3 +320,70 @@ def test_content_that_does_not_open_is_left_out_and_counted(pushed, engine, init
     assert result.damaged == {pushed[0]["id"]}
     check_against(tmp_path / "out", pushed[1:])
     assert audits(engine)[-1][2]["damaged"] == 1
+
+
+@pytest.mark.parametrize("options", [Options(), Options(excel=True, mask_ids=True,
+                                                        omit_health=True, lang="en")],
+                         ids=["plain", "excel-masked"])
+def test_laptop_and_province_write_the_same_bytes(store, live, engine, officer, initialised,
+                                                  tmp_path, options):
+    """The same households with the same options, written by the laptop (`khbs export`) and by
+    the province (one process, worker processes, the ZIP stream): members.csv is the same
+    bytes, households.csv the same cells but for each side's own columns at the end."""
+    from app.export.laptop import EXTRA_COLUMNS as LAPTOP_COLUMNS
+    from app.export.laptop import export_store
+    from sync.server.export import Filters, export_to_dir
+    from sync.server.export_zip import zip_export
+    from tests.test_export import TRICKY, tricky
+
+    client = SyncClient(store, sleep=lambda _s: None, max_attempts=2)
+    client.enroll(live.url, new_code(engine, officer))
+    records = [numbered(1), numbered(2)] + [tricky(10 + i, t) for i, t in enumerate(TRICKY)]
+    records[1]["rumah"]["luas_lantai"] = 36.5  # a decimal comma in Excel mode
+    for r in records:
+        store.save(q.canonical(r))
+    assert client.push().synced == len(records)
+
+    export_store(store, tmp_path / "laptop", options)
+    export_to_dir(engine, initialised, tmp_path / "one", options, actor="test")
+    export_to_dir(engine, initialised, tmp_path / "workers", options, actor="test", workers=2,
+                  parallel_from=0)
+    zipped = b"".join(zip_export(engine, initialised, options, Filters(), actor="test",
+                                 created_by="test"))
+    with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
+        archive.extractall(tmp_path / "zip")
+
+    laptop = tmp_path / "laptop"
+    members = (laptop / "members.csv").read_bytes()
+    # The tricky cells are there: line breaks in multi-line answers, quotes everywhere.
+    assert b'"baris\nkedua; dengan ""kutip"", koma"' in (laptop / "households.csv").read_bytes()
+    assert b'"baris kedua; dengan ""kutip"", koma"' in members
+    delimiter = ";" if options.excel else ","
+    assert members.startswith(b"\xef\xbb\xbf" if options.excel else b"household_id,")
+    laptop_rows = list(csv.reader(io.StringIO((laptop / "households.csv").read_text("utf-8"),
+                                              newline=""), delimiter=delimiter))
+    assert len(laptop_rows) == 1 + len(records)
+    for folder in ("one", "workers", "zip"):
+        province = tmp_path / folder
+        assert (province / "members.csv").read_bytes() == members, folder
+        rows = list(csv.reader(io.StringIO((province / "households.csv").read_text("utf-8"),
+                                           newline=""), delimiter=delimiter))
+        assert [r[:-len(EXTRA_COLUMNS)] for r in rows] == \
+            [r[:-len(LAPTOP_COLUMNS)] for r in laptop_rows], folder
+        manifests = [json.loads((f / "manifest.json").read_text("utf-8"))
+                     for f in (laptop, province)]
+        assert manifests[0]["files"]["members.csv"] == manifests[1]["files"]["members.csv"]
+        assert manifests[0]["dialect"] == manifests[1]["dialect"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_export_files_are_created_owner_only(pushed, engine, initialised, tmp_path, monkeypatch,
+                                             workers):
+    """Created 0600, by the worker processes' writer too (tests/test_export.py)."""
+    from sync.server.export import export_to_dir
+    from tests.test_export import assert_owner_only, chmod_switched_off
+
+    with chmod_switched_off(monkeypatch):
+        export_to_dir(engine, initialised, tmp_path / "out", actor="test", workers=workers,
+                      parallel_from=0)
+    assert_owner_only(tmp_path / "out")

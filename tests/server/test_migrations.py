@@ -260,7 +260,7 @@ def test_upgrade_from_the_last_release_keeps_the_data(
     assert expected["duplicate_warnings"] == 2
     assert expected["devices"] == {"active": 1, "revoked": 1}
     assert revision_of(old) is None
-    # The visit outcome came with revision 0004: households received before count as unknown.
+    # The visit outcome came with revision 0006: households received before count as unknown.
     assert expected["by_outcome"] == {"1": 3}
     unknown = {"by_outcome": {"unknown": 3}, "by_regency_outcome": {"62.71": {"unknown": 3}}}
     assert json.loads(Server(old_url, home).ok("stats", "--json").stdout) == expected | unknown
@@ -287,12 +287,12 @@ def test_concurrent_migrators_do_not_collide(new_url, start):
     for _ in range(3):
         url = new_url()
         if start == "before_alembic":
-            legacy_database(lambda: url).dispose()
+            legacy_database(lambda url=url: url).dispose()
         engines = [make_engine(url, create=True) for _ in range(4)]
         barrier = threading.Barrier(len(engines))
         results: list[object] = []
 
-        def run(engine):
+        def run(engine, barrier=barrier, results=results):  # this round's, bound now
             barrier.wait()
             try:
                 results.append(migrate(engine))

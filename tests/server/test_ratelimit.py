@@ -9,6 +9,7 @@ import time
 import pytest
 import requests
 
+from app.i18n import set_lang
 from app.store import Store
 from sync.client import SyncClient, SyncError, retry_after
 from sync.protocol import sign_request
@@ -212,7 +213,7 @@ def test_cli_and_app_say_the_server_is_busy(stingy, engine, officer, tmp_path, m
     assert cli.main(base + ["--lang", "en", "sync"]) == cli.EXIT_ERROR
     err = capsys.readouterr().err
     assert err == "khbs: The server is busy; try again in 600 seconds. No data was lost.\n"
-    monkeypatch.setenv("KHBS_LANG", "id")
+    set_lang("id")  # the app's language, as its settings set it
     with Store.open(data, PASSPHRASE) as store, pytest.raises(SyncError) as busy:
         SyncClient(store, sleep=pytest.fail).sync()
     assert sync_message(busy.value) == "Server sedang sibuk; coba lagi dalam 600 detik. " \

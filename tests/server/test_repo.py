@@ -27,6 +27,7 @@ from sync.server import (
     repo,
 )
 from sync.server.db import devices, duplicates, enroll_codes, households, officer_areas, officers
+from sync.server.scope import Scope
 from tests.server.conftest import stored_bytes
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
@@ -191,6 +192,7 @@ def test_stats_counts(engine, officer):
         repo.revoke_device(conn, device.id)
     with engine.connect() as conn:
         assert repo.stats(conn) == {
+            "areas": ["62"],
             "households": 5,
             "by_regency": {"62.12": 3, "62.71": 2},
             "by_outcome": {"1": 2, "3": 1, "4": 1, "unknown": 1},
@@ -199,9 +201,20 @@ def test_stats_counts(engine, officer):
             "cards_issued": 1,
             "conflicts": 1,
             "duplicate_warnings": 1,
+            "candidates": 0,
             "officers": 1,
             "devices": {"active": 1, "revoked": 1},
         }
+        # One regency: its households, and the officer whose areas overlap it (62.71.01).
+        city = repo.stats(conn, Scope.of("regency", ["62.71"]))
+        assert (city["households"], city["by_regency"], city["duplicate_warnings"]) == (
+            2, {"62.71": 2}, 0)
+        assert city["by_status"] == {"received": 1, "verified": 0, "rejected": 1}
+        assert (city["officers"], city["devices"]) == (1, {"active": 1, "revoked": 1})
+        other = repo.stats(conn, Scope.of("regency", ["62.12"]))
+        assert (other["households"], other["cards_issued"], other["conflicts"]) == (3, 1, 1)
+        assert (other["duplicate_warnings"], other["officers"]) == (1, 1)
+        assert repo.stats(conn, Scope.of("regency", ["62.01"]))["officers"] == 0
 
 
 def test_change_seqs_become_visible_in_order(engine, officer):

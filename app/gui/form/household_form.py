@@ -2,7 +2,9 @@
 above the pages a list of the rules' messages (clicking one goes to its question).
 
 Pages are built once from the schema; loading a record or re-validating only sets values and
-message texts, so a household with many members stays quick. A section whose x-relevant fails
+message texts, so a household with many members stays quick. Enter past the last question of a
+page goes on to the next page, as Ctrl+PgDown does. `reserved` holds the Alt+letters of the
+buttons around the form (Simpan, Finalkan ...): the questions' labels leave them alone. A section whose x-relevant fails
 (e.g. the dwelling of a listed family not found) has its page hidden and cleared. No database
 access here: the store worker runs the device-wide duplicate checks when finalising.
 """
@@ -57,9 +59,11 @@ class HouseholdForm(QWidget):
         assigned_areas: list[str] | None = None,
         today: date | None = None,
         parent: QWidget | None = None,
+        reserved: str = "",
     ):
         super().__init__(parent)
         self.lang = lang
+        self.reserved = reserved
         self.assigned_areas = list(assigned_areas or [])
         self.today = today
         self.result = rules.Result([])
@@ -121,7 +125,9 @@ class HouseholdForm(QWidget):
 
     def _build_pages(self) -> None:
         areas = self.assigned_areas
-        identity = SectionView(self._schema, (), self.lang, fields=self._root_fields, root=self._raw)
+        reserved = self.reserved
+        identity = SectionView(self._schema, (), self.lang, fields=self._root_fields, root=self._raw,
+                               reserved=reserved)
         self._add_page(IDENTITY, ui("identity", self.lang), identity, "")
         for name, spec in self._props.items():
             title = q.text_of(spec, "x-label", self.lang) or name
@@ -133,10 +139,13 @@ class HouseholdForm(QWidget):
                 self.members = members
                 self._add_page(name, title, members, help_text)
             elif q.is_group(spec) and "x-notice" in spec:
-                view = ConsentSection(spec, (name,), self.lang, areas=areas, root=self._raw)
+                view: SectionView = ConsentSection(spec, (name,), self.lang, areas=areas,
+                                                   root=self._raw, reserved=reserved)
                 self._add_page(name, title, view, help_text)
             elif q.is_group(spec) and name not in self._frame:
-                view = SectionView(spec, (name,), self.lang, areas=areas, root=self._raw)
+                view = SectionView(
+                    spec, (name,), self.lang, areas=areas, root=self._raw, reserved=reserved
+                )
                 self._add_page(name, title, view, help_text)
 
     def _add_page(self, key: str, title: str, view, help_text: str) -> None:
@@ -162,6 +171,8 @@ class HouseholdForm(QWidget):
         self.stack.addWidget(scroll)
         self.section_list.addItem(QListWidgetItem(title))
         view.changed.connect(self._edited)
+        if isinstance(view, SectionView):
+            view.finished.connect(lambda v=view: self._finished(v))
         self.pages.append(Page(key, title, view, scroll))
 
     # -- sections ---------------------------------------------------------------------------
@@ -202,6 +213,11 @@ class HouseholdForm(QWidget):
             self.set_section(i)
         self._focus_page(self.current_section())
 
+    def _finished(self, view: SectionView) -> None:
+        """Enter past the last question of the page shown: the next page."""
+        if self.pages[self.current_section()].view is view:
+            self._step(1)
+
     def _focus_page(self, i: int, field: str | None = None) -> None:
         view = self.pages[i].view
         if isinstance(view, SectionView):
@@ -230,7 +246,7 @@ class HouseholdForm(QWidget):
             self._base = {k: record[k] for k in self._frame if k in record}
             self._extra = {k: v for k, v in record.items() if k not in self._props}
             for page in self.pages:
-                if page.key == IDENTITY:
+                if page.key == IDENTITY and isinstance(page.view, SectionView):
                     page.view.set_values(record)
                 elif isinstance(page.view, MembersView):
                     page.view.set_rows(record.get(page.key))
@@ -283,7 +299,7 @@ class HouseholdForm(QWidget):
             return self._incoming
         rec = dict(self._base)
         for page in self.pages:
-            if page.key == IDENTITY:
+            if page.key == IDENTITY and isinstance(page.view, SectionView):
                 rec.update(page.view.values())
             elif isinstance(page.view, MembersView):
                 rows = page.view.model._rows
@@ -361,9 +377,9 @@ class HouseholdForm(QWidget):
         self.result = result
         per_page: dict[int, list[rules.Issue]] = {}
         for issue in result.issues:
-            page = self.page_of(issue)
-            if page is not None:
-                per_page.setdefault(page, []).append(issue)
+            at = self.page_of(issue)
+            if at is not None:
+                per_page.setdefault(at, []).append(issue)
         for i, page in enumerate(self.pages):
             mine = per_page.get(i, [])
             page.view.show_issues(mine)
@@ -405,7 +421,7 @@ class HouseholdForm(QWidget):
         """Go to the issue's section and question (or member row)."""
         issue = self._issue_at(item)
         page = self.page_of(issue) if issue else None
-        if page is None:
+        if issue is None or page is None:
             return
         self.set_section(page)
         view = self.pages[page].view

@@ -28,7 +28,8 @@ def line(issue: rules.Issue, lang: str) -> str:
 
 def html(issues: list[rules.Issue], lang: str) -> str:
     return "<br>".join(
-        f'<span style="color:{colour(i)}"><b>{escape(prefix(i, lang))}</b> {escape(i.message(lang))}</span>'
+        f'<span style="color:{colour(i)}"><b>{escape(prefix(i, lang))}</b> '
+        f"{escape(i.message(lang))}</span>"
         for i in issues
     )
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLineEdit, QWidget
+from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit, QWidget
 
 ENTER_KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter)
 
@@ -17,10 +19,16 @@ def is_enter(event: QEvent) -> bool:
 
 
 class EnterMovesFocus(QObject):
-    """Enter in a one-line field (line edit, combo box, check box) moves to the next field, as
-    Tab does, instead of submitting a dialog. Multi-line text keeps Enter for new lines."""
+    """Enter in a one-line field (line edit, combo box, check box) moves on to the next
+    question, `advance(widget)`, instead of submitting a dialog: past the check boxes of a
+    multiple choice, which Tab still visits one by one. Multi-line text keeps Enter for new
+    lines."""
 
     WATCHED = (QLineEdit, QComboBox, QCheckBox)
+
+    def __init__(self, advance: Callable[[QWidget], None], parent: QObject | None = None):
+        super().__init__(parent)
+        self.advance = advance
 
     def watch(self, widget: QWidget) -> None:
         if isinstance(widget, self.WATCHED):
@@ -28,7 +36,6 @@ class EnterMovesFocus(QObject):
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:
         if is_enter(event) and isinstance(obj, QWidget):
-            tab = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Tab, Qt.KeyboardModifier.NoModifier)
-            QApplication.sendEvent(obj, tab)
+            self.advance(obj)
             return True
         return False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QComboBox, QCompleter, QLabel
 
 from app import questionnaire as q
@@ -38,28 +38,55 @@ class _DesaCombo(QComboBox):
         super().showPopup()
 
 
+class _FirstMatchOnEnter(QObject):
+    """Enter in the completer's list with nothing highlighted takes the first match."""
+
+    def __init__(self, completer: QCompleter):
+        super().__init__(completer)
+        self.completer = completer
+
+    def eventFilter(self, obj, event):
+        popup = self.completer.popup()
+        if (event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and popup.isVisible() and not popup.currentIndex().isValid()
+                and self.completer.completionCount() > 0):
+            popup.setCurrentIndex(self.completer.completionModel().index(0, 0))
+        return False  # the completer takes the Enter as usual
+
+
 class DesaEditor(Editor):
     """An editable combo box with a completer that matches any part of "name — kecamatan,
-    kabupaten (code)". The list of about 1,600 desa is built on first use, not at start."""
+    kabupaten (code)". The list of about 1,600 desa is built on first use, not at start. Enter
+    takes the first match, and choosing one moves on to the next question."""
 
     def __init__(self, name, spec, lang="id", parent=None, areas: list[str] | None = None):
         super().__init__(name, spec, lang, parent)
         self.areas = list(areas or [])
         self.combo = self._inner(_DesaCombo(self.ensure_loaded))
         self.combo.setEditable(True)
+        line = self.combo.lineEdit()
+        assert line is not None  # an editable combo box has one
         self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.combo.setMinimumContentsLength(40)
         self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.combo.lineEdit().setPlaceholderText(ui("desa_hint", lang))
+        line.setPlaceholderText(ui("desa_hint", lang))
         completer = QCompleter(self.combo.model(), self.combo)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)
         completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
         completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
         self.combo.setCompleter(completer)
         self.loaded = False
-        self.combo.lineEdit().textEdited.connect(self.changed)
+        line.textEdited.connect(self.changed)
         self.combo.activated.connect(lambda _i: self.changed.emit())
-        completer.activated.connect(lambda _t: self.changed.emit())
+        completer.activated.connect(self._chosen)
+        popup = completer.popup()
+        if popup is not None:
+            popup.installEventFilter(_FirstMatchOnEnter(completer))
+
+    def _chosen(self, _text: str) -> None:
+        """A desa taken from the list: the answer is complete."""
+        self.changed.emit()
+        self.completed.emit()
 
     def codes(self) -> list[str]:
         from app import regions

@@ -2,7 +2,8 @@
 
 It validates with the rules as the officer types (debounced), showing the issues of this
 member's path; OK accepts even with errors, because a draft may be incomplete. A valid NIK fills
-an empty birth date and sex, with a note the officer can act on.
+an empty birth date and sex, with a note the officer can act on. Enter past the last question
+puts the focus on OK, so one more Enter (or Ctrl+Enter anywhere) keeps the member.
 """
 
 from __future__ import annotations
@@ -63,7 +64,8 @@ class MemberDialog(QDialog):
         self._record = record or dict
         self._checker = checker or _draft_check
         self.setWindowTitle(ui("member_title", lang, n=index + 1))
-        self.resize(680, 720)
+        screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
+        self.resize(680, min(720, screen.height() - 40))  # a 1366x768 laptop leaves ~705 px
 
         self.section = SectionView(member_spec(), (q.MEMBERS, index), lang, root=self._record, reserved="")
         self.section.set_values(member or {})
@@ -94,6 +96,7 @@ class MemberDialog(QDialog):
         self._timer = QTimer(self, singleShot=True, interval=VALIDATE_MS)
         self._timer.timeout.connect(self.validate_now)
         self.section.changed.connect(self._edited)
+        self.section.finished.connect(lambda: self.buttons.button(QDialogButtonBox.StandardButton.Ok).setFocus())
         self.validate_now()
         self.section.focus_field(q.NIK)
 

@@ -1,12 +1,19 @@
 """The members roster: a table of the household's members (columns from x-roster-columns) with
-Add, Edit and Remove. Editing opens a MemberDialog on a copy; OK puts the member back."""
+Add, Edit and Remove. Editing opens a MemberDialog on a copy; OK puts the member back. After a
+member is added the focus is on Add again, so Enter starts the next member."""
 
 from __future__ import annotations
 
 import copy
 from collections.abc import Callable
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -20,13 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import dates, rules
 from app import questionnaire as q
-from app import rules
 from app.gui.form import issues as shown_issues
 from app.gui.form.keys import ENTER_KEYS
 from app.gui.form.member_dialog import MemberDialog, member_spec
 from app.gui.form.text import ui
-from app.gui.form.widgets import number_text
+from app.gui.form.widgets import kind_of, number_text
 
 _ROSTER = q.load_schema()["properties"][q.MEMBERS]
 COLUMNS: tuple[str, ...] = tuple(_ROSTER.get("x-roster-columns", [q.NIK, q.NAME]))
@@ -123,6 +130,8 @@ class MemberTableModel(QAbstractTableModel):
             return ui("yes" if value else "no", self.lang)
         if q.options(spec):
             return q.option_label(spec, value, self.lang)
+        if kind_of(spec) == "date":
+            return dates.shown(value)  # DD-MM-YYYY, as the documents print it
         return number_text(value) if isinstance(value, (int, float)) else str(value)
 
     def _check_data(self, row: int, role):
@@ -203,6 +212,7 @@ class MembersView(QWidget):
         self.remove_button.clicked.connect(lambda: self.remove(self.current_row()))
         buttons = QHBoxLayout()
         for b in (self.add_button, self.edit_button, self.remove_button):
+            b.setAutoDefault(True)  # Enter presses the button that has the focus, as Space does
             buttons.addWidget(b)
         buttons.addStretch(1)
 
@@ -265,12 +275,15 @@ class MembersView(QWidget):
 
     def _accepted(self, dialog: MemberDialog) -> None:
         member = dialog.member()
-        if dialog.index < self.model.rowCount():
-            self.model.set_row(dialog.index, member)
-        else:
+        added = dialog.index >= self.model.rowCount()
+        if added:
             self.model.append(member)
+        else:
+            self.model.set_row(dialog.index, member)
         self.changed.emit()
         self.select(dialog.index)
+        if added:
+            self.add_button.setFocus()  # the next member is one Enter away
 
     def _closed(self, dialog: MemberDialog) -> None:
         if self.dialog is dialog:

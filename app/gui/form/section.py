@@ -4,6 +4,10 @@ in grey under it, then the rules' messages for it.
 Skip logic runs live: after every edit each question's x-relevant is evaluated with this
 section's current answers as scope and the whole record as root; hidden questions are hidden
 and their answers cleared (repeated until stable, since clearing can hide more).
+
+Enter, and an answer typed to its end (editor `completed`), move to the next question shown
+that the officer can change; past the last one the section says `finished` (the household form
+goes to the next section, the member dialog to its OK button).
 """
 
 from __future__ import annotations
@@ -11,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QApplication, QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from app import questionnaire as q
 from app import rules
@@ -48,11 +52,18 @@ def needs_root(cond: object) -> bool:
     return False
 
 
+def _read_only(widget: QWidget) -> bool:
+    """A control the officer cannot change (x-readonly, the notice version): Enter passes it."""
+    is_read_only = getattr(widget, "isReadOnly", None)
+    return bool(is_read_only and is_read_only())
+
+
 class SectionView(QWidget):
     """The questions of `spec` (a group), or only `fields` of it; answers live at `prefix` in
     the record (("rumah",), ("anggota", 2), or () for root questions)."""
 
     changed = Signal(str)  # the question the officer changed
+    finished = Signal()  # Enter (or a completed answer) on the last question shown
 
     def __init__(
         self,
@@ -72,7 +83,7 @@ class SectionView(QWidget):
         self._partial = fields is not None
         self._extra: dict = {}
         self._loading = False
-        self.enter = EnterMovesFocus(self)
+        self.enter = EnterMovesFocus(self.advance, self)
 
         outer = QVBoxLayout(self)
         self.header = QVBoxLayout()
@@ -103,10 +114,15 @@ class SectionView(QWidget):
         label = QLabel(mnemonic(title))
         label.setWordWrap(True)
         label.setBuddy(editor)
+        # Label, answer, help and messages in one box, one row of the form: a wrapping label
+        # in the form's own label column got a narrow width and one line's height ("Tanggal
+        # kunjungan" was cut in half).
         field = QWidget()
         box = QVBoxLayout(field)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(2)
+        box.addWidget(label)
+        box.addSpacing(4)
         box.addWidget(editor)
         help_label = None
         if help_text:
@@ -126,15 +142,16 @@ class SectionView(QWidget):
         message.setVisible(False)
         box.addWidget(message)
         editor.set_accessible(title, help_text)
-        self.form.addRow(label, field)
+        self.form.addRow(field)
         self.rows[name] = Row(name, spec, editor, label, help_label, message, self.form.rowCount() - 1)
         editor.changed.connect(lambda n=name: self._edited(n))
+        editor.completed.connect(lambda n=name: self._completed(n))
         for w in editor.focus_widgets():
             self.enter.watch(w)
 
     def _chain_tab_order(self) -> None:
         chain = [w for r in self.rows.values() for w in r.editor.focus_widgets()]
-        for a, b in zip(chain, chain[1:]):
+        for a, b in zip(chain, chain[1:], strict=False):  # each with the next
             QWidget.setTabOrder(a, b)
 
     def add_header(self, widget: QWidget) -> None:
@@ -255,9 +272,38 @@ class SectionView(QWidget):
         editor = row.editor if row and row.shown else self.first_editor()
         if editor is None:
             return
-        editor.setFocus()
+        self._focus(editor)
+
+    def _focus(self, widget: QWidget) -> None:
+        widget.setFocus(Qt.FocusReason.TabFocusReason)  # as Tab does: a line's text is selected
         parent = self.parentWidget()
         while parent is not None and not isinstance(parent, QScrollArea):
             parent = parent.parentWidget()
         if isinstance(parent, QScrollArea):
-            parent.ensureWidgetVisible(editor)
+            parent.ensureWidgetVisible(widget)
+
+    def _entries(self) -> list[tuple[Row, QWidget]]:
+        """What Enter walks through: each question's entry controls, in order."""
+        return [(r, w) for r in self.rows.values() for w in r.editor.entry_widgets()]
+
+    def advance(self, widget: QWidget) -> None:
+        """From `widget` (a control of some question) to the next entry control of a question
+        shown that the officer can change; `finished` when there is none."""
+        entries = self._entries()
+        here = next((i for i, (_, w) in enumerate(entries) if w is widget), None)
+        if here is None:  # a check box of a multiple choice: on from its question's last entry
+            here = max((i for i, (r, _) in enumerate(entries) if r.editor.isAncestorOf(widget)), default=None)
+        if here is None:
+            return
+        for row, w in entries[here + 1:]:
+            if row.shown and w.isEnabled() and not _read_only(w):
+                self._focus(w)
+                return
+        self.finished.emit()
+
+    def _completed(self, name: str) -> None:
+        """An answer typed to its end: on to the next question, if the officer is still there."""
+        editor = self.rows[name].editor
+        focus = QApplication.focusWidget()
+        if focus is not None and (focus is editor or editor.isAncestorOf(focus)):
+            self.advance(editor.entry_widgets()[-1])

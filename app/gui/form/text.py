@@ -6,7 +6,9 @@ form adds itself live here, translated with Qt's tooling like the rest of the ap
 
 from __future__ import annotations
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
+from PySide6.QtCore import QCoreApplication
+
+from app.gui.translate import QT_TRANSLATE_NOOP
 
 # Source texts in English; Bahasa Indonesia (and English) come from resources/i18n/*.ts.
 # QT_TRANSLATE_NOOP marks them for `make translations` (pyside6-lupdate).
@@ -36,7 +38,8 @@ _TEXTS: dict[str, str] = {
     "filled_sex": QT_TRANSLATE_NOOP("Form", "Sex was filled in from the NIK. Check and correct if needed."),
     "notice": QT_TRANSLATE_NOOP("Form", "Notice (read aloud in full)"),
     "notice_version": QT_TRANSLATE_NOOP("Form", "Notice version: {version}"),
-    "date_hint": QT_TRANSLATE_NOOP("Form", "YYYY-MM-DD"),
+    "date_hint": QT_TRANSLATE_NOOP("Form", "DD-MM-YYYY"),
+    "codes_hint": QT_TRANSLATE_NOOP("Form", "Type the codes, e.g. 1 4"),
     "desa_hint": QT_TRANSLATE_NOOP("Form", "Type the village name or code"),
     "gps_part": QT_TRANSLATE_NOOP("Form", "{field}, {part}"),
 }
@@ -68,6 +71,13 @@ class Mnemonics:
                 j = i + text[:i].count("&")
                 return escaped[:j] + "&" + escaped[j:]
         return escaped
+
+
+def mnemonic(text: str) -> str | None:
+    """The Alt+letter a widget text offers, lower case ("&Finalkan" -> "f"), or None."""
+    bare = text.replace("&&", "")
+    i = bare.find("&")
+    return bare[i + 1].lower() if 0 <= i < len(bare) - 1 else None
 
 
 def plain(text: str) -> str:

@@ -36,6 +36,7 @@ class ExportDialog(QDialog):
         super().__init__(parent)
         self.running = False
         self._closing = False
+        self.controller: object = None  # app/gui/exporting.py's, kept alive with the dialog
         self.setWindowTitle(self.tr("Export CSV"))
         self.folder = QLineEdit(folder)
         self.folder.setAccessibleName(self.tr("Export folder"))

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.passphrase import strength
-from app.store import MIN_PASSPHRASE
+from app.policy import MIN_PASSPHRASE
 
 
 class FirstRunPage(QWidget):

@@ -9,6 +9,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from app.gui.form.household_form import HouseholdForm
+from app.gui.form.text import mnemonic
 
 
 class HouseholdPage(QWidget):
@@ -25,10 +26,13 @@ class HouseholdPage(QWidget):
         self.state.setObjectName("saveState")
         self.paradata = QLabel()  # the visit number, when entry started, minutes spent
         self.paradata.setObjectName("paradata")
-        self.form = HouseholdForm(lang=lang, assigned_areas=assigned_areas, today=today)
         self.save_button = QPushButton(self.tr("&Save"))
         self.finalise_button = QPushButton(self.tr("&Finalise"))
         self.close_button = QPushButton(self.tr("&Back to list"))
+        # The questions' labels keep off these buttons' Alt+letters (Alt+F is Finalise everywhere).
+        buttons = (self.save_button, self.finalise_button, self.close_button)
+        reserved = "".join(filter(None, (mnemonic(b.text()) for b in buttons)))
+        self.form = HouseholdForm(lang=lang, assigned_areas=assigned_areas, today=today, reserved=reserved)
         # Separate shortcuts: a button's setShortcut() would replace its Alt mnemonic.
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.saveRequested.emit)
         QShortcut(QKeySequence("Ctrl+W"), self, activated=self.closeRequested.emit)

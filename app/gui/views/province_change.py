@@ -36,9 +36,9 @@ class ProvinceChangeDialog(QDialog):
         self.groups: dict[str, QButtonGroup] = {}
         self.question_of: dict[str, str] = {}
         grid = QGridLayout()
-        grid.addWidget(QLabel("<b>%s</b>" % self.tr("Question")), 0, 0)
-        grid.addWidget(QLabel("<b>%s</b>" % self.tr("Your version")), 0, 1)
-        grid.addWidget(QLabel("<b>%s</b>" % self.tr("Province's version")), 0, 2)
+        titles = self.tr("Question"), self.tr("Your version"), self.tr("Province's version")
+        for column, title in enumerate(titles):
+            grid.addWidget(QLabel(f"<b>{title}</b>"), 0, column)
         for n, d in enumerate(differences, start=1):
             self.question_of[d.key] = self.question(d)
             question = QLabel(self.question_of[d.key])
@@ -76,7 +76,8 @@ class ProvinceChangeDialog(QDialog):
         self.buttons.addButton(self.all_mine, QDialogButtonBox.ButtonRole.ActionRole)
         self.buttons.addButton(self.all_theirs, QDialogButtonBox.ButtonRole.ActionRole)
         for b in self.buttons.buttons():
-            b.setAutoDefault(False)  # Enter always means Save, wherever focus is
+            if isinstance(b, QPushButton):  # all of them: the box makes push buttons
+                b.setAutoDefault(False)  # Enter always means Save, wherever focus is
         self.ok.setDefault(True)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app.store import MIN_PASSPHRASE
+from app.policy import MIN_PASSPHRASE
 
 
 class RecoverDialog(QDialog):

@@ -1,5 +1,6 @@
 """Dependencies: a database connection per request, the unlocked keys, and `AuthDevice`, the
-signed-request check of docs/sync.md (device known and not revoked, signature, clock, nonce)."""
+signed-request check of docs/sync.md (device known and not revoked, signature, clock, nonce).
+The device is checked from the headers before the body is read."""
 
 from __future__ import annotations
 
@@ -11,20 +12,17 @@ from typing import Annotated
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from fastapi import Depends, Request
-from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy import Connection
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import H_DEVICE, MAX_SKEW_S, ProtocolError, verify_request
 from sync.server import repo
 from sync.server.api.errors import ApiError
-from sync.server.db import devices, request_nonces, utc_now
 from sync.server.keys import ServerKeys
 from sync.server.settings import Settings
 
 NONCE_TTL = timedelta(seconds=2 * MAX_SKEW_S)  # replays are refused for 30 minutes
-MAX_BODY = 32 * 1024 * 1024
 
 
 def get_engine(request: Request) -> Engine:
@@ -58,46 +56,50 @@ class Authed:
     body: bytes
 
 
+def known_device(conn: Connection, headers) -> bytes:
+    """The check that needs only the headers: a device id that is known and not revoked.
+    Returns its public key; raises ProtocolError with a code safe to send back."""
+    device_id = headers.get(H_DEVICE, "")
+    if not device_id or len(device_id) > 36:
+        raise ProtocolError("missing_auth")
+    found = repo.device_key(conn, device_id)
+    if found is None:
+        raise ProtocolError("unknown_device")
+    public_key, revoked_at = found
+    if revoked_at is not None:
+        raise ProtocolError("revoked")
+    return public_key
+
+
 def authenticate(
     conn: Connection, headers, method: str, path: str, body: bytes, now: int
 ) -> repo.Device:
     """Raises ProtocolError with a code safe to send back; remembers the nonce on success."""
     device_id = headers.get(H_DEVICE, "")
-    if not device_id or len(device_id) > 36:
-        raise ProtocolError("missing_auth")
     with conn.begin():
-        row = conn.execute(
-            select(devices.c.public_key, devices.c.revoked_at).where(devices.c.id == device_id)
-        ).first()
-        if row is None:
-            raise ProtocolError("unknown_device")
-        if row.revoked_at is not None:
-            raise ProtocolError("revoked")
-        public = Ed25519PublicKey.from_public_bytes(bytes(row.public_key))
+        public = Ed25519PublicKey.from_public_bytes(known_device(conn, headers))
         nonce = verify_request(public, headers, method, path, body, now)
         if not 16 <= len(nonce) <= 32:
             raise ProtocolError("missing_auth")
-        seen = utc_now()
-        conn.execute(
-            delete(request_nonces).where(
-                request_nonces.c.device_id == device_id,
-                request_nonces.c.seen_at < seen - NONCE_TTL,
-            )
-        )
-        try:
-            with conn.begin_nested():
-                conn.execute(
-                    insert(request_nonces).values(device_id=device_id, nonce=nonce, seen_at=seen)
-                )
-        except IntegrityError:
-            raise ProtocolError("replay") from None
+        if not repo.remember_nonce(conn, device_id, nonce, NONCE_TTL):
+            raise ProtocolError("replay")
         return repo.get_device(conn, device_id)
 
 
 async def auth_device(request: Request, engine: EngineDep) -> Authed:
+    def headers_only() -> None:
+        with engine.connect() as conn:
+            known_device(conn, request.headers)
+
+    has_body = request.headers.get("content-length", "0") != "0" or (
+        "transfer-encoding" in request.headers)
+    try:
+        if has_body:  # checked before any body byte is read: a stranger's is never read
+            await run_in_threadpool(headers_only)
+    except ProtocolError as exc:
+        raise ApiError(401, exc.code) from None
+    # Its size and the time it may take are limited by sync/server/api/limits.py.
     body = await request.body()
-    if len(body) > MAX_BODY:
-        raise ApiError(413, "too_large")
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
     def check() -> repo.Device:

@@ -5,13 +5,12 @@ as the signed body. The province seals pre-filled households to it (docs/sync.md
 from __future__ import annotations
 
 from fastapi import APIRouter
-from sqlalchemy import select
 from starlette.concurrency import run_in_threadpool
 
 from app.province_key import load_public
+from sync.server import repo
 from sync.server.api.deps import AuthDevice, EngineDep
 from sync.server.api.errors import ApiError
-from sync.server.db import device_box_keys, utc_now
 
 router = APIRouter(tags=["device"])
 MAX_KEY = 4096
@@ -29,13 +28,7 @@ async def set_box_key(auth: AuthDevice, engine: EngineDep) -> dict:
 
     def store() -> None:
         with engine.begin() as conn:
-            where = device_box_keys.c.device_id == auth.device.id
-            if conn.execute(select(device_box_keys.c.device_id).where(where)).first():
-                conn.execute(device_box_keys.update().where(where)
-                             .values(public_key=key, set_at=utc_now()))
-            else:
-                conn.execute(device_box_keys.insert().values(
-                    device_id=auth.device.id, public_key=key, set_at=utc_now()))
+            repo.set_box_key(conn, auth.device.id, key)
 
     await run_in_threadpool(store)
     return {"status": "ok"}

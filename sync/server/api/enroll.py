@@ -21,7 +21,6 @@ from sync.server import (
 )
 from sync.server.api.deps import EngineDep, KeysDep, limit_enroll
 from sync.server.api.errors import ApiError
-from sync.server.db import device_box_keys, utc_now
 
 router = APIRouter(tags=["enroll"])
 
@@ -79,8 +78,7 @@ async def enroll(body: EnrollRequest, engine: EngineDep, keys: KeysDep) -> Enrol
         with engine.begin() as conn:
             device = repo.redeem_enroll_code(conn, body.code, device_key, store_id=store_id)
             if box_key is not None:
-                conn.execute(device_box_keys.insert().values(
-                    device_id=device.id, public_key=box_key, set_at=utc_now()))
+                repo.set_box_key(conn, device.id, box_key)
             return device
 
     try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import time
 
 from fastapi import APIRouter
-from sqlalchemy import text
 from starlette.concurrency import run_in_threadpool
 
+from sync.server import repo
 from sync.server.api.deps import EngineDep
 from sync.server.api.errors import ApiError
 
@@ -18,7 +18,7 @@ router = APIRouter(tags=["health"])
 async def health(engine: EngineDep) -> dict:
     def ping() -> None:
         with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
+            repo.ping(conn)
 
     try:
         await run_in_threadpool(ping)

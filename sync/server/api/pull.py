@@ -8,20 +8,29 @@ import json
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from sqlalchemy import Connection, or_, select, update
+from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from app.province_key import seal_to
-from app.store.assigned import candidate_info  # the laptop opens with the same info
-from sync.protocol import b64
+from sync.protocol import (
+    AssignmentEvent,
+    CandidateEvent,
+    DuplicateEvent,
+    PullEvent,
+    ReleaseEvent,
+    StatusEvent,
+    b64,
+    candidate_info,
+)
+from sync.server import repo
 from sync.server.api.deps import AuthDevice, EngineDep, KeysDep
 from sync.server.api.errors import ApiError
 from sync.server.assignments import candidate_for
-from sync.server.db import changes, device_box_keys, devices
 from sync.server.keys import ServerKeys
 
 router = APIRouter(tags=["pull"])
 MAX_LIMIT = 500
+MAX_CURSOR = 2**63 - 1  # changes.seq and devices.pull_cursor are 64-bit: nothing past reaches SQL
 
 
 class BoxKeyMissing(Exception):
@@ -29,57 +38,45 @@ class BoxKeyMissing(Exception):
 
 
 def event(row, conn: Connection | None = None, keys: ServerKeys | None = None,
-          device_id: str = "", officer_id: str = "") -> dict | None:
+          device_id: str = "", officer_id: str = "") -> PullEvent | None:
     """The event as the device sees it; None for a pre-filled household that is no longer
     this officer's (the release that follows tells the laptop)."""
     detail = json.loads(row.detail) if row.detail else {}
-    out: dict = {"seq": row.seq, "type": row.kind}
     if row.kind == "status":
-        out |= {"household_id": row.household_id, "revision": row.revision,
-                "status": detail.get("status"), "reason": detail.get("reason"),
-                "card_number": detail.get("card_number")}
-    elif row.kind == "duplicate":
-        out |= {"household_id": row.household_id, "kind": detail.get("kind"),
-                "other_household_id": detail.get("other_household_id")}
-    elif "candidate" in detail:
-        return _candidate(out, detail["candidate"], conn, keys, device_id, officer_id)
-    elif "release" in detail:
-        out |= {"type": "release", "household_id": detail["release"]}
-    else:
-        out["areas"] = list(detail.get("areas", []))
-    return out
+        return StatusEvent(row.seq, row.household_id, row.revision, detail.get("status"),
+                           detail.get("reason"), detail.get("card_number"))
+    if row.kind == "duplicate":
+        return DuplicateEvent(row.seq, row.household_id, detail.get("kind"),
+                              detail.get("other_household_id"))
+    if "candidate" in detail:
+        return _candidate(row.seq, detail["candidate"], conn, keys, device_id, officer_id)
+    if "release" in detail:
+        return ReleaseEvent(row.seq, detail["release"])
+    return AssignmentEvent(row.seq, tuple(detail.get("areas", [])))
 
 
-def _candidate(out: dict, hid: str, conn, keys, device_id: str, officer_id: str) -> dict | None:
+def _candidate(seq: int, hid: str, conn, keys, device_id: str,
+               officer_id: str) -> CandidateEvent | None:
     found = candidate_for(conn, keys, hid)
     if found is None or found.officer_id != officer_id:
         return None
-    box = conn.execute(select(device_box_keys.c.public_key)
-                       .where(device_box_keys.c.device_id == device_id)).scalar()
+    box = repo.box_key(conn, device_id)
     if box is None:
         raise BoxKeyMissing()
-    sealed = seal_to(bytes(box), found.plaintext, candidate_info(device_id, hid, found.revision))
-    return out | {"type": "candidate", "household_id": hid, "revision": found.revision,
-                  "base_revision": found.base_revision, "sealed": b64(sealed)}
+    sealed = seal_to(box, found.plaintext, candidate_info(device_id, hid, found.revision))
+    return CandidateEvent(seq, hid, found.revision, found.base_revision, b64(sealed))
 
 
 def events_for(conn: Connection, device_id: str, officer_id: str, after: int, limit: int,
                keys: ServerKeys | None = None) -> dict:
     with conn.begin():
-        rows = conn.execute(
-            select(changes)
-            .where(changes.c.seq > after,
-                   or_(changes.c.officer_id == officer_id, changes.c.device_id == device_id))
-            .order_by(changes.c.seq).limit(limit + 1)
-        ).all()
+        rows = repo.changes_for(conn, device_id, officer_id, after, limit + 1)
         # Asking for events after N acknowledges everything up to N.
-        conn.execute(update(devices)
-                     .where(devices.c.id == device_id, devices.c.pull_cursor < after)
-                     .values(pull_cursor=after))
+        repo.acknowledge_pull(conn, device_id, after)
         shown = rows[:limit]
         events = [event(r, conn, keys, device_id, officer_id) for r in shown]
     return {"cursor": shown[-1].seq if shown else after, "more": len(rows) > limit,
-            "events": [e for e in events if e is not None]}
+            "events": [e.to_json() for e in events if e is not None]}
 
 
 @router.get("/v1/pull")
@@ -87,7 +84,7 @@ async def pull(
     auth: AuthDevice,
     engine: EngineDep,
     keys: KeysDep,
-    after: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_CURSOR)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
 ) -> dict:
     def read() -> dict:

@@ -50,7 +50,14 @@ def scripts() -> ScriptDirectory:
 
 
 def head() -> str:
-    return scripts().get_current_head()
+    return _head(scripts())
+
+
+def _head(script: ScriptDirectory) -> str:
+    found = script.get_current_head()
+    if found is None:  # versions/ holds no revision: a broken install, not a database problem
+        raise RuntimeError("no Alembic revision in sync/server/migrations/versions")
+    return found
 
 
 def current(conn: Connection) -> str | None:
@@ -67,7 +74,7 @@ def migrate(engine: Engine, *, create: bool = True) -> str:
         _adopt(conn, script, create=create, db=display(engine.url))
         command.upgrade(config(conn), "head")
         _check_foreign_keys(conn)
-    return script.get_current_head()
+    return _head(script)
 
 
 def _adopt(conn: Connection, script: ScriptDirectory, *, create: bool, db: str) -> None:
@@ -97,6 +104,7 @@ def _sqlite_foreign_keys_off(conn: Connection):
         yield
         return
     sqlite = conn.connection.driver_connection
+    assert sqlite is not None  # the connection is open: its sqlite3 connection is there
     sqlite.execute("PRAGMA foreign_keys = OFF")
     try:
         yield

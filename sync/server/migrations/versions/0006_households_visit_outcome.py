@@ -2,15 +2,15 @@
 ingest for `khbs-server stats` (docs/security.md, what stays plaintext). Households received
 before keep NULL: counted as "unknown" until their next version arrives.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0006
+Revises: 0005
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
