@@ -210,6 +210,9 @@ def test_stats_counts(engine, officer):
         assert (city["households"], city["by_regency"], city["duplicate_warnings"]) == (
             2, {"62.71": 2}, 0)
         assert city["by_status"] == {"received": 1, "verified": 0, "rejected": 1}
+        # The outcomes too: only this regency's households.
+        assert city["by_outcome"] == {"4": 1, "unknown": 1}
+        assert city["by_regency_outcome"] == {"62.71": {"4": 1, "unknown": 1}}
         assert (city["officers"], city["devices"]) == (1, {"active": 1, "revoked": 1})
         other = repo.stats(conn, Scope.of("regency", ["62.12"]))
         assert (other["households"], other["cards_issued"], other["conflicts"]) == (3, 1, 1)
