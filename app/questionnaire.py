@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 from importlib import resources
@@ -36,6 +36,8 @@ NIK, NAME, RELATION, SEX, BIRTH_DATE, PRESENCE = (
 HEAD, SPOUSE, CHILD, CHILD_IN_LAW, GRANDCHILD, PARENT, PARENT_IN_LAW, RELATIVE, OTHER = (
     1, 2, 3, 4, 5, 6, 7, 8, 9)
 ACKNOWLEDGED = "peringatan_diterima"
+# The visit (app/visits.py): its outcome, the planned revisit, the visits before this one.
+OUTCOME, REVISIT_DATE, HISTORY = "hasil_kunjungan", "tanggal_kunjungan_ulang", "kunjungan"
 
 Path = tuple  # ("rumah", "jenis_lantai") or ("anggota", 2, "nik")
 
@@ -101,6 +103,8 @@ class Answer:
     spec: dict
     value: object
     relevant: bool
+    required: bool = False  # asked, and its x-required holds (and every enclosing section's)
+    scope: dict = field(default_factory=dict, compare=False, repr=False)  # its object
 
     @property
     def name(self) -> str:
@@ -165,25 +169,42 @@ def _lookup(name: str, scope: dict, record: dict) -> object:
 def answers(record: dict, schema: dict | None = None) -> Iterator[Answer]:
     """Every leaf question, including unanswered ones, with its relevance in this record."""
     schema = schema or load_schema()
-    yield from _walk(schema, record, record, (), True)
+    yield from _walk(schema, record, record, (), True, True)
 
 
-def _walk(group: dict, scope: dict, record: dict, prefix: Path, shown: bool) -> Iterator[Answer]:
+def _requires(spec: dict, scope: dict, record: dict) -> bool | None:
+    """Whether x-required holds here: true, or a condition (docs/questionnaire.md); None when
+    the property has no x-required."""
+    cond = spec.get("x-required")
+    if cond is None:
+        return None
+    if isinstance(cond, bool):
+        return cond
+    return evaluate(cond, scope, record)
+
+
+def _walk(group: dict, scope: dict, record: dict, prefix: Path, shown: bool,
+          gate: bool) -> Iterator[Answer]:
+    """`gate`: every enclosing section's x-required holds (a section's x-required condition
+    decides whether the questions inside it are required at all)."""
     for name, spec in group.get("properties", {}).items():
         path = prefix + (name,)
         relevant = shown and evaluate(spec.get("x-relevant"), scope, record)
         value = scope.get(name)
+        requires = _requires(spec, scope, record) if relevant and gate else False
+        required = bool(requires)
         if is_roster(spec):
-            yield Answer(path, spec, value, relevant)
+            yield Answer(path, spec, value, relevant, required, scope)
             rows = value if isinstance(value, list) else []
+            inner = gate and requires is not False
             for i, row in enumerate(rows):
                 if isinstance(row, dict):
-                    yield from _walk(spec["items"], row, record, path + (i,), relevant)
+                    yield from _walk(spec["items"], row, record, path + (i,), relevant, inner)
         elif is_group(spec):
             sub = value if isinstance(value, dict) else {}
-            yield from _walk(spec, sub, record, path, relevant)
+            yield from _walk(spec, sub, record, path, relevant, gate and requires is not False)
         else:
-            yield Answer(path, spec, value, relevant)
+            yield Answer(path, spec, value, relevant, required, scope)
 
 
 def prune(record: dict) -> dict:
@@ -201,7 +222,11 @@ def prune(record: dict) -> dict:
 
 def _delete(record: dict, path: Path) -> None:
     node: object = record
-    for part in path[:-1]:
+    for part in path[:-1]:  # a whole hidden roster may have gone before its rows' answers
+        found = (isinstance(node, dict) and part in node) or \
+            (isinstance(node, list) and isinstance(part, int) and part < len(node))
+        if not found:
+            return
         node = node[part]  # type: ignore[index]
     if isinstance(node, dict):
         node.pop(path[-1], None)
@@ -257,17 +282,33 @@ def head(record: dict) -> dict | None:
 
 
 SUMMARY_SEP = "\x1f"
+VISIT_SEP = "\x1e"  # after the names: the visit's outcome and planned revisit (RS, RS)
 _CONTROL = dict.fromkeys(range(32), " ")
 
 
 def summary(record: dict) -> str:
     """What the household list shows and searches, sealed apart from the record so unlock opens
-    20,000 of them quickly: KK, head's name, then name and NIK of each member, joined by US."""
+    20,000 of them quickly: KK, head's name, then name and NIK of each member, joined by US;
+    then, when an outcome is recorded, RS outcome RS revisit date (for the "to revisit"
+    filter). Summaries stored before that part existed simply lack it."""
     h = head(record) or {}
     parts = [record.get(KK), h.get(NAME)]
     for m in members(record):
         parts += [m.get(NAME), m.get(NIK)]
-    return SUMMARY_SEP.join(str(p or "").translate(_CONTROL) for p in parts)
+    text = SUMMARY_SEP.join(str(p or "").translate(_CONTROL) for p in parts)
+    outcome = record.get(OUTCOME)
+    if isinstance(outcome, int) and not isinstance(outcome, bool):
+        revisit = str(record.get(REVISIT_DATE) or "").translate(_CONTROL)
+        text += f"{VISIT_SEP}{outcome}{VISIT_SEP}{revisit}"
+    return text
+
+
+def split_summary(text: str) -> tuple[str, int | None, str | None]:
+    """(names part, outcome, revisit date) of a stored summary."""
+    names, _, visit = text.partition(VISIT_SEP)
+    code, _, revisit = visit.partition(VISIT_SEP)
+    outcome = int(code) if code.isascii() and code.isdigit() else None
+    return names, outcome, revisit or None
 
 
 def field_spec(path: Path, schema: dict | None = None) -> dict:

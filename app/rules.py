@@ -16,7 +16,7 @@ from typing import TypeGuard
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from app import dates, regions
+from app import dates, regions, visits
 from app import questionnaire as q
 from app.schemacheck import compile_check
 from app.i18n import tr
@@ -48,7 +48,10 @@ class Issue:
         return label
 
     def message(self, lang: str | None = None) -> str:
-        text = tr(f"rule.{self.code}", lang, **self.params)
+        # A param that is a path names another question: its label, in the message's language.
+        params = {k: q.label(v, lang) if isinstance(v, tuple) else v
+                  for k, v in self.params.items()}
+        text = tr(f"rule.{self.code}", lang, **params)
         where = self.where(lang)
         return f"{where}: {text}" if where else text
 
@@ -93,6 +96,7 @@ def check(record: dict, context: Context | None = None, *, final: bool = True) -
     issues += _location_issues(record, ctx)
     issues += _kk_issues(record, ctx)
     issues += _member_issues(record, ctx)
+    issues += _history_issues(record)
     if final:
         issues += _consent_issues(record)
     # One message per field and problem, errors first.
@@ -193,7 +197,7 @@ def _answer_issues(record: dict, final: bool, today: date) -> list[Issue]:
     """Per-question checks in one walk: completeness, skip logic, plausible ranges, dates."""
     out = []
     for a in q.answers(record):
-        if a.relevant and final and a.spec.get("x-required") and q.is_empty(a.value):
+        if final and a.required and q.is_empty(a.value):
             out.append(Issue("required", ERROR, a.path))
         elif not a.relevant and not q.is_empty(a.value):
             out.append(Issue("not_applicable", ERROR, a.path))
@@ -202,7 +206,12 @@ def _answer_issues(record: dict, final: bool, today: date) -> list[Issue]:
             if not bounds.get("min", a.value) <= a.value <= bounds.get("max", a.value):
                 params = {"min": bounds.get("min", "-"), "max": bounds.get("max", "-")}
                 out.append(Issue("unusual_value", WARNING, a.path, params))
-        if a.spec.get("format") == "date" and a.path[-1] != q.BIRTH_DATE:
+        if a.relevant and "x-allowed" in a.spec and not q.is_empty(a.value):
+            out += _allowed_issues(a, record)
+        if a.spec.get("x-future"):  # a date to come (a revisit): not before the visit
+            if _before(a.value, q.visit_date(record)):
+                out.append(Issue("date_before_visit", WARNING, a.path))
+        elif a.spec.get("format") == "date" and a.path[-1] != q.BIRTH_DATE:
             if _future(a.value, today):  # birth dates have their own rule
                 out.append(Issue("date_in_future", ERROR, a.path))
         char = bad_character(a.spec, a.value)
@@ -242,6 +251,38 @@ def bad_character(spec: dict, value: object) -> str | None:
         if found:
             return f"U+{ord(found.group()):04X}"
     return None
+
+
+def _allowed_issues(a: q.Answer, record: dict) -> list[Issue]:
+    """x-allowed: where an earlier answer narrows the codes that make sense (a family that
+    moved is not "found, lives here"). The entry's `code` names its message; by default
+    answer_conflict, naming that earlier question."""
+    for entry in a.spec["x-allowed"]:
+        cond = entry["when"]
+        if q.evaluate(cond, a.scope, record) and a.value not in entry["in"]:
+            code = entry.get("code", "answer_conflict")
+            return [Issue(code, ERROR, a.path, {"other": _named(cond, a.path)})]
+    return []
+
+
+def _named(cond: dict, path: tuple) -> tuple:
+    """The path of the first question a condition looks at (Issue.message shows its label)."""
+    todo = [cond]
+    while todo:
+        c = todo.pop(0)
+        if "field" in c:
+            name = c["field"]
+            return tuple(name.strip("/").split("/")) if name.startswith("/") \
+                else path[:-1] + (name,)
+        todo += c.get("all", []) + c.get("any", []) + ([c["not"]] if "not" in c else [])
+    return path
+
+
+def _before(value: object, day: date) -> bool:
+    try:
+        return isinstance(value, str) and date.fromisoformat(value) < day
+    except ValueError:
+        return False
 
 
 def _future(value: object, today: date) -> bool:
@@ -402,6 +443,21 @@ def _age_issues(rows: list, head_index: int | None, on: date) -> list[Issue]:
         if m.get(q.RELATION) == PARENT and ages[i][1] < head_age[0] + 12:
             out.append(Issue("parent_age_gap", WARNING, path))
     return out
+
+
+def _history_issues(record: dict) -> list[Issue]:
+    """The earlier visits (filled by the app): real dates, none after this visit, known
+    outcome codes. The schema's pattern has already refused what is not "YYYY-MM-DD:code"."""
+    on = q.visit_date(record)
+    known = set(visits.codes())
+    for day, code in visits.history(record):
+        try:
+            ok = date.fromisoformat(day) <= on and code in known
+        except ValueError:
+            ok = False
+        if not ok:
+            return [Issue("visit_history", ERROR, (visits.HISTORY,))]
+    return []
 
 
 def _consent_issues(record: dict) -> list[Issue]:

@@ -16,7 +16,7 @@ from app import questionnaire as q
 
 MINE, THEIRS = "mine", "theirs"
 # Not answers: set by the app or the workflow, never offered as a choice.
-SKIPPED = {"schema_version", "id", "status", q.ACKNOWLEDGED}
+SKIPPED = {"schema_version", "id", "status", q.ACKNOWLEDGED, q.HISTORY, "paradata"}
 _MISSING = None
 
 

@@ -641,6 +641,9 @@ def cmd_stats(args: argparse.Namespace) -> int:
     )
     for code, n in counts["by_regency"].items():
         print(tr("server.stats_regency", code=code, name=regions.name(code) or "?", n=n))
+        outcomes = counts["by_regency_outcome"].get(code, {})
+        print(tr("server.stats_outcomes", counts=", ".join(
+            f"{_outcome_label(key)} {m}" for key, m in outcomes.items())))
     devices = counts["devices"]
     print(
         tr(
@@ -649,6 +652,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
         )
     )
     return EXIT_OK
+
+
+def _outcome_label(key: str) -> str:
+    """"3 Menolak" for an outcome code of the stats, in the CLI's language."""
+    from app import questionnaire as q
+
+    if not key.isdigit():
+        return tr("server.stats_outcome_unknown")
+    spec = q.load_schema()["properties"][q.OUTCOME]
+    return f"{key} {q.option_label(spec, int(key), current_lang())}"
 
 
 def _setup_lines(user, code) -> None:

@@ -49,20 +49,25 @@ def test_families_look_plausible(batch):
         assert rec["persetujuan"]["nama_pemberi"] == heads[0]["nama"]
         assert rec["persetujuan"]["tanggal"] == rec["tanggal_kunjungan"]
         assert 0 <= (TODAY - date.fromisoformat(rec["tanggal_kunjungan"])).days < 60
-    presence = {m["keberadaan"] for rec in batch for m in rec["anggota"]}
+    presence = {m.get("keberadaan") for rec in batch for m in rec["anggota"]}
     assert 1 in presence and presence & {2, 3}
 
 
 def test_some_households_are_verified_from_the_dtsen_list(batch):
-    found = [r["verifikasi"]["keberadaan_keluarga"] for r in batch if "verifikasi" in r]
+    found = [r["hasil_kunjungan"] for r in batch if "verifikasi" in r]
     assert 40 <= len(found) <= 120 and 1 in found and set(found) - {1}
+    assert {r["hasil_kunjungan"] for r in batch if "verifikasi" not in r} == {1}
     for rec in batch:
-        presence = rec.get("verifikasi", {}).get("keberadaan_keluarga", 1)
-        away = {"persetujuan", "rumah", "aset", "program", "kebutuhan"} & set(rec)
-        assert bool(away) == (presence == 1), rec["verifikasi"]
-        if presence != 1:
+        outcome = rec["hasil_kunjungan"]
+        asked = {"persetujuan", "rumah", "aset", "program", "kebutuhan"} & set(rec)
+        assert bool(asked) == (outcome == 1), rec.get("verifikasi")
+        if outcome in (5, 7):  # moved, no longer exists: where the family and each member went
+            presence = rec["verifikasi"]["keberadaan_keluarga"]
             assert {m["keberadaan"] for m in rec["anggota"]} == {presence}
             assert rec["verifikasi"]["catatan_verifikasi"]
+        elif outcome == 6:  # not found: the list's identity only
+            assert set(rec["verifikasi"]) <= {"sumber", "catatan_verifikasi"}
+            assert not any("keberadaan" in m for m in rec["anggota"])
 
 
 def test_same_seed_same_output_other_seed_differs(batch):

@@ -26,8 +26,8 @@ from app.export.layout import Options, mask, neutralise, restore
 from app.households import add_demo
 from app.store import Store
 from tests.conftest import FAST_KDF, PASSPHRASE
+from tests.records import LISTED, numbered
 from tests.records import member as person
-from tests.records import numbered
 from tests.test_cli import Khbs
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
@@ -73,7 +73,26 @@ def source_records() -> list[dict]:
     recs.append(draft)
     recs += [tricky(10 + i, text) for i, text in enumerate(TRICKY)]
     recs.append(partly_dated(4))
+    recs += visit_outcomes()
     return recs
+
+
+def visit_outcomes() -> list[dict]:
+    """A refusal (no KK, no members), a family nobody was home for (a revisit date) and one
+    interviewed at the third visit (earlier visits, paradata): these are columns too."""
+    base = numbered(30)
+    refused = {k: base[k] for k in ("schema_version", "id", "status", "tanggal_kunjungan",
+                                    "lokasi")} | {"hasil_kunjungan": 3, "anggota": []}
+    nobody = numbered(31, hasil_kunjungan=4, tanggal_kunjungan_ulang="2026-12-03",
+                      verifikasi={"sumber": 1}, status="draft")
+    for section in ("persetujuan", "rumah", "aset", "program", "kebutuhan"):
+        del nobody[section]
+    nobody["anggota"] = [{k: m[k] for k in LISTED} for m in nobody["anggota"]]
+    third = numbered(32, hasil_kunjungan=1, kunjungan=["2026-11-20:4", "2026-11-24:4"])
+    third["paradata"] = {"mulai": "2026-11-20T08:15:00+07:00",
+                         "selesai": "2026-11-27T09:01:30+07:00", "durasi_detik": 2140,
+                         "jumlah_kunjungan": 3, "detik_identitas": 40, "detik_rumah": 900}
+    return [refused, nobody, third]
 
 
 def partly_dated(n: int) -> dict:

@@ -438,6 +438,7 @@ def test_officer_enrols_a_household_with_the_keyboard_only(start, qtbot, data_di
     page = open_by_search(qtbot, app, "yohan")
 
     shown = page.form.record()  # read back from the widgets
+    assert shown.pop("paradata")["jumlah_kunjungan"] == 1  # filled by the app (app/paradata.py)
     found = next(r.id for r in app.session.rows if r.head == "Yohanes Ilas")
     assert shown == q.prune(dict(rec, id=found, status="final"))
     assert page.form.section("").editor("no_kk").line.text() == rec["no_kk"]

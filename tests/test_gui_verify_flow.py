@@ -18,7 +18,7 @@ import pytest
 from app import questionnaire as q
 from app.gui.models import COL_KK, COL_STATUS, COL_SYNC
 from sync.server.assignments import changes_against_list, import_candidates, read_candidates
-from tests.records import numbered
+from tests.records import LISTED, numbered
 from tests.server.test_assignments import rows_of, write
 from tests.server.test_cli import Server
 from tests.test_gui_app import (  # noqa: F401 - `start` is a fixture
@@ -134,10 +134,12 @@ def test_a_listed_family_found_and_corrected_reaches_the_province(listed_laptop,
     today = date.today().isoformat()
     assert form.section("").editor(q.VISIT_DATE).value() == today
 
-    # Found, living here; one name corrected; the rest of the visit answered.
-    ver.set_field("keberadaan_keluarga", 1)
+    # Found, living here (visit outcome 1, interviewed; the whereabouts question is then not
+    # asked); one name corrected; the rest of the visit answered.
+    assert not ver.is_shown("keberadaan_keluarga")  # the outcome comes first
+    form.section("").set_field(q.OUTCOME, 1)
     assert all(form.is_section_shown(key) for key in AWAY)
-    assert not ver.is_shown("catatan_verifikasi")
+    assert not ver.is_shown("keberadaan_keluarga") and not ver.is_shown("catatan_verifikasi")
     corrected = "Rosmiati Ilas Br. Sinaga"
     for i, full in enumerate(one[q.MEMBERS]):
         changes = {"nama": corrected} if i == 1 else {}
@@ -162,7 +164,7 @@ def test_a_listed_family_found_and_corrected_reaches_the_province(listed_laptop,
     with province.engine.connect() as conn:
         (found,) = changes_against_list(conn, province.keys)
     changed = {d.key: d for d in found.changes}
-    assert "verifikasi/keberadaan_keluarga" in changed
+    assert changed[q.OUTCOME].theirs == 1
     name = changed["anggota/1:1/nama"]
     assert (name.mine, name.theirs) == ("Rosmiati Ilas", corrected)  # list -> officer
     assert not any(k.startswith("anggota/0") or k.startswith("anggota/2") for k in changed
@@ -186,16 +188,15 @@ def test_a_listed_family_not_found_is_sent_with_location_kk_and_members(
     page = open_by_search(qtbot, app, two["no_kk"])
     form = page.form
     ver = form.section("verifikasi")
-    ver.set_field("keberadaan_keluarga", 7)  # not found
+    form.section("").set_field(q.OUTCOME, 6)  # visit outcome: family not found
     assert not any(form.is_section_shown(key) for key in AWAY)
-    assert ver.is_shown("catatan_verifikasi")
+    assert ver.is_shown("catatan_verifikasi") and not ver.is_shown("keberadaan_keluarga")
     ver.set_field("catatan_verifikasi", "Rumah kosong, tetangga tidak kenal.")
     answer_all(form.section("lokasi"), {"rt": two["lokasi"]["rt"], "rw": two["lokasi"]["rw"]})
-    for i in range(len(two[q.MEMBERS])):  # each member's whereabouts: not found either
-        member = complete_member(qtbot, app, form, i, {"keberadaan": 7})
-        assert member["keberadaan"] == 7
     record = form.record()
     assert not set(AWAY) & set(record)
+    # The members as listed, nothing more: no whereabouts of people nobody could ask about.
+    assert record[q.MEMBERS] == [{k: m[k] for k in LISTED} for m in two[q.MEMBERS]]
     assert not form.check(final=True).errors, [i.code for i in form.result.errors]
     finalise(qtbot, app)
 
@@ -206,5 +207,5 @@ def test_a_listed_family_not_found_is_sent_with_location_kk_and_members(
     with province.engine.connect() as conn:
         (change,) = changes_against_list(conn, province.keys)
     changed = {d.key: d for d in change.changes}
-    assert changed["verifikasi/keberadaan_keluarga"].theirs == 7
+    assert changed[q.OUTCOME].theirs == 6
     assert not any(k.split("/")[0] in AWAY for k in changed)

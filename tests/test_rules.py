@@ -567,8 +567,8 @@ def test_listed_family_away_is_final_with_location_kk_result_and_members(presenc
 
 def test_listed_family_found_is_asked_everything():
     assert check(household(verifikasi={"sumber": 1, "keberadaan_keluarga": 1})).issues == []
-    asked = check(household(verifikasi={"sumber": 1}))
-    assert_issue(asked, "required", ERROR, ("verifikasi", "keberadaan_keluarga"))
+    asked = check(household(verifikasi={"sumber": 1}))  # now the visit outcome is asked first
+    assert_issue(asked, "required", ERROR, ("hasil_kunjungan",))
     rec = listed_away(7)
     rec["verifikasi"]["keberadaan_keluarga"] = 1  # found after all: the sections are required
     required = {i.path[0] for i in at(check(rec), "required")}

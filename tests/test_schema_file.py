@@ -13,7 +13,9 @@ from jsonschema import Draft202012Validator
 SCHEMA_PATH = Path(__file__).parents[1] / "schemas" / "household.schema.json"
 
 SECTIONS = ["lokasi", "verifikasi", "persetujuan", "rumah", "aset", "program", "kebutuhan", "anggota"]
-ROOT_ORDER = ["schema_version", "id", "status", "no_kk", "tanggal_kunjungan", *SECTIONS, "peringatan_diterima"]
+VISIT = ["hasil_kunjungan", "tanggal_kunjungan_ulang", "kunjungan"]
+ROOT_ORDER = ["schema_version", "id", "status", "no_kk", "tanggal_kunjungan", *VISIT, *SECTIONS,
+              "peringatan_diterima", "paradata"]
 WIDGETS = {"text", "textarea", "number", "date", "choice", "multichoice", "yesno", "desa", "gps", "none"}
 SENSITIVE = {"health", "child", "financial"}
 IDENTIFIERS = {"nik", "kk"}
@@ -83,7 +85,9 @@ def test_root_and_section_order(schema):
         assert schema["properties"][name]["type"] == "object", name
     anggota = schema["properties"]["anggota"]
     assert anggota["type"] == "array" and anggota["items"]["type"] == "object"
-    assert anggota["minItems"] == 1 and anggota["maxItems"] == 60
+    # At least one member only where x-required says so: a refusal of a family not on the
+    # list has none (docs/questionnaire.md, "Visit outcome").
+    assert "minItems" not in anggota and anggota["maxItems"] == 60
 
 
 def test_every_property_has_labels(schema):
@@ -166,8 +170,16 @@ def test_integer_codes(schema):
 
 def test_x_keyword_values(schema):
     for path, _, prop, _ in iter_properties(schema):
-        if "x-required" in prop:
-            assert prop["x-required"] is True, path
+        if "x-required" in prop:  # true, or a condition (checked with the x-relevant ones)
+            assert prop["x-required"] is True or isinstance(prop["x-required"], dict), path
+        if "x-allowed" in prop:
+            entries = prop["x-allowed"]
+            assert isinstance(entries, list) and entries, path
+            for e in entries:
+                assert set(e) <= {"when", "in", "code"} and {"when", "in"} <= set(e), path
+                assert e["in"] and all(any(same(v, a) for a in prop["enum"]) for v in e["in"]), path
+        if "x-future" in prop:
+            assert prop["x-future"] is True and prop.get("format") == "date", path
         if "x-widget" in prop:
             assert prop["x-widget"] in WIDGETS, path
         if "x-readonly" in prop:
@@ -210,15 +222,32 @@ def test_verification_section(schema):
     # The family's presence uses the member presence codes.
     member = schema["properties"]["anggota"]["items"]["properties"]["keberadaan"]
     assert ver["keberadaan_keluarga"]["enum"] == member["enum"]
-    assert ver["keberadaan_keluarga"]["x-relevant"] == {"field": "sumber", "in": [1]}
+    relevant = ver["keberadaan_keluarga"]["x-relevant"]
+    assert relevant["all"][0] == {"field": "sumber", "in": [1]}
     assert ver["keberadaan_keluarga"]["x-required"] is True
-    # A family away (not found, moved, died, split) is not asked these sections.
+    # Only the families the officer talked to (visit outcome 1 or 2; or, in a record without
+    # an outcome, a family found at home) are asked these sections.
     at_home = schema["properties"]["rumah"]["x-relevant"]
-    assert at_home["any"][0] == {"field": "/verifikasi/keberadaan_keluarga", "in": [1]}
+    assert at_home["any"][0] == {"field": "/hasil_kunjungan", "in": [1, 2]}
     for name in ("persetujuan", "rumah", "aset", "program", "kebutuhan"):
         assert schema["properties"][name]["x-relevant"] == at_home, name
-    for name in ("lokasi", "anggota"):
-        assert "x-relevant" not in schema["properties"][name], name
+    assert "x-relevant" not in schema["properties"]["lokasi"]
+
+
+def test_paradata_has_a_time_field_for_every_page_of_the_form(schema):
+    """app/paradata.py writes detik_<page> for each page the form shows: a new section needs
+    its field here (or its time is not kept)."""
+    from app.paradata import FIRST_PAGE, section_field
+
+    fields = schema["properties"]["paradata"]["properties"]
+    pages = [name for name, spec in schema["properties"].items()
+             if spec.get("x-widget") != "none" and ("properties" in spec or "items" in spec
+                                                    and "properties" in spec["items"])]
+    assert pages == SECTIONS
+    for page in ["", *pages]:
+        assert section_field(page) in fields, page
+    assert section_field("") == f"detik_{FIRST_PAGE}"
+    assert schema["properties"]["paradata"]["x-widget"] == "none"
 
 
 def test_sensitive_sections(schema):
@@ -315,6 +344,10 @@ def iter_relevant(schema):
             p = f"{path}/{name}"
             if "x-relevant" in prop:
                 yield p, prop["x-relevant"], obj["properties"], name, in_roster
+            if isinstance(prop.get("x-required"), dict):
+                yield p + ":required", prop["x-required"], obj["properties"], name, in_roster
+            for i, entry in enumerate(prop.get("x-allowed", [])):
+                yield f"{p}:allowed/{i}", entry["when"], obj["properties"], name, in_roster
             if "properties" in prop:
                 yield from walk(prop, p, in_roster)
             items = prop.get("items")
@@ -398,7 +431,9 @@ def test_minimal_draft_is_valid(validator):
         lambda r: r["anggota"][0].update(hubungan=True),
         lambda r: r["anggota"][0].update(penyakit_kronis=[1, 18]),
         lambda r: r["anggota"][0].update(nik="627103120480000X"),
-        lambda r: r.update(anggota=[]),
+        lambda r: r.update(hasil_kunjungan=9),
+        lambda r: r.update(kunjungan=["2026-11-01"]),
+        lambda r: r.update(kunjungan=["2026-11-01:4 "]),
     ],
 )
 def test_bad_records_are_rejected(validator, mutate):

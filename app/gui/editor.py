@@ -11,8 +11,13 @@ the queued operation's callbacks keep the editor alive. `close()` detaches it fr
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+
 from PySide6.QtCore import QObject, QTimer, Signal
 
+from app import paradata, visits
 from app.errors import NotFinalisable, user_message
 from app.gui.session import Session
 
@@ -26,11 +31,17 @@ class HouseholdEditor(QObject):
     blocked = Signal(object)  # rules.Result with errors
     failed = Signal(str)  # a message for the officer
     done = Signal()  # closed and nothing left in flight: the owner may drop it
+    paradataChanged = Signal(dict)  # the paradata as saved (or, on load, as it stands)
 
-    def __init__(self, session: Session, form) -> None:
+    def __init__(self, session: Session, form, *, clock: Callable[[], float] = time.monotonic,
+                 wall: Callable[[], datetime] = lambda: datetime.now().astimezone()) -> None:
         super().__init__()
         self.session = session
         self.form = form
+        # Paradata (app/paradata.py): the time since the household was opened, per page.
+        self._clock, self._wall = clock, wall
+        self._timing: paradata.Session | None = None
+        self._paradata_base: dict | None = None
         self.revision: int | None = None
         self.dirty = False
         self.closed = False
@@ -43,15 +54,39 @@ class HouseholdEditor(QObject):
         form.sectionChanged.connect(self._section_changed)
 
     def load(self, record: dict, revision: int | None) -> None:
+        """Open a household. A family left to revisit (nobody home) opened on a later day than
+        its visit starts a new visit: the earlier one joins the history and the outcome is
+        asked again (app/visits.py); saved only once the officer changes something."""
         self.revision = revision
         self.dirty = False
+        record = visits.start_revisit(record, self.form.today or date.today()) or record
         self.form.set_record(record)
+        self._paradata_base = record.get(paradata.PARADATA)
+        self._timing = paradata.Session(self._wall(), self._clock(), page=self._page())
+        self.paradataChanged.emit(self._stamped(self.form.record())[paradata.PARADATA])
+
+    def _page(self) -> str:
+        return self.form.section_keys()[self.form.current_section()]
+
+    def _stamped(self, record: dict) -> dict:
+        """The record with its paradata: what it held when opened, plus this opening so far."""
+        if self._timing is None:
+            return record
+        stamp = self._timing.stamp(record, self._paradata_base, self._clock(), self._wall())
+        return {**record, paradata.PARADATA: stamp}
+
+    def _record(self) -> dict:
+        record = self._stamped(self.form.record())
+        self.paradataChanged.emit(record.get(paradata.PARADATA) or {})
+        return record
 
     def _changed(self) -> None:
         self.dirty = True
         self._timer.start()
 
     def _section_changed(self, _index: int) -> None:
+        if self._timing is not None:
+            self._timing.switch(self._page(), self._clock())
         self.save_now()
 
     def save_now(self) -> None:
@@ -61,7 +96,7 @@ class HouseholdEditor(QObject):
         self.dirty = False
         self._in_flight += 1
         self.session.save_draft(
-            self.form.record(), self.revision, on_done=self._saved, on_error=self._save_failed
+            self._record(), self.revision, on_done=self._saved, on_error=self._save_failed
         )
 
     def close(self) -> None:
@@ -71,7 +106,8 @@ class HouseholdEditor(QObject):
         self._timer.stop()
         self.form.changed.disconnect(self._changed)
         self.form.sectionChanged.disconnect(self._section_changed)
-        for signal in (self.saved, self.finalised, self.needsAcknowledgement, self.blocked):
+        for signal in (self.saved, self.finalised, self.needsAcknowledgement, self.blocked,
+                       self.paradataChanged):
             try:  # their receivers belong to the page that is going away
                 signal.disconnect()
             except (RuntimeError, TypeError):
@@ -81,7 +117,7 @@ class HouseholdEditor(QObject):
             revision = None if self._in_flight else self.revision
             self._in_flight += 1
             self.session.save_draft(
-                self.form.record(), revision, on_done=self._saved, on_error=self._save_failed
+                self._record(), revision, on_done=self._saved, on_error=self._save_failed
             )
         self.closed = True
         self.form = None
@@ -117,7 +153,7 @@ class HouseholdEditor(QObject):
         self.dirty = False
         self._in_flight += 1
         self.session.finalise(
-            self.form.record(), self.revision, acknowledge=acknowledge,
+            self._record(), self.revision, acknowledge=acknowledge,
             on_done=self._finalised, on_error=self._finalise_failed,
         )
 

@@ -277,6 +277,7 @@ class MainWindow(QMainWindow):
         self._close_household()
         page = HouseholdPage(self.session.settings.lang, self.session.areas)
         editor = HouseholdEditor(self.session, page.form)
+        editor.paradataChanged.connect(page.show_paradata)
         editor.load(record, revision)
         page.saveRequested.connect(editor.save_now)
         page.finaliseRequested.connect(lambda: editor.finalise())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -16,6 +16,7 @@ from PySide6.QtCore import (
 from typing import TYPE_CHECKING
 
 from app.gui.translate import QT_TRANSLATE_NOOP
+from app.visits import TO_REVISIT
 
 if TYPE_CHECKING:
     from app.store import HouseholdRow
@@ -30,6 +31,7 @@ def _tr(text: str) -> str:
 
 STATUS_LABELS = {
     "to_verify": QT_TRANSLATE_NOOP("HouseholdTableModel", "To verify"),
+    "revisit": QT_TRANSLATE_NOOP("HouseholdTableModel", "To revisit"),
     "draft": QT_TRANSLATE_NOOP("HouseholdTableModel", "Draft"),
     "final": QT_TRANSLATE_NOOP("HouseholdTableModel", "Final"),
     "synced": QT_TRANSLATE_NOOP("HouseholdTableModel", "Synced"),
@@ -53,6 +55,8 @@ HEADERS = (
     QT_TRANSLATE_NOOP("HouseholdTableModel", "Last change"),
 )
 DAMAGED = QT_TRANSLATE_NOOP("HouseholdTableModel", "(damaged, cannot open)")
+# A family nobody was home for: the planned revisit, in the Status column's tooltip.
+REVISIT_TIP = QT_TRANSLATE_NOOP("HouseholdTableModel", "Nobody home: come back on %1")
 REASON = QT_TRANSLATE_NOOP("HouseholdTableModel", "Province:")
 # A province-found duplicate stays visible in the Sync column; the tooltip says which number.
 DUPLICATE_MARK = QT_TRANSLATE_NOOP("HouseholdTableModel", "duplicate in province")
@@ -75,14 +79,17 @@ DUPLICATE_TIPS = {
 
 
 def status_key(row: HouseholdRow) -> str:
-    """to_verify / draft / final / synced / attention / training: what the officer sorts and
-    filters by."""
+    """to_verify / revisit / draft / final / synced / attention / training: what the officer
+    sorts and filters by. A family to revisit (nobody home) stays "revisit", draft or final,
+    sent or not, until a later visit records another outcome."""
     if row.damaged or row.sync_state in ATTENTION:
         return "attention"
     if row.sync_state == "to_verify":
         return "to_verify"
     if row.sync_state == "training":
         return "training"
+    if row.outcome in TO_REVISIT:
+        return "revisit"
     if row.sync_state == "synced":
         return "synced"
     return row.status
@@ -104,6 +111,8 @@ def sync_text(row: HouseholdRow) -> str:
 
 def sync_tooltip(row: HouseholdRow) -> str | None:
     lines = [_tr(REASON) + " " + row.sync_reason] if row.sync_reason else []  # a code
+    if row.outcome in TO_REVISIT and row.revisit_on:
+        lines.append(_tr(REVISIT_TIP).replace("%1", day_text(row.revisit_on)))
     lines += [_tr(DUPLICATE_TIPS[k]) for k in row.province_duplicates if k in DUPLICATE_TIPS]
     lines += [_tr(t) for on, t in ((row.province_changed, CHANGED_TIP),
                                    (row.released, RELEASED_TIP)) if on]
@@ -118,6 +127,14 @@ def to_verify_counts(rows: list[HouseholdRow]) -> dict[str, int]:
         if r.listed and r.status == "draft":
             counts[r.kode_desa or ""] = counts.get(r.kode_desa or "", 0) + 1
     return counts
+
+
+def day_text(iso: str) -> str:
+    """DD-MM-YYYY, as KK and KTP print dates."""
+    try:
+        return date.fromisoformat(iso).strftime("%d-%m-%Y")
+    except ValueError:
+        return iso
 
 
 def local_time(iso: str) -> str:

@@ -20,7 +20,8 @@ def card_aad(household_id: str) -> bytes:
 @dataclass(slots=True)
 class HouseholdRow:
     """What the household list needs: plaintext columns plus the decrypted summary
-    (questionnaire.summary: KK, head's name, then name and NIK of each member)."""
+    (questionnaire.summary: KK, head's name, then name and NIK of each member; the visit's
+    outcome and revisit date apart)."""
 
     id: str
     revision: int
@@ -36,6 +37,8 @@ class HouseholdRow:
     listed: bool = False  # pre-filled from the province's DTSEN list (app/store/assigned.py)
     province_changed: bool = False  # a newer province version waits for the officer's choice
     released: bool = False  # moved to another officer: kept until its last version is sent
+    outcome: int | None = None  # the visit outcome recorded (app/visits.py), from the summary
+    revisit_on: str | None = None  # the planned revisit date, for a family to revisit
 
     @property
     def kk(self) -> str:
@@ -92,6 +95,8 @@ def list_rows(db: Database, cipher: RecordCipher, where: str, params: tuple
         except (DecryptError, UnicodeDecodeError):
             text, number, damaged = "", None, True
         kinds = tuple(dups.split(",")) if dups else ()
+        text, outcome, revisit = questionnaire.split_summary(text)
         out.append(HouseholdRow(hid, rev, status, desa, sync, updated, text, damaged, reason,
-                                number, kinds, bool(listed), bool(changed), bool(released)))
+                                number, kinds, bool(listed), bool(changed), bool(released),
+                                outcome, revisit))
     return out

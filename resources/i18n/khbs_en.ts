@@ -411,6 +411,11 @@
         <translation>Household</translation>
     </message>
     <message>
+        <location filename="../../app/gui/views/household.py" line="67"/>
+        <source>Visit %1 · started %2 · %3 min</source>
+        <translation>Visit %1 · started %2 · %3 min</translation>
+    </message>
+    <message>
         <location filename="../../app/gui/views/household.py" line="27"/>
         <source>&amp;Save</source>
         <translation>&amp;Save</translation>
@@ -432,6 +437,16 @@
         <location filename="../../app/gui/models.py" line="31"/>
         <source>To verify</source>
         <translation>To verify</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="34"/>
+        <source>To revisit</source>
+        <translation>To revisit</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="59"/>
+        <source>Nobody home: come back on %1</source>
+        <translation>Nobody home: come back on %1</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="32"/>

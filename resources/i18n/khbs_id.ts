@@ -410,6 +410,11 @@
         <translation>Rumah tangga</translation>
     </message>
     <message>
+        <location filename="../../app/gui/views/household.py" line="67"/>
+        <source>Visit %1 · started %2 · %3 min</source>
+        <translation>Kunjungan ke-%1 · mulai %2 · %3 menit</translation>
+    </message>
+    <message>
         <location filename="../../app/gui/views/household.py" line="27"/>
         <source>&amp;Save</source>
         <translation>&amp;Simpan</translation>
@@ -431,6 +436,16 @@
         <location filename="../../app/gui/models.py" line="31"/>
         <source>To verify</source>
         <translation>Perlu diverifikasi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="34"/>
+        <source>To revisit</source>
+        <translation>Kunjungi lagi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="59"/>
+        <source>Nobody home: come back on %1</source>
+        <translation>Tidak ada orang di rumah: kunjungi lagi pada %1</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="32"/>

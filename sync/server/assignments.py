@@ -369,7 +369,7 @@ def candidate_for(conn: Connection, keys: ServerKeys, hid: str) -> CandidateCont
 # -- what the officers changed ----------------------------------------------------------------
 
 # Answers the field adds on purpose to a listed family: reported even where the list had none.
-VERIFICATION_ANSWERS = {"keberadaan_keluarga", "catatan_verifikasi", q.PRESENCE}
+VERIFICATION_ANSWERS = {"keberadaan_keluarga", "catatan_verifikasi", q.PRESENCE, q.OUTCOME}
 
 
 @dataclass

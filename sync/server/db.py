@@ -189,6 +189,10 @@ households = Table(
     Column("status_reason", String(64)),  # a reason code, never free text
     Column("card_number", String(32), unique=True),
     Column("conflict", Boolean, nullable=False, server_default=false()),
+    # How the visit of the current version ended (app/visits.py, a code 1-8, not personal
+    # data), copied from the record at ingest for the counts by outcome. NULL: received before
+    # the column existed.
+    Column("visit_outcome", Integer),
     _at("received_at"),
     _at("updated_at"),
     _at("status_at"),

@@ -26,7 +26,7 @@ from datetime import date
 from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
 from sqlalchemy.engine import Engine
 
-from app import questionnaire, regions, rules
+from app import questionnaire, regions, rules, visits
 from sync.protocol import (
     ACCEPTED,
     CONFLICT,
@@ -135,6 +135,7 @@ class Prepared:
     key_id: str  # data key that sealed `content`
     content: bytes
     tokens: tuple  # sorted (kind, (key id, token)) of its NIK and KK numbers
+    outcome: int  # how the visit ended (app/visits.py): a code, kept in plaintext for stats
 
 
 def _prepare(keys: ServerKeys, device: repo.Device, header, body: bytes, today: date,
@@ -184,7 +185,8 @@ def _check(keys: ServerKeys, device: repo.Device, item, today: date,
     plaintext, digest = content_hash(record)
     key_id, sealed = keys.seal_content(hid, revision, digest, plaintext)
     tokens = {(kind, keys.blind_token(kind, value)) for kind, value in questionnaire.identifiers(record)}
-    return Prepared(hid, revision, desa, digest, key_id, sealed, tuple(sorted(tokens)))
+    return Prepared(hid, revision, desa, digest, key_id, sealed, tuple(sorted(tokens)),
+                    visits.effective(record))
 
 
 # -- under the lock: reads and writes -----------------------------------------------------------
@@ -253,7 +255,7 @@ class _Writer:
                 "id": hid, "officer_id": officer, "kode_desa": desa,
                 "kode_kab": desa[:5], "revision": revision, "content_hash": digest,
                 "status": "received", "received_at": now, "updated_at": now, "status_at": now,
-                "conflict": conflict,
+                "conflict": conflict, "visit_outcome": p.outcome,
             })
             self.current[hid] = (officer, revision)
         elif conflict:
@@ -264,6 +266,7 @@ class _Writer:
                 update(households).where(households.c.id == hid).values(
                     revision=revision, content_hash=digest, kode_desa=desa, kode_kab=desa[:5],
                     status="received", status_reason=None, updated_at=now, status_at=now,
+                    visit_outcome=p.outcome,
                 )
             )
             self.current[hid] = (current[0], revision)

@@ -434,19 +434,43 @@ def _grouped(conn: Connection, column, *where) -> dict[str, int]:
     return {key: n for key, n in rows}
 
 
+UNKNOWN_OUTCOME = "unknown"  # received before the server kept the outcome (revision 0006)
+
+
+def _outcomes(conn: Connection, *where) -> dict[str, dict[str, int]]:
+    """Households by regency, then by visit outcome code (app/visits.py) as a string."""
+    out: dict[str, dict[str, int]] = {}
+    rows = conn.execute(
+        select(households.c.kode_kab, households.c.visit_outcome, func.count())
+        .where(*where)
+        .group_by(households.c.kode_kab, households.c.visit_outcome)
+        .order_by(households.c.kode_kab, households.c.visit_outcome))
+    for kab, outcome, n in rows:
+        key = UNKNOWN_OUTCOME if outcome is None else str(outcome)
+        out.setdefault(kab, {})[key] = n
+    return out
+
+
 def stats(conn: Connection, scope: Scope | None = None) -> dict:
     """Counts, for the whole province or one scope (`khbs-server stats --area`; the console's
-    dashboard shows the same numbers): households by the desa they are in, DTSEN families
-    listed there, officers whose areas overlap it and their devices."""
+    dashboard shows the same numbers): households by the desa they are in (and by the visit's
+    outcome), DTSEN families listed there, officers whose areas overlap it and their devices."""
     scope = scope or Scope.province()
     mine = scope.where(households.c.kode_desa)
     officer_ids = select(officer_areas.c.officer_id).where(
         scope.where_overlaps(officer_areas.c.area_code))
     in_officers = devices.c.officer_id.in_(officer_ids)
+    by_regency_outcome = _outcomes(conn, mine)
+    by_outcome: dict[str, int] = {}
+    for counts in by_regency_outcome.values():
+        for key, n in counts.items():
+            by_outcome[key] = by_outcome.get(key, 0) + n
     return {
         "areas": list(scope.areas),
         "households": _count(conn, households, mine),
         "by_regency": _grouped(conn, households.c.kode_kab, mine),
+        "by_outcome": dict(sorted(by_outcome.items())),
+        "by_regency_outcome": by_regency_outcome,
         "by_status": {s: 0 for s in STATUSES} | _grouped(conn, households.c.status, mine),
         "cards_issued": _count(conn, households, mine, households.c.card_number.is_not(None)),
         "conflicts": _count(conn, households, mine, households.c.conflict),

@@ -165,12 +165,12 @@ def test_revoking_a_device(engine, officer):
 
 
 def test_stats_counts(engine, officer):
-    rows = [  # (kode_desa, status, card, conflict)
-        ("62.12.01.2001", "received", None, False),
-        ("62.12.01.2001", "verified", "KHBS-0001", False),
-        ("62.12.02.2002", "verified", None, True),
-        ("62.71.01.1001", "rejected", None, False),
-        ("62.71.01.1002", "received", None, False),
+    rows = [  # (kode_desa, status, card, conflict, visit outcome)
+        ("62.12.01.2001", "received", None, False, 1),
+        ("62.12.01.2001", "verified", "KHBS-0001", False, 1),
+        ("62.12.02.2002", "verified", None, True, 3),
+        ("62.71.01.1001", "rejected", None, False, None),
+        ("62.71.01.1002", "received", None, False, 4),
     ]
     ids = [str(uuid.uuid4()) for _ in rows]
     with engine.begin() as conn:
@@ -179,8 +179,8 @@ def test_stats_counts(engine, officer):
              "revision": 1, "content_hash": bytes(32), "status": status,
              "status_reason": "duplicate" if status == "rejected" else None,
              "card_number": card, "conflict": conflict, "received_at": T0, "updated_at": T0,
-             "status_at": T0}
-            for hid, (desa, status, card, conflict) in zip(ids, rows, strict=True)
+             "status_at": T0, "visit_outcome": outcome}
+            for hid, (desa, status, card, conflict, outcome) in zip(ids, rows, strict=True)
         ])
         conn.execute(insert(duplicates), [
             {"household_id": ids[0], "other_household_id": ids[3], "kind": "nik", "found_at": T0},
@@ -195,6 +195,8 @@ def test_stats_counts(engine, officer):
             "areas": ["62"],
             "households": 5,
             "by_regency": {"62.12": 3, "62.71": 2},
+            "by_outcome": {"1": 2, "3": 1, "4": 1, "unknown": 1},
+            "by_regency_outcome": {"62.12": {"1": 2, "3": 1}, "62.71": {"4": 1, "unknown": 1}},
             "by_status": {"received": 2, "verified": 2, "rejected": 1},
             "cards_issued": 1,
             "conflicts": 1,
@@ -208,6 +210,9 @@ def test_stats_counts(engine, officer):
         assert (city["households"], city["by_regency"], city["duplicate_warnings"]) == (
             2, {"62.71": 2}, 0)
         assert city["by_status"] == {"received": 1, "verified": 0, "rejected": 1}
+        # The outcomes too: only this regency's households.
+        assert city["by_outcome"] == {"4": 1, "unknown": 1}
+        assert city["by_regency_outcome"] == {"62.71": {"4": 1, "unknown": 1}}
         assert (city["officers"], city["devices"]) == (1, {"active": 1, "revoked": 1})
         other = repo.stats(conn, Scope.of("regency", ["62.12"]))
         assert (other["households"], other["cards_issued"], other["conflicts"]) == (3, 1, 1)

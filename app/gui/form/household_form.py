@@ -28,9 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from app import questionnaire as q
-from app import rules
+from app import rules, visits
 from app.gui.form import issues as shown_issues
-from app.gui.form.consent import ConsentSection
+from app.gui.form.consent import GIVEN, ConsentSection
 from app.gui.form.members import MembersView
 from app.gui.form.section import HELP_STYLE, SectionView
 from app.gui.form.text import ui
@@ -71,13 +71,16 @@ class HouseholdForm(QWidget):
         self._extra: dict = {}  # unknown top-level properties, kept for the rules to report
         self._final = False  # after check(final=True), live validation checks completeness too
         self._loading = False
+        self._incoming: dict | None = None  # the record being loaded: the root meanwhile
         self._schema = q.load_schema()
         self._props: dict = self._schema["properties"]
-        self._frame = [
-            n for n, s in self._props.items() if kind_of(s) == "none" and not (q.is_group(s) or q.is_roster(s))
-        ]
-        self._conditions = {  # sections asked only sometimes (x-relevant on the group)
-            n: s["x-relevant"] for n, s in self._props.items() if q.is_group(s) and "x-relevant" in s
+        # System fields (x-widget none: the record's frame, the earlier visits, paradata):
+        # kept as loaded, no page, no widget.
+        self._frame = [n for n, s in self._props.items() if s.get("x-widget") == "none"
+                       or (kind_of(s) == "none" and not (q.is_group(s) or q.is_roster(s)))]
+        self._conditions = {  # sections asked only sometimes (x-relevant on the group or roster)
+            n: s["x-relevant"] for n, s in self._props.items()
+            if (q.is_group(s) or q.is_roster(s)) and "x-relevant" in s
         }
         self._root_fields = [
             n for n, s in self._props.items()
@@ -139,8 +142,10 @@ class HouseholdForm(QWidget):
                 view: SectionView = ConsentSection(spec, (name,), self.lang, areas=areas,
                                                    root=self._raw, reserved=reserved)
                 self._add_page(name, title, view, help_text)
-            elif q.is_group(spec):
-                view = SectionView(spec, (name,), self.lang, areas=areas, root=self._raw, reserved=reserved)
+            elif q.is_group(spec) and name not in self._frame:
+                view = SectionView(
+                    spec, (name,), self.lang, areas=areas, root=self._raw, reserved=reserved
+                )
                 self._add_page(name, title, view, help_text)
 
     def _add_page(self, key: str, title: str, view, help_text: str) -> None:
@@ -234,6 +239,9 @@ class HouseholdForm(QWidget):
         self._timer.stop()
         record = self._visit_defaulted(record)
         self._loading = True
+        # While the pages fill, skip logic sees the whole record being loaded, not the pages
+        # filled so far: the KK on the first page depends on the verification section.
+        self._incoming = record
         try:
             self._base = {k: record[k] for k in self._frame if k in record}
             self._extra = {k: v for k, v in record.items() if k not in self._props}
@@ -244,6 +252,7 @@ class HouseholdForm(QWidget):
                     page.view.set_rows(record.get(page.key))
                 else:
                     page.view.set_values(record.get(page.key))
+            self._incoming = None
             self._refresh_sections()
             for page in self.pages:  # conditions on other sections see the whole record now
                 if isinstance(page.view, SectionView):
@@ -251,6 +260,7 @@ class HouseholdForm(QWidget):
             self.set_section(0)  # no sectionChanged: nothing to save yet
         finally:
             self._loading = False
+            self._incoming = None
         self._final = record.get("status") == "final"
         self.show_result(rules.Result([]))
         self._timer.start()
@@ -272,7 +282,12 @@ class HouseholdForm(QWidget):
                     continue
                 shown = q.evaluate(cond, raw, raw)
                 self.section_list.item(i).setHidden(not shown)
-                if not shown and isinstance(page.view, SectionView) and page.view.values():
+                if shown:
+                    continue
+                if isinstance(page.view, MembersView) and page.view.rows():
+                    page.view.set_rows(None)  # e.g. a refusal of a family not on the list
+                    cleared = True
+                elif isinstance(page.view, SectionView) and page.view.values():
                     page.view.set_values(None)
                     cleared = True
             if not cleared:
@@ -280,6 +295,8 @@ class HouseholdForm(QWidget):
 
     def _raw(self) -> dict:
         """The answers as they stand, before pruning: the root for skip-logic conditions."""
+        if self._incoming is not None:
+            return self._incoming
         rec = dict(self._base)
         for page in self.pages:
             if page.key == IDENTITY and isinstance(page.view, SectionView):
@@ -331,12 +348,30 @@ class HouseholdForm(QWidget):
         if self._loading:
             return
         sender = self.sender()
+        if self._consent_refused(sender):
+            return  # the outcome's own edit has refreshed everything
         self._refresh_sections()
         for page in self.pages:  # questions that depend on other sections
             if isinstance(page.view, SectionView) and page.view is not sender and page.view._needs_root:
                 page.view.refresh()
         self.changed.emit()
         self._timer.start()
+
+    def _consent_refused(self, sender: object) -> bool:
+        """Consent "no" is a refusal: the visit outcome becomes Refused, which hides consent and
+        every question that needs it, and the household can be finalised as a refused visit
+        (rather than an error that blocks finalising). Back on the first page, at the outcome."""
+        if not isinstance(sender, ConsentSection) or GIVEN not in sender.rows:
+            return False
+        identity = self.section(IDENTITY)
+        if not isinstance(identity, SectionView) or q.OUTCOME not in identity.rows:
+            return False
+        if sender.editor(GIVEN).value() is not False:
+            return False
+        identity.set_field(q.OUTCOME, visits.REFUSED)
+        self.set_section(0)
+        identity.focus_field(q.OUTCOME)
+        return True
 
     def show_result(self, result: rules.Result) -> None:
         self.result = result

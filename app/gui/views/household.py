@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -24,6 +24,8 @@ class HouseholdPage(QWidget):
         self.title.setObjectName("pageTitle")
         self.state = QLabel()
         self.state.setObjectName("saveState")
+        self.paradata = QLabel()  # the visit number, when entry started, minutes spent
+        self.paradata.setObjectName("paradata")
         self.save_button = QPushButton(self.tr("&Save"))
         self.finalise_button = QPushButton(self.tr("&Finalise"))
         self.close_button = QPushButton(self.tr("&Back to list"))
@@ -37,6 +39,7 @@ class HouseholdPage(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.title)
+        top.addWidget(self.paradata)
         top.addStretch(1)
         top.addWidget(self.state)
         bottom = QHBoxLayout()
@@ -55,3 +58,14 @@ class HouseholdPage(QWidget):
 
     def show_state(self, text: str) -> None:
         self.state.setText(text)
+
+    def show_paradata(self, values: dict) -> None:
+        """"Kunjungan ke-2 · mulai 27-11-2026 08:15 · 12 menit" (app/paradata.py)."""
+        try:
+            started = datetime.fromisoformat(str(values.get("mulai"))).strftime("%d-%m-%Y %H:%M")
+        except ValueError:
+            started = "-"
+        minutes = int(values.get("durasi_detik") or 0) // 60
+        self.paradata.setText(
+            self.tr("Visit %1 · started %2 · %3 min").replace("%1", str(values.get(
+                "jumlah_kunjungan") or 1)).replace("%2", started).replace("%3", str(minutes)))

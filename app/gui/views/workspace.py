@@ -33,7 +33,7 @@ from app.gui.models import (
     status_label,
 )
 
-STATUS_KEYS = ("to_verify", "draft", "final", "synced", "attention", "training")
+STATUS_KEYS = ("to_verify", "revisit", "draft", "final", "synced", "attention", "training")
 
 
 class WorkspacePage(QWidget):
