@@ -272,7 +272,7 @@ def test_upgrade_from_the_last_release_keeps_the_data(
     assert expected["duplicate_warnings"] == 2
     assert expected["devices"] == {"active": 1, "revoked": 1}
     assert revision_of(old) is None
-    # The visit outcome came with revision 0006: households received before count as unknown.
+    # The visit outcome came with revision 0007: households received before count as unknown.
     assert expected["by_outcome"] == {"1": 3}
     unknown = {"by_outcome": {"unknown": 3}, "by_regency_outcome": {"62.71": {"unknown": 3}}}
     assert json.loads(Server(old_url, home).ok("stats", "--json").stdout) == expected | unknown
