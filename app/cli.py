@@ -71,8 +71,10 @@ def open_store(args: argparse.Namespace, *, write: bool):
         store.close()
         if store.audit_unwritten:
             reason = store.audit_failure.reason_key if store.audit_failure else "reason.store"
-            print(tr("cli.audit_not_written", n=store.audit_unwritten, reason=tr(reason)),
-                  file=sys.stderr)
+            print(
+                tr("cli.audit_not_written", n=store.audit_unwritten, reason=tr(reason)),
+                file=sys.stderr,
+            )
 
 
 # -- commands -----------------------------------------------------------------------------------
@@ -109,14 +111,19 @@ def cmd_import(args: argparse.Namespace) -> int:
     lines = None if is_export_dir(source) else _read_lines(source)
     with open_store(args, write=True) as store:
         try:
-            report = (import_jsonl(store, lines, **options) if lines is not None
-                      else import_csv(store, source, **options))
+            report = (
+                import_jsonl(store, lines, **options)
+                if lines is not None
+                else import_csv(store, source, **options)
+            )
         except ExportUnreadable as exc:
             raise CliError(tr(exc.key, None, **exc.params)) from None  # lang None: the current
     for err in report.errors:
         if err.file:
-            print(tr("cli.file_line", file=err.file, line=err.line, message=err.message),
-                  file=sys.stderr)
+            print(
+                tr("cli.file_line", file=err.file, line=err.line, message=err.message),
+                file=sys.stderr,
+            )
         else:
             print(tr("cli.line", line=err.line, message=err.message), file=sys.stderr)
     if report.errors and not args.skip_invalid:
@@ -153,27 +160,30 @@ def _read_lines(path: Path) -> list[str]:
 
 def cmd_export(args: argparse.Namespace) -> int:
     from app import regions
-    from app.export.layout import Options
     from app.export.laptop import export_store
+    from app.export.layout import Options
 
     desa = None
     if args.desa:
         desa = regions.dotted(args.desa) if "." not in args.desa else args.desa
         if not regions.name(desa):
             raise CliError(tr("cli.unknown_area", code=args.desa))
-    options = Options(excel=args.excel, mask_ids=args.mask_ids, omit_health=args.no_health,
-                      lang=current_lang())  # --lang sets it
+    options = Options(
+        excel=args.excel, mask_ids=args.mask_ids, omit_health=args.no_health, lang=current_lang()
+    )  # --lang sets it
     with open_store(args, write=False) as store:
         try:
             result = export_store(store, Path(args.out), options, status=args.status, desa=desa)
         except OSError as exc:
-            raise CliError(tr("cli.export_unwritable", path=args.out,
-                              reason=exc.strerror or "")) from None
+            raise CliError(
+                tr("cli.export_unwritable", path=args.out, reason=exc.strerror or "")
+            ) from None
     for hid in result.damaged:
         print(tr("cli.damaged", record_id=hid), file=sys.stderr)
     print(tr("cli.export_warning"), file=sys.stderr)
-    print(tr("cli.export_done", households=result.households, members=result.members,
-             path=args.out))
+    print(
+        tr("cli.export_done", households=result.households, members=result.members, path=args.out)
+    )
     return EXIT_ERROR if result.damaged else EXIT_OK
 
 
@@ -214,8 +224,9 @@ def _private_output(name: str | None):
             out = open(target, "w", encoding="utf-8", newline="\n")  # noqa: SIM115
             temp = None
         else:
-            fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.",
-                                        suffix=".part")  # mode 0600
+            fd, temp = tempfile.mkstemp(
+                dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+            )  # mode 0600
             out = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
     except OSError as exc:
         raise CliError(tr("cli.export_unwritable", path=name, reason=exc.strerror or "")) from None
@@ -254,8 +265,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
         print(tr("cli.audit_broken", seq=seq))
     for hid in report.unaudited:
         print(tr("cli.unaudited", record_id=hid))
-    for key, ids in (("cli.missing", report.missing), ("cli.altered", report.altered),
-                     ("cli.unqueued", report.unqueued), ("cli.unverified", report.unverified)):
+    for key, ids in (
+        ("cli.missing", report.missing),
+        ("cli.altered", report.altered),
+        ("cli.unqueued", report.unqueued),
+        ("cli.unverified", report.unverified),
+    ):
         for hid in ids:
             print(tr(key, record_id=hid))
     print(
@@ -322,8 +337,14 @@ def cmd_enroll(args: argparse.Namespace) -> int:
             args.server, args.code, allow_insecure=args.insecure_dev
         )
         areas = store.assigned_areas()
-    print(tr("cli.enrolled", device_id=device.device_id, officer_id=device.officer_id,
-             areas=", ".join(areas)))
+    print(
+        tr(
+            "cli.enrolled",
+            device_id=device.device_id,
+            officer_id=device.officer_id,
+            areas=", ".join(areas),
+        )
+    )
     return EXIT_OK
 
 
@@ -334,25 +355,41 @@ def cmd_sync(args: argparse.Namespace) -> int:
     with open_store(args, write=True) as store:  # a SyncError is a KhbsError: main() says it
         report = SyncClient(store, verify=verify).sync(args.server)
     counts = {
-        "sent": report.sent, "synced": report.synced, "attention": report.attention,
-        "events": report.events, "bytes_up": report.bytes_up, "bytes_down": report.bytes_down,
-        "assigned": report.assigned, "province_changed": report.province_changed,
+        "sent": report.sent,
+        "synced": report.synced,
+        "attention": report.attention,
+        "events": report.events,
+        "bytes_up": report.bytes_up,
+        "bytes_down": report.bytes_down,
+        "assigned": report.assigned,
+        "province_changed": report.province_changed,
         "released": report.released,
     }
     # Ids and codes only (and their texts): this output ends up in scripts, logs and tickets.
-    attention = [{"household_id": hid, "reason": reason, "message": attention_message(reason)}
-                 for hid, reason in report.needs_attention]
+    attention = [
+        {"household_id": hid, "reason": reason, "message": attention_message(reason)}
+        for hid, reason in report.needs_attention
+    ]
     warnings = []
     offset = report.clock_offset_s
     if offset is not None and report.clock_off:
         code = "clock_ahead" if offset > 0 else "clock_behind"
         warnings.append({"code": code, "message": clock_warning(offset)})
     if args.json:
-        print(json.dumps(dict(counts, clock_offset_s=report.clock_offset_s,
-                              needs_attention=attention, warnings=warnings,
-                              questionnaires=report.questionnaires,
-                              questionnaires_refused=report.questionnaires_refused),
-                         sort_keys=True, ensure_ascii=False))
+        print(
+            json.dumps(
+                dict(
+                    counts,
+                    clock_offset_s=report.clock_offset_s,
+                    needs_attention=attention,
+                    warnings=warnings,
+                    questionnaires=report.questionnaires,
+                    questionnaires_refused=report.questionnaires_refused,
+                ),
+                sort_keys=True,
+                ensure_ascii=False,
+            )
+        )
     else:
         print(tr("cli.sync_done", None, **counts))  # lang None: the current one
         if report.assigned or report.province_changed or report.released:
@@ -401,7 +438,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.set_defaults(func=cmd_demo_data)
 
     imp = sub.add_parser(
-        "import", parents=[common],
+        "import",
+        parents=[common],
         help="import households: JSON Lines, or an export folder (households.csv + members.csv)",
     )
     imp.add_argument("file", help="a .jsonl file, or an export folder or one of its .csv files")
@@ -412,7 +450,8 @@ def build_parser() -> argparse.ArgumentParser:
     imp.set_defaults(func=cmd_import)
 
     exp = sub.add_parser(
-        "export", parents=[common],
+        "export",
+        parents=[common],
         help="households.csv + members.csv + manifest.json for spreadsheets (docs/export.md)",
     )
     exp.add_argument("--out", required=True, help="folder to write the three files into")
@@ -420,8 +459,11 @@ def build_parser() -> argparse.ArgumentParser:
     exp.add_argument("--desa", default=None, help="a desa (or kecamatan, regency) code")
     exp.add_argument("--mask-ids", action="store_true", help="NIK/KK: region and last 4 digits")
     exp.add_argument("--no-health", action="store_true", help="leave out the health answers")
-    exp.add_argument("--excel", action="store_true",
-                     help="Excel with Indonesian settings: ';' separator, BOM, decimal comma")
+    exp.add_argument(
+        "--excel",
+        action="store_true",
+        help="Excel with Indonesian settings: ';' separator, BOM, decimal comma",
+    )
     exp.set_defaults(func=cmd_export)
 
     dump = sub.add_parser("dump", parents=[common], help="every household as JSON Lines")
@@ -433,15 +475,17 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(func=cmd_status)
 
     sub.add_parser(
-        "verify", parents=[common],
+        "verify",
+        parents=[common],
         help="open every record; check the audit log, rows deleted or edited outside the app, "
-             "the send queue",
+        "the send queue",
     ).set_defaults(func=cmd_verify)
     enroll = sub.add_parser("enroll", parents=[common], help="enroll this laptop with the province")
     enroll.add_argument("--server", required=True, metavar="URL")
     enroll.add_argument("--code", required=True, help="one-time enrollment code")
     enroll.add_argument(
-        "--insecure-dev", action="store_true",
+        "--insecure-dev",
+        action="store_true",
         help="allow plain HTTP to another machine (development only)",
     )
     enroll.add_argument("--ca-bundle", default=None, metavar="FILE", help=CA_HELP)
@@ -455,7 +499,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("gui", parents=[common], help="start the desktop app").set_defaults(func=cmd_gui)
     sub.add_parser(
-        "recover", parents=[common],
+        "recover",
+        parents=[common],
         help="forgotten passphrase: set a new one with the province's recovery code",
     ).set_defaults(func=cmd_recover)
     sub.add_parser("passwd", parents=[common], help="change the passphrase").set_defaults(

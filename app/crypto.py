@@ -53,7 +53,7 @@ class KdfParams:
         return json.dumps(asdict(self), sort_keys=True)
 
     @classmethod
-    def from_json(cls, text: str) -> "KdfParams":
+    def from_json(cls, text: str) -> KdfParams:
         """Strict: exactly the three fields, integers within KDF_BOUNDS."""
         try:
             fields = json.loads(text)

@@ -38,7 +38,7 @@ class Record:
 
 
 def delimiter_of(first_line: str) -> str:
-    """";" (Excel with Indonesian settings) or ",": whichever the header row holds more of."""
+    """ ";" (Excel with Indonesian settings) or ",": whichever the header row holds more of."""
     return ";" if first_line.count(";") > first_line.count(",") else ","
 
 

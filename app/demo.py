@@ -48,16 +48,42 @@ _MAX_DRAWS = 10_000  # identity-number draws before giving up (only if `taken` r
 
 # Regency seats, used as places of birth (real towns; regency code -> town).
 _TOWNS = {
-    "62.01": "Pangkalan Bun", "62.02": "Sampit", "62.03": "Kuala Kapuas", "62.04": "Buntok",
-    "62.05": "Muara Teweh", "62.06": "Kasongan", "62.07": "Kuala Pembuang", "62.08": "Sukamara",
-    "62.09": "Nanga Bulik", "62.10": "Kuala Kurun", "62.11": "Pulang Pisau",
-    "62.12": "Puruk Cahu", "62.13": "Tamiang Layang", "62.71": "Palangka Raya",
+    "62.01": "Pangkalan Bun",
+    "62.02": "Sampit",
+    "62.03": "Kuala Kapuas",
+    "62.04": "Buntok",
+    "62.05": "Muara Teweh",
+    "62.06": "Kasongan",
+    "62.07": "Kuala Pembuang",
+    "62.08": "Sukamara",
+    "62.09": "Nanga Bulik",
+    "62.10": "Kuala Kurun",
+    "62.11": "Pulang Pisau",
+    "62.12": "Puruk Cahu",
+    "62.13": "Tamiang Layang",
+    "62.71": "Palangka Raya",
 }
 _STREETS = (
-    "Tjilik Riwut", "G. Obos", "Ahmad Yani", "Rajawali", "Beliang", "Temanggung Tilung",
-    "Mahir Mahar", "Diponegoro", "Sudirman", "Yos Sudarso", "RTA Milono", "Kinibalu",
-    "Pierre Tendean", "Sisingamangaraja", "Lintas Kalimantan", "Pelabuhan", "Pasar Lama",
-    "Sungai Kahayan", "Merdeka", "Pramuka",
+    "Tjilik Riwut",
+    "G. Obos",
+    "Ahmad Yani",
+    "Rajawali",
+    "Beliang",
+    "Temanggung Tilung",
+    "Mahir Mahar",
+    "Diponegoro",
+    "Sudirman",
+    "Yos Sudarso",
+    "RTA Milono",
+    "Kinibalu",
+    "Pierre Tendean",
+    "Sisingamangaraja",
+    "Lintas Kalimantan",
+    "Pelabuhan",
+    "Pasar Lama",
+    "Sungai Kahayan",
+    "Merdeka",
+    "Pramuka",
 )
 _ROMAN = ("I", "II", "III", "IV", "V", "VI")
 _NOTES = (
@@ -77,13 +103,26 @@ _OTHER_PROGRAMS = (
 
 # Occupation texts by employment status (status_pekerjaan).
 _JOBS = {
-    1: ("petani karet", "pekebun", "nelayan sungai", "pedagang kecil", "petani sawah",
-        "pencari ikan", "pengrajin rotan", "penambang emas rakyat"),
+    1: (
+        "petani karet",
+        "pekebun",
+        "nelayan sungai",
+        "pedagang kecil",
+        "petani sawah",
+        "pencari ikan",
+        "pengrajin rotan",
+        "penambang emas rakyat",
+    ),
     2: ("pemilik warung", "pengusaha kayu", "pemilik usaha angkutan sungai"),
     3: ("karyawan perkebunan sawit", "karyawan toko", "sopir", "karyawan swasta"),
     4: ("guru PNS", "perangkat desa", "bidan desa", "anggota Polri"),
-    5: ("buruh sawit", "buruh bangunan", "buruh harian lepas", "penyadap karet upahan",
-        "motoris kelotok"),
+    5: (
+        "buruh sawit",
+        "buruh bangunan",
+        "buruh harian lepas",
+        "penyadap karet upahan",
+        "motoris kelotok",
+    ),
     6: ("membantu di ladang", "membantu usaha keluarga", "membantu menyadap karet"),
 }
 
@@ -110,20 +149,23 @@ T_ROOF = _table([(3, 68), (4, 8), (6, 10), (7, 6), (2, 5), (1, 1), (5, 1), (8, 1
 T_TOILET = _table([(1, 58), (2, 12), (3, 5), (4, 3), (5, 3), (6, 19)])
 T_CLOSET = _table([(1, 55), (2, 15), (3, 15), (4, 15)])
 T_DISPOSAL = _table([(1, 45), (2, 2), (3, 30), (4, 15), (5, 5), (6, 3)])
-T_WATER = _table([(2, 35), (4, 14), (3, 10), (10, 14), (9, 12), (5, 6), (6, 4), (7, 2), (8, 1),
-                  (1, 1), (11, 1)])
+T_WATER = _table(
+    [(2, 35), (4, 14), (3, 10), (10, 14), (9, 12), (5, 6), (6, 4), (7, 2), (8, 1), (1, 1), (11, 1)]
+)
 T_LIGHT = _table([(1, 70), (2, 12), (3, 12), (4, 6)])
 T_POWER = _table([(1, 40), (2, 45), (3, 11), (4, 3), (5, 1)])
 T_FUEL = _table([(4, 64), (10, 25), (7, 3), (1, 2), (2, 2), (3, 2), (0, 1), (9, 1)])
-T_PROGRAMS = _table([((), 55), ((4,), 20), ((2, 4), 8), ((1, 2, 4), 5), ((3,), 5), ((2,), 5),
-                     ((1, 2), 2)])
+T_PROGRAMS = _table(
+    [((), 55), ((4,), 20), ((2, 4), 8), ((1, 2, 4), 5), ((3,), 5), ((2,), 5), ((1, 2), 2)]
+)
 T_INSURANCE = _table([(1, 45), (2, 18), (3, 2), (4, 35)])
 T_DOMICILE = _table([(1, 85), (2, 8), (3, 3), (4, 4)])
 T_WORK_STATUS = _table([(1, 40), (5, 20), (3, 14), (6, 12), (4, 5), (2, 2), (9, 3)])
 T_DIPLOMA_ADULT = _table([(0, 12), (1, 38), (2, 22), (3, 20), (4, 3), (5, 4), (6, 1)])
 T_DIPLOMA_OLD = _table([(0, 35), (1, 45), (2, 10), (3, 8), (5, 2)])
-T_ILLNESS = _table([(1, 40), (2, 15), (3, 8), (4, 6), (5, 8), (6, 3), (7, 3), (12, 8), (17, 6),
-                    (18, 3)])
+T_ILLNESS = _table(
+    [(1, 40), (2, 15), (3, 8), (4, 6), (5, 8), (6, 3), (7, 3), (12, 8), (17, 6), (18, 3)]
+)
 T_DISABILITY = _table([(1, 50), (2, 10), (3, 10), (4, 12), (5, 12), (6, 6)])
 
 # DTSEN verification: share of households from the province's list, and what the officer found.
@@ -217,8 +259,9 @@ def generate(
 
 
 class _Generator:
-    def __init__(self, rng: random.Random, pools: list[tuple[str, ...]], taken: TakenFn,
-                 today: date):
+    def __init__(
+        self, rng: random.Random, pools: list[tuple[str, ...]], taken: TakenFn, today: date
+    ):
         self.rng = rng
         self.pools = pools
         self.taken = taken
@@ -362,8 +405,9 @@ class _Generator:
 
         people = [{"role": HEAD, "sex": head_sex, "age": head_age}]
         if has_spouse:
-            people.append({"role": SPOUSE, "sex": FEMALE if head_sex == MALE else MALE,
-                           "age": spouse_age})
+            people.append(
+                {"role": SPOUSE, "sex": FEMALE if head_sex == MALE else MALE, "age": spouse_age}
+            )
         for age in kids:
             people.append({"role": CHILD, "sex": rng.choice((MALE, FEMALE)), "age": age})
         for role in others:
@@ -684,8 +728,11 @@ class _Generator:
                 if not value or (cond is not None and not q.evaluate(cond, out, record)):
                     del out[name]
                     continue  # e.g. no GPS point, a section not asked: leave the object out
-            elif required and (value is None or value == "" or value == []) and (
-                    required is True or q.evaluate(required, out, record)):
+            elif (
+                required
+                and (value is None or value == "" or value == [])
+                and (required is True or q.evaluate(required, out, record))
+            ):
                 value = self.fallback(spec, visit)
             if value is not None and value != "" and value != []:
                 out[name] = value

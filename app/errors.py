@@ -83,6 +83,8 @@ class StoreTampered(KhbsError):
     hang unlock): refused before the key derivation runs. `part` names the column."""
 
     key = "error.store_tampered"
+
+
 # -- the store's file and disk ------------------------------------------------------------------
 # What SQLite or the operating system reported, said so the officer knows what happened and what
 # is safe. `saving=True` means it happened inside a write transaction that SQLite rolled back:

@@ -41,8 +41,9 @@ def context_for(store: Store, household_id: str | None, today: date | None = Non
 
 def save_draft(store: Store, record: dict, *, expected_revision: int | None = None) -> int:
     """Autosave: never refused for content, so no typing is ever lost."""
-    return store.save(q.canonical(dict(record, status="draft")),
-                      expected_revision=expected_revision)
+    return store.save(
+        q.canonical(dict(record, status="draft")), expected_revision=expected_revision
+    )
 
 
 def prepare_final(
@@ -58,7 +59,9 @@ def prepare_final(
         exc.result = result  # for the form to show every issue
         raise exc
     if pending:
-        final[q.ACKNOWLEDGED] = sorted(set(final.get(q.ACKNOWLEDGED) or []) | {w.key for w in pending})
+        final[q.ACKNOWLEDGED] = sorted(
+            set(final.get(q.ACKNOWLEDGED) or []) | {w.key for w in pending}
+        )
     return final, result
 
 
@@ -73,8 +76,9 @@ def finalise(
     # The device-wide checks (NIK/KK on other households) and the save in one write
     # transaction: another writer cannot store the same NIK between the check and the save.
     with store.db.atomic():
-        final, _ = prepare_final(record, context_for(store, record["id"], today),
-                                 acknowledge=acknowledge)
+        final, _ = prepare_final(
+            record, context_for(store, record["id"], today), acknowledge=acknowledge
+        )
         return final, store.save(final, expected_revision=expected_revision)
 
 
@@ -85,8 +89,7 @@ def add_demo(store: Store, count: int, *, seed: int | None = None, progress=None
 
     taken = lambda kind, value: bool(store.households_with(kind, value))  # noqa: E731
     with store.db.atomic():  # numbers checked free and the saves in one write transaction
-        records = demo.generate(count, seed=seed, areas=store.assigned_areas() or None,
-                                taken=taken)
+        records = demo.generate(count, seed=seed, areas=store.assigned_areas() or None, taken=taken)
         for i, rec in enumerate(records, start=1):
             store.save(q.canonical(rec), action="household.demo", sync_state="training")
             if progress and (i % 50 == 0 or i == count):
@@ -143,8 +146,15 @@ def import_jsonl(
             report.errors.append(LineError(number, _msg("import.not_household", lang)))
             continue
         parsed.append((number, rec))
-    return import_records(store, parsed, report, skip_invalid=skip_invalid,
-                          accept_warnings=accept_warnings, lang=lang, today=today)
+    return import_records(
+        store,
+        parsed,
+        report,
+        skip_invalid=skip_invalid,
+        accept_warnings=accept_warnings,
+        lang=lang,
+        today=today,
+    )
 
 
 MAX_DEPTH = 16  # a household nests 5 levels deep (record, members, member, list, item)
@@ -200,8 +210,15 @@ def import_csv(
         message = _msg(e.key, lang, column=e.column, **e.params)
         report.errors.append(LineError(e.line, message, e.file))
     parsed = [(line, rec) for line, rec in result.records if line not in result.bad_lines]
-    report = import_records(store, parsed, report, skip_invalid=skip_invalid,
-                            accept_warnings=accept_warnings, lang=lang, today=today)
+    report = import_records(
+        store,
+        parsed,
+        report,
+        skip_invalid=skip_invalid,
+        accept_warnings=accept_warnings,
+        lang=lang,
+        today=today,
+    )
     # Count households.csv lines left out, plus members without a household there.
     rule_lines = {e.line for e in report.errors if e.file is None}
     orphans = sum(e.key == "import.csv_orphan_member" for e in result.errors)
@@ -235,8 +252,15 @@ def import_records(
     # One write transaction (BEGIN IMMEDIATE) from the device-wide checks to the last save:
     # a second writer cannot add a household with one of these NIK/KK in between.
     with store.db.atomic():
-        ready = _check_records(parsed, report, lookup, store.assigned_areas(),
-                               accept_warnings=accept_warnings, lang=lang, today=today)
+        ready = _check_records(
+            parsed,
+            report,
+            lookup,
+            store.assigned_areas(),
+            accept_warnings=accept_warnings,
+            lang=lang,
+            today=today,
+        )
         if report.errors and not skip_invalid:
             return report
         for rec in ready:  # all lines or none
@@ -278,7 +302,9 @@ def _check_records(
         ctx = rules.Context(rec["id"], lookup, areas, today or date.today())
         final = rec.get("status") == "final"
         result = rules.check(rec, ctx, final=final)
-        blocking = result.errors + (result.unacknowledged(rec) if final and not accept_warnings else [])
+        blocking = result.errors + (
+            result.unacknowledged(rec) if final and not accept_warnings else []
+        )
         if blocking:
             bad_lines.add(number)
             report.errors += [LineError(number, i.message(lang)) for i in blocking]

@@ -56,11 +56,11 @@ class ProvinceKeyPair:
         self._private = hpke.MLKEM768X25519PrivateKey(mlkem_key, x_key)
 
     @classmethod
-    def generate(cls) -> "ProvinceKeyPair":
+    def generate(cls) -> ProvinceKeyPair:
         return cls(mlkem.MLKEM768PrivateKey.generate(), x25519.X25519PrivateKey.generate())
 
     @classmethod
-    def from_private_bytes(cls, data: bytes) -> "ProvinceKeyPair":
+    def from_private_bytes(cls, data: bytes) -> ProvinceKeyPair:
         return cls(
             mlkem.MLKEM768PrivateKey.from_seed_bytes(data[:_MLKEM_SEED]),
             x25519.X25519PrivateKey.from_private_bytes(data[_MLKEM_SEED:]),
@@ -70,9 +70,7 @@ class ProvinceKeyPair:
         return self._mlkem.private_bytes_raw() + self._x.private_bytes_raw()
 
     def public_bytes(self) -> bytes:
-        return (
-            self._mlkem.public_key().public_bytes_raw() + self._x.public_key().public_bytes_raw()
-        )
+        return self._mlkem.public_key().public_bytes_raw() + self._x.public_key().public_bytes_raw()
 
     @property
     def key_id(self) -> str:

@@ -34,7 +34,16 @@ NIK, NAME, RELATION, SEX, BIRTH_DATE, PRESENCE = (
 # Relationship to the head of family (`hubungan`): the schema's x-options, named here once for
 # the rules and the demo data (tests/test_schema_file.py checks them against the schema).
 HEAD, SPOUSE, CHILD, CHILD_IN_LAW, GRANDCHILD, PARENT, PARENT_IN_LAW, RELATIVE, OTHER = (
-    1, 2, 3, 4, 5, 6, 7, 8, 9)
+    1,
+    2,
+    3,
+    4,
+    5,
+    6,
+    7,
+    8,
+    9,
+)
 ACKNOWLEDGED = "peringatan_diterima"
 # The visit (app/visits.py): its outcome, the planned revisit, the visits before this one.
 OUTCOME, REVISIT_DATE, HISTORY = "hasil_kunjungan", "tanggal_kunjungan_ulang", "kunjungan"
@@ -183,8 +192,9 @@ def _requires(spec: dict, scope: dict, record: dict) -> bool | None:
     return evaluate(cond, scope, record)
 
 
-def _walk(group: dict, scope: dict, record: dict, prefix: Path, shown: bool,
-          gate: bool) -> Iterator[Answer]:
+def _walk(
+    group: dict, scope: dict, record: dict, prefix: Path, shown: bool, gate: bool
+) -> Iterator[Answer]:
     """`gate`: every enclosing section's x-required holds (a section's x-required condition
     decides whether the questions inside it are required at all)."""
     for name, spec in group.get("properties", {}).items():
@@ -223,8 +233,9 @@ def prune(record: dict) -> dict:
 def _delete(record: dict, path: Path) -> None:
     node: object = record
     for part in path[:-1]:  # a whole hidden roster may have gone before its rows' answers
-        found = (isinstance(node, dict) and part in node) or \
-            (isinstance(node, list) and isinstance(part, int) and part < len(node))
+        found = (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and part < len(node)
+        )
         if not found:
             return
         node = node[part]  # type: ignore[index]

@@ -31,18 +31,41 @@ META_FILE = "questionnaire.meta.json"
 Where = tuple  # a JSON location: ("properties", "rumah", "x-options", 2, "value")
 
 # The x- keywords this app understands (docs/questionnaire.md, Keywords).
-KNOWN_KEYWORDS = frozenset({
-    "x-label", "x-help", "x-options", "x-relevant", "x-required", "x-readonly", "x-warn-range",
-    "x-widget", "x-sensitive", "x-identifier", "x-roster-columns", "x-notice", "x-none",
-})
+KNOWN_KEYWORDS = frozenset(
+    {
+        "x-label",
+        "x-help",
+        "x-options",
+        "x-relevant",
+        "x-required",
+        "x-readonly",
+        "x-warn-range",
+        "x-widget",
+        "x-sensitive",
+        "x-identifier",
+        "x-roster-columns",
+        "x-notice",
+        "x-none",
+    }
+)
 ROOT_KEYWORDS = frozenset({"x-version", "x-migration"})
 # Questions the app's code names (app/questionnaire.py's identity core, rules, consent): a
 # version without one of them would break the form, the rules or sync.
 APP_NEEDS = (
-    "schema_version", "id", "status", q.KK, q.VISIT_DATE, f"{q.LOCATION}/{q.DESA}",
-    f"{q.MEMBERS}/{q.NIK}", f"{q.MEMBERS}/{q.NAME}", f"{q.MEMBERS}/{q.RELATION}",
-    f"{q.MEMBERS}/{q.SEX}", f"{q.MEMBERS}/{q.BIRTH_DATE}", f"{q.MEMBERS}/{q.PRESENCE}",
-    "persetujuan/diberikan", q.ACKNOWLEDGED,
+    "schema_version",
+    "id",
+    "status",
+    q.KK,
+    q.VISIT_DATE,
+    f"{q.LOCATION}/{q.DESA}",
+    f"{q.MEMBERS}/{q.NIK}",
+    f"{q.MEMBERS}/{q.NAME}",
+    f"{q.MEMBERS}/{q.RELATION}",
+    f"{q.MEMBERS}/{q.SEX}",
+    f"{q.MEMBERS}/{q.BIRTH_DATE}",
+    f"{q.MEMBERS}/{q.PRESENCE}",
+    "persetujuan/diberikan",
+    q.ACKNOWLEDGED,
 )
 
 
@@ -64,8 +87,12 @@ class Problem:
         return f"{self.path}: {tr('qcheck.' + self.code, lang, **self.params)}"
 
     def as_dict(self, lang: str | None = None) -> dict:
-        return {"path": self.path, "code": self.code, "severity": self.severity,
-                "message": tr("qcheck." + self.code, lang, **self.params)}
+        return {
+            "path": self.path,
+            "code": self.code,
+            "severity": self.severity,
+            "message": tr("qcheck." + self.code, lang, **self.params),
+        }
 
 
 @dataclass
@@ -266,8 +293,9 @@ def _root_problems(doc: dict) -> Iterator[Problem]:
     frame = doc.get("properties")
     spec = frame.get("schema_version") if isinstance(frame, dict) else None
     if isinstance(spec, dict) and not same(spec.get("const"), version):
-        yield Problem(("properties", "schema_version", "const"), "version_const",
-                      {"version": version})
+        yield Problem(
+            ("properties", "schema_version", "const"), "version_const", {"version": version}
+        )
     doc_id = doc.get("$id")
     if isinstance(doc_id, str) and not doc_id.endswith(f":{version}"):
         yield Problem(("$id",), "id_version", {"version": version})
@@ -309,8 +337,12 @@ def _question(spec: dict, at: Where) -> Iterator[Problem]:
             yield Problem(at + (key,), "unknown_keyword", severity=WARNING)
     kind = spec.get("type")
     values = codes(spec)
-    if kind == "string" and values is None and "format" not in spec \
-            and type(spec.get("maxLength")) is not int:  # a format (date) bounds the length
+    if (
+        kind == "string"
+        and values is None
+        and "format" not in spec
+        and type(spec.get("maxLength")) is not int
+    ):  # a format (date) bounds the length
         yield Problem(at + ("maxLength",), "max_length")
     if kind == "array" and values is not None and spec.get("uniqueItems") is not True:
         yield Problem(at + ("uniqueItems",), "unique_items")
@@ -328,23 +360,28 @@ def _question(spec: dict, at: Where) -> Iterator[Problem]:
         given = [o.get("value") for o in options if isinstance(o, dict)]
         for i, value in enumerate(given):
             if any(same(value, v) for v in given[:i]):
-                yield Problem(at + ("x-options", i, "value"), "duplicate_code",
-                              {"code": _shown(value)})
+                yield Problem(
+                    at + ("x-options", i, "value"), "duplicate_code", {"code": _shown(value)}
+                )
         if values is not None and (
-                len(given) != len(values)
-                or not all(same(a, b) for a, b in zip(given, values, strict=True))):
+            len(given) != len(values)
+            or not all(same(a, b) for a, b in zip(given, values, strict=True))
+        ):
             yield Problem(at + ("x-options",), "options_differ")
     warn = spec.get("x-warn-range")
     if isinstance(warn, dict):
         low, high = warn.get("min"), warn.get("max")
         if kind not in ("integer", "number"):
             yield Problem(at + ("x-warn-range",), "not_number")
-        elif (isinstance(low, (int, float)) and isinstance(high, (int, float)) and low > high) \
-                or (isinstance(low, (int, float)) and low < spec.get("minimum", low)) \
-                or (isinstance(high, (int, float)) and high > spec.get("maximum", high)):
+        elif (
+            (isinstance(low, (int, float)) and isinstance(high, (int, float)) and low > high)
+            or (isinstance(low, (int, float)) and low < spec.get("minimum", low))
+            or (isinstance(high, (int, float)) and high > spec.get("maximum", high))
+        ):
             yield Problem(at + ("x-warn-range",), "warn_range")
-    if "x-none" in spec and (kind != "array" or values is None
-                             or not any(same(spec["x-none"], v) for v in values)):
+    if "x-none" in spec and (
+        kind != "array" or values is None or not any(same(spec["x-none"], v) for v in values)
+    ):
         # the "none" answer of a multiple choice must be one of its codes (app/rules.py)
         yield Problem(at + ("x-none",), "none_not_option")
     if "x-identifier" in spec and kind != "string":
@@ -359,12 +396,14 @@ def _question(spec: dict, at: Where) -> Iterator[Problem]:
         else:
             for i, name in enumerate(columns):
                 if name not in member:
-                    yield Problem(at + ("x-roster-columns", i), "unknown_question",
-                                  {"name": _shown(name)})
+                    yield Problem(
+                        at + ("x-roster-columns", i), "unknown_question", {"name": _shown(name)}
+                    )
 
 
-def _condition(doc: dict, cond: object, at: Where, owner: dict, own: str,
-               roster: str | None) -> Iterator[Problem]:
+def _condition(
+    doc: dict, cond: object, at: Where, owner: dict, own: str, roster: str | None
+) -> Iterator[Problem]:
     """x-relevant (docs/questionnaire.md, Conditions); the meta-schema has checked each key's
     value, this checks which keys go together and what they name."""
     if not isinstance(cond, dict) or not cond:
@@ -389,8 +428,10 @@ def _condition(doc: dict, cond: object, at: Where, owner: dict, own: str,
     name = cond.get("field")
     ops = keys - {"field"}
     if not isinstance(name, str) or not (
-            len(ops) == 1 and ops <= {"in", "not_in", "contains", "answered", "min", "max"}
-            or ops == {"min", "max"}):
+        len(ops) == 1
+        and ops <= {"in", "not_in", "contains", "answered", "min", "max"}
+        or ops == {"min", "max"}
+    ):
         yield Problem(at, "bad_condition", {"keys": ", ".join(sorted(keys))})
         return
     if name.startswith("/"):
@@ -413,14 +454,16 @@ def _condition(doc: dict, cond: object, at: Where, owner: dict, own: str,
                 continue
             for i, value in enumerate(cond[op] if isinstance(cond[op], list) else []):
                 if not any(same(value, a) for a in allowed):
-                    yield Problem(at + (op, i), "unknown_code",
-                                  {"code": _shown(value), "name": name})
+                    yield Problem(
+                        at + (op, i), "unknown_code", {"code": _shown(value), "name": name}
+                    )
     if "contains" in cond:
         if target.get("type") != "array" or allowed is None:
             yield Problem(at + ("contains",), "not_multichoice", {"name": name})
         elif not any(same(cond["contains"], a) for a in allowed):
-            yield Problem(at + ("contains",), "unknown_code",
-                          {"code": _shown(cond["contains"]), "name": name})
+            yield Problem(
+                at + ("contains",), "unknown_code", {"code": _shown(cond["contains"]), "name": name}
+            )
     if ops <= {"min", "max"}:
         if target.get("type") not in ("integer", "number") or allowed is not None:
             yield Problem(at, "not_number")
@@ -498,8 +541,12 @@ def _migration_problems(doc: dict, previous: dict | None) -> Iterator[Problem]:
         if target in onto:
             yield Problem(at, "renamed_twice", {"name": target})
         onto[target] = source
-        if old is not None and source in old and target in new \
-                and old[source].roster != new[target].roster:
+        if (
+            old is not None
+            and source in old
+            and target in new
+            and old[source].roster != new[target].roster
+        ):
             yield Problem(at, "roster_move", {"name": source})
     for path, table in recoded.items():
         at = M + ("recoded", path)
@@ -514,11 +561,15 @@ def _migration_problems(doc: dict, previous: dict | None) -> Iterator[Problem]:
         old_codes = codes(old[source].spec) if old is not None and source in old else None
         for old_code, new_code in _mapping(table).items():
             if not any(same(new_code, c) for c in new_codes):
-                yield Problem(at + (old_code,), "unknown_code",
-                              {"code": _shown(new_code), "name": path})
+                yield Problem(
+                    at + (old_code,), "unknown_code", {"code": _shown(new_code), "name": path}
+                )
             if old_codes is not None and not any(str(c) == old_code for c in old_codes):
-                yield Problem(at + (old_code,), "unknown_old_code",
-                              {"code": _shown(old_code), "name": source, "version": shown_from})
+                yield Problem(
+                    at + (old_code,),
+                    "unknown_old_code",
+                    {"code": _shown(old_code), "name": source, "version": shown_from},
+                )
     for i, path in enumerate(required):
         if path not in new:
             yield Problem(M + ("new_required", i), "unknown_question", {"name": path})
@@ -530,8 +581,9 @@ def _migration_problems(doc: dict, previous: dict | None) -> Iterator[Problem]:
         elif path in new and path not in onto:
             yield Problem(M + ("dropped", i), "dropped_still_there", {"name": path})
         if old is not None and path not in old:
-            yield Problem(M + ("dropped", i), "unknown_old_question",
-                          {"name": path, "version": shown_from})
+            yield Problem(
+                M + ("dropped", i), "unknown_old_question", {"name": path, "version": shown_from}
+            )
     if old is None:
         return
     for path, was in old.items():
@@ -543,11 +595,11 @@ def _migration_problems(doc: dict, previous: dict | None) -> Iterator[Problem]:
             yield Problem(M, "question_gone", {"name": path, "version": shown_from})
             continue
         if path not in renamed and onto.get(target, path) != path:
-            yield Problem(M + ("renamed", onto[target]), "renamed_onto_existing",
-                          {"name": target})
+            yield Problem(M + ("renamed", onto[target]), "renamed_onto_existing", {"name": target})
         if _json_kind(was.spec) != _json_kind(now.spec):
-            yield Problem(now.where + ("type",), "type_changed",
-                          {"name": path, "version": shown_from})
+            yield Problem(
+                now.where + ("type",), "type_changed", {"name": path, "version": shown_from}
+            )
             continue
         old_codes, new_codes = codes(was.spec), codes(now.spec)
         if old_codes is not None and new_codes is not None:
@@ -555,11 +607,11 @@ def _migration_problems(doc: dict, previous: dict | None) -> Iterator[Problem]:
             for code in old_codes:
                 mapped = table.get(str(code), code)
                 if not any(same(mapped, c) for c in new_codes):
-                    yield Problem(M, "code_gone",
-                                  {"code": _shown(code), "name": path, "version": shown_from})
+                    yield Problem(
+                        M, "code_gone", {"code": _shown(code), "name": path, "version": shown_from}
+                    )
         if _required(now.spec) and not _required(was.spec) and target not in required:
             yield Problem(M + ("new_required",), "required_not_listed", {"name": target})
     for path, now in new.items():
-        if path not in old and path not in onto and _required(now.spec) \
-                and path not in required:
+        if path not in old and path not in onto and _required(now.spec) and path not in required:
             yield Problem(M + ("new_required",), "required_not_listed", {"name": path})

@@ -58,8 +58,9 @@ def migrate(record: dict, from_schema: dict, to_schema: dict) -> tuple[dict, lis
     start, target = from_schema.get("x-version"), to_schema.get("x-version")
     migration = to_schema.get("x-migration") or {}
     if not same(record.get("schema_version"), start) or not same(migration.get("from"), start):
-        raise MigrationRefused(version=record.get("schema_version"), target=target,
-                               names=str(migration.get("from")))
+        raise MigrationRefused(
+            version=record.get("schema_version"), target=target, names=str(migration.get("from"))
+        )
     old, new = questions(from_schema), questions(to_schema)
     renamed: Mapping[str, str] = migration.get("renamed") or {}
     recoded: Mapping[str, Mapping[str, object]] = migration.get("recoded") or {}
@@ -107,8 +108,14 @@ def upgrade(record: dict, schemas: Mapping[int, dict], target: int) -> tuple[dic
     notes: list[Note] = []
     version = record.get("schema_version")
     while isinstance(version, int) and version < target:
-        step = next((s for v, s in sorted(schemas.items())
-                     if v > version and (s.get("x-migration") or {}).get("from") == version), None)
+        step = next(
+            (
+                s
+                for v, s in sorted(schemas.items())
+                if v > version and (s.get("x-migration") or {}).get("from") == version
+            ),
+            None,
+        )
         if step is None or version not in schemas:
             raise MigrationRefused(version=version, target=target, names="-")
         record, more = migrate(record, schemas[version], step)
@@ -120,8 +127,9 @@ def upgrade(record: dict, schemas: Mapping[int, dict], target: int) -> tuple[dic
 # -- answers in a record ------------------------------------------------------------------------
 
 
-def _answers(record: dict,
-             found: dict[str, Question]) -> Iterator[tuple[Question, int | None, object]]:
+def _answers(
+    record: dict, found: dict[str, Question]
+) -> Iterator[tuple[Question, int | None, object]]:
     """(question, member index or None, value) for every question the record holds a key for."""
     for question in found.values():
         if question.roster is None:
@@ -189,8 +197,9 @@ def _within(value: object, allowed: list) -> bool:
     return all(any(same(v, a) for a in allowed) for v in values)
 
 
-def _acknowledged(keys: list, old: dict[str, Question], renamed: Mapping[str, str],
-                  dropped: set[str]) -> list:
+def _acknowledged(
+    keys: list, old: dict[str, Question], renamed: Mapping[str, str], dropped: set[str]
+) -> list:
     """Acknowledged warnings are "code@path" with the member's index in the path
     (rules.Issue.key): their paths follow renamed questions; those of dropped questions go."""
     out = []

@@ -27,7 +27,7 @@ def format_code(key: bytes) -> str:
     if len(key) != KEY_BYTES:
         raise ValueError("not a data key")
     text = base64.b32encode(key).decode().rstrip("=") + _check(key)
-    return "-".join(text[i:i + GROUP] for i in range(0, len(text), GROUP))
+    return "-".join(text[i : i + GROUP] for i in range(0, len(text), GROUP))
 
 
 def parse_code(code: str) -> bytes:

@@ -18,8 +18,8 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from app import dates, regions, visits
 from app import questionnaire as q
-from app.schemacheck import compile_check
 from app.i18n import tr
+from app.schemacheck import compile_check
 
 ERROR, WARNING = "error", "warning"
 LookupFn = Callable[[str, str], set]  # (kind, value) -> household ids holding it
@@ -49,8 +49,9 @@ class Issue:
 
     def message(self, lang: str | None = None) -> str:
         # A param that is a path names another question: its label, in the message's language.
-        params = {k: q.label(v, lang) if isinstance(v, tuple) else v
-                  for k, v in self.params.items()}
+        params = {
+            k: q.label(v, lang) if isinstance(v, tuple) else v for k, v in self.params.items()
+        }
         text = tr(f"rule.{self.code}", lang, **params)
         where = self.where(lang)
         return f"{where}: {text}" if where else text
@@ -217,8 +218,12 @@ def _answer_issues(record: dict, final: bool, today: date) -> list[Issue]:
         char = bad_character(a.spec, a.value)
         if char is not None:
             out.append(Issue("control_char", ERROR, a.path, {"char": char}))
-        if "x-none" in a.spec and isinstance(a.value, list) and len(a.value) > 1 \
-                and any(_same(v, a.spec["x-none"]) for v in a.value):
+        if (
+            "x-none" in a.spec
+            and isinstance(a.value, list)
+            and len(a.value) > 1
+            and any(_same(v, a.spec["x-none"]) for v in a.value)
+        ):
             out.append(Issue("none_exclusive", ERROR, a.path))
     return out
 
@@ -272,8 +277,9 @@ def _named(cond: dict, path: tuple) -> tuple:
         c = todo.pop(0)
         if "field" in c:
             name = c["field"]
-            return tuple(name.strip("/").split("/")) if name.startswith("/") \
-                else path[:-1] + (name,)
+            return (
+                tuple(name.strip("/").split("/")) if name.startswith("/") else path[:-1] + (name,)
+            )
         todo += c.get("all", []) + c.get("any", []) + ([c["not"]] if "not" in c else [])
     return path
 

@@ -16,11 +16,26 @@ from typing import Any
 
 Check = Callable[[object], bool]
 
-_ANNOTATIONS = {"$schema", "$id", "$comment", "title", "description", "default", "examples",
-                "readOnly", "writeOnly", "deprecated"}
+_ANNOTATIONS = {
+    "$schema",
+    "$id",
+    "$comment",
+    "title",
+    "description",
+    "default",
+    "examples",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+}
 _TYPES: dict[str, tuple[type, ...]] = {
-    "object": (dict,), "array": (list,), "string": (str,), "boolean": (bool,),
-    "integer": (int,), "number": (int, float), "null": (type(None),),
+    "object": (dict,),
+    "array": (list,),
+    "string": (str,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "number": (int, float),
+    "null": (type(None),),
 }
 _SIMPLE = (str, int, float)  # exact types whose == matches jsonschema's equal()
 
@@ -114,12 +129,14 @@ def _bound(test: Callable[[Any, Any], bool]):  # numbers, once type() has said s
     def maker(arg, _schema, _conforms) -> Check:
         # jsonschema skips bounds for anything that is not a number (bool is not one).
         return lambda v: type(v) not in (int, float) or test(v, arg)
+
     return maker
 
 
 def _length(test: Callable[[int, int], bool], kind: type[str] | type[list]):
     def maker(arg, _schema, _conforms) -> Check:
         return lambda v: not isinstance(v, kind) or (type(v) is kind and test(len(v), arg))
+
     return maker
 
 
@@ -146,7 +163,7 @@ def _decider(schema: object) -> Callable[[object], bool | None] | None:
     when the schema has other keywords."""
     if not isinstance(schema, dict) or len(schema) != 1:
         return None
-    (key, arg), = schema.items()
+    ((key, arg),) = schema.items()
     if key in ("const", "enum"):
         allowed = [arg] if key == "const" else list(arg)
         if not all(type(e) in _SIMPLE for e in allowed):

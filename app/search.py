@@ -8,7 +8,6 @@ unlock and lives only in RAM. One flat lowercase string per household keeps a qu
 from __future__ import annotations
 
 import unicodedata
-
 from typing import TYPE_CHECKING
 
 from app.questionnaire import SUMMARY_SEP as SEP

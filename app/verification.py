@@ -43,8 +43,9 @@ def diff(mine: dict, theirs: dict) -> list[Difference]:
     return list(_diff_group(a, b, q.load_schema(), ()))
 
 
-def changed_by_province(differences: list[Difference], origin: dict | None,
-                        theirs: dict) -> list[Difference]:
+def changed_by_province(
+    differences: list[Difference], origin: dict | None, theirs: dict
+) -> list[Difference]:
     """Of diff(mine, theirs), the answers the province changed since `origin` (its version the
     officer started from). The rest differ only because the officer answered them (the
     dwelling, a corrected name, ...): the officer's stand, with nothing to choose. Without an
@@ -127,14 +128,21 @@ def match_members(mine: list[dict], theirs: list[dict]) -> list[tuple[int | None
     return out
 
 
-def _diff_members(mine: list[dict], theirs: list[dict], spec: dict,
-                  prefix: tuple) -> Iterator[Difference]:
+def _diff_members(
+    mine: list[dict], theirs: list[dict], spec: dict, prefix: tuple
+) -> Iterator[Difference]:
     for i, j in match_members(mine, theirs):
         tag = f"{'-' if i is None else i}:{'-' if j is None else j}"
         if i is None or j is None:  # one side only: a choice for the whole member
             path = prefix + (i,)
-            yield Difference(f"{prefix[0]}/{tag}", path, mine[i] if i is not None else None,
-                             theirs[j] if j is not None else None, i, j)
+            yield Difference(
+                f"{prefix[0]}/{tag}",
+                path,
+                mine[i] if i is not None else None,
+                theirs[j] if j is not None else None,
+                i,
+                j,
+            )
             continue
         for d in _diff_group(mine[i], theirs[j], spec, prefix + (i,)):
             key = f"{prefix[0]}/{tag}/" + "/".join(map(str, d.path[2:]))

@@ -33,8 +33,10 @@ TODAY = date(2026, 11, 29)
 
 def report(name: str, value: float, unit: str, baseline: float, target: str) -> None:
     ratio = value / baseline if baseline else float("nan")
-    print(f"{name:<44} {value:10.3f} {unit:<3} baseline {baseline:10.3f} {unit:<3}"
-          f" ratio {ratio:6.2f}   target {target}")
+    print(
+        f"{name:<44} {value:10.3f} {unit:<3} baseline {baseline:10.3f} {unit:<3}"
+        f" ratio {ratio:6.2f}   target {target}"
+    )
 
 
 def bench_save(work: Path, households: list[dict]) -> None:
@@ -57,8 +59,13 @@ def bench_save(work: Path, households: list[dict]) -> None:
         base.append(time.perf_counter() - t)
     store.close()
     plain.close()
-    report("save one household (median)", statistics.median(ours) * 1000, "ms",
-           statistics.median(base) * 1000, "ratio <= 1.2")
+    report(
+        "save one household (median)",
+        statistics.median(ours) * 1000,
+        "ms",
+        statistics.median(base) * 1000,
+        "ratio <= 1.2",
+    )
 
 
 def bench_unlock_and_search(work: Path, households: list[dict]) -> None:
@@ -72,7 +79,10 @@ def bench_unlock_and_search(work: Path, households: list[dict]) -> None:
     # Baseline: the same rows read from a plaintext sqlite-utils table, summaries parsed.
     plain = sqlite_utils.Database(work / "plain-list.db")
     plain["rows"].insert_all(
-        ({"id": r["id"], "status": "final", "summary": json.dumps(r["anggota"])} for r in households),
+        (
+            {"id": r["id"], "status": "final", "summary": json.dumps(r["anggota"])}
+            for r in households
+        ),
         pk="id",
     )
     plain.close()
@@ -80,8 +90,13 @@ def bench_unlock_and_search(work: Path, households: list[dict]) -> None:
     # garbage-collector passes would otherwise be charged to the unlock.
     baseline = _in_child("plain", work / "plain-list.db")
     elapsed = _in_child("unlock", folder)
-    report(f"unlock + list {len(households)} households", elapsed, "s", baseline,
-           "<= 0.6 s (baseline: plaintext read, no KDF)")
+    report(
+        f"unlock + list {len(households)} households",
+        elapsed,
+        "s",
+        baseline,
+        "<= 0.6 s (baseline: plaintext read, no KDF)",
+    )
 
     store = Store.open(folder, PASSPHRASE)
     rows = store.rows()
@@ -101,9 +116,16 @@ def bench_unlock_and_search(work: Path, households: list[dict]) -> None:
         t = time.perf_counter()
         [n for n in names if q.casefold() in n]  # baseline: one scan over member strings
         base_timings.append(time.perf_counter() - t)
-    report(f"search {members} members (median query)", statistics.median(timings) * 1000, "ms",
-           statistics.median(base_timings) * 1000, "<= 20 ms")
-    report("search (slowest query)", max(timings) * 1000, "ms", max(base_timings) * 1000, "<= 20 ms")
+    report(
+        f"search {members} members (median query)",
+        statistics.median(timings) * 1000,
+        "ms",
+        statistics.median(base_timings) * 1000,
+        "<= 20 ms",
+    )
+    report(
+        "search (slowest query)", max(timings) * 1000, "ms", max(base_timings) * 1000, "<= 20 ms"
+    )
     report("search index build at unlock", build, "s", baseline, "(info)")
     store.close()
 
@@ -111,7 +133,9 @@ def bench_unlock_and_search(work: Path, households: list[dict]) -> None:
 def _in_child(kind: str, path: Path) -> float:
     out = subprocess.run(
         [sys.executable, "-m", "bench.probe", kind, str(path), PASSPHRASE],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     ).stdout
     return float(out.strip())
 
@@ -120,19 +144,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--households", type=int, default=20000)
     parser.add_argument("--saves", type=int, default=300)
-    parser.add_argument("--only",
-                        default="save,unlock,gui,sync,autosave_sync,export,province_export,keys")
+    parser.add_argument(
+        "--only", default="save,unlock,gui,sync,autosave_sync,export,province_export,keys"
+    )
     parser.add_argument("--province-households", type=int, default=300_000)
     args = parser.parse_args()
     only = set(args.only.split(","))
     work = Path(tempfile.mkdtemp(prefix="khbs-bench-", dir=Path.cwd()))
     try:
         households: list[dict] = []
-        if only & {"save", "unlock", "gui", "export"}:  # sync draws its own, inside one officer's area
+        if only & {
+            "save",
+            "unlock",
+            "gui",
+            "export",
+        }:  # sync draws its own, inside one officer's area
             t = time.perf_counter()
             households = list(demo.generate(args.households, seed=42, today=TODAY))
-            print(f"(generated {len(households)} demo households in"
-                  f" {time.perf_counter() - t:.1f} s; work folder {work})")
+            print(
+                f"(generated {len(households)} demo households in"
+                f" {time.perf_counter() - t:.1f} s; work folder {work})"
+            )
         if "save" in only:
             bench_save(work, households[: args.saves])
         if "unlock" in only:

@@ -81,8 +81,11 @@ def _measure(report, folder: Path, proxy: FaultProxy, draft: dict) -> None:
             state["n"] += 1
             record["lokasi"] = dict(record["lokasi"], rt=f"{state['n'] % 1000:03d}")
             started = time.perf_counter()
-            state["revision"] = _wait(lambda done: session.save_draft(
-                record, state["revision"], on_done=done, on_error=_raise))
+            state["revision"] = _wait(
+                lambda done: session.save_draft(
+                    record, state["revision"], on_done=done, on_error=_raise
+                )
+            )
             took.append(time.perf_counter() - started)
             _pause(SPACING_S)
         return took
@@ -106,8 +109,11 @@ def _measure(report, folder: Path, proxy: FaultProxy, draft: dict) -> None:
         syncs["failed"] += 1
         next_sync()
 
-    print(f"  autosave while syncing {QUEUED} households through {LINK_BPS // 1000} kbit/s,"
-          f" {2 * LINK_LATENCY_S * 1000:.0f} ms RTT ...", flush=True)
+    print(
+        f"  autosave while syncing {QUEUED} households through {LINK_BPS // 1000} kbit/s,"
+        f" {2 * LINK_LATENCY_S * 1000:.0f} ms RTT ...",
+        flush=True,
+    )
     started = time.perf_counter()
     next_sync()
     _pause(1.0)  # the first sync is in the network by now (health check, first batch)
@@ -118,11 +124,18 @@ def _measure(report, folder: Path, proxy: FaultProxy, draft: dict) -> None:
         _pause(0.2)
     session.lock()
     worker.shutdown()
-    print(f"  ({syncs['started']} syncs started, {syncs['done']} finished, {syncs['failed']}"
-          f" failed; {SAVES} autosaves in {measured:.1f} s)")
+    print(
+        f"  ({syncs['started']} syncs started, {syncs['done']} finished, {syncs['failed']}"
+        f" failed; {SAVES} autosaves in {measured:.1f} s)"
+    )
     for name, pick in (("p50", _p50), ("p99", _p99)):
-        report(f"autosave during 2G sync, {name} of {SAVES}", pick(during) * 1000, "ms",
-               pick(baseline) * 1000, "p99 <= 500 ms (baseline: no sync running)")
+        report(
+            f"autosave during 2G sync, {name} of {SAVES}",
+            pick(during) * 1000,
+            "ms",
+            pick(baseline) * 1000,
+            "p99 <= 500 ms (baseline: no sync running)",
+        )
 
 
 def _p50(values: list[float]) -> float:

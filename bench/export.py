@@ -28,14 +28,28 @@ def run(report, work: Path, households: list[dict], passphrase: str) -> None:
         with store.db.atomic():
             for rec in households:
                 store.save(rec)
-    out = subprocess.run([sys.executable, "-m", "bench.export", str(folder), passphrase],
-                         check=True, capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.export", str(folder), passphrase],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
     t = json.loads(out)
     n = len(households)
-    report(f"laptop export {n} households (csv)", t["export"], "s", t["dump"],
-           "<= 2 s (baseline: khbs dump)")
-    report(f"laptop export {n} households (--excel)", t["excel"], "s", t["dump"],
-           "<= 2 s (baseline: khbs dump)")
+    report(
+        f"laptop export {n} households (csv)",
+        t["export"],
+        "s",
+        t["dump"],
+        "<= 2 s (baseline: khbs dump)",
+    )
+    report(
+        f"laptop export {n} households (--excel)",
+        t["excel"],
+        "s",
+        t["dump"],
+        "<= 2 s (baseline: khbs dump)",
+    )
     report("laptop export vs plain csv.writer", t["export"], "s", t["plain_csv"], "(info)")
 
 
@@ -56,8 +70,10 @@ def _dump(store: Store, path: Path) -> None:
 
 def _plain_csv(store: Store, folder: Path) -> None:
     folder.mkdir(exist_ok=True)
-    with open(folder / "h.csv", "w", encoding="utf-8", newline="") as hf, \
-            open(folder / "m.csv", "w", encoding="utf-8", newline="") as mf:
+    with (
+        open(folder / "h.csv", "w", encoding="utf-8", newline="") as hf,
+        open(folder / "m.csv", "w", encoding="utf-8", newline="") as mf,
+    ):
         h, m = csv.writer(hf), csv.writer(mf)
         for hid, rec in store.records():
             h.writerow([hid, *_flat(rec)])

@@ -20,7 +20,10 @@ def _probe(*args: str) -> tuple[float, dict]:
     t = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-m", "bench.gui_probe", *args],
-        check=True, capture_output=True, text=True, timeout=300,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
     ).stdout
     return time.perf_counter() - t, json.loads(out.strip().splitlines()[-1])
 
@@ -32,8 +35,13 @@ def bench_start(report, work: Path) -> None:
     for _ in range(5):  # interleaved, medians
         bare.append(_probe("bare")[0])
         app.append(_probe("start", str(folder))[0])
-    report("start to unlock screen (median of 5)", statistics.median(app), "s",
-           statistics.median(bare), "ratio <= 2 (baseline: bare PySide6 window)")
+    report(
+        "start to unlock screen (median of 5)",
+        statistics.median(app),
+        "s",
+        statistics.median(bare),
+        "ratio <= 2 (baseline: bare PySide6 window)",
+    )
 
 
 def bench_memory(report, work: Path, households: list[dict]) -> None:
@@ -45,8 +53,13 @@ def bench_memory(report, work: Path, households: list[dict]) -> None:
     _, bare = _probe("bare")
     _, unlocked = _probe("unlocked", str(folder), PASSPHRASE)
     assert unlocked["rows"] == len(households)
-    report(f"resident memory, unlocked, {len(households)} households", unlocked["rss_mib"], "MiB",
-           bare["rss_mib"], "<= 250 MiB (baseline: bare PySide6 window)")
+    report(
+        f"resident memory, unlocked, {len(households)} households",
+        unlocked["rss_mib"],
+        "MiB",
+        bare["rss_mib"],
+        "<= 250 MiB (baseline: bare PySide6 window)",
+    )
 
 
 def bench_big_household(report) -> None:
@@ -77,5 +90,10 @@ def bench_big_household(report) -> None:
         t = time.perf_counter()
         rules.check(bigger, rules.Context(today=today), final=True)
         baseline.append(time.perf_counter() - t)
-    report("31st member added + re-validated (median)", statistics.median(ours) * 1000, "ms",
-           statistics.median(baseline) * 1000, "<= 50 ms (baseline: rules.check alone)")
+    report(
+        "31st member added + re-validated (median)",
+        statistics.median(ours) * 1000,
+        "ms",
+        statistics.median(baseline) * 1000,
+        "<= 50 ms (baseline: rules.check alone)",
+    )

@@ -50,8 +50,14 @@ def main() -> None:
             QTimer.singleShot(0, lambda: done())
         else:  # "unlocked": unlock and wait for the list to fill
             t = time.perf_counter()
-            session.unlocked.connect(lambda: QTimer.singleShot(
-                0, lambda: done(unlock_s=time.perf_counter() - t, rows=window.workspace.model.rowCount())))
+            session.unlocked.connect(
+                lambda: QTimer.singleShot(
+                    0,
+                    lambda: done(
+                        unlock_s=time.perf_counter() - t, rows=window.workspace.model.rowCount()
+                    ),
+                )
+            )
             session.unlock(sys.argv[3])
     app.exec()
     if kind != "bare":

@@ -39,9 +39,15 @@ def count(log: bool = False) -> dict:
             keyentry.close_app(worker, window)
         [saved] = keyentry.saved_records(data_dir, PASSPHRASE)
         assert saved == keyentry.expected(rec, saved["id"]), "the saved record is not the family"
-    out = {"total": kb.total, "characters": kb.characters, "navigation": kb.navigation,
-           "modifiers": kb.modifiers, "old": keyentry.OLD_KEYS, "cspro": keyentry.CSPRO_KEYS,
-           "target": keyentry.TARGET}
+    out = {
+        "total": kb.total,
+        "characters": kb.characters,
+        "navigation": kb.navigation,
+        "modifiers": kb.modifiers,
+        "old": keyentry.OLD_KEYS,
+        "cspro": keyentry.CSPRO_KEYS,
+        "target": keyentry.TARGET,
+    }
     if log:
         out["keys"] = " ".join(kb.log)
     return out
@@ -49,13 +55,21 @@ def count(log: bool = False) -> dict:
 
 def run() -> None:
     """Counted in a child process (its own QApplication), printed here."""
-    proc = subprocess.run([sys.executable, "-m", "bench.keys"], check=True, capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "bench.keys"], check=True, capture_output=True, text=True
+    )
     n = json.loads(proc.stdout.strip().splitlines()[-1])
-    print(f"{'keys to enrol the reference family':<44} {n['total']:10d} key "
-          f"({n['characters']} characters, {n['navigation']} navigation, {n['modifiers']} modifiers)")
-    print(f"{'  the old form (issue 12)':<44} {n['old']:10d} key   ratio {n['total'] / n['old']:5.2f}")
-    print(f"{'  CSPro data entry (issue 12, ~550-600)':<44} {n['cspro']:10d} key   ratio {n['total'] / n['cspro']:5.2f}"
-          f"   target <= {n['target']}")
+    print(
+        f"{'keys to enrol the reference family':<44} {n['total']:10d} key "
+        f"({n['characters']} characters, {n['navigation']} navigation, {n['modifiers']} modifiers)"
+    )
+    print(
+        f"{'  the old form (issue 12)':<44} {n['old']:10d} key   ratio {n['total'] / n['old']:5.2f}"
+    )
+    print(
+        f"{'  CSPro data entry (issue 12, ~550-600)':<44} {n['cspro']:10d} key   ratio {n['total'] / n['cspro']:5.2f}"
+        f"   target <= {n['target']}"
+    )
 
 
 if __name__ == "__main__":

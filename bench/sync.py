@@ -81,8 +81,9 @@ def _laptop(folder: Path, engine, officer: str, server: str, records: list[dict]
 def _pg_schema():
     """A fresh schema in the test database, dropped afterwards; None if PostgreSQL is down."""
     try:
-        admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT",
-                              connect_args={"connect_timeout": 3})
+        admin = create_engine(
+            PG_BASE, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3}
+        )
         admin.connect().close()
     except Exception as exc:  # noqa: BLE001 - any failure means "not reachable"
         print(f"(PostgreSQL at 127.0.0.1:5432 not reachable: {type(exc).__name__}; skipped)")
@@ -131,14 +132,18 @@ def openrosa_submission(record: dict) -> bytes:
     """The HTTP request ODK Collect sends for one filled form: headers, multipart framing and
     the instance XML (no attachments). The HEAD request Collect sends first and the server's
     OpenRosaResponse reply are left out, so the baseline is on the small side."""
-    xml = ("<?xml version='1.0' ?><data xmlns:jr=\"http://openrosa.org/javarosa\""
-           " xmlns:orx=\"http://openrosa.org/xforms\" id=\"khbs_household\" version=\"1\">"
-           + _xml_fields(record)
-           + f"<meta><instanceID>uuid:{record['id']}</instanceID></meta></data>").encode()
+    xml = (
+        "<?xml version='1.0' ?><data xmlns:jr=\"http://openrosa.org/javarosa\""
+        ' xmlns:orx="http://openrosa.org/xforms" id="khbs_household" version="1">'
+        + _xml_fields(record)
+        + f"<meta><instanceID>uuid:{record['id']}</instanceID></meta></data>"
+    ).encode()
     boundary = uuid.uuid4().hex + uuid.uuid4().hex[:4]
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"xml_submission_file\";"
-            " filename=\"submission.xml\"\r\n"
-            "Content-Type: text/xml; charset=utf-8\r\n\r\n").encode()
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="xml_submission_file";'
+        ' filename="submission.xml"\r\n'
+        "Content-Type: text/xml; charset=utf-8\r\n\r\n"
+    ).encode()
     body += xml + f"\r\n--{boundary}--\r\n".encode()
     headers = (
         "POST /submission?deviceID=collect%3AZK3xQm0aP1b2c3d4 HTTP/1.1\r\n"
@@ -165,14 +170,19 @@ def bench_wire_and_link(report, work: Path, households: list[dict]) -> None:
         client = _laptop(work / "link-laptop", engine, officer, url, households)
         port = int(url.rsplit(":", 1)[1])
         with FaultProxy(port, latency_s=LINK_LATENCY_S, bandwidth_bps=LINK_BPS) as proxy:
-            print(f"  pushing {n} households through {LINK_BPS // 1000} kbit/s,"
-                  f" {2 * LINK_LATENCY_S * 1000:.0f} ms RTT ...", flush=True)
+            print(
+                f"  pushing {n} households through {LINK_BPS // 1000} kbit/s,"
+                f" {2 * LINK_LATENCY_S * 1000:.0f} ms RTT ...",
+                flush=True,
+            )
             started = time.perf_counter()
 
             def progress(sent: int, total: int) -> None:
-                print(f"    {sent}/{total} sent after {time.perf_counter() - started:5.1f} s,"
-                      f" {proxy.stats.bytes_up + proxy.stats.bytes_down} bytes on the wire",
-                      flush=True)
+                print(
+                    f"    {sent}/{total} sent after {time.perf_counter() - started:5.1f} s,"
+                    f" {proxy.stats.bytes_up + proxy.stats.bytes_down} bytes on the wire",
+                    flush=True,
+                )
 
             result = client.push(proxy.url(), progress=progress)
             elapsed = time.perf_counter() - started
@@ -181,21 +191,37 @@ def bench_wire_and_link(report, work: Path, households: list[dict]) -> None:
     assert result.synced == n, f"only {result.synced} of {n} households synced"
     wire = stats["bytes_up"] + stats["bytes_down"]
     openrosa = sum(len(openrosa_submission(r)) for r in households)
-    report(f"wire bytes per household ({n}, up+down)", wire / n, "B", openrosa / n,
-           "ratio <= 0.15 (baseline: OpenRosa POST)")
-    print(f"  (ours: {stats['bytes_up']} B up, {stats['bytes_down']} B down in"
-          f" {stats['connections']} connection(s); bodies {result.bytes_up} B up,"
-          f" {result.bytes_down} B down; OpenRosa: {openrosa} B for {n} POSTs)")
+    report(
+        f"wire bytes per household ({n}, up+down)",
+        wire / n,
+        "B",
+        openrosa / n,
+        "ratio <= 0.15 (baseline: OpenRosa POST)",
+    )
+    print(
+        f"  (ours: {stats['bytes_up']} B up, {stats['bytes_down']} B down in"
+        f" {stats['connections']} connection(s); bodies {result.bytes_up} B up,"
+        f" {result.bytes_down} B down; OpenRosa: {openrosa} B for {n} POSTs)"
+    )
     payload_s = wire * 8 / LINK_BPS
-    report(f"push {n} households, 32 kbit/s 600 ms RTT", elapsed, "s", payload_s,
-           "ratio <= 1.3 (baseline: bytes / bandwidth)")
+    report(
+        f"push {n} households, 32 kbit/s 600 ms RTT",
+        elapsed,
+        "s",
+        payload_s,
+        "ratio <= 1.3 (baseline: bytes / bandwidth)",
+    )
 
 
 def _plain_insert(url: str, households: list[dict]) -> float:
     """Seconds for one SQLAlchemy executemany of (id, JSON) rows into a new table there."""
     engine = create_engine(url)
-    table = Table("bench_plain", MetaData(), Column("id", String(36), primary_key=True),
-                  Column("record", Text, nullable=False))
+    table = Table(
+        "bench_plain",
+        MetaData(),
+        Column("id", String(36), primary_key=True),
+        Column("record", Text, nullable=False),
+    )
     try:
         table.create(engine)
         rows = [{"id": r["id"], "record": json.dumps(r, ensure_ascii=False)} for r in households]
@@ -213,8 +239,13 @@ def _ingest(report, kind: str, url: str, work: Path, households: list[dict]) -> 
     total = len(households)
     with _server(url) as (engine, officer, server):
         clients = [
-            _laptop(work / f"{kind}-laptop-{i}", engine, officer, server,
-                    households[i * PER_DEVICE:(i + 1) * PER_DEVICE])
+            _laptop(
+                work / f"{kind}-laptop-{i}",
+                engine,
+                officer,
+                server,
+                households[i * PER_DEVICE : (i + 1) * PER_DEVICE],
+            )
             for i in range(DEVICES)
         ]
         results: list = [None] * DEVICES
@@ -243,8 +274,13 @@ def _ingest(report, kind: str, url: str, work: Path, households: list[dict]) -> 
     retries = sum(r.retries for r in results)
     assert synced == total, f"only {synced} of {total} households synced"
     baseline = _plain_insert(url, households)
-    report(f"ingest, {DEVICES} devices at once, {kind}", total / elapsed, "hh/s",
-           total / baseline, "none set (baseline: executemany (id, JSON))")
+    report(
+        f"ingest, {DEVICES} devices at once, {kind}",
+        total / elapsed,
+        "hh/s",
+        total / baseline,
+        "none set (baseline: executemany (id, JSON))",
+    )
     if retries:
         print(f"  ({retries} push retries on {kind})")
 
@@ -259,7 +295,9 @@ def bench_ingest(report, work: Path, households: list[dict]) -> None:
 def run(report, work: Path) -> None:
     started = time.perf_counter()
     households = list(demo.generate(500 + DEVICES * PER_DEVICE, seed=44, areas=[AREA], today=TODAY))
-    print(f"(sync: {len(households)} demo households in kecamatan {AREA},"
-          f" {time.perf_counter() - started:.1f} s)")
+    print(
+        f"(sync: {len(households)} demo households in kecamatan {AREA},"
+        f" {time.perf_counter() - started:.1f} s)"
+    )
     bench_wire_and_link(report, work, households[:500])
     bench_ingest(report, work, households[500:])

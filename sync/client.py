@@ -22,7 +22,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timezone
+from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import TypeVar, cast
 from urllib.parse import urlsplit
@@ -99,18 +99,30 @@ class Device:
     clock_offset: int = 0
 
     def to_secret(self) -> bytes:
-        return json.dumps({
-            "device_id": self.device_id, "officer_id": self.officer_id, "server": self.server,
-            "key": b64(self.key.private_bytes_raw()), "province_key": b64(self.province_key),
-            "province_key_id": self.province_key_id, "clock_offset": self.clock_offset,
-        }).encode()
+        return json.dumps(
+            {
+                "device_id": self.device_id,
+                "officer_id": self.officer_id,
+                "server": self.server,
+                "key": b64(self.key.private_bytes_raw()),
+                "province_key": b64(self.province_key),
+                "province_key_id": self.province_key_id,
+                "clock_offset": self.clock_offset,
+            }
+        ).encode()
 
     @classmethod
-    def from_secret(cls, raw: bytes) -> "Device":
+    def from_secret(cls, raw: bytes) -> Device:
         d = json.loads(raw)
-        return cls(d["device_id"], d["officer_id"], d["server"],
-                   Ed25519PrivateKey.from_private_bytes(unb64(d["key"])),
-                   unb64(d["province_key"]), d["province_key_id"], d.get("clock_offset", 0))
+        return cls(
+            d["device_id"],
+            d["officer_id"],
+            d["server"],
+            Ed25519PrivateKey.from_private_bytes(unb64(d["key"])),
+            unb64(d["province_key"]),
+            d["province_key_id"],
+            d.get("clock_offset", 0),
+        )
 
 
 @dataclass
@@ -184,16 +196,31 @@ class SyncClient:
         box = ProvinceKeyPair.generate()
         # The store id registers this laptop's store as the only one the device may escrow.
         store_id = self.on_store(lambda store: store.store_id)
-        body = json.dumps({"code": code.strip(), "device_key": b64(key.public_key().public_bytes_raw()),
-                           "box_key": b64(box.public_bytes()), "store_id": store_id})
+        body = json.dumps(
+            {
+                "code": code.strip(),
+                "device_key": b64(key.public_key().public_bytes_raw()),
+                "box_key": b64(box.public_bytes()),
+                "store_id": store_id,
+            }
+        )
         headers = {"Content-Type": "application/json"}
         # The server limits enrollment before it looks at the code, so asking again is safe.
-        reply = _checked(self._patient(
-            lambda: self._request("POST", server + "/v1/enroll", body.encode(), headers)))
+        reply = _checked(
+            self._patient(
+                lambda: self._request("POST", server + "/v1/enroll", body.encode(), headers)
+            )
+        )
         data = reply.json()
-        device = Device(data["device_id"], data["officer_id"], server, key,
-                        unb64(data["province_key"]), data["province_key_id"],
-                        int(data.get("server_time", self.clock())) - int(self.clock()))
+        device = Device(
+            data["device_id"],
+            data["officer_id"],
+            server,
+            key,
+            unb64(data["province_key"]),
+            data["province_key_id"],
+            int(data.get("server_time", self.clock())) - int(self.clock()),
+        )
         signing = _signing_key_in(data)
         self.on_store(lambda store: _save_enrollment(store, device, box, data["areas"], signing))
         return device
@@ -206,7 +233,9 @@ class SyncClient:
 
     # -- push ------------------------------------------------------------------------------
 
-    def push(self, server: str | None = None, progress: Callable[[int, int], None] | None = None) -> SyncReport:
+    def push(
+        self, server: str | None = None, progress: Callable[[int, int], None] | None = None
+    ) -> SyncReport:
         """Send the whole outbox; returns what happened. Raises SyncError when the link stays
         down after the retries (what was acknowledged before that is kept)."""
         device = self.device()
@@ -219,7 +248,8 @@ class SyncClient:
         while True:
             want = size + len(skipped)
             batch, damaged, escrow, store_id = self.on_store(
-                lambda store: (*next_batch(store, want), _escrow_in(store), store.store_id))
+                lambda store: (*next_batch(store, want), _escrow_in(store), store.store_id)
+            )
             batch = [b for b in batch if b["id"] not in skipped]
             report.damaged = sorted(set(report.damaged) | set(damaged))
             # Damaged households stay queued, but must not fill every later batch either.
@@ -232,16 +262,23 @@ class SyncClient:
                     return report
                 # Nothing to send, but the province must hold the key escrow from the first
                 # sync on: it is what recovers a forgotten passphrase. An empty batch carries it.
-            body = seal_batch(device.province_key, device.province_key_id, device.device_id,
-                              str(uuid.uuid4()), batch, escrow,
-                              store_id if escrow is not None else None)
+            body = seal_batch(
+                device.province_key,
+                device.province_key_id,
+                device.device_id,
+                str(uuid.uuid4()),
+                batch,
+                escrow,
+                store_id if escrow is not None else None,
+            )
             try:
                 reply = self._signed(device, "POST", base, "/v1/push", body, report=report)
             except SyncError as exc:
                 # A batch over the province's push limit goes again, smaller; one household
                 # alone over it cannot, and says so.
                 if exc.code not in ("network", "too_large") or (
-                        exc.code == "too_large" and len(batch) <= MIN_BATCH):
+                    exc.code == "too_large" and len(batch) <= MIN_BATCH
+                ):
                     raise
                 attempt += 1
                 report.retries += 1
@@ -255,7 +292,8 @@ class SyncClient:
             report.bytes_down += len(reply.content)
             results = reply.json()["results"]
             applied, still_queued = self.on_store(
-                lambda store: _record_answers(store, results, batch, escrow))
+                lambda store: _record_answers(store, results, batch, escrow)
+            )
             report.sent += len(batch)
             report.synced += applied.synced
             report.attention += applied.attention
@@ -284,8 +322,9 @@ class SyncClient:
         while True:
             after = self.on_store(pull_cursor)
             try:
-                reply = self._signed(device, "GET", base, f"/v1/pull?after={after}&limit={limit}",
-                                     report=report)
+                reply = self._signed(
+                    device, "GET", base, f"/v1/pull?after={after}&limit={limit}", report=report
+                )
             except SyncError as exc:
                 # A page of pre-filled households is ~2 KB each: on a link that keeps dropping,
                 # ask for smaller pages (applied pages are kept, so nothing is fetched twice).
@@ -303,7 +342,8 @@ class SyncClient:
             cursor = int(data.get("cursor", after))
             signing = _signing_key_in(data)
             pulled = self.on_store(
-                lambda store: _apply_page(store, events, cursor, (device.device_id, box), signing))
+                lambda store: _apply_page(store, events, cursor, (device.device_id, box), signing)
+            )
             report.events += len(events)
             report.questionnaires += pulled.questionnaires
             report.questionnaires_refused += pulled.questionnaires_refused
@@ -319,13 +359,15 @@ class SyncClient:
         """The device's own HPKE key pair, which pre-filled households are sealed to; made and
         sent to the province once (on the first pull, for laptops enrolled before it existed)."""
         raw, sent = self.on_store(
-            lambda store: (store.get_secret(BOX_SECRET), store.get_meta(BOX_SENT)))
+            lambda store: (store.get_secret(BOX_SECRET), store.get_meta(BOX_SENT))
+        )
         box = ProvinceKeyPair.from_private_bytes(raw) if raw else ProvinceKeyPair.generate()
         if raw is None:
             self.on_store(lambda store: store.put_secret(BOX_SECRET, box.private_bytes()))
         if sent != box.key_id:
-            self._signed(device, "POST", base, "/v1/device/box-key", box.public_bytes(),
-                         report=report)
+            self._signed(
+                device, "POST", base, "/v1/device/box-key", box.public_bytes(), report=report
+            )
             self.on_store(lambda store: store.set_meta(BOX_SENT, box.key_id))
         return box
 
@@ -346,10 +388,17 @@ class SyncClient:
 
     def _jitter(self, attempt: int) -> float:
         """Full jitter: a random wait up to 2 s x 2^attempt, capped at 5 minutes."""
-        return self.rng.uniform(0, min(300.0, 2.0 * 2 ** attempt))
+        return self.rng.uniform(0, min(300.0, 2.0 * 2**attempt))
 
-    def _signed(self, device: Device, method: str, base: str, path: str, body: bytes = b"",
-                report: SyncReport | None = None) -> requests.Response:
+    def _signed(
+        self,
+        device: Device,
+        method: str,
+        base: str,
+        path: str,
+        body: bytes = b"",
+        report: SyncReport | None = None,
+    ) -> requests.Response:
         def send() -> requests.Response:  # signed afresh each time: a nonce is used once
             now = int(self.clock()) + device.clock_offset
             headers = sign_request(device.key, device.device_id, method, path, body, now)
@@ -371,8 +420,9 @@ class SyncClient:
             return _checked(reply)
         raise SyncError("clock_skew")
 
-    def _patient(self, send: Callable[[], requests.Response],
-                 report: SyncReport | None = None) -> requests.Response:
+    def _patient(
+        self, send: Callable[[], requests.Response], report: SyncReport | None = None
+    ) -> requests.Response:
         """send(), again while the server answers 429 or 503: after its Retry-After, else
         after a backoff. A wait past MAX_RETRY_AFTER, past what is left of max_busy_wait, or
         after max_attempts answers raises server_busy with the seconds to wait."""
@@ -394,8 +444,9 @@ class SyncClient:
 
     def _request(self, method: str, url: str, body: bytes, headers: dict) -> requests.Response:
         try:
-            return self.http.request(method, url, data=body, headers=headers, timeout=TIMEOUT,
-                                     verify=self.verify)
+            return self.http.request(
+                method, url, data=body, headers=headers, timeout=TIMEOUT, verify=self.verify
+            )
         except requests.exceptions.SSLError as exc:
             # A certificate that is not trusted will not become trusted by retrying; a
             # handshake cut off by a poor link is a network failure like any other.
@@ -407,8 +458,13 @@ class SyncClient:
 # -- the store's side: each one short call, run where the store lives (run_on_store) ----------
 
 
-def _save_enrollment(store: Store, device: Device, box: ProvinceKeyPair, areas: list,
-                     signing: tuple[str, bytes] | None) -> None:
+def _save_enrollment(
+    store: Store,
+    device: Device,
+    box: ProvinceKeyPair,
+    areas: list,
+    signing: tuple[str, bytes] | None,
+) -> None:
     store.put_secret(DEVICE_SECRET, device.to_secret())
     store.put_secret(BOX_SECRET, box.private_bytes())
     store.set_meta(BOX_SENT, box.key_id)
@@ -430,8 +486,13 @@ def _signing_key_in(data: dict) -> tuple[str, bytes] | None:
         return None
 
 
-def _apply_page(store: Store, events: list, cursor: int, box: tuple[str, ProvinceKeyPair],
-                signing: tuple[str, bytes] | None) -> Pulled:
+def _apply_page(
+    store: Store,
+    events: list,
+    cursor: int,
+    box: tuple[str, ProvinceKeyPair],
+    signing: tuple[str, bytes] | None,
+) -> Pulled:
     """One page of pull events with its cursor. A pull gives the signing key only to a laptop
     without one (enrolled before the province had it), before the page's questionnaire events
     need it."""
@@ -455,8 +516,9 @@ def _escrow_tag(store: Store, escrow: tuple[str, bytes]) -> str:
     return f"{store.store_id}|{escrow[0]}:{digest}"
 
 
-def _record_answers(store: Store, results: list[dict], batch: list[dict],
-                    escrow: tuple[str, bytes] | None) -> tuple[Applied, set[str]]:
+def _record_answers(
+    store: Store, results: list[dict], batch: list[dict], escrow: tuple[str, bytes] | None
+) -> tuple[Applied, set[str]]:
     """Apply the province's answers to one push; returns what changed and the ids of the
     batch still queued at the revision sent."""
     applied = apply_results(store, results)
@@ -494,7 +556,7 @@ def _clock_offset(reply: requests.Response, now: float, known: int | None) -> in
 
 
 def clock_warning(offset_s: int, lang: str | None = None) -> str:
-    """"Jam laptop 2 hari 3 jam lebih cepat dari server provinsi ..." for a laptop whose clock
+    """ "Jam laptop 2 hari 3 jam lebih cepat dari server provinsi ..." for a laptop whose clock
     is `offset_s` seconds ahead of the province's (negative: behind)."""
     from app.i18n import tr
 
@@ -503,7 +565,7 @@ def clock_warning(offset_s: int, lang: str | None = None) -> str:
 
 
 def duration(seconds: int, lang: str | None = None) -> str:
-    """"2 hari 3 jam", "1 jam 20 menit", "7 menit": the two largest units, to the minute."""
+    """ "2 hari 3 jam", "1 jam 20 menit", "7 menit": the two largest units, to the minute."""
     from app.i18n import tr
 
     minutes = round(seconds / 60)
@@ -511,8 +573,11 @@ def duration(seconds: int, lang: str | None = None) -> str:
     parts = [(days, "day"), (hours, "hour"), (mins, "minute")]
     while len(parts) > 1 and parts[0][0] == 0:
         parts.pop(0)  # no leading zeros: "3 jam", not "0 hari 3 jam"
-    shown = [tr(f"duration.{unit}" + ("s" if n != 1 else ""), lang, n=n)
-             for n, unit in parts[:2] if n or len(parts) == 1]
+    shown = [
+        tr(f"duration.{unit}" + ("s" if n != 1 else ""), lang, n=n)
+        for n, unit in parts[:2]
+        if n or len(parts) == 1
+    ]
     return " ".join(shown)
 
 
@@ -534,7 +599,7 @@ def attention_message(reason: str, lang: str | None = None) -> str:
 def _http_date(value: str) -> float:
     when = parsedate_to_datetime(value)
     if when.tzinfo is None:  # "-0000": HTTP-dates are GMT all the same
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return when.timestamp()
 
 

@@ -156,8 +156,12 @@ def seal_batch(
     `store_id` goes with the escrow (the store whose key it seals)."""
     payload = json.dumps(households, ensure_ascii=False, separators=(",", ":")).encode()
     sealed = seal_to(province_public, zlib.compress(payload, 9), batch_info(device_id, batch_id))
-    fields: dict = {"batch_id": batch_id, "key_id": key_id, "count": len(households),
-                    "encoding": ENCODING}
+    fields: dict = {
+        "batch_id": batch_id,
+        "key_id": key_id,
+        "count": len(households),
+        "encoding": ENCODING,
+    }
     if escrow is not None:
         fields |= {"escrow_key_id": escrow[0], "escrow": b64(escrow[1])}
         if store_id is not None:
@@ -181,8 +185,14 @@ def read_header(body: bytes) -> tuple[BatchHeader, bytes]:
             escrow = (str(raw["escrow_key_id"]), unb64(str(raw["escrow"])))
             if raw.get("store_id") is not None:
                 store_id = normal_store_id(raw["store_id"])
-        header = BatchHeader(str(raw["batch_id"]), str(raw["key_id"]), int(raw["count"]),
-                             str(raw.get("encoding", ENCODING)), escrow, store_id)
+        header = BatchHeader(
+            str(raw["batch_id"]),
+            str(raw["key_id"]),
+            int(raw["count"]),
+            str(raw.get("encoding", ENCODING)),
+            escrow,
+            store_id,
+        )
     except (ValueError, KeyError, TypeError, OverflowError, ProtocolError):
         raise ProtocolError("bad_batch") from None
     if header.count < 0:
@@ -195,7 +205,9 @@ def read_header(body: bytes) -> tuple[BatchHeader, bytes]:
 MAX_BATCH_BYTES = 64 * 1024 * 1024  # decompressed: a zip bomb stops here
 
 
-def open_batch(keys: ProvinceKeyPair, device_id: str, body: bytes) -> tuple[BatchHeader, list[dict]]:
+def open_batch(
+    keys: ProvinceKeyPair, device_id: str, body: bytes
+) -> tuple[BatchHeader, list[dict]]:
     header, sealed = read_header(body)
     try:
         compressed = keys.open(sealed, batch_info(device_id, header.batch_id))
@@ -257,15 +269,20 @@ class PushResult:
     reason: str | None = None
 
     def to_json(self) -> dict:
-        return {"id": self.id, "revision": self.revision, "outcome": self.outcome,
-                "reason": self.reason}
+        return {
+            "id": self.id,
+            "revision": self.revision,
+            "outcome": self.outcome,
+            "reason": self.reason,
+        }
 
     @classmethod
     def from_json(cls, raw: object) -> PushResult:
         """Never raises: a field of the wrong type reads as None (outcome as "")."""
         raw = raw if isinstance(raw, dict) else {}
-        return cls(_str(raw, "id"), _int(raw, "revision"), _str(raw, "outcome") or "",
-                   _str(raw, "reason"))
+        return cls(
+            _str(raw, "id"), _int(raw, "revision"), _str(raw, "outcome") or "", _str(raw, "reason")
+        )
 
 
 # -- pull events ------------------------------------------------------------------------------
@@ -307,8 +324,14 @@ class StatusEvent(Event):
 
     @classmethod
     def from_json(cls, raw: dict) -> StatusEvent:
-        return cls(_int(raw, "seq"), _str(raw, "household_id"), _int(raw, "revision"),
-                   _str(raw, "status"), _str(raw, "reason"), _str(raw, "card_number"))
+        return cls(
+            _int(raw, "seq"),
+            _str(raw, "household_id"),
+            _int(raw, "revision"),
+            _str(raw, "status"),
+            _str(raw, "reason"),
+            _str(raw, "card_number"),
+        )
 
 
 @dataclass(frozen=True)
@@ -323,8 +346,12 @@ class DuplicateEvent(Event):
 
     @classmethod
     def from_json(cls, raw: dict) -> DuplicateEvent:
-        return cls(_int(raw, "seq"), _str(raw, "household_id"), _str(raw, "kind"),
-                   _str(raw, "other_household_id"))
+        return cls(
+            _int(raw, "seq"),
+            _str(raw, "household_id"),
+            _str(raw, "kind"),
+            _str(raw, "other_household_id"),
+        )
 
 
 @dataclass(frozen=True)
@@ -356,8 +383,13 @@ class CandidateEvent(Event):
 
     @classmethod
     def from_json(cls, raw: dict) -> CandidateEvent:
-        return cls(_int(raw, "seq"), _str(raw, "household_id"), _int(raw, "revision"),
-                   _int(raw, "base_revision"), _str(raw, "sealed"))
+        return cls(
+            _int(raw, "seq"),
+            _str(raw, "household_id"),
+            _int(raw, "revision"),
+            _int(raw, "base_revision"),
+            _str(raw, "sealed"),
+        )
 
 
 @dataclass(frozen=True)
@@ -387,15 +419,33 @@ class QuestionnaireEvent(Event):
 
     @classmethod
     def from_json(cls, raw: dict) -> QuestionnaireEvent:
-        return cls(_int(raw, "seq"), _int(raw, "version"), _str(raw, "document"),
-                   _str(raw, "signature"), _str(raw, "key_id"))
+        return cls(
+            _int(raw, "seq"),
+            _int(raw, "version"),
+            _str(raw, "document"),
+            _str(raw, "signature"),
+            _str(raw, "key_id"),
+        )
 
 
-PullEvent = (StatusEvent | DuplicateEvent | AssignmentEvent | CandidateEvent | ReleaseEvent
-             | QuestionnaireEvent)
+PullEvent = (
+    StatusEvent
+    | DuplicateEvent
+    | AssignmentEvent
+    | CandidateEvent
+    | ReleaseEvent
+    | QuestionnaireEvent
+)
 EVENT_TYPES: dict[str, type[Event]] = {
-    cls.TYPE: cls for cls in (StatusEvent, DuplicateEvent, AssignmentEvent, CandidateEvent,
-                              ReleaseEvent, QuestionnaireEvent)
+    cls.TYPE: cls
+    for cls in (
+        StatusEvent,
+        DuplicateEvent,
+        AssignmentEvent,
+        CandidateEvent,
+        ReleaseEvent,
+        QuestionnaireEvent,
+    )
 }
 
 
@@ -441,12 +491,14 @@ def unpack_questionnaire(text: object) -> bytes:
     return document
 
 
-def verify_questionnaire(public_key: bytes, version: int, document: bytes,
-                         signature: bytes) -> None:
+def verify_questionnaire(
+    public_key: bytes, version: int, document: bytes, signature: bytes
+) -> None:
     """Raises ProtocolError("bad_signature") unless the province signing key signed exactly this
     version and document."""
     try:
         Ed25519PublicKey.from_public_bytes(public_key).verify(
-            signature, questionnaire_message(version, document))
+            signature, questionnaire_message(version, document)
+        )
     except (InvalidSignature, ValueError, TypeError):
         raise ProtocolError("bad_signature") from None

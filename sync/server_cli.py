@@ -130,8 +130,9 @@ def cmd_officer_add(args: argparse.Namespace) -> int:
     with database(args) as engine, engine.begin() as conn:
         unlock(conn)
         # Listed families in these areas go to the new officer (reassign, inside).
-        officer_id, areas = officers.add_officer(conn, Scope.province(), CLI_ACTOR, args.name,
-                                                 args.area)
+        officer_id, areas = officers.add_officer(
+            conn, Scope.province(), CLI_ACTOR, args.name, args.area
+        )
     if args.json:
         _print_json({"officer_id": officer_id})
     else:
@@ -168,19 +169,45 @@ def cmd_officer_list(args: argparse.Namespace) -> int:
         return moment.isoformat(timespec="seconds") if moment else None
 
     if args.json:
-        _print_json({"officers": [{
-            "officer_id": o.id, "name": o.name, "areas": list(o.areas),
-            "households_week": o.households_week, "manageable": o.manageable,
-            "last_sync_at": when(o.last_sync_at),
-            "devices": [{"device_id": d.id, "enrolled_at": when(d.enrolled_at),
-                         "revoked_at": when(d.revoked_at), "last_seen_at": when(d.last_seen_at),
-                         "escrow": d.escrow} for d in o.devices]} for o in found]})
+        _print_json(
+            {
+                "officers": [
+                    {
+                        "officer_id": o.id,
+                        "name": o.name,
+                        "areas": list(o.areas),
+                        "households_week": o.households_week,
+                        "manageable": o.manageable,
+                        "last_sync_at": when(o.last_sync_at),
+                        "devices": [
+                            {
+                                "device_id": d.id,
+                                "enrolled_at": when(d.enrolled_at),
+                                "revoked_at": when(d.revoked_at),
+                                "last_seen_at": when(d.last_seen_at),
+                                "escrow": d.escrow,
+                            }
+                            for d in o.devices
+                        ],
+                    }
+                    for o in found
+                ]
+            }
+        )
         return EXIT_OK
     for o in found:
         active = sum(d.revoked_at is None for d in o.devices)
-        print(tr("server.officer_line", officer_id=o.id, name=o.name, areas=", ".join(o.areas),
-                 devices=active, households=o.households_week,
-                 last=_utc(o.last_sync_at) if o.last_sync_at else "-"))
+        print(
+            tr(
+                "server.officer_line",
+                officer_id=o.id,
+                name=o.name,
+                areas=", ".join(o.areas),
+                devices=active,
+                households=o.households_week,
+                last=_utc(o.last_sync_at) if o.last_sync_at else "-",
+            )
+        )
     return EXIT_OK
 
 
@@ -188,14 +215,22 @@ def cmd_household_status(args: argparse.Namespace) -> int:
     from sync.server import repo
 
     with database(args) as engine, engine.begin() as conn:
-        done = repo.set_household_status(conn, args.id, args.status, reason=args.reason,
-                                         card_number=args.card)
+        done = repo.set_household_status(
+            conn, args.id, args.status, reason=args.reason, card_number=args.card
+        )
     if args.json:
         _print_json({k: v for k, v in done.items() if k != "seq"})
     else:
         extra = "".join(f" ({v})" for v in (done["reason"], done["card_number"]) if v)
-        print(tr("server.status_set", household_id=done["household_id"],
-                 revision=done["revision"], status=done["status"], extra=extra))
+        print(
+            tr(
+                "server.status_set",
+                household_id=done["household_id"],
+                revision=done["revision"],
+                status=done["status"],
+                extra=extra,
+            )
+        )
     return EXIT_OK
 
 
@@ -243,21 +278,33 @@ def cmd_device_recover(args: argparse.Namespace) -> int:
         try:
             device_id, code = recovery_code(conn, unlocked, args.store, device_id=args.device)
         except NoEscrow:
-            key, params = (("server.no_escrow", {}) if args.device is None else
-                           ("server.no_escrow_device", {"device_id": args.device[:40]}))
+            key, params = (
+                ("server.no_escrow", {})
+                if args.device is None
+                else ("server.no_escrow_device", {"device_id": args.device[:40]})
+            )
             raise CliError(tr(key, store_id=args.store[:40], **params)) from None
         except AmbiguousEscrow as exc:
             refused = exc  # audited below, in this transaction, before the error is shown
         else:
             # Who gave out a laptop's key, and when: the record UU PDP asks for.
-            audit(conn, CLI_ACTOR, "device.recover",
-                  {"device_id": device_id} | ({"chosen": True} if args.device else {}))
+            audit(
+                conn,
+                CLI_ACTOR,
+                "device.recover",
+                {"device_id": device_id} | ({"chosen": True} if args.device else {}),
+            )
         if refused is not None:
-            audit(conn, CLI_ACTOR, "device.recover_refused",
-                  {"device_ids": [d for d, _ in refused.holders]})
+            audit(
+                conn,
+                CLI_ACTOR,
+                "device.recover_refused",
+                {"device_ids": [d for d, _ in refused.holders]},
+            )
     if refused is not None:
-        holders = ", ".join(tr("server.escrow_holder", device_id=d, officer_id=o)
-                            for d, o in refused.holders)
+        holders = ", ".join(
+            tr("server.escrow_holder", device_id=d, officer_id=o) for d, o in refused.holders
+        )
         raise CliError(tr("server.escrow_ambiguous", store_id=refused.store_id, holders=holders))
     if args.json:
         _print_json({"device_id": device_id, "recovery_code": code})
@@ -282,8 +329,15 @@ def cmd_device_check_escrow(args: argparse.Namespace) -> int:
         _print_json(result.as_dict())
     else:
         ids = f" [{', '.join(result.removed)}]" if result.removed else ""
-        print(tr("server.escrow_checked", kept=result.kept, removed=len(result.removed), ids=ids,
-                 legacy=len(result.legacy)))
+        print(
+            tr(
+                "server.escrow_checked",
+                kept=result.kept,
+                removed=len(result.removed),
+                ids=ids,
+                legacy=len(result.legacy),
+            )
+        )
     return EXIT_OK
 
 
@@ -320,26 +374,45 @@ def cmd_export(args: argparse.Namespace) -> int:
     from sync.server.settings import PASSPHRASE_ENV
 
     filters = parse_filters(args.regency, args.since, args.status)
-    options = Options(excel=args.excel, mask_ids=args.mask_ids, omit_health=args.no_health,
-                      lang=args.lang or current_lang())
+    options = Options(
+        excel=args.excel,
+        mask_ids=args.mask_ids,
+        omit_health=args.no_health,
+        lang=args.lang or current_lang(),
+    )
     with database(args) as engine:
         with engine.connect() as conn:
             unlocked = keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
         try:
-            result = export_to_dir(engine, unlocked, Path(args.out), options, filters,
-                                   actor=CLI_ACTOR, workers=args.workers)
+            result = export_to_dir(
+                engine,
+                unlocked,
+                Path(args.out),
+                options,
+                filters,
+                actor=CLI_ACTOR,
+                workers=args.workers,
+            )
         except OSError as exc:
-            raise CliError(tr("cli.export_unwritable", path=args.out,
-                              reason=exc.strerror or "")) from None
+            raise CliError(
+                tr("cli.export_unwritable", path=args.out, reason=exc.strerror or "")
+            ) from None
     if result.damaged:
         print(tr("server.export_damaged", n=len(result.damaged)), file=sys.stderr)
     if args.json:
-        _print_json({"households": result.households, "members": result.members,
-                     "damaged": sorted(result.damaged), "out": str(args.out)})
+        _print_json(
+            {
+                "households": result.households,
+                "members": result.members,
+                "damaged": sorted(result.damaged),
+                "out": str(args.out),
+            }
+        )
         return EXIT_OK
     print(tr("cli.export_warning"), file=sys.stderr)
-    print(tr("cli.export_done", households=result.households, members=result.members,
-             path=args.out))
+    print(
+        tr("cli.export_done", households=result.households, members=result.members, path=args.out)
+    )
     return EXIT_OK
 
 
@@ -367,8 +440,15 @@ def cmd_assignments_import(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(summary.as_dict())
     else:
-        print(tr("assign.imported", new=summary.new, changed=summary.changed,
-                 unchanged=summary.unchanged, skipped=summary.skipped))
+        print(
+            tr(
+                "assign.imported",
+                new=summary.new,
+                changed=summary.changed,
+                unchanged=summary.unchanged,
+                skipped=summary.skipped,
+            )
+        )
         for desa, n in sorted(summary.unassigned.items()):
             print(tr("assign.unassigned", desa=desa, n=n))
     return EXIT_OK
@@ -391,19 +471,41 @@ def cmd_assignments_changes(args: argparse.Namespace) -> int:
         found = changes_against_list(conn, unlocked, desa=desa, household_id=args.id)
     values = args.id is not None
     if args.json:
-        _print_json({"households": [
-            {"household_id": c.household_id, "kode_desa": c.kode_desa,
-             "changes": [{"key": d.key, **({"list": d.mine, "officer": d.theirs} if values else {})}
-                         for d in c.changes]}
-            for c in found]})
+        _print_json(
+            {
+                "households": [
+                    {
+                        "household_id": c.household_id,
+                        "kode_desa": c.kode_desa,
+                        "changes": [
+                            {
+                                "key": d.key,
+                                **({"list": d.mine, "officer": d.theirs} if values else {}),
+                            }
+                            for d in c.changes
+                        ],
+                    }
+                    for c in found
+                ]
+            }
+        )
         return EXIT_OK
     for c in found:
-        print(tr("assign.changes_line", household_id=c.household_id, desa=c.kode_desa,
-                 n=len(c.changes), keys=" ".join(d.key for d in c.changes) or "-"))
+        print(
+            tr(
+                "assign.changes_line",
+                household_id=c.household_id,
+                desa=c.kode_desa,
+                n=len(c.changes),
+                keys=" ".join(d.key for d in c.changes) or "-",
+            )
+        )
         if values:
             for d in c.changes:
-                print(f"  {d.key}: {json.dumps(d.mine, ensure_ascii=False)} -> "
-                      f"{json.dumps(d.theirs, ensure_ascii=False)}")
+                print(
+                    f"  {d.key}: {json.dumps(d.mine, ensure_ascii=False)} -> "
+                    f"{json.dumps(d.theirs, ensure_ascii=False)}"
+                )
     return EXIT_OK
 
 
@@ -436,8 +538,13 @@ def cmd_questionnaire_publish(args: argparse.Namespace) -> int:
                     warnings = done.warnings
         except QuestionnaireRefused as exc:
             if args.json:
-                _print_json({"published": False, "ok": False,
-                             "problems": [p.as_dict() for p in exc.problems]})
+                _print_json(
+                    {
+                        "published": False,
+                        "ok": False,
+                        "problems": [p.as_dict() for p in exc.problems],
+                    }
+                )
             else:
                 for problem in exc.problems:
                     print(problem.message(), file=sys.stderr)
@@ -452,11 +559,25 @@ def cmd_questionnaire_publish(args: argparse.Namespace) -> int:
         else:
             print(tr("server.questionnaire_checked"))
     elif args.json:
-        _print_json({"published": True, "ok": True, "version": done.version,
-                     "sha256": done.sha256, "key_id": done.key_id, "warnings": shown})
+        _print_json(
+            {
+                "published": True,
+                "ok": True,
+                "version": done.version,
+                "sha256": done.sha256,
+                "key_id": done.key_id,
+                "warnings": shown,
+            }
+        )
     else:
-        print(tr("server.questionnaire_published", version=done.version, sha256=done.sha256[:16],
-                 key_id=done.key_id))
+        print(
+            tr(
+                "server.questionnaire_published",
+                version=done.version,
+                sha256=done.sha256[:16],
+                key_id=done.key_id,
+            )
+        )
     return EXIT_OK
 
 
@@ -466,17 +587,37 @@ def cmd_questionnaire_list(args: argparse.Namespace) -> int:
     with database(args) as engine, engine.connect() as conn:
         found = listing(conn)
     if args.json:
-        _print_json({"builtin": builtin_version(), "versions": [
-            {**v, "published_at": v["published_at"].isoformat(),
-             "retired_at": v["retired_at"].isoformat() if v["retired_at"] else None}
-            for v in found]})
+        _print_json(
+            {
+                "builtin": builtin_version(),
+                "versions": [
+                    {
+                        **v,
+                        "published_at": v["published_at"].isoformat(),
+                        "retired_at": v["retired_at"].isoformat() if v["retired_at"] else None,
+                    }
+                    for v in found
+                ],
+            }
+        )
         return EXIT_OK
     print(tr("server.questionnaire_builtin", version=builtin_version()))
     for v in found:
-        retired = (tr("server.questionnaire_retired_at", at=_utc(v["retired_at"]))
-                   if v["retired_at"] else "")
-        print(tr("server.questionnaire_line", version=v["version"], at=_utc(v["published_at"]),
-                 received=v["received"], retired=retired, notes=v["notes"] or "-"))
+        retired = (
+            tr("server.questionnaire_retired_at", at=_utc(v["retired_at"]))
+            if v["retired_at"]
+            else ""
+        )
+        print(
+            tr(
+                "server.questionnaire_line",
+                version=v["version"],
+                at=_utc(v["published_at"]),
+                received=v["received"],
+                retired=retired,
+                notes=v["notes"] or "-",
+            )
+        )
     return EXIT_OK
 
 
@@ -487,8 +628,12 @@ def cmd_questionnaire_retire(args: argparse.Namespace) -> int:
     with database(args) as engine, engine.begin() as conn:
         unlock(conn)  # the audit entry is sealed with the server's key
         now = retire(conn, args.version, actor=CLI_ACTOR)
-    print(tr("server.questionnaire_retired" if now else "server.questionnaire_already_retired",
-             version=args.version))
+    print(
+        tr(
+            "server.questionnaire_retired" if now else "server.questionnaire_already_retired",
+            version=args.version,
+        )
+    )
     return EXIT_OK
 
 
@@ -506,12 +651,27 @@ def cmd_verify(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(check.as_dict())
     else:
-        print(tr("server.audit_checked", entries=check.entries, sealed=check.sealed,
-                 before=check.before_chain, seq=check.head_seq, hash=check.head_hash.hex()))
+        print(
+            tr(
+                "server.audit_checked",
+                entries=check.entries,
+                sealed=check.sealed,
+                before=check.before_chain,
+                seq=check.head_seq,
+                hash=check.head_hash.hex(),
+            )
+        )
         if check.broken:
             seq, reason = check.broken[0]
-            print(tr("server.audit_broken", seq=seq, n=check.broken_count,
-                     why=tr(f"server.audit_{reason}")), file=sys.stderr)
+            print(
+                tr(
+                    "server.audit_broken",
+                    seq=seq,
+                    n=check.broken_count,
+                    why=tr(f"server.audit_{reason}"),
+                ),
+                file=sys.stderr,
+            )
     return EXIT_OK if check.ok else EXIT_ERROR
 
 
@@ -524,18 +684,37 @@ def cmd_audit(args: argparse.Namespace) -> int:
     until = parse_moment(args.until.strip(), "--until") if args.until else None
     scope = cli_scope(args.regency)
     with database(args) as engine, engine.connect() as conn:
-        found = audit.entries(conn, scope, actor=args.actor, action=args.action,
-                              officer_id=args.officer, household_id=args.household,
-                              since=since, until=until, limit=args.limit)
-    rows = [{"seq": e.seq, "at": e.at.isoformat(timespec="seconds"), "actor": e.actor,
-             "action": e.action, "officer_id": e.officer_id, "household_id": e.household_id,
-             "detail": e.detail} for e in found]
+        found = audit.entries(
+            conn,
+            scope,
+            actor=args.actor,
+            action=args.action,
+            officer_id=args.officer,
+            household_id=args.household,
+            since=since,
+            until=until,
+            limit=args.limit,
+        )
+    rows = [
+        {
+            "seq": e.seq,
+            "at": e.at.isoformat(timespec="seconds"),
+            "actor": e.actor,
+            "action": e.action,
+            "officer_id": e.officer_id,
+            "household_id": e.household_id,
+            "detail": e.detail,
+        }
+        for e in found
+    ]
     if args.json:
         _print_json({"entries": rows})
         return EXIT_OK
     for row in rows:
-        print(f"{row['seq']}  {row['at']}  {row['actor']}  {row['action']}  "
-              f"{json.dumps(row['detail'], sort_keys=True, ensure_ascii=False)}")
+        print(
+            f"{row['seq']}  {row['at']}  {row['actor']}  {row['action']}  "
+            f"{json.dumps(row['detail'], sort_keys=True, ensure_ascii=False)}"
+        )
     return EXIT_OK
 
 
@@ -579,6 +758,7 @@ def positive_arg(kind):
         if not 0 < value < 10**9:
             raise argparse.ArgumentTypeError(f"not a positive number: {text!r}")
         return value
+
     return parse
 
 
@@ -600,17 +780,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from sync.server.api.limits import uvicorn_options
     from sync.server.settings import PASSPHRASE_ENV, Settings
 
-    limits = {field: getattr(args, field) for field in SERVE_LIMITS
-              if getattr(args, field) is not None}
+    limits = {
+        field: getattr(args, field) for field in SERVE_LIMITS if getattr(args, field) is not None
+    }
     settings = replace(Settings.load(db=args.db), **limits)
     with database(args) as engine, engine.connect() as conn:
         unlocked = keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
     app = create_app(settings, unlocked)
-    print(tr("server.serving", url=f"{'https' if tls else 'http'}://{args.host}:{args.port}"),
-          file=sys.stderr)
-    uvicorn.run(app, host=args.host, port=args.port, ssl_certfile=args.tls_cert,
-                ssl_keyfile=args.tls_key, log_level="info", server_header=False,
-                **uvicorn_options(settings))
+    print(
+        tr("server.serving", url=f"{'https' if tls else 'http'}://{args.host}:{args.port}"),
+        file=sys.stderr,
+    )
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        ssl_certfile=args.tls_cert,
+        ssl_keyfile=args.tls_key,
+        log_level="info",
+        server_header=False,
+        **uvicorn_options(settings),
+    )
     return EXIT_OK
 
 
@@ -634,20 +824,30 @@ def cmd_stats(args: argparse.Namespace) -> int:
     print(tr("server.stats_households", n=counts["households"]))
     print(
         tr(
-            "server.stats_status", received=status["received"], verified=status["verified"],
-            rejected=status["rejected"], cards=counts["cards_issued"],
-            conflicts=counts["conflicts"], duplicates=counts["duplicate_warnings"],
+            "server.stats_status",
+            received=status["received"],
+            verified=status["verified"],
+            rejected=status["rejected"],
+            cards=counts["cards_issued"],
+            conflicts=counts["conflicts"],
+            duplicates=counts["duplicate_warnings"],
         )
     )
     for code, n in counts["by_regency"].items():
         print(tr("server.stats_regency", code=code, name=regions.name(code) or "?", n=n))
         outcomes = counts["by_regency_outcome"].get(code, {})
-        print(tr("server.stats_outcomes", counts=", ".join(
-            f"{_outcome_label(key)} {m}" for key, m in outcomes.items())))
+        print(
+            tr(
+                "server.stats_outcomes",
+                counts=", ".join(f"{_outcome_label(key)} {m}" for key, m in outcomes.items()),
+            )
+        )
     devices = counts["devices"]
     print(
         tr(
-            "server.stats_people", officers=counts["officers"], active=devices["active"],
+            "server.stats_people",
+            officers=counts["officers"],
+            active=devices["active"],
             revoked=devices["revoked"],
         )
     )
@@ -655,7 +855,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 
 def _outcome_label(key: str) -> str:
-    """"3 Menolak" for an outcome code of the stats, in the CLI's language."""
+    """ "3 Menolak" for an outcome code of the stats, in the CLI's language."""
     from app import questionnaire as q
 
     if not key.isdigit():
@@ -667,8 +867,15 @@ def _outcome_label(key: str) -> str:
 def _setup_lines(user, code) -> None:
     from sync.server.console.users import SETUP_PATH
 
-    print(tr("server.user_setup_code", code=code.code, expires=_utc(code.expires_at),
-             name=user.name, path=SETUP_PATH))
+    print(
+        tr(
+            "server.user_setup_code",
+            code=code.code,
+            expires=_utc(code.expires_at),
+            name=user.name,
+            path=SETUP_PATH,
+        )
+    )
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
@@ -678,12 +885,18 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
     with database(args) as engine, engine.begin() as conn:
         unlock(conn)
-        user, code = users.add_user(conn, args.name, args.role, args.area or [], now=utc_now(),
-                                    actor=CLI_ACTOR)
+        user, code = users.add_user(
+            conn, args.name, args.role, args.area or [], now=utc_now(), actor=CLI_ACTOR
+        )
     if args.json:
-        _print_json(user.as_dict() | {"setup_code": code.code,
-                                      "expires_at": code.expires_at.isoformat(timespec="seconds"),
-                                      "setup_path": users.SETUP_PATH})
+        _print_json(
+            user.as_dict()
+            | {
+                "setup_code": code.code,
+                "expires_at": code.expires_at.isoformat(timespec="seconds"),
+                "setup_path": users.SETUP_PATH,
+            }
+        )
         return EXIT_OK
     areas = f": {', '.join(user.areas)}" if user.areas else ""
     print(tr("server.user_added", user_id=user.id, name=user.name, role=user.role, areas=areas))
@@ -701,9 +914,14 @@ def cmd_user_reset(args: argparse.Namespace) -> int:
         code = users.reset_user(conn, args.user, now=utc_now(), actor=CLI_ACTOR)
         user = users.get_user(conn, args.user)
     if args.json:
-        _print_json({"user_id": user.id, "setup_code": code.code,
-                     "expires_at": code.expires_at.isoformat(timespec="seconds"),
-                     "setup_path": users.SETUP_PATH})
+        _print_json(
+            {
+                "user_id": user.id,
+                "setup_code": code.code,
+                "expires_at": code.expires_at.isoformat(timespec="seconds"),
+                "setup_path": users.SETUP_PATH,
+            }
+        )
         return EXIT_OK
     print(tr("server.user_reset", user_id=user.id))
     _setup_lines(user, code)
@@ -718,8 +936,7 @@ def cmd_user_disable(args: argparse.Namespace) -> int:
     with database(args) as engine, engine.begin() as conn:
         unlock(conn)
         now = users.disable_user(conn, args.user, now=utc_now(), actor=CLI_ACTOR)
-    print(tr("server.user_disabled" if now else "server.user_already_disabled",
-             user_id=args.user))
+    print(tr("server.user_disabled" if now else "server.user_already_disabled", user_id=args.user))
     return EXIT_OK
 
 
@@ -735,9 +952,17 @@ def cmd_user_list(args: argparse.Namespace) -> int:
         print(tr("server.user_none"))
     for user in found:
         shown = user.as_dict()
-        print(tr("server.user_line", user_id=user.id, name=user.name, role=user.role,
-                 areas=",".join(user.areas) or "62", state=tr(f"server.user_state.{shown['state']}"),
-                 totp=" TOTP" if user.totp else ""))
+        print(
+            tr(
+                "server.user_line",
+                user_id=user.id,
+                name=user.name,
+                role=user.role,
+                areas=",".join(user.areas) or "62",
+                state=tr(f"server.user_state.{shown['state']}"),
+                totp=" TOTP" if user.totp else "",
+            )
+        )
     return EXIT_OK
 
 
@@ -753,7 +978,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="KHBS Enroll provincial server: keys, officers, enrollment codes, devices.",
     )
     parser.add_argument(
-        "--db", default=None,
+        "--db",
+        default=None,
         help="sqlite:///FILE or postgresql+psycopg://... (default: KHBS_DB, else a SQLite file "
         "in the server's data folder)",
     )
@@ -770,39 +996,62 @@ def build_parser() -> argparse.ArgumentParser:
     officer = sub.add_parser("officer", parents=[common], help="field officers")
     officer_actions = officer.add_subparsers(dest="action", required=True)
     add = command(
-        officer_actions, "add", cmd_officer_add,
+        officer_actions,
+        "add",
+        cmd_officer_add,
         "add an officer with the areas they may enroll in",
     )
     add.add_argument("--name", required=True)
     add.add_argument(
-        "--area", action="append", required=True, metavar="CODE",
+        "--area",
+        action="append",
+        required=True,
+        metavar="CODE",
         help="Kemendagri code of a regency, kecamatan or desa in Central Kalimantan (62); repeat",
     )
     add.add_argument("--json", action="store_true")
     areas = command(
-        officer_actions, "areas", cmd_officer_areas,
+        officer_actions,
+        "areas",
+        cmd_officer_areas,
         "replace an officer's areas (their laptops get them at the next sync)",
     )
     areas.add_argument("--officer", required=True, metavar="ID")
-    areas.add_argument("--area", action="append", required=True, metavar="CODE",
-                       help="as for 'officer add'; repeat")
+    areas.add_argument(
+        "--area",
+        action="append",
+        required=True,
+        metavar="CODE",
+        help="as for 'officer add'; repeat",
+    )
     areas.add_argument("--json", action="store_true")
-    listing = command(officer_actions, "list", cmd_officer_list,
-                      "officers with their areas, devices, last sync and this week's households")
-    listing.add_argument("--regency", default=None, metavar="CODE",
-                         help="only officers working in this regency, e.g. 62.71")
+    listing = command(
+        officer_actions,
+        "list",
+        cmd_officer_list,
+        "officers with their areas, devices, last sync and this week's households",
+    )
+    listing.add_argument(
+        "--regency",
+        default=None,
+        metavar="CODE",
+        help="only officers working in this regency, e.g. 62.71",
+    )
     listing.add_argument("--json", action="store_true")
 
     household = sub.add_parser("household", parents=[common], help="received households")
     status = command(
-        household.add_subparsers(dest="action", required=True), "status", cmd_household_status,
+        household.add_subparsers(dest="action", required=True),
+        "status",
+        cmd_household_status,
         "the province's decision on a household (the officer's laptop gets it at the next sync)",
     )
     status.add_argument("--id", required=True, metavar="HOUSEHOLD_ID")
     status.add_argument("--status", required=True, choices=("received", "verified", "rejected"))
     status.add_argument("--reason", default=None, metavar="CODE", help="reason code: [a-z_]{1,64}")
-    status.add_argument("--card", default=None, metavar="NUMBER",
-                        help="card number: [A-Z0-9-]{1,32}, unique")
+    status.add_argument(
+        "--card", default=None, metavar="NUMBER", help="card number: [A-Z0-9-]{1,32}, unique"
+    )
     status.add_argument("--json", action="store_true")
 
     code = command(sub, "enroll-code", cmd_enroll_code, "one-time enrollment code (72 hours)")
@@ -811,60 +1060,116 @@ def build_parser() -> argparse.ArgumentParser:
 
     device = sub.add_parser("device", parents=[common], help="enrolled laptops")
     device_actions = device.add_subparsers(dest="action", required=True)
-    revoke = command(device_actions, "revoke", cmd_device_revoke,
-                     "revoke a device (a stolen laptop)")
+    revoke = command(
+        device_actions, "revoke", cmd_device_revoke, "revoke a device (a stolen laptop)"
+    )
     revoke.add_argument("--device", required=True, metavar="ID")
-    recover = command(device_actions, "recover", cmd_device_recover,
-                      "recovery code for a laptop whose passphrase was forgotten")
-    recover.add_argument("--store", required=True, metavar="STORE_ID",
-                         help="the id the laptop shows on 'khbs recover' or its unlock screen")
-    recover.add_argument("--device", default=None, metavar="DEVICE_ID",
-                         help="only this device's escrow: when several devices hold different "
-                         "keys for the store, the one checked to be the caller's laptop")
+    recover = command(
+        device_actions,
+        "recover",
+        cmd_device_recover,
+        "recovery code for a laptop whose passphrase was forgotten",
+    )
+    recover.add_argument(
+        "--store",
+        required=True,
+        metavar="STORE_ID",
+        help="the id the laptop shows on 'khbs recover' or its unlock screen",
+    )
+    recover.add_argument(
+        "--device",
+        default=None,
+        metavar="DEVICE_ID",
+        help="only this device's escrow: when several devices hold different "
+        "keys for the store, the one checked to be the caller's laptop",
+    )
     recover.add_argument("--json", action="store_true")
-    check = command(device_actions, "check-escrow", cmd_device_check_escrow,
-                    "remove key escrow that does not belong to its device's laptop (run once "
-                    "after upgrading)")
+    check = command(
+        device_actions,
+        "check-escrow",
+        cmd_device_check_escrow,
+        "remove key escrow that does not belong to its device's laptop (run once after upgrading)",
+    )
     check.add_argument("--json", action="store_true")
 
-    assignments = sub.add_parser("assignments", parents=[common],
-                                 help="DTSEN candidate families for officers to verify")
+    assignments = sub.add_parser(
+        "assignments", parents=[common], help="DTSEN candidate families for officers to verify"
+    )
     assignment_actions = assignments.add_subparsers(dest="action", required=True)
-    imp = command(assignment_actions, "import",
-                  cmd_assignments_import,
-                  "import a candidate list (one row per member; same file twice changes nothing)")
-    imp.add_argument("file", metavar="FILE.csv",
-                     help="header: no_kk,nik,nama,hubungan,jenis_kelamin,tanggal_lahir,"
-                     "kode_desa,alamat")
-    imp.add_argument("--skip-invalid", action="store_true",
-                     help="import the families without errors, report the rest")
+    imp = command(
+        assignment_actions,
+        "import",
+        cmd_assignments_import,
+        "import a candidate list (one row per member; same file twice changes nothing)",
+    )
+    imp.add_argument(
+        "file",
+        metavar="FILE.csv",
+        help="header: no_kk,nik,nama,hubungan,jenis_kelamin,tanggal_lahir,kode_desa,alamat",
+    )
+    imp.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="import the families without errors, report the rest",
+    )
     imp.add_argument("--json", action="store_true")
-    chg = command(assignment_actions, "changes", cmd_assignments_changes,
-                  "what officers changed against the list, per household")
-    chg.add_argument("--desa", default=None, metavar="CODE",
-                     help="a desa, kecamatan or regency code")
-    chg.add_argument("--id", default=None, metavar="HOUSEHOLD_ID",
-                     help="one household, with the list's and the officer's values")
+    chg = command(
+        assignment_actions,
+        "changes",
+        cmd_assignments_changes,
+        "what officers changed against the list, per household",
+    )
+    chg.add_argument(
+        "--desa", default=None, metavar="CODE", help="a desa, kecamatan or regency code"
+    )
+    chg.add_argument(
+        "--id",
+        default=None,
+        metavar="HOUSEHOLD_ID",
+        help="one household, with the list's and the officer's values",
+    )
     chg.add_argument("--json", action="store_true")
 
-    questionnaire = sub.add_parser("questionnaire", parents=[common],
-                                   help="questionnaire versions for the laptops")
+    questionnaire = sub.add_parser(
+        "questionnaire", parents=[common], help="questionnaire versions for the laptops"
+    )
     questionnaire_actions = questionnaire.add_subparsers(dest="action", required=True)
-    pub = command(questionnaire_actions, "publish", cmd_questionnaire_publish,
-                  "check, sign and publish a new version (laptops get it at their next sync)")
-    pub.add_argument("file", metavar="FILE.json",
-                     help="the questionnaire, with x-version and x-migration "
-                     "(docs/questionnaire.md)")
-    pub.add_argument("--check", action="store_true",
-                     help="only check the file (as publishing would); nothing is published")
-    pub.add_argument("--notes", default=None, metavar="TEXT",
-                     help="what changed, for the list (up to 500 characters)")
+    pub = command(
+        questionnaire_actions,
+        "publish",
+        cmd_questionnaire_publish,
+        "check, sign and publish a new version (laptops get it at their next sync)",
+    )
+    pub.add_argument(
+        "file",
+        metavar="FILE.json",
+        help="the questionnaire, with x-version and x-migration (docs/questionnaire.md)",
+    )
+    pub.add_argument(
+        "--check",
+        action="store_true",
+        help="only check the file (as publishing would); nothing is published",
+    )
+    pub.add_argument(
+        "--notes",
+        default=None,
+        metavar="TEXT",
+        help="what changed, for the list (up to 500 characters)",
+    )
     pub.add_argument("--json", action="store_true")
-    qlist = command(questionnaire_actions, "list", cmd_questionnaire_list,
-                    "published versions, and how many laptops have received each")
+    qlist = command(
+        questionnaire_actions,
+        "list",
+        cmd_questionnaire_list,
+        "published versions, and how many laptops have received each",
+    )
     qlist.add_argument("--json", action="store_true")
-    qretire = command(questionnaire_actions, "retire", cmd_questionnaire_retire,
-                      "stop offering a version to laptops (those that have it keep it)")
+    qretire = command(
+        questionnaire_actions,
+        "retire",
+        cmd_questionnaire_retire,
+        "stop offering a version to laptops (those that have it keep it)",
+    )
     qretire.add_argument("version", type=int, metavar="VERSION")
 
     serve = command(sub, "serve", cmd_serve, "run the HTTP API (uvicorn)")
@@ -873,7 +1178,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--tls-cert", default=None, metavar="PEM")
     serve.add_argument("--tls-key", default=None, metavar="PEM")
     serve.add_argument(
-        "--insecure-dev", action="store_true",
+        "--insecure-dev",
+        action="store_true",
         help="allow plain HTTP on a non-loopback address (development only)",
     )
     from sync.server.settings import Settings
@@ -882,81 +1188,133 @@ def build_parser() -> argparse.ArgumentParser:
         kind = {"SIZE": size_arg, "SECONDS": positive_arg(float), "N": positive_arg(int)}[metavar]
         default = getattr(Settings, field)
         shown = size_text(default) if metavar == "SIZE" else f"{default:g}"
-        serve.add_argument(f"--{field.replace('_', '-')}", type=kind, default=None,
-                           metavar=metavar, help=f"{what} (default: {shown})")
+        serve.add_argument(
+            f"--{field.replace('_', '-')}",
+            type=kind,
+            default=None,
+            metavar=metavar,
+            help=f"{what} (default: {shown})",
+        )
 
-    admin = sub.add_parser("admin", parents=[common],
-                           help="administrators: API tokens for the export download")
+    admin = sub.add_parser(
+        "admin", parents=[common], help="administrators: API tokens for the export download"
+    )
     admin_actions = admin.add_subparsers(dest="action", required=True)
-    admin_add = command(admin_actions, "add", cmd_admin_add,
-                        "add an administrator; prints their API token once")
+    admin_add = command(
+        admin_actions, "add", cmd_admin_add, "add an administrator; prints their API token once"
+    )
     admin_add.add_argument("--name", required=True)
     admin_add.add_argument("--json", action="store_true")
-    admin_revoke = command(admin_actions, "revoke", cmd_admin_revoke,
-                           "revoke an administrator's token")
+    admin_revoke = command(
+        admin_actions, "revoke", cmd_admin_revoke, "revoke an administrator's token"
+    )
     admin_revoke.add_argument("--id", required=True, metavar="ADMIN_ID")
 
-    export = command(sub, "export", cmd_export,
-                     "households.csv + members.csv + manifest.json (docs/province-export.md)")
+    export = command(
+        sub,
+        "export",
+        cmd_export,
+        "households.csv + members.csv + manifest.json (docs/province-export.md)",
+    )
     export.add_argument("--out", required=True, metavar="DIR")
-    export.add_argument("--regency", default=None, metavar="CODE",
-                        help="Kemendagri regency code, e.g. 62.71")
-    export.add_argument("--since", default=None, metavar="DATE",
-                        help="received, changed or given a status on or after: YYYY-MM-DD "
-                        "(UTC) or ISO 8601")
+    export.add_argument(
+        "--regency", default=None, metavar="CODE", help="Kemendagri regency code, e.g. 62.71"
+    )
+    export.add_argument(
+        "--since",
+        default=None,
+        metavar="DATE",
+        help="received, changed or given a status on or after: YYYY-MM-DD (UTC) or ISO 8601",
+    )
     export.add_argument("--status", default=None, choices=("received", "verified", "rejected"))
     export.add_argument("--mask-ids", action="store_true", help="NIK/KK: region and last digits")
     export.add_argument("--no-health", action="store_true", help="leave out health answers")
-    export.add_argument("--excel", action="store_true",
-                        help="';' separator and BOM, for Excel with Indonesian settings")
-    export.add_argument("--workers", type=int, default=min(4, os.cpu_count() or 1),
-                        metavar="N", help="processes that format a big export (default: cores, "
-                        "at most 4)")
+    export.add_argument(
+        "--excel",
+        action="store_true",
+        help="';' separator and BOM, for Excel with Indonesian settings",
+    )
+    export.add_argument(
+        "--workers",
+        type=int,
+        default=min(4, os.cpu_count() or 1),
+        metavar="N",
+        help="processes that format a big export (default: cores, at most 4)",
+    )
     export.add_argument("--json", action="store_true")
 
     stats = command(sub, "stats", cmd_stats, "counts of households, officers and devices")
-    stats.add_argument("--area", action="append", default=None, metavar="CODE",
-                       help="only this regency, kecamatan or desa (repeat): the numbers a "
-                       "console user of that area sees")
+    stats.add_argument(
+        "--area",
+        action="append",
+        default=None,
+        metavar="CODE",
+        help="only this regency, kecamatan or desa (repeat): the numbers a "
+        "console user of that area sees",
+    )
     stats.add_argument("--json", action="store_true")
 
-    verify = command(sub, "verify", cmd_verify,
-                     "check the audit log's hash chain and seals (exit 1 when broken)")
+    verify = command(
+        sub, "verify", cmd_verify, "check the audit log's hash chain and seals (exit 1 when broken)"
+    )
     verify.add_argument("--json", action="store_true")
 
     log = command(sub, "audit", cmd_audit, "the audit log, newest first")
     log.add_argument("--actor", default=None, help="server-cli, admin:<id>, device:<id> ...")
     log.add_argument("--action", default=None, help="e.g. export, officer.add, device.recover")
     log.add_argument("--officer", default=None, metavar="ID", help="entries about this officer")
-    log.add_argument("--household", default=None, metavar="ID",
-                     help="entries about this household")
+    log.add_argument("--household", default=None, metavar="ID", help="entries about this household")
     log.add_argument("--since", default=None, metavar="DATE", help="at or after (UTC)")
     log.add_argument("--until", default=None, metavar="DATE", help="before (UTC)")
-    log.add_argument("--regency", default=None, metavar="CODE",
-                     help="only what a user of this regency would see")
-    log.add_argument("--limit", type=positive_arg(int), default=100, metavar="N",
-                     help="at most N entries (up to 1000)")
+    log.add_argument(
+        "--regency", default=None, metavar="CODE", help="only what a user of this regency would see"
+    )
+    log.add_argument(
+        "--limit",
+        type=positive_arg(int),
+        default=100,
+        metavar="N",
+        help="at most N entries (up to 1000)",
+    )
     log.add_argument("--json", action="store_true")
 
-    user = sub.add_parser("user", parents=[common],
-                          help="console users: province, regency and supervisor staff")
+    user = sub.add_parser(
+        "user", parents=[common], help="console users: province, regency and supervisor staff"
+    )
     user_actions = user.add_subparsers(dest="action", required=True)
-    user_add = command(user_actions, "add", cmd_user_add,
-                       "add a console user; prints a one-time set-up code (72 hours)")
+    user_add = command(
+        user_actions,
+        "add",
+        cmd_user_add,
+        "add a console user; prints a one-time set-up code (72 hours)",
+    )
     user_add.add_argument("--name", required=True, help="the name they log in with")
     user_add.add_argument("--role", required=True, choices=("province", "regency", "supervisor"))
-    user_add.add_argument("--area", action="append", default=None, metavar="CODE",
-                          help="regency: its code (62.xx); supervisor: kecamatan or desa codes "
-                          "(repeat); province: none")
+    user_add.add_argument(
+        "--area",
+        action="append",
+        default=None,
+        metavar="CODE",
+        help="regency: its code (62.xx); supervisor: kecamatan or desa codes "
+        "(repeat); province: none",
+    )
     user_add.add_argument("--json", action="store_true")
     user_list = command(user_actions, "list", cmd_user_list, "console users and their state")
     user_list.add_argument("--json", action="store_true")
-    user_disable = command(user_actions, "disable", cmd_user_disable,
-                           "disable a console user; their sessions end at once")
+    user_disable = command(
+        user_actions,
+        "disable",
+        cmd_user_disable,
+        "disable a console user; their sessions end at once",
+    )
     user_disable.add_argument("--user", required=True, metavar="ID")
-    user_reset = command(user_actions, "reset", cmd_user_reset,
-                         "forgotten password or lost phone: clear password and TOTP, end "
-                         "sessions, print a new set-up code")
+    user_reset = command(
+        user_actions,
+        "reset",
+        cmd_user_reset,
+        "forgotten password or lost phone: clear password and TOTP, end "
+        "sessions, print a new set-up code",
+    )
     user_reset.add_argument("--user", required=True, metavar="ID")
     user_reset.add_argument("--json", action="store_true")
     return parser

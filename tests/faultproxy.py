@@ -90,13 +90,19 @@ class _Faults:
         if self.cut_after_bytes is not None:
             lo, hi = self.cut_after_bytes
             if not (isinstance(lo, int) and isinstance(hi, int) and 0 <= lo <= hi):
-                raise ValueError("cut_after_bytes must be (lo, hi) with 0 <= lo <= hi, "
-                                 f"got {self.cut_after_bytes!r}")
+                raise ValueError(
+                    "cut_after_bytes must be (lo, hi) with 0 <= lo <= hi, "
+                    f"got {self.cut_after_bytes!r}"
+                )
             object.__setattr__(self, "cut_after_bytes", (lo, hi))
         if not float(self.latency_s) >= 0.0:
             raise ValueError(f"latency_s must be >= 0, got {self.latency_s!r}")
-        if self.bandwidth_bps is not None and not (isinstance(self.bandwidth_bps, int) and self.bandwidth_bps > 0):
-            raise ValueError(f"bandwidth_bps must be a positive int or None, got {self.bandwidth_bps!r}")
+        if self.bandwidth_bps is not None and not (
+            isinstance(self.bandwidth_bps, int) and self.bandwidth_bps > 0
+        ):
+            raise ValueError(
+                f"bandwidth_bps must be a positive int or None, got {self.bandwidth_bps!r}"
+            )
 
 
 class ProxyStats:
@@ -176,7 +182,9 @@ class _Conn:
                 sock = writer.get_extra_info("socket")
                 if sock is not None:
                     try:
-                        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                        sock.setsockopt(
+                            socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                        )
                     except OSError:
                         pass
             writer.transport.abort()
@@ -254,7 +262,7 @@ class FaultProxy:
     def faults(self) -> dict:
         return dataclasses.asdict(self._faults)
 
-    def start(self) -> "FaultProxy":
+    def start(self) -> FaultProxy:
         if self._thread is not None:
             raise RuntimeError("FaultProxy already started")
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -267,7 +275,9 @@ class FaultProxy:
             raise
         self._listener = listener
         self.port = listener.getsockname()[1]
-        self._thread = threading.Thread(target=self._run, name=f"faultproxy-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._run, name=f"faultproxy-{self.port}", daemon=True
+        )
         self._thread.start()
         if not self._ready.wait(_SHUTDOWN_TIMEOUT_S) or self._startup_error is not None:
             self.stop()
@@ -289,7 +299,7 @@ class FaultProxy:
         if self._thread.is_alive():
             raise RuntimeError(f"FaultProxy thread {self._thread.name} did not stop")
 
-    def __enter__(self) -> "FaultProxy":
+    def __enter__(self) -> FaultProxy:
         if self._thread is None:
             self.start()
         return self
@@ -340,7 +350,7 @@ class FaultProxy:
                 await asyncio.wait(list(self._tasks), timeout=_SHUTDOWN_TIMEOUT_S)
             try:
                 await asyncio.wait_for(server.wait_closed(), _SHUTDOWN_TIMEOUT_S)
-            except (asyncio.TimeoutError, OSError):
+            except (TimeoutError, OSError):
                 pass
 
     async def _accept(self, creader: asyncio.StreamReader, cwriter: asyncio.StreamWriter) -> None:
@@ -374,7 +384,7 @@ class FaultProxy:
             sreader, swriter = await asyncio.wait_for(
                 asyncio.open_connection(self.target_host, self.target_port), _CONNECT_TIMEOUT_S
             )
-        except (OSError, asyncio.TimeoutError):
+        except (TimeoutError, OSError):
             conn.abort(reset=True)  # the client sees a reset, as if the server were unreachable
             return
         conn.writers.append(swriter)
@@ -394,7 +404,9 @@ class FaultProxy:
         try:
             pending = set(pumps)
             while pending and not conn.dead.is_set():
-                _, pending = await asyncio.wait(pending | {dead}, return_when=asyncio.FIRST_COMPLETED)
+                _, pending = await asyncio.wait(
+                    pending | {dead}, return_when=asyncio.FIRST_COMPLETED
+                )
                 pending.discard(dead)
         finally:
             for task in (*pumps, dead):
@@ -414,7 +426,7 @@ class FaultProxy:
         seen = conn.sent_up + data
         if marker in seen:
             conn.hold_matched = marker
-        conn.sent_up = seen[-(len(marker) - 1):] if len(marker) > 1 else b""
+        conn.sent_up = seen[-(len(marker) - 1) :] if len(marker) > 1 else b""
 
     def _holds(self, conn: _Conn) -> bool:
         marker = self._hold
@@ -438,7 +450,9 @@ class FaultProxy:
         self.stats._add("cut_connections")
         conn.abort(reset=True)
 
-    async def _pump(self, conn: _Conn, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, counter: str) -> None:
+    async def _pump(
+        self, conn: _Conn, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, counter: str
+    ) -> None:
         loop = asyncio.get_running_loop()
         line: asyncio.Queue = asyncio.Queue(maxsize=_QUEUE_CHUNKS)
 
@@ -486,7 +500,9 @@ class FaultProxy:
             reading.cancel()
             await asyncio.gather(reading, return_exceptions=True)
 
-    async def _send(self, conn: _Conn, writer: asyncio.StreamWriter, data: bytes, counter: str) -> None:
+    async def _send(
+        self, conn: _Conn, writer: asyncio.StreamWriter, data: bytes, counter: str
+    ) -> None:
         view = memoryview(data)
         while view and not conn.dead.is_set():
             n = len(view)

@@ -42,7 +42,11 @@ TARGET = 560
 AREA = "62.71.03"  # kecamatan Jekan Raya, the officer's assigned area
 SHIFTED = set('~!@#$%^&*()_+{}|:"<>?')
 ENTER, TAB, PGDOWN = Qt.Key.Key_Return, Qt.Key.Key_Tab, Qt.Key.Key_PageDown
-NO, CTRL, ALT = Qt.KeyboardModifier.NoModifier, Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.AltModifier
+NO, CTRL, ALT = (
+    Qt.KeyboardModifier.NoModifier,
+    Qt.KeyboardModifier.ControlModifier,
+    Qt.KeyboardModifier.AltModifier,
+)
 
 
 # -- the family -------------------------------------------------------------------------------
@@ -54,10 +58,18 @@ def born(age: int, today: date) -> str:
     return day.replace(year=day.year - age, day=min(day.day, 28)).isoformat()
 
 
-def person(nama: str, age: int, sex: int, hubungan: int, serial: int, today: date, **answers) -> dict:
+def person(
+    nama: str, age: int, sex: int, hubungan: int, serial: int, today: date, **answers
+) -> dict:
     birth = born(age, today)
-    m = {"nik": records.nik_for(birth, sex, serial=serial), "nama": nama, "tempat_lahir": "Palangka Raya",
-         "tanggal_lahir": birth, "hubungan": hubungan, "jenis_kelamin": sex}
+    m = {
+        "nik": records.nik_for(birth, sex, serial=serial),
+        "nama": nama,
+        "tempat_lahir": "Palangka Raya",
+        "tanggal_lahir": birth,
+        "hubungan": hubungan,
+        "jenis_kelamin": sex,
+    }
     m.update(answers)
     return m
 
@@ -66,45 +78,148 @@ def family(today: date) -> dict:
     """The household as the officer records it (what the store should hold, id aside)."""
     visit = today.isoformat()
     mother_year = today.year - 76
-    mother = person("Ineh Bungai", 76, 2, 6, 9, today, tempat_lahir="Tumbang Samba",
-                    status_kawin=4, keberadaan=1, domisili=1, partisipasi_sekolah=0, bekerja=False,
-                    disabilitas=[1, 4], penyakit_kronis=[0], jaminan_kesehatan=1)
+    mother = person(
+        "Ineh Bungai",
+        76,
+        2,
+        6,
+        9,
+        today,
+        tempat_lahir="Tumbang Samba",
+        status_kawin=4,
+        keberadaan=1,
+        domisili=1,
+        partisipasi_sekolah=0,
+        bekerja=False,
+        disabilitas=[1, 4],
+        penyakit_kronis=[0],
+        jaminan_kesehatan=1,
+    )
     # Her NIK carries the KK's conventional 01-07; the officer keeps the year only.
     mother["nik"] = records.nik_for(f"{mother_year}-07-01", 2, serial=9)
     mother["tanggal_lahir"] = str(mother_year)
-    children = {"status_kawin": 1, "keberadaan": 1, "domisili": 1, "partisipasi_sekolah": 1, "bekerja": False,
-                "disabilitas": [0], "penyakit_kronis": [0], "jaminan_kesehatan": 1}
+    children = {
+        "status_kawin": 1,
+        "keberadaan": 1,
+        "domisili": 1,
+        "partisipasi_sekolah": 1,
+        "bekerja": False,
+        "disabilitas": [0],
+        "penyakit_kronis": [0],
+        "jaminan_kesehatan": 1,
+    }
     return {
         "schema_version": q.schema_version(),
         "status": "final",
         "no_kk": "6271031204200007",
         "tanggal_kunjungan": visit,
-        "lokasi": {"kode_desa": "62.71.03.1002", "rt": "4", "rw": "2", "alamat": "Jl. Rajawali No. 7"},
-        "persetujuan": {"diberikan": True, "nama_pemberi": "Yohanes Ilas", "hubungan_pemberi": 1,
-                        "tanggal": visit, "versi_pemberitahuan": _notice_version()},
-        "rumah": {"status_kepemilikan": 1, "bukti_kepemilikan": 3, "jumlah_keluarga": 1, "luas_lantai": 36,
-                  "jenis_lantai": 6, "kondisi_lantai": 2, "jenis_dinding": 3, "kondisi_dinding": 2,
-                  "jenis_atap": 3, "kondisi_atap": 2, "fasilitas_bab": 1, "jenis_kloset": 1,
-                  "pembuangan_tinja": 1, "sumber_air_minum": 2, "sumber_penerangan": 1, "daya_listrik": 2,
-                  "bahan_bakar_memasak": 4},
-        "aset": {"tabung_gas_3kg": 1, "tabung_gas_5kg_lebih": 0, "lemari_es": 1, "ac": 0, "pemanas_air": 0,
-                 "telepon_rumah": 0, "tv_datar": 1, "emas_gram": 0, "komputer": 0, "sepeda_motor": 1,
-                 "sepeda": 1, "mobil": 0, "perahu": 0, "perahu_motor": 0, "smartphone": 2,
-                 "luas_sawah_kebun_ha": 1.5, "luas_lahan_lain_ha": 0, "rumah_lain": 0, "ternak_besar": 0,
-                 "ternak_kecil": 5},
+        "lokasi": {
+            "kode_desa": "62.71.03.1002",
+            "rt": "4",
+            "rw": "2",
+            "alamat": "Jl. Rajawali No. 7",
+        },
+        "persetujuan": {
+            "diberikan": True,
+            "nama_pemberi": "Yohanes Ilas",
+            "hubungan_pemberi": 1,
+            "tanggal": visit,
+            "versi_pemberitahuan": _notice_version(),
+        },
+        "rumah": {
+            "status_kepemilikan": 1,
+            "bukti_kepemilikan": 3,
+            "jumlah_keluarga": 1,
+            "luas_lantai": 36,
+            "jenis_lantai": 6,
+            "kondisi_lantai": 2,
+            "jenis_dinding": 3,
+            "kondisi_dinding": 2,
+            "jenis_atap": 3,
+            "kondisi_atap": 2,
+            "fasilitas_bab": 1,
+            "jenis_kloset": 1,
+            "pembuangan_tinja": 1,
+            "sumber_air_minum": 2,
+            "sumber_penerangan": 1,
+            "daya_listrik": 2,
+            "bahan_bakar_memasak": 4,
+        },
+        "aset": {
+            "tabung_gas_3kg": 1,
+            "tabung_gas_5kg_lebih": 0,
+            "lemari_es": 1,
+            "ac": 0,
+            "pemanas_air": 0,
+            "telepon_rumah": 0,
+            "tv_datar": 1,
+            "emas_gram": 0,
+            "komputer": 0,
+            "sepeda_motor": 1,
+            "sepeda": 1,
+            "mobil": 0,
+            "perahu": 0,
+            "perahu_motor": 0,
+            "smartphone": 2,
+            "luas_sawah_kebun_ha": 1.5,
+            "luas_lahan_lain_ha": 0,
+            "rumah_lain": 0,
+            "ternak_besar": 0,
+            "ternak_kecil": 5,
+        },
         "program": {"program_bansos": [4]},
         "kebutuhan": {"layanan": [1, 2]},
         "anggota": [
-            person("Yohanes Ilas", 46, 1, 1, 3, today, status_kawin=2, keberadaan=1, domisili=1,
-                   partisipasi_sekolah=2, ijazah_tertinggi=3, bekerja=True, status_pekerjaan=1,
-                   pekerjaan="Petani karet", disabilitas=[0], penyakit_kronis=[0], jaminan_kesehatan=1),
-            person("Rosmiati Ilas", 41, 2, 2, 2, today, tempat_lahir="Kasongan", status_kawin=2,
-                   keberadaan=1, domisili=1, partisipasi_sekolah=2, ijazah_tertinggi=2, bekerja=False,
-                   disabilitas=[0], penyakit_kronis=[1], hamil=False, jaminan_kesehatan=1),
+            person(
+                "Yohanes Ilas",
+                46,
+                1,
+                1,
+                3,
+                today,
+                status_kawin=2,
+                keberadaan=1,
+                domisili=1,
+                partisipasi_sekolah=2,
+                ijazah_tertinggi=3,
+                bekerja=True,
+                status_pekerjaan=1,
+                pekerjaan="Petani karet",
+                disabilitas=[0],
+                penyakit_kronis=[0],
+                jaminan_kesehatan=1,
+            ),
+            person(
+                "Rosmiati Ilas",
+                41,
+                2,
+                2,
+                2,
+                today,
+                tempat_lahir="Kasongan",
+                status_kawin=2,
+                keberadaan=1,
+                domisili=1,
+                partisipasi_sekolah=2,
+                ijazah_tertinggi=2,
+                bekerja=False,
+                disabilitas=[0],
+                penyakit_kronis=[1],
+                hamil=False,
+                jaminan_kesehatan=1,
+            ),
             person("Dimas Ilas", 16, 1, 3, 4, today, ijazah_tertinggi=2, **children),
             person("Maria Ilas", 12, 2, 3, 5, today, ijazah_tertinggi=1, hamil=False, **children),
-            person("Yosua Ilas", 6, 1, 3, 6, today, ijazah_tertinggi=0,
-                   **{k: v for k, v in children.items() if k not in ("status_kawin", "bekerja")}),
+            person(
+                "Yosua Ilas",
+                6,
+                1,
+                3,
+                6,
+                today,
+                ijazah_tertinggi=0,
+                **{k: v for k, v in children.items() if k not in ("status_kawin", "bekerja")},
+            ),
             mother,
         ],
     }
@@ -151,7 +266,9 @@ class Keyboard:
         QTest.keyClick(self.target(), key, modifier)
         self.navigation += 1
         self.modifiers += modifier.value.bit_count()
-        self.log.append(f"<{'Ctrl+' if modifier & CTRL else ''}{'Alt+' if modifier & ALT else ''}{key.name[4:]}>")
+        self.log.append(
+            f"<{'Ctrl+' if modifier & CTRL else ''}{'Alt+' if modifier & ALT else ''}{key.name[4:]}>"
+        )
 
 
 def wait_until(condition: Callable[[], bool], timeout_ms: int = 10_000) -> None:
@@ -174,14 +291,23 @@ def owner(view, widget: QWidget | None) -> str | None:
 
 def read_only(editor) -> bool:
     """Filled by the system (x-readonly, the notice version): Enter passes it by."""
-    return all(not w.isEnabled() or (hasattr(w, "isReadOnly") and w.isReadOnly())
-               for w in editor.entry_widgets())
+    return all(
+        not w.isEnabled() or (hasattr(w, "isReadOnly") and w.isReadOnly())
+        for w in editor.entry_widgets()
+    )
 
 
 def _answer(kb: Keyboard, view, name: str, value: object) -> None:
     """Type `value` into question `name` (focused) the shortest way the form offers."""
     from app.gui.form.location import DesaEditor
-    from app.gui.form.widgets import ChoiceEditor, DateEditor, MultiChoiceEditor, YesNoEditor, number_text, same
+    from app.gui.form.widgets import (
+        ChoiceEditor,
+        DateEditor,
+        MultiChoiceEditor,
+        YesNoEditor,
+        number_text,
+        same,
+    )
 
     editor = view.editor(name)
     if q.is_empty(value) or same(editor.value(), value):
@@ -221,7 +347,10 @@ def fill(kb: Keyboard, view, values: dict, leave: Callable[[], None]) -> None:
             if entries > 1 or isinstance(view.editor(name), TextAreaEditor):
                 leave()
                 return
-        assert owner(view, QApplication.focusWidget()) == name, (name, owner(view, QApplication.focusWidget()))
+        assert owner(view, QApplication.focusWidget()) == name, (
+            name,
+            owner(view, QApplication.focusWidget()),
+        )
         _answer(kb, view, name, values.get(name))
         if owner(view, QApplication.focusWidget()) == name:
             kb.press(TAB if isinstance(view.editor(name), TextAreaEditor) else ENTER)
@@ -230,7 +359,9 @@ def fill(kb: Keyboard, view, values: dict, leave: Callable[[], None]) -> None:
 def enroll(kb: Keyboard, window, rec: dict) -> None:
     """From the household list: Ctrl+N, every page, every member, Alt+F. Back on the list."""
     kb.press(Qt.Key.Key_N, CTRL)
-    kb.wait(lambda: window.household is not None and window.stack.currentWidget() is window.household)
+    kb.wait(
+        lambda: window.household is not None and window.stack.currentWidget() is window.household
+    )
     page = window.household
     form = page.form
     members = form.section(q.MEMBERS)
@@ -245,7 +376,9 @@ def enroll(kb: Keyboard, window, rec: dict) -> None:
         if key == q.MEMBERS:
             break
         view = form.section(key)
-        values = {k: v for k, v in rec.items() if k in view.names()} if key == "" else rec.get(key, {})
+        values = (
+            {k: v for k, v in rec.items() if k in view.names()} if key == "" else rec.get(key, {})
+        )
         fill(kb, view, values, next_page)
 
     assert QApplication.focusWidget() is members.add_button
@@ -256,7 +389,9 @@ def enroll(kb: Keyboard, window, rec: dict) -> None:
         kb.wait(lambda d=dialog: QApplication.focusWidget() is d.section.editor(q.NIK).line)
         fill(kb, dialog.section, member, lambda: kb.press(ENTER, CTRL))
         if members.dialog is dialog:  # past the last question the focus is on OK
-            assert QApplication.focusWidget() is dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+            assert QApplication.focusWidget() is dialog.buttons.button(
+                QDialogButtonBox.StandardButton.Ok
+            )
             kb.press(ENTER)
         kb.wait(lambda: members.dialog is None)
         _reactivate(kb, window)

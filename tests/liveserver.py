@@ -11,8 +11,15 @@ class LiveServer:
 
     def __init__(self, app, *, tls: tuple[str, str] | None = None):
         certfile, keyfile = tls or (None, None)
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on",
-                                ssl_certfile=certfile, ssl_keyfile=keyfile)
+        config = uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=0,
+            log_level="warning",
+            lifespan="on",
+            ssl_certfile=certfile,
+            ssl_keyfile=keyfile,
+        )
         self.scheme = "https" if tls else "http"
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)

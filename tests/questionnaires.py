@@ -35,33 +35,47 @@ def bump(schema: dict, version: int, migration: dict) -> dict:
 
 
 def version_2(base: dict | None = None) -> dict:
-    schema = bump(base or q.load_schema(), 2, {
-        "from": 1,
-        "renamed": {RENAMED[0]: RENAMED[1]},
-        "recoded": {RECODED: {"3": 2}},
-        "new_required": [NEW],
-    })
+    schema = bump(
+        base or q.load_schema(),
+        2,
+        {
+            "from": 1,
+            "renamed": {RENAMED[0]: RENAMED[1]},
+            "recoded": {RECODED: {"3": 2}},
+            "new_required": [NEW],
+        },
+    )
     rumah = schema["properties"]["rumah"]
     rumah["properties"] = rename_in_place(rumah["properties"], "jumlah_keluarga", "jumlah_kk")
     floor = rumah["properties"]["kondisi_lantai"]
     floor["enum"] = [1, 2, 4]
     floor["x-options"] = [o for o in floor["x-options"] if o["value"] != 3]
-    floor["x-options"][1]["label"] = {"id": "Rusak ringan atau sedang",
-                                      "en": "Lightly or moderately damaged"}
+    floor["x-options"][1]["label"] = {
+        "id": "Rusak ringan atau sedang",
+        "en": "Lightly or moderately damaged",
+    }
     props = list(rumah["properties"].items())
     at = [k for k, _ in props].index("sumber_air_minum") + 1
-    props.insert(at, ("sumber_air_mandi", {
-        "type": "integer",
-        "enum": [1, 2, 3],
-        "x-label": {"id": "Sumber air untuk mandi dan mencuci",
-                    "en": "Water source for bathing and washing"},
-        "x-options": [
-            {"value": 1, "label": {"id": "Ledeng/PDAM", "en": "Piped (PDAM)"}},
-            {"value": 2, "label": {"id": "Sumur", "en": "Well"}},
-            {"value": 3, "label": {"id": "Sungai/danau", "en": "River or lake"}},
-        ],
-        "x-required": True,
-    }))
+    props.insert(
+        at,
+        (
+            "sumber_air_mandi",
+            {
+                "type": "integer",
+                "enum": [1, 2, 3],
+                "x-label": {
+                    "id": "Sumber air untuk mandi dan mencuci",
+                    "en": "Water source for bathing and washing",
+                },
+                "x-options": [
+                    {"value": 1, "label": {"id": "Ledeng/PDAM", "en": "Piped (PDAM)"}},
+                    {"value": 2, "label": {"id": "Sumur", "en": "Well"}},
+                    {"value": 3, "label": {"id": "Sungai/danau", "en": "River or lake"}},
+                ],
+                "x-required": True,
+            },
+        ),
+    )
     rumah["properties"] = dict(props)
     return schema
 

@@ -38,7 +38,9 @@ class SmallDisk:
         where.mkdir(parents=True, exist_ok=True)
         proc = subprocess.run(
             ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(where)],
-            capture_output=True, text=True, check=False,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         if proc.returncode != 0:
             _cannot(proc.stderr.strip() or f"mount exited {proc.returncode}")

@@ -10,8 +10,7 @@ import pytest
 
 from app import households
 from app.province_key import ProvinceKeyPair, seal_to
-from app.store import Store
-from app.store import assigned
+from app.store import Store, assigned
 from app.store.outbox import apply_events, apply_results, next_batch, pull_cursor
 from sync.protocol import candidate_info
 from tests import records
@@ -30,31 +29,44 @@ def key():
 def listed(n: int = 1, desa: str = DESA_A, **extra) -> dict:
     """A DTSEN candidate as the province sends it: identity, location and members only."""
     full = records.numbered(n)
-    rec = {"schema_version": 1, "id": full["id"], "status": "draft", "no_kk": full["no_kk"],
-           "lokasi": {"kode_desa": desa, "alamat": "Jalan Rajawali 12"},
-           "verifikasi": {"sumber": 1},
-           "anggota": [{k: m[k] for k in records.LISTED} for m in full["anggota"]]}
+    rec = {
+        "schema_version": 1,
+        "id": full["id"],
+        "status": "draft",
+        "no_kk": full["no_kk"],
+        "lokasi": {"kode_desa": desa, "alamat": "Jalan Rajawali 12"},
+        "verifikasi": {"sumber": 1},
+        "anggota": [{k: m[k] for k in records.LISTED} for m in full["anggota"]],
+    }
     rec.update(extra)
     return rec
 
 
 def away(rec: dict, presence: int = 7) -> dict:
     """`rec` verified in the field and ready to finalise: the family was not found (7) or moved."""
-    return records.listed_away(presence, id=rec["id"], no_kk=rec["no_kk"],
-                               lokasi=dict(rec["lokasi"], rt="002", rw="005"),
-                               anggota=[dict(m, keberadaan=presence) for m in rec["anggota"]])
+    return records.listed_away(
+        presence,
+        id=rec["id"],
+        no_kk=rec["no_kk"],
+        lokasi=dict(rec["lokasi"], rt="002", rw="005"),
+        anggota=[dict(m, keberadaan=presence) for m in rec["anggota"]],
+    )
 
 
 def candidate(key, rec: dict, revision: int = 1, seq: int = 1, device: str = DEVICE) -> dict:
     info = candidate_info(device, rec["id"], revision)
     sealed = seal_to(key.public_bytes(), json.dumps(rec).encode(), info)
-    return {"seq": seq, "type": "candidate", "household_id": rec["id"], "revision": revision,
-            "sealed": base64.urlsafe_b64encode(sealed).decode().rstrip("=")}
+    return {
+        "seq": seq,
+        "type": "candidate",
+        "household_id": rec["id"],
+        "revision": revision,
+        "sealed": base64.urlsafe_b64encode(sealed).decode().rstrip("="),
+    }
 
 
 def pull(store, key, events, cursor=None):
-    return apply_events(store, events, cursor or max(e["seq"] for e in events),
-                        box=(DEVICE, key))
+    return apply_events(store, events, cursor or max(e["seq"] for e in events), box=(DEVICE, key))
 
 
 def row(store, hid):
@@ -73,7 +85,12 @@ def test_new_candidate_is_stored_to_verify(store, key):
     assert stored == rec and revision == 1
     r = row(store, rec["id"])
     assert (r.sync_state, r.status, r.listed, r.province_changed, r.released) == (
-        "to_verify", "draft", True, False, False)
+        "to_verify",
+        "draft",
+        True,
+        False,
+        False,
+    )
     assert r.head == rec["anggota"][0]["nama"]
     assert store.households_with("nik", rec["anggota"][1]["nik"]) == {rec["id"]}
     assert actions(store, rec["id"]) == ["household.assigned"]
@@ -129,8 +146,14 @@ def test_finalised_household_is_not_overwritten(store, key):
 def test_stale_and_repeated_versions_are_ignored(store, key):
     rec = listed()
     pull(store, key, [candidate(key, rec, revision=3)])
-    pulled = pull(store, key, [candidate(key, listed(no_kk="6271030101999999"), revision=2, seq=2),
-                               candidate(key, rec, revision=3, seq=3)])
+    pulled = pull(
+        store,
+        key,
+        [
+            candidate(key, listed(no_kk="6271030101999999"), revision=2, seq=2),
+            candidate(key, rec, revision=3, seq=3),
+        ],
+    )
     assert pulled.stale == 2 and pulled.candidates == 0
     assert store.get(rec["id"]) == (rec, 1)
 
@@ -144,8 +167,11 @@ def test_resolve_saves_the_choice_and_promotes_the_province_version(store, key):
     households.save_draft(store, mine, expected_revision=1)
     theirs = listed(lokasi={"kode_desa": DESA_A, "alamat": "Jalan Garuda 3"})
     pull(store, key, [candidate(key, theirs, revision=2, seq=2)])
-    choices = {d.key: verification.THEIRS for d in verification.diff(mine, theirs)
-               if d.path == ("lokasi", "alamat")}
+    choices = {
+        d.key: verification.THEIRS
+        for d in verification.diff(mine, theirs)
+        if d.path == ("lokasi", "alamat")
+    }
     merged = verification.merge(mine, theirs, choices)
     revision = assigned.resolve(store, rec["id"], merged, expected_revision=2, province_revision=2)
     stored, _ = store.get(rec["id"])
@@ -162,12 +188,21 @@ def test_release_with_nothing_unsent_deletes(store, key):
     pull(store, key, [candidate(key, rec), candidate(key, synced, seq=2)])
     households.finalise(store, away(synced), expected_revision=1, today=records.TODAY)
     apply_results(store, [{"id": synced["id"], "revision": 2, "outcome": "accepted"}])
-    pulled = pull(store, key, [{"seq": 3, "type": "release", "household_id": rec["id"]},
-                               {"seq": 4, "type": "release", "household_id": synced["id"]}])
+    pulled = pull(
+        store,
+        key,
+        [
+            {"seq": 3, "type": "release", "household_id": rec["id"]},
+            {"seq": 4, "type": "release", "household_id": synced["id"]},
+        ],
+    )
     assert pulled.released == 2
     assert store.rows() == []
-    for table, col in (("lookup", "household_id"), ("assigned", "household_id"),
-                       ("outbox", "household_id")):
+    for table, col in (
+        ("lookup", "household_id"),
+        ("assigned", "household_id"),
+        ("outbox", "household_id"),
+    ):
         assert store.db.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == 0, (table, col)
     assert actions(store, rec["id"])[-1] == "household.released"
     assert store.verify().ok
@@ -191,8 +226,19 @@ def test_release_of_an_edited_draft_keeps_it(store, key):
     pull(store, key, [candidate(key, rec)])
     households.save_draft(store, dict(rec, no_kk="6271030101888888"), expected_revision=1)
     pull(store, key, [{"seq": 2, "type": "release", "household_id": rec["id"]}])
-    pull(store, key, [{"seq": 3, "type": "status", "household_id": rec["id"], "revision": 2,
-                       "status": "received"}])  # nothing the province has
+    pull(
+        store,
+        key,
+        [
+            {
+                "seq": 3,
+                "type": "status",
+                "household_id": rec["id"],
+                "revision": 2,
+                "status": "received",
+            }
+        ],
+    )  # nothing the province has
     assert row(store, rec["id"]).released and store.get(rec["id"])[1] == 2
 
 
@@ -215,11 +261,21 @@ def test_damaged_candidates_are_skipped_and_counted(store, key):
     tampered["sealed"] = base64.urlsafe_b64encode(bytes(blob)).decode().rstrip("=")
     moved = candidate(key, wrong_rev, revision=1, seq=4)
     moved["revision"] = 2  # the info names revision 1: does not open as 2
-    events = [candidate(key, good), tampered, candidate(key, other_device, seq=3, device="x"),
-              moved, {"seq": 5, "type": "candidate", "household_id": listed(5)["id"],
-                      "revision": 1, "sealed": "!!not base64!!"},
-              {"seq": 6, "type": "candidate", "household_id": 7, "revision": "x"},
-              {"seq": 7, "type": "something_new"}]
+    events = [
+        candidate(key, good),
+        tampered,
+        candidate(key, other_device, seq=3, device="x"),
+        moved,
+        {
+            "seq": 5,
+            "type": "candidate",
+            "household_id": listed(5)["id"],
+            "revision": 1,
+            "sealed": "!!not base64!!",
+        },
+        {"seq": 6, "type": "candidate", "household_id": 7, "revision": "x"},
+        {"seq": 7, "type": "something_new"},
+    ]
     pulled = pull(store, key, events)
     assert (pulled.candidates, pulled.damaged, pulled.other) == (1, 5, 1)
     assert [r.id for r in store.rows()] == [good["id"]] and pull_cursor(store) == 7
@@ -230,9 +286,13 @@ def test_candidate_with_a_foreign_id_inside_is_refused(store, key):
     event = candidate(key, dict(rec, id=listed(2)["id"]))
     event["household_id"] = rec["id"]  # sealed under the other id: info does not match either
     info = candidate_info(DEVICE, rec["id"], 1)
-    event["sealed"] = base64.urlsafe_b64encode(
-        seal_to(key.public_bytes(), json.dumps(dict(rec, id=listed(2)["id"])).encode(), info)
-    ).decode().rstrip("=")
+    event["sealed"] = (
+        base64.urlsafe_b64encode(
+            seal_to(key.public_bytes(), json.dumps(dict(rec, id=listed(2)["id"])).encode(), info)
+        )
+        .decode()
+        .rstrip("=")
+    )
     assert pull(store, key, [event]).damaged == 1 and store.rows() == []
 
 
@@ -259,20 +319,32 @@ def test_store_made_before_assignments_opens(data_dir, key):
 
 def test_no_personal_data_on_disk_or_in_audit(data_dir, key):
     from tests import test_leak
-
     from tests.conftest import FAST_KDF
 
     store = Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF)
     people = test_leak.PEOPLE
-    rec = {"schema_version": 1, "id": listed()["id"], "status": "draft", "no_kk": test_leak.KK,
-           "lokasi": {"kode_desa": DESA_A, "alamat": test_leak.ADDRESS},
-           "verifikasi": {"sumber": 1},
-           "anggota": [{"nik": nik, "nama": name, "hubungan": 1 if i == 0 else 3}
-                       for i, (name, nik) in enumerate(people)]}
+    rec = {
+        "schema_version": 1,
+        "id": listed()["id"],
+        "status": "draft",
+        "no_kk": test_leak.KK,
+        "lokasi": {"kode_desa": DESA_A, "alamat": test_leak.ADDRESS},
+        "verifikasi": {"sumber": 1},
+        "anggota": [
+            {"nik": nik, "nama": name, "hubungan": 1 if i == 0 else 3}
+            for i, (name, nik) in enumerate(people)
+        ],
+    }
     pull(store, key, [candidate(key, rec)])
     households.save_draft(store, dict(rec, no_kk="6271030101888888"), expected_revision=1)
-    pull(store, key, [candidate(key, dict(rec, lokasi={"kode_desa": DESA_A}), revision=2, seq=2),
-                      {"seq": 3, "type": "release", "household_id": rec["id"]}])
+    pull(
+        store,
+        key,
+        [
+            candidate(key, dict(rec, lokasi={"kode_desa": DESA_A}), revision=2, seq=2),
+            {"seq": 3, "type": "release", "household_id": rec["id"]},
+        ],
+    )
     details = " ".join(f"{e.action} {e.detail}" for e in store.audit.entries())
     assert not secrets_in(details.encode())
     found = {path: secrets_in(data) for path, data in all_bytes(data_dir).items()}

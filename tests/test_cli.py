@@ -208,9 +208,11 @@ def test_import_non_utf8_file(ready, tmp_path):
     path = tmp_path / "latin1.jsonl"
     path.write_bytes('{"nama": "Jos\u00e9 Ba\u00f1os"}\n'.encode("latin-1"))
     proc = ready.fails("import", str(path))
-    assert proc.stderr.strip() == (f"khbs: Berkas {path} bukan teks UTF-8 (baris 1 yang "
-                                   "pertama). Tidak ada yang diimpor; simpan ulang berkasnya "
-                                   "sebagai UTF-8.")
+    assert proc.stderr.strip() == (
+        f"khbs: Berkas {path} bukan teks UTF-8 (baris 1 yang "
+        "pertama). Tidak ada yang diimpor; simpan ulang berkasnya "
+        "sebagai UTF-8."
+    )
     assert "not UTF-8" in ready.fails("import", str(path), lang="en").stderr
     assert ready.status()["households"] == 0
 
@@ -326,16 +328,21 @@ def test_missing_store_tells_to_run_init(khbs, tmp_path):
 
 def test_ca_bundle_that_does_not_exist_is_one_line(ready, tmp_path):
     missing = tmp_path / "provinsi-ca.pem"
-    for args in (["enroll", "--server", "https://sync.example.go.id", "--code", "ABCD-EFGH"],
-                 ["sync"]):
+    for args in (
+        ["enroll", "--server", "https://sync.example.go.id", "--code", "ABCD-EFGH"],
+        ["sync"],
+    ):
         proc = ready.fails(*args, "--ca-bundle", str(missing), lang="en")
-        assert proc.stderr.splitlines() == [f"khbs: CA certificate file not found: {missing}"], proc.stderr
+        assert proc.stderr.splitlines() == [f"khbs: CA certificate file not found: {missing}"], (
+            proc.stderr
+        )
     proc = ready.fails("sync", "--ca-bundle", str(missing))
     assert "tidak ditemukan" in proc.stderr
 
 
-def test_language_comes_from_lang_then_khbs_lang_and_is_never_written(tmp_path, monkeypatch,
-                                                                       capsys):
+def test_language_comes_from_lang_then_khbs_lang_and_is_never_written(
+    tmp_path, monkeypatch, capsys
+):
     """In process, as the app's other front ends run: the CLI reads --lang, else KHBS_LANG, once
     at start, and keeps the language in app.i18n; it never writes the environment (a child
     process or the next command would inherit a choice nobody made for it)."""

@@ -82,7 +82,9 @@ def test_passphrase_change_killed_half_way(tmp_path):
     data_dir = tmp_path / "data"
     first, second = PASSPHRASE, "katingan-hilir-77"
     with Store.create(data_dir, first, kdf=FAST_KDF) as store:
-        store.save({"schema_version": 1, "id": "00000000-0000-4000-8000-000000000001", "status": "draft"})
+        store.save(
+            {"schema_version": 1, "id": "00000000-0000-4000-8000-000000000001", "status": "draft"}
+        )
     current = first
     for _ in range(20 if not SOAK else 200):
         other = second if current == first else first

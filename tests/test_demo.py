@@ -128,18 +128,23 @@ def test_nik_matches_sex_birth_date_and_never_repeats(batch):
             else:
                 assert day <= 31
             assert (day - 40 * (day > 40), int(nik[8:10]), int(nik[10:12])) == (
-                born.day, born.month, born.year % 100)
+                born.day,
+                born.month,
+                born.year % 100,
+            )
             assert nik[12:] != "0000"
             assert (TODAY - born).days < 100 * 365
 
 
 def test_most_niks_come_from_the_household_kecamatan(batch):
-    niks = [(rec["lokasi"]["kode_desa"][:8].replace(".", ""), m["nik"][:6])
-            for rec in batch for m in rec["anggota"]]
+    niks = [
+        (rec["lokasi"]["kode_desa"][:8].replace(".", ""), m["nik"][:6])
+        for rec in batch
+        for m in rec["anggota"]
+    ]
     home = sum(1 for kec, prefix in niks if kec == prefix)
     assert 0.7 < home / len(niks) < 1.0
-    assert all(rec["no_kk"][:6] == rec["lokasi"]["kode_desa"][:8].replace(".", "")
-               for rec in batch)
+    assert all(rec["no_kk"][:6] == rec["lokasi"]["kode_desa"][:8].replace(".", "") for rec in batch)
 
 
 def test_new_required_question_gets_a_generic_answer(monkeypatch):
@@ -151,11 +156,18 @@ def test_new_required_question_gets_a_generic_answer(monkeypatch):
 
     schema = copy.deepcopy(q.load_schema())
     member = schema["properties"]["anggota"]["items"]["properties"]
-    member["punya_ktp"] = {"type": "boolean", "x-required": True,
-                           "x-relevant": {"age": {"min": 17}}}
+    member["punya_ktp"] = {
+        "type": "boolean",
+        "x-required": True,
+        "x-relevant": {"age": {"min": 17}},
+    }
     schema["properties"]["rumah"]["properties"]["jarak_sungai_m"] = {
-        "type": "integer", "minimum": 0, "maximum": 10000, "x-warn-range": {"min": 0, "max": 500},
-        "x-required": True}
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 10000,
+        "x-warn-range": {"min": 0, "max": 500},
+        "x-required": True,
+    }
     monkeypatch.setattr(q, "load_schema", lambda: schema)
     for rec in demo.generate(30, seed=2, today=TODAY):
         assert 0 <= rec["rumah"]["jarak_sungai_m"] <= 500

@@ -31,9 +31,17 @@ from tests.records import member as person
 from tests.test_cli import Khbs
 
 FORMULA = ("=", "+", "-", "@", "\t", "\r")
-TRICKY = ["=HYPERLINK(\"http://x\";\"klik\")", "+62 811 555", "-Dimas", "@SUM(A1:A9)",
-          "\tdi depan tab", "\rdi depan CR", "'=sudah ber-apostrof", "''+dua apostrof",
-          "baris\nkedua; dengan \"kutip\", koma"]
+TRICKY = [
+    '=HYPERLINK("http://x";"klik")',
+    "+62 811 555",
+    "-Dimas",
+    "@SUM(A1:A9)",
+    "\tdi depan tab",
+    "\rdi depan CR",
+    "'=sudah ber-apostrof",
+    "''+dua apostrof",
+    'baris\nkedua; dengan "kutip", koma',
+]
 EXTRA = ["sync_state", "sync_reason", "updated_at", "nomor_kartu"]
 DESA_OTHER = "62.03.01.1006"  # a desa in another regency (Kapuas)
 
@@ -81,17 +89,28 @@ def visit_outcomes() -> list[dict]:
     """A refusal (no KK, no members), a family nobody was home for (a revisit date) and one
     interviewed at the third visit (earlier visits, paradata): these are columns too."""
     base = numbered(30)
-    refused = {k: base[k] for k in ("schema_version", "id", "status", "tanggal_kunjungan",
-                                    "lokasi")} | {"hasil_kunjungan": 3, "anggota": []}
-    nobody = numbered(31, hasil_kunjungan=4, tanggal_kunjungan_ulang="2026-12-03",
-                      verifikasi={"sumber": 1}, status="draft")
+    refused = {
+        k: base[k] for k in ("schema_version", "id", "status", "tanggal_kunjungan", "lokasi")
+    } | {"hasil_kunjungan": 3, "anggota": []}
+    nobody = numbered(
+        31,
+        hasil_kunjungan=4,
+        tanggal_kunjungan_ulang="2026-12-03",
+        verifikasi={"sumber": 1},
+        status="draft",
+    )
     for section in ("persetujuan", "rumah", "aset", "program", "kebutuhan"):
         del nobody[section]
     nobody["anggota"] = [{k: m[k] for k in LISTED} for m in nobody["anggota"]]
     third = numbered(32, hasil_kunjungan=1, kunjungan=["2026-11-20:4", "2026-11-24:4"])
-    third["paradata"] = {"mulai": "2026-11-20T08:15:00+07:00",
-                         "selesai": "2026-11-27T09:01:30+07:00", "durasi_detik": 2140,
-                         "jumlah_kunjungan": 3, "detik_identitas": 40, "detik_rumah": 900}
+    third["paradata"] = {
+        "mulai": "2026-11-20T08:15:00+07:00",
+        "selesai": "2026-11-27T09:01:30+07:00",
+        "durasi_detik": 2140,
+        "jumlah_kunjungan": 3,
+        "detik_identitas": 40,
+        "detik_rumah": 900,
+    }
     return [refused, nobody, third]
 
 
@@ -99,10 +118,26 @@ def partly_dated(n: int) -> dict:
     """A final household with a grandmother born in 1950 (year only: her KK shows 01-07) and a
     grandfather born in July 1948, and "none" answers."""
     rec = numbered(n)
-    grandma = person("Ineh Bungai", "1950-07-01", 2, 6, serial=4000 + n, status_kawin=4,
-                     disabilitas=[1, 4], penyakit_kronis=[0])
-    grandpa = person("Unus Bungai", "1948-07-01", 1, 6, serial=5000 + n, status_kawin=2,
-                     disabilitas=[0], penyakit_kronis=[0])
+    grandma = person(
+        "Ineh Bungai",
+        "1950-07-01",
+        2,
+        6,
+        serial=4000 + n,
+        status_kawin=4,
+        disabilitas=[1, 4],
+        penyakit_kronis=[0],
+    )
+    grandpa = person(
+        "Unus Bungai",
+        "1948-07-01",
+        1,
+        6,
+        serial=5000 + n,
+        status_kawin=2,
+        disabilitas=[0],
+        penyakit_kronis=[0],
+    )
     grandma["tanggal_lahir"], grandpa["tanggal_lahir"] = "1950", "1948-07"
     rec["anggota"] += [grandma, grandpa]
     rec["kebutuhan"]["layanan"] = [0]
@@ -161,8 +196,9 @@ def leaves(group: dict, omit_health: bool = False, health: bool = False):
             yield name, (name,), spec
 
 
-def expected(source: dict, group: dict, *, excel=False, lang="id", masked=False,
-             omit_health=False) -> dict[str, str]:
+def expected(
+    source: dict, group: dict, *, excel=False, lang="id", masked=False, omit_health=False
+) -> dict[str, str]:
     out: dict[str, str] = {}
     for name, path, spec in leaves(group, omit_health):
         value = source
@@ -203,8 +239,9 @@ def member_schema() -> dict:
     return schema()["properties"]["anggota"]["items"]
 
 
-def check_against_store(out: Path, records: list[dict], *, excel=False, lang="id", masked=False,
-                        omit_health=False) -> None:
+def check_against_store(
+    out: Path, records: list[dict], *, excel=False, lang="id", masked=False, omit_health=False
+) -> None:
     """Every household and every member of `records` is in the files, cell for cell."""
     opts = dict(excel=excel, lang=lang, masked=masked, omit_health=omit_health)
     h_header, households = read(out / "households.csv", excel)
@@ -217,7 +254,7 @@ def check_against_store(out: Path, records: list[dict], *, excel=False, lang="id
         by_household.setdefault(m["household_id"], []).append(m)
     assert set(by_household) <= {r["id"] for r in records}
     for rec, row in zip(records, households, strict=True):
-        assert {k: row[k] for k in h_header[1:-len(EXTRA)]} == expected(rec, schema(), **opts)
+        assert {k: row[k] for k in h_header[1 : -len(EXTRA)]} == expected(rec, schema(), **opts)
         assert row["sync_state"] in ("local", "pending", "training")
         rows = by_household.get(rec["id"], [])
         assert [m["no_urut"] for m in rows] == [str(i) for i in range(1, len(rec["anggota"]) + 1)]
@@ -248,13 +285,20 @@ def test_export_matches_the_store_cell_for_cell(source, tmp_path, excel):
     check_manifest(out, manifest)
     assert manifest["files"]["households.csv"]["rows"] == len(records)
     assert manifest["files"]["members.csv"]["rows"] == sum(len(r["anggota"]) for r in records)
-    assert manifest["options"] == {"excel": excel, "mask_ids": False, "omit_health": False,
-                                   "lang": "id"}
+    assert manifest["options"] == {
+        "excel": excel,
+        "mask_ids": False,
+        "omit_health": False,
+        "lang": "id",
+    }
     assert manifest["filters"] == {}
     data = (out / "households.csv").read_bytes()
     assert data.count(b"\r\n") >= len(records) + 1  # CRLF line ends in both modes
-    assert sorted(p.name for p in out.iterdir()) == ["households.csv", "manifest.json",
-                                                     "members.csv"]  # no .part files left
+    assert sorted(p.name for p in out.iterdir()) == [
+        "households.csv",
+        "manifest.json",
+        "members.csv",
+    ]  # no .part files left
     assert all((p.stat().st_mode & 0o077) == 0 for p in out.iterdir())  # personal data: 0600
 
 
@@ -262,19 +306,28 @@ def test_numbers_are_numbers_and_decimal_comma_in_excel(source, tmp_path):
     export(source, tmp_path / "plain")
     export(source, tmp_path / "excel", "--excel")
     rid = numbered(2)["id"]
-    plain = next(r for r in read(tmp_path / "plain" / "households.csv")[1]
-                 if r["household_id"] == rid)
-    excel = next(r for r in read(tmp_path / "excel" / "households.csv", True)[1]
-                 if r["household_id"] == rid)
+    plain = next(
+        r for r in read(tmp_path / "plain" / "households.csv")[1] if r["household_id"] == rid
+    )
+    excel = next(
+        r for r in read(tmp_path / "excel" / "households.csv", True)[1] if r["household_id"] == rid
+    )
     assert (plain["luas_lantai"], plain["lat"], plain["rt"]) == ("36.5", "-2.2136", "003")
     assert (excel["luas_lantai"], excel["lat"], excel["akurasi_m"]) == ("36,5", "-2,2136", "8,0")
     assert (excel["diberikan"], excel["diberikan_label"]) == ("1", "Ya")
     assert (excel["program_bansos"], excel["program_bansos_label"]) == (
-        "1 3", "PKH (Program Keluarga Harapan) | BLT Dana Desa")
-    head = next(m for m in read(tmp_path / "excel" / "members.csv", True)[1]
-                if m["household_id"] == rid and m["no_urut"] == "1")
+        "1 3",
+        "PKH (Program Keluarga Harapan) | BLT Dana Desa",
+    )
+    head = next(
+        m
+        for m in read(tmp_path / "excel" / "members.csv", True)[1]
+        if m["household_id"] == rid and m["no_urut"] == "1"
+    )
     assert (head["disabilitas"], head["disabilitas_label"]) == (
-        "1 4", "Fisik | Sensorik netra (penglihatan)")
+        "1 4",
+        "Fisik | Sensorik netra (penglihatan)",
+    )
 
 
 def test_birth_dates_without_day_or_month_and_none_answers_go_out_and_back(source, fresh, tmp_path):
@@ -322,8 +375,12 @@ def test_formula_cells_are_neutralised_and_restored(source, fresh, tmp_path):
         export(source, out, *mode)
         for name in ("households.csv", "members.csv"):
             header, rows = read(out / name, bool(mode))
-            numeric = {n for group in (schema(), member_schema())
-                       for n, _, s in leaves(group) if s["type"] in ("number", "integer")}
+            numeric = {
+                n
+                for group in (schema(), member_schema())
+                for n, _, s in leaves(group)
+                if s["type"] in ("number", "integer")
+            }
             for row in rows:
                 for column, cell in row.items():
                     if cell.startswith(FORMULA):
@@ -354,8 +411,32 @@ def test_fast_cell_functions_agree_with_the_general_rule():
     from app.export.cells import cell_function, general
     from app.export.layout import Layout
 
-    odd = [None, "", [], 0, 1, 2, 99, -3, 2.5, -2.2136, 1e-07, True, False, "1", "=1", "-x",
-           "'=y", "teks", [1, 3], [3, 1], [99], ["a", "b"], [1, "x"], {"a": 1}]
+    odd = [
+        None,
+        "",
+        [],
+        0,
+        1,
+        2,
+        99,
+        -3,
+        2.5,
+        -2.2136,
+        1e-07,
+        True,
+        False,
+        "1",
+        "=1",
+        "-x",
+        "'=y",
+        "teks",
+        [1, 3],
+        [3, 1],
+        [99],
+        ["a", "b"],
+        [1, "x"],
+        {"a": 1},
+    ]
     layout = Layout(Options())
     for question in layout.household_questions + layout.member_questions:
         for lang in ("id", "en"):
@@ -365,8 +446,13 @@ def test_fast_cell_functions_agree_with_the_general_rule():
                     fast = cell_function(question.kind, question.spec, **kw)
                     for value in odd + [o["value"] for o in q.options(question.spec)]:
                         want = general(question.kind, question.spec, value, **kw)
-                        got = ("", "") if value is None and len(want) == 2 else \
-                            ("",) if value is None else fast(value)
+                        got = (
+                            ("", "")
+                            if value is None and len(want) == 2
+                            else ("",)
+                            if value is None
+                            else fast(value)
+                        )
                         assert got == want, (question.name, value, kw)
 
 
@@ -377,14 +463,39 @@ def test_compiled_rows_agree_with_the_plain_loop():
 
     from app.export.layout import Layout, _fill
 
-    odd = [None, "", [], 0, 1, 2, 99, -3, 2.5, True, False, "1", "=1", "-x", "'=y", "teks",
-           "a, b", [1, 3], [99], ["a"], {"a": 1}]
+    odd = [
+        None,
+        "",
+        [],
+        0,
+        1,
+        2,
+        99,
+        -3,
+        2.5,
+        True,
+        False,
+        "1",
+        "=1",
+        "-x",
+        "'=y",
+        "teks",
+        "a, b",
+        [1, 3],
+        [99],
+        ["a"],
+        {"a": 1},
+    ]
     rng = random.Random(5)
 
     def scramble(node):
         if isinstance(node, dict):
-            return {k: scramble(v) if isinstance(v, (dict, list)) and rng.random() < 0.8
-                    else rng.choice(odd + [v]) for k, v in node.items()}
+            return {
+                k: scramble(v)
+                if isinstance(v, (dict, list)) and rng.random() < 0.8
+                else rng.choice(odd + [v])
+                for k, v in node.items()
+            }
         if isinstance(node, list):
             return [scramble(x) for x in node]
         return node
@@ -392,15 +503,19 @@ def test_compiled_rows_agree_with_the_plain_loop():
     records = [numbered(n) for n in range(1, 6)]
     records += [scramble(r) for r in records for _ in range(40)]
     records += [{"id": "x"}, {"id": "y", "lokasi": None, "anggota": [{}, None, {"nama": 5}]}]
-    for options in (Options(), Options(excel=True, mask_ids=True, lang="en"),
-                    Options(omit_health=True)):
+    for options in (
+        Options(),
+        Options(excel=True, mask_ids=True, lang="en"),
+        Options(omit_health=True),
+    ):
         layout = Layout(options)
         for record in records:
             want = [neutralise(str(record.get("id", "")))]
             _fill(want, layout._household_plan, record)
             assert layout.household_cells(record) == want
-            for i, (got, member) in enumerate(zip(layout.member_rows(record),
-                                                  q.members(record), strict=True), start=1):
+            for i, (got, member) in enumerate(
+                zip(layout.member_rows(record), q.members(record), strict=True), start=1
+            ):
                 want = [neutralise(str(record.get("id", ""))), str(i)]
                 _fill(want, layout._member_plan, member)
                 assert got == want
@@ -496,8 +611,9 @@ def test_audit_log_has_the_export_with_counts_only(source, tmp_path):
         entry = [e for e in store.audit.entries() if e.action == "store.export"][-1]
         records = [r for _, r in store.records() if r["status"] == "final"]
     members = sum(len(r["anggota"]) for r in records)
-    assert entry.detail == (f"households={len(records)};members={members};mask_ids=1;"
-                            "omit_health=0;filtered=1")
+    assert entry.detail == (
+        f"households={len(records)};members={members};mask_ids=1;omit_health=0;filtered=1"
+    )
     assert entry.record_id is None
 
 
@@ -527,14 +643,20 @@ def test_filters_by_status_and_area(source, tmp_path):
         manifest = export(source, out, "--desa", code)
         assert manifest["filters"]["desa"] in (DESA_OTHER, "62.03")
         area = manifest["filters"]["desa"]
-        inside = [r for r in records if r["lokasi"]["kode_desa"].startswith(area + ".")
-                  or r["lokasi"]["kode_desa"] == area]
+        inside = [
+            r
+            for r in records
+            if r["lokasi"]["kode_desa"].startswith(area + ".") or r["lokasi"]["kode_desa"] == area
+        ]
         assert numbered(3)["id"] in [r["id"] for r in inside]
         check_against_store(out, inside)
     out = tmp_path / "both"
     export(source, out, "--desa", "62.71", "--status", "final")
-    both = [r for r in records
-            if r["lokasi"]["kode_desa"].startswith("62.71.") and r["status"] == "final"]
+    both = [
+        r
+        for r in records
+        if r["lokasi"]["kode_desa"].startswith("62.71.") and r["status"] == "final"
+    ]
     assert len(both) >= 11  # the hand-made final households
     check_against_store(out, both)
     unknown = source.fails("export", "--out", str(tmp_path / "x"), "--desa", "62.99.99.9999")
@@ -643,7 +765,8 @@ def test_broken_pairs_are_refused_in_one_line(source, fresh, tmp_path):
     line = members.count(b"\n") + 1  # the row appended, its second column (no_urut)
     assert proc.stderr.strip() == (
         f"khbs: Berkas members.csv baris {line}, kolom no_urut: isian lebih dari 131072 karakter"
-        " (atau tanda kutip tidak ditutup). Tidak ada yang diimpor.")
+        " (atau tanda kutip tidak ditutup). Tidak ada yang diimpor."
+    )
     (out / "members.csv").write_bytes(members)
     (out / "households.csv").write_bytes("household_id,nama\n\xff".encode("latin-1"))
     assert "households.csv" in fresh.fails("import", str(out)).stderr
@@ -694,11 +817,21 @@ def through_libreoffice(csv_file: Path, work: Path) -> list[list[str]]:
     out = work / "lo-out"
     env = dict(os.environ, HOME=str(work / "lo-home"))
     proc = subprocess.run(
-        [soffice(), f"-env:UserInstallation=file://{work / 'lo-profile'}", "--headless",
-         "--infilter=CSV:59,34,76,1,,1057",
-         "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,1033",
-         "--outdir", str(out), str(csv_file)],
-        env=env, capture_output=True, text=True, timeout=120,
+        [
+            soffice(),
+            f"-env:UserInstallation=file://{work / 'lo-profile'}",
+            "--headless",
+            "--infilter=CSV:59,34,76,1,,1057",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76,1,,1033",
+            "--outdir",
+            str(out),
+            str(csv_file),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     converted = out / csv_file.name
     assert proc.returncode == 0 and converted.exists(), proc.stdout + proc.stderr
@@ -731,14 +864,23 @@ def test_excel_export_opens_in_libreoffice_with_the_right_cells(source, tmp_path
                 if value is not None:  # RT "003" comes back as 3: see docs/export.md
                     assert math.isclose(float(theirs), value), (column, ours, theirs)
                 else:  # text exactly, but Calc keeps a line break as LF only
-                    assert theirs == ours.replace("\r\n", "\n").replace("\r", "\n"), \
-                        (column, ours, theirs)
+                    assert theirs == ours.replace("\r\n", "\n").replace("\r", "\n"), (
+                        column,
+                        ours,
+                        theirs,
+                    )
     header = sheets["households.csv"][0]
-    row = next(dict(zip(header, r, strict=True)) for r in sheets["households.csv"]
-               if r[0] == numbered(2)["id"])
+    row = next(
+        dict(zip(header, r, strict=True))
+        for r in sheets["households.csv"]
+        if r[0] == numbered(2)["id"]
+    )
     assert float(row["luas_lantai"]) == 36.5 and float(row["lat"]) == -2.2136
-    formula = next(dict(zip(header, r, strict=True)) for r in sheets["households.csv"]
-                   if r[0] == numbered(10)["id"])
+    formula = next(
+        dict(zip(header, r, strict=True))
+        for r in sheets["households.csv"]
+        if r[0] == numbered(10)["id"]
+    )
     assert formula["alamat"] == "'" + TRICKY[0]  # shown as text, not run
 
 
@@ -750,8 +892,19 @@ def test_card_numbers_from_the_province_are_in_the_export(tmp_path):
         for n in (1, 2):
             store.save(numbered(n))
         hid = numbered(1)["id"]
-        apply_events(store, [{"type": "status", "household_id": hid, "revision": 1,
-                              "status": "verified", "card_number": "KHBS-0001"}], cursor=1)
+        apply_events(
+            store,
+            [
+                {
+                    "type": "status",
+                    "household_id": hid,
+                    "revision": 1,
+                    "status": "verified",
+                    "card_number": "KHBS-0001",
+                }
+            ],
+            cursor=1,
+        )
         export_store(store, tmp_path / "out")
     _, rows = read(tmp_path / "out" / "households.csv")
     cards = {r["household_id"]: r["nomor_kartu"] for r in rows}

@@ -96,7 +96,9 @@ def test_no_faults_forwards_everything(server):
 
 
 def test_every_connection_cut_mid_transfer(server):
-    with FaultProxy(_port(server), cut_probability=1.0, cut_after_bytes=(1000, 5000), seed=1) as proxy:
+    with FaultProxy(
+        _port(server), cut_probability=1.0, cut_after_bytes=(1000, 5000), seed=1
+    ) as proxy:
         for _ in range(5):  # cut mid-response
             with pytest.raises(BROKEN):
                 requests.get(proxy.url() + "/body", timeout=10)
@@ -126,7 +128,9 @@ def test_cut_is_a_reset_at_the_chosen_offset(server):
 
 
 def test_forty_percent_of_connections_cut(server):
-    with FaultProxy(_port(server), cut_probability=0.4, cut_after_bytes=(1000, 150_000), seed=42) as proxy:
+    with FaultProxy(
+        _port(server), cut_probability=0.4, cut_after_bytes=(1000, 150_000), seed=42
+    ) as proxy:
         failed = 0
         for _ in range(50):
             try:
@@ -173,7 +177,10 @@ def test_latency_delays_each_direction(server):
     assert elapsed < 3.0, elapsed
 
 
-@pytest.mark.parametrize("host", ["10.0.0.1", "0.0.0.0", "192.168.1.10", "::", "::ffff:127.0.0.1", "localhost", "example.org"])
+@pytest.mark.parametrize(
+    "host",
+    ["10.0.0.1", "0.0.0.0", "192.168.1.10", "::", "::ffff:127.0.0.1", "localhost", "example.org"],
+)
 def test_refuses_non_loopback_target(host):
     with pytest.raises(ValueError):
         FaultProxy(8000, target_host=host)
@@ -222,7 +229,8 @@ def test_hold_stalls_replies_on_matching_connections_until_release(server):
         proxy.hold(after=b"GET /bytes/100 ")
         got: list[bytes] = []
         waiting = threading.Thread(
-            target=lambda: got.append(requests.get(f"{proxy.url()}/bytes/100", timeout=10).content))
+            target=lambda: got.append(requests.get(f"{proxy.url()}/bytes/100", timeout=10).content)
+        )
         waiting.start()
         assert proxy.held.wait(10)  # the server answered; the proxy holds the answer
         # Another connection, without the marker, is not held.

@@ -231,7 +231,7 @@ def fill(qtbot, view: SectionView, values: dict) -> None:
             continue  # filled by the system (the notice version): Enter passes it by
         answer(qtbot, view, name, values.get(name))
         still_here = owner(view, focused()) == name
-        if still_here and any(view.is_shown(n) for n in names[i + 1:]):
+        if still_here and any(view.is_shown(n) for n in names[i + 1 :]):
             press(qtbot, Qt.Key.Key_Tab if isinstance(view.editor(name), TextAreaEditor) else ENTER)
     assert view.values() == {k: v for k, v in values.items() if not q.is_empty(v)}
 
@@ -307,8 +307,14 @@ class Blocker:
 def row_status(app: App) -> list[tuple[str, str, str]]:
     """(KK, head, status key) of each household in the list."""
     m = app.window.workspace.model
-    return [(m.index(r, COL_KK).data(), m.index(r, COL_HEAD).data(),
-             m.index(r, COL_STATUS).data(Qt.ItemDataRole.UserRole)) for r in range(m.rowCount())]
+    return [
+        (
+            m.index(r, COL_KK).data(),
+            m.index(r, COL_HEAD).data(),
+            m.index(r, COL_STATUS).data(Qt.ItemDataRole.UserRole),
+        )
+        for r in range(m.rowCount())
+    ]
 
 
 # -- what the screen shows ------------------------------------------------------------------

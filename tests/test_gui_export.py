@@ -51,8 +51,9 @@ def new_store(data_dir, finals=3, demo=0) -> None:
 def open_dialog(qtbot, app: App, folder: Path):
     """Ctrl+E from the list; the folder field has focus: type the folder over the default."""
     press(qtbot, Qt.Key.Key_E, CTRL)
-    qtbot.waitUntil(lambda: app.window.export_dialog is not None
-                    and app.window.export_dialog.isVisible())
+    qtbot.waitUntil(
+        lambda: app.window.export_dialog is not None and app.window.export_dialog.isVisible()
+    )
     dialog = app.window.export_dialog
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.folder)
     assert "KHBS-ekspor-" in dialog.folder.text()  # the default
@@ -85,8 +86,9 @@ def test_export_with_the_shortcut_excel_and_masked_ids(start, qtbot, data_dir, t
     with Store.open(data_dir, PASSPHRASE) as store:
         records = {hid: rec for hid, rec in store.records()}
     members = sum(len(r.get(q.MEMBERS) or []) for r in records.values())
-    assert dialog.message.text() == tr("cli.export_done", "id", households=len(records),
-                                       members=members, path=str(out))
+    assert dialog.message.text() == tr(
+        "cli.export_done", "id", households=len(records), members=members, path=str(out)
+    )
     assert sorted(os.listdir(out)) == sorted(FILES)
     assert (out / "households.csv").read_bytes().startswith(b"\xef\xbb\xbf")  # BOM for Excel
     homes, people = read(out / "households.csv", ";"), read(out / "members.csv", ";")

@@ -11,16 +11,25 @@ from app import households, rules
 from app import questionnaire as q
 from app.errors import NotFinalisable
 from app.gui.form import HouseholdForm
-from app.gui.form.members import COL_CHECK, COL_NAME, COL_NIK, COL_RELATION, COL_SEX, MemberTableModel
+from app.gui.form.location import DesaEditor
+from app.gui.form.members import (
+    COL_CHECK,
+    COL_NAME,
+    COL_NIK,
+    COL_RELATION,
+    COL_SEX,
+    MemberTableModel,
+)
 from app.gui.form.section import SectionView
 from app.gui.form.text import Mnemonics, mnemonic, plain
-from app.gui.form.location import DesaEditor
 from app.gui.form.widgets import ChoiceEditor, NumberEditor, make_editor
 from tests import records
 
 pytestmark = pytest.mark.usefixtures("qapp_translated")
 
-MEMBERS_PAGE = 8  # Identitas, Lokasi, Verifikasi, Persetujuan, Rumah, Aset, Program, Kebutuhan, Anggota
+MEMBERS_PAGE = (
+    8  # Identitas, Lokasi, Verifikasi, Persetujuan, Rumah, Aset, Program, Kebutuhan, Anggota
+)
 
 
 @pytest.fixture
@@ -43,7 +52,9 @@ def shown(form, qtbot):
 
 def pick(editor: ChoiceEditor, value: object) -> None:
     """Choose an answer as the officer does (the combo's index changes, signals fire)."""
-    editor.combo.setCurrentIndex(next(i for i, v in enumerate(editor._values) if v is value or v == value))
+    editor.combo.setCurrentIndex(
+        next(i for i, v in enumerate(editor._values) if v is value or v == value)
+    )
 
 
 def focused():
@@ -194,7 +205,9 @@ def test_root_field_message_and_summary_click(form, qtbot):
     result = form.check()
     assert [i.code for i in result.errors] == ["digits16"]
     identity = form.section("")
-    assert identity.message("no_kk").startswith("Kesalahan: Nomor Kartu Keluarga (KK): harus 16 digit")
+    assert identity.message("no_kk").startswith(
+        "Kesalahan: Nomor Kartu Keluarga (KK): harus 16 digit"
+    )
     assert "Kesalahan: 1" in form.section_list.item(0).text()
     form.set_section(3)
     form._issue_clicked(form.issue_list.item(0))
@@ -322,7 +335,10 @@ def test_member_model(qtmodeltester):
     assert model.data(model.index(0, COL_RELATION)) == "Kepala keluarga"
     assert model.data(model.index(1, COL_SEX)) == "Perempuan"
     assert model.data(model.index(2, COL_NAME)) == "Dimas Ilas"
-    assert model.data(model.index(0, COL_NIK), Qt.ItemDataRole.UserRole) == records.household()["anggota"][0]["nik"]
+    assert (
+        model.data(model.index(0, COL_NIK), Qt.ItemDataRole.UserRole)
+        == records.household()["anggota"][0]["nik"]
+    )
     assert model.headerData(COL_NIK, Qt.Orientation.Horizontal) == "NIK"
     assert model.headerData(0, Qt.Orientation.Vertical) == "1"
     model.set_counts({1: (0, 2)})
@@ -344,7 +360,10 @@ def test_consent_notice_and_version(form):
 
     pick(consent.editor("diberikan"), True)
     assert consent.editor("versi_pemberitahuan").value() == notice["version"]
-    assert form.record()["persetujuan"] == {"diberikan": True, "versi_pemberitahuan": notice["version"]}
+    assert form.record()["persetujuan"] == {
+        "diberikan": True,
+        "versi_pemberitahuan": notice["version"],
+    }
     assert consent.editor("versi_pemberitahuan").line.isReadOnly()
 
     pick(consent.editor("diberikan"), None)  # unanswered again: the version goes too
@@ -440,7 +459,9 @@ def page_mnemonics(root, labels) -> list[str]:
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
-def test_alt_letters_are_unique_on_every_page_and_in_the_member_dialog(qtbot, qapp_translated, lang):
+def test_alt_letters_are_unique_on_every_page_and_in_the_member_dialog(
+    qtbot, qapp_translated, lang
+):
     from app.gui.app import install_translator
     from app.gui.views.household import HouseholdPage
 

@@ -16,6 +16,7 @@ pytestmark = pytest.mark.usefixtures("qapp_translated")
 
 def test_reference_family_by_keyboard_alone_within_the_key_budget(qtbot, data_dir):
     keyentry.make_store(data_dir, PASSPHRASE, FAST_KDF)
+
     def wait(condition) -> None:
         qtbot.waitUntil(condition, timeout=10_000)
 

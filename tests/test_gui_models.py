@@ -18,8 +18,23 @@ from app.questionnaire import SUMMARY_SEP as SEP
 from app.store import HouseholdRow
 
 
-def row(hid, status="final", sync="pending", desa="62.71.03.1001", head="Yohanes Ilas", updated="2026-11-29T08:00:00.000000Z"):
-    return HouseholdRow(hid, 1, status, desa, sync, updated, SEP.join(["627103010110000" + hid[-1], head, head, "6271031204800003"]))
+def row(
+    hid,
+    status="final",
+    sync="pending",
+    desa="62.71.03.1001",
+    head="Yohanes Ilas",
+    updated="2026-11-29T08:00:00.000000Z",
+):
+    return HouseholdRow(
+        hid,
+        1,
+        status,
+        desa,
+        sync,
+        updated,
+        SEP.join(["627103010110000" + hid[-1], head, head, "6271031204800003"]),
+    )
 
 
 ROWS = [
@@ -81,7 +96,9 @@ def test_proxy_filters_by_desa_status_and_search():
 
 def test_damaged_row_shows_no_content():
     model = HouseholdTableModel()
-    model.set_rows([HouseholdRow("x", 3, "final", "62.71.03.1001", "pending", "", damaged=True)], NAMES)
+    model.set_rows(
+        [HouseholdRow("x", 3, "final", "62.71.03.1001", "pending", "", damaged=True)], NAMES
+    )
     assert "rusak" in model.data(model.index(0, COL_HEAD))  # Indonesian, from the .ts
 
 
@@ -154,4 +171,6 @@ def test_listed_households_to_verify_changed_and_released():
     assert proxy.rowCount() == 1
     # Still drafts from the list, per village; a household typed by the officer is not counted.
     assert to_verify_counts([fresh, started, moved, ROWS[1]]) == {
-        "62.71.03.1001": 1, "62.12.01.2001": 1}
+        "62.71.03.1001": 1,
+        "62.12.01.2001": 1,
+    }

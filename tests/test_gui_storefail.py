@@ -36,13 +36,13 @@ pytestmark = pytest.mark.usefixtures("qapp_translated")
 
 def store_closed(qtbot, app) -> None:
     """Wait until the worker has run everything queued (a lock queues closing the store)."""
-    with qtbot.waitSignal(app.worker.busyChanged, check_params_cb=lambda busy: not busy,
-                          timeout=TIMEOUT):
+    with qtbot.waitSignal(
+        app.worker.busyChanged, check_params_cb=lambda busy: not busy, timeout=TIMEOUT
+    ):
         app.worker.submit(lambda state: None)
 
 
-def test_the_app_holding_the_store_turns_khbs_import_away(start, stored, qtbot, data_dir,
-                                                          tmp_path):
+def test_the_app_holding_the_store_turns_khbs_import_away(start, stored, qtbot, data_dir, tmp_path):
     """Was: `khbs import` wrote beside the app; the device-wide NIK check could be raced."""
     app = start()
     unlock(qtbot, app)
@@ -50,8 +50,10 @@ def test_the_app_holding_the_store_turns_khbs_import_away(start, stored, qtbot, 
     source = write_jsonl(tmp_path / "one.jsonl", [numbered(100)])
     before = (data_dir / "khbs.db").read_bytes()
     proc = khbs.fails("import", str(source))
-    assert proc.stderr == "khbs: " + tr(
-        "error.store_in_use", "id", command="khbs gui", pid=os.getpid()) + "\n"
+    assert (
+        proc.stderr
+        == "khbs: " + tr("error.store_in_use", "id", command="khbs gui", pid=os.getpid()) + "\n"
+    )
     assert (data_dir / "khbs.db").read_bytes() == before
     # Reading beside the app is fine.
     assert json.loads(khbs.ok("status", "--json").stdout)["households"] == 1
@@ -74,8 +76,9 @@ class TestFullDisk:
         assert app.window.workspace.model.rowCount() == 1
         open_by_search(qtbot, app, "Ilas")  # and a household opens
 
-    def test_a_failed_autosave_says_the_edit_is_not_saved(self, start, stored, qtbot, qapp,
-                                                          data_dir, small_disk):
+    def test_a_failed_autosave_says_the_edit_is_not_saved(
+        self, start, stored, qtbot, qapp, data_dir, small_disk
+    ):
         """Was: "Kesalahan tak terduga (OperationalError). Tidak ada data yang hilang" while the
         edit was not saved."""
         app = start()

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -21,6 +20,7 @@ from sync.server.api.app import create_app
 from sync.server.db import open_database
 from sync.server.settings import Settings as ServerSettings
 from tests.conftest import FAST_KDF, PASSPHRASE
+from tests.liveserver import LiveServer  # noqa: E402
 from tests.records import numbered
 from tests.test_gui_app import (
     ENTER,
@@ -30,13 +30,10 @@ from tests.test_gui_app import (
     press,
     press_mnemonic,
     reactivate,
-    shut,
     start,  # noqa: F401 - the fixture: start(sync_minutes=...) -> App
     type_text,
     unlock,
 )
-
-from tests.liveserver import LiveServer  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("qapp_translated")
 
@@ -97,7 +94,9 @@ def wait_idle(qtbot, app: App) -> None:
 
 
 def message_boxes() -> list[QMessageBox]:
-    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    return [
+        w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()
+    ]
 
 
 def test_enroll_from_the_dialog_then_sync_now(start, province, qtbot, data_dir):
@@ -108,8 +107,9 @@ def test_enroll_from_the_dialog_then_sync_now(start, province, qtbot, data_dir):
     assert not ws.sync_button.isEnabled() and ws.enroll_button.isVisible()
 
     press_mnemonic(qtbot, ws.enroll_button)
-    qtbot.waitUntil(lambda: app.window.enroll_dialog is not None
-                    and app.window.enroll_dialog.isVisible())
+    qtbot.waitUntil(
+        lambda: app.window.enroll_dialog is not None and app.window.enroll_dialog.isVisible()
+    )
     dialog = app.window.enroll_dialog
     qtbot.waitUntil(lambda: QApplication.focusWidget() is dialog.server)
     # Plain HTTP to another machine: the client refuses it, the dialog says why in Indonesian.
@@ -118,8 +118,9 @@ def test_enroll_from_the_dialog_then_sync_now(start, province, qtbot, data_dir):
     assert focused() is dialog.code
     type_text(qtbot, province.code())
     press(qtbot, ENTER)
-    qtbot.waitUntil(lambda: dialog.message.text() == tr("sync.error.insecure_url", "id"),
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: dialog.message.text() == tr("sync.error.insecure_url", "id"), timeout=TIMEOUT
+    )
     assert dialog.isVisible() and not app.session.is_enrolled
     # The right address (HTTP to this machine is allowed): Shift+Tab back to it.
     press(qtbot, Qt.Key.Key_Tab, Qt.KeyboardModifier.ShiftModifier)
@@ -147,7 +148,8 @@ def test_enroll_from_the_dialog_then_sync_now(start, province, qtbot, data_dir):
     app.session.syncProgress.connect(lambda *a: progress.append(a))
     states: list[tuple[bool, bool]] = []  # (syncing, Sync now enabled), after the window's slot
     app.session.syncStateChanged.connect(
-        lambda: states.append((app.session.syncing, ws.sync_button.isEnabled())))
+        lambda: states.append((app.session.syncing, ws.sync_button.isEnabled()))
+    )
     press_mnemonic(qtbot, ws.sync_button)  # a mnemonic clicks after a short animation
     qtbot.waitUntil(lambda: sync_column(app) == [SENT, SENT], timeout=TIMEOUT)
     assert not app.session.syncing and ws.sync_button.isEnabled()
@@ -220,8 +222,9 @@ def test_first_run_can_enroll_straight_away(start, province, qtbot, data_dir):
     assert app.window.workspace.sync_button.isEnabled()
 
 
-def test_a_clock_two_days_fast_is_shown_with_the_households_sent_back(start, province, qtbot,
-                                                                      data_dir):
+def test_a_clock_two_days_fast_is_shown_with_the_households_sent_back(
+    start, province, qtbot, data_dir
+):
     """Issue 10 item 6: the laptop's clock runs two days fast, so today's visit is dated the
     day after tomorrow and the province refuses it. The sync area says so: the clock's offset,
     and the household (by its head's name, a link that opens it) with the reason."""
@@ -230,8 +233,9 @@ def test_a_clock_two_days_fast_is_shown_with_the_households_sent_back(start, pro
 
     ahead = 2 * 86400
     rec = numbered(1)
-    rec["tanggal_kunjungan"] = rec["persetujuan"]["tanggal"] = \
-        (date.today() + timedelta(days=2)).isoformat()
+    rec["tanggal_kunjungan"] = rec["persetujuan"]["tanggal"] = (
+        date.today() + timedelta(days=2)
+    ).isoformat()
     with Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF) as store:
         SyncClient(store).enroll(province.url, province.code())
         store.save(rec)
@@ -243,8 +247,7 @@ def test_a_clock_two_days_fast_is_shown_with_the_households_sent_back(start, pro
     assert not ws.clock_warning.isVisible() and not ws.attention.isVisible()
     press_mnemonic(qtbot, ws.sync_button)
     qtbot.waitUntil(lambda: ws.clock_warning.isVisible(), timeout=TIMEOUT)
-    assert ws.clock_warning.text().startswith(
-        "Jam laptop 2 hari lebih cepat dari server provinsi.")
+    assert ws.clock_warning.text().startswith("Jam laptop 2 hari lebih cepat dari server provinsi.")
     assert ws.attention.isVisible()
     text = ws.attention.text()
     assert f'href="{rec["id"]}"' in text and numbered(2)["id"] not in text
@@ -265,8 +268,13 @@ def test_a_clock_two_days_fast_is_shown_with_the_households_sent_back(start, pro
     unlock(qtbot, app)
     app.session.sync_clock = time.time
     press_mnemonic(qtbot, ws.sync_button)
-    qtbot.waitUntil(lambda: not app.session.syncing and app.session.sync_notes.clock_offset_s
-                    is not None and abs(app.session.sync_notes.clock_offset_s) <= 5,
-                    timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: (
+            not app.session.syncing
+            and app.session.sync_notes.clock_offset_s is not None
+            and abs(app.session.sync_notes.clock_offset_s) <= 5
+        ),
+        timeout=TIMEOUT,
+    )
     assert not ws.clock_warning.isVisible()
     assert ws.attention.isVisible()  # still sent back until the officer fixes it

@@ -88,7 +88,8 @@ def start_held_sync(qtbot, app: App, link: FaultProxy) -> None:
 
 
 def test_autosave_reaches_the_disk_while_the_sync_waits(
-        start, laptop, link, qtbot, tmp_path, data_dir):  # noqa: F811 - `start` is a fixture
+    start, laptop, link, qtbot, tmp_path, data_dir
+):  # noqa: F811 - `start` is a fixture
     app = start(sync_minutes=0)  # no timer: this test starts the sync itself
     unlock(qtbot, app)
     page = open_by_search(qtbot, app, HEAD_NIK)
@@ -119,7 +120,8 @@ def test_autosave_reaches_the_disk_while_the_sync_waits(
 
 
 def test_lock_during_a_stalled_sync_and_the_next_sync_sends_the_rest(
-        start, laptop, link, qtbot, tmp_path, data_dir):  # noqa: F811 - `start` is a fixture
+    start, laptop, link, qtbot, tmp_path, data_dir
+):  # noqa: F811 - `start` is a fixture
     app = start(sync_minutes=0)
     w = app.window
     unlock(qtbot, app)
@@ -189,8 +191,12 @@ def test_a_job_runs_on_its_own_thread_and_its_store_calls_on_the_worker(qtbot, w
         return found["households"]
 
     with qtbot.waitCallback(timeout=TIMEOUT) as done:
-        NetworkJob(worker, run, done,
-                   on_progress=lambda d, t: progress.append((d, t, threading.get_ident()))).start()
+        NetworkJob(
+            worker,
+            run,
+            done,
+            on_progress=lambda d, t: progress.append((d, t, threading.get_ident())),
+        ).start()
     done.assert_called_with(0)
     assert len({gui, seen["job"], seen["store"]}) == 3
     assert progress == [(1, 2, gui)]

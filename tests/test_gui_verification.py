@@ -14,8 +14,7 @@ from app import households
 from app import questionnaire as q
 from app.gui.models import COL_STATUS
 from app.gui.views.province_change import ProvinceChangeDialog
-from app.store import Store
-from app.store import assigned
+from app.store import Store, assigned
 from app.verification import THEIRS
 from tests import records
 from tests.conftest import FAST_KDF, PASSPHRASE
@@ -45,8 +44,14 @@ def key():
 
 def test_counts_left_to_verify_per_village(start, qtbot, data_dir, key):
     with Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF) as s:
-        pull(s, key, [candidate(key, listed(n, desa), seq=n) for n, desa in
-                      ((1, DESA_A), (2, DESA_A), (3, DESA_B))])
+        pull(
+            s,
+            key,
+            [
+                candidate(key, listed(n, desa), seq=n)
+                for n, desa in ((1, DESA_A), (2, DESA_A), (3, DESA_B))
+            ],
+        )
     app = start()
     unlock(qtbot, app)
     ws = app.window.workspace
@@ -61,8 +66,9 @@ def test_counts_left_to_verify_per_village(start, qtbot, data_dir, key):
 def test_province_change_is_chosen_per_answer(start, qtbot, data_dir, key):
     rec = listed(1)
     mine = dict(rec, no_kk="6271030101888888")
-    theirs = listed(1, lokasi={"kode_desa": DESA_A, "alamat": "Jalan Garuda 3"},
-                    no_kk="6271030101777777")
+    theirs = listed(
+        1, lokasi={"kode_desa": DESA_A, "alamat": "Jalan Garuda 3"}, no_kk="6271030101777777"
+    )
     with Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF) as s:
         pull(s, key, [candidate(key, rec)])
         households.save_draft(s, mine, expected_revision=1)
@@ -83,8 +89,10 @@ def test_province_change_is_chosen_per_answer(start, qtbot, data_dir, key):
     address = next(k for k, text in rows.items() if text == q.label(("lokasi", "alamat")))
     dialog.choose(address, THEIRS)  # the new address; the officer's KK number stays
     press_in(qtbot, dialog, ENTER)
-    qtbot.waitUntil(lambda: app.window.household is not None
-                    and app.page() is app.window.household, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: app.window.household is not None and app.page() is app.window.household,
+        timeout=TIMEOUT,
+    )
     shown = app.window.household.form.record()
     assert shown["no_kk"] == "6271030101888888" and shown["lokasi"]["alamat"] == "Jalan Garuda 3"
     qtbot.waitUntil(lambda: not any(r.province_changed for r in app.session.rows))
@@ -152,8 +160,9 @@ def test_only_what_the_province_changed_is_offered(start, qtbot, data_dir, key):
     (81 rows) beside an empty "province's version", burying the one change; it now compares
     with the version the officer started from and offers only the province's change."""
     rec = listed(1)
-    mine = records.numbered(1, id=rec["id"], status="draft",
-                            verifikasi={"sumber": 1, "keberadaan_keluarga": 1})
+    mine = records.numbered(
+        1, id=rec["id"], status="draft", verifikasi={"sumber": 1, "keberadaan_keluarga": 1}
+    )
     theirs = listed(1)
     theirs["anggota"][1]["nama"] = "Rosmiati Ilas (ralat)"
     with Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF) as s:
@@ -169,8 +178,10 @@ def test_only_what_the_province_changed_is_offered(start, qtbot, data_dir, key):
     assert list(dialog.groups) == ["anggota/1:1/nama"]
     dialog.choose("anggota/1:1/nama", THEIRS)
     press_in(qtbot, dialog, ENTER)
-    qtbot.waitUntil(lambda: app.window.household is not None
-                    and app.page() is app.window.household, timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: app.window.household is not None and app.page() is app.window.household,
+        timeout=TIMEOUT,
+    )
     shown = app.window.household.form.record()
     assert shown["anggota"][1]["nama"] == "Rosmiati Ilas (ralat)"
     assert shown["rumah"] == mine["rumah"] and shown["lokasi"] == mine["lokasi"]  # the officer's

@@ -42,15 +42,20 @@ AWAY = ("persetujuan", "rumah", "aset", "program", "kebutuhan")  # not asked of 
 def rows_by_kk(app: App) -> dict[str, tuple[str, str]]:
     """KK number -> (status, Sync column) of each household in the list."""
     m = app.window.workspace.model
-    return {m.index(r, COL_KK).data(): (m.index(r, COL_STATUS).data(), m.index(r, COL_SYNC).data())
-            for r in range(m.rowCount())}
+    return {
+        m.index(r, COL_KK).data(): (m.index(r, COL_STATUS).data(), m.index(r, COL_SYNC).data())
+        for r in range(m.rowCount())
+    }
 
 
 def sync_now(qtbot, app: App) -> None:
     """The Sync now button by its mnemonic; back when the sync has finished without error."""
     ws = app.window.workspace
-    with qtbot.waitSignal(app.session.syncStateChanged, timeout=TIMEOUT,
-                          check_params_cb=lambda: not app.session.syncing):
+    with qtbot.waitSignal(
+        app.session.syncStateChanged,
+        timeout=TIMEOUT,
+        check_params_cb=lambda: not app.session.syncing,
+    ):
         press_mnemonic(qtbot, ws.sync_button)
     qtbot.waitUntil(lambda: not app.session.syncing and ws.sync_button.isEnabled(), timeout=TIMEOUT)
     assert not ws.sync_message.isVisible(), ws.sync_message.text()
@@ -72,8 +77,10 @@ def complete_member(qtbot, app: App, form, i: int, full: dict, **changes) -> dic
     section = dialog.section
     for name, value in changes.items():
         section.set_field(name, value)
-    answer_all(section, {k: v for k, v in full.items() if k not in changes
-                         and section.editor(k).value() is None})
+    answer_all(
+        section,
+        {k: v for k, v in full.items() if k not in changes and section.editor(k).value() is None},
+    )
     gone: list[bool] = []
     dialog.destroyed.connect(lambda: gone.append(True))
     dialog.accept()
@@ -114,7 +121,9 @@ def test_a_listed_family_found_and_corrected_reaches_the_province(listed_laptop,
     one, two = numbered(1), numbered(2)
     qtbot.waitUntil(lambda: ws.model.rowCount() == 2, timeout=TIMEOUT)
     assert {kk: status for kk, (status, _) in rows_by_kk(app).items()} == {
-        one["no_kk"]: TO_VERIFY, two["no_kk"]: TO_VERIFY}
+        one["no_kk"]: TO_VERIFY,
+        two["no_kk"]: TO_VERIFY,
+    }
     assert ws.verify_counts.isVisible()
     assert ws.verify_counts.text() == "Perlu diverifikasi: Palangka 2"
 
@@ -124,8 +133,10 @@ def test_a_listed_family_found_and_corrected_reaches_the_province(listed_laptop,
     listed = form.record()
     assert [m["nama"] for m in listed[q.MEMBERS]] == [m["nama"] for m in one[q.MEMBERS]]
     assert [m["nik"] for m in listed[q.MEMBERS]] == [m["nik"] for m in one[q.MEMBERS]]
-    assert listed["lokasi"] == {"kode_desa": one["lokasi"]["kode_desa"],
-                                "alamat": one["lokasi"]["alamat"]}
+    assert listed["lokasi"] == {
+        "kode_desa": one["lokasi"]["kode_desa"],
+        "alamat": one["lokasi"]["alamat"],
+    }
     assert form.is_section_shown("verifikasi")
     ver = form.section("verifikasi")
     sumber = ver.editor("sumber")
@@ -167,12 +178,16 @@ def test_a_listed_family_found_and_corrected_reaches_the_province(listed_laptop,
     assert changed[q.OUTCOME].theirs == 1
     name = changed["anggota/1:1/nama"]
     assert (name.mine, name.theirs) == ("Rosmiati Ilas", corrected)  # list -> officer
-    assert not any(k.startswith("anggota/0") or k.startswith("anggota/2") for k in changed
-                   if k.endswith("/nama"))
+    assert not any(
+        k.startswith("anggota/0") or k.startswith("anggota/2")
+        for k in changed
+        if k.endswith("/nama")
+    )
 
 
 def test_a_listed_family_not_found_is_sent_with_location_kk_and_members(
-        start, province, qtbot, data_dir, tmp_path):
+    start, province, qtbot, data_dir, tmp_path
+):
     with province.engine.begin() as conn:  # the import as the CLI does it, in process
         found = read_candidates(write(tmp_path / "dtsen.csv", rows_of(2)))
         import_candidates(conn, province.keys, found)

@@ -25,6 +25,7 @@ def test_operations_run_on_the_worker_in_order(qtbot, worker):
         def fn(state):
             seen.append((n, threading.get_ident()))
             return n
+
         return fn
 
     with qtbot.waitSignal(worker.busyChanged, check_params_cb=lambda busy: not busy, timeout=5000):
@@ -50,7 +51,11 @@ def test_failure_and_cancel_reach_the_callbacks(qtbot, worker):
 
     with qtbot.waitSignal(worker.busyChanged, check_params_cb=lambda busy: not busy, timeout=5000):
         worker.submit(boom, on_failure=errors.append)
-        op = worker.submit(long, on_failure=errors.append, on_progress=lambda d, t: (progress.append(d), op.cancel()))
+        op = worker.submit(
+            long,
+            on_failure=errors.append,
+            on_progress=lambda d, t: (progress.append(d), op.cancel()),
+        )
     assert isinstance(errors[0], ValueError)
     assert isinstance(errors[1], Cancelled)
 

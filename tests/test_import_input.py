@@ -68,7 +68,8 @@ def test_a_nul_in_a_name_is_refused_by_the_csv_folder_import(ready, tmp_path):
     proc = fresh.fails("import", str(out))
     assert proc.stderr.splitlines()[0] == (
         "members.csv baris 5: kolom nama: berisi karakter kontrol U+0000 (mis. NUL atau tab) "
-        "yang tidak boleh ada di sini; ketik ulang isiannya.")
+        "yang tidak boleh ada di sini; ketik ulang isiannya."
+    )
     assert "Yohanes" not in proc.stderr and fresh.status()["households"] == 0
 
 
@@ -80,7 +81,8 @@ def test_json_nested_too_deep_is_a_line_error(ready, tmp_path, depth):
     path = write_jsonl(tmp_path / "deep.jsonl", [numbered(1), deep])
     proc = ready.fails("import", str(path))
     assert error_lines(proc.stderr) == [
-        "baris 2: bersarang lebih dari 16 tingkat: bukan data rumah tangga."]
+        "baris 2: bersarang lebih dari 16 tingkat: bukan data rumah tangga."
+    ]
     assert ready.status()["households"] == 0
     proc = ready.ok("import", "--skip-invalid", str(path))  # the other lines still can
     assert ready.status()["households"] == 1
@@ -90,8 +92,10 @@ def test_not_a_number_is_not_json(ready, tmp_path):
     rec = json.dumps(numbered(1)).replace('"luas_lantai": 36', '"luas_lantai": NaN')
     big = json.dumps(numbered(2)).replace('"luas_lantai": 36', '"luas_lantai": 1e400')
     proc = ready.fails("import", str(write_jsonl(tmp_path / "nan.jsonl", [rec, big])))
-    assert error_lines(proc.stderr) == ["baris 1: bukan JSON yang valid.",
-                                        "baris 2: bukan JSON yang valid."]
+    assert error_lines(proc.stderr) == [
+        "baris 1: bukan JSON yang valid.",
+        "baris 2: bukan JSON yang valid.",
+    ]
 
 
 def test_dump_onto_an_existing_file_leaves_it_owner_only(ready, tmp_path):
@@ -121,7 +125,10 @@ def test_an_export_over_old_files_leaves_every_file_owner_only(ready, tmp_path):
         os.chmod(out / name, 0o644)
     ready.ok("export", "--out", str(out))
     assert {p.name: p.stat().st_mode & 0o777 for p in Path(out).iterdir()} == {
-        "households.csv": 0o600, "members.csv": 0o600, "manifest.json": 0o600}
+        "households.csv": 0o600,
+        "members.csv": 0o600,
+        "manifest.json": 0o600,
+    }
 
 
 def test_bytes_not_utf8_name_their_line_and_import_nothing(ready, tmp_path):

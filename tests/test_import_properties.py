@@ -26,8 +26,13 @@ from sync.server.assignments import HEADER, read_candidates
 from tests.conftest import FAST_KDF, PASSPHRASE
 from tests.records import TODAY, numbered
 
-PROPERTY = settings(max_examples=100, deadline=None, database=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+PROPERTY = settings(
+    max_examples=100,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 
 # Text as files bring it: control characters, lone surrogates (from "\ud800" escapes), the
 # separators and quotes CSV cares about, digits, and anything else.
@@ -39,12 +44,18 @@ texts = st.one_of(
     st.text(st.sampled_from("0123456789²١"), min_size=16, max_size=16),
 )
 cells = texts | st.builds(lambda: "a" * 131_073)  # one past the csv module's cell limit
-scalars = (st.none() | st.booleans() | st.integers(min_value=-(10**20), max_value=10**20)
-           | st.floats(allow_nan=False, allow_infinity=False) | texts)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(10**20), max_value=10**20)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | texts
+)
 json_values = st.recursive(
     scalars,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(texts, inner, max_size=4),
-    max_leaves=12)
+    max_leaves=12,
+)
 
 
 def slots(node: object, path: tuple = ()) -> list[tuple]:
@@ -88,10 +99,15 @@ jsonl_lines = st.lists(
         texts,  # not JSON, or JSON that is not a household
         st.builds(as_line, json_values, st.booleans()),
         st.builds(as_line, mutated_households(), st.booleans()),
-        st.builds(lambda n, d: '{"id": "x", "a": ' + "[" * d + "]" * d + "}",
-                  st.integers(1, 3), st.integers(1, 3000)),
+        st.builds(
+            lambda n, d: '{"id": "x", "a": ' + "[" * d + "]" * d + "}",
+            st.integers(1, 3),
+            st.integers(1, 3000),
+        ),
     ),
-    min_size=1, max_size=5)
+    min_size=1,
+    max_size=5,
+)
 
 
 @pytest.fixture(scope="module")
@@ -136,8 +152,10 @@ def export_files(draw) -> tuple[bytes, bytes]:
     rec = numbered(draw(st.integers(1, 40)))
     delimiter = draw(st.sampled_from([",", ";"]))
     files = []
-    for header, real in ((layout.household_columns, [layout.household_row(rec, {})]),
-                         (layout.member_columns, list(layout.member_rows(rec)))):
+    for header, real in (
+        (layout.household_columns, [layout.household_row(rec, {})]),
+        (layout.member_columns, list(layout.member_rows(rec))),
+    ):
         rows = [list(header)]
         for base in real[: draw(st.integers(0, len(real)))]:
             row = list(base)
@@ -156,16 +174,20 @@ def export_files(draw) -> tuple[bytes, bytes]:
 manifests = st.one_of(
     st.none(),  # no manifest: a pair made by hand
     st.builds(as_line, json_values, st.booleans()),
-    st.builds(lambda key, value: json.dumps({key: value}),
-              st.sampled_from(["options", "files"]), json_values),
+    st.builds(
+        lambda key, value: json.dumps({key: value}),
+        st.sampled_from(["options", "files"]),
+        json_values,
+    ),
     st.builds(lambda d: "[" * d + "]" * d, st.integers(1, 50_000)),
 )
 
 
 @PROPERTY
 @given(pair=export_files(), manifest=manifests, skip=st.booleans())
-def test_any_csv_pair_imports_cleanly_or_is_refused_in_one_message(store, tmp_path_factory,
-                                                                   pair, manifest, skip):
+def test_any_csv_pair_imports_cleanly_or_is_refused_in_one_message(
+    store, tmp_path_factory, pair, manifest, skip
+):
     folder = tmp_path_factory.mktemp("pair", numbered=True)
     (folder / "households.csv").write_bytes(pair[0])
     (folder / "members.csv").write_bytes(pair[1])
@@ -195,9 +217,18 @@ def dtsen_files(draw) -> bytes:
     rec = numbered(draw(st.integers(1, 40)))
     rows = [list(HEADER)]
     for m in rec["anggota"]:
-        rows.append([rec["no_kk"], m["nik"], m["nama"], str(m["hubungan"]),
-                     str(m["jenis_kelamin"]), m["tanggal_lahir"], rec["lokasi"]["kode_desa"],
-                     rec["lokasi"]["alamat"]])
+        rows.append(
+            [
+                rec["no_kk"],
+                m["nik"],
+                m["nama"],
+                str(m["hubungan"]),
+                str(m["jenis_kelamin"]),
+                m["tanggal_lahir"],
+                rec["lokasi"]["kode_desa"],
+                rec["lokasi"]["alamat"],
+            ]
+        )
     for _ in range(draw(st.integers(0, 6))):
         row = rows[draw(st.integers(0, len(rows) - 1))]
         if row:

@@ -58,23 +58,37 @@ def laptop_only(module: str) -> bool:
 
 
 def test_the_server_imports_nothing_of_the_laptop_store_or_gui():
-    found = [f"{path.relative_to(ROOT)}:{line} imports {module}"
-             for path in server_files() for line, module in imported_modules(path)
-             if laptop_only(module)]
+    found = [
+        f"{path.relative_to(ROOT)}:{line} imports {module}"
+        for path in server_files()
+        for line, module in imported_modules(path)
+        if laptop_only(module)
+    ]
     assert found == []
 
 
 def test_importing_the_whole_server_loads_no_laptop_module():
     """What the modules import in turn counts too (a shared module that pulled in the store
     would bring the laptop back). Alembic's env.py and revisions run only inside Alembic."""
-    names = [".".join(p.relative_to(ROOT).with_suffix("").parts) for p in sorted(SERVER.rglob("*.py"))
-             if "migrations" not in p.relative_to(SERVER).parts[:-1] and p.name != "env.py"]
+    names = [
+        ".".join(p.relative_to(ROOT).with_suffix("").parts)
+        for p in sorted(SERVER.rglob("*.py"))
+        if "migrations" not in p.relative_to(SERVER).parts[:-1] and p.name != "env.py"
+    ]
     names = [n.removesuffix(".__init__") for n in names]
-    code = ("import importlib, json, sys\n"
-            f"for name in {names!r}: importlib.import_module(name)\n"
-            "print(json.dumps(sorted(sys.modules)))")
-    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, check=False)
+    code = (
+        "import importlib, json, sys\n"
+        f"for name in {names!r}: importlib.import_module(name)\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     loaded = json.loads(proc.stdout)
     assert "sync.server.api.pull" in loaded and "sync.server.ingest" in loaded
@@ -92,18 +106,32 @@ def sql_in(path: Path) -> list[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sqlalchemy"):
             if node.module != "sqlalchemy.exc":
-                out += [f"{node.lineno}: imports {a.name} from {node.module}" for a in node.names
-                        if a.name not in SQLALCHEMY_ALLOWED]
+                out += [
+                    f"{node.lineno}: imports {a.name} from {node.module}"
+                    for a in node.names
+                    if a.name not in SQLALCHEMY_ALLOWED
+                ]
         elif isinstance(node, ast.Import):
-            out += [f"{node.lineno}: imports {a.name}" for a in node.names
-                    if a.name.startswith("sqlalchemy")]
+            out += [
+                f"{node.lineno}: imports {a.name}"
+                for a in node.names
+                if a.name.startswith("sqlalchemy")
+            ]
         if isinstance(node, ast.ImportFrom) and node.module == "sync.server.db":
-            out += [f"{node.lineno}: imports table {a.name}" for a in node.names if a.name in tables]
-        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) \
-                and node.func.attr in SQL_CALLS:
+            out += [
+                f"{node.lineno}: imports table {a.name}" for a in node.names if a.name in tables
+            ]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in SQL_CALLS
+        ):
             out.append(f"{node.lineno}: calls .{node.func.attr}()")
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) \
-                and SQL_KEYWORD.match(node.value):
+        elif (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and SQL_KEYWORD.match(node.value)
+        ):
             out.append(f"{node.lineno}: SQL string {node.value[:30]!r}")
     return out
 
@@ -123,8 +151,15 @@ def test_the_sql_check_sees_sql(tmp_path):
         "from sync.server.db import device_box_keys, utc_now\n"
         "def f(conn):\n"
         "    conn.execute(select(device_box_keys))\n"
-        "    conn.execute(text('SELECT 1'))\n", "utf-8")
+        "    conn.execute(text('SELECT 1'))\n",
+        "utf-8",
+    )
     found = sorted(line.split(": ", 1)[1] for line in sql_in(route))
-    assert found == ["SQL string 'SELECT 1'", "calls .execute()", "calls .execute()",
-                     "imports select from sqlalchemy", "imports table device_box_keys",
-                     "imports text from sqlalchemy"]
+    assert found == [
+        "SQL string 'SELECT 1'",
+        "calls .execute()",
+        "calls .execute()",
+        "imports select from sqlalchemy",
+        "imports table device_box_keys",
+        "imports text from sqlalchemy",
+    ]

@@ -70,8 +70,20 @@ def test_nothing_personal_on_disk(data_dir, tmp_path):
     store.save(dict(draft, status="final"))  # finalised later
     carded = household()
     store.save(carded)
-    apply_events(store, [{"seq": 1, "type": "status", "household_id": carded["id"], "revision": 1,
-                          "status": "verified", "card_number": CARD}], cursor=1)
+    apply_events(
+        store,
+        [
+            {
+                "seq": 1,
+                "type": "status",
+                "household_id": carded["id"],
+                "revision": 1,
+                "status": "verified",
+                "card_number": CARD,
+            }
+        ],
+        cursor=1,
+    )
     assert store.card_number(carded["id"]) == CARD
     store.close()
     store = Store.open(data_dir, PASSPHRASE)

@@ -20,8 +20,15 @@ def run(tool: str, *args: str, cwd: Path = ROOT, stdin: str | None = None):
     path = BIN / tool
     if not path.exists():
         pytest.fail(f"{tool} is missing: install the test extra (make test does)")
-    return subprocess.run([str(path), *args], cwd=cwd, input=stdin, capture_output=True,
-                          text=True, timeout=120, check=False)
+    return subprocess.run(
+        [str(path), *args],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def ruff(*args: str, source: str):
@@ -37,12 +44,17 @@ TOO_LONG = "# " + "z" * 99  # 101 characters, and nothing a formatter can wrap
 def test_ruff_check_finds_what_the_project_selected():
     good = f"import os\n\nprint(os.sep)\n{LONG}\n"
     assert ruff("check", source=good).returncode == 0
-    found = ruff("check", "--output-format", "concise", source=(
-        "import os\n"  # unused: F401
-        "import sys\n\n"
-        "pairs = list(zip(sys.argv, sys.argv))\n"  # no strict=: B905 (bugbear)
-        f"{TOO_LONG}\n"  # E501 at line-length 100
-    ))
+    found = ruff(
+        "check",
+        "--output-format",
+        "concise",
+        source=(
+            "import os\n"  # unused: F401
+            "import sys\n\n"
+            "pairs = list(zip(sys.argv, sys.argv))\n"  # no strict=: B905 (bugbear)
+            f"{TOO_LONG}\n"  # E501 at line-length 100
+        ),
+    )
     assert found.returncode == 1, found.stdout + found.stderr
     codes = {line.split(" ")[1] for line in found.stdout.splitlines() if line.startswith("app/")}
     assert codes == {"F401", "B905", "E501"}
@@ -59,17 +71,23 @@ def test_mypy_with_the_project_config_finds_a_type_error(tmp_path):
     """One file, with pyproject.toml's settings (check_untyped_defs: the body of a function
     without annotations is checked too) and the project's own types (tr returns str)."""
     good = tmp_path / "good.py"
-    good.write_text("from app.i18n import tr\n\n\ndef untyped():\n"
-                    "    text: str = tr('cli.sync_done')\n    return text\n")
+    good.write_text(
+        "from app.i18n import tr\n\n\ndef untyped():\n"
+        "    text: str = tr('cli.sync_done')\n    return text\n"
+    )
     bad = tmp_path / "bad.py"
-    bad.write_text("from app.i18n import tr\n\n\ndef untyped():\n"
-                   "    count: int = tr('cli.sync_done')\n    return count\n")
+    bad.write_text(
+        "from app.i18n import tr\n\n\ndef untyped():\n"
+        "    count: int = tr('cli.sync_done')\n    return count\n"
+    )
     ok = run("mypy", "--config-file", str(ROOT / "pyproject.toml"), str(good))
     assert ok.returncode == 0, ok.stdout + ok.stderr
     found = run("mypy", "--config-file", str(ROOT / "pyproject.toml"), str(bad))
     assert found.returncode == 1, found.stdout + found.stderr
-    assert 'bad.py:5: error: Incompatible types in assignment (expression has type "str", ' \
-           'variable has type "int")  [assignment]' in found.stdout
+    assert (
+        'bad.py:5: error: Incompatible types in assignment (expression has type "str", '
+        'variable has type "int")  [assignment]' in found.stdout
+    )
 
 
 # (file in a copy of the tree, import added, the contract it breaks: pyproject.toml)
@@ -86,17 +104,24 @@ def tree(tmp_path_factory) -> Path:
     """The packages and the contracts, copied: the checks below break the copy, never the tree."""
     copy = tmp_path_factory.mktemp("tree")
     for package in ("app", "sync"):
-        shutil.copytree(ROOT / package, copy / package,
-                        ignore=shutil.ignore_patterns("__pycache__"))
+        shutil.copytree(
+            ROOT / package, copy / package, ignore=shutil.ignore_patterns("__pycache__")
+        )
     shutil.copy(ROOT / "pyproject.toml", copy)
     return copy
 
 
 def lint_imports(tree: Path):
     # The copy first on the path, so its packages are analysed and not the installed ones.
-    return subprocess.run([str(BIN / "lint-imports"), "--no-cache"], cwd=tree,
-                          env={**os.environ, "PYTHONPATH": str(tree)},
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [str(BIN / "lint-imports"), "--no-cache"],
+        cwd=tree,
+        env={**os.environ, "PYTHONPATH": str(tree)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_the_tree_keeps_its_import_contracts(tree):
@@ -105,13 +130,15 @@ def test_the_tree_keeps_its_import_contracts(tree):
     assert "3 kept, 0 broken" in kept.stdout
 
 
-@pytest.mark.parametrize(("path", "line", "contract"), BAD_IMPORTS,
-                         ids=[p for p, _, _ in BAD_IMPORTS])
+@pytest.mark.parametrize(
+    ("path", "line", "contract"), BAD_IMPORTS, ids=[p for p, _, _ in BAD_IMPORTS]
+)
 def test_lint_imports_finds_a_forbidden_import(tree, path, line, contract):
     module = tree / path
     before = module.read_text("utf-8")
-    module.write_text(before + f"\n\ndef _late():\n    {line}  # inside a function counts too\n",
-                      "utf-8")
+    module.write_text(
+        before + f"\n\ndef _late():\n    {line}  # inside a function counts too\n", "utf-8"
+    )
     try:
         found = lint_imports(tree)
     finally:

@@ -10,8 +10,13 @@ from tests.conftest import FAST_KDF, PASSPHRASE
 
 
 def rec(i, status="final"):
-    return {"schema_version": 1, "id": f"00000000-0000-4000-8000-{i:012d}", "status": status,
-            "no_kk": f"62710301011{i:05d}", "anggota": []}
+    return {
+        "schema_version": 1,
+        "id": f"00000000-0000-4000-8000-{i:012d}",
+        "status": status,
+        "no_kk": f"62710301011{i:05d}",
+        "anggota": [],
+    }
 
 
 def test_batches_follow_queue_order_and_skip_drafts(store):
@@ -31,22 +36,36 @@ def test_answers_mark_synced_only_the_revision_sent(store):
         store.save(r)
     batch, _ = next_batch(store, 10)
     store.save(dict(b, no_kk="6271030101199999"))  # edited while being uploaded: revision 2
-    applied = apply_results(store, [
-        {"id": a["id"], "revision": 1, "outcome": "accepted"},
-        {"id": b["id"], "revision": 1, "outcome": "duplicate"},
-        {"id": c["id"], "revision": 1, "outcome": "rejected", "reason": "outside_area"},
-        {"id": d["id"], "revision": 1, "outcome": "conflict"},
-    ])
+    applied = apply_results(
+        store,
+        [
+            {"id": a["id"], "revision": 1, "outcome": "accepted"},
+            {"id": b["id"], "revision": 1, "outcome": "duplicate"},
+            {"id": c["id"], "revision": 1, "outcome": "rejected", "reason": "outside_area"},
+            {"id": d["id"], "revision": 1, "outcome": "conflict"},
+        ],
+    )
     assert (applied.synced, applied.attention, applied.stale) == (1, 2, 1)
     states = {r.id: r.sync_state for r in store.rows()}
-    assert states == {a["id"]: "synced", b["id"]: "pending", c["id"]: "rejected", d["id"]: "conflict"}
+    assert states == {
+        a["id"]: "synced",
+        b["id"]: "pending",
+        c["id"]: "rejected",
+        d["id"]: "conflict",
+    }
     assert [x["id"] for x in next_batch(store, 10)[0]] == [b["id"]]  # only the edited one is left
-    reason = store.db.execute("SELECT sync_reason FROM households WHERE id=?", (c["id"],)).fetchone()[0]
+    reason = store.db.execute(
+        "SELECT sync_reason FROM households WHERE id=?", (c["id"],)
+    ).fetchone()[0]
     assert reason == "outside_area"
     # Answers are audited, and an edit after rejection queues it again with the reason cleared.
-    assert [e.action for e in store.audit.entries() if e.record_id == c["id"]][-1] == "sync.rejected"
+    assert [e.action for e in store.audit.entries() if e.record_id == c["id"]][
+        -1
+    ] == "sync.rejected"
     store.save(c)
-    assert store.db.execute("SELECT sync_state, sync_reason FROM households WHERE id=?", (c["id"],)).fetchone() == ("pending", None)
+    assert store.db.execute(
+        "SELECT sync_state, sync_reason FROM households WHERE id=?", (c["id"],)
+    ).fetchone() == ("pending", None)
     assert store.verify().ok
 
 
@@ -86,8 +105,15 @@ CARD = "KHBS-62-0041"
 
 
 def status(hid, revision, status="verified", card=CARD, seq=1):
-    return {"seq": seq, "type": "status", "household_id": hid, "revision": revision,
-            "status": status, "reason": None, "card_number": card}
+    return {
+        "seq": seq,
+        "type": "status",
+        "household_id": hid,
+        "revision": revision,
+        "status": status,
+        "reason": None,
+        "card_number": card,
+    }
 
 
 def test_card_number_is_kept_sealed_and_outlives_new_revisions(store, data_dir):
@@ -105,8 +131,14 @@ def test_card_number_is_kept_sealed_and_outlives_new_revisions(store, data_dir):
     # The officer edits the household: the card stays (it is the family's), and a status for
     # the old revision does not touch the new one, while a card it carries is still kept.
     assert store.save(dict(a, no_kk="6271030101199999")) == 2
-    apply_events(store, [status(b["id"], 1, "received", card=None, seq=2),
-                         status(a["id"], 1, "rejected", card="KHBS-62-0042", seq=3)], cursor=3)
+    apply_events(
+        store,
+        [
+            status(b["id"], 1, "received", card=None, seq=2),
+            status(a["id"], 1, "rejected", card="KHBS-62-0042", seq=3),
+        ],
+        cursor=3,
+    )
     rows = {r.id: r for r in store.rows()}
     assert (rows[a["id"]].sync_state, rows[a["id"]].card_number) == ("pending", "KHBS-62-0042")
     assert rows[b["id"]].card_number is None  # an event without a card removes nothing
@@ -132,16 +164,43 @@ def test_province_duplicates_are_kept_by_kind_and_outlive_saves(store):
     store.save(a)
     store.save(b)
     other = str(uuid.uuid4())
-    events = [{"seq": 1, "type": "duplicate", "household_id": a["id"], "kind": "nik",
-               "other_household_id": other},
-              {"seq": 2, "type": "duplicate", "household_id": a["id"], "kind": "kk",
-               "other_household_id": b["id"]},
-              {"seq": 3, "type": "duplicate", "household_id": a["id"], "kind": "nik",
-               "other_household_id": b["id"]},
-              {"seq": 4, "type": "duplicate", "household_id": str(uuid.uuid4()), "kind": "kk",
-               "other_household_id": a["id"]},  # a household this laptop does not hold
-              {"seq": 5, "type": "duplicate", "household_id": b["id"], "kind": "name",
-               "other_household_id": a["id"]}]  # a kind this version does not know
+    events = [
+        {
+            "seq": 1,
+            "type": "duplicate",
+            "household_id": a["id"],
+            "kind": "nik",
+            "other_household_id": other,
+        },
+        {
+            "seq": 2,
+            "type": "duplicate",
+            "household_id": a["id"],
+            "kind": "kk",
+            "other_household_id": b["id"],
+        },
+        {
+            "seq": 3,
+            "type": "duplicate",
+            "household_id": a["id"],
+            "kind": "nik",
+            "other_household_id": b["id"],
+        },
+        {
+            "seq": 4,
+            "type": "duplicate",
+            "household_id": str(uuid.uuid4()),
+            "kind": "kk",
+            "other_household_id": a["id"],
+        },  # a household this laptop does not hold
+        {
+            "seq": 5,
+            "type": "duplicate",
+            "household_id": b["id"],
+            "kind": "name",
+            "other_household_id": a["id"],
+        },
+    ]  # a kind this version does not know
     assert apply_events(store, events, cursor=5).duplicates == 5
     rows = {r.id: r for r in store.rows()}
     assert rows[a["id"]].province_duplicates == ("kk", "nik")
@@ -149,8 +208,9 @@ def test_province_duplicates_are_kept_by_kind_and_outlive_saves(store):
     store.save(dict(a, status="draft"))
     assert store.rows_for([a["id"]])[0].province_duplicates == ("kk", "nik")
     # Only the kinds are in the household row; the other household's id is in the audit log.
-    assert store.db.execute("SELECT province_duplicates FROM households WHERE id = ?",
-                            (a["id"],)).fetchone() == ("kk,nik",)
+    assert store.db.execute(
+        "SELECT province_duplicates FROM households WHERE id = ?", (a["id"],)
+    ).fetchone() == ("kk,nik",)
     assert f"nik:{other}" in [e.detail for e in store.audit.entries()]
     assert store.verify().ok
 
@@ -161,22 +221,34 @@ def test_odd_answers_and_events_are_skipped_and_the_rest_applies(store):
     a, b = rec(1), rec(2)
     store.save(a)
     store.save(b)
-    applied = apply_results(store, [
-        "not a result",
-        {"id": a["id"], "revision": "1", "outcome": "accepted"},  # not the revision queued
-        {"id": b["id"], "revision": 1, "outcome": "accepted"},
-    ])
+    applied = apply_results(
+        store,
+        [
+            "not a result",
+            {"id": a["id"], "revision": "1", "outcome": "accepted"},  # not the revision queued
+            {"id": b["id"], "revision": 1, "outcome": "accepted"},
+        ],
+    )
     assert (applied.synced, applied.stale) == (1, 2)
     assert [r.id for r in store.rows() if r.sync_state == "pending"] == [a["id"]]
     store.set_officer("officer-1", ["62.71.01"])
-    pulled = apply_events(store, [
-        "not an event",
-        {"seq": 1, "type": ["status"]},
-        {"seq": 2, "type": "status", "household_id": [a["id"]], "revision": 1,
-         "status": "verified"},
-        {"seq": 3, "type": "assignment", "areas": "62.01"},  # not a list of areas
-        status(b["id"], 1, seq=4),
-    ], cursor=4)
+    pulled = apply_events(
+        store,
+        [
+            "not an event",
+            {"seq": 1, "type": ["status"]},
+            {
+                "seq": 2,
+                "type": "status",
+                "household_id": [a["id"]],
+                "revision": 1,
+                "status": "verified",
+            },
+            {"seq": 3, "type": "assignment", "areas": "62.01"},  # not a list of areas
+            status(b["id"], 1, seq=4),
+        ],
+        cursor=4,
+    )
     assert (pulled.status, pulled.cards, pulled.other) == (1, 1, 4)
     assert store.assigned_areas() == ["62.71.01"]
     assert store.card_number(b["id"]) == CARD

@@ -48,8 +48,11 @@ def test_signed_request_verifies_and_detects_changes():
     headers = sign_request(key, "dev-1", "POST", "/v1/push", body, NOW)
     public = key.public_key()
     assert verify_request(public, headers, "POST", "/v1/push", body, NOW + 60) == headers[H_NONCE]
-    for method, path, changed in (("POST", "/v1/push", b'{"x": 2}'), ("GET", "/v1/push", body),
-                                  ("POST", "/v1/pull", body)):
+    for method, path, changed in (
+        ("POST", "/v1/push", b'{"x": 2}'),
+        ("GET", "/v1/push", body),
+        ("POST", "/v1/pull", body),
+    ):
         with pytest.raises(ProtocolError) as exc:
             verify_request(public, headers, method, path, changed, NOW)
         assert exc.value.code == "bad_signature"
@@ -103,30 +106,55 @@ def test_compression_happens_before_sealing(province):
 def test_escrow_travels_in_the_header(province):
     rec = household()
     items = [{"id": rec["id"], "revision": 1, "record": rec}]
-    body = seal_batch(province.public_bytes(), province.key_id, "d", "b", items,
-                      escrow=("kid", b"\x00sealed\xff"))
+    body = seal_batch(
+        province.public_bytes(), province.key_id, "d", "b", items, escrow=("kid", b"\x00sealed\xff")
+    )
     header, opened = open_batch(province, "d", body)
     assert header.escrow == ("kid", b"\x00sealed\xff") and opened == items
-    assert read_header(seal_batch(province.public_bytes(), province.key_id, "d", "b", items))[0].escrow is None
+    assert (
+        read_header(seal_batch(province.public_bytes(), province.key_id, "d", "b", items))[0].escrow
+        is None
+    )
 
 
 def test_store_id_travels_with_the_escrow(province):
     from sync.protocol import normal_store_id
 
     store_id = str(uuid.uuid4())
-    body = seal_batch(province.public_bytes(), province.key_id, "d", "b", [],
-                      escrow=("kid", b"blob"), store_id=store_id.upper())
+    body = seal_batch(
+        province.public_bytes(),
+        province.key_id,
+        "d",
+        "b",
+        [],
+        escrow=("kid", b"blob"),
+        store_id=store_id.upper(),
+    )
     assert read_header(body)[0].store_id == store_id  # one written form: lower case
     old = seal_batch(province.public_bytes(), province.key_id, "d", "b", [], escrow=("kid", b"b"))
     assert read_header(old)[0].store_id is None  # a laptop from before store ids
     assert normal_store_id(store_id.upper()) == store_id
-    for bad in ("", "not-a-store", store_id.replace("-", "") + "abcd", "{" + store_id[1:-1] + "}",
-                None, 7, store_id + " "):
+    for bad in (
+        "",
+        "not-a-store",
+        store_id.replace("-", "") + "abcd",
+        "{" + store_id[1:-1] + "}",
+        None,
+        7,
+        store_id + " ",
+    ):
         with pytest.raises(ProtocolError) as exc:
             normal_store_id(bad)
         assert exc.value.code == "bad_store_id"
-    bad = seal_batch(province.public_bytes(), province.key_id, "d", "b", [],
-                     escrow=("kid", b"blob"), store_id="../../x")
+    bad = seal_batch(
+        province.public_bytes(),
+        province.key_id,
+        "d",
+        "b",
+        [],
+        escrow=("kid", b"blob"),
+        store_id="../../x",
+    )
     with pytest.raises(ProtocolError) as exc:
         read_header(bad)
     assert exc.value.code == "bad_batch"
@@ -141,8 +169,17 @@ def test_info_strings_bind_what_was_sealed(province):
         province.open(sealed, escrow_info("store-b"))
     info = candidate_info("dev-1", "hid", 2)
     assert info == b"khbs/candidate/v1|dev-1|hid|2"
-    assert len({info, candidate_info("dev-2", "hid", 2), candidate_info("dev-1", "other", 2),
-                candidate_info("dev-1", "hid", 3)}) == 4
+    assert (
+        len(
+            {
+                info,
+                candidate_info("dev-2", "hid", 2),
+                candidate_info("dev-1", "other", 2),
+                candidate_info("dev-1", "hid", 3),
+            }
+        )
+        == 4
+    )
 
 
 def test_content_hash_ignores_key_order():
@@ -177,15 +214,21 @@ def test_odd_pull_events_read_leniently():
     assert read_event({"type": "assignment", "areas": "62.01"}).areas == ()
     assert read_event({"type": "assignment", "areas": ["62.01", 5, ""]}).areas == ("62.01",)
     # A version that is not an integer is not kept (app/store/questionnaires.py counts it).
-    assert read_event({"type": "questionnaire", "version": "2", "document": 1}) == \
-        QuestionnaireEvent(None, None, None, None, None)
+    assert read_event(
+        {"type": "questionnaire", "version": "2", "document": 1}
+    ) == QuestionnaireEvent(None, None, None, None, None)
 
 
 def test_push_results_round_trip_and_read_leniently():
     result = PushResult("h1", 3, "rejected", "outside_area")
-    assert result.to_json() == {"id": "h1", "revision": 3, "outcome": "rejected",
-                                "reason": "outside_area"}
+    assert result.to_json() == {
+        "id": "h1",
+        "revision": 3,
+        "outcome": "rejected",
+        "reason": "outside_area",
+    }
     assert PushResult.from_json(json.loads(json.dumps(result.to_json()))) == result
     assert PushResult.from_json("x") == PushResult(None, None, "", None)
-    assert PushResult.from_json({"id": 1, "revision": "3", "outcome": "accepted"}) == \
-        PushResult(None, None, "accepted", None)
+    assert PushResult.from_json({"id": 1, "revision": "3", "outcome": "accepted"}) == PushResult(
+        None, None, "accepted", None
+    )

@@ -68,7 +68,8 @@ def test_a_missing_english_label_is_named_by_its_json_path():
     assert paths(report) == {"$.properties.rumah.properties.jenis_lantai.x-label.en": "missing"}
     # Bahasa Indonesia first: the default language.
     assert report.errors[0].message() == (
-        "$.properties.rumah.properties.jenis_lantai.x-label.en: tidak ada")
+        "$.properties.rumah.properties.jenis_lantai.x-label.en: tidak ada"
+    )
 
 
 def test_empty_texts_and_missing_labels_anywhere():
@@ -93,8 +94,7 @@ def test_a_duplicate_answer_code_is_refused():
     floor["x-options"][3]["value"] = floor["x-options"][2]["value"]
     assert paths(check(broken)) == {
         "$.properties.rumah.properties.jenis_lantai.enum[3]": "answer code 3 is used twice",
-        "$.properties.rumah.properties.jenis_lantai.x-options[3].value":
-            "answer code 3 is used twice",
+        "$.properties.rumah.properties.jenis_lantai.x-options[3].value": "answer code 3 is used twice",
     }
 
 
@@ -110,10 +110,8 @@ def test_the_none_answer_must_be_a_code_of_a_multiple_choice():
     broken["properties"]["kebutuhan"]["properties"]["layanan"]["x-none"] = 9
     broken["properties"]["rumah"]["properties"]["jenis_lantai"]["x-none"] = 1  # single choice
     assert paths(check(broken)) == {
-        "$.properties.kebutuhan.properties.layanan.x-none":
-            "x-none must be one of this multiple choice's codes",
-        "$.properties.rumah.properties.jenis_lantai.x-none":
-            "x-none must be one of this multiple choice's codes",
+        "$.properties.kebutuhan.properties.layanan.x-none": "x-none must be one of this multiple choice's codes",
+        "$.properties.rumah.properties.jenis_lantai.x-none": "x-none must be one of this multiple choice's codes",
     }
 
 
@@ -122,13 +120,12 @@ def test_skip_logic_naming_a_missing_question_or_code_is_refused():
     rumah = broken["properties"]["rumah"]["properties"]
     rumah["jenis_kloset"]["x-relevant"] = {"field": "fasilitas_buang_air", "in": [1]}
     rumah["daya_listrik"]["x-relevant"] = {"field": "/rumah/sumber_penerangan", "in": [1, 9]}
-    broken["properties"]["aset"]["x-relevant"] = {"any": [
-        {"field": "/verifikasi/tidak_ada", "answered": True}, {"field": "x", "equals": 1}]}
+    broken["properties"]["aset"]["x-relevant"] = {
+        "any": [{"field": "/verifikasi/tidak_ada", "answered": True}, {"field": "x", "equals": 1}]
+    }
     assert paths(check(broken)) == {
-        "$.properties.rumah.properties.jenis_kloset.x-relevant.field":
-            "there is no question fasilitas_buang_air",
-        "$.properties.rumah.properties.daya_listrik.x-relevant.in[1]":
-            "9 is not an answer code of question /rumah/sumber_penerangan",
+        "$.properties.rumah.properties.jenis_kloset.x-relevant.field": "there is no question fasilitas_buang_air",
+        "$.properties.rumah.properties.daya_listrik.x-relevant.in[1]": "9 is not an answer code of question /rumah/sumber_penerangan",
         "$.properties.aset.x-relevant.any[0].field": "there is no question /verifikasi/tidak_ada",
         "$.properties.aset.x-relevant.any[1].equals": "this key is not allowed here",
         "$.properties.aset.x-relevant.any[1]": "unknown condition (keys: equals, field)",
@@ -164,11 +161,15 @@ def test_the_migration_must_start_at_the_previous_version_and_name_real_question
         "$.x-migration.from: must be the previous published version (1)",
         '$.x-migration.renamed["rumah/tidak_ada"]: there is no question rumah/juga_tidak',
         '$.x-migration.renamed["rumah/tidak_ada"]: version 1 has no question rumah/tidak_ada',
-        ('$.x-migration.recoded["rumah/kondisi_lantai"]["3"]: 7 is not an answer code of '
-        "question rumah/kondisi_lantai"),
+        (
+            '$.x-migration.recoded["rumah/kondisi_lantai"]["3"]: 7 is not an answer code of '
+            "question rumah/kondisi_lantai"
+        ),
         "$.x-migration.new_required[1]: there is no question rumah/luas_lantai_m2",
-        ("$.x-migration: code 3 of question rumah/kondisi_lantai in version 1 has no place: "
-        "add it to recoded"),
+        (
+            "$.x-migration: code 3 of question rumah/kondisi_lantai in version 1 has no place: "
+            "add it to recoded"
+        ),
     ]
 
 
@@ -180,15 +181,22 @@ def test_against_the_previous_version_no_question_or_code_is_left_behind():
     report = check(broken, previous=V1)
     assert check(broken).ok  # alone, nothing says what version 1 had
     assert [p.message("en") for p in report.errors] == [
-        ("$.x-migration: code 3 of question rumah/kondisi_lantai in version 1 has no place: "
-        "add it to recoded"),
-        ("$.x-migration: question aset/lemari_es of version 1 is gone: list it in renamed or "
-        "dropped"),
+        (
+            "$.x-migration: code 3 of question rumah/kondisi_lantai in version 1 has no place: "
+            "add it to recoded"
+        ),
+        (
+            "$.x-migration: question aset/lemari_es of version 1 is gone: list it in renamed or "
+            "dropped"
+        ),
         f"$.x-migration.new_required: {NEW} is newly required: list it in new_required",
     ]
     # Dropping it on purpose, recoding and listing are what it takes.
-    broken["x-migration"] |= {"dropped": ["aset/lemari_es"], "recoded": {RECODED: {"3": 2}},
-                              "new_required": [NEW]}
+    broken["x-migration"] |= {
+        "dropped": ["aset/lemari_es"],
+        "recoded": {RECODED: {"3": 2}},
+        "new_required": [NEW],
+    }
     assert check(broken, previous=V1).problems == []
 
 
@@ -199,8 +207,8 @@ def test_a_changed_answer_type_is_refused():
     for key in ("minimum", "maximum", "x-warn-range"):
         v2["properties"]["rumah"]["properties"]["luas_lantai"].pop(key, None)
     assert paths(check(v2, previous=V1)) == {
-        "$.properties.rumah.properties.luas_lantai.type":
-            "the answer type of rumah/luas_lantai differs from version 1"}
+        "$.properties.rumah.properties.luas_lantai.type": "the answer type of rumah/luas_lantai differs from version 1"
+    }
 
 
 def test_every_problem_is_listed_not_only_the_first():
@@ -211,10 +219,12 @@ def test_every_problem_is_listed_not_only_the_first():
     rumah["jenis_kloset"]["x-relevant"] = {"field": "tidak_ada", "in": [1]}
     del broken["x-migration"]
     found = paths(check(broken))
-    assert {"$.properties.rumah.properties.jenis_lantai.x-label.en",
-            "$.properties.rumah.properties.jenis_atap.enum[8]",
-            "$.properties.rumah.properties.jenis_kloset.x-relevant.field",
-            "$.x-migration"} <= set(found)
+    assert {
+        "$.properties.rumah.properties.jenis_lantai.x-label.en",
+        "$.properties.rumah.properties.jenis_atap.enum[8]",
+        "$.properties.rumah.properties.jenis_kloset.x-relevant.field",
+        "$.x-migration",
+    } <= set(found)
 
 
 def test_required_may_be_a_condition_checked_like_skip_logic():
@@ -224,8 +234,8 @@ def test_required_may_be_a_condition_checked_like_skip_logic():
     assert check(newer).problems == []
     rumah["daya_listrik"]["x-required"] = {"field": "/rumah/penerangan", "in": [1]}
     assert paths(check(newer)) == {
-        "$.properties.rumah.properties.daya_listrik.x-required.field":
-            "there is no question /rumah/penerangan"}
+        "$.properties.rumah.properties.daya_listrik.x-required.field": "there is no question /rumah/penerangan"
+    }
 
 
 def test_unknown_x_keywords_are_warnings_not_errors():
@@ -236,7 +246,8 @@ def test_unknown_x_keywords_are_warnings_not_errors():
     assert report.ok and report.errors == []
     assert [(p.path, p.severity) for p in report.warnings] == [
         ("$.x-published-by", WARNING),
-        ("$.properties.rumah.properties.jenis_lantai.x-photo", WARNING)]
+        ("$.properties.rumah.properties.jenis_lantai.x-photo", WARNING),
+    ]
 
 
 def test_the_fields_the_app_relies_on_must_stay():
@@ -244,7 +255,8 @@ def test_the_fields_the_app_relies_on_must_stay():
     del broken["properties"]["anggota"]["items"]["properties"]["tanggal_lahir"]
     found = paths(check(broken))
     assert found["$.properties"] == (
-        "question anggota/tanggal_lahir is missing; the app relies on it")
+        "question anggota/tanggal_lahir is missing; the app relies on it"
+    )
 
 
 def test_structure_the_meta_schema_refuses():
@@ -255,16 +267,20 @@ def test_structure_the_meta_schema_refuses():
     broken["properties"]["rumah"]["properties"]["Luas-Bangunan"] = rumah.pop("luas_lantai")
     found = paths(check(broken))
     assert found["$.properties.rumah.properties.jenis_lantai.x-widget"].startswith(
-        "must be one of: \"text\", \"textarea\"")
-    assert found["$.properties.rumah.properties.jenis_lantai.x-required"] == \
-        "must be true or a condition (as in x-relevant)"
+        'must be one of: "text", "textarea"'
+    )
+    assert (
+        found["$.properties.rumah.properties.jenis_lantai.x-required"]
+        == "must be true or a condition (as in x-relevant)"
+    )
     assert found["$.properties.rumah.properties.Luas-Bangunan"].startswith("bad name")
 
 
 def test_reading_a_file(tmp_path):
     doc, problems = parse(b'{"x-version": 2,\n "x-version": 3}')
     assert doc is None and [p.message("en") for p in problems] == [
-        "$: key x-version appears twice in one object"]
+        "$: key x-version appears twice in one object"
+    ]
     doc, problems = parse(b'{"x-version": 2,\n "type": }')
     assert [p.message("en") for p in problems] == ["$: not valid JSON (line 2, column 10)"]
     assert parse(b"\xff\xfe")[1][0].code == "not_utf8"
@@ -275,8 +291,10 @@ def test_reading_a_file(tmp_path):
 
 def test_json_paths():
     assert json_path(()) == "$"
-    assert json_path(("properties", "rumah", "x-options", 2, "value")) == \
-        "$.properties.rumah.x-options[2].value"
+    assert (
+        json_path(("properties", "rumah", "x-options", 2, "value"))
+        == "$.properties.rumah.x-options[2].value"
+    )
     assert json_path(("x-migration", "renamed", "rumah/a")) == '$.x-migration.renamed["rumah/a"]'
 
 

@@ -33,8 +33,11 @@ def test_a_version_1_household_becomes_a_valid_version_2_record():
     assert "jumlah_keluarga" not in out["rumah"]
     assert out["rumah"]["jumlah_kk"] == record["rumah"]["jumlah_keluarga"]
     assert out["rumah"]["kondisi_lantai"] == 2
-    assert notes == [Note("renamed", "rumah/jumlah_kk", None, "rumah/jumlah_keluarga"),
-                     Note("recoded", RECODED), Note("new_required", NEW)]
+    assert notes == [
+        Note("renamed", "rumah/jumlah_kk", None, "rumah/jumlah_keluarga"),
+        Note("recoded", RECODED),
+        Note("new_required", NEW),
+    ]
     assert errors(V2, out) == []
     assert errors(V1, out) != []  # and no longer a version 1 record
     # Every other answer is exactly where it was.
@@ -75,32 +78,53 @@ def test_a_question_gone_without_a_word_and_a_code_without_a_place_refuse_too():
 
 
 def test_member_questions_are_renamed_for_every_member_and_acknowledgements_follow():
-    v2 = bump(V1, 2, {"from": 1, "renamed": {"anggota/tempat_lahir": "anggota/kota_lahir",
-                                              "rumah/luas_lantai": "rumah/luas_lantai_m2"}})
+    v2 = bump(
+        V1,
+        2,
+        {
+            "from": 1,
+            "renamed": {
+                "anggota/tempat_lahir": "anggota/kota_lahir",
+                "rumah/luas_lantai": "rumah/luas_lantai_m2",
+            },
+        },
+    )
     member = v2["properties"]["anggota"]["items"]
     member["properties"] = rename_in_place(member["properties"], "tempat_lahir", "kota_lahir")
     rumah = v2["properties"]["rumah"]
     rumah["properties"] = rename_in_place(rumah["properties"], "luas_lantai", "luas_lantai_m2")
     assert check(v2, previous=V1).problems == []
     record = household()
-    record[q.ACKNOWLEDGED] = ["unusual_value@rumah/luas_lantai",
-                              "head_too_young@anggota/0/tanggal_lahir",
-                              "nik_region_old@anggota/1/nik"]
+    record[q.ACKNOWLEDGED] = [
+        "unusual_value@rumah/luas_lantai",
+        "head_too_young@anggota/0/tanggal_lahir",
+        "nik_region_old@anggota/1/nik",
+    ]
     out, notes = migrate(record, V1, v2)
-    assert [m.get("kota_lahir") for m in out["anggota"]] == \
-        [m.get("tempat_lahir") for m in record["anggota"]]
+    assert [m.get("kota_lahir") for m in out["anggota"]] == [
+        m.get("tempat_lahir") for m in record["anggota"]
+    ]
     assert all("tempat_lahir" not in m for m in out["anggota"])
-    assert [n.member for n in notes if n.path == "anggota/kota_lahir"] == \
-        [i for i, m in enumerate(record["anggota"]) if m.get("tempat_lahir")]
-    assert out[q.ACKNOWLEDGED] == ["unusual_value@rumah/luas_lantai_m2",
-                                   "head_too_young@anggota/0/tanggal_lahir",
-                                   "nik_region_old@anggota/1/nik"]
+    assert [n.member for n in notes if n.path == "anggota/kota_lahir"] == [
+        i for i, m in enumerate(record["anggota"]) if m.get("tempat_lahir")
+    ]
+    assert out[q.ACKNOWLEDGED] == [
+        "unusual_value@rumah/luas_lantai_m2",
+        "head_too_young@anggota/0/tanggal_lahir",
+        "nik_region_old@anggota/1/nik",
+    ]
     assert errors(v2, out) == []
 
 
 def test_two_questions_can_swap_names():
-    v2 = bump(V1, 2, {"from": 1, "renamed": {"aset/sepeda": "aset/sepeda_motor",
-                                              "aset/sepeda_motor": "aset/sepeda"}})
+    v2 = bump(
+        V1,
+        2,
+        {
+            "from": 1,
+            "renamed": {"aset/sepeda": "aset/sepeda_motor", "aset/sepeda_motor": "aset/sepeda"},
+        },
+    )
     assert check(v2, previous=V1).problems == []
     record = household()
     record["aset"].update(sepeda=2, sepeda_motor=1)
@@ -112,11 +136,19 @@ def test_a_question_moved_to_another_section_leaves_no_empty_section():
     v2 = bump(V1, 2, {"from": 1, "renamed": {"lokasi/rt": "rumah/rt"}})
     lokasi = v2["properties"]["lokasi"]["properties"]
     v2["properties"]["rumah"]["properties"]["rt"] = lokasi.pop("rt")
-    record = {"schema_version": 1, "id": household()["id"], "status": "draft",
-              "lokasi": {"rt": "003"}}
+    record = {
+        "schema_version": 1,
+        "id": household()["id"],
+        "status": "draft",
+        "lokasi": {"rt": "003"},
+    }
     out, _ = migrate(record, V1, v2)
-    assert out == {"schema_version": 2, "id": record["id"], "status": "draft",
-                   "rumah": {"rt": "003"}}
+    assert out == {
+        "schema_version": 2,
+        "id": record["id"],
+        "status": "draft",
+        "rumah": {"rt": "003"},
+    }
 
 
 def test_a_draft_of_another_version_or_a_migration_from_elsewhere_is_refused():

@@ -31,20 +31,37 @@ def province() -> Ed25519PrivateKey:
 @pytest.fixture
 def enrolled(store, province):
     """A store that got the province signing key at enrollment."""
-    assert questionnaires.set_signing_key(store, KEY_ID, province.public_key().public_bytes_raw(),
-                                          replace=True)
+    assert questionnaires.set_signing_key(
+        store, KEY_ID, province.public_key().public_bytes_raw(), replace=True
+    )
     return store
 
 
-def event(key: Ed25519PrivateKey, doc: dict, *, version: int | None = None, seq: int = 7,
-          signed_version: int | None = None, signed_doc: dict | None = None) -> dict:
+def event(
+    key: Ed25519PrivateKey,
+    doc: dict,
+    *,
+    version: int | None = None,
+    seq: int = 7,
+    signed_version: int | None = None,
+    signed_doc: dict | None = None,
+) -> dict:
     version = doc["x-version"] if version is None else version
     body = canonical_bytes(doc)
-    signature = key.sign(questionnaire_message(
-        version if signed_version is None else signed_version,
-        body if signed_doc is None else canonical_bytes(signed_doc)))
-    return {"seq": seq, "type": "questionnaire", "version": version,
-            "document": pack_questionnaire(body), "signature": b64(signature), "key_id": KEY_ID}
+    signature = key.sign(
+        questionnaire_message(
+            version if signed_version is None else signed_version,
+            body if signed_doc is None else canonical_bytes(signed_doc),
+        )
+    )
+    return {
+        "seq": seq,
+        "type": "questionnaire",
+        "version": version,
+        "document": pack_questionnaire(body),
+        "signature": b64(signature),
+        "key_id": KEY_ID,
+    }
 
 
 def refusals(store) -> list[str]:
@@ -72,8 +89,9 @@ def test_a_tampered_signature_is_refused(enrolled, province):
     assert refusals(enrolled) == ["2:bad_signature"]
 
 
-@pytest.mark.parametrize("how", ["changed document", "other version", "other key",
-                                 "unknown key id", "not packed"])
+@pytest.mark.parametrize(
+    "how", ["changed document", "other version", "other key", "unknown key id", "not packed"]
+)
 def test_anything_but_exactly_what_the_province_signed_is_refused(enrolled, province, how):
     changed = copy.deepcopy(V2)
     changed["properties"]["rumah"]["properties"]["jenis_lantai"]["x-label"]["id"] = "Lantai"
@@ -119,8 +137,9 @@ def test_a_kept_version_changed_in_the_file_does_not_load(enrolled, province, da
     path = enrolled.path_in(data_dir)
     original = questionnaires_row(path)[0]
     doc = json.loads(original)
-    doc["properties"]["rumah"]["properties"]["jenis_lantai"]["x-required"] = {"not": {
-        "field": "luas_lantai", "answered": True}}
+    doc["properties"]["rumah"]["properties"]["jenis_lantai"]["x-required"] = {
+        "not": {"field": "luas_lantai", "answered": True}
+    }
     with sqlite3.connect(path) as db:
         db.execute("UPDATE questionnaires SET document = ?", (canonical_bytes(doc),))
     with pytest.raises(QuestionnaireDamaged) as damaged:
@@ -133,8 +152,11 @@ def test_a_kept_version_changed_in_the_file_does_not_load(enrolled, province, da
         db.execute("UPDATE questionnaires SET document = ?", (original,))
     assert questionnaires.load(enrolled, 2) == V2
     with sqlite3.connect(path) as db:
-        db.execute("UPDATE secrets SET value = (SELECT value FROM secrets WHERE name = 'decoy')"
-                   " WHERE name = ?", (questionnaires.SIGNING_SECRET,))
+        db.execute(
+            "UPDATE secrets SET value = (SELECT value FROM secrets WHERE name = 'decoy')"
+            " WHERE name = ?",
+            (questionnaires.SIGNING_SECRET,),
+        )
     with pytest.raises(QuestionnaireDamaged):
         questionnaires.load(enrolled, 2)
 

@@ -42,8 +42,9 @@ def test_the_readme_shows_commands():
     assert len(command_lines()) > 20
 
 
-@pytest.mark.parametrize("program, words", command_lines(),
-                         ids=lambda x: " ".join(x) if isinstance(x, list) else x)
+@pytest.mark.parametrize(
+    "program, words", command_lines(), ids=lambda x: " ".join(x) if isinstance(x, list) else x
+)
 def test_every_command_and_option_in_the_readme_exists(program, words):
     parser = PROGRAMS[program]()
     allowed = _options(parser)

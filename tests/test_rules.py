@@ -26,7 +26,6 @@ from tests.records import (
     member,
     nik_for,
     numbered,
-    wife,
 )
 
 ERROR, WARNING = rules.ERROR, rules.WARNING
@@ -388,7 +387,9 @@ def test_year_only_and_year_month_birth_dates_are_valid(birth):
     assert check(with_mother(birth)).issues == []
 
 
-@pytest.mark.parametrize("birth", ["1950-00-00", "1950-13", "1950-07-00", "1950-02-30", "01-07-1950", "50", "1950-7"])
+@pytest.mark.parametrize(
+    "birth", ["1950-00-00", "1950-13", "1950-07-00", "1950-02-30", "01-07-1950", "50", "1950-7"]
+)
 def test_impossible_partial_birth_dates_are_errors(birth):
     issue = assert_issue(check(with_mother(birth)), "partial_date", ERROR, _age_path(3))
     assert "00-00-1950" in issue.message("id")
@@ -447,8 +448,14 @@ def test_age_questions_are_asked_when_a_year_only_age_could_apply():
 # ---------------------------------------------------------------------------- "none" answers
 
 
-@pytest.mark.parametrize(("where", "name"), [
-    (("anggota", 0), "disabilitas"), (("anggota", 0), "penyakit_kronis"), (("kebutuhan",), "layanan")])
+@pytest.mark.parametrize(
+    ("where", "name"),
+    [
+        (("anggota", 0), "disabilitas"),
+        (("anggota", 0), "penyakit_kronis"),
+        (("kebutuhan",), "layanan"),
+    ],
+)
 def test_none_is_an_answer_of_its_own(where, name):
     rec = household()
     node = rec[where[0]][where[1]] if len(where) == 2 else rec[where[0]]
@@ -529,7 +536,12 @@ def test_new_draft_passes_as_draft_but_not_as_final():
     assert check(rec, final=False).issues == []
     final = check(rec)
     required = {i.path for i in at(final, "required")}
-    assert {("no_kk",), ("anggota",), ("lokasi", "kode_desa"), ("persetujuan", "diberikan")} <= required
+    assert {
+        ("no_kk",),
+        ("anggota",),
+        ("lokasi", "kode_desa"),
+        ("persetujuan", "diberikan"),
+    } <= required
 
 
 # ---------------------------------------------------------------------------- consent
@@ -599,8 +611,19 @@ def test_verification_result_only_for_listed_families():
         assert_issue(check(rec), "not_applicable", ERROR, ("verifikasi", "keberadaan_keluarga"))
     note = household(verifikasi={"sumber": 1, "keberadaan_keluarga": 1, "catatan_verifikasi": "x"})
     assert_issue(check(note), "not_applicable", ERROR, ("verifikasi", "catatan_verifikasi"))
-    assert check(listed_away(7, verifikasi={"sumber": 1, "keberadaan_keluarga": 7,
-                                            "catatan_verifikasi": "Pindah ke Sampit"})).issues == []
+    assert (
+        check(
+            listed_away(
+                7,
+                verifikasi={
+                    "sumber": 1,
+                    "keberadaan_keluarga": 7,
+                    "catatan_verifikasi": "Pindah ke Sampit",
+                },
+            )
+        ).issues
+        == []
+    )
 
 
 def test_finalise_listed_family_not_found(store):
@@ -650,9 +673,18 @@ def _broken(store) -> list[dict]:
 
 
 def _personal_values(rec: dict) -> set[str]:
-    values = {rec.get("no_kk", ""), rec["lokasi"]["alamat"], rec["persetujuan"].get("nama_pemberi", "")}
+    values = {
+        rec.get("no_kk", ""),
+        rec["lokasi"]["alamat"],
+        rec["persetujuan"].get("nama_pemberi", ""),
+    }
     for m in rec["anggota"]:
-        values |= {m.get("nik", ""), m.get("nama", ""), m.get("tanggal_lahir", ""), m.get("pekerjaan", "")}
+        values |= {
+            m.get("nik", ""),
+            m.get("nama", ""),
+            m.get("tanggal_lahir", ""),
+            m.get("pekerjaan", ""),
+        }
     return {v for v in values if v}
 
 

@@ -6,17 +6,46 @@ import re
 from pathlib import Path
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from tests.records import household
-from jsonschema import Draft202012Validator
 
 SCHEMA_PATH = Path(__file__).parents[1] / "schemas" / "household.schema.json"
 
-SECTIONS = ["lokasi", "verifikasi", "persetujuan", "rumah", "aset", "program", "kebutuhan", "anggota"]
+SECTIONS = [
+    "lokasi",
+    "verifikasi",
+    "persetujuan",
+    "rumah",
+    "aset",
+    "program",
+    "kebutuhan",
+    "anggota",
+]
 VISIT = ["hasil_kunjungan", "tanggal_kunjungan_ulang", "kunjungan"]
-ROOT_ORDER = ["schema_version", "id", "status", "no_kk", "tanggal_kunjungan", *VISIT, *SECTIONS,
-              "peringatan_diterima", "paradata"]
-WIDGETS = {"text", "textarea", "number", "date", "choice", "multichoice", "yesno", "desa", "gps", "none"}
+ROOT_ORDER = [
+    "schema_version",
+    "id",
+    "status",
+    "no_kk",
+    "tanggal_kunjungan",
+    *VISIT,
+    *SECTIONS,
+    "peringatan_diterima",
+    "paradata",
+]
+WIDGETS = {
+    "text",
+    "textarea",
+    "number",
+    "date",
+    "choice",
+    "multichoice",
+    "yesno",
+    "desa",
+    "gps",
+    "none",
+}
 SENSITIVE = {"health", "child", "financial"}
 IDENTIFIERS = {"nik", "kk"}
 
@@ -71,6 +100,7 @@ def is_label(value):
 
 # ---------------------------------------------------------------------------- structure
 
+
 def test_valid_draft_2020_12(schema):
     Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
@@ -108,7 +138,9 @@ def test_property_names_are_snake_case(schema):
 def test_additional_properties_false_everywhere(schema):
     for path, node in iter_schemas(schema):
         if node.get("type") == "object" or "properties" in node:
-            assert node.get("additionalProperties") is False, f"{path or '/'}: additionalProperties must be false"
+            assert node.get("additionalProperties") is False, (
+                f"{path or '/'}: additionalProperties must be false"
+            )
 
 
 def test_json_schema_required_only_where_allowed(schema):
@@ -133,6 +165,7 @@ def test_strings_have_max_length(schema):
 
 # ---------------------------------------------------------------------------- coded answers
 
+
 def test_every_enum_has_matching_options(schema):
     owners = set()
     for path, _, prop, _ in iter_properties(schema):
@@ -149,7 +182,9 @@ def test_every_enum_has_matching_options(schema):
         assert len(set(map(repr, values))) == len(values), f"{path}: duplicate enum values"
         options = prop.get("x-options")
         assert isinstance(options, list), f"{path}: enum without x-options"
-        assert same_list([o["value"] for o in options], values), f"{path}: x-options values differ from enum"
+        assert same_list([o["value"] for o in options], values), (
+            f"{path}: x-options values differ from enum"
+        )
         for o in options:
             assert set(o) == {"value", "label"}, path
             assert is_label(o["label"]), f"{path}: option {o['value']!r} needs 'id' and 'en' labels"
@@ -167,6 +202,7 @@ def test_integer_codes(schema):
 
 
 # ---------------------------------------------------------------------------- x- keywords
+
 
 def test_x_keyword_values(schema):
     for path, _, prop, _ in iter_properties(schema):
@@ -193,8 +229,12 @@ def test_x_keyword_values(schema):
             wr = prop["x-warn-range"]
             assert prop["type"] in ("integer", "number") and set(wr) == {"min", "max"}, path
             assert wr["min"] <= wr["max"], path
-            assert prop.get("minimum", wr["min"]) <= wr["min"], f"{path}: warn range below hard minimum"
-            assert wr["max"] <= prop.get("maximum", wr["max"]), f"{path}: warn range above hard maximum"
+            assert prop.get("minimum", wr["min"]) <= wr["min"], (
+                f"{path}: warn range below hard minimum"
+            )
+            assert wr["max"] <= prop.get("maximum", wr["max"]), (
+                f"{path}: warn range above hard maximum"
+            )
         if "x-notice" in prop:
             assert path == "/persetujuan", path
         if "x-none" in prop:  # the "none" answer of a multiple choice: one of its codes
@@ -240,9 +280,12 @@ def test_paradata_has_a_time_field_for_every_page_of_the_form(schema):
     from app.paradata import FIRST_PAGE, section_field
 
     fields = schema["properties"]["paradata"]["properties"]
-    pages = [name for name, spec in schema["properties"].items()
-             if spec.get("x-widget") != "none" and ("properties" in spec or "items" in spec
-                                                    and "properties" in spec["items"])]
+    pages = [
+        name
+        for name, spec in schema["properties"].items()
+        if spec.get("x-widget") != "none"
+        and ("properties" in spec or "items" in spec and "properties" in spec["items"])
+    ]
     assert pages == SECTIONS
     for page in ["", *pages]:
         assert section_field(page) in fields, page
@@ -261,6 +304,7 @@ def test_sensitive_sections(schema):
 
 
 # ---------------------------------------------------------------------------- x-relevant grammar
+
 
 def resolve_root_path(schema, pointer):
     node = schema
@@ -298,7 +342,9 @@ def check_condition(cond, here, schema, in_roster, path):
     if keys == {"age"}:
         assert in_roster, f"{path}: 'age' only applies to member questions"
         rng = cond["age"]
-        assert isinstance(rng, dict) and rng and set(rng) <= {"min", "max"}, f"{path}: bad age range"
+        assert isinstance(rng, dict) and rng and set(rng) <= {"min", "max"}, (
+            f"{path}: bad age range"
+        )
         assert all(type(v) is int and v >= 0 for v in rng.values()), path
         assert rng.get("min", 0) <= rng.get("max", 200), path
         return
@@ -312,7 +358,9 @@ def check_condition(cond, here, schema, in_roster, path):
         names = list(owner_props)
         assert field in owner_props, f"{path}: field {field!r} is not in the same object"
         assert field != own_name, f"{path}: a question cannot depend on itself"
-        assert names.index(field) < names.index(own_name), f"{path}: {field!r} must come before {own_name!r}"
+        assert names.index(field) < names.index(own_name), (
+            f"{path}: {field!r} must come before {own_name!r}"
+        )
         target = owner_props[field]
 
     ops = keys - {"field"}
@@ -331,7 +379,9 @@ def check_condition(cond, here, schema, in_roster, path):
         assert cond["answered"] is True, path
     elif ops and ops <= {"min", "max"}:
         assert target.get("type") in ("integer", "number") and "enum" not in target, path
-        assert all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (cond[o] for o in ops)), path
+        assert all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in (cond[o] for o in ops)
+        ), path
         assert cond.get("min", float("-inf")) <= cond.get("max", float("inf")), path
     else:
         raise AssertionError(f"{path}: unknown operator(s) {sorted(ops)}")
@@ -339,6 +389,7 @@ def check_condition(cond, here, schema, in_roster, path):
 
 def iter_relevant(schema):
     """Yield (path, condition, owner properties, own name, in_roster)."""
+
     def walk(obj, path, in_roster):
         for name, prop in obj.get("properties", {}).items():
             p = f"{path}/{name}"
@@ -407,7 +458,9 @@ def test_sample_record_is_valid(validator, schema):
 
 
 def test_minimal_draft_is_valid(validator):
-    assert not list(validator.iter_errors({"schema_version": 1, "id": RECORD["id"], "status": "draft"}))
+    assert not list(
+        validator.iter_errors({"schema_version": 1, "id": RECORD["id"], "status": "draft"})
+    )
 
 
 @pytest.mark.parametrize(
@@ -454,7 +507,9 @@ def test_csv_column_names_are_unique_per_file():
     assert layout.member_columns[:2] == [HOUSEHOLD_ID, POSITION]
     # The province's own files (DTSEN lists) use these names: keep them.
     assert {"no_kk", "kode_desa", "alamat"} <= set(layout.household_columns)
-    assert {"nik", "nama", "hubungan", "jenis_kelamin", "tanggal_lahir"} <= set(layout.member_columns)
+    assert {"nik", "nama", "hubungan", "jenis_kelamin", "tanggal_lahir"} <= set(
+        layout.member_columns
+    )
 
 
 def test_relationship_codes_are_the_schemas(schema):
@@ -464,8 +519,15 @@ def test_relationship_codes_are_the_schemas(schema):
 
     spec = schema["properties"]["anggota"]["items"]["properties"][q.RELATION]
     labels = {o["value"]: o["label"]["en"] for o in spec["x-options"]}
-    named = {q.HEAD: "Head of family", q.SPOUSE: "Wife/husband", q.CHILD: "Child",
-             q.CHILD_IN_LAW: "Son-/daughter-in-law", q.GRANDCHILD: "Grandchild",
-             q.PARENT: "Parent", q.PARENT_IN_LAW: "Parent-in-law", q.RELATIVE: "Other relative",
-             q.OTHER: "Other (not related)"}
+    named = {
+        q.HEAD: "Head of family",
+        q.SPOUSE: "Wife/husband",
+        q.CHILD: "Child",
+        q.CHILD_IN_LAW: "Son-/daughter-in-law",
+        q.GRANDCHILD: "Grandchild",
+        q.PARENT: "Parent",
+        q.PARENT_IN_LAW: "Parent-in-law",
+        q.RELATIVE: "Other relative",
+        q.OTHER: "Other (not related)",
+    }
     assert labels == named

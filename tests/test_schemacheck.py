@@ -11,15 +11,52 @@ from app import demo, rules
 from app.schemacheck import compile_check
 from tests.records import TODAY, household
 
-ODD = [None, True, False, 0, 1, -1, 18, 18.0, 1.5, 3.0, 10**20, float("nan"), "", "x", "x" * 300,
-       "1234567890123456", "62.71.03.1001", "2026-13-45", "2026-01-01", "not-a-uuid", [], [1, 1],
-       [18, 1], [18], [1, 2], [True], [18, 18.0], ["a", "a"], [1, "1"], [True, 1], {}, {"zz": 1}]
+ODD = [
+    None,
+    True,
+    False,
+    0,
+    1,
+    -1,
+    18,
+    18.0,
+    1.5,
+    3.0,
+    10**20,
+    float("nan"),
+    "",
+    "x",
+    "x" * 300,
+    "1234567890123456",
+    "62.71.03.1001",
+    "2026-13-45",
+    "2026-01-01",
+    "not-a-uuid",
+    [],
+    [1, 1],
+    [18, 1],
+    [18],
+    [1, 2],
+    [True],
+    [18, 18.0],
+    ["a", "a"],
+    [1, "1"],
+    [True, 1],
+    {},
+    {"zz": 1},
+]
 
 
 def _paths(node, prefix=()):
     if prefix:
         yield prefix
-    items = node.items() if isinstance(node, dict) else enumerate(node) if isinstance(node, list) else ()
+    items = (
+        node.items()
+        if isinstance(node, dict)
+        else enumerate(node)
+        if isinstance(node, list)
+        else ()
+    )
     for key, value in items:
         yield from _paths(value, prefix + (key,))
 

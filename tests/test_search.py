@@ -9,10 +9,17 @@ def row(hid, kk, *members):
 
 
 def test_search_by_name_nik_and_kk():
-    index = SearchIndex([
-        row("a", "6271030101100004", ("Yohanes Ilas", "6271031204800003"), ("Maria Ilas", "6271035509850002")),
-        row("b", "6212040101100001", ("Siti Aminah", "6212044107100001")),
-    ])
+    index = SearchIndex(
+        [
+            row(
+                "a",
+                "6271030101100004",
+                ("Yohanes Ilas", "6271031204800003"),
+                ("Maria Ilas", "6271035509850002"),
+            ),
+            row("b", "6212040101100001", ("Siti Aminah", "6212044107100001")),
+        ]
+    )
     assert index.search("ilas") == ["a"]
     assert index.search("  MARIA   ilas ") == ["a"]
     assert index.search("aminah siti") == ["b"]
@@ -32,6 +39,11 @@ def test_update_replaces_and_accents_fold():
 
 
 def test_row_summary_fields():
-    r = row("a", "6271030101100004", ("Yohanes Ilas", "6271031204800003"), ("Maria Ilas", "6271035509850002"))
+    r = row(
+        "a",
+        "6271030101100004",
+        ("Yohanes Ilas", "6271031204800003"),
+        ("Maria Ilas", "6271035509850002"),
+    )
     assert r.kk == "6271030101100004" and r.head == "Yohanes Ilas"
     assert r.members == [("Yohanes Ilas", "6271031204800003"), ("Maria Ilas", "6271035509850002")]

@@ -2,7 +2,7 @@
 
 import sqlite3
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -38,7 +38,7 @@ def rec(nik="6271035509150001", kk="6271030101100004", status="final", hid=None,
 
 class Clock:
     def __init__(self):
-        self.now = datetime(2026, 11, 29, 8, 0, tzinfo=timezone.utc)
+        self.now = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 
     def __call__(self):
         return self.now
@@ -99,7 +99,9 @@ def test_tampered_row_is_reported_and_others_open(store, data_dir):
         store.save(r)
     store.close()
     with raw(data_dir) as db:
-        blob = bytearray(db.execute("SELECT record FROM households WHERE id=?", (b["id"],)).fetchone()[0])
+        blob = bytearray(
+            db.execute("SELECT record FROM households WHERE id=?", (b["id"],)).fetchone()[0]
+        )
         blob[30] ^= 0x01
         db.execute("UPDATE households SET record=? WHERE id=?", (bytes(blob), b["id"]))
     with Store.open(data_dir, PASSPHRASE) as s:
@@ -184,7 +186,9 @@ def test_one_transaction_writes_record_outbox_audit(store, data_dir):
     assert store.status_counts()["pending_sync"] == 0
     store.save(dict(draft, status="final"))
     with raw(data_dir) as db:
-        assert db.execute("SELECT household_id, revision FROM outbox").fetchall() == [(draft["id"], 2)]
+        assert db.execute("SELECT household_id, revision FROM outbox").fetchall() == [
+            (draft["id"], 2)
+        ]
         actions = db.execute(
             "SELECT action, revision FROM audit WHERE record_id=? ORDER BY seq", (draft["id"],)
         ).fetchall()
@@ -215,7 +219,9 @@ def test_blind_index_follows_edits(store):
 
 
 def store_dir(s):
-    return __import__("pathlib").Path(s.db.conn.execute("PRAGMA database_list").fetchone()[2]).parent
+    return (
+        __import__("pathlib").Path(s.db.conn.execute("PRAGMA database_list").fetchone()[2]).parent
+    )
 
 
 def test_audit_tampering_is_detected(store, data_dir):
@@ -225,8 +231,10 @@ def test_audit_tampering_is_detected(store, data_dir):
     assert store.verify().ok
     store.close()
     with raw(data_dir) as db:
-        db.execute("UPDATE audit SET action='household.draft'"
-                   " WHERE action='household.finalise' AND revision=1")
+        db.execute(
+            "UPDATE audit SET action='household.draft'"
+            " WHERE action='household.finalise' AND revision=1"
+        )
     with Store.open(data_dir, PASSPHRASE) as s:
         report = s.verify()
         assert report.audit_broken and not report.ok
@@ -270,6 +278,11 @@ def test_rows_carry_the_sealed_summary(store):
     r = rec(name="Yohanes\tIlas")
     store.save(r)
     (row,) = store.rows()
-    assert (row.id, row.status, row.sync_state, row.kode_desa) == (r["id"], "final", "pending", "62.71.03.1001")
+    assert (row.id, row.status, row.sync_state, row.kode_desa) == (
+        r["id"],
+        "final",
+        "pending",
+        "62.71.03.1001",
+    )
     assert row.kk == r["no_kk"] and row.head == "Yohanes Ilas"  # control characters flattened
     assert row.members == [("Yohanes Ilas", "6271035509150001")]

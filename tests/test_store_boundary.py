@@ -17,7 +17,7 @@ opening the SQLite file itself.
 from __future__ import annotations
 
 import ast
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from app.errors import RecordDamaged
@@ -31,8 +31,14 @@ WALKED = ("app", "sync")
 INSIDE = ROOT / "app" / "store"
 DB_ALLOWED = {"atomic"}
 # Store's interface for app/store modules (its class docstring): outbox.py and assigned.py.
-INTERNAL = {"audit", "changing_row", "seal_record", "open_record", "set_card_number",
-            "add_province_duplicate"}
+INTERNAL = {
+    "audit",
+    "changing_row",
+    "seal_record",
+    "open_record",
+    "set_card_number",
+    "add_province_duplicate",
+}
 
 
 def _is_store(node: ast.AST) -> bool:
@@ -125,8 +131,14 @@ def test_the_check_sees_each_way_in():
 
 
 def _rec(i: int, status: str = "final", desa: str = "62.71.03.1001") -> dict:
-    return {"schema_version": 1, "id": f"00000000-0000-4000-8000-{i:012d}", "status": status,
-            "no_kk": f"62710301011{i:05d}", "anggota": [], "lokasi": {"kode_desa": desa}}
+    return {
+        "schema_version": 1,
+        "id": f"00000000-0000-4000-8000-{i:012d}",
+        "status": status,
+        "no_kk": f"62710301011{i:05d}",
+        "anggota": [],
+        "lokasi": {"kode_desa": desa},
+    }
 
 
 def test_meta_in_its_own_transaction_or_the_callers(store, data_dir):
@@ -149,7 +161,7 @@ def test_meta_in_its_own_transaction_or_the_callers(store, data_dir):
 
 
 def test_now_is_the_stores_clock(data_dir):
-    moment = datetime(2026, 11, 29, 1, 2, 3, tzinfo=timezone.utc)
+    moment = datetime(2026, 11, 29, 1, 2, 3, tzinfo=UTC)
     with Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF, clock=lambda: moment) as s:
         assert s.now() == "2026-11-29T01:02:03.000000Z"
         s.save(_rec(1))
@@ -180,33 +192,48 @@ def test_open_households_filters_opens_and_reports_damage(store):
     store.db.execute("UPDATE households SET record = zeroblob(40) WHERE id = ?", (damaged["id"],))
 
     def opened(**filters):
-        return [(hid, found if isinstance(found, RecordDamaged) else found.record)
-                for hid, found in store.open_households(**filters)]
+        return [
+            (hid, found if isinstance(found, RecordDamaged) else found.record)
+            for hid, found in store.open_households(**filters)
+        ]
 
     everything = opened()
-    assert [hid for hid, _ in everything] == sorted(r["id"] for r in (inside, sibling, other,
-                                                                     damaged))
+    assert [hid for hid, _ in everything] == sorted(
+        r["id"] for r in (inside, sibling, other, damaged)
+    )
     assert isinstance(dict(everything)[damaged["id"]], RecordDamaged)
     assert opened(status="draft") == [(other["id"], other)]
     assert [hid for hid, _ in opened(desa="62.71.03")] == [inside["id"], damaged["id"]]
     assert [hid for hid, _ in opened(desa="62.71.0_")] == []  # no LIKE wildcards
     assert [hid for hid, _ in opened(desa="62.71.03.1001", status="final")] == [inside["id"]]
-    (hid, found), = store.open_households(desa="62.71.03.1001")
+    ((hid, found),) = store.open_households(desa="62.71.03.1001")
     assert isinstance(found, OpenedHousehold)
     assert (found.id, found.revision, found.record, found.status, found.kode_desa) == (
-        inside["id"], 1, inside, "final", "62.71.03.1001")
-    assert (found.sync_state, found.sync_reason, found.card_number) == ("pending", None,
-                                                                        "KHBS-0001")
+        inside["id"],
+        1,
+        inside,
+        "final",
+        "62.71.03.1001",
+    )
+    assert (found.sync_state, found.sync_reason, found.card_number) == (
+        "pending",
+        None,
+        "KHBS-0001",
+    )
 
 
 def test_needs_attention_lists_what_the_province_sent_back(store):
     ok, rejected, conflict, draft = _rec(1), _rec(2), _rec(3), _rec(4, status="draft")
     for r in (ok, rejected, conflict, draft):
         store.save(r)
-    apply_results(store, [
-        {"id": ok["id"], "revision": 1, "outcome": "accepted"},
-        {"id": rejected["id"], "revision": 1, "outcome": "rejected", "reason": "outside_area"},
-        {"id": conflict["id"], "revision": 1, "outcome": "conflict"},
-    ])
-    assert sorted(needs_attention(store)) == sorted([(rejected["id"], "outside_area"),
-                                                     (conflict["id"], "conflict")])
+    apply_results(
+        store,
+        [
+            {"id": ok["id"], "revision": 1, "outcome": "accepted"},
+            {"id": rejected["id"], "revision": 1, "outcome": "rejected", "reason": "outside_area"},
+            {"id": conflict["id"], "revision": 1, "outcome": "conflict"},
+        ],
+    )
+    assert sorted(needs_attention(store)) == sorted(
+        [(rejected["id"], "outside_area"), (conflict["id"], "conflict")]
+    )

@@ -66,8 +66,9 @@ def test_read_commands_work_on_a_full_disk(small_disk, tmp_path):
 
     dump = khbs.ok("dump", "--out", str(tmp_path / "dump.jsonl"))  # to another disk
     assert len((tmp_path / "dump.jsonl").read_text("utf-8").splitlines()) == 3
-    assert tr("cli.audit_not_written", "id", n=2, reason=tr("reason.disk_full", "id")) \
-        in dump.stderr  # the unlock and the dump itself
+    assert (
+        tr("cli.audit_not_written", "id", n=2, reason=tr("reason.disk_full", "id")) in dump.stderr
+    )  # the unlock and the dump itself
 
     export = khbs.ok("export", "--out", str(tmp_path / "export"), lang="en")
     assert (tmp_path / "export" / "households.csv").is_file()
@@ -103,8 +104,11 @@ def test_a_read_on_a_full_disk_is_audited_at_the_next_write(small_disk):
     with Store.open(data_dir, PASSPHRASE) as s:
         assert s.audit_unwritten == 0
         tail = [(e.action, e.detail) for e in s.audit.entries()][-3:]
-        assert tail == [("store.unlock", "failed_before=0"), ("store.dump", "households=1"),
-                        ("store.unlock", "failed_before=0")]
+        assert tail == [
+            ("store.unlock", "failed_before=0"),
+            ("store.dump", "households=1"),
+            ("store.unlock", "failed_before=0"),
+        ]
         s.audit.defer(s.now(), s.actor, "store.export")  # as a read on a full disk leaves it
         edited = copy.deepcopy(recs[0])
         edited["lokasi"]["rt"] = "042"
@@ -170,8 +174,11 @@ def test_damaged_or_empty_store_file_is_refused_and_left_unchanged(tmp_path):
         path.write_bytes(content)
         for args in (("status",), ("verify",), ("import", str(source)), ("passwd",)):
             proc = khbs.fails(*args, KHBS_NEW_PASSPHRASE="sungai-barito-2027")
-            assert proc.stderr == f"khbs: {tr('error.store_damaged', 'id', path=path)}\n", \
-                (name, args, proc.stderr)
+            assert proc.stderr == f"khbs: {tr('error.store_damaged', 'id', path=path)}\n", (
+                name,
+                args,
+                proc.stderr,
+            )
             assert not any(s in proc.stderr for s in NOT_LOST), proc.stderr
         assert path.read_bytes() == content, name
         assert sorted(p.name for p in khbs.data_dir.iterdir()) == ["khbs.db"], name
@@ -196,8 +203,7 @@ def test_damage_found_while_reading_is_not_called_safe(tmp_path):
     raw[(root - 1) * page_size] = 0xFF  # not a b-tree page type any more
     path.write_bytes(bytes(raw))
     for lang in ("id", "en"):
-        proc = Khbs(data_dir, tmp_path).fails("dump", "--out", str(tmp_path / "d.jsonl"),
-                                              lang=lang)
+        proc = Khbs(data_dir, tmp_path).fails("dump", "--out", str(tmp_path / "d.jsonl"), lang=lang)
         assert proc.stderr == f"khbs: {tr('error.store_corrupt', lang)}\n"
         assert not any(s in proc.stderr for s in NOT_LOST)
 
@@ -211,8 +217,11 @@ def shared_nik_files(tmp_path: Path, n: int = 150) -> tuple[Path, Path, str]:
     second = [numbered(i) for i in range(n + 1, 2 * n + 1)]
     second[-1]["anggota"][0] = copy.deepcopy(first[-1]["anggota"][0])
     nik = first[-1]["anggota"][0]["nik"]
-    return (write_jsonl(tmp_path / "a.jsonl", first), write_jsonl(tmp_path / "b.jsonl", second),
-            nik)
+    return (
+        write_jsonl(tmp_path / "a.jsonl", first),
+        write_jsonl(tmp_path / "b.jsonl", second),
+        nik,
+    )
 
 
 def holders_of(data_dir: Path, nik: str) -> set[str]:
@@ -229,9 +238,17 @@ def test_two_imports_at_once_store_a_nik_once(tmp_path):
         Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF).close()
         env = {k: v for k, v in os.environ.items() if not k.startswith("KHBS_")}
         env.update(KHBS_DATA_DIR=str(data_dir), KHBS_PASSPHRASE=PASSPHRASE, KHBS_LANG="en")
-        procs = [subprocess.Popen([sys.executable, "-m", "app.cli", "import", str(f)],
-                                  cwd=tmp_path, env=env, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True) for f in (a, b)]
+        procs = [
+            subprocess.Popen(
+                [sys.executable, "-m", "app.cli", "import", str(f)],
+                cwd=tmp_path,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for f in (a, b)
+        ]
         results = [(p.pid, *p.communicate(timeout=120), p.returncode) for p in procs]
         winners = [r for r in results if r[3] == 0]
         losers = [r for r in results if r[3] != 0]
@@ -281,22 +298,32 @@ def test_a_writer_is_told_who_holds_the_store(tmp_path):
     Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF).close()
     khbs = Khbs(data_dir, tmp_path)
     holder = subprocess.Popen(
-        [sys.executable, "-c", (
-            "import sys, time\n"
-            "from app.store import Store\n"
-            f"s = Store.open({str(data_dir)!r}, {PASSPHRASE!r}, owner='khbs sync')\n"
-            "print('open', flush=True)\n"
-            "sys.stdin.readline()\n"
-            "s.close()\n")],
-        cwd=Path(__file__).resolve().parents[1], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-        text=True)
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys, time\n"
+                "from app.store import Store\n"
+                f"s = Store.open({str(data_dir)!r}, {PASSPHRASE!r}, owner='khbs sync')\n"
+                "print('open', flush=True)\n"
+                "sys.stdin.readline()\n"
+                "s.close()\n"
+            ),
+        ],
+        cwd=Path(__file__).resolve().parents[1],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "open"
         before = Store.path_in(data_dir).read_bytes()
         source = write_jsonl(tmp_path / "one.jsonl", [numbered(1)])
         proc = khbs.fails("import", str(source))
-        assert proc.stderr == "khbs: " + tr(
-            "error.store_in_use", "id", command="khbs sync", pid=holder.pid) + "\n"
+        assert (
+            proc.stderr
+            == "khbs: " + tr("error.store_in_use", "id", command="khbs sync", pid=holder.pid) + "\n"
+        )
         assert Store.path_in(data_dir).read_bytes() == before  # nothing written
         with pytest.raises(StoreInUse) as caught:
             Store.open(data_dir, PASSPHRASE)
@@ -328,7 +355,9 @@ def test_store_errors_have_their_own_messages(tmp_path):
         sqlite3.connect(garbage).execute("SELECT * FROM sqlite_master").fetchall()
     assert user_message(notadb.value, "en") == tr("error.store_corrupt", "en")
     assert user_message(OSError(28, "No space left on device"), "id") == tr(
-        "error.disk_full_read", "id")
+        "error.disk_full_read", "id"
+    )
     assert user_message(KeyError("x"), "en") == tr("cli.unexpected", "en", kind="KeyError")
-    assert not any(s in tr("cli.unexpected", lang, kind="X") for s in NOT_LOST
-                   for lang in ("id", "en"))
+    assert not any(
+        s in tr("cli.unexpected", lang, kind="X") for s in NOT_LOST for lang in ("id", "en")
+    )

@@ -31,9 +31,11 @@ from tests.records import numbered
 AREA = "62.71.03"  # kecamatan Jekan Raya: holds tests.records.DESA
 AHEAD = 2 * 86400  # two days fast
 ROOT = Path(__file__).resolve().parents[1]
-SKEWED = ("import sys, time; real = time.time; time.time = lambda: real() + {ahead}; "
-          "import runpy; sys.argv = ['khbs', *sys.argv[1:]]; "
-          "runpy.run_module('app.cli', run_name='__main__')")
+SKEWED = (
+    "import sys, time; real = time.time; time.time = lambda: real() + {ahead}; "
+    "import runpy; sys.argv = ['khbs', *sys.argv[1:]]; "
+    "runpy.run_module('app.cli', run_name='__main__')"
+)
 
 
 @pytest.fixture
@@ -72,9 +74,17 @@ def laptop(data_dir: Path, province, *records: dict) -> None:
 def khbs_sync(data_dir: Path, *args: str, ahead: int = AHEAD, lang: str = "id"):
     env = {k: v for k, v in os.environ.items() if not k.startswith("KHBS_")}
     env.update(KHBS_DATA_DIR=str(data_dir), KHBS_PASSPHRASE=PASSPHRASE, KHBS_LANG=lang)
-    proc = subprocess.run([sys.executable, "-c", SKEWED.format(ahead=ahead), "sync", *args],
-                          cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                          text=True, encoding="utf-8", timeout=120, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", SKEWED.format(ahead=ahead), "sync", *args],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+        check=False,
+    )
     assert proc.returncode == 0, (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr + proc.stdout
     return proc
@@ -88,15 +98,23 @@ def test_a_clock_two_days_fast_is_named_with_the_household_and_reason(province, 
     out = json.loads(proc.stdout)
     assert out["attention"] == 1 and out["synced"] == 0
     assert abs(out["clock_offset_s"] - AHEAD) <= 5  # laptop minus server: positive is ahead
-    assert out["needs_attention"] == [{
-        "household_id": rec["id"], "reason": "date_in_future",
-        "message": "tanggal kunjungan di masa depan (periksa jam laptop)"}]
+    assert out["needs_attention"] == [
+        {
+            "household_id": rec["id"],
+            "reason": "date_in_future",
+            "message": "tanggal kunjungan di masa depan (periksa jam laptop)",
+        }
+    ]
     (warning,) = out["warnings"]
     assert warning["code"] == "clock_ahead"
     assert warning["message"].startswith("Jam laptop 2 hari lebih cepat dari server provinsi")
     # Ids and codes only: no name, NIK, KK or address from the household.
-    for value in (rec["anggota"][0]["nama"], rec["anggota"][0]["nik"], rec["no_kk"],
-                  rec["lokasi"]["alamat"]):
+    for value in (
+        rec["anggota"][0]["nama"],
+        rec["anggota"][0]["nik"],
+        rec["no_kk"],
+        rec["lokasi"]["alamat"],
+    ):
         assert value not in proc.stdout + proc.stderr
 
     # Text: a second laptop, the same story in sentences (the clock warning on stderr).
@@ -104,8 +122,9 @@ def test_a_clock_two_days_fast_is_named_with_the_household_and_reason(province, 
     laptop(tmp_path / "b", province, rec2)
     text = khbs_sync(tmp_path / "b")
     assert "1 perlu perhatian" in text.stdout
-    assert (f"  {rec2['id']}: date_in_future: tanggal kunjungan di masa depan (periksa jam "
-            "laptop)") in text.stdout.splitlines()
+    assert (
+        f"  {rec2['id']}: date_in_future: tanggal kunjungan di masa depan (periksa jam laptop)"
+    ) in text.stdout.splitlines()
     assert "khbs: Peringatan: Jam laptop 2 hari lebih cepat dari server provinsi" in text.stderr
     english = khbs_sync(tmp_path / "b", lang="en")  # nothing new to send: the list stays
     assert f"  {rec2['id']}: date_in_future: visit date in the future" in english.stdout
@@ -132,7 +151,8 @@ def test_offsets_read_as_days_hours_and_minutes():
     assert clock_warning(-(6 * 60), "en").startswith("The laptop's clock is 6 minutes behind")
     assert attention_message("nik_serial") == "nomor urut NIK (4 digit terakhir) tidak boleh 0000."
     assert attention_message("range", "en") == "an answer is out of the allowed range"
-    assert attention_message("age_implausible", "en") == "refused by the province (code " \
-        "age_implausible); open it to see its checks"  # its text needs a number: not sent
+    assert (
+        attention_message("age_implausible", "en") == "refused by the province (code "
+        "age_implausible); open it to see its checks"
+    )  # its text needs a number: not sent
     assert "made_up_code" in attention_message("made_up_code")
-

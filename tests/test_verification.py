@@ -21,8 +21,10 @@ def test_differences_name_the_answer_and_both_values():
     theirs["lokasi"]["alamat"] = "Jalan Garuda 3"
     del mine["lokasi"]["rt"]
     found = {d.path: (d.mine, d.theirs) for d in diff(mine, theirs)}
-    assert found == {("lokasi", "rt"): (None, theirs["lokasi"]["rt"]),
-                     ("lokasi", "alamat"): (mine["lokasi"]["alamat"], "Jalan Garuda 3")}
+    assert found == {
+        ("lokasi", "rt"): (None, theirs["lokasi"]["rt"]),
+        ("lokasi", "alamat"): (mine["lokasi"]["alamat"], "Jalan Garuda 3"),
+    }
     assert q.label(("lokasi", "alamat"), "en")  # the dialog's question text
 
 
@@ -62,8 +64,11 @@ def test_merge_takes_only_the_chosen_answers():
     theirs["anggota"][2]["nama"] = "Dimas Ilas Putra"
     theirs["rumah"].pop("luas_lantai", None)
     by_path = {d.path: d.key for d in diff(mine, theirs)}
-    choices = {by_path[("lokasi", "alamat")]: THEIRS, by_path[("anggota", 2, "nama")]: THEIRS,
-               by_path[("no_kk",)]: MINE}
+    choices = {
+        by_path[("lokasi", "alamat")]: THEIRS,
+        by_path[("anggota", 2, "nama")]: THEIRS,
+        by_path[("no_kk",)]: MINE,
+    }
     if ("rumah", "luas_lantai") in by_path:  # an answer the province left empty
         choices[by_path[("rumah", "luas_lantai")]] = THEIRS
     merged = merge(mine, theirs, choices)
@@ -73,7 +78,8 @@ def test_merge_takes_only_the_chosen_answers():
     assert "luas_lantai" not in merged.get("rumah", {})
     assert merged["status"] == "draft" and merged["id"] == mine["id"]
     assert merge(mine, theirs, {d.key: THEIRS for d in diff(mine, theirs)}) == q.canonical(
-        dict(theirs))
+        dict(theirs)
+    )
 
 
 def test_a_section_only_one_side_has():

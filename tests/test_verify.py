@@ -53,12 +53,28 @@ def synced_with_marks(store, n: int) -> str:
     every plaintext column filled in by a real code path."""
     hid = final(store, n)
     apply_results(store, [{"id": hid, "revision": 1, "outcome": "accepted"}])
-    apply_events(store, [
-        {"seq": 1, "type": "status", "household_id": hid, "revision": 1, "status": "verified",
-         "reason": None, "card_number": CARD},
-        {"seq": 2, "type": "duplicate", "household_id": hid, "kind": "nik",
-         "other_household_id": "7d7c5a53-0000-4000-8000-000000000001"},
-    ], cursor=2)
+    apply_events(
+        store,
+        [
+            {
+                "seq": 1,
+                "type": "status",
+                "household_id": hid,
+                "revision": 1,
+                "status": "verified",
+                "reason": None,
+                "card_number": CARD,
+            },
+            {
+                "seq": 2,
+                "type": "duplicate",
+                "household_id": hid,
+                "kind": "nik",
+                "other_household_id": "7d7c5a53-0000-4000-8000-000000000001",
+            },
+        ],
+        cursor=2,
+    )
     return hid
 
 
@@ -98,8 +114,11 @@ def test_deleted_household_row_is_reported_by_id(store, data_dir, monkeypatch, c
 def test_deleted_row_with_its_index_and_queue_is_still_missing(store, data_dir):
     hid = final(store, 1)
     store.close()
-    for table, column in (("households", "id"), ("lookup", "household_id"),
-                          ("outbox", "household_id")):
+    for table, column in (
+        ("households", "id"),
+        ("lookup", "household_id"),
+        ("outbox", "household_id"),
+    ):
         raw(data_dir, f"DELETE FROM {table} WHERE {column} = ?", (hid,))
     with reopen(data_dir) as s:
         assert not s.verify().ok
@@ -149,8 +168,12 @@ def test_edited_plaintext_column_is_reported_by_id(store, data_dir, column, sql)
 def test_edits_through_the_cli(store, data_dir, monkeypatch, capsys):
     victim = final(store, 1)
     store.close()
-    raw(data_dir, "UPDATE households SET status = 'draft', kode_desa = '62.71.03.1002',"
-                  " sync_state = 'local' WHERE id = ?", (victim,))
+    raw(
+        data_dir,
+        "UPDATE households SET status = 'draft', kode_desa = '62.71.03.1002',"
+        " sync_state = 'local' WHERE id = ?",
+        (victim,),
+    )
     code, out = verify_cli(data_dir, monkeypatch, capsys)
     assert code != 0
     assert f"Diubah di luar aplikasi: rumah tangga {victim}" in out
@@ -181,8 +204,12 @@ def test_rolled_back_row_is_reported(store, data_dir):
     old = store.db.execute(f"SELECT {', '.join(columns)} FROM households").fetchone()
     households.save_draft(store, rec, expected_revision=1)
     store.close()
-    raw(data_dir, f"UPDATE households SET ({', '.join(columns)}) = ({', '.join('?' * len(columns))})"
-                  " WHERE id = ?", (*old, rec["id"]))
+    raw(
+        data_dir,
+        f"UPDATE households SET ({', '.join(columns)}) = ({', '.join('?' * len(columns))})"
+        " WHERE id = ?",
+        (*old, rec["id"]),
+    )
     with reopen(data_dir) as s:
         assert s.get(rec["id"])[1] == 1  # it opens: the ciphertext is genuine, only old
         assert not s.verify().ok
@@ -191,10 +218,14 @@ def test_rolled_back_row_is_reported(store, data_dir):
 
 ASSIGNED_EDITS = [
     ("released", "UPDATE assigned SET released = 1 WHERE household_id = ?"),
-    ("pending dropped",
-     "UPDATE assigned SET pending = NULL, pending_revision = NULL WHERE household_id = ?"),
-    ("pending made origin",
-     "UPDATE assigned SET origin = pending, revision = pending_revision WHERE household_id = ?"),
+    (
+        "pending dropped",
+        "UPDATE assigned SET pending = NULL, pending_revision = NULL WHERE household_id = ?",
+    ),
+    (
+        "pending made origin",
+        "UPDATE assigned SET origin = pending, revision = pending_revision WHERE household_id = ?",
+    ),
     ("row deleted", "DELETE FROM assigned WHERE household_id = ?"),
 ]
 
@@ -240,14 +271,35 @@ def test_every_code_path_that_writes_a_row_keeps_verify_clean(store, key):
     clean()
     households.finalise(store, records.numbered(1), expected_revision=1, today=records.TODAY)
     apply_results(store, [{"id": mine, "revision": 2, "outcome": "accepted"}])
-    apply_events(store, [
-        {"seq": 1, "type": "status", "household_id": mine, "revision": 2, "status": "rejected",
-         "reason": "outside_area", "card_number": CARD},
-        {"seq": 2, "type": "duplicate", "household_id": mine, "kind": "kk",
-         "other_household_id": "7d7c5a53-0000-4000-8000-000000000002"},
-        {"seq": 3, "type": "duplicate", "household_id": "7d7c5a53-0000-4000-8000-000000000003",
-         "kind": "nik", "other_household_id": mine},  # a household not on this laptop
-    ], cursor=3)
+    apply_events(
+        store,
+        [
+            {
+                "seq": 1,
+                "type": "status",
+                "household_id": mine,
+                "revision": 2,
+                "status": "rejected",
+                "reason": "outside_area",
+                "card_number": CARD,
+            },
+            {
+                "seq": 2,
+                "type": "duplicate",
+                "household_id": mine,
+                "kind": "kk",
+                "other_household_id": "7d7c5a53-0000-4000-8000-000000000002",
+            },
+            {
+                "seq": 3,
+                "type": "duplicate",
+                "household_id": "7d7c5a53-0000-4000-8000-000000000003",
+                "kind": "nik",
+                "other_household_id": mine,
+            },  # a household not on this laptop
+        ],
+        cursor=3,
+    )
     clean()
     households.save_draft(store, records.numbered(1), expected_revision=2)  # card, dups kept
     clean()
@@ -262,14 +314,14 @@ def test_every_code_path_that_writes_a_row_keeps_verify_clean(store, key):
     from app.store import assigned
 
     merged = dict(theirs, no_kk="6271030101888888")  # the officer keeps their KK number
-    revision = assigned.resolve(store, rec["id"], merged, expected_revision=2,
-                                province_revision=2)
+    revision = assigned.resolve(store, rec["id"], merged, expected_revision=2, province_revision=2)
     clean()
     pull(store, key, [{"seq": 6, "type": "release", "household_id": rec["id"]}])
     assert next(r for r in store.rows() if r.id == rec["id"]).released
     clean()
-    _, revision = households.finalise(store, away(merged), expected_revision=revision,
-                                      today=records.TODAY)
+    _, revision = households.finalise(
+        store, away(merged), expected_revision=revision, today=records.TODAY
+    )
     apply_results(store, [{"id": rec["id"], "revision": revision, "outcome": "accepted"}])
     assert rec["id"] not in {r.id for r in store.rows()}  # given up now the province has it
     clean()
@@ -281,18 +333,33 @@ def test_every_code_path_that_writes_a_row_keeps_verify_clean(store, key):
 # -- the key derivation's cost ------------------------------------------------------------------
 
 KDF_TAMPERING = [
-    ("memory 4 GiB", "UPDATE keyring SET kdf = ?",
-     '{"iterations": 2, "lanes": 1, "memory_kib": 4194304}'),
-    ("1000 passes", "UPDATE keyring SET kdf = ?",
-     '{"iterations": 1000, "lanes": 1, "memory_kib": 19456}'),
+    (
+        "memory 4 GiB",
+        "UPDATE keyring SET kdf = ?",
+        '{"iterations": 2, "lanes": 1, "memory_kib": 4194304}',
+    ),
+    (
+        "1000 passes",
+        "UPDATE keyring SET kdf = ?",
+        '{"iterations": 1000, "lanes": 1, "memory_kib": 19456}',
+    ),
     ("lanes", "UPDATE keyring SET kdf = ?", '{"iterations": 2, "lanes": 64, "memory_kib": 19456}'),
-    ("memory too small", "UPDATE keyring SET kdf = ?",
-     '{"iterations": 2, "lanes": 1, "memory_kib": 8}'),
-    ("no passes", "UPDATE keyring SET kdf = ?", '{"iterations": 0, "lanes": 1, "memory_kib": 19456}'),
-    ("text", "UPDATE keyring SET kdf = ?",
-     '{"iterations": "2", "lanes": 1, "memory_kib": 19456}'),
-    ("extra field", "UPDATE keyring SET kdf = ?",
-     '{"iterations": 2, "lanes": 1, "memory_kib": 19456, "threads": 1}'),
+    (
+        "memory too small",
+        "UPDATE keyring SET kdf = ?",
+        '{"iterations": 2, "lanes": 1, "memory_kib": 8}',
+    ),
+    (
+        "no passes",
+        "UPDATE keyring SET kdf = ?",
+        '{"iterations": 0, "lanes": 1, "memory_kib": 19456}',
+    ),
+    ("text", "UPDATE keyring SET kdf = ?", '{"iterations": "2", "lanes": 1, "memory_kib": 19456}'),
+    (
+        "extra field",
+        "UPDATE keyring SET kdf = ?",
+        '{"iterations": 2, "lanes": 1, "memory_kib": 19456, "threads": 1}',
+    ),
     ("not json", "UPDATE keyring SET kdf = ?", "argon2id$m=19456"),
     ("huge salt", "UPDATE keyring SET salt = ?", b"\x00" * 10_000_000),
     ("short salt", "UPDATE keyring SET salt = ?", b"\x00" * 4),
@@ -300,8 +367,7 @@ KDF_TAMPERING = [
 
 
 @pytest.mark.parametrize("what,sql,value", KDF_TAMPERING, ids=[t[0] for t in KDF_TAMPERING])
-def test_kdf_out_of_bounds_is_refused_before_argon2id_runs(data_dir, monkeypatch, what, sql,
-                                                           value):
+def test_kdf_out_of_bounds_is_refused_before_argon2id_runs(data_dir, monkeypatch, what, sql, value):
     Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF).close()
     raw(data_dir, sql, (value,))
 
@@ -324,8 +390,11 @@ def test_kdf_out_of_bounds_is_refused_before_argon2id_runs(data_dir, monkeypatch
 
 def test_kdf_out_of_bounds_is_one_line_in_the_cli(data_dir, monkeypatch, capsys):
     Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF).close()
-    raw(data_dir, "UPDATE keyring SET kdf = ?",
-        ('{"iterations": 1000, "lanes": 8, "memory_kib": 4194304}',))
+    raw(
+        data_dir,
+        "UPDATE keyring SET kdf = ?",
+        ('{"iterations": 1000, "lanes": 8, "memory_kib": 4194304}',),
+    )
     monkeypatch.setattr("app.crypto.Argon2id", None)  # a call would fail, never hang
     monkeypatch.setenv("KHBS_DATA_DIR", str(data_dir))
     monkeypatch.setenv("KHBS_PASSPHRASE", PASSPHRASE)
@@ -350,8 +419,11 @@ def test_kdf_changed_within_bounds_fails_like_a_wrong_passphrase_and_recover_rep
         hid = final(s, 1)
         s.set_province_key(province.public_bytes())
         store_id, (_, blob) = s.store_id, s.escrow()
-    raw(data_dir, "UPDATE keyring SET kdf = ?",
-        ('{"iterations": 3, "lanes": 1, "memory_kib": 19456}',))
+    raw(
+        data_dir,
+        "UPDATE keyring SET kdf = ?",
+        ('{"iterations": 3, "lanes": 1, "memory_kib": 19456}',),
+    )
     with pytest.raises(errors.WrongPassphrase):
         reopen(data_dir)
     data_key = province.open(blob, f"khbs/escrow/v1|{store_id}".encode())
@@ -365,7 +437,8 @@ def test_kdf_changed_within_bounds_fails_like_a_wrong_passphrase_and_recover_rep
 def test_wrap_binds_cost_and_salt(store, data_dir):
     """The data key's wrap names the cost and salt it was made with (v2 AAD)."""
     kdf_json, salt, wrapped = store.db.execute(
-        "SELECT kdf, salt, wrapped_key FROM keyring").fetchone()
+        "SELECT kdf, salt, wrapped_key FROM keyring"
+    ).fetchone()
     kek = derive_kek(PASSPHRASE, salt, KdfParams.from_json(kdf_json))
     with pytest.raises(DecryptError):
         open_sealed(kek, wrapped, f"khbs/keywrap/v1|{store.store_id}".encode())
@@ -410,10 +483,14 @@ def test_old_format_store_opens_gets_macs_and_verifies_clean(data_dir, key):
     ids = old_store(data_dir, key)
     with reopen(data_dir) as s:
         for table in ("households", "assigned"):
-            assert s.db.execute(f"SELECT count(*) FROM {table} WHERE mac IS NULL").fetchone()[0] == 0
+            assert (
+                s.db.execute(f"SELECT count(*) FROM {table} WHERE mac IS NULL").fetchone()[0] == 0
+            )
         upgrades = [e for e in s.audit.entries() if e.action in ("store.row_macs", "store.keywrap")]
         assert [(e.action, e.detail) for e in upgrades] == [
-            ("store.keywrap", "v2"), ("store.row_macs", "households=3,assigned=1")]
+            ("store.keywrap", "v2"),
+            ("store.row_macs", "households=3,assigned=1"),
+        ]
         report = s.verify()
         assert report.ok and report.households == 3, report
     with reopen(data_dir) as s:  # once: the second unlock adds nothing
@@ -455,8 +532,11 @@ def test_nulled_mac_after_upgrade_is_not_signed_again(data_dir, key):
     ids = old_store(data_dir, key)
     with reopen(data_dir):
         pass
-    raw(data_dir, "UPDATE households SET mac = NULL, kode_desa = '62.71.03.1002' WHERE id = ?",
-        (ids[1],))
+    raw(
+        data_dir,
+        "UPDATE households SET mac = NULL, kode_desa = '62.71.03.1002' WHERE id = ?",
+        (ids[1],),
+    )
     raw(data_dir, "DELETE FROM meta WHERE key = 'store.row_macs'")
     with reopen(data_dir) as s:
         report = s.verify()

@@ -58,8 +58,7 @@ def labelled(kind: str) -> bool:
     return kind in ("code", "yesno", "multi")
 
 
-def general(kind: str, spec: dict, value: object, *, lang: str, excel: bool,
-            masked: bool) -> Cells:
+def general(kind: str, spec: dict, value: object, *, lang: str, excel: bool, masked: bool) -> Cells:
     """Cells of any answer, of any type; the fast functions below agree with it."""
     if q.is_empty(value):
         return ("", "") if labelled(kind) else ("",)
@@ -74,8 +73,11 @@ def general(kind: str, spec: dict, value: object, *, lang: str, excel: bool,
         if kind == "list":
             return (codes,)
         return codes, neutralise(LABEL_SEP.join(q.option_label(spec, v, lang) for v in values))
-    if kind in ("number", "integer") and isinstance(value, (int, float)) \
-            and not isinstance(value, bool):
+    if (
+        kind in ("number", "integer")
+        and isinstance(value, (int, float))
+        and not isinstance(value, bool)
+    ):
         return (number_text(value, excel),)  # numbers are not formulas: -2.2 stays a number
     if masked:  # whatever its type: a NIK typed as a number must not slip through
         return (neutralise(mask(str(value))),)
@@ -89,8 +91,10 @@ SCALAR = frozenset({int, str, bool})
 def lookup_table(kind: str, spec: dict, lang: str) -> dict[object, Cells] | None:
     """The cells of every possible answer of a coded or yes/no question, computed once."""
     if kind == "code":
-        return {o["value"]: (neutralise(str(o["value"])),
-                             neutralise(q.text_of(o, "label", lang))) for o in q.options(spec)}
+        return {
+            o["value"]: (neutralise(str(o["value"])), neutralise(q.text_of(o, "label", lang)))
+            for o in q.options(spec)
+        }
     if kind == "yesno":
         return {b: ("1" if b else "0", YES_NO[b].get(lang, "")) for b in (True, False)}
     return None
@@ -98,6 +102,7 @@ def lookup_table(kind: str, spec: dict, lang: str) -> dict[object, Cells] | None
 
 def cell_function(kind: str, spec: dict, *, lang: str, excel: bool, masked: bool) -> CellFn:
     """The cells of one question's answer, specialised for its kind and options."""
+
     def slow(value: object) -> Cells:
         return general(kind, spec, value, lang=lang, excel=excel, masked=masked)
 
@@ -106,12 +111,15 @@ def cell_function(kind: str, spec: dict, *, lang: str, excel: bool, masked: bool
     table = lookup_table(kind, spec, lang)
 
     if table is not None:
+
         def coded(value: object) -> Cells:
             found = table.get(value) if type(value) in SCALAR else None
             return found or slow(value)
+
         coded.table = table  # type: ignore[attr-defined]  # for layout's compiled rows
         return coded
     if kind in ("number", "integer"):
+
         def number(value: object) -> Cells:
             t = type(value)
             if t is int:
@@ -119,21 +127,33 @@ def cell_function(kind: str, spec: dict, *, lang: str, excel: bool, masked: bool
             if t is float:
                 return (repr(value).replace(".", ",") if excel else repr(value),)
             return slow(value)
+
         number.fast = "int"  # type: ignore[attr-defined]
         return number
     if kind == "multi":
+
         def multi(value: object) -> Cells:
-            if type(value) is not list or not value \
-                    or not all(type(v) is int and v in labels for v in value):
+            if (
+                type(value) is not list
+                or not value
+                or not all(type(v) is int and v in labels for v in value)
+            ):
                 return slow(value)
-            return (neutralise(MULTI_SEP.join(map(str, value))),
-                    neutralise(LABEL_SEP.join([labels[v] for v in value])))
+            return (
+                neutralise(MULTI_SEP.join(map(str, value))),
+                neutralise(LABEL_SEP.join([labels[v] for v in value])),
+            )
+
         return multi
     if masked:
         return slow
 
     def text(value: object) -> Cells:
-        return (neutralise(value),) if type(value) is str and value else (
-            blank if value is None else slow(value))
+        return (
+            (neutralise(value),)
+            if type(value) is str and value
+            else (blank if value is None else slow(value))
+        )
+
     text.fast = "text"  # type: ignore[attr-defined]
     return text

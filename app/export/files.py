@@ -23,7 +23,7 @@ import io
 import json
 import os
 from collections.abc import Callable, Iterable, Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, BinaryIO, NamedTuple
 
@@ -82,8 +82,14 @@ class CsvLines:
                 line = d.join(row)
             except TypeError:  # a cell that is not text: csv.writer's own str()
                 line = None
-            if line is None or line.count(d) != len(row) - 1 or '"' in line or "\n" in line \
-                    or "\r" in line or (len(row) == 1 and not line):  # [""] is written '""'
+            if (
+                line is None
+                or line.count(d) != len(row) - 1
+                or '"' in line
+                or "\n" in line
+                or "\r" in line
+                or (len(row) == 1 and not line)
+            ):  # [""] is written '""'
                 self._buffer.seek(0)
                 self._buffer.truncate()
                 self._writer.writerow(row)
@@ -96,13 +102,22 @@ class CsvLines:
         return self.text(rows).encode(ENCODING)
 
     def block(self, household_rows: list[list], member_rows: list[list]) -> Block:
-        return Block(self.encode(household_rows), self.encode(member_rows),
-                     len(household_rows), len(member_rows))
+        return Block(
+            self.encode(household_rows),
+            self.encode(member_rows),
+            len(household_rows),
+            len(member_rows),
+        )
 
 
 def dialect(excel: bool) -> dict:
-    return {"delimiter": ";" if excel else ",", "bom": excel, "decimal": "," if excel else ".",
-            "line_end": "\r\n", "encoding": ENCODING}
+    return {
+        "delimiter": ";" if excel else ",",
+        "bom": excel,
+        "decimal": "," if excel else ".",
+        "line_end": "\r\n",
+        "encoding": ENCODING,
+    }
 
 
 class CsvOut:
@@ -130,15 +145,22 @@ class CsvOut:
         return {"rows": self.rows, "sha256": self.sha.hexdigest(), "columns": self.columns}
 
 
-def manifest(options: Options, files: dict, *, source: str, created_by: str, filters: dict,
-             now: datetime | None = None) -> dict:
+def manifest(
+    options: Options,
+    files: dict,
+    *,
+    source: str,
+    created_by: str,
+    filters: dict,
+    now: datetime | None = None,
+) -> dict:
     """manifest.json: `files` maps each file's name to its CsvOut.entry()."""
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
         "schema_version": q.schema_version(),
         "source": source,
-        "created_at": (now or datetime.now(timezone.utc)).isoformat(timespec="seconds"),
+        "created_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
         "created_by": created_by,
         "filters": filters,
         "options": options.as_dict(),
@@ -195,8 +217,14 @@ def write_export(
             m_out.write(block.members, block.member_rows)
             if progress and progress(h_out.rows) is False:
                 raise Cancelled()
-        made = manifest(layout.options, {HOUSEHOLDS: h_out.entry(), MEMBERS: m_out.entry()},
-                        source=source, created_by=created_by, filters=filters, now=now)
+        made = manifest(
+            layout.options,
+            {HOUSEHOLDS: h_out.entry(), MEMBERS: m_out.entry()},
+            source=source,
+            created_by=created_by,
+            filters=filters,
+            now=now,
+        )
         files.append(open_private(parts[MANIFEST]))
         files[2].write(manifest_bytes(made))
         while files:

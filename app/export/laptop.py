@@ -46,27 +46,40 @@ def export_store(
     filters = {"status": status, "desa": desa}
     layout = Layout(options, household_extra=EXTRA_COLUMNS)
     manifest = write_export(
-        out_dir, blocks(layout, _households(store, status, desa, damaged)), layout,
-        source="laptop", created_by=store.actor, filters={k: v for k, v in filters.items() if v},
+        out_dir,
+        blocks(layout, _households(store, status, desa, damaged)),
+        layout,
+        source="laptop",
+        created_by=store.actor,
+        filters={k: v for k, v in filters.items() if v},
         progress=progress,
     )
     result = LaptopExport(manifest, damaged)
     store.record_event(
         "store.export",
-        detail=(f"households={result.households};members={result.members};"
-                f"mask_ids={int(options.mask_ids)};omit_health={int(options.omit_health)};"
-                f"filtered={int(bool(status or desa))}"),
+        detail=(
+            f"households={result.households};members={result.members};"
+            f"mask_ids={int(options.mask_ids)};omit_health={int(options.omit_health)};"
+            f"filtered={int(bool(status or desa))}"
+        ),
     )
     return result
 
 
-def _households(store: Store, status: str | None, desa: str | None,
-                damaged: list[str]) -> Iterator[tuple[dict, dict]]:
+def _households(
+    store: Store, status: str | None, desa: str | None, damaged: list[str]
+) -> Iterator[tuple[dict, dict]]:
     # `desa`: a desa, kecamatan or regency code, everything inside it (Store.open_households).
     for hid, found in store.open_households(status=status, desa=desa):
         if isinstance(found, RecordDamaged):
             damaged.append(hid)
             continue
-        yield found.record, {"sync_state": found.sync_state, "sync_reason": found.sync_reason,
-                             "updated_at": found.updated_at, "nomor_kartu": found.card_number}
-
+        yield (
+            found.record,
+            {
+                "sync_state": found.sync_state,
+                "sync_reason": found.sync_reason,
+                "updated_at": found.updated_at,
+                "nomor_kartu": found.card_number,
+            },
+        )

@@ -48,8 +48,12 @@ class Options:
     lang: str = "id"  # language of the label columns
 
     def as_dict(self) -> dict:
-        return {"excel": self.excel, "mask_ids": self.mask_ids,
-                "omit_health": self.omit_health, "lang": self.lang}
+        return {
+            "excel": self.excel,
+            "mask_ids": self.mask_ids,
+            "omit_health": self.omit_health,
+            "lang": self.lang,
+        }
 
 
 @dataclass(frozen=True)
@@ -127,13 +131,20 @@ class Layout:
         schema = q.load_schema()
         name, member_schema = roster()
         skip_h = _health_paths(schema) if self.options.omit_health else set()
-        skip_m = {p[1:] for p in _health_paths(schema["properties"][name]["items"], (name,))} \
-            if self.options.omit_health else set()
-        self.household_questions = [x for x in questions(schema)
-                                    if x.path not in skip_h and x.name != "id"]
+        skip_m = (
+            {p[1:] for p in _health_paths(schema["properties"][name]["items"], (name,))}
+            if self.options.omit_health
+            else set()
+        )
+        self.household_questions = [
+            x for x in questions(schema) if x.path not in skip_h and x.name != "id"
+        ]
         self.member_questions = [x for x in questions(member_schema) if x.path not in skip_m]
-        self.household_columns = [HOUSEHOLD_ID, *columns_of(self.household_questions),
-                                  *self.household_extra]
+        self.household_columns = [
+            HOUSEHOLD_ID,
+            *columns_of(self.household_questions),
+            *self.household_extra,
+        ]
         self.member_columns = [HOUSEHOLD_ID, POSITION, *columns_of(self.member_questions)]
         self._household_plan = self._plan(self.household_questions)
         self._member_plan = self._plan(self.member_questions)
@@ -145,8 +156,9 @@ class Layout:
     def household_row(self, record: dict, extra: dict | None = None) -> list[str]:
         row = self.household_cells(record)
         extra = extra or {}
-        row += [neutralise("" if extra.get(c) is None else str(extra[c]))
-                for c in self.household_extra]
+        row += [
+            neutralise("" if extra.get(c) is None else str(extra[c])) for c in self.household_extra
+        ]
         return row
 
     def household_cells(self, record: dict) -> list[str]:
@@ -170,8 +182,9 @@ class Layout:
         o = self.options
         plan: list[tuple[tuple[str, ...], list]] = []
         for x in qs:
-            fn = cell_function(x.kind, x.spec, lang=o.lang, excel=o.excel,
-                               masked=o.mask_ids and bool(x.identifier))
+            fn = cell_function(
+                x.kind, x.spec, lang=o.lang, excel=o.excel, masked=o.mask_ids and bool(x.identifier)
+            )
             blank = ("", "") if labelled(x.kind) else ("",)
             if not plan or plan[-1][0] != x.path[:-1]:
                 plan.append((x.path[:-1], []))
@@ -198,8 +211,7 @@ def _compiled(plan: list) -> Callable[[list[str], dict], None]:
     """_fill for one plan as straight-line Python, made once per Layout: the commonest cells
     (plain text, an int, a coded answer in its table) are done inline, anything else calls the
     question's cell function, as _fill does; the rows are the same (tests/test_export.py)."""
-    env: dict = {"_SCALAR": SCALAR, "_RISKY": RISKY_FIRST, "type": type,
-                 "isinstance": isinstance}
+    env: dict = {"_SCALAR": SCALAR, "_RISKY": RISKY_FIRST, "type": type, "isinstance": isinstance}
     lines = ["def fill(row, source):", "    append, extend = row.append, row.extend"]
     n = 0
     for section, items in plan:
@@ -208,8 +220,12 @@ def _compiled(plan: list) -> Callable[[list[str], dict], None]:
             lines.append(f"    node = node.get({part!r}) if isinstance(node, dict) else None")
         blanks = tuple(cell for _, _, blank in items for cell in blank)
         env[f"_blanks{n}"] = blanks
-        lines += ["    if not isinstance(node, dict):", f"        extend(_blanks{n})",
-                  "    else:", "        get = node.get"]
+        lines += [
+            "    if not isinstance(node, dict):",
+            f"        extend(_blanks{n})",
+            "    else:",
+            "        get = node.get",
+        ]
         for key, fn, blank in items:
             n += 1
             env[f"_f{n}"], env[f"_b{n}"] = fn, blank
@@ -217,19 +233,31 @@ def _compiled(plan: list) -> Callable[[list[str], dict], None]:
             table, fast = getattr(fn, "table", None), getattr(fn, "fast", None)
             if table is not None:
                 env[f"_t{n}"] = table
-                lines += ["        if v is None:", f"            extend(_b{n})",
-                          "        else:",
-                          f"            c = _t{n}.get(v) if type(v) in _SCALAR else None",
-                          f"            extend(c or _f{n}(v))"]
+                lines += [
+                    "        if v is None:",
+                    f"            extend(_b{n})",
+                    "        else:",
+                    f"            c = _t{n}.get(v) if type(v) in _SCALAR else None",
+                    f"            extend(c or _f{n}(v))",
+                ]
             elif fast == "text":
-                lines += ["        if type(v) is str and v and v[0] not in _RISKY:",
-                          "            append(v)",
-                          "        elif v is None:", f"            extend(_b{n})",
-                          "        else:", f"            extend(_f{n}(v))"]
+                lines += [
+                    "        if type(v) is str and v and v[0] not in _RISKY:",
+                    "            append(v)",
+                    "        elif v is None:",
+                    f"            extend(_b{n})",
+                    "        else:",
+                    f"            extend(_f{n}(v))",
+                ]
             elif fast == "int":
-                lines += ["        if type(v) is int:", "            append(str(v))",
-                          "        elif v is None:", f"            extend(_b{n})",
-                          "        else:", f"            extend(_f{n}(v))"]
+                lines += [
+                    "        if type(v) is int:",
+                    "            append(str(v))",
+                    "        elif v is None:",
+                    f"            extend(_b{n})",
+                    "        else:",
+                    f"            extend(_f{n}(v))",
+                ]
             else:
                 lines.append(f"        extend(_b{n} if v is None else _f{n}(v))")
         n += 1

@@ -83,8 +83,10 @@ def read_export(folder: Path) -> ReadResult:
             members.pop(hid, None)
             continue
         record: dict = {"id": hid}
-        if not _fill(record, row, h_questions, HOUSEHOLDS, line, result.errors) \
-                or hid in bad_members:
+        if (
+            not _fill(record, row, h_questions, HOUSEHOLDS, line, result.errors)
+            or hid in bad_members
+        ):
             result.bad_lines.add(line)
         record[q.MEMBERS] = [m for _, m, _ in sorted(members.pop(hid, []), key=lambda p: p[0])]
         result.records.append((line, q.canonical(record)))
@@ -125,8 +127,9 @@ def _sha256(path: Path) -> str:
     return sha.hexdigest()
 
 
-def _rows(path: Path, questions: dict[str, Question],
-          errors: list[CellError]) -> Iterator[tuple[int, dict | None, str]]:
+def _rows(
+    path: Path, questions: dict[str, Question], errors: list[CellError]
+) -> Iterator[tuple[int, dict | None, str]]:
     """(row number, {column: cell} or None when unreadable, household id) of each data row.
 
     Rows are numbered as a spreadsheet shows them (the header is row 1), which is the line
@@ -140,8 +143,9 @@ def _rows(path: Path, questions: dict[str, Question],
             raise ExportUnreadable("import.csv_no_id", file=path.name)
         missing = [name for name in questions if name not in header]
         if missing:  # e.g. an export made with --no-health: importing it would erase answers
-            raise ExportUnreadable("import.csv_missing_columns", file=path.name,
-                                   columns=", ".join(missing))
+            raise ExportUnreadable(
+                "import.csv_missing_columns", file=path.name, columns=", ".join(missing)
+            )
         at = header.index(HOUSEHOLD_ID)
         for record in found:
             number, row = record.row, record.cells
@@ -154,14 +158,20 @@ def _rows(path: Path, questions: dict[str, Question],
                 continue
             yield number, dict(zip(header, row, strict=True)), hid
     except CsvUnreadable as exc:
-        raise ExportUnreadable(f"import.csv_{exc.reason}", file=path.name, line=exc.row,
-                               column=exc.column or "?", max=MAX_CELL) from None
+        raise ExportUnreadable(
+            f"import.csv_{exc.reason}",
+            file=path.name,
+            line=exc.row,
+            column=exc.column or "?",
+            max=MAX_CELL,
+        ) from None
     except OSError:
         raise ExportUnreadable("import.csv_unreadable", file=path.name) from None
 
 
-def _members(path: Path, layout: Layout,
-             errors: list[CellError]) -> tuple[dict[str, list], dict[str, int]]:
+def _members(
+    path: Path, layout: Layout, errors: list[CellError]
+) -> tuple[dict[str, list], dict[str, int]]:
     """Members by household id as (no_urut, member, row), and the households with a member
     that could not be read (id: its first bad row)."""
     questions = {x.name: x for x in layout.member_questions}
@@ -186,8 +196,14 @@ def _members(path: Path, layout: Layout,
     return out, bad
 
 
-def _fill(target: dict, row: dict, questions: dict[str, Question], file: str, line: int,
-          errors: list[CellError]) -> bool:
+def _fill(
+    target: dict,
+    row: dict,
+    questions: dict[str, Question],
+    file: str,
+    line: int,
+    errors: list[CellError],
+) -> bool:
     """Sets the answers of one row; False when a cell could not be read."""
     ok = True
     for name, question in questions.items():

@@ -53,7 +53,9 @@ def run(data_dir: Path, argv: list[str] | None = None) -> int:
     app.setApplicationName("KHBS Enroll")
     settings = Settings.load(data_dir)
     set_lang(settings.lang)
-    QLocale.setDefault(QLocale(QLocale.Language.Indonesian if settings.lang == "id" else QLocale.Language.English))
+    QLocale.setDefault(
+        QLocale(QLocale.Language.Indonesian if settings.lang == "id" else QLocale.Language.English)
+    )
     install_translator(app, settings.lang)
     worker = StoreWorker()
     session = Session(data_dir, worker, settings)
@@ -73,5 +75,8 @@ def _report_unwritten_audit() -> None:
 
     audit = sys.modules.get("app.store.audit")  # not loaded: the store was never opened
     if audit is not None and audit.unwritten_count():
-        print("khbs gui: " + tr("cli.audit_not_written", n=audit.unwritten_count(),
-                                reason=tr("reason.store")), file=sys.stderr)
+        print(
+            "khbs gui: "
+            + tr("cli.audit_not_written", n=audit.unwritten_count(), reason=tr("reason.store")),
+            file=sys.stderr,
+        )

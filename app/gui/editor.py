@@ -33,8 +33,14 @@ class HouseholdEditor(QObject):
     done = Signal()  # closed and nothing left in flight: the owner may drop it
     paradataChanged = Signal(dict)  # the paradata as saved (or, on load, as it stands)
 
-    def __init__(self, session: Session, form, *, clock: Callable[[], float] = time.monotonic,
-                 wall: Callable[[], datetime] = lambda: datetime.now().astimezone()) -> None:
+    def __init__(
+        self,
+        session: Session,
+        form,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], datetime] = lambda: datetime.now().astimezone(),
+    ) -> None:
         super().__init__()
         self.session = session
         self.form = form
@@ -106,8 +112,13 @@ class HouseholdEditor(QObject):
         self._timer.stop()
         self.form.changed.disconnect(self._changed)
         self.form.sectionChanged.disconnect(self._section_changed)
-        for signal in (self.saved, self.finalised, self.needsAcknowledgement, self.blocked,
-                       self.paradataChanged):
+        for signal in (
+            self.saved,
+            self.finalised,
+            self.needsAcknowledgement,
+            self.blocked,
+            self.paradataChanged,
+        ):
             try:  # their receivers belong to the page that is going away
                 signal.disconnect()
             except (RuntimeError, TypeError):
@@ -153,8 +164,11 @@ class HouseholdEditor(QObject):
         self.dirty = False
         self._in_flight += 1
         self.session.finalise(
-            self._record(), self.revision, acknowledge=acknowledge,
-            on_done=self._finalised, on_error=self._finalise_failed,
+            self._record(),
+            self.revision,
+            acknowledge=acknowledge,
+            on_done=self._finalised,
+            on_error=self._finalise_failed,
         )
 
     def _finalised(self, result: tuple) -> None:

@@ -26,9 +26,12 @@ def default_folder(today: date | None = None) -> str:
 
 def expected_total(rows, status: str | None, desa: str | None) -> int:
     """Households the filters take, from the list already in memory (for the progress bar)."""
-    return sum(1 for r in rows
-               if (not status or r.status == status)
-               and (not desa or r.kode_desa == desa or (r.kode_desa or "").startswith(desa + ".")))
+    return sum(
+        1
+        for r in rows
+        if (not status or r.status == status)
+        and (not desa or r.kode_desa == desa or (r.kode_desa or "").startswith(desa + "."))
+    )
 
 
 class ExportController:
@@ -68,8 +71,9 @@ class ExportController:
             report(0, total)
             created = not out.exists()
             try:
-                return export_store(state.store, out, Options(**flags), status=status,
-                                    desa=desa, progress=progress)
+                return export_store(
+                    state.store, out, Options(**flags), status=status, desa=desa, progress=progress
+                )
             except BaseException:
                 if created:  # a cancelled export leaves not even its (empty) folder
                     try:
@@ -82,8 +86,12 @@ class ExportController:
         run = self.runs
 
         def current() -> bool:
-            return (not self.closed and self.runs == run and self.op is not None
-                    and self.session.generation == generation)
+            return (
+                not self.closed
+                and self.runs == run
+                and self.op is not None
+                and self.session.generation == generation
+            )
 
         self.op = self.session.worker.submit(
             fn,
@@ -101,8 +109,9 @@ class ExportController:
 
     def _done(self, result, out: Path) -> None:
         self.op = None
-        text = msg("cli.export_done", households=result.households, members=result.members,
-                   path=str(out))
+        text = msg(
+            "cli.export_done", households=result.households, members=result.members, path=str(out)
+        )
         if result.damaged:
             text += " " + msg("export.damaged", n=len(result.damaged))
         self.dialog.show_done(text)
@@ -128,6 +137,8 @@ def export_message(exc: BaseException, out: Path) -> str:
     from app.errors import user_message
 
     if isinstance(exc, OSError):
-        key = "export.disk_full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "export.unwritable"
+        key = (
+            "export.disk_full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "export.unwritable"
+        )
         return msg(key, path=str(out))
     return user_message(exc)

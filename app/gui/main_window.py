@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget
-
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget
 
 from app.errors import user_message
 from app.gui.idle import IdleWatcher
@@ -107,9 +106,12 @@ class MainWindow(QMainWindow):
     def _create(self, passphrase: str, training: bool) -> None:
         self.session.settings.lang = self.first_run.language.currentData()
         enroll = self.first_run.enroll.isChecked()
-        self.session.create(passphrase, training=training,
-                            on_done=(lambda _: self.open_enroll()) if enroll else None,
-                            on_error=lambda e: self.first_run.show_error(_text(e)))
+        self.session.create(
+            passphrase,
+            training=training,
+            on_done=(lambda _: self.open_enroll()) if enroll else None,
+            on_error=lambda e: self.first_run.show_error(_text(e)),
+        )
 
     def _unlock(self, passphrase: str) -> None:
         self.session.unlock(passphrase, on_error=lambda e: self.unlock_page.show_error(_text(e)))
@@ -126,9 +128,14 @@ class MainWindow(QMainWindow):
         dialog.finished.connect(lambda _r: setattr(self, "recover_dialog", None))
         open_ = lambda: self.recover_dialog is dialog  # noqa: E731 - closed dialogs are gone
         self.session.store_id(lambda sid: dialog.store_id.setText(str(sid)) if open_() else None)
-        dialog.recoverRequested.connect(lambda code, new: self.session.recover(
-            code, new, on_done=lambda _: dialog.accept() if open_() else None,
-            on_error=lambda e: dialog.show_error(_text(e)) if open_() else None))
+        dialog.recoverRequested.connect(
+            lambda code, new: self.session.recover(
+                code,
+                new,
+                on_done=lambda _: dialog.accept() if open_() else None,
+                on_error=lambda e: dialog.show_error(_text(e)) if open_() else None,
+            )
+        )
         dialog.show()
 
     def _show_workspace(self) -> None:
@@ -172,7 +179,8 @@ class MainWindow(QMainWindow):
             dialog.show_error(user_message(exc))
 
         dialog.enrollRequested.connect(
-            lambda server, code: self.session.enroll(server, code, on_done=done, on_error=failed))
+            lambda server, code: self.session.enroll(server, code, on_done=done, on_error=failed)
+        )
         dialog.finished.connect(lambda _: self._enroll_closed(dialog))
         dialog.open()
         dialog.server.setFocus()
@@ -215,8 +223,9 @@ class MainWindow(QMainWindow):
 
     def _sync_state_changed(self) -> None:
         s = self.session
-        self.workspace.set_sync_state(enrolled=s.is_enrolled, syncing=s.syncing,
-                                      last_sync=s.last_sync)
+        self.workspace.set_sync_state(
+            enrolled=s.is_enrolled, syncing=s.syncing, last_sync=s.last_sync
+        )
         self._show_sync_notes()
 
     SHOWN_ATTENTION = 10  # the rest are one filter away (Status: Needs attention)
@@ -225,12 +234,15 @@ class MainWindow(QMainWindow):
         """The last sync's notes. Households by their head's name, as the list shows them
         (ids and codes only leave the app: docs/sync.md)."""
         notes = self.session.sync_notes
-        wanted = {hid for hid, _, _ in notes.attention[:self.SHOWN_ATTENTION]}
+        wanted = {hid for hid, _, _ in notes.attention[: self.SHOWN_ATTENTION]}
         names = {r.id: r.head for r in self.session.rows if r.id in wanted} if wanted else {}
-        shown = [(hid, names.get(hid) or hid, message)
-                 for hid, _, message in notes.attention[:self.SHOWN_ATTENTION]]
-        self.workspace.show_sync_notes(notes.clock, shown,
-                                       max(0, len(notes.attention) - self.SHOWN_ATTENTION))
+        shown = [
+            (hid, names.get(hid) or hid, message)
+            for hid, _, message in notes.attention[: self.SHOWN_ATTENTION]
+        ]
+        self.workspace.show_sync_notes(
+            notes.clock, shown, max(0, len(notes.attention) - self.SHOWN_ATTENTION)
+        )
 
     # -- the list ---------------------------------------------------------------------------
 
@@ -285,8 +297,11 @@ class MainWindow(QMainWindow):
         editor.saved.connect(lambda _: page.show_state(self.tr("Draft saved")))
         editor.finalised.connect(lambda _: self._finalised())
         editor.needsAcknowledgement.connect(lambda result: self._acknowledge(editor, result))
-        editor.blocked.connect(lambda result: page.show_state(
-            self.tr("Not final yet: %n error(s) to fix", "", len(result.errors))))
+        editor.blocked.connect(
+            lambda result: page.show_state(
+                self.tr("Not final yet: %n error(s) to fix", "", len(result.errors))
+            )
+        )
         editor.failed.connect(lambda text: QMessageBox.warning(self, TITLE, text))
         self.household, self.editor = page, editor
         self.stack.addWidget(page)
@@ -295,10 +310,16 @@ class MainWindow(QMainWindow):
 
     def _acknowledge(self, editor: HouseholdEditor, result) -> None:
         lang = self.session.settings.lang
-        lines = "\n".join(f"• {w.message(lang)}" for w in result.unacknowledged(editor.form.record()))
+        lines = "\n".join(
+            f"• {w.message(lang)}" for w in result.unacknowledged(editor.form.record())
+        )
         answer = QMessageBox.question(
-            self, TITLE,
-            self.tr("These warnings are still open:") + "\n\n" + lines + "\n\n"
+            self,
+            TITLE,
+            self.tr("These warnings are still open:")
+            + "\n\n"
+            + lines
+            + "\n\n"
             + self.tr("Finalise anyway?"),
             QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -12,8 +13,6 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
-
-from typing import TYPE_CHECKING
 
 from app.gui.translate import QT_TRANSLATE_NOOP
 from app.visits import TO_REVISIT
@@ -63,18 +62,25 @@ DUPLICATE_MARK = QT_TRANSLATE_NOOP("HouseholdTableModel", "duplicate in province
 # Listed households (app/store/assigned.py): a newer province version, or the desa moved.
 CHANGED_MARK = QT_TRANSLATE_NOOP("HouseholdTableModel", "province sent changes")
 CHANGED_TIP = QT_TRANSLATE_NOOP(
-    "HouseholdTableModel", "The province changed this household after you started: open it to "
-    "choose, answer by answer, which version to keep.")
-RELEASED_MARK = QT_TRANSLATE_NOOP("HouseholdTableModel",
-                                  "moved to another officer: finish and sync")
+    "HouseholdTableModel",
+    "The province changed this household after you started: open it to "
+    "choose, answer by answer, which version to keep.",
+)
+RELEASED_MARK = QT_TRANSLATE_NOOP(
+    "HouseholdTableModel", "moved to another officer: finish and sync"
+)
 RELEASED_TIP = QT_TRANSLATE_NOOP(
-    "HouseholdTableModel", "This village now belongs to another officer. Finalise the household "
-    "and sync: it leaves this laptop once the province has it.")
+    "HouseholdTableModel",
+    "This village now belongs to another officer. Finalise the household "
+    "and sync: it leaves this laptop once the province has it.",
+)
 DUPLICATE_TIPS = {
-    "nik": QT_TRANSLATE_NOOP("HouseholdTableModel",
-                             "Province: NIK also in another household in the province"),
-    "kk": QT_TRANSLATE_NOOP("HouseholdTableModel",
-                            "Province: KK number also in another household in the province"),
+    "nik": QT_TRANSLATE_NOOP(
+        "HouseholdTableModel", "Province: NIK also in another household in the province"
+    ),
+    "kk": QT_TRANSLATE_NOOP(
+        "HouseholdTableModel", "Province: KK number also in another household in the province"
+    ),
 }
 
 
@@ -104,8 +110,11 @@ def sync_label(state: str) -> str:
 
 
 def sync_text(row: HouseholdRow) -> str:
-    marks = [(row.released, RELEASED_MARK), (row.province_changed, CHANGED_MARK),
-             (bool(row.province_duplicates), DUPLICATE_MARK)]
+    marks = [
+        (row.released, RELEASED_MARK),
+        (row.province_changed, CHANGED_MARK),
+        (bool(row.province_duplicates), DUPLICATE_MARK),
+    ]
     return " \u26a0 ".join([sync_label(row.sync_state)] + [_tr(m) for on, m in marks if on])
 
 
@@ -114,8 +123,11 @@ def sync_tooltip(row: HouseholdRow) -> str | None:
     if row.outcome in TO_REVISIT and row.revisit_on:
         lines.append(_tr(REVISIT_TIP).replace("%1", day_text(row.revisit_on)))
     lines += [_tr(DUPLICATE_TIPS[k]) for k in row.province_duplicates if k in DUPLICATE_TIPS]
-    lines += [_tr(t) for on, t in ((row.province_changed, CHANGED_TIP),
-                                   (row.released, RELEASED_TIP)) if on]
+    lines += [
+        _tr(t)
+        for on, t in ((row.province_changed, CHANGED_TIP), (row.released, RELEASED_TIP))
+        if on
+    ]
     return "\n".join(lines) or None
 
 
@@ -213,8 +225,11 @@ class HouseholdTableModel(QAbstractTableModel):
             if col == COL_UPDATED:
                 return local_time(row.updated_at)
         if role == Qt.ItemDataRole.UserRole:  # sort and filter keys
-            return {COL_STATUS: status_key(row), COL_UPDATED: row.updated_at,
-                    COL_DESA: row.kode_desa or ""}.get(col, self.data(index))
+            return {
+                COL_STATUS: status_key(row),
+                COL_UPDATED: row.updated_at,
+                COL_DESA: row.kode_desa or "",
+            }.get(col, self.data(index))
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_DESA:
             return row.kode_desa
         if role == Qt.ItemDataRole.ToolTipRole and col in (COL_STATUS, COL_SYNC):
@@ -248,8 +263,9 @@ class HouseholdFilterProxy(QSortFilterProxyModel):
         self._ids = ids
         self.endFilterChange()
 
-    def filterAcceptsRow(self, source_row: int,
-                         source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+    def filterAcceptsRow(
+        self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex
+    ) -> bool:
         model: HouseholdTableModel = self.sourceModel()  # type: ignore[assignment]
         row = model._rows[source_row]
         if self._desa and row.kode_desa != self._desa:

@@ -19,8 +19,12 @@ def strength(text: str) -> tuple[int, str]:
     if len(text) < 10:
         return 0, HINTS[0]
     classes = sum(
-        (any(c.islower() for c in text), any(c.isupper() for c in text),
-         any(c.isdigit() for c in text), any(not c.isalnum() for c in text))
+        (
+            any(c.islower() for c in text),
+            any(c.isupper() for c in text),
+            any(c.isdigit() for c in text),
+            any(not c.isalnum() for c in text),
+        )
     )
     distinct = len(set(text.lower()))
     score = 1

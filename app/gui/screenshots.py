@@ -86,7 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         page = window.household
         assert page is not None, "the household did not open"
         keys = page.form.section_keys()
-        for key, name in (("", "form-identity"), ("rumah", "form-dwelling"), ("anggota", "form-members")):
+        for key, name in (
+            ("", "form-identity"),
+            ("rumah", "form-dwelling"),
+            ("anggota", "form-members"),
+        ):
             page.form.set_section(keys.index(key))
             _settle()
             window.grab().save(str(args.out / f"{name}{suffix}.png"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,8 +81,15 @@ class Session(QObject):
     def store_exists(self) -> bool:
         return (self.data_dir / FILENAME).exists()
 
-    def create(self, passphrase: str, *, training: bool, on_done: Callback = None,
-               on_error: Callback = None, demo_households: int = 30) -> Op:
+    def create(
+        self,
+        passphrase: str,
+        *,
+        training: bool,
+        on_done: Callback = None,
+        on_error: Callback = None,
+        demo_households: int = 30,
+    ) -> Op:
         data_dir, settings = self.data_dir, self.settings
 
         def fn(state: WorkerState):
@@ -117,8 +125,9 @@ class Session(QObject):
 
         return self._submit(fn, on_done, None)
 
-    def recover(self, code: str, new_passphrase: str, on_done: Callback = None,
-                on_error: Callback = None) -> Op:
+    def recover(
+        self, code: str, new_passphrase: str, on_done: Callback = None, on_error: Callback = None
+    ) -> Op:
         """Forgotten passphrase: the province's recovery code opens the store and a new
         passphrase replaces the old one (docs/security.md)."""
         data_dir = self.data_dir
@@ -127,8 +136,7 @@ class Session(QObject):
             from app.recovery import parse_code
             from app.store import Store
 
-            state.store = Store.recover(data_dir, parse_code(code), new_passphrase,
-                                        owner=OWNER)
+            state.store = Store.recover(data_dir, parse_code(code), new_passphrase, owner=OWNER)
             return _unlocked_view(state.store)
 
         return self._submit(fn, lambda r: self._after_unlock(r, on_done), on_error)
@@ -173,15 +181,16 @@ class Session(QObject):
 
     # -- households --------------------------------------------------------------------------
 
-    def open_household(self, household_id: str, on_done: Callable[[Any], object],
-                       on_error: Callback = None) -> Op:
+    def open_household(
+        self, household_id: str, on_done: Callable[[Any], object], on_error: Callback = None
+    ) -> Op:
         """on_done((record, revision)), unless the app was locked before the answer came:
         then the decrypted record is dropped, never shown over the unlock page."""
-        return self._submit(lambda s: s.store.get(household_id), self._current(on_done),
-                            on_error)
+        return self._submit(lambda s: s.store.get(household_id), self._current(on_done), on_error)
 
-    def province_change(self, household_id: str, on_done: Callable[[Any], object],
-                        on_error: Callback = None) -> Op:
+    def province_change(
+        self, household_id: str, on_done: Callable[[Any], object], on_error: Callback = None
+    ) -> Op:
         """on_done((mine, revision, theirs, province revision, origin)) when the province
         changed this listed household after the officer started, else on_done(None). `origin`
         is the province's version the officer started from. Dropped after a lock."""
@@ -192,28 +201,48 @@ class Session(QObject):
             found = assigned.listed(state.store, household_id)
             if found is None or found.pending is None:
                 return None
-            return (*state.store.get(household_id), found.pending,
-                    int(found.pending_revision or 0), found.origin)
+            return (
+                *state.store.get(household_id),
+                found.pending,
+                int(found.pending_revision or 0),
+                found.origin,
+            )
 
         return self._submit(fn, self._current(on_done), on_error)
 
-    def resolve_province_change(self, household_id: str, merged: dict, revision: int,
-                                province_revision: int, on_done: Callback = None,
-                                on_error: Callback = None) -> Op:
+    def resolve_province_change(
+        self,
+        household_id: str,
+        merged: dict,
+        revision: int,
+        province_revision: int,
+        on_done: Callback = None,
+        on_error: Callback = None,
+    ) -> Op:
         """Save the officer's per-answer choice (app/store/assigned.resolve);
         on_done((record, revision))."""
 
         def fn(state: WorkerState):
             from app.store import assigned
 
-            assigned.resolve(state.store, household_id, merged, expected_revision=revision,
-                             province_revision=province_revision)
+            assigned.resolve(
+                state.store,
+                household_id,
+                merged,
+                expected_revision=revision,
+                province_revision=province_revision,
+            )
             return (state.store.get(household_id), *_row(state.store, household_id))
 
         return self._submit(fn, lambda r: self._saved(r, on_done), on_error)
 
-    def save_draft(self, record: dict, revision: int | None, on_done: Callback = None,
-                   on_error: Callback = None) -> Op:
+    def save_draft(
+        self,
+        record: dict,
+        revision: int | None,
+        on_done: Callback = None,
+        on_error: Callback = None,
+    ) -> Op:
         """Autosave; on_done(new revision)."""
 
         def fn(state: WorkerState):
@@ -224,8 +253,15 @@ class Session(QObject):
 
         return self._submit(fn, lambda r: self._saved(r, on_done), on_error)
 
-    def finalise(self, record: dict, revision: int | None, *, acknowledge: bool,
-                 on_done: Callback = None, on_error: Callback = None) -> Op:
+    def finalise(
+        self,
+        record: dict,
+        revision: int | None,
+        *,
+        acknowledge: bool,
+        on_done: Callback = None,
+        on_error: Callback = None,
+    ) -> Op:
         """Checks with the device-wide rules (NIK/KK on other households) on the worker;
         on_done((final record, new revision)); NotFinalisable goes to on_error with the
         result attached as `.result`."""
@@ -233,14 +269,20 @@ class Session(QObject):
         def fn(state: WorkerState):
             from app import households
 
-            final, new = households.finalise(state.store, record, acknowledge=acknowledge,
-                                             expected_revision=revision)
+            final, new = households.finalise(
+                state.store, record, acknowledge=acknowledge, expected_revision=revision
+            )
             return ((final, new), *_row(state.store, record["id"]))
 
         return self._submit(fn, lambda r: self._saved(r, on_done), on_error)
 
-    def add_demo(self, count: int, on_done: Callback = None, on_error: Callback = None,
-                 on_progress: Callable[[int, int], None] | None = None) -> Op:
+    def add_demo(
+        self,
+        count: int,
+        on_done: Callback = None,
+        on_error: Callback = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> Op:
         def fn(state: WorkerState):
             from app import households
 
@@ -272,11 +314,13 @@ class Session(QObject):
     def syncing(self) -> bool:
         return self._sync_job is not None
 
-    def enroll(self, server: str, code: str, on_done: Callback = None,
-               on_error: Callback = None) -> NetworkJob:
+    def enroll(
+        self, server: str, code: str, on_done: Callback = None, on_error: Callback = None
+    ) -> NetworkJob:
         """Enroll this laptop (docs/sync.md): the request on a network thread, the store's part
         on the worker. on_error gets the exception; app.errors.user_message makes it showable. A lock
         cancels it (if the province has answered by then, its code is used up: ask for another)."""
+
         def run(job: NetworkJob):
             from sync.client import SyncClient
 
@@ -312,8 +356,13 @@ class Session(QObject):
 
             on_store = job.run_on_store
             with _counting_session(moved) as http:
-                client = SyncClient(run_on_store=on_store, session=http, max_attempts=attempts,
-                                    sleep=job.sleep, clock=clock)
+                client = SyncClient(
+                    run_on_store=on_store,
+                    session=http,
+                    max_attempts=attempts,
+                    sleep=job.sleep,
+                    clock=clock,
+                )
                 device = client.device()
                 if not server_answers(http, device.server):
                     raise SyncError("network")  # no signal: say so now, not after the retries
@@ -358,6 +407,7 @@ class Session(QObject):
         server answers and something is waiting (or the last pull is old). Silent offline."""
         if not (self.is_unlocked and self.is_enrolled) or self._sync_job or self._check_job:
             return
+
         def run(job: NetworkJob):
             import requests
 
@@ -368,7 +418,8 @@ class Session(QObject):
                 if not server_answers(http, device.server):
                     return False
             return job.run_on_store(
-                lambda store: store.status_counts()["pending_sync"] > 0 or _pull_is_old(store))
+                lambda store: store.status_counts()["pending_sync"] > 0 or _pull_is_old(store)
+            )
 
         @self._current
         def done(wanted: object) -> None:
@@ -382,9 +433,13 @@ class Session(QObject):
 
         self._check_job = self._start_job(run, done, failed)
 
-    def _start_job(self, run, on_done: Callable[[object], None],
-                   on_error: Callable[[BaseException], None],
-                   on_progress: Callable[[int, int], None] | None = None) -> NetworkJob:
+    def _start_job(
+        self,
+        run,
+        on_done: Callable[[object], None],
+        on_error: Callable[[BaseException], None],
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> NetworkJob:
         """run(job) on a network thread; the callbacks on the GUI thread."""
         job: NetworkJob
 
@@ -444,9 +499,9 @@ def _sync_info(store: Store) -> tuple[bool, str | None]:
 
 
 def _set_last_sync(store: Store) -> None:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     store.set_meta(LAST_SYNC, now)
 
 
@@ -457,7 +512,7 @@ def _synced_view(store: Store) -> tuple:
 
 
 def _pull_is_old(store: Store) -> bool:
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     last = store.get_meta(LAST_SYNC)
     if not last:
@@ -466,7 +521,7 @@ def _pull_is_old(store: Store) -> bool:
         moment = datetime.fromisoformat(last.replace("Z", "+00:00"))
     except ValueError:
         return True
-    return (datetime.now(timezone.utc) - moment).total_seconds() > PULL_EVERY_MINUTES * 60
+    return (datetime.now(UTC) - moment).total_seconds() > PULL_EVERY_MINUTES * 60
 
 
 def _notes(report) -> SyncNotes:
@@ -476,8 +531,10 @@ def _notes(report) -> SyncNotes:
     return SyncNotes(
         clock=clock_warning(offset) if offset is not None and report.clock_off else "",
         clock_offset_s=report.clock_offset_s,
-        attention=tuple((hid, reason, attention_message(reason))
-                        for hid, reason in report.needs_attention))
+        attention=tuple(
+            (hid, reason, attention_message(reason)) for hid, reason in report.needs_attention
+        ),
+    )
 
 
 def server_answers(http, server: str) -> bool:

@@ -17,7 +17,7 @@ class Settings:
     sync_minutes: float = 5  # automatic sync check while unlocked and enrolled
 
     @classmethod
-    def load(cls, data_dir: Path) -> "Settings":
+    def load(cls, data_dir: Path) -> Settings:
         """Missing or unreadable settings fall back to the defaults (nothing here is vital)."""
         try:
             raw = json.loads((Path(data_dir) / FILENAME).read_text("utf-8"))

@@ -26,7 +26,8 @@ class ProvinceChangeController:
         if self.dialog is not None:
             return
         self.session.province_change(
-            household_id, lambda found: self._got(household_id, found, edit), self.on_error)
+            household_id, lambda found: self._got(household_id, found, edit), self.on_error
+        )
 
     def _got(self, household_id: str, found: tuple | None, edit: Edit) -> None:
         from app.gui.views.province_change import ProvinceChangeDialog
@@ -44,8 +45,13 @@ class ProvinceChangeController:
         def save(choices: dict) -> None:
             merged = merge(mine, theirs, choices)
             self.session.resolve_province_change(
-                household_id, merged, revision, province_revision,
-                on_done=lambda r: self._opened(generation, edit, r), on_error=self.on_error)
+                household_id,
+                merged,
+                revision,
+                province_revision,
+                on_done=lambda r: self._opened(generation, edit, r),
+                on_error=self.on_error,
+            )
 
         if not differences:  # the province's version says what the officer's does
             save({})

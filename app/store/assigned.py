@@ -43,13 +43,19 @@ def listed(store: Store, household_id: str) -> Listed | None:
     """Raises RecordDamaged when a sealed version does not open."""
     row = store.db.execute(
         "SELECT revision, origin, pending_revision, pending, released FROM assigned"
-        " WHERE household_id = ?", (household_id,)
+        " WHERE household_id = ?",
+        (household_id,),
     ).fetchone()
     if row is None:
         return None
     revision, origin, pending_revision, pending, released = row
-    return Listed(revision, _open(store, household_id, revision, origin), pending_revision,
-                  _open(store, household_id, pending_revision, pending), bool(released))
+    return Listed(
+        revision,
+        _open(store, household_id, revision, origin),
+        pending_revision,
+        _open(store, household_id, pending_revision, pending),
+        bool(released),
+    )
 
 
 def province_version(store: Store, household_id: str) -> tuple[dict, int] | None:
@@ -73,8 +79,9 @@ def to_verify_counts(store: Store) -> dict[str, int]:
 # -- the officer's choice -------------------------------------------------------------------------
 
 
-def resolve(store: Store, household_id: str, merged: dict, *, expected_revision: int,
-            province_revision: int) -> int:
+def resolve(
+    store: Store, household_id: str, merged: dict, *, expected_revision: int, province_revision: int
+) -> int:
     """Keep the officer's per-answer choice (merge() of app/verification.py): save `merged`
     unless it is the officer's record unchanged, and make the province's pending version the
     origin. A changed record is saved as a draft, so a final household passes the rules again
@@ -82,24 +89,33 @@ def resolve(store: Store, household_id: str, merged: dict, *, expected_revision:
     with store.db.atomic():
         mine, revision = store.get(household_id)
         if revision != expected_revision:
-            raise StaleRevision(record_id=household_id, expected=expected_revision,
-                                found=revision)
+            raise StaleRevision(record_id=household_id, expected=expected_revision, found=revision)
         found = listed(store, household_id)
         if found is None or found.pending_revision != province_revision:
-            raise StaleRevision(record_id=household_id, expected=province_revision,
-                                found=found.pending_revision if found else 0)
+            raise StaleRevision(
+                record_id=household_id,
+                expected=province_revision,
+                found=found.pending_revision if found else 0,
+            )
         merged = q.canonical(dict(merged, id=household_id))
         if merged != q.canonical(mine):
-            revision = store.save(dict(merged, status="draft"), expected_revision=revision,
-                                  action="household.merge")
+            revision = store.save(
+                dict(merged, status="draft"), expected_revision=revision, action="household.merge"
+            )
         with store.changing_row("assigned", household_id):
             store.db.execute(
                 "UPDATE assigned SET revision = pending_revision, origin = pending,"
                 " pending_revision = NULL, pending = NULL WHERE household_id = ?",
                 (household_id,),
             )
-        store.audit.append(store.now(), store.actor, "household.province_merged", household_id,
-                           revision, detail=f"province_revision={province_revision}")
+        store.audit.append(
+            store.now(),
+            store.actor,
+            "household.province_merged",
+            household_id,
+            revision,
+            detail=f"province_revision={province_revision}",
+        )
     return revision
 
 
@@ -130,20 +146,31 @@ def apply_candidate(store: Store, event: CandidateEvent, box, now: str, pulled) 
             # Handed over from another officer: the province already holds revision `base`,
             # so this laptop's next save must be newer than that (docs/sync.md, Reassignment).
             base = event.base_revision
-            store.save(record, action="household.assigned", sync_state=TO_VERIFY,
-                       min_revision=base if base is not None and base > 0 else 0)
+            store.save(
+                record,
+                action="household.assigned",
+                sync_state=TO_VERIFY,
+                min_revision=base if base is not None and base > 0 else 0,
+            )
             with store.changing_row("assigned", hid):
                 _keep(store, hid, "revision", "origin", revision, record)
                 store.db.execute(
                     "UPDATE assigned SET pending_revision = NULL, pending = NULL, released = 0"
-                    " WHERE household_id = ?", (hid,))
+                    " WHERE household_id = ?",
+                    (hid,),
+                )
             pulled.candidates += 1
         else:  # the officer started: nothing is overwritten, the officer chooses per answer
             with store.changing_row("assigned", hid):
                 _keep(store, hid, "pending_revision", "pending", revision, record)
                 store.db.execute("UPDATE assigned SET released = 0 WHERE household_id = ?", (hid,))
-            store.audit.append(now, store.actor, "household.province_changed", hid,
-                               detail=f"province_revision={revision}")
+            store.audit.append(
+                now,
+                store.actor,
+                "household.province_changed",
+                hid,
+                detail=f"province_revision={revision}",
+            )
             pulled.province_changed += 1
 
 
@@ -163,7 +190,9 @@ def apply_release(store: Store, event: ReleaseEvent, now: str, pulled) -> None:
     with store.changing_row("assigned", hid):
         store.db.execute(
             "INSERT INTO assigned (household_id, revision, released) VALUES (?, 0, 1)"
-            " ON CONFLICT (household_id) DO UPDATE SET released = 1", (hid,))
+            " ON CONFLICT (household_id) DO UPDATE SET released = 1",
+            (hid,),
+        )
     store.audit.append(now, store.actor, "household.release_waiting", hid)
     pulled.release_waiting += 1
 
@@ -171,8 +200,10 @@ def apply_release(store: Store, event: ReleaseEvent, now: str, pulled) -> None:
 def purge_released(store: Store, now: str) -> int:
     """Give up released households whose last version the province now holds. Called where
     push answers and pull events are applied, inside their transaction."""
-    ids = [r[0] for r in store.db.execute(
-        "SELECT household_id FROM assigned WHERE released = 1").fetchall()]
+    ids = [
+        r[0]
+        for r in store.db.execute("SELECT household_id FROM assigned WHERE released = 1").fetchall()
+    ]
     gone = [hid for hid in ids if _nothing_unsent(store, hid)]
     for hid in gone:
         _delete(store, hid, now)
@@ -234,10 +265,13 @@ def _keep(store: Store, hid: str, rev_col: str, blob_col: str, revision: int, re
     sealed = store.seal_record(hid, revision, record, "origin")
     store.db.execute(
         f"INSERT INTO assigned (household_id, revision, {blob_col}) VALUES (?, 0, ?)"
-        f" ON CONFLICT (household_id) DO NOTHING", (hid, sealed))
+        f" ON CONFLICT (household_id) DO NOTHING",
+        (hid, sealed),
+    )
     store.db.execute(
         f"UPDATE assigned SET {rev_col} = ?, {blob_col} = ? WHERE household_id = ?",
-        (revision, sealed, hid))
+        (revision, sealed, hid),
+    )
 
 
 def _untouched(store: Store, hid: str, origin: dict | None) -> bool:
@@ -268,8 +302,11 @@ def _nothing_unsent(store: Store, hid: str) -> bool:
 
 def _delete(store: Store, hid: str, now: str) -> None:
     revision = store.db.execute("SELECT revision FROM households WHERE id = ?", (hid,)).fetchone()
-    for table, column in (("households", "id"), ("lookup", "household_id"),
-                          ("outbox", "household_id"), ("assigned", "household_id")):
+    for table, column in (
+        ("households", "id"),
+        ("lookup", "household_id"),
+        ("outbox", "household_id"),
+        ("assigned", "household_id"),
+    ):
         store.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (hid,))
-    store.audit.append(now, store.actor, RELEASED, hid,
-                       revision[0] if revision else None)
+    store.audit.append(now, store.actor, RELEASED, hid, revision[0] if revision else None)

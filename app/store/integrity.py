@@ -17,8 +17,18 @@ from app.store import PENDING
 # its columns (the card; the province's two versions). A household's record and summary are
 # bound to their row and revision by their AAD already. The key column comes first.
 ROW_COLUMNS = {
-    "households": ("id", "revision", "status", "kode_desa", "sync_state", "sync_reason",
-                   "province_duplicates", "created_at", "updated_at", "card"),
+    "households": (
+        "id",
+        "revision",
+        "status",
+        "kode_desa",
+        "sync_state",
+        "sync_reason",
+        "province_duplicates",
+        "created_at",
+        "updated_at",
+        "card",
+    ),
     "assigned": ("household_id", "revision", "origin", "pending_revision", "pending", "released"),
 }
 # Audit action (and meta hint) once every row carries a MAC: from then on a row without one
@@ -44,13 +54,21 @@ class VerifyReport:
 
     @property
     def ok(self) -> bool:
-        problems = (self.damaged, self.audit_broken, self.unaudited, self.missing, self.altered,
-                    self.unqueued, self.unverified)
+        problems = (
+            self.damaged,
+            self.audit_broken,
+            self.unaudited,
+            self.missing,
+            self.altered,
+            self.unqueued,
+            self.unverified,
+        )
         return not any(problems) and self.integrity == "ok"
 
 
-def signed_row(db: Database, table: str, household_id: str | None
-               ) -> tuple[tuple, bytes | None] | None:
+def signed_row(
+    db: Database, table: str, household_id: str | None
+) -> tuple[tuple, bytes | None] | None:
     """A row's ROW_COLUMNS values and its stored MAC; None when there is no such row."""
     columns = ROW_COLUMNS[table]
     row = db.execute(
@@ -60,8 +78,9 @@ def signed_row(db: Database, table: str, household_id: str | None
     return (tuple(row[:-1]), row[-1]) if row else None
 
 
-def next_mac(cipher: RecordCipher, table: str, before: tuple[tuple, bytes | None] | None,
-             values: tuple) -> bytes | None:
+def next_mac(
+    cipher: RecordCipher, table: str, before: tuple[tuple, bytes | None] | None, values: tuple
+) -> bytes | None:
     """The MAC for a row's new values; a row already altered outside the app keeps its old,
     failing MAC, so a later save or sync never signs over the alteration."""
     if before is not None and not cipher.row_mac_ok(table, *before):
@@ -71,13 +90,15 @@ def next_mac(cipher: RecordCipher, table: str, before: tuple[tuple, bytes | None
 
 def rows_signed(db: Database) -> bool:
     """Whether every row has carried a MAC since (the audit entry ROW_MACS exists)."""
-    return db.execute(
-        "SELECT 1 FROM audit WHERE action = ? LIMIT 1", (ROW_MACS,)
-    ).fetchone() is not None
+    return (
+        db.execute("SELECT 1 FROM audit WHERE action = ? LIMIT 1", (ROW_MACS,)).fetchone()
+        is not None
+    )
 
 
-def check_plaintext(db: Database, cipher: RecordCipher, report: VerifyReport,
-                    tokens: dict[str, set[bytes]]) -> None:
+def check_plaintext(
+    db: Database, cipher: RecordCipher, report: VerifyReport, tokens: dict[str, set[bytes]]
+) -> None:
     """What the ciphertexts cannot show: plaintext columns changed (their MAC fails), rows
     deleted or rolled back (the audit log knows every household, its latest revision and
     whether it came from the province's list), blind-index tokens that no longer match
@@ -106,8 +127,11 @@ def check_plaintext(db: Database, cipher: RecordCipher, report: VerifyReport,
     index: dict[str, set[bytes]] = {}
     for token, hid in db.execute("SELECT token, household_id FROM lookup"):
         index.setdefault(hid, set()).add(bytes(token))
-    altered |= {hid for hid in set(index) | set(tokens)
-                if hid not in report.damaged and index.get(hid, set()) != tokens.get(hid, set())}
+    altered |= {
+        hid
+        for hid in set(index) | set(tokens)
+        if hid not in report.damaged and index.get(hid, set()) != tokens.get(hid, set())
+    }
     report.altered = sorted(altered - set(report.missing))  # its leftovers: one finding
     report.unverified = sorted(unverified - altered)
     queue = db.execute(

@@ -20,8 +20,9 @@ def keywrap_aad(store_id: str, kdf: KdfParams, salt: bytes) -> bytes:
     return f"khbs/keywrap/v2|{store_id}|{kdf.to_json()}|{salt.hex()}".encode()
 
 
-def unwrap(kek: bytes, wrapped: bytes, store_id: str, kdf: KdfParams, salt: bytes
-           ) -> tuple[bytes, bool]:
+def unwrap(
+    kek: bytes, wrapped: bytes, store_id: str, kdf: KdfParams, salt: bytes
+) -> tuple[bytes, bool]:
     """The data key, and whether its wrap is the v1 one of stores made before v2 (rewrapped at
     unlock). Raises DecryptError for a wrong passphrase."""
     try:
@@ -43,5 +44,3 @@ def stored_kdf(kdf_json: str, salt: bytes) -> KdfParams:
 
 def key_check_aad(store_id: str) -> bytes:
     return f"khbs/key-check/v1|{store_id}".encode()
-
-

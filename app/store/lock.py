@@ -33,7 +33,7 @@ def lock_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + SUFFIX)
 
 
-def acquire(db_path: Path, command: str) -> "StoreLock":
+def acquire(db_path: Path, command: str) -> StoreLock:
     """Take the write lock of the store at `db_path`, or raise StoreInUse naming the holder
     (before anything is written)."""
     path = lock_path(Path(db_path))

@@ -102,7 +102,9 @@ def needs_attention(store: Store) -> list[tuple[str, str]]:
     marks = ", ".join("?" for _ in ATTENTION)
     rows = store.db.execute(
         f"SELECT id, sync_state, sync_reason FROM households WHERE sync_state IN ({marks})"
-        " ORDER BY updated_at, id", tuple(sorted(ATTENTION)))
+        " ORDER BY updated_at, id",
+        tuple(sorted(ATTENTION)),
+    )
     return [(hid, reason or state) for hid, state, reason in rows]
 
 
@@ -110,7 +112,9 @@ def needs_attention(store: Store) -> list[tuple[str, str]]:
 
 PULL_CURSOR = "pull_cursor"
 STATUS_STATES: dict[str, tuple[str, str | None]] = {
-    RECEIVED: ("synced", None), VERIFIED: ("synced", VERIFIED)}
+    RECEIVED: ("synced", None),
+    VERIFIED: ("synced", VERIFIED),
+}
 KINDS = ("nik", "kk")
 
 
@@ -137,8 +141,9 @@ def pull_cursor(store: Store) -> int:
     return int(store.get_meta(PULL_CURSOR) or 0)
 
 
-def apply_events(store: Store, events: list, cursor: int, *,
-                 box: tuple[str, ProvinceKeyPair] | None = None) -> Pulled:
+def apply_events(
+    store: Store, events: list, cursor: int, *, box: tuple[str, ProvinceKeyPair] | None = None
+) -> Pulled:
     """Apply the province's events and keep the new cursor, in one transaction. A status
     applies only to the revision it names: a household edited since stays as the officer left
     it. A card number belongs to the family, so it is kept whatever revision the event names.
@@ -206,6 +211,7 @@ def _duplicate(store: Store, e: DuplicateEvent, now: str, pulled: Pulled) -> Non
     kind = e.kind if e.kind in KINDS else "?"
     if kind in KINDS:
         store.add_province_duplicate(hid, kind)
-    store.audit.append(now, store.actor, "sync.duplicate", hid,
-                       detail=f"{kind}:{e.other_household_id}"[:80])
+    store.audit.append(
+        now, store.actor, "sync.duplicate", hid, detail=f"{kind}:{e.other_household_id}"[:80]
+    )
     pulled.duplicates += 1

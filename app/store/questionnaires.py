@@ -55,8 +55,9 @@ def set_signing_key(store: Store, key_id: str, public: bytes, *, replace: bool =
     known = signing_key(store)
     if known is not None and (known == (key_id, public) or not replace):
         return False
-    store.put_secret(SIGNING_SECRET, json.dumps({"key_id": key_id,
-                                                 "public_key": b64(public)}).encode())
+    store.put_secret(
+        SIGNING_SECRET, json.dumps({"key_id": key_id, "public_key": b64(public)}).encode()
+    )
     return True
 
 
@@ -67,8 +68,9 @@ def versions(store: Store) -> list[int]:
 def load(store: Store, version: int) -> dict:
     """The document of a kept version, its signature checked again. QuestionnaireDamaged when
     it does not verify (changed outside the app) or the signing key is gone."""
-    row = store.db.execute("SELECT document, signature FROM questionnaires WHERE version = ?",
-                           (version,)).fetchone()
+    row = store.db.execute(
+        "SELECT document, signature FROM questionnaires WHERE version = ?", (version,)
+    ).fetchone()
     try:
         key = signing_key(store)
     except DecryptError:  # the sealed key was changed outside the app
@@ -102,7 +104,8 @@ def apply_event(store: Store, event: QuestionnaireEvent, now: str, pulled: Pulle
     store.db.execute(
         "INSERT INTO questionnaires (version, document, signature, key_id, received_at)"
         " VALUES (?, ?, ?, ?, ?)",
-        (version, document, unb64(event.signature or ""), str(event.key_id), now))
+        (version, document, unb64(event.signature or ""), str(event.key_id), now),
+    )
     store.audit.append(now, store.actor, "questionnaire.received", detail=str(version))
     pulled.questionnaires.append(version)
 

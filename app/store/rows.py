@@ -72,8 +72,7 @@ class OpenedHousehold:
     card_number: str | None
 
 
-def list_rows(db: Database, cipher: RecordCipher, where: str, params: tuple
-              ) -> list[HouseholdRow]:
+def list_rows(db: Database, cipher: RecordCipher, where: str, params: tuple) -> list[HouseholdRow]:
     """The household list's one query (Store.rows, rows_for): `where` is "" or a WHERE
     clause on `h` (" WHERE h.id IN (?)") with its `params`. A summary or card that does not
     open marks the row damaged."""
@@ -85,8 +84,21 @@ def list_rows(db: Database, cipher: RecordCipher, where: str, params: tuple
         " coalesce(a.released, 0) FROM households h LEFT JOIN assigned a"
         f" ON a.household_id = h.id{where} ORDER BY updated_at DESC"
     )
-    for (hid, rev, status, desa, sync, updated, blob, reason, card, dups, listed, changed,
-         released) in db.conn.execute(query, params):
+    for (
+        hid,
+        rev,
+        status,
+        desa,
+        sync,
+        updated,
+        blob,
+        reason,
+        card,
+        dups,
+        listed,
+        changed,
+        released,
+    ) in db.conn.execute(query, params):
         try:
             text = open_blob(blob, record_aad(hid, rev, "summary")).decode("utf-8")
             # Most households have no card: check NULL first, no second decryption.
@@ -96,7 +108,24 @@ def list_rows(db: Database, cipher: RecordCipher, where: str, params: tuple
             text, number, damaged = "", None, True
         kinds = tuple(dups.split(",")) if dups else ()
         text, outcome, revisit = questionnaire.split_summary(text)
-        out.append(HouseholdRow(hid, rev, status, desa, sync, updated, text, damaged, reason,
-                                number, kinds, bool(listed), bool(changed), bool(released),
-                                outcome, revisit))
+        out.append(
+            HouseholdRow(
+                hid,
+                rev,
+                status,
+                desa,
+                sync,
+                updated,
+                text,
+                damaged,
+                reason,
+                number,
+                kinds,
+                bool(listed),
+                bool(changed),
+                bool(released),
+                outcome,
+                revisit,
+            )
+        )
     return out

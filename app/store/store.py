@@ -20,7 +20,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from app import questionnaire
@@ -42,7 +42,7 @@ from app.errors import (
 )
 from app.province_key import key_id as province_key_id
 from app.province_key import seal_to
-from app.store import lock, meta
+from app.store import FILENAME, MIN_PASSPHRASE, PENDING, lock, meta
 from app.store.audit import AuditLog, keep_unwritten, take_unwritten
 from app.store.db import StoreDatabase, connect
 from app.store.integrity import (
@@ -64,16 +64,15 @@ from app.store.keyring import (
 )
 from app.store.rows import HouseholdRow, OpenedHousehold, card_aad, list_rows
 
-from app.store import FILENAME, MIN_PASSPHRASE, PENDING
 Clock = Callable[[], datetime]
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 # Failures that mean "cannot write now" (not a damaged file or a failing disk): an audit entry
@@ -131,7 +130,7 @@ class Store:
         kdf: KdfParams = KdfParams(),
         clock: Clock = utc_now,
         owner: str = "khbs",
-    ) -> "Store":
+    ) -> Store:
         if len(passphrase) < MIN_PASSPHRASE:
             raise WeakPassphrase(minimum=MIN_PASSPHRASE)
         data_dir = Path(data_dir)
@@ -150,7 +149,7 @@ class Store:
     @classmethod
     def _build(
         cls, data_dir: Path, final: Path, passphrase: str, kdf: KdfParams, clock: Clock, owner: str
-    ) -> "Store":
+    ) -> Store:
         # Built under a temporary name and renamed: a crash during init leaves no half store.
         building = data_dir / (FILENAME + ".init")
         for leftover in data_dir.glob(FILENAME + ".init*"):
@@ -214,7 +213,7 @@ class Store:
         clock: Clock = utc_now,
         write: bool = True,
         owner: str = "khbs",
-    ) -> "Store":
+    ) -> Store:
         """Unlock the store. `write=True` takes the process write lock first (StoreInUse names
         the process holding it; nothing is written then); `owner` says what this process is
         ("khbs import", "khbs gui"). `write=False` is for reading (status, verify, dump,
@@ -240,7 +239,7 @@ class Store:
         return store
 
     @classmethod
-    def _unlock(cls, db: StoreDatabase, passphrase: str, clock: Clock) -> "Store":
+    def _unlock(cls, db: StoreDatabase, passphrase: str, clock: Clock) -> Store:
         settings = dict(db.execute("SELECT key, value FROM meta").fetchall())
         store_id = settings["store_id"]
         now = clock()
@@ -288,7 +287,7 @@ class Store:
         *,
         clock: Clock = utc_now,
         owner: str = "khbs",
-    ) -> "Store":
+    ) -> Store:
         """Set a new passphrase with the data key the province unsealed from the escrow blob."""
         if len(new_passphrase) < MIN_PASSPHRASE:
             raise WeakPassphrase(minimum=MIN_PASSPHRASE)
@@ -337,12 +336,17 @@ class Store:
     def _upgrade_now(self, old_wrap: tuple[bytes, bytes] | None) -> None:
         if old_wrap is not None:
             kek, wrapped = old_wrap
-            kdf_json, salt = self.db.execute("SELECT kdf, salt FROM keyring WHERE id = 1").fetchone()
-            rewrapped = seal(kek, self._data_key,
-                             keywrap_aad(self.store_id, KdfParams.from_json(kdf_json), salt))
+            kdf_json, salt = self.db.execute(
+                "SELECT kdf, salt FROM keyring WHERE id = 1"
+            ).fetchone()
+            rewrapped = seal(
+                kek, self._data_key, keywrap_aad(self.store_id, KdfParams.from_json(kdf_json), salt)
+            )
             with self.db.atomic(reader_ok=True):  # unless a passphrase change got there first
-                if self.db.execute("UPDATE keyring SET wrapped_key = ? WHERE id = 1"
-                                   " AND wrapped_key = ?", (rewrapped, wrapped)).rowcount:
+                if self.db.execute(
+                    "UPDATE keyring SET wrapped_key = ? WHERE id = 1 AND wrapped_key = ?",
+                    (rewrapped, wrapped),
+                ).rowcount:
                     self.audit.append(self.now(), self.actor, "store.keywrap", detail="v2")
         self._sign_old_rows()
 
@@ -408,7 +412,7 @@ class Store:
         self.audit_failure = None
         return True
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -539,8 +543,18 @@ class Store:
             state = sync_state or (PENDING if status == "final" else "local")
             created = old.get("created_at", now)
             # The province's marks (duplicates, card) outlive the save: signed as they stay.
-            values = (hid, revision, status, kode_desa, state, None,
-                      old.get("province_duplicates"), created, now, old.get("card"))
+            values = (
+                hid,
+                revision,
+                status,
+                kode_desa,
+                state,
+                None,
+                old.get("province_duplicates"),
+                created,
+                now,
+                old.get("card"),
+            )
             self.db.execute(
                 "INSERT INTO households (id, revision, status, kode_desa, sync_state,"
                 " created_at, updated_at, record, summary, mac)"
@@ -590,8 +604,9 @@ class Store:
             raise RecordNotFound(record_id=household_id)
         return self.open_record(household_id, row[0], row[1]), row[0]
 
-    def open_record(self, household_id: str, revision: int, blob: bytes,
-                    part: str = "record") -> dict:
+    def open_record(
+        self, household_id: str, revision: int, blob: bytes, part: str = "record"
+    ) -> dict:
         """A sealed version of a household opened: its `record` at `revision`, or (`part`
         "origin") a version the province sent (app/store/assigned.py). Raises RecordDamaged
         when it does not open. For app/store modules."""
@@ -614,8 +629,9 @@ class Store:
             except RecordDamaged as exc:
                 yield hid, exc
 
-    def open_households(self, *, status: str | None = None, desa: str | None = None
-                        ) -> Iterator[tuple[str, OpenedHousehold | RecordDamaged]]:
+    def open_households(
+        self, *, status: str | None = None, desa: str | None = None
+    ) -> Iterator[tuple[str, OpenedHousehold | RecordDamaged]]:
         """Households in id order, opened with their card numbers, for reading them out
         (export). `status` ("draft", "final") and `desa` (a desa, kecamatan or regency code:
         everything inside it) filter on plaintext columns, so only the households asked for
@@ -630,8 +646,11 @@ class Store:
             params += [desa, len(desa) + 1, desa + "."]
         rows = self.db.execute(
             "SELECT id, revision, record, status, kode_desa, sync_state, sync_reason, updated_at,"
-            " card FROM households" + (" WHERE " + " AND ".join(where) if where else "")
-            + " ORDER BY id", params)
+            " card FROM households"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY id",
+            params,
+        )
         for hid, revision, blob, status_, desa_, sync_state, reason, updated, card in rows:
             try:
                 record = self.open_record(hid, revision, blob)
@@ -639,8 +658,12 @@ class Store:
             except RecordDamaged as exc:
                 yield hid, exc
                 continue
-            yield hid, OpenedHousehold(hid, revision, record, status_, desa_, sync_state, reason,
-                                       updated, number)
+            yield (
+                hid,
+                OpenedHousehold(
+                    hid, revision, record, status_, desa_, sync_state, reason, updated, number
+                ),
+            )
 
     def rows(self) -> list[HouseholdRow]:
         """All households for the list view, most recently changed first."""
@@ -676,9 +699,11 @@ class Store:
             pass  # a damaged card is replaced by the province's
         sealed = self._cipher.seal(card.encode("utf-8"), card_aad(household_id))
         with self.changing_row("households", household_id):
-            return bool(self.db.execute(
-                "UPDATE households SET card = ? WHERE id = ?", (sealed, household_id)
-            ).rowcount)
+            return bool(
+                self.db.execute(
+                    "UPDATE households SET card = ? WHERE id = ?", (sealed, household_id)
+                ).rowcount
+            )
 
     def add_province_duplicate(self, household_id: str, kind: str) -> bool:
         """Remember that the province found this household's NIK or KK elsewhere (kind only)."""

@@ -43,8 +43,11 @@ def add_admin(conn: Connection, name: str) -> tuple[str, str]:
     if not name or len(name) > MAX_NAME:
         raise BadOfficerName(maximum=MAX_NAME)
     admin_id, token = str(uuid.uuid4()), TOKEN_PREFIX + secrets.token_urlsafe(32)
-    conn.execute(insert(admins).values(id=admin_id, name=name, token_hash=token_hash(token),
-                                       created_at=utc_now()))
+    conn.execute(
+        insert(admins).values(
+            id=admin_id, name=name, token_hash=token_hash(token), created_at=utc_now()
+        )
+    )
     audit(conn, CLI_ACTOR, "admin.add", {"admin_id": admin_id})
     return admin_id, token
 
@@ -65,6 +68,9 @@ def admin_for_token(conn: Connection, token: str) -> Admin | None:
     """The active administrator holding this token, or None."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
-    row = conn.execute(select(admins.c.id, admins.c.name).where(
-        admins.c.token_hash == token_hash(token), admins.c.revoked_at.is_(None))).first()
+    row = conn.execute(
+        select(admins.c.id, admins.c.name).where(
+            admins.c.token_hash == token_hash(token), admins.c.revoked_at.is_(None)
+        )
+    ).first()
     return Admin(row.id, row.name) if row else None

@@ -33,8 +33,16 @@ from sync.server.db import (
 )
 from sync.server.keys import ServerKeys
 
-HEADER = ("no_kk", "nik", "nama", "hubungan", "jenis_kelamin", "tanggal_lahir", "kode_desa",
-          "alamat")
+HEADER = (
+    "no_kk",
+    "nik",
+    "nama",
+    "hubungan",
+    "jenis_kelamin",
+    "tanggal_lahir",
+    "kode_desa",
+    "alamat",
+)
 MEMBER_COLUMNS = ("nik", "nama", "hubungan", "jenis_kelamin", "tanggal_lahir")
 INTEGER_COLUMNS = ("hubungan", "jenis_kelamin")
 MAX_ROWS = 2_000_000
@@ -52,8 +60,11 @@ class Problem:
 
     def message(self, lang: str | None = None) -> str:
         text = tr(self.key, lang, **self.params)
-        where = tr("assign.where", lang, line=self.line, column=self.column) if self.column \
+        where = (
+            tr("assign.where", lang, line=self.line, column=self.column)
+            if self.column
             else tr("assign.where_line", lang, line=self.line)
+        )
         return f"{where}: {text}"
 
 
@@ -101,11 +112,12 @@ def read_candidates(path: Path, *, today: date | None = None) -> CandidateFile:
         candidate = _candidate(no_kk, members, out.problems)
         out.candidates.append(candidate)
         _check(candidate, today or date.today(), out.problems)
-        for (line, row) in members:
+        for line, row in members:
             nik = row["nik"]
             if nik in nik_lines:
-                out.problems.append(Problem(line, "nik", "assign.nik_twice",
-                                            {"other": nik_lines[nik]}))
+                out.problems.append(
+                    Problem(line, "nik", "assign.nik_twice", {"other": nik_lines[nik]})
+                )
             else:
                 nik_lines[nik] = line
     out.problems.sort(key=lambda p: (p.line, p.column))
@@ -141,8 +153,9 @@ def _rows(path: Path, problems: list[Problem]) -> list[tuple[int, dict]]:
             out.append((line, cells))
         return out
     except CsvUnreadable as exc:
-        problems.append(Problem(exc.line, exc.column.strip().lower(), f"assign.{exc.reason}",
-                                {"max": MAX_CELL}))
+        problems.append(
+            Problem(exc.line, exc.column.strip().lower(), f"assign.{exc.reason}", {"max": MAX_CELL})
+        )
     except OSError:
         problems.append(Problem(1, "", "assign.unreadable"))
     return []
@@ -180,8 +193,9 @@ def _candidate(no_kk: str, members: list[tuple[int, dict]], problems: list[Probl
     for line, row in members[1:]:
         for column in ("kode_desa", "alamat"):
             if row[column] != first[column]:
-                problems.append(Problem(line, column, "assign.family_differs",
-                                        {"line": first_line}))
+                problems.append(
+                    Problem(line, column, "assign.family_differs", {"line": first_line})
+                )
     record = {
         "schema_version": q.schema_version(),
         "id": "",
@@ -202,11 +216,21 @@ def _check(candidate: Candidate, today: date, problems: list[Problem]) -> None:
     context = rules.Context(household_id=CHECK_ID, assigned_areas=[regions.PROVINCE], today=today)
     for issue in rules.check(record, context, final=False).issues:
         member = issue.member
-        line = candidate.lines[member] if member is not None and member < len(candidate.lines) \
+        line = (
+            candidate.lines[member]
+            if member is not None and member < len(candidate.lines)
             else candidate.lines[0]
+        )
         column = str(issue.path[-1]) if issue.path and issue.path[-1] in HEADER else ""
-        problems.append(Problem(line, column, f"rule.{issue.code}", dict(issue.params),
-                                warning=issue.severity != rules.ERROR))
+        problems.append(
+            Problem(
+                line,
+                column,
+                f"rule.{issue.code}",
+                dict(issue.params),
+                warning=issue.severity != rules.ERROR,
+            )
+        )
 
 
 # -- into the database ------------------------------------------------------------------------
@@ -222,9 +246,14 @@ class ImportSummary:
     skipped: int = 0  # families left out for errors (--skip-invalid)
 
     def as_dict(self) -> dict:
-        return {"new": self.new, "changed": self.changed, "unchanged": self.unchanged,
-                "members": self.members, "unassigned": dict(sorted(self.unassigned.items())),
-                "skipped": self.skipped}
+        return {
+            "new": self.new,
+            "changed": self.changed,
+            "unchanged": self.unchanged,
+            "members": self.members,
+            "unassigned": dict(sorted(self.unassigned.items())),
+            "skipped": self.skipped,
+        }
 
 
 def officer_for(desa: str, coverage: list[tuple[str, str]]) -> str | None:
@@ -241,23 +270,30 @@ def officer_for(desa: str, coverage: list[tuple[str, str]]) -> str | None:
     return top[0] if len(set(top)) == 1 else None
 
 
-def import_candidates(conn: Connection, keys: ServerKeys, found: CandidateFile, *,
-                      clock=utc_now) -> ImportSummary:
+def import_candidates(
+    conn: Connection, keys: ServerKeys, found: CandidateFile, *, clock=utc_now
+) -> ImportSummary:
     """Store the file's valid families in one transaction (the caller's; whether to go on when
     some are not is the caller's choice: --skip-invalid). A family already imported with the
     same rows is left alone, so importing the same file twice changes nothing; changed rows
     make a new revision for its officer."""
     now = clock()
-    summary = ImportSummary(skipped=len(found.candidates) - len(found.valid())
-                            + found.invalid_families)
-    coverage = [(r.area_code, r.officer_id) for r in conn.execute(
-        select(officer_areas.c.area_code, officer_areas.c.officer_id))]
+    summary = ImportSummary(
+        skipped=len(found.candidates) - len(found.valid()) + found.invalid_families
+    )
+    coverage = [
+        (r.area_code, r.officer_id)
+        for r in conn.execute(select(officer_areas.c.area_code, officer_areas.c.officer_id))
+    ]
     for candidate in found.valid():
         summary.members += len(candidate.record[q.MEMBERS])
         kk_key_id, kk_token = keys.blind_token("kk", candidate.no_kk)
         _, listed = content_hash(candidate.record)
-        row = conn.execute(select(candidates).where(
-            candidates.c.kk_key_id == kk_key_id, candidates.c.kk_token == kk_token)).first()
+        row = conn.execute(
+            select(candidates).where(
+                candidates.c.kk_key_id == kk_key_id, candidates.c.kk_token == kk_token
+            )
+        ).first()
         if row is not None and bytes(row.dtsen_hash) == listed:
             summary.unchanged += 1
             continue
@@ -270,24 +306,42 @@ def import_candidates(conn: Connection, keys: ServerKeys, found: CandidateFile, 
         record = dict(candidate.record, id=hid, verifikasi={"sumber": 1})
         plaintext, digest = content_hash(q.canonical(record))
         key_id, sealed = keys.seal_candidate(hid, revision, digest, plaintext)
-        values = dict(kode_desa=desa, kode_kab=desa[:5], officer_id=officer, revision=revision,
-                      content_hash=digest, key_id=key_id, content=sealed, dtsen_hash=listed,
-                      updated_at=now)
+        values = dict(
+            kode_desa=desa,
+            kode_kab=desa[:5],
+            officer_id=officer,
+            revision=revision,
+            content_hash=digest,
+            key_id=key_id,
+            content=sealed,
+            dtsen_hash=listed,
+            updated_at=now,
+        )
         if row is None:
-            conn.execute(candidates.insert().values(id=hid, kk_key_id=kk_key_id,
-                                                   kk_token=kk_token, imported_at=now, **values))
+            conn.execute(
+                candidates.insert().values(
+                    id=hid, kk_key_id=kk_key_id, kk_token=kk_token, imported_at=now, **values
+                )
+            )
             summary.new += 1
         else:
             conn.execute(candidates.update().where(candidates.c.id == hid).values(**values))
             summary.changed += 1
             if row.officer_id and row.officer_id != officer:
                 if officer is not None:
-                    conn.execute(households.update().where(households.c.id == hid)
-                                 .values(officer_id=officer))
+                    conn.execute(
+                        households.update().where(households.c.id == hid).values(officer_id=officer)
+                    )
                 _release(conn, hid, row.officer_id, now)
         if officer is not None:
-            repo.append_change(conn, "assignment", officer_id=officer, revision=revision,
-                               detail={"candidate": hid}, clock=lambda: now)
+            repo.append_change(
+                conn,
+                "assignment",
+                officer_id=officer,
+                revision=revision,
+                detail={"candidate": hid},
+                clock=lambda: now,
+            )
     return summary
 
 
@@ -296,24 +350,39 @@ def reassign(conn: Connection, *, clock=utc_now) -> dict[str, int]:
     its desa. The previous officer's laptops get a release (and may still push their edits),
     the new officer's get the household. Returns {"moved": n, "unassigned": m}."""
     now = clock()
-    coverage = [(r.area_code, r.officer_id) for r in conn.execute(
-        select(officer_areas.c.area_code, officer_areas.c.officer_id))]
+    coverage = [
+        (r.area_code, r.officer_id)
+        for r in conn.execute(select(officer_areas.c.area_code, officer_areas.c.officer_id))
+    ]
     moved = unassigned = 0
-    rows = conn.execute(select(candidates.c.id, candidates.c.kode_desa, candidates.c.officer_id,
-                               candidates.c.revision)).all()
+    rows = conn.execute(
+        select(
+            candidates.c.id, candidates.c.kode_desa, candidates.c.officer_id, candidates.c.revision
+        )
+    ).all()
     for row in rows:
         officer = officer_for(row.kode_desa, coverage)
         unassigned += officer is None
         if officer == row.officer_id:
             continue
         moved += 1
-        conn.execute(candidates.update().where(candidates.c.id == row.id)
-                     .values(officer_id=officer, updated_at=now))
+        conn.execute(
+            candidates.update()
+            .where(candidates.c.id == row.id)
+            .values(officer_id=officer, updated_at=now)
+        )
         if officer is not None:
-            conn.execute(households.update().where(households.c.id == row.id)
-                         .values(officer_id=officer))
-            repo.append_change(conn, "assignment", officer_id=officer, revision=row.revision,
-                               detail={"candidate": row.id}, clock=lambda: now)
+            conn.execute(
+                households.update().where(households.c.id == row.id).values(officer_id=officer)
+            )
+            repo.append_change(
+                conn,
+                "assignment",
+                officer_id=officer,
+                revision=row.revision,
+                detail={"candidate": row.id},
+                clock=lambda: now,
+            )
         if row.officer_id is not None:
             _release(conn, row.id, row.officer_id, now)
     return {"moved": moved, "unassigned": unassigned}
@@ -324,10 +393,12 @@ def _release(conn: Connection, hid: str, officer_id: str, now) -> None:
     and let them still push it (handovers)."""
     key = (handovers.c.household_id == hid) & (handovers.c.from_officer_id == officer_id)
     if conn.execute(select(handovers.c.at).where(key)).first() is None:
-        conn.execute(handovers.insert().values(household_id=hid, from_officer_id=officer_id,
-                                               at=now))
-    repo.append_change(conn, "assignment", officer_id=officer_id, detail={"release": hid},
-                       clock=lambda: now)
+        conn.execute(
+            handovers.insert().values(household_id=hid, from_officer_id=officer_id, at=now)
+        )
+    repo.append_change(
+        conn, "assignment", officer_id=officer_id, detail={"release": hid}, clock=lambda: now
+    )
 
 
 # -- to the laptop ----------------------------------------------------------------------------
@@ -347,21 +418,36 @@ def candidate_for(conn: Connection, keys: ServerKeys, hid: str) -> CandidateCont
     row = conn.execute(select(candidates).where(candidates.c.id == hid)).first()
     if row is None:
         return None
-    plaintext = keys.open_candidate(row.key_id, hid, row.revision, bytes(row.content_hash),
-                                    bytes(row.content))
+    plaintext = keys.open_candidate(
+        row.key_id, hid, row.revision, bytes(row.content_hash), bytes(row.content)
+    )
     current = conn.execute(
-        select(households.c.revision, household_versions.c.key_id,
-               household_versions.c.content_hash, household_versions.c.content)
-        .join(household_versions, (household_versions.c.household_id == households.c.id)
-              & (household_versions.c.revision == households.c.revision)
-              & (household_versions.c.content_hash == households.c.content_hash))
+        select(
+            households.c.revision,
+            household_versions.c.key_id,
+            household_versions.c.content_hash,
+            household_versions.c.content,
+        )
+        .join(
+            household_versions,
+            (household_versions.c.household_id == households.c.id)
+            & (household_versions.c.revision == households.c.revision)
+            & (household_versions.c.content_hash == households.c.content_hash),
+        )
         .where(households.c.id == hid)
     ).first()
     base = 0  # the laptop's revision R is candidate + household revision: both only grow
     if current is not None:
         base = current.revision
-        pushed = json.loads(keys.open_content(current.key_id, hid, current.revision,
-                                              bytes(current.content_hash), bytes(current.content)))
+        pushed = json.loads(
+            keys.open_content(
+                current.key_id,
+                hid,
+                current.revision,
+                bytes(current.content_hash),
+                bytes(current.content),
+            )
+        )
         plaintext, _ = content_hash(q.canonical(dict(pushed, status="draft")))
     return CandidateContent(row.officer_id, row.revision + base, base, plaintext)
 
@@ -379,34 +465,53 @@ class ListChange:
     changes: list  # app.verification.Difference: the list's value (mine) -> the officer's
 
 
-def changes_against_list(conn: Connection, keys: ServerKeys, *, desa: str | None = None,
-                         household_id: str | None = None) -> list[ListChange]:
+def changes_against_list(
+    conn: Connection, keys: ServerKeys, *, desa: str | None = None, household_id: str | None = None
+) -> list[ListChange]:
     """For each listed household an officer has sent back: what differs from the DTSEN list
     (a listed answer changed or removed, a member added or gone, the verification result).
     Answers the list never had (the dwelling, assets ...) are new, not changes."""
     from app.verification import diff
 
-    query = (select(candidates, households.c.revision.label("h_revision"),
-                    household_versions.c.key_id.label("h_key_id"),
-                    household_versions.c.content_hash.label("h_hash"),
-                    household_versions.c.content.label("h_content"))
-             .join(households, households.c.id == candidates.c.id)
-             .join(household_versions, (household_versions.c.household_id == households.c.id)
-                   & (household_versions.c.revision == households.c.revision)
-                   & (household_versions.c.content_hash == households.c.content_hash))
-             .order_by(candidates.c.kode_desa, candidates.c.id))
+    query = (
+        select(
+            candidates,
+            households.c.revision.label("h_revision"),
+            household_versions.c.key_id.label("h_key_id"),
+            household_versions.c.content_hash.label("h_hash"),
+            household_versions.c.content.label("h_content"),
+        )
+        .join(households, households.c.id == candidates.c.id)
+        .join(
+            household_versions,
+            (household_versions.c.household_id == households.c.id)
+            & (household_versions.c.revision == households.c.revision)
+            & (household_versions.c.content_hash == households.c.content_hash),
+        )
+        .order_by(candidates.c.kode_desa, candidates.c.id)
+    )
     if household_id:
         query = query.where(candidates.c.id == household_id)
     if desa:
-        query = query.where((candidates.c.kode_desa == desa)
-                            | candidates.c.kode_desa.like(desa + ".%"))
+        query = query.where(
+            (candidates.c.kode_desa == desa) | candidates.c.kode_desa.like(desa + ".%")
+        )
     out = []
     for row in conn.execute(query):
-        listed = json.loads(keys.open_candidate(row.key_id, row.id, row.revision,
-                                                bytes(row.content_hash), bytes(row.content)))
-        sent = json.loads(keys.open_content(row.h_key_id, row.id, row.h_revision,
-                                            bytes(row.h_hash), bytes(row.h_content)))
-        found = [d for d in diff(listed, sent)
-                 if d.mine is not None or d.whole_member or d.path[-1] in VERIFICATION_ANSWERS]
+        listed = json.loads(
+            keys.open_candidate(
+                row.key_id, row.id, row.revision, bytes(row.content_hash), bytes(row.content)
+            )
+        )
+        sent = json.loads(
+            keys.open_content(
+                row.h_key_id, row.id, row.h_revision, bytes(row.h_hash), bytes(row.h_content)
+            )
+        )
+        found = [
+            d
+            for d in diff(listed, sent)
+            if d.mine is not None or d.whole_member or d.path[-1] in VERIFICATION_ANSWERS
+        ]
         out.append(ListChange(row.id, row.kode_desa, found))
     return out

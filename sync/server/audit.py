@@ -28,7 +28,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select
@@ -77,12 +77,19 @@ def register(keys: ServerKeys) -> None:
 def moment_text(at: datetime) -> str:
     """The entry's time as hashed: UTC to the microsecond, as both databases give it back."""
     if at.tzinfo is None:
-        at = at.replace(tzinfo=timezone.utc)
-    return at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        at = at.replace(tzinfo=UTC)
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def entry_bytes(seq: int, at: datetime, actor: str, action: str, officer_id: str | None,
-                household_id: str | None, detail: str | None) -> bytes:
+def entry_bytes(
+    seq: int,
+    at: datetime,
+    actor: str,
+    action: str,
+    officer_id: str | None,
+    household_id: str | None,
+    detail: str | None,
+) -> bytes:
     fields = [seq, moment_text(at), actor, action, officer_id, household_id, detail]
     return json.dumps(fields, separators=(",", ":"), ensure_ascii=True).encode()
 
@@ -96,19 +103,23 @@ def seal(audit_key: bytes, entry_hash: bytes) -> bytes:
 
 
 def _active_data_key(conn: Connection) -> str | None:
-    return conn.execute(select(server_keys.c.key_id).where(
-        server_keys.c.kind == "data", server_keys.c.active)).scalar()
+    return conn.execute(
+        select(server_keys.c.key_id).where(server_keys.c.kind == "data", server_keys.c.active)
+    ).scalar()
 
 
 def _subject(conn: Connection, detail: dict) -> tuple[str | None, str | None]:
     """(officer id, household id) the entry is about, from its detail: what scopes it."""
     officer = detail.get("officer_id")
     if not isinstance(officer, str) and isinstance(detail.get("device_id"), str):
-        officer = conn.execute(select(devices.c.officer_id)
-                               .where(devices.c.id == detail["device_id"])).scalar()
+        officer = conn.execute(
+            select(devices.c.officer_id).where(devices.c.id == detail["device_id"])
+        ).scalar()
     household = detail.get("household_id")
-    return (officer if isinstance(officer, str) else None,
-            household if isinstance(household, str) else None)
+    return (
+        officer if isinstance(officer, str) else None,
+        household if isinstance(household, str) else None,
+    )
 
 
 def audit(conn: Connection, actor: str, action: str, detail: dict) -> int:
@@ -125,14 +136,26 @@ def audit(conn: Connection, actor: str, action: str, detail: dict) -> int:
     officer_id, household_id = _subject(conn, detail)
     text = json.dumps(detail, sort_keys=True)
     advisory_lock(conn, LOCK)
-    last = conn.execute(select(audit_log.c.id, audit_log.c.hash)
-                        .order_by(audit_log.c.id.desc()).limit(1)).first()
+    last = conn.execute(
+        select(audit_log.c.id, audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)
+    ).first()
     seq, prev = (last.id + 1, bytes(last.hash)) if last else (1, GENESIS)
     at, actor = utc_now(), actor[:64]
     digest = chain_hash(prev, entry_bytes(seq, at, actor, action, officer_id, household_id, text))
-    conn.execute(insert(audit_log).values(
-        id=seq, at=at, actor=actor, action=action, detail=text, officer_id=officer_id,
-        household_id=household_id, hash=digest, key_id=key_id, mac=seal(key, digest)))
+    conn.execute(
+        insert(audit_log).values(
+            id=seq,
+            at=at,
+            actor=actor,
+            action=action,
+            detail=text,
+            officer_id=officer_id,
+            household_id=household_id,
+            hash=digest,
+            key_id=key_id,
+            mac=seal(key, digest),
+        )
+    )
     return seq
 
 
@@ -162,25 +185,36 @@ class ChainCheck:
 
     def as_dict(self) -> dict:
         first = self.broken[0] if self.broken else None
-        return {"ok": self.ok, "entries": self.entries, "sealed": self.sealed,
-                "before_chain": self.before_chain,
-                "head": {"seq": self.head_seq, "hash": self.head_hash.hex()},
-                "broken": self.broken_count,
-                "first_broken": {"seq": first[0], "reason": first[1]} if first else None}
+        return {
+            "ok": self.ok,
+            "entries": self.entries,
+            "sealed": self.sealed,
+            "before_chain": self.before_chain,
+            "head": {"seq": self.head_seq, "hash": self.head_hash.hex()},
+            "broken": self.broken_count,
+            "first_broken": {"seq": first[0], "reason": first[1]} if first else None,
+        }
 
 
 def verify(conn: Connection, keys: ServerKeys) -> ChainCheck:
     """Check every entry in order: its hash follows from the one before, and from the first
     sealed entry on, each has a valid seal. Read it in one snapshot (db.read_snapshot)."""
-    audit_keys = {key_id: subkey(secret, "server-audit")
-                  for key_id, secret in keys.secrets.get("data", {}).items()}
+    audit_keys = {
+        key_id: subkey(secret, "server-audit")
+        for key_id, secret in keys.secrets.get("data", {}).items()
+    }
     check, prev, began = ChainCheck(), GENESIS, False
-    rows = conn.execute(select(audit_log).order_by(audit_log.c.id)
-                        .execution_options(yield_per=1000))
+    rows = conn.execute(
+        select(audit_log).order_by(audit_log.c.id).execution_options(yield_per=1000)
+    )
     for row in rows:
         check.entries += 1
-        expected = chain_hash(prev, entry_bytes(row.id, row.at, row.actor, row.action,
-                                                row.officer_id, row.household_id, row.detail))
+        expected = chain_hash(
+            prev,
+            entry_bytes(
+                row.id, row.at, row.actor, row.action, row.officer_id, row.household_id, row.detail
+            ),
+        )
         stored = bytes(row.hash) if row.hash is not None else None
         has_seal = row.key_id is not None or row.mac is not None
         reason = None
@@ -193,8 +227,9 @@ def verify(conn: Connection, keys: ServerKeys) -> ChainCheck:
                 check.before_chain += 1
         elif row.key_id not in audit_keys:
             reason = UNKNOWN_KEY
-        elif row.mac is None or not hmac.compare_digest(bytes(row.mac),
-                                                        seal(audit_keys[row.key_id], stored)):
+        elif row.mac is None or not hmac.compare_digest(
+            bytes(row.mac), seal(audit_keys[row.key_id], stored)
+        ):
             reason = BAD_SEAL
         else:
             check.sealed += 1
@@ -222,26 +257,49 @@ class AuditEntry:
     detail: dict
 
 
-def entries(conn: Connection, scope: Scope, *, actor: str | None = None,
-            action: str | None = None, officer_id: str | None = None,
-            household_id: str | None = None, since: datetime | None = None,
-            until: datetime | None = None, before: int | None = None,
-            limit: int = 100) -> list[AuditEntry]:
+def entries(
+    conn: Connection,
+    scope: Scope,
+    *,
+    actor: str | None = None,
+    action: str | None = None,
+    officer_id: str | None = None,
+    household_id: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before: int | None = None,
+    limit: int = 100,
+) -> list[AuditEntry]:
     """Entries newest first, filtered, at most `limit` (1-1000); `before`: entries with a seq
     below it (the next page). The province scope sees every entry. Any other scope sees only
     entries about an officer whose current areas overlap it or a household whose desa lies in
     it; entries about neither (exports, administrators, keys) are the province's only."""
-    stmt = select(audit_log.c.id, audit_log.c.at, audit_log.c.actor, audit_log.c.action,
-                  audit_log.c.officer_id, audit_log.c.household_id, audit_log.c.detail)
+    stmt = select(
+        audit_log.c.id,
+        audit_log.c.at,
+        audit_log.c.actor,
+        audit_log.c.action,
+        audit_log.c.officer_id,
+        audit_log.c.household_id,
+        audit_log.c.detail,
+    )
     if not scope.is_province:
         stmt = stmt.where(
-            audit_log.c.officer_id.in_(select(officer_areas.c.officer_id).where(
-                scope.where_overlaps(officer_areas.c.area_code)))
-            | audit_log.c.household_id.in_(select(households.c.id).where(
-                scope.where(households.c.kode_desa))))
-    for column, value in ((audit_log.c.actor, actor), (audit_log.c.action, action),
-                          (audit_log.c.officer_id, officer_id),
-                          (audit_log.c.household_id, household_id)):
+            audit_log.c.officer_id.in_(
+                select(officer_areas.c.officer_id).where(
+                    scope.where_overlaps(officer_areas.c.area_code)
+                )
+            )
+            | audit_log.c.household_id.in_(
+                select(households.c.id).where(scope.where(households.c.kode_desa))
+            )
+        )
+    for column, value in (
+        (audit_log.c.actor, actor),
+        (audit_log.c.action, action),
+        (audit_log.c.officer_id, officer_id),
+        (audit_log.c.household_id, household_id),
+    ):
         if value is not None:
             stmt = stmt.where(column == value)
     if since is not None:
@@ -252,5 +310,15 @@ def entries(conn: Connection, scope: Scope, *, actor: str | None = None,
         stmt = stmt.where(audit_log.c.id < before)
     limit = max(1, min(int(limit), MAX_ENTRIES))
     rows = conn.execute(stmt.order_by(audit_log.c.id.desc()).limit(limit))
-    return [AuditEntry(r.id, r.at, r.actor, r.action, r.officer_id, r.household_id,
-                       json.loads(r.detail) if r.detail else {}) for r in rows]
+    return [
+        AuditEntry(
+            r.id,
+            r.at,
+            r.actor,
+            r.action,
+            r.officer_id,
+            r.household_id,
+            json.loads(r.detail) if r.detail else {},
+        )
+        for r in rows
+    ]

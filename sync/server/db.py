@@ -22,7 +22,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import (
@@ -62,7 +62,7 @@ SQLITE_PRAGMAS = (
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UtcDateTime(TypeDecorator):
@@ -77,15 +77,15 @@ class UtcDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime: use an aware UTC time")
-        value = value.astimezone(timezone.utc)
+        value = value.astimezone(UTC)
         return value if dialect.name == "postgresql" else value.replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
         if value is None:
             return None
         if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
 
 # -- tables -------------------------------------------------------------------------------------
@@ -110,7 +110,8 @@ def _at(name: str, nullable: bool = False) -> Column:
 
 # Keys wrapped with Argon2id(passphrase) (keys.py). Several rows per kind; one active.
 server_keys = Table(
-    "server_keys", metadata,
+    "server_keys",
+    metadata,
     Column("key_id", KEY_ID, primary_key=True),
     Column("kind", String(16), nullable=False),
     Column("active", Boolean, nullable=False),
@@ -123,26 +124,32 @@ server_keys = Table(
     CheckConstraint("kind IN ('province', 'data', 'blind_index', 'signing')", name="kind"),
 )
 Index(
-    "ux_server_keys_active_kind", server_keys.c.kind, unique=True,
-    sqlite_where=server_keys.c.active, postgresql_where=server_keys.c.active,
+    "ux_server_keys_active_kind",
+    server_keys.c.kind,
+    unique=True,
+    sqlite_where=server_keys.c.active,
+    postgresql_where=server_keys.c.active,
 )
 
 officers = Table(
-    "officers", metadata,
+    "officers",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("name", String(200), nullable=False),
     _at("created_at"),
 )
 
 officer_areas = Table(
-    "officer_areas", metadata,
+    "officer_areas",
+    metadata,
     Column("officer_id", ID, ForeignKey("officers.id"), primary_key=True),
     Column("area_code", AREA, primary_key=True, index=True),
 )
 
 # Only the SHA-256 of a code is stored; the code itself is shown once.
 enroll_codes = Table(
-    "enroll_codes", metadata,
+    "enroll_codes",
+    metadata,
     Column("code_hash", LargeBinary(32), primary_key=True),
     Column("officer_id", ID, ForeignKey("officers.id"), nullable=False, index=True),
     _at("created_at"),
@@ -151,12 +158,18 @@ enroll_codes = Table(
 )
 
 devices = Table(
-    "devices", metadata,
+    "devices",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("officer_id", ID, ForeignKey("officers.id"), nullable=False, index=True),
     Column("public_key", LargeBinary(32), nullable=False, unique=True),  # Ed25519
-    Column("enroll_code_hash", LargeBinary(32), ForeignKey("enroll_codes.code_hash"),
-           nullable=False, unique=True),
+    Column(
+        "enroll_code_hash",
+        LargeBinary(32),
+        ForeignKey("enroll_codes.code_hash"),
+        nullable=False,
+        unique=True,
+    ),
     _at("enrolled_at"),
     _at("revoked_at", nullable=True),
     Column("pull_cursor", BigInteger, nullable=False, server_default="0"),  # last acknowledged
@@ -170,7 +183,8 @@ devices = Table(
 
 # Signed-request nonces seen recently (docs/sync.md: replays are refused for 30 minutes).
 request_nonces = Table(
-    "request_nonces", metadata,
+    "request_nonces",
+    metadata,
     Column("device_id", ID, ForeignKey("devices.id"), primary_key=True),
     Column("nonce", String(32), primary_key=True),
     _at("seen_at"),
@@ -178,7 +192,8 @@ request_nonces = Table(
 )
 
 households = Table(
-    "households", metadata,
+    "households",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("officer_id", ID, ForeignKey("officers.id"), nullable=False, index=True),
     Column("kode_desa", AREA, nullable=False, index=True),
@@ -202,7 +217,8 @@ households = Table(
 
 # Every distinct content received for (id, revision): a conflict keeps both.
 household_versions = Table(
-    "household_versions", metadata,
+    "household_versions",
+    metadata,
     Column("household_id", ID, ForeignKey("households.id"), primary_key=True),
     Column("revision", Integer, primary_key=True),
     Column("content_hash", LargeBinary(32), primary_key=True),  # SHA-256 of the plaintext
@@ -215,7 +231,8 @@ household_versions = Table(
 
 # HMAC(blind-index key, "nik:<NIK>" / "kk:<KK>")[:16], for province-wide duplicate checks.
 blind_index = Table(
-    "blind_index", metadata,
+    "blind_index",
+    metadata,
     Column("key_id", KEY_ID, ForeignKey("server_keys.key_id"), primary_key=True),
     Column("token", LargeBinary(16), primary_key=True),
     Column("household_id", ID, ForeignKey("households.id"), primary_key=True, index=True),
@@ -224,7 +241,8 @@ blind_index = Table(
 )
 
 duplicates = Table(
-    "duplicates", metadata,
+    "duplicates",
+    metadata,
     Column("household_id", ID, ForeignKey("households.id"), primary_key=True),
     Column("other_household_id", ID, ForeignKey("households.id"), primary_key=True),
     Column("kind", String(3), primary_key=True),
@@ -236,7 +254,8 @@ duplicates = Table(
 
 # What devices pull: seq comes from `counters`, so it grows in commit order (repo.append_change).
 changes = Table(
-    "changes", metadata,
+    "changes",
+    metadata,
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
     Column("kind", String(16), nullable=False),
     Column("officer_id", ID, ForeignKey("officers.id")),
@@ -246,8 +265,7 @@ changes = Table(
     Column("detail", Text),  # JSON of ids and codes only
     _at("at"),
     # 'questionnaire': a published version, for every device (no officer, no device).
-    CheckConstraint("kind IN ('status', 'duplicate', 'assignment', 'questionnaire')",
-                    name="kind"),
+    CheckConstraint("kind IN ('status', 'duplicate', 'assignment', 'questionnaire')", name="kind"),
     Index(None, "officer_id", "seq"),
     Index(None, "device_id", "seq"),
     Index(None, "household_id", "seq"),
@@ -255,14 +273,16 @@ changes = Table(
 )
 
 counters = Table(
-    "counters", metadata,
+    "counters",
+    metadata,
     Column("name", String(32), primary_key=True),
     Column("value", BigInteger, nullable=False),
 )
 
 # Processed upload batches: the same batch id again returns the stored result.
 batches = Table(
-    "batches", metadata,
+    "batches",
+    metadata,
     Column("device_id", ID, ForeignKey("devices.id"), primary_key=True),
     Column("batch_id", String(64), primary_key=True),
     Column("households", Integer, nullable=False),
@@ -272,7 +292,8 @@ batches = Table(
 
 # Province administrators (the export download): only the SHA-256 of a token is stored.
 admins = Table(
-    "admins", metadata,
+    "admins",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("token_hash", LargeBinary(32), nullable=False, unique=True),
@@ -283,7 +304,8 @@ admins = Table(
 # Who did what on the server (exports, officers, devices, admin changes): ids, codes and
 # counts, never content. Hash-chained and sealed with a key from the data key (audit.py).
 audit_log = Table(
-    "audit_log", metadata,
+    "audit_log",
+    metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),  # seq: the chain's order
     _at("at"),
     Column("actor", String(64), nullable=False),  # "server-cli", "admin:<id>", "device:<id>"
@@ -301,7 +323,8 @@ audit_log = Table(
 # whose areas hold their desa. Found again on re-import by the KK's blind-index token; content
 # sealed with the data key like household versions. officer_id NULL: no officer covers the desa.
 candidates = Table(
-    "candidates", metadata,
+    "candidates",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("kk_key_id", KEY_ID, ForeignKey("server_keys.key_id"), nullable=False),
     Column("kk_token", LargeBinary(16), nullable=False),
@@ -321,7 +344,8 @@ candidates = Table(
 # A household whose desa moved to another officer: the previous officer's laptop may still
 # push its unsent edits for it (docs/sync.md, "Reassignment").
 handovers = Table(
-    "handovers", metadata,
+    "handovers",
+    metadata,
     Column("household_id", ID, primary_key=True),
     Column("from_officer_id", ID, ForeignKey("officers.id"), primary_key=True),
     _at("at"),
@@ -329,7 +353,8 @@ handovers = Table(
 
 # The device's own HPKE public key: what the province seals candidate households to.
 device_box_keys = Table(
-    "device_box_keys", metadata,
+    "device_box_keys",
+    metadata,
     Column("device_id", ID, ForeignKey("devices.id"), primary_key=True),
     Column("public_key", LargeBinary, nullable=False),
     _at("set_at"),
@@ -343,7 +368,8 @@ device_box_keys = Table(
 # (cost JSON, salt, 32-byte output); NULL until the one-time set-up code is used. The TOTP
 # secret is sealed with the data key (AAD khbs/console-totp/v1|<user id>); NULL: TOTP is off.
 console_users = Table(
-    "console_users", metadata,
+    "console_users",
+    metadata,
     Column("id", ID, primary_key=True),
     Column("name", String(200), nullable=False),
     Column("login", String(200), nullable=False, unique=True),
@@ -362,14 +388,16 @@ console_users = Table(
 
 # A regency user's kabupaten/kota, a supervisor's kecamatan or desa; none for the province.
 console_user_areas = Table(
-    "console_user_areas", metadata,
+    "console_user_areas",
+    metadata,
     Column("user_id", ID, ForeignKey("console_users.id"), primary_key=True),
     Column("area_code", AREA, primary_key=True),
 )
 
 # One-time set-up codes (`khbs-server user add` / `user reset`): only the SHA-256 is stored.
 console_setup_codes = Table(
-    "console_setup_codes", metadata,
+    "console_setup_codes",
+    metadata,
     Column("code_hash", LargeBinary(32), primary_key=True),
     Column("user_id", ID, ForeignKey("console_users.id"), nullable=False, index=True),
     _at("created_at"),
@@ -380,7 +408,8 @@ console_setup_codes = Table(
 # Logged-in browsers: only the SHA-256 of the cookie's token, so every API process shares them
 # and a copy of the database logs nobody in.
 console_sessions = Table(
-    "console_sessions", metadata,
+    "console_sessions",
+    metadata,
     Column("token_hash", LargeBinary(32), primary_key=True),
     Column("user_id", ID, ForeignKey("console_users.id"), nullable=False, index=True),
     _at("created_at"),
@@ -390,7 +419,8 @@ console_sessions = Table(
 # Failed logins per user name and per client address (both as SHA-256, so a password typed
 # into the name field is not kept): the wait before the next attempt grows with each failure.
 console_login_failures = Table(
-    "console_login_failures", metadata,
+    "console_login_failures",
+    metadata,
     Column("key_hash", LargeBinary(32), primary_key=True),
     Column("failures", Integer, nullable=False),
     _at("last_at"),
@@ -401,7 +431,8 @@ console_login_failures = Table(
 # signed (compact JSON, not personal data), the signature by the province signing key, and who
 # has received it. Version 1 is built into the app and the server, never published.
 questionnaires = Table(
-    "questionnaires", metadata,
+    "questionnaires",
+    metadata,
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("document", LargeBinary, nullable=False),
     Column("sha256", LargeBinary(32), nullable=False),
@@ -414,7 +445,8 @@ questionnaires = Table(
 
 # A device that has been sent a version in a pull reply.
 questionnaire_receipts = Table(
-    "questionnaire_receipts", metadata,
+    "questionnaire_receipts",
+    metadata,
     Column("version", Integer, ForeignKey("questionnaires.version"), primary_key=True),
     Column("device_id", ID, ForeignKey("devices.id"), primary_key=True),
     _at("received_at"),

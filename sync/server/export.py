@@ -16,7 +16,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timezone
+from datetime import UTC, date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -41,8 +41,17 @@ TASK = 1000
 PARALLEL_FROM = 50_000  # households; for fewer, starting the processes costs more than it saves
 SOURCE = "province"
 # The province's own columns, after the questionnaire's (status there is the laptop's draft/final).
-EXTRA_COLUMNS = ("officer_id", "revision", "province_status", "province_reason", "card_number",
-                 "conflict", "received_at", "updated_at", "status_at")
+EXTRA_COLUMNS = (
+    "officer_id",
+    "revision",
+    "province_status",
+    "province_reason",
+    "card_number",
+    "conflict",
+    "received_at",
+    "updated_at",
+    "status_at",
+)
 
 
 class BadExportFilter(ServerError):
@@ -58,8 +67,11 @@ class Filters:
     scope: Scope = field(default_factory=Scope.province)
 
     def as_dict(self) -> dict:
-        out = {"regency": self.regency, "status": self.status,
-               "since": self.since.isoformat(timespec="seconds") if self.since else None}
+        out = {
+            "regency": self.regency,
+            "status": self.status,
+            "since": self.since.isoformat(timespec="seconds") if self.since else None,
+        }
         out = {k: v for k, v in out.items() if v}
         if not self.scope.is_province and list(self.scope.areas) != [self.regency]:
             # A console user's export says what it covered ([]: nothing, asked outside it).
@@ -67,8 +79,12 @@ class Filters:
         return out
 
 
-def parse_filters(regency: str | None = None, since: str | None = None,
-                  status: str | None = None, scope: Scope | None = None) -> Filters:
+def parse_filters(
+    regency: str | None = None,
+    since: str | None = None,
+    status: str | None = None,
+    scope: Scope | None = None,
+) -> Filters:
     """Filters from user text; BadExportFilter (or UnknownArea ...) names the bad one. `scope`:
     the user's (default: the province); a regency outside it exports nothing."""
     code = None
@@ -91,11 +107,10 @@ def parse_moment(text: str, name: str = "--since") -> datetime:
     names the option `name` otherwise."""
     try:
         if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(), timezone.utc)
+            return datetime.combine(date.fromisoformat(text), time(), UTC)
         moment = datetime.fromisoformat(text)
         # In UTC here: 0001-01-01T00:00+14:00 is before year 1 there, and fails now, not in SQL.
-        return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else (
-            moment.astimezone(timezone.utc))
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else (moment.astimezone(UTC))
     except (ValueError, OverflowError):
         raise BadExportFilter(name=name, value=text[:32]) from None
 
@@ -106,15 +121,33 @@ def parse_moment(text: str, name: str = "--since") -> datetime:
 def query(filters: Filters):
     """The current revision of each household (its content row) in id order."""
     h, v = households, household_versions
-    joined = h.join(v, and_(v.c.household_id == h.c.id, v.c.revision == h.c.revision,
-                            v.c.content_hash == h.c.content_hash))
+    joined = h.join(
+        v,
+        and_(
+            v.c.household_id == h.c.id,
+            v.c.revision == h.c.revision,
+            v.c.content_hash == h.c.content_hash,
+        ),
+    )
     # Times as the driver gives them: _iso() makes them UTC once, as text (the TypeDecorator
     # would build an aware datetime per cell first, a sixth of the reading time).
-    times = [type_coerce(c, DateTime()).label(c.name)
-             for c in (h.c.received_at, h.c.updated_at, h.c.status_at)]
-    stmt = select(h.c.id, h.c.revision, h.c.content_hash, v.c.key_id, v.c.content,
-                  h.c.officer_id, h.c.status, h.c.status_reason, h.c.card_number, h.c.conflict,
-                  *times).select_from(joined)
+    times = [
+        type_coerce(c, DateTime()).label(c.name)
+        for c in (h.c.received_at, h.c.updated_at, h.c.status_at)
+    ]
+    stmt = select(
+        h.c.id,
+        h.c.revision,
+        h.c.content_hash,
+        v.c.key_id,
+        v.c.content,
+        h.c.officer_id,
+        h.c.status,
+        h.c.status_reason,
+        h.c.card_number,
+        h.c.conflict,
+        *times,
+    ).select_from(joined)
     stmt = stmt.where(filters.scope.where(h.c.kode_desa))  # never filtered after reading
     if filters.since:  # new content, or a new province decision (a card issued ...)
         stmt = stmt.where(or_(h.c.updated_at >= filters.since, h.c.status_at >= filters.since))
@@ -158,7 +191,7 @@ def chunks(conn: Connection, filters: Filters, size: int = CHUNK) -> Iterator[li
             yield part
 
 
-_UTC_ZONES: set = {timezone.utc}  # and the session's UTC zone from psycopg, once seen
+_UTC_ZONES: set = {UTC}  # and the session's UTC zone from psycopg, once seen
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -173,14 +206,20 @@ def _iso(moment: datetime | None) -> str | None:
     if isinstance(tz, ZoneInfo) and tz.key in ("UTC", "Etc/UTC"):
         _UTC_ZONES.add(tz)
         return moment.isoformat(timespec="seconds")
-    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def extra_cells(row: tuple) -> list[str]:
     """The EXTRA_COLUMNS' cells of a row of query(), as Layout.household_row makes them."""
     officer, status, reason, card, conflict = row[FIRST_EXTRA:TIMES]
-    cells = [neutralise(officer or ""), neutralise(str(row[REVISION])), neutralise(status or ""),
-             neutralise(reason or ""), neutralise(card or ""), "1" if conflict else "0"]
+    cells = [
+        neutralise(officer or ""),
+        neutralise(str(row[REVISION])),
+        neutralise(status or ""),
+        neutralise(reason or ""),
+        neutralise(card or ""),
+        "1" if conflict else "0",
+    ]
     for moment in row[TIMES:]:
         cells.append(_iso(moment) or "")
     return cells
@@ -196,8 +235,9 @@ class Formatter:
         self.layout = Layout(options, household_extra=EXTRA_COLUMNS)
         self.lines = CsvLines.of(options.excel)
 
-    def rows(self, chunk: list[tuple], households: bool = True,
-             members: bool = True) -> tuple[list[list[str]], list[list[str]], list[str]]:
+    def rows(
+        self, chunk: list[tuple], households: bool = True, members: bool = True
+    ) -> tuple[list[list[str]], list[list[str]], list[str]]:
         """(household rows, member rows, ids that did not open)."""
         keys, layout = self.keys, self.layout
         h_rows: list[list[str]] = []
@@ -205,8 +245,9 @@ class Formatter:
         damaged = []
         for row in chunk:
             try:
-                plaintext = keys.open_content(row[KEY_ID], row[ID], row[REVISION],
-                                              row[CONTENT_HASH], row[CONTENT])
+                plaintext = keys.open_content(
+                    row[KEY_ID], row[ID], row[REVISION], row[CONTENT_HASH], row[CONTENT]
+                )
             except DecryptError:
                 damaged.append(row[ID])
                 continue
@@ -246,10 +287,18 @@ class ProvinceExport:
         return self.manifest["files"][MEMBERS]["rows"]
 
 
-def export_to_dir(engine: Engine, keys: ServerKeys, out_dir: Path, options: Options = Options(),
-                  filters: Filters = Filters(), *, actor: str, workers: int = 1,
-                  parallel_from: int = PARALLEL_FROM,
-                  progress: Callable[[int], bool | None] | None = None) -> ProvinceExport:
+def export_to_dir(
+    engine: Engine,
+    keys: ServerKeys,
+    out_dir: Path,
+    options: Options = Options(),
+    filters: Filters = Filters(),
+    *,
+    actor: str,
+    workers: int = 1,
+    parallel_from: int = PARALLEL_FROM,
+    progress: Callable[[int], bool | None] | None = None,
+) -> ProvinceExport:
     """`workers` > 1: formatted in that many processes when at least `parallel_from`
     households match (starting them costs about a second)."""
     damaged: set[str] = set()
@@ -262,24 +311,54 @@ def export_to_dir(engine: Engine, keys: ServerKeys, out_dir: Path, options: Opti
 
     with read_snapshot(engine) as conn:
         if workers > 1 and count(conn, filters) >= parallel_from:
-            done = in_processes(chunks(conn, filters, TASK), workers, worker_formatter,
-                                (keys.secrets["data"], options))
+            done = in_processes(
+                chunks(conn, filters, TASK),
+                workers,
+                worker_formatter,
+                (keys.secrets["data"], options),
+            )
         else:
             done = (formatter(chunk) for chunk in chunks(conn, filters))
         with closing(done):  # stops the worker processes if the writing fails
-            manifest = write_export(out_dir, noted(done), formatter.layout, source=SOURCE,
-                                    created_by=actor, filters=filters.as_dict(),
-                                    progress=progress)
+            manifest = write_export(
+                out_dir,
+                noted(done),
+                formatter.layout,
+                source=SOURCE,
+                created_by=actor,
+                filters=filters.as_dict(),
+                progress=progress,
+            )
     result = ProvinceExport(manifest, damaged)
-    record_export(engine, actor, "cli", filters, options, result.households, result.members,
-                  len(damaged))
+    record_export(
+        engine, actor, "cli", filters, options, result.households, result.members, len(damaged)
+    )
     return result
 
 
-def record_export(engine: Engine, actor: str, via: str, filters: Filters, options: Options,
-                  households_n: int, members_n: int, damaged: int, completed: bool = True) -> None:
+def record_export(
+    engine: Engine,
+    actor: str,
+    via: str,
+    filters: Filters,
+    options: Options,
+    households_n: int,
+    members_n: int,
+    damaged: int,
+    completed: bool = True,
+) -> None:
     with engine.begin() as conn:
-        audit(conn, actor, "export", {
-            "via": via, "households": households_n, "members": members_n, "damaged": damaged,
-            "filters": filters.as_dict(), "options": options.as_dict(), "completed": completed,
-        })
+        audit(
+            conn,
+            actor,
+            "export",
+            {
+                "via": via,
+                "households": households_n,
+                "members": members_n,
+                "damaged": damaged,
+                "filters": filters.as_dict(),
+                "options": options.as_dict(),
+                "completed": completed,
+            },
+        )

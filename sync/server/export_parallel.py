@@ -29,8 +29,9 @@ def _run(item):
     return _worker["fn"](item)
 
 
-def in_processes(items: Iterable, workers: int, make: Callable[..., Callable],
-                 args: tuple) -> Generator:
+def in_processes(
+    items: Iterable, workers: int, make: Callable[..., Callable], args: tuple
+) -> Generator:
     """fn(item) for each item, in order, where each of `workers` processes makes its own fn
     once, as make(*args) (`make` and `args` are pickled: a module's function, plain data). At
     most IN_FLIGHT items per worker are out at a time; closing the generator stops the

@@ -47,33 +47,55 @@ class _Pipe:
         return data
 
 
-def zip_export(engine: Engine, keys: ServerKeys, options: Options, filters: Filters, *,
-               actor: str, created_by: str) -> Iterator[bytes]:
+def zip_export(
+    engine: Engine,
+    keys: ServerKeys,
+    options: Options,
+    filters: Filters,
+    *,
+    actor: str,
+    created_by: str,
+) -> Iterator[bytes]:
     formatter = Formatter(keys, options)
     layout = formatter.layout
     pipe, files, damaged = _Pipe(), {}, set()
     completed = False
     try:
-        with read_snapshot(engine) as conn, \
-                zipfile.ZipFile(pipe, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
-            for name, columns in ((HOUSEHOLDS, layout.household_columns),
-                                  (MEMBERS, layout.member_columns)):
+        with (
+            read_snapshot(engine) as conn,
+            zipfile.ZipFile(pipe, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive,
+        ):
+            for name, columns in (
+                (HOUSEHOLDS, layout.household_columns),
+                (MEMBERS, layout.member_columns),
+            ):
                 with archive.open(name, "w", force_zip64=True) as raw:
                     out = CsvOut(raw, columns, options.excel)
                     for chunk in chunks(conn, filters):
-                        h_rows, m_rows, bad = formatter.rows(chunk, households=name == HOUSEHOLDS,
-                                                             members=name == MEMBERS)
+                        h_rows, m_rows, bad = formatter.rows(
+                            chunk, households=name == HOUSEHOLDS, members=name == MEMBERS
+                        )
                         out.write_rows(h_rows if name == HOUSEHOLDS else m_rows)
                         damaged.update(bad)
                         if pipe.size >= FLUSH:
                             yield pipe.take()
                 files[name] = out.entry()
-            made = manifest(options, files, source=SOURCE, created_by=created_by,
-                            filters=filters.as_dict())
+            made = manifest(
+                options, files, source=SOURCE, created_by=created_by, filters=filters.as_dict()
+            )
             archive.writestr(MANIFEST, manifest_bytes(made))
         yield pipe.take()
         completed = True
     finally:
         done = files.get(HOUSEHOLDS, {}), files.get(MEMBERS, {})
-        record_export(engine, actor, "api", filters, options, done[0].get("rows", 0),
-                      done[1].get("rows", 0), len(damaged), completed=completed)
+        record_export(
+            engine,
+            actor,
+            "api",
+            filters,
+            options,
+            done[0].get("rows", 0),
+            done[1].get("rows", 0),
+            len(damaged),
+            completed=completed,
+        )

@@ -70,8 +70,14 @@ def ingest(
     if header.key_id not in keys.secrets["province"]:
         raise ProtocolError("unknown_key")
     try:
-        prepared: list | ProtocolError = _prepare(keys, device, header, body, today or date.today(),
-                                                  _handed_from(engine, device.officer_id))
+        prepared: list | ProtocolError = _prepare(
+            keys,
+            device,
+            header,
+            body,
+            today or date.today(),
+            _handed_from(engine, device.officer_id),
+        )
     except ProtocolError as exc:
         prepared = exc  # raised only if the batch id is not already stored (checked under the lock)
     with engine.connect() as conn, conn.begin():
@@ -82,8 +88,7 @@ def ingest(
         if isinstance(prepared, ProtocolError):
             raise prepared
         writer = _Writer(conn, device, prepared)
-        results = [writer.apply(item) if isinstance(item, Prepared) else item
-                   for item in prepared]
+        results = [writer.apply(item) if isinstance(item, Prepared) else item for item in prepared]
         writer.finish()
         escrow = None
         if header.escrow is not None:  # after the change events: audit entries come last
@@ -93,15 +98,19 @@ def ingest(
             reply["escrow"] = escrow
         conn.execute(
             insert(batches).values(
-                device_id=device.id, batch_id=header.batch_id, households=len(results),
-                result=json.dumps(reply, separators=(",", ":")), received_at=utc_now(),
+                device_id=device.id,
+                batch_id=header.batch_id,
+                households=len(results),
+                result=json.dumps(reply, separators=(",", ":")),
+                received_at=utc_now(),
             )
         )
     return reply
 
 
-def _keep_escrow(conn: Connection, keys: ServerKeys, device_id: str,
-                 escrow: tuple[str, bytes], claim: str | None) -> str:
+def _keep_escrow(
+    conn: Connection, keys: ServerKeys, device_id: str, escrow: tuple[str, bytes], claim: str | None
+) -> str:
     """The laptop's data key, sealed to the province key: what recovers a forgotten
     passphrase. Kept only if it seals this device's own store's key (recovery.keep_escrow);
     a refused one is audited and the batch's households go on. "kept" or "refused"."""
@@ -138,8 +147,14 @@ class Prepared:
     outcome: int  # how the visit ended (app/visits.py): a code, kept in plaintext for stats
 
 
-def _prepare(keys: ServerKeys, device: repo.Device, header, body: bytes, today: date,
-             handed: frozenset[str] = frozenset()) -> list:
+def _prepare(
+    keys: ServerKeys,
+    device: repo.Device,
+    header,
+    body: bytes,
+    today: date,
+    handed: frozenset[str] = frozenset(),
+) -> list:
     """Each item as a result (rejected) or a Prepared. Raises ProtocolError like open_batch."""
     _, items = open_batch(keys.province_key(header.key_id), device.id, body)
     return [_check(keys, device, item, today, handed) for item in items]
@@ -149,12 +164,16 @@ def _handed_from(engine: Engine, officer_id: str) -> frozenset[str]:
     """Households whose desa moved away from this officer: their last edits are still welcome
     (docs/sync.md, Reassignment), though outside the officer's areas now."""
     with engine.connect() as conn:
-        return frozenset(conn.scalars(select(handovers.c.household_id)
-                                      .where(handovers.c.from_officer_id == officer_id)))
+        return frozenset(
+            conn.scalars(
+                select(handovers.c.household_id).where(handovers.c.from_officer_id == officer_id)
+            )
+        )
 
 
-def _check(keys: ServerKeys, device: repo.Device, item, today: date,
-           handed: frozenset[str] = frozenset()) -> PushResult | Prepared:
+def _check(
+    keys: ServerKeys, device: repo.Device, item, today: date, handed: frozenset[str] = frozenset()
+) -> PushResult | Prepared:
     item = item if isinstance(item, dict) else {}
     hid, revision, record = item.get("id"), item.get("revision"), item.get("record")
     hid = hid if isinstance(hid, str) and 0 < len(hid) <= MAX_ID else None
@@ -184,9 +203,12 @@ def _check(keys: ServerKeys, device: repo.Device, item, today: date,
         return PushResult(hid, revision, REJECTED, errors[0].code)
     plaintext, digest = content_hash(record)
     key_id, sealed = keys.seal_content(hid, revision, digest, plaintext)
-    tokens = {(kind, keys.blind_token(kind, value)) for kind, value in questionnaire.identifiers(record)}
-    return Prepared(hid, revision, desa, digest, key_id, sealed, tuple(sorted(tokens)),
-                    visits.effective(record))
+    tokens = {
+        (kind, keys.blind_token(kind, value)) for kind, value in questionnaire.identifiers(record)
+    }
+    return Prepared(
+        hid, revision, desa, digest, key_id, sealed, tuple(sorted(tokens)), visits.effective(record)
+    )
 
 
 # -- under the lock: reads and writes -----------------------------------------------------------
@@ -211,28 +233,40 @@ class _Writer:
         self.known: dict[tuple[str, int], set[bytes]] = {}
         self.owner: dict[str, str | None] = {}
         self.handed: dict[str, set[str]] = {}
-        for chunk in (hids[i:i + 500] for i in range(0, len(hids), 500)):
-            for r in conn.execute(select(households.c.id, households.c.officer_id,
-                                         households.c.revision).where(households.c.id.in_(chunk))):
+        for chunk in (hids[i : i + 500] for i in range(0, len(hids), 500)):
+            for r in conn.execute(
+                select(households.c.id, households.c.officer_id, households.c.revision).where(
+                    households.c.id.in_(chunk)
+                )
+            ):
                 self.current[r.id] = (r.officer_id, r.revision)
             for r in conn.execute(
-                select(household_versions.c.household_id, household_versions.c.revision,
-                       household_versions.c.content_hash)
-                .where(household_versions.c.household_id.in_(chunk))
+                select(
+                    household_versions.c.household_id,
+                    household_versions.c.revision,
+                    household_versions.c.content_hash,
+                ).where(household_versions.c.household_id.in_(chunk))
             ):
-                self.known.setdefault((r.household_id, r.revision), set()).add(bytes(r.content_hash))
+                self.known.setdefault((r.household_id, r.revision), set()).add(
+                    bytes(r.content_hash)
+                )
             # Pre-filled households belong to their candidate's officer; an officer whose desa
             # moved away may still send what was edited before (docs/sync.md, "Reassignment").
-            for c in conn.execute(select(candidates.c.id, candidates.c.officer_id)
-                                  .where(candidates.c.id.in_(chunk))):
+            for c in conn.execute(
+                select(candidates.c.id, candidates.c.officer_id).where(candidates.c.id.in_(chunk))
+            ):
                 self.owner[c.id] = c.officer_id
-            for h in conn.execute(select(handovers.c.household_id, handovers.c.from_officer_id)
-                                  .where(handovers.c.household_id.in_(chunk))):
+            for h in conn.execute(
+                select(handovers.c.household_id, handovers.c.from_officer_id).where(
+                    handovers.c.household_id.in_(chunk)
+                )
+            ):
                 self.handed.setdefault(h.household_id, set()).add(h.from_officer_id)
 
     def event(self, kind: str, officer_id: str, hid: str | None, **fields) -> None:
-        self.events.append({"kind": kind, "officer_id": officer_id, "household_id": hid,
-                            "at": utc_now(), **fields})
+        self.events.append(
+            {"kind": kind, "officer_id": officer_id, "household_id": hid, "at": utc_now(), **fields}
+        )
 
     def finish(self) -> None:
         repo.append_changes(self.conn, self.events)
@@ -251,36 +285,65 @@ class _Writer:
         newer = current is None or revision > current[1]
         now = utc_now()
         if current is None:
-            conn.execute(_INSERT_HOUSEHOLD, {
-                "id": hid, "officer_id": officer, "kode_desa": desa,
-                "kode_kab": desa[:5], "revision": revision, "content_hash": digest,
-                "status": "received", "received_at": now, "updated_at": now, "status_at": now,
-                "conflict": conflict, "visit_outcome": p.outcome,
-            })
+            conn.execute(
+                _INSERT_HOUSEHOLD,
+                {
+                    "id": hid,
+                    "officer_id": officer,
+                    "kode_desa": desa,
+                    "kode_kab": desa[:5],
+                    "revision": revision,
+                    "content_hash": digest,
+                    "status": "received",
+                    "received_at": now,
+                    "updated_at": now,
+                    "status_at": now,
+                    "conflict": conflict,
+                    "visit_outcome": p.outcome,
+                },
+            )
             self.current[hid] = (officer, revision)
         elif conflict:
-            conn.execute(update(households).where(households.c.id == hid)
-                         .values(conflict=True, updated_at=now))
+            conn.execute(
+                update(households)
+                .where(households.c.id == hid)
+                .values(conflict=True, updated_at=now)
+            )
         elif newer:
             conn.execute(
-                update(households).where(households.c.id == hid).values(
-                    revision=revision, content_hash=digest, kode_desa=desa, kode_kab=desa[:5],
-                    status="received", status_reason=None, updated_at=now, status_at=now,
+                update(households)
+                .where(households.c.id == hid)
+                .values(
+                    revision=revision,
+                    content_hash=digest,
+                    kode_desa=desa,
+                    kode_kab=desa[:5],
+                    status="received",
+                    status_reason=None,
+                    updated_at=now,
+                    status_at=now,
                     visit_outcome=p.outcome,
                 )
             )
             self.current[hid] = (current[0], revision)
-        conn.execute(_INSERT_VERSION, {
-            "household_id": hid, "revision": revision, "content_hash": digest,
-            "key_id": p.key_id, "content": p.content, "device_id": device.id, "received_at": now,
-        })
+        conn.execute(
+            _INSERT_VERSION,
+            {
+                "household_id": hid,
+                "revision": revision,
+                "content_hash": digest,
+                "key_id": p.key_id,
+                "content": p.content,
+                "device_id": device.id,
+                "received_at": now,
+            },
+        )
         known.add(digest)
         if conflict:
             return PushResult(hid, revision, CONFLICT, "conflict")
         if newer:
             self.index(hid, p.tokens, replace=current is not None)
-        self.event("status", device.officer_id, hid, revision=revision,
-                   detail={"status": RECEIVED})
+        self.event("status", device.officer_id, hid, revision=revision, detail={"status": RECEIVED})
         if newer and officer != device.officer_id:  # a handover: the new officer's laptop
             self.event("assignment", officer, None, detail={"candidate": hid})  # gets this
         return PushResult(hid, revision, ACCEPTED)
@@ -293,20 +356,34 @@ class _Writer:
             conn.execute(_DELETE_TOKENS, {"hid": hid})
         if not tokens:
             return
-        conn.execute(_INSERT_TOKENS, [
-            {"key_id": key_id, "token": token, "household_id": hid, "kind": kind}
-            for kind, (key_id, token) in tokens
-        ])
+        conn.execute(
+            _INSERT_TOKENS,
+            [
+                {"key_id": key_id, "token": token, "household_id": hid, "kind": kind}
+                for kind, (key_id, token) in tokens
+            ],
+        )
         by_key: dict[str, list[bytes]] = {}
         for _, (key_id, token) in tokens:
             by_key.setdefault(key_id, []).append(token)
         rows = conn.execute(
-            select(blind_index.c.kind, blind_index.c.key_id, blind_index.c.token,
-                   blind_index.c.household_id, households.c.officer_id)
+            select(
+                blind_index.c.kind,
+                blind_index.c.key_id,
+                blind_index.c.token,
+                blind_index.c.household_id,
+                households.c.officer_id,
+            )
             .join(households, households.c.id == blind_index.c.household_id)
-            .where(or_(*(and_(blind_index.c.key_id == k, blind_index.c.token.in_(t))
-                         for k, t in by_key.items())),
-                   blind_index.c.household_id != hid)
+            .where(
+                or_(
+                    *(
+                        and_(blind_index.c.key_id == k, blind_index.c.token.in_(t))
+                        for k, t in by_key.items()
+                    )
+                ),
+                blind_index.c.household_id != hid,
+            )
         ).all()
         # The order of the former per-token queries: by (kind, key id, token), then household.
         rows = sorted(rows, key=lambda r: (r.kind, r.key_id, bytes(r.token), r.household_id))
@@ -315,12 +392,19 @@ class _Writer:
             self.warn(row.household_id, hid, row.kind, row.officer_id)
 
     def warn(self, hid: str, other: str, kind: str, officer_id: str) -> None:
-        key = and_(duplicates.c.household_id == hid, duplicates.c.other_household_id == other,
-                   duplicates.c.kind == kind)
+        key = and_(
+            duplicates.c.household_id == hid,
+            duplicates.c.other_household_id == other,
+            duplicates.c.kind == kind,
+        )
         if self.conn.execute(select(duplicates.c.matches).where(key)).first() is not None:
-            self.conn.execute(update(duplicates).where(key)
-                              .values(matches=duplicates.c.matches + 1))
+            self.conn.execute(
+                update(duplicates).where(key).values(matches=duplicates.c.matches + 1)
+            )
             return
-        self.conn.execute(insert(duplicates).values(
-            household_id=hid, other_household_id=other, kind=kind, found_at=utc_now()))
+        self.conn.execute(
+            insert(duplicates).values(
+                household_id=hid, other_household_id=other, kind=kind, found_at=utc_now()
+            )
+        )
         self.event("duplicate", officer_id, hid, detail={"kind": kind, "other_household_id": other})

@@ -90,14 +90,16 @@ class ServerKeys:
             aead = self._aead[key_id] = AESGCM(key)
         return open_sealed(key, blob, content_aad(household_id, revision, content_hash), aead)
 
-    def seal_candidate(self, candidate_id: str, revision: int, content_hash: bytes,
-                       plaintext: bytes) -> tuple[str, bytes]:
+    def seal_candidate(
+        self, candidate_id: str, revision: int, content_hash: bytes, plaintext: bytes
+    ) -> tuple[str, bytes]:
         key_id = self.active["data"]
         aad = candidate_aad(candidate_id, revision, content_hash)
         return key_id, seal(self.secrets["data"][key_id], plaintext, aad)
 
-    def open_candidate(self, key_id: str, candidate_id: str, revision: int, content_hash: bytes,
-                       blob: bytes) -> bytes:
+    def open_candidate(
+        self, key_id: str, candidate_id: str, revision: int, content_hash: bytes, blob: bytes
+    ) -> bytes:
         key = self.secrets["data"].get(key_id)
         if key is None:
             raise DecryptError("unknown data key")
@@ -106,8 +108,9 @@ class ServerKeys:
     def sign(self, message: bytes) -> tuple[str, bytes]:
         """(key id, Ed25519 signature) with the active signing key."""
         key_id = self.active["signing"]
-        return key_id, Ed25519PrivateKey.from_private_bytes(
-            self.secrets["signing"][key_id]).sign(message)
+        return key_id, Ed25519PrivateKey.from_private_bytes(self.secrets["signing"][key_id]).sign(
+            message
+        )
 
     def blind_token(self, kind: str, value: str) -> tuple[str, bytes]:
         """(key id, token) for a NIK ("nik") or KK ("kk") number, with the active index key."""
@@ -159,8 +162,14 @@ def _store(conn, kind, kek, salt, kdf, now) -> tuple[str, bytes]:
     key_id, secret, public = _new_secret(kind)
     conn.execute(
         insert(server_keys).values(
-            key_id=key_id, kind=kind, active=True, public_key=public, kdf=kdf.to_json(),
-            salt=salt, wrapped=seal(kek, secret, wrap_aad(kind, key_id)), created_at=now,
+            key_id=key_id,
+            kind=kind,
+            active=True,
+            public_key=public,
+            kdf=kdf.to_json(),
+            salt=salt,
+            wrapped=seal(kek, secret, wrap_aad(kind, key_id)),
+            created_at=now,
         )
     )
     return key_id, secret
@@ -223,11 +232,15 @@ def ensure_signing(conn: Connection, passphrase: str, *, clock: Clock = utc_now)
     audit.register(keys)  # publishing writes a sealed audit entry
     if "signing" in keys.active:
         return keys
-    row = conn.execute(select(server_keys.c.kdf, server_keys.c.salt).where(
-        server_keys.c.kind == "province", server_keys.c.active)).one()
+    row = conn.execute(
+        select(server_keys.c.kdf, server_keys.c.salt).where(
+            server_keys.c.kind == "province", server_keys.c.active
+        )
+    ).one()
     salt = bytes(row.salt)
-    key_id, secret = _store(conn, "signing", keks[(row.kdf, salt)], salt,
-                            KdfParams.from_json(row.kdf), clock())
+    key_id, secret = _store(
+        conn, "signing", keks[(row.kdf, salt)], salt, KdfParams.from_json(row.kdf), clock()
+    )
     keys.secrets["signing"][key_id] = secret
     keys.active["signing"] = key_id
     return keys
@@ -242,8 +255,9 @@ def rotate(conn: Connection, passphrase: str, kind: str, *, clock: Clock = utc_n
     salt = bytes(row.salt)
     now = clock()
     conn.execute(update(server_keys).where(*active).values(active=False, retired_at=now))
-    key_id, secret = _store(conn, kind, keks[(row.kdf, salt)], salt, KdfParams.from_json(row.kdf),
-                            now)
+    key_id, secret = _store(
+        conn, kind, keks[(row.kdf, salt)], salt, KdfParams.from_json(row.kdf), now
+    )
     if kind == "data":  # entries from now on are sealed with the new data key's audit key
         audit.register(ServerKeys({"data": {key_id: secret}}))
     return key_id

@@ -81,25 +81,29 @@ class OfficerInfo:
 
 def visible(scope: Scope):
     """Subquery: ids of the officers the scope sees (an area overlapping it)."""
-    return select(officer_areas.c.officer_id).where(
-        scope.where_overlaps(officer_areas.c.area_code))
+    return select(officer_areas.c.officer_id).where(scope.where_overlaps(officer_areas.c.area_code))
 
 
 def manageable(scope: Scope, officer_id_column):
     """Condition: that officer has no area outside the scope."""
-    return ~exists().where(officer_areas.c.officer_id == officer_id_column,
-                           ~scope.where(officer_areas.c.area_code))
+    return ~exists().where(
+        officer_areas.c.officer_id == officer_id_column, ~scope.where(officer_areas.c.area_code)
+    )
 
 
 def managed(scope: Scope):
     """Subquery: ids of the officers the scope may change."""
-    return select(officers.c.id).where(officers.c.id.in_(visible(scope)),
-                                       manageable(scope, officers.c.id))
+    return select(officers.c.id).where(
+        officers.c.id.in_(visible(scope)), manageable(scope, officers.c.id)
+    )
 
 
 def _require_officer(conn: Connection, scope: Scope, officer_id: str) -> None:
-    row = conn.execute(select(manageable(scope, officers.c.id).label("ok")).where(
-        officers.c.id == officer_id, officers.c.id.in_(visible(scope)))).first()
+    row = conn.execute(
+        select(manageable(scope, officers.c.id).label("ok")).where(
+            officers.c.id == officer_id, officers.c.id.in_(visible(scope))
+        )
+    ).first()
     if row is None:
         raise UnknownOfficer(officer_id=repo.shown(officer_id))
     if not row.ok:
@@ -109,8 +113,10 @@ def _require_officer(conn: Connection, scope: Scope, officer_id: str) -> None:
 def _require_device(conn: Connection, scope: Scope, device_id: str) -> str:
     """The device's officer id, if the scope may manage that officer."""
     row = conn.execute(
-        select(devices.c.officer_id, manageable(scope, devices.c.officer_id).label("ok"))
-        .where(devices.c.id == device_id, devices.c.officer_id.in_(visible(scope)))).first()
+        select(devices.c.officer_id, manageable(scope, devices.c.officer_id).label("ok")).where(
+            devices.c.id == device_id, devices.c.officer_id.in_(visible(scope))
+        )
+    ).first()
     if row is None:
         raise UnknownDevice(device_id=repo.shown(device_id))
     if not row.ok:
@@ -130,16 +136,25 @@ def _areas_inside(scope: Scope, areas: Iterable[str]) -> list[str]:
 # -- reading ------------------------------------------------------------------------------------
 
 
-def list_officers(conn: Connection, scope: Scope, *, officer_id: str | None = None,
-                  since: datetime | None = None, clock=utc_now) -> list[OfficerInfo]:
+def list_officers(
+    conn: Connection,
+    scope: Scope,
+    *,
+    officer_id: str | None = None,
+    since: datetime | None = None,
+    clock=utc_now,
+) -> list[OfficerInfo]:
     """The officers the scope sees, by name: their areas, devices (with the time of each one's
     last signed request), and the households first received in the scope's desa since `since`
     (default: the last 7 days). Four queries, whatever the number of officers."""
     since = since or clock() - WEEK
     seen = visible(scope)
-    query = select(officers.c.id, officers.c.name, officers.c.created_at,
-                   manageable(scope, officers.c.id).label("manageable")
-                   ).where(officers.c.id.in_(seen))
+    query = select(
+        officers.c.id,
+        officers.c.name,
+        officers.c.created_at,
+        manageable(scope, officers.c.id).label("manageable"),
+    ).where(officers.c.id.in_(seen))
     if officer_id is not None:
         query = query.where(officers.c.id == officer_id)
     rows = conn.execute(query.order_by(officers.c.name, officers.c.id)).all()
@@ -148,27 +163,55 @@ def list_officers(conn: Connection, scope: Scope, *, officer_id: str | None = No
     ids = [r.id for r in rows]
     areas: dict[str, list[str]] = {i: [] for i in ids}
     for officer, area in conn.execute(
-            select(officer_areas.c.officer_id, officer_areas.c.area_code)
-            .where(officer_areas.c.officer_id.in_(ids)).order_by(officer_areas.c.area_code)):
+        select(officer_areas.c.officer_id, officer_areas.c.area_code)
+        .where(officer_areas.c.officer_id.in_(ids))
+        .order_by(officer_areas.c.area_code)
+    ):
         areas[officer].append(area)
-    last_seen = (select(func.max(request_nonces.c.seen_at))
-                 .where(request_nonces.c.device_id == devices.c.id).scalar_subquery())
+    last_seen = (
+        select(func.max(request_nonces.c.seen_at))
+        .where(request_nonces.c.device_id == devices.c.id)
+        .scalar_subquery()
+    )
     owned: dict[str, list[DeviceInfo]] = {i: [] for i in ids}
     for d in conn.execute(
-            select(devices.c.id, devices.c.officer_id, devices.c.enrolled_at,
-                   devices.c.revoked_at, devices.c.escrow_blob.is_not(None).label("escrow"),
-                   last_seen.label("last_seen_at"))
-            .where(devices.c.officer_id.in_(ids))
-            .order_by(devices.c.enrolled_at, devices.c.id)):
-        owned[d.officer_id].append(DeviceInfo(d.id, d.enrolled_at, d.revoked_at,
-                                              d.last_seen_at, bool(d.escrow)))
-    week: dict[str, int] = dict(conn.execute(
-        select(households.c.officer_id, func.count())
-        .where(households.c.officer_id.in_(ids), households.c.received_at >= since,
-               scope.where(households.c.kode_desa))
-        .group_by(households.c.officer_id)).all())
-    return [OfficerInfo(r.id, r.name, r.created_at, tuple(areas[r.id]), tuple(owned[r.id]),
-                        week.get(r.id, 0), bool(r.manageable)) for r in rows]
+        select(
+            devices.c.id,
+            devices.c.officer_id,
+            devices.c.enrolled_at,
+            devices.c.revoked_at,
+            devices.c.escrow_blob.is_not(None).label("escrow"),
+            last_seen.label("last_seen_at"),
+        )
+        .where(devices.c.officer_id.in_(ids))
+        .order_by(devices.c.enrolled_at, devices.c.id)
+    ):
+        owned[d.officer_id].append(
+            DeviceInfo(d.id, d.enrolled_at, d.revoked_at, d.last_seen_at, bool(d.escrow))
+        )
+    week: dict[str, int] = dict(
+        conn.execute(
+            select(households.c.officer_id, func.count())
+            .where(
+                households.c.officer_id.in_(ids),
+                households.c.received_at >= since,
+                scope.where(households.c.kode_desa),
+            )
+            .group_by(households.c.officer_id)
+        ).all()
+    )
+    return [
+        OfficerInfo(
+            r.id,
+            r.name,
+            r.created_at,
+            tuple(areas[r.id]),
+            tuple(owned[r.id]),
+            week.get(r.id, 0),
+            bool(r.manageable),
+        )
+        for r in rows
+    ]
 
 
 def get_officer(conn: Connection, scope: Scope, officer_id: str, **kw) -> OfficerInfo:
@@ -181,8 +224,9 @@ def get_officer(conn: Connection, scope: Scope, officer_id: str, **kw) -> Office
 # -- changes, each audited ----------------------------------------------------------------------
 
 
-def add_officer(conn: Connection, scope: Scope, actor: str, name: str,
-                areas: Iterable[str]) -> tuple[str, tuple[str, ...]]:
+def add_officer(
+    conn: Connection, scope: Scope, actor: str, name: str, areas: Iterable[str]
+) -> tuple[str, tuple[str, ...]]:
     """(officer id, areas). Listed families in these areas go to the new officer."""
     codes = _areas_inside(scope, areas)
     officer_id = repo.add_officer(conn, name, codes)
@@ -191,8 +235,9 @@ def add_officer(conn: Connection, scope: Scope, actor: str, name: str,
     return officer_id, tuple(codes)
 
 
-def set_areas(conn: Connection, scope: Scope, actor: str, officer_id: str,
-              areas: Iterable[str]) -> tuple[str, ...]:
+def set_areas(
+    conn: Connection, scope: Scope, actor: str, officer_id: str, areas: Iterable[str]
+) -> tuple[str, ...]:
     """Replace an officer's areas; their laptops get them at the next sync, and listed families
     follow their desa to whoever covers it now (sync/server/assignments.py, reassign). Both the
     officer's old areas and the new ones lie inside the scope, so what moves does too."""
@@ -201,23 +246,33 @@ def set_areas(conn: Connection, scope: Scope, actor: str, officer_id: str,
     before = repo.areas_of(conn, officer_id)
     now = repo.set_officer_areas(conn, officer_id, codes)
     moved = reassign(conn)["moved"]
-    audit(conn, actor, "officer.areas", {"officer_id": officer_id, "areas": list(now),
-                                         "before": list(before), "moved": moved})
+    audit(
+        conn,
+        actor,
+        "officer.areas",
+        {"officer_id": officer_id, "areas": list(now), "before": list(before), "moved": moved},
+    )
     return now
 
 
-def make_enroll_code(conn: Connection, scope: Scope, actor: str,
-                     officer_id: str) -> repo.EnrollCode:
+def make_enroll_code(
+    conn: Connection, scope: Scope, actor: str, officer_id: str
+) -> repo.EnrollCode:
     """A one-time code for a laptop of this officer (72 hours); shown once, never stored."""
     _require_officer(conn, scope, officer_id)
     code = repo.create_enroll_code(conn, officer_id)
-    audit(conn, actor, "enroll_code.create", {
-        "officer_id": officer_id, "expires_at": code.expires_at.isoformat(timespec="seconds")})
+    audit(
+        conn,
+        actor,
+        "enroll_code.create",
+        {"officer_id": officer_id, "expires_at": code.expires_at.isoformat(timespec="seconds")},
+    )
     return code
 
 
-def revoke_device(conn: Connection, scope: Scope, actor: str,
-                  device_id: str) -> tuple[repo.Device, bool]:
+def revoke_device(
+    conn: Connection, scope: Scope, actor: str, device_id: str
+) -> tuple[repo.Device, bool]:
     """(device, True) when revoked now; (device, False) when it already was."""
     officer_id = _require_device(conn, scope, device_id)
     device, now = repo.revoke_device(conn, device_id)
@@ -236,8 +291,16 @@ class Recovery:
     refused: AmbiguousEscrow | None = None
 
 
-def give_recovery_code(conn: Connection, keys: ServerKeys, scope: Scope, actor: str,
-                       store_id: str, *, reason: str, device_id: str | None = None) -> Recovery:
+def give_recovery_code(
+    conn: Connection,
+    keys: ServerKeys,
+    scope: Scope,
+    actor: str,
+    store_id: str,
+    *,
+    reason: str,
+    device_id: str | None = None,
+) -> Recovery:
     """The recovery code of a laptop whose officer forgot the passphrase (docs/security.md,
     "Forgotten passphrase"), from devices the scope may manage only. `reason`: required, a
     short code such as `forgotten_passphrase` or a ticket number (`tiket-2026-0042`), never a
@@ -250,14 +313,29 @@ def give_recovery_code(conn: Connection, keys: ServerKeys, scope: Scope, actor: 
     if device_id is not None:
         _require_device(conn, scope, device_id)
     try:
-        found, code = recovery_code(conn, keys, store_id, device_id=device_id,
-                                    officers=managed(scope))
+        found, code = recovery_code(
+            conn, keys, store_id, device_id=device_id, officers=managed(scope)
+        )
     except AmbiguousEscrow as exc:
-        audit(conn, actor, "device.recover_refused", {
-            "device_ids": [d for d, _ in exc.holders], "others": exc.others, "reason": reason})
+        audit(
+            conn,
+            actor,
+            "device.recover_refused",
+            {"device_ids": [d for d, _ in exc.holders], "others": exc.others, "reason": reason},
+        )
         return Recovery(refused=exc)
-    officer_id = conn.execute(select(devices.c.officer_id)
-                              .where(devices.c.id == found)).scalar_one()
-    audit(conn, actor, "device.recover", {"device_id": found, "officer_id": officer_id,
-                                          "reason": reason, "chosen": device_id is not None})
+    officer_id = conn.execute(
+        select(devices.c.officer_id).where(devices.c.id == found)
+    ).scalar_one()
+    audit(
+        conn,
+        actor,
+        "device.recover",
+        {
+            "device_id": found,
+            "officer_id": officer_id,
+            "reason": reason,
+            "chosen": device_id is not None,
+        },
+    )
     return Recovery(found, officer_id, code)

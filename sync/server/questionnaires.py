@@ -80,8 +80,9 @@ def builtin_version() -> int:
 
 def newest(conn: Connection) -> dict:
     """The newest published version's document (retired or not), else the built-in one."""
-    row = conn.execute(select(questionnaires.c.document)
-                       .order_by(questionnaires.c.version.desc()).limit(1)).first()
+    row = conn.execute(
+        select(questionnaires.c.document).order_by(questionnaires.c.version.desc()).limit(1)
+    ).first()
     return json.loads(row.document) if row is not None else q.load_schema()
 
 
@@ -97,8 +98,9 @@ def check_new(conn: Connection, data: bytes) -> tuple[dict | None, Report]:
         return None, report
     version, last = document.get("x-version"), previous["x-version"]
     if type(version) is int and version <= last:
-        report.problems.insert(0, Problem(("x-version",), "version_not_higher",
-                                          {"version": version, "newest": last}))
+        report.problems.insert(
+            0, Problem(("x-version",), "version_not_higher", {"version": version, "newest": last})
+        )
     return document, report
 
 
@@ -110,8 +112,15 @@ def check_file(conn: Connection, data: bytes) -> list[Problem]:
     return report.warnings
 
 
-def publish(conn: Connection, keys: ServerKeys, data: bytes, *, notes: str | None = None,
-            actor: str, clock=utc_now) -> Published:
+def publish(
+    conn: Connection,
+    keys: ServerKeys,
+    data: bytes,
+    *,
+    notes: str | None = None,
+    actor: str,
+    clock=utc_now,
+) -> Published:
     """Check, sign and store the file as the next version, and tell every device. Raises
     QuestionnaireRefused with every problem; nothing is stored then."""
     notes = _notes(notes)
@@ -124,12 +133,24 @@ def publish(conn: Connection, keys: ServerKeys, data: bytes, *, notes: str | Non
     key_id, signature = keys.sign(questionnaire_message(version, body))
     digest = hashlib.sha256(body).digest()
     now = clock()
-    conn.execute(insert(questionnaires).values(
-        version=version, document=body, sha256=digest, signature=signature, key_id=key_id,
-        notes=notes, published_at=now))
+    conn.execute(
+        insert(questionnaires).values(
+            version=version,
+            document=body,
+            sha256=digest,
+            signature=signature,
+            key_id=key_id,
+            notes=notes,
+            published_at=now,
+        )
+    )
     repo.append_change(conn, QuestionnaireEvent.TYPE, detail={"version": version}, clock=clock)
-    audit(conn, actor, "questionnaire.publish",
-          {"version": version, "sha256": digest.hex(), "key_id": key_id})
+    audit(
+        conn,
+        actor,
+        "questionnaire.publish",
+        {"version": version, "sha256": digest.hex(), "key_id": key_id},
+    )
     return Published(version, digest.hex(), key_id, now, report.warnings)
 
 
@@ -144,14 +165,16 @@ def _notes(text: str | None) -> str | None:
 
 def retire(conn: Connection, version: int, *, actor: str, clock=utc_now) -> bool:
     """True when retired now, False when it already was."""
-    row = conn.execute(select(questionnaires.c.retired_at)
-                       .where(questionnaires.c.version == version)).first()
+    row = conn.execute(
+        select(questionnaires.c.retired_at).where(questionnaires.c.version == version)
+    ).first()
     if row is None:
         raise UnknownVersion(version=version)
     if row.retired_at is not None:
         return False
-    conn.execute(update(questionnaires).where(questionnaires.c.version == version)
-                 .values(retired_at=clock()))
+    conn.execute(
+        update(questionnaires).where(questionnaires.c.version == version).values(retired_at=clock())
+    )
     audit(conn, actor, "questionnaire.retire", {"version": version})
     return True
 
@@ -159,21 +182,39 @@ def retire(conn: Connection, version: int, *, actor: str, clock=utc_now) -> bool
 def listing(conn: Connection) -> list[dict]:
     """Every published version, oldest first: version, published_at, notes, retired_at, sha256,
     and `received`, the devices that have been sent it in a pull reply."""
-    received = (select(questionnaire_receipts.c.version,
-                       func.count().label("n"))
-                .group_by(questionnaire_receipts.c.version).subquery())
+    received = (
+        select(questionnaire_receipts.c.version, func.count().label("n"))
+        .group_by(questionnaire_receipts.c.version)
+        .subquery()
+    )
     rows = conn.execute(
-        select(questionnaires.c.version, questionnaires.c.published_at, questionnaires.c.notes,
-               questionnaires.c.retired_at, questionnaires.c.sha256, received.c.n)
+        select(
+            questionnaires.c.version,
+            questionnaires.c.published_at,
+            questionnaires.c.notes,
+            questionnaires.c.retired_at,
+            questionnaires.c.sha256,
+            received.c.n,
+        )
         .outerjoin(received, received.c.version == questionnaires.c.version)
-        .order_by(questionnaires.c.version)).all()
-    return [{"version": r.version, "published_at": r.published_at, "notes": r.notes,
-             "retired_at": r.retired_at, "sha256": bytes(r.sha256).hex(),
-             "received": int(r.n or 0)} for r in rows]
+        .order_by(questionnaires.c.version)
+    ).all()
+    return [
+        {
+            "version": r.version,
+            "published_at": r.published_at,
+            "notes": r.notes,
+            "retired_at": r.retired_at,
+            "sha256": bytes(r.sha256).hex(),
+            "received": int(r.n or 0),
+        }
+        for r in rows
+    ]
 
 
-def event(conn: Connection, seq: int, version: object, device_id: str,
-          clock=utc_now) -> QuestionnaireEvent | None:
+def event(
+    conn: Connection, seq: int, version: object, device_id: str, clock=utc_now
+) -> QuestionnaireEvent | None:
     """The pull event for a published version, or None when it is retired. Records that this
     device has been sent it."""
     row = conn.execute(select(questionnaires).where(questionnaires.c.version == version)).first()
@@ -181,13 +222,22 @@ def event(conn: Connection, seq: int, version: object, device_id: str,
         return None
     known = select(questionnaire_receipts.c.version).where(
         questionnaire_receipts.c.version == row.version,
-        questionnaire_receipts.c.device_id == device_id)
+        questionnaire_receipts.c.device_id == device_id,
+    )
     if conn.execute(known).first() is None:
         try:
             with conn.begin_nested():
-                conn.execute(insert(questionnaire_receipts).values(
-                    version=row.version, device_id=device_id, received_at=clock()))
+                conn.execute(
+                    insert(questionnaire_receipts).values(
+                        version=row.version, device_id=device_id, received_at=clock()
+                    )
+                )
         except IntegrityError:
             pass  # the same device's other pull got there first
-    return QuestionnaireEvent(seq, row.version, pack_questionnaire(bytes(row.document)),
-                              b64(bytes(row.signature)), row.key_id)
+    return QuestionnaireEvent(
+        seq,
+        row.version,
+        pack_questionnaire(bytes(row.document)),
+        b64(bytes(row.signature)),
+        row.key_id,
+    )

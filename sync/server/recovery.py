@@ -44,8 +44,9 @@ class AmbiguousEscrow(LookupError):
         self.others = others  # holders outside the asking user's scope, not named
 
 
-def open_escrow(keys: ServerKeys, key_id: str | None, blob: bytes | None,
-                store_id: str) -> bytes | None:
+def open_escrow(
+    keys: ServerKeys, key_id: str | None, blob: bytes | None, store_id: str
+) -> bytes | None:
     """The data key in `blob` if it was sealed for `store_id` with a province key this server
     holds; otherwise None."""
     if blob is None or key_id not in keys.secrets["province"]:
@@ -60,16 +61,17 @@ def open_escrow(keys: ServerKeys, key_id: str | None, blob: bytes | None,
 # -- push: what a device may escrow ---------------------------------------------------------------
 
 
-def keep_escrow(conn: Connection, keys: ServerKeys, device_id: str, key_id: str, blob: bytes,
-                claim: str | None) -> bool:
+def keep_escrow(
+    conn: Connection, keys: ServerKeys, device_id: str, key_id: str, blob: bytes, claim: str | None
+) -> bool:
     """Keep a device's escrow blob if it seals its own store's key; True when kept. A refusal is
     audited (device id and a reason code) and changes nothing. `claim`: the store id the push
     named, which binds a device enrolled before store ids were registered (first claim wins).
     Run it inside the ingest transaction, under its lock: the checks and the write are one."""
-    me = conn.execute(select(devices.c.store_id, devices.c.enrolled_at)
-                      .where(devices.c.id == device_id)).one()
-    reason, rivals = _check(conn, keys, device_id, me.store_id, me.enrolled_at, key_id, blob,
-                            claim)
+    me = conn.execute(
+        select(devices.c.store_id, devices.c.enrolled_at).where(devices.c.id == device_id)
+    ).one()
+    reason, rivals = _check(conn, keys, device_id, me.store_id, me.enrolled_at, key_id, blob, claim)
     actor = f"device:{device_id}"
     if reason is not None:
         audit(conn, actor, "escrow.refused", {"device_id": device_id, "reason": reason})
@@ -84,8 +86,16 @@ def keep_escrow(conn: Connection, keys: ServerKeys, device_id: str, key_id: str,
     return True
 
 
-def _check(conn: Connection, keys: ServerKeys, device_id: str, bound: str | None, enrolled_at,
-           key_id: str, blob: bytes, claim: str | None) -> tuple[str | None, list[str]]:
+def _check(
+    conn: Connection,
+    keys: ServerKeys,
+    device_id: str,
+    bound: str | None,
+    enrolled_at,
+    key_id: str,
+    blob: bytes,
+    claim: str | None,
+) -> tuple[str | None, list[str]]:
     """(refusal reason or None, devices registered later that hold another key)."""
     if bound is not None and claim is not None and claim != bound:
         return "store_mismatch", []  # a genuine laptop never changes its store id
@@ -93,9 +103,9 @@ def _check(conn: Connection, keys: ServerKeys, device_id: str, bound: str | None
     if store_id is None:
         return "no_store_id", []  # a legacy laptop that does not say which store it is
     others = conn.execute(
-        select(devices.c.id, devices.c.enrolled_at, devices.c.escrow_key_id,
-               devices.c.escrow_blob)
-        .where(devices.c.store_id == store_id, devices.c.id != device_id)
+        select(
+            devices.c.id, devices.c.enrolled_at, devices.c.escrow_key_id, devices.c.escrow_blob
+        ).where(devices.c.store_id == store_id, devices.c.id != device_id)
     ).all()
     if bound is None and others:
         return "store_taken", []  # first claim wins; another device registered it before
@@ -131,25 +141,39 @@ def _holders(conn: Connection, keys: ServerKeys, store_id: str, officers=None) -
     """Every device whose escrow opens for this store id: those registered for it, and legacy
     devices (no store id registered) whose blob happens to open. Registered devices first, then
     the most recent escrow. `officers`: only devices of these officers (a subquery of ids)."""
-    query = (select(devices.c.id, devices.c.officer_id, devices.c.store_id,
-                    devices.c.escrow_key_id, devices.c.escrow_blob, devices.c.escrow_at)
-             .where(devices.c.escrow_blob.is_not(None),
-                    or_(devices.c.store_id == store_id, devices.c.store_id.is_(None))))
+    query = select(
+        devices.c.id,
+        devices.c.officer_id,
+        devices.c.store_id,
+        devices.c.escrow_key_id,
+        devices.c.escrow_blob,
+        devices.c.escrow_at,
+    ).where(
+        devices.c.escrow_blob.is_not(None),
+        or_(devices.c.store_id == store_id, devices.c.store_id.is_(None)),
+    )
     if officers is not None:
         query = query.where(devices.c.officer_id.in_(officers))
     rows = conn.execute(query)
     found = []
-    for row in sorted(rows, key=lambda r: (r.store_id is None,
-                                           -(r.escrow_at.timestamp() if r.escrow_at else 0),
-                                           r.id)):
+    for row in sorted(
+        rows,
+        key=lambda r: (r.store_id is None, -(r.escrow_at.timestamp() if r.escrow_at else 0), r.id),
+    ):
         key = open_escrow(keys, row.escrow_key_id, row.escrow_blob, store_id)
         if key is not None:
             found.append(_Holder(row.id, row.officer_id, key))
     return found
 
 
-def recovery_code(conn: Connection, keys: ServerKeys, store_id: str, *,
-                  device_id: str | None = None, officers=None) -> tuple[str, str]:
+def recovery_code(
+    conn: Connection,
+    keys: ServerKeys,
+    store_id: str,
+    *,
+    device_id: str | None = None,
+    officers=None,
+) -> tuple[str, str]:
     """(device id, recovery code) for the laptop whose store id this is. Several devices may
     hold its escrow (the laptop enrolled again): fine while they hold the same key; different
     keys raise AmbiguousEscrow rather than pick one. `device_id` takes only that device's blob:
@@ -169,8 +193,11 @@ def recovery_code(conn: Connection, keys: ServerKeys, store_id: str, *,
     if officers is not None and device_id is None:
         everyone = _holders(conn, keys, store_id)  # the refusal to choose is province-wide
     if len({h.key for h in everyone}) > 1:
-        raise AmbiguousEscrow(store_id, [(h.device_id, h.officer_id) for h in holders],
-                              others=len(everyone) - len(holders))
+        raise AmbiguousEscrow(
+            store_id,
+            [(h.device_id, h.officer_id) for h in holders],
+            others=len(everyone) - len(holders),
+        )
     return holders[0].device_id, format_code(holders[0].key)
 
 
@@ -195,7 +222,8 @@ def check_escrow(conn: Connection, keys: ServerKeys, actor: str) -> EscrowCheck:
     result = EscrowCheck()
     rows = conn.execute(
         select(devices.c.id, devices.c.store_id, devices.c.escrow_key_id, devices.c.escrow_blob)
-        .where(devices.c.escrow_blob.is_not(None)).order_by(devices.c.id)
+        .where(devices.c.escrow_blob.is_not(None))
+        .order_by(devices.c.id)
     ).all()
     for row in rows:
         if row.store_id is None:
@@ -203,10 +231,17 @@ def check_escrow(conn: Connection, keys: ServerKeys, actor: str) -> EscrowCheck:
         elif open_escrow(keys, row.escrow_key_id, row.escrow_blob, row.store_id) is not None:
             result.kept += 1
         else:
-            conn.execute(update(devices).where(devices.c.id == row.id)
-                         .values(escrow_key_id=None, escrow_blob=None, escrow_at=None))
+            conn.execute(
+                update(devices)
+                .where(devices.c.id == row.id)
+                .values(escrow_key_id=None, escrow_blob=None, escrow_at=None)
+            )
             audit(conn, actor, "escrow.removed", {"device_id": row.id, "reason": "foreign"})
             result.removed.append(row.id)
-    audit(conn, actor, "escrow.check", {"kept": result.kept, "removed": len(result.removed),
-                                        "legacy": len(result.legacy)})
+    audit(
+        conn,
+        actor,
+        "escrow.check",
+        {"kept": result.kept, "removed": len(result.removed), "legacy": len(result.legacy)},
+    )
     return result

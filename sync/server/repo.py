@@ -160,9 +160,7 @@ def code_hash(code: str) -> bytes:
 def new_code() -> str:
     """A one-time code to type (enrollment, console set-up): XXXXX-XXXXX-XXXXX-XXXXX."""
     symbols = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUPS * CODE_GROUP_LEN))
-    return "-".join(
-        symbols[i : i + CODE_GROUP_LEN] for i in range(0, len(symbols), CODE_GROUP_LEN)
-    )
+    return "-".join(symbols[i : i + CODE_GROUP_LEN] for i in range(0, len(symbols), CODE_GROUP_LEN))
 
 
 def create_enroll_code(
@@ -181,7 +179,11 @@ def create_enroll_code(
 
 
 def redeem_enroll_code(
-    conn: Connection, code: str, device_public_key: bytes, *, store_id: str | None = None,
+    conn: Connection,
+    code: str,
+    device_public_key: bytes,
+    *,
+    store_id: str | None = None,
     clock: Clock = utc_now,
 ) -> Device:
     """Enroll a device (its raw 32-byte Ed25519 public key) with a one-time code. The code is
@@ -214,13 +216,22 @@ def redeem_enroll_code(
             raise EnrollCodeUnknown()
         raise EnrollCodeUsed() if row.used_at is not None else EnrollCodeExpired()
     device = Device(
-        str(uuid.uuid4()), spent.officer_id, bytes(device_public_key), now, None,
-        areas_of(conn, spent.officer_id), store_id,
+        str(uuid.uuid4()),
+        spent.officer_id,
+        bytes(device_public_key),
+        now,
+        None,
+        areas_of(conn, spent.officer_id),
+        store_id,
     )
     conn.execute(
         insert(devices).values(
-            id=device.id, officer_id=device.officer_id, public_key=device.public_key,
-            enroll_code_hash=digest, enrolled_at=now, store_id=store_id,
+            id=device.id,
+            officer_id=device.officer_id,
+            public_key=device.public_key,
+            enroll_code_hash=digest,
+            enrolled_at=now,
+            store_id=store_id,
         )
     )
     return device
@@ -231,8 +242,13 @@ def get_device(conn: Connection, device_id: str) -> Device:
     if row is None:
         raise UnknownDevice(device_id=_shown(device_id))
     return Device(
-        row.id, row.officer_id, bytes(row.public_key), row.enrolled_at, row.revoked_at,
-        areas_of(conn, row.officer_id), row.store_id,
+        row.id,
+        row.officer_id,
+        bytes(row.public_key),
+        row.enrolled_at,
+        row.revoked_at,
+        areas_of(conn, row.officer_id),
+        row.store_id,
     )
 
 
@@ -258,38 +274,49 @@ def device_key(conn: Connection, device_id: str) -> tuple[bytes, datetime | None
     return None if row is None else (bytes(row.public_key), row.revoked_at)
 
 
-def remember_nonce(conn: Connection, device_id: str, nonce: str, ttl: timedelta, *,
-                   clock: Clock = utc_now) -> bool:
+def remember_nonce(
+    conn: Connection, device_id: str, nonce: str, ttl: timedelta, *, clock: Clock = utc_now
+) -> bool:
     """Keep a signed request's nonce; False when the device used it within `ttl` (a replay).
     The device's nonces older than that are forgotten first."""
     seen = clock()
-    conn.execute(delete(request_nonces).where(request_nonces.c.device_id == device_id,
-                                              request_nonces.c.seen_at < seen - ttl))
+    conn.execute(
+        delete(request_nonces).where(
+            request_nonces.c.device_id == device_id, request_nonces.c.seen_at < seen - ttl
+        )
+    )
     try:
         with conn.begin_nested():
-            conn.execute(insert(request_nonces).values(device_id=device_id, nonce=nonce,
-                                                       seen_at=seen))
+            conn.execute(
+                insert(request_nonces).values(device_id=device_id, nonce=nonce, seen_at=seen)
+            )
     except IntegrityError:
         return False
     return True
 
 
-def set_box_key(conn: Connection, device_id: str, public_key: bytes, *,
-                clock: Clock = utc_now) -> None:
+def set_box_key(
+    conn: Connection, device_id: str, public_key: bytes, *, clock: Clock = utc_now
+) -> None:
     """The device's own HPKE public key, which pre-filled households are sealed to; replaces
     the one it had."""
     where = device_box_keys.c.device_id == device_id
     if conn.execute(select(device_box_keys.c.device_id).where(where)).first():
-        conn.execute(update(device_box_keys).where(where)
-                     .values(public_key=public_key, set_at=clock()))
+        conn.execute(
+            update(device_box_keys).where(where).values(public_key=public_key, set_at=clock())
+        )
     else:
-        conn.execute(insert(device_box_keys).values(device_id=device_id, public_key=public_key,
-                                                    set_at=clock()))
+        conn.execute(
+            insert(device_box_keys).values(
+                device_id=device_id, public_key=public_key, set_at=clock()
+            )
+        )
 
 
 def box_key(conn: Connection, device_id: str) -> bytes | None:
-    key = conn.execute(select(device_box_keys.c.public_key)
-                       .where(device_box_keys.c.device_id == device_id)).scalar()
+    key = conn.execute(
+        select(device_box_keys.c.public_key).where(device_box_keys.c.device_id == device_id)
+    ).scalar()
     return None if key is None else bytes(key)
 
 
@@ -319,8 +346,13 @@ def append_change(
     ).scalar_one()
     conn.execute(
         insert(changes).values(
-            seq=seq, kind=kind, officer_id=officer_id, device_id=device_id,
-            household_id=household_id, revision=revision, at=clock(),
+            seq=seq,
+            kind=kind,
+            officer_id=officer_id,
+            device_id=device_id,
+            household_id=household_id,
+            revision=revision,
+            at=clock(),
             detail=json.dumps(detail, sort_keys=True, separators=(",", ":")) if detail else None,
         )
     )
@@ -339,35 +371,56 @@ def append_changes(conn: Connection, events: list[dict]) -> None:
         .returning(counters.c.value)
     ).scalar_one()
     first = last - len(events) + 1
-    conn.execute(insert(changes), [
-        {"seq": first + i, "kind": e["kind"], "officer_id": e.get("officer_id"),
-         "device_id": e.get("device_id"), "household_id": e.get("household_id"),
-         "revision": e.get("revision"), "at": e["at"],
-         "detail": json.dumps(e["detail"], sort_keys=True, separators=(",", ":"))
-         if e.get("detail") else None}
-        for i, e in enumerate(events)
-    ])
+    conn.execute(
+        insert(changes),
+        [
+            {
+                "seq": first + i,
+                "kind": e["kind"],
+                "officer_id": e.get("officer_id"),
+                "device_id": e.get("device_id"),
+                "household_id": e.get("household_id"),
+                "revision": e.get("revision"),
+                "at": e["at"],
+                "detail": json.dumps(e["detail"], sort_keys=True, separators=(",", ":"))
+                if e.get("detail")
+                else None,
+            }
+            for i, e in enumerate(events)
+        ],
+    )
 
 
-def changes_for(conn: Connection, device_id: str, officer_id: str, after: int,
-                limit: int) -> list[Row]:
+def changes_for(
+    conn: Connection, device_id: str, officer_id: str, after: int, limit: int
+) -> list[Row]:
     """Up to `limit` change events after seq `after` for a device: its officer's, its own, and
     those for every device (a published questionnaire version), in seq order."""
-    return list(conn.execute(
-        select(changes)
-        .where(changes.c.seq > after,
-               or_(changes.c.officer_id == officer_id, changes.c.device_id == device_id,
-                   changes.c.kind == QuestionnaireEvent.TYPE))
-        .order_by(changes.c.seq).limit(limit)
-    ).all())
+    return list(
+        conn.execute(
+            select(changes)
+            .where(
+                changes.c.seq > after,
+                or_(
+                    changes.c.officer_id == officer_id,
+                    changes.c.device_id == device_id,
+                    changes.c.kind == QuestionnaireEvent.TYPE,
+                ),
+            )
+            .order_by(changes.c.seq)
+            .limit(limit)
+        ).all()
+    )
 
 
 def acknowledge_pull(conn: Connection, device_id: str, after: int) -> None:
     """A device that asks for events after N has everything up to N: its cursor moves there
     (never back)."""
-    conn.execute(update(devices)
-                 .where(devices.c.id == device_id, devices.c.pull_cursor < after)
-                 .values(pull_cursor=after))
+    conn.execute(
+        update(devices)
+        .where(devices.c.id == device_id, devices.c.pull_cursor < after)
+        .values(pull_cursor=after)
+    )
 
 
 # -- province decisions -------------------------------------------------------------------------
@@ -414,8 +467,12 @@ def set_household_status(
     )
     detail = {"status": status, "reason": reason, "card_number": card}
     seq = append_change(
-        conn, "status", officer_id=row.officer_id, household_id=household_id,
-        revision=row.revision, detail={k: v for k, v in detail.items() if v is not None},
+        conn,
+        "status",
+        officer_id=row.officer_id,
+        household_id=household_id,
+        revision=row.revision,
+        detail={k: v for k, v in detail.items() if v is not None},
         clock=clock,
     )
     return {"household_id": household_id, "revision": row.revision, "seq": seq} | detail
@@ -429,8 +486,9 @@ def _count(conn: Connection, table, *where) -> int:
 
 
 def _grouped(conn: Connection, column, *where) -> dict[str, int]:
-    rows = conn.execute(select(column, func.count()).where(*where).group_by(column)
-                        .order_by(column))
+    rows = conn.execute(
+        select(column, func.count()).where(*where).group_by(column).order_by(column)
+    )
     return {key: n for key, n in rows}
 
 
@@ -444,7 +502,8 @@ def _outcomes(conn: Connection, *where) -> dict[str, dict[str, int]]:
         select(households.c.kode_kab, households.c.visit_outcome, func.count())
         .where(*where)
         .group_by(households.c.kode_kab, households.c.visit_outcome)
-        .order_by(households.c.kode_kab, households.c.visit_outcome))
+        .order_by(households.c.kode_kab, households.c.visit_outcome)
+    )
     for kab, outcome, n in rows:
         key = UNKNOWN_OUTCOME if outcome is None else str(outcome)
         out.setdefault(kab, {})[key] = n
@@ -458,7 +517,8 @@ def stats(conn: Connection, scope: Scope | None = None) -> dict:
     scope = scope or Scope.province()
     mine = scope.where(households.c.kode_desa)
     officer_ids = select(officer_areas.c.officer_id).where(
-        scope.where_overlaps(officer_areas.c.area_code))
+        scope.where_overlaps(officer_areas.c.area_code)
+    )
     in_officers = devices.c.officer_id.in_(officer_ids)
     by_regency_outcome = _outcomes(conn, mine)
     by_outcome: dict[str, int] = {}

@@ -79,8 +79,9 @@ class Scope:
                 raise BadScope(role=role, areas=",".join(codes)[:80])
             return cls.province()
         lowest = 1 if role == "regency" else 3
-        if not codes or any(not CODE_RE.fullmatch(c) or not 1 <= _depth(c) <= lowest
-                            for c in codes):
+        if not codes or any(
+            not CODE_RE.fullmatch(c) or not 1 <= _depth(c) <= lowest for c in codes
+        ):
             raise BadScope(role=role, areas=",".join(codes)[:80])
         return cls(role, _minimal(codes))
 
@@ -100,8 +101,9 @@ class Scope:
 
     def overlaps(self, area: str) -> bool:
         """The area and the scope share a desa: it lies inside, or contains a scope area."""
-        return isinstance(area, str) and any(_inside(area, a) or _inside(a, area)
-                                             for a in self.areas)
+        return isinstance(area, str) and any(
+            _inside(area, a) or _inside(a, area) for a in self.areas
+        )
 
     def narrow(self, area: str) -> Scope:
         """The part of this scope inside `area`: a regency filter within a user's scope. Areas

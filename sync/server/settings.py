@@ -56,6 +56,6 @@ class Settings:
     max_header_bytes: int = 16 * 1024  # request line and headers
 
     @classmethod
-    def load(cls, db: str | None = None, environ: Mapping[str, str] | None = None) -> "Settings":
+    def load(cls, db: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         return cls(db_url=db or env.get(DB_ENV) or default_db_url())

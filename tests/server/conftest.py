@@ -46,8 +46,9 @@ def require_postgresql() -> None:
         return
     message = f"PostgreSQL at {display(PG_BASE)} is not reachable ({problem})"
     if in_ci():
-        pytest.fail(f"{message}; CI is set, so PostgreSQL tests fail instead of skipping",
-                    pytrace=False)
+        pytest.fail(
+            f"{message}; CI is set, so PostgreSQL tests fail instead of skipping", pytrace=False
+        )
     pytest.skip(f"{message}; start it or set KHBS_TEST_PG (CI=true makes this a failure)")
 
 

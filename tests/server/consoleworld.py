@@ -41,11 +41,20 @@ def _device(conn, officer_id: str) -> repo.Device:
     return repo.redeem_enroll_code(conn, code, key)
 
 
-def push(engine, keys: server_keys.ServerKeys, device: repo.Device, records: list[dict],
-         outcome: str = "accepted") -> None:
-    body = seal_batch(keys.province.public_bytes(), keys.active["province"], device.id,
-                      str(uuid.uuid4()),
-                      [{"id": r["id"], "revision": 1, "record": r} for r in records])
+def push(
+    engine,
+    keys: server_keys.ServerKeys,
+    device: repo.Device,
+    records: list[dict],
+    outcome: str = "accepted",
+) -> None:
+    body = seal_batch(
+        keys.province.public_bytes(),
+        keys.active["province"],
+        device.id,
+        str(uuid.uuid4()),
+        [{"id": r["id"], "revision": 1, "record": r} for r in records],
+    )
     reply = ingest.ingest(engine, keys, device, body, today=TODAY)
     assert {r["outcome"] for r in reply["results"]} == {outcome}, reply
 
@@ -58,8 +67,14 @@ def acknowledged(record: dict) -> dict:
     return record
 
 
-def add_user(engine, name: str, role: str, areas: list[str], password: str = PASSWORD,
-             now: datetime | None = None) -> users.User:
+def add_user(
+    engine,
+    name: str,
+    role: str,
+    areas: list[str],
+    password: str = PASSWORD,
+    now: datetime | None = None,
+) -> users.User:
     now = now or utc_now()
     with engine.begin() as conn:
         user, code = users.add_user(conn, name, role, areas, now=now, actor="test")
@@ -86,8 +101,7 @@ def build(engine, keys: server_keys.ServerKeys, tmp_path) -> World:
     push(engine, keys, device_b, kobar)
     changed = dict(palangka[3], lokasi=dict(palangka[3]["lokasi"], rt="009"))
     push(engine, keys, device_a, [changed], outcome="conflict")  # same revision, other content
-    world.households = {"palangka": [r["id"] for r in palangka],
-                        "kobar": [r["id"] for r in kobar]}
+    world.households = {"palangka": [r["id"] for r in palangka], "kobar": [r["id"] for r in kobar]}
     world.records = {r["id"]: r for r in palangka + kobar}
     with engine.begin() as conn:
         repo.set_household_status(conn, palangka[1]["id"], "verified", card_number=CARD_A)
@@ -113,8 +127,11 @@ def spread_over_days(engine, world: World) -> None:
     ids = world.households["palangka"] + world.households["kobar"]
     with engine.begin() as conn:
         for days, hid in zip((0, 1, 1, 3, 6, 9), ids):
-            conn.execute(update(households).where(households.c.id == hid)
-                         .values(received_at=now - timedelta(days=days)))
+            conn.execute(
+                update(households)
+                .where(households.c.id == hid)
+                .values(received_at=now - timedelta(days=days))
+            )
 
 
 class Clock:

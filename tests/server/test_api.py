@@ -44,7 +44,9 @@ def personal_free(text: str) -> bool:
 # -- enrollment -------------------------------------------------------------------------------
 
 
-def test_enroll_then_code_is_spent_and_expired_codes_are_refused(live, engine, officer, store, tmp_path):
+def test_enroll_then_code_is_spent_and_expired_codes_are_refused(
+    live, engine, officer, store, tmp_path
+):
     client = SyncClient(store)
     code = new_code(engine, officer)
     device = client.enroll(live.url, code)
@@ -85,11 +87,15 @@ def test_push_sync_pull(laptop, store, engine, officer, initialised):
     assert (report.sent, report.synced, report.attention) == (3, 3, 0)
     # The escrow of the laptop's data key travelled with the push; the province key opens it.
     with engine.connect() as conn:
-        row = conn.execute(select(devices.c.escrow_key_id, devices.c.escrow_blob).where(
-            devices.c.id == laptop.device().device_id)).one()
+        row = conn.execute(
+            select(devices.c.escrow_key_id, devices.c.escrow_blob).where(
+                devices.c.id == laptop.device().device_id
+            )
+        ).one()
     assert (row.escrow_key_id, bytes(row.escrow_blob)) == store.escrow()
-    opened = initialised.province_key(row.escrow_key_id).open(bytes(row.escrow_blob),
-                                                             escrow_info(store.store_id))
+    opened = initialised.province_key(row.escrow_key_id).open(
+        bytes(row.escrow_blob), escrow_info(store.store_id)
+    )
     assert opened == store._data_key
     assert laptop._escrow_to_send() is None  # sent once
     assert {r.sync_state for r in store.rows()} == {"synced"}
@@ -107,11 +113,18 @@ def test_push_sync_pull(laptop, store, engine, officer, initialised):
     # A province decision arrives: rejected with a reason code.
     hid = records[1]["id"]
     with engine.begin() as conn:
-        repo.append_change(conn, "status", officer_id=officer, household_id=hid, revision=1,
-                           detail={"status": "rejected", "reason": "document_missing"})
+        repo.append_change(
+            conn,
+            "status",
+            officer_id=officer,
+            household_id=hid,
+            revision=1,
+            detail={"status": "rejected", "reason": "document_missing"},
+        )
     assert laptop.pull().events == 1
-    row = store.db.execute("SELECT sync_state, sync_reason FROM households WHERE id = ?",
-                           (hid,)).fetchone()
+    row = store.db.execute(
+        "SELECT sync_state, sync_reason FROM households WHERE id = ?", (hid,)
+    ).fetchone()
     assert row == ("rejected", "document_missing")
     assert int(store.get_meta("pull_cursor")) > cursor
     # New areas for the officer reach the laptop.
@@ -125,18 +138,23 @@ def test_push_sync_pull(laptop, store, engine, officer, initialised):
 def test_same_batch_again_returns_stored_results(laptop, store, engine):
     device = laptop.device()
     items = [{"id": r["id"], "revision": 1, "record": r} for r in (numbered(4), numbered(5))]
-    body = seal_batch(device.province_key, device.province_key_id, device.device_id,
-                      str(uuid.uuid4()), items)
+    body = seal_batch(
+        device.province_key, device.province_key_id, device.device_id, str(uuid.uuid4()), items
+    )
     first = laptop._signed(device, "POST", device.server, "/v1/push", body).json()
     assert [r["outcome"] for r in first["results"]] == ["accepted", "accepted"]
     counts = count(engine, households), count(engine, household_versions), count(engine, changes)
     again = laptop._signed(device, "POST", device.server, "/v1/push", body).json()
     assert again["results"] == first["results"] and again["batch_id"] == first["batch_id"]
-    assert (count(engine, households), count(engine, household_versions),
-            count(engine, changes)) == counts
+    assert (
+        count(engine, households),
+        count(engine, household_versions),
+        count(engine, changes),
+    ) == counts
     # The same households in a new batch (a retry after a lost reply): duplicate.
-    body2 = seal_batch(device.province_key, device.province_key_id, device.device_id,
-                       str(uuid.uuid4()), items)
+    body2 = seal_batch(
+        device.province_key, device.province_key_id, device.device_id, str(uuid.uuid4()), items
+    )
     third = laptop._signed(device, "POST", device.server, "/v1/push", body2).json()
     assert [r["outcome"] for r in third["results"]] == ["duplicate", "duplicate"]
     assert count(engine, household_versions) == counts[1]
@@ -149,10 +167,17 @@ def test_conflict_keeps_both_versions(laptop, store, engine):
     other = copy.deepcopy(rec)
     other["lokasi"]["rt"] = "009"  # same id and revision, other content (another laptop?)
     device = laptop.device()
-    body = seal_batch(device.province_key, device.province_key_id, device.device_id,
-                      str(uuid.uuid4()), [{"id": rec["id"], "revision": 1, "record": other}])
+    body = seal_batch(
+        device.province_key,
+        device.province_key_id,
+        device.device_id,
+        str(uuid.uuid4()),
+        [{"id": rec["id"], "revision": 1, "record": other}],
+    )
     results = laptop._signed(device, "POST", device.server, "/v1/push", body).json()["results"]
-    assert results == [{"id": rec["id"], "revision": 1, "outcome": "conflict", "reason": "conflict"}]
+    assert results == [
+        {"id": rec["id"], "revision": 1, "outcome": "conflict", "reason": "conflict"}
+    ]
     where = household_versions.c.household_id == rec["id"], household_versions.c.revision == 1
     assert count(engine, household_versions, *where) == 2
     assert count(engine, households, households.c.conflict) == 1
@@ -168,8 +193,9 @@ def test_outside_area_rejected_others_accepted(laptop, store, engine):
     assert (report.sent, report.synced, report.attention) == (3, 2, 1)
     states = {r.id: (r.sync_state) for r in store.rows()}
     assert states == {good[0]["id"]: "synced", good[1]["id"]: "synced", bad["id"]: "rejected"}
-    reason = store.db.execute("SELECT sync_reason FROM households WHERE id = ?",
-                              (bad["id"],)).fetchone()[0]
+    reason = store.db.execute(
+        "SELECT sync_reason FROM households WHERE id = ?", (bad["id"],)
+    ).fetchone()[0]
     assert reason == "outside_area"
     assert count(engine, households) == 2
     # An invalid household (schema/rules) is rejected with the first error code.
@@ -177,8 +203,9 @@ def test_outside_area_rejected_others_accepted(laptop, store, engine):
     del broken["anggota"][0]["nama"]
     store.save(broken)
     assert laptop.push().attention == 1
-    reason = store.db.execute("SELECT sync_reason FROM households WHERE id = ?",
-                              (broken["id"],)).fetchone()[0]
+    reason = store.db.execute(
+        "SELECT sync_reason FROM households WHERE id = ?", (broken["id"],)
+    ).fetchone()[0]
     assert reason == "required"
 
 
@@ -188,11 +215,14 @@ def test_duplicate_identity_numbers_are_warned_without_personal_data(laptop, sto
     store.save(a)
     store.save(b)
     assert laptop.push().synced == 2
-    events = laptop._signed(laptop.device(), "GET", laptop.device().server,
-                            "/v1/pull?after=0&limit=50").json()["events"]
+    events = laptop._signed(
+        laptop.device(), "GET", laptop.device().server, "/v1/pull?after=0&limit=50"
+    ).json()["events"]
     dupes = [e for e in events if e["type"] == "duplicate"]
     assert {(e["household_id"], e["other_household_id"], e["kind"]) for e in dupes} == {
-        (a["id"], b["id"], "kk"), (b["id"], a["id"], "kk")}
+        (a["id"], b["id"], "kk"),
+        (b["id"], a["id"], "kk"),
+    }
     text = json.dumps(events)
     assert personal_free(text) and a["no_kk"] not in text
     # The laptop keeps the warning by kind and shows it (app/gui/models.py).
@@ -215,8 +245,13 @@ def test_revoked_device_gets_401_without_personal_data(laptop, store, engine, ca
     device = laptop.device()
     from sync.protocol import sign_request
 
-    body = seal_batch(device.province_key, device.province_key_id, device.device_id,
-                      str(uuid.uuid4()), [{"id": "x", "revision": 1, "record": numbered(13)}])
+    body = seal_batch(
+        device.province_key,
+        device.province_key_id,
+        device.device_id,
+        str(uuid.uuid4()),
+        [{"id": "x", "revision": 1, "record": numbered(13)}],
+    )
     headers = sign_request(device.key, device.device_id, "POST", "/v1/push", body, int(time.time()))
     reply = requests.post(device.server + "/v1/push", data=body, headers=headers, timeout=10)
     assert reply.status_code == 401
@@ -248,10 +283,17 @@ def test_bad_signature_replay_and_skew_are_refused(laptop, store):
     assert laptop.pull().events == 0
 
 
-def test_batch_bound_to_another_device_does_not_open(laptop, store, engine, officer, tmp_path, live):
+def test_batch_bound_to_another_device_does_not_open(
+    laptop, store, engine, officer, tmp_path, live
+):
     device = laptop.device()
-    body = seal_batch(device.province_key, device.province_key_id, "someone-else",
-                      str(uuid.uuid4()), [{"id": "x", "revision": 1, "record": numbered(14)}])
+    body = seal_batch(
+        device.province_key,
+        device.province_key_id,
+        "someone-else",
+        str(uuid.uuid4()),
+        [{"id": "x", "revision": 1, "record": numbered(14)}],
+    )
     with pytest.raises(SyncError) as refused:
         laptop._signed(device, "POST", device.server, "/v1/push", body)
     assert refused.value.code == "bad_seal"
@@ -288,9 +330,22 @@ def test_khbs_enroll_and_sync_cli(live, engine, officer, tmp_path, monkeypatch, 
     out = json.loads(capsys.readouterr().out)
     assert out["sent"] == 2 and out["synced"] == 2 and out["attention"] == 0
     assert out["events"] == 2 and out["bytes_up"] > 0 and out["bytes_down"] > 0
-    assert set(out) == {"sent", "synced", "attention", "events", "bytes_up", "bytes_down",
-                        "assigned", "province_changed", "released", "clock_offset_s",
-                        "needs_attention", "warnings", "questionnaires", "questionnaires_refused"}
+    assert set(out) == {
+        "sent",
+        "synced",
+        "attention",
+        "events",
+        "bytes_up",
+        "bytes_down",
+        "assigned",
+        "province_changed",
+        "released",
+        "clock_offset_s",
+        "needs_attention",
+        "warnings",
+        "questionnaires",
+        "questionnaires_refused",
+    }
     assert out["needs_attention"] == [] and out["warnings"] == []
     assert out["questionnaires"] == out["questionnaires_refused"] == []
     assert cli.main(base + ["--lang", "en", "sync"]) == 0
@@ -350,8 +405,9 @@ def test_household_status_and_new_areas_reach_the_laptop(laptop, store, engine, 
     assert laptop.sync().events == 2
 
     def state(hid: str) -> tuple:
-        return store.db.execute("SELECT sync_state, sync_reason FROM households WHERE id = ?",
-                                (hid,)).fetchone()
+        return store.db.execute(
+            "SELECT sync_state, sync_reason FROM households WHERE id = ?", (hid,)
+        ).fetchone()
 
     # The laptop records "verified" as synced + reason "verified", and keeps the card (sealed).
     assert state(ok) == ("synced", "verified")
@@ -360,8 +416,15 @@ def test_household_status_and_new_areas_reach_the_laptop(laptop, store, engine, 
     assert cards == {ok: "KHBS-62-0041", bad: None}
     assert {r.id for r in store.rows() if r.sync_state in ATTENTION} == {bad}
     with engine.connect() as conn:
-        events = conn.execute(select(changes.c.detail).where(
-            changes.c.household_id == ok, changes.c.kind == "status")).scalars().all()
+        events = (
+            conn.execute(
+                select(changes.c.detail).where(
+                    changes.c.household_id == ok, changes.c.kind == "status"
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert '{"card_number":"KHBS-62-0041","status":"verified"}' in events
 
     # New areas for the officer: the laptop's assigned areas follow after the next sync.
@@ -380,9 +443,16 @@ def test_a_location_that_is_not_an_object_is_rejected_not_a_crash(laptop, store,
     store.save(good)
     crafted["lokasi"] = ["62.71.03.1001"]
     device = laptop.device()
-    body = seal_batch(device.province_key, device.province_key_id, device.device_id,
-                      str(uuid.uuid4()), [{"id": good["id"], "revision": 1, "record": good},
-                                          {"id": crafted["id"], "revision": 1, "record": crafted}])
+    body = seal_batch(
+        device.province_key,
+        device.province_key_id,
+        device.device_id,
+        str(uuid.uuid4()),
+        [
+            {"id": good["id"], "revision": 1, "record": good},
+            {"id": crafted["id"], "revision": 1, "record": crafted},
+        ],
+    )
     reply = laptop._signed(device, "POST", device.server, "/v1/push", body)
     assert reply.status_code == 200
     outcomes = {r["id"]: r["outcome"] for r in reply.json()["results"]}

@@ -16,10 +16,19 @@ from tests.records import numbered
 def rows_of(n: int) -> list[dict]:
     """The candidate rows of sample household n, as the province's file holds them."""
     rec = numbered(n)
-    return [{"no_kk": rec["no_kk"], "nik": m["nik"], "nama": m["nama"],
-             "hubungan": m["hubungan"], "jenis_kelamin": m["jenis_kelamin"],
-             "tanggal_lahir": m["tanggal_lahir"], "kode_desa": rec["lokasi"]["kode_desa"],
-             "alamat": rec["lokasi"]["alamat"]} for m in rec["anggota"]]
+    return [
+        {
+            "no_kk": rec["no_kk"],
+            "nik": m["nik"],
+            "nama": m["nama"],
+            "hubungan": m["hubungan"],
+            "jenis_kelamin": m["jenis_kelamin"],
+            "tanggal_lahir": m["tanggal_lahir"],
+            "kode_desa": rec["lokasi"]["kode_desa"],
+            "alamat": rec["lokasi"]["alamat"],
+        }
+        for m in rec["anggota"]
+    ]
 
 
 def write(path: Path, rows: list[dict], *, header=HEADER, delimiter=",", bom=False) -> Path:
@@ -38,7 +47,10 @@ def test_a_clean_file_gives_one_prefilled_draft_per_kk(tmp_path):
     first = got.candidates[0]
     assert first.lines == [2, 3, 4]
     assert first.record["status"] == "draft"
-    assert first.record[q.LOCATION] == {"kode_desa": rows[0]["kode_desa"], "alamat": rows[0]["alamat"]}
+    assert first.record[q.LOCATION] == {
+        "kode_desa": rows[0]["kode_desa"],
+        "alamat": rows[0]["alamat"],
+    }
     assert [m["nik"] for m in first.record[q.MEMBERS]] == [r["nik"] for r in rows_of(1)]
     assert first.record[q.MEMBERS][0]["hubungan"] == 1  # codes as numbers, like the form
 
@@ -76,21 +88,28 @@ def test_a_nul_in_a_name_is_refused_on_its_line_and_column(tmp_path):
     rows[4]["nama"] = "Rosmiati\x00Ilas"  # line 6: family 2, member 2
     got = read_candidates(write(tmp_path / "c.csv", rows))
     assert [(p.line, p.column, p.key) for p in got.errors] == [(6, "nama", "rule.control_char")]
-    assert got.errors[0].message("en").startswith(
-        "line 6, column nama: holds the control character U+0000")
+    assert (
+        got.errors[0]
+        .message("en")
+        .startswith("line 6, column nama: holds the control character U+0000")
+    )
     assert [c.no_kk for c in got.valid()] == [numbered(1)["no_kk"]]
 
 
 def test_a_50_mb_cell_is_one_problem_with_line_and_column_and_no_rows(tmp_path):
     path = write(tmp_path / "c.csv", rows_of(1))
     with open(path, "a", encoding="utf-8", newline="") as f:
-        f.write('6271030101100002,6271031204800002,"' + "a" * 50_000_000 + '",1,1,1980-04-12,'
-                "62.71.03.1001,Jl. Rajawali\r\n")
+        f.write(
+            '6271030101100002,6271031204800002,"' + "a" * 50_000_000 + '",1,1,1980-04-12,'
+            "62.71.03.1001,Jl. Rajawali\r\n"
+        )
     got = read_candidates(path)
     assert [(p.line, p.column, p.key) for p in got.problems] == [(5, "nama", "assign.too_long")]
-    assert got.problems[0].message("en") == ("line 5, column nama: a cell longer than 131072 "
-                                             "characters (or a quote never closed); the file was "
-                                             "not read further.")
+    assert got.problems[0].message("en") == (
+        "line 5, column nama: a cell longer than 131072 "
+        "characters (or a quote never closed); the file was "
+        "not read further."
+    )
     assert got.candidates == [] and got.valid() == []  # nothing, not the families before it
 
 

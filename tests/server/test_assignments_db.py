@@ -25,8 +25,10 @@ OTHER = "62.71.01"  # kecamatan Pahandut
 @pytest.fixture
 def two_officers(engine):
     with engine.begin() as conn:
-        return (repo.add_officer(conn, "Sari", ["62.71.03"]),
-                repo.add_officer(conn, "Budi", [OTHER]))
+        return (
+            repo.add_officer(conn, "Sari", ["62.71.03"]),
+            repo.add_officer(conn, "Budi", [OTHER]),
+        )
 
 
 def listed(tmp_path, *, moved_to: str | None = None, renamed: bool = False):
@@ -55,8 +57,11 @@ def device_for(engine, officer: str, box: ProvinceKeyPair | None) -> str:
         code = repo.create_enroll_code(conn, officer)
         device = repo.redeem_enroll_code(conn, code.code, os.urandom(32))
         if box is not None:
-            conn.execute(device_box_keys.insert().values(
-                device_id=device.id, public_key=box.public_bytes(), set_at=utc_now()))
+            conn.execute(
+                device_box_keys.insert().values(
+                    device_id=device.id, public_key=box.public_bytes(), set_at=utc_now()
+                )
+            )
         return device.id
 
 
@@ -65,8 +70,9 @@ def pulled(engine, keys, device_id, officer):
         return events_for(conn, device_id, officer, 0, 500, keys)["events"]
 
 
-def test_import_assigns_by_desa_and_twice_changes_nothing(engine, initialised, two_officers,
-                                                          tmp_path):
+def test_import_assigns_by_desa_and_twice_changes_nothing(
+    engine, initialised, two_officers, tmp_path
+):
     sari, budi = two_officers
     first = do_import(engine, initialised, listed(tmp_path))
     assert (first.new, first.changed, first.unchanged, first.members) == (2, 0, 0, 6)
@@ -84,8 +90,9 @@ def test_import_assigns_by_desa_and_twice_changes_nothing(engine, initialised, t
     assert (changed.new, changed.changed, changed.unchanged) == (0, 1, 1)
 
 
-def test_a_device_pulls_its_households_sealed_to_its_own_key(engine, initialised, two_officers,
-                                                             tmp_path):
+def test_a_device_pulls_its_households_sealed_to_its_own_key(
+    engine, initialised, two_officers, tmp_path
+):
     sari, budi = two_officers
     do_import(engine, initialised, listed(tmp_path))
     box = ProvinceKeyPair.generate()
@@ -93,8 +100,9 @@ def test_a_device_pulls_its_households_sealed_to_its_own_key(engine, initialised
     events = [e for e in pulled(engine, initialised, mine, sari) if e["type"] == "candidate"]
     assert len(events) == 2
     e = events[0]
-    record = json.loads(box.open(unb64(e["sealed"]),
-                                 candidate_info(mine, e["household_id"], e["revision"])))
+    record = json.loads(
+        box.open(unb64(e["sealed"]), candidate_info(mine, e["household_id"], e["revision"]))
+    )
     assert record["id"] == e["household_id"] and record["status"] == "draft"
     assert record["verifikasi"] == {"sumber": 1}
     assert [m["nik"] for m in record["anggota"]] == [r["nik"] for r in rows_of(1)]
@@ -107,17 +115,23 @@ def test_a_device_pulls_its_households_sealed_to_its_own_key(engine, initialised
     with pytest.raises(BoxKeyMissing):
         pulled(engine, initialised, keyless, sari)
     with engine.connect() as conn:  # the refused pull moved no cursor
-        assert conn.execute(select(devices.c.pull_cursor).where(devices.c.id == keyless)).scalar() == 0
+        assert (
+            conn.execute(select(devices.c.pull_cursor).where(devices.c.id == keyless)).scalar() == 0
+        )
 
 
-def test_a_moved_desa_releases_its_households_to_the_new_officer(engine, initialised,
-                                                                 two_officers, tmp_path):
+def test_a_moved_desa_releases_its_households_to_the_new_officer(
+    engine, initialised, two_officers, tmp_path
+):
     sari, budi = two_officers
     do_import(engine, initialised, listed(tmp_path))
     sari_box, budi_box = ProvinceKeyPair.generate(), ProvinceKeyPair.generate()
     sari_dev, budi_dev = device_for(engine, sari, sari_box), device_for(engine, budi, budi_box)
-    before = {e["household_id"] for e in pulled(engine, initialised, sari_dev, sari)
-              if e["type"] == "candidate"}
+    before = {
+        e["household_id"]
+        for e in pulled(engine, initialised, sari_dev, sari)
+        if e["type"] == "candidate"
+    }
     with engine.begin() as conn:
         repo.set_officer_areas(conn, budi, [OTHER, "62.71.03"])  # both cover it: nobody wins
         assert reassign(conn) == {"moved": 2, "unassigned": 2}
@@ -128,6 +142,9 @@ def test_a_moved_desa_releases_its_households_to_the_new_officer(engine, initial
     sari_events = pulled(engine, initialised, sari_dev, sari)
     assert {e["household_id"] for e in sari_events if e["type"] == "release"} == before
     assert [e for e in sari_events if e["type"] == "candidate"] == []  # no longer hers to read
-    got = {e["household_id"] for e in pulled(engine, initialised, budi_dev, budi)
-           if e["type"] == "candidate"}
+    got = {
+        e["household_id"]
+        for e in pulled(engine, initialised, budi_dev, budi)
+        if e["type"] == "candidate"
+    }
     assert got == before

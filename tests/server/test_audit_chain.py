@@ -56,9 +56,19 @@ def rehash_from(engine, seq: int) -> None:
     found = rows(engine)
     prev = bytes(found[seq - 2].hash) if seq > 1 else bytes(32)
     with engine.begin() as conn:
-        for row in found[seq - 1:]:
-            prev = chain_hash(prev, entry_bytes(row.id, row.at, row.actor, row.action,
-                                                row.officer_id, row.household_id, row.detail))
+        for row in found[seq - 1 :]:
+            prev = chain_hash(
+                prev,
+                entry_bytes(
+                    row.id,
+                    row.at,
+                    row.actor,
+                    row.action,
+                    row.officer_id,
+                    row.household_id,
+                    row.detail,
+                ),
+            )
             conn.execute(update(audit_log).where(audit_log.c.id == row.id).values(hash=prev))
 
 
@@ -83,8 +93,12 @@ def swap(conn, a: int, b: int) -> None:
 
 
 TAMPERING = {
-    "edited": (lambda conn: conn.execute(update(audit_log).where(audit_log.c.id == 3)
-                                         .values(detail='{"n": 99}')), 3),
+    "edited": (
+        lambda conn: conn.execute(
+            update(audit_log).where(audit_log.c.id == 3).values(detail='{"n": 99}')
+        ),
+        3,
+    ),
     "deleted": (lambda conn: conn.execute(delete(audit_log).where(audit_log.c.id == 3)), 4),
     "reordered": (lambda conn: swap(conn, 2, 3), 2),
 }
@@ -119,12 +133,23 @@ def append_unsealed(engine, key_id=None, mac=None) -> None:
     last = rows(engine)[-1]
     at = utc_now()
     detail = '{"n": 7}'
-    digest = chain_hash(bytes(last.hash), entry_bytes(last.id + 1, at, "server-cli", "test.entry",
-                                                      None, None, detail))
+    digest = chain_hash(
+        bytes(last.hash),
+        entry_bytes(last.id + 1, at, "server-cli", "test.entry", None, None, detail),
+    )
     with engine.begin() as conn:
-        conn.execute(insert(audit_log).values(id=last.id + 1, at=at, actor="server-cli",
-                                              action="test.entry", detail=detail, hash=digest,
-                                              key_id=key_id, mac=mac))
+        conn.execute(
+            insert(audit_log).values(
+                id=last.id + 1,
+                at=at,
+                actor="server-cli",
+                action="test.entry",
+                detail=detail,
+                hash=digest,
+                key_id=key_id,
+                mac=mac,
+            )
+        )
 
 
 def test_a_writer_without_the_key_cannot_make_entries_that_pass(logged, initialised):
@@ -150,25 +175,45 @@ def test_a_writer_without_the_key_cannot_make_entries_that_pass(logged, initiali
     assert checked(engine, server_keys).broken == [(s, "unsealed") for s in (3, 4, 5, 6)]
 
 
-@pytest.mark.parametrize("how", ["strip_last", "append_unsealed", "append_forged_seal",
-                                 "unknown_key", "officer_changed", "time_changed"])
+@pytest.mark.parametrize(
+    "how",
+    [
+        "strip_last",
+        "append_unsealed",
+        "append_forged_seal",
+        "unknown_key",
+        "officer_changed",
+        "time_changed",
+    ],
+)
 def test_each_forgery_is_named(logged, initialised, how):
     engine = logged
     active = initialised.active["data"]
-    expected = {"strip_last": (N, "unsealed"), "append_unsealed": (N + 1, "unsealed"),
-                "append_forged_seal": (N + 1, "bad_seal"), "unknown_key": (4, "unknown_key"),
-                "officer_changed": (2, "changed"), "time_changed": (5, "changed")}[how]
+    expected = {
+        "strip_last": (N, "unsealed"),
+        "append_unsealed": (N + 1, "unsealed"),
+        "append_forged_seal": (N + 1, "bad_seal"),
+        "unknown_key": (4, "unknown_key"),
+        "officer_changed": (2, "changed"),
+        "time_changed": (5, "changed"),
+    }[how]
     with engine.begin() as conn:
         if how == "strip_last":
             strip(conn, N)
         elif how == "unknown_key":
             conn.execute(update(audit_log).where(audit_log.c.id == 4).values(key_id="f" * 16))
         elif how == "officer_changed":  # would show the entry to another regency's console
-            conn.execute(update(audit_log).where(audit_log.c.id == 2)
-                         .values(officer_id="00000000-0000-0000-0000-000000000000"))
+            conn.execute(
+                update(audit_log)
+                .where(audit_log.c.id == 2)
+                .values(officer_id="00000000-0000-0000-0000-000000000000")
+            )
         elif how == "time_changed":
-            conn.execute(update(audit_log).where(audit_log.c.id == 5)
-                         .values(at=utc_now() - timedelta(days=1)))
+            conn.execute(
+                update(audit_log)
+                .where(audit_log.c.id == 5)
+                .values(at=utc_now() - timedelta(days=1))
+            )
     if how == "append_unsealed":
         append_unsealed(engine)
     elif how == "append_forged_seal":
@@ -244,10 +289,19 @@ def test_entries_from_before_the_chain_are_chained_at_upgrade(engine, initialise
     seal); the first sealed entry after it vouches for them."""
     with engine.begin() as conn:
         command.downgrade(config(conn), "0003")
-        conn.execute(insert(legacy_schema.audit_log), [
-            {"id": i, "at": utc_now() - timedelta(days=10 - i), "actor": "server-cli",
-             "action": "export", "detail": json.dumps({"households": i})}
-            for i in (1, 2, 3)])
+        conn.execute(
+            insert(legacy_schema.audit_log),
+            [
+                {
+                    "id": i,
+                    "at": utc_now() - timedelta(days=10 - i),
+                    "actor": "server-cli",
+                    "action": "export",
+                    "detail": json.dumps({"households": i}),
+                }
+                for i in (1, 2, 3)
+            ],
+        )
     migrate(engine)
     result = checked(engine, initialised)
     assert result.ok and (result.entries, result.sealed, result.before_chain) == (3, 0, 3)
@@ -256,8 +310,11 @@ def test_entries_from_before_the_chain_are_chained_at_upgrade(engine, initialise
     assert result.ok and (result.sealed, result.before_chain) == (1, 3)
 
     with engine.begin() as conn:  # an old entry changed: the chain breaks there
-        conn.execute(update(audit_log).where(audit_log.c.id == 2)
-                     .values(detail=json.dumps({"households": 0})))
+        conn.execute(
+            update(audit_log)
+            .where(audit_log.c.id == 2)
+            .values(detail=json.dumps({"households": 0}))
+        )
     assert checked(engine, initialised).broken[0] == (2, "changed")
     rehash_from(engine, 2)  # and the hashes mended: the seal on entry 4 gives it away
     assert checked(engine, initialised).broken == [(4, "bad_seal")]
@@ -273,9 +330,19 @@ def test_the_console_reads_entries_within_its_scope(engine, initialised):
         budi = repo.add_officer(conn, "Budi", ["62.01"])
         laptop = repo.redeem_enroll_code(conn, repo.create_enroll_code(conn, budi).code, key).id
         now = utc_now()
-        conn.execute(insert(households).values(
-            id="h-palangka", officer_id=budi, kode_desa="62.71.03.1001", kode_kab="62.71",
-            revision=1, content_hash=bytes(32), received_at=now, updated_at=now, status_at=now))
+        conn.execute(
+            insert(households).values(
+                id="h-palangka",
+                officer_id=budi,
+                kode_desa="62.71.03.1001",
+                kode_kab="62.71",
+                revision=1,
+                content_hash=bytes(32),
+                received_at=now,
+                updated_at=now,
+                status_at=now,
+            )
+        )
     with engine.begin() as conn:
         audit(conn, "user:1", "officer.add", {"officer_id": ani})
         audit(conn, "device:x", "escrow.refused", {"device_id": laptop, "reason": "foreign"})
@@ -289,8 +356,10 @@ def test_the_console_reads_entries_within_its_scope(engine, initialised):
     assert seqs(Scope.province()) == [4, 3, 2, 1]
     with engine.connect() as conn:
         refused = entries(conn, Scope.province(), action="escrow.refused")[0]
-    assert (refused.officer_id, refused.detail) == (budi, {"device_id": laptop,
-                                                           "reason": "foreign"})
+    assert (refused.officer_id, refused.detail) == (
+        budi,
+        {"device_id": laptop, "reason": "foreign"},
+    )
     # A household in Palangka Raya shows there even though its officer works elsewhere.
     assert seqs(Scope.of("regency", ["62.71"])) == [3, 1]
     assert seqs(Scope.of("regency", ["62.01"])) == [2]
@@ -299,7 +368,10 @@ def test_the_console_reads_entries_within_its_scope(engine, initialised):
     assert seqs(Scope.province(), officer_id=budi) == [2]
     assert seqs(Scope.province(), household_id="h-palangka") == [3]
     assert seqs(Scope.province(), before=3, limit=1) == [2]
-    assert seqs(Scope.province(), since=utc_now() - timedelta(minutes=5),
-                until=utc_now() + timedelta(minutes=5)) == [4, 3, 2, 1]
+    assert seqs(
+        Scope.province(),
+        since=utc_now() - timedelta(minutes=5),
+        until=utc_now() + timedelta(minutes=5),
+    ) == [4, 3, 2, 1]
     assert seqs(Scope.province(), until=utc_now() - timedelta(minutes=5)) == []
     assert seqs(Scope.of("regency", ["62.71"]), action="export") == []

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import pytest
@@ -23,8 +24,9 @@ class Server:
     def __init__(self, db: str | None, home: Path):
         self.db, self.home = db, home
 
-    def __call__(self, *args: str, db_first: bool = True, passphrase: str | None = PASSPHRASE,
-                 **env: str) -> subprocess.CompletedProcess:
+    def __call__(
+        self, *args: str, db_first: bool = True, passphrase: str | None = PASSPHRASE, **env: str
+    ) -> subprocess.CompletedProcess:
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("KHBS_")}
         full_env.update(KHBS_LANG="id", XDG_DATA_HOME=str(self.home), HOME=str(self.home), **env)
         if passphrase is not None:
@@ -32,8 +34,13 @@ class Server:
         db = ["--db", self.db] if self.db else []
         argv = [*db, *args] if db_first else [*args, *db]
         proc = subprocess.run(
-            [sys.executable, "-m", "sync.server_cli", *argv], cwd=ROOT, env=full_env,
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, encoding="utf-8",
+            [sys.executable, "-m", "sync.server_cli", *argv],
+            cwd=ROOT,
+            env=full_env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
             timeout=60,
         )
         assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
@@ -66,12 +73,32 @@ def test_end_to_end(cli, db_url, db_kind):
     line = cli.fails("officer", "add", "--name", "Siti", "--area", "62.12", "--area", "63.01")
     assert line == "khbs-server: Kode wilayah 63.01 bukan wilayah Kalimantan Tengah (62)."
     if db_kind == "sqlite":
-        english = cli.fails("--lang", "en", "officer", "add", "--name", "S", "--area", "62.99",
-                            "--json", db_first=False)
+        english = cli.fails(
+            "--lang",
+            "en",
+            "officer",
+            "add",
+            "--name",
+            "S",
+            "--area",
+            "62.99",
+            "--json",
+            db_first=False,
+        )
         assert english == "khbs-server: Region code '62.99' is not a known Kemendagri region."
 
-    added = cli.ok("officer", "add", "--name", "Siti Rahmah", "--area", "62.12",
-                   "--area", "6271", "--json", db_first=False)
+    added = cli.ok(
+        "officer",
+        "add",
+        "--name",
+        "Siti Rahmah",
+        "--area",
+        "62.12",
+        "--area",
+        "6271",
+        "--json",
+        db_first=False,
+    )
     officer = json.loads(added.stdout)
     assert list(officer) == ["officer_id"]
     code = json.loads(cli.ok("enroll-code", "--officer", officer["officer_id"], "--json").stdout)
@@ -131,11 +158,19 @@ def test_serve_runs_the_api(cli, tmp_path):
 
     cli.ok("init")
     env = {k: v for k, v in os.environ.items() if not k.startswith("KHBS_")}
-    env.update(KHBS_LANG="id", HOME=str(cli.home), XDG_DATA_HOME=str(cli.home),
-               KHBS_SERVER_PASSPHRASE=PASSPHRASE)
+    env.update(
+        KHBS_LANG="id",
+        HOME=str(cli.home),
+        XDG_DATA_HOME=str(cli.home),
+        KHBS_SERVER_PASSPHRASE=PASSPHRASE,
+    )
     proc = subprocess.Popen(
         [sys.executable, "-m", "sync.server_cli", "--db", cli.db, "serve", "--port", "0"],
-        cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     seen = []
     try:
@@ -163,51 +198,101 @@ def wrong_passphrase_refused(cli) -> bool:
 
 def test_household_status_and_officer_areas(cli, db_url):
     import uuid
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from sqlalchemy import insert, select
 
     from sync.server.db import changes, households
 
     cli.ok("init")
-    officer = json.loads(cli.ok("officer", "add", "--name", "Siti", "--area", "62.12",
-                                "--json").stdout)["officer_id"]
-    hid, now = str(uuid.uuid4()), datetime.now(timezone.utc)
+    officer = json.loads(
+        cli.ok("officer", "add", "--name", "Siti", "--area", "62.12", "--json").stdout
+    )["officer_id"]
+    hid, now = str(uuid.uuid4()), datetime.now(UTC)
     engine = open_database(db_url)
     try:
         with engine.begin() as conn:
-            conn.execute(insert(households).values(
-                id=hid, officer_id=officer, kode_desa="62.12.01.2001", kode_kab="62.12",
-                revision=1, content_hash=bytes(32), received_at=now, updated_at=now,
-                status_at=now))
+            conn.execute(
+                insert(households).values(
+                    id=hid,
+                    officer_id=officer,
+                    kode_desa="62.12.01.2001",
+                    kode_kab="62.12",
+                    revision=1,
+                    content_hash=bytes(32),
+                    received_at=now,
+                    updated_at=now,
+                    status_at=now,
+                )
+            )
 
-        done = json.loads(cli.ok("household", "status", "--id", hid, "--status", "verified",
-                                 "--card", "KHBS-62-0001", "--json").stdout)
-        assert done == {"household_id": hid, "revision": 1, "status": "verified",
-                        "reason": None, "card_number": "KHBS-62-0001"}
-        line = cli.ok("household", "status", "--id", hid, "--status", "rejected", "--reason",
-                      "document_missing", db_first=False).stdout
+        done = json.loads(
+            cli.ok(
+                "household",
+                "status",
+                "--id",
+                hid,
+                "--status",
+                "verified",
+                "--card",
+                "KHBS-62-0001",
+                "--json",
+            ).stdout
+        )
+        assert done == {
+            "household_id": hid,
+            "revision": 1,
+            "status": "verified",
+            "reason": None,
+            "card_number": "KHBS-62-0001",
+        }
+        line = cli.ok(
+            "household",
+            "status",
+            "--id",
+            hid,
+            "--status",
+            "rejected",
+            "--reason",
+            "document_missing",
+            db_first=False,
+        ).stdout
         assert hid in line and "rejected (document_missing) (KHBS-62-0001)" in line
 
         unknown = str(uuid.uuid4())
         line = cli.fails("household", "status", "--id", unknown, "--status", "verified")
         assert line == f"khbs-server: Rumah tangga {unknown} tidak ditemukan."
-        assert "--status" in cli.fails("household", "status", "--id", hid, "--status", "ok",
-                                       code=2)
-        assert "Kode alasan" in cli.fails("household", "status", "--id", hid, "--status",
-                                          "rejected", "--reason", "Nope!")
-        assert "Nomor kartu" in cli.fails("household", "status", "--id", hid, "--status",
-                                          "verified", "--card", "x y")
+        assert "--status" in cli.fails("household", "status", "--id", hid, "--status", "ok", code=2)
+        assert "Kode alasan" in cli.fails(
+            "household", "status", "--id", hid, "--status", "rejected", "--reason", "Nope!"
+        )
+        assert "Nomor kartu" in cli.fails(
+            "household", "status", "--id", hid, "--status", "verified", "--card", "x y"
+        )
 
-        areas = cli.ok("officer", "areas", "--officer", officer, "--area", "6213",
-                       "--area", "62.71.03", "--json").stdout
+        areas = cli.ok(
+            "officer",
+            "areas",
+            "--officer",
+            officer,
+            "--area",
+            "6213",
+            "--area",
+            "62.71.03",
+            "--json",
+        ).stdout
         assert json.loads(areas) == {"officer_id": officer, "areas": ["62.13", "62.71.03"]}
-        assert "62.13, 62.71.03" in cli.ok("officer", "areas", "--officer", officer,
-                                           "--area", "62.13", "--area", "62.71.03").stdout
+        assert (
+            "62.13, 62.71.03"
+            in cli.ok(
+                "officer", "areas", "--officer", officer, "--area", "62.13", "--area", "62.71.03"
+            ).stdout
+        )
         line = cli.fails("officer", "areas", "--officer", officer, "--area", "63.01")
         assert line == "khbs-server: Kode wilayah 63.01 bukan wilayah Kalimantan Tengah (62)."
-        assert "tidak ditemukan" in cli.fails("officer", "areas", "--officer", "nobody",
-                                              "--area", "62.12")
+        assert "tidak ditemukan" in cli.fails(
+            "officer", "areas", "--officer", "nobody", "--area", "62.12"
+        )
         cli.fails("officer", "areas", "--officer", officer, code=2)  # --area is required
 
         with engine.connect() as conn:
@@ -215,7 +300,10 @@ def test_household_status_and_officer_areas(cli, db_url):
             kinds = conn.execute(select(changes.c.kind).order_by(changes.c.seq)).scalars().all()
             assert repo.areas_of(conn, officer) == ("62.13", "62.71.03")
         assert (row.status, row.status_reason, row.card_number) == (
-            "rejected", "document_missing", "KHBS-62-0001")
+            "rejected",
+            "document_missing",
+            "KHBS-62-0001",
+        )
         assert kinds == ["status", "status", "assignment", "assignment"]
     finally:
         engine.dispose()

@@ -63,20 +63,24 @@ class Browser:
         self.session = requests.Session()
 
     def get(self, path: str, **kw) -> requests.Response:
-        return self.session.get(self.url + path, timeout=20, allow_redirects=False,
-                                verify=self.verify, **kw)
+        return self.session.get(
+            self.url + path, timeout=20, allow_redirects=False, verify=self.verify, **kw
+        )
 
     def post(self, path: str, data: dict, **kw) -> requests.Response:
-        return self.session.post(self.url + path, data=data, timeout=20, allow_redirects=False,
-                                 verify=self.verify, **kw)
+        return self.session.post(
+            self.url + path, data=data, timeout=20, allow_redirects=False, verify=self.verify, **kw
+        )
 
     def form_token(self, path: str = "/console/login") -> str:
         return hidden(self.get(path).text, "form_token")
 
     def login(self, name: str, password: str = PASSWORD, code: str = "") -> requests.Response:
         token = self.form_token()
-        return self.post("/console/login", {"name": name, "password": password, "code": code,
-                                            "form_token": token})
+        return self.post(
+            "/console/login",
+            {"name": name, "password": password, "code": code, "form_token": token},
+        )
 
     def csrf(self) -> str:
         page = self.get("/console/account")
@@ -98,8 +102,11 @@ def hidden(html: str, name: str) -> str:
 def audits(engine, action: str | None = None) -> list[tuple[str, str, dict]]:
     with engine.connect() as conn:
         rows = conn.execute(select(audit_log).order_by(audit_log.c.id)).all()
-    return [(r.actor, r.action, json.loads(r.detail)) for r in rows
-            if action is None or r.action == action]
+    return [
+        (r.actor, r.action, json.loads(r.detail))
+        for r in rows
+        if action is None or r.action == action
+    ]
 
 
 def logged_in_as(console, world, who: str) -> Browser:
@@ -118,8 +125,9 @@ def test_session_cookie_flags_over_http(console, world):
     form_cookie = first.headers["set-cookie"]
     assert "HttpOnly" in form_cookie and "SameSite=strict" in form_cookie
     reply = browser.login(world.users["province"].name)
-    cookie = next(c for c in reply.raw.headers.getlist("set-cookie")
-                  if c.startswith("khbs_console="))
+    cookie = next(
+        c for c in reply.raw.headers.getlist("set-cookie") if c.startswith("khbs_console=")
+    )
     parts = [p.strip() for p in cookie.split(";")]
     assert "HttpOnly" in parts and "SameSite=strict" in parts and "Path=/console" in parts
     assert "Secure" not in parts  # plain HTTP on loopback: a Secure cookie would not come back
@@ -146,8 +154,9 @@ def test_session_cookie_is_secure_under_tls(db_url, engine, initialised, world, 
     with serve_tls(ca, tmp_path, db_url, initialised, "127.0.0.1") as server:
         browser = Browser(server.url, verify=str(ca_file))
         reply = browser.login(world.users["province"].name)
-        cookie = next(c for c in reply.raw.headers.getlist("set-cookie")
-                      if c.startswith("khbs_console="))
+        cookie = next(
+            c for c in reply.raw.headers.getlist("set-cookie") if c.startswith("khbs_console=")
+        )
         assert "Secure" in [p.strip() for p in cookie.split(";")]
         assert browser.logged_in()
 
@@ -191,14 +200,26 @@ def test_password_change_logs_out_everywhere(console, world, engine):
     with engine.connect() as conn:
         assert users.sessions_of(conn, user.id) == 2
     csrf = office.csrf()
-    wrong = office.post("/console/account/password", {
-        "current_password": "not the password", "password": NEW_PASSWORD,
-        "repeat": NEW_PASSWORD, "csrf": csrf})
+    wrong = office.post(
+        "/console/account/password",
+        {
+            "current_password": "not the password",
+            "password": NEW_PASSWORD,
+            "repeat": NEW_PASSWORD,
+            "csrf": csrf,
+        },
+    )
     assert wrong.status_code == 400 and "Kata sandi sekarang salah" in wrong.text
     assert office.logged_in() and home.logged_in()
-    reply = office.post("/console/account/password", {
-        "current_password": PASSWORD, "password": NEW_PASSWORD, "repeat": NEW_PASSWORD,
-        "csrf": csrf})
+    reply = office.post(
+        "/console/account/password",
+        {
+            "current_password": PASSWORD,
+            "password": NEW_PASSWORD,
+            "repeat": NEW_PASSWORD,
+            "csrf": csrf,
+        },
+    )
     assert reply.status_code == 303 and "done=password" in reply.headers["location"]
     assert not office.logged_in() and not home.logged_in()
     with engine.connect() as conn:
@@ -211,18 +232,28 @@ def test_password_change_logs_out_everywhere(console, world, engine):
 def test_password_rules_on_change(console, world):
     browser = logged_in_as(console, world, "regency")
     csrf = browser.csrf()
-    for new, message in (("pendek", "paling sedikit 10"),
-                         ("Katasandi2026!", "terlalu umum"),
-                         ("1234567890", "terlalu umum"),
-                         ("Palangkaraya123", "terlalu umum"),
-                         ("rahmat kota 12", "nama Anda")):
-        reply = browser.post("/console/account/password", {
-            "current_password": PASSWORD, "password": new, "repeat": new, "csrf": csrf})
+    for new, message in (
+        ("pendek", "paling sedikit 10"),
+        ("Katasandi2026!", "terlalu umum"),
+        ("1234567890", "terlalu umum"),
+        ("Palangkaraya123", "terlalu umum"),
+        ("rahmat kota 12", "nama Anda"),
+    ):
+        reply = browser.post(
+            "/console/account/password",
+            {"current_password": PASSWORD, "password": new, "repeat": new, "csrf": csrf},
+        )
         assert reply.status_code == 400 and message in reply.text, new
         assert new not in reply.text  # a refused password is never shown back
-    reply = browser.post("/console/account/password", {
-        "current_password": PASSWORD, "password": NEW_PASSWORD, "repeat": NEW_PASSWORD + "x",
-        "csrf": csrf})
+    reply = browser.post(
+        "/console/account/password",
+        {
+            "current_password": PASSWORD,
+            "password": NEW_PASSWORD,
+            "repeat": NEW_PASSWORD + "x",
+            "csrf": csrf,
+        },
+    )
     assert reply.status_code == 400 and "tidak sama" in reply.text
     assert browser.logged_in()
 
@@ -271,17 +302,25 @@ def test_disabled_user_is_refused_and_logged_out(console, world, engine, clock):
 
 def test_setup_code_single_use_and_expiry(console, engine, clock, world):
     with engine.begin() as conn:
-        _, code = users.add_user(conn, "Yanti Kapuas", "regency", ["62.03"], now=clock(),
-                                 actor="test")
-        _, old = users.add_user(conn, "Rudi Katingan", "regency", ["62.06"],
-                                now=clock() - timedelta(hours=73), actor="test")
+        _, code = users.add_user(
+            conn, "Yanti Kapuas", "regency", ["62.03"], now=clock(), actor="test"
+        )
+        _, old = users.add_user(
+            conn,
+            "Rudi Katingan",
+            "regency",
+            ["62.06"],
+            now=clock() - timedelta(hours=73),
+            actor="test",
+        )
     browser = Browser(console.url)
 
     def set_up(code: str, password: str = NEW_PASSWORD, repeat: str | None = None):
         token = browser.form_token("/console/setup")
-        return browser.post("/console/setup", {"code": code, "password": password,
-                                               "repeat": repeat or password,
-                                               "form_token": token})
+        return browser.post(
+            "/console/setup",
+            {"code": code, "password": password, "repeat": repeat or password, "form_token": token},
+        )
 
     short = set_up(code.code, "pendek")
     assert short.status_code == 400 and "paling sedikit 10" in short.text
@@ -299,8 +338,9 @@ def test_setup_code_single_use_and_expiry(console, engine, clock, world):
     assert Browser(console.url).login("Rudi Katingan", NEW_PASSWORD).status_code == 401
     # A new code (user reset) makes the earlier one useless.
     with engine.begin() as conn:
-        _, third = users.add_user(conn, "Eka Lamandau", "regency", ["62.09"], now=clock(),
-                                  actor="test")
+        _, third = users.add_user(
+            conn, "Eka Lamandau", "regency", ["62.09"], now=clock(), actor="test"
+        )
         fresh = users.reset_user(conn, third.user_id, now=clock(), actor="test")
     assert "sudah dipakai" in set_up(third.code).text
     assert set_up(fresh.code).status_code == 303
@@ -318,13 +358,16 @@ def test_state_changing_requests_need_the_csrf_token(console, world, engine):
     before = len(audits(engine))
     for token in (None, "", foreign, "0" * 64):
         data = {} if token is None else {"csrf": token}
-        for path, fields in (("/console/logout", {}),
-                             ("/console/households/search", {"number": nik}),
-                             (f"/console/households/{hid}", {"reason": "verification"}),
-                             ("/console/account/password", {
-                                 "current_password": PASSWORD, "password": NEW_PASSWORD,
-                                 "repeat": NEW_PASSWORD}),
-                             ("/console/account/totp", {"secret": "A" * 32, "code": "123456"})):
+        for path, fields in (
+            ("/console/logout", {}),
+            ("/console/households/search", {"number": nik}),
+            (f"/console/households/{hid}", {"reason": "verification"}),
+            (
+                "/console/account/password",
+                {"current_password": PASSWORD, "password": NEW_PASSWORD, "repeat": NEW_PASSWORD},
+            ),
+            ("/console/account/totp", {"secret": "A" * 32, "code": "123456"}),
+        ):
             reply = browser.post(path, fields | data)
             assert reply.status_code == 403, (path, token)
             assert "Formulir kedaluwarsa" in reply.text
@@ -332,15 +375,22 @@ def test_state_changing_requests_need_the_csrf_token(console, world, engine):
     assert browser.logged_in()
     # The login and set-up forms: the hidden token must match the form cookie.
     stranger = Browser(console.url)
-    reply = stranger.post("/console/login", {"name": world.users["province"].name,
-                                             "password": PASSWORD})
+    reply = stranger.post(
+        "/console/login", {"name": world.users["province"].name, "password": PASSWORD}
+    )
     assert reply.status_code == 403
     stranger.form_token()
-    reply = stranger.post("/console/login", {"name": world.users["province"].name,
-                                             "password": PASSWORD, "form_token": "x" * 32})
+    reply = stranger.post(
+        "/console/login",
+        {"name": world.users["province"].name, "password": PASSWORD, "form_token": "x" * 32},
+    )
     assert reply.status_code == 403
-    assert stranger.post("/console/setup", {"code": "X", "password": NEW_PASSWORD,
-                                            "repeat": NEW_PASSWORD}).status_code == 403
+    assert (
+        stranger.post(
+            "/console/setup", {"code": "X", "password": NEW_PASSWORD, "repeat": NEW_PASSWORD}
+        ).status_code
+        == 403
+    )
 
 
 # -- scope ------------------------------------------------------------------------------------
@@ -354,8 +404,9 @@ def test_scope_outside_is_not_found(console, world, engine):
     # By id: the reason form and the open itself.
     assert regency.get(f"/console/households/{kobar_id}").status_code == 404
     csrf = regency.csrf()
-    reply = regency.post(f"/console/households/{kobar_id}", {"reason": "verification",
-                                                             "csrf": csrf})
+    reply = regency.post(
+        f"/console/households/{kobar_id}", {"reason": "verification", "csrf": csrf}
+    )
     assert reply.status_code == 404 and "Tidak ditemukan" in reply.text
     assert regency.get("/console/households/no-such-household").status_code == 404  # the same
     assert len(audits(engine, "console.household_open")) == before
@@ -367,8 +418,9 @@ def test_scope_outside_is_not_found(console, world, engine):
         assert found.status_code == 200 and "Hasil pencarian: 0" in found.text
         assert kobar_id not in found.text
     province = logged_in_as(console, world, "province")
-    found = province.post("/console/households/search",
-                          {"number": kobar["no_kk"], "csrf": province.csrf()})
+    found = province.post(
+        "/console/households/search", {"number": kobar["no_kk"], "csrf": province.csrf()}
+    )
     assert "Hasil pencarian: 1" in found.text and kobar_id in found.text
     # By list filter: another regency's area or officer.
     assert regency.get("/console/households?area=62.01").status_code == 404
@@ -394,8 +446,11 @@ def test_search_by_nik_or_kk_never_puts_the_number_anywhere(console, world, engi
     hid = world.households["palangka"][1]
     record = world.records[hid]
     csrf = browser.csrf()
-    for number in (record["anggota"][2]["nik"], record["no_kk"],
-                   " ".join(record["no_kk"][i:i + 4] for i in range(0, 16, 4))):
+    for number in (
+        record["anggota"][2]["nik"],
+        record["no_kk"],
+        " ".join(record["no_kk"][i : i + 4] for i in range(0, 16, 4)),
+    ):
         reply = browser.post("/console/households/search", {"number": number, "csrf": csrf})
         assert reply.status_code == 200 and hid in reply.text
         assert "".join(number.split()) not in reply.text  # masked: region + last 4
@@ -442,19 +497,29 @@ def test_opening_a_household_needs_a_reason_and_is_audited(console, world, engin
     record = world.records[hid]
     assert record["no_kk"] not in form.text and "Yohanes" not in form.text  # nothing yet
     csrf = hidden(form.text, "csrf")
-    for fields in ({}, {"reason": "nonsense"}, {"reason": "other"}, {"reason": "other",
-                                                                     "note": "   "}):
+    for fields in (
+        {},
+        {"reason": "nonsense"},
+        {"reason": "other"},
+        {"reason": "other", "note": "   "},
+    ):
         reply = browser.post(f"/console/households/{hid}", fields | {"csrf": csrf})
         assert reply.status_code == 400 and "Pilih alasan" in reply.text
         assert record["no_kk"] not in reply.text
     assert audits(engine, "console.household_open") == []
-    reply = browser.post(f"/console/households/{hid}", {
-        "reason": "other", "note": "cek\tpengaduan\x00 nomor 12", "csrf": csrf})
+    reply = browser.post(
+        f"/console/households/{hid}",
+        {"reason": "other", "note": "cek\tpengaduan\x00 nomor 12", "csrf": csrf},
+    )
     assert reply.status_code == 200
     entries = audits(engine, "console.household_open")
-    assert entries == [(user.actor, "console.household_open",
-                        {"household_id": hid, "reason": "other",
-                         "note": "cek pengaduan nomor 12"})]
+    assert entries == [
+        (
+            user.actor,
+            "console.household_open",
+            {"household_id": hid, "reason": "other", "note": "cek pengaduan nomor 12"},
+        )
+    ]
     page = reply.text
     # The questionnaire's own labels and codes, in full: this is the reasoned view.
     assert record["no_kk"] in page and record["anggota"][0]["nik"] in page
@@ -466,8 +531,7 @@ def test_opening_a_household_needs_a_reason_and_is_audited(console, world, engin
     assert "Riwayat pembukaan" in page and "Rahmat Kota" in page and "Lainnya" in page
     # English: the same page with the questionnaire's English labels.
     browser.get("/console/lang/en?next=/console")
-    english = browser.post(f"/console/households/{hid}", {"reason": "verification",
-                                                          "csrf": csrf})
+    english = browser.post(f"/console/households/{hid}", {"reason": "verification", "csrf": csrf})
     assert "Main floor material" in english.text and "Wood/planks" in english.text
     assert "Checking the field verification" in english.text
     assert len(audits(engine, "console.household_open")) == 2
@@ -482,13 +546,17 @@ def test_personal_pages_are_not_cached(console, world):
     hid = world.households["palangka"][0]
     csrf = browser.csrf()
     replies = [
-        browser.get("/console"), browser.get("/console/households"),
+        browser.get("/console"),
+        browser.get("/console/households"),
         browser.get(f"/console/households/{hid}"),
         browser.post(f"/console/households/{hid}", {"reason": "card", "csrf": csrf}),
-        browser.post("/console/households/search", {
-            "number": world.records[hid]["no_kk"], "csrf": csrf}),
-        browser.get("/console/account"), browser.get("/console/account/totp"),
-        browser.get("/console/login"), browser.get("/console/households/nope"),
+        browser.post(
+            "/console/households/search", {"number": world.records[hid]["no_kk"], "csrf": csrf}
+        ),
+        browser.get("/console/account"),
+        browser.get("/console/account/totp"),
+        browser.get("/console/login"),
+        browser.get("/console/households/nope"),
     ]
     for reply in replies:
         assert reply.headers["Cache-Control"] == "no-store", reply.url
@@ -522,8 +590,9 @@ def test_language_switch(console, world):
     assert reply.status_code == 303 and reply.headers["location"] == "/console/households"
     assert "Find by NIK or KK number" in browser.get("/console/households").text
     assert "Verification progress" in browser.get("/console").text
-    assert browser.get("/console/lang/id?next=https://evil.example/").headers["location"] \
-        == "/console"  # no open redirect
+    assert (
+        browser.get("/console/lang/id?next=https://evil.example/").headers["location"] == "/console"
+    )  # no open redirect
     assert "Kemajuan verifikasi" in browser.get("/console").text
 
 
@@ -532,8 +601,12 @@ def test_language_switch(console, world):
 
 def test_totp_vectors_of_rfc_6238():
     key = b"12345678901234567890"
-    for seconds, expected in ((59, "94287082"), (1111111109, "07081804"),
-                              (1234567890, "89005924"), (2000000000, "69279037")):
+    for seconds, expected in (
+        (59, "94287082"),
+        (1111111109, "07081804"),
+        (1234567890, "89005924"),
+        (2000000000, "69279037"),
+    ):
         assert totp.hotp(key, seconds // 30, digits=8) == expected
     assert totp.parse_secret(totp.secret_text(key)) == key
 
@@ -543,16 +616,25 @@ def test_totp_turned_on_then_required(console, world, engine, clock):
     page = browser.get("/console/account/totp")
     secret = totp.parse_secret(hidden(page.text, "secret"))
     csrf = hidden(page.text, "csrf")
-    wrong = browser.post("/console/account/totp", {"secret": totp.secret_text(secret),
-                                                   "code": "000000", "csrf": csrf})
+    wrong = browser.post(
+        "/console/account/totp",
+        {"secret": totp.secret_text(secret), "code": "000000", "csrf": csrf},
+    )
     assert wrong.status_code == 400 and "Kode autentikator salah" in wrong.text
     code = totp.code_at(secret, clock())
-    assert browser.post("/console/account/totp", {"secret": totp.secret_text(secret),
-                                                  "code": code, "csrf": csrf}).status_code == 303
+    assert (
+        browser.post(
+            "/console/account/totp",
+            {"secret": totp.secret_text(secret), "code": code, "csrf": csrf},
+        ).status_code
+        == 303
+    )
     assert "Aktif" in browser.get("/console/account").text
     other = totp.new_secret()  # a second secret is not taken over the first
-    again = browser.post("/console/account/totp", {
-        "secret": totp.secret_text(other), "code": totp.code_at(other, clock()), "csrf": csrf})
+    again = browser.post(
+        "/console/account/totp",
+        {"secret": totp.secret_text(other), "code": totp.code_at(other, clock()), "csrf": csrf},
+    )
     assert again.status_code == 400 and "sudah aktif" in again.text
     name = world.users["supervisor"].name
     assert Browser(console.url).login(name).status_code == 401  # the code is needed now
@@ -561,8 +643,7 @@ def test_totp_turned_on_then_required(console, world, engine, clock):
     assert Browser(console.url).login(name, code=code).status_code == 303
     assert Browser(console.url).login(name, code=code).status_code == 401  # used once only
     clock.move(seconds=30)
-    assert Browser(console.url).login(name, code=totp.code_at(secret, clock())).status_code \
-        == 303
+    assert Browser(console.url).login(name, code=totp.code_at(secret, clock())).status_code == 303
     assert secret not in stored_bytes(engine)  # sealed with the data key
     assert audits(engine, "console.totp_on")[-1][0] == world.users["supervisor"].actor
 
@@ -570,20 +651,26 @@ def test_totp_turned_on_then_required(console, world, engine, clock):
 # -- the dashboard ----------------------------------------------------------------------------
 
 
-TOTALS = {"listed": lambda s: s["candidates"], "received": lambda s: s["households"],
-          "verified": lambda s: s["by_status"]["verified"],
-          "rejected": lambda s: s["by_status"]["rejected"],
-          "cards": lambda s: s["cards_issued"], "duplicates": lambda s: s["duplicate_warnings"],
-          "conflicts": lambda s: s["conflicts"]}
+TOTALS = {
+    "listed": lambda s: s["candidates"],
+    "received": lambda s: s["households"],
+    "verified": lambda s: s["by_status"]["verified"],
+    "rejected": lambda s: s["by_status"]["rejected"],
+    "cards": lambda s: s["cards_issued"],
+    "duplicates": lambda s: s["duplicate_warnings"],
+    "conflicts": lambda s: s["conflicts"],
+}
 
 
 def shown_totals(html: str) -> dict[str, int]:
-    return {name: int(re.search(rf'id="total-{name}">([\d.]+)<', html).group(1)
-                      .replace(".", "")) for name in TOTALS}
+    return {
+        name: int(re.search(rf'id="total-{name}">([\d.]+)<', html).group(1).replace(".", ""))
+        for name in TOTALS
+    }
 
 
 def row_sums(html: str) -> list[int]:
-    table = html[html.index('id="areas"'):html.index("</table>", html.index('id="areas"'))]
+    table = html[html.index('id="areas"') : html.index("</table>", html.index('id="areas"'))]
     rows = re.findall(r"<tr>(.*?)</tr>", table, re.S)
     sums = [0] * len(TOTALS)
     for row in rows:
@@ -593,10 +680,17 @@ def row_sums(html: str) -> list[int]:
     return sums
 
 
-@pytest.mark.parametrize("who, area, cli_area", [
-    ("province", "", None), ("regency", "", "62.71"), ("supervisor", "", "62.71.03"),
-    ("province", "62.71", "62.71"), ("regency", "62.71.01", "62.71.01"),
-    ("kobar", "", "62.01")])
+@pytest.mark.parametrize(
+    "who, area, cli_area",
+    [
+        ("province", "", None),
+        ("regency", "", "62.71"),
+        ("supervisor", "", "62.71.03"),
+        ("province", "62.71", "62.71"),
+        ("regency", "62.71.01", "62.71.01"),
+        ("kobar", "", "62.01"),
+    ],
+)
 def test_dashboard_numbers_equal_stats(console, world, db_url, tmp_path, who, area, cli_area):
     browser = logged_in_as(console, world, who)
     page = browser.get(f"/console?area={area}" if area else "/console")
@@ -622,7 +716,7 @@ def test_dashboard_drills_down_and_charts(console, world, clock):
     # Households received per day: 6 arrived today (WIB), none on the 13 days before.
     bars = re.findall(r'<rect [^>]*height="([\d.]+)"', top)
     assert len(bars) == 14 and float(bars[-1]) == 100.0 and set(map(float, bars[:-1])) == {0.0}
-    officers = top[top.index('id="officer-table"'):]
+    officers = top[top.index('id="officer-table"') :]
     assert "Sari Petugas" in officers and "Budi Petugas" in officers
     regency = logged_in_as(console, world, "regency").get("/console").text
     assert "Sari Petugas" in regency and "Budi Petugas" not in regency
@@ -637,7 +731,7 @@ def test_dashboard_drills_down_and_charts(console, world, clock):
 
 def officer_cells(html: str, name: str) -> list[str]:
     """Devices, households received in the last 7 days, in all: the officer's row."""
-    table = html[html.index('id="officer-table"'):]
+    table = html[html.index('id="officer-table"') :]
     row = re.search(rf">{name}</a></th>(.*?)</tr>", table, re.S).group(1)
     return re.findall(r'<td class="num">([\d.]+)</td>', row)
 
@@ -649,15 +743,26 @@ def test_console_routes_hold_no_sql():
     """Routes call users.py and data.py; SQL lives there (the same rule as sync/server/api)."""
     source = (ROOT / "sync" / "server" / "console" / "web.py").read_text("utf-8")
     tree = ast.parse(source)
-    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
-                for alias in node.names}
+    imported = {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
     imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
     assert not any(name.startswith("sqlalchemy") for name in imported)
-    imported_db = [alias.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-                   and node.module == "sync.server.db" for alias in node.names]
+    imported_db = [
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module == "sync.server.db"
+        for alias in node.names
+    ]
     assert imported_db == ["utc_now"]  # no table
-    called = {node.func.attr for node in ast.walk(tree) if isinstance(node, ast.Call)
-              and isinstance(node.func, ast.Attribute)}
+    called = {
+        node.func.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+    }
     assert not called & {"execute", "scalars", "scalar", "exec_driver_sql"}
 
 

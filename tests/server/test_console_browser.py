@@ -69,7 +69,11 @@ def served(db_url, engine, initialised, tmp_path, monkeypatch):
     log = open(tmp_path / "serve.log", "w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "sync.server_cli", "--db", db_url, "serve", "--port", str(port)],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -96,11 +100,21 @@ def test_log_in_find_open_with_reason_log_out(served, engine, tmp_path):
     record = world.records[hid]
     shots = Path(os.environ.get("KHBS_CONSOLE_SCREENSHOTS") or tmp_path / "shots")
     shots.mkdir(parents=True, exist_ok=True)
-    plan = {"url": url, "name": world.users["regency"].name, "password": consoleworld.PASSWORD,
-            "nik": record["anggota"][0]["nik"], "household": hid, "shots": str(shots)}
-    proc = subprocess.run([sys.executable, "-m", "tests.server.test_console_browser",
-                           json.dumps(plan)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    plan = {
+        "url": url,
+        "name": world.users["regency"].name,
+        "password": consoleworld.PASSWORD,
+        "nik": record["anggota"][0]["nik"],
+        "household": hid,
+        "shots": str(shots),
+    }
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.server.test_console_browser", json.dumps(plan)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -120,10 +134,18 @@ def test_log_in_find_open_with_reason_log_out(served, engine, tmp_path):
     assert seen["logged_out"] == "Anda sudah keluar."
     assert seen["after_logout"] == "/console/login"
     with engine.connect() as conn:
-        opened = [(r.actor, json.loads(r.detail)) for r in conn.execute(
-            select(audit_log).where(audit_log.c.action == "console.household_open"))]
-    assert opened == [(world.users["regency"].actor, {"household_id": hid, "reason": "correction",
-                                                      "note": "KK baru setelah pindah"})]
+        opened = [
+            (r.actor, json.loads(r.detail))
+            for r in conn.execute(
+                select(audit_log).where(audit_log.c.action == "console.household_open")
+            )
+        ]
+    assert opened == [
+        (
+            world.users["regency"].actor,
+            {"household_id": hid, "reason": "correction", "note": "KK baru setelah pindah"},
+        )
+    ]
     for name in ("login", "dashboard", "dashboard-en", "households", "household"):
         assert (shots / f"console-{name}.png").stat().st_size > 10_000
 
@@ -145,7 +167,8 @@ def drive(plan: dict) -> dict:
         # By keyboard: the name field has focus; Tab to the password, Enter to send.
         page.keyboard.type(plan["name"])
         seen["focus_outline"] = page.evaluate(
-            "getComputedStyle(document.activeElement).outlineStyle")
+            "getComputedStyle(document.activeElement).outlineStyle"
+        )
         page.keyboard.press("Tab")
         assert page.evaluate("document.activeElement.id") == "password"
         page.keyboard.type(plan["password"])

@@ -7,9 +7,9 @@ import json
 import pytest
 from sqlalchemy import select
 
+from sync.server import keys
 from sync.server.console import passwords, users
 from sync.server.db import audit_log, console_setup_codes, open_database, utc_now
-from sync.server import keys
 from tests.conftest import FAST_KDF, PASSPHRASE
 from tests.server.test_cli import Server
 
@@ -23,17 +23,49 @@ def cli(db_url, tmp_path):
 
 def test_user_add_list_disable_reset(cli, db_url, monkeypatch):
     monkeypatch.setattr(passwords, "COST", FAST_KDF)
-    added = json.loads(cli.ok("user", "add", "--name", " Rahmat   Kota ", "--role", "regency",
-                              "--area", "6271", "--json").stdout)
-    assert set(added) == {"user_id", "name", "role", "areas", "state", "totp", "setup_code",
-                          "expires_at", "setup_path"}
+    added = json.loads(
+        cli.ok(
+            "user",
+            "add",
+            "--name",
+            " Rahmat   Kota ",
+            "--role",
+            "regency",
+            "--area",
+            "6271",
+            "--json",
+        ).stdout
+    )
+    assert set(added) == {
+        "user_id",
+        "name",
+        "role",
+        "areas",
+        "state",
+        "totp",
+        "setup_code",
+        "expires_at",
+        "setup_path",
+    }
     assert (added["name"], added["areas"], added["state"]) == ("Rahmat Kota", ["62.71"], "setup")
     assert added["setup_path"] == "/console/setup" and len(added["setup_code"]) == 23
     human = cli.ok("user", "add", "--name", "Dewi Provinsi", "--role", "province").stdout
     assert "Kode penyiapan sekali pakai" in human and "/console/setup" in human
-    supervisor = json.loads(cli.ok("user", "add", "--name", "Lina", "--role", "supervisor",
-                                   "--area", "62.71.03", "--area", "62.71.01.1001",
-                                   "--json").stdout)
+    supervisor = json.loads(
+        cli.ok(
+            "user",
+            "add",
+            "--name",
+            "Lina",
+            "--role",
+            "supervisor",
+            "--area",
+            "62.71.03",
+            "--area",
+            "62.71.01.1001",
+            "--json",
+        ).stdout
+    )
     assert supervisor["areas"] == ["62.71.01.1001", "62.71.03"]
 
     engine = open_database(db_url)
@@ -42,11 +74,19 @@ def test_user_add_list_disable_reset(cli, db_url, monkeypatch):
             hashes = [bytes(r.code_hash) for r in conn.execute(select(console_setup_codes))]
             assert added["setup_code"].encode() not in b"".join(hashes) and len(hashes) == 3
             keys.unlock(conn, PASSPHRASE)  # this process writes (sealed) audit entries too
-            users.set_up(conn, added["setup_code"], "sungai kahayan pagi", "sungai kahayan pagi",
-                         now=utc_now())
+            users.set_up(
+                conn,
+                added["setup_code"],
+                "sungai kahayan pagi",
+                "sungai kahayan pagi",
+                now=utc_now(),
+            )
         listed = json.loads(cli.ok("user", "list", "--json").stdout)["users"]
         assert [(u["name"], u["state"]) for u in listed] == [
-            ("Dewi Provinsi", "setup"), ("Lina", "setup"), ("Rahmat Kota", "active")]
+            ("Dewi Provinsi", "setup"),
+            ("Lina", "setup"),
+            ("Rahmat Kota", "active"),
+        ]
         assert "aktif" in cli.ok("user", "list").stdout
 
         uid = added["user_id"]
@@ -54,31 +94,40 @@ def test_user_add_list_disable_reset(cli, db_url, monkeypatch):
         assert "sudah nonaktif" in cli.ok("user", "disable", "--user", uid).stdout
         reset = json.loads(cli.ok("user", "reset", "--user", uid, "--json").stdout)
         assert reset["setup_code"] != added["setup_code"]
-        listed = {u["user_id"]: u for u in json.loads(cli.ok("user", "list", "--json").stdout)
-                  ["users"]}
+        listed = {
+            u["user_id"]: u for u in json.loads(cli.ok("user", "list", "--json").stdout)["users"]
+        }
         assert listed[uid]["state"] == "disabled"  # a reset does not enable
         with engine.connect() as conn:
-            actions = [(r.actor, r.action) for r in conn.execute(
-                select(audit_log).order_by(audit_log.c.id))]
+            actions = [
+                (r.actor, r.action)
+                for r in conn.execute(select(audit_log).order_by(audit_log.c.id))
+            ]
         assert actions == [("server-cli", "user.add")] * 3 + [
-            (f"user:{uid}", "console.setup"), ("server-cli", "user.disable"),
-            ("server-cli", "user.reset")]
+            (f"user:{uid}", "console.setup"),
+            ("server-cli", "user.disable"),
+            ("server-cli", "user.reset"),
+        ]
     finally:
         engine.dispose()
 
 
 def test_user_add_refuses_what_does_not_fit(cli):
     assert "bukan wilayah Kalimantan Tengah" in cli.fails(
-        "user", "add", "--name", "X", "--role", "regency", "--area", "63.01")
-    assert "tidak valid" in cli.fails("user", "add", "--name", "X", "--role", "regency",
-                                      "--area", "62.71.03")  # a kecamatan is no regency
+        "user", "add", "--name", "X", "--role", "regency", "--area", "63.01"
+    )
+    assert "tidak valid" in cli.fails(
+        "user", "add", "--name", "X", "--role", "regency", "--area", "62.71.03"
+    )  # a kecamatan is no regency
     assert "tidak valid" in cli.fails("user", "add", "--name", "X", "--role", "regency")
-    assert "tidak valid" in cli.fails("user", "add", "--name", "X", "--role", "province",
-                                      "--area", "62.71")
+    assert "tidak valid" in cli.fails(
+        "user", "add", "--name", "X", "--role", "province", "--area", "62.71"
+    )
     assert "tidak valid" in cli.fails("user", "add", "--name", "X", "--role", "supervisor")
     cli.ok("user", "add", "--name", "Agus", "--role", "province")
-    assert "Sudah ada pengguna bernama" in cli.fails("user", "add", "--name", "AGUS",
-                                                     "--role", "province")
+    assert "Sudah ada pengguna bernama" in cli.fails(
+        "user", "add", "--name", "AGUS", "--role", "province"
+    )
     assert "tidak ditemukan" in cli.fails("user", "disable", "--user", "nobody")
     cli.fails("user", "add", "--name", "X", "--role", "admin", code=2)
     assert json.loads(cli.ok("user", "list", "--json").stdout)["users"][0]["name"] == "Agus"

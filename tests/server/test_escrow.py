@@ -59,23 +59,31 @@ def forged(client: SyncClient, store_id: str) -> tuple[str, bytes]:
 def push(client: SyncClient, device: Device, n: int, escrow, store_id: str | None) -> dict:
     """One household and an escrow, as a push signed by `device`; the reply."""
     record = numbered(n)
-    body = seal_batch(device.province_key, device.province_key_id, device.device_id,
-                      str(uuid.uuid4()), [{"id": record["id"], "revision": 1, "record": record}],
-                      escrow, store_id)
+    body = seal_batch(
+        device.province_key,
+        device.province_key_id,
+        device.device_id,
+        str(uuid.uuid4()),
+        [{"id": record["id"], "revision": 1, "record": record}],
+        escrow,
+        store_id,
+    )
     return client._signed(device, "POST", device.server, "/v1/push", body).json()
 
 
 def audited(engine, action: str) -> list[dict]:
     with engine.connect() as conn:
-        rows = conn.execute(select(audit_log.c.detail).where(audit_log.c.action == action)
-                            .order_by(audit_log.c.id)).scalars()
+        rows = conn.execute(
+            select(audit_log.c.detail).where(audit_log.c.action == action).order_by(audit_log.c.id)
+        ).scalars()
         return [json.loads(d) for d in rows]
 
 
 def escrow_of(engine, device_id: str) -> tuple[str | None, bytes | None]:
     with engine.connect() as conn:
-        row = conn.execute(select(devices.c.escrow_key_id, devices.c.escrow_blob)
-                           .where(devices.c.id == device_id)).one()
+        row = conn.execute(
+            select(devices.c.escrow_key_id, devices.c.escrow_blob).where(devices.c.id == device_id)
+        ).one()
     return row.escrow_key_id, (bytes(row.escrow_blob) if row.escrow_blob is not None else None)
 
 
@@ -83,8 +91,9 @@ def make_legacy(engine, client: SyncClient) -> None:
     """The device as it was enrolled before store ids were registered: none on its row, and the
     laptop remembers sending its escrow the old way (no store id with it)."""
     with engine.begin() as conn:
-        conn.execute(update(devices).where(devices.c.id == client.device().device_id)
-                     .values(store_id=None))
+        conn.execute(
+            update(devices).where(devices.c.id == client.device().device_id).values(store_id=None)
+        )
     key_id, blob = client.store.escrow()
     client.store.set_meta(ESCROW_SENT, key_id + ":" + hashlib.sha256(blob).hexdigest()[:16])
 
@@ -93,11 +102,23 @@ def enroll_claiming(live, engine, officer: str, store_id: str) -> Device:
     """One more device, enrolled with a fresh code by an officer who names `store_id` as the
     laptop's store (an enrollment request is just JSON: nothing proves the store is theirs)."""
     key = Ed25519PrivateKey.generate()
-    enrolled = requests.post(live.url + "/v1/enroll", timeout=10, json={
-        "code": new_code(engine, officer), "device_key": b64(key.public_key().public_bytes_raw()),
-        "store_id": store_id}).json()
-    return Device(enrolled["device_id"], officer, live.url, key, unb64(enrolled["province_key"]),
-                  enrolled["province_key_id"])
+    enrolled = requests.post(
+        live.url + "/v1/enroll",
+        timeout=10,
+        json={
+            "code": new_code(engine, officer),
+            "device_key": b64(key.public_key().public_bytes_raw()),
+            "store_id": store_id,
+        },
+    ).json()
+    return Device(
+        enrolled["device_id"],
+        officer,
+        live.url,
+        key,
+        unb64(enrolled["province_key"]),
+        enrolled["province_key_id"],
+    )
 
 
 def recover_laptop(server: Server, data_dir, store_id: str, *extra: str) -> str:
@@ -112,7 +133,8 @@ def recover_laptop(server: Server, data_dir, store_id: str, *extra: str) -> str:
 
 
 def test_forged_escrow_under_another_laptops_store_id_is_refused_and_audited(
-        laptops, live, engine, officer, initialised, db_url, tmp_path):
+    laptops, live, engine, officer, initialised, db_url, tmp_path
+):
     b_store, b = laptops("b")  # enrolled first: a server that tries rows in order meets B's
     assert b.push().sent == 0  # B's own escrow, for its own store
     b_id = b.device().device_id
@@ -141,8 +163,10 @@ def test_forged_escrow_under_another_laptops_store_id_is_refused_and_audited(
     rogue = enroll_claiming(live, engine, officer, a_store.store_id)
     reply = push(b, rogue, 5, bad, a_store.store_id)
     assert reply["escrow"] == "refused"
-    assert audited(engine, "escrow.refused")[-1] == {"device_id": rogue.device_id,
-                                                     "reason": "key_mismatch"}
+    assert audited(engine, "escrow.refused")[-1] == {
+        "device_id": rogue.device_id,
+        "reason": "key_mismatch",
+    }
     assert escrow_of(engine, rogue.device_id) == (None, None)
     # Audit entries carry ids and codes: no store id, no blob, no key.
     details = " ".join(json.dumps(d) for d in audited(engine, "escrow.refused"))
@@ -158,7 +182,8 @@ def test_forged_escrow_under_another_laptops_store_id_is_refused_and_audited(
 
 
 def test_a_later_device_escrowing_first_does_not_lock_the_laptop_out(
-        laptops, live, engine, officer, initialised):
+    laptops, live, engine, officer, initialised
+):
     v_store, victim = laptops("victim")  # enrolled, not synced yet
     rogue = enroll_claiming(live, engine, officer, v_store.store_id)
     reply = push(victim, rogue, 1, forged(victim, v_store.store_id), v_store.store_id)
@@ -169,13 +194,15 @@ def test_a_later_device_escrowing_first_does_not_lock_the_laptop_out(
     v_id = victim.device().device_id
     assert escrow_of(engine, v_id) == v_store.escrow()
     assert audited(engine, "escrow.conflict") == [
-        {"device_id": v_id, "other_device_ids": [rogue.device_id]}]
+        {"device_id": v_id, "other_device_ids": [rogue.device_id]}
+    ]
     with engine.connect() as conn, pytest.raises(AmbiguousEscrow) as ambiguous:
         recovery_code(conn, initialised, v_store.store_id)
     assert sorted(ambiguous.value.holders) == sorted([(v_id, officer), (rogue.device_id, officer)])
     with engine.connect() as conn:
-        assert recovery_code(conn, initialised, v_store.store_id, device_id=v_id)[1] \
-            == format_code(v_store._data_key)
+        assert recovery_code(conn, initialised, v_store.store_id, device_id=v_id)[1] == format_code(
+            v_store._data_key
+        )
 
 
 def test_legacy_device_binds_its_store_with_its_first_claim(laptops, engine, db_url, tmp_path):
@@ -196,20 +223,20 @@ def test_legacy_device_binds_its_store_with_its_first_claim(laptops, engine, db_
     assert legacy._escrow_to_send() == l_store.escrow()
     assert legacy.push().sent == 0
     with engine.connect() as conn:
-        assert conn.execute(select(devices.c.store_id).where(devices.c.id == l_id)).scalar() \
+        assert (
+            conn.execute(select(devices.c.store_id).where(devices.c.id == l_id)).scalar()
             == l_store.store_id
+        )
     assert audited(engine, "escrow.bind") == [{"device_id": l_id}]
     assert escrow_of(engine, l_id) == l_store.escrow()
     assert legacy._escrow_to_send() is None
 
     # Another legacy device claiming that store id now comes too late: refused, not bound.
-    reply = push(mallory, mallory.device(), 2, forged(mallory, l_store.store_id),
-                 l_store.store_id)
+    reply = push(mallory, mallory.device(), 2, forged(mallory, l_store.store_id), l_store.store_id)
     assert reply["escrow"] == "refused"
     assert audited(engine, "escrow.refused")[-1] == {"device_id": m_id, "reason": "store_taken"}
     with engine.connect() as conn:
-        assert conn.execute(select(devices.c.store_id).where(devices.c.id == m_id)).scalar() \
-            is None
+        assert conn.execute(select(devices.c.store_id).where(devices.c.id == m_id)).scalar() is None
     # Its own store id it may still claim, with its own key.
     assert mallory.push().sent == 0
     assert escrow_of(engine, m_id) == m_store.escrow()
@@ -219,8 +246,9 @@ def test_legacy_device_binds_its_store_with_its_first_claim(laptops, engine, db_
     assert recover_laptop(server, tmp_path / "legacy", Store.id_of(tmp_path / "legacy")) == l_id
 
 
-def test_recovery_refuses_different_keys_for_one_store(laptops, engine, initialised, db_url,
-                                                       tmp_path):
+def test_recovery_refuses_different_keys_for_one_store(
+    laptops, engine, initialised, db_url, tmp_path
+):
     # The same laptop enrolled twice: two devices, one store, one key. That is fine.
     v_store, victim = laptops("victim")
     first = victim.device().device_id
@@ -228,17 +256,19 @@ def test_recovery_refuses_different_keys_for_one_store(laptops, engine, initiali
     victim.enroll(victim.device().server, new_code(engine, victim.device().officer_id))
     assert victim.push().sent == 0
     with engine.connect() as conn:
-        assert recovery_code(conn, initialised, v_store.store_id)[0] \
-            in (first, victim.device().device_id)
+        assert recovery_code(conn, initialised, v_store.store_id)[0] in (
+            first,
+            victim.device().device_id,
+        )
     # Trust on first use: a legacy device claims the store id of a legacy laptop (which had
     # sent its escrow before the upgrade) before that laptop claims it.
     with engine.begin() as conn:
-        conn.execute(update(devices).where(devices.c.store_id == v_store.store_id)
-                     .values(store_id=None))
+        conn.execute(
+            update(devices).where(devices.c.store_id == v_store.store_id).values(store_id=None)
+        )
     _, mallory = laptops("mallory")
     make_legacy(engine, mallory)
-    reply = push(mallory, mallory.device(), 1, forged(mallory, v_store.store_id),
-                 v_store.store_id)
+    reply = push(mallory, mallory.device(), 1, forged(mallory, v_store.store_id), v_store.store_id)
     assert reply["escrow"] == "kept"  # the residual risk of docs/security.md
 
     # The blobs for the victim's store id now open to two keys: no code, and the devices named.
@@ -258,12 +288,19 @@ def test_recovery_refuses_different_keys_for_one_store(laptops, engine, initiali
     v_dir = tmp_path / "victim"
     assert recover_laptop(server, v_dir, Store.id_of(v_dir), "--device", v_id) == v_id
     assert audited(engine, "device.recover") == [{"device_id": v_id, "chosen": True}]
-    assert "00000000" in server.fails("device", "recover", "--store", Store.id_of(v_dir),
-                                      "--device", "00000000-0000-0000-0000-000000000000")
+    assert "00000000" in server.fails(
+        "device",
+        "recover",
+        "--store",
+        Store.id_of(v_dir),
+        "--device",
+        "00000000-0000-0000-0000-000000000000",
+    )
 
 
-def test_check_escrow_removes_a_foreign_blob_kept_before(laptops, engine, initialised, db_url,
-                                                         tmp_path):
+def test_check_escrow_removes_a_foreign_blob_kept_before(
+    laptops, engine, initialised, db_url, tmp_path
+):
     a_store, a = laptops("a")
     assert a.push().sent == 0
     _, b = laptops("b")
@@ -274,8 +311,11 @@ def test_check_escrow_removes_a_foreign_blob_kept_before(laptops, engine, initia
     # What a server before this change kept from B: a key of B's choosing for A's store id.
     key_id, blob = forged(b, a_store.store_id)
     with engine.begin() as conn:
-        conn.execute(update(devices).where(devices.c.id == b_id)
-                     .values(escrow_key_id=key_id, escrow_blob=blob))
+        conn.execute(
+            update(devices)
+            .where(devices.c.id == b_id)
+            .values(escrow_key_id=key_id, escrow_blob=blob)
+        )
 
     server = Server(db_url, tmp_path / "home")
     result = json.loads(server.ok("device", "check-escrow", "--json").stdout)
@@ -294,13 +334,21 @@ def test_check_escrow_removes_a_foreign_blob_kept_before(laptops, engine, initia
 
 
 def test_enrollment_with_a_malformed_store_id_is_refused_before_the_code_is_spent(
-        live, engine, officer, store):
+    live, engine, officer, store
+):
     code = new_code(engine, officer)
     key = Ed25519PrivateKey.generate().public_key().public_bytes_raw()
-    reply = requests.post(live.url + "/v1/enroll", timeout=10, json={
-        "code": code, "device_key": b64(key), "store_id": "../../etc"})
+    reply = requests.post(
+        live.url + "/v1/enroll",
+        timeout=10,
+        json={"code": code, "device_key": b64(key), "store_id": "../../etc"},
+    )
     assert reply.status_code == 400 and reply.json()["error"] == "bad_store_id"
     device = SyncClient(store).enroll(live.url, code)  # the code still works
     with engine.connect() as conn:
-        assert conn.execute(select(devices.c.store_id).where(devices.c.id == device.device_id)
-                            ).scalar() == store.store_id
+        assert (
+            conn.execute(
+                select(devices.c.store_id).where(devices.c.id == device.device_id)
+            ).scalar()
+            == store.store_id
+        )

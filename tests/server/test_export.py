@@ -96,11 +96,13 @@ def test_cli_export_matches_what_was_pushed(cli, pushed, engine, tmp_path):
     assert "4 rumah tangga" in proc.stdout and "data pribadi" in proc.stderr
     hh, _ = check_against(out, pushed)
     by_id = {r["household_id"]: r for r in hh}
-    assert list(hh[0])[-len(EXTRA_COLUMNS):] == list(EXTRA_COLUMNS)
+    assert list(hh[0])[-len(EXTRA_COLUMNS) :] == list(EXTRA_COLUMNS)
     verified, rejected = by_id[pushed[1]["id"]], by_id[pushed[2]["id"]]
     assert (verified["province_status"], verified["card_number"]) == ("verified", CARD)
-    assert (rejected["province_status"], rejected["province_reason"]) == ("rejected",
-                                                                           "document_missing")
+    assert (rejected["province_status"], rejected["province_reason"]) == (
+        "rejected",
+        "document_missing",
+    )
     assert {r["conflict"] for r in hh} == {"0"}
     assert by_id[pushed[0]["id"]]["no_kk"] == pushed[0]["no_kk"]
     # The whole pair reads back into the records that were pushed.
@@ -128,8 +130,11 @@ def test_cli_export_filters(cli, pushed, engine, tmp_path):
     # --since: content or status changed since then. Move one household into the past.
     month_ago = utc_now() - timedelta(days=30)
     with engine.begin() as conn:
-        conn.execute(update(households).where(households.c.id == pushed[0]["id"])
-                     .values(updated_at=month_ago, status_at=month_ago))
+        conn.execute(
+            update(households)
+            .where(households.c.id == pushed[0]["id"])
+            .values(updated_at=month_ago, status_at=month_ago)
+        )
     since = (utc_now() - timedelta(days=1)).date().isoformat()
     assert ids("--since", since) == every - {pushed[0]["id"]}
     assert ids("--since", "2000-01-01") == every
@@ -150,8 +155,12 @@ def test_cli_export_masking_excel_and_no_health(cli, pushed, tmp_path):
     text = (out / "members.csv").read_text("utf-8") + raw.decode("utf-8")
     assert not any(nik in text for nik in every_nik)
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
-    assert manifest["options"] == {"excel": True, "mask_ids": True, "omit_health": True,
-                                   "lang": "en"}
+    assert manifest["options"] == {
+        "excel": True,
+        "mask_ids": True,
+        "omit_health": True,
+        "lang": "en",
+    }
 
 
 def check_against_masked(folder: Path, records: list[dict]):
@@ -170,8 +179,9 @@ def test_cli_export_errors_are_one_line(cli, pushed, tmp_path):
     assert "--since" in line
     line = cli.fails("--lang", "en", "export", "--out", str(tmp_path / "x"), "--regency", "63.01")
     assert "Central Kalimantan" in line
-    assert "khbs-server" in cli.fails("export", "--out", str(tmp_path / "x"),
-                                      passphrase="wrong-pass")
+    assert "khbs-server" in cli.fails(
+        "export", "--out", str(tmp_path / "x"), passphrase="wrong-pass"
+    )
     blocker = tmp_path / "file"
     blocker.write_text("")
     assert "khbs-server" in cli.fails("export", "--out", str(blocker / "sub"))
@@ -188,8 +198,7 @@ def admin_token(engine, name: str = "Admin Provinsi") -> tuple[str, str]:
 
 def download(live, token: str | None, **params) -> requests.Response:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
-    return requests.get(live.url + "/v1/admin/export", params=params, headers=headers,
-                        timeout=60)
+    return requests.get(live.url + "/v1/admin/export", params=params, headers=headers, timeout=60)
 
 
 def unzip(reply: requests.Response, folder: Path) -> Path:
@@ -238,8 +247,9 @@ def test_endpoint_refuses_without_a_valid_token(live, pushed, engine):
         reply = download(live, bad)
         assert reply.status_code == 401
         assert reply.json()["error"] in ("missing_auth", "bad_token")
-    basic = requests.get(live.url + "/v1/admin/export", timeout=10,
-                         headers={"Authorization": f"Basic {token}"})
+    basic = requests.get(
+        live.url + "/v1/admin/export", timeout=10, headers={"Authorization": f"Basic {token}"}
+    )
     assert basic.status_code == 401
     assert download(live, token).status_code == 200
     with engine.begin() as conn:
@@ -259,8 +269,11 @@ def test_the_zip_is_streamed_in_pieces(pushed, engine, initialised, monkeypatch)
     from sync.server.export import Filters
 
     monkeypatch.setattr(export_zip, "FLUSH", 1)
-    pieces = list(export_zip.zip_export(engine, initialised, Options(), Filters(),
-                                        actor="test", created_by="test"))
+    pieces = list(
+        export_zip.zip_export(
+            engine, initialised, Options(), Filters(), actor="test", created_by="test"
+        )
+    )
     assert len(pieces) >= 3 and b"manifest.json" not in pieces[0] + pieces[1]
     with zipfile.ZipFile(io.BytesIO(b"".join(pieces))) as archive:
         assert len(archive.read("members.csv").decode().splitlines()) == 1 + 10
@@ -286,6 +299,7 @@ def test_admin_cli(cli, engine, live, pushed):
     assert download(live, made["token"]).status_code == 401
     # Only the hash of a token is stored.
     from tests.server.conftest import stored_bytes
+
     assert made["token"].encode() not in stored_bytes(engine)
 
 
@@ -296,37 +310,46 @@ def test_parallel_export_writes_the_same_bytes(pushed, engine, initialised, tmp_
     from sync.server.export import export_to_dir
 
     one = export_to_dir(engine, initialised, tmp_path / "one", actor="test")
-    two = export_to_dir(engine, initialised, tmp_path / "two", actor="test", workers=2,
-                        parallel_from=0)
+    two = export_to_dir(
+        engine, initialised, tmp_path / "two", actor="test", workers=2, parallel_from=0
+    )
     for name in ("households.csv", "members.csv"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
     assert one.manifest["files"] == two.manifest["files"]
-    assert {k: v for k, v in one.manifest.items() if k != "created_at"} == \
-        {k: v for k, v in two.manifest.items() if k != "created_at"}
+    assert {k: v for k, v in one.manifest.items() if k != "created_at"} == {
+        k: v for k, v in two.manifest.items() if k != "created_at"
+    }
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_content_that_does_not_open_is_left_out_and_counted(pushed, engine, initialised,
-                                                            tmp_path, workers):
+def test_content_that_does_not_open_is_left_out_and_counted(
+    pushed, engine, initialised, tmp_path, workers
+):
     from sync.server.db import household_versions
     from sync.server.export import export_to_dir
 
     with engine.begin() as conn:
-        conn.execute(update(household_versions)
-                     .where(household_versions.c.household_id == pushed[0]["id"])
-                     .values(content=b"\0" * 64))
-    result = export_to_dir(engine, initialised, tmp_path / "out", actor="test", workers=workers,
-                           parallel_from=0)
+        conn.execute(
+            update(household_versions)
+            .where(household_versions.c.household_id == pushed[0]["id"])
+            .values(content=b"\0" * 64)
+        )
+    result = export_to_dir(
+        engine, initialised, tmp_path / "out", actor="test", workers=workers, parallel_from=0
+    )
     assert result.damaged == {pushed[0]["id"]}
     check_against(tmp_path / "out", pushed[1:])
     assert audits(engine)[-1][2]["damaged"] == 1
 
 
-@pytest.mark.parametrize("options", [Options(), Options(excel=True, mask_ids=True,
-                                                        omit_health=True, lang="en")],
-                         ids=["plain", "excel-masked"])
-def test_laptop_and_province_write_the_same_bytes(store, live, engine, officer, initialised,
-                                                  tmp_path, options):
+@pytest.mark.parametrize(
+    "options",
+    [Options(), Options(excel=True, mask_ids=True, omit_health=True, lang="en")],
+    ids=["plain", "excel-masked"],
+)
+def test_laptop_and_province_write_the_same_bytes(
+    store, live, engine, officer, initialised, tmp_path, options
+):
     """The same households with the same options, written by the laptop (`khbs export`) and by
     the province (one process, worker processes, the ZIP stream): members.csv is the same
     bytes, households.csv the same cells but for each side's own columns at the end."""
@@ -346,10 +369,12 @@ def test_laptop_and_province_write_the_same_bytes(store, live, engine, officer, 
 
     export_store(store, tmp_path / "laptop", options)
     export_to_dir(engine, initialised, tmp_path / "one", options, actor="test")
-    export_to_dir(engine, initialised, tmp_path / "workers", options, actor="test", workers=2,
-                  parallel_from=0)
-    zipped = b"".join(zip_export(engine, initialised, options, Filters(), actor="test",
-                                 created_by="test"))
+    export_to_dir(
+        engine, initialised, tmp_path / "workers", options, actor="test", workers=2, parallel_from=0
+    )
+    zipped = b"".join(
+        zip_export(engine, initialised, options, Filters(), actor="test", created_by="test")
+    )
     with zipfile.ZipFile(io.BytesIO(zipped)) as archive:
         archive.extractall(tmp_path / "zip")
 
@@ -360,30 +385,42 @@ def test_laptop_and_province_write_the_same_bytes(store, live, engine, officer, 
     assert b'"baris kedua; dengan ""kutip"", koma"' in members
     delimiter = ";" if options.excel else ","
     assert members.startswith(b"\xef\xbb\xbf" if options.excel else b"household_id,")
-    laptop_rows = list(csv.reader(io.StringIO((laptop / "households.csv").read_text("utf-8"),
-                                              newline=""), delimiter=delimiter))
+    laptop_rows = list(
+        csv.reader(
+            io.StringIO((laptop / "households.csv").read_text("utf-8"), newline=""),
+            delimiter=delimiter,
+        )
+    )
     assert len(laptop_rows) == 1 + len(records)
     for folder in ("one", "workers", "zip"):
         province = tmp_path / folder
         assert (province / "members.csv").read_bytes() == members, folder
-        rows = list(csv.reader(io.StringIO((province / "households.csv").read_text("utf-8"),
-                                           newline=""), delimiter=delimiter))
-        assert [r[:-len(EXTRA_COLUMNS)] for r in rows] == \
-            [r[:-len(LAPTOP_COLUMNS)] for r in laptop_rows], folder
-        manifests = [json.loads((f / "manifest.json").read_text("utf-8"))
-                     for f in (laptop, province)]
+        rows = list(
+            csv.reader(
+                io.StringIO((province / "households.csv").read_text("utf-8"), newline=""),
+                delimiter=delimiter,
+            )
+        )
+        assert [r[: -len(EXTRA_COLUMNS)] for r in rows] == [
+            r[: -len(LAPTOP_COLUMNS)] for r in laptop_rows
+        ], folder
+        manifests = [
+            json.loads((f / "manifest.json").read_text("utf-8")) for f in (laptop, province)
+        ]
         assert manifests[0]["files"]["members.csv"] == manifests[1]["files"]["members.csv"]
         assert manifests[0]["dialect"] == manifests[1]["dialect"]
 
 
 @pytest.mark.parametrize("workers", [1, 2])
-def test_export_files_are_created_owner_only(pushed, engine, initialised, tmp_path, monkeypatch,
-                                             workers):
+def test_export_files_are_created_owner_only(
+    pushed, engine, initialised, tmp_path, monkeypatch, workers
+):
     """Created 0600, by the worker processes' writer too (tests/test_export.py)."""
     from sync.server.export import export_to_dir
     from tests.test_export import assert_owner_only, chmod_switched_off
 
     with chmod_switched_off(monkeypatch):
-        export_to_dir(engine, initialised, tmp_path / "out", actor="test", workers=workers,
-                      parallel_from=0)
+        export_to_dir(
+            engine, initialised, tmp_path / "out", actor="test", workers=workers, parallel_from=0
+        )
     assert_owner_only(tmp_path / "out")

@@ -41,12 +41,30 @@ def seed(engine, keys, officer: str, records: list[dict]) -> None:
             plaintext, digest = content_hash(q.canonical(record))
             key_id, sealed = keys.seal_content(record["id"], 1, digest, plaintext)
             desa = record["lokasi"]["kode_desa"]
-            conn.execute(insert(households).values(
-                id=record["id"], officer_id=officer, kode_desa=desa, kode_kab=desa[:5],
-                revision=1, content_hash=digest, received_at=now, updated_at=now, status_at=now))
-            conn.execute(insert(household_versions).values(
-                household_id=record["id"], revision=1, content_hash=digest, key_id=key_id,
-                content=sealed, device_id=device.id, received_at=now))
+            conn.execute(
+                insert(households).values(
+                    id=record["id"],
+                    officer_id=officer,
+                    kode_desa=desa,
+                    kode_kab=desa[:5],
+                    revision=1,
+                    content_hash=digest,
+                    received_at=now,
+                    updated_at=now,
+                    status_at=now,
+                )
+            )
+            conn.execute(
+                insert(household_versions).values(
+                    household_id=record["id"],
+                    revision=1,
+                    content_hash=digest,
+                    key_id=key_id,
+                    content=sealed,
+                    device_id=device.id,
+                    received_at=now,
+                )
+            )
 
 
 @pytest.fixture
@@ -70,56 +88,79 @@ def folder_ids(engine, keys, out, filters, **kw) -> set[str]:
     return ids_in((out / "households.csv").read_text("utf-8"))
 
 
-def test_a_regency_users_export_holds_only_its_regency(engine, initialised, two_regencies,
-                                                       tmp_path):
+def test_a_regency_users_export_holds_only_its_regency(
+    engine, initialised, two_regencies, tmp_path
+):
     keys = initialised
     palangka = Scope.of("regency", ["62.71"])
     kobar = Scope.of("regency", ["62.01"])
-    assert folder_ids(engine, keys, tmp_path / "a", parse_filters(scope=palangka)) == (
-        two_regencies["62.71"])
-    assert folder_ids(engine, keys, tmp_path / "b", parse_filters(scope=kobar)) == (
-        two_regencies["62.01"])
+    assert (
+        folder_ids(engine, keys, tmp_path / "a", parse_filters(scope=palangka))
+        == (two_regencies["62.71"])
+    )
+    assert (
+        folder_ids(engine, keys, tmp_path / "b", parse_filters(scope=kobar))
+        == (two_regencies["62.01"])
+    )
     # Formatted in worker processes: the same rows.
-    assert folder_ids(engine, keys, tmp_path / "c", parse_filters(scope=palangka), workers=2,
-                      parallel_from=1) == two_regencies["62.71"]
+    assert (
+        folder_ids(
+            engine, keys, tmp_path / "c", parse_filters(scope=palangka), workers=2, parallel_from=1
+        )
+        == two_regencies["62.71"]
+    )
     # The scope is part of the query: the database counts only the scope's households.
     with read_snapshot(engine) as conn:
         assert count(conn, parse_filters(scope=palangka)) == 2
         assert count(conn, parse_filters()) == 4
     # The ZIP download, same scope.
-    stream = zip_export(engine, keys, Options(), parse_filters(scope=kobar), actor="user:8",
-                        created_by="Budi")
+    stream = zip_export(
+        engine, keys, Options(), parse_filters(scope=kobar), actor="user:8", created_by="Budi"
+    )
     with zipfile.ZipFile(io.BytesIO(b"".join(stream))) as archive:
         assert ids_in(archive.read("households.csv").decode("utf-8")) == two_regencies["62.01"]
         members = archive.read("members.csv").decode("utf-8")
         manifest = json.loads(archive.read("manifest.json"))
     assert {r["household_id"] for r in csv.DictReader(io.StringIO(members))} == (
-        two_regencies["62.01"])
+        two_regencies["62.01"]
+    )
     assert manifest["filters"] == {"scope": ["62.01"]}
 
 
-def test_filters_narrow_the_scope_and_never_widen_it(engine, initialised, two_regencies,
-                                                     tmp_path):
+def test_filters_narrow_the_scope_and_never_widen_it(engine, initialised, two_regencies, tmp_path):
     keys = initialised
     palangka = Scope.of("regency", ["62.71"])
     # Another regency asked for within one's own: nothing, not that regency.
-    assert folder_ids(engine, keys, tmp_path / "a",
-                      parse_filters(regency="62.01", scope=palangka)) == set()
-    assert folder_ids(engine, keys, tmp_path / "b",
-                      parse_filters(regency="6271", scope=palangka)) == two_regencies["62.71"]
+    assert (
+        folder_ids(engine, keys, tmp_path / "a", parse_filters(regency="62.01", scope=palangka))
+        == set()
+    )
+    assert (
+        folder_ids(engine, keys, tmp_path / "b", parse_filters(regency="6271", scope=palangka))
+        == two_regencies["62.71"]
+    )
     # A supervisor of one desa.
     desa = Scope.of("supervisor", [PALANGKA_DESA])
-    assert folder_ids(engine, keys, tmp_path / "c",
-                      parse_filters(regency="62.71", scope=desa)) == {in_desa(1, "")["id"]}
+    assert folder_ids(engine, keys, tmp_path / "c", parse_filters(regency="62.71", scope=desa)) == {
+        in_desa(1, "")["id"]
+    }
     # The province (the CLI, the admin download): --regency picks one regency as before.
-    assert folder_ids(engine, keys, tmp_path / "d", parse_filters(regency="62.01")) == (
-        two_regencies["62.01"])
+    assert (
+        folder_ids(engine, keys, tmp_path / "d", parse_filters(regency="62.01"))
+        == (two_regencies["62.01"])
+    )
     assert folder_ids(engine, keys, tmp_path / "e", parse_filters()) == (
-        two_regencies["62.71"] | two_regencies["62.01"])
+        two_regencies["62.71"] | two_regencies["62.01"]
+    )
     # Each export is audited with what it covered.
     with engine.connect() as conn:
-        logged = [e.detail["filters"] for e in audit.entries(conn, Scope.province(),
-                                                             action="export")][::-1]
-    assert logged == [{"regency": "62.01", "scope": []}, {"regency": "62.71"},
-                      {"regency": "62.71", "scope": ["62.71.03.1001"]}, {"regency": "62.01"},
-                      {}]
+        logged = [
+            e.detail["filters"] for e in audit.entries(conn, Scope.province(), action="export")
+        ][::-1]
+    assert logged == [
+        {"regency": "62.01", "scope": []},
+        {"regency": "62.71"},
+        {"regency": "62.71", "scope": ["62.71.03.1001"]},
+        {"regency": "62.01"},
+        {},
+    ]

@@ -54,14 +54,14 @@ def push_through_cuts(n: int, store, live, engine, officer, *, seed: int) -> dic
     assert store.status_counts()["pending_sync"] == n
 
     waits: list[float] = []
-    client = SyncClient(store, session=closing_session(), sleep=waits.append,
-                        max_attempts=10_000)
+    client = SyncClient(store, session=closing_session(), sleep=waits.append, max_attempts=10_000)
     client.enroll(live.url, new_code(engine, officer))  # not through the proxy
     port = int(live.url.rsplit(":", 1)[1])
     started = time.monotonic()
     rounds, retries, gave_up, synced = 0, 0, 0, 0
-    with FaultProxy(port, cut_probability=CUT_PROBABILITY, cut_after_bytes=CUT_AFTER_BYTES,
-                    seed=seed) as proxy:
+    with FaultProxy(
+        port, cut_probability=CUT_PROBABILITY, cut_after_bytes=CUT_AFTER_BYTES, seed=seed
+    ) as proxy:
         while store.status_counts()["pending_sync"] and rounds < MAX_ROUNDS:
             rounds += 1
             try:
@@ -74,9 +74,16 @@ def push_through_cuts(n: int, store, live, engine, officer, *, seed: int) -> dic
             synced += report.synced
             assert report.attention == 0 and report.damaged == []
         stats = proxy.stats.snapshot()
-    return {"ids": {r["id"] for r in records}, "rounds": rounds, "retries": retries,
-            "waits": len(waits), "gave_up": gave_up, "synced": synced, "stats": stats,
-            "seconds": time.monotonic() - started}
+    return {
+        "ids": {r["id"] for r in records},
+        "rounds": rounds,
+        "retries": retries,
+        "waits": len(waits),
+        "gave_up": gave_up,
+        "synced": synced,
+        "stats": stats,
+        "seconds": time.monotonic() - started,
+    }
 
 
 def check_exactly_once(n: int, run: dict, store, engine) -> None:
@@ -86,9 +93,8 @@ def check_exactly_once(n: int, run: dict, store, engine) -> None:
     with engine.connect() as conn:
         server_ids = set(conn.scalars(select(households.c.id)))
         repeated = conn.execute(
-            select(household_versions.c.household_id, household_versions.c.revision,
-                   func.count()).group_by(household_versions.c.household_id,
-                                          household_versions.c.revision)
+            select(household_versions.c.household_id, household_versions.c.revision, func.count())
+            .group_by(household_versions.c.household_id, household_versions.c.revision)
             .having(func.count() > 1)
         ).all()
         received = Counter(
@@ -104,8 +110,12 @@ def check_exactly_once(n: int, run: dict, store, engine) -> None:
     # exactly once; the re-sends came back as duplicates.
     assert set(received) == run["ids"] and set(received.values()) == {1}
     outcomes = Counter(r["outcome"] for reply in stored for r in reply["results"])
-    accepted = Counter((r["id"], r["revision"]) for reply in stored for r in reply["results"]
-                       if r["outcome"] == "accepted")
+    accepted = Counter(
+        (r["id"], r["revision"])
+        for reply in stored
+        for r in reply["results"]
+        if r["outcome"] == "accepted"
+    )
     assert set(outcomes) <= {"accepted", "duplicate"}, outcomes
     assert outcomes["duplicate"] > 0  # some cut fell after a commit: the re-send was exercised
     assert len(accepted) == n and set(accepted.values()) == {1}
@@ -118,21 +128,23 @@ def check_exactly_once(n: int, run: dict, store, engine) -> None:
     assert stats["cut_connections"] >= 4 and run["retries"] + run["gave_up"] > 0
     share = stats["cut_connections"] / stats["connections"]
     assert 0.2 <= share <= 0.5, (share, stats)
-    print(f"\n{engine.dialect.name}: {n} households in {run['seconds']:.1f} s, "
-          f"{run['rounds']} push rounds, {run['retries']} retries ({run['gave_up']} gave up), "
-          f"{stats['cut_connections']}/{stats['connections']} connections cut ({share:.0%}), "
-          f"{outcomes['duplicate']} duplicate answers, {len(stored)} batches committed, "
-          f"{stats['bytes_up']} B up / {stats['bytes_down']} B down")
+    print(
+        f"\n{engine.dialect.name}: {n} households in {run['seconds']:.1f} s, "
+        f"{run['rounds']} push rounds, {run['retries']} retries ({run['gave_up']} gave up), "
+        f"{stats['cut_connections']}/{stats['connections']} connections cut ({share:.0%}), "
+        f"{outcomes['duplicate']} duplicate answers, {len(stored)} batches committed, "
+        f"{stats['bytes_up']} B up / {stats['bytes_down']} B down"
+    )
 
 
-def test_1000_households_through_40_percent_cuts_arrive_exactly_once(store, live, engine,
-                                                                     officer):
+def test_1000_households_through_40_percent_cuts_arrive_exactly_once(store, live, engine, officer):
     run = push_through_cuts(1000, store, live, engine, officer, seed=SEED)
     check_exactly_once(1000, run, store, engine)
 
 
-def test_listed_households_pulled_through_cuts_arrive_once_each(store, live, engine, officer,
-                                                                 initialised, tmp_path):
+def test_listed_households_pulled_through_cuts_arrive_once_each(
+    store, live, engine, officer, initialised, tmp_path
+):
     """Pre-filled households are ~2 KB each on the wire: a cut page is asked for again, smaller,
     and every household arrives exactly once (the cursor moves with each applied page)."""
     from sync.server.assignments import import_candidates, read_candidates
@@ -141,21 +153,30 @@ def test_listed_households_pulled_through_cuts_arrive_once_each(store, live, eng
     rows = []
     for record in demo.generate(150, seed=11, areas=[AREA], today=TODAY):
         for m in record["anggota"]:
-            rows.append({"no_kk": record["no_kk"], "nik": m["nik"], "nama": m["nama"],
-                         "hubungan": m["hubungan"], "jenis_kelamin": m["jenis_kelamin"],
-                         "tanggal_lahir": m["tanggal_lahir"],
-                         "kode_desa": record["lokasi"]["kode_desa"],
-                         "alamat": record["lokasi"]["alamat"]})
+            rows.append(
+                {
+                    "no_kk": record["no_kk"],
+                    "nik": m["nik"],
+                    "nama": m["nama"],
+                    "hubungan": m["hubungan"],
+                    "jenis_kelamin": m["jenis_kelamin"],
+                    "tanggal_lahir": m["tanggal_lahir"],
+                    "kode_desa": record["lokasi"]["kode_desa"],
+                    "alamat": record["lokasi"]["alamat"],
+                }
+            )
     found = read_candidates(write(tmp_path / "dtsen.csv", rows), today=TODAY)
     assert not found.errors
     with engine.begin() as conn:
         assert import_candidates(conn, initialised, found).new == 150
-    client = SyncClient(store, session=closing_session(), sleep=lambda _s: None,
-                        max_attempts=10_000)
+    client = SyncClient(
+        store, session=closing_session(), sleep=lambda _s: None, max_attempts=10_000
+    )
     client.enroll(live.url, new_code(engine, officer))  # not through the proxy
     port = int(live.url.rsplit(":", 1)[1])
-    with FaultProxy(port, cut_probability=CUT_PROBABILITY, cut_after_bytes=(200, 20_000),
-                    seed=SEED) as proxy:
+    with FaultProxy(
+        port, cut_probability=CUT_PROBABILITY, cut_after_bytes=(200, 20_000), seed=SEED
+    ) as proxy:
         report = client.pull(proxy.url())
         stats = proxy.stats.snapshot()
     assert stats["cut_connections"] > 0 and report.retries > 0, stats

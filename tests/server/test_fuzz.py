@@ -29,10 +29,21 @@ from sync.server.db import households
 from tests.server.conftest import AREA, count, new_code
 
 MAX_EXAMPLES = 25
-OPERATIONS = [("POST", "/v1/enroll"), ("POST", "/v1/push"), ("GET", "/v1/pull"),
-              ("GET", "/v1/health"), ("GET", "/v1/admin/export"), ("POST", "/v1/device/box-key")]
-FUZZ = settings(max_examples=MAX_EXAMPLES, deadline=None, database=None, derandomize=True,
-                suppress_health_check=list(HealthCheck))
+OPERATIONS = [
+    ("POST", "/v1/enroll"),
+    ("POST", "/v1/push"),
+    ("GET", "/v1/pull"),
+    ("GET", "/v1/health"),
+    ("GET", "/v1/admin/export"),
+    ("POST", "/v1/device/box-key"),
+]
+FUZZ = settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=True,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 @pytest.fixture
@@ -53,8 +64,9 @@ def fuzz(operation, mode: GenerationMode, base_url: str, prepare=lambda case: No
     @FUZZ
     def run(case):
         prepare(case)
-        response = case.call_and_validate(base_url=base_url, checks=[not_a_server_error],
-                                          timeout=10)
+        response = case.call_and_validate(
+            base_url=base_url, checks=[not_a_server_error], timeout=10
+        )
         answers.append(response.status_code)
 
     run()
@@ -64,12 +76,17 @@ def fuzz(operation, mode: GenerationMode, base_url: str, prepare=lambda case: No
 # One test per operation and mode, each on its own server. (schemathesis.pytest.from_fixture
 # would be the idiomatic form, but with pytest 9 (schemathesis 4.32.5) its lazy tests fail when
 # run: "'Function' object has no attribute '_nodeid'".)
-@pytest.mark.parametrize("method, path, mode", [
-    (method, path, mode) for method, path in OPERATIONS
-    for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-    # /v1/push, /v1/device/box-key and /v1/health declare no parameters: nothing to make invalid
-    if mode is GenerationMode.POSITIVE or path in ("/v1/enroll", "/v1/pull", "/v1/admin/export")
-], ids=str)
+@pytest.mark.parametrize(
+    "method, path, mode",
+    [
+        (method, path, mode)
+        for method, path in OPERATIONS
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+        # /v1/push, /v1/device/box-key and /v1/health declare no parameters: nothing to make invalid
+        if mode is GenerationMode.POSITIVE or path in ("/v1/enroll", "/v1/pull", "/v1/admin/export")
+    ],
+    ids=str,
+)
 def test_no_operation_answers_5xx(api_schema, live, method, path, mode):
     answers = fuzz(api_schema[path][method], mode, live.url)
     assert answers and max(answers) < 500
@@ -110,10 +127,20 @@ def test_export_with_a_real_admin_token_and_fuzzed_parameters(api_schema, live, 
 
 # -- signed pushes: past the signature check, into the batch reader and the ingest --------------
 
-JSON_LEAVES = (st.none() | st.booleans() | st.integers() | st.text(max_size=20)
-               | st.floats(allow_nan=False, allow_infinity=False))
-JSON = st.recursive(JSON_LEAVES, lambda inner: st.lists(inner, max_size=4)
-                    | st.dictionaries(st.text(max_size=10), inner, max_size=4), max_leaves=12)
+JSON_LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(max_size=20)
+    | st.floats(allow_nan=False, allow_infinity=False)
+)
+JSON = st.recursive(
+    JSON_LEAVES,
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
 HEADER_KEYS = ("batch_id", "key_id", "count", "encoding", "escrow_key_id", "escrow")
 
 
@@ -151,12 +178,18 @@ def framed(header: bytes, rest: bytes = b"") -> bytes:
 
 
 def test_signed_push_with_fuzzed_bodies_never_answers_5xx(device):
-    header = st.dictionaries(st.sampled_from(HEADER_KEYS) | st.text(max_size=8),
-                             JSON | st.just(device.province_key_id), max_size=6)
-    bodies = (st.binary(max_size=200)
-              | st.builds(lambda b: MAGIC + b, st.binary(max_size=200))
-              | st.builds(lambda h, rest: framed(json.dumps(h).encode(), rest), header,
-                          st.binary(max_size=100)))
+    header = st.dictionaries(
+        st.sampled_from(HEADER_KEYS) | st.text(max_size=8),
+        JSON | st.just(device.province_key_id),
+        max_size=6,
+    )
+    bodies = (
+        st.binary(max_size=200)
+        | st.builds(lambda b: MAGIC + b, st.binary(max_size=200))
+        | st.builds(
+            lambda h, rest: framed(json.dumps(h).encode(), rest), header, st.binary(max_size=100)
+        )
+    )
     answers: list[int] = []
 
     @given(body=bodies)
@@ -172,17 +205,24 @@ def test_signed_push_with_fuzzed_bodies_never_answers_5xx(device):
 
 def test_signed_push_with_fuzzed_sealed_items_answers_each(device, engine):
     items = st.lists(
-        st.fixed_dictionaries({}, optional={"id": st.text(max_size=40) | JSON,
-                                            "revision": st.integers() | JSON,
-                                            "record": st.dictionaries(st.text(max_size=10), JSON)
-                                            | JSON}) | JSON,
-        max_size=5)
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "id": st.text(max_size=40) | JSON,
+                "revision": st.integers() | JSON,
+                "record": st.dictionaries(st.text(max_size=10), JSON) | JSON,
+            },
+        )
+        | JSON,
+        max_size=5,
+    )
 
     @given(batch=items)
     @FUZZ
     def run(batch):
-        body = seal_batch(device.province_key, device.province_key_id, device.device_id,
-                          str(uuid.uuid4()), batch)
+        body = seal_batch(
+            device.province_key, device.province_key_id, device.device_id, str(uuid.uuid4()), batch
+        )
         reply = signed_push(device, body)
         assert reply.status_code == 200, (reply.status_code, reply.text)
         results = reply.json()["results"]
@@ -193,8 +233,11 @@ def test_signed_push_with_fuzzed_sealed_items_answers_each(device, engine):
     assert count(engine, households) == 0
 
 
-@pytest.mark.parametrize("header", [b"[1]", b'"x"', b'{"batch_id":"b","key_id":"k","count":1e999}'],
-                         ids=["list", "string", "count-1e999"])
+@pytest.mark.parametrize(
+    "header",
+    [b"[1]", b'"x"', b'{"batch_id":"b","key_id":"k","count":1e999}'],
+    ids=["list", "string", "count-1e999"],
+)
 def test_signed_push_with_a_non_object_header_is_a_bad_batch(device, header):
     reply = signed_push(device, framed(header))
     assert (reply.status_code, reply.json()["error"]) == (400, "bad_batch")
@@ -203,8 +246,13 @@ def test_signed_push_with_a_non_object_header_is_a_bad_batch(device, header):
 @pytest.mark.parametrize("db_kind", ["postgresql"])
 def test_signed_push_with_a_revision_beyond_32_bits_is_answered(device):
     record = next(demo.generate(1, seed=31, areas=[AREA]))
-    body = seal_batch(device.province_key, device.province_key_id, device.device_id,
-                      str(uuid.uuid4()), [{"id": record["id"], "revision": 2**31, "record": record}])
+    body = seal_batch(
+        device.province_key,
+        device.province_key_id,
+        device.device_id,
+        str(uuid.uuid4()),
+        [{"id": record["id"], "revision": 2**31, "record": record}],
+    )
     reply = signed_push(device, body)
     assert reply.status_code == 200, (reply.status_code, reply.text)
     assert [r["outcome"] for r in reply.json()["results"]] == ["rejected"]

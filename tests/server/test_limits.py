@@ -53,12 +53,21 @@ class Served:
             keys.create(conn, PASSPHRASE, kdf=FAST_KDF)
         engine.dispose()
         env = {k: v for k, v in os.environ.items() if not k.startswith("KHBS_")}
-        env.update(KHBS_LANG="id", HOME=str(folder), XDG_DATA_HOME=str(folder),
-                   KHBS_SERVER_PASSPHRASE=PASSPHRASE)
+        env.update(
+            KHBS_LANG="id",
+            HOME=str(folder),
+            XDG_DATA_HOME=str(folder),
+            KHBS_SERVER_PASSPHRASE=PASSPHRASE,
+        )
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "sync.server_cli", "--db", db, "serve", "--port", "0",
-             *options], cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE, text=True)
+            [sys.executable, "-m", "sync.server_cli", "--db", db, "serve", "--port", "0", *options],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.log: list[str] = []
         found = None
         for line in self.proc.stderr:
@@ -93,9 +102,17 @@ def served(tmp_path_factory) -> Iterator[Served]:
 @pytest.fixture(scope="module")
 def impatient(tmp_path_factory) -> Iterator[Served]:
     """Timeouts of a second or two, so a stalled client is seen to be cut off."""
-    server = Served(tmp_path_factory.mktemp("impatient"), "--header-timeout", "2",
-                    "--body-idle-timeout", "1", "--body-timeout", "3",
-                    "--keep-alive-timeout", "1")
+    server = Served(
+        tmp_path_factory.mktemp("impatient"),
+        "--header-timeout",
+        "2",
+        "--body-idle-timeout",
+        "1",
+        "--body-timeout",
+        "3",
+        "--keep-alive-timeout",
+        "1",
+    )
     yield server
     server.stop()
 
@@ -179,8 +196,10 @@ def test_a_200_mb_body_from_a_stranger_is_refused_before_it_is_read(served):
     once, the rest never read, and the server's memory stays under 200 MB throughout."""
     size = 200 * MB
     declared = Raw(served.port)
-    declared.send(b"POST /v1/push HTTP/1.1\r\nHost: khbs\r\nContent-Type: application/octet-"
-                  b"stream\r\nContent-Length: %d\r\n\r\n" % size)
+    declared.send(
+        b"POST /v1/push HTTP/1.1\r\nHost: khbs\r\nContent-Type: application/octet-"
+        b"stream\r\nContent-Length: %d\r\n\r\n" % size
+    )
     declared.send_while_unanswered(megabytes(size))
     reply = declared.reply(until_closed=False)
     assert served.memory("VmHWM") < 200 * MB
@@ -198,8 +217,10 @@ def test_a_200_mb_body_from_a_stranger_is_refused_before_it_is_read(served):
     assert streamed.reply() == b""
     streamed.close()
 
-    print(f"\nserve: peak RSS {served.memory('VmHWM') / MB:.0f} MB, "
-          f"now {served.memory('VmRSS') / MB:.0f} MB")
+    print(
+        f"\nserve: peak RSS {served.memory('VmHWM') / MB:.0f} MB, "
+        f"now {served.memory('VmRSS') / MB:.0f} MB"
+    )
     assert requests.get(served.url + "/v1/health", timeout=10).json()["status"] == "ok"
 
 
@@ -207,10 +228,13 @@ def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit(served):
     """/v1/enroll takes 16 KB: a chunked body that goes on and on is answered 413 long before
     the 64 MB the client would send (more than any socket buffer holds)."""
     raw = Raw(served.port)
-    raw.send(b"POST /v1/enroll HTTP/1.1\r\nHost: khbs\r\nContent-Type: application/json\r\n"
-             b"Transfer-Encoding: chunked\r\n\r\n")
-    sent = raw.send_while_unanswered(chunked([b'{"code": "' + b"A" * 4096]
-                                             + [b"A" * 4096] * (16 * 1024)))
+    raw.send(
+        b"POST /v1/enroll HTTP/1.1\r\nHost: khbs\r\nContent-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n\r\n"
+    )
+    sent = raw.send_while_unanswered(
+        chunked([b'{"code": "' + b"A" * 4096] + [b"A" * 4096] * (16 * 1024))
+    )
     reply = raw.reply()
     raw.close()
     assert status_of(reply) == 413 and b'"error":"too_large"' in reply, reply[:300]
@@ -220,8 +244,10 @@ def test_a_chunked_body_is_refused_as_soon_as_it_passes_the_limit(served):
 def test_a_declared_body_over_the_limit_is_refused_before_it_is_sent(served):
     """The answer comes after the headers alone: the client need not send the body at all."""
     raw = Raw(served.port)
-    raw.send(b"POST /v1/enroll HTTP/1.1\r\nHost: khbs\r\nContent-Type: application/json\r\n"
-             b"Content-Length: 17000\r\n\r\n")
+    raw.send(
+        b"POST /v1/enroll HTTP/1.1\r\nHost: khbs\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 17000\r\n\r\n"
+    )
     reply = raw.reply()
     raw.close()
     assert status_of(reply) == 413 and b'"error":"too_large"' in reply, reply[:300]
@@ -231,8 +257,10 @@ def test_a_stalled_body_is_cut_off(impatient):
     """Headers, a few bytes of the body, then nothing: 408 and the connection closed, after
     the body timeout (1 s here; bound: CLOSED_WITHIN)."""
     raw = Raw(impatient.port)
-    raw.send(b"POST /v1/enroll HTTP/1.1\r\nHost: khbs\r\nContent-Type: application/json\r\n"
-             b"Content-Length: 1000\r\n\r\n{\"code\": \"")
+    raw.send(
+        b"POST /v1/enroll HTTP/1.1\r\nHost: khbs\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 1000\r\n\r\n{"code": "'
+    )
     reply = raw.reply()  # TimeoutError if the server kept waiting
     raw.close()
     assert status_of(reply) == 408 and b'"error":"body_timeout"' in reply, reply[:300]
@@ -242,8 +270,10 @@ def test_a_body_trickled_slower_than_the_total_allows_is_cut_off(impatient):
     """A byte every half second never trips the idle timeout; the whole-body limit (3 s here)
     still ends it."""
     raw = Raw(impatient.port)
-    raw.send(b"POST /v1/enroll HTTP/1.1\r\nHost: khbs\r\nContent-Type: application/json\r\n"
-             b"Content-Length: 1000\r\n\r\n")
+    raw.send(
+        b"POST /v1/enroll HTTP/1.1\r\nHost: khbs\r\nContent-Type: application/json\r\n"
+        b"Content-Length: 1000\r\n\r\n"
+    )
     deadline = time.monotonic() + CLOSED_WITHIN
     while not raw.answered() and time.monotonic() < deadline:
         if not raw.send(b" "):
@@ -254,8 +284,9 @@ def test_a_body_trickled_slower_than_the_total_allows_is_cut_off(impatient):
     assert status_of(reply) == 408 and b'"error":"body_timeout"' in reply, reply[:300]
 
 
-@pytest.mark.parametrize("sent", [b"", b"POST /v1/push HTTP/1.1\r\nHost: khb"],
-                         ids=["nothing", "half-the-headers"])
+@pytest.mark.parametrize(
+    "sent", [b"", b"POST /v1/push HTTP/1.1\r\nHost: khb"], ids=["nothing", "half-the-headers"]
+)
 def test_a_connection_without_complete_headers_is_closed(impatient, sent):
     """uvicorn has no header timeout of its own: the server's protocol adds one (2 s here)."""
     raw = Raw(impatient.port)
@@ -270,8 +301,9 @@ def test_limits_leave_normal_requests_alone(impatient):
     with requests.Session() as session:
         for _ in range(2):
             assert session.get(impatient.url + "/v1/health", timeout=10).status_code == 200
-    reply = requests.post(impatient.url + "/v1/enroll", json={"code": "X" * 20,
-                          "device_key": "A" * 43}, timeout=10)
+    reply = requests.post(
+        impatient.url + "/v1/enroll", json={"code": "X" * 20, "device_key": "A" * 43}, timeout=10
+    )
     assert (reply.status_code, reply.json()["error"]) == (403, "code_unknown")
     raw = Raw(impatient.port)
     raw.send(b"GET /v1/health HTTP/1.1\r\nHost: khbs\r\n\r\n")
@@ -302,15 +334,25 @@ def test_serve_has_the_limit_options_and_refuses_bad_values(tmp_path):
 
     cli = Server(f"sqlite:///{tmp_path / 'server.db'}", tmp_path / "home")
     shown = " ".join(cli.ok("serve", "--help").stdout.split())
-    for option in ("--max-body SIZE", "--max-push-body SIZE", "--max-bodies-in-flight SIZE",
-                   "--body-idle-timeout SECONDS", "--body-timeout SECONDS",
-                   "--header-timeout SECONDS", "--keep-alive-timeout SECONDS",
-                   "--max-connections N"):
+    for option in (
+        "--max-body SIZE",
+        "--max-push-body SIZE",
+        "--max-bodies-in-flight SIZE",
+        "--body-idle-timeout SECONDS",
+        "--body-timeout SECONDS",
+        "--header-timeout SECONDS",
+        "--keep-alive-timeout SECONDS",
+        "--max-connections N",
+    ):
         assert option in shown
     assert "(default: 32M)" in shown and "(default: 16K)" in shown
-    for option, value in [("--max-body", "0"), ("--max-push-body", "12Q"),
-                          ("--body-timeout", "-1"), ("--header-timeout", "nan"),
-                          ("--max-connections", "1.5")]:
+    for option, value in [
+        ("--max-body", "0"),
+        ("--max-push-body", "12Q"),
+        ("--body-timeout", "-1"),
+        ("--header-timeout", "nan"),
+        ("--max-connections", "1.5"),
+    ]:
         line = cli.fails("serve", option, value, code=2)
         assert option in line and "unrecognized" not in line
 
@@ -332,18 +374,27 @@ def signed(device, method: str, path: str) -> requests.Response:
 
 def signed_head(device, body: bytes, *extra: bytes) -> bytes:
     """The request line and headers of a chunked POST /v1/push signed over `body`."""
-    headers = sign_request(device.key, device.device_id, "POST", "/v1/push", body,
-                           int(time.time()))
-    lines = [b"POST /v1/push HTTP/1.1", b"Host: khbs", b"Transfer-Encoding: chunked", *extra,
-             *(f"{k}: {v}".encode() for k, v in headers.items())]
+    headers = sign_request(device.key, device.device_id, "POST", "/v1/push", body, int(time.time()))
+    lines = [
+        b"POST /v1/push HTTP/1.1",
+        b"Host: khbs",
+        b"Transfer-Encoding: chunked",
+        *extra,
+        *(f"{k}: {v}".encode() for k, v in headers.items()),
+    ]
     return b"\r\n".join(lines) + b"\r\n\r\n"
 
 
 def test_pull_with_a_cursor_beyond_64_bits_is_400_not_500(device):
     """The database never sees a number it cannot hold: every query parameter is bounded."""
-    for query, parameter in [(f"after={2**63}", "after"), (f"after={10**30}", "after"),
-                             ("after=-1", "after"), ("after=abc", "after"),
-                             (f"after=0&limit={2**64}", "limit"), ("limit=0", "limit")]:
+    for query, parameter in [
+        (f"after={2**63}", "after"),
+        (f"after={10**30}", "after"),
+        ("after=-1", "after"),
+        ("after=abc", "after"),
+        (f"after=0&limit={2**64}", "limit"),
+        ("limit=0", "limit"),
+    ]:
         reply = signed(device, "GET", f"/v1/pull?{query}")
         assert reply.status_code == 400, (query, reply.status_code, reply.text)
         assert reply.json()["error"] == "bad_parameter"
@@ -385,20 +436,25 @@ def test_export_filters_out_of_range_are_400(live, engine):
 
     with engine.begin() as conn:
         _, token = add_admin(conn, "Admin Batas")
-    for query, code in [("since=0001-01-01T00:00:00%2B14:00", "bad_filter"),
-                        ("since=9999-12-31T23:59:59-14:00", "bad_filter"),
-                        ("regency=" + "6" * 14, "bad_parameter"),
-                        ("status=lost", "bad_parameter"), ("excel=2", "bad_parameter")]:
-        reply = requests.get(f"{live.url}/v1/admin/export?{query}", timeout=30,
-                             headers={"Authorization": f"Bearer {token}"})
+    for query, code in [
+        ("since=0001-01-01T00:00:00%2B14:00", "bad_filter"),
+        ("since=9999-12-31T23:59:59-14:00", "bad_filter"),
+        ("regency=" + "6" * 14, "bad_parameter"),
+        ("status=lost", "bad_parameter"),
+        ("excel=2", "bad_parameter"),
+    ]:
+        reply = requests.get(
+            f"{live.url}/v1/admin/export?{query}",
+            timeout=30,
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert (reply.status_code, reply.json()["error"]) == (400, code), query
 
 
 @pytest.fixture
 def tight(db_url, engine, initialised):
     """A live server with a push limit of 200 KB and a budget of 256 KB for bodies in flight."""
-    settings = Settings(db_url=db_url, max_push_body=200 * 1024,
-                        max_bodies_in_flight=256 * 1024)
+    settings = Settings(db_url=db_url, max_push_body=200 * 1024, max_bodies_in_flight=256 * 1024)
     with LiveServer(create_app(settings, initialised)) as server:
         yield server
 
@@ -422,8 +478,10 @@ def test_a_signed_chunked_push_over_the_push_limit_is_413(tight_device, tight):
     assert status_of(reply) == 413 and b'"error":"too_large"' in reply, reply[:300]
     # An unknown device's body is not read at all: 401 before the limit is reached.
     raw = Raw(port)
-    raw.send(b"POST /v1/push HTTP/1.1\r\nHost: khbs\r\nTransfer-Encoding: chunked\r\n"
-             b"KHBS-Device: 00000000-0000-0000-0000-000000000000\r\n\r\n")
+    raw.send(
+        b"POST /v1/push HTTP/1.1\r\nHost: khbs\r\nTransfer-Encoding: chunked\r\n"
+        b"KHBS-Device: 00000000-0000-0000-0000-000000000000\r\n\r\n"
+    )
     raw.send_while_unanswered(chunked(megabytes(64 * MB)))
     reply = raw.reply()
     raw.close()
@@ -450,8 +508,10 @@ def test_bodies_in_flight_share_one_budget(tight_device, tight):
     def second_body() -> bytes:
         """120 KB, sent whole; the reply, and the connection closed after it."""
         raw = Raw(port)
-        raw.send(signed_head(device, piece * 2, b"Connection: close")
-                 + b"".join(chunked([piece, piece, b""])))
+        raw.send(
+            signed_head(device, piece * 2, b"Connection: close")
+            + b"".join(chunked([piece, piece, b""]))
+        )
         reply = raw.reply()
         raw.close()
         return reply
@@ -474,8 +534,9 @@ def test_bodies_in_flight_share_one_budget(tight_device, tight):
     assert status_of(reply) == 400 and b'"error":"bad_batch"' in reply, reply[:300]
 
 
-def test_a_batch_over_the_push_limit_goes_again_smaller(db_url, engine, initialised, live,
-                                                       store, officer):
+def test_a_batch_over_the_push_limit_goes_again_smaller(
+    db_url, engine, initialised, live, store, officer
+):
     """The province lowered the push limit: the laptop halves its batch on 413 too_large until
     the households fit, and each arrives once; one household alone over it is its own error."""
     import secrets

@@ -50,8 +50,12 @@ TAKEN_OVER = (100, "alembic")  # revision 0002
 
 def legacy_rows(engine) -> list[tuple[int, str]]:
     with engine.connect() as conn:
-        return [tuple(r) for r in conn.execute(
-            text("SELECT version, name FROM schema_migrations ORDER BY version"))]
+        return [
+            tuple(r)
+            for r in conn.execute(
+                text("SELECT version, name FROM schema_migrations ORDER BY version")
+            )
+        ]
 
 
 def revision_of(engine) -> str | None:
@@ -78,22 +82,31 @@ def schema_of(engine) -> dict:
     SQLite's CREATE statements; PostgreSQL's columns, constraints and index definitions."""
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
-            return {name: sql for name, sql in conn.exec_driver_sql(
-                "SELECT name, sql FROM sqlite_master WHERE name NOT LIKE '%alembic_version%'")}
+            return {
+                name: sql
+                for name, sql in conn.exec_driver_sql(
+                    "SELECT name, sql FROM sqlite_master WHERE name NOT LIKE '%alembic_version%'"
+                )
+            }
         schema = conn.exec_driver_sql("SELECT current_schema()").scalar_one()
         queries = {
             "columns": "SELECT table_name, column_name, ordinal_position, data_type, "
-                       "character_maximum_length, is_nullable, column_default "
-                       "FROM information_schema.columns WHERE table_schema = current_schema()",
+            "character_maximum_length, is_nullable, column_default "
+            "FROM information_schema.columns WHERE table_schema = current_schema()",
             "constraints": "SELECT rel.relname, con.conname, pg_get_constraintdef(con.oid) "
-                           "FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid "
-                           "WHERE rel.relnamespace = current_schema()::regnamespace",
+            "FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid "
+            "WHERE rel.relnamespace = current_schema()::regnamespace",
             "indexes": "SELECT tablename, indexname, indexdef FROM pg_indexes "
-                       "WHERE schemaname = current_schema()",
+            "WHERE schemaname = current_schema()",
         }
-        return {kind: sorted(tuple(str(v).replace(f"{schema}.", "") for v in row)
-                             for row in conn.exec_driver_sql(sql) if row[0] != "alembic_version")
-                for kind, sql in queries.items()}
+        return {
+            kind: sorted(
+                tuple(str(v).replace(f"{schema}.", "") for v in row)
+                for row in conn.exec_driver_sql(sql)
+                if row[0] != "alembic_version"
+            )
+            for kind, sql in queries.items()
+        }
 
 
 # -- a new database -----------------------------------------------------------------------------
@@ -192,8 +205,11 @@ def test_a_pre_release_database_is_not_upgraded(new_url):
     with engine.begin() as conn:
         legacy_schema.schema_migrations.create(conn)
         legacy_schema.m001_initial(conn)
-        conn.execute(insert(legacy_schema.schema_migrations).values(
-            version=1, name="m001_initial", applied_at=legacy_schema.utc_now()))
+        conn.execute(
+            insert(legacy_schema.schema_migrations).values(
+                version=1, name="m001_initial", applied_at=legacy_schema.utc_now()
+            )
+        )
     try:
         with pytest.raises(DatabaseNotUpgradable) as refused:
             migrate(engine)
@@ -216,8 +232,12 @@ def copy_rows(source, target) -> None:
                 dst.execute(insert(table), rows)
             serial = table.autoincrement_column
             if serial is not None and dst.dialect.name == "postgresql":  # as its inserts left it
-                dst.execute(text(f"SELECT setval(pg_get_serial_sequence('{table.name}', "
-                                 f"'{serial.name}'), (SELECT max({serial.name}) FROM {table.name}))"))
+                dst.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', "
+                        f"'{serial.name}'), (SELECT max({serial.name}) FROM {table.name}))"
+                    )
+                )
 
 
 def rows_of_legacy_tables(engine) -> dict[str, list[tuple]]:
@@ -225,9 +245,13 @@ def rows_of_legacy_tables(engine) -> dict[str, list[tuple]]:
         return bytes(value) if isinstance(value, memoryview) else value
 
     with engine.connect() as conn:
-        return {t.name: sorted((tuple(plain(v) for v in row) for row in conn.execute(select(t))),
-                               key=repr)
-                for t in legacy_schema.metadata.sorted_tables if t.name != "schema_migrations"}
+        return {
+            t.name: sorted(
+                (tuple(plain(v) for v in row) for row in conn.execute(select(t))), key=repr
+            )
+            for t in legacy_schema.metadata.sorted_tables
+            if t.name != "schema_migrations"
+        }
 
 
 def test_upgrade_from_the_last_release_keeps_the_data(
@@ -249,13 +273,18 @@ def test_upgrade_from_the_last_release_keeps_the_data(
         repo.set_household_status(conn, first["id"], "verified", card_number="KHBS-0001")
         repo.set_household_status(conn, numbered(2)["id"], "rejected", reason="document_missing")
         other = repo.add_officer(conn, "Budi Petugas", ["62.71.01"])
-        spare = repo.redeem_enroll_code(conn, repo.create_enroll_code(conn, other).code,
-                                        os.urandom(32))
+        spare = repo.redeem_enroll_code(
+            conn, repo.create_enroll_code(conn, other).code, os.urandom(32)
+        )
         repo.revoke_device(conn, spare.id)
         add_admin(conn, "Admin Provinsi")
         found = read_candidates(write(tmp_path / "list.csv", rows_of(4) + rows_of(5)))
-        audit(conn, "server-cli", "assignments.import",
-              import_candidates(conn, initialised, found).as_dict())
+        audit(
+            conn,
+            "server-cli",
+            "assignments.import",
+            import_candidates(conn, initialised, found).as_dict(),
+        )
     assert laptop.sync().events > 0  # the decisions and the listed families reach the laptop
     with engine.begin() as conn:  # the last release had no signing key (revision 0006 allows one)
         conn.execute(delete(server_keys).where(server_keys.c.kind == "signing"))
@@ -333,8 +362,9 @@ def extra_revision(tmp_path, monkeypatch):
 
     def with_extra(connection=None):
         cfg = plain(connection)
-        cfg.set_main_option("version_locations",
-                            os.pathsep.join([str(migrations.HERE / "versions"), str(extra)]))
+        cfg.set_main_option(
+            "version_locations", os.pathsep.join([str(migrations.HERE / "versions"), str(extra)])
+        )
         return cfg
 
     def add(source: str) -> None:
@@ -344,26 +374,30 @@ def extra_revision(tmp_path, monkeypatch):
     return add
 
 
-HEADER = '''
+HEADER = """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "9001"
 down_revision = "{head}"
-'''
+"""
 
-TABLE_COPY = HEADER + '''
+TABLE_COPY = (
+    HEADER
+    + """
 
 
 def upgrade():
     # SQLite cannot change a column's type or nullability in place: batch mode copies the table.
     with op.batch_alter_table("devices") as batch:
         batch.alter_column("escrow_key_id", existing_type=sa.String(32), type_=sa.String(40))
-'''
+"""
+)
 
 
-def test_a_revision_that_copies_a_referenced_table_keeps_its_rows(engine, officer,
-                                                                  extra_revision, db_kind):
+def test_a_revision_that_copies_a_referenced_table_keeps_its_rows(
+    engine, officer, extra_revision, db_kind
+):
     """Batch mode on SQLite drops and renames `devices`, which five tables point at: foreign
     keys are off for the migration and checked before the commit, and on again after it."""
     device = repo_device(engine, officer)
@@ -380,23 +414,29 @@ def test_a_revision_that_copies_a_referenced_table_keeps_its_rows(engine, office
 
 def repo_device(engine, officer: str) -> str:
     with engine.begin() as conn:
-        device = repo.redeem_enroll_code(conn, repo.create_enroll_code(conn, officer).code,
-                                         os.urandom(32))
-        conn.execute(text("INSERT INTO device_box_keys (device_id, public_key, set_at) "
-                          "VALUES (:d, :k, :t)"),
-                     {"d": device.id, "k": b"box", "t": server_db.utc_now()})
+        device = repo.redeem_enroll_code(
+            conn, repo.create_enroll_code(conn, officer).code, os.urandom(32)
+        )
+        conn.execute(
+            text("INSERT INTO device_box_keys (device_id, public_key, set_at) VALUES (:d, :k, :t)"),
+            {"d": device.id, "k": b"box", "t": server_db.utc_now()},
+        )
     return device.id
 
 
-ORPHANS = HEADER + '''
+ORPHANS = (
+    HEADER
+    + """
 
 def upgrade():
     op.execute("DELETE FROM officers")
-'''
+"""
+)
 
 
-def test_a_revision_that_breaks_a_foreign_key_is_rolled_back(engine, officer, extra_revision,
-                                                             db_kind):
+def test_a_revision_that_breaks_a_foreign_key_is_rolled_back(
+    engine, officer, extra_revision, db_kind
+):
     """SQLite: found by the check before the commit; PostgreSQL refuses the DELETE itself."""
     device = repo_device(engine, officer)
     before = head()
@@ -407,7 +447,6 @@ def test_a_revision_that_breaks_a_foreign_key_is_rolled_back(engine, officer, ex
     with engine.connect() as conn:
         assert repo.get_device(conn, device).officer_id == officer
         assert conn.execute(select(func.count()).select_from(server_db.officers)).scalar_one()
-
 
 
 def test_0003_registers_store_ids_on_a_database_made_before(engine, officer):

@@ -39,8 +39,10 @@ def server(db_url, initialised, tmp_path):
 def listed(server: Server) -> list[tuple]:
     out = json.loads(server.ok("questionnaire", "list", "--json").stdout)
     assert out["builtin"] == q.schema_version() == 1
-    return [(v["version"], v["received"], v["retired_at"] is not None, v["notes"])
-            for v in out["versions"]]
+    return [
+        (v["version"], v["received"], v["retired_at"] is not None, v["notes"])
+        for v in out["versions"]
+    ]
 
 
 def laptop(tmp_path, live, engine, officer, name: str = "laptop") -> tuple[Store, SyncClient]:
@@ -52,8 +54,16 @@ def laptop(tmp_path, live, engine, officer, name: str = "laptop") -> tuple[Store
 
 def test_publish_a_valid_version_2_then_list_and_retire_it(server, engine, tmp_path):
     path = write(tmp_path / "kuesioner-v2.json", V2)
-    out = json.loads(server.ok("questionnaire", "publish", str(path), "--notes",
-                               "Air mandi; lantai rusak sedang digabung", "--json").stdout)
+    out = json.loads(
+        server.ok(
+            "questionnaire",
+            "publish",
+            str(path),
+            "--notes",
+            "Air mandi; lantai rusak sedang digabung",
+            "--json",
+        ).stdout
+    )
     assert out["published"] is True and out["version"] == 2 and out["warnings"] == []
     assert listed(server) == [(2, 0, False, "Air mandi; lantai rusak sedang digabung")]
     # Stored as signed: the compact document, its signature under the province signing key.
@@ -66,7 +76,8 @@ def test_publish_a_valid_version_2_then_list_and_retire_it(server, engine, tmp_p
     assert row.key_id == key_id == out["key_id"]
     verify_questionnaire(public, 2, bytes(row.document), bytes(row.signature))
     assert [(e.officer_id, e.device_id, json.loads(e.detail)) for e in events] == [
-        (None, None, {"version": 2})]  # for every device
+        (None, None, {"version": 2})
+    ]  # for every device
     assert [(a, json.loads(d)["version"]) for a, d in actions] == [("questionnaire.publish", 2)]
 
     text = server.ok("questionnaire", "list").stdout.splitlines()
@@ -74,15 +85,19 @@ def test_publish_a_valid_version_2_then_list_and_retire_it(server, engine, tmp_p
     assert text[1].startswith("Versi 2: diterbitkan ") and "diterima 0 laptop" in text[1]
 
     assert server.ok("questionnaire", "retire", "2").stdout.strip() == (
-        "Kuesioner versi 2 ditarik: tidak lagi ditawarkan ke laptop.")
+        "Kuesioner versi 2 ditarik: tidak lagi ditawarkan ke laptop."
+    )
     assert "sudah ditarik" in server.ok("questionnaire", "retire", "2").stdout
     assert server.fails("questionnaire", "retire", "7") == (
-        "khbs-server: Kuesioner versi 7 belum pernah diterbitkan.")
+        "khbs-server: Kuesioner versi 7 belum pernah diterbitkan."
+    )
     assert listed(server)[0][2] is True
     assert "ditarik" in server.ok("questionnaire", "list").stdout
     with engine.connect() as conn:
         assert conn.scalars(select(audit_log.c.action)).all() == [
-            "questionnaire.publish", "questionnaire.retire"]
+            "questionnaire.publish",
+            "questionnaire.retire",
+        ]
 
 
 def broken(kind: str) -> dict:
@@ -101,10 +116,13 @@ def broken(kind: str) -> dict:
 
 BROKEN = {
     "missing en label": ["$.properties.rumah.properties.jenis_lantai.x-label.en"],
-    "duplicate code": ["$.properties.rumah.properties.jenis_atap.x-options[4].value",
-                       "$.properties.rumah.properties.jenis_atap.x-options"],
-    "x-relevant to a missing question":
-        ["$.properties.rumah.properties.jenis_kloset.x-relevant.field"],
+    "duplicate code": [
+        "$.properties.rumah.properties.jenis_atap.x-options[4].value",
+        "$.properties.rumah.properties.jenis_atap.x-options",
+    ],
+    "x-relevant to a missing question": [
+        "$.properties.rumah.properties.jenis_kloset.x-relevant.field"
+    ],
     "missing migration": ["$.x-migration"],
 }
 
@@ -112,8 +130,9 @@ BROKEN = {
 @pytest.mark.parametrize("kind", sorted(BROKEN))
 def test_each_kind_of_broken_file_is_refused_with_its_json_path(engine, initialised, kind):
     with engine.begin() as conn, pytest.raises(questionnaires.QuestionnaireRefused) as refused:
-        questionnaires.publish(conn, initialised, json.dumps(broken(kind)).encode(),
-                               actor=CLI_ACTOR)
+        questionnaires.publish(
+            conn, initialised, json.dumps(broken(kind)).encode(), actor=CLI_ACTOR
+        )
     assert [p.path for p in refused.value.problems] == BROKEN[kind]
     assert count(engine, published_table) == count(engine, changes) == 0
 
@@ -123,11 +142,11 @@ def test_a_version_not_higher_than_the_last_published_is_refused(engine, initial
         questionnaires.publish(conn, initialised, json.dumps(V2).encode(), actor=CLI_ACTOR)
     for again in (V2, q.load_schema()):
         with engine.begin() as conn, pytest.raises(questionnaires.QuestionnaireRefused) as no:
-            questionnaires.publish(conn, initialised, json.dumps(again).encode(),
-                                   actor=CLI_ACTOR)
+            questionnaires.publish(conn, initialised, json.dumps(again).encode(), actor=CLI_ACTOR)
         assert no.value.problems[0].path == "$.x-version"
     assert no.value.problems[0].message("en") == (
-        "$.x-version: version 1 must be higher than the newest published (2)")
+        "$.x-version: version 1 must be higher than the newest published (2)"
+    )
     assert count(engine, published_table) == 1
     for not_a_questionnaire in (b"[1, 2]", b"", b"\xff"):
         with engine.begin() as conn, pytest.raises(questionnaires.QuestionnaireRefused) as no:
@@ -144,28 +163,44 @@ def test_the_cli_lists_every_problem_and_stores_nothing(server, engine, tmp_path
     assert proc.stderr.splitlines() == [
         "$.properties.rumah.properties.jenis_lantai.x-label.en: tidak ada",
         "$.x-migration: tidak ada",
-        ("khbs-server: Kuesioner tidak diterbitkan: 2 masalah (di atas, masing-masing dengan "
-        "jalur JSON-nya)."),
+        (
+            "khbs-server: Kuesioner tidak diterbitkan: 2 masalah (di atas, masing-masing dengan "
+            "jalur JSON-nya)."
+        ),
     ]
-    as_json = server("questionnaire", "publish", str(tmp_path / "v2.json"), "--json", "--lang",
-                     "en", db_first=False)
+    as_json = server(
+        "questionnaire",
+        "publish",
+        str(tmp_path / "v2.json"),
+        "--json",
+        "--lang",
+        "en",
+        db_first=False,
+    )
     out = json.loads(as_json.stdout)
     assert out["published"] is False and [p["path"] for p in out["problems"]] == [
-        "$.properties.rumah.properties.jenis_lantai.x-label.en", "$.x-migration"]
+        "$.properties.rumah.properties.jenis_lantai.x-label.en",
+        "$.x-migration",
+    ]
     assert out["problems"][1]["message"] == "missing"
     assert "not JSON" not in as_json.stderr
     (tmp_path / "bad.json").write_text('{"x-version": 2,\n  oops}', "utf-8")
-    assert "$: bukan JSON yang sah (baris 2, kolom 3)" in server(
-        "questionnaire", "publish", str(tmp_path / "bad.json")).stderr
+    assert (
+        "$: bukan JSON yang sah (baris 2, kolom 3)"
+        in server("questionnaire", "publish", str(tmp_path / "bad.json")).stderr
+    )
     assert server.fails("questionnaire", "publish", str(tmp_path / "none.json")).endswith(
-        "tidak bisa dibaca.")
+        "tidak bisa dibaca."
+    )
     assert count(engine, published_table) == 0
     # --check: the same checks, no passphrase, nothing stored.
-    checked = server("questionnaire", "publish", str(tmp_path / "v2.json"), "--check",
-                     passphrase=None)
+    checked = server(
+        "questionnaire", "publish", str(tmp_path / "v2.json"), "--check", passphrase=None
+    )
     assert checked.returncode == 1 and "$.x-migration: tidak ada" in checked.stderr
-    fine = server.ok("questionnaire", "publish", str(write(tmp_path / "ok.json", V2)), "--check",
-                     passphrase=None)
+    fine = server.ok(
+        "questionnaire", "publish", str(write(tmp_path / "ok.json", V2)), "--check", passphrase=None
+    )
     assert fine.stdout.startswith("Berkas kuesioner lolos semua pemeriksaan; belum diterbitkan")
     assert count(engine, published_table) == count(engine, changes) == 0
     # Warnings do not stop a good file.
@@ -174,12 +209,16 @@ def test_the_cli_lists_every_problem_and_stores_nothing(server, engine, tmp_path
     proc = server.ok("questionnaire", "publish", str(write(tmp_path / "v2.json", good)))
     assert "Kuesioner versi 2 diterbitkan" in proc.stdout
     assert proc.stderr.splitlines() == [
-        ("khbs-server: Peringatan: $.properties.rumah.properties.jenis_atap.x-photo: kata kunci "
-        "x- tidak dikenal aplikasi ini; diabaikan")]
+        (
+            "khbs-server: Peringatan: $.properties.rumah.properties.jenis_atap.x-photo: kata kunci "
+            "x- tidak dikenal aplikasi ini; diabaikan"
+        )
+    ]
 
 
 def test_an_enrolled_laptop_pulls_version_2_and_the_province_counts_it(
-        server, live, engine, officer, tmp_path):
+    server, live, engine, officer, tmp_path
+):
     store, client = laptop(tmp_path, live, engine, officer)
     with engine.connect() as conn:
         assert laptop_versions.signing_key(store) == signing_public(conn)
@@ -194,8 +233,9 @@ def test_an_enrolled_laptop_pulls_version_2_and_the_province_counts_it(
     assert listed(server) == [(2, 1, False, None)]
     assert client.sync().questionnaires == []  # once
     assert listed(server) == [(2, 1, False, None)]
-    assert [(e.action, e.detail) for e in store.audit.entries()
-            if e.action.startswith("questionnaire.")] == [("questionnaire.received", "2")]
+    assert [
+        (e.action, e.detail) for e in store.audit.entries() if e.action.startswith("questionnaire.")
+    ] == [("questionnaire.received", "2")]
     store.close()
 
     # `khbs sync` on the same laptop after a version 3 appears: one line says so.
@@ -223,7 +263,8 @@ def test_a_retired_version_is_not_offered(server, live, engine, officer, tmp_pat
 
 
 def test_a_laptop_enrolled_before_the_signing_key_learns_it_on_pull(
-        server, live, engine, officer, tmp_path):
+    server, live, engine, officer, tmp_path
+):
     """A server initialised before signing keys: laptops enrolled then have no key; the first
     publish makes one, and the pull that brings the version brings the key."""
     with engine.begin() as conn:
@@ -233,8 +274,12 @@ def test_a_laptop_enrolled_before_the_signing_key_learns_it_on_pull(
     server.ok("questionnaire", "publish", str(write(tmp_path / "v2.json", V2)))
     with engine.connect() as conn:
         made = signing_public(conn)
-        assert conn.execute(select(func.count()).select_from(server_keys)
-                            .where(server_keys.c.kind == "signing")).scalar_one() == 1
+        assert (
+            conn.execute(
+                select(func.count()).select_from(server_keys).where(server_keys.c.kind == "signing")
+            ).scalar_one()
+            == 1
+        )
     assert client.sync().questionnaires == [2]
     assert laptop_versions.signing_key(store) == made
     store.close()
@@ -254,7 +299,8 @@ def test_the_signature_binds_the_version_number(engine, initialised):
 
 
 def test_a_household_of_another_questionnaire_version_is_refused_by_name(
-        live, engine, officer, tmp_path):
+    live, engine, officer, tmp_path
+):
     """Each household gets its own outcome: one of an unknown version is refused with the
     reason `schema_version` (the laptop's sentence: "versi kuesioner tidak didukung"), not
     with whichever of its differences the rules see first; the others in the batch go

@@ -52,8 +52,9 @@ def clock() -> Clock:
 def tiny(db_url, engine, initialised, clock):
     """A live server allowing 3 signed requests per device (then 1 a second) and 2
     enrollments per IP (then 1 a minute)."""
-    settings = Settings(db_url=db_url, device_per_minute=60, device_burst=3,
-                        enroll_per_minute=1, enroll_burst=2)
+    settings = Settings(
+        db_url=db_url, device_per_minute=60, device_burst=3, enroll_per_minute=1, enroll_burst=2
+    )
     app = create_app(settings, initialised)
     app.state.device_limiter.clock = clock
     app.state.enroll_limiter.clock = clock
@@ -75,7 +76,9 @@ def assert_limited(reply: requests.Response, wait: int) -> None:
     assert reply.headers["Retry-After"] == str(wait)
 
 
-def test_device_over_its_limit_gets_429_others_do_not(tiny, engine, officer, store, tmp_path, clock):
+def test_device_over_its_limit_gets_429_others_do_not(
+    tiny, engine, officer, store, tmp_path, clock
+):
     a = SyncClient(store).enroll(tiny.url, new_code(engine, officer))
     with Store.create(tmp_path / "b", PASSPHRASE, kdf=FAST_KDF) as other:
         b = SyncClient(other).enroll(tiny.url, new_code(engine, officer))
@@ -87,8 +90,9 @@ def test_device_over_its_limit_gets_429_others_do_not(tiny, engine, officer, sto
     assert signed_pull(tiny, a).status_code == 429
     # Unsigned or badly signed requests do not spend the device's bucket.
     clock.now += 10
-    forged = sign_request(b.key, a.device_id, "GET", "/v1/pull?after=0&limit=10", b"",
-                          int(time.time()))
+    forged = sign_request(
+        b.key, a.device_id, "GET", "/v1/pull?after=0&limit=10", b"", int(time.time())
+    )
     for _ in range(5):
         reply = requests.get(tiny.url + "/v1/pull?after=0&limit=10", headers=forged, timeout=10)
         assert reply.status_code == 401
@@ -111,13 +115,16 @@ def test_client_backs_off_on_429_then_succeeds(tiny, engine, officer, store, clo
     assert report.retries == 1 and len(waits) == 1 and report.synced == 1
 
 
-def test_enroll_is_limited_per_ip_and_the_code_is_not_spent(tiny, engine, officer, store, tmp_path, clock):
+def test_enroll_is_limited_per_ip_and_the_code_is_not_spent(
+    tiny, engine, officer, store, tmp_path, clock
+):
     for name in ("x", "y"):
         with Store.create(tmp_path / name, PASSPHRASE, kdf=FAST_KDF) as s:
             SyncClient(s).enroll(tiny.url, new_code(engine, officer))
     code = new_code(engine, officer)
-    reply = requests.post(tiny.url + "/v1/enroll", json={"code": code, "device_key": "AAAA"},
-                          timeout=10)
+    reply = requests.post(
+        tiny.url + "/v1/enroll", json={"code": code, "device_key": "AAAA"}, timeout=10
+    )
     assert_limited(reply, 60)
     assert code not in reply.text
     clock.now += 60
@@ -159,7 +166,9 @@ def test_enroll_waits_the_retry_after_then_succeeds(tiny, engine, officer, store
     assert waits.seconds == [60.0] and device.officer_id == officer
 
 
-def test_a_wait_longer_than_the_budget_is_server_busy(tiny, engine, officer, store, tmp_path, clock):
+def test_a_wait_longer_than_the_budget_is_server_busy(
+    tiny, engine, officer, store, tmp_path, clock
+):
     for name in ("x", "y"):
         with Store.create(tmp_path / name, PASSPHRASE, kdf=FAST_KDF) as s:
             SyncClient(s).enroll(tiny.url, new_code(engine, officer))
@@ -186,8 +195,9 @@ def test_a_wait_longer_than_the_budget_is_server_busy(tiny, engine, officer, sto
 def stingy(db_url, engine, initialised):
     """A live server whose buckets refill once in 10 minutes: longer than a laptop waits. A
     device's first sync makes two requests (the key escrow, then the pull)."""
-    settings = Settings(db_url=db_url, device_per_minute=0.1, device_burst=2,
-                        enroll_per_minute=0.1, enroll_burst=1)
+    settings = Settings(
+        db_url=db_url, device_per_minute=0.1, device_burst=2, enroll_per_minute=0.1, enroll_burst=1
+    )
     with LiveServer(create_app(settings, initialised)) as server:
         yield server
 
@@ -202,12 +212,17 @@ def test_cli_and_app_say_the_server_is_busy(stingy, engine, officer, tmp_path, m
     monkeypatch.setenv("KHBS_PASSPHRASE", PASSPHRASE)
     monkeypatch.setenv("KHBS_LANG", "id")
     base = ["--data-dir", str(data)]
-    assert cli.main(base + ["enroll", "--server", stingy.url, "--code", new_code(engine, officer)]) == 0
+    assert (
+        cli.main(base + ["enroll", "--server", stingy.url, "--code", new_code(engine, officer)])
+        == 0
+    )
     capsys.readouterr()
     other = ["enroll", "--server", stingy.url, "--code", new_code(engine, officer)]
     assert cli.main(base + other) == cli.EXIT_ERROR
-    assert capsys.readouterr().err == "khbs: Server sedang sibuk; coba lagi dalam 600 detik. " \
-                                      "Tidak ada data yang hilang.\n"
+    assert (
+        capsys.readouterr().err == "khbs: Server sedang sibuk; coba lagi dalam 600 detik. "
+        "Tidak ada data yang hilang.\n"
+    )
     assert cli.main(base + ["sync", "--json"]) == 0  # spends the device's two tokens
     capsys.readouterr()
     assert cli.main(base + ["--lang", "en", "sync"]) == cli.EXIT_ERROR
@@ -216,8 +231,10 @@ def test_cli_and_app_say_the_server_is_busy(stingy, engine, officer, tmp_path, m
     set_lang("id")  # the app's language, as its settings set it
     with Store.open(data, PASSPHRASE) as store, pytest.raises(SyncError) as busy:
         SyncClient(store, sleep=pytest.fail).sync()
-    assert sync_message(busy.value) == "Server sedang sibuk; coba lagi dalam 600 detik. " \
-                                       "Tidak ada data yang hilang."
+    assert (
+        sync_message(busy.value) == "Server sedang sibuk; coba lagi dalam 600 detik. "
+        "Tidak ada data yang hilang."
+    )
 
 
 def test_retry_after_in_seconds_or_as_an_http_date():

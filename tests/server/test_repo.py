@@ -6,7 +6,7 @@ import hashlib
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -30,7 +30,7 @@ from sync.server.db import devices, duplicates, enroll_codes, households, office
 from sync.server.scope import Scope
 from tests.server.conftest import stored_bytes
 
-T0 = datetime(2026, 3, 2, 8, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 
 def at(moment: datetime):
@@ -55,7 +55,8 @@ def officer(engine):
 def test_officer_areas_are_real_codes_in_central_kalimantan(engine):
     with engine.begin() as conn:
         oid = repo.add_officer(
-            conn, "  Budi   Santoso ",
+            conn,
+            "  Budi   Santoso ",
             ["62", "6201", "62.01", "62.01.01", "62.01.01.2001", " 62.71 "],
         )
         assert repo.areas_of(conn, oid) == ("62", "62.01", "62.01.01", "62.01.01.2001", "62.71")
@@ -64,9 +65,16 @@ def test_officer_areas_are_real_codes_in_central_kalimantan(engine):
 
 @pytest.mark.parametrize(
     "area, error",
-    [("63.01", AreaOutsideProvince), ("31", AreaOutsideProvince), ("62.99", UnknownArea),
-     ("99", UnknownArea), ("62.01.01.9999", UnknownArea), ("abc", UnknownArea),
-     ("", UnknownArea), ("62.01.01.2001.1", UnknownArea)],
+    [
+        ("63.01", AreaOutsideProvince),
+        ("31", AreaOutsideProvince),
+        ("62.99", UnknownArea),
+        ("99", UnknownArea),
+        ("62.01.01.9999", UnknownArea),
+        ("abc", UnknownArea),
+        ("", UnknownArea),
+        ("62.01.01.2001.1", UnknownArea),
+    ],
 )
 def test_officer_area_codes_are_validated(engine, area, error):
     with pytest.raises(error) as refused, engine.begin() as conn:
@@ -102,8 +110,12 @@ def test_enroll_code_expires_after_72_hours(engine, officer):
         early = repo.create_enroll_code(conn, officer, clock=at(T0))
         late = repo.create_enroll_code(conn, officer, clock=at(T0))
     with engine.begin() as conn:
-        repo.redeem_enroll_code(conn, early.code, device_key(),
-                                clock=at(T0 + timedelta(hours=72) - timedelta(seconds=1)))
+        repo.redeem_enroll_code(
+            conn,
+            early.code,
+            device_key(),
+            clock=at(T0 + timedelta(hours=72) - timedelta(seconds=1)),
+        )
     with pytest.raises(EnrollCodeExpired), engine.begin() as conn:
         repo.redeem_enroll_code(conn, late.code, device_key(), clock=at(T0 + timedelta(hours=72)))
     spent = select(enroll_codes.c.used_at).where(
@@ -174,18 +186,45 @@ def test_stats_counts(engine, officer):
     ]
     ids = [str(uuid.uuid4()) for _ in rows]
     with engine.begin() as conn:
-        conn.execute(insert(households), [
-            {"id": hid, "officer_id": officer, "kode_desa": desa, "kode_kab": desa[:5],
-             "revision": 1, "content_hash": bytes(32), "status": status,
-             "status_reason": "duplicate" if status == "rejected" else None,
-             "card_number": card, "conflict": conflict, "received_at": T0, "updated_at": T0,
-             "status_at": T0, "visit_outcome": outcome}
-            for hid, (desa, status, card, conflict, outcome) in zip(ids, rows, strict=True)
-        ])
-        conn.execute(insert(duplicates), [
-            {"household_id": ids[0], "other_household_id": ids[3], "kind": "nik", "found_at": T0},
-            {"household_id": ids[0], "other_household_id": ids[4], "kind": "kk", "found_at": T0},
-        ])
+        conn.execute(
+            insert(households),
+            [
+                {
+                    "id": hid,
+                    "officer_id": officer,
+                    "kode_desa": desa,
+                    "kode_kab": desa[:5],
+                    "revision": 1,
+                    "content_hash": bytes(32),
+                    "status": status,
+                    "status_reason": "duplicate" if status == "rejected" else None,
+                    "card_number": card,
+                    "conflict": conflict,
+                    "received_at": T0,
+                    "updated_at": T0,
+                    "status_at": T0,
+                    "visit_outcome": outcome,
+                }
+                for hid, (desa, status, card, conflict, outcome) in zip(ids, rows, strict=True)
+            ],
+        )
+        conn.execute(
+            insert(duplicates),
+            [
+                {
+                    "household_id": ids[0],
+                    "other_household_id": ids[3],
+                    "kind": "nik",
+                    "found_at": T0,
+                },
+                {
+                    "household_id": ids[0],
+                    "other_household_id": ids[4],
+                    "kind": "kk",
+                    "found_at": T0,
+                },
+            ],
+        )
         for _ in range(2):
             code = repo.create_enroll_code(conn, officer).code
             device = repo.redeem_enroll_code(conn, code, device_key())
@@ -208,7 +247,10 @@ def test_stats_counts(engine, officer):
         # One regency: its households, and the officer whose areas overlap it (62.71.01).
         city = repo.stats(conn, Scope.of("regency", ["62.71"]))
         assert (city["households"], city["by_regency"], city["duplicate_warnings"]) == (
-            2, {"62.71": 2}, 0)
+            2,
+            {"62.71": 2},
+            0,
+        )
         assert city["by_status"] == {"received": 1, "verified": 0, "rejected": 1}
         # The outcomes too: only this regency's households.
         assert city["by_outcome"] == {"4": 1, "unknown": 1}
@@ -245,9 +287,19 @@ def test_change_seqs_become_visible_in_order(engine, officer):
 
 def _household(conn, officer: str, desa: str = "62.12.01.2001", revision: int = 2) -> str:
     hid = str(uuid.uuid4())
-    conn.execute(insert(households).values(
-        id=hid, officer_id=officer, kode_desa=desa, kode_kab=desa[:5], revision=revision,
-        content_hash=bytes(32), received_at=T0, updated_at=T0, status_at=T0))
+    conn.execute(
+        insert(households).values(
+            id=hid,
+            officer_id=officer,
+            kode_desa=desa,
+            kode_kab=desa[:5],
+            revision=revision,
+            content_hash=bytes(32),
+            received_at=T0,
+            updated_at=T0,
+            status_at=T0,
+        )
+    )
     return hid
 
 
@@ -258,24 +310,44 @@ def _events(conn) -> list:
 
 
 def test_household_status_updates_the_row_and_appends_an_event(engine, officer):
-    from sync.server import BadCardNumber, BadReasonCode, BadStatus, CardNumberTaken
-    from sync.server import UnknownHousehold
+    from sync.server import (
+        BadCardNumber,
+        BadReasonCode,
+        BadStatus,
+        CardNumberTaken,
+        UnknownHousehold,
+    )
 
     with engine.begin() as conn:
         a, b = _household(conn, officer), _household(conn, officer)
     later = T0 + timedelta(days=1)
     with engine.begin() as conn:
-        done = repo.set_household_status(conn, a, "verified", card_number="KHBS-62-0001",
-                                         clock=at(later))
-    assert done == {"household_id": a, "revision": 2, "seq": done["seq"], "status": "verified",
-                    "reason": None, "card_number": "KHBS-62-0001"}
+        done = repo.set_household_status(
+            conn, a, "verified", card_number="KHBS-62-0001", clock=at(later)
+        )
+    assert done == {
+        "household_id": a,
+        "revision": 2,
+        "seq": done["seq"],
+        "status": "verified",
+        "reason": None,
+        "card_number": "KHBS-62-0001",
+    }
     with engine.connect() as conn:
         row = conn.execute(select(households).where(households.c.id == a)).one()
         assert (row.status, row.status_reason, row.card_number, row.status_at) == (
-            "verified", None, "KHBS-62-0001", later)
+            "verified",
+            None,
+            "KHBS-62-0001",
+            later,
+        )
         (event,) = _events(conn)
         assert (event.kind, event.officer_id, event.household_id, event.revision) == (
-            "status", officer, a, 2)
+            "status",
+            officer,
+            a,
+            2,
+        )
         assert event.detail == '{"card_number":"KHBS-62-0001","status":"verified"}'
     for kwargs, error in [
         ({"status": "approved"}, BadStatus),
@@ -294,7 +366,10 @@ def test_household_status_updates_the_row_and_appends_an_event(engine, officer):
         repo.set_household_status(conn, a, "rejected", reason="document_missing")
         row = conn.execute(select(households).where(households.c.id == a)).one()
         assert (row.status, row.status_reason, row.card_number) == (
-            "rejected", "document_missing", "KHBS-62-0001")
+            "rejected",
+            "document_missing",
+            "KHBS-62-0001",
+        )
         assert len(_events(conn)) == 2  # the refused calls left nothing behind
         assert repo.stats(conn)["by_status"] == {"received": 1, "verified": 0, "rejected": 1}
 
@@ -302,7 +377,9 @@ def test_household_status_updates_the_row_and_appends_an_event(engine, officer):
 def test_officer_areas_are_replaced_with_an_assignment_event(engine, officer):
     with engine.begin() as conn:
         assert repo.set_officer_areas(conn, officer, ["6213", "62.13", "62.71.01.1001"]) == (
-            "62.13", "62.71.01.1001")
+            "62.13",
+            "62.71.01.1001",
+        )
     with engine.connect() as conn:
         assert repo.areas_of(conn, officer) == ("62.13", "62.71.01.1001")
         (event,) = _events(conn)

@@ -14,12 +14,49 @@ from sync.server.scope import BadScope, Scope
 # Codes that look alike: a shorter code that is a string prefix but not a segment prefix,
 # longer segments, missing dots, another province, a trailing dot, LIKE's own wildcards.
 TRICKY = [
-    "62", "6", "62.", "62.7", "62.71", "62.710", "62.711", "62.7.1", "62.71.", "62.71.0",
-    "62.71.03", "62.71.030", "62.71.03.", "62.71.03.1001", "62.71.03.10011", "62.71.03.100",
-    "62.71.031.1001", "62.71.13.1001", "62.71.03.1002", "62.71.01", "62.71.01.1001",
-    "62.17.03.1001", "62.01", "62.01.01", "62.01.01.1011", "62.011", "6271", "6271.03",
-    "627103", "63", "63.71", "63.71.03.1001", "162.71", "62.71.03.1001.5", "", " 62.71",
-    "62.71 ", "62_71", "62%71", "62.71.%", "62.71._", "62.72.03.1001", "62.7%",
+    "62",
+    "6",
+    "62.",
+    "62.7",
+    "62.71",
+    "62.710",
+    "62.711",
+    "62.7.1",
+    "62.71.",
+    "62.71.0",
+    "62.71.03",
+    "62.71.030",
+    "62.71.03.",
+    "62.71.03.1001",
+    "62.71.03.10011",
+    "62.71.03.100",
+    "62.71.031.1001",
+    "62.71.13.1001",
+    "62.71.03.1002",
+    "62.71.01",
+    "62.71.01.1001",
+    "62.17.03.1001",
+    "62.01",
+    "62.01.01",
+    "62.01.01.1011",
+    "62.011",
+    "6271",
+    "6271.03",
+    "627103",
+    "63",
+    "63.71",
+    "63.71.03.1001",
+    "162.71",
+    "62.71.03.1001.5",
+    "",
+    " 62.71",
+    "62.71 ",
+    "62_71",
+    "62%71",
+    "62.71.%",
+    "62.71._",
+    "62.72.03.1001",
+    "62.7%",
 ]
 
 SCOPES = [
@@ -52,8 +89,12 @@ CODES = sorted(set(TRICKY) | set(random_codes(400)))
 def probe(engine):
     """A table of codes in the test's database."""
     meta = MetaData()
-    table = Table("scope_probe", meta, Column("n", Integer, primary_key=True),
-                  Column("code", String(40), nullable=False))
+    table = Table(
+        "scope_probe",
+        meta,
+        Column("n", Integer, primary_key=True),
+        Column("code", String(40), nullable=False),
+    )
     meta.create_all(engine)
     with engine.begin() as conn:
         conn.execute(insert(table), [{"n": i, "code": c} for i, c in enumerate(CODES)])
@@ -65,8 +106,9 @@ def probe(engine):
 def test_sql_and_python_agree(engine, probe, scope):
     with engine.connect() as conn:
         inside = set(conn.scalars(select(probe.c.code).where(scope.where(probe.c.code))))
-        overlapping = set(conn.scalars(
-            select(probe.c.code).where(scope.where_overlaps(probe.c.code))))
+        overlapping = set(
+            conn.scalars(select(probe.c.code).where(scope.where_overlaps(probe.c.code)))
+        )
     assert inside == {c for c in CODES if scope.contains(c)}
     assert inside == {c for c in CODES if scope.covers(c)}
     assert overlapping == {c for c in CODES if scope.overlaps(c)}
@@ -94,10 +136,19 @@ def test_made_from_a_role_and_areas():
     scope = Scope.of("supervisor", ["62.71.03.1001", "62.71", "62.01.01", "62.71.03"])
     assert scope.areas == ("62.01.01", "62.71")
     assert scope.as_dict() == {"role": "supervisor", "areas": ["62.01.01", "62.71"]}
-    bad = [("province", ["62.71"]), ("regency", []), ("regency", ["62.71.03"]),
-           ("regency", ["62"]), ("regency", ["63.71"]), ("supervisor", ["62"]),
-           ("supervisor", ["6271"]), ("supervisor", ["62.71.3"]), ("admin", ["62.71"]),
-           ("regency", ["62.71%"]), ("supervisor", ["62.71.03.1001.1"])]
+    bad = [
+        ("province", ["62.71"]),
+        ("regency", []),
+        ("regency", ["62.71.03"]),
+        ("regency", ["62"]),
+        ("regency", ["63.71"]),
+        ("supervisor", ["62"]),
+        ("supervisor", ["6271"]),
+        ("supervisor", ["62.71.3"]),
+        ("admin", ["62.71"]),
+        ("regency", ["62.71%"]),
+        ("supervisor", ["62.71.03.1001.1"]),
+    ]
     for role, areas in bad:
         with pytest.raises(BadScope) as refused:
             Scope.of(role, areas)

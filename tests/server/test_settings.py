@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import stat
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import insert
@@ -50,7 +50,10 @@ def test_sqlite_settings(tmp_path):
 
 
 def test_foreign_keys_are_enforced(engine):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     with pytest.raises(IntegrityError), engine.begin() as conn:
-        conn.execute(insert(enroll_codes).values(
-            code_hash=bytes(32), officer_id="nobody", created_at=now, expires_at=now))
+        conn.execute(
+            insert(enroll_codes).values(
+                code_hash=bytes(32), officer_id="nobody", created_at=now, expires_at=now
+            )
+        )

@@ -39,8 +39,9 @@ def serve_tls(ca: trustme.CA, folder, db_url, initialised, *hosts: str) -> LiveS
     for extra in cert.cert_chain_pems[1:]:
         extra.write_to_path(str(certfile), append=True)
     cert.private_key_pem.write_to_path(str(keyfile))
-    return LiveServer(create_app(Settings(db_url=db_url), initialised),
-                      tls=(str(certfile), str(keyfile)))
+    return LiveServer(
+        create_app(Settings(db_url=db_url), initialised), tls=(str(certfile), str(keyfile))
+    )
 
 
 @pytest.fixture
@@ -79,18 +80,24 @@ def refused(capsys, start: str) -> None:
         assert record["anggota"][0]["nama"] not in err
 
 
-def test_enroll_and_sync_over_https_with_the_province_ca(https, ca_pem, engine, officer, laptop, capsys):
+def test_enroll_and_sync_over_https_with_the_province_ca(
+    https, ca_pem, engine, officer, laptop, capsys
+):
     assert https.url.startswith("https://127.0.0.1:")
     code = new_code(engine, officer)
-    assert cli.main(laptop + ["enroll", "--server", https.url, "--code", code, "--ca-bundle", ca_pem]) == 0
+    assert (
+        cli.main(laptop + ["enroll", "--server", https.url, "--code", code, "--ca-bundle", ca_pem])
+        == 0
+    )
     capsys.readouterr()
     assert cli.main(laptop + ["sync", "--json", "--ca-bundle", ca_pem]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["sent"] == 2 and out["synced"] == 2 and out["events"] == 2
 
 
-def test_without_the_bundle_the_certificate_is_refused(https, ca_pem, engine, officer, laptop, capsys,
-                                                       tmp_path):
+def test_without_the_bundle_the_certificate_is_refused(
+    https, ca_pem, engine, officer, laptop, capsys, tmp_path
+):
     code = new_code(engine, officer)
     assert cli.main(laptop + ["enroll", "--server", https.url, "--code", code]) == cli.EXIT_ERROR
     refused(capsys, REFUSED_ID)
@@ -99,12 +106,30 @@ def test_without_the_bundle_the_certificate_is_refused(https, ca_pem, engine, of
     # Another CA's bundle does not help either.
     other = tmp_path / "other-ca.pem"
     trustme.CA().cert_pem.write_to_path(str(other))
-    assert cli.main(laptop + ["--lang", "id", "enroll", "--server", https.url, "--code", code,
-                              "--ca-bundle", str(other)]) == cli.EXIT_ERROR
+    assert (
+        cli.main(
+            laptop
+            + [
+                "--lang",
+                "id",
+                "enroll",
+                "--server",
+                https.url,
+                "--code",
+                code,
+                "--ca-bundle",
+                str(other),
+            ]
+        )
+        == cli.EXIT_ERROR
+    )
     refused(capsys, REFUSED_ID)
     # The code was never sent: it still enrolls with the right bundle, and then a sync
     # without the bundle is refused before anything leaves the laptop.
-    assert cli.main(laptop + ["enroll", "--server", https.url, "--code", code, "--ca-bundle", ca_pem]) == 0
+    assert (
+        cli.main(laptop + ["enroll", "--server", https.url, "--code", code, "--ca-bundle", ca_pem])
+        == 0
+    )
     capsys.readouterr()
     assert cli.main(laptop + ["sync"]) == cli.EXIT_ERROR
     refused(capsys, REFUSED_ID)
@@ -112,8 +137,9 @@ def test_without_the_bundle_the_certificate_is_refused(https, ca_pem, engine, of
         assert store.status_counts()["pending_sync"] == 2
 
 
-def test_a_certificate_for_another_name_is_refused(province_ca, ca_pem, tmp_path, db_url, engine,
-                                                   initialised, officer, laptop, capsys):
+def test_a_certificate_for_another_name_is_refused(
+    province_ca, ca_pem, tmp_path, db_url, engine, initialised, officer, laptop, capsys
+):
     """Trusted CA, wrong address: the certificate is for the province's host name only."""
     with serve_tls(province_ca, tmp_path, db_url, initialised, "sync.example.go.id") as server:
         code = new_code(engine, officer)
@@ -129,8 +155,21 @@ def test_plain_http_to_another_machine_is_refused(https, ca_pem, engine, officer
     args = ["enroll", "--server", "http://192.0.2.1:8443", "--code", new_code(engine, officer)]
     assert cli.main(laptop + args) == cli.EXIT_ERROR
     assert capsys.readouterr().err == insecure
-    assert cli.main(laptop + ["enroll", "--server", https.url, "--code", new_code(engine, officer),
-                              "--ca-bundle", ca_pem]) == 0
+    assert (
+        cli.main(
+            laptop
+            + [
+                "enroll",
+                "--server",
+                https.url,
+                "--code",
+                new_code(engine, officer),
+                "--ca-bundle",
+                ca_pem,
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     assert cli.main(laptop + ["sync", "--server", "http://192.0.2.1:8443"]) == cli.EXIT_ERROR
     assert capsys.readouterr().err == insecure

@@ -56,8 +56,9 @@ def ids_by_kk(store: Store) -> dict[str, str]:
     return {store.get(r.id)[0]["no_kk"]: r.id for r in store.rows()}
 
 
-def test_import_sync_verify_push_and_the_province_sees_the_changes(server, live, engine, officer,
-                                                                    initialised, tmp_path):
+def test_import_sync_verify_push_and_the_province_sees_the_changes(
+    server, live, engine, officer, initialised, tmp_path
+):
     listing = write(tmp_path / "dtsen.csv", rows_of(1) + rows_of(2))
     out = json.loads(server.ok("assignments", "import", str(listing), "--json").stdout)
     assert (out["new"], out["members"], out["unassigned"]) == (2, 6, {})
@@ -83,8 +84,11 @@ def test_import_sync_verify_push_and_the_province_sees_the_changes(server, live,
     assert not any(k.startswith("rumah") for k in keys)  # answers the list never had are new
     shown = json.loads(server.ok("assignments", "changes", "--id", hid, "--json").stdout)
     change = {c["key"]: c for c in shown["households"][0]["changes"]}["anggota/1:1/nama"]
-    assert change == {"key": "anggota/1:1/nama", "list": "Rosmiati Ilas",
-                      "officer": "Rosmiati Ilas Br. Sinaga"}
+    assert change == {
+        "key": "anggota/1:1/nama",
+        "list": "Rosmiati Ilas",
+        "officer": "Rosmiati Ilas Br. Sinaga",
+    }
     store.close()
 
 
@@ -96,13 +100,17 @@ def test_import_errors_name_line_and_column_and_import_nothing(server, engine, t
     assert "baris 6, kolom tanggal_lahir" in proc.stderr
     assert "Tidak ada yang diimpor" in proc.stderr
     assert rows[0]["nama"] not in proc.stderr  # values are never echoed
-    out = json.loads(server.ok("assignments", "import", str(tmp_path / "bad.csv"),
-                               "--skip-invalid", "--json").stdout)
+    out = json.loads(
+        server.ok(
+            "assignments", "import", str(tmp_path / "bad.csv"), "--skip-invalid", "--json"
+        ).stdout
+    )
     assert (out["new"], out["skipped"]) == (1, 1)
 
 
 def test_a_list_changed_after_the_officer_started_is_resolved_per_answer(
-        server, live, engine, officer, tmp_path):
+    server, live, engine, officer, tmp_path
+):
     server.ok("assignments", "import", str(write(tmp_path / "v1.csv", rows_of(1))))
     store, client = laptop(tmp_path, "sari", live, engine, officer)
     client.sync()
@@ -124,8 +132,9 @@ def test_a_list_changed_after_the_officer_started_is_resolved_per_answer(
     store.close()
 
 
-def test_a_moved_desa_loses_none_of_the_first_officers_unsent_work(live, engine, officer,
-                                                                   initialised, tmp_path):
+def test_a_moved_desa_loses_none_of_the_first_officers_unsent_work(
+    live, engine, officer, initialised, tmp_path
+):
     from sync.server.assignments import import_candidates, read_candidates
 
     with engine.begin() as conn:

@@ -29,7 +29,9 @@ class ConsentSection(SectionView):
         title = QLabel(f"<b>{ui('notice', lang)}</b>")
         self.notice = QLabel(self.notice_text)
         self.notice.setWordWrap(True)
-        self.notice.setTextInteractionFlags(self.notice.textInteractionFlags() | Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notice.setTextInteractionFlags(
+            self.notice.textInteractionFlags() | Qt.TextInteractionFlag.TextSelectableByMouse
+        )
         font = self.notice.font()
         font.setPointSizeF(font.pointSizeF() * NOTICE_SCALE)
         self.notice.setFont(font)
@@ -51,4 +53,3 @@ class ConsentSection(SectionView):
             return
         if self.editor(NOTICE_VERSION).value() != self.notice_version:
             self.set_field(NOTICE_VERSION, self.notice_version)
-

@@ -76,14 +76,20 @@ class HouseholdForm(QWidget):
         self._props: dict = self._schema["properties"]
         # System fields (x-widget none: the record's frame, the earlier visits, paradata):
         # kept as loaded, no page, no widget.
-        self._frame = [n for n, s in self._props.items() if s.get("x-widget") == "none"
-                       or (kind_of(s) == "none" and not (q.is_group(s) or q.is_roster(s)))]
+        self._frame = [
+            n
+            for n, s in self._props.items()
+            if s.get("x-widget") == "none"
+            or (kind_of(s) == "none" and not (q.is_group(s) or q.is_roster(s)))
+        ]
         self._conditions = {  # sections asked only sometimes (x-relevant on the group or roster)
-            n: s["x-relevant"] for n, s in self._props.items()
+            n: s["x-relevant"]
+            for n, s in self._props.items()
             if (q.is_group(s) or q.is_roster(s)) and "x-relevant" in s
         }
         self._root_fields = [
-            n for n, s in self._props.items()
+            n
+            for n, s in self._props.items()
             if not q.is_group(s) and not q.is_roster(s) and kind_of(s) != "none"
         ]
 
@@ -116,7 +122,9 @@ class HouseholdForm(QWidget):
         self.section_list.setCurrentRow(0)
         context = Qt.ShortcutContext.WidgetWithChildrenShortcut
         for keys, step in (("Ctrl+PgDown", 1), ("Ctrl+PgUp", -1)):
-            QShortcut(QKeySequence(keys), self, context=context, activated=lambda s=step: self._step(s))
+            QShortcut(
+                QKeySequence(keys), self, context=context, activated=lambda s=step: self._step(s)
+            )
 
         self._timer = QTimer(self, singleShot=True, interval=VALIDATE_MS)
         self._timer.timeout.connect(self.validate_now)
@@ -126,8 +134,9 @@ class HouseholdForm(QWidget):
     def _build_pages(self) -> None:
         areas = self.assigned_areas
         reserved = self.reserved
-        identity = SectionView(self._schema, (), self.lang, fields=self._root_fields, root=self._raw,
-                               reserved=reserved)
+        identity = SectionView(
+            self._schema, (), self.lang, fields=self._root_fields, root=self._raw, reserved=reserved
+        )
         self._add_page(IDENTITY, ui("identity", self.lang), identity, "")
         for name, spec in self._props.items():
             title = q.text_of(spec, "x-label", self.lang) or name
@@ -139,8 +148,9 @@ class HouseholdForm(QWidget):
                 self.members = members
                 self._add_page(name, title, members, help_text)
             elif q.is_group(spec) and "x-notice" in spec:
-                view: SectionView = ConsentSection(spec, (name,), self.lang, areas=areas,
-                                                   root=self._raw, reserved=reserved)
+                view: SectionView = ConsentSection(
+                    spec, (name,), self.lang, areas=areas, root=self._raw, reserved=reserved
+                )
                 self._add_page(name, title, view, help_text)
             elif q.is_group(spec) and name not in self._frame:
                 view = SectionView(
@@ -352,7 +362,11 @@ class HouseholdForm(QWidget):
             return  # the outcome's own edit has refreshed everything
         self._refresh_sections()
         for page in self.pages:  # questions that depend on other sections
-            if isinstance(page.view, SectionView) and page.view is not sender and page.view._needs_root:
+            if (
+                isinstance(page.view, SectionView)
+                and page.view is not sender
+                and page.view._needs_root
+            ):
                 page.view.refresh()
         self.changed.emit()
         self._timer.start()

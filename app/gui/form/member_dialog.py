@@ -67,7 +67,9 @@ class MemberDialog(QDialog):
         screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
         self.resize(680, min(720, screen.height() - 40))  # a 1366x768 laptop leaves ~705 px
 
-        self.section = SectionView(member_spec(), (q.MEMBERS, index), lang, root=self._record, reserved="")
+        self.section = SectionView(
+            member_spec(), (q.MEMBERS, index), lang, root=self._record, reserved=""
+        )
         self.section.set_values(member or {})
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
@@ -78,7 +80,9 @@ class MemberDialog(QDialog):
         self.note.setStyleSheet(f"color: {WARNING_COLOUR};")
         self.note.setVisible(False)
 
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         buttons.button(QDialogButtonBox.StandardButton.Ok).setText(ui("ok", lang))
         buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(ui("cancel", lang))
         buttons.accepted.connect(self.accept)
@@ -96,7 +100,9 @@ class MemberDialog(QDialog):
         self._timer = QTimer(self, singleShot=True, interval=VALIDATE_MS)
         self._timer.timeout.connect(self.validate_now)
         self.section.changed.connect(self._edited)
-        self.section.finished.connect(lambda: self.buttons.button(QDialogButtonBox.StandardButton.Ok).setFocus())
+        self.section.finished.connect(
+            lambda: self.buttons.button(QDialogButtonBox.StandardButton.Ok).setFocus()
+        )
         self.validate_now()
         self.section.focus_field(q.NIK)
 

@@ -94,7 +94,9 @@ class MemberTableModel(QAbstractTableModel):
             return
         self._counts = counts
         if self._rows:
-            self.dataChanged.emit(self.index(0, COL_CHECK), self.index(len(self._rows) - 1, COL_CHECK))
+            self.dataChanged.emit(
+                self.index(0, COL_CHECK), self.index(len(self._rows) - 1, COL_CHECK)
+            )
 
     # -- Qt model ---------------------------------------------------------------------------
 
@@ -107,7 +109,11 @@ class MemberTableModel(QAbstractTableModel):
     def flags(self, index):
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemNeverHasChildren
+        return (
+            Qt.ItemFlag.ItemIsEnabled
+            | Qt.ItemFlag.ItemIsSelectable
+            | Qt.ItemFlag.ItemNeverHasChildren
+        )
 
     def data(self, index, role=Qt.ItemDataRole.DisplayRole):
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):
@@ -116,7 +122,11 @@ class MemberTableModel(QAbstractTableModel):
         if col == COL_CHECK:
             return self._check_data(index.row(), role)
         value = self._rows[index.row()].get(COLUMNS[col])
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
+        if role in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.AccessibleTextRole,
+        ):
             return self.display(col, value)
         if role == Qt.ItemDataRole.UserRole:
             return value
@@ -136,8 +146,16 @@ class MemberTableModel(QAbstractTableModel):
 
     def _check_data(self, row: int, role):
         errors, warnings = self._counts.get(row, (0, 0))
-        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole, Qt.ItemDataRole.AccessibleTextRole):
-            return ui("summary", self.lang, errors=errors, warnings=warnings) if errors or warnings else ""
+        if role in (
+            Qt.ItemDataRole.DisplayRole,
+            Qt.ItemDataRole.ToolTipRole,
+            Qt.ItemDataRole.AccessibleTextRole,
+        ):
+            return (
+                ui("summary", self.lang, errors=errors, warnings=warnings)
+                if errors or warnings
+                else ""
+            )
         if role == Qt.ItemDataRole.ForegroundRole and (errors or warnings):
             return QColor(shown_issues.ERROR_COLOUR if errors else shown_issues.WARNING_COLOUR)
         return None
@@ -266,7 +284,9 @@ class MembersView(QWidget):
     def _open(self, member: dict | None, index: int) -> MemberDialog:
         if self.dialog is not None:
             self.dialog.reject()
-        dialog = MemberDialog(member, index, self.lang, record=self.record, checker=self.checker, parent=self)
+        dialog = MemberDialog(
+            member, index, self.lang, record=self.record, checker=self.checker, parent=self
+        )
         dialog.accepted.connect(lambda: self._accepted(dialog))
         dialog.finished.connect(lambda _code: self._closed(dialog))
         self.dialog = dialog

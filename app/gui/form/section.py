@@ -48,7 +48,9 @@ def needs_root(cond: object) -> bool:
     if isinstance(cond, dict):
         if "age" in cond or str(cond.get("field", "")).startswith("/"):
             return True
-        return any(needs_root(c) for c in cond.get("all", []) + cond.get("any", []) + [cond.get("not")])
+        return any(
+            needs_root(c) for c in cond.get("all", []) + cond.get("any", []) + [cond.get("not")]
+        )
     return False
 
 
@@ -143,7 +145,9 @@ class SectionView(QWidget):
         box.addWidget(message)
         editor.set_accessible(title, help_text)
         self.form.addRow(field)
-        self.rows[name] = Row(name, spec, editor, label, help_label, message, self.form.rowCount() - 1)
+        self.rows[name] = Row(
+            name, spec, editor, label, help_label, message, self.form.rowCount() - 1
+        )
         editor.changed.connect(lambda n=name: self._edited(n))
         editor.completed.connect(lambda n=name: self._completed(n))
         for w in editor.focus_widgets():
@@ -195,7 +199,9 @@ class SectionView(QWidget):
             for name, row in self.rows.items():
                 row.editor.set_value(values.get(name))
             # Kept as loaded: unknown properties and system fields without a widget (x-widget none).
-            self._extra = {} if self._partial else {k: v for k, v in values.items() if k not in self.rows}
+            self._extra = (
+                {} if self._partial else {k: v for k, v in values.items() if k not in self.rows}
+            )
             self.refresh()
         finally:
             self._loading = False
@@ -292,10 +298,13 @@ class SectionView(QWidget):
         entries = self._entries()
         here = next((i for i, (_, w) in enumerate(entries) if w is widget), None)
         if here is None:  # a check box of a multiple choice: on from its question's last entry
-            here = max((i for i, (r, _) in enumerate(entries) if r.editor.isAncestorOf(widget)), default=None)
+            here = max(
+                (i for i, (r, _) in enumerate(entries) if r.editor.isAncestorOf(widget)),
+                default=None,
+            )
         if here is None:
             return
-        for row, w in entries[here + 1:]:
+        for row, w in entries[here + 1 :]:
             if row.shown and w.isEnabled() and not _read_only(w):
                 self._focus(w)
                 return

@@ -33,9 +33,15 @@ _TEXTS: dict[str, str] = {
     "check_col": QT_TRANSLATE_NOOP("Form", "Check"),
     "ok": QT_TRANSLATE_NOOP("Form", "OK"),
     "cancel": QT_TRANSLATE_NOOP("Form", "Cancel"),
-    "filled_both": QT_TRANSLATE_NOOP("Form", "Date of birth and sex were filled in from the NIK. Check and correct if needed."),
-    "filled_birth": QT_TRANSLATE_NOOP("Form", "Date of birth was filled in from the NIK. Check and correct if needed."),
-    "filled_sex": QT_TRANSLATE_NOOP("Form", "Sex was filled in from the NIK. Check and correct if needed."),
+    "filled_both": QT_TRANSLATE_NOOP(
+        "Form", "Date of birth and sex were filled in from the NIK. Check and correct if needed."
+    ),
+    "filled_birth": QT_TRANSLATE_NOOP(
+        "Form", "Date of birth was filled in from the NIK. Check and correct if needed."
+    ),
+    "filled_sex": QT_TRANSLATE_NOOP(
+        "Form", "Sex was filled in from the NIK. Check and correct if needed."
+    ),
     "notice": QT_TRANSLATE_NOOP("Form", "Notice (read aloud in full)"),
     "notice_version": QT_TRANSLATE_NOOP("Form", "Notice version: {version}"),
     "date_hint": QT_TRANSLATE_NOOP("Form", "DD-MM-YYYY"),
@@ -61,7 +67,9 @@ class Mnemonics:
 
     def __call__(self, text: str) -> str:
         escaped = text.replace("&", "&&")
-        words = [i for i, c in enumerate(text) if c.isalnum() and (i == 0 or not text[i - 1].isalnum())]
+        words = [
+            i for i, c in enumerate(text) if c.isalnum() and (i == 0 or not text[i - 1].isalnum())
+        ]
         others = [i for i, c in enumerate(text) if c.isalnum() and i not in words]
         for i in words + others:
             key = text[i].lower()

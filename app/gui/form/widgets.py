@@ -169,7 +169,13 @@ class TextEditor(Editor):
     def _typed(self, text: str) -> None:
         self.changed.emit()
         n = self._digits
-        if n and len(text) == n and text.isascii() and text.isdigit() and self.line.cursorPosition() == n:
+        if (
+            n
+            and len(text) == n
+            and text.isascii()
+            and text.isdigit()
+            and self.line.cursorPosition() == n
+        ):
             self.completed.emit()
 
     def _read(self):
@@ -271,8 +277,11 @@ class TypedCharValidator(QValidator):
         self.allowed = allowed
 
     def validate(self, text: str, pos: int):
-        if 0 < pos <= len(text) and text[pos - 1] not in self.allowed \
-                and all(c in self.allowed for c in text[: pos - 1] + text[pos:]):
+        if (
+            0 < pos <= len(text)
+            and text[pos - 1] not in self.allowed
+            and all(c in self.allowed for c in text[: pos - 1] + text[pos:])
+        ):
             return QValidator.State.Invalid, text, pos
         return QValidator.State.Acceptable, text, pos
 
@@ -400,7 +409,10 @@ class ChoiceEditor(Editor):
 
     def _items(self) -> list[tuple[object, str, str]]:
         """(value, code as typed, label) of each answer."""
-        return [(o["value"], str(o["value"]), q.text_of(o, "label", self.lang)) for o in q.options(self.spec)]
+        return [
+            (o["value"], str(o["value"]), q.text_of(o, "label", self.lang))
+            for o in q.options(self.spec)
+        ]
 
     def _index_changed(self, _index):
         self.changed.emit()  # by mouse, popup or typing the code; set_value blocks it
@@ -469,7 +481,11 @@ class MultiChoiceEditor(Editor):
         super().__init__(name, spec, lang, parent)
         opts = q.options(spec)
         self.none = spec.get("x-none")
-        codes = [str(o["value"]) for o in opts if isinstance(o["value"], int) and not isinstance(o["value"], bool)]
+        codes = [
+            str(o["value"])
+            for o in opts
+            if isinstance(o["value"], int) and not isinstance(o["value"], bool)
+        ]
         self.single = all(len(c) == 1 for c in codes)
         self.codes = QLineEdit()
         self.codes.setValidator(CodeListValidator(codes, self.codes))
@@ -509,7 +525,9 @@ class MultiChoiceEditor(Editor):
     def set_accessible(self, name, description=""):
         self.setAccessibleName(name)
         self.codes.setAccessibleName(name)
-        self.codes.setAccessibleDescription(" ".join(t for t in (description, ui("codes_hint", self.lang)) if t))
+        self.codes.setAccessibleDescription(
+            " ".join(t for t in (description, ui("codes_hint", self.lang)) if t)
+        )
         for _, check in self.boxes:
             check.setAccessibleName(f"{name}: {check.text()}")
             check.setAccessibleDescription(description)
@@ -590,7 +608,9 @@ EDITORS: dict[str, type[Editor]] = {
 }
 
 
-def make_editor(name: str, spec: dict, lang: str = "id", areas: list[str] | None = None) -> Editor | None:
+def make_editor(
+    name: str, spec: dict, lang: str = "id", areas: list[str] | None = None
+) -> Editor | None:
     """The editor for one question, or None for questions the form does not show."""
     kind = kind_of(spec)
     if kind == "none":
@@ -598,7 +618,11 @@ def make_editor(name: str, spec: dict, lang: str = "id", areas: list[str] | None
     if kind in ("desa", "gps"):
         from app.gui.form.location import DesaEditor, GpsEditor  # they build on the editors here
 
-        editor: Editor = DesaEditor(name, spec, lang, areas=areas) if kind == "desa" else GpsEditor(name, spec, lang)
+        editor: Editor = (
+            DesaEditor(name, spec, lang, areas=areas)
+            if kind == "desa"
+            else GpsEditor(name, spec, lang)
+        )
     else:
         editor = EDITORS.get(kind, TextEditor)(name, spec, lang)
     editor.set_value(None)

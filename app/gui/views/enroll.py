@@ -22,8 +22,9 @@ class EnrollDialog(QDialog):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Enroll with the province"))
-        self.intro = QLabel(self.tr(
-            "Type the server address and the one-time code the province gave you."))
+        self.intro = QLabel(
+            self.tr("Type the server address and the one-time code the province gave you.")
+        )
         self.intro.setWordWrap(True)
         self.server = QLineEdit()
         self.server.setPlaceholderText("https://")
@@ -41,7 +42,8 @@ class EnrollDialog(QDialog):
         self.message.setObjectName("errorText")
         self.message.setWordWrap(True)
         self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setText(self.tr("&Enroll"))
         cancel = self.buttons.button(QDialogButtonBox.StandardButton.Cancel)

@@ -67,9 +67,12 @@ class ExportDialog(QDialog):
         self.omit_health = QCheckBox(self.tr("Leave out &health answers"))
         self.excel = QCheckBox(self.tr("E&xcel (Indonesia): semicolon separator"))
         self.excel.setChecked(True)  # what officers open these files with
-        self.warning = QLabel(self.tr(
-            "The files hold personal data in plain text, not encrypted. Keep them only "
-            "somewhere safe and delete them after use."))
+        self.warning = QLabel(
+            self.tr(
+                "The files hold personal data in plain text, not encrypted. Keep them only "
+                "somewhere safe and delete them after use."
+            )
+        )
         self.warning.setObjectName("warningText")
         self.warning.setStyleSheet(f"color: {WARNING_COLOUR}; font-weight: bold;")
         self.warning.setWordWrap(True)
@@ -81,9 +84,11 @@ class ExportDialog(QDialog):
         self.message.setWordWrap(True)
         self.buttons = QDialogButtonBox()
         self.export_button = self.buttons.addButton(
-            self.tr("&Export"), QDialogButtonBox.ButtonRole.AcceptRole)
+            self.tr("&Export"), QDialogButtonBox.ButtonRole.AcceptRole
+        )
         self.cancel_button = self.buttons.addButton(
-            self.tr("Close"), QDialogButtonBox.ButtonRole.RejectRole)
+            self.tr("Close"), QDialogButtonBox.ButtonRole.RejectRole
+        )
         for b in (self.export_button, self.cancel_button, self.choose):
             b.setAutoDefault(False)  # Enter always means Export
         self.export_button.setDefault(True)
@@ -98,11 +103,26 @@ class ExportDialog(QDialog):
         form.addRow(lang_label, self.lang)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
-        for w in (self.mask_ids, self.omit_health, self.excel, self.warning, self.progress,
-                  self.message, self.buttons):
+        for w in (
+            self.mask_ids,
+            self.omit_health,
+            self.excel,
+            self.warning,
+            self.progress,
+            self.message,
+            self.buttons,
+        ):
             layout.addWidget(w)
-        self.inputs = (self.folder, self.choose, self.status, self.desa, self.lang,
-                       self.mask_ids, self.omit_health, self.excel)
+        self.inputs = (
+            self.folder,
+            self.choose,
+            self.status,
+            self.desa,
+            self.lang,
+            self.mask_ids,
+            self.omit_health,
+            self.excel,
+        )
         QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lockRequested.emit)
         self.choose.clicked.connect(self._choose)
         self.buttons.accepted.connect(self._submit)
@@ -110,13 +130,20 @@ class ExportDialog(QDialog):
         self.resize(560, self.sizeHint().height())
 
     def choices(self) -> dict:
-        return {"folder": self.folder.text().strip(), "status": self.status.currentData() or None,
-                "desa": self.desa.currentData() or None, "lang": self.lang.currentData(),
-                "mask_ids": self.mask_ids.isChecked(), "omit_health": self.omit_health.isChecked(),
-                "excel": self.excel.isChecked()}
+        return {
+            "folder": self.folder.text().strip(),
+            "status": self.status.currentData() or None,
+            "desa": self.desa.currentData() or None,
+            "lang": self.lang.currentData(),
+            "mask_ids": self.mask_ids.isChecked(),
+            "omit_health": self.omit_health.isChecked(),
+            "excel": self.excel.isChecked(),
+        }
 
     def _choose(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Export folder"), self.folder.text())
+        folder = QFileDialog.getExistingDirectory(
+            self, self.tr("Export folder"), self.folder.text()
+        )
         if folder:
             self.folder.setText(folder)
 
@@ -161,8 +188,9 @@ class ExportDialog(QDialog):
         total = max(total, done)
         self.progress.setRange(0, max(total, 1))
         self.progress.setValue(done)
-        self.progress.setFormat(self.tr("%1 of %2 households").replace("%1", str(done))
-                                .replace("%2", str(total)))
+        self.progress.setFormat(
+            self.tr("%1 of %2 households").replace("%1", str(done)).replace("%2", str(total))
+        )
 
     def set_cancelling(self) -> None:
         self.cancel_button.setEnabled(False)

@@ -71,8 +71,15 @@ class FirstRunPage(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addLayout(self.form)
-        for w in (self.offline, self.training, self.enroll, self.warning, self.create_button,
-                  self.busy, self.message):
+        for w in (
+            self.offline,
+            self.training,
+            self.enroll,
+            self.warning,
+            self.create_button,
+            self.busy,
+            self.message,
+        ):
             layout.addWidget(w)
         layout.addStretch(1)
 
@@ -94,9 +101,12 @@ class FirstRunPage(QWidget):
         self.offline.setText(self.tr("Work &offline now, enroll with the province later"))
         self.training.setText(self.tr("&Training mode with demo households (never sent)"))
         self.enroll.setText(self.tr("&Enroll with the province (server address and one-time code)"))
-        self.warning.setText(self.tr(
-            "Remember this passphrase. Until this laptop is enrolled with the province, a "
-            "forgotten passphrase cannot be recovered and the data on it is lost."))
+        self.warning.setText(
+            self.tr(
+                "Remember this passphrase. Until this laptop is enrolled with the province, a "
+                "forgotten passphrase cannot be recovered and the data on it is lost."
+            )
+        )
         self.create_button.setText(self.tr("&Start"))
         self._update_meter()
 
@@ -108,7 +118,9 @@ class FirstRunPage(QWidget):
     def _submit(self) -> None:
         text = self.passphrase.text()
         if len(text) < MIN_PASSPHRASE:
-            self.message.setText(self.tr("The passphrase needs at least %n characters.", "", MIN_PASSPHRASE))
+            self.message.setText(
+                self.tr("The passphrase needs at least %n characters.", "", MIN_PASSPHRASE)
+            )
             return
         if text != self.confirm.text():
             self.message.setText(self.tr("The two passphrases differ."))

@@ -17,8 +17,9 @@ class HouseholdPage(QWidget):
     saveRequested = Signal()
     finaliseRequested = Signal()
 
-    def __init__(self, lang: str, assigned_areas: list[str], today: date | None = None,
-                 parent=None) -> None:
+    def __init__(
+        self, lang: str, assigned_areas: list[str], today: date | None = None, parent=None
+    ) -> None:
         super().__init__(parent)
         self.title = QLabel(self.tr("Household"))
         self.title.setObjectName("pageTitle")
@@ -32,7 +33,9 @@ class HouseholdPage(QWidget):
         # The questions' labels keep off these buttons' Alt+letters (Alt+F is Finalise everywhere).
         buttons = (self.save_button, self.finalise_button, self.close_button)
         reserved = "".join(filter(None, (mnemonic(b.text()) for b in buttons)))
-        self.form = HouseholdForm(lang=lang, assigned_areas=assigned_areas, today=today, reserved=reserved)
+        self.form = HouseholdForm(
+            lang=lang, assigned_areas=assigned_areas, today=today, reserved=reserved
+        )
         # Separate shortcuts: a button's setShortcut() would replace its Alt mnemonic.
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.saveRequested.emit)
         QShortcut(QKeySequence("Ctrl+W"), self, activated=self.closeRequested.emit)
@@ -60,12 +63,15 @@ class HouseholdPage(QWidget):
         self.state.setText(text)
 
     def show_paradata(self, values: dict) -> None:
-        """"Kunjungan ke-2 · mulai 27-11-2026 08:15 · 12 menit" (app/paradata.py)."""
+        """ "Kunjungan ke-2 · mulai 27-11-2026 08:15 · 12 menit" (app/paradata.py)."""
         try:
             started = datetime.fromisoformat(str(values.get("mulai"))).strftime("%d-%m-%Y %H:%M")
         except ValueError:
             started = "-"
         minutes = int(values.get("durasi_detik") or 0) // 60
         self.paradata.setText(
-            self.tr("Visit %1 · started %2 · %3 min").replace("%1", str(values.get(
-                "jumlah_kunjungan") or 1)).replace("%2", started).replace("%3", str(minutes)))
+            self.tr("Visit %1 · started %2 · %3 min")
+            .replace("%1", str(values.get("jumlah_kunjungan") or 1))
+            .replace("%2", started)
+            .replace("%3", str(minutes))
+        )

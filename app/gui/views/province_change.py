@@ -29,9 +29,12 @@ class ProvinceChangeDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle(self.tr("The province changed this household"))
         self.lang = lang
-        intro = QLabel(self.tr(
-            "The province sent a newer version of this household after you started on it. "
-            "Nothing was overwritten. For each answer below, choose the version to keep."))
+        intro = QLabel(
+            self.tr(
+                "The province sent a newer version of this household after you started on it. "
+                "Nothing was overwritten. For each answer below, choose the version to keep."
+            )
+        )
         intro.setWordWrap(True)
         self.groups: dict[str, QButtonGroup] = {}
         self.question_of: dict[str, str] = {}
@@ -69,7 +72,8 @@ class ProvinceChangeDialog(QDialog):
         self.all_mine = QPushButton(self.tr("Keep all &yours"))
         self.all_theirs = QPushButton(self.tr("Take all the &province's"))
         self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
         self.ok.setText(self.tr("&Save my choices"))
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
@@ -92,8 +96,10 @@ class ProvinceChangeDialog(QDialog):
             next(iter(self.groups.values())).buttons()[0].setFocus()
 
     def choices(self) -> dict[str, str]:
-        return {key: THEIRS if group.buttons()[1].isChecked() else MINE
-                for key, group in self.groups.items()}
+        return {
+            key: THEIRS if group.buttons()[1].isChecked() else MINE
+            for key, group in self.groups.items()
+        }
 
     def choose(self, key: str, side: str) -> None:
         self.groups[key].buttons()[1 if side == THEIRS else 0].setChecked(True)
@@ -125,8 +131,7 @@ class ProvinceChangeDialog(QDialog):
         if isinstance(value, bool):
             return ui("yes") if value else ui("no")
         if isinstance(value, list):
-            return ", ".join(q.option_label(spec, v, self.lang) for v in value) \
-                or self.tr("(none)")
+            return ", ".join(q.option_label(spec, v, self.lang) for v in value) or self.tr("(none)")
         if isinstance(value, dict):
             return ", ".join(f"{k}: {v}" for k, v in value.items())
         return q.option_label(spec, value, self.lang)

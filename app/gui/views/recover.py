@@ -23,9 +23,12 @@ class RecoverDialog(QDialog):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Forgotten passphrase"))
-        explain = QLabel(self.tr(
-            "Call the province administrator and read them this laptop's store id. They give "
-            "you a recovery code. Nothing stored on this laptop is lost."))
+        explain = QLabel(
+            self.tr(
+                "Call the province administrator and read them this laptop's store id. They give "
+                "you a recovery code. Nothing stored on this laptop is lost."
+            )
+        )
         explain.setWordWrap(True)
         self.store_id = QLabel("…")
         self.store_id.setObjectName("storeId")
@@ -43,7 +46,8 @@ class RecoverDialog(QDialog):
         self.busy.setRange(0, 0)
         self.busy.setVisible(False)
         self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
         self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("Set passphrase"))
 
         form = QFormLayout()
@@ -51,9 +55,11 @@ class RecoverDialog(QDialog):
         form.addRow(self.tr("&Recovery code:"), self.code)
         form.addRow(self.tr("&New passphrase:"), self.passphrase)
         form.addRow(self.tr("Re&peat it:"), self.confirm)
-        for field, name in ((self.code, self.tr("Recovery code")),
-                            (self.passphrase, self.tr("New passphrase")),
-                            (self.confirm, self.tr("Repeat the new passphrase"))):
+        for field, name in (
+            (self.code, self.tr("Recovery code")),
+            (self.passphrase, self.tr("New passphrase")),
+            (self.confirm, self.tr("Repeat the new passphrase")),
+        ):
             field.setAccessibleName(name)
         layout = QVBoxLayout(self)
         layout.addWidget(explain)
@@ -70,8 +76,9 @@ class RecoverDialog(QDialog):
         if self.busy.isVisible():
             return
         if len(self.passphrase.text()) < MIN_PASSPHRASE:
-            self.show_error(self.tr("The new passphrase needs at least %n characters.", "",
-                                    MIN_PASSPHRASE))
+            self.show_error(
+                self.tr("The new passphrase needs at least %n characters.", "", MIN_PASSPHRASE)
+            )
         elif self.passphrase.text() != self.confirm.text():
             self.show_error(self.tr("The two passphrases differ."))
         else:
@@ -80,8 +87,12 @@ class RecoverDialog(QDialog):
 
     def set_busy(self, busy: bool) -> None:
         self.busy.setVisible(busy)
-        for w in (self.code, self.passphrase, self.confirm,
-                  self.buttons.button(QDialogButtonBox.StandardButton.Ok)):
+        for w in (
+            self.code,
+            self.passphrase,
+            self.confirm,
+            self.buttons.button(QDialogButtonBox.StandardButton.Ok),
+        ):
             w.setEnabled(not busy)
         if busy:
             self.message.clear()

@@ -39,8 +39,15 @@ class UnlockPage(QWidget):
 
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        for w in (title, prompt, self.passphrase, self.unlock_button, self.busy, self.message,
-                  self.forgot_button):
+        for w in (
+            title,
+            prompt,
+            self.passphrase,
+            self.unlock_button,
+            self.busy,
+            self.message,
+            self.forgot_button,
+        ):
             layout.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
         self.passphrase.setMinimumWidth(320)

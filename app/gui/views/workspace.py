@@ -56,7 +56,9 @@ class WorkspacePage(QWidget):
         self.lock_button.setAccessibleName(self.tr("Lock the app"))
         self.sync_button = QPushButton(self.tr("S&ync now"))
         self.sync_button.setEnabled(False)
-        self.sync_button.setToolTip(self.tr("Available once this laptop is enrolled with the province."))
+        self.sync_button.setToolTip(
+            self.tr("Available once this laptop is enrolled with the province.")
+        )
         self.enroll_button = QPushButton(self.tr("&Enroll with the province"))
         self.export_button = QPushButton(self.tr("E&xport CSV…"))
         self.export_button.setToolTip(self.tr("Households to CSV files for spreadsheets (Ctrl+E)"))
@@ -80,8 +82,10 @@ class WorkspacePage(QWidget):
         self.attention.setObjectName("attentionList")
         self.attention.setWordWrap(True)
         self.attention.setTextFormat(Qt.TextFormat.RichText)
-        self.attention.setTextInteractionFlags(Qt.TextInteractionFlag.LinksAccessibleByMouse
-                                               | Qt.TextInteractionFlag.LinksAccessibleByKeyboard)
+        self.attention.setTextInteractionFlags(
+            Qt.TextInteractionFlag.LinksAccessibleByMouse
+            | Qt.TextInteractionFlag.LinksAccessibleByKeyboard
+        )
         self.attention.setVisible(False)
         self.search = QLineEdit()
         self.search.setPlaceholderText(self.tr("Search name, NIK or KK number (Ctrl+F)"))
@@ -130,8 +134,14 @@ class WorkspacePage(QWidget):
         self.table.setAccessibleName(self.tr("Households"))
 
         bar = QHBoxLayout()
-        for w in (self.new_button, self.sync_button, self.enroll_button, self.export_button,
-                  self.sync_progress, self.last_sync):
+        for w in (
+            self.new_button,
+            self.sync_button,
+            self.enroll_button,
+            self.export_button,
+            self.sync_progress,
+            self.last_sync,
+        ):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.counts)
@@ -200,22 +210,28 @@ class WorkspacePage(QWidget):
 
     def update_counts(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        self.counts.setText(self.tr("Households: %1 of %2").replace("%1", str(shown)).replace("%2", str(total)))
+        self.counts.setText(
+            self.tr("Households: %1 of %2").replace("%1", str(shown)).replace("%2", str(total))
+        )
 
     def set_verify_counts(self, counts: dict[str, int], names: dict[str, str]) -> None:
         """One line: "Left to verify: Bukit Tunggal 12 · Palangka 3" (villages by name)."""
         parts = sorted((names.get(code, code) or "?", n) for code, n in counts.items() if n)
         self.verify_counts.setVisible(bool(parts))
-        self.verify_counts.setText(self.tr("Left to verify: %1").replace(
-            "%1", " \u00b7 ".join(f"{name} {n}" for name, n in parts)))
+        self.verify_counts.setText(
+            self.tr("Left to verify: %1").replace(
+                "%1", " \u00b7 ".join(f"{name} {n}" for name, n in parts)
+            )
+        )
 
     # -- sync with the province ----------------------------------------------------------------
 
     def set_sync_state(self, *, enrolled: bool, syncing: bool, last_sync: str | None) -> None:
         self.enroll_button.setVisible(not enrolled)
         self.sync_button.setEnabled(enrolled and not syncing)
-        self.sync_button.setToolTip("" if enrolled else self.tr(
-            "Available once this laptop is enrolled with the province."))
+        self.sync_button.setToolTip(
+            "" if enrolled else self.tr("Available once this laptop is enrolled with the province.")
+        )
         self.last_sync.setVisible(enrolled)
         if last_sync:
             self.last_sync.setText(self.tr("Last sync: %1").replace("%1", local_time(last_sync)))
@@ -236,11 +252,13 @@ class WorkspacePage(QWidget):
         self.sync_progress.setValue(min(done, max(total, 1)))
         kb = f"{moved / 1024:.1f}"
         self.sync_progress.setFormat(
-            self.tr("%1 of %2 households sent, %3 KB").replace("%1", str(done))
-            .replace("%2", str(total)).replace("%3", kb))
+            self.tr("%1 of %2 households sent, %3 KB")
+            .replace("%1", str(done))
+            .replace("%2", str(total))
+            .replace("%3", kb)
+        )
 
-    def show_sync_notes(self, clock: str, attention: list[tuple[str, str, str]],
-                        more: int) -> None:
+    def show_sync_notes(self, clock: str, attention: list[tuple[str, str, str]], more: int) -> None:
         """The clock warning ("" for none), and the households needing attention as
         (id, who: the head's name as the list shows it, the province's reason), plus how many
         more are not listed here."""
@@ -250,12 +268,16 @@ class WorkspacePage(QWidget):
         if not attention:
             self.attention.clear()
             return
-        items = "".join(f'<li><a href="{html.escape(hid)}">{html.escape(who)}</a>: '
-                        f"{html.escape(reason)}</li>" for hid, who, reason in attention)
+        items = "".join(
+            f'<li><a href="{html.escape(hid)}">{html.escape(who)}</a>: {html.escape(reason)}</li>'
+            for hid, who, reason in attention
+        )
         tail = self.tr("and %1 more (Status filter: Needs attention)").replace("%1", str(more))
         self.attention.setText(
             html.escape(self.tr("Sent back by the province: open, fix, finalise and sync again."))
-            + f"<ul>{items}</ul>" + (html.escape(tail) if more else ""))
+            + f"<ul>{items}</ul>"
+            + (html.escape(tail) if more else "")
+        )
 
     def show_sync_error(self, text: str) -> None:
         self.sync_message.setText(text)

@@ -24,8 +24,14 @@ def create_app(settings: Settings, unlocked_keys: ServerKeys) -> FastAPI:
         yield
         engine.dispose()
 
-    app = FastAPI(title="KHBS Enroll province API", version="1", lifespan=lifespan,
-                  openapi_url="/openapi.json", docs_url=None, redoc_url=None)
+    app = FastAPI(
+        title="KHBS Enroll province API",
+        version="1",
+        lifespan=lifespan,
+        openapi_url="/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.keys = unlocked_keys
     app.state.engine = engine

@@ -92,7 +92,8 @@ async def auth_device(request: Request, engine: EngineDep) -> Authed:
             known_device(conn, request.headers)
 
     has_body = request.headers.get("content-length", "0") != "0" or (
-        "transfer-encoding" in request.headers)
+        "transfer-encoding" in request.headers
+    )
     try:
         if has_body:  # checked before any body byte is read: a stranger's is never read
             await run_in_threadpool(headers_only)

@@ -91,8 +91,11 @@ async def enroll(body: EnrollRequest, engine: EngineDep, keys: KeysDep) -> Enrol
     except tuple(REFUSALS) as exc:
         raise ApiError(*REFUSALS[type(exc)]) from None
     return EnrollReply(
-        device_id=device.id, officer_id=device.officer_id, areas=list(device.areas),
-        province_key=b64(province.public_bytes()), province_key_id=province.key_id,
+        device_id=device.id,
+        officer_id=device.officer_id,
+        areas=list(device.areas),
+        province_key=b64(province.public_bytes()),
+        province_key_id=province.key_id,
         server_time=int(time.time()),
         signing_key=b64(signing[1]) if signing else None,
         signing_key_id=signing[0] if signing else None,

@@ -38,8 +38,7 @@ def refusal(exc: ApiError) -> JSONResponse:
     if exc.retry_after is None:
         return reply(exc.status, exc.code)
     body = error_body(exc.code) | {"retry_after": exc.retry_after}
-    return JSONResponse(body, status_code=exc.status,
-                        headers={"Retry-After": str(exc.retry_after)})
+    return JSONResponse(body, status_code=exc.status, headers={"Retry-After": str(exc.retry_after)})
 
 
 def install(app: FastAPI) -> None:
@@ -54,8 +53,9 @@ def install(app: FastAPI) -> None:
         for error in exc.errors():
             where = error.get("loc", ())
             if len(where) >= 2 and where[0] == "query" and isinstance(where[1], str):
-                return JSONResponse(error_body("bad_parameter") | {"parameter": where[1]},
-                                    status_code=400)
+                return JSONResponse(
+                    error_body("bad_parameter") | {"parameter": where[1]}, status_code=400
+                )
         return reply(400, "bad_request")
 
     @app.exception_handler(StarletteHTTPException)

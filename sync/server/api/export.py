@@ -8,7 +8,7 @@ the audit log (sync/server/admins.py). The archive is streamed as it is made
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -29,7 +29,8 @@ bearer = HTTPBearer(auto_error=False, description="an administrator's API token"
 
 
 async def auth_admin(
-    request: Request, engine: EngineDep,
+    request: Request,
+    engine: EngineDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> Admin:
     if credentials is None:
@@ -52,9 +53,14 @@ AuthAdmin = Annotated[Admin, Depends(auth_admin)]
 
 
 @router.get(
-    "/v1/admin/export", response_class=StreamingResponse,
-    responses={200: {"content": {"application/zip": {}},
-                     "description": "households.csv, members.csv, manifest.json (last)"}},
+    "/v1/admin/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "content": {"application/zip": {}},
+            "description": "households.csv, members.csv, manifest.json (last)",
+        }
+    },
 )
 async def export(
     admin: AuthAdmin,
@@ -73,10 +79,15 @@ async def export(
     except KhbsError:
         raise ApiError(400, "bad_filter") from None
     options = Options(excel=excel, mask_ids=mask_ids, omit_health=no_health, lang=lang)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-    stream = zip_export(engine, keys, options, filters, actor=f"admin:{admin.id}",
-                        created_by=admin.name)
-    return StreamingResponse(stream, media_type="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="khbs-province-{stamp}.zip"',
-        "Cache-Control": "no-store",
-    })
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    stream = zip_export(
+        engine, keys, options, filters, actor=f"admin:{admin.id}", created_by=admin.name
+    )
+    return StreamingResponse(
+        stream,
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": f'attachment; filename="khbs-province-{stamp}.zip"',
+            "Cache-Control": "no-store",
+        },
+    )

@@ -53,8 +53,9 @@ class RequestLimits:
             return
         limit = self.by_path.get(scope["path"], self.settings.max_body)
         headers = dict(scope["headers"])  # h11 has checked Content-Length and its duplicates
-        declared = None if b"transfer-encoding" in headers else int(
-            headers.get(b"content-length", b"0"))
+        declared = (
+            None if b"transfer-encoding" in headers else int(headers.get(b"content-length", b"0"))
+        )
         body = LimitedBody(self, limit, receive, send, done=declared == 0)
         try:
             if declared is not None and declared > limit:
@@ -73,8 +74,7 @@ class LimitedBody:
     route's limit and the budget, each piece and the whole timed; the reply closes the
     connection when the body was not read to its end."""
 
-    def __init__(self, limits: RequestLimits, limit: int, receive: Receive, send: Send,
-                 done: bool):
+    def __init__(self, limits: RequestLimits, limit: int, receive: Receive, send: Send, done: bool):
         self.limits, self.limit = limits, limit
         self._receive, self._send = receive, send
         self.done = done  # the whole body has been received (or there is none)
@@ -162,8 +162,9 @@ class HeaderTimeoutH11(H11Protocol):
 
 def uvicorn_options(settings: Settings) -> dict:
     """uvicorn.run() keywords for the transport limits of docs/security.md."""
-    protocol = type("HeaderTimeoutH11", (HeaderTimeoutH11,),
-                    {"header_timeout": settings.header_timeout})
+    protocol = type(
+        "HeaderTimeoutH11", (HeaderTimeoutH11,), {"header_timeout": settings.header_timeout}
+    )
     return {
         "http": protocol,
         "timeout_keep_alive": settings.keep_alive_timeout,

@@ -38,17 +38,29 @@ class BoxKeyMissing(Exception):
     """A pre-filled household waits, but the device has no box key to seal it to."""
 
 
-def event(row, conn: Connection | None = None, keys: ServerKeys | None = None,
-          device_id: str = "", officer_id: str = "") -> PullEvent | None:
+def event(
+    row,
+    conn: Connection | None = None,
+    keys: ServerKeys | None = None,
+    device_id: str = "",
+    officer_id: str = "",
+) -> PullEvent | None:
     """The event as the device sees it; None for a pre-filled household that is no longer
     this officer's (the release that follows tells the laptop)."""
     detail = json.loads(row.detail) if row.detail else {}
     if row.kind == "status":
-        return StatusEvent(row.seq, row.household_id, row.revision, detail.get("status"),
-                           detail.get("reason"), detail.get("card_number"))
+        return StatusEvent(
+            row.seq,
+            row.household_id,
+            row.revision,
+            detail.get("status"),
+            detail.get("reason"),
+            detail.get("card_number"),
+        )
     if row.kind == "duplicate":
-        return DuplicateEvent(row.seq, row.household_id, detail.get("kind"),
-                              detail.get("other_household_id"))
+        return DuplicateEvent(
+            row.seq, row.household_id, detail.get("kind"), detail.get("other_household_id")
+        )
     if row.kind == QuestionnaireEvent.TYPE:  # for every device; None once retired
         if conn is None:  # events_for always gives one: the event records who was sent it
             return None
@@ -60,8 +72,9 @@ def event(row, conn: Connection | None = None, keys: ServerKeys | None = None,
     return AssignmentEvent(row.seq, tuple(detail.get("areas", [])))
 
 
-def _candidate(seq: int, hid: str, conn, keys, device_id: str,
-               officer_id: str) -> CandidateEvent | None:
+def _candidate(
+    seq: int, hid: str, conn, keys, device_id: str, officer_id: str
+) -> CandidateEvent | None:
     found = candidate_for(conn, keys, hid)
     if found is None or found.officer_id != officer_id:
         return None
@@ -72,8 +85,14 @@ def _candidate(seq: int, hid: str, conn, keys, device_id: str,
     return CandidateEvent(seq, hid, found.revision, found.base_revision, b64(sealed))
 
 
-def events_for(conn: Connection, device_id: str, officer_id: str, after: int, limit: int,
-               keys: ServerKeys | None = None) -> dict:
+def events_for(
+    conn: Connection,
+    device_id: str,
+    officer_id: str,
+    after: int,
+    limit: int,
+    keys: ServerKeys | None = None,
+) -> dict:
     with conn.begin():
         rows = repo.changes_for(conn, device_id, officer_id, after, limit + 1)
         # Asking for events after N acknowledges everything up to N.
@@ -81,8 +100,11 @@ def events_for(conn: Connection, device_id: str, officer_id: str, after: int, li
         shown = rows[:limit]
         events = [event(r, conn, keys, device_id, officer_id) for r in shown]
         signing = signing_public(conn)
-    reply = {"cursor": shown[-1].seq if shown else after, "more": len(rows) > limit,
-             "events": [e.to_json() for e in events if e is not None]}
+    reply = {
+        "cursor": shown[-1].seq if shown else after,
+        "more": len(rows) > limit,
+        "events": [e.to_json() for e in events if e is not None],
+    }
     if signing is not None:
         # What questionnaire versions are signed with: laptops enrolled before the province had
         # a signing key learn it here (docs/security.md, "Questionnaire versions").

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy import Connection, and_, case, func, literal, select
 
@@ -161,23 +161,34 @@ def counts_by_desa(conn: Connection, view: Scope) -> dict[str, Counts]:
     h = households
     found: dict[str, Counts] = {}
     rows = conn.execute(
-        select(h.c.kode_desa, func.count(),
-               func.sum(case((h.c.status == "verified", 1), else_=0)),
-               func.sum(case((h.c.status == "rejected", 1), else_=0)),
-               func.sum(case((h.c.card_number.is_not(None), 1), else_=0)),
-               func.sum(case((h.c.conflict, 1), else_=0)))
-        .where(view.where(h.c.kode_desa)).group_by(h.c.kode_desa))
+        select(
+            h.c.kode_desa,
+            func.count(),
+            func.sum(case((h.c.status == "verified", 1), else_=0)),
+            func.sum(case((h.c.status == "rejected", 1), else_=0)),
+            func.sum(case((h.c.card_number.is_not(None), 1), else_=0)),
+            func.sum(case((h.c.conflict, 1), else_=0)),
+        )
+        .where(view.where(h.c.kode_desa))
+        .group_by(h.c.kode_desa)
+    )
     for desa, n, verified, rejected, cards, conflicts in rows:
-        found[desa] = Counts(0, n, int(verified or 0), int(rejected or 0), int(cards or 0), 0,
-                             int(conflicts or 0))
-    open_dupes = (select(h.c.kode_desa, func.count(func.distinct(duplicates.c.household_id)))
-                  .select_from(duplicates.join(h, h.c.id == duplicates.c.household_id))
-                  .where(duplicates.c.cleared_at.is_(None), view.where(h.c.kode_desa))
-                  .group_by(h.c.kode_desa))
+        found[desa] = Counts(
+            0, n, int(verified or 0), int(rejected or 0), int(cards or 0), 0, int(conflicts or 0)
+        )
+    open_dupes = (
+        select(h.c.kode_desa, func.count(func.distinct(duplicates.c.household_id)))
+        .select_from(duplicates.join(h, h.c.id == duplicates.c.household_id))
+        .where(duplicates.c.cleared_at.is_(None), view.where(h.c.kode_desa))
+        .group_by(h.c.kode_desa)
+    )
     for desa, n in conn.execute(open_dupes):
         found.setdefault(desa, Counts()).duplicates = n
-    listed = (select(candidates.c.kode_desa, func.count())
-              .where(view.where(candidates.c.kode_desa)).group_by(candidates.c.kode_desa))
+    listed = (
+        select(candidates.c.kode_desa, func.count())
+        .where(view.where(candidates.c.kode_desa))
+        .group_by(candidates.c.kode_desa)
+    )
     for desa, n in conn.execute(listed):
         found.setdefault(desa, Counts()).listed = n
     return found
@@ -202,55 +213,89 @@ def dashboard(conn: Connection, scope: Scope, area: str | None, *, now: datetime
         total.add(counts)
         row = _row_of(desa, codes) or desa  # a code the region list does not know: its own row
         rows.setdefault(row, Counts()).add(counts)
-    area_rows = [AreaRow(code, area_name(code), rows[code], code.count(".") < 3)
-                 for code in sorted(rows)]
+    area_rows = [
+        AreaRow(code, area_name(code), rows[code], code.count(".") < 3) for code in sorted(rows)
+    ]
     people = officers_in(conn, view, now=now)
     title = area_name(inside) if inside and inside != regions.PROVINCE else ""
-    return Dashboard(inside, title, _trail(scope, area), area_rows, total, people,
-                     per_day(conn, view, now=now), len(people))
+    return Dashboard(
+        inside,
+        title,
+        _trail(scope, area),
+        area_rows,
+        total,
+        people,
+        per_day(conn, view, now=now),
+        len(people),
+    )
 
 
 def officers_in(conn: Connection, view: Scope, *, now: datetime) -> list[OfficerRow]:
     """Officers whose areas overlap the view: their devices, their last upload, and the
     households they sent that lie in the view (all, and received in the last 7 days)."""
     ids = select(officer_areas.c.officer_id).where(view.where_overlaps(officer_areas.c.area_code))
-    people = conn.execute(select(officers.c.id, officers.c.name).where(officers.c.id.in_(ids))
-                          .order_by(officers.c.name, officers.c.id)).all()
+    people = conn.execute(
+        select(officers.c.id, officers.c.name)
+        .where(officers.c.id.in_(ids))
+        .order_by(officers.c.name, officers.c.id)
+    ).all()
     if not people:
         return []
     wanted = [p.id for p in people]
     areas: dict[str, list[str]] = {}
-    for officer_id, code in conn.execute(select(officer_areas.c.officer_id,
-                                                officer_areas.c.area_code)
-                                         .where(officer_areas.c.officer_id.in_(wanted))
-                                         .order_by(officer_areas.c.area_code)):
+    for officer_id, code in conn.execute(
+        select(officer_areas.c.officer_id, officer_areas.c.area_code)
+        .where(officer_areas.c.officer_id.in_(wanted))
+        .order_by(officer_areas.c.area_code)
+    ):
         areas.setdefault(officer_id, []).append(code)
-    device_count = dict(conn.execute(
-        select(devices.c.officer_id, func.count()).where(devices.c.officer_id.in_(wanted),
-                                                         devices.c.revoked_at.is_(None))
-        .group_by(devices.c.officer_id)).all())
-    last = dict(conn.execute(
-        select(devices.c.officer_id, func.max(household_versions.c.received_at))
-        .select_from(household_versions.join(devices,
-                                             devices.c.id == household_versions.c.device_id))
-        .where(devices.c.officer_id.in_(wanted)).group_by(devices.c.officer_id)).all())
+    device_count = dict(
+        conn.execute(
+            select(devices.c.officer_id, func.count())
+            .where(devices.c.officer_id.in_(wanted), devices.c.revoked_at.is_(None))
+            .group_by(devices.c.officer_id)
+        ).all()
+    )
+    last = dict(
+        conn.execute(
+            select(devices.c.officer_id, func.max(household_versions.c.received_at))
+            .select_from(
+                household_versions.join(devices, devices.c.id == household_versions.c.device_id)
+            )
+            .where(devices.c.officer_id.in_(wanted))
+            .group_by(devices.c.officer_id)
+        ).all()
+    )
     week = now - timedelta(days=7)
     sent = conn.execute(
-        select(households.c.officer_id, func.count(),
-               func.sum(case((households.c.received_at >= week, 1), else_=0)))
+        select(
+            households.c.officer_id,
+            func.count(),
+            func.sum(case((households.c.received_at >= week, 1), else_=0)),
+        )
         .where(households.c.officer_id.in_(wanted), view.where(households.c.kode_desa))
-        .group_by(households.c.officer_id)).all()
+        .group_by(households.c.officer_id)
+    ).all()
     totals = {officer_id: (n, int(recent or 0)) for officer_id, n, recent in sent}
-    return [OfficerRow(p.id, p.name, tuple(areas.get(p.id, ())), device_count.get(p.id, 0),
-                       _aware(last.get(p.id)), totals.get(p.id, (0, 0))[1],
-                       totals.get(p.id, (0, 0))[0]) for p in people]
+    return [
+        OfficerRow(
+            p.id,
+            p.name,
+            tuple(areas.get(p.id, ())),
+            device_count.get(p.id, 0),
+            _aware(last.get(p.id)),
+            totals.get(p.id, (0, 0))[1],
+            totals.get(p.id, (0, 0))[0],
+        )
+        for p in people
+    ]
 
 
 def _aware(moment) -> datetime | None:
     """A max() over a time column comes back as the driver gives it (text on SQLite)."""
     if moment is None or isinstance(moment, datetime):
-        return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-    return datetime.fromisoformat(str(moment)).replace(tzinfo=timezone.utc)
+        return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
+    return datetime.fromisoformat(str(moment)).replace(tzinfo=UTC)
 
 
 def _wib_day(conn: Connection, column):
@@ -264,14 +309,19 @@ def per_day(conn: Connection, view: Scope, *, now: datetime) -> list[tuple[date,
     """Households received (first arrival) per day, the last DAYS days in WIB, oldest first."""
     today = now.astimezone(WIB).date()
     first = today - timedelta(days=DAYS - 1)
-    since = datetime.combine(first, datetime.min.time(), WIB).astimezone(timezone.utc)
+    since = datetime.combine(first, datetime.min.time(), WIB).astimezone(UTC)
     day = _wib_day(conn, households.c.received_at).label("day")
-    found = dict(conn.execute(
-        select(day, func.count()).where(households.c.received_at >= since,
-                                        view.where(households.c.kode_desa))
-        .group_by(day)).all())
-    return [(first + timedelta(days=i), found.get((first + timedelta(days=i)).isoformat(), 0))
-            for i in range(DAYS)]
+    found = dict(
+        conn.execute(
+            select(day, func.count())
+            .where(households.c.received_at >= since, view.where(households.c.kode_desa))
+            .group_by(day)
+        ).all()
+    )
+    return [
+        (first + timedelta(days=i), found.get((first + timedelta(days=i)).isoformat(), 0))
+        for i in range(DAYS)
+    ]
 
 
 # -- lists ------------------------------------------------------------------------------------
@@ -287,9 +337,13 @@ class Filters:
 
     def query(self) -> dict:
         """The filters as URL parameters (none of them is personal data)."""
-        out = {"area": self.area, "status": self.status, "officer": self.officer,
-               "since": self.since.isoformat() if self.since else None,
-               "until": self.until.isoformat() if self.until else None}
+        out = {
+            "area": self.area,
+            "status": self.status,
+            "officer": self.officer,
+            "since": self.since.isoformat() if self.since else None,
+            "until": self.until.isoformat() if self.until else None,
+        }
         return {k: v for k, v in out.items() if v}
 
 
@@ -327,20 +381,39 @@ def initials(name: object) -> str:
 
 def _current_versions():
     h, v = households, household_versions
-    return h.join(v, and_(v.c.household_id == h.c.id, v.c.revision == h.c.revision,
-                          v.c.content_hash == h.c.content_hash))
+    return h.join(
+        v,
+        and_(
+            v.c.household_id == h.c.id,
+            v.c.revision == h.c.revision,
+            v.c.content_hash == h.c.content_hash,
+        ),
+    )
 
 
 def _list_select():
     h = households
-    open_dupe = (select(literal(1)).select_from(duplicates)
-                 .where(duplicates.c.household_id == h.c.id, duplicates.c.cleared_at.is_(None))
-                 .exists())
-    return (select(h.c.id, h.c.kode_desa, h.c.revision, h.c.content_hash, h.c.status,
-                   h.c.status_reason, h.c.card_number, h.c.conflict, h.c.received_at,
-                   officers.c.name.label("officer"), household_versions.c.key_id,
-                   household_versions.c.content, open_dupe.label("duplicate"))
-            .select_from(_current_versions().join(officers, officers.c.id == h.c.officer_id)))
+    open_dupe = (
+        select(literal(1))
+        .select_from(duplicates)
+        .where(duplicates.c.household_id == h.c.id, duplicates.c.cleared_at.is_(None))
+        .exists()
+    )
+    return select(
+        h.c.id,
+        h.c.kode_desa,
+        h.c.revision,
+        h.c.content_hash,
+        h.c.status,
+        h.c.status_reason,
+        h.c.card_number,
+        h.c.conflict,
+        h.c.received_at,
+        officers.c.name.label("officer"),
+        household_versions.c.key_id,
+        household_versions.c.content,
+        open_dupe.label("duplicate"),
+    ).select_from(_current_versions().join(officers, officers.c.id == h.c.officer_id))
 
 
 def _list_rows(keys: ServerKeys, rows) -> list[ListRow]:
@@ -348,27 +421,44 @@ def _list_rows(keys: ServerKeys, rows) -> list[ListRow]:
     for r in rows:
         record, damaged = {}, False
         try:
-            record = json.loads(keys.open_content(r.key_id, r.id, r.revision,
-                                                  bytes(r.content_hash), bytes(r.content)))
+            record = json.loads(
+                keys.open_content(
+                    r.key_id, r.id, r.revision, bytes(r.content_hash), bytes(r.content)
+                )
+            )
         except (DecryptError, ValueError):
             damaged = True
         kk = record.get(q.KK)
         head = q.head(record) or {}
         members = len(q.members(record)) if record else None
-        out.append(ListRow(r.id, r.kode_desa, area_name(r.kode_desa),
-                           mask(kk) if isinstance(kk, str) and kk else "-",
-                           initials(head.get(q.NAME)), members, r.status, r.status_reason,
-                           r.card_number is not None, bool(r.duplicate), bool(r.conflict),
-                           r.officer, r.received_at, damaged))
+        out.append(
+            ListRow(
+                r.id,
+                r.kode_desa,
+                area_name(r.kode_desa),
+                mask(kk) if isinstance(kk, str) and kk else "-",
+                initials(head.get(q.NAME)),
+                members,
+                r.status,
+                r.status_reason,
+                r.card_number is not None,
+                bool(r.duplicate),
+                bool(r.conflict),
+                r.officer,
+                r.received_at,
+                damaged,
+            )
+        )
     return out
 
 
 def _day_start(day: date) -> datetime:
-    return datetime.combine(day, datetime.min.time(), WIB).astimezone(timezone.utc)
+    return datetime.combine(day, datetime.min.time(), WIB).astimezone(UTC)
 
 
-def list_households(conn: Connection, keys: ServerKeys, scope: Scope, filters: Filters,
-                    page: int = 1) -> Page:
+def list_households(
+    conn: Connection, keys: ServerKeys, scope: Scope, filters: Filters, page: int = 1
+) -> Page:
     """One page of households, newest first. An area or officer outside the scope is
     NotFound, as an unknown one is."""
     h = households
@@ -389,9 +479,13 @@ def list_households(conn: Connection, keys: ServerKeys, scope: Scope, filters: F
     total = conn.execute(select(func.count()).select_from(h).where(*where)).scalar_one()
     pages = max(1, -(-total // PAGE))
     page = min(max(1, page), pages)
-    rows = conn.execute(_list_select().where(*where)
-                        .order_by(h.c.received_at.desc(), h.c.id)
-                        .limit(PAGE).offset((page - 1) * PAGE)).all()
+    rows = conn.execute(
+        _list_select()
+        .where(*where)
+        .order_by(h.c.received_at.desc(), h.c.id)
+        .limit(PAGE)
+        .offset((page - 1) * PAGE)
+    ).all()
     return Page(_list_rows(keys, rows), total, page, pages)
 
 
@@ -403,8 +497,11 @@ class Choice:
 
 def officer_choices(conn: Connection, view: Scope) -> list[Choice]:
     ids = select(officer_areas.c.officer_id).where(view.where_overlaps(officer_areas.c.area_code))
-    rows = conn.execute(select(officers.c.id, officers.c.name).where(officers.c.id.in_(ids))
-                        .order_by(officers.c.name, officers.c.id))
+    rows = conn.execute(
+        select(officers.c.id, officers.c.name)
+        .where(officers.c.id.in_(ids))
+        .order_by(officers.c.name, officers.c.id)
+    )
     return [Choice(r.id, r.name) for r in rows]
 
 
@@ -431,22 +528,26 @@ def number_digits(text: str) -> str:
     return digits
 
 
-def find_by_number(conn: Connection, keys: ServerKeys, scope: Scope, number: str,
-                   actor: str) -> list[ListRow]:
+def find_by_number(
+    conn: Connection, keys: ServerKeys, scope: Scope, number: str, actor: str
+) -> list[ListRow]:
     """Households in the scope holding this NIK or KK (blind-index tokens of the active index
     key; the number itself is neither stored nor logged). The search is audited with how many
     were found and their ids."""
     digits = number_digits(number)
     tokens = [keys.blind_token(kind, digits) for kind in ("nik", "kk")]
     h = households
-    held = (select(blind_index.c.household_id)
-            .where(blind_index.c.key_id == tokens[0][0],
-                   blind_index.c.token.in_([t for _, t in tokens])))
-    rows = conn.execute(_list_select().where(h.c.id.in_(held), scope.where(h.c.kode_desa))
-                        .order_by(h.c.received_at.desc(), h.c.id).limit(PAGE)).all()
+    held = select(blind_index.c.household_id).where(
+        blind_index.c.key_id == tokens[0][0], blind_index.c.token.in_([t for _, t in tokens])
+    )
+    rows = conn.execute(
+        _list_select()
+        .where(h.c.id.in_(held), scope.where(h.c.kode_desa))
+        .order_by(h.c.received_at.desc(), h.c.id)
+        .limit(PAGE)
+    ).all()
     found = _list_rows(keys, rows)
-    audit(conn, actor, SEARCH_ACTION, {"found": len(found),
-                                       "household_ids": [r.id for r in found]})
+    audit(conn, actor, SEARCH_ACTION, {"found": len(found), "household_ids": [r.id for r in found]})
     return found
 
 
@@ -466,16 +567,19 @@ class Brief:
 def brief(conn: Connection, scope: Scope, household_id: str) -> Brief:
     if not isinstance(household_id, str) or len(household_id) > 36:
         raise NotFound()
-    row = conn.execute(select(households.c.id, households.c.kode_desa, households.c.status)
-                       .where(households.c.id == household_id,
-                              scope.where(households.c.kode_desa))).first()
+    row = conn.execute(
+        select(households.c.id, households.c.kode_desa, households.c.status).where(
+            households.c.id == household_id, scope.where(households.c.kode_desa)
+        )
+    ).first()
     if row is None:
         raise NotFound()
     return Brief(row.id, row.kode_desa, area_name(row.kode_desa), row.status)
 
 
-def open_household(conn: Connection, scope: Scope, household_id: str, reason: str, note: str,
-                   actor: str) -> None:
+def open_household(
+    conn: Connection, scope: Scope, household_id: str, reason: str, note: str, actor: str
+) -> None:
     """The audit entry (who, which household, why) written before the household is shown;
     commit it before rendering. NotFound outside the scope (then nothing is written)."""
     brief(conn, scope, household_id)
@@ -590,8 +694,9 @@ def answer_sections(record: dict, lang: str) -> tuple[list[Section], list[Sectio
             continue
         group = question.path[0] if len(question.path) > 1 else ""
         if group not in titles:
-            titles[group] = (q.label((group,), lang) if group
-                             else tr("console.household_section", lang))
+            titles[group] = (
+                q.label((group,), lang) if group else tr("console.household_section", lang)
+            )
         line = _line(question, _value_at(record, question.path), lang)
         if line is not None:
             sections.setdefault(group, []).append(line)
@@ -600,8 +705,11 @@ def answer_sections(record: dict, lang: str) -> tuple[list[Section], list[Sectio
     member_questions = list(questions(member_schema))
     members = []
     for i, member in enumerate(q.members(record), start=1):
-        lines = [line for question in member_questions
-                 if (line := _line(question, _value_at(member, question.path), lang))]
+        lines = [
+            line
+            for question in member_questions
+            if (line := _line(question, _value_at(member, question.path), lang))
+        ]
         members.append(Section(tr("console.member_title", lang, n=i), lines))
     return household_sections, members
 
@@ -625,51 +733,92 @@ def _warnings(record: dict, lang: str) -> list[Warning]:
 def _where(path: str, lang: str) -> str:
     parts = tuple(int(p) if p.isdigit() else p for p in path.split("/") if p)
     if len(parts) >= 3 and isinstance(parts[1], int):
-        return tr("console.member_field", lang, n=parts[1] + 1,
-                  field=q.label((parts[0], parts[1], *parts[2:]), lang))
+        return tr(
+            "console.member_field",
+            lang,
+            n=parts[1] + 1,
+            field=q.label((parts[0], parts[1], *parts[2:]), lang),
+        )
     return q.label(parts, lang) if parts else ""
 
 
-def household(conn: Connection, keys: ServerKeys, scope: Scope, household_id: str,
-              lang: str) -> HouseholdView:
+def household(
+    conn: Connection, keys: ServerKeys, scope: Scope, household_id: str, lang: str
+) -> HouseholdView:
     """The whole household, opened. Call open_household (and commit) first."""
     h = households
     row = conn.execute(
-        select(h, officers.c.name.label("officer"), household_versions.c.key_id,
-               household_versions.c.content)
+        select(
+            h,
+            officers.c.name.label("officer"),
+            household_versions.c.key_id,
+            household_versions.c.content,
+        )
         .select_from(_current_versions().join(officers, officers.c.id == h.c.officer_id))
-        .where(h.c.id == household_id, scope.where(h.c.kode_desa))).first()
+        .where(h.c.id == household_id, scope.where(h.c.kode_desa))
+    ).first()
     if row is None:
         raise NotFound()
     record, damaged = {}, False
     try:
-        record = json.loads(keys.open_content(row.key_id, row.id, row.revision,
-                                              bytes(row.content_hash), bytes(row.content)))
+        record = json.loads(
+            keys.open_content(
+                row.key_id, row.id, row.revision, bytes(row.content_hash), bytes(row.content)
+            )
+        )
     except (DecryptError, ValueError):
         damaged = True
-    view = HouseholdView(row.id, row.kode_desa, area_name(row.kode_desa), row.officer,
-                         row.status, row.status_reason, row.card_number, bool(row.conflict),
-                         row.revision, row.received_at, row.updated_at, damaged)
+    view = HouseholdView(
+        row.id,
+        row.kode_desa,
+        area_name(row.kode_desa),
+        row.officer,
+        row.status,
+        row.status_reason,
+        row.card_number,
+        bool(row.conflict),
+        row.revision,
+        row.received_at,
+        row.updated_at,
+        damaged,
+    )
     if record:
         view.sections, view.members = answer_sections(record, lang)
         view.warnings = _warnings(record, lang)
     versions = conn.execute(
-        select(household_versions.c.revision, household_versions.c.content_hash,
-               household_versions.c.received_at, household_versions.c.device_id)
+        select(
+            household_versions.c.revision,
+            household_versions.c.content_hash,
+            household_versions.c.received_at,
+            household_versions.c.device_id,
+        )
         .where(household_versions.c.household_id == household_id)
-        .order_by(household_versions.c.revision.desc(), household_versions.c.received_at)).all()
+        .order_by(household_versions.c.revision.desc(), household_versions.c.received_at)
+    ).all()
     per_revision = Counter(v.revision for v in versions)
-    view.revisions = [Revision(v.revision, bytes(v.content_hash).hex()[:12], v.received_at,
-                               v.device_id, v.revision == row.revision
-                               and bytes(v.content_hash) == bytes(row.content_hash),
-                               per_revision[v.revision] > 1) for v in versions]
+    view.revisions = [
+        Revision(
+            v.revision,
+            bytes(v.content_hash).hex()[:12],
+            v.received_at,
+            v.device_id,
+            v.revision == row.revision and bytes(v.content_hash) == bytes(row.content_hash),
+            per_revision[v.revision] > 1,
+        )
+        for v in versions
+    ]
     others = conn.execute(
-        select(duplicates.c.kind, duplicates.c.other_household_id,
-               scope.where(households.c.kode_desa).label("visible"))
-        .select_from(duplicates.join(households,
-                                     households.c.id == duplicates.c.other_household_id))
+        select(
+            duplicates.c.kind,
+            duplicates.c.other_household_id,
+            scope.where(households.c.kode_desa).label("visible"),
+        )
+        .select_from(
+            duplicates.join(households, households.c.id == duplicates.c.other_household_id)
+        )
         .where(duplicates.c.household_id == household_id, duplicates.c.cleared_at.is_(None))
-        .order_by(duplicates.c.kind, duplicates.c.other_household_id)).all()
+        .order_by(duplicates.c.kind, duplicates.c.other_household_id)
+    ).all()
     view.duplicates = [Duplicate(d.kind, d.other_household_id, bool(d.visible)) for d in others]
     view.accesses = accesses(conn, household_id, lang)
     return view
@@ -681,15 +830,30 @@ def accesses(conn: Connection, household_id: str, lang: str, limit: int = 20) ->
     rows = conn.execute(
         select(audit_log.c.at, audit_log.c.actor, audit_log.c.detail)
         .where(audit_log.c.action == OPEN_ACTION, audit_log.c.detail.like(pattern))
-        .order_by(audit_log.c.id.desc()).limit(limit)).all()
+        .order_by(audit_log.c.id.desc())
+        .limit(limit)
+    ).all()
     ids = {r.actor.removeprefix("user:") for r in rows}
-    names = dict(conn.execute(select(console_users.c.id, console_users.c.name)
-                              .where(console_users.c.id.in_(ids))).all()) if ids else {}
+    names = (
+        dict(
+            conn.execute(
+                select(console_users.c.id, console_users.c.name).where(console_users.c.id.in_(ids))
+            ).all()
+        )
+        if ids
+        else {}
+    )
     out = []
     for r in rows:
         detail = json.loads(r.detail or "{}")
         reason = detail.get("reason", "")
         label = tr(f"console.reason.{reason}", lang) if reason in REASONS else reason
-        out.append(Access(r.at, names.get(r.actor.removeprefix("user:"), r.actor), label,
-                          detail.get("note", "")))
+        out.append(
+            Access(
+                r.at,
+                names.get(r.actor.removeprefix("user:"), r.actor),
+                label,
+                detail.get("note", ""),
+            )
+        )
     return out

@@ -45,8 +45,9 @@ class PasswordHasName(ServerError):
 @cache
 def _common() -> tuple[frozenset[str], tuple[str, ...]]:
     """(exact passwords, words that are refused with digits or symbols around them)."""
-    text = resources.files("sync.server.console").joinpath("common-passwords.txt").read_text(
-        "utf-8")
+    text = (
+        resources.files("sync.server.console").joinpath("common-passwords.txt").read_text("utf-8")
+    )
     exact, words = set(), []
     for line in text.splitlines():
         line = line.strip().lower()
@@ -93,8 +94,9 @@ def hash_password(password: str, cost: KdfParams | None = None) -> tuple[str, by
     return cost.to_json(), salt, derive_kek(password, salt, cost)
 
 
-def verify_password(password: str, kdf: str | None, salt: bytes | None,
-                    stored: bytes | None) -> bool:
+def verify_password(
+    password: str, kdf: str | None, salt: bytes | None, stored: bytes | None
+) -> bool:
     """Constant-time check. Without a stored hash (no password set yet) Argon2id still runs,
     on a throwaway salt, so the answer takes as long as a real check."""
     if not password or len(password) > MAX_LENGTH:

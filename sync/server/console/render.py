@@ -29,7 +29,8 @@ HEADERS = {
     "Pragma": "no-cache",
     "Content-Security-Policy": (
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-        "frame-ancestors 'none'; base-uri 'none'"),
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
@@ -60,23 +61,31 @@ def _number(n: int, lang: str) -> str:
 
 @cache
 def environment() -> Environment:
-    env = Environment(loader=PackageLoader("sync.server.console", "templates"),
-                      autoescape=select_autoescape(default=True), undefined=StrictUndefined,
-                      trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=PackageLoader("sync.server.console", "templates"),
+        autoescape=select_autoescape(default=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     return env
 
 
 def page(request: Request, template: str, status_code: int = 200, **context) -> HTMLResponse:
     lang = lang_of(request)
-    html = environment().get_template(template).render(
-        t=lambda key, **params: tr(key, lang, **params),
-        lang=lang,
-        other_langs=[code for code in LANGS if code != lang],
-        when=lambda moment: _when(moment, lang),
-        day=lambda moment: _day(moment, lang),
-        number=lambda n: _number(n, lang),
-        path=request.url.path,
-        **({"user": None, "csrf": ""} | context),
+    html = (
+        environment()
+        .get_template(template)
+        .render(
+            t=lambda key, **params: tr(key, lang, **params),
+            lang=lang,
+            other_langs=[code for code in LANGS if code != lang],
+            when=lambda moment: _when(moment, lang),
+            day=lambda moment: _day(moment, lang),
+            number=lambda n: _number(n, lang),
+            path=request.url.path,
+            **({"user": None, "csrf": ""} | context),
+        )
     )
     return HTMLResponse(html, status_code=status_code, headers=HEADERS)
 

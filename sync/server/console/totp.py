@@ -23,8 +23,8 @@ ISSUER = "KHBS Console"
 def hotp(key: bytes, counter: int, digits: int = DIGITS) -> str:
     mac = hmac.new(key, counter.to_bytes(8, "big"), hashlib.sha1).digest()
     offset = mac[-1] & 0x0F
-    value = int.from_bytes(mac[offset:offset + 4], "big") & 0x7FFFFFFF
-    return f"{value % 10 ** digits:0{digits}d}"
+    value = int.from_bytes(mac[offset : offset + 4], "big") & 0x7FFFFFFF
+    return f"{value % 10**digits:0{digits}d}"
 
 
 def step(now: datetime) -> int:
@@ -57,7 +57,7 @@ def new_secret() -> bytes:
 def secret_text(secret: bytes) -> str:
     """Base32 without padding, in groups of four: what a person types into an app."""
     text = base64.b32encode(secret).decode().rstrip("=")
-    return " ".join(text[i:i + 4] for i in range(0, len(text), 4))
+    return " ".join(text[i : i + 4] for i in range(0, len(text), 4))
 
 
 def parse_secret(text: str) -> bytes | None:

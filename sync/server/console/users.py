@@ -131,8 +131,14 @@ class User:
 
     def as_dict(self) -> dict:
         state = "disabled" if self.disabled_at else "active" if self.has_password else "setup"
-        return {"user_id": self.id, "name": self.name, "role": self.role,
-                "areas": list(self.areas), "state": state, "totp": self.totp}
+        return {
+            "user_id": self.id,
+            "name": self.name,
+            "role": self.role,
+            "areas": list(self.areas),
+            "state": state,
+            "totp": self.totp,
+        }
 
 
 @dataclass(frozen=True)
@@ -170,11 +176,21 @@ def login_of(name: str) -> str:
 
 
 def _user(conn: Connection, row) -> User:
-    areas = conn.scalars(select(console_user_areas.c.area_code)
-                         .where(console_user_areas.c.user_id == row.id)
-                         .order_by(console_user_areas.c.area_code))
-    return User(row.id, row.name, row.role, tuple(areas), row.password_hash is not None,
-                row.totp_secret is not None, row.created_at, row.disabled_at)
+    areas = conn.scalars(
+        select(console_user_areas.c.area_code)
+        .where(console_user_areas.c.user_id == row.id)
+        .order_by(console_user_areas.c.area_code)
+    )
+    return User(
+        row.id,
+        row.name,
+        row.role,
+        tuple(areas),
+        row.password_hash is not None,
+        row.totp_secret is not None,
+        row.created_at,
+        row.disabled_at,
+    )
 
 
 def get_user(conn: Connection, user_id: str) -> User:
@@ -189,8 +205,9 @@ def list_users(conn: Connection) -> list[User]:
     return [_user(conn, row) for row in rows]
 
 
-def add_user(conn: Connection, name: str, role: str, areas: Iterable[str], *,
-             now: datetime, actor: str) -> tuple[User, SetupCode]:
+def add_user(
+    conn: Connection, name: str, role: str, areas: Iterable[str], *, now: datetime, actor: str
+) -> tuple[User, SetupCode]:
     """A user without a password yet, and the one-time code to set one. Areas are checked
     against the Kemendagri codes and must fit the role (Scope.of)."""
     name = " ".join(str(name).split())
@@ -203,12 +220,14 @@ def add_user(conn: Connection, name: str, role: str, areas: Iterable[str], *,
     if conn.execute(taken).first() is not None:
         raise UserNameTaken(name=name[:40])
     user_id = str(uuid.uuid4())
-    conn.execute(insert(console_users).values(id=user_id, name=name, login=login, role=role,
-                                              created_at=now))
+    conn.execute(
+        insert(console_users).values(id=user_id, name=name, login=login, role=role, created_at=now)
+    )
     stored = [] if scope.is_province else list(scope.areas)
     if stored:
-        conn.execute(insert(console_user_areas),
-                     [{"user_id": user_id, "area_code": c} for c in stored])
+        conn.execute(
+            insert(console_user_areas), [{"user_id": user_id, "area_code": c} for c in stored]
+        )
     code = _new_setup_code(conn, user_id, now)
     audit(conn, actor, "user.add", {"user_id": user_id, "role": role, "areas": stored})
     return get_user(conn, user_id), code
@@ -216,14 +235,20 @@ def add_user(conn: Connection, name: str, role: str, areas: Iterable[str], *,
 
 def _new_setup_code(conn: Connection, user_id: str, now: datetime) -> SetupCode:
     # Earlier codes for this user stop working: only the newest one counts.
-    conn.execute(update(console_setup_codes)
-                 .where(console_setup_codes.c.user_id == user_id,
-                        console_setup_codes.c.used_at.is_(None))
-                 .values(used_at=now))
+    conn.execute(
+        update(console_setup_codes)
+        .where(console_setup_codes.c.user_id == user_id, console_setup_codes.c.used_at.is_(None))
+        .values(used_at=now)
+    )
     code = repo.new_code()
-    conn.execute(insert(console_setup_codes).values(
-        code_hash=repo.code_hash(code), user_id=user_id, created_at=now,
-        expires_at=now + SETUP_TTL))
+    conn.execute(
+        insert(console_setup_codes).values(
+            code_hash=repo.code_hash(code),
+            user_id=user_id,
+            created_at=now,
+            expires_at=now + SETUP_TTL,
+        )
+    )
     return SetupCode(user_id, code, now + SETUP_TTL)
 
 
@@ -231,9 +256,19 @@ def reset_user(conn: Connection, user_id: str, *, now: datetime, actor: str) -> 
     """A forgotten password or a lost authenticator: the password and TOTP are cleared, every
     session ends, and a new set-up code is made. A disabled user stays disabled."""
     get_user(conn, user_id)
-    conn.execute(update(console_users).where(console_users.c.id == user_id).values(
-        password_kdf=None, password_salt=None, password_hash=None, totp_key_id=None,
-        totp_secret=None, totp_last_step=None, password_at=None))
+    conn.execute(
+        update(console_users)
+        .where(console_users.c.id == user_id)
+        .values(
+            password_kdf=None,
+            password_salt=None,
+            password_hash=None,
+            totp_key_id=None,
+            totp_secret=None,
+            totp_last_step=None,
+            password_at=None,
+        )
+    )
     _end_sessions(conn, user_id)
     code = _new_setup_code(conn, user_id, now)
     audit(conn, actor, "user.reset", {"user_id": user_id})
@@ -246,8 +281,7 @@ def disable_user(conn: Connection, user_id: str, *, now: datetime, actor: str) -
     _end_sessions(conn, user_id)
     if user.disabled_at is not None:
         return False
-    conn.execute(update(console_users).where(console_users.c.id == user_id)
-                 .values(disabled_at=now))
+    conn.execute(update(console_users).where(console_users.c.id == user_id).values(disabled_at=now))
     audit(conn, actor, "user.disable", {"user_id": user_id})
     return True
 
@@ -260,9 +294,13 @@ def set_up(conn: Connection, code: str, password: str, repeat: str, *, now: date
     conditional UPDATE (two browsers cannot both use it); the password rules run first, so a
     refused password does not spend the code."""
     digest = repo.code_hash(code)
-    row = conn.execute(select(console_setup_codes.c.user_id, console_setup_codes.c.used_at,
-                              console_setup_codes.c.expires_at)
-                       .where(console_setup_codes.c.code_hash == digest)).first()
+    row = conn.execute(
+        select(
+            console_setup_codes.c.user_id,
+            console_setup_codes.c.used_at,
+            console_setup_codes.c.expires_at,
+        ).where(console_setup_codes.c.code_hash == digest)
+    ).first()
     if row is None:
         raise SetupCodeUnknown()
     if row.used_at is not None:
@@ -275,8 +313,11 @@ def set_up(conn: Connection, code: str, password: str, repeat: str, *, now: date
     _check_new(password, repeat, user.name)
     spent = conn.execute(
         update(console_setup_codes)
-        .where(console_setup_codes.c.code_hash == digest, console_setup_codes.c.used_at.is_(None),
-               console_setup_codes.c.expires_at > now)
+        .where(
+            console_setup_codes.c.code_hash == digest,
+            console_setup_codes.c.used_at.is_(None),
+            console_setup_codes.c.expires_at > now,
+        )
         .values(used_at=now)
     ).rowcount
     if spent != 1:
@@ -294,17 +335,22 @@ def _check_new(password: str, repeat: str, name: str) -> None:
 
 def _store_password(conn: Connection, user_id: str, password: str, now: datetime) -> None:
     kdf, salt, digest = passwords.hash_password(password)
-    conn.execute(update(console_users).where(console_users.c.id == user_id).values(
-        password_kdf=kdf, password_salt=salt, password_hash=digest, password_at=now))
+    conn.execute(
+        update(console_users)
+        .where(console_users.c.id == user_id)
+        .values(password_kdf=kdf, password_salt=salt, password_hash=digest, password_at=now)
+    )
     _end_sessions(conn, user_id)
 
 
-def change_password(conn: Connection, session: Session, current: str, new: str, repeat: str, *,
-                    now: datetime) -> None:
+def change_password(
+    conn: Connection, session: Session, current: str, new: str, repeat: str, *, now: datetime
+) -> None:
     """Every session of the user ends, this one too: logged out everywhere."""
     row = conn.execute(select(console_users).where(console_users.c.id == session.user.id)).one()
-    if not passwords.verify_password(current, row.password_kdf, row.password_salt,
-                                     row.password_hash):
+    if not passwords.verify_password(
+        current, row.password_kdf, row.password_salt, row.password_hash
+    ):
         raise PasswordWrong()
     _check_new(new, repeat, row.name)
     _store_password(conn, row.id, new, now)
@@ -318,8 +364,9 @@ def _totp_aad(user_id: str) -> bytes:
     return f"khbs/console-totp/v1|{user_id}".encode()
 
 
-def _totp_key(keys: ServerKeys, key_id: str | None, blob: bytes | None,
-              user_id: str) -> bytes | None:
+def _totp_key(
+    keys: ServerKeys, key_id: str | None, blob: bytes | None, user_id: str
+) -> bytes | None:
     if key_id is None or blob is None or key_id not in keys.secrets["data"]:
         return None
     try:
@@ -328,13 +375,15 @@ def _totp_key(keys: ServerKeys, key_id: str | None, blob: bytes | None,
         return None
 
 
-def turn_on_totp(conn: Connection, keys: ServerKeys, session: Session, secret: bytes,
-                 code: str, *, now: datetime) -> None:
+def turn_on_totp(
+    conn: Connection, keys: ServerKeys, session: Session, secret: bytes, code: str, *, now: datetime
+) -> None:
     """Keep the secret (sealed with the data key) once a code made from it checks out. A
     secret already kept is not replaced here (a lost phone is `user reset`): a stolen session
     cannot move someone's second factor to another phone."""
-    row = conn.execute(select(console_users.c.totp_secret)
-                       .where(console_users.c.id == session.user.id)).one()
+    row = conn.execute(
+        select(console_users.c.totp_secret).where(console_users.c.id == session.user.id)
+    ).one()
     if row.totp_secret is not None:
         raise TotpAlreadyOn()
     used = totp.accepted_step(secret, code, now, None)
@@ -342,8 +391,11 @@ def turn_on_totp(conn: Connection, keys: ServerKeys, session: Session, secret: b
         raise TotpWrong()
     key_id = keys.active["data"]
     sealed = seal(keys.secrets["data"][key_id], secret, _totp_aad(session.user.id))
-    conn.execute(update(console_users).where(console_users.c.id == session.user.id).values(
-        totp_key_id=key_id, totp_secret=sealed, totp_last_step=used))
+    conn.execute(
+        update(console_users)
+        .where(console_users.c.id == session.user.id)
+        .values(totp_key_id=key_id, totp_secret=sealed, totp_last_step=used)
+    )
     audit(conn, session.user.actor, "console.totp_on", {"user_id": session.user.id})
 
 
@@ -356,8 +408,11 @@ def _throttle_keys(login: str, address: str) -> tuple[bytes, bytes]:
 
 def _waits(conn: Connection, keys: tuple[bytes, ...], now: datetime) -> int:
     """Seconds until another attempt is allowed (0: now)."""
-    rows = conn.execute(select(console_login_failures.c.wait_until)
-                        .where(console_login_failures.c.key_hash.in_(keys))).all()
+    rows = conn.execute(
+        select(console_login_failures.c.wait_until).where(
+            console_login_failures.c.key_hash.in_(keys)
+        )
+    ).all()
     longest = max((row.wait_until for row in rows), default=now)
     return max(0, int((longest - now).total_seconds() + 0.999))
 
@@ -370,8 +425,9 @@ def _wait_after(failures: int, free: int) -> timedelta:
 
 def _count_failure(conn: Connection, key: bytes, free: int, now: datetime) -> None:
     table = console_login_failures
-    row = conn.execute(select(table.c.failures, table.c.last_at)
-                       .where(table.c.key_hash == key).with_for_update()).first()
+    row = conn.execute(
+        select(table.c.failures, table.c.last_at).where(table.c.key_hash == key).with_for_update()
+    ).first()
     failures = 1 if row is None or now - row.last_at > FORGET else row.failures + 1
     values = {"failures": failures, "last_at": now, "wait_until": now + _wait_after(failures, free)}
     if row is None:
@@ -385,8 +441,16 @@ def login_wait(conn: Connection, name: str, address: str, *, now: datetime) -> i
     return _waits(conn, _throttle_keys(login_of(name), address), now)
 
 
-def log_in(conn: Connection, keys: ServerKeys, name: str, password: str, code: str,
-           address: str, *, now: datetime) -> Session:
+def log_in(
+    conn: Connection,
+    keys: ServerKeys,
+    name: str,
+    password: str,
+    code: str,
+    address: str,
+    *,
+    now: datetime,
+) -> Session:
     """A new session, or LoginWait / LoginFailed / LoginDisabled. A failure is counted in this
     transaction: commit it even when this raises (the caller does)."""
     login = login_of(name)
@@ -403,8 +467,11 @@ def log_in(conn: Connection, keys: ServerKeys, name: str, password: str, code: s
         if used is None:
             good = False
         else:
-            conn.execute(update(console_users).where(console_users.c.id == row.id)
-                         .values(totp_last_step=used))
+            conn.execute(
+                update(console_users)
+                .where(console_users.c.id == row.id)
+                .values(totp_last_step=used)
+            )
     if not good:
         _count_failure(conn, user_key, USER_FREE, now)
         _count_failure(conn, address_key, ADDRESS_FREE, now)
@@ -413,11 +480,16 @@ def log_in(conn: Connection, keys: ServerKeys, name: str, password: str, code: s
         raise LoginFailed()
     if row.disabled_at is not None:
         raise LoginDisabled()
-    conn.execute(delete(console_login_failures).where(console_login_failures.c.key_hash == user_key))
+    conn.execute(
+        delete(console_login_failures).where(console_login_failures.c.key_hash == user_key)
+    )
     expired(conn, now)
     token = secrets.token_urlsafe(32)
-    conn.execute(insert(console_sessions).values(token_hash=_digest(token), user_id=row.id,
-                                                 created_at=now, seen_at=now))
+    conn.execute(
+        insert(console_sessions).values(
+            token_hash=_digest(token), user_id=row.id, created_at=now, seen_at=now
+        )
+    )
     user = _user(conn, row)
     audit(conn, user.actor, "console.login", {"user_id": row.id})
     return Session(user, token, now)
@@ -426,12 +498,20 @@ def log_in(conn: Connection, keys: ServerKeys, name: str, password: str, code: s
 def expired(conn: Connection, now: datetime) -> int:
     """Remove every session past its idle or absolute limit (how many), and failed-login
     counts that are forgotten anyway."""
-    conn.execute(delete(console_login_failures).where(
-        console_login_failures.c.last_at < now - FORGET,
-        console_login_failures.c.wait_until < now))
-    return conn.execute(delete(console_sessions).where(or_(
-        console_sessions.c.seen_at < now - IDLE,
-        console_sessions.c.created_at < now - ABSOLUTE))).rowcount
+    conn.execute(
+        delete(console_login_failures).where(
+            console_login_failures.c.last_at < now - FORGET,
+            console_login_failures.c.wait_until < now,
+        )
+    )
+    return conn.execute(
+        delete(console_sessions).where(
+            or_(
+                console_sessions.c.seen_at < now - IDLE,
+                console_sessions.c.created_at < now - ABSOLUTE,
+            )
+        )
+    ).rowcount
 
 
 def session_of(conn: Connection, token: str | None, *, now: datetime) -> Session | None:
@@ -441,9 +521,10 @@ def session_of(conn: Connection, token: str | None, *, now: datetime) -> Session
         return None
     digest = _digest(token)
     row = conn.execute(
-        select(console_sessions.c.user_id, console_sessions.c.created_at,
-               console_sessions.c.seen_at)
-        .where(console_sessions.c.token_hash == digest)).first()
+        select(
+            console_sessions.c.user_id, console_sessions.c.created_at, console_sessions.c.seen_at
+        ).where(console_sessions.c.token_hash == digest)
+    ).first()
     if row is None:
         return None
     user = get_user(conn, row.user_id)
@@ -451,23 +532,31 @@ def session_of(conn: Connection, token: str | None, *, now: datetime) -> Session
         conn.execute(delete(console_sessions).where(console_sessions.c.token_hash == digest))
         return None
     if now - row.seen_at > TOUCH:
-        conn.execute(update(console_sessions).where(console_sessions.c.token_hash == digest)
-                     .values(seen_at=now))
+        conn.execute(
+            update(console_sessions)
+            .where(console_sessions.c.token_hash == digest)
+            .values(seen_at=now)
+        )
     return Session(user, token, row.created_at)
 
 
 def log_out(conn: Connection, session: Session) -> None:
-    conn.execute(delete(console_sessions)
-                 .where(console_sessions.c.token_hash == _digest(session.token)))
+    conn.execute(
+        delete(console_sessions).where(console_sessions.c.token_hash == _digest(session.token))
+    )
     audit(conn, session.user.actor, "console.logout", {"user_id": session.user.id})
 
 
 def _end_sessions(conn: Connection, user_id: str) -> int:
-    return conn.execute(delete(console_sessions)
-                        .where(console_sessions.c.user_id == user_id)).rowcount
+    return conn.execute(
+        delete(console_sessions).where(console_sessions.c.user_id == user_id)
+    ).rowcount
 
 
 def sessions_of(conn: Connection, user_id: str) -> int:
     """How many sessions the user has (for tests and `user list`)."""
-    return len(conn.execute(select(console_sessions.c.token_hash)
-                            .where(console_sessions.c.user_id == user_id)).all())
+    return len(
+        conn.execute(
+            select(console_sessions.c.token_hash).where(console_sessions.c.user_id == user_id)
+        ).all()
+    )

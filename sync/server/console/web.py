@@ -71,15 +71,24 @@ def _secure(request: Request) -> bool:
     return request.url.scheme == "https"
 
 
-def _cookie(request: Request, response: Response, name: str, value: str,
-            max_age: int | None = None) -> None:
-    response.set_cookie(name, value, max_age=max_age, path=PREFIX, httponly=True,
-                        samesite="strict", secure=_secure(request))
+def _cookie(
+    request: Request, response: Response, name: str, value: str, max_age: int | None = None
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        path=PREFIX,
+        httponly=True,
+        samesite="strict",
+        secure=_secure(request),
+    )
 
 
 def _drop(request: Request, response: Response, name: str) -> None:
-    response.delete_cookie(name, path=PREFIX, httponly=True, samesite="strict",
-                           secure=_secure(request))
+    response.delete_cookie(
+        name, path=PREFIX, httponly=True, samesite="strict", secure=_secure(request)
+    )
 
 
 def current(request: Request) -> users.Session:
@@ -130,30 +139,44 @@ def _base(session: users.Session, **context) -> dict:
 @router.get("/login", response_class=HTMLResponse)
 def login_form(request: Request, done: str = "") -> Response:
     token = form_token(request)
-    notice = {"setup": "console.setup_done", "password": "console.password_changed",
-              "out": "console.logged_out"}.get(done)
+    notice = {
+        "setup": "console.setup_done",
+        "password": "console.password_changed",
+        "out": "console.logged_out",
+    }.get(done)
     response = page(request, "login.html", form_token=token, error=None, notice=notice)
     return with_form_cookie(request, response, token)
 
 
 @router.post("/login", response_class=HTMLResponse)
-def login(request: Request, name: FormText = "", password: FormText = "", code: FormText = "",
-          form_token_sent: Annotated[str, Form(alias="form_token", max_length=200)] = "",
-          ) -> Response:
+def login(
+    request: Request,
+    name: FormText = "",
+    password: FormText = "",
+    code: FormText = "",
+    form_token_sent: Annotated[str, Form(alias="form_token", max_length=200)] = "",
+) -> Response:
     check_form_token(request, form_token_sent)
     address = request.client.host if request.client else "unknown"
     refused: users.UserError | None = None
     with _engine(request).begin() as conn:
         try:
-            session = users.log_in(conn, _keys(request), name, password, code, address,
-                                   now=_now(request))
+            session = users.log_in(
+                conn, _keys(request), name, password, code, address, now=_now(request)
+            )
         except users.UserError as exc:
             refused = exc  # the failure count commits with this transaction
     if refused is not None:
         status = 429 if isinstance(refused, users.LoginWait) else 401
         token = form_token(request)
-        response = page(request, "login.html", status, form_token=token,
-                        error=_message(refused, request), notice=None)
+        response = page(
+            request,
+            "login.html",
+            status,
+            form_token=token,
+            error=_message(refused, request),
+            notice=None,
+        )
         return with_form_cookie(request, response, token)
     response = redirect(PREFIX)
     _cookie(request, response, SESSION_COOKIE, session.token)  # a browser-session cookie
@@ -180,17 +203,27 @@ def setup_form(request: Request) -> Response:
 
 
 @router.post("/setup", response_class=HTMLResponse)
-def setup(request: Request, code: FormText = "", password: FormText = "", repeat: FormText = "",
-          form_token_sent: Annotated[str, Form(alias="form_token", max_length=200)] = "",
-          ) -> Response:
+def setup(
+    request: Request,
+    code: FormText = "",
+    password: FormText = "",
+    repeat: FormText = "",
+    form_token_sent: Annotated[str, Form(alias="form_token", max_length=200)] = "",
+) -> Response:
     check_form_token(request, form_token_sent)
     try:
         with _engine(request).begin() as conn:
             users.set_up(conn, code, password, repeat, now=_now(request))
     except ServerError as exc:
         token = form_token(request)
-        response = page(request, "setup.html", 400, form_token=token,
-                        error=_message(exc, request), minimum=MIN_LENGTH)
+        response = page(
+            request,
+            "setup.html",
+            400,
+            form_token=token,
+            error=_message(exc, request),
+            minimum=MIN_LENGTH,
+        )
         return with_form_cookie(request, response, token)
     return redirect(f"{PREFIX}/login?done=setup")
 
@@ -210,8 +243,11 @@ def static(name: str) -> Response:
     if name not in STATIC:
         raise data.NotFound()
     body = resources.files("sync.server.console").joinpath("static", name).read_bytes()
-    return Response(body, media_type=STATIC[name], headers={
-        "Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"})
+    return Response(
+        body,
+        media_type=STATIC[name],
+        headers={"Cache-Control": "public, max-age=3600", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 # -- account ----------------------------------------------------------------------------------
@@ -224,17 +260,27 @@ def account(request: Request) -> Response:
 
 
 @router.post("/account/password", response_class=HTMLResponse)
-def change_password(request: Request, current_password: FormText = "", password: FormText = "",
-                    repeat: FormText = "", csrf: FormText = "") -> Response:
+def change_password(
+    request: Request,
+    current_password: FormText = "",
+    password: FormText = "",
+    repeat: FormText = "",
+    csrf: FormText = "",
+) -> Response:
     session = current(request)
     check_csrf(session, csrf)
     try:
         with _engine(request).begin() as conn:
-            users.change_password(conn, session, current_password, password, repeat,
-                                  now=_now(request))
+            users.change_password(
+                conn, session, current_password, password, repeat, now=_now(request)
+            )
     except ServerError as exc:
-        return page(request, "account.html", 400,
-                    **_base(session, error=_message(exc, request), minimum=MIN_LENGTH))
+        return page(
+            request,
+            "account.html",
+            400,
+            **_base(session, error=_message(exc, request), minimum=MIN_LENGTH),
+        )
     response = redirect(f"{PREFIX}/login?done=password")
     _drop(request, response, SESSION_COOKIE)
     return response
@@ -244,14 +290,22 @@ def change_password(request: Request, current_password: FormText = "", password:
 def totp_form(request: Request) -> Response:
     session = current(request)
     secret = totp.new_secret()
-    return page(request, "totp.html", **_base(
-        session, secret=totp.secret_text(secret), uri=totp.uri(secret, session.user.name),
-        error=None))
+    return page(
+        request,
+        "totp.html",
+        **_base(
+            session,
+            secret=totp.secret_text(secret),
+            uri=totp.uri(secret, session.user.name),
+            error=None,
+        ),
+    )
 
 
 @router.post("/account/totp", response_class=HTMLResponse)
-def totp_on(request: Request, secret: FormText = "", code: FormText = "",
-            csrf: FormText = "") -> Response:
+def totp_on(
+    request: Request, secret: FormText = "", code: FormText = "", csrf: FormText = ""
+) -> Response:
     session = current(request)
     check_csrf(session, csrf)
     raw = totp.parse_secret(secret)
@@ -261,9 +315,17 @@ def totp_on(request: Request, secret: FormText = "", code: FormText = "",
         with _engine(request).begin() as conn:
             users.turn_on_totp(conn, _keys(request), session, raw, code, now=_now(request))
     except ServerError as exc:
-        return page(request, "totp.html", 400, **_base(
-            session, secret=totp.secret_text(raw), uri=totp.uri(raw, session.user.name),
-            error=_message(exc, request)))
+        return page(
+            request,
+            "totp.html",
+            400,
+            **_base(
+                session,
+                secret=totp.secret_text(raw),
+                uri=totp.uri(raw, session.user.name),
+                error=_message(exc, request),
+            ),
+        )
     return redirect(f"{PREFIX}/account")
 
 
@@ -278,8 +340,7 @@ def _area_param(area: str) -> str | None:
 def dashboard(request: Request, area: str = "") -> Response:
     session = current(request)
     with _engine(request).connect() as conn:
-        board = data.dashboard(conn, session.user.scope, _area_param(area[:20]),
-                               now=_now(request))
+        board = data.dashboard(conn, session.user.scope, _area_param(area[:20]), now=_now(request))
     peak = max([n for _, n in board.days] + [1])
     return page(request, "dashboard.html", **_base(session, board=board, peak=peak))
 
@@ -296,9 +357,15 @@ def _date(text: str) -> date | None:
         raise BadRequest() from None
 
 
-def _list_page(request: Request, session: users.Session, filters: data.Filters,
-               found: list | None = None, page_no: int = 1, error: str | None = None,
-               status_code: int = 200) -> Response:
+def _list_page(
+    request: Request,
+    session: users.Session,
+    filters: data.Filters,
+    found: list | None = None,
+    page_no: int = 1,
+    error: str | None = None,
+    status_code: int = 200,
+) -> Response:
     scope = session.user.scope
     with _engine(request).connect() as conn:
         listing = None
@@ -307,18 +374,42 @@ def _list_page(request: Request, session: users.Session, filters: data.Filters,
         view = data.view_scope(scope, filters.area)
         choices = data.officer_choices(conn, view)
     query = filters.query()
-    return page(request, "households.html", status_code, **_base(
-        session, listing=listing, found=found, filters=filters, officers=choices,
-        areas=data.area_choices(scope), statuses=STATUSES, error=error,
-        query=lambda **extra: urlencode(query | {k: v for k, v in extra.items()})))
+    return page(
+        request,
+        "households.html",
+        status_code,
+        **_base(
+            session,
+            listing=listing,
+            found=found,
+            filters=filters,
+            officers=choices,
+            areas=data.area_choices(scope),
+            statuses=STATUSES,
+            error=error,
+            query=lambda **extra: urlencode(query | {k: v for k, v in extra.items()}),
+        ),
+    )
 
 
 @router.get("/households", response_class=HTMLResponse)
-def households(request: Request, area: str = "", status: str = "", officer: str = "",
-               since: str = "", until: str = "", page: int = 1) -> Response:
+def households(
+    request: Request,
+    area: str = "",
+    status: str = "",
+    officer: str = "",
+    since: str = "",
+    until: str = "",
+    page: int = 1,
+) -> Response:
     session = current(request)
-    filters = data.Filters(_area_param(area[:20]), status[:20] or None, officer[:36] or None,
-                           _date(since), _date(until))
+    filters = data.Filters(
+        _area_param(area[:20]),
+        status[:20] or None,
+        officer[:36] or None,
+        _date(since),
+        _date(until),
+    )
     return _list_page(request, session, filters, page_no=max(1, min(page, MAX_PAGE)))
 
 
@@ -330,11 +421,18 @@ def search(request: Request, number: FormText = "", csrf: FormText = "") -> Resp
     check_csrf(session, csrf)
     try:
         with _engine(request).begin() as conn:
-            found = data.find_by_number(conn, _keys(request), session.user.scope, number,
-                                        session.user.actor)
+            found = data.find_by_number(
+                conn, _keys(request), session.user.scope, number, session.user.actor
+            )
     except data.BadNumber as exc:
-        return _list_page(request, session, data.Filters(), found=[],
-                          error=_message(exc, request), status_code=400)
+        return _list_page(
+            request,
+            session,
+            data.Filters(),
+            found=[],
+            error=_message(exc, request),
+            status_code=400,
+        )
     return _list_page(request, session, data.Filters(), found=found)
 
 
@@ -344,13 +442,19 @@ def household_reason(request: Request, household_id: str) -> Response:
     session = current(request)
     with _engine(request).connect() as conn:
         brief = data.brief(conn, session.user.scope, household_id)
-    return page(request, "reason.html", **_base(session, brief=brief, reasons=data.REASONS,
-                                                error=None))
+    return page(
+        request, "reason.html", **_base(session, brief=brief, reasons=data.REASONS, error=None)
+    )
 
 
 @router.post("/households/{household_id}", response_class=HTMLResponse)
-def household(request: Request, household_id: str, reason: FormText = "", note: FormText = "",
-              csrf: FormText = "") -> Response:
+def household(
+    request: Request,
+    household_id: str,
+    reason: FormText = "",
+    note: FormText = "",
+    csrf: FormText = "",
+) -> Response:
     session = current(request)
     check_csrf(session, csrf)
     scope = session.user.scope
@@ -360,8 +464,12 @@ def household(request: Request, household_id: str, reason: FormText = "", note: 
     except data.ReasonMissing as exc:
         with _engine(request).connect() as conn:
             brief = data.brief(conn, scope, household_id)
-        return page(request, "reason.html", 400, **_base(
-            session, brief=brief, reasons=data.REASONS, error=_message(exc, request)))
+        return page(
+            request,
+            "reason.html",
+            400,
+            **_base(session, brief=brief, reasons=data.REASONS, error=_message(exc, request)),
+        )
     with _engine(request).connect() as conn:
         view = data.household(conn, _keys(request), scope, household_id, lang_of(request))
     return page(request, "household.html", **_base(session, h=view))

@@ -28,8 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     revision = sub.add_parser("revision", help="write the next revision from db.py's changes")
     revision.add_argument("-m", "--message", required=True)
-    revision.add_argument("--empty", action="store_true",
-                          help="an empty revision to fill in by hand (data changes)")
+    revision.add_argument(
+        "--empty", action="store_true", help="an empty revision to fill in by hand (data changes)"
+    )
     sub.add_parser("check", help="do db.py and the revisions agree?")
     args = parser.parse_args(argv)
 
@@ -45,8 +46,12 @@ def main(argv: list[str] | None = None) -> int:
                         print(diffs, file=sys.stderr)
                         return 1
                     return 0
-                command.revision(config(conn), message=args.message,
-                                 autogenerate=not args.empty, rev_id=f"{int(head()) + 1:04d}")
+                command.revision(
+                    config(conn),
+                    message=args.message,
+                    autogenerate=not args.empty,
+                    rev_id=f"{int(head()) + 1:04d}",
+                )
         finally:
             engine.dispose()
     return 0
