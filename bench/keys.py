@@ -67,7 +67,8 @@ def run() -> None:
         f"{'  the old form (issue 12)':<44} {n['old']:10d} key   ratio {n['total'] / n['old']:5.2f}"
     )
     print(
-        f"{'  CSPro data entry (issue 12, ~550-600)':<44} {n['cspro']:10d} key   ratio {n['total'] / n['cspro']:5.2f}"
+        f"{'  CSPro data entry (issue 12, ~550-600)':<44} {n['cspro']:10d} key"
+        f"   ratio {n['total'] / n['cspro']:5.2f}"
         f"   target <= {n['target']}"
     )
 

@@ -266,9 +266,8 @@ class Keyboard:
         QTest.keyClick(self.target(), key, modifier)
         self.navigation += 1
         self.modifiers += modifier.value.bit_count()
-        self.log.append(
-            f"<{'Ctrl+' if modifier & CTRL else ''}{'Alt+' if modifier & ALT else ''}{key.name[4:]}>"
-        )
+        ctrl, alt = "Ctrl+" if modifier & CTRL else "", "Alt+" if modifier & ALT else ""
+        self.log.append(f"<{ctrl}{alt}{key.name[4:]}>")
 
 
 def wait_until(condition: Callable[[], bool], timeout_ms: int = 10_000) -> None:

@@ -365,7 +365,7 @@ def test_dates_in_the_future_are_errors(path, when):
     assert not at(check(rec), "date_in_future")
 
 
-# ---------------------------------------------------------------------------- birth dates without day or month
+# ---------------------------------------------------------- birth dates without day or month
 # Visit 2026-11-27; the head (1980-04-12) is 46. KK printouts of a year-only birth date show a
 # conventional day and month (01-07 here), and so does the NIK.
 

@@ -318,8 +318,9 @@ class Session(QObject):
         self, server: str, code: str, on_done: Callback = None, on_error: Callback = None
     ) -> NetworkJob:
         """Enroll this laptop (docs/sync.md): the request on a network thread, the store's part
-        on the worker. on_error gets the exception; app.errors.user_message makes it showable. A lock
-        cancels it (if the province has answered by then, its code is used up: ask for another)."""
+        on the worker. on_error gets the exception; app.errors.user_message makes it showable. A
+        lock cancels it (if the province has answered by then, its code is used up: ask for
+        another)."""
 
         def run(job: NetworkJob):
             from sync.client import SyncClient

@@ -67,7 +67,7 @@ class Filters:
     scope: Scope = field(default_factory=Scope.province)
 
     def as_dict(self) -> dict:
-        out = {
+        out: dict[str, object] = {
             "regency": self.regency,
             "status": self.status,
             "since": self.since.isoformat(timespec="seconds") if self.since else None,

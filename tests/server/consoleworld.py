@@ -126,7 +126,7 @@ def spread_over_days(engine, world: World) -> None:
     now = utc_now()
     ids = world.households["palangka"] + world.households["kobar"]
     with engine.begin() as conn:
-        for days, hid in zip((0, 1, 1, 3, 6, 9), ids):
+        for days, hid in zip((0, 1, 1, 3, 6, 9), ids, strict=False):
             conn.execute(
                 update(households)
                 .where(households.c.id == hid)

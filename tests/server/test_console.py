@@ -261,7 +261,7 @@ def test_password_rules_on_change(console, world):
 def test_login_waits_grow_per_user_and_per_address(console, world, clock, engine):
     name = world.users["regency"].name
     browser = Browser(console.url)
-    for attempt in range(3):
+    for _attempt in range(3):
         assert browser.login(name, "salah sekali ini").status_code == 401
     # The third failure in a row: now even the right password waits 1 second, then 2, 4 ...
     refused = browser.login(name)
@@ -472,7 +472,7 @@ def test_list_is_masked_and_filtered(console, world):
     browser = logged_in_as(console, world, "province")
     page = browser.get("/console/households")
     assert page.status_code == 200 and "6 rumah tangga" in page.text
-    for hid, record in world.records.items():
+    for record in world.records.values():
         assert record["no_kk"] not in page.text
         assert record["no_kk"][:6] + "******" + record["no_kk"][-4:] in page.text
         assert record["anggota"][0]["nama"] not in page.text

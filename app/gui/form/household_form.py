@@ -4,9 +4,10 @@ above the pages a list of the rules' messages (clicking one goes to its question
 Pages are built once from the schema; loading a record or re-validating only sets values and
 message texts, so a household with many members stays quick. Enter past the last question of a
 page goes on to the next page, as Ctrl+PgDown does. `reserved` holds the Alt+letters of the
-buttons around the form (Simpan, Finalkan ...): the questions' labels leave them alone. A section whose x-relevant fails
-(e.g. the dwelling of a listed family not found) has its page hidden and cleared. No database
-access here: the store worker runs the device-wide duplicate checks when finalising.
+buttons around the form (Simpan, Finalkan ...): the questions' labels leave them alone. A
+section whose x-relevant fails (e.g. the dwelling of a listed family not found) has its page
+hidden and cleared. No database access here: the store worker runs the device-wide duplicate
+checks when finalising.
 """
 
 from __future__ import annotations

@@ -48,7 +48,8 @@ class _FirstMatchOnEnter(QObject):
     def eventFilter(self, obj, event):
         popup = self.completer.popup()
         if (
-            event.type() == QEvent.Type.KeyPress
+            popup is not None
+            and event.type() == QEvent.Type.KeyPress
             and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
             and popup.isVisible()
             and not popup.currentIndex().isValid()

@@ -249,7 +249,7 @@ def officers_in(conn: Connection, view: Scope, *, now: datetime) -> list[Officer
         .order_by(officer_areas.c.area_code)
     ):
         areas.setdefault(officer_id, []).append(code)
-    device_count = dict(
+    device_count: dict[str, int] = dict(
         conn.execute(
             select(devices.c.officer_id, func.count())
             .where(devices.c.officer_id.in_(wanted), devices.c.revoked_at.is_(None))
@@ -311,7 +311,7 @@ def per_day(conn: Connection, view: Scope, *, now: datetime) -> list[tuple[date,
     first = today - timedelta(days=DAYS - 1)
     since = datetime.combine(first, datetime.min.time(), WIB).astimezone(UTC)
     day = _wib_day(conn, households.c.received_at).label("day")
-    found = dict(
+    found: dict[object, int] = dict(
         conn.execute(
             select(day, func.count())
             .where(households.c.received_at >= since, view.where(households.c.kode_desa))

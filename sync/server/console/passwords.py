@@ -75,7 +75,8 @@ def check(password: str, name: str = "") -> None:
         raise PasswordTooLong(maximum=MAX_LENGTH)
     folded = _fold(password)
     exact, words = _common()
-    core = _AROUND.match(folded).group(1)
+    around = _AROUND.match(folded)
+    core = around.group(1) if around else folded
     if folded in exact or core in words or folded in words or len(set(folded)) <= 2:
         raise PasswordCommon()
     squeezed = "".join(c for c in folded if c.isalnum())

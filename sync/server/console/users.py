@@ -461,7 +461,7 @@ def log_in(
     row = conn.execute(select(console_users).where(console_users.c.login == login)).first()
     stored = (row.password_kdf, row.password_salt, row.password_hash) if row else (None,) * 3
     good = passwords.verify_password(password, *stored)
-    if good and row.totp_secret is not None:
+    if good and row is not None and row.totp_secret is not None:
         secret = _totp_key(keys, row.totp_key_id, row.totp_secret, row.id)
         used = totp.accepted_step(secret, code, now, row.totp_last_step) if secret else None
         if used is None:
@@ -478,6 +478,7 @@ def log_in(
         if row is not None:
             audit(conn, f"user:{row.id}", "console.login_failed", {"user_id": row.id})
         raise LoginFailed()
+    assert row is not None  # a good password belongs to a user's row
     if row.disabled_at is not None:
         raise LoginDisabled()
     conn.execute(

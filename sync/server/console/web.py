@@ -178,10 +178,10 @@ def login(
             notice=None,
         )
         return with_form_cookie(request, response, token)
-    response = redirect(PREFIX)
-    _cookie(request, response, SESSION_COOKIE, session.token)  # a browser-session cookie
-    _drop(request, response, FORM_COOKIE)
-    return response
+    moved = redirect(PREFIX)
+    _cookie(request, moved, SESSION_COOKIE, session.token)  # a browser-session cookie
+    _drop(request, moved, FORM_COOKIE)
+    return moved
 
 
 @router.post("/logout")
