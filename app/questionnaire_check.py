@@ -46,6 +46,8 @@ KNOWN_KEYWORDS = frozenset(
         "x-roster-columns",
         "x-notice",
         "x-none",
+        "x-allowed",  # codes allowed only when a condition holds (visit outcomes)
+        "x-future",  # a date that may lie after the visit (a revisit date)
     }
 )
 ROOT_KEYWORDS = frozenset({"x-version", "x-migration"})
