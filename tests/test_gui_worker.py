@@ -76,3 +76,21 @@ def test_store_lives_on_the_worker(qtbot, worker, data_dir):
     # Closed after the work queued before it: a later operation finds no store and is
     # Cancelled (was: state.store None, and an AttributeError in the operation using it).
     assert isinstance(got[1], Cancelled)
+
+
+def test_an_operation_after_a_lock_shows_no_error(qtbot, worker, data_dir):
+    """Opening a household whose answer comes after the store closed: Cancelled, silently (it
+    once reached the generic error box as an AttributeError)."""
+    from app.gui.session import Session
+
+    session = Session(data_dir, worker)
+    errors: list[BaseException] = []
+    session.failed.connect(errors.append)
+    with qtbot.waitCallback() as ran:
+        worker.submit(lambda state: state.is_open, ran)
+    ran.assert_called_with(False)  # no store open, as after a lock
+    opened: list[object] = []
+    session.open_household("any-id", opened.append)
+    with qtbot.waitCallback() as after:
+        worker.submit(lambda state: None, after)  # queued behind it: it has run
+    assert errors == [] and opened == []

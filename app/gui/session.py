@@ -290,7 +290,7 @@ class Session(QObject):
             return _unlocked_view(state.store)
 
         return self.worker.submit(
-            fn, lambda r: self._after_unlock(r, on_done), on_error or self.failed.emit, on_progress
+            fn, lambda r: self._after_unlock(r, on_done), on_error or self._failed, on_progress
         )
 
     def _saved(self, result: tuple, on_done: Callback) -> None:
@@ -475,7 +475,13 @@ class Session(QObject):
         return call
 
     def _submit(self, fn, on_done: Callback, on_error: Callback) -> Op:
-        return self.worker.submit(fn, on_done, on_error or self.failed.emit)
+        return self.worker.submit(fn, on_done, on_error or self._failed)
+
+    def _failed(self, exc: BaseException) -> None:
+        """An operation's failure with no handler of its own. Cancelled (it ran after a lock
+        closed the store) is not one: its answer would have been dropped anyway."""
+        if not isinstance(exc, Cancelled):
+            self.failed.emit(exc)
 
 
 def _unlocked_view(store: Store) -> tuple:
