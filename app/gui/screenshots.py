@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> int:
         worker = StoreWorker()
         session = Session(Path(tmp), worker, Settings(lang=args.lang))
         window = MainWindow(session)
-        window.resize(1200, 760)
+        window.resize(1366, 705)  # a 1366x768 laptop less taskbar and title bar
         window.show()
         _settle()
         window.first_run.passphrase.setText(PASSPHRASE)
