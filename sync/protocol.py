@@ -143,6 +143,11 @@ def candidate_info(device_id: str, household_id: str, revision: int) -> bytes:
     return f"khbs/candidate/v1|{device_id}|{household_id}|{revision}".encode()
 
 
+def review_info(device_id: str, household_id: str, revision: int) -> bytes:
+    """A supervisor's comments on one revision, sealed to one device's box key (ReviewEvent)."""
+    return f"khbs/review/v1|{device_id}|{household_id}|{revision}".encode()
+
+
 def seal_batch(
     province_public: bytes,
     key_id: str,
@@ -288,8 +293,8 @@ class PushResult:
 # -- pull events ------------------------------------------------------------------------------
 
 # The province's decisions on a household (a `status` event).
-RECEIVED, VERIFIED = "received", "verified"
-STATUSES = (RECEIVED, VERIFIED, REJECTED)
+RECEIVED, VERIFIED, RETURNED = "received", "verified", "returned"
+STATUSES = (RECEIVED, VERIFIED, REJECTED)  # RETURNED travels as a ReviewEvent
 
 
 class Event:
@@ -428,6 +433,67 @@ class QuestionnaireEvent(Event):
         )
 
 
+@dataclass(frozen=True)
+class ReviewEvent(Event):
+    """A supervisor returned one revision for correction. `sealed` (base64url) is HPKE-sealed to
+    the device's box key with review_info and opens to JSON:
+    `{"round": N, "decided_at": ISO, "reason": CODE|null, "note": TEXT|null,
+      "comments": [{"path": "anggota.2.nik", "member_id": ID|null, "code": CODE|null,
+                    "text": TEXT|null}]}`
+    (free text may name people, so it never travels or rests in the clear). A later `status`
+    event for a newer revision supersedes it."""
+
+    TYPE: ClassVar[str] = "review"
+    seq: int | None
+    household_id: str | None
+    revision: int | None
+    sealed: str | None
+
+    @classmethod
+    def from_json(cls, raw: dict) -> ReviewEvent:
+        return cls(
+            _int(raw, "seq"), _str(raw, "household_id"), _int(raw, "revision"), _str(raw, "sealed")
+        )
+
+
+# A province-wide duplicate case's state, as the officer's laptop is told it.
+CASE_OPEN, CASE_KEEP_THIS, CASE_KEEP_OTHER, CASE_NOT_DUPLICATE = (
+    "open",
+    "keep_this",
+    "keep_other",
+    "not_duplicate",
+)
+CASE_OUTCOMES = (CASE_OPEN, CASE_KEEP_THIS, CASE_KEEP_OTHER, CASE_NOT_DUPLICATE)
+
+
+@dataclass(frozen=True)
+class CaseEvent(Event):
+    """A province-wide duplicate case touching this household was opened or decided (again: a
+    later decision replaces an earlier one). `kind`: "nik" (a member in two households) or "kk"
+    (one family sent twice); `outcome` is one of CASE_OUTCOMES, seen from this household."""
+
+    TYPE: ClassVar[str] = "case"
+    seq: int | None
+    case_id: str | None
+    household_id: str | None
+    kind: str | None
+    other_household_id: str | None
+    outcome: str | None
+    reason: str | None = None
+
+    @classmethod
+    def from_json(cls, raw: dict) -> CaseEvent:
+        return cls(
+            _int(raw, "seq"),
+            _str(raw, "case_id"),
+            _str(raw, "household_id"),
+            _str(raw, "kind"),
+            _str(raw, "other_household_id"),
+            _str(raw, "outcome"),
+            _str(raw, "reason"),
+        )
+
+
 PullEvent = (
     StatusEvent
     | DuplicateEvent
@@ -435,6 +501,8 @@ PullEvent = (
     | CandidateEvent
     | ReleaseEvent
     | QuestionnaireEvent
+    | ReviewEvent
+    | CaseEvent
 )
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
@@ -445,6 +513,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         CandidateEvent,
         ReleaseEvent,
         QuestionnaireEvent,
+        ReviewEvent,
+        CaseEvent,
     )
 }
 

@@ -140,6 +140,33 @@ def m006_questionnaires(db: Database) -> None:
     )
 
 
+# Reserved, one per open issue, so parallel changes keep one numbering; each is filled by the
+# change that builds it (a laptop never runs an empty one in a release).
+@migration
+def m007_supervision(db: Database) -> None:
+    pass  # issue 15
+
+
+@migration
+def m008_attachments(db: Database) -> None:
+    pass  # issue 16
+
+
+@migration
+def m009_retention(db: Database) -> None:
+    pass  # issue 18
+
+
+@migration
+def m010_record_versions(db: Database) -> None:
+    pass  # issue 13
+
+
+@migration
+def m011_field_list(db: Database) -> None:
+    pass  # issue 12
+
+
 def migrate(db: Database) -> int:
     """Bring the database to the latest version; returns the version it is at."""
     current = db.execute("PRAGMA user_version").fetchone()[0]

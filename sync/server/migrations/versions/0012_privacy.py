@@ -1,0 +1,18 @@
+"""Reserved for issue 18 (privacy); filled by the change that builds it.
+
+Revision ID: 0012
+Revises: 0011
+"""
+
+revision = "0012"
+down_revision = "0011"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    pass
+
+
+def downgrade() -> None:
+    pass
