@@ -265,7 +265,11 @@ changes = Table(
     Column("detail", Text),  # JSON of ids and codes only
     _at("at"),
     # 'questionnaire': a published version, for every device (no officer, no device).
-    CheckConstraint("kind IN ('status', 'duplicate', 'assignment', 'questionnaire')", name="kind"),
+    # 'review', 'case': the supervision loop (sync/server/review.py, cases.py; revision 0009).
+    CheckConstraint(
+        "kind IN ('status', 'duplicate', 'assignment', 'questionnaire', 'review', 'case')",
+        name="kind",
+    ),
     Index(None, "officer_id", "seq"),
     Index(None, "device_id", "seq"),
     Index(None, "household_id", "seq"),
@@ -450,6 +454,76 @@ questionnaire_receipts = Table(
     Column("version", Integer, ForeignKey("questionnaires.version"), primary_key=True),
     Column("device_id", ID, ForeignKey("devices.id"), primary_key=True),
     _at("received_at"),
+)
+
+
+# -- the supervision loop (issue 15: sync/server/review.py, cases.py, cards.py) -------------------
+
+# Every decision on a household, one row per round: verified, returned for correction or
+# rejected, on one revision. The note and the comments (free text: may name people) are sealed
+# with the data key (AAD khbs/server-review/v1|<household>|<round>|<revision>); the reason is a
+# code. decided_by: an audit actor ("user:<id>", "server-cli").
+review_rounds = Table(
+    "review_rounds",
+    metadata,
+    Column("household_id", ID, ForeignKey("households.id"), primary_key=True),
+    Column("round", Integer, primary_key=True, autoincrement=False),
+    Column("revision", Integer, nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("reason", String(64)),
+    Column("comments", Integer, nullable=False, server_default="0"),
+    Column("key_id", KEY_ID, ForeignKey("server_keys.key_id")),
+    Column("sealed", LargeBinary),
+    Column("decided_by", String(64), nullable=False),
+    _at("decided_at"),
+    CheckConstraint("decision IN ('verified', 'returned', 'rejected')", name="decision"),
+    Index(None, "household_id", "revision"),
+)
+
+# A province-wide duplicate: two households sharing a NIK or a KK number (household_a sorts
+# before household_b). `outcome` is seen from household_a (sync.protocol.CASE_OUTCOMES); every
+# decision is kept in case_decisions, so a later one can reverse it. Nothing is deleted.
+duplicate_cases = Table(
+    "duplicate_cases",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("kind", String(3), nullable=False),
+    Column("household_a", ID, ForeignKey("households.id"), nullable=False, index=True),
+    Column("household_b", ID, ForeignKey("households.id"), nullable=False, index=True),
+    Column("outcome", String(16), nullable=False, server_default="open"),
+    Column("reason", String(64)),
+    _at("opened_at"),
+    _at("decided_at", nullable=True),
+    UniqueConstraint("household_a", "household_b", "kind"),
+    CheckConstraint("kind IN ('nik', 'kk')", name="kind"),
+    CheckConstraint(
+        "outcome IN ('open', 'keep_this', 'keep_other', 'not_duplicate')", name="outcome"
+    ),
+)
+
+case_decisions = Table(
+    "case_decisions",
+    metadata,
+    Column("case_id", ID, ForeignKey("duplicate_cases.id"), primary_key=True),
+    Column("n", Integer, primary_key=True, autoincrement=False),
+    Column("outcome", String(16), nullable=False),
+    Column("reason", String(64)),
+    Column("decided_by", String(64), nullable=False),
+    _at("decided_at"),
+)
+
+# Every card number ever issued (households.card_number is the current one). A lost or damaged
+# card is replaced: its row stays, with replaced_at and the reason code.
+cards = Table(
+    "cards",
+    metadata,
+    Column("card_number", String(32), primary_key=True),
+    Column("household_id", ID, ForeignKey("households.id"), nullable=False, index=True),
+    Column("kode_kab", String(5), nullable=False),
+    Column("issued_by", String(64), nullable=False),
+    _at("issued_at"),
+    _at("replaced_at", nullable=True),
+    Column("replaced_reason", String(64)),
 )
 
 

@@ -39,7 +39,7 @@ from sync.protocol import (
     open_batch,
     read_header,
 )
-from sync.server import repo
+from sync.server import cases, repo
 from sync.server.db import (
     advisory_lock,
     batches,
@@ -390,6 +390,16 @@ class _Writer:
         for row in rows:
             self.warn(hid, row.household_id, row.kind, self.device.officer_id)
             self.warn(row.household_id, hid, row.kind, row.officer_id)
+            # A province-wide duplicate case for a regency user to decide (cases.py).
+            self.events += cases.on_match(
+                conn,
+                hid,
+                self.device.officer_id,
+                row.household_id,
+                row.officer_id,
+                row.kind,
+                utc_now(),
+            )
 
     def warn(self, hid: str, other: str, kind: str, officer_id: str) -> None:
         key = and_(

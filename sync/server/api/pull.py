@@ -15,15 +15,17 @@ from app.province_key import seal_to
 from sync.protocol import (
     AssignmentEvent,
     CandidateEvent,
+    CaseEvent,
     DuplicateEvent,
     PullEvent,
     QuestionnaireEvent,
     ReleaseEvent,
+    ReviewEvent,
     StatusEvent,
     b64,
     candidate_info,
 )
-from sync.server import questionnaires, repo
+from sync.server import questionnaires, repo, review
 from sync.server.api.deps import AuthDevice, EngineDep, KeysDep
 from sync.server.api.errors import ApiError
 from sync.server.assignments import candidate_for
@@ -60,6 +62,25 @@ def event(
     if row.kind == "duplicate":
         return DuplicateEvent(
             row.seq, row.household_id, detail.get("kind"), detail.get("other_household_id")
+        )
+    if row.kind == CaseEvent.TYPE:  # ids and codes only, as decided (cases.py)
+        return CaseEvent(
+            row.seq,
+            detail.get("case_id"),
+            row.household_id,
+            detail.get("kind"),
+            detail.get("other_household_id"),
+            detail.get("outcome"),
+            detail.get("reason"),
+        )
+    if row.kind == ReviewEvent.TYPE:  # comments sealed to this device now (review.py)
+        if conn is None or keys is None:
+            return None
+        box = repo.box_key(conn, device_id)
+        if box is None:
+            raise BoxKeyMissing()
+        return review.review_event(
+            conn, keys, row.seq, row.household_id, row.revision, detail["round"], device_id, box
         )
     if row.kind == QuestionnaireEvent.TYPE:  # for every device; None once retired
         if conn is None:  # events_for always gives one: the event records who was sent it
