@@ -1317,6 +1317,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     user_reset.add_argument("--user", required=True, metavar="ID")
     user_reset.add_argument("--json", action="store_true")
+
+    from sync.server.review_cli import register as register_supervision  # issue 15
+
+    register_supervision(sub, command, common)
     return parser
 
 
