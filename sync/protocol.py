@@ -440,7 +440,9 @@ class ReviewEvent(Event):
     `{"round": N, "decided_at": ISO, "reason": CODE|null, "note": TEXT|null,
       "comments": [{"path": "anggota.2.nik", "member_id": ID|null, "code": CODE|null,
                     "text": TEXT|null}]}`
-    (free text may name people, so it never travels or rests in the clear). A later `status`
+    (free text may name people, so it never travels or rests in the clear). `path` is dotted,
+    a member's index counted from 0 as in the returned revision's record ("" for the household
+    as a whole); `member_id` is null while members have no id of their own. A later `status`
     event for a newer revision supersedes it."""
 
     TYPE: ClassVar[str] = "review"
