@@ -173,7 +173,7 @@ def test_every_round_is_kept_in_the_history(store, box):
         round=2,
         decided_at="2026-12-03T08:00:00Z",
         reason=None,
-        comments=[comment("rumah.lantai", "Foto menunjukkan lantai tanah"), comment("", "Cek")],
+        comments=[comment("rumah.jenis_lantai", "Foto menunjukkan lantai tanah"), comment("", "Cek")],
     )
     r = row(store, rec["id"])
     assert r.returned and r.returned_revision == 2 and r.review_rounds == 2
@@ -191,7 +191,7 @@ def test_every_round_is_kept_in_the_history(store, box):
         ("verified", 3, None),
     ]
     assert history.rounds[0].comments[0].path == ("anggota", 1, "nik")
-    assert [c.path for c in history.rounds[1].comments] == [("rumah", "lantai"), ()]
+    assert [c.path for c in history.rounds[1].comments] == [("rumah", "jenis_lantai"), ()]
     assert history.open_return is None and history.returned_revision is None
     assert row(store, rec["id"]).review_rounds == 3
     assert store.verify().ok
