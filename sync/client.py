@@ -149,6 +149,10 @@ class SyncReport:
     # refused (bad signature, or a document this app cannot use: sync.questionnaire_refused).
     questionnaires: list[int] = field(default_factory=list)
     questionnaires_refused: list[int] = field(default_factory=list)
+    # The supervision loop: households a supervisor returned with this sync, and returns
+    # that did not open for this device (app/store/supervision.py).
+    returned: int = 0
+    reviews_refused: int = 0
 
     @property
     def clock_off(self) -> bool:
@@ -350,6 +354,8 @@ class SyncClient:
             report.assigned += pulled.candidates
             report.province_changed += pulled.province_changed
             report.released += pulled.released
+            report.returned += pulled.reviews
+            report.reviews_refused += pulled.reviews_refused
             # A page may hold only events meant for nobody here any more: go on by the cursor.
             if not data.get("more") or cursor <= after:
                 report.needs_attention = self.attention()

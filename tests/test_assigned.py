@@ -311,6 +311,8 @@ def test_store_made_before_assignments_opens(data_dir, key):
         db.execute("DROP TABLE assigned")
         db.execute("ALTER TABLE households DROP COLUMN mac")  # added by m005
         db.execute("DROP TABLE questionnaires")  # added by m006
+        db.execute("DROP TABLE supervision")  # added by m007
+        db.execute("DROP TABLE supervision_rounds")  # added by m007
         db.execute("PRAGMA user_version = 3")
     with Store.open(data_dir, PASSPHRASE) as s:
         pull(s, key, [candidate(key, listed())])

@@ -90,6 +90,8 @@ def test_migration_from_version_1_keeps_households(data_dir):
             db.execute(f"ALTER TABLE households DROP COLUMN {column}")
         db.execute("DROP TABLE assigned")  # added by m004
         db.execute("DROP TABLE questionnaires")  # added by m006
+        db.execute("DROP TABLE supervision")  # added by m007
+        db.execute("DROP TABLE supervision_rounds")  # added by m007
         db.execute("PRAGMA user_version = 1")
     with Store.open(data_dir, PASSPHRASE) as s:
         assert s.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) >= 2

@@ -466,6 +466,8 @@ def make_old_format(data_dir) -> None:
     for table in ("households", "assigned"):
         raw(data_dir, f"ALTER TABLE {table} DROP COLUMN mac")
     raw(data_dir, "DROP TABLE questionnaires")  # m006, which came after
+    raw(data_dir, "DROP TABLE supervision")  # m007
+    raw(data_dir, "DROP TABLE supervision_rounds")  # m007
     raw(data_dir, f"PRAGMA user_version = {MIGRATIONS.index(m005_row_macs)}")
 
 
@@ -489,7 +491,7 @@ def test_old_format_store_opens_gets_macs_and_verifies_clean(data_dir, key):
         upgrades = [e for e in s.audit.entries() if e.action in ("store.row_macs", "store.keywrap")]
         assert [(e.action, e.detail) for e in upgrades] == [
             ("store.keywrap", "v2"),
-            ("store.row_macs", "households=3,assigned=1"),
+            ("store.row_macs", "households=3,assigned=1,supervision=0"),
         ]
         report = s.verify()
         assert report.ok and report.households == 3, report

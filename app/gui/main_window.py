@@ -9,6 +9,7 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget
 
 from app.errors import user_message
+from app.gui import reviewing
 from app.gui.idle import IdleWatcher
 from app.gui.models import to_verify_counts
 from app.gui.session import Session
@@ -304,6 +305,7 @@ class MainWindow(QMainWindow):
         )
         editor.failed.connect(lambda text: QMessageBox.warning(self, TITLE, text))
         self.household, self.editor = page, editor
+        reviewing.attach(self.session, page, record["id"], lambda: self.household is page)
         self.stack.addWidget(page)
         self.stack.setCurrentWidget(page)
         page.form.focus_first()

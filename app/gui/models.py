@@ -13,6 +13,8 @@ from PySide6.QtCore import (
     QSortFilterProxyModel,
     Qt,
 )
+from PySide6.QtGui import QColor, QIcon
+from PySide6.QtWidgets import QApplication, QStyle
 
 from app.gui.translate import QT_TRANSLATE_NOOP
 from app.visits import TO_REVISIT
@@ -35,6 +37,7 @@ STATUS_LABELS = {
     "final": QT_TRANSLATE_NOOP("HouseholdTableModel", "Final"),
     "synced": QT_TRANSLATE_NOOP("HouseholdTableModel", "Synced"),
     "attention": QT_TRANSLATE_NOOP("HouseholdTableModel", "Needs attention"),
+    "returned": QT_TRANSLATE_NOOP("HouseholdTableModel", "Needs correction"),
     "training": QT_TRANSLATE_NOOP("HouseholdTableModel", "Training"),
 }
 SYNC_LABELS = {
@@ -74,6 +77,19 @@ RELEASED_TIP = QT_TRANSLATE_NOOP(
     "This village now belongs to another officer. Finalise the household "
     "and sync: it leaves this laptop once the province has it.",
 )
+# The supervision loop (app/store/supervision.py): a return for correction, duplicate cases.
+RETURNED_TIP = QT_TRANSLATE_NOOP(
+    "HouseholdTableModel",
+    "Returned by the supervisor for correction: open it to see the comments at their "
+    "questions, correct, finalise and sync again.",
+)
+RETURNED_COLOUR = "#8a5300"  # dark amber, 6.0:1 on white (the form's warning colour)
+CASE_MARKS = {
+    "open": QT_TRANSLATE_NOOP("HouseholdTableModel", "duplicate case open"),
+    "keep_this": QT_TRANSLATE_NOOP("HouseholdTableModel", "duplicate case: kept here"),
+    "keep_other": QT_TRANSLATE_NOOP("HouseholdTableModel", "duplicate case: kept elsewhere"),
+    "not_duplicate": QT_TRANSLATE_NOOP("HouseholdTableModel", "duplicate case: not a duplicate"),
+}
 DUPLICATE_TIPS = {
     "nik": QT_TRANSLATE_NOOP(
         "HouseholdTableModel", "Province: NIK also in another household in the province"
@@ -90,6 +106,8 @@ def status_key(row: HouseholdRow) -> str:
     sent or not, until a later visit records another outcome."""
     if row.damaged or row.sync_state in ATTENTION:
         return "attention"
+    if row.returned:
+        return "returned"
     if row.sync_state == "to_verify":
         return "to_verify"
     if row.sync_state == "training":
@@ -114,12 +132,14 @@ def sync_text(row: HouseholdRow) -> str:
         (row.released, RELEASED_MARK),
         (row.province_changed, CHANGED_MARK),
         (bool(row.province_duplicates), DUPLICATE_MARK),
-    ]
+    ] + [(True, CASE_MARKS[outcome]) for _, outcome in row.cases if outcome in CASE_MARKS]
     return " \u26a0 ".join([sync_label(row.sync_state)] + [_tr(m) for on, m in marks if on])
 
 
 def sync_tooltip(row: HouseholdRow) -> str | None:
     lines = [_tr(REASON) + " " + row.sync_reason] if row.sync_reason else []  # a code
+    if row.returned:
+        lines.append(_tr(RETURNED_TIP))
     if row.outcome in TO_REVISIT and row.revisit_on:
         lines.append(_tr(REVISIT_TIP).replace("%1", day_text(row.revisit_on)))
     lines += [_tr(DUPLICATE_TIPS[k]) for k in row.province_duplicates if k in DUPLICATE_TIPS]
@@ -129,6 +149,11 @@ def sync_tooltip(row: HouseholdRow) -> str | None:
         if on
     ]
     return "\n".join(lines) or None
+
+
+def returned_icon() -> QIcon:
+    style = QApplication.style()
+    return style.standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning) if style else QIcon()
 
 
 def to_verify_counts(rows: list[HouseholdRow]) -> dict[str, int]:
@@ -191,6 +216,10 @@ class HouseholdTableModel(QAbstractTableModel):
     def household_ids(self) -> list[str]:
         return [r.id for r in self._rows]
 
+    def returned_count(self) -> int:
+        """Households returned for correction ("Perlu perbaikan")."""
+        return sum(1 for r in self._rows if r.returned)
+
     def rowCount(self, parent=QModelIndex()) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
@@ -230,6 +259,11 @@ class HouseholdTableModel(QAbstractTableModel):
                 COL_UPDATED: row.updated_at,
                 COL_DESA: row.kode_desa or "",
             }.get(col, self.data(index))
+        if col == COL_STATUS and row.returned and not row.damaged:  # colour, icon and text
+            if role == Qt.ItemDataRole.ForegroundRole:
+                return QColor(RETURNED_COLOUR)
+            if role == Qt.ItemDataRole.DecorationRole:
+                return returned_icon()
         if role == Qt.ItemDataRole.ToolTipRole and col == COL_DESA:
             return row.kode_desa
         if role == Qt.ItemDataRole.ToolTipRole and col in (COL_STATUS, COL_SYNC):

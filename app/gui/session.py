@@ -141,6 +141,19 @@ class Session(QObject):
 
         return self._submit(fn, lambda r: self._after_unlock(r, on_done), on_error)
 
+    def refresh(self, on_done: Callback = None) -> Op:
+        """Read the list again from the store (after a change made on the worker by other
+        means than the session's own operations)."""
+
+        @self._current
+        def done(view: tuple) -> None:
+            self._set_view(view)
+            self.rowsChanged.emit()
+            if on_done:
+                on_done(None)
+
+        return self._submit(lambda state: _unlocked_view(state.store), done, None)
+
     def _after_unlock(self, view: tuple, on_done: Callback) -> None:
         self._set_view(view)
         self.is_unlocked = True
@@ -207,6 +220,19 @@ class Session(QObject):
                 int(found.pending_revision or 0),
                 found.origin,
             )
+
+        return self._submit(fn, self._current(on_done), on_error)
+
+    def supervision(
+        self, household_id: str, on_done: Callable[[Any], object], on_error: Callback = None
+    ) -> Op:
+        """on_done(app.store.supervision.Supervision): the household's decisions, open return
+        and duplicate cases. Dropped after a lock."""
+
+        def fn(state: WorkerState):
+            from app.store import supervision
+
+            return supervision.of(state.store, household_id)
 
         return self._submit(fn, self._current(on_done), on_error)
 

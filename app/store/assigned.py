@@ -307,6 +307,8 @@ def _delete(store: Store, hid: str, now: str) -> None:
         ("lookup", "household_id"),
         ("outbox", "household_id"),
         ("assigned", "household_id"),
+        ("supervision", "household_id"),
+        ("supervision_rounds", "household_id"),
     ):
         store.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (hid,))
     store.audit.append(now, store.actor, RELEASED, hid, revision[0] if revision else None)

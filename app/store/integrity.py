@@ -30,6 +30,9 @@ ROW_COLUMNS = {
         "card",
     ),
     "assigned": ("household_id", "revision", "origin", "pending_revision", "pending", "released"),
+    # The supervision loop (app/store/supervision.py): the open return drives the "Perlu
+    # perbaikan" list, `rounds` counts the sealed decisions kept (one deleted shows), cases.
+    "supervision": ("household_id", "returned_revision", "rounds", "cases"),
 }
 # Audit action (and meta hint) once every row carries a MAC: from then on a row without one
 # was changed outside the app, not written by an earlier version.
@@ -114,7 +117,7 @@ def check_plaintext(
             values, mac = tuple(row[:-1]), row[-1]
             if table == "households":
                 present[values[0]] = values[1]
-            else:
+            elif table == "assigned":
                 with_assigned_row.add(values[0])
             if mac is None and not signed:
                 unverified.add(values[0])
@@ -131,6 +134,15 @@ def check_plaintext(
         hid
         for hid in set(index) | set(tokens)
         if hid not in report.damaged and index.get(hid, set()) != tokens.get(hid, set())
+    }
+    altered |= {  # a sealed decision removed or added outside the app
+        hid
+        for hid, rounds, kept in db.execute(
+            "SELECT s.household_id, s.rounds, count(r.household_id) FROM supervision s"
+            " LEFT JOIN supervision_rounds r ON r.household_id = s.household_id"
+            " GROUP BY s.household_id, s.rounds"
+        )
+        if rounds != kept
     }
     report.altered = sorted(altered - set(report.missing))  # its leftovers: one finding
     report.unverified = sorted(unverified - altered)

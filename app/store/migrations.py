@@ -144,7 +144,30 @@ def m006_questionnaires(db: Database) -> None:
 # change that builds it (a laptop never runs an empty one in a release).
 @migration
 def m007_supervision(db: Database) -> None:
-    pass  # issue 15
+    # The supervision loop (app/store/supervision.py). Per household: the revision a supervisor
+    # returned for correction while the return is open, how many decisions the history holds,
+    # and the province-wide duplicate cases (ids and codes, JSON); all under the row MAC. Each
+    # decision (a return with its comments, a verification, a rejection) is sealed with the
+    # record key (AAD: id, revision, "review.<decision>"): comments may name people.
+    db.execute(
+        """CREATE TABLE supervision (
+            household_id TEXT PRIMARY KEY,
+            returned_revision INTEGER,
+            rounds INTEGER NOT NULL DEFAULT 0,
+            cases TEXT,
+            mac BLOB
+        )"""
+    )
+    db.execute(
+        """CREATE TABLE supervision_rounds (
+            household_id TEXT NOT NULL,
+            revision INTEGER NOT NULL,
+            decision TEXT NOT NULL,
+            received_at TEXT NOT NULL,
+            sealed BLOB NOT NULL,
+            PRIMARY KEY (household_id, revision, decision)
+        )"""
+    )
 
 
 @migration

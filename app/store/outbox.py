@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from app.errors import RecordDamaged
-from app.store import assigned, questionnaires
+from app.store import assigned, questionnaires, supervision
 from app.store.store import Store
 from sync.protocol import (
     ACCEPTED,
@@ -22,10 +22,12 @@ from sync.protocol import (
     VERIFIED,
     AssignmentEvent,
     CandidateEvent,
+    CaseEvent,
     DuplicateEvent,
     PushResult,
     QuestionnaireEvent,
     ReleaseEvent,
+    ReviewEvent,
     StatusEvent,
     read_event,
 )
@@ -98,14 +100,16 @@ def apply_results(store: Store, results: list[dict]) -> Applied:
 
 def needs_attention(store: Store) -> list[tuple[str, str]]:
     """(household id, reason code) of every household the province sent back (rejected, or a
-    conflict), oldest first: what the officer has to open and fix. Ids and codes only."""
+    conflict), oldest first, then those a supervisor returned for correction ("returned"):
+    what the officer has to open and fix. Ids and codes only."""
     marks = ", ".join("?" for _ in ATTENTION)
     rows = store.db.execute(
         f"SELECT id, sync_state, sync_reason FROM households WHERE sync_state IN ({marks})"
         " ORDER BY updated_at, id",
         tuple(sorted(ATTENTION)),
     )
-    return [(hid, reason or state) for hid, state, reason in rows]
+    sent_back = [(hid, reason or state) for hid, state, reason in rows]
+    return sent_back + supervision.open_returns(store)  # returned by a supervisor
 
 
 # -- pull --------------------------------------------------------------------------------------
@@ -135,6 +139,11 @@ class Pulled:
     # or a document this app cannot use).
     questionnaires: list[int] = field(default_factory=list)
     questionnaires_refused: list[int] = field(default_factory=list)
+    # The supervision loop (app/store/supervision.py): returns kept, reviews that did not open
+    # for this device (or were not a review), duplicate cases opened or decided.
+    reviews: int = 0
+    reviews_refused: int = 0
+    cases: int = 0
 
 
 def pull_cursor(store: Store) -> int:
@@ -148,7 +157,8 @@ def apply_events(
     applies only to the revision it names: a household edited since stays as the officer left
     it. A card number belongs to the family, so it is kept whatever revision the event names.
     Card numbers are sealed and never audited or logged. `box` (device id, the device's own
-    HPKE key pair) opens `candidate` events, the only ones that carry personal data."""
+    HPKE key pair) opens `candidate` and `review` events, the only ones that carry personal
+    data."""
     pulled = Pulled()
     now = store.now()
     with store.db.atomic():
@@ -161,6 +171,10 @@ def apply_events(
                 assigned.apply_candidate(store, e, box, now, pulled)
             elif isinstance(e, ReleaseEvent):
                 assigned.apply_release(store, e, now, pulled)
+            elif isinstance(e, ReviewEvent):
+                supervision.apply_review(store, e, box, now, pulled)
+            elif isinstance(e, CaseEvent):
+                supervision.apply_case(store, e, now, pulled)
             elif isinstance(e, QuestionnaireEvent):
                 questionnaires.apply_event(store, e, now, pulled)
             elif isinstance(e, AssignmentEvent):
@@ -198,6 +212,7 @@ def _status(store: Store, e: StatusEvent, now: str, pulled: Pulled) -> None:
         ).rowcount
     if changed:
         store.audit.append(now, store.actor, "sync.status." + status, hid, revision)
+    supervision.status_arrived(store, hid, revision, status, e.reason, now)
     pulled.status += 1
 
 

@@ -4,6 +4,7 @@ and the decrypted summary) and a household opened for reading out (export), and 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlite_utils import Database
@@ -39,6 +40,19 @@ class HouseholdRow:
     released: bool = False  # moved to another officer: kept until its last version is sent
     outcome: int | None = None  # the visit outcome recorded (app/visits.py), from the summary
     revisit_on: str | None = None  # the planned revisit date, for a family to revisit
+    # The supervision loop (app/store/supervision.py): the revision a supervisor returned while
+    # the return is open, how many decisions the history holds, and the duplicate cases as
+    # (kind, outcome).
+    returned_revision: int | None = None
+    review_rounds: int = 0
+    cases: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def returned(self) -> bool:
+        """Returned for correction and not finalised again since ("Perlu perbaikan")."""
+        if self.returned_revision is None:
+            return False
+        return not (self.status == "final" and self.revision > self.returned_revision)
 
     @property
     def kk(self) -> str:
@@ -70,6 +84,31 @@ class OpenedHousehold:
     sync_reason: str | None
     updated_at: str
     card_number: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """A province-wide duplicate case touching a household (app/store/supervision.py)."""
+
+    case_id: str
+    kind: str  # "nik" / "kk"
+    outcome: str  # one of sync.protocol.CASE_OUTCOMES, seen from this household
+    reason: str | None
+
+
+def cases_of(text: str | None) -> tuple[Case, ...]:
+    """The cases as the supervision row keeps them (JSON: case id -> kind, outcome, reason)."""
+    try:
+        raw = json.loads(text) if text else {}
+    except ValueError:
+        return ()
+    if not isinstance(raw, dict):
+        return ()
+    return tuple(
+        Case(str(cid), str(c.get("kind")), str(c.get("outcome")), c.get("reason"))
+        for cid, c in sorted(raw.items())
+        if isinstance(c, dict)
+    )
 
 
 def list_rows(db: Database, cipher: RecordCipher, where: str, params: tuple) -> list[HouseholdRow]:
@@ -128,4 +167,19 @@ def list_rows(db: Database, cipher: RecordCipher, where: str, params: tuple) -> 
                 revisit,
             )
         )
+    _mark_supervision(db, out, where, params)
     return out
+
+
+def _mark_supervision(db: Database, rows: list[HouseholdRow], where: str, params: tuple) -> None:
+    """The supervision loop's marks (open return, decisions kept, cases) onto the rows."""
+    by_id = {r.id: r for r in rows}
+    query = (
+        "SELECT s.household_id, s.returned_revision, s.rounds, s.cases FROM supervision s"
+        f" JOIN households h ON h.id = s.household_id{where}"
+    )
+    for hid, returned, rounds, cases in db.conn.execute(query, params):
+        row = by_id.get(hid)
+        if row is not None:
+            row.returned_revision, row.review_rounds = returned, rounds
+            row.cases = tuple((c.kind, c.outcome) for c in cases_of(cases))

@@ -2,6 +2,9 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name></name>
+</context>
+<context>
     <name>EnrollDialog</name>
     <message>
         <location filename="../../app/gui/views/enroll.py" line="24"/>
@@ -14,37 +17,37 @@
         <translation>Type the server address and the one-time code the province gave you.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="30"/>
+        <location filename="../../app/gui/views/enroll.py" line="31"/>
         <source>Server address</source>
         <translation>Server address</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="32"/>
+        <location filename="../../app/gui/views/enroll.py" line="33"/>
         <source>Enrollment code</source>
         <translation>Enrollment code</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="33"/>
+        <location filename="../../app/gui/views/enroll.py" line="34"/>
         <source>Server &amp;address:</source>
         <translation>Server &amp;address:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="35"/>
+        <location filename="../../app/gui/views/enroll.py" line="36"/>
         <source>One-time &amp;code:</source>
         <translation>One-time &amp;code:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="46"/>
+        <location filename="../../app/gui/views/enroll.py" line="48"/>
         <source>&amp;Enroll</source>
         <translation>&amp;Enroll</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="48"/>
+        <location filename="../../app/gui/views/enroll.py" line="50"/>
         <source>Cancel</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="74"/>
+        <location filename="../../app/gui/views/enroll.py" line="76"/>
         <source>Type both the server address and the code.</source>
         <translation>Type both the server address and the code.</translation>
     </message>
@@ -52,109 +55,109 @@
 <context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../../app/gui/views/export.py" line="39"/>
+        <location filename="../../app/gui/views/export.py" line="40"/>
         <source>Export CSV</source>
         <translation>Export CSV</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="41"/>
-        <location filename="../../app/gui/views/export.py" line="118"/>
+        <location filename="../../app/gui/views/export.py" line="42"/>
+        <location filename="../../app/gui/views/export.py" line="145"/>
         <source>Export folder</source>
         <translation>Export folder</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="42"/>
+        <location filename="../../app/gui/views/export.py" line="43"/>
         <source>&amp;Choose...</source>
         <translation>&amp;Choose...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="43"/>
+        <location filename="../../app/gui/views/export.py" line="44"/>
         <source>&amp;Folder:</source>
         <translation>&amp;Folder:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="46"/>
+        <location filename="../../app/gui/views/export.py" line="47"/>
         <source>All</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="49"/>
+        <location filename="../../app/gui/views/export.py" line="50"/>
         <source>S&amp;tatus:</source>
         <translation>S&amp;tatus:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="52"/>
+        <location filename="../../app/gui/views/export.py" line="53"/>
         <source>All villages</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="55"/>
+        <location filename="../../app/gui/views/export.py" line="56"/>
         <source>&amp;Village:</source>
         <translation>&amp;Village:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="61"/>
+        <location filename="../../app/gui/views/export.py" line="62"/>
         <source>&amp;Label language:</source>
         <translation>&amp;Label language:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="64"/>
+        <location filename="../../app/gui/views/export.py" line="65"/>
         <source>&amp;Mask NIK and KK numbers (region and last digits only)</source>
         <translation>&amp;Mask NIK and KK numbers (region and last digits only)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="66"/>
+        <location filename="../../app/gui/views/export.py" line="67"/>
         <source>Leave out &amp;health answers</source>
         <translation>Leave out &amp;health answers</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="67"/>
+        <location filename="../../app/gui/views/export.py" line="68"/>
         <source>E&amp;xcel (Indonesia): semicolon separator</source>
         <translation>E&amp;xcel (Indonesia): semicolon separator</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="70"/>
+        <location filename="../../app/gui/views/export.py" line="72"/>
         <source>The files hold personal data in plain text, not encrypted. Keep them only somewhere safe and delete them after use.</source>
         <translation>The files hold personal data in plain text, not encrypted. Keep them only somewhere safe and delete them after use.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="76"/>
+        <location filename="../../app/gui/views/export.py" line="80"/>
         <source>Export progress</source>
         <translation>Export progress</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="83"/>
+        <location filename="../../app/gui/views/export.py" line="87"/>
         <source>&amp;Export</source>
         <translation>&amp;Export</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="85"/>
-        <location filename="../../app/gui/views/export.py" line="175"/>
+        <location filename="../../app/gui/views/export.py" line="90"/>
+        <location filename="../../app/gui/views/export.py" line="204"/>
         <source>Close</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="126"/>
+        <location filename="../../app/gui/views/export.py" line="154"/>
         <source>Choose a folder for the files.</source>
         <translation>Choose a folder for the files.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="151"/>
+        <location filename="../../app/gui/views/export.py" line="179"/>
         <source>Cancel</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="163"/>
+        <location filename="../../app/gui/views/export.py" line="192"/>
         <source>%1 of %2 households</source>
         <translation>%1 of %2 households</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="168"/>
+        <location filename="../../app/gui/views/export.py" line="197"/>
         <source>Cancelling...</source>
         <translation>Cancelling...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="187"/>
+        <location filename="../../app/gui/views/export.py" line="216"/>
         <source>Export cancelled. No files were written.</source>
         <translation>Export cancelled. No files were written.</translation>
     </message>
@@ -187,62 +190,62 @@
         <translation>Strong.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="88"/>
+        <location filename="../../app/gui/views/first_run.py" line="95"/>
         <source>Welcome to KHBS Enroll</source>
         <translation>Welcome to KHBS Enroll</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="89"/>
+        <location filename="../../app/gui/views/first_run.py" line="96"/>
         <source>&amp;Language:</source>
         <translation>&amp;Language:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="90"/>
+        <location filename="../../app/gui/views/first_run.py" line="97"/>
         <source>New &amp;passphrase:</source>
         <translation>New &amp;passphrase:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="91"/>
+        <location filename="../../app/gui/views/first_run.py" line="98"/>
         <source>&amp;Repeat passphrase:</source>
         <translation>&amp;Repeat passphrase:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="92"/>
+        <location filename="../../app/gui/views/first_run.py" line="99"/>
         <source>New passphrase</source>
         <translation>New passphrase</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="93"/>
+        <location filename="../../app/gui/views/first_run.py" line="100"/>
         <source>Repeat passphrase</source>
         <translation>Repeat passphrase</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="94"/>
+        <location filename="../../app/gui/views/first_run.py" line="101"/>
         <source>Work &amp;offline now, enroll with the province later</source>
         <translation>Work &amp;offline now, enroll with the province later</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="95"/>
+        <location filename="../../app/gui/views/first_run.py" line="102"/>
         <source>&amp;Training mode with demo households (never sent)</source>
         <translation>&amp;Training mode with demo households (never sent)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="96"/>
+        <location filename="../../app/gui/views/first_run.py" line="103"/>
         <source>&amp;Enroll with the province (server address and one-time code)</source>
         <translation>&amp;Enroll with the province (server address and one-time code)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="98"/>
+        <location filename="../../app/gui/views/first_run.py" line="106"/>
         <source>Remember this passphrase. Until this laptop is enrolled with the province, a forgotten passphrase cannot be recovered and the data on it is lost.</source>
         <translation>Remember this passphrase. Until this laptop is enrolled with the province, a forgotten passphrase cannot be recovered and the data on it is lost.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="100"/>
+        <location filename="../../app/gui/views/first_run.py" line="110"/>
         <source>&amp;Start</source>
         <translation>&amp;Start</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/views/first_run.py" line="111"/>
+        <location filename="../../app/gui/views/first_run.py" line="122"/>
         <source>The passphrase needs at least %n characters.</source>
         <translation>
             <numerusform>The passphrase needs at least %n character.</numerusform>
@@ -250,7 +253,7 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="114"/>
+        <location filename="../../app/gui/views/first_run.py" line="126"/>
         <source>The two passphrases differ.</source>
         <translation>The two passphrases differ.</translation>
     </message>
@@ -258,175 +261,185 @@
 <context>
     <name>Form</name>
     <message>
-        <location filename="../../app/gui/form/text.py" line="14"/>
+        <location filename="../../app/gui/form/text.py" line="16"/>
         <source>— choose —</source>
         <translation>— choose —</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="15"/>
+        <location filename="../../app/gui/form/text.py" line="17"/>
         <source>Yes</source>
         <translation>Yes</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="16"/>
+        <location filename="../../app/gui/form/text.py" line="18"/>
         <source>No</source>
         <translation>No</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="17"/>
+        <location filename="../../app/gui/form/text.py" line="19"/>
         <source>Error:</source>
         <translation>Error:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="18"/>
+        <location filename="../../app/gui/form/text.py" line="20"/>
         <source>Warning:</source>
         <translation>Warning:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="19"/>
+        <location filename="../../app/gui/form/text.py" line="21"/>
         <source>Identity</source>
         <translation>Identity</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="20"/>
+        <location filename="../../app/gui/form/text.py" line="22"/>
         <source>Errors: {errors}, warnings: {warnings}</source>
         <translation>Errors: {errors}, warnings: {warnings}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="21"/>
+        <location filename="../../app/gui/form/text.py" line="23"/>
         <source>No errors or warnings.</source>
         <translation>No errors or warnings.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="22"/>
+        <location filename="../../app/gui/form/text.py" line="24"/>
         <source>Sections</source>
         <translation>Sections</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="23"/>
+        <location filename="../../app/gui/form/text.py" line="25"/>
         <source>List of errors and warnings</source>
         <translation>List of errors and warnings</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="24"/>
+        <location filename="../../app/gui/form/text.py" line="26"/>
         <source>&amp;Add member</source>
         <translation>&amp;Add member</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="25"/>
+        <location filename="../../app/gui/form/text.py" line="27"/>
         <source>&amp;Edit</source>
         <translation>&amp;Edit</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="26"/>
+        <location filename="../../app/gui/form/text.py" line="28"/>
         <source>&amp;Remove</source>
         <translation>&amp;Remove</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="27"/>
+        <location filename="../../app/gui/form/text.py" line="29"/>
         <source>Remove member</source>
         <translation>Remove member</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="28"/>
+        <location filename="../../app/gui/form/text.py" line="30"/>
         <source>Remove member {n} ({name}) from the list?</source>
         <translation>Remove member {n} ({name}) from the list?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="29"/>
+        <location filename="../../app/gui/form/text.py" line="31"/>
         <source>Member {n}</source>
         <translation>Member {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="30"/>
+        <location filename="../../app/gui/form/text.py" line="32"/>
         <source>Family member list</source>
         <translation>Family member list</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="31"/>
+        <location filename="../../app/gui/form/text.py" line="33"/>
         <source>Check</source>
         <translation>Check</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="32"/>
+        <location filename="../../app/gui/form/text.py" line="34"/>
         <source>OK</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="33"/>
+        <location filename="../../app/gui/form/text.py" line="35"/>
         <source>Cancel</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="34"/>
+        <location filename="../../app/gui/form/text.py" line="36"/>
         <source>Date of birth and sex were filled in from the NIK. Check and correct if needed.</source>
         <translation>Date of birth and sex were filled in from the NIK. Check and correct if needed.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="35"/>
+        <location filename="../../app/gui/form/text.py" line="39"/>
         <source>Date of birth was filled in from the NIK. Check and correct if needed.</source>
         <translation>Date of birth was filled in from the NIK. Check and correct if needed.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="36"/>
+        <location filename="../../app/gui/form/text.py" line="42"/>
         <source>Sex was filled in from the NIK. Check and correct if needed.</source>
         <translation>Sex was filled in from the NIK. Check and correct if needed.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="37"/>
+        <location filename="../../app/gui/form/text.py" line="45"/>
         <source>Notice (read aloud in full)</source>
         <translation>Notice (read aloud in full)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="38"/>
+        <location filename="../../app/gui/form/text.py" line="46"/>
         <source>Notice version: {version}</source>
         <translation>Notice version: {version}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="39"/>
+        <location filename="../../app/gui/form/text.py" line="47"/>
         <source>DD-MM-YYYY</source>
         <translation>DD-MM-YYYY</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="40"/>
+        <location filename="../../app/gui/form/text.py" line="48"/>
         <source>Type the codes, e.g. 1 4</source>
         <translation>Type the codes, e.g. 1 4</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="40"/>
+        <location filename="../../app/gui/form/text.py" line="49"/>
         <source>Type the village name or code</source>
         <translation>Type the village name or code</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="41"/>
+        <location filename="../../app/gui/form/text.py" line="50"/>
         <source>{field}, {part}</source>
         <translation>{field}, {part}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/comments.py" line="23"/>
+        <source>Supervisor&apos;s comment:</source>
+        <translation>Supervisor&apos;s comment:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/comments.py" line="24"/>
+        <source>Supervisor&apos;s comments: {n}</source>
+        <translation>Supervisor&apos;s comments: {n}</translation>
     </message>
 </context>
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../app/gui/views/household.py" line="22"/>
+        <location filename="../../app/gui/views/household.py" line="25"/>
         <source>Household</source>
         <translation>Household</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="67"/>
+        <location filename="../../app/gui/views/household.py" line="80"/>
         <source>Visit %1 · started %2 · %3 min</source>
         <translation>Visit %1 · started %2 · %3 min</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="27"/>
+        <location filename="../../app/gui/views/household.py" line="31"/>
         <source>&amp;Save</source>
         <translation>&amp;Save</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="28"/>
+        <location filename="../../app/gui/views/household.py" line="32"/>
         <source>&amp;Finalise</source>
         <translation>&amp;Finalise</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="29"/>
+        <location filename="../../app/gui/views/household.py" line="33"/>
         <source>&amp;Back to list</source>
         <translation>&amp;Back to list</translation>
     </message>
@@ -434,147 +447,177 @@
 <context>
     <name>HouseholdTableModel</name>
     <message>
-        <location filename="../../app/gui/models.py" line="31"/>
+        <location filename="../../app/gui/models.py" line="34"/>
         <source>To verify</source>
         <translation>To verify</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="34"/>
+        <location filename="../../app/gui/models.py" line="35"/>
         <source>To revisit</source>
         <translation>To revisit</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="59"/>
+        <location filename="../../app/gui/models.py" line="61"/>
         <source>Nobody home: come back on %1</source>
         <translation>Nobody home: come back on %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="32"/>
+        <location filename="../../app/gui/models.py" line="36"/>
         <source>Draft</source>
         <translation>Draft</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="33"/>
+        <location filename="../../app/gui/models.py" line="37"/>
         <source>Final</source>
         <translation>Final</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="34"/>
+        <location filename="../../app/gui/models.py" line="38"/>
         <source>Synced</source>
         <translation>Synced</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="35"/>
+        <location filename="../../app/gui/models.py" line="39"/>
         <source>Needs attention</source>
         <translation>Needs attention</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="36"/>
+        <location filename="../../app/gui/models.py" line="40"/>
+        <source>Needs correction</source>
+        <translation>Needs correction</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="41"/>
         <source>Training</source>
         <translation>Training</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="39"/>
+        <location filename="../../app/gui/models.py" line="44"/>
         <source>Not sent (to verify)</source>
         <translation>Not sent (to verify)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="40"/>
+        <location filename="../../app/gui/models.py" line="45"/>
         <source>Not sent (draft)</source>
         <translation>Not sent (draft)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="41"/>
+        <location filename="../../app/gui/models.py" line="46"/>
         <source>Waiting to send</source>
         <translation>Waiting to send</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="42"/>
+        <location filename="../../app/gui/models.py" line="47"/>
         <source>Sent</source>
         <translation>Sent</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="43"/>
+        <location filename="../../app/gui/models.py" line="48"/>
         <source>Won&apos;t be sent (training)</source>
         <translation>Won&apos;t be sent (training)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="46"/>
+        <location filename="../../app/gui/models.py" line="51"/>
         <source>KK number</source>
         <translation>KK number</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="47"/>
+        <location filename="../../app/gui/models.py" line="52"/>
         <source>Head of family</source>
         <translation>Head of family</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="48"/>
+        <location filename="../../app/gui/models.py" line="53"/>
         <source>Village</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="49"/>
+        <location filename="../../app/gui/models.py" line="54"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="50"/>
+        <location filename="../../app/gui/models.py" line="55"/>
         <source>Sync</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="51"/>
+        <location filename="../../app/gui/models.py" line="56"/>
         <source>Card number</source>
         <translation>Card number</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="52"/>
+        <location filename="../../app/gui/models.py" line="57"/>
         <source>Last change</source>
         <translation>Last change</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="54"/>
+        <location filename="../../app/gui/models.py" line="59"/>
         <source>(damaged, cannot open)</source>
         <translation>(damaged, cannot open)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="55"/>
+        <location filename="../../app/gui/models.py" line="62"/>
         <source>Province:</source>
         <translation>Province:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="57"/>
+        <location filename="../../app/gui/models.py" line="64"/>
         <source>duplicate in province</source>
         <translation>duplicate in province</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="59"/>
+        <location filename="../../app/gui/models.py" line="66"/>
         <source>province sent changes</source>
         <translation>province sent changes</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="60"/>
+        <location filename="../../app/gui/models.py" line="67"/>
         <source>The province changed this household after you started: open it to choose, answer by answer, which version to keep.</source>
         <translation>The province changed this household after you started: open it to choose, answer by answer, which version to keep.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="63"/>
+        <location filename="../../app/gui/models.py" line="72"/>
         <source>moved to another officer: finish and sync</source>
         <translation>moved to another officer: finish and sync</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="65"/>
+        <location filename="../../app/gui/models.py" line="75"/>
         <source>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</source>
         <translation>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="69"/>
+        <location filename="../../app/gui/models.py" line="81"/>
+        <source>Returned by the supervisor for correction: open it to see the comments at their questions, correct, finalise and sync again.</source>
+        <translation>Returned by the supervisor for correction: open it to see the comments at their questions, correct, finalise and sync again.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="88"/>
+        <source>duplicate case open</source>
+        <translation>duplicate case open</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="89"/>
+        <source>duplicate case: kept here</source>
+        <translation>duplicate case: kept here</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="90"/>
+        <source>duplicate case: kept elsewhere</source>
+        <translation>duplicate case: kept elsewhere</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="91"/>
+        <source>duplicate case: not a duplicate</source>
+        <translation>duplicate case: not a duplicate</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="94"/>
         <source>Province: NIK also in another household in the province</source>
         <translation>Province: NIK also in another household in the province</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="71"/>
+        <location filename="../../app/gui/models.py" line="97"/>
         <source>Province: KK number also in another household in the province</source>
         <translation>Province: KK number also in another household in the province</translation>
     </message>
@@ -582,12 +625,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="270"/>
+        <location filename="../../app/gui/main_window.py" line="298"/>
         <source>Draft saved</source>
         <translation>Draft saved</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="274"/>
+        <location filename="../../app/gui/main_window.py" line="303"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Not final yet: %n error to fix</numerusform>
@@ -595,17 +638,17 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="286"/>
+        <location filename="../../app/gui/main_window.py" line="321"/>
         <source>These warnings are still open:</source>
         <translation>These warnings are still open:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="287"/>
+        <location filename="../../app/gui/main_window.py" line="325"/>
         <source>Finalise anyway?</source>
         <translation>Finalise anyway?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="295"/>
+        <location filename="../../app/gui/main_window.py" line="333"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Finalised: waiting to be sent</translation>
     </message>
@@ -618,72 +661,72 @@
         <translation>The province changed this household</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="33"/>
+        <location filename="../../app/gui/views/province_change.py" line="34"/>
         <source>The province sent a newer version of this household after you started on it. Nothing was overwritten. For each answer below, choose the version to keep.</source>
         <translation>The province sent a newer version of this household after you started on it. Nothing was overwritten. For each answer below, choose the version to keep.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="39"/>
+        <location filename="../../app/gui/views/province_change.py" line="42"/>
         <source>Question</source>
         <translation>Question</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="40"/>
+        <location filename="../../app/gui/views/province_change.py" line="42"/>
         <source>Your version</source>
         <translation>Your version</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="41"/>
+        <location filename="../../app/gui/views/province_change.py" line="42"/>
         <source>Province&apos;s version</source>
         <translation>Province&apos;s version</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="49"/>
+        <location filename="../../app/gui/views/province_change.py" line="52"/>
         <source>Keep yours: %1</source>
         <translation>Keep yours: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="50"/>
+        <location filename="../../app/gui/views/province_change.py" line="53"/>
         <source>Take the province&apos;s: %1</source>
         <translation>Take the province&apos;s: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="69"/>
+        <location filename="../../app/gui/views/province_change.py" line="72"/>
         <source>Keep all &amp;yours</source>
         <translation>Keep all &amp;yours</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="70"/>
+        <location filename="../../app/gui/views/province_change.py" line="73"/>
         <source>Take all the &amp;province&apos;s</source>
         <translation>Take all the &amp;province&apos;s</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="74"/>
+        <location filename="../../app/gui/views/province_change.py" line="78"/>
         <source>&amp;Save my choices</source>
         <translation>&amp;Save my choices</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="75"/>
+        <location filename="../../app/gui/views/province_change.py" line="79"/>
         <source>Cancel</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="109"/>
+        <location filename="../../app/gui/views/province_change.py" line="116"/>
         <source>Member %1 (whole member)</source>
         <translation>Member %1 (whole member)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="117"/>
+        <location filename="../../app/gui/views/province_change.py" line="124"/>
         <source>(empty)</source>
         <translation>(empty)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="117"/>
+        <location filename="../../app/gui/views/province_change.py" line="124"/>
         <source>(not in this version)</source>
         <translation>(not in this version)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="128"/>
+        <location filename="../../app/gui/views/province_change.py" line="134"/>
         <source>(none)</source>
         <translation>(none)</translation>
     </message>
@@ -696,52 +739,52 @@
         <translation>Forgotten passphrase</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="27"/>
+        <location filename="../../app/gui/views/recover.py" line="28"/>
         <source>Call the province administrator and read them this laptop&apos;s store id. They give you a recovery code. Nothing stored on this laptop is lost.</source>
         <translation>Call the province administrator and read them this laptop&apos;s store id. They give you a recovery code. Nothing stored on this laptop is lost.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="47"/>
+        <location filename="../../app/gui/views/recover.py" line="51"/>
         <source>Set passphrase</source>
         <translation>Set passphrase</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="50"/>
+        <location filename="../../app/gui/views/recover.py" line="54"/>
         <source>Store id:</source>
         <translation>Store id:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="51"/>
+        <location filename="../../app/gui/views/recover.py" line="55"/>
         <source>&amp;Recovery code:</source>
         <translation>&amp;Recovery code:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="52"/>
+        <location filename="../../app/gui/views/recover.py" line="56"/>
         <source>&amp;New passphrase:</source>
         <translation>&amp;New passphrase:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="53"/>
+        <location filename="../../app/gui/views/recover.py" line="57"/>
         <source>Re&amp;peat it:</source>
         <translation>Re&amp;peat it:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="54"/>
+        <location filename="../../app/gui/views/recover.py" line="59"/>
         <source>Recovery code</source>
         <translation>Recovery code</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="55"/>
+        <location filename="../../app/gui/views/recover.py" line="60"/>
         <source>New passphrase</source>
         <translation>New passphrase</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="56"/>
+        <location filename="../../app/gui/views/recover.py" line="61"/>
         <source>Repeat the new passphrase</source>
         <translation>Repeat the new passphrase</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/views/recover.py" line="73"/>
+        <location filename="../../app/gui/views/recover.py" line="80"/>
         <source>The new passphrase needs at least %n characters.</source>
         <translation>
             <numerusform>The new passphrase needs at least %n character.</numerusform>
@@ -749,9 +792,145 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="76"/>
+        <location filename="../../app/gui/views/recover.py" line="83"/>
         <source>The two passphrases differ.</source>
         <translation>The two passphrases differ.</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewHistoryDialog</name>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="225"/>
+        <location filename="../../app/gui/views/review.py" line="228"/>
+        <source>Review history</source>
+        <translation>Review history</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="232"/>
+        <source>Close</source>
+        <translation>Close</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="242"/>
+        <source>Round %1: returned for correction</source>
+        <translation>Round %1: returned for correction</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="244"/>
+        <source>Returned for correction</source>
+        <translation>Returned for correction</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="247"/>
+        <source>Verified</source>
+        <translation>Verified</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="248"/>
+        <source>Rejected</source>
+        <translation>Rejected</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="253"/>
+        <source>No decisions yet.</source>
+        <translation>No decisions yet.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="257"/>
+        <source>(damaged, cannot be opened)</source>
+        <translation>(damaged, cannot be opened)</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewPanel</name>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="83"/>
+        <source>Supervisor&apos;s comments</source>
+        <translation>Supervisor&apos;s comments</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="89"/>
+        <source>Every decision on this household (Ctrl+H)</source>
+        <translation>Every decision on this household (Ctrl+H)</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../app/gui/views/review.py" line="137"/>
+        <source>Checked by the province: %n decision(s)</source>
+        <translation>
+            <numerusform>Checked by the province: %n decision</numerusform>
+            <numerusform>Checked by the province: %n decisions</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="148"/>
+        <source>Enter: go to the question</source>
+        <translation>Enter: go to the question</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="155"/>
+        <source>Review history (%1)…</source>
+        <translation>Review history (%1)…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="164"/>
+        <source>The household as a whole</source>
+        <translation>The household as a whole</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="187"/>
+        <source>Returned by the supervisor for correction (round %1, %2)</source>
+        <translation>Returned by the supervisor for correction (round %1, %2)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="191"/>
+        <source>Returned by the supervisor for correction (%1)</source>
+        <translation>Returned by the supervisor for correction (%1)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="196"/>
+        <location filename="../../app/gui/views/review.py" line="217"/>
+        <source>Reason: %1</source>
+        <translation>Reason: %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="198"/>
+        <source>Note: %1</source>
+        <translation>Note: %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="200"/>
+        <source>Correct what each comment says, then finalise again.</source>
+        <translation>Correct what each comment says, then finalise again.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="204"/>
+        <source>NIK</source>
+        <translation>NIK</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="204"/>
+        <source>KK number</source>
+        <translation>KK number</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="207"/>
+        <source>Duplicate case (%1) open at the province: waiting for the regency&apos;s decision.</source>
+        <translation>Duplicate case (%1) open at the province: waiting for the regency&apos;s decision.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="209"/>
+        <source>Duplicate case (%1) decided: this household keeps it.</source>
+        <translation>Duplicate case (%1) decided: this household keeps it.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="211"/>
+        <source>Duplicate case (%1) decided: the other household keeps it. Check this household&apos;s members.</source>
+        <translation>Duplicate case (%1) decided: the other household keeps it. Check this household&apos;s members.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="214"/>
+        <source>Duplicate case (%1) decided: not a duplicate.</source>
+        <translation>Duplicate case (%1) decided: not a duplicate.</translation>
     </message>
 </context>
 <context>
@@ -785,138 +964,148 @@
 <context>
     <name>WorkspacePage</name>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="52"/>
+        <location filename="../../app/gui/views/workspace.py" line="65"/>
         <source>&amp;New household</source>
         <translation>&amp;New household</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="53"/>
+        <location filename="../../app/gui/views/workspace.py" line="66"/>
         <source>&amp;Lock</source>
         <translation>&amp;Lock</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="54"/>
+        <location filename="../../app/gui/views/workspace.py" line="67"/>
         <source>Lock the app</source>
         <translation>Lock the app</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="55"/>
+        <location filename="../../app/gui/views/workspace.py" line="68"/>
         <source>S&amp;ync now</source>
         <translation>S&amp;ync now</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="57"/>
-        <location filename="../../app/gui/views/workspace.py" line="200"/>
+        <location filename="../../app/gui/views/workspace.py" line="71"/>
+        <location filename="../../app/gui/views/workspace.py" line="271"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Available once this laptop is enrolled with the province.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="58"/>
+        <location filename="../../app/gui/views/workspace.py" line="73"/>
         <source>&amp;Enroll with the province</source>
         <translation>&amp;Enroll with the province</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="59"/>
+        <location filename="../../app/gui/views/workspace.py" line="74"/>
         <source>E&amp;xport CSV…</source>
         <translation>E&amp;xport CSV…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="60"/>
+        <location filename="../../app/gui/views/workspace.py" line="75"/>
         <source>Households to CSV files for spreadsheets (Ctrl+E)</source>
         <translation>Households to CSV files for spreadsheets (Ctrl+E)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="62"/>
+        <location filename="../../app/gui/views/workspace.py" line="77"/>
         <source>Sync progress</source>
         <translation>Sync progress</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="72"/>
+        <location filename="../../app/gui/views/workspace.py" line="102"/>
         <source>Search name, NIK or KK number (Ctrl+F)</source>
         <translation>Search name, NIK or KK number (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="73"/>
+        <location filename="../../app/gui/views/workspace.py" line="103"/>
         <source>Search households</source>
         <translation>Search households</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="75"/>
+        <location filename="../../app/gui/views/workspace.py" line="105"/>
         <source>&amp;Search:</source>
         <translation>&amp;Search:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="78"/>
+        <location filename="../../app/gui/views/workspace.py" line="108"/>
         <source>Filter by village</source>
         <translation>Filter by village</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="79"/>
+        <location filename="../../app/gui/views/workspace.py" line="109"/>
         <source>&amp;Village:</source>
         <translation>&amp;Village:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="82"/>
+        <location filename="../../app/gui/views/workspace.py" line="112"/>
         <source>Filter by status</source>
         <translation>Filter by status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="83"/>
+        <location filename="../../app/gui/views/workspace.py" line="113"/>
         <source>S&amp;tatus:</source>
         <translation>S&amp;tatus:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="85"/>
+        <location filename="../../app/gui/views/workspace.py" line="115"/>
         <source>All</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="115"/>
+        <location filename="../../app/gui/views/workspace.py" line="152"/>
         <source>Households</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="176"/>
+        <location filename="../../app/gui/views/workspace.py" line="223"/>
         <source>All villages</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="185"/>
+        <location filename="../../app/gui/views/workspace.py" line="233"/>
         <source>Households: %1 of %2</source>
         <translation>Households: %1 of %2</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="191"/>
+        <location filename="../../app/gui/views/workspace.py" line="243"/>
+        <source>Needs correction: %1</source>
+        <translation>Needs correction: %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="245"/>
+        <source>Needs c&amp;orrection (%1)</source>
+        <translation>Needs c&amp;orrection (%1)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="260"/>
         <source>Left to verify: %1</source>
         <translation>Left to verify: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="203"/>
+        <location filename="../../app/gui/views/workspace.py" line="275"/>
         <source>Last sync: %1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="241"/>
+        <location filename="../../app/gui/views/workspace.py" line="313"/>
         <source>and %1 more (Status filter: Needs attention)</source>
         <translation>and %1 more (Status filter: Needs attention)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="243"/>
+        <location filename="../../app/gui/views/workspace.py" line="315"/>
         <source>Sent back by the province: open, fix, finalise and sync again.</source>
         <translation>Sent back by the province: open, fix, finalise and sync again.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="205"/>
+        <location filename="../../app/gui/views/workspace.py" line="277"/>
         <source>Last sync: never</source>
         <translation>Last sync: never</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="211"/>
+        <location filename="../../app/gui/views/workspace.py" line="283"/>
         <source>Connecting...</source>
         <translation>Connecting...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="221"/>
+        <location filename="../../app/gui/views/workspace.py" line="293"/>
         <source>%1 of %2 households sent, %3 KB</source>
         <translation>%1 of %2 households sent, %3 KB</translation>
     </message>

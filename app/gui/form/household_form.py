@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from app import questionnaire as q
 from app import rules, visits
+from app.gui.form import comments as shown_comments
 from app.gui.form import issues as shown_issues
 from app.gui.form.consent import GIVEN, ConsentSection
 from app.gui.form.members import MembersView
@@ -73,6 +74,7 @@ class HouseholdForm(QWidget):
         self._final = False  # after check(final=True), live validation checks completeness too
         self._loading = False
         self._incoming: dict | None = None  # the record being loaded: the root meanwhile
+        self._comment_counts: dict[int, int] = {}  # a supervisor's comments per page
         self._schema = q.load_schema()
         self._props: dict = self._schema["properties"]
         # System fields (x-widget none: the record's frame, the earlier visits, paradata):
@@ -399,12 +401,22 @@ class HouseholdForm(QWidget):
             mine = per_page.get(i, [])
             page.view.show_issues(mine)
             item = self.section_list.item(i)
-            text = f"{page.title}\n{shown_issues.summary(mine, self.lang)}" if mine else page.title
+            commented = self._comment_counts.get(i, 0)
+            lines = [page.title]
+            if mine:
+                lines.append(shown_issues.summary(mine, self.lang))
+            if commented:
+                lines.append(shown_comments.count_text(commented))
+            text = "\n".join(lines)
             if item.text() != text:
                 item.setText(text)
                 errors, _ = shown_issues.counts(mine)
                 colour = shown_issues.ERROR_COLOUR if errors else shown_issues.WARNING_COLOUR
-                item.setForeground(QColor(colour) if mine else self.palette().text().color())
+                if not mine and commented:
+                    colour = shown_comments.COLOUR
+                item.setForeground(
+                    QColor(colour) if mine or commented else self.palette().text().color()
+                )
         self._show_summary(result)
 
     def _show_summary(self, result: rules.Result) -> None:
@@ -435,23 +447,74 @@ class HouseholdForm(QWidget):
     def _issue_clicked(self, item: QListWidgetItem) -> None:
         """Go to the issue's section and question (or member row)."""
         issue = self._issue_at(item)
-        page = self.page_of(issue) if issue else None
-        if issue is None or page is None:
-            return
-        self.set_section(page)
-        view = self.pages[page].view
-        if isinstance(view, MembersView):
-            if issue.member is not None:
-                view.select(issue.member)
-        else:
-            view.focus_field(shown_issues.field_of(issue, view.prefix))
+        if issue is not None:
+            self.go_to(tuple(issue.path))
 
     def _issue_activated(self, item: QListWidgetItem) -> None:
         """Enter or double-click on a member's issue opens that member at the question."""
         issue = self._issue_at(item)
-        if issue is None:
-            return
-        self._issue_clicked(item)
-        if issue.member is not None and self.page_of(issue) is not None:
-            field = issue.path[2] if len(issue.path) > 2 else None
-            self.members.edit(issue.member, field if isinstance(field, str) else None)
+        if issue is not None:
+            self.go_to(tuple(issue.path), open_member=True)
+
+    def go_to(self, path: tuple, open_member: bool = False) -> bool:
+        """Show the question at `path` (a rules issue's or a supervisor's comment's) with the
+        focus on it; a member's: that member's row, or (`open_member`) the member's dialog at
+        the question. False when the path is nowhere in the form."""
+        at = self._page_at(path)
+        if at is None:
+            return False
+        self.set_section(at)
+        view = self.pages[at].view
+        if isinstance(view, MembersView):
+            member = path[1] if len(path) > 1 and isinstance(path[1], int) else None
+            if member is None:
+                self._focus_page(at)
+            elif open_member:
+                field = path[2] if len(path) > 2 and isinstance(path[2], str) else None
+                view.select(member)
+                view.edit(member, field)
+            else:
+                view.select(member)
+        else:
+            n = len(view.prefix)
+            field = path[n] if len(path) > n and isinstance(path[n], str) else None
+            view.focus_field(field)
+        return True
+
+    def _page_at(self, path: tuple) -> int | None:
+        if not path:
+            return None
+        key = IDENTITY if path[0] in self._root_fields else path[0]
+        keys = self.section_keys()
+        return keys.index(key) if key in keys else None
+
+    # -- a supervisor's comments ----------------------------------------------------------------
+
+    def show_comments(self, comments: list[tuple[tuple, str]]) -> None:
+        """Each (path, text) beside its question: under a question of a page, on a member's
+        row and in the member's dialog; counted in the list of sections. Replaces earlier ones."""
+        per_page: dict[int, dict] = {}
+        counts: dict[int, int] = {}
+        for path, text in comments:
+            at = self._page_at(path)
+            if at is None:
+                continue
+            view = self.pages[at].view
+            if isinstance(view, MembersView):
+                member = path[1] if len(path) > 1 and isinstance(path[1], int) else None
+                if member is None:
+                    continue
+                field = path[2] if len(path) > 2 and isinstance(path[2], str) else None
+                per = per_page.setdefault(at, {}).setdefault(member, {})
+                per.setdefault(field, []).append(text)
+            else:
+                n = len(view.prefix)
+                field = path[n] if len(path) > n and isinstance(path[n], str) else None
+                if field not in view.rows:
+                    continue
+                per_page.setdefault(at, {}).setdefault(field, []).append(text)
+            counts[at] = counts.get(at, 0) + 1
+        for i, page in enumerate(self.pages):
+            page.view.show_comments(per_page.get(i, {}))
+        self._comment_counts = counts
+        self.show_result(self.result)  # the list of sections counts them

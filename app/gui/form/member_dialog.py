@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QDialog,
@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from app import questionnaire as q
 from app import rules
+from app.gui.form import comments as shown_comments
 from app.gui.form.issues import WARNING_COLOUR
 from app.gui.form.nikfill import fill_from_nik
 from app.gui.form.section import SectionView
@@ -75,6 +76,14 @@ class MemberDialog(QDialog):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.section)
 
+        # A supervisor's comments on the member as a whole (those on a question sit under it).
+        self.comment = QLabel()
+        self.comment.setObjectName("supervisorComment")
+        self.comment.setWordWrap(True)
+        self.comment.setTextFormat(Qt.TextFormat.RichText)  # comments.html escapes
+        self.comment.setStyleSheet(shown_comments.STYLE)
+        self.comment.setVisible(False)
+
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setStyleSheet(f"color: {WARNING_COLOUR};")
@@ -92,6 +101,7 @@ class MemberDialog(QDialog):
             QShortcut(QKeySequence(keys), self, activated=self.accept)
 
         layout = QVBoxLayout(self)
+        layout.addWidget(self.comment)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.note)
         layout.addWidget(buttons)
@@ -105,6 +115,13 @@ class MemberDialog(QDialog):
         )
         self.validate_now()
         self.section.focus_field(q.NIK)
+
+    def show_comments(self, per_field: dict[str | None, list[str]]) -> None:
+        """A supervisor's comments: at their questions; the rest above them."""
+        self.section.show_comments({k: v for k, v in per_field.items() if k in self.section.rows})
+        rest = [t for k, texts in per_field.items() if k not in self.section.rows for t in texts]
+        self.comment.setText(shown_comments.html(rest))
+        self.comment.setVisible(bool(rest))
 
     def member(self) -> dict:
         return self.section.values()

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app import dates, rules
 from app import questionnaire as q
+from app.gui.form import comments as shown_comments
 from app.gui.form import issues as shown_issues
 from app.gui.form.keys import ENTER_KEYS
 from app.gui.form.member_dialog import MemberDialog, member_spec
@@ -58,6 +59,7 @@ class MemberTableModel(QAbstractTableModel):
         self.lang = lang
         self._rows: list[dict] = []
         self._counts: dict[int, tuple[int, int]] = {}
+        self._comments: dict[int, list[str]] = {}  # a supervisor's, per member (comments.py)
         self._specs = [member_spec()["properties"].get(c, {}) for c in COLUMNS]
 
     def set_rows(self, rows: list[dict]) -> None:
@@ -88,6 +90,13 @@ class MemberTableModel(QAbstractTableModel):
         del self._rows[i]
         self._counts = {}
         self.endRemoveRows()
+
+    def set_comments(self, comments: dict[int, list[str]]) -> None:
+        self._comments = comments
+        if self._rows:
+            self.dataChanged.emit(
+                self.index(0, COL_CHECK), self.index(len(self._rows) - 1, COL_CHECK)
+            )
 
     def set_counts(self, counts: dict[int, tuple[int, int]]) -> None:
         if counts == self._counts:
@@ -146,18 +155,26 @@ class MemberTableModel(QAbstractTableModel):
 
     def _check_data(self, row: int, role):
         errors, warnings = self._counts.get(row, (0, 0))
+        said = self._comments.get(row, [])
         if role in (
             Qt.ItemDataRole.DisplayRole,
             Qt.ItemDataRole.ToolTipRole,
             Qt.ItemDataRole.AccessibleTextRole,
         ):
-            return (
-                ui("summary", self.lang, errors=errors, warnings=warnings)
-                if errors or warnings
-                else ""
+            parts = (
+                [ui("summary", self.lang, errors=errors, warnings=warnings)]
+                if (errors or warnings)
+                else []
             )
+            if said:
+                parts.append(shown_comments.count_text(len(said)))
+            if said and role != Qt.ItemDataRole.DisplayRole:
+                parts.append(shown_comments.plain(said))
+            return " · ".join(parts)
         if role == Qt.ItemDataRole.ForegroundRole and (errors or warnings):
             return QColor(shown_issues.ERROR_COLOUR if errors else shown_issues.WARNING_COLOUR)
+        if role == Qt.ItemDataRole.ForegroundRole and said:
+            return QColor(shown_comments.COLOUR)
         return None
 
     def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
@@ -211,6 +228,8 @@ class MembersView(QWidget):
         self.checker: Callable[[dict], rules.Result] | None = None
         self.confirm_remove: Callable[[int], bool] = self._ask_remove
         self.dialog: MemberDialog | None = None
+        # A supervisor's comments per member index, per question (None: the member as a whole).
+        self.comments: dict[int, dict[str | None, list[str]]] = {}
 
         self.model = MemberTableModel(lang, self)
         self.table = MemberTable()
@@ -287,6 +306,7 @@ class MembersView(QWidget):
         dialog = MemberDialog(
             member, index, self.lang, record=self.record, checker=self.checker, parent=self
         )
+        dialog.show_comments(self.comments.get(index, {}))
         dialog.accepted.connect(lambda: self._accepted(dialog))
         dialog.finished.connect(lambda _code: self._closed(dialog))
         self.dialog = dialog
@@ -330,6 +350,16 @@ class MembersView(QWidget):
         return answer == QMessageBox.StandardButton.Yes
 
     # -- messages ---------------------------------------------------------------------------
+
+    def show_comments(self, comments: dict[int, dict[str | None, list[str]]]) -> None:
+        """A supervisor's comments: counted on each member's row, shown in the member's dialog
+        at their questions."""
+        self.comments = comments
+        self.model.set_comments(
+            {i: [t for texts in per.values() for t in texts] for i, per in comments.items()}
+        )
+        if self.dialog is not None:
+            self.dialog.show_comments(comments.get(self.dialog.index, {}))
 
     def show_issues(self, issues: list[rules.Issue]) -> None:
         """Counts per member in the table; issues about the roster as a whole (no head) above

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QApplication, QFormLayout, QLabel, QScrollArea, QV
 
 from app import questionnaire as q
 from app import rules
+from app.gui.form import comments as shown_comments
 from app.gui.form import issues as shown_issues
 from app.gui.form.keys import EnterMovesFocus
 from app.gui.form.text import Mnemonics
@@ -40,6 +41,9 @@ class Row:
     shown: bool = True
     html: str = ""
     plain: str = ""
+    box: QVBoxLayout | None = None  # label, answer, help and messages
+    comment: QLabel | None = None  # a supervisor's comments (form/comments.py), made when needed
+    comment_plain: str = ""
 
 
 def needs_root(cond: object) -> bool:
@@ -146,7 +150,7 @@ class SectionView(QWidget):
         editor.set_accessible(title, help_text)
         self.form.addRow(field)
         self.rows[name] = Row(
-            name, spec, editor, label, help_label, message, self.form.rowCount() - 1
+            name, spec, editor, label, help_label, message, self.form.rowCount() - 1, box=box
         )
         editor.changed.connect(lambda n=name: self._edited(n))
         editor.completed.connect(lambda n=name: self._completed(n))
@@ -259,10 +263,38 @@ class SectionView(QWidget):
             row.html = html
             row.message.setText(html)
             row.message.setVisible(bool(found))
-            said = row.plain = " ".join(shown_issues.line(i, self.lang) for i in found)
-            help_text = row.help.text() if row.help else ""
-            for w in row.editor.focus_widgets():
-                w.setAccessibleDescription(" ".join(t for t in (said, help_text) if t))
+            row.plain = " ".join(shown_issues.line(i, self.lang) for i in found)
+            self._describe(row)
+
+    def _describe(self, row: Row) -> None:
+        help_text = row.help.text() if row.help else ""
+        said = " ".join(t for t in (row.plain, row.comment_plain, help_text) if t)
+        for w in row.editor.focus_widgets():
+            w.setAccessibleDescription(said)
+
+    def show_comments(self, per_field: dict[str, list[str]]) -> None:
+        """A supervisor's comments under their questions (names of this section's questions);
+        questions not named lose theirs."""
+        for name, row in self.rows.items():
+            texts = per_field.get(name, [])
+            if row.comment is None:
+                if not texts:
+                    continue
+                row.comment = QLabel()
+                row.comment.setTextFormat(Qt.TextFormat.RichText)  # comments.html escapes
+                row.comment.setObjectName("supervisorComment")
+                row.comment.setWordWrap(True)
+                row.comment.setStyleSheet(shown_comments.STYLE)
+                if row.box is not None:
+                    row.box.addWidget(row.comment)
+            row.comment.setText(shown_comments.html(texts))
+            row.comment.setVisible(bool(texts))
+            row.comment_plain = shown_comments.plain(texts)
+            self._describe(row)
+
+    def comment(self, name: str) -> str:
+        """The supervisor's comments shown at a question (plain text)."""
+        return self.rows[name].comment_plain
 
     def message(self, name: str) -> str:
         """The message text shown under a question (plain text, for tests and screen readers)."""

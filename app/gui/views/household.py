@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from app.gui.form.household_form import HouseholdForm
 from app.gui.form.text import mnemonic
+from app.gui.views.review import ReviewPanel
 
 
 class HouseholdPage(QWidget):
@@ -39,6 +40,11 @@ class HouseholdPage(QWidget):
         # Separate shortcuts: a button's setShortcut() would replace its Alt mnemonic.
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.saveRequested.emit)
         QShortcut(QKeySequence("Ctrl+W"), self, activated=self.closeRequested.emit)
+        # The supervision loop (app/gui/reviewing.py fills it): the open return, cases, history.
+        self.review = ReviewPanel()
+        self.review.install_shortcut(self)
+        self.review.goTo.connect(self.form.go_to)
+        self.history_dialog: QWidget | None = None
 
         top = QHBoxLayout()
         top.addWidget(self.title)
@@ -52,6 +58,7 @@ class HouseholdPage(QWidget):
         bottom.addWidget(self.finalise_button)
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.review)
         layout.addWidget(self.form, 1)
         layout.addLayout(bottom)
 

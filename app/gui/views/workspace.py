@@ -25,15 +25,27 @@ from app.gui.models import (
     COL_DESA,
     COL_HEAD,
     COL_KK,
+    COL_STATUS,
     COL_SYNC,
     COL_UPDATED,
+    RETURNED_COLOUR,
     HouseholdFilterProxy,
     HouseholdTableModel,
     local_time,
+    returned_icon,
     status_label,
 )
 
-STATUS_KEYS = ("to_verify", "revisit", "draft", "final", "synced", "attention", "training")
+STATUS_KEYS = (
+    "returned",
+    "to_verify",
+    "revisit",
+    "draft",
+    "final",
+    "synced",
+    "attention",
+    "training",
+)
 
 
 class WorkspacePage(QWidget):
@@ -106,6 +118,13 @@ class WorkspacePage(QWidget):
             self.status.addItem(status_label(key), key)
         self.counts = QLabel()
         self.counts.setObjectName("counts")
+        # Households a supervisor returned: one press (or Alt+letter) shows them alone.
+        self.returned_button = QPushButton()
+        self.returned_button.setObjectName("returnedButton")
+        self.returned_button.setIcon(returned_icon())
+        self.returned_button.setStyleSheet(f"color: {RETURNED_COLOUR}; font-weight: bold;")
+        self.returned_button.setVisible(False)
+        self.returned_button.clicked.connect(self.show_returned)
         # Households from the province's list still to verify, per village (after each sync).
         self.verify_counts = QLabel()
         self.verify_counts.setObjectName("verifyCounts")
@@ -129,6 +148,7 @@ class WorkspacePage(QWidget):
         self.table.setColumnWidth(COL_KK, width)
         self.table.setColumnWidth(COL_DESA, 180)
         self.table.setColumnWidth(COL_SYNC, 200)  # room for the province's duplicate mark
+        self.table.setColumnWidth(COL_STATUS, 150)  # "⚠ Perlu perbaikan" whole
         self.table.setColumnWidth(COL_CARD, 130)
         self.table.setColumnWidth(COL_UPDATED, 130)
         self.table.setAccessibleName(self.tr("Households"))
@@ -153,6 +173,7 @@ class WorkspacePage(QWidget):
         filters.addWidget(self.desa, 2)
         filters.addWidget(status_label_)
         filters.addWidget(self.status, 1)
+        filters.addWidget(self.returned_button)
         layout = QVBoxLayout(self)
         layout.addLayout(bar)
         layout.addWidget(self.sync_message)
@@ -213,6 +234,25 @@ class WorkspacePage(QWidget):
         self.counts.setText(
             self.tr("Households: %1 of %2").replace("%1", str(shown)).replace("%2", str(total))
         )
+        self._show_returned_count(self.model.returned_count())
+
+    def _show_returned_count(self, n: int) -> None:
+        """ "Perlu perbaikan: 2" in the status line and on the button that filters them."""
+        if n:
+            self.counts.setText(
+                self.counts.text()
+                + " \u00b7 "
+                + self.tr("Needs correction: %1").replace("%1", str(n))
+            )
+        self.returned_button.setText(self.tr("Needs c&orrection (%1)").replace("%1", str(n)))
+        self.returned_button.setVisible(bool(n))
+
+    def show_returned(self) -> None:
+        """The status filter on "Perlu perbaikan", the first of them selected."""
+        self.status.setCurrentIndex(self.status.findData("returned"))
+        self.table.setFocus()
+        if self.proxy.rowCount():
+            self.table.selectRow(0)
 
     def set_verify_counts(self, counts: dict[str, int], names: dict[str, str]) -> None:
         """One line: "Left to verify: Bukit Tunggal 12 · Palangka 3" (villages by name)."""
