@@ -205,6 +205,17 @@ def list_users(conn: Connection) -> list[User]:
     return [_user(conn, row) for row in rows]
 
 
+def names_of(conn: Connection, actors: Iterable[str]) -> dict[str, str]:
+    """Audit-log actors ("user:<id>") -> the console user's name, for those that are users."""
+    ids = {a.removeprefix("user:") for a in actors if a.startswith("user:")}
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(console_users.c.id, console_users.c.name).where(console_users.c.id.in_(ids))
+    )
+    return {f"user:{r.id}": r.name for r in rows}
+
+
 def add_user(
     conn: Connection, name: str, role: str, areas: Iterable[str], *, now: datetime, actor: str
 ) -> tuple[User, SetupCode]:

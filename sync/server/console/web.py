@@ -133,6 +133,10 @@ def _base(session: users.Session, **context) -> dict:
     return {"user": session.user, "csrf": session.csrf, **context}
 
 
+# The same plumbing for the other page modules (officers_web.py, records_web.py, ...).
+engine_of, keys_of, now_of, base_context, message_of = _engine, _keys, _now, _base, _message
+
+
 # -- logging in -------------------------------------------------------------------------------
 
 
@@ -501,6 +505,10 @@ def install(app: FastAPI) -> None:
         return await run_in_threadpool(_error_page, request, 400, "console.bad_request")
 
     app.include_router(router)
+    from sync.server.console import officers_web, records_web  # they import this module
+
+    app.include_router(officers_web.router)
+    app.include_router(records_web.router)
 
 
 def _error_page(request: Request, status: int, key: str) -> Response:
