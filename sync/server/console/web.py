@@ -260,7 +260,11 @@ def static(name: str) -> Response:
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request) -> Response:
     session = current(request)
-    return page(request, "account.html", **_base(session, error=None, minimum=MIN_LENGTH))
+    with _engine(request).connect() as conn:
+        left = users.recovery_codes_left(conn, session.user.id)
+    return page(
+        request, "account.html", **_base(session, error=None, minimum=MIN_LENGTH, codes_left=left)
+    )
 
 
 @router.post("/account/password", response_class=HTMLResponse)
@@ -279,11 +283,13 @@ def change_password(
                 conn, session, current_password, password, repeat, now=_now(request)
             )
     except ServerError as exc:
+        with _engine(request).connect() as conn:
+            left = users.recovery_codes_left(conn, session.user.id)
         return page(
             request,
             "account.html",
             400,
-            **_base(session, error=_message(exc, request), minimum=MIN_LENGTH),
+            **_base(session, error=_message(exc, request), minimum=MIN_LENGTH, codes_left=left),
         )
     response = redirect(f"{PREFIX}/login?done=password")
     _drop(request, response, SESSION_COOKIE)
@@ -317,7 +323,7 @@ def totp_on(
         raise BadRequest()
     try:
         with _engine(request).begin() as conn:
-            users.turn_on_totp(conn, _keys(request), session, raw, code, now=_now(request))
+            codes = users.turn_on_totp(conn, _keys(request), session, raw, code, now=_now(request))
     except ServerError as exc:
         return page(
             request,
@@ -330,7 +336,7 @@ def totp_on(
                 error=_message(exc, request),
             ),
         )
-    return redirect(f"{PREFIX}/account")
+    return page(request, "totp_codes.html", **_base(session, codes=codes))  # shown only here
 
 
 # -- dashboard --------------------------------------------------------------------------------
