@@ -431,6 +431,17 @@ console_login_failures = Table(
     _at("wait_until"),
 )
 
+# TOTP recovery codes (issue 14): ten per user, shown once when TOTP is turned on; only their
+# SHA-256 is kept (80 random bits each), and each works once instead of an authenticator code.
+console_recovery_codes = Table(
+    "console_recovery_codes",
+    metadata,
+    Column("code_hash", LargeBinary(32), primary_key=True),
+    Column("user_id", ID, ForeignKey("console_users.id"), nullable=False, index=True),
+    _at("created_at"),
+    _at("used_at", nullable=True),
+)
+
 # Questionnaire versions the province published (sync/server/questionnaires.py): the document as
 # signed (compact JSON, not personal data), the signature by the province signing key, and who
 # has received it. Version 1 is built into the app and the server, never published.
