@@ -145,6 +145,42 @@ def options(spec: dict) -> list[dict]:
     return spec.get("x-options", [])
 
 
+def offered(spec: dict) -> list[dict]:
+    """The options the form offers: a `retired` code (asked elsewhere in a later version) is
+    kept in answers given before, and labelled in exports, but not offered any more."""
+    return [o for o in options(spec) if not o.get("retired")]
+
+
+def parameter(schema: dict, name: str) -> object:
+    """A value the questionnaire names (`x-parameters`: the UMP), or None."""
+    found = (schema.get("x-parameters") or {}).get(name)
+    return found.get("value") if isinstance(found, dict) else None
+
+
+def derive(spec: dict, record: dict, schema: dict) -> bool | None:
+    """The value of a derived question (`x-derived`: {"below": "/path", "parameter": name}):
+    true when the answer at `below` is a range entirely under the parameter, false when it
+    lies at or above it, None when unanswered (or undecidable: the publish check refuses
+    ranges that straddle the parameter)."""
+    rule = spec.get("x-derived") or {}
+    limit = parameter(schema, rule.get("parameter", ""))
+    source = _lookup(rule.get("below", "/"), record, record)
+    if not isinstance(limit, (int, float)) or is_empty(source):
+        return None
+    try:
+        found = field_spec(tuple(rule["below"].strip("/").split("/")), schema)
+    except (KeyError, TypeError):
+        return None
+    for o in options(found):
+        if o["value"] == source and isinstance(o.get("range"), list):
+            low, high = o["range"]
+            if high is not None and high < limit:
+                return True
+            if low >= limit:
+                return False
+    return None
+
+
 def option_label(spec: dict, value: object, lang: str | None = None) -> str:
     for opt in options(spec):
         if opt["value"] == value:
@@ -427,14 +463,56 @@ def canonical(record: dict) -> dict:
     left out, rosters always present, keys in schema order with unknown ones after. The form,
     imports and CSV read-back all give the same record for the same answers. Runs on every
     save, so it follows a plan made once from the schema."""
-    key = cache_key(schema_for(record))
-    out = _canonical(record, _plan(key, None), key)
+    schema = schema_for(record)
+    key = cache_key(schema)
+    out = _canonical(_derived(record, schema, key), _plan(key, None), key)
     for name in _rosters(key):
         out.setdefault(name, [])
     return out
 
 
 _LEAF, _GROUP, _ROSTER = 0, 1, 2
+
+
+def _derived(record: dict, schema: dict, key: tuple[int, int]) -> dict:
+    """The record with its x-derived answers filled in (the below-UMP flag: never typed), the
+    sections on their way copied, not changed."""
+    paths = _derived_paths(key)
+    if not paths:
+        return record
+    out = dict(record)
+    for path, spec in paths:
+        value = derive(spec, record, schema)
+        holder: dict | None = out
+        for part in path[:-1]:
+            child = holder.get(part) if holder is not None else None
+            if not isinstance(child, dict) or holder is None:
+                holder = None
+                break
+            holder[part] = holder = dict(child)
+        if holder is None:
+            continue
+        if value is None:
+            holder.pop(path[-1], None)
+        else:
+            holder[path[-1]] = value
+    return out
+
+
+@cache
+def _derived_paths(key: tuple[int, int]) -> tuple[tuple[tuple[str, ...], dict], ...]:
+    """(path, spec) of every x-derived question outside rosters."""
+    found: list[tuple[tuple[str, ...], dict]] = []
+
+    def walk(group: dict, prefix: tuple[str, ...]) -> None:
+        for name, spec in group.get("properties", {}).items():
+            if is_group(spec):
+                walk(spec, prefix + (name,))
+            elif "x-derived" in spec:
+                found.append((prefix + (name,), spec))
+
+    walk(schema_at(key), ())
+    return tuple(found)
 
 
 @cache

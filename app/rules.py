@@ -206,7 +206,15 @@ def _known(path: tuple, schema: dict) -> bool:
 def _answer_issues(record: dict, final: bool, today: date) -> list[Issue]:
     """Per-question checks in one walk: completeness, skip logic, plausible ranges, dates."""
     out = []
-    for a in q.answers(record):
+    schema = q.schema_for(record)
+    for a in q.answers(record, schema):
+        if "x-derived" in a.spec and not q.is_empty(a.value):
+            # Filled in by the app (canonical): a value that disagrees was set by hand.
+            if a.value != q.derive(a.spec, record, schema):
+                out.append(Issue("derived_mismatch", ERROR, a.path))
+            continue
+        if "x-age-expected" in a.spec and a.relevant and not q.is_empty(a.value):
+            out += _age_expected(a, record)
         if final and a.required and q.is_empty(a.value):
             out.append(Issue("required", ERROR, a.path))
         elif not a.relevant and not q.is_empty(a.value):
@@ -235,6 +243,19 @@ def _answer_issues(record: dict, final: bool, today: date) -> list[Issue]:
         ):
             out.append(Issue("none_exclusive", ERROR, a.path))
     return out
+
+
+def _age_expected(a: q.Answer, record: dict) -> list[Issue]:
+    """x-age-expected: an answer unusual at the member's age (a school level, a class) is a
+    warning, given only when every possible age (a year-only birth date) lies outside."""
+    bounds = a.spec["x-age-expected"].get(str(a.value))
+    ages = dates.age_range(a.scope.get(q.BIRTH_DATE), q.visit_date(record))
+    if not isinstance(bounds, dict) or ages is None:
+        return []
+    low, high = bounds.get("min", 0), bounds.get("max", 200)
+    if ages[1] < low or ages[0] > high:
+        return [Issue("age_unusual_answer", WARNING, a.path, {"min": low, "max": high})]
+    return []
 
 
 def _same(a: object, b: object) -> bool:
