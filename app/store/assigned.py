@@ -236,7 +236,7 @@ def _shaped(record: object, hid: str) -> bool:
     """Enough structure for the store (canonical, summary, identifiers) to handle it."""
     if not isinstance(record, dict) or record.get("id") != hid:
         return False
-    for name, spec in q.load_schema()["properties"].items():
+    for name, spec in q.schema_for(record)["properties"].items():
         value = record.get(name)
         if value is None:
             continue

@@ -276,6 +276,9 @@ class Store:
                 "DELETE FROM meta WHERE key IN ('failed_unlocks', 'retry_after')"
             )
         )
+        from app.store import questionnaires  # it imports this module
+
+        questionnaires.register_kept(store)  # every layer reads a record's own version
         return store
 
     @classmethod
@@ -320,6 +323,9 @@ class Store:
         except BaseException:
             store.close()
             raise
+        from app.store import questionnaires  # it imports this module
+
+        questionnaires.register_kept(store)
         return store
 
     def _upgrade(self, old_wrap: tuple[bytes, bytes] | None) -> None:

@@ -39,7 +39,7 @@ from sync.protocol import (
     open_batch,
     read_header,
 )
-from sync.server import cases, repo
+from sync.server import cases, questionnaires, repo
 from sync.server.db import (
     advisory_lock,
     batches,
@@ -69,6 +69,8 @@ def ingest(
         raise ProtocolError("bad_batch")
     if header.key_id not in keys.secrets["province"]:
         raise ProtocolError("unknown_key")
+    with engine.connect() as conn:
+        accepted = frozenset(questionnaires.published(conn))
     try:
         prepared: list | ProtocolError = _prepare(
             keys,
@@ -77,6 +79,7 @@ def ingest(
             body,
             today or date.today(),
             _handed_from(engine, device.officer_id),
+            accepted,
         )
     except ProtocolError as exc:
         prepared = exc  # raised only if the batch id is not already stored (checked under the lock)
@@ -154,10 +157,12 @@ def _prepare(
     body: bytes,
     today: date,
     handed: frozenset[str] = frozenset(),
+    accepted: frozenset[int] = frozenset(),
 ) -> list:
-    """Each item as a result (rejected) or a Prepared. Raises ProtocolError like open_batch."""
+    """Each item as a result (rejected) or a Prepared. Raises ProtocolError like open_batch.
+    `accepted`: the questionnaire versions published (questionnaires.published)."""
     _, items = open_batch(keys.province_key(header.key_id), device.id, body)
-    return [_check(keys, device, item, today, handed) for item in items]
+    return [_check(keys, device, item, today, handed, accepted) for item in items]
 
 
 def _handed_from(engine: Engine, officer_id: str) -> frozenset[str]:
@@ -172,7 +177,12 @@ def _handed_from(engine: Engine, officer_id: str) -> frozenset[str]:
 
 
 def _check(
-    keys: ServerKeys, device: repo.Device, item, today: date, handed: frozenset[str] = frozenset()
+    keys: ServerKeys,
+    device: repo.Device,
+    item,
+    today: date,
+    handed: frozenset[str] = frozenset(),
+    accepted: frozenset[int] = frozenset(),
 ) -> PushResult | Prepared:
     item = item if isinstance(item, dict) else {}
     hid, revision, record = item.get("id"), item.get("revision"), item.get("record")
@@ -185,9 +195,10 @@ def _check(
         return PushResult(hid, revision, REJECTED, "bad_item")
     if record.get("status") != "final":
         return PushResult(hid, revision, REJECTED, "not_final")
-    if record.get("schema_version") != questionnaire.schema_version():
-        # One reason, whatever else a version's differences would fail. Published versions are
-        # not accepted yet either: the rules and the exports know version 1 only (issue 13).
+    version = record.get("schema_version")
+    if type(version) is not int or version not in (accepted or {questionnaire.schema_version()}):
+        # One reason, whatever else a version's differences would fail: a version the province
+        # never published (every published one is accepted, retired ones too).
         return PushResult(hid, revision, REJECTED, "schema_version")
     location = record.get(questionnaire.LOCATION)
     desa = location.get(questionnaire.DESA) if isinstance(location, dict) else None

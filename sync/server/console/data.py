@@ -27,7 +27,7 @@ from app.crypto import DecryptError
 from app.export.cells import YES_NO, general, mask
 from app.export.layout import questions, roster
 from app.i18n import tr
-from sync.server import ServerError
+from sync.server import ServerError, questionnaires
 from sync.server.admins import audit
 from sync.server.audit import entries
 from sync.server.console.users import names_of
@@ -685,8 +685,9 @@ def _value_at(node: object, path: tuple) -> object:
 
 def answer_sections(record: dict, lang: str) -> tuple[list[Section], list[Section]]:
     """(household sections, one section per member) with the questionnaire's own labels; a
-    question without an answer is left out."""
-    schema = q.load_schema()
+    question without an answer is left out. The record's own questionnaire version (registered
+    by questionnaires.published)."""
+    schema = q.schema_for(record)
     sections: dict[str, list[Line]] = {}
     titles: dict[str, str] = {}
     for question in questions(schema):
@@ -701,7 +702,7 @@ def answer_sections(record: dict, lang: str) -> tuple[list[Section], list[Sectio
         if line is not None:
             sections.setdefault(group, []).append(line)
     household_sections = [Section(titles[g], lines) for g, lines in sections.items()]
-    _, member_schema = roster()
+    _, member_schema = roster(schema)
     member_questions = list(questions(member_schema))
     members = []
     for i, member in enumerate(q.members(record), start=1):
@@ -783,6 +784,7 @@ def household(
         damaged,
     )
     if record:
+        questionnaires.published(conn)  # the versions a record may be of
         view.sections, view.members = answer_sections(record, lang)
         view.warnings = _warnings(record, lang)
     versions = conn.execute(
