@@ -1338,6 +1338,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     user_reset.add_argument("--user", required=True, metavar="ID")
     user_reset.add_argument("--json", action="store_true")
+
+    from sync.server import ops_cli
+
+    ops_cli.add_commands(sub, command, common)  # backup-key, backup, restore
     return parser
 
 
