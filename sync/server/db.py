@@ -31,6 +31,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -189,6 +190,20 @@ request_nonces = Table(
     Column("nonce", String(32), primary_key=True),
     _at("seen_at"),
     Index(None, "seen_at"),
+)
+
+# Rate-limit token buckets (sync/server/api/ratelimit.py), shared by every API process and
+# machine on this database. The key is the SHA-256 of kind and device id, admin id or client
+# address, so no address is kept. `at`: Unix seconds of the last take; `full_at`: when the
+# bucket is full again, after which its row may be forgotten.
+rate_buckets = Table(
+    "rate_buckets",
+    metadata,
+    Column("key_hash", LargeBinary(32), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("at", Float, nullable=False),
+    Column("full_at", Float, nullable=False, index=True),
+    Column("granted", Boolean, nullable=False),
 )
 
 households = Table(

@@ -31,8 +31,9 @@ def default_db_url() -> str:
 @dataclass(frozen=True)
 class Settings:
     db_url: str
-    # Rate limits, per API process (docs/sync.md): signed requests per device, enrollments per
-    # client IP. Generous for real laptops; a burst is what may be spent at once.
+    # Rate limits, shared by every API process through the database (docs/sync.md): signed
+    # requests per device, enrollments per client IP. Generous for real laptops; a burst is what
+    # may be spent at once.
     device_per_minute: float = 60.0
     device_burst: int = 30
     enroll_per_minute: float = 10.0

@@ -35,10 +35,16 @@ def create_app(settings: Settings, unlocked_keys: ServerKeys) -> FastAPI:
     app.state.settings = settings
     app.state.keys = unlocked_keys
     app.state.engine = engine
-    # In process memory: each API process enforces its own limits (docs/sync.md).
-    app.state.device_limiter = RateLimiter(settings.device_per_minute, settings.device_burst)
-    app.state.enroll_limiter = RateLimiter(settings.enroll_per_minute, settings.enroll_burst)
-    app.state.admin_limiter = RateLimiter(settings.admin_per_minute, settings.admin_burst)
+    # In the database: every API process and machine spends from one bucket (docs/sync.md).
+    app.state.device_limiter = RateLimiter(
+        engine, "device", settings.device_per_minute, settings.device_burst
+    )
+    app.state.enroll_limiter = RateLimiter(
+        engine, "enroll", settings.enroll_per_minute, settings.enroll_burst
+    )
+    app.state.admin_limiter = RateLimiter(
+        engine, "admin", settings.admin_per_minute, settings.admin_burst
+    )
     errors.install(app)
     for module in (enroll, device, push, pull, health, export):
         app.include_router(module.router)
