@@ -260,6 +260,7 @@ def cmd_device_revoke(args: argparse.Namespace) -> int:
         device, now = officers.revoke_device(conn, Scope.province(), CLI_ACTOR, args.device)
     if now:
         print(tr("server.device_revoked", device_id=device.id))
+        print(tr("privacy.exposure_hint", device_id=device.id))  # docs/privacy.md
     else:
         print(tr("server.device_already_revoked", device_id=device.id, at=_utc(device.revoked_at)))
     return EXIT_OK
@@ -1317,6 +1318,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     user_reset.add_argument("--user", required=True, metavar="ID")
     user_reset.add_argument("--json", action="store_true")
+
+    from sync.server import privacy_cli  # retention, device exposure, rights (docs/privacy.md)
+
+    privacy_cli.register(sub, common, command, device_actions)
     return parser
 
 

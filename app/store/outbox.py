@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from app.errors import RecordDamaged
-from app.store import assigned, questionnaires
+from app.store import assigned, questionnaires, retention
 from app.store.store import Store
 from sync.protocol import (
     ACCEPTED,
@@ -23,9 +23,11 @@ from sync.protocol import (
     AssignmentEvent,
     CandidateEvent,
     DuplicateEvent,
+    EraseEvent,
     PushResult,
     QuestionnaireEvent,
     ReleaseEvent,
+    SettingsEvent,
     StatusEvent,
     read_event,
 )
@@ -135,6 +137,7 @@ class Pulled:
     # or a document this app cannot use).
     questionnaires: list[int] = field(default_factory=list)
     questionnaires_refused: list[int] = field(default_factory=list)
+    erased: int = 0  # households removed: the family withdrew consent (app/store/retention.py)
 
 
 def pull_cursor(store: Store) -> int:
@@ -163,6 +166,11 @@ def apply_events(
                 assigned.apply_release(store, e, now, pulled)
             elif isinstance(e, QuestionnaireEvent):
                 questionnaires.apply_event(store, e, now, pulled)
+            elif isinstance(e, SettingsEvent):
+                retention.set_retention_days(store, e.retention_days)
+            elif isinstance(e, EraseEvent):
+                if e.household_id is not None and retention.erase(store, e.household_id, now):
+                    pulled.erased += 1
             elif isinstance(e, AssignmentEvent):
                 if e.areas:  # the officer's new areas: rules refuse households outside them
                     store.set_officer(store.actor, list(e.areas))
@@ -197,7 +205,8 @@ def _status(store: Store, e: StatusEvent, now: str, pulled: Pulled) -> None:
             (state, reason, hid, revision),
         ).rowcount
     if changed:
-        store.audit.append(now, store.actor, "sync.status." + status, hid, revision)
+        detail = retention.decision_detail(e.decided_at)  # the retention period runs from it
+        store.audit.append(now, store.actor, "sync.status." + status, hid, revision, detail)
     pulled.status += 1
 
 

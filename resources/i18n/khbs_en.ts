@@ -499,6 +499,10 @@
         <translation>Won&apos;t be sent (training)</translation>
     </message>
     <message>
+        <source>Decided: only a stub is kept</source>
+        <translation>Decided: only a stub is kept</translation>
+    </message>
+    <message>
         <location filename="../../app/gui/models.py" line="46"/>
         <source>KK number</source>
         <translation>KK number</translation>
@@ -884,6 +888,10 @@
         <location filename="../../app/gui/views/workspace.py" line="185"/>
         <source>Households: %1 of %2</source>
         <translation>Households: %1 of %2</translation>
+    </message>
+    <message>
+        <source>%1 in full, %2 stubs only</source>
+        <translation>%1 in full, %2 stubs only</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="191"/>

@@ -498,6 +498,10 @@
         <translation>Tidak dikirim (latihan)</translation>
     </message>
     <message>
+        <source>Decided: only a stub is kept</source>
+        <translation>Sudah diputuskan: hanya ringkasan disimpan</translation>
+    </message>
+    <message>
         <location filename="../../app/gui/models.py" line="46"/>
         <source>KK number</source>
         <translation>Nomor KK</translation>
@@ -881,6 +885,10 @@
         <location filename="../../app/gui/views/workspace.py" line="185"/>
         <source>Households: %1 of %2</source>
         <translation>Rumah tangga: %1 dari %2</translation>
+    </message>
+    <message>
+        <source>%1 in full, %2 stubs only</source>
+        <translation>%1 lengkap, %2 hanya ringkasan</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="191"/>

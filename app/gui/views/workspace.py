@@ -210,9 +210,12 @@ class WorkspacePage(QWidget):
 
     def update_counts(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        self.counts.setText(
-            self.tr("Households: %1 of %2").replace("%1", str(shown)).replace("%2", str(total))
-        )
+        text = self.tr("Households: %1 of %2").replace("%1", str(shown)).replace("%2", str(total))
+        stubs = self.model.stub_count()
+        if stubs:  # decided households past their retention period (docs/privacy.md)
+            held = self.tr("%1 in full, %2 stubs only")
+            text += " \u00b7 " + held.replace("%1", str(total - stubs)).replace("%2", str(stubs))
+        self.counts.setText(text)
 
     def set_verify_counts(self, counts: dict[str, int], names: dict[str, str]) -> None:
         """One line: "Left to verify: Bukit Tunggal 12 · Palangka 3" (villages by name)."""
