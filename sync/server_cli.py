@@ -452,6 +452,8 @@ def cmd_assignments_import(args: argparse.Namespace) -> int:
         )
         for desa, n in sorted(summary.unassigned.items()):
             print(tr("assign.unassigned", desa=desa, n=n))
+        if summary.withdrawn:  # docs/privacy.md: a new consent first
+            print(tr("assign.withdrawn", n=summary.withdrawn))
     return EXIT_OK
 
 

@@ -207,13 +207,18 @@ def withdrawn_kk(conn: Connection, key_id: str, token: bytes) -> bool:
     )
 
 
-def checkpoint(engine: Engine) -> None:
+def checkpoint(engine: Engine) -> bool:
     """SQLite: copy the WAL into the file and truncate it, so erased pages' old images leave
     the WAL (secure_delete has zeroed them in the file). PostgreSQL reclaims dead rows itself
-    (autovacuum; docs/privacy.md)."""
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    (autovacuum; docs/privacy.md). False when a reader kept the checkpoint from finishing."""
+    if engine.dialect.name != "sqlite":
+        return True
+    raw = engine.raw_connection()  # outside SQLAlchemy's transaction: a checkpoint needs that
+    try:
+        busy = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+    finally:
+        raw.close()
+    return busy == 0
 
 
 # -- the province's own retention -----------------------------------------------------------------

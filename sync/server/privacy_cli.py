@@ -83,6 +83,48 @@ def _exposure_text(report) -> None:
         print(tr("privacy.exposure_settings_changed"), file=sys.stderr)
 
 
+# -- the families' rights ------------------------------------------------------------------------
+
+
+def _family(conn, keys, scope, args) -> str:
+    from sync.server import rights
+
+    return rights.find(conn, keys, scope, nik=args.nik, kk=args.kk, household_id=args.id)
+
+
+def cmd_rights_withdraw(args: argparse.Namespace) -> int:
+    """The family withdrew consent: erase it here and on every laptop, keep a tombstone."""
+    from sync.server import privacy, rights
+    from sync.server.scope import Scope
+
+    with database(args) as engine:
+        with engine.begin() as conn:
+            keys = unlock(conn)
+            scope = Scope.province()
+            hid = _family(conn, keys, scope, args)
+            stone = rights.withdraw(conn, keys, scope, hid, ACTOR, args.note or "")
+        privacy.checkpoint(engine)
+    if args.json:
+        _print_json(
+            {
+                "household_id": stone.household_id,
+                "kode_desa": stone.kode_desa,
+                "erased_at": privacy.moment(stone.erased_at),
+                "laptops_told": stone.laptops_told,
+            }
+        )
+    else:
+        print(tr("rights.withdrawn", household_id=stone.household_id, n=stone.laptops_told))
+    return EXIT_OK
+
+
+def _family_arguments(p) -> None:
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--nik", metavar="NIK", help="a member's NIK (found by the blind index)")
+    which.add_argument("--kk", metavar="NO_KK", help="the family's KK number")
+    which.add_argument("--id", metavar="HOUSEHOLD_ID")
+
+
 def register(sub, common, command, device_actions) -> None:
     """The privacy commands, added to khbs-server's parser."""
     exposure = command(
@@ -106,3 +148,17 @@ def register(sub, common, command, device_actions) -> None:
         p.add_argument("days", nargs="?", type=int, default=None, metavar="DAYS")
         p.add_argument("--json", action="store_true")
         p.set_defaults(which=which)
+
+    rights = sub.add_parser(
+        "rights", parents=[common], help="a family's requests: access, correction, withdrawal"
+    )
+    rights_actions = rights.add_subparsers(dest="action", required=True)
+    withdraw = command(
+        rights_actions,
+        "withdraw",
+        cmd_rights_withdraw,
+        "the family withdrew consent: erase its data here and on laptops, keep a tombstone",
+    )
+    _family_arguments(withdraw)
+    withdraw.add_argument("--note", default="", help="the request as received (sealed)")
+    withdraw.add_argument("--json", action="store_true")

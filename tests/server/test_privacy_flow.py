@@ -84,3 +84,74 @@ def test_retention_reaches_the_laptop_and_exposure_names_what_it_held(
     audited = json.loads(server.ok("audit", "--action", "device.exposure", "--json").stdout)
     assert len(audited["entries"]) == 3
     store.close()
+
+
+def laptop_bytes(folder) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file())
+
+
+def test_withdrawal_erases_the_family_everywhere_and_a_later_list_flags_it(
+    server, live, engine, officer, tmp_path
+):
+    from tests.server.conftest import stored_bytes
+    from tests.server.test_assignments import rows_of, write
+
+    store, client, _ = laptop(tmp_path, "sari", live, engine, officer)
+    gone, kept = numbered(1), numbered(2)
+    for rec in (gone, kept):
+        hh.finalise(store, rec, today=TODAY)
+    assert client.sync().synced == 2
+    with engine.begin() as conn:
+        repo.set_household_status(conn, gone["id"], "verified", card_number="KHBS-62-0001")
+    client.sync()
+    with engine.connect() as conn:
+        ciphertexts = [
+            bytes(c)
+            for c in conn.exec_driver_sql(
+                "SELECT content FROM household_versions WHERE household_id = ?"
+                if engine.dialect.name == "sqlite"
+                else "SELECT content FROM household_versions WHERE household_id = %s",
+                (gone["id"],),
+            ).scalars()
+        ]
+    laptop_blob = bytes(
+        store.db.execute("SELECT record FROM households WHERE id = ?", (gone["id"],)).fetchone()[0]
+    )
+    assert ciphertexts and laptop_blob
+
+    out = json.loads(server.ok("rights", "withdraw", "--kk", gone["no_kk"], "--json").stdout)
+    assert out["household_id"] == gone["id"] and out["laptops_told"] == 1
+    report = client.sync()
+    assert report.erased == 1
+    assert [r.id for r in store.rows()] == [kept["id"]]
+
+    # No byte of the family's identity at the province (tables, and the SQLite file and WAL)...
+    held = stored_bytes(engine)
+    identity = [gone["no_kk"]] + [v for m in gone["anggota"] for v in (m["nik"], m["nama"])]
+    for value in identity:
+        assert value.encode() not in held, value
+    for blob in ciphertexts:
+        assert blob[:40] not in held and blob.hex().encode()[:80] not in held
+    assert kept["anggota"][0]["nik"].encode() not in held  # sealed, as always
+    with engine.connect() as conn:
+        kept_blob = conn.exec_driver_sql("SELECT content FROM household_versions").scalars().all()
+    assert len(kept_blob) == 1  # the other family's data is untouched
+    # ... nor on the laptop (database, WAL and everything beside it).
+    store.close()
+    raw = laptop_bytes(tmp_path / "sari")
+    assert laptop_blob[:40] not in raw and laptop_blob[-40:] not in raw
+    for value in identity:
+        assert value.encode() not in raw
+
+    # The tombstone: id, desa, card number, date, basis; audited.
+    audit = json.loads(server.ok("audit", "--action", "household.erase", "--json").stdout)
+    assert [e["household_id"] for e in audit["entries"]] == [gone["id"]]
+    # Exports leave it out; a later DTSEN list with that KK is flagged, not sent again.
+    export = tmp_path / "export"
+    server.ok("export", "--out", str(export))
+    assert gone["id"] not in (export / "households.csv").read_text(encoding="utf-8-sig")
+    listing = write(tmp_path / "dtsen.csv", rows_of(1) + rows_of(3))
+    proc = server.ok("assignments", "import", str(listing))
+    assert "1 keluarga di daftar ini telah menarik persetujuan" in proc.stdout
+    out = json.loads(server.ok("assignments", "import", str(listing), "--json").stdout)
+    assert (out["withdrawn"], out["unchanged"], out["new"]) == (1, 1, 0)
