@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from app.errors import KhbsError
 from app.i18n import catalogue, tr
 from app.province_key import ProvinceKeyPair
-from app.store import Store, questionnaires
+from app.store import Store, questionnaires, retention
 from app.store.outbox import (
     Applied,
     Pulled,
@@ -153,6 +153,10 @@ class SyncReport:
     # that did not open for this device (app/store/supervision.py).
     returned: int = 0
     reviews_refused: int = 0
+    # Retention (app/store/retention.py): households replaced by stubs after this sync, and
+    # removed because the family withdrew consent.
+    purged: int = 0
+    erased: int = 0
 
     @property
     def clock_off(self) -> bool:
@@ -345,8 +349,9 @@ class SyncClient:
             events = data.get("events") or []
             cursor = int(data.get("cursor", after))
             signing = _signing_key_in(data)
+            page = events + ([data["settings"]] if data.get("settings") else [])
             pulled = self.on_store(
-                lambda store: _apply_page(store, events, cursor, (device.device_id, box), signing)
+                lambda store: _apply_page(store, page, cursor, (device.device_id, box), signing)
             )
             report.events += len(events)
             report.questionnaires += pulled.questionnaires
@@ -356,6 +361,7 @@ class SyncClient:
             report.released += pulled.released
             report.returned += pulled.reviews
             report.reviews_refused += pulled.reviews_refused
+            report.erased += pulled.erased
             # A page may hold only events meant for nobody here any more: go on by the cursor.
             if not data.get("more") or cursor <= after:
                 report.needs_attention = self.attention()
@@ -378,9 +384,12 @@ class SyncClient:
         return box
 
     def sync(self, server: str | None = None) -> SyncReport:
-        """Push the outbox, then pull decisions."""
+        """Push the outbox, pull decisions, then replace the households whose retention period
+        ended by their stubs (app/store/retention.py)."""
         report = self.push(server)
-        return self.pull(server, report)
+        report = self.pull(server, report)
+        report.purged = len(self.on_store(retention.purge).ids)
+        return report
 
     def attention(self) -> list[tuple[str, str]]:
         """(household id, reason code) of every household the province sent back (rejected,
@@ -504,7 +513,10 @@ def _apply_page(
     need it."""
     if signing is not None:
         questionnaires.set_signing_key(store, *signing)
-    return apply_events(store, events, cursor, box=box)
+    pulled = apply_events(store, events, cursor, box=box)
+    if pulled.erased:
+        retention.checkpoint(store)  # the erased pages' old images leave the WAL
+    return pulled
 
 
 def _escrow_in(store: Store) -> tuple[str, bytes] | None:

@@ -326,6 +326,9 @@ class StatusEvent(Event):
     status: str | None  # one of STATUSES
     reason: str | None = None
     card_number: str | None = None
+    # When the province decided (ISO 8601, UTC): a laptop's retention period runs from it
+    # (app/store/retention.py), so the province knows when the full record left the laptop.
+    decided_at: str | None = None
 
     @classmethod
     def from_json(cls, raw: dict) -> StatusEvent:
@@ -336,6 +339,7 @@ class StatusEvent(Event):
             _str(raw, "status"),
             _str(raw, "reason"),
             _str(raw, "card_number"),
+            _str(raw, "decided_at"),
         )
 
 
@@ -496,6 +500,35 @@ class CaseEvent(Event):
         )
 
 
+@dataclass(frozen=True)
+class SettingsEvent(Event):
+    """The province's settings for every laptop, as they are now (not a history): sent with
+    every pull reply, without a seq. `retention_days`: how long a decided household stays in
+    full on a laptop (docs/privacy.md); None keeps the laptop's current value."""
+
+    TYPE: ClassVar[str] = "settings"
+    seq: int | None
+    retention_days: int | None
+
+    @classmethod
+    def from_json(cls, raw: dict) -> SettingsEvent:
+        return cls(_int(raw, "seq"), _int(raw, "retention_days"))
+
+
+@dataclass(frozen=True)
+class EraseEvent(Event):
+    """The family withdrew consent: the household leaves the laptop at once, whatever its
+    state (unsent edits included: processing stops). Ids only."""
+
+    TYPE: ClassVar[str] = "erase"
+    seq: int | None
+    household_id: str | None
+
+    @classmethod
+    def from_json(cls, raw: dict) -> EraseEvent:
+        return cls(_int(raw, "seq"), _str(raw, "household_id"))
+
+
 PullEvent = (
     StatusEvent
     | DuplicateEvent
@@ -505,6 +538,8 @@ PullEvent = (
     | QuestionnaireEvent
     | ReviewEvent
     | CaseEvent
+    | SettingsEvent
+    | EraseEvent
 )
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
@@ -517,6 +552,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         QuestionnaireEvent,
         ReviewEvent,
         CaseEvent,
+        SettingsEvent,
+        EraseEvent,
     )
 }
 

@@ -260,6 +260,7 @@ def cmd_device_revoke(args: argparse.Namespace) -> int:
         device, now = officers.revoke_device(conn, Scope.province(), CLI_ACTOR, args.device)
     if now:
         print(tr("server.device_revoked", device_id=device.id))
+        print(tr("privacy.exposure_hint", device_id=device.id))  # docs/privacy.md
     else:
         print(tr("server.device_already_revoked", device_id=device.id, at=_utc(device.revoked_at)))
     return EXIT_OK
@@ -451,6 +452,8 @@ def cmd_assignments_import(args: argparse.Namespace) -> int:
         )
         for desa, n in sorted(summary.unassigned.items()):
             print(tr("assign.unassigned", desa=desa, n=n))
+        if summary.withdrawn:  # docs/privacy.md: a new consent first
+            print(tr("assign.withdrawn", n=summary.withdrawn))
     return EXIT_OK
 
 
@@ -1345,6 +1348,9 @@ def build_parser() -> argparse.ArgumentParser:
     from sync.server import ops_cli
 
     ops_cli.add_commands(sub, command, common)  # backup-key, backup, restore
+    from sync.server import privacy_cli  # retention, device exposure, rights (docs/privacy.md)
+
+    privacy_cli.register(sub, common, command, device_actions)
     return parser
 
 

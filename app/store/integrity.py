@@ -38,6 +38,7 @@ ROW_COLUMNS = {
 # was changed outside the app, not written by an earlier version.
 ROW_MACS = "store.row_macs"
 RELEASED = "household.released"  # the audited action that removes a household's row
+ERASED = "household.erased"  # so does a family's withdrawal of consent (app/store/retention.py)
 # Audited actions of app/store/assigned.py that leave the household an `assigned` row.
 LISTED_ACTIONS = ("household.assigned", "household.province_changed", "household.release_waiting")
 
@@ -166,7 +167,7 @@ def audited_households(db: Database) -> tuple[dict[str, int], set[str]]:
         "SELECT record_id, action, revision FROM audit WHERE record_id IS NOT NULL ORDER BY seq"
     )
     for hid, action, revision in rows:
-        if action == RELEASED:
+        if action in (RELEASED, ERASED):
             alive.pop(hid, None)
             listed.discard(hid)
             continue

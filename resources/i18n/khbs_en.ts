@@ -518,6 +518,11 @@
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="51"/>
+        <source>Decided: only a stub is kept</source>
+        <translation>Decided: only a stub is kept</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="46"/>
         <source>KK number</source>
         <translation>KK number</translation>
     </message>
@@ -1076,6 +1081,11 @@
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="260"/>
+        <source>%1 in full, %2 stubs only</source>
+        <translation>%1 in full, %2 stubs only</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="191"/>
         <source>Left to verify: %1</source>
         <translation>Left to verify: %1</translation>
     </message>

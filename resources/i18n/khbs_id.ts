@@ -517,6 +517,11 @@
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="51"/>
+        <source>Decided: only a stub is kept</source>
+        <translation>Sudah diputuskan: hanya ringkasan disimpan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="46"/>
         <source>KK number</source>
         <translation>Nomor KK</translation>
     </message>
@@ -1072,6 +1077,11 @@
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="260"/>
+        <source>%1 in full, %2 stubs only</source>
+        <translation>%1 lengkap, %2 hanya ringkasan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="191"/>
         <source>Left to verify: %1</source>
         <translation>Perlu diverifikasi: %1</translation>
     </message>

@@ -553,6 +553,60 @@ cards = Table(
 )
 
 
+# -- privacy (sync/server/privacy.py, docs/privacy.md) -------------------------------------------
+
+# Settings the province sends every laptop with each pull (SettingsEvent), and its own periods:
+# `laptop_retention_days`, `province_retention_days`. Numbers, never personal data.
+privacy_settings = Table(
+    "privacy_settings",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", String(200), nullable=False),
+    _at("updated_at"),
+)
+
+# What is left of a household whose personal data was erased (a withdrawal of consent, or the
+# province's retention period): its id, desa, the card number (aid already paid must stay
+# accountable), when and why, and the KK's blind-index token, so a later DTSEN list naming that
+# KK is flagged instead of enrolled again. No NIK, no name, no answers.
+tombstones = Table(
+    "tombstones",
+    metadata,
+    Column("household_id", ID, primary_key=True),
+    Column("kode_desa", AREA, nullable=False, index=True),
+    Column("kode_kab", String(5), nullable=False),
+    Column("card_number", String(32)),
+    Column("basis", String(16), nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+    _at("erased_at"),
+    Column("kk_key_id", KEY_ID, ForeignKey("server_keys.key_id")),
+    Column("kk_token", LargeBinary(16)),
+    CheckConstraint("basis IN ('withdrawal', 'retention')", name="basis"),
+    Index(None, "kk_key_id", "kk_token"),
+)
+
+# A family's request under UU PDP: access, correction, withdrawal. The request's text (what to
+# correct, the family's words) may name people: sealed with the data key like household content
+# (AAD khbs/rights/v1|<id>). `outcome`: what was done (a code), `revision` the province revision
+# a correction made.
+rights_requests = Table(
+    "rights_requests",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("household_id", ID, nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("outcome", String(32)),
+    Column("revision", Integer),
+    Column("key_id", KEY_ID, ForeignKey("server_keys.key_id")),
+    Column("content", LargeBinary),
+    Column("recorded_by", String(64), nullable=False),
+    _at("recorded_at"),
+    _at("decided_at", nullable=True),
+    CheckConstraint("kind IN ('access', 'correction', 'withdrawal')", name="kind"),
+    CheckConstraint("status IN ('open', 'done', 'refused')", name="status"),
+)
+
 # -- engines ------------------------------------------------------------------------------------
 
 

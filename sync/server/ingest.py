@@ -49,6 +49,7 @@ from sync.server.db import (
     handovers,
     household_versions,
     households,
+    tombstones,
     utc_now,
 )
 from sync.server.keys import ServerKeys
@@ -244,7 +245,13 @@ class _Writer:
         self.known: dict[tuple[str, int], set[bytes]] = {}
         self.owner: dict[str, str | None] = {}
         self.handed: dict[str, set[str]] = {}
+        self.erased: set[str] = set()  # the family withdrew consent (sync/server/privacy.py)
         for chunk in (hids[i : i + 500] for i in range(0, len(hids), 500)):
+            self.erased |= set(
+                conn.scalars(
+                    select(tombstones.c.household_id).where(tombstones.c.household_id.in_(chunk))
+                )
+            )
             for r in conn.execute(
                 select(households.c.id, households.c.officer_id, households.c.revision).where(
                     households.c.id.in_(chunk)
@@ -285,6 +292,8 @@ class _Writer:
     def apply(self, p: Prepared) -> PushResult:
         conn, device = self.conn, self.device
         hid, revision, desa, digest = p.hid, p.revision, p.desa, p.digest
+        if hid in self.erased:  # never stored again: its `erase` event follows on the laptop
+            return PushResult(hid, revision, REJECTED, "withdrawn")
         current = self.current.get(hid)
         officer = current[0] if current is not None else self.owner.get(hid) or device.officer_id
         if officer != device.officer_id and device.officer_id not in self.handed.get(hid, ()):

@@ -17,6 +17,7 @@ from sync.protocol import (
     CandidateEvent,
     CaseEvent,
     DuplicateEvent,
+    EraseEvent,
     PullEvent,
     QuestionnaireEvent,
     ReleaseEvent,
@@ -25,7 +26,7 @@ from sync.protocol import (
     b64,
     candidate_info,
 )
-from sync.server import questionnaires, repo, review
+from sync.server import privacy, questionnaires, repo, review
 from sync.server.api.deps import AuthDevice, EngineDep, KeysDep
 from sync.server.api.errors import ApiError
 from sync.server.assignments import candidate_for
@@ -58,6 +59,7 @@ def event(
             detail.get("status"),
             detail.get("reason"),
             detail.get("card_number"),
+            privacy.moment(row.at),
         )
     if row.kind == "duplicate":
         return DuplicateEvent(
@@ -90,6 +92,8 @@ def event(
         return _candidate(row.seq, detail["candidate"], conn, keys, device_id, officer_id)
     if "release" in detail:
         return ReleaseEvent(row.seq, detail["release"])
+    if "erase" in detail:  # a withdrawal of consent (sync/server/privacy.py)
+        return EraseEvent(row.seq, detail["erase"])
     return AssignmentEvent(row.seq, tuple(detail.get("areas", [])))
 
 
@@ -121,10 +125,14 @@ def events_for(
         shown = rows[:limit]
         events = [event(r, conn, keys, device_id, officer_id) for r in shown]
         signing = signing_public(conn)
+        settings = privacy.settings_event(conn)
     reply = {
         "cursor": shown[-1].seq if shown else after,
         "more": len(rows) > limit,
         "events": [e.to_json() for e in events if e is not None],
+        # The province's settings as they are now (a `settings` event without a seq, beside
+        # the change feed): every reply carries them, so a laptop is never behind for long.
+        "settings": settings.to_json(),
     }
     if signing is not None:
         # What questionnaire versions are signed with: laptops enrolled before the province had
