@@ -56,6 +56,11 @@ def candidate_aad(candidate_id: str, revision: int, content_hash: bytes) -> byte
     return f"khbs/server-candidate/v1|{candidate_id}|{revision}|{content_hash.hex()}".encode()
 
 
+def attachment_aad(household_id: str, attachment_id: str, sha256: str) -> bytes:
+    """Binds a stored photo or signature to its household, its id and its image's hash."""
+    return f"khbs/server-attachment/v1|{household_id}|{attachment_id}|{sha256}".encode()
+
+
 @dataclass
 class ServerKeys:
     """The unwrapped keys, by kind and key id, and which id of each kind is active."""
@@ -104,6 +109,21 @@ class ServerKeys:
         if key is None:
             raise DecryptError("unknown data key")
         return open_sealed(key, blob, candidate_aad(candidate_id, revision, content_hash))
+
+    def seal_attachment(
+        self, household_id: str, attachment_id: str, sha256: str, plaintext: bytes
+    ) -> tuple[str, bytes]:
+        key_id = self.active["data"]
+        aad = attachment_aad(household_id, attachment_id, sha256)
+        return key_id, seal(self.secrets["data"][key_id], plaintext, aad)
+
+    def open_attachment(
+        self, key_id: str, household_id: str, attachment_id: str, sha256: str, blob: bytes
+    ) -> bytes:
+        key = self.secrets["data"].get(key_id)
+        if key is None:
+            raise DecryptError("unknown data key")
+        return open_sealed(key, blob, attachment_aad(household_id, attachment_id, sha256))
 
     def sign(self, message: bytes) -> tuple[str, bytes]:
         """(key id, Ed25519 signature) with the active signing key."""
