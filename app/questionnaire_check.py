@@ -50,6 +50,7 @@ KNOWN_KEYWORDS = frozenset(
         "x-future",  # a date that may lie after the visit (a revisit date)
         "x-derived",  # filled in by the app from a range answer and a parameter (below UMP)
         "x-age-expected",  # per code, the usual ages: outside them a warning (school level)
+        "x-attachment",  # the answer names a stored photo or signature (docs/evidence.md)
     }
 )
 ROOT_KEYWORDS = frozenset({"x-version", "x-migration", "x-parameters"})
@@ -438,6 +439,14 @@ def _question(spec: dict, at: Where) -> Iterator[Problem]:
         yield Problem(at + ("x-none",), "none_not_option")
     if "x-identifier" in spec and kind != "string":
         yield Problem(at + ("x-identifier",), "identifier_type")
+    # An attachment's answer is the attachment's id (a UUID): a string with the attachment
+    # widget, so the form offers photos and the rules check the reference.
+    if "x-attachment" in spec and (
+        kind != "string" or spec.get("format") != "uuid" or spec.get("x-widget") != "attachment"
+    ):
+        yield Problem(at + ("x-attachment",), "attachment_type")
+    if spec.get("x-widget") == "attachment" and "x-attachment" not in spec:
+        yield Problem(at + ("x-widget",), "attachment_type")
     if spec.get("x-readonly") is True and "x-required" in spec:
         yield Problem(at + ("x-readonly",), "readonly_required")
     columns = spec.get("x-roster-columns")

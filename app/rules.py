@@ -16,7 +16,7 @@ from typing import TypeGuard
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from app import dates, regions, visits
+from app import dates, evidence, regions, visits
 from app import questionnaire as q
 from app.i18n import tr
 from app.schemacheck import compile_check
@@ -345,6 +345,12 @@ def _location_issues(record: dict, ctx: Context) -> list[Issue]:
         return [Issue("desa_unknown", ERROR, path)]
     if ctx.assigned_areas and not regions.within(desa, ctx.assigned_areas):
         return [Issue("desa_outside_area", ERROR, path)]
+    point = location.get("gps")
+    if isinstance(point, dict) and _is_number(point.get("lat")) and _is_number(point.get("lon")):
+        # The reference is the desa's regency box (app/evidence.py, docs/evidence.md).
+        km = evidence.km_outside(point["lat"], point["lon"], desa)
+        if km is not None:
+            return [Issue("gps_far_from_desa", WARNING, (q.LOCATION, "gps"), {"km": km})]
     return []
 
 

@@ -309,6 +309,7 @@ def _delete(store: Store, hid: str, now: str) -> None:
         ("assigned", "household_id"),
         ("supervision", "household_id"),
         ("supervision_rounds", "household_id"),
+        ("attachments", "household_id"),  # its photos and signature go with it
     ):
         store.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (hid,))
     store.audit.append(now, store.actor, RELEASED, hid, revision[0] if revision else None)

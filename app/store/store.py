@@ -96,8 +96,8 @@ class Store:
 
     For app/store modules only (outbox.py, assigned.py write the outbox and the province's
     versions): `db` for SQL on the store's tables, `audit.append` inside a transaction,
-    `changing_row`, `seal_record` / `open_record`, `set_card_number`,
-    `add_province_duplicate`."""
+    `changing_row`, `seal_record` / `open_record`, `seal_blob` / `open_blob` (attachments.py),
+    `set_card_number`, `add_province_duplicate`."""
 
     def __init__(self, db: StoreDatabase, data_key: bytes, store_id: str, clock: Clock):
         self.db = db
@@ -628,6 +628,15 @@ class Store:
         """`record` sealed as `part` of the household's `revision`: open_record's inverse. For
         app/store modules (save() seals the officer's record itself)."""
         return self._cipher.seal(_dumps(record), record_aad(household_id, revision, part))
+
+    def seal_blob(self, plaintext: bytes, aad: bytes) -> bytes:
+        """Bytes sealed with the record key under `aad` (attachments: crypto.attachment_aad).
+        For app/store modules."""
+        return self._cipher.seal(plaintext, aad)
+
+    def open_blob(self, blob: bytes, aad: bytes) -> bytes:
+        """seal_blob's inverse; raises DecryptError. For app/store modules."""
+        return self._cipher.open(blob, aad)
 
     def records(self) -> Iterator[tuple[str, dict | RecordDamaged]]:
         """Every household held in full, in id order (stubs are not households to read out);

@@ -606,6 +606,37 @@ rights_requests = Table(
     CheckConstraint("kind IN ('access', 'correction', 'withdrawal')", name="kind"),
     CheckConstraint("status IN ('open', 'done', 'refused')", name="status"),
 )
+# Photos and signatures of households (sync/server/attachments.py). Their bytes live in the
+# attachment storage (a directory by default), sealed with the data key (AAD: household,
+# attachment id, hash); here only what they are. An upload in progress keeps its received
+# byte count (its bytes, still sealed to the province key, are a part in the storage).
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("household_id", ID, ForeignKey("households.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("sha256", String(64), nullable=False),  # hex SHA-256 of the image
+    Column("size", Integer, nullable=False),  # bytes of the image
+    Column("key_id", KEY_ID, ForeignKey("server_keys.key_id"), nullable=False),
+    Column("device_id", ID, ForeignKey("devices.id"), nullable=False),
+    _at("received_at"),
+    CheckConstraint("kind IN ('photo', 'signature')", name="kind"),
+)
+
+attachment_uploads = Table(
+    "attachment_uploads",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("household_id", ID, ForeignKey("households.id"), nullable=False),
+    Column("device_id", ID, ForeignKey("devices.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("total", Integer, nullable=False),  # bytes of the sealed upload
+    Column("received", Integer, nullable=False),
+    _at("started_at"),
+    _at("updated_at"),
+)
+
 
 # -- engines ------------------------------------------------------------------------------------
 

@@ -58,6 +58,9 @@ def candidate_aad(candidate_id: str, revision: int, content_hash: bytes) -> byte
 
 def review_aad(household_id: str, round_no: int, revision: int) -> bytes:
     return f"khbs/server-review/v1|{household_id}|{round_no}|{revision}".encode()
+def attachment_aad(household_id: str, attachment_id: str, sha256: str) -> bytes:
+    """Binds a stored photo or signature to its household, its id and its image's hash."""
+    return f"khbs/server-attachment/v1|{household_id}|{attachment_id}|{sha256}".encode()
 
 
 @dataclass
@@ -124,6 +127,21 @@ class ServerKeys:
         if key is None:
             raise DecryptError("unknown data key")
         return open_sealed(key, blob, review_aad(household_id, round_no, revision))
+
+    def seal_attachment(
+        self, household_id: str, attachment_id: str, sha256: str, plaintext: bytes
+    ) -> tuple[str, bytes]:
+        key_id = self.active["data"]
+        aad = attachment_aad(household_id, attachment_id, sha256)
+        return key_id, seal(self.secrets["data"][key_id], plaintext, aad)
+
+    def open_attachment(
+        self, key_id: str, household_id: str, attachment_id: str, sha256: str, blob: bytes
+    ) -> bytes:
+        key = self.secrets["data"].get(key_id)
+        if key is None:
+            raise DecryptError("unknown data key")
+        return open_sealed(key, blob, attachment_aad(household_id, attachment_id, sha256))
 
     def sign(self, message: bytes) -> tuple[str, bytes]:
         """(key id, Ed25519 signature) with the active signing key."""
