@@ -110,7 +110,7 @@ def test_enroll_with_real_codes_and_fuzzed_device_keys(api_schema, live, engine,
 def test_export_with_a_real_admin_token_and_fuzzed_parameters(api_schema, live, engine):
     """Past the token check: generated filters and options are answered, never with a 5xx."""
     from sync.server.admins import add_admin
-    from sync.server.api.ratelimit import RateLimiter
+    from sync.server.ratelimit import RateLimiter
 
     live.server.config.app.state.admin_limiter = RateLimiter(engine, "admin", 60_000, 1_000)
     with engine.begin() as conn:

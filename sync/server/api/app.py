@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from sync.server import attachments as attachment_storage
 from sync.server.api import attachments, device, enroll, errors, export, health, pull, push
 from sync.server.api.limits import RequestLimits
-from sync.server.api.ratelimit import RateLimiter
+from sync.server.ratelimit import RateLimiter
 from sync.server.console import web as console
 from sync.server.db import open_database
 from sync.server.keys import ServerKeys

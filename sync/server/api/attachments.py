@@ -6,8 +6,9 @@ a cut. The work is in sync/server/attachments.py."""
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import ProtocolError, read_chunk
@@ -39,7 +40,9 @@ async def chunk(auth: AuthDevice, engine: EngineDep, keys: KeysDep, request: Req
 
 
 @router.get("/v1/attachments/{attachment_id}")
-async def held(attachment_id: str, auth: AuthDevice, engine: EngineDep) -> dict:
+async def held(
+    attachment_id: Annotated[str, Path(max_length=36)], auth: AuthDevice, engine: EngineDep
+) -> dict:
     try:
         if str(uuid.UUID(attachment_id)) != attachment_id:
             raise ValueError
