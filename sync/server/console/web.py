@@ -501,6 +501,9 @@ def install(app: FastAPI) -> None:
         return await run_in_threadpool(_error_page, request, 400, "console.bad_request")
 
     app.include_router(router)
+    from sync.server.console import review_web  # it imports this module
+
+    app.include_router(review_web.router)  # issue 15: review queue, cases, cards
 
 
 def _error_page(request: Request, status: int, key: str) -> Response:
