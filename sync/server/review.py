@@ -179,11 +179,8 @@ def _clean(text: object) -> str | None:
 def clean_comments(raw: Iterable[Comment | dict]) -> list[Comment]:
     out = []
     for n, c in enumerate(raw, start=1):
-        c = (
-            c
-            if isinstance(c, Comment)
-            else Comment(**{k: c.get(k) for k in ("path", "code", "text")})
-        )
+        if not isinstance(c, Comment):
+            c = Comment(str(c.get("path") or ""), None, c.get("code"), c.get("text"))
         path = (c.path or "").strip()
         code = (c.code or "").strip() or None
         text = _clean(c.text)
