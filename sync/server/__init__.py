@@ -7,6 +7,8 @@
     keys.py      province key pair, data key and blind-index key, wrapped by the passphrase
     repo.py      officers, enrollment codes, devices, change events, stats
     ingest.py    push: a sealed batch opened, checked and applied in one transaction
+    review.py    the supervision loop's queue and decisions; cases.py duplicate cases;
+                 cards.py card numbers (docs/supervision.md); review_cli.py their commands
     api/         FastAPI routers (enroll, push, pull, health) and create_app()
 
 The errors below are what a province operator may see: a message key and safe parameters

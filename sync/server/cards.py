@@ -23,12 +23,12 @@ lost or damaged card is replaced by a new number; the old one stays in `cards` w
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, Row, func, insert, select, update
 
 from sync.server import ServerError, UnknownHousehold, repo
 from sync.server.audit import audit
@@ -194,7 +194,7 @@ def issue(
     regencies = [
         kab for kab in conn.scalars(select(households.c.kode_kab).where(*_waiting(view)).distinct())
     ]
-    waiting: dict[str, list] = {}
+    waiting: dict[str, Sequence[Row]] = {}
     for kab in sorted(regencies):  # one order for every process: no deadlock between locks
         _lock(conn, kab)
         waiting[kab] = conn.execute(  # read after the lock: an earlier issuer has committed

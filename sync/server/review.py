@@ -179,11 +179,8 @@ def _clean(text: object) -> str | None:
 def clean_comments(raw: Iterable[Comment | dict]) -> list[Comment]:
     out = []
     for n, c in enumerate(raw, start=1):
-        c = (
-            c
-            if isinstance(c, Comment)
-            else Comment(**{k: c.get(k) for k in ("path", "code", "text")})
-        )
+        if not isinstance(c, Comment):
+            c = Comment(str(c.get("path") or ""), None, c.get("code"), c.get("text"))
         path = (c.path or "").strip()
         code = (c.code or "").strip() or None
         text = _clean(c.text)
@@ -547,13 +544,9 @@ def _version(conn: Connection, keys: ServerKeys, household_id: str, revision: in
     )
 
 
-def differences(conn: Connection, keys: ServerKeys, scope: Scope, household_id: str) -> Differences:
-    """The current revision against the previous one the province received, and against the
-    DTSEN list's entry (assignments.changes_against_list). Opens records: audit the view."""
-    from app.verification import diff
-    from sync.server.assignments import changes_against_list
-
-    row = _household(conn, scope, household_id)
+def current_record(conn: Connection, keys: ServerKeys, scope: Scope, household_id: str) -> dict:
+    """The household's current revision, opened (audit the view)."""
+    _household(conn, scope, household_id)
     current = conn.execute(
         select(household_versions)
         .join(
@@ -566,7 +559,7 @@ def differences(conn: Connection, keys: ServerKeys, scope: Scope, household_id: 
         )
         .where(households.c.id == household_id)
     ).one()
-    record = json.loads(
+    return json.loads(
         keys.open_content(
             current.key_id,
             household_id,
@@ -575,6 +568,44 @@ def differences(conn: Connection, keys: ServerKeys, scope: Scope, household_id: 
             bytes(current.content),
         )
     )
+
+
+def comment_targets(record: dict, lang: str | None = None) -> list[tuple[str, str]]:
+    """(path, label) of every answered question a comment may be attached to: the household's,
+    then each member's, in questionnaire order."""
+    from app.export.layout import questions, roster
+
+    out: list[tuple[str, str]] = []
+    for question in questions(q.load_schema()):
+        if question.path[0] in (q.ACKNOWLEDGED, "paradata", q.HISTORY):
+            continue
+        if not q.is_empty(_at(record, question.path)):
+            path = ".".join(question.path)
+            out.append((path, path_label(path, lang)))
+    _, member_schema = roster()
+    member_questions = list(questions(member_schema))
+    for i, member in enumerate(q.members(record)):
+        for question in member_questions:
+            if not q.is_empty(_at(member, question.path)):
+                path = ".".join((q.MEMBERS, str(i), *question.path))
+                out.append((path, path_label(path, lang)))
+    return out
+
+
+def _at(node: object, path: tuple) -> object:
+    for part in path:
+        node = node.get(part) if isinstance(node, dict) else None
+    return node
+
+
+def differences(conn: Connection, keys: ServerKeys, scope: Scope, household_id: str) -> Differences:
+    """The current revision against the previous one the province received, and against the
+    DTSEN list's entry (assignments.changes_against_list). Opens records: audit the view."""
+    from app.verification import diff
+    from sync.server.assignments import changes_against_list
+
+    row = _household(conn, scope, household_id)
+    record = current_record(conn, keys, scope, household_id)
     previous = conn.execute(
         select(func.max(household_versions.c.revision)).where(
             household_versions.c.household_id == household_id,

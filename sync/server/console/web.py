@@ -515,6 +515,9 @@ def install(app: FastAPI) -> None:
 
     app.include_router(officers_web.router)
     app.include_router(records_web.router)
+    from sync.server.console import review_web  # it imports this module
+
+    app.include_router(review_web.router)  # issue 15: review queue, cases, cards
 
 
 def _error_page(request: Request, status: int, key: str) -> Response:
