@@ -173,7 +173,10 @@ def test_every_round_is_kept_in_the_history(store, box):
         round=2,
         decided_at="2026-12-03T08:00:00Z",
         reason=None,
-        comments=[comment("rumah.jenis_lantai", "Foto menunjukkan lantai tanah"), comment("", "Cek")],
+        comments=[
+            comment("rumah.jenis_lantai", "Foto menunjukkan lantai tanah"),
+            comment("", "Cek"),
+        ],
     )
     r = row(store, rec["id"])
     assert r.returned and r.returned_revision == 2 and r.review_rounds == 2
