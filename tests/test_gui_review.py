@@ -84,14 +84,18 @@ def open_returned(qtbot, app: App):
 
 
 def correct_nik_at_the_comment(qtbot, app: App, page, member: int, new_nik: str) -> None:
-    """From the comment list (Tab order: it comes before the form), Enter on the NIK comment
+    """Ctrl+K to the comment list, Enter on the NIK comment
     opens the member at the NIK with the comment under it; the corrected NIK typed; Ctrl+Enter."""
     panel, form = page.review, page.form
-    panel.comments.setFocus()
+    press(qtbot, Qt.Key.Key_K, CTRL)
+    assert focused() is panel.comments
     nik_row = next(
         i for i in range(panel.comments.count()) if NIK_TEXT in panel.comments.item(i).text()
     )
-    panel.comments.setCurrentRow(nik_row)
+    assert panel.comments.currentRow() == 0
+    for _ in range(nik_row):
+        press(qtbot, Qt.Key.Key_Down)
+    assert panel.comments.currentRow() == nik_row
     press(qtbot, ENTER)
     members = form.members
     qtbot.waitUntil(lambda: members.dialog is not None and members.dialog.isVisible())
@@ -224,6 +228,8 @@ def test_the_officers_half_of_the_loop_against_a_real_server(start, province, qt
     assert on_store(qtbot, app, pulled).reviews == 1
     sync_now(qtbot, app)
     assert status_of(app, rec["no_kk"]) == RETURNED
+    notes = app.window.workspace.attention  # the sync's notes list it with its sentence
+    assert notes.isVisible() and "dikembalikan pengawas untuk perbaikan" in notes.text()
 
     page = open_returned(qtbot, app)
     new_nik = rec[q.MEMBERS][1][q.NIK][:12] + "0999"

@@ -253,3 +253,18 @@ def test_a_released_household_leaves_its_supervision_with_it(store, box):
     assert pulled.released == 1
     assert sup.of(store, rec["id"]) == sup.Supervision((), None, ())
     assert store.verify().ok
+
+
+def test_decisions_in_one_page_keep_their_order(store, box):
+    rec = sent(store)
+    comments = [comment("no_kk", "KK")]
+    pull(
+        store,
+        box,
+        [
+            review(box.public_bytes(), DEVICE, rec["id"], 1, comments, seq=1),
+            status(rec["id"], 1, "rejected", seq=2),
+        ],
+    )
+    assert [x.decision for x in sup.of(store, rec["id"]).rounds] == ["returned", "rejected"]
+    assert not row(store, rec["id"]).returned

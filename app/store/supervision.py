@@ -112,7 +112,7 @@ def of(store: Store, household_id: str) -> Supervision:
         _opened(store, household_id, revision, decision, received, blob)
         for revision, decision, received, blob in store.db.execute(
             "SELECT revision, decision, received_at, sealed FROM supervision_rounds"
-            " WHERE household_id = ? ORDER BY received_at, revision",
+            " WHERE household_id = ? ORDER BY position",
             (household_id,),
         )
     ]
@@ -278,11 +278,13 @@ def path_of(text: str) -> tuple[str | int, ...]:
 
 def _keep(store: Store, hid: str, revision: int, decision: str, now: str, content: dict) -> None:
     sealed = store.seal_record(hid, revision, content, "review." + decision)
-    store.db.execute(
-        "INSERT INTO supervision_rounds (household_id, revision, decision, received_at, sealed)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (household_id, revision, decision) DO UPDATE"
-        " SET sealed = excluded.sealed",
-        (hid, revision, decision, now, sealed),
+    store.db.execute(  # in the order they arrived (several may come in one page)
+        "INSERT INTO supervision_rounds"
+        " (household_id, position, revision, decision, received_at, sealed)"
+        " SELECT ?, coalesce(max(position), 0) + 1, ?, ?, ?, ? FROM supervision_rounds"
+        " WHERE household_id = ?"
+        " ON CONFLICT (household_id, revision, decision) DO UPDATE SET sealed = excluded.sealed",
+        (hid, revision, decision, now, sealed, hid),
     )
     count = store.db.execute(
         "SELECT count(*) FROM supervision_rounds WHERE household_id = ?", (hid,)

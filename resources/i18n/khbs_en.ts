@@ -800,43 +800,43 @@
 <context>
     <name>ReviewHistoryDialog</name>
     <message>
-        <location filename="../../app/gui/views/review.py" line="225"/>
-        <location filename="../../app/gui/views/review.py" line="228"/>
+        <location filename="../../app/gui/views/review.py" line="247"/>
+        <location filename="../../app/gui/views/review.py" line="250"/>
         <source>Review history</source>
         <translation>Review history</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="232"/>
+        <location filename="../../app/gui/views/review.py" line="254"/>
         <source>Close</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="242"/>
+        <location filename="../../app/gui/views/review.py" line="264"/>
         <source>Round %1: returned for correction</source>
         <translation>Round %1: returned for correction</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="244"/>
+        <location filename="../../app/gui/views/review.py" line="266"/>
         <source>Returned for correction</source>
         <translation>Returned for correction</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="247"/>
+        <location filename="../../app/gui/views/review.py" line="269"/>
         <source>Verified</source>
         <translation>Verified</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="248"/>
+        <location filename="../../app/gui/views/review.py" line="270"/>
         <source>Rejected</source>
         <translation>Rejected</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="253"/>
+        <location filename="../../app/gui/views/review.py" line="275"/>
         <source>No decisions yet.</source>
         <translation>No decisions yet.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="257"/>
+        <location filename="../../app/gui/views/review.py" line="279"/>
         <source>(damaged, cannot be opened)</source>
         <translation>(damaged, cannot be opened)</translation>
     </message>
@@ -844,17 +844,22 @@
 <context>
     <name>ReviewPanel</name>
     <message>
-        <location filename="../../app/gui/views/review.py" line="83"/>
+        <location filename="../../app/gui/views/review.py" line="91"/>
         <source>Supervisor&apos;s comments</source>
         <translation>Supervisor&apos;s comments</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="89"/>
+        <location filename="../../app/gui/views/review.py" line="92"/>
+        <source>Enter: go to the question (Ctrl+K: here)</source>
+        <translation>Enter: go to the question (Ctrl+K: here)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="98"/>
         <source>Every decision on this household (Ctrl+H)</source>
         <translation>Every decision on this household (Ctrl+H)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/views/review.py" line="137"/>
+        <location filename="../../app/gui/views/review.py" line="152"/>
         <source>Checked by the province: %n decision(s)</source>
         <translation>
             <numerusform>Checked by the province: %n decision</numerusform>
@@ -862,73 +867,68 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="148"/>
-        <source>Enter: go to the question</source>
-        <translation>Enter: go to the question</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/views/review.py" line="155"/>
+        <location filename="../../app/gui/views/review.py" line="175"/>
         <source>Review history (%1)…</source>
         <translation>Review history (%1)…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="164"/>
+        <location filename="../../app/gui/views/review.py" line="184"/>
         <source>The household as a whole</source>
         <translation>The household as a whole</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="187"/>
+        <location filename="../../app/gui/views/review.py" line="207"/>
         <source>Returned by the supervisor for correction (round %1, %2)</source>
         <translation>Returned by the supervisor for correction (round %1, %2)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="191"/>
+        <location filename="../../app/gui/views/review.py" line="211"/>
         <source>Returned by the supervisor for correction (%1)</source>
         <translation>Returned by the supervisor for correction (%1)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="196"/>
-        <location filename="../../app/gui/views/review.py" line="217"/>
+        <location filename="../../app/gui/views/review.py" line="216"/>
+        <location filename="../../app/gui/views/review.py" line="239"/>
         <source>Reason: %1</source>
         <translation>Reason: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="198"/>
+        <location filename="../../app/gui/views/review.py" line="218"/>
         <source>Note: %1</source>
         <translation>Note: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="200"/>
-        <source>Correct what each comment says, then finalise again.</source>
-        <translation>Correct what each comment says, then finalise again.</translation>
+        <location filename="../../app/gui/views/review.py" line="221"/>
+        <source>Correct what each comment says (Ctrl+K), then finalise again.</source>
+        <translation>Correct what each comment says (Ctrl+K), then finalise again.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="204"/>
+        <location filename="../../app/gui/views/review.py" line="226"/>
         <source>NIK</source>
         <translation>NIK</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="204"/>
+        <location filename="../../app/gui/views/review.py" line="226"/>
         <source>KK number</source>
         <translation>KK number</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="207"/>
+        <location filename="../../app/gui/views/review.py" line="229"/>
         <source>Duplicate case (%1) open at the province: waiting for the regency&apos;s decision.</source>
         <translation>Duplicate case (%1) open at the province: waiting for the regency&apos;s decision.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="209"/>
+        <location filename="../../app/gui/views/review.py" line="231"/>
         <source>Duplicate case (%1) decided: this household keeps it.</source>
         <translation>Duplicate case (%1) decided: this household keeps it.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="211"/>
+        <location filename="../../app/gui/views/review.py" line="233"/>
         <source>Duplicate case (%1) decided: the other household keeps it. Check this household&apos;s members.</source>
         <translation>Duplicate case (%1) decided: the other household keeps it. Check this household&apos;s members.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="214"/>
+        <location filename="../../app/gui/views/review.py" line="236"/>
         <source>Duplicate case (%1) decided: not a duplicate.</source>
         <translation>Duplicate case (%1) decided: not a duplicate.</translation>
     </message>
@@ -964,148 +964,148 @@
 <context>
     <name>WorkspacePage</name>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="65"/>
+        <location filename="../../app/gui/views/workspace.py" line="66"/>
         <source>&amp;New household</source>
         <translation>&amp;New household</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="66"/>
+        <location filename="../../app/gui/views/workspace.py" line="67"/>
         <source>&amp;Lock</source>
         <translation>&amp;Lock</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="67"/>
+        <location filename="../../app/gui/views/workspace.py" line="68"/>
         <source>Lock the app</source>
         <translation>Lock the app</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="68"/>
+        <location filename="../../app/gui/views/workspace.py" line="69"/>
         <source>S&amp;ync now</source>
         <translation>S&amp;ync now</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="71"/>
-        <location filename="../../app/gui/views/workspace.py" line="271"/>
+        <location filename="../../app/gui/views/workspace.py" line="72"/>
+        <location filename="../../app/gui/views/workspace.py" line="273"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Available once this laptop is enrolled with the province.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="73"/>
+        <location filename="../../app/gui/views/workspace.py" line="74"/>
         <source>&amp;Enroll with the province</source>
         <translation>&amp;Enroll with the province</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="74"/>
+        <location filename="../../app/gui/views/workspace.py" line="75"/>
         <source>E&amp;xport CSV…</source>
         <translation>E&amp;xport CSV…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="75"/>
+        <location filename="../../app/gui/views/workspace.py" line="76"/>
         <source>Households to CSV files for spreadsheets (Ctrl+E)</source>
         <translation>Households to CSV files for spreadsheets (Ctrl+E)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="77"/>
+        <location filename="../../app/gui/views/workspace.py" line="78"/>
         <source>Sync progress</source>
         <translation>Sync progress</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="102"/>
+        <location filename="../../app/gui/views/workspace.py" line="103"/>
         <source>Search name, NIK or KK number (Ctrl+F)</source>
         <translation>Search name, NIK or KK number (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="103"/>
+        <location filename="../../app/gui/views/workspace.py" line="104"/>
         <source>Search households</source>
         <translation>Search households</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="105"/>
+        <location filename="../../app/gui/views/workspace.py" line="106"/>
         <source>&amp;Search:</source>
         <translation>&amp;Search:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="108"/>
+        <location filename="../../app/gui/views/workspace.py" line="109"/>
         <source>Filter by village</source>
         <translation>Filter by village</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="109"/>
+        <location filename="../../app/gui/views/workspace.py" line="110"/>
         <source>&amp;Village:</source>
         <translation>&amp;Village:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="112"/>
+        <location filename="../../app/gui/views/workspace.py" line="113"/>
         <source>Filter by status</source>
         <translation>Filter by status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="113"/>
+        <location filename="../../app/gui/views/workspace.py" line="114"/>
         <source>S&amp;tatus:</source>
         <translation>S&amp;tatus:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="115"/>
+        <location filename="../../app/gui/views/workspace.py" line="116"/>
         <source>All</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="152"/>
+        <location filename="../../app/gui/views/workspace.py" line="154"/>
         <source>Households</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="223"/>
+        <location filename="../../app/gui/views/workspace.py" line="225"/>
         <source>All villages</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="233"/>
+        <location filename="../../app/gui/views/workspace.py" line="235"/>
         <source>Households: %1 of %2</source>
         <translation>Households: %1 of %2</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="243"/>
+        <location filename="../../app/gui/views/workspace.py" line="245"/>
         <source>Needs correction: %1</source>
         <translation>Needs correction: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="245"/>
+        <location filename="../../app/gui/views/workspace.py" line="247"/>
         <source>Needs c&amp;orrection (%1)</source>
         <translation>Needs c&amp;orrection (%1)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="260"/>
+        <location filename="../../app/gui/views/workspace.py" line="262"/>
         <source>Left to verify: %1</source>
         <translation>Left to verify: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="275"/>
+        <location filename="../../app/gui/views/workspace.py" line="277"/>
         <source>Last sync: %1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="313"/>
+        <location filename="../../app/gui/views/workspace.py" line="315"/>
         <source>and %1 more (Status filter: Needs attention)</source>
         <translation>and %1 more (Status filter: Needs attention)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="315"/>
+        <location filename="../../app/gui/views/workspace.py" line="317"/>
         <source>Sent back by the province: open, fix, finalise and sync again.</source>
         <translation>Sent back by the province: open, fix, finalise and sync again.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="277"/>
+        <location filename="../../app/gui/views/workspace.py" line="279"/>
         <source>Last sync: never</source>
         <translation>Last sync: never</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="283"/>
+        <location filename="../../app/gui/views/workspace.py" line="285"/>
         <source>Connecting...</source>
         <translation>Connecting...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="293"/>
+        <location filename="../../app/gui/views/workspace.py" line="295"/>
         <source>%1 of %2 households sent, %3 KB</source>
         <translation>%1 of %2 households sent, %3 KB</translation>
     </message>

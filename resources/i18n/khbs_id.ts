@@ -797,43 +797,43 @@
 <context>
     <name>ReviewHistoryDialog</name>
     <message>
-        <location filename="../../app/gui/views/review.py" line="225"/>
-        <location filename="../../app/gui/views/review.py" line="228"/>
+        <location filename="../../app/gui/views/review.py" line="247"/>
+        <location filename="../../app/gui/views/review.py" line="250"/>
         <source>Review history</source>
         <translation>Riwayat pemeriksaan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="232"/>
+        <location filename="../../app/gui/views/review.py" line="254"/>
         <source>Close</source>
         <translation>Tutup</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="242"/>
+        <location filename="../../app/gui/views/review.py" line="264"/>
         <source>Round %1: returned for correction</source>
         <translation>Putaran %1: dikembalikan untuk perbaikan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="244"/>
+        <location filename="../../app/gui/views/review.py" line="266"/>
         <source>Returned for correction</source>
         <translation>Dikembalikan untuk perbaikan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="247"/>
+        <location filename="../../app/gui/views/review.py" line="269"/>
         <source>Verified</source>
         <translation>Diverifikasi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="248"/>
+        <location filename="../../app/gui/views/review.py" line="270"/>
         <source>Rejected</source>
         <translation>Ditolak</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="253"/>
+        <location filename="../../app/gui/views/review.py" line="275"/>
         <source>No decisions yet.</source>
         <translation>Belum ada keputusan.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="257"/>
+        <location filename="../../app/gui/views/review.py" line="279"/>
         <source>(damaged, cannot be opened)</source>
         <translation>(rusak, tidak bisa dibuka)</translation>
     </message>
@@ -841,90 +841,90 @@
 <context>
     <name>ReviewPanel</name>
     <message>
-        <location filename="../../app/gui/views/review.py" line="83"/>
+        <location filename="../../app/gui/views/review.py" line="91"/>
         <source>Supervisor&apos;s comments</source>
         <translation>Komentar pengawas</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="89"/>
+        <location filename="../../app/gui/views/review.py" line="92"/>
+        <source>Enter: go to the question (Ctrl+K: here)</source>
+        <translation>Enter: ke pertanyaannya (Ctrl+K: ke sini)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="98"/>
         <source>Every decision on this household (Ctrl+H)</source>
         <translation>Semua keputusan atas rumah tangga ini (Ctrl+H)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/views/review.py" line="137"/>
+        <location filename="../../app/gui/views/review.py" line="152"/>
         <source>Checked by the province: %n decision(s)</source>
         <translation>
             <numerusform>Diperiksa provinsi: %n keputusan</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="148"/>
-        <source>Enter: go to the question</source>
-        <translation>Enter: ke pertanyaannya</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/views/review.py" line="155"/>
+        <location filename="../../app/gui/views/review.py" line="175"/>
         <source>Review history (%1)…</source>
         <translation>Riwayat pemeriksaan (%1)…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="164"/>
+        <location filename="../../app/gui/views/review.py" line="184"/>
         <source>The household as a whole</source>
         <translation>Rumah tangga secara keseluruhan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="187"/>
+        <location filename="../../app/gui/views/review.py" line="207"/>
         <source>Returned by the supervisor for correction (round %1, %2)</source>
         <translation>Dikembalikan pengawas untuk perbaikan (putaran %1, %2)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="191"/>
+        <location filename="../../app/gui/views/review.py" line="211"/>
         <source>Returned by the supervisor for correction (%1)</source>
         <translation>Dikembalikan pengawas untuk perbaikan (%1)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="196"/>
-        <location filename="../../app/gui/views/review.py" line="217"/>
+        <location filename="../../app/gui/views/review.py" line="216"/>
+        <location filename="../../app/gui/views/review.py" line="239"/>
         <source>Reason: %1</source>
         <translation>Alasan: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="198"/>
+        <location filename="../../app/gui/views/review.py" line="218"/>
         <source>Note: %1</source>
         <translation>Catatan: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="200"/>
-        <source>Correct what each comment says, then finalise again.</source>
-        <translation>Perbaiki sesuai setiap komentar, lalu finalkan lagi.</translation>
+        <location filename="../../app/gui/views/review.py" line="221"/>
+        <source>Correct what each comment says (Ctrl+K), then finalise again.</source>
+        <translation>Perbaiki sesuai setiap komentar (Ctrl+K), lalu finalkan lagi.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="204"/>
+        <location filename="../../app/gui/views/review.py" line="226"/>
         <source>NIK</source>
         <translation>NIK</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="204"/>
+        <location filename="../../app/gui/views/review.py" line="226"/>
         <source>KK number</source>
         <translation>Nomor KK</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="207"/>
+        <location filename="../../app/gui/views/review.py" line="229"/>
         <source>Duplicate case (%1) open at the province: waiting for the regency&apos;s decision.</source>
         <translation>Kasus duplikat (%1) dibuka di provinsi: menunggu keputusan kabupaten/kota.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="209"/>
+        <location filename="../../app/gui/views/review.py" line="231"/>
         <source>Duplicate case (%1) decided: this household keeps it.</source>
         <translation>Kasus duplikat (%1) diputuskan: tetap di rumah tangga ini.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="211"/>
+        <location filename="../../app/gui/views/review.py" line="233"/>
         <source>Duplicate case (%1) decided: the other household keeps it. Check this household&apos;s members.</source>
         <translation>Kasus duplikat (%1) diputuskan: tetap di rumah tangga lain. Periksa anggota rumah tangga ini.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="214"/>
+        <location filename="../../app/gui/views/review.py" line="236"/>
         <source>Duplicate case (%1) decided: not a duplicate.</source>
         <translation>Kasus duplikat (%1) diputuskan: bukan duplikat.</translation>
     </message>
@@ -960,148 +960,148 @@
 <context>
     <name>WorkspacePage</name>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="65"/>
+        <location filename="../../app/gui/views/workspace.py" line="66"/>
         <source>&amp;New household</source>
         <translation>Rumah tangga &amp;baru</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="66"/>
+        <location filename="../../app/gui/views/workspace.py" line="67"/>
         <source>&amp;Lock</source>
         <translation>&amp;Kunci</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="67"/>
+        <location filename="../../app/gui/views/workspace.py" line="68"/>
         <source>Lock the app</source>
         <translation>Kunci aplikasi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="68"/>
+        <location filename="../../app/gui/views/workspace.py" line="69"/>
         <source>S&amp;ync now</source>
         <translation>Kirim &amp;sekarang</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="71"/>
-        <location filename="../../app/gui/views/workspace.py" line="271"/>
+        <location filename="../../app/gui/views/workspace.py" line="72"/>
+        <location filename="../../app/gui/views/workspace.py" line="273"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Tersedia setelah laptop ini didaftarkan ke provinsi.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="73"/>
+        <location filename="../../app/gui/views/workspace.py" line="74"/>
         <source>&amp;Enroll with the province</source>
         <translation>Da&amp;ftarkan ke provinsi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="74"/>
+        <location filename="../../app/gui/views/workspace.py" line="75"/>
         <source>E&amp;xport CSV…</source>
         <translation>&amp;Ekspor CSV…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="75"/>
+        <location filename="../../app/gui/views/workspace.py" line="76"/>
         <source>Households to CSV files for spreadsheets (Ctrl+E)</source>
         <translation>Rumah tangga ke berkas CSV untuk spreadsheet (Ctrl+E)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="77"/>
+        <location filename="../../app/gui/views/workspace.py" line="78"/>
         <source>Sync progress</source>
         <translation>Kemajuan pengiriman</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="102"/>
+        <location filename="../../app/gui/views/workspace.py" line="103"/>
         <source>Search name, NIK or KK number (Ctrl+F)</source>
         <translation>Cari nama, NIK, atau Nomor KK (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="103"/>
+        <location filename="../../app/gui/views/workspace.py" line="104"/>
         <source>Search households</source>
         <translation>Cari rumah tangga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="105"/>
+        <location filename="../../app/gui/views/workspace.py" line="106"/>
         <source>&amp;Search:</source>
         <translation>&amp;Cari:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="108"/>
+        <location filename="../../app/gui/views/workspace.py" line="109"/>
         <source>Filter by village</source>
         <translation>Saring menurut desa/kelurahan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="109"/>
+        <location filename="../../app/gui/views/workspace.py" line="110"/>
         <source>&amp;Village:</source>
         <translation>&amp;Desa/kelurahan:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="112"/>
+        <location filename="../../app/gui/views/workspace.py" line="113"/>
         <source>Filter by status</source>
         <translation>Saring menurut status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="113"/>
+        <location filename="../../app/gui/views/workspace.py" line="114"/>
         <source>S&amp;tatus:</source>
         <translation>S&amp;tatus:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="115"/>
+        <location filename="../../app/gui/views/workspace.py" line="116"/>
         <source>All</source>
         <translation>Semua</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="152"/>
+        <location filename="../../app/gui/views/workspace.py" line="154"/>
         <source>Households</source>
         <translation>Daftar rumah tangga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="223"/>
+        <location filename="../../app/gui/views/workspace.py" line="225"/>
         <source>All villages</source>
         <translation>Semua desa/kelurahan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="233"/>
+        <location filename="../../app/gui/views/workspace.py" line="235"/>
         <source>Households: %1 of %2</source>
         <translation>Rumah tangga: %1 dari %2</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="243"/>
+        <location filename="../../app/gui/views/workspace.py" line="245"/>
         <source>Needs correction: %1</source>
         <translation>Perlu perbaikan: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="245"/>
+        <location filename="../../app/gui/views/workspace.py" line="247"/>
         <source>Needs c&amp;orrection (%1)</source>
         <translation>&amp;Perlu perbaikan (%1)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="260"/>
+        <location filename="../../app/gui/views/workspace.py" line="262"/>
         <source>Left to verify: %1</source>
         <translation>Perlu diverifikasi: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="275"/>
+        <location filename="../../app/gui/views/workspace.py" line="277"/>
         <source>Last sync: %1</source>
         <translation>Terakhir dikirim: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="313"/>
+        <location filename="../../app/gui/views/workspace.py" line="315"/>
         <source>and %1 more (Status filter: Needs attention)</source>
         <translation>dan %1 lainnya (filter Status: Perlu diperiksa)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="315"/>
+        <location filename="../../app/gui/views/workspace.py" line="317"/>
         <source>Sent back by the province: open, fix, finalise and sync again.</source>
         <translation>Dikembalikan provinsi: buka, perbaiki, finalkan dan kirim lagi.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="277"/>
+        <location filename="../../app/gui/views/workspace.py" line="279"/>
         <source>Last sync: never</source>
         <translation>Terakhir dikirim: belum pernah</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="283"/>
+        <location filename="../../app/gui/views/workspace.py" line="285"/>
         <source>Connecting...</source>
         <translation>Menghubungi server...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="293"/>
+        <location filename="../../app/gui/views/workspace.py" line="295"/>
         <source>%1 of %2 households sent, %3 KB</source>
         <translation>%1 dari %2 rumah tangga terkirim, %3 KB</translation>
     </message>
