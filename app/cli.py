@@ -364,6 +364,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         "assigned": report.assigned,
         "province_changed": report.province_changed,
         "released": report.released,
+        "returned": report.returned,  # by a supervisor (docs/sync.md, Supervision)
     }
     # Ids and codes only (and their texts): this output ends up in scripts, logs and tickets.
     attention = [
@@ -375,6 +376,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if offset is not None and report.clock_off:
         code = "clock_ahead" if offset > 0 else "clock_behind"
         warnings.append({"code": code, "message": clock_warning(offset)})
+    if report.reviews_refused:
+        message = tr("sync.reviews_refused", n=report.reviews_refused)
+        warnings.append({"code": "reviews_refused", "message": message})
     if args.json:
         print(
             json.dumps(
