@@ -292,6 +292,24 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return EXIT_OK if report.ok else EXIT_ERROR
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Replace households whose retention period ended by their stubs (app/store/retention.py);
+    --dry-run lists them. Ids only."""
+    from app.store import retention
+
+    with open_store(args, write=not args.dry_run) as store:
+        result = retention.purge(store, dry_run=args.dry_run)
+        full, stubs = retention.counts(store)
+        days = retention.retention_days(store)
+    for hid in result.ids:
+        print(hid)
+    key = "cli.purge_dry_run" if args.dry_run else "cli.purge_done"
+    print(tr(key, n=len(result.ids), days=days, full=full, stubs=stubs))
+    if not result.checkpointed:
+        print(f"khbs: {tr('cli.warning', message=tr('cli.purge_wal_busy'))}", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from app.gui.app import run
 
@@ -364,6 +382,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         "assigned": report.assigned,
         "province_changed": report.province_changed,
         "released": report.released,
+        "purged": report.purged,
+        "erased": report.erased,
         "returned": report.returned,  # by a supervisor (docs/sync.md, Supervision)
     }
     # Ids and codes only (and their texts): this output ends up in scripts, logs and tickets.
@@ -398,6 +418,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         print(tr("cli.sync_done", None, **counts))  # lang None: the current one
         if report.assigned or report.province_changed or report.released:
             print(tr("cli.sync_listed", None, **counts))
+        if report.purged or report.erased:
+            print(tr("cli.sync_retention", None, **counts))
         if attention:
             print(tr("cli.sync_attention", n=len(attention)))
             for item in attention:
@@ -473,6 +495,15 @@ def build_parser() -> argparse.ArgumentParser:
     dump = sub.add_parser("dump", parents=[common], help="every household as JSON Lines")
     dump.add_argument("--out", default=None)
     dump.set_defaults(func=cmd_dump)
+
+    purge = sub.add_parser(
+        "purge",
+        parents=[common],
+        help="keep only stubs of households the province decided longer ago than the "
+        "retention period (docs/privacy.md)",
+    )
+    purge.add_argument("--dry-run", action="store_true", help="only list what would go")
+    purge.set_defaults(func=cmd_purge)
 
     status = sub.add_parser("status", parents=[common], help="counts")
     status.add_argument("--json", action="store_true")

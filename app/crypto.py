@@ -170,3 +170,9 @@ class RecordCipher:
 def record_aad(record_id: str, revision: int, part: str) -> bytes:
     """Binds a ciphertext to its row and revision: copied elsewhere, it fails to open."""
     return f"khbs/household/v1|{record_id}|{revision}|{part}".encode()
+
+
+def attachment_aad(household_id: str, attachment_id: str, sha256: str, part: str) -> bytes:
+    """Binds a sealed attachment (its image, thumbnail or details) to its household, its own id
+    and the SHA-256 of its content: moved to another row or swapped for other bytes, it fails."""
+    return f"khbs/attachment/v1|{household_id}|{attachment_id}|{sha256}|{part}".encode()

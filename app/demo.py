@@ -27,8 +27,8 @@ from functools import cache
 from importlib import resources
 from itertools import accumulate
 
+from app import evidence, regions, visits
 from app import questionnaire as q
-from app import regions, visits
 from app.questionnaire import (
     CHILD,
     GRANDCHILD,
@@ -623,9 +623,10 @@ class _Generator:
             alamat = f"Dusun {rng.choice(_ROMAN)}, Desa {_place_name(desa)}, {where}"
         loc: dict[str, object] = {"kode_desa": desa, "rt": rt_text, "rw": rw_text, "alamat": alamat}
         if rng.random() < 0.4:
+            lat, lon = evidence.inside_box(desa, 0.1 + 0.8 * rng.random(), 0.1 + 0.8 * rng.random())
             loc["gps"] = {
-                "lat": round(rng.uniform(-3.5, 0.8), 6),
-                "lon": round(rng.uniform(110.8, 115.8), 6),
+                "lat": round(lat, 6),
+                "lon": round(lon, 6),
                 "akurasi_m": round(rng.uniform(3, 40), 1),
             }
         return loc

@@ -58,6 +58,12 @@ class RecordNotFound(KhbsError):
     key = "error.record_not_found"
 
 
+class RecordPurged(RecordNotFound):
+    """Only the household's stub is on this laptop: its retention period ended."""
+
+    key = "error.record_purged"
+
+
 class StaleRevision(KhbsError):
     key = "error.stale_revision"
 

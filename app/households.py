@@ -17,17 +17,37 @@ from datetime import date
 from app import questionnaire as q
 from app import rules
 from app.errors import NotFinalisable, RecordDamaged, RecordNotFound
+from app.i18n import tr
+from app.questionnaire_migration import MigrationRefused, upgrade
 from app.store import Store
 
 
 def new_record(today: date | None = None) -> dict:
     return {
-        "schema_version": q.schema_version(),
+        "schema_version": q.newest_version(),
         "id": str(uuid.uuid4()),
         "status": "draft",
         q.VISIT_DATE: (today or date.today()).isoformat(),
         q.MEMBERS: [],
     }
+
+
+def opened(record: dict, lang: str | None = None) -> tuple[dict, str]:
+    """The record to edit, and what to tell the officer about its questionnaire version. A
+    draft begun on an older version than the newest on hand (not retired) is migrated to it
+    (app/questionnaire_migration.py): no answer is dropped, and the questions the new version
+    requires that are still unanswered are counted. A draft whose migration would lose an
+    answer stays on its version (the province accepts every published one); finals keep
+    theirs. Nothing is saved here: the next autosave stores the migrated draft."""
+    version, target = record.get("schema_version"), q.newest_version()
+    if record.get("status") != "draft" or type(version) is not int or version >= target:
+        return record, ""
+    try:
+        migrated, notes = upgrade(record, q.all_schemas(), target)
+    except MigrationRefused:
+        return record, tr("form.migration_refused", lang, version=version, target=target)
+    required = sum(1 for n in notes if n.kind == "new_required")
+    return migrated, tr("form.migrated", lang, version=target, n=required)
 
 
 def context_for(store: Store, household_id: str | None, today: date | None = None) -> rules.Context:

@@ -26,8 +26,10 @@ def section_field(page: str) -> str:
     return f"detik_{page or FIRST_PAGE}"
 
 
-def fields() -> set[str]:
-    return set(q.load_schema()["properties"][PARADATA]["properties"])
+def fields(record: dict | None = None) -> set[str]:
+    """The paradata fields of the record's questionnaire version (built-in without one)."""
+    schema = q.schema_for(record) if record is not None else q.load_schema()
+    return set(schema["properties"][PARADATA]["properties"])
 
 
 def moment(when: datetime) -> str:
@@ -57,7 +59,7 @@ class Session:
         """The paradata to save with `record`: `base` (what the record held when opened) plus
         this session so far."""
         base = base if isinstance(base, dict) else {}
-        known = fields()
+        known = fields(record)
         out = {k: v for k, v in base.items() if k in known}
         out[START] = base.get(START) or moment(self.opened_at)
         out[END] = moment(wall)

@@ -53,12 +53,87 @@ Path = tuple  # ("rumah", "jenis_lantai") or ("anggota", 2, "nik")
 
 @cache
 def load_schema() -> dict:
+    """The version the app was built with (the fallback of a laptop never enrolled)."""
     text = resources.files("schemas").joinpath("household.schema.json").read_text("utf-8")
     return json.loads(text)
 
 
 def schema_version() -> int:
+    """The built-in version's number."""
     return load_schema()["x-version"]
+
+
+# -- the versions on hand ---------------------------------------------------------------------
+# Every layer reads a record's questionnaire from its `schema_version` (schema_for). Versions
+# other than the built-in one come from the province, signed: the laptop registers those it
+# keeps (app/store/questionnaires.py), the server those it published
+# (sync/server/questionnaires.py). A published version never changes, so per-version caches
+# below are keyed by (generation, version); registering a different document under a known
+# number (another province in the same test process) starts a new generation.
+
+_registered: dict[int, dict] = {}
+_retired: set[int] = set()
+_generation = [0]
+
+
+def register(document: dict, *, retired: bool = False) -> None:
+    version = document["x-version"]
+    if version == schema_version():
+        return
+    known = _registered.get(version)
+    if known is not None and known is not document and known != document:
+        _generation[0] += 1
+    _registered[version] = document
+    (_retired.add if retired else _retired.discard)(version)
+
+
+def forget_versions() -> None:
+    """Only the built-in version again (tests; a store closed for another one)."""
+    _registered.clear()
+    _retired.clear()
+    _generation[0] += 1
+
+
+def versions() -> list[int]:
+    """Every version on hand, the built-in one included, oldest first."""
+    return sorted({schema_version(), *_registered})
+
+
+def schema_of(version: object) -> dict | None:
+    """The questionnaire of this version, or None when it is not on hand."""
+    if type(version) is not int:
+        return None
+    if version == schema_version():
+        return load_schema()
+    return _registered.get(version)
+
+
+def schema_for(record: dict) -> dict:
+    """The questionnaire the record was begun under (`schema_version`). A version not on hand
+    falls back to the built-in one, whose `schema_version` const then reports it (rules)."""
+    return schema_of(record.get("schema_version")) or load_schema()
+
+
+def newest_version() -> int:
+    """The version new households use: the newest on hand that is not retired."""
+    return max(v for v in versions() if v not in _retired)
+
+
+def newest() -> dict:
+    return schema_of(newest_version()) or load_schema()
+
+
+def all_schemas() -> dict[int, dict]:
+    return {v: s for v in versions() if (s := schema_of(v)) is not None}
+
+
+def cache_key(schema: dict) -> tuple[int, int]:
+    """The cache key of a version on hand."""
+    return _generation[0], schema["x-version"]
+
+
+def schema_at(key: tuple[int, int]) -> dict:
+    return schema_of(key[1]) or load_schema()
 
 
 def text_of(spec: dict, key: str, lang: str | None = None) -> str:
@@ -68,6 +143,42 @@ def text_of(spec: dict, key: str, lang: str | None = None) -> str:
 
 def options(spec: dict) -> list[dict]:
     return spec.get("x-options", [])
+
+
+def offered(spec: dict) -> list[dict]:
+    """The options the form offers: a `retired` code (asked elsewhere in a later version) is
+    kept in answers given before, and labelled in exports, but not offered any more."""
+    return [o for o in options(spec) if not o.get("retired")]
+
+
+def parameter(schema: dict, name: str) -> object:
+    """A value the questionnaire names (`x-parameters`: the UMP), or None."""
+    found = (schema.get("x-parameters") or {}).get(name)
+    return found.get("value") if isinstance(found, dict) else None
+
+
+def derive(spec: dict, record: dict, schema: dict) -> bool | None:
+    """The value of a derived question (`x-derived`: {"below": "/path", "parameter": name}):
+    true when the answer at `below` is a range entirely under the parameter, false when it
+    lies at or above it, None when unanswered (or undecidable: the publish check refuses
+    ranges that straddle the parameter)."""
+    rule = spec.get("x-derived") or {}
+    limit = parameter(schema, rule.get("parameter", ""))
+    source = _lookup(rule.get("below", "/"), record, record)
+    if not isinstance(limit, (int, float)) or is_empty(source):
+        return None
+    try:
+        found = field_spec(tuple(rule["below"].strip("/").split("/")), schema)
+    except (KeyError, TypeError):
+        return None
+    for o in options(found):
+        if o["value"] == source and isinstance(o.get("range"), list):
+            low, high = o["range"]
+            if high is not None and high < limit:
+                return True
+            if low >= limit:
+                return False
+    return None
 
 
 def option_label(spec: dict, value: object, lang: str | None = None) -> str:
@@ -162,7 +273,7 @@ def evaluate(cond: dict | None, scope: dict, record: dict) -> bool:
 
 def section_relevant(record: dict, name: str) -> bool:
     """Whether a top-level section is asked in this record (its x-relevant, if any)."""
-    spec = load_schema()["properties"].get(name, {})
+    spec = schema_for(record)["properties"].get(name, {})
     return evaluate(spec.get("x-relevant"), record, record)
 
 
@@ -176,8 +287,9 @@ def _lookup(name: str, scope: dict, record: dict) -> object:
 
 
 def answers(record: dict, schema: dict | None = None) -> Iterator[Answer]:
-    """Every leaf question, including unanswered ones, with its relevance in this record."""
-    schema = schema or load_schema()
+    """Every leaf question, including unanswered ones, with its relevance in this record (of
+    the record's version unless `schema` is given)."""
+    schema = schema or schema_for(record)
     yield from _walk(schema, record, record, (), True, True)
 
 
@@ -221,8 +333,9 @@ def prune(record: dict) -> dict:
     """A copy without answers to questions the skip logic hides. Repeats until stable, since
     clearing one answer can hide another question."""
     out = copy.deepcopy(record)
+    schema = schema_for(record)
     for _ in range(10):
-        hidden = [a.path for a in answers(out) if not a.relevant and not is_empty(a.value)]
+        hidden = [a.path for a in answers(out, schema) if not a.relevant and not is_empty(a.value)]
         if not hidden:
             return out
         for path in hidden:
@@ -244,7 +357,7 @@ def _delete(record: dict, path: Path) -> None:
 
 
 @cache
-def _identifier_paths() -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _identifier_paths(key: tuple[int, int]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """(kind, path) of every x-identifier question; "*" stands for each roster row."""
     found: list[tuple[str, tuple[str, ...]]] = []
 
@@ -257,7 +370,7 @@ def _identifier_paths() -> tuple[tuple[str, tuple[str, ...]], ...]:
             elif spec.get("x-identifier"):
                 found.append((spec["x-identifier"], prefix + (name,)))
 
-    walk(load_schema(), ())
+    walk(schema_at(key), ())
     return tuple(found)
 
 
@@ -265,7 +378,7 @@ def identifiers(record: dict) -> list[tuple[str, str]]:
     """(kind, value) for every identity number answered (x-identifier: nik, kk). Runs on every
     save, so it follows precomputed paths instead of walking the whole questionnaire."""
     found = []
-    for kind, path in _identifier_paths():
+    for kind, path in _identifier_paths(cache_key(schema_for(record))):
         for value in _values_at(record, path):
             if isinstance(value, str) and value:
                 found.append((kind, value))
@@ -323,7 +436,8 @@ def split_summary(text: str) -> tuple[str, int | None, str | None]:
 
 
 def field_spec(path: Path, schema: dict | None = None) -> dict:
-    """The schema of the question at `path` (roster indexes are skipped)."""
+    """The schema of the question at `path` (roster indexes are skipped), in the built-in
+    version unless `schema` is given."""
     spec = schema or load_schema()
     for part in path:
         if isinstance(part, int):
@@ -333,11 +447,15 @@ def field_spec(path: Path, schema: dict | None = None) -> dict:
     return spec
 
 
-def label(path: Path, lang: str | None = None) -> str:
-    try:
-        return text_of(field_spec(path), "x-label", lang) or str(path[-1])
-    except (KeyError, TypeError):
-        return "/".join(str(p) for p in path)
+def label(path: Path, lang: str | None = None, schema: dict | None = None) -> str:
+    """The question's label: in `schema`, else in the newest version on hand that has it."""
+    tried = [schema] if schema else [schema_of(v) for v in reversed(versions())]
+    for spec in tried:
+        try:
+            return text_of(field_spec(path, spec), "x-label", lang) or str(path[-1])
+        except (KeyError, TypeError):
+            continue
+    return "/".join(str(p) for p in path)
 
 
 def canonical(record: dict) -> dict:
@@ -345,8 +463,10 @@ def canonical(record: dict) -> dict:
     left out, rosters always present, keys in schema order with unknown ones after. The form,
     imports and CSV read-back all give the same record for the same answers. Runs on every
     save, so it follows a plan made once from the schema."""
-    out = _canonical(record, _plan(None))
-    for name in _rosters():
+    schema = schema_for(record)
+    key = cache_key(schema)
+    out = _canonical(_derived(record, schema, key), _plan(key, None), key)
+    for name in _rosters(key):
         out.setdefault(name, [])
     return out
 
@@ -354,16 +474,57 @@ def canonical(record: dict) -> dict:
 _LEAF, _GROUP, _ROSTER = 0, 1, 2
 
 
-@cache
-def _rosters() -> tuple[str, ...]:
-    return tuple(n for n, spec in load_schema().get("properties", {}).items() if is_roster(spec))
+def _derived(record: dict, schema: dict, key: tuple[int, int]) -> dict:
+    """The record with its x-derived answers filled in (the below-UMP flag: never typed), the
+    sections on their way copied, not changed."""
+    paths = _derived_paths(key)
+    if not paths:
+        return record
+    out = dict(record)
+    for path, spec in paths:
+        value = derive(spec, record, schema)
+        holder: dict | None = out
+        for part in path[:-1]:
+            child = holder.get(part) if holder is not None else None
+            if not isinstance(child, dict) or holder is None:
+                holder = None
+                break
+            holder[part] = holder = dict(child)
+        if holder is None:
+            continue
+        if value is None:
+            holder.pop(path[-1], None)
+        else:
+            holder[path[-1]] = value
+    return out
 
 
 @cache
-def _plan(path: tuple | None) -> tuple[tuple[str, int, tuple | None], ...]:
+def _derived_paths(key: tuple[int, int]) -> tuple[tuple[tuple[str, ...], dict], ...]:
+    """(path, spec) of every x-derived question outside rosters."""
+    found: list[tuple[tuple[str, ...], dict]] = []
+
+    def walk(group: dict, prefix: tuple[str, ...]) -> None:
+        for name, spec in group.get("properties", {}).items():
+            if is_group(spec):
+                walk(spec, prefix + (name,))
+            elif "x-derived" in spec:
+                found.append((prefix + (name,), spec))
+
+    walk(schema_at(key), ())
+    return tuple(found)
+
+
+@cache
+def _rosters(key: tuple[int, int]) -> tuple[str, ...]:
+    return tuple(n for n, spec in schema_at(key).get("properties", {}).items() if is_roster(spec))
+
+
+@cache
+def _plan(key: tuple[int, int], path: tuple | None) -> tuple[tuple[str, int, tuple | None], ...]:
     """(name, kind, path of its plan) for each property of the group at `path` (None: root;
-    a roster's rows are its path plus "*")."""
-    spec = load_schema()
+    a roster's rows are its path plus "*") in the version `key` names (_key)."""
+    spec = schema_at(key)
     for part in path or ():
         spec = spec["items"] if part == "*" else spec["properties"][part]
     out: list[tuple[str, int, tuple | None]] = []
@@ -378,7 +539,7 @@ def _plan(path: tuple | None) -> tuple[tuple[str, int, tuple | None], ...]:
     return tuple(out)
 
 
-def _canonical(node: dict, plan: tuple) -> dict:
+def _canonical(node: dict, plan: tuple, key: tuple[int, int]) -> dict:
     out: dict = {}
     seen = 0
     for name, kind, sub in plan:
@@ -387,10 +548,10 @@ def _canonical(node: dict, plan: tuple) -> dict:
         seen += 1
         value = node[name]
         if kind == _ROSTER and isinstance(value, list):
-            rows = _plan(sub)
-            value = [_canonical(r, rows) if isinstance(r, dict) else r for r in value]
+            rows = _plan(key, sub)
+            value = [_canonical(r, rows, key) if isinstance(r, dict) else r for r in value]
         elif kind == _GROUP and isinstance(value, dict):
-            value = _canonical(value, _plan(sub))
+            value = _canonical(value, _plan(key, sub), key)
             if not value:
                 continue
         elif value is None or value == "" or value == []:

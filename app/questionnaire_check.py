@@ -48,9 +48,12 @@ KNOWN_KEYWORDS = frozenset(
         "x-none",
         "x-allowed",  # codes allowed only when a condition holds (visit outcomes)
         "x-future",  # a date that may lie after the visit (a revisit date)
+        "x-derived",  # filled in by the app from a range answer and a parameter (below UMP)
+        "x-age-expected",  # per code, the usual ages: outside them a warning (school level)
+        "x-attachment",  # the answer names a stored photo or signature (docs/evidence.md)
     }
 )
-ROOT_KEYWORDS = frozenset({"x-version", "x-migration"})
+ROOT_KEYWORDS = frozenset({"x-version", "x-migration", "x-parameters"})
 # Questions the app's code names (app/questionnaire.py's identity core, rules, consent): a
 # version without one of them would break the form, the rules or sync.
 APP_NEEDS = (
@@ -237,6 +240,7 @@ def check(document: object, previous: dict | None = None) -> Report:
     problems += _schema_problems(_meta_validator(), document)
     problems += _root_problems(document)
     problems += _walk(document, document, (), None)
+    problems += _derived_problems(document)
     problems += _migration_problems(document, previous)
     seen: dict[tuple, Problem] = {}
     for p in problems:  # the two schema layers may see one fault alike
@@ -308,6 +312,53 @@ def _root_problems(doc: dict) -> Iterator[Problem]:
     for key in doc:
         if key.startswith("x-") and key not in ROOT_KEYWORDS:
             yield Problem((key,), "unknown_keyword", severity=WARNING)
+
+
+def _derived_problems(doc: dict) -> Iterator[Problem]:
+    """x-derived names a parameter that exists and a range question whose every option has a
+    range lying wholly under or at/above the parameter (so the flag is always decided);
+    x-age-expected names codes the question has."""
+    found = questions(doc)
+    for path, question in found.items():
+        spec = question.spec
+        rule = spec.get("x-derived")
+        if isinstance(rule, dict):
+            yield from _derived_rule(doc, found, rule, path)
+        ages = spec.get("x-age-expected")
+        if isinstance(ages, dict):
+            known = {str(c) for c in codes(spec) or []}
+            for code in ages:
+                if code not in known:
+                    yield Problem(
+                        question.where + ("x-age-expected", code),
+                        "unknown_code",
+                        {"code": code, "name": path},
+                    )
+
+
+def _derived_rule(doc: dict, found: dict, rule: dict, path: str) -> Iterator[Problem]:
+    where = ("x-parameters", str(rule.get("parameter")))
+    limit = q.parameter(doc, str(rule.get("parameter")))
+    source = found.get(str(rule.get("below", "")).strip("/"))
+    if not isinstance(limit, (int, float)):
+        yield Problem(where, "missing")
+        return
+    if source is None:
+        where = found[path].where + ("x-derived", "below")
+        yield Problem(where, "unknown_question", {"name": rule.get("below")})
+        return
+    for i, o in enumerate(q.options(source.spec)):
+        bounds = o.get("range")
+        ok = isinstance(bounds, list) and len(bounds) == 2
+        if ok:
+            low, high = bounds
+            ok = (high is not None and high < limit) or low >= limit
+        if not ok:
+            yield Problem(
+                source.where + ("x-options", i, "range"),
+                "range_straddles",
+                {"parameter": rule.get("parameter"), "value": limit},
+            )
 
 
 def _walk(doc: dict, group: dict, where: Where, roster: str | None) -> Iterator[Problem]:
@@ -388,6 +439,14 @@ def _question(spec: dict, at: Where) -> Iterator[Problem]:
         yield Problem(at + ("x-none",), "none_not_option")
     if "x-identifier" in spec and kind != "string":
         yield Problem(at + ("x-identifier",), "identifier_type")
+    # An attachment's answer is the attachment's id (a UUID): a string with the attachment
+    # widget, so the form offers photos and the rules check the reference.
+    if "x-attachment" in spec and (
+        kind != "string" or spec.get("format") != "uuid" or spec.get("x-widget") != "attachment"
+    ):
+        yield Problem(at + ("x-attachment",), "attachment_type")
+    if spec.get("x-widget") == "attachment" and "x-attachment" not in spec:
+        yield Problem(at + ("x-widget",), "attachment_type")
     if spec.get("x-readonly") is True and "x-required" in spec:
         yield Problem(at + ("x-readonly",), "readonly_required")
     columns = spec.get("x-roster-columns")

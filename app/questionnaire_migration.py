@@ -124,6 +124,18 @@ def upgrade(record: dict, schemas: Mapping[int, dict], target: int) -> tuple[dic
     return record, notes
 
 
+def aligned(record: dict, version: object) -> dict:
+    """The record as one of `version` when it is of an older version on hand and migrates
+    without loss (to compare it with a record of that version), else the record itself."""
+    start = record.get("schema_version")
+    if type(version) is not int or type(start) is not int or start >= version:
+        return record
+    try:
+        return upgrade(record, q.all_schemas(), version)[0]
+    except MigrationRefused:
+        return record
+
+
 # -- answers in a record ------------------------------------------------------------------------
 
 

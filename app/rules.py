@@ -16,7 +16,7 @@ from typing import TypeGuard
 
 from jsonschema import Draft202012Validator, FormatChecker
 
-from app import dates, regions, visits
+from app import dates, evidence, regions, visits
 from app import questionnaire as q
 from app.i18n import tr
 from app.schemacheck import compile_check
@@ -114,17 +114,25 @@ def _order(path: tuple) -> tuple:
 # -- schema -----------------------------------------------------------------------------------
 
 
+def _validator(schema: dict | None = None) -> Draft202012Validator:
+    return _validator_of(q.cache_key(schema or q.load_schema()))
+
+
+def _quick_check(schema: dict | None = None):
+    return _quick_check_of(q.cache_key(schema or q.load_schema()))
+
+
 @cache
-def _validator() -> Draft202012Validator:
+def _validator_of(key: tuple[int, int]) -> Draft202012Validator:
     checker = FormatChecker()
     checker.checks(dates.PARTIAL_FORMAT)(dates.is_partial_date)  # birth dates: 1950, 1950-07
-    return Draft202012Validator(q.load_schema(), format_checker=checker)
+    return Draft202012Validator(q.schema_at(key), format_checker=checker)
 
 
 @cache
-def _quick_check():
+def _quick_check_of(key: tuple[int, int]):
     """True only for a record jsonschema would find no fault in (see app.schemacheck)."""
-    validator = _validator()
+    validator = _validator_of(key)
     return compile_check(validator.schema, validator.format_checker.conforms)
 
 
@@ -150,11 +158,12 @@ _FORMAT_CODES = {"date": "date", dates.PARTIAL_FORMAT: "partial_date"}
 
 
 def _schema_issues(record: dict, final: bool) -> list[Issue]:
-    quick = _quick_check()
+    schema = q.schema_for(record)
+    quick = _quick_check(schema)
     if quick is not None and quick(record):
         return []  # the usual case: jsonschema would report nothing, and costs ~10x more
     out = []
-    for err in _validator().iter_errors(record):
+    for err in _validator(schema).iter_errors(record):
         path = tuple(err.absolute_path)
         kind = err.validator
         if not final and kind in ("minItems", "minLength"):
@@ -164,7 +173,7 @@ def _schema_issues(record: dict, final: bool) -> list[Issue]:
             missing = [p for p in err.validator_value if p not in (err.instance or {})]
             path = path + (missing[0],) if missing else path
         if kind == "pattern":
-            spec = q.field_spec(path) if _known(path) else {}
+            spec = q.field_spec(path, schema) if _known(path, schema) else {}
             code = "digits16" if spec.get("x-identifier") else "pattern"
         elif kind == "format":
             code = _FORMAT_CODES.get(err.validator_value, "format")
@@ -172,7 +181,7 @@ def _schema_issues(record: dict, final: bool) -> list[Issue]:
             code = _SCHEMA_CODES.get(kind, "invalid")
         params = {}
         if code == "range":
-            spec = q.field_spec(path) if _known(path) else {}
+            spec = q.field_spec(path, schema) if _known(path, schema) else {}
             params = {"min": spec.get("minimum", "-"), "max": spec.get("maximum", "-")}
         elif code == "too_long":
             params = {"max": err.validator_value}
@@ -183,9 +192,9 @@ def _schema_issues(record: dict, final: bool) -> list[Issue]:
     return out
 
 
-def _known(path: tuple) -> bool:
+def _known(path: tuple, schema: dict) -> bool:
     try:
-        q.field_spec(path)
+        q.field_spec(path, schema)
         return True
     except (KeyError, TypeError):
         return False
@@ -197,7 +206,15 @@ def _known(path: tuple) -> bool:
 def _answer_issues(record: dict, final: bool, today: date) -> list[Issue]:
     """Per-question checks in one walk: completeness, skip logic, plausible ranges, dates."""
     out = []
-    for a in q.answers(record):
+    schema = q.schema_for(record)
+    for a in q.answers(record, schema):
+        if "x-derived" in a.spec and not q.is_empty(a.value):
+            # Filled in by the app (canonical): a value that disagrees was set by hand.
+            if a.value != q.derive(a.spec, record, schema):
+                out.append(Issue("derived_mismatch", ERROR, a.path))
+            continue
+        if "x-age-expected" in a.spec and a.relevant and not q.is_empty(a.value):
+            out += _age_expected(a, record)
         if final and a.required and q.is_empty(a.value):
             out.append(Issue("required", ERROR, a.path))
         elif not a.relevant and not q.is_empty(a.value):
@@ -226,6 +243,19 @@ def _answer_issues(record: dict, final: bool, today: date) -> list[Issue]:
         ):
             out.append(Issue("none_exclusive", ERROR, a.path))
     return out
+
+
+def _age_expected(a: q.Answer, record: dict) -> list[Issue]:
+    """x-age-expected: an answer unusual at the member's age (a school level, a class) is a
+    warning, given only when every possible age (a year-only birth date) lies outside."""
+    bounds = a.spec["x-age-expected"].get(str(a.value))
+    ages = dates.age_range(a.scope.get(q.BIRTH_DATE), q.visit_date(record))
+    if not isinstance(bounds, dict) or ages is None:
+        return []
+    low, high = bounds.get("min", 0), bounds.get("max", 200)
+    if ages[1] < low or ages[0] > high:
+        return [Issue("age_unusual_answer", WARNING, a.path, {"min": low, "max": high})]
+    return []
 
 
 def _same(a: object, b: object) -> bool:
@@ -315,6 +345,12 @@ def _location_issues(record: dict, ctx: Context) -> list[Issue]:
         return [Issue("desa_unknown", ERROR, path)]
     if ctx.assigned_areas and not regions.within(desa, ctx.assigned_areas):
         return [Issue("desa_outside_area", ERROR, path)]
+    point = location.get("gps")
+    if isinstance(point, dict) and _is_number(point.get("lat")) and _is_number(point.get("lon")):
+        # The reference is the desa's regency box (app/evidence.py, docs/evidence.md).
+        km = evidence.km_outside(point["lat"], point["lon"], desa)
+        if km is not None:
+            return [Issue("gps_far_from_desa", WARNING, (q.LOCATION, "gps"), {"km": km})]
     return []
 
 
@@ -455,7 +491,7 @@ def _history_issues(record: dict) -> list[Issue]:
     """The earlier visits (filled by the app): real dates, none after this visit, known
     outcome codes. The schema's pattern has already refused what is not "YYYY-MM-DD:code"."""
     on = q.visit_date(record)
-    known = set(visits.codes())
+    known = set(visits.codes(record))
     for day, code in visits.history(record):
         try:
             ok = date.fromisoformat(day) <= on and code in known

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from app import questionnaire as q
+from app.questionnaire_migration import aligned
 
 MINE, THEIRS = "mine", "theirs"
 # Not answers: set by the app or the workflow, never offered as a choice.
@@ -38,9 +39,12 @@ class Difference:
 
 
 def diff(mine: dict, theirs: dict) -> list[Difference]:
-    """Every answer that differs, in questionnaire order."""
+    """Every answer that differs, in questionnaire order: the older record's answers as of the
+    other's questionnaire version (a listed family sent on version 1, verified on version 2)."""
+    mine = aligned(mine, theirs.get("schema_version"))
+    theirs = aligned(theirs, mine.get("schema_version"))
     a, b = q.canonical(mine), q.canonical(theirs)
-    return list(_diff_group(a, b, q.load_schema(), ()))
+    return list(_diff_group(a, b, q.schema_for(a), ()))
 
 
 def changed_by_province(
@@ -152,7 +156,7 @@ def _diff_members(
 def merge(mine: dict, theirs: dict, choices: Mapping[str, str]) -> dict:
     """The officer's record with the province's answer wherever `choices[key]` is THEIRS
     (keys from diff(); anything not chosen keeps the officer's answer)."""
-    out = copy.deepcopy(q.canonical(mine))
+    out = copy.deepcopy(q.canonical(aligned(mine, theirs.get("schema_version"))))
     removed: list[int] = []
     added: list[object] = []  # members only the province has, as it sent them
     for d in diff(mine, theirs):

@@ -28,8 +28,10 @@ TO_REVISIT = {NOBODY_HOME}
 _FROM_PRESENCE = {1: INTERVIEWED, 2: GONE, 3: MOVED, 4: MOVED, 6: GONE, 7: NOT_FOUND}
 
 
-def codes() -> list[int]:
-    return list(q.load_schema()["properties"][OUTCOME]["enum"])
+def codes(record: dict | None = None) -> list[int]:
+    """The visit outcomes of the record's questionnaire version (built-in without one)."""
+    schema = q.schema_for(record) if record is not None else q.load_schema()
+    return list(schema["properties"][OUTCOME]["enum"])
 
 
 def recorded(record: dict) -> int | None:

@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from app.errors import KhbsError
 from app.i18n import catalogue, tr
 from app.province_key import ProvinceKeyPair
-from app.store import Store, questionnaires
+from app.store import Store, attachments, questionnaires, retention
 from app.store.outbox import (
     Applied,
     Pulled,
@@ -43,7 +43,17 @@ from app.store.outbox import (
     next_batch,
     pull_cursor,
 )
-from sync.protocol import ProtocolError, b64, seal_batch, sign_request, unb64
+from sync.protocol import (
+    CHUNK_BYTES,
+    ChunkHeader,
+    ProtocolError,
+    b64,
+    pack_chunk,
+    seal_attachment,
+    seal_batch,
+    sign_request,
+    unb64,
+)
 
 TIMEOUT = (10, 30)  # connect, read: a 32 kbit/s link moves about 100 KB in 30 s
 MIN_BATCH, START_BATCH, MAX_BATCH = 1, 8, 256
@@ -57,6 +67,8 @@ BUSY = (429, 503)  # rate limited, or overloaded: wait and ask again
 MAX_RETRY_AFTER = 300.0  # the longest single wait a server may ask for
 MAX_BUSY_WAIT = 300.0  # default: all waits for a busy server in one enroll, push or pull
 CLOCK_WARN_S = 5 * 60  # a laptop clock further off than this is worth telling the officer
+LINK_SPEED = "link_bytes_per_s"  # meta: bytes per second the last sync moved up
+ATTACHMENT_PAGE = 20
 
 T = TypeVar("T")
 RunOnStore = Callable[[Callable[[Store], T]], T]  # run_on_store(fn) -> fn(the store)
@@ -153,6 +165,19 @@ class SyncReport:
     # that did not open for this device (app/store/supervision.py).
     returned: int = 0
     reviews_refused: int = 0
+    # Retention (app/store/retention.py): households replaced by stubs after this sync, and
+    # removed because the family withdrew consent.
+    purged: int = 0
+    erased: int = 0
+
+    # Photos and signatures (push_attachments): sent whole, bytes on the wire (chunk bodies),
+    # cuts the upload resumed after, chunks sent again (at most one per cut), refused by the
+    # province (kept for the next sync).
+    attachments_sent: int = 0
+    attachment_bytes: int = 0
+    attachment_cuts: int = 0
+    chunks_resent: int = 0
+    attachments_refused: int = 0
 
     @property
     def clock_off(self) -> bool:
@@ -345,8 +370,9 @@ class SyncClient:
             events = data.get("events") or []
             cursor = int(data.get("cursor", after))
             signing = _signing_key_in(data)
+            page = events + ([data["settings"]] if data.get("settings") else [])
             pulled = self.on_store(
-                lambda store: _apply_page(store, events, cursor, (device.device_id, box), signing)
+                lambda store: _apply_page(store, page, cursor, (device.device_id, box), signing)
             )
             report.events += len(events)
             report.questionnaires += pulled.questionnaires
@@ -356,6 +382,7 @@ class SyncClient:
             report.released += pulled.released
             report.returned += pulled.reviews
             report.reviews_refused += pulled.reviews_refused
+            report.erased += pulled.erased
             # A page may hold only events meant for nobody here any more: go on by the cursor.
             if not data.get("more") or cursor <= after:
                 report.needs_attention = self.attention()
@@ -377,10 +404,126 @@ class SyncClient:
             self.on_store(lambda store: store.set_meta(BOX_SENT, box.key_id))
         return box
 
-    def sync(self, server: str | None = None) -> SyncReport:
-        """Push the outbox, then pull decisions."""
+    def sync(self, server: str | None = None, *, photos: bool = True) -> SyncReport:
+        """Push the outbox, pull decisions, replace the households whose retention period ended
+        by their stubs (app/store/retention.py), then (when `photos`) send the attachments:
+        records never wait behind photos. The link speed measured is kept for the officer's
+        choice."""
+        started = self.clock()
         report = self.push(server)
-        return self.pull(server, report)
+        report = self.pull(server, report)
+        report.purged = len(self.on_store(retention.purge).ids)
+        if photos:
+            self.push_attachments(server, report)
+        elapsed = self.clock() - started
+        if report.bytes_up + report.attachment_bytes > 2048 and elapsed > 0:  # enough to time
+            speed = (report.bytes_up + report.attachment_bytes) / elapsed
+            self.on_store(lambda store: store.set_meta(LINK_SPEED, f"{speed:.0f}"))
+        return report
+
+    # -- attachments -----------------------------------------------------------------------
+
+    def push_attachments(
+        self,
+        server: str | None = None,
+        report: SyncReport | None = None,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> SyncReport:
+        """Send the photos and signatures of households the province holds, each in chunks of
+        CHUNK_BYTES; after a cut, ask what arrived and go on from there (docs/sync.md)."""
+        device = self.device()
+        base = check_url(server) if server else device.server
+        self.busy_waited = 0.0
+        report = report or SyncReport()
+        skipped: set[str] = set()
+        total = self.on_store(attachments.waiting)[0]
+        while True:
+            page = self.on_store(
+                lambda store: attachments.to_send(store, ATTACHMENT_PAGE + len(skipped))
+            )
+            page = [a for a in page if a.id not in skipped]
+            if not page:
+                return report
+            for found in page:
+                if self._send_attachment(device, base, found, report):
+                    self.on_store(lambda store, aid=found.id: attachments.mark_sent(store, aid))
+                    report.attachments_sent += 1
+                else:
+                    skipped.add(found.id)
+                    report.attachments_refused += 1
+                if progress:
+                    progress(report.attachments_sent, total)
+
+    def _send_attachment(
+        self, device: Device, base: str, found: attachments.Attachment, report: SyncReport
+    ) -> bool:
+        """One attachment, chunk by chunk; False when the province refuses it (kept for later)."""
+
+        def sealed(content: bytes, info: dict) -> bytes:
+            return seal_attachment(device.province_key, device.device_id, found.id, content, info)
+
+        blob, resumed = self.on_store(lambda store: attachments.upload(store, found.id, sealed))
+        offset = self._held(device, base, found.id, report) if resumed else 0
+        sent_to = 0  # the end of what this sync has sent: a chunk starting below it is a re-send
+        attempt = 0
+        while offset is not None and offset < len(blob):
+            data = blob[offset : offset + CHUNK_BYTES]
+            header = ChunkHeader(
+                found.id,
+                found.household_id,
+                found.kind,
+                found.sha256,
+                device.province_key_id,
+                len(blob),
+                offset,
+            )
+            body = pack_chunk(header, data)
+            if offset < sent_to:
+                report.chunks_resent += 1
+            sent_to = max(sent_to, offset + len(data))
+            report.attachment_bytes += len(body)
+            try:
+                reply = self._signed(
+                    device, "POST", base, "/v1/attachments/chunk", body, report=report
+                )
+            except SyncError as exc:
+                if exc.code in ("unknown_household", "attachment_conflict", "bad_seal"):
+                    return False
+                if exc.code != "network":
+                    raise
+                attempt += 1
+                report.attachment_cuts += 1
+                report.retries += 1
+                if attempt >= self.max_attempts:
+                    raise
+                self._backoff(attempt)
+                offset = self._held(device, base, found.id, report)
+                continue
+            attempt = 0
+            answer = reply.json()
+            if answer.get("complete"):
+                return True
+            offset = int(answer["received"])
+        return True  # complete (offset None: the province had it whole already)
+
+    def _held(self, device: Device, base: str, attachment_id: str, report: SyncReport):
+        """Bytes of an upload the province holds (None: it has the attachment whole), asked
+        again through cuts like any request."""
+        attempt = 0
+        while True:
+            try:
+                reply = self._signed(
+                    device, "GET", base, f"/v1/attachments/{attachment_id}", report=report
+                )
+            except SyncError as exc:
+                attempt += 1
+                if exc.code != "network" or attempt >= self.max_attempts:
+                    raise
+                report.retries += 1
+                self._backoff(attempt)
+                continue
+            answer = reply.json()
+            return None if answer.get("complete") else int(answer["received"])
 
     def attention(self) -> list[tuple[str, str]]:
         """(household id, reason code) of every household the province sent back (rejected,
@@ -504,7 +647,10 @@ def _apply_page(
     need it."""
     if signing is not None:
         questionnaires.set_signing_key(store, *signing)
-    return apply_events(store, events, cursor, box=box)
+    pulled = apply_events(store, events, cursor, box=box)
+    if pulled.erased:
+        retention.checkpoint(store)  # the erased pages' old images leave the WAL
+    return pulled
 
 
 def _escrow_in(store: Store) -> tuple[str, bytes] | None:
@@ -640,3 +786,13 @@ def _checked(reply: requests.Response) -> requests.Response:
     if reply.status_code >= 400:
         raise SyncError(_code(reply) or f"http_{reply.status_code}")
     return reply
+
+
+def photo_wait(store: Store) -> tuple[int, int, int | None]:
+    """(count, bytes, seconds) of the photos and signatures waiting to be sent: the seconds at
+    the speed the last sync measured (None before one did). What the officer's choice "send
+    photos now?" shows."""
+    count, size = attachments.waiting(store)
+    speed = store.get_meta(LINK_SPEED)
+    seconds = math.ceil(size / float(speed)) if speed and float(speed) > 0 else None
+    return count, size, seconds

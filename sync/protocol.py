@@ -326,6 +326,9 @@ class StatusEvent(Event):
     status: str | None  # one of STATUSES
     reason: str | None = None
     card_number: str | None = None
+    # When the province decided (ISO 8601, UTC): a laptop's retention period runs from it
+    # (app/store/retention.py), so the province knows when the full record left the laptop.
+    decided_at: str | None = None
 
     @classmethod
     def from_json(cls, raw: dict) -> StatusEvent:
@@ -336,6 +339,7 @@ class StatusEvent(Event):
             _str(raw, "status"),
             _str(raw, "reason"),
             _str(raw, "card_number"),
+            _str(raw, "decided_at"),
         )
 
 
@@ -440,7 +444,9 @@ class ReviewEvent(Event):
     `{"round": N, "decided_at": ISO, "reason": CODE|null, "note": TEXT|null,
       "comments": [{"path": "anggota.2.nik", "member_id": ID|null, "code": CODE|null,
                     "text": TEXT|null}]}`
-    (free text may name people, so it never travels or rests in the clear). A later `status`
+    (free text may name people, so it never travels or rests in the clear). `path` is dotted,
+    a member's index counted from 0 as in the returned revision's record ("" for the household
+    as a whole); `member_id` is null while members have no id of their own. A later `status`
     event for a newer revision supersedes it."""
 
     TYPE: ClassVar[str] = "review"
@@ -494,6 +500,35 @@ class CaseEvent(Event):
         )
 
 
+@dataclass(frozen=True)
+class SettingsEvent(Event):
+    """The province's settings for every laptop, as they are now (not a history): sent with
+    every pull reply, without a seq. `retention_days`: how long a decided household stays in
+    full on a laptop (docs/privacy.md); None keeps the laptop's current value."""
+
+    TYPE: ClassVar[str] = "settings"
+    seq: int | None
+    retention_days: int | None
+
+    @classmethod
+    def from_json(cls, raw: dict) -> SettingsEvent:
+        return cls(_int(raw, "seq"), _int(raw, "retention_days"))
+
+
+@dataclass(frozen=True)
+class EraseEvent(Event):
+    """The family withdrew consent: the household leaves the laptop at once, whatever its
+    state (unsent edits included: processing stops). Ids only."""
+
+    TYPE: ClassVar[str] = "erase"
+    seq: int | None
+    household_id: str | None
+
+    @classmethod
+    def from_json(cls, raw: dict) -> EraseEvent:
+        return cls(_int(raw, "seq"), _str(raw, "household_id"))
+
+
 PullEvent = (
     StatusEvent
     | DuplicateEvent
@@ -503,6 +538,8 @@ PullEvent = (
     | QuestionnaireEvent
     | ReviewEvent
     | CaseEvent
+    | SettingsEvent
+    | EraseEvent
 )
 EVENT_TYPES: dict[str, type[Event]] = {
     cls.TYPE: cls
@@ -515,6 +552,8 @@ EVENT_TYPES: dict[str, type[Event]] = {
         QuestionnaireEvent,
         ReviewEvent,
         CaseEvent,
+        SettingsEvent,
+        EraseEvent,
     )
 }
 
@@ -572,3 +611,119 @@ def verify_questionnaire(
         )
     except (InvalidSignature, ValueError, TypeError):
         raise ProtocolError("bad_signature") from None
+
+
+# -- attachments (docs/sync.md, "Attachments") ---------------------------------------------------
+
+CHUNK_MAGIC = b"KHBSC1"
+CHUNK_BYTES = 32 * 1024  # 8 s at 32 kbit/s: a cut re-sends at most this much
+MAX_CHUNK_BYTES = 256 * 1024
+MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024  # sealed; a prepared photo is about 100 KB
+ATTACHMENT_KINDS = ("photo", "signature")
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def attachment_info(device_id: str, attachment_id: str, sha256: str) -> bytes:
+    """An attachment sealed to the province key: bound to the device, the attachment and its
+    image's hash."""
+    return f"khbs/attachment/v1|{device_id}|{attachment_id}|{sha256}".encode()
+
+
+def seal_attachment(
+    province_public: bytes, device_id: str, attachment_id: str, content: bytes, info: dict
+) -> bytes:
+    """The image and its details (capture time, position, notice version) sealed to the province
+    key, once per attachment; the upload sends this in chunks. Not compressed: a JPEG is."""
+    sha256 = hashlib.sha256(content).hexdigest()
+    plaintext = pack_attachment(info, content)
+    return seal_to(province_public, plaintext, attachment_info(device_id, attachment_id, sha256))
+
+
+def pack_attachment(info: dict, content: bytes) -> bytes:
+    """Details and image in one byte string (what is sealed, on the wire and at rest)."""
+    details = json.dumps(info, ensure_ascii=False, separators=(",", ":")).encode()
+    return struct.pack(">I", len(details)) + details + content
+
+
+def unpack_attachment(plaintext: bytes, sha256: str) -> tuple[dict, bytes]:
+    """pack_attachment's inverse; the image must hash to `sha256`."""
+    try:
+        (size,) = struct.unpack(">I", plaintext[:4])
+        info = json.loads(plaintext[4 : 4 + size])
+        content = plaintext[4 + size :]
+    except (struct.error, ValueError):
+        raise ProtocolError("bad_attachment") from None
+    if not isinstance(info, dict) or hashlib.sha256(content).hexdigest() != sha256:
+        raise ProtocolError("bad_attachment")
+    return info, content
+
+
+def open_attachment(
+    keys: ProvinceKeyPair, device_id: str, attachment_id: str, sha256: str, sealed: bytes
+) -> tuple[dict, bytes]:
+    """(details, image) of a whole upload; the image must hash to `sha256`."""
+    try:
+        plaintext = keys.open(sealed, attachment_info(device_id, attachment_id, sha256))
+    except Exception:  # noqa: BLE001 - any failure to open is the same answer to the sender
+        raise ProtocolError("bad_seal") from None
+    return unpack_attachment(plaintext, sha256)
+
+
+@dataclass(frozen=True)
+class ChunkHeader:
+    """What a chunk says in plaintext: ids, kind, hash and byte counts (never personal)."""
+
+    attachment_id: str
+    household_id: str
+    kind: str
+    sha256: str  # of the image inside
+    key_id: str  # the province key the upload is sealed to
+    total: int  # bytes of the whole sealed upload
+    offset: int  # where this chunk starts in it
+
+    def check(self, size: int) -> None:
+        try:
+            for text in (self.attachment_id, self.household_id):
+                if str(uuid.UUID(text)) != text:
+                    raise ValueError
+        except ValueError:
+            raise ProtocolError("bad_chunk") from None
+        if (
+            self.kind not in ATTACHMENT_KINDS
+            or not _SHA256_HEX.fullmatch(self.sha256)
+            or not 0 < self.total <= MAX_ATTACHMENT_BYTES
+            or not 0 <= self.offset
+            or not 0 < size <= MAX_CHUNK_BYTES
+            or self.offset + size > self.total
+        ):
+            raise ProtocolError("bad_chunk")
+
+
+def pack_chunk(header: ChunkHeader, data: bytes) -> bytes:
+    values = {f.name: getattr(header, f.name) for f in fields(header)}
+    raw = json.dumps(values, separators=(",", ":")).encode()
+    return CHUNK_MAGIC + struct.pack(">I", len(raw)) + raw + data
+
+
+def read_chunk(body: bytes) -> tuple[ChunkHeader, bytes]:
+    """The header (checked) and the chunk's bytes, or ProtocolError("bad_chunk")."""
+    start = len(CHUNK_MAGIC) + 4
+    if not body.startswith(CHUNK_MAGIC) or len(body) < start:
+        raise ProtocolError("bad_chunk")
+    (size,) = struct.unpack(">I", body[len(CHUNK_MAGIC) : start])
+    try:
+        raw = json.loads(body[start : start + size])
+        header = ChunkHeader(
+            str(raw["attachment_id"]),
+            str(raw["household_id"]),
+            str(raw["kind"]),
+            str(raw["sha256"]),
+            str(raw["key_id"]),
+            int(raw["total"]),
+            int(raw["offset"]),
+        )
+    except (ValueError, KeyError, TypeError, OverflowError):
+        raise ProtocolError("bad_chunk") from None
+    data = body[start + size :]
+    header.check(len(data))
+    return header, data

@@ -260,6 +260,7 @@ def cmd_device_revoke(args: argparse.Namespace) -> int:
         device, now = officers.revoke_device(conn, Scope.province(), CLI_ACTOR, args.device)
     if now:
         print(tr("server.device_revoked", device_id=device.id))
+        print(tr("privacy.exposure_hint", device_id=device.id))  # docs/privacy.md
     else:
         print(tr("server.device_already_revoked", device_id=device.id, at=_utc(device.revoked_at)))
     return EXIT_OK
@@ -451,6 +452,8 @@ def cmd_assignments_import(args: argparse.Namespace) -> int:
         )
         for desa, n in sorted(summary.unassigned.items()):
             print(tr("assign.unassigned", desa=desa, n=n))
+        if summary.withdrawn:  # docs/privacy.md: a new consent first
+            print(tr("assign.withdrawn", n=summary.withdrawn))
     return EXIT_OK
 
 
@@ -730,6 +733,10 @@ SERVE_LIMITS = {
     "header_timeout": ("SECONDS", "a request's line and headers"),
     "keep_alive_timeout": ("SECONDS", "an idle connection between requests"),
     "max_connections": ("N", "connections and requests at once; more are answered 503"),
+    "device_per_minute": ("PER_MINUTE", "signed requests per device, all workers together"),
+    "device_burst": ("N", "signed requests a device may make at once"),
+    "enroll_per_minute": ("PER_MINUTE", "enrollments per client address"),
+    "enroll_burst": ("N", "enrollments a client address may make at once"),
 }
 SIZE_UNITS = {"": 1, "K": 1024, "M": 1024**2, "G": 1024**3}
 
@@ -786,13 +793,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = replace(Settings.load(db=args.db), **limits)
     with database(args) as engine, engine.connect() as conn:
         unlocked = keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
-    app = create_app(settings, unlocked)
-    print(
-        tr("server.serving", url=f"{'https' if tls else 'http'}://{args.host}:{args.port}"),
-        file=sys.stderr,
-    )
-    uvicorn.run(
-        app,
+    options = dict(
         host=args.host,
         port=args.port,
         ssl_certfile=args.tls_cert,
@@ -801,6 +802,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         server_header=False,
         **uvicorn_options(settings),
     )
+    print(
+        tr("server.serving", url=f"{'https' if tls else 'http'}://{args.host}:{args.port}"),
+        file=sys.stderr,
+    )
+    if args.workers > 1:  # forked after the keys are unlocked (sync/server/workers.py)
+        from sync.server import workers
+
+        if not workers.can_fork():
+            raise CliError(tr("server.workers_need_fork"))
+        return workers.serve(lambda: create_app(settings, unlocked), options, args.workers)
+    uvicorn.run(create_app(settings, unlocked), **options)
     return EXIT_OK
 
 
@@ -1182,10 +1194,22 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="allow plain HTTP on a non-loopback address (development only)",
     )
+    serve.add_argument(
+        "--workers",
+        type=positive_arg(int),
+        default=1,
+        metavar="N",
+        help="API processes on one port; limits are shared in the database (default: 1)",
+    )
     from sync.server.settings import Settings
 
     for field, (metavar, what) in SERVE_LIMITS.items():
-        kind = {"SIZE": size_arg, "SECONDS": positive_arg(float), "N": positive_arg(int)}[metavar]
+        kind = {
+            "SIZE": size_arg,
+            "SECONDS": positive_arg(float),
+            "PER_MINUTE": positive_arg(float),
+            "N": positive_arg(int),
+        }[metavar]
         default = getattr(Settings, field)
         shown = size_text(default) if metavar == "SIZE" else f"{default:g}"
         serve.add_argument(
@@ -1317,6 +1341,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     user_reset.add_argument("--user", required=True, metavar="ID")
     user_reset.add_argument("--json", action="store_true")
+
+    from sync.server.review_cli import register as register_supervision  # issue 15
+
+    register_supervision(sub, command, common)
+    from sync.server import ops_cli
+
+    ops_cli.add_commands(sub, command, common)  # backup-key, backup, restore
+    from sync.server import privacy_cli  # retention, device exposure, rights (docs/privacy.md)
+
+    privacy_cli.register(sub, common, command, device_actions)
     return parser
 
 

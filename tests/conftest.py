@@ -23,6 +23,17 @@ def _indonesian():
     set_lang("id")
 
 
+@pytest.fixture(autouse=True)
+def _builtin_questionnaire_only():
+    """Questionnaire versions registered in one test (a store that keeps version 2, a server
+    that published it) are a process setting too: each test starts with the built-in one."""
+    from app import questionnaire
+
+    questionnaire.forget_versions()
+    yield
+    questionnaire.forget_versions()
+
+
 @pytest.fixture
 def data_dir(tmp_path):
     return tmp_path / "data"

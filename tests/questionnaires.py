@@ -83,3 +83,60 @@ def version_2(base: dict | None = None) -> dict:
 def write(path: Path, schema: dict) -> Path:
     path.write_text(json.dumps(schema, ensure_ascii=False, indent=2), "utf-8")
     return path
+
+
+# -- version 2 as the province publishes it (schemas/household.v2.schema.json) ---------------
+
+V2_FILE = Path(__file__).resolve().parent.parent / "schemas" / "household.v2.schema.json"
+
+
+def real_v2() -> dict:
+    return json.loads(V2_FILE.read_text("utf-8"))
+
+
+def answers_v2(record: dict, *, income: int = 3) -> dict:
+    """A version 2 record (migrated from version 1) with its new questions answered as a
+    complete interview asks them: the family economy, programs, and each member's new
+    questions by age and work."""
+    from app import dates
+    from app import questionnaire as q
+
+    out = copy.deepcopy(record)
+    if q.section_relevant(out, "ekonomi"):
+        out["ekonomi"] = {
+            "pengeluaran_bulanan": 2,
+            "pendapatan_bulanan": income,
+            "punya_umkm": False,
+        }
+    program = out.get("program")
+    if isinstance(program, dict) and not program.get("program_bansos"):
+        program["program_bansos"] = [0]
+    on = q.visit_date(out)
+    for m in q.members(out):
+        if m.get("keberadaan") != 1:
+            continue
+        age = (dates.age_range(m.get("tanggal_lahir"), on) or (30, 30))[0]
+        if m.get("partisipasi_sekolah") == 1:
+            level = 2 if age < 12 else 3 if age < 15 else 4 if age < 19 else 5
+            m["jenjang_sekolah"] = level
+            if level in (2, 3, 4):
+                m["kelas"] = {2: max(1, min(6, age - 6)), 3: 8, 4: 11}[level]
+        if m.get("bekerja") is True:
+            m["sektor_kerja"] = 1
+            m["bpjs_ketenagakerjaan"] = 2
+        if age >= 5:
+            for name in WG:
+                m[name] = 1
+        m["disabilitas"] = m.get("disabilitas") or [0]
+        m["penyakit_kronis"] = m.get("penyakit_kronis") or [0]
+    return out
+
+
+WG = (
+    "sulit_melihat",
+    "sulit_mendengar",
+    "sulit_berjalan",
+    "sulit_mengingat",
+    "sulit_mengurus_diri",
+    "sulit_berkomunikasi",
+)

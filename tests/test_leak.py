@@ -106,3 +106,56 @@ def test_nothing_personal_on_disk(data_dir, tmp_path):
         ["khbs.db"],
         ["khbs.db", "khbs.db-shm", "khbs.db-wal"],
     )
+
+
+def test_no_image_bytes_thumbnails_or_exif_on_disk(data_dir):
+    """Photos (with the owner's name, camera and position in their EXIF) and a signature:
+    neither the images, their thumbnails nor any of their metadata is readable on disk."""
+    from app import evidence
+    from app.store import attachments
+    from tests import photos
+
+    temp_before = set(os.listdir(tempfile.gettempdir()))
+    store = Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF)
+    record = household()
+    store.save(record)
+    kept = []
+    for prepared, kind in (
+        (evidence.prepare_photo(photos.phone_jpeg(seed=1)), "photo"),
+        (evidence.prepare_photo(photos.phone_jpeg(seed=2, orientation=1)), "photo"),
+        (evidence.prepare_signature(photos.signature_png()), "signature"),
+    ):
+        info = prepared.info(notice_version="2026.1", file_name="IMG_20261130_091542.jpg")
+        found = attachments.add(
+            store, record["id"], kind, prepared.content, prepared.thumbnail, info
+        )
+        kept.append(prepared)
+        attachments.upload(store, found.id, lambda content, info: b"sealed-elsewhere")
+    markers = [
+        photos.CAMERA_MAKE.encode(),
+        photos.CAMERA_MODEL.encode(),
+        photos.SERIAL.encode(),
+        photos.SOFTWARE.encode(),
+        b"IMG_20261130",
+        b"2026:11:30",
+        b"2026-11-30T09",
+        b"JFIF",
+        b"\x89PNG",
+        b"\xff\xd8\xff",  # the start of every JPEG
+        b"-2.2136",  # the photo's position
+        b"113.91",
+    ]
+    for prepared in kept:  # any 64-byte run of an image or thumbnail
+        for blob in (prepared.content, prepared.thumbnail):
+            markers += [blob[i : i + 64] for i in range(200, len(blob) - 64, len(blob) // 8)]
+
+    def check_files():
+        for path, data in all_bytes(data_dir).items():
+            assert secrets_in(data) == [], path
+            assert [m[:16] for m in markers if m in data] == [], path
+
+    check_files()  # open: the WAL holds the latest pages
+    store.close()
+    check_files()
+    new_temp = set(os.listdir(tempfile.gettempdir())) - temp_before
+    assert not new_temp

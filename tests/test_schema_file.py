@@ -16,6 +16,7 @@ SECTIONS = [
     "lokasi",
     "verifikasi",
     "persetujuan",
+    "bukti",
     "rumah",
     "aset",
     "program",
@@ -44,6 +45,7 @@ WIDGETS = {
     "yesno",
     "desa",
     "gps",
+    "attachment",
     "none",
 }
 SENSITIVE = {"health", "child", "financial"}
@@ -269,7 +271,7 @@ def test_verification_section(schema):
     # an outcome, a family found at home) are asked these sections.
     at_home = schema["properties"]["rumah"]["x-relevant"]
     assert at_home["any"][0] == {"field": "/hasil_kunjungan", "in": [1, 2]}
-    for name in ("persetujuan", "rumah", "aset", "program", "kebutuhan"):
+    for name in ("persetujuan", "bukti", "rumah", "aset", "program", "kebutuhan"):
         assert schema["properties"][name]["x-relevant"] == at_home, name
     assert "x-relevant" not in schema["properties"]["lokasi"]
 

@@ -36,6 +36,8 @@ INTERNAL = {
     "changing_row",
     "seal_record",
     "open_record",
+    "seal_blob",
+    "open_blob",
     "set_card_number",
     "add_province_duplicate",
 }

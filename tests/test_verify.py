@@ -491,7 +491,7 @@ def test_old_format_store_opens_gets_macs_and_verifies_clean(data_dir, key):
         upgrades = [e for e in s.audit.entries() if e.action in ("store.row_macs", "store.keywrap")]
         assert [(e.action, e.detail) for e in upgrades] == [
             ("store.keywrap", "v2"),
-            ("store.row_macs", "households=3,assigned=1,supervision=0"),
+            ("store.row_macs", "households=3,assigned=1,supervision=0,attachments=0"),
         ]
         report = s.verify()
         assert report.ok and report.households == 3, report

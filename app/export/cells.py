@@ -49,6 +49,14 @@ def mask(value: str) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
+def mask_phone(value: str) -> str:
+    """A phone number masked for reports (x-sensitive "contact"): the operator prefix (4
+    characters) and the last 2 digits stay, enough to tell numbers apart, not to call one."""
+    if len(value) <= 6:
+        return "*" * len(value)
+    return value[:4] + "*" * (len(value) - 6) + value[-2:]
+
+
 def number_text(value: object, excel: bool) -> str:
     text = repr(value) if isinstance(value, float) else str(value)
     return text.replace(".", ",") if excel else text
@@ -80,7 +88,8 @@ def general(kind: str, spec: dict, value: object, *, lang: str, excel: bool, mas
     ):
         return (number_text(value, excel),)  # numbers are not formulas: -2.2 stays a number
     if masked:  # whatever its type: a NIK typed as a number must not slip through
-        return (neutralise(mask(str(value))),)
+        hide = mask_phone if spec.get("x-sensitive") == "contact" else mask
+        return (neutralise(hide(str(value))),)
     return (neutralise(str(value)),)
 
 

@@ -153,12 +153,16 @@ def manifest(
     created_by: str,
     filters: dict,
     now: datetime | None = None,
+    versions: list[int] | None = None,
 ) -> dict:
-    """manifest.json: `files` maps each file's name to its CsvOut.entry()."""
+    """manifest.json: `files` maps each file's name to its CsvOut.entry(); `versions`, the
+    questionnaire versions whose columns the files have (default: every version on hand)."""
+    layout_versions = versions or q.versions()
     return {
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
-        "schema_version": q.schema_version(),
+        "schema_version": max(layout_versions),
+        "schema_versions": sorted(layout_versions),
         "source": source,
         "created_at": (now or datetime.now(UTC)).isoformat(timespec="seconds"),
         "created_by": created_by,
@@ -224,6 +228,7 @@ def write_export(
             created_by=created_by,
             filters=filters,
             now=now,
+            versions=sorted(layout.schemas),
         )
         files.append(open_private(parts[MANIFEST]))
         files[2].write(manifest_bytes(made))

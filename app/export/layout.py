@@ -12,6 +12,12 @@ Per question (docs/export.md):
     list of text          values separated by spaces
     number, text, date    as stored; dates are ISO 8601 already
 Column names are the questions' own names; test_schema_file keeps them unique per file.
+
+Several questionnaire versions (docs/export.md, "Several versions"): the columns are the union of
+the versions' questions, the newest version's in its order, then those only older versions
+have, in their order; a household leaves the columns its version lacks empty, and its
+`schema_version` column says which version it is. A question in several versions is labelled
+with the codes of all of them (codes never change meaning between versions).
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ HOUSEHOLD_ID = "household_id"
 POSITION = "no_urut"
 LABEL_SUFFIX = "_label"
 HEALTH = "health"
+CONTACT = "contact"  # x-sensitive: a phone number; masked with the NIK and KK (--mask-ids)
 
 
 @dataclass(frozen=True)
@@ -92,10 +99,28 @@ def questions(group: dict, prefix: tuple[str, ...] = ()) -> Iterator[Question]:
             yield Question(name, prefix + (name,), spec, _kind(spec))
 
 
-def roster() -> tuple[str, dict]:
+def roster(schema: dict | None = None) -> tuple[str, dict]:
     """(name, item schema) of the members roster."""
-    spec = q.load_schema()["properties"][q.MEMBERS]
+    spec = (schema or q.load_schema())["properties"][q.MEMBERS]
     return q.MEMBERS, spec["items"]
+
+
+def union(per_version: list[list[Question]]) -> list[Question]:
+    """The questions of several versions (newest first), each path once: the newest version's
+    spec, with the answer options of the older ones it lacks added for their labels."""
+    out: dict[tuple[str, ...], Question] = {}
+    for qs in per_version:
+        for x in qs:
+            seen = out.get(x.path)
+            if seen is None:
+                out[x.path] = x
+            elif q.options(x.spec):
+                known = {o["value"] for o in q.options(seen.spec)}
+                extra = [o for o in q.options(x.spec) if o["value"] not in known]
+                if extra:
+                    spec = dict(seen.spec, **{"x-options": q.options(seen.spec) + extra})
+                    out[x.path] = Question(seen.name, seen.path, spec, seen.kind)
+    return list(out.values())
 
 
 def _is_health(spec: dict, inherited: bool) -> bool:
@@ -126,20 +151,25 @@ def columns_of(qs: list[Question]) -> list[str]:
 class Layout:
     options: Options = field(default_factory=Options)
     household_extra: tuple[str, ...] = ()  # the exporting side's own columns, at the end
+    # The questionnaire versions whose columns are written (default: every version on hand).
+    schemas: dict[int, dict] = field(default_factory=q.all_schemas)
 
     def __post_init__(self) -> None:
-        schema = q.load_schema()
-        name, member_schema = roster()
-        skip_h = _health_paths(schema) if self.options.omit_health else set()
-        skip_m = (
-            {p[1:] for p in _health_paths(schema["properties"][name]["items"], (name,))}
-            if self.options.omit_health
-            else set()
-        )
-        self.household_questions = [
-            x for x in questions(schema) if x.path not in skip_h and x.name != "id"
-        ]
-        self.member_questions = [x for x in questions(member_schema) if x.path not in skip_m]
+        households, members = [], []
+        for _, schema in sorted(self.schemas.items(), reverse=True):
+            name, member_schema = roster(schema)
+            skip_h = _health_paths(schema) if self.options.omit_health else set()
+            skip_m = (
+                {p[1:] for p in _health_paths(schema["properties"][name]["items"], (name,))}
+                if self.options.omit_health
+                else set()
+            )
+            households.append(
+                [x for x in questions(schema) if x.path not in skip_h and x.name != "id"]
+            )
+            members.append([x for x in questions(member_schema) if x.path not in skip_m])
+        self.household_questions = union(households)
+        self.member_questions = union(members)
         self.household_columns = [
             HOUSEHOLD_ID,
             *columns_of(self.household_questions),
@@ -182,9 +212,8 @@ class Layout:
         o = self.options
         plan: list[tuple[tuple[str, ...], list]] = []
         for x in qs:
-            fn = cell_function(
-                x.kind, x.spec, lang=o.lang, excel=o.excel, masked=o.mask_ids and bool(x.identifier)
-            )
+            masked = o.mask_ids and (bool(x.identifier) or x.spec.get("x-sensitive") == CONTACT)
+            fn = cell_function(x.kind, x.spec, lang=o.lang, excel=o.excel, masked=masked)
             blank = ("", "") if labelled(x.kind) else ("",)
             if not plan or plan[-1][0] != x.path[:-1]:
                 plan.append((x.path[:-1], []))

@@ -68,7 +68,7 @@ def read_export(folder: Path) -> ReadResult:
         expected = _section(_section(manifest, "files"), name).get("sha256")
         if expected and _sha256(folder / name) != expected:
             raise ExportUnreadable("import.csv_changed", file=name)
-    layout = Layout(Options())
+    layout = Layout(Options(), schemas=_versions(manifest))
     result = ReadResult()
     members, bad_members = _members(folder / MEMBERS, layout, result.errors)
     h_questions = {x.name: x for x in layout.household_questions}
@@ -109,6 +109,20 @@ def _manifest(folder: Path) -> dict:
     except (OSError, ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
         raise ExportUnreadable("import.csv_manifest") from None
     return data if isinstance(data, dict) else {}
+
+
+def _versions(manifest: dict) -> dict[int, dict]:
+    """The questionnaire versions whose columns the export has (manifest `schema_versions`; an
+    export from before several versions has one, `schema_version`; without a manifest, the
+    built-in one). A version this laptop does not hold cannot be read: its answers would go."""
+    listed = manifest.get("schema_versions")
+    if not isinstance(listed, list) or not listed:
+        listed = [manifest.get("schema_version", q.schema_version())]
+    found = {v: q.schema_of(v) for v in listed}
+    missing = [str(v) for v, schema in found.items() if schema is None]
+    if missing:
+        raise ExportUnreadable("import.csv_version_unknown", versions=", ".join(missing))
+    return {v: s for v, s in found.items() if s is not None}
 
 
 def _section(data: dict, name: str) -> dict:

@@ -241,8 +241,9 @@ class MainWindow(QMainWindow):
             (hid, names.get(hid) or hid, message)
             for hid, _, message in notes.attention[: self.SHOWN_ATTENTION]
         ]
+        notice = " ".join(filter(None, (notes.questionnaires, notes.clock)))  # non-blocking
         self.workspace.show_sync_notes(
-            notes.clock, shown, max(0, len(notes.attention) - self.SHOWN_ATTENTION)
+            notice, shown, max(0, len(notes.attention) - self.SHOWN_ATTENTION)
         )
 
     # -- the list ---------------------------------------------------------------------------
@@ -284,14 +285,19 @@ class MainWindow(QMainWindow):
         )  # the session drops the answer if the app was locked meanwhile
 
     def _edit(self, record: dict, revision: int | None) -> None:
+        from app import questionnaire as q
         from app.gui.editor import HouseholdEditor
         from app.gui.views.household import HouseholdPage
+        from app.households import opened
 
         self._close_household()
-        page = HouseholdPage(self.session.settings.lang, self.session.areas)
+        record, notice = opened(record)  # a draft of an older version: to the newest
+        lang = self.session.settings.lang
+        page = HouseholdPage(lang, self.session.areas, schema=q.schema_for(record))
         editor = HouseholdEditor(self.session, page.form)
         editor.paradataChanged.connect(page.show_paradata)
         editor.load(record, revision)
+        page.show_state(notice)
         page.saveRequested.connect(editor.save_now)
         page.finaliseRequested.connect(lambda: editor.finalise())
         page.closeRequested.connect(self._back_to_list)

@@ -46,6 +46,7 @@ SYNC_LABELS = {
     "pending": QT_TRANSLATE_NOOP("HouseholdTableModel", "Waiting to send"),
     "synced": QT_TRANSLATE_NOOP("HouseholdTableModel", "Sent"),
     "training": QT_TRANSLATE_NOOP("HouseholdTableModel", "Won't be sent (training)"),
+    "purged": QT_TRANSLATE_NOOP("HouseholdTableModel", "Decided: only a stub is kept"),
 }
 HEADERS = (
     QT_TRANSLATE_NOOP("HouseholdTableModel", "KK number"),
@@ -114,7 +115,7 @@ def status_key(row: HouseholdRow) -> str:
         return "training"
     if row.outcome in TO_REVISIT:
         return "revisit"
-    if row.sync_state == "synced":
+    if row.sync_state in ("synced", "purged"):  # purged: a stub (app/store/retention.py)
         return "synced"
     return row.status
 
@@ -209,6 +210,10 @@ class HouseholdTableModel(QAbstractTableModel):
         else:
             self._rows[i] = row
             self.dataChanged.emit(self.index(i, 0), self.index(i, len(HEADERS) - 1))
+
+    def stub_count(self) -> int:
+        """Households of which only a stub is kept (app/store/retention.py)."""
+        return sum(r.sync_state == "purged" for r in self._rows)
 
     def row_at(self, index: QModelIndex) -> HouseholdRow:
         return self._rows[index.row()]

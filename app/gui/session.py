@@ -41,6 +41,9 @@ class SyncNotes:
     clock: str = ""  # "Jam laptop 2 hari lebih cepat dari server provinsi ...", or ""
     clock_offset_s: int | None = None  # the laptop's clock minus the province's
     attention: tuple[tuple[str, str, str], ...] = field(default=())  # (id, reason, message)
+    # "Kuesioner versi 2 tersedia.": versions that arrived (new households use the newest;
+    # a household open meanwhile keeps its own until it is opened again).
+    questionnaires: str = ""
 
 
 class Session(QObject):
@@ -558,6 +561,7 @@ def _pull_is_old(store: Store) -> bool:
 
 
 def _notes(report) -> SyncNotes:
+    from app.i18n import tr
     from sync.client import attention_message, clock_warning
 
     offset = report.clock_offset_s
@@ -566,6 +570,9 @@ def _notes(report) -> SyncNotes:
         clock_offset_s=report.clock_offset_s,
         attention=tuple(
             (hid, reason, attention_message(reason)) for hid, reason in report.needs_attention
+        ),
+        questionnaires=" ".join(
+            tr("sync.questionnaire_available", version=v) for v in report.questionnaires
         ),
     )
 

@@ -12,6 +12,7 @@ from app.policy import MIN_PASSPHRASE  # shared with the server's keys (app/poli
 
 FILENAME = "khbs.db"
 PENDING = "pending"  # sync state of a final household waiting in the outbox
+PURGED = "purged"  # only a stub is kept: the full record left after retention (retention.py)
 
 if TYPE_CHECKING:
     from app.store.store import HouseholdRow, Store, VerifyReport

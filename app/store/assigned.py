@@ -236,7 +236,7 @@ def _shaped(record: object, hid: str) -> bool:
     """Enough structure for the store (canonical, summary, identifiers) to handle it."""
     if not isinstance(record, dict) or record.get("id") != hid:
         return False
-    for name, spec in q.load_schema()["properties"].items():
+    for name, spec in q.schema_for(record)["properties"].items():
         value = record.get(name)
         if value is None:
             continue
@@ -309,6 +309,7 @@ def _delete(store: Store, hid: str, now: str) -> None:
         ("assigned", "household_id"),
         ("supervision", "household_id"),
         ("supervision_rounds", "household_id"),
+        ("attachments", "household_id"),  # its photos and signature go with it
     ):
         store.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (hid,))
     store.audit.append(now, store.actor, RELEASED, hid, revision[0] if revision else None)

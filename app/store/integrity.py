@@ -33,11 +33,15 @@ ROW_COLUMNS = {
     # The supervision loop (app/store/supervision.py): the open return drives the "Perlu
     # perbaikan" list, `rounds` counts the sealed decisions kept (one deleted shows), cases.
     "supervision": ("household_id", "returned_revision", "rounds", "cases"),
+    # Photos and signatures: their content is bound to id, household and hash by its AAD; the
+    # MAC keeps the hash, size and upload state from being changed outside the app.
+    "attachments": ("id", "household_id", "kind", "sha256", "size", "created_at", "sync_state"),
 }
 # Audit action (and meta hint) once every row carries a MAC: from then on a row without one
 # was changed outside the app, not written by an earlier version.
 ROW_MACS = "store.row_macs"
 RELEASED = "household.released"  # the audited action that removes a household's row
+ERASED = "household.erased"  # so does a family's withdrawal of consent (app/store/retention.py)
 # Audited actions of app/store/assigned.py that leave the household an `assigned` row.
 LISTED_ACTIONS = ("household.assigned", "household.province_changed", "household.release_waiting")
 
@@ -119,10 +123,11 @@ def check_plaintext(
                 present[values[0]] = values[1]
             elif table == "assigned":
                 with_assigned_row.add(values[0])
+            owner = values[1] if table == "attachments" else values[0]  # findings name households
             if mac is None and not signed:
-                unverified.add(values[0])
+                unverified.add(owner)
             elif not cipher.row_mac_ok(table, values, mac):
-                altered.add(values[0])
+                altered.add(owner)
     alive, from_list = audited_households(db)
     report.missing = sorted(set(alive) - set(present))
     altered |= {hid for hid, rev in present.items() if rev < alive.get(hid, 0)}
@@ -166,7 +171,7 @@ def audited_households(db: Database) -> tuple[dict[str, int], set[str]]:
         "SELECT record_id, action, revision FROM audit WHERE record_id IS NOT NULL ORDER BY seq"
     )
     for hid, action, revision in rows:
-        if action == RELEASED:
+        if action in (RELEASED, ERASED):
             alive.pop(hid, None)
             listed.discard(hid)
             continue

@@ -173,7 +173,30 @@ def m007_supervision(db: Database) -> None:
 
 @migration
 def m008_attachments(db: Database) -> None:
-    pass  # issue 16
+    # Photos and signatures (app/store/attachments.py). Image, thumbnail and details (capture
+    # time, position, notice version) are sealed, AAD binding household, attachment id and the
+    # content's SHA-256; in plaintext only ids, kind, hash, size, times and the upload state.
+    # `upload` is the content sealed to the province key while it is being sent (resumable).
+    # IF NOT EXISTS: a store set back to an earlier user_version by hand (tests make old
+    # formats that way) keeps the table it already has.
+    db.execute(
+        """CREATE TABLE IF NOT EXISTS attachments (
+            id TEXT PRIMARY KEY,
+            household_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            sha256 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            sync_state TEXT NOT NULL,
+            content BLOB NOT NULL,
+            thumbnail BLOB NOT NULL,
+            info BLOB NOT NULL,
+            upload BLOB,
+            mac BLOB
+        )"""
+    )
+    db.execute("CREATE INDEX IF NOT EXISTS attachments_household ON attachments (household_id)")
+    db.execute("CREATE INDEX IF NOT EXISTS attachments_sync ON attachments (sync_state)")
 
 
 @migration

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from app.errors import RecordDamaged
-from app.store import assigned, questionnaires, supervision
+from app.store import assigned, questionnaires, retention, supervision
 from app.store.store import Store
 from sync.protocol import (
     ACCEPTED,
@@ -24,10 +24,12 @@ from sync.protocol import (
     CandidateEvent,
     CaseEvent,
     DuplicateEvent,
+    EraseEvent,
     PushResult,
     QuestionnaireEvent,
     ReleaseEvent,
     ReviewEvent,
+    SettingsEvent,
     StatusEvent,
     read_event,
 )
@@ -144,6 +146,7 @@ class Pulled:
     reviews: int = 0
     reviews_refused: int = 0
     cases: int = 0
+    erased: int = 0  # households removed: the family withdrew consent (app/store/retention.py)
 
 
 def pull_cursor(store: Store) -> int:
@@ -177,6 +180,11 @@ def apply_events(
                 supervision.apply_case(store, e, now, pulled)
             elif isinstance(e, QuestionnaireEvent):
                 questionnaires.apply_event(store, e, now, pulled)
+            elif isinstance(e, SettingsEvent):
+                retention.set_retention_days(store, e.retention_days)
+            elif isinstance(e, EraseEvent):
+                if e.household_id is not None and retention.erase(store, e.household_id, now):
+                    pulled.erased += 1
             elif isinstance(e, AssignmentEvent):
                 if e.areas:  # the officer's new areas: rules refuse households outside them
                     store.set_officer(store.actor, list(e.areas))
@@ -211,7 +219,8 @@ def _status(store: Store, e: StatusEvent, now: str, pulled: Pulled) -> None:
             (state, reason, hid, revision),
         ).rowcount
     if changed:
-        store.audit.append(now, store.actor, "sync.status." + status, hid, revision)
+        detail = retention.decision_detail(e.decided_at)  # the retention period runs from it
+        store.audit.append(now, store.actor, "sync.status." + status, hid, revision, detail)
     supervision.status_arrived(store, hid, revision, status, e.reason, now)
     pulled.status += 1
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from app import questionnaire as q
 from app.crypto import DecryptError
 from app.errors import QuestionnaireDamaged
 from app.questionnaire_check import check, parse
@@ -87,6 +88,20 @@ def load(store: Store, version: int) -> dict:
     return document
 
 
+def register_kept(store: Store) -> list[int]:
+    """Make every kept version that verifies known to the rules, the form and the exports
+    (app.questionnaire.register), at unlock. A version that no longer verifies stays out
+    (`khbs verify` names it); the versions registered."""
+    done = []
+    for version in versions(store):
+        try:
+            q.register(load(store, version))
+        except QuestionnaireDamaged:
+            continue
+        done.append(version)
+    return done
+
+
 def apply_event(store: Store, event: QuestionnaireEvent, now: str, pulled: Pulled) -> None:
     """A `questionnaire` pull event, inside the pull's transaction: verified, checked, kept."""
     version = event.version
@@ -107,6 +122,7 @@ def apply_event(store: Store, event: QuestionnaireEvent, now: str, pulled: Pulle
         (version, document, unb64(event.signature or ""), str(event.key_id), now),
     )
     store.audit.append(now, store.actor, "questionnaire.received", detail=str(version))
+    q.register(json.loads(document))
     pulled.questionnaires.append(version)
 
 

@@ -30,6 +30,7 @@ from app.errors import (
     LockedOut,
     RecordDamaged,
     RecordNotFound,
+    RecordPurged,
     StaleRevision,
     StoreBusy,
     StoreExists,
@@ -42,7 +43,7 @@ from app.errors import (
 )
 from app.province_key import key_id as province_key_id
 from app.province_key import seal_to
-from app.store import FILENAME, MIN_PASSPHRASE, PENDING, lock, meta
+from app.store import FILENAME, MIN_PASSPHRASE, PENDING, PURGED, lock, meta
 from app.store.audit import AuditLog, keep_unwritten, take_unwritten
 from app.store.db import StoreDatabase, connect
 from app.store.integrity import (
@@ -95,8 +96,8 @@ class Store:
 
     For app/store modules only (outbox.py, assigned.py write the outbox and the province's
     versions): `db` for SQL on the store's tables, `audit.append` inside a transaction,
-    `changing_row`, `seal_record` / `open_record`, `set_card_number`,
-    `add_province_duplicate`."""
+    `changing_row`, `seal_record` / `open_record`, `seal_blob` / `open_blob` (attachments.py),
+    `set_card_number`, `add_province_duplicate`."""
 
     def __init__(self, db: StoreDatabase, data_key: bytes, store_id: str, clock: Clock):
         self.db = db
@@ -276,6 +277,9 @@ class Store:
                 "DELETE FROM meta WHERE key IN ('failed_unlocks', 'retry_after')"
             )
         )
+        from app.store import questionnaires  # it imports this module
+
+        questionnaires.register_kept(store)  # every layer reads a record's own version
         return store
 
     @classmethod
@@ -320,6 +324,9 @@ class Store:
         except BaseException:
             store.close()
             raise
+        from app.store import questionnaires  # it imports this module
+
+        questionnaires.register_kept(store)
         return store
 
     def _upgrade(self, old_wrap: tuple[bytes, bytes] | None) -> None:
@@ -596,12 +603,14 @@ class Store:
         return revision
 
     def get(self, household_id: str) -> tuple[dict, int]:
-        """The decrypted record and its revision."""
+        """The decrypted record and its revision; RecordPurged for a stub."""
         row = self.db.execute(
-            "SELECT revision, record FROM households WHERE id = ?", (household_id,)
+            "SELECT revision, record, sync_state FROM households WHERE id = ?", (household_id,)
         ).fetchone()
         if row is None:
             raise RecordNotFound(record_id=household_id)
+        if row[2] == PURGED:
+            raise RecordPurged(record_id=household_id)
         return self.open_record(household_id, row[0], row[1]), row[0]
 
     def open_record(
@@ -620,9 +629,22 @@ class Store:
         app/store modules (save() seals the officer's record itself)."""
         return self._cipher.seal(_dumps(record), record_aad(household_id, revision, part))
 
+    def seal_blob(self, plaintext: bytes, aad: bytes) -> bytes:
+        """Bytes sealed with the record key under `aad` (attachments: crypto.attachment_aad).
+        For app/store modules."""
+        return self._cipher.seal(plaintext, aad)
+
+    def open_blob(self, blob: bytes, aad: bytes) -> bytes:
+        """seal_blob's inverse; raises DecryptError. For app/store modules."""
+        return self._cipher.open(blob, aad)
+
     def records(self) -> Iterator[tuple[str, dict | RecordDamaged]]:
-        """Every household in id order; a damaged one yields its error, the rest still open."""
-        rows = self.db.execute("SELECT id, revision, record FROM households ORDER BY id")
+        """Every household held in full, in id order (stubs are not households to read out);
+        a damaged one yields its error, the rest still open."""
+        rows = self.db.execute(
+            "SELECT id, revision, record FROM households WHERE sync_state <> ? ORDER BY id",
+            (PURGED,),
+        )
         for hid, revision, blob in rows:
             try:
                 yield hid, self.open_record(hid, revision, blob)
@@ -635,9 +657,10 @@ class Store:
         """Households in id order, opened with their card numbers, for reading them out
         (export). `status` ("draft", "final") and `desa` (a desa, kecamatan or regency code:
         everything inside it) filter on plaintext columns, so only the households asked for
-        are decrypted. One whose record or card does not open yields its RecordDamaged."""
-        where: list[str] = []
-        params: list[object] = []
+        are decrypted. One whose record or card does not open yields its RecordDamaged. Stubs
+        (app/store/retention.py) are left out."""
+        where: list[str] = ["sync_state <> ?"]
+        params: list[object] = [PURGED]
         if status:
             where.append("status = ?")
             params.append(status)
@@ -646,9 +669,7 @@ class Store:
             params += [desa, len(desa) + 1, desa + "."]
         rows = self.db.execute(
             "SELECT id, revision, record, status, kode_desa, sync_state, sync_reason, updated_at,"
-            " card FROM households"
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + " ORDER BY id",
+            " card FROM households" + " WHERE " + " AND ".join(where) + " ORDER BY id",
             params,
         )
         for hid, revision, blob, status_, desa_, sync_state, reason, updated, card in rows:
@@ -722,6 +743,40 @@ class Store:
             )
         return True
 
+    # -- retention (app/store/retention.py) ----------------------------------------------------
+
+    def keep_stub(self, household_id: str, revision: int, stub: dict) -> bool:
+        """Inside the caller's transaction: the household's record becomes `stub` (sealed), its
+        summary empty and its sync state PURGED, only if it is still at `revision`; the
+        blind-index tokens stay. secure_delete zeroes the old ciphertext's pages; the caller
+        checkpoints the WAL after the commit. True when replaced."""
+        with self.changing_row("households", household_id):
+            return bool(
+                self.db.execute(
+                    "UPDATE households SET record = ?, summary = ?, sync_state = ?"
+                    " WHERE id = ? AND revision = ?",
+                    (
+                        self.seal_record(household_id, revision, stub, "record"),
+                        self._cipher.seal(b"", record_aad(household_id, revision, "summary")),
+                        PURGED,
+                        household_id,
+                        revision,
+                    ),
+                ).rowcount
+            )
+
+    def stubs(self) -> Iterator[tuple[str, dict | RecordDamaged]]:
+        """Every stub (id, its sealed stub record) in id order; a damaged one yields its error."""
+        rows = self.db.execute(
+            "SELECT id, revision, record FROM households WHERE sync_state = ? ORDER BY id",
+            (PURGED,),
+        )
+        for hid, revision, blob in rows:
+            try:
+                yield hid, self.open_record(hid, revision, blob)
+            except RecordDamaged as exc:
+                yield hid, exc
+
     # -- row MACs ---------------------------------------------------------------------------
 
     @contextmanager
@@ -768,8 +823,13 @@ class Store:
                 "SELECT sync_state, count(*) FROM households GROUP BY sync_state"
             ).fetchall()
         )
+        stubs = self.db.execute(
+            "SELECT count(*) FROM households WHERE sync_state = ?", (PURGED,)
+        ).fetchone()[0]
         return {
             "households": total,
+            "full": total - stubs,  # held in full; the rest are stubs (app/store/retention.py)
+            "stubs": stubs,
             "pending_sync": pending,
             "by_status": by_status,
             "by_sync_state": by_sync,
@@ -793,6 +853,12 @@ class Store:
                 report.damaged.append(hid)
             else:
                 tokens[hid] = self._tokens(rec)
+        for hid, stub in self.stubs():  # a stub keeps the tokens it had (retention.py)
+            report.households += 1
+            if isinstance(stub, RecordDamaged):
+                report.damaged.append(hid)
+            else:
+                tokens[hid] = {bytes.fromhex(t) for t in stub.get("lookup", [])}
         for row in self.rows():
             if row.damaged and row.id not in report.damaged:
                 report.damaged.append(row.id)

@@ -2,9 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
-    <name></name>
-</context>
-<context>
     <name>EnrollDialog</name>
     <message>
         <location filename="../../app/gui/views/enroll.py" line="24"/>
@@ -419,27 +416,27 @@
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../app/gui/views/household.py" line="25"/>
+        <location filename="../../app/gui/views/household.py" line="30"/>
         <source>Household</source>
         <translation>Household</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="80"/>
+        <location filename="../../app/gui/views/household.py" line="85"/>
         <source>Visit %1 · started %2 · %3 min</source>
         <translation>Visit %1 · started %2 · %3 min</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="31"/>
+        <location filename="../../app/gui/views/household.py" line="36"/>
         <source>&amp;Save</source>
         <translation>&amp;Save</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="32"/>
+        <location filename="../../app/gui/views/household.py" line="37"/>
         <source>&amp;Finalise</source>
         <translation>&amp;Finalise</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="33"/>
+        <location filename="../../app/gui/views/household.py" line="38"/>
         <source>&amp;Back to list</source>
         <translation>&amp;Back to list</translation>
     </message>
@@ -457,7 +454,7 @@
         <translation>To revisit</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="61"/>
+        <location filename="../../app/gui/models.py" line="62"/>
         <source>Nobody home: come back on %1</source>
         <translation>Nobody home: come back on %1</translation>
     </message>
@@ -517,107 +514,112 @@
         <translation>Won&apos;t be sent (training)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="51"/>
+        <location filename="../../app/gui/models.py" line="49"/>
+        <source>Decided: only a stub is kept</source>
+        <translation>Decided: only a stub is kept</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="52"/>
         <source>KK number</source>
         <translation>KK number</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="52"/>
+        <location filename="../../app/gui/models.py" line="53"/>
         <source>Head of family</source>
         <translation>Head of family</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="53"/>
+        <location filename="../../app/gui/models.py" line="54"/>
         <source>Village</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="54"/>
+        <location filename="../../app/gui/models.py" line="55"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="55"/>
+        <location filename="../../app/gui/models.py" line="56"/>
         <source>Sync</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="56"/>
+        <location filename="../../app/gui/models.py" line="57"/>
         <source>Card number</source>
         <translation>Card number</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="57"/>
+        <location filename="../../app/gui/models.py" line="58"/>
         <source>Last change</source>
         <translation>Last change</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="59"/>
+        <location filename="../../app/gui/models.py" line="60"/>
         <source>(damaged, cannot open)</source>
         <translation>(damaged, cannot open)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="62"/>
+        <location filename="../../app/gui/models.py" line="63"/>
         <source>Province:</source>
         <translation>Province:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="64"/>
+        <location filename="../../app/gui/models.py" line="65"/>
         <source>duplicate in province</source>
         <translation>duplicate in province</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="66"/>
+        <location filename="../../app/gui/models.py" line="67"/>
         <source>province sent changes</source>
         <translation>province sent changes</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="67"/>
+        <location filename="../../app/gui/models.py" line="68"/>
         <source>The province changed this household after you started: open it to choose, answer by answer, which version to keep.</source>
         <translation>The province changed this household after you started: open it to choose, answer by answer, which version to keep.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="72"/>
+        <location filename="../../app/gui/models.py" line="73"/>
         <source>moved to another officer: finish and sync</source>
         <translation>moved to another officer: finish and sync</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="75"/>
+        <location filename="../../app/gui/models.py" line="76"/>
         <source>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</source>
         <translation>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="81"/>
+        <location filename="../../app/gui/models.py" line="82"/>
         <source>Returned by the supervisor for correction: open it to see the comments at their questions, correct, finalise and sync again.</source>
         <translation>Returned by the supervisor for correction: open it to see the comments at their questions, correct, finalise and sync again.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="88"/>
+        <location filename="../../app/gui/models.py" line="89"/>
         <source>duplicate case open</source>
         <translation>duplicate case open</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="89"/>
+        <location filename="../../app/gui/models.py" line="90"/>
         <source>duplicate case: kept here</source>
         <translation>duplicate case: kept here</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="90"/>
+        <location filename="../../app/gui/models.py" line="91"/>
         <source>duplicate case: kept elsewhere</source>
         <translation>duplicate case: kept elsewhere</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="91"/>
+        <location filename="../../app/gui/models.py" line="92"/>
         <source>duplicate case: not a duplicate</source>
         <translation>duplicate case: not a duplicate</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="94"/>
+        <location filename="../../app/gui/models.py" line="95"/>
         <source>Province: NIK also in another household in the province</source>
         <translation>Province: NIK also in another household in the province</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="97"/>
+        <location filename="../../app/gui/models.py" line="98"/>
         <source>Province: KK number also in another household in the province</source>
         <translation>Province: KK number also in another household in the province</translation>
     </message>
@@ -625,12 +627,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="298"/>
+        <location filename="../../app/gui/main_window.py" line="304"/>
         <source>Draft saved</source>
         <translation>Draft saved</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="303"/>
+        <location filename="../../app/gui/main_window.py" line="309"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Not final yet: %n error to fix</numerusform>
@@ -638,17 +640,17 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="321"/>
+        <location filename="../../app/gui/main_window.py" line="327"/>
         <source>These warnings are still open:</source>
         <translation>These warnings are still open:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="325"/>
+        <location filename="../../app/gui/main_window.py" line="331"/>
         <source>Finalise anyway?</source>
         <translation>Finalise anyway?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="333"/>
+        <location filename="../../app/gui/main_window.py" line="339"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Finalised: waiting to be sent</translation>
     </message>
@@ -800,43 +802,43 @@
 <context>
     <name>ReviewHistoryDialog</name>
     <message>
-        <location filename="../../app/gui/views/review.py" line="247"/>
-        <location filename="../../app/gui/views/review.py" line="250"/>
+        <location filename="../../app/gui/views/review.py" line="245"/>
+        <location filename="../../app/gui/views/review.py" line="248"/>
         <source>Review history</source>
         <translation>Review history</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="254"/>
+        <location filename="../../app/gui/views/review.py" line="252"/>
         <source>Close</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="264"/>
+        <location filename="../../app/gui/views/review.py" line="262"/>
         <source>Round %1: returned for correction</source>
         <translation>Round %1: returned for correction</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="266"/>
+        <location filename="../../app/gui/views/review.py" line="264"/>
         <source>Returned for correction</source>
         <translation>Returned for correction</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="269"/>
+        <location filename="../../app/gui/views/review.py" line="267"/>
         <source>Verified</source>
         <translation>Verified</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="270"/>
+        <location filename="../../app/gui/views/review.py" line="268"/>
         <source>Rejected</source>
         <translation>Rejected</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="275"/>
+        <location filename="../../app/gui/views/review.py" line="273"/>
         <source>No decisions yet.</source>
         <translation>No decisions yet.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="279"/>
+        <location filename="../../app/gui/views/review.py" line="277"/>
         <source>(damaged, cannot be opened)</source>
         <translation>(damaged, cannot be opened)</translation>
     </message>
@@ -888,7 +890,7 @@
     </message>
     <message>
         <location filename="../../app/gui/views/review.py" line="216"/>
-        <location filename="../../app/gui/views/review.py" line="239"/>
+        <location filename="../../app/gui/views/review.py" line="237"/>
         <source>Reason: %1</source>
         <translation>Reason: %1</translation>
     </message>
@@ -898,37 +900,37 @@
         <translation>Note: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="221"/>
+        <location filename="../../app/gui/views/review.py" line="220"/>
         <source>Correct what each comment says (Ctrl+K), then finalise again.</source>
         <translation>Correct what each comment says (Ctrl+K), then finalise again.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="226"/>
+        <location filename="../../app/gui/views/review.py" line="224"/>
         <source>NIK</source>
         <translation>NIK</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="226"/>
+        <location filename="../../app/gui/views/review.py" line="224"/>
         <source>KK number</source>
         <translation>KK number</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="229"/>
+        <location filename="../../app/gui/views/review.py" line="227"/>
         <source>Duplicate case (%1) open at the province: waiting for the regency&apos;s decision.</source>
         <translation>Duplicate case (%1) open at the province: waiting for the regency&apos;s decision.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="231"/>
+        <location filename="../../app/gui/views/review.py" line="229"/>
         <source>Duplicate case (%1) decided: this household keeps it.</source>
         <translation>Duplicate case (%1) decided: this household keeps it.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="233"/>
+        <location filename="../../app/gui/views/review.py" line="231"/>
         <source>Duplicate case (%1) decided: the other household keeps it. Check this household&apos;s members.</source>
         <translation>Duplicate case (%1) decided: the other household keeps it. Check this household&apos;s members.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="236"/>
+        <location filename="../../app/gui/views/review.py" line="234"/>
         <source>Duplicate case (%1) decided: not a duplicate.</source>
         <translation>Duplicate case (%1) decided: not a duplicate.</translation>
     </message>
@@ -985,7 +987,7 @@
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="72"/>
-        <location filename="../../app/gui/views/workspace.py" line="273"/>
+        <location filename="../../app/gui/views/workspace.py" line="276"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Available once this laptop is enrolled with the province.</translation>
     </message>
@@ -1060,52 +1062,57 @@
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="235"/>
+        <location filename="../../app/gui/views/workspace.py" line="234"/>
         <source>Households: %1 of %2</source>
         <translation>Households: %1 of %2</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="245"/>
+        <location filename="../../app/gui/views/workspace.py" line="248"/>
         <source>Needs correction: %1</source>
         <translation>Needs correction: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="247"/>
+        <location filename="../../app/gui/views/workspace.py" line="250"/>
         <source>Needs c&amp;orrection (%1)</source>
         <translation>Needs c&amp;orrection (%1)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="262"/>
+        <location filename="../../app/gui/views/workspace.py" line="237"/>
+        <source>%1 in full, %2 stubs only</source>
+        <translation>%1 in full, %2 stubs only</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="265"/>
         <source>Left to verify: %1</source>
         <translation>Left to verify: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="277"/>
+        <location filename="../../app/gui/views/workspace.py" line="280"/>
         <source>Last sync: %1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="315"/>
+        <location filename="../../app/gui/views/workspace.py" line="318"/>
         <source>and %1 more (Status filter: Needs attention)</source>
         <translation>and %1 more (Status filter: Needs attention)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="317"/>
+        <location filename="../../app/gui/views/workspace.py" line="320"/>
         <source>Sent back by the province: open, fix, finalise and sync again.</source>
         <translation>Sent back by the province: open, fix, finalise and sync again.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="279"/>
+        <location filename="../../app/gui/views/workspace.py" line="282"/>
         <source>Last sync: never</source>
         <translation>Last sync: never</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="285"/>
+        <location filename="../../app/gui/views/workspace.py" line="288"/>
         <source>Connecting...</source>
         <translation>Connecting...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="295"/>
+        <location filename="../../app/gui/views/workspace.py" line="298"/>
         <source>%1 of %2 households sent, %3 KB</source>
         <translation>%1 of %2 households sent, %3 KB</translation>
     </message>

@@ -32,6 +32,7 @@ from sync.server.db import (
     utc_now,
 )
 from sync.server.keys import ServerKeys
+from sync.server.privacy import withdrawn_kk
 
 HEADER = (
     "no_kk",
@@ -244,6 +245,7 @@ class ImportSummary:
     members: int = 0
     unassigned: dict[str, int] = field(default_factory=dict)  # desa -> families no officer covers
     skipped: int = 0  # families left out for errors (--skip-invalid)
+    withdrawn: int = 0  # families who withdrew consent: flagged, not sent (docs/privacy.md)
 
     def as_dict(self) -> dict:
         return {
@@ -253,6 +255,7 @@ class ImportSummary:
             "members": self.members,
             "unassigned": dict(sorted(self.unassigned.items())),
             "skipped": self.skipped,
+            "withdrawn": self.withdrawn,
         }
 
 
@@ -288,6 +291,9 @@ def import_candidates(
     for candidate in found.valid():
         summary.members += len(candidate.record[q.MEMBERS])
         kk_key_id, kk_token = keys.blind_token("kk", candidate.no_kk)
+        if withdrawn_kk(conn, kk_key_id, kk_token):  # needs a new consent, not a new visit
+            summary.withdrawn += 1
+            continue
         _, listed = content_hash(candidate.record)
         row = conn.execute(
             select(candidates).where(

@@ -31,6 +31,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -191,6 +192,20 @@ request_nonces = Table(
     Index(None, "seen_at"),
 )
 
+# Rate-limit token buckets (sync/server/api/ratelimit.py), shared by every API process and
+# machine on this database. The key is the SHA-256 of kind and device id, admin id or client
+# address, so no address is kept. `at`: Unix seconds of the last take; `full_at`: when the
+# bucket is full again, after which its row may be forgotten.
+rate_buckets = Table(
+    "rate_buckets",
+    metadata,
+    Column("key_hash", LargeBinary(32), primary_key=True),
+    Column("tokens", Float, nullable=False),
+    Column("at", Float, nullable=False),
+    Column("full_at", Float, nullable=False, index=True),
+    Column("granted", Boolean, nullable=False),
+)
+
 households = Table(
     "households",
     metadata,
@@ -265,7 +280,11 @@ changes = Table(
     Column("detail", Text),  # JSON of ids and codes only
     _at("at"),
     # 'questionnaire': a published version, for every device (no officer, no device).
-    CheckConstraint("kind IN ('status', 'duplicate', 'assignment', 'questionnaire')", name="kind"),
+    # 'review', 'case': the supervision loop (sync/server/review.py, cases.py; revision 0009).
+    CheckConstraint(
+        "kind IN ('status', 'duplicate', 'assignment', 'questionnaire', 'review', 'case')",
+        name="kind",
+    ),
     Index(None, "officer_id", "seq"),
     Index(None, "device_id", "seq"),
     Index(None, "household_id", "seq"),
@@ -427,6 +446,17 @@ console_login_failures = Table(
     _at("wait_until"),
 )
 
+# TOTP recovery codes (issue 14): ten per user, shown once when TOTP is turned on; only their
+# SHA-256 is kept (80 random bits each), and each works once instead of an authenticator code.
+console_recovery_codes = Table(
+    "console_recovery_codes",
+    metadata,
+    Column("code_hash", LargeBinary(32), primary_key=True),
+    Column("user_id", ID, ForeignKey("console_users.id"), nullable=False, index=True),
+    _at("created_at"),
+    _at("used_at", nullable=True),
+)
+
 # Questionnaire versions the province published (sync/server/questionnaires.py): the document as
 # signed (compact JSON, not personal data), the signature by the province signing key, and who
 # has received it. Version 1 is built into the app and the server, never published.
@@ -450,6 +480,161 @@ questionnaire_receipts = Table(
     Column("version", Integer, ForeignKey("questionnaires.version"), primary_key=True),
     Column("device_id", ID, ForeignKey("devices.id"), primary_key=True),
     _at("received_at"),
+)
+
+
+# -- the supervision loop (issue 15: sync/server/review.py, cases.py, cards.py) -------------------
+
+# Every decision on a household, one row per round: verified, returned for correction or
+# rejected, on one revision. The note and the comments (free text: may name people) are sealed
+# with the data key (AAD khbs/server-review/v1|<household>|<round>|<revision>); the reason is a
+# code. decided_by: an audit actor ("user:<id>", "server-cli").
+review_rounds = Table(
+    "review_rounds",
+    metadata,
+    Column("household_id", ID, ForeignKey("households.id"), primary_key=True),
+    Column("round", Integer, primary_key=True, autoincrement=False),
+    Column("revision", Integer, nullable=False),
+    Column("decision", String(16), nullable=False),
+    Column("reason", String(64)),
+    Column("comments", Integer, nullable=False, server_default="0"),
+    Column("key_id", KEY_ID, ForeignKey("server_keys.key_id")),
+    Column("sealed", LargeBinary),
+    Column("decided_by", String(64), nullable=False),
+    _at("decided_at"),
+    CheckConstraint("decision IN ('verified', 'returned', 'rejected')", name="decision"),
+    Index(None, "household_id", "revision"),
+)
+
+# A province-wide duplicate: two households sharing a NIK or a KK number (household_a sorts
+# before household_b). `outcome` is seen from household_a (sync.protocol.CASE_OUTCOMES); every
+# decision is kept in case_decisions, so a later one can reverse it. Nothing is deleted.
+duplicate_cases = Table(
+    "duplicate_cases",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("kind", String(3), nullable=False),
+    Column("household_a", ID, ForeignKey("households.id"), nullable=False, index=True),
+    Column("household_b", ID, ForeignKey("households.id"), nullable=False, index=True),
+    Column("outcome", String(16), nullable=False, server_default="open"),
+    Column("reason", String(64)),
+    _at("opened_at"),
+    _at("decided_at", nullable=True),
+    UniqueConstraint("household_a", "household_b", "kind"),
+    CheckConstraint("kind IN ('nik', 'kk')", name="kind"),
+    CheckConstraint(
+        "outcome IN ('open', 'keep_this', 'keep_other', 'not_duplicate')", name="outcome"
+    ),
+)
+
+case_decisions = Table(
+    "case_decisions",
+    metadata,
+    Column("case_id", ID, ForeignKey("duplicate_cases.id"), primary_key=True),
+    Column("n", Integer, primary_key=True, autoincrement=False),
+    Column("outcome", String(16), nullable=False),
+    Column("reason", String(64)),
+    Column("decided_by", String(64), nullable=False),
+    _at("decided_at"),
+)
+
+# Every card number ever issued (households.card_number is the current one). A lost or damaged
+# card is replaced: its row stays, with replaced_at and the reason code.
+cards = Table(
+    "cards",
+    metadata,
+    Column("card_number", String(32), primary_key=True),
+    Column("household_id", ID, ForeignKey("households.id"), nullable=False, index=True),
+    Column("kode_kab", String(5), nullable=False),
+    Column("issued_by", String(64), nullable=False),
+    _at("issued_at"),
+    _at("replaced_at", nullable=True),
+    Column("replaced_reason", String(64)),
+)
+
+
+# -- privacy (sync/server/privacy.py, docs/privacy.md) -------------------------------------------
+
+# Settings the province sends every laptop with each pull (SettingsEvent), and its own periods:
+# `laptop_retention_days`, `province_retention_days`. Numbers, never personal data.
+privacy_settings = Table(
+    "privacy_settings",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", String(200), nullable=False),
+    _at("updated_at"),
+)
+
+# What is left of a household whose personal data was erased (a withdrawal of consent, or the
+# province's retention period): its id, desa, the card number (aid already paid must stay
+# accountable), when and why, and the KK's blind-index token, so a later DTSEN list naming that
+# KK is flagged instead of enrolled again. No NIK, no name, no answers.
+tombstones = Table(
+    "tombstones",
+    metadata,
+    Column("household_id", ID, primary_key=True),
+    Column("kode_desa", AREA, nullable=False, index=True),
+    Column("kode_kab", String(5), nullable=False),
+    Column("card_number", String(32)),
+    Column("basis", String(16), nullable=False),
+    Column("recorded_by", String(64), nullable=False),
+    _at("erased_at"),
+    Column("kk_key_id", KEY_ID, ForeignKey("server_keys.key_id")),
+    Column("kk_token", LargeBinary(16)),
+    CheckConstraint("basis IN ('withdrawal', 'retention')", name="basis"),
+    Index(None, "kk_key_id", "kk_token"),
+)
+
+# A family's request under UU PDP: access, correction, withdrawal. The request's text (what to
+# correct, the family's words) may name people: sealed with the data key like household content
+# (AAD khbs/rights/v1|<id>). `outcome`: what was done (a code), `revision` the province revision
+# a correction made.
+rights_requests = Table(
+    "rights_requests",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("household_id", ID, nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("outcome", String(32)),
+    Column("revision", Integer),
+    Column("key_id", KEY_ID, ForeignKey("server_keys.key_id")),
+    Column("content", LargeBinary),
+    Column("recorded_by", String(64), nullable=False),
+    _at("recorded_at"),
+    _at("decided_at", nullable=True),
+    CheckConstraint("kind IN ('access', 'correction', 'withdrawal')", name="kind"),
+    CheckConstraint("status IN ('open', 'done', 'refused')", name="status"),
+)
+# Photos and signatures of households (sync/server/attachments.py). Their bytes live in the
+# attachment storage (a directory by default), sealed with the data key (AAD: household,
+# attachment id, hash); here only what they are. An upload in progress keeps its received
+# byte count (its bytes, still sealed to the province key, are a part in the storage).
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("household_id", ID, ForeignKey("households.id"), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("sha256", String(64), nullable=False),  # hex SHA-256 of the image
+    Column("size", Integer, nullable=False),  # bytes of the image
+    Column("key_id", KEY_ID, ForeignKey("server_keys.key_id"), nullable=False),
+    Column("device_id", ID, ForeignKey("devices.id"), nullable=False),
+    _at("received_at"),
+    CheckConstraint("kind IN ('photo', 'signature')", name="kind"),
+)
+
+attachment_uploads = Table(
+    "attachment_uploads",
+    metadata,
+    Column("id", ID, primary_key=True),
+    Column("household_id", ID, ForeignKey("households.id"), nullable=False),
+    Column("device_id", ID, ForeignKey("devices.id"), nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("total", Integer, nullable=False),  # bytes of the sealed upload
+    Column("received", Integer, nullable=False),
+    _at("started_at"),
+    _at("updated_at"),
 )
 
 

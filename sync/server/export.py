@@ -23,10 +23,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, DateTime, and_, func, or_, select, type_coerce
 from sqlalchemy.engine import Engine
 
+from app import questionnaire as q
 from app.crypto import DecryptError
 from app.export.files import HOUSEHOLDS, MEMBERS, Block, CsvLines, write_export
 from app.export.layout import Layout, Options, neutralise
-from sync.server import ServerError, repo
+from sync.server import ServerError, questionnaires, repo
 from sync.server.admins import audit
 from sync.server.db import household_versions, households, read_snapshot
 from sync.server.export_parallel import in_processes
@@ -230,9 +231,15 @@ class Formatter:
     layout's cells, then the province's columns. A row whose content does not open is left out
     and its id noted (it is reported and audited as a count)."""
 
-    def __init__(self, keys: ServerKeys, options: Options) -> None:
+    def __init__(
+        self, keys: ServerKeys, options: Options, schemas: dict[int, dict] | None = None
+    ) -> None:
+        """`schemas`: the questionnaire versions whose columns are written (the province's
+        exports: every published one, questionnaires.published)."""
         self.keys = keys
-        self.layout = Layout(options, household_extra=EXTRA_COLUMNS)
+        self.layout = Layout(
+            options, household_extra=EXTRA_COLUMNS, schemas=schemas or q.all_schemas()
+        )
         self.lines = CsvLines.of(options.excel)
 
     def rows(
@@ -265,9 +272,9 @@ class Formatter:
         return self.lines.block(h_rows, m_rows), damaged
 
 
-def worker_formatter(data_keys: dict, options: Options) -> Formatter:
+def worker_formatter(data_keys: dict, options: Options, schemas: dict[int, dict]) -> Formatter:
     """The Formatter of a worker process, which is given the data keys only."""
-    return Formatter(ServerKeys({"data": data_keys}), options)
+    return Formatter(ServerKeys({"data": data_keys}), options, schemas)
 
 
 # -- the export ---------------------------------------------------------------------------------
@@ -302,7 +309,9 @@ def export_to_dir(
     """`workers` > 1: formatted in that many processes when at least `parallel_from`
     households match (starting them costs about a second)."""
     damaged: set[str] = set()
-    formatter = Formatter(keys, options)
+    with engine.connect() as conn:
+        schemas = questionnaires.published(conn)
+    formatter = Formatter(keys, options, schemas)
 
     def noted(done: Iterable[tuple[Block, list[str]]]) -> Iterator[Block]:
         for block, bad in done:
@@ -315,7 +324,7 @@ def export_to_dir(
                 chunks(conn, filters, TASK),
                 workers,
                 worker_formatter,
-                (keys.secrets["data"], options),
+                (keys.secrets["data"], options, schemas),
             )
         else:
             done = (formatter(chunk) for chunk in chunks(conn, filters))

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from app.export.files import HOUSEHOLDS, MANIFEST, MEMBERS, CsvOut, manifest, manifest_bytes
 from app.export.layout import Options
+from sync.server import questionnaires
 from sync.server.db import read_snapshot
 from sync.server.export import SOURCE, Filters, Formatter, chunks, record_export
 from sync.server.keys import ServerKeys
@@ -56,7 +57,9 @@ def zip_export(
     actor: str,
     created_by: str,
 ) -> Iterator[bytes]:
-    formatter = Formatter(keys, options)
+    with engine.connect() as conn:
+        schemas = questionnaires.published(conn)
+    formatter = Formatter(keys, options, schemas)
     layout = formatter.layout
     pipe, files, damaged = _Pipe(), {}, set()
     completed = False
@@ -81,7 +84,12 @@ def zip_export(
                             yield pipe.take()
                 files[name] = out.entry()
             made = manifest(
-                options, files, source=SOURCE, created_by=created_by, filters=filters.as_dict()
+                options,
+                files,
+                source=SOURCE,
+                created_by=created_by,
+                filters=filters.as_dict(),
+                versions=sorted(formatter.layout.schemas),
             )
             archive.writestr(MANIFEST, manifest_bytes(made))
         yield pipe.take()

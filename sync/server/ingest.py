@@ -39,7 +39,7 @@ from sync.protocol import (
     open_batch,
     read_header,
 )
-from sync.server import repo
+from sync.server import cases, questionnaires, repo
 from sync.server.db import (
     advisory_lock,
     batches,
@@ -49,6 +49,7 @@ from sync.server.db import (
     handovers,
     household_versions,
     households,
+    tombstones,
     utc_now,
 )
 from sync.server.keys import ServerKeys
@@ -69,6 +70,8 @@ def ingest(
         raise ProtocolError("bad_batch")
     if header.key_id not in keys.secrets["province"]:
         raise ProtocolError("unknown_key")
+    with engine.connect() as conn:
+        accepted = frozenset(questionnaires.published(conn))
     try:
         prepared: list | ProtocolError = _prepare(
             keys,
@@ -77,6 +80,7 @@ def ingest(
             body,
             today or date.today(),
             _handed_from(engine, device.officer_id),
+            accepted,
         )
     except ProtocolError as exc:
         prepared = exc  # raised only if the batch id is not already stored (checked under the lock)
@@ -154,10 +158,12 @@ def _prepare(
     body: bytes,
     today: date,
     handed: frozenset[str] = frozenset(),
+    accepted: frozenset[int] = frozenset(),
 ) -> list:
-    """Each item as a result (rejected) or a Prepared. Raises ProtocolError like open_batch."""
+    """Each item as a result (rejected) or a Prepared. Raises ProtocolError like open_batch.
+    `accepted`: the questionnaire versions published (questionnaires.published)."""
     _, items = open_batch(keys.province_key(header.key_id), device.id, body)
-    return [_check(keys, device, item, today, handed) for item in items]
+    return [_check(keys, device, item, today, handed, accepted) for item in items]
 
 
 def _handed_from(engine: Engine, officer_id: str) -> frozenset[str]:
@@ -172,7 +178,12 @@ def _handed_from(engine: Engine, officer_id: str) -> frozenset[str]:
 
 
 def _check(
-    keys: ServerKeys, device: repo.Device, item, today: date, handed: frozenset[str] = frozenset()
+    keys: ServerKeys,
+    device: repo.Device,
+    item,
+    today: date,
+    handed: frozenset[str] = frozenset(),
+    accepted: frozenset[int] = frozenset(),
 ) -> PushResult | Prepared:
     item = item if isinstance(item, dict) else {}
     hid, revision, record = item.get("id"), item.get("revision"), item.get("record")
@@ -185,9 +196,10 @@ def _check(
         return PushResult(hid, revision, REJECTED, "bad_item")
     if record.get("status") != "final":
         return PushResult(hid, revision, REJECTED, "not_final")
-    if record.get("schema_version") != questionnaire.schema_version():
-        # One reason, whatever else a version's differences would fail. Published versions are
-        # not accepted yet either: the rules and the exports know version 1 only (issue 13).
+    version = record.get("schema_version")
+    if type(version) is not int or version not in (accepted or {questionnaire.schema_version()}):
+        # One reason, whatever else a version's differences would fail: a version the province
+        # never published (every published one is accepted, retired ones too).
         return PushResult(hid, revision, REJECTED, "schema_version")
     location = record.get(questionnaire.LOCATION)
     desa = location.get(questionnaire.DESA) if isinstance(location, dict) else None
@@ -233,7 +245,13 @@ class _Writer:
         self.known: dict[tuple[str, int], set[bytes]] = {}
         self.owner: dict[str, str | None] = {}
         self.handed: dict[str, set[str]] = {}
+        self.erased: set[str] = set()  # the family withdrew consent (sync/server/privacy.py)
         for chunk in (hids[i : i + 500] for i in range(0, len(hids), 500)):
+            self.erased |= set(
+                conn.scalars(
+                    select(tombstones.c.household_id).where(tombstones.c.household_id.in_(chunk))
+                )
+            )
             for r in conn.execute(
                 select(households.c.id, households.c.officer_id, households.c.revision).where(
                     households.c.id.in_(chunk)
@@ -274,6 +292,8 @@ class _Writer:
     def apply(self, p: Prepared) -> PushResult:
         conn, device = self.conn, self.device
         hid, revision, desa, digest = p.hid, p.revision, p.desa, p.digest
+        if hid in self.erased:  # never stored again: its `erase` event follows on the laptop
+            return PushResult(hid, revision, REJECTED, "withdrawn")
         current = self.current.get(hid)
         officer = current[0] if current is not None else self.owner.get(hid) or device.officer_id
         if officer != device.officer_id and device.officer_id not in self.handed.get(hid, ()):
@@ -390,6 +410,16 @@ class _Writer:
         for row in rows:
             self.warn(hid, row.household_id, row.kind, self.device.officer_id)
             self.warn(row.household_id, hid, row.kind, row.officer_id)
+            # A province-wide duplicate case for a regency user to decide (cases.py).
+            self.events += cases.on_match(
+                conn,
+                hid,
+                self.device.officer_id,
+                row.household_id,
+                row.officer_id,
+                row.kind,
+                utc_now(),
+            )
 
     def warn(self, hid: str, other: str, kind: str, officer_id: str) -> None:
         key = and_(

@@ -56,6 +56,13 @@ def candidate_aad(candidate_id: str, revision: int, content_hash: bytes) -> byte
     return f"khbs/server-candidate/v1|{candidate_id}|{revision}|{content_hash.hex()}".encode()
 
 
+def review_aad(household_id: str, round_no: int, revision: int) -> bytes:
+    return f"khbs/server-review/v1|{household_id}|{round_no}|{revision}".encode()
+def attachment_aad(household_id: str, attachment_id: str, sha256: str) -> bytes:
+    """Binds a stored photo or signature to its household, its id and its image's hash."""
+    return f"khbs/server-attachment/v1|{household_id}|{attachment_id}|{sha256}".encode()
+
+
 @dataclass
 class ServerKeys:
     """The unwrapped keys, by kind and key id, and which id of each kind is active."""
@@ -104,6 +111,37 @@ class ServerKeys:
         if key is None:
             raise DecryptError("unknown data key")
         return open_sealed(key, blob, candidate_aad(candidate_id, revision, content_hash))
+
+    def seal_review(
+        self, household_id: str, round_no: int, revision: int, plaintext: bytes
+    ) -> tuple[str, bytes]:
+        """A supervisor's note and comments (review.py), bound to the round's row."""
+        key_id = self.active["data"]
+        aad = review_aad(household_id, round_no, revision)
+        return key_id, seal(self.secrets["data"][key_id], plaintext, aad)
+
+    def open_review(
+        self, key_id: str, household_id: str, round_no: int, revision: int, blob: bytes
+    ) -> bytes:
+        key = self.secrets["data"].get(key_id)
+        if key is None:
+            raise DecryptError("unknown data key")
+        return open_sealed(key, blob, review_aad(household_id, round_no, revision))
+
+    def seal_attachment(
+        self, household_id: str, attachment_id: str, sha256: str, plaintext: bytes
+    ) -> tuple[str, bytes]:
+        key_id = self.active["data"]
+        aad = attachment_aad(household_id, attachment_id, sha256)
+        return key_id, seal(self.secrets["data"][key_id], plaintext, aad)
+
+    def open_attachment(
+        self, key_id: str, household_id: str, attachment_id: str, sha256: str, blob: bytes
+    ) -> bytes:
+        key = self.secrets["data"].get(key_id)
+        if key is None:
+            raise DecryptError("unknown data key")
+        return open_sealed(key, blob, attachment_aad(household_id, attachment_id, sha256))
 
     def sign(self, message: bytes) -> tuple[str, bytes]:
         """(key id, Ed25519 signature) with the active signing key."""

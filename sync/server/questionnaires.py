@@ -10,8 +10,12 @@ migrate from the newest of them.
     publish   check (app/questionnaire_check.py against the newest version), sign, store, and a
               `questionnaire` change event for every device; audited
     retire    no longer offered on pull (laptops that have it keep it); audited
-    listing   every version with how many devices have been sent it
+    listing   every version with how many devices have received it
     event     the pull event for one device, recording that the device was sent it
+    published every version the server accepts households of (the built-in one and every
+              published one, retired included: finals begun on it still arrive), registered
+              with app.questionnaire so the rules, ingest, exports and the console read each
+              record by its own version
 """
 
 from __future__ import annotations
@@ -72,6 +76,30 @@ class Published:
     key_id: str
     published_at: datetime
     warnings: list[Problem]
+
+
+# The documents registered by this process, by version: (sha256, document). Published versions
+# never change, so a document is read from the database once per process.
+_loaded: dict[int, tuple[bytes, dict]] = {}
+
+
+def published(conn: Connection) -> dict[int, dict]:
+    """{version: document} of every version households may be of, oldest first, each
+    registered with app.questionnaire."""
+    found = {builtin_version(): q.load_schema()}
+    for row in conn.execute(
+        select(questionnaires.c.version, questionnaires.c.sha256, questionnaires.c.retired_at)
+    ):
+        sha = bytes(row.sha256)
+        held = _loaded.get(row.version)
+        if held is None or held[0] != sha or q.schema_of(row.version) is not held[1]:
+            body = conn.execute(
+                select(questionnaires.c.document).where(questionnaires.c.version == row.version)
+            ).scalar_one()
+            held = _loaded[row.version] = (sha, json.loads(bytes(body)))
+        q.register(held[1], retired=row.retired_at is not None)
+        found[row.version] = held[1]
+    return dict(sorted(found.items()))
 
 
 def builtin_version() -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 DB_ENV = "KHBS_DB"
 PASSPHRASE_ENV = "KHBS_SERVER_PASSPHRASE"
 DB_FILENAME = "khbs-server.db"
+ATTACHMENTS_ENV = "KHBS_ATTACHMENTS"
 
 
 def default_data_dir() -> Path:
@@ -31,8 +32,9 @@ def default_db_url() -> str:
 @dataclass(frozen=True)
 class Settings:
     db_url: str
-    # Rate limits, per API process (docs/sync.md): signed requests per device, enrollments per
-    # client IP. Generous for real laptops; a burst is what may be spent at once.
+    # Rate limits, shared by every API process through the database (docs/sync.md): signed
+    # requests per device, enrollments per client IP. Generous for real laptops; a burst is what
+    # may be spent at once.
     device_per_minute: float = 60.0
     device_burst: int = 30
     enroll_per_minute: float = 10.0
@@ -54,8 +56,15 @@ class Settings:
     keep_alive_timeout: float = 15.0
     max_connections: int = 200  # more at once are answered 503
     max_header_bytes: int = 16 * 1024  # request line and headers
+    max_chunk_body: int = 320 * 1024  # POST /v1/attachments/chunk (protocol.MAX_CHUNK_BYTES)
+    # Where photos and signatures are kept (sync/server/attachments.py): a directory; None is
+    # a folder beside a SQLite database, or in the data folder for PostgreSQL.
+    attachments: str | None = None
 
     @classmethod
     def load(cls, db: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        return cls(db_url=db or env.get(DB_ENV) or default_db_url())
+        return cls(
+            db_url=db or env.get(DB_ENV) or default_db_url(),
+            attachments=env.get(ATTACHMENTS_ENV) or None,
+        )

@@ -345,6 +345,8 @@ def test_khbs_enroll_and_sync_cli(live, engine, officer, tmp_path, monkeypatch, 
         "warnings",
         "questionnaires",
         "questionnaires_refused",
+        "purged",  # retention (docs/privacy.md)
+        "erased",
     }
     assert out["needs_attention"] == [] and out["warnings"] == []
     assert out["questionnaires"] == out["questionnaires_refused"] == []

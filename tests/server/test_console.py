@@ -622,13 +622,12 @@ def test_totp_turned_on_then_required(console, world, engine, clock):
     )
     assert wrong.status_code == 400 and "Kode autentikator salah" in wrong.text
     code = totp.code_at(secret, clock())
-    assert (
-        browser.post(
-            "/console/account/totp",
-            {"secret": totp.secret_text(secret), "code": code, "csrf": csrf},
-        ).status_code
-        == 303
+    turned_on = browser.post(
+        "/console/account/totp",
+        {"secret": totp.secret_text(secret), "code": code, "csrf": csrf},
     )
+    assert turned_on.status_code == 200 and turned_on.headers["Cache-Control"] == "no-store"
+    assert len(recovery_codes(turned_on.text)) == 10  # shown once, at set-up
     assert "Aktif" in browser.get("/console/account").text
     other = totp.new_secret()  # a second secret is not taken over the first
     again = browser.post(
@@ -646,6 +645,52 @@ def test_totp_turned_on_then_required(console, world, engine, clock):
     assert Browser(console.url).login(name, code=totp.code_at(secret, clock())).status_code == 303
     assert secret not in stored_bytes(engine)  # sealed with the data key
     assert audits(engine, "console.totp_on")[-1][0] == world.users["supervisor"].actor
+
+
+def recovery_codes(html: str) -> list[str]:
+    listed = html[html.index('id="recovery-codes"') :]
+    return re.findall(r"<li><code>([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})</code>", listed)
+
+
+def test_totp_recovery_codes_work_once_each(console, world, engine, clock):
+    browser = logged_in_as(console, world, "regency")
+    page = browser.get("/console/account/totp")
+    secret = totp.parse_secret(hidden(page.text, "secret"))
+    shown = browser.post(
+        "/console/account/totp",
+        {
+            "secret": totp.secret_text(secret),
+            "code": totp.code_at(secret, clock()),
+            "csrf": hidden(page.text, "csrf"),
+        },
+    )
+    codes = recovery_codes(shown.text)
+    assert len(set(codes)) == 10
+    everything = stored_bytes(engine)
+    assert not any(
+        c.encode() in everything or c.replace("-", "").encode() in everything for c in codes
+    )
+    assert "10 kode pemulihan belum dipakai" in browser.get("/console/account").text
+    name = world.users["regency"].name
+    # Without the password a recovery code is worth nothing, and is not spent.
+    assert Browser(console.url).login(name, "bukan kata sandinya", code=codes[0]).status_code == 401
+    clock.move(hours=2)  # the failed attempt is forgotten
+    assert Browser(console.url).login(name, code=codes[0].lower()).status_code == 303
+    assert Browser(console.url).login(name, code=codes[0]).status_code == 401  # used once only
+    clock.move(hours=2)
+    other = logged_in_as_code(console, name, codes[1].replace("-", " "))
+    assert "8 kode pemulihan belum dipakai" in other.get("/console/account").text
+    logins = [d for _, _, d in audits(engine, "console.login") if d.get("recovery_code")]
+    assert [d["left"] for d in logins] == [9, 8]
+    with engine.begin() as conn:  # a reset (a lost phone) takes the codes with the TOTP secret
+        users.reset_user(conn, world.users["regency"].id, now=clock(), actor="test")
+        assert users.recovery_codes_left(conn, world.users["regency"].id) == 0
+
+
+def logged_in_as_code(console, name: str, code: str) -> Browser:
+    browser = Browser(console.url)
+    assert browser.login(name, code=code).status_code == 303
+    return browser
 
 
 # -- the dashboard ----------------------------------------------------------------------------

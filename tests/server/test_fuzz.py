@@ -112,7 +112,7 @@ def test_export_with_a_real_admin_token_and_fuzzed_parameters(api_schema, live, 
     from sync.server.admins import add_admin
     from sync.server.api.ratelimit import RateLimiter
 
-    live.server.config.app.state.admin_limiter = RateLimiter(60_000, 1_000)
+    live.server.config.app.state.admin_limiter = RateLimiter(engine, "admin", 60_000, 1_000)
     with engine.begin() as conn:
         _, token = add_admin(conn, "Fuzz Admin")
 

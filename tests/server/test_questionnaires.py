@@ -302,7 +302,7 @@ def test_a_household_of_another_questionnaire_version_is_refused_by_name(
     live, engine, officer, tmp_path
 ):
     """Each household gets its own outcome: one of an unknown version is refused with the
-    reason `schema_version` (the laptop's sentence: "versi kuesioner tidak didukung"), not
+    reason `schema_version` (the laptop's sentence: "... belum diterbitkan provinsi ..."), not
     with whichever of its differences the rules see first; the others in the batch go
     through."""
     from sync.client import attention_message
@@ -315,5 +315,7 @@ def test_a_household_of_another_questionnaire_version_is_refused_by_name(
     report = client.sync()
     assert (report.sent, report.synced, report.attention) == (2, 1, 1)
     assert report.needs_attention == [(other["id"], "schema_version")]
-    assert attention_message("schema_version") == "versi kuesioner tidak didukung."
+    assert attention_message("schema_version") == (
+        "versi kuesioner ini belum diterbitkan provinsi, jadi provinsi tidak bisa menerimanya."
+    )
     store.close()

@@ -29,9 +29,9 @@ class Clock:
         return self.now
 
 
-def test_bucket_spends_its_burst_then_refills_at_the_rate():
+def test_bucket_spends_its_burst_then_refills_at_the_rate(engine):
     clock = Clock()
-    bucket = RateLimiter(per_minute=60, burst=3, clock=clock)
+    bucket = RateLimiter(engine, "test", per_minute=60, burst=3, clock=clock)
     assert [bucket.take("a") for _ in range(3)] == [None, None, None]
     assert bucket.take("a") == 1  # one token a second: wait one second
     assert bucket.take("b") is None  # another key has its own bucket
@@ -39,8 +39,34 @@ def test_bucket_spends_its_burst_then_refills_at_the_rate():
     assert bucket.take("a") is None and bucket.take("a") == 1
     clock.now += 3600
     assert [bucket.take("a") for _ in range(4)] == [None, None, None, 1]  # never above burst
+    clock.now -= 30  # another machine whose clock lags: no refill from the past
+    assert bucket.take("a") == 1
+    other_kind = RateLimiter(engine, "other", per_minute=60, burst=3, clock=clock)
+    assert other_kind.take("a") is None  # the same key of another kind: another bucket
     with pytest.raises(ValueError):
-        RateLimiter(per_minute=0, burst=1)
+        RateLimiter(engine, "test", per_minute=0, burst=1)
+
+
+def test_full_buckets_are_forgotten_and_no_address_is_stored(engine, monkeypatch):
+    from sync.server.api import ratelimit
+    from sync.server.db import rate_buckets
+    from tests.server.conftest import count
+
+    monkeypatch.setattr(ratelimit, "FORGET_EVERY", 3)
+    clock = Clock()
+    slow = RateLimiter(engine, "slow", per_minute=1, burst=2, clock=clock)
+    fast = RateLimiter(engine, "fast", per_minute=60, burst=2, clock=clock)
+    slow.take("203.0.113.7")
+    fast.take("203.0.113.7")
+    clock.now += 30  # fast's bucket is full again, slow's is not (it needs a minute)
+    fast.take("x")
+    assert count(engine, rate_buckets) == 3
+    fast.take("x")  # the third take of `fast` sweeps
+    assert count(engine, rate_buckets) == 2  # slow's bucket and x are kept
+    with engine.connect() as conn:
+        assert b"203.0.113.7" not in b"".join(
+            bytes(r.key_hash) for r in conn.execute(rate_buckets.select())
+        )
 
 
 @pytest.fixture

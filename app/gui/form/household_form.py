@@ -62,7 +62,10 @@ class HouseholdForm(QWidget):
         today: date | None = None,
         parent: QWidget | None = None,
         reserved: str = "",
+        schema: dict | None = None,
     ):
+        """`schema`: the questionnaire version of the households it shows (the built-in one
+        when None); a household of another version gets a form of its own."""
         super().__init__(parent)
         self.lang = lang
         self.reserved = reserved
@@ -75,7 +78,7 @@ class HouseholdForm(QWidget):
         self._loading = False
         self._incoming: dict | None = None  # the record being loaded: the root meanwhile
         self._comment_counts: dict[int, int] = {}  # a supervisor's comments per page
-        self._schema = q.load_schema()
+        self._schema = schema or q.load_schema()
         self._props: dict = self._schema["properties"]
         # System fields (x-widget none: the record's frame, the earlier visits, paradata):
         # kept as loaded, no page, no widget.
@@ -145,7 +148,7 @@ class HouseholdForm(QWidget):
             title = q.text_of(spec, "x-label", self.lang) or name
             help_text = q.text_of(spec, "x-help", self.lang)
             if q.is_roster(spec) and name == q.MEMBERS:
-                members = MembersView(self.lang)
+                members = MembersView(self.lang, spec=spec["items"])
                 members.record = self.record
                 members.checker = self._check_record
                 self.members = members

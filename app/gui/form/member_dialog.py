@@ -59,6 +59,7 @@ class MemberDialog(QDialog):
         record: Callable[[], dict] | None = None,
         checker: Callable[[dict], rules.Result] | None = None,
         parent: QWidget | None = None,
+        spec: dict | None = None,  # a member's questions in the household's version
     ):
         super().__init__(parent)
         self.index, self.lang = index, lang
@@ -69,7 +70,7 @@ class MemberDialog(QDialog):
         self.resize(680, min(720, screen.height() - 40))  # a 1366x768 laptop leaves ~705 px
 
         self.section = SectionView(
-            member_spec(), (q.MEMBERS, index), lang, root=self._record, reserved=""
+            spec or member_spec(), (q.MEMBERS, index), lang, root=self._record, reserved=""
         )
         self.section.set_values(member or {})
         scroll = QScrollArea()

@@ -54,13 +54,13 @@ class MemberTableModel(QAbstractTableModel):
     """Members as rows, x-roster-columns as columns (coded answers shown by their labels), then
     a "Periksa" column with the row's error and warning counts."""
 
-    def __init__(self, lang: str = "id", parent=None):
+    def __init__(self, lang: str = "id", parent=None, spec: dict | None = None):
         super().__init__(parent)
         self.lang = lang
         self._rows: list[dict] = []
         self._counts: dict[int, tuple[int, int]] = {}
         self._comments: dict[int, list[str]] = {}  # a supervisor's, per member (comments.py)
-        self._specs = [member_spec()["properties"].get(c, {}) for c in COLUMNS]
+        self._specs = [(spec or member_spec())["properties"].get(c, {}) for c in COLUMNS]
 
     def set_rows(self, rows: list[dict]) -> None:
         self.beginResetModel()
@@ -221,9 +221,10 @@ class MembersView(QWidget):
 
     changed = Signal()
 
-    def __init__(self, lang: str = "id", parent: QWidget | None = None):
+    def __init__(self, lang: str = "id", parent: QWidget | None = None, spec: dict | None = None):
         super().__init__(parent)
         self.lang = lang
+        self.spec = spec or member_spec()  # a member's questions, in the household's version
         self.record: Callable[[], dict] = lambda: {q.MEMBERS: self.model.rows()}
         self.checker: Callable[[dict], rules.Result] | None = None
         self.confirm_remove: Callable[[int], bool] = self._ask_remove
@@ -231,7 +232,7 @@ class MembersView(QWidget):
         # A supervisor's comments per member index, per question (None: the member as a whole).
         self.comments: dict[int, dict[str | None, list[str]]] = {}
 
-        self.model = MemberTableModel(lang, self)
+        self.model = MemberTableModel(lang, self, self.spec)
         self.table = MemberTable()
         self.table.setModel(self.model)
         self.table.setAccessibleName(ui("members_table", lang))
@@ -304,7 +305,13 @@ class MembersView(QWidget):
         if self.dialog is not None:
             self.dialog.reject()
         dialog = MemberDialog(
-            member, index, self.lang, record=self.record, checker=self.checker, parent=self
+            member,
+            index,
+            self.lang,
+            record=self.record,
+            checker=self.checker,
+            parent=self,
+            spec=self.spec,
         )
         dialog.show_comments(self.comments.get(index, {}))
         dialog.accepted.connect(lambda: self._accepted(dialog))

@@ -411,7 +411,7 @@ class ChoiceEditor(Editor):
         """(value, code as typed, label) of each answer."""
         return [
             (o["value"], str(o["value"]), q.text_of(o, "label", self.lang))
-            for o in q.options(self.spec)
+            for o in q.offered(self.spec)
         ]
 
     def _index_changed(self, _index):
@@ -479,7 +479,7 @@ class MultiChoiceEditor(Editor):
 
     def __init__(self, name, spec, lang="id", parent=None):
         super().__init__(name, spec, lang, parent)
-        opts = q.options(spec)
+        opts = q.offered(spec)  # a retired code in an earlier answer is kept (_unknown)
         self.none = spec.get("x-none")
         codes = [
             str(o["value"])

@@ -19,7 +19,12 @@ class HouseholdPage(QWidget):
     finaliseRequested = Signal()
 
     def __init__(
-        self, lang: str, assigned_areas: list[str], today: date | None = None, parent=None
+        self,
+        lang: str,
+        assigned_areas: list[str],
+        today: date | None = None,
+        parent=None,
+        schema: dict | None = None,  # the record's questionnaire version (built-in: None)
     ) -> None:
         super().__init__(parent)
         self.title = QLabel(self.tr("Household"))
@@ -35,7 +40,7 @@ class HouseholdPage(QWidget):
         buttons = (self.save_button, self.finalise_button, self.close_button)
         reserved = "".join(filter(None, (mnemonic(b.text()) for b in buttons)))
         self.form = HouseholdForm(
-            lang=lang, assigned_areas=assigned_areas, today=today, reserved=reserved
+            lang=lang, assigned_areas=assigned_areas, today=today, reserved=reserved, schema=schema
         )
         # Separate shortcuts: a button's setShortcut() would replace its Alt mnemonic.
         QShortcut(QKeySequence.StandardKey.Save, self, activated=self.saveRequested.emit)

@@ -231,9 +231,12 @@ class WorkspacePage(QWidget):
 
     def update_counts(self) -> None:
         shown, total = self.proxy.rowCount(), self.model.rowCount()
-        self.counts.setText(
-            self.tr("Households: %1 of %2").replace("%1", str(shown)).replace("%2", str(total))
-        )
+        text = self.tr("Households: %1 of %2").replace("%1", str(shown)).replace("%2", str(total))
+        stubs = self.model.stub_count()
+        if stubs:  # decided households past their retention period (docs/privacy.md)
+            held = self.tr("%1 in full, %2 stubs only")
+            text += " \u00b7 " + held.replace("%1", str(total - stubs)).replace("%2", str(stubs))
+        self.counts.setText(text)
         self._show_returned_count(self.model.returned_count())
 
     def _show_returned_count(self, n: int) -> None:

@@ -7,7 +7,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from sync.server.api import device, enroll, errors, export, health, pull, push
+from sync.server import attachments as attachment_storage
+from sync.server.api import attachments, device, enroll, errors, export, health, pull, push
 from sync.server.api.limits import RequestLimits
 from sync.server.api.ratelimit import RateLimiter
 from sync.server.console import web as console
@@ -35,12 +36,19 @@ def create_app(settings: Settings, unlocked_keys: ServerKeys) -> FastAPI:
     app.state.settings = settings
     app.state.keys = unlocked_keys
     app.state.engine = engine
-    # In process memory: each API process enforces its own limits (docs/sync.md).
-    app.state.device_limiter = RateLimiter(settings.device_per_minute, settings.device_burst)
-    app.state.enroll_limiter = RateLimiter(settings.enroll_per_minute, settings.enroll_burst)
-    app.state.admin_limiter = RateLimiter(settings.admin_per_minute, settings.admin_burst)
+    app.state.attachments = attachment_storage.storage_for(settings)  # photos and signatures
+    # In the database: every API process and machine spends from one bucket (docs/sync.md).
+    app.state.device_limiter = RateLimiter(
+        engine, "device", settings.device_per_minute, settings.device_burst
+    )
+    app.state.enroll_limiter = RateLimiter(
+        engine, "enroll", settings.enroll_per_minute, settings.enroll_burst
+    )
+    app.state.admin_limiter = RateLimiter(
+        engine, "admin", settings.admin_per_minute, settings.admin_burst
+    )
     errors.install(app)
-    for module in (enroll, device, push, pull, health, export):
+    for module in (enroll, device, push, pull, health, export, attachments):
         app.include_router(module.router)
     console.install(app)  # the browser console under /console (sync/server/console)
     # Added last, so it is the outermost: every route, present and future, gets the limits.

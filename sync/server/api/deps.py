@@ -112,22 +112,21 @@ async def auth_device(request: Request, engine: EngineDep) -> Authed:
     except ProtocolError as exc:
         raise ApiError(401, exc.code) from None
     # Counted after the signature check, so nobody can spend another device's bucket.
-    limit_device(request, device.id)
+    await limit(request.app.state.device_limiter, device.id)
     return Authed(device, body)
 
 
-def limit_device(request: Request, device_id: str) -> None:
-    wait = request.app.state.device_limiter.take(device_id)
+async def limit(limiter, key: str) -> None:
+    """429 when `key`'s bucket (shared in the database, ratelimit.py) is empty."""
+    wait = await run_in_threadpool(limiter.take, key)
     if wait is not None:
         raise ApiError(429, "rate_limited", retry_after=wait)
 
 
-def limit_enroll(request: Request) -> None:
+async def limit_enroll(request: Request) -> None:
     """Per client IP (behind a proxy this is the proxy's address: see docs/sync.md)."""
     ip = request.client.host if request.client else "unknown"
-    wait = request.app.state.enroll_limiter.take(ip)
-    if wait is not None:
-        raise ApiError(429, "rate_limited", retry_after=wait)
+    await limit(request.app.state.enroll_limiter, ip)
 
 
 AuthDevice = Annotated[Authed, Depends(auth_device)]

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from app.errors import KhbsError
 from app.export.layout import Options
 from sync.server.admins import Admin, admin_for_token
-from sync.server.api.deps import EngineDep, KeysDep
+from sync.server.api.deps import EngineDep, KeysDep, limit
 from sync.server.api.errors import ApiError
 from sync.server.export import parse_filters
 from sync.server.export_zip import zip_export
@@ -43,9 +43,7 @@ async def auth_admin(
     admin = await run_in_threadpool(check)
     if admin is None:
         raise ApiError(401, "bad_token")
-    wait = request.app.state.admin_limiter.take(admin.id)
-    if wait is not None:
-        raise ApiError(429, "rate_limited", retry_after=wait)
+    await limit(request.app.state.admin_limiter, admin.id)
     return admin
 
 

@@ -44,7 +44,10 @@ class RequestLimits:
     def __init__(self, app: ASGIApp, settings: Settings):
         self.app = app
         self.settings = settings
-        self.by_path = {"/v1/push": settings.max_push_body}
+        self.by_path = {
+            "/v1/push": settings.max_push_body,
+            "/v1/attachments/chunk": settings.max_chunk_body,
+        }
         self.in_flight = 0  # bytes of request bodies received by requests not yet finished
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -15,15 +15,18 @@ from app.province_key import seal_to
 from sync.protocol import (
     AssignmentEvent,
     CandidateEvent,
+    CaseEvent,
     DuplicateEvent,
+    EraseEvent,
     PullEvent,
     QuestionnaireEvent,
     ReleaseEvent,
+    ReviewEvent,
     StatusEvent,
     b64,
     candidate_info,
 )
-from sync.server import questionnaires, repo
+from sync.server import privacy, questionnaires, repo, review
 from sync.server.api.deps import AuthDevice, EngineDep, KeysDep
 from sync.server.api.errors import ApiError
 from sync.server.assignments import candidate_for
@@ -56,10 +59,30 @@ def event(
             detail.get("status"),
             detail.get("reason"),
             detail.get("card_number"),
+            privacy.moment(row.at),
         )
     if row.kind == "duplicate":
         return DuplicateEvent(
             row.seq, row.household_id, detail.get("kind"), detail.get("other_household_id")
+        )
+    if row.kind == CaseEvent.TYPE:  # ids and codes only, as decided (cases.py)
+        return CaseEvent(
+            row.seq,
+            detail.get("case_id"),
+            row.household_id,
+            detail.get("kind"),
+            detail.get("other_household_id"),
+            detail.get("outcome"),
+            detail.get("reason"),
+        )
+    if row.kind == ReviewEvent.TYPE:  # comments sealed to this device now (review.py)
+        if conn is None or keys is None:
+            return None
+        box = repo.box_key(conn, device_id)
+        if box is None:
+            raise BoxKeyMissing()
+        return review.review_event(
+            conn, keys, row.seq, row.household_id, row.revision, detail["round"], device_id, box
         )
     if row.kind == QuestionnaireEvent.TYPE:  # for every device; None once retired
         if conn is None:  # events_for always gives one: the event records who was sent it
@@ -69,6 +92,8 @@ def event(
         return _candidate(row.seq, detail["candidate"], conn, keys, device_id, officer_id)
     if "release" in detail:
         return ReleaseEvent(row.seq, detail["release"])
+    if "erase" in detail:  # a withdrawal of consent (sync/server/privacy.py)
+        return EraseEvent(row.seq, detail["erase"])
     return AssignmentEvent(row.seq, tuple(detail.get("areas", [])))
 
 
@@ -100,10 +125,14 @@ def events_for(
         shown = rows[:limit]
         events = [event(r, conn, keys, device_id, officer_id) for r in shown]
         signing = signing_public(conn)
+        settings = privacy.settings_event(conn)
     reply = {
         "cursor": shown[-1].seq if shown else after,
         "more": len(rows) > limit,
         "events": [e.to_json() for e in events if e is not None],
+        # The province's settings as they are now (a `settings` event without a seq, beside
+        # the change feed): every reply carries them, so a laptop is never behind for long.
+        "settings": settings.to_json(),
     }
     if signing is not None:
         # What questionnaire versions are signed with: laptops enrolled before the province had

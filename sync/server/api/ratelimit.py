@@ -1,44 +1,88 @@
-"""Token buckets in process memory: one per device id (signed requests) and one per client IP
-(/v1/enroll). Each API process keeps its own buckets, so N processes allow N x the limit; a
-shared limit belongs in PostgreSQL or the load balancer (docs/sync.md)."""
+"""Token buckets in the database: one per device id (signed requests), per client address
+(/v1/enroll) and per administrator (export). Every API process and every machine on the same
+database spends from the same bucket, so N workers enforce one limit, not N (docs/sync.md).
+
+One take is one statement: an upsert that refills the bucket for the time since its last take,
+spends a token when there is one, and returns what it did. PostgreSQL runs it under the row's
+lock and SQLite inside BEGIN IMMEDIATE, so concurrent takes never both spend the last token.
+Buckets are keyed by the SHA-256 of kind and key: the table keeps no client address.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import math
-import threading
 import time
 from collections.abc import Callable
 
-MAX_KEYS = 10_000  # buckets kept; past this, full (idle) buckets are forgotten
+from sqlalchemy import Engine, case, delete, literal
+from sqlalchemy.dialects import postgresql, sqlite
+
+from sync.server.db import rate_buckets
+
+FORGET_EVERY = 1000  # takes between two sweeps of full (idle) buckets
 
 
 class RateLimiter:
     """`per_minute` tokens a minute, at most `burst` saved up. `take(key)` spends one token and
-    returns None, or returns the whole seconds to wait when the bucket is empty."""
+    returns None, or returns the whole seconds to wait when the bucket is empty. It reads the
+    database: call it from a worker thread, not the event loop. The clock is Unix time, shared
+    by machines that keep it with NTP (signed requests need that already)."""
 
-    def __init__(self, per_minute: float, burst: int, clock: Callable[[], float] = time.monotonic):
+    def __init__(
+        self,
+        engine: Engine,
+        kind: str,
+        per_minute: float,
+        burst: int,
+        clock: Callable[[], float] = time.time,
+    ):
         if per_minute <= 0 or burst < 1:
             raise ValueError("per_minute > 0 and burst >= 1")
+        self.engine, self.kind = engine, kind
         self.rate = per_minute / 60.0
         self.burst = float(burst)
         self.clock = clock
-        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, at)
-        self._lock = threading.Lock()
+        self._takes = 0
 
     def take(self, key: str) -> int | None:
-        with self._lock:
-            now = self.clock()
-            tokens, at = self._buckets.get(key, (self.burst, now))
-            tokens = min(self.burst, tokens + max(0.0, now - at) * self.rate)
-            if tokens >= 1.0:
-                self._buckets[key] = (tokens - 1.0, now)
-                if len(self._buckets) > MAX_KEYS:
-                    self._forget_full(now)
-                return None
-            self._buckets[key] = (tokens, now)
-            return max(1, math.ceil((1.0 - tokens) / self.rate))
+        now = self.clock()
+        key_hash = hashlib.sha256(f"{self.kind}:{key}".encode()).digest()
+        with self.engine.begin() as conn:
+            tokens, granted = conn.execute(self._upsert(conn.dialect.name, key_hash, now)).one()
+            self._takes += 1
+            if self._takes % FORGET_EVERY == 0:
+                self._forget_full(conn, now)
+        if granted:
+            return None
+        return max(1, math.ceil((1.0 - tokens) / self.rate))
 
-    def _forget_full(self, now: float) -> None:
-        for key, (tokens, at) in list(self._buckets.items()):
-            if tokens + (now - at) * self.rate >= self.burst:
-                del self._buckets[key]
+    def _upsert(self, dialect: str, key_hash: bytes, now: float):
+        b = rate_buckets.c
+        elapsed = case((b.at < now, literal(now) - b.at), else_=0.0)
+        grown = b.tokens + elapsed * self.rate
+        refill = case((grown > self.burst, self.burst), else_=grown)
+        has_token = refill >= 1.0
+        insert = (postgresql if dialect == "postgresql" else sqlite).insert
+        tokens = case((has_token, refill - 1.0), else_=refill)
+        at = case((b.at < now, now), else_=b.at)  # never backwards: clocks of machines differ
+        stmt = insert(rate_buckets).values(
+            key_hash=key_hash,
+            tokens=self.burst - 1.0,
+            at=now,
+            full_at=now + 1.0 / self.rate,
+            granted=True,
+        )
+        return stmt.on_conflict_do_update(
+            index_elements=[b.key_hash],
+            set_={
+                "tokens": tokens,
+                "at": at,
+                "full_at": at + (self.burst - tokens) / self.rate,
+                "granted": has_token,
+            },
+        ).returning(b.tokens, b.granted)
+
+    def _forget_full(self, conn, now: float) -> None:
+        """A bucket idle long enough to be full again is the same as no bucket."""
+        conn.execute(delete(rate_buckets).where(rate_buckets.c.full_at < now))

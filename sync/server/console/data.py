@@ -27,13 +27,13 @@ from app.crypto import DecryptError
 from app.export.cells import YES_NO, general, mask
 from app.export.layout import questions, roster
 from app.i18n import tr
-from sync.server import ServerError
+from sync.server import ServerError, questionnaires
 from sync.server.admins import audit
+from sync.server.audit import entries
+from sync.server.console.users import names_of
 from sync.server.db import (
-    audit_log,
     blind_index,
     candidates,
-    console_users,
     devices,
     duplicates,
     household_versions,
@@ -685,8 +685,9 @@ def _value_at(node: object, path: tuple) -> object:
 
 def answer_sections(record: dict, lang: str) -> tuple[list[Section], list[Section]]:
     """(household sections, one section per member) with the questionnaire's own labels; a
-    question without an answer is left out."""
-    schema = q.load_schema()
+    question without an answer is left out. The record's own questionnaire version (registered
+    by questionnaires.published)."""
+    schema = q.schema_for(record)
     sections: dict[str, list[Line]] = {}
     titles: dict[str, str] = {}
     for question in questions(schema):
@@ -701,7 +702,7 @@ def answer_sections(record: dict, lang: str) -> tuple[list[Section], list[Sectio
         if line is not None:
             sections.setdefault(group, []).append(line)
     household_sections = [Section(titles[g], lines) for g, lines in sections.items()]
-    _, member_schema = roster()
+    _, member_schema = roster(schema)
     member_questions = list(questions(member_schema))
     members = []
     for i, member in enumerate(q.members(record), start=1):
@@ -783,6 +784,7 @@ def household(
         damaged,
     )
     if record:
+        questionnaires.published(conn)  # the versions a record may be of
         view.sections, view.members = answer_sections(record, lang)
         view.warnings = _warnings(record, lang)
     versions = conn.execute(
@@ -820,40 +822,20 @@ def household(
         .order_by(duplicates.c.kind, duplicates.c.other_household_id)
     ).all()
     view.duplicates = [Duplicate(d.kind, d.other_household_id, bool(d.visible)) for d in others]
-    view.accesses = accesses(conn, household_id, lang)
+    view.accesses = accesses(conn, scope, household_id, lang)
     return view
 
 
-def accesses(conn: Connection, household_id: str, lang: str, limit: int = 20) -> list[Access]:
-    """Who opened this household in the console, newest first (from the audit log)."""
-    pattern = f'%"household_id": "{household_id}"%'
-    rows = conn.execute(
-        select(audit_log.c.at, audit_log.c.actor, audit_log.c.detail)
-        .where(audit_log.c.action == OPEN_ACTION, audit_log.c.detail.like(pattern))
-        .order_by(audit_log.c.id.desc())
-        .limit(limit)
-    ).all()
-    ids = {r.actor.removeprefix("user:") for r in rows}
-    names = (
-        dict(
-            conn.execute(
-                select(console_users.c.id, console_users.c.name).where(console_users.c.id.in_(ids))
-            ).all()
-        )
-        if ids
-        else {}
-    )
+def accesses(
+    conn: Connection, scope: Scope, household_id: str, lang: str, limit: int = 20
+) -> list[Access]:
+    """Who opened this household in the console, newest first (audit.entries, by its
+    household_id column)."""
+    found = entries(conn, scope, action=OPEN_ACTION, household_id=household_id, limit=limit)
+    names = names_of(conn, {e.actor for e in found})
     out = []
-    for r in rows:
-        detail = json.loads(r.detail or "{}")
-        reason = detail.get("reason", "")
+    for e in found:
+        reason = str(e.detail.get("reason", ""))
         label = tr(f"console.reason.{reason}", lang) if reason in REASONS else reason
-        out.append(
-            Access(
-                r.at,
-                names.get(r.actor.removeprefix("user:"), r.actor),
-                label,
-                detail.get("note", ""),
-            )
-        )
+        out.append(Access(e.at, names.get(e.actor, e.actor), label, str(e.detail.get("note", ""))))
     return out

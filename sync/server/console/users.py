@@ -7,7 +7,8 @@ Connection (run each in one transaction), with an injectable clock (`now`).
     log_in                    name, password (and TOTP code when on); a session token
     session_of                the cookie's token -> the user, or None (idle 30 min, 12 h at most)
     log_out, change_password  a password change ends every session of the user
-    turn_on_totp              the secret, sealed with the server's data key
+    turn_on_totp              the secret, sealed with the server's data key, and ten recovery
+                              codes (shown once; each works once in place of a TOTP code)
 
 A session token is 32 random bytes in an HttpOnly cookie; the database keeps its SHA-256. Each
 session's CSRF token is derived from the session token (HMAC), so it is never stored.
@@ -31,6 +32,7 @@ from sync.server.admins import audit
 from sync.server.console import passwords, totp
 from sync.server.db import (
     console_login_failures,
+    console_recovery_codes,
     console_sessions,
     console_setup_codes,
     console_user_areas,
@@ -51,6 +53,8 @@ USER_FREE, ADDRESS_FREE = 3, 10
 MAX_WAIT = timedelta(minutes=15)
 FORGET = timedelta(hours=1)
 CSRF_LABEL = b"khbs/console/csrf/v1"
+RECOVERY_CODES = 10
+RECOVERY_GROUPS, RECOVERY_GROUP_LEN = 4, 4  # 16 symbols of 32: 80 random bits each
 
 
 class UserError(ServerError):
@@ -205,6 +209,17 @@ def list_users(conn: Connection) -> list[User]:
     return [_user(conn, row) for row in rows]
 
 
+def names_of(conn: Connection, actors: Iterable[str]) -> dict[str, str]:
+    """Audit-log actors ("user:<id>") -> the console user's name, for those that are users."""
+    ids = {a.removeprefix("user:") for a in actors if a.startswith("user:")}
+    if not ids:
+        return {}
+    rows = conn.execute(
+        select(console_users.c.id, console_users.c.name).where(console_users.c.id.in_(ids))
+    )
+    return {f"user:{r.id}": r.name for r in rows}
+
+
 def add_user(
     conn: Connection, name: str, role: str, areas: Iterable[str], *, now: datetime, actor: str
 ) -> tuple[User, SetupCode]:
@@ -269,6 +284,7 @@ def reset_user(conn: Connection, user_id: str, *, now: datetime, actor: str) -> 
             password_at=None,
         )
     )
+    conn.execute(delete(console_recovery_codes).where(console_recovery_codes.c.user_id == user_id))
     _end_sessions(conn, user_id)
     code = _new_setup_code(conn, user_id, now)
     audit(conn, actor, "user.reset", {"user_id": user_id})
@@ -377,10 +393,11 @@ def _totp_key(
 
 def turn_on_totp(
     conn: Connection, keys: ServerKeys, session: Session, secret: bytes, code: str, *, now: datetime
-) -> None:
-    """Keep the secret (sealed with the data key) once a code made from it checks out. A
-    secret already kept is not replaced here (a lost phone is `user reset`): a stolen session
-    cannot move someone's second factor to another phone."""
+) -> list[str]:
+    """Keep the secret (sealed with the data key) once a code made from it checks out; the
+    user's recovery codes (to show once). A secret already kept is not replaced here (a lost
+    phone is `user reset`): a stolen session cannot move someone's second factor to another
+    phone."""
     row = conn.execute(
         select(console_users.c.totp_secret).where(console_users.c.id == session.user.id)
     ).one()
@@ -396,7 +413,61 @@ def turn_on_totp(
         .where(console_users.c.id == session.user.id)
         .values(totp_key_id=key_id, totp_secret=sealed, totp_last_step=used)
     )
+    codes = _new_recovery_codes(conn, session.user.id, now)
     audit(conn, session.user.actor, "console.totp_on", {"user_id": session.user.id})
+    return codes
+
+
+def _new_recovery_codes(conn: Connection, user_id: str, now: datetime) -> list[str]:
+    """Ten fresh codes in place of any earlier ones; only their SHA-256 is stored."""
+    conn.execute(delete(console_recovery_codes).where(console_recovery_codes.c.user_id == user_id))
+    codes = []
+    for _ in range(RECOVERY_CODES):
+        symbols = "".join(
+            secrets.choice(repo.CODE_ALPHABET) for _ in range(RECOVERY_GROUPS * RECOVERY_GROUP_LEN)
+        )
+        codes.append(
+            "-".join(
+                symbols[i : i + RECOVERY_GROUP_LEN]
+                for i in range(0, len(symbols), RECOVERY_GROUP_LEN)
+            )
+        )
+    conn.execute(
+        insert(console_recovery_codes),
+        [{"code_hash": repo.code_hash(c), "user_id": user_id, "created_at": now} for c in codes],
+    )
+    return codes
+
+
+def _spend_recovery_code(conn: Connection, user_id: str, code: str, now: datetime) -> bool:
+    """True when the code is one of the user's unused recovery codes (now spent): one
+    conditional UPDATE, so two logins cannot both use it."""
+    text = repo.normalise_code(code)
+    if len(text) != RECOVERY_GROUPS * RECOVERY_GROUP_LEN:
+        return False
+    return (
+        conn.execute(
+            update(console_recovery_codes)
+            .where(
+                console_recovery_codes.c.code_hash == repo.code_hash(text),
+                console_recovery_codes.c.user_id == user_id,
+                console_recovery_codes.c.used_at.is_(None),
+            )
+            .values(used_at=now)
+        ).rowcount
+        == 1
+    )
+
+
+def recovery_codes_left(conn: Connection, user_id: str) -> int:
+    return len(
+        conn.execute(
+            select(console_recovery_codes.c.code_hash).where(
+                console_recovery_codes.c.user_id == user_id,
+                console_recovery_codes.c.used_at.is_(None),
+            )
+        ).all()
+    )
 
 
 # -- logging in ---------------------------------------------------------------------------------
@@ -461,11 +532,13 @@ def log_in(
     row = conn.execute(select(console_users).where(console_users.c.login == login)).first()
     stored = (row.password_kdf, row.password_salt, row.password_hash) if row else (None,) * 3
     good = passwords.verify_password(password, *stored)
+    recovered = False  # a recovery code stood in for the TOTP code
     if good and row is not None and row.totp_secret is not None:
         secret = _totp_key(keys, row.totp_key_id, row.totp_secret, row.id)
         used = totp.accepted_step(secret, code, now, row.totp_last_step) if secret else None
         if used is None:
-            good = False
+            good = _spend_recovery_code(conn, row.id, code, now)
+            recovered = good
         else:
             conn.execute(
                 update(console_users)
@@ -492,7 +565,10 @@ def log_in(
         )
     )
     user = _user(conn, row)
-    audit(conn, user.actor, "console.login", {"user_id": row.id})
+    detail: dict = {"user_id": row.id}
+    if recovered:
+        detail |= {"recovery_code": True, "left": recovery_codes_left(conn, row.id)}
+    audit(conn, user.actor, "console.login", detail)
     return Session(user, token, now)
 
 

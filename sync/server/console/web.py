@@ -133,6 +133,10 @@ def _base(session: users.Session, **context) -> dict:
     return {"user": session.user, "csrf": session.csrf, **context}
 
 
+# The same plumbing for the other page modules (officers_web.py, records_web.py, ...).
+engine_of, keys_of, now_of, base_context, message_of = _engine, _keys, _now, _base, _message
+
+
 # -- logging in -------------------------------------------------------------------------------
 
 
@@ -256,7 +260,11 @@ def static(name: str) -> Response:
 @router.get("/account", response_class=HTMLResponse)
 def account(request: Request) -> Response:
     session = current(request)
-    return page(request, "account.html", **_base(session, error=None, minimum=MIN_LENGTH))
+    with _engine(request).connect() as conn:
+        left = users.recovery_codes_left(conn, session.user.id)
+    return page(
+        request, "account.html", **_base(session, error=None, minimum=MIN_LENGTH, codes_left=left)
+    )
 
 
 @router.post("/account/password", response_class=HTMLResponse)
@@ -275,11 +283,13 @@ def change_password(
                 conn, session, current_password, password, repeat, now=_now(request)
             )
     except ServerError as exc:
+        with _engine(request).connect() as conn:
+            left = users.recovery_codes_left(conn, session.user.id)
         return page(
             request,
             "account.html",
             400,
-            **_base(session, error=_message(exc, request), minimum=MIN_LENGTH),
+            **_base(session, error=_message(exc, request), minimum=MIN_LENGTH, codes_left=left),
         )
     response = redirect(f"{PREFIX}/login?done=password")
     _drop(request, response, SESSION_COOKIE)
@@ -313,7 +323,7 @@ def totp_on(
         raise BadRequest()
     try:
         with _engine(request).begin() as conn:
-            users.turn_on_totp(conn, _keys(request), session, raw, code, now=_now(request))
+            codes = users.turn_on_totp(conn, _keys(request), session, raw, code, now=_now(request))
     except ServerError as exc:
         return page(
             request,
@@ -326,7 +336,7 @@ def totp_on(
                 error=_message(exc, request),
             ),
         )
-    return redirect(f"{PREFIX}/account")
+    return page(request, "totp_codes.html", **_base(session, codes=codes))  # shown only here
 
 
 # -- dashboard --------------------------------------------------------------------------------
@@ -501,6 +511,10 @@ def install(app: FastAPI) -> None:
         return await run_in_threadpool(_error_page, request, 400, "console.bad_request")
 
     app.include_router(router)
+    from sync.server.console import officers_web, records_web  # they import this module
+
+    app.include_router(officers_web.router)
+    app.include_router(records_web.router)
 
 
 def _error_page(request: Request, status: int, key: str) -> Response:

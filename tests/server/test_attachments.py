@@ -1,0 +1,197 @@
+"""Photos and signatures from laptop to province (docs/sync.md, "Attachments"), end to end: a
+real laptop store, the real SyncClient, the real server (SQLite and PostgreSQL) and, for the
+poor link, tests.faultproxy cutting connections at random byte offsets.
+
+"N households with two photos each: every attachment arrives once, byte-identical, the records
+arrived before any photo, and resuming re-sends at most one chunk per cut." 20 households in
+the default run; 100 with `make soak` (-m slow)."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from app import demo
+from app.store import attachments as laptop
+from sync.client import SyncClient, SyncError, photo_wait
+from sync.protocol import CHUNK_BYTES, ChunkHeader, pack_chunk, sign_request
+from sync.server import attachments as province
+from sync.server.api.app import create_app
+from sync.server.db import attachment_uploads, attachments, households
+from sync.server.settings import Settings
+from tests.faultproxy import FaultProxy
+from tests.server.conftest import AREA, LiveServer, count, new_code
+from tests.server.test_faults import TODAY, closing_session
+
+CUT_PROBABILITY = 0.4
+CUT_AFTER_BYTES = (200, 60_000)
+
+
+@pytest.fixture
+def roomy(db_url, engine, initialised, tmp_path):
+    """The live server with limits no test run reaches (hundreds of chunks in seconds) and its
+    attachment folder in tmp_path."""
+    settings = Settings(
+        db_url=db_url,
+        device_per_minute=1e6,
+        device_burst=10**6,
+        attachments=str(tmp_path / "province-attachments"),
+    )
+    with LiveServer(create_app(settings, initialised)) as server:
+        server.storage = province.DirectoryStorage(settings.attachments)
+        yield server
+
+
+def photo_bytes(rng: random.Random) -> bytes:
+    """Opaque to sync: ~100 KB like a prepared photo (JPEG start, random body)."""
+    return b"\xff\xd8\xff\xe0" + rng.randbytes(rng.randint(60_000, 110_000))
+
+
+def households_with_photos(store, n: int, seed: int) -> dict[str, bytes]:
+    rng = random.Random(seed)
+    records = list(demo.generate(n, seed=seed, areas=[AREA], today=TODAY))
+    sent: dict[str, bytes] = {}
+    with store.db.atomic():
+        for record in records:
+            store.save(record)
+            for _ in range(2):
+                content = photo_bytes(rng)
+                found = laptop.add(
+                    store, record["id"], "photo", content, b"thumb", {"taken_at": None}
+                )
+                sent[found.id] = content
+    return sent
+
+
+def sync_through_cuts(store, client, proxy_url: str, rounds: int = 200):
+    reports = []
+    for _ in range(rounds):
+        try:
+            reports.append(client.sync(proxy_url))
+        except SyncError as exc:
+            assert exc.code == "network"
+            continue
+        if not store.status_counts()["pending_sync"] and not laptop.to_send(store):
+            break
+    return reports
+
+
+def check_arrived(store, roomy, engine, initialised, sent: dict[str, bytes]) -> None:
+    with engine.connect() as conn:
+        stored = province.listed(conn)
+        first_photo = conn.scalar(select(func.min(attachments.c.received_at)))
+        last_record = conn.scalar(select(func.max(households.c.received_at)))
+    assert Counter(a.id for a in stored) == Counter({aid: 1 for aid in sent})
+    for found in stored:
+        info, content = province.read(initialised, roomy.storage, found)
+        assert content == sent[found.id] and found.size == len(content)
+    assert last_record <= first_photo  # every record was at the province before any photo
+    assert count(engine, attachment_uploads) == 0
+    assert {
+        a.sync_state for hid in {a.household_id for a in stored} for a in laptop.listed(store, hid)
+    } == {"sent"}  # noqa: E501
+    assert not laptop.to_send(store)
+
+
+def run_cuts(n: int, store, roomy, engine, officer, initialised, seed: int) -> None:
+    sent = households_with_photos(store, n, seed)
+    client = SyncClient(
+        store, session=closing_session(), sleep=lambda _s: None, max_attempts=10_000
+    )
+    client.enroll(roomy.url, new_code(engine, officer))  # not through the proxy
+    port = int(roomy.url.rsplit(":", 1)[1])
+    with FaultProxy(
+        port, cut_probability=CUT_PROBABILITY, cut_after_bytes=CUT_AFTER_BYTES, seed=seed
+    ) as proxy:
+        reports = sync_through_cuts(store, client, proxy.url())
+        stats = proxy.stats.snapshot()
+    check_arrived(store, roomy, engine, initialised, sent)
+    cuts = stats["cut_connections"]
+    resent = sum(r.chunks_resent for r in reports)
+    resumed = sum(r.attachment_cuts for r in reports)
+    assert cuts > 0 and resumed > 0, stats
+    # Each cut costs at most the chunk that was on the wire (re-sent chunks of an upload that
+    # a failed sync left behind count too: the next sync resumes it from what the province has).
+    assert resent <= cuts, (resent, cuts)
+    photo_size = sum(len(c) for c in sent.values())
+    wire = sum(r.attachment_bytes for r in reports)
+    print(
+        f"\n{engine.dialect.name}: {n} households, {len(sent)} photos ({photo_size} B),"
+        f" {cuts}/{stats['connections']} connections cut, {resumed} chunk sends cut,"
+        f" {resent} chunks re-sent, {wire} B of chunk bodies ({wire / photo_size:.3f} x)"
+    )
+
+
+def test_households_with_two_photos_through_cuts(store, roomy, engine, officer, initialised):
+    run_cuts(20, store, roomy, engine, officer, initialised, seed=5)
+
+
+@pytest.mark.slow
+def test_100_households_with_two_photos_through_cuts(store, roomy, engine, officer, initialised):
+    run_cuts(100, store, roomy, engine, officer, initialised, seed=6)
+
+
+def test_photos_wait_when_the_officer_says_so_and_records_go_first(store, roomy, engine, officer):
+    sent = households_with_photos(store, 3, seed=2)
+    client = SyncClient(store)
+    client.enroll(roomy.url, new_code(engine, officer))
+    count_before, size, _ = photo_wait(store)
+    assert (count_before, size) == (6, sum(len(c) for c in sent.values()))
+    report = client.sync(photos=False)
+    assert report.synced == 3 and report.attachments_sent == 0
+    assert count(engine, attachments) == 0 and count(engine, households) == 3
+    waiting, _, seconds = photo_wait(store)
+    assert waiting == 6 and seconds is not None and seconds > 0  # the link was measured
+    report = client.sync()
+    assert report.attachments_sent == 6 and count(engine, attachments) == 6
+    assert photo_wait(store)[0] == 0
+    assert client.sync().attachments_sent == 0  # nothing twice
+
+
+def test_stored_encrypted_at_rest(store, roomy, engine, officer, tmp_path):
+    sent = households_with_photos(store, 2, seed=3)
+    client = SyncClient(store)
+    client.enroll(roomy.url, new_code(engine, officer))
+    client.sync()
+    files = [p for p in (tmp_path / "province-attachments").rglob("*") if p.is_file()]
+    assert len(files) == 4 and all(p.suffix == ".att" for p in files)
+    on_disk = b"".join(p.read_bytes() for p in files)
+    for content in sent.values():
+        assert content[:4] not in on_disk and content[100:164] not in on_disk
+
+
+def _post(live_url, device_key, device_id, path, body=b"", method="POST"):
+    import time
+
+    headers = sign_request(device_key, device_id, method, path, body, int(time.time()))
+    return requests.request(method, live_url + path, data=body, headers=headers, timeout=10)
+
+
+def test_a_chunk_for_a_household_the_province_lacks_is_refused(store, roomy, engine, officer):
+    """Records go first: the province takes no photo of a household it has not received (nor
+    one of another officer's); a malformed chunk is a clear code, never a traceback."""
+    client = SyncClient(store)
+    device = client.enroll(roomy.url, new_code(engine, officer))
+    header = ChunkHeader(
+        "6f1f0a53-0000-4000-8000-000000000001",
+        "6f1f0a53-0000-4000-8000-000000000002",
+        "photo",
+        "0" * 64,
+        device.province_key_id,
+        10,
+        0,
+    )
+    body = pack_chunk(header, b"0123456789")
+    reply = _post(roomy.url, device.key, device.device_id, "/v1/attachments/chunk", body)
+    assert (reply.status_code, reply.json()["error"]) == (404, "unknown_household")
+    bad = _post(roomy.url, device.key, device.device_id, "/v1/attachments/chunk", b"junk")
+    assert (bad.status_code, bad.json()["error"]) == (400, "bad_chunk")
+    big = pack_chunk(header, b"0" * (CHUNK_BYTES * 9))
+    too_big = _post(roomy.url, device.key, device.device_id, "/v1/attachments/chunk", big)
+    assert too_big.status_code in (400, 413)
+    unsigned = requests.post(roomy.url + "/v1/attachments/chunk", data=body, timeout=10)
+    assert unsigned.status_code == 401
