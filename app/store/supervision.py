@@ -162,14 +162,21 @@ def apply_review(store: Store, event: ReviewEvent, box, now: str, pulled: Pulled
 
 
 def status_arrived(
-    store: Store, hid: str, revision: int | None, status: str | None, reason: str | None, now: str
+    store: Store,
+    hid: str,
+    revision: int | None,
+    status: str | None,
+    reason: str | None,
+    now: str,
+    decided_at: str | None = None,
 ) -> None:
     """A `status` event for this household: a verification or rejection joins the history, and
     an open return ends when the province has a newer revision or decided the returned one."""
     if revision is None or not _exists(store, hid):
         return
     if status in (VERIFIED, REJECTED):
-        _keep(store, hid, revision, status, now, {"reason": _code(reason)})
+        content = {"reason": _code(reason), "decided_at": _text(decided_at, 40)}
+        _keep(store, hid, revision, status, now, content)
     row = store.db.execute(
         "SELECT returned_revision FROM supervision WHERE household_id = ?", (hid,)
     ).fetchone()
@@ -208,6 +215,13 @@ def apply_case(store: Store, event: CaseEvent, now: str, pulled: Pulled) -> None
         detail=f"{case_id}:{kind}:{event.outcome}:{event.other_household_id}"[:120],
     )
     pulled.cases += 1
+
+
+def forget(store: Store, hid: str) -> None:
+    """The household's decisions and cases leave with it (released, purged to a stub, erased):
+    the comments name people. Inside the caller's transaction."""
+    for table in ("supervision_rounds", "supervision"):
+        store.db.execute(f"DELETE FROM {table} WHERE household_id = ?", (hid,))
 
 
 # -- helpers --------------------------------------------------------------------------------------
