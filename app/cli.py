@@ -384,6 +384,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         "released": report.released,
         "purged": report.purged,
         "erased": report.erased,
+        "returned": report.returned,  # by a supervisor (docs/sync.md, Supervision)
     }
     # Ids and codes only (and their texts): this output ends up in scripts, logs and tickets.
     attention = [
@@ -395,6 +396,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if offset is not None and report.clock_off:
         code = "clock_ahead" if offset > 0 else "clock_behind"
         warnings.append({"code": code, "message": clock_warning(offset)})
+    if report.reviews_refused:
+        message = tr("sync.reviews_refused", n=report.reviews_refused)
+        warnings.append({"code": "reviews_refused", "message": message})
     if args.json:
         print(
             json.dumps(

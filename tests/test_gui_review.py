@@ -1,15 +1,15 @@
 """The supervision loop in the officer's app (issue 15): a household a supervisor returned is in
 "Perlu perbaikan", the form shows each comment at its question (a member's NIK: on the member's
 row and in the member's dialog), the officer corrects and finalises again and the new revision
-waits in the outbox; the card number the province issues appears in the list; and the laptop's
-half of the whole loop against a real server.
+waits in the outbox; the card number the province issues appears in the list; and the whole
+loop against the real server and its review and card commands.
 
-The server's review module (issue 15's province side) is built beside this: until it is on
-main, the supervisor's return is made by tests/review_events.py exactly as the server seals it
-(HPKE to the box key the device registered with the server, review_info) and applied as the
-client applies a pull page. Everything else here runs against the real server."""
+The first test feeds the store a return made by tests/review_events.py exactly as the server
+seals it (HPKE to the device's box key, review_info); the others run against the real server."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from PySide6.QtCore import Qt
@@ -19,13 +19,12 @@ from app.gui.form.members import COL_CHECK
 from app.gui.models import COL_CARD, COL_KK, COL_STATUS
 from app.province_key import ProvinceKeyPair
 from app.store import Store
-from app.store.outbox import apply_events, apply_results, pull_cursor
-from sync.client import BOX_SECRET, SyncClient
+from app.store.outbox import apply_events, apply_results
 from sync.server import repo
-from sync.server.db import households
 from tests.conftest import FAST_KDF, PASSPHRASE
 from tests.records import numbered
 from tests.review_events import comment, review
+from tests.server.test_cli import Server
 from tests.test_gui_app import (  # noqa: F401 - `start` is a fixture
     CTRL,
     ENTER,
@@ -84,14 +83,18 @@ def open_returned(qtbot, app: App):
 
 
 def correct_nik_at_the_comment(qtbot, app: App, page, member: int, new_nik: str) -> None:
-    """From the comment list (Tab order: it comes before the form), Enter on the NIK comment
+    """Ctrl+K to the comment list, Enter on the NIK comment
     opens the member at the NIK with the comment under it; the corrected NIK typed; Ctrl+Enter."""
     panel, form = page.review, page.form
-    panel.comments.setFocus()
+    press(qtbot, Qt.Key.Key_K, CTRL)
+    assert focused() is panel.comments
     nik_row = next(
         i for i in range(panel.comments.count()) if NIK_TEXT in panel.comments.item(i).text()
     )
-    panel.comments.setCurrentRow(nik_row)
+    assert panel.comments.currentRow() == 0
+    for _ in range(nik_row):
+        press(qtbot, Qt.Key.Key_Down)
+    assert panel.comments.currentRow() == nik_row
     press(qtbot, ENTER)
     members = form.members
     qtbot.waitUntil(lambda: members.dialog is not None and members.dialog.isVisible())
@@ -195,54 +198,65 @@ def test_the_card_number_the_province_issues_appears_in_the_list(start, province
     qtbot.waitUntil(lambda: m.index(0, COL_CARD).data() == "KHBS-62-0000042", timeout=TIMEOUT)
 
 
-def test_the_officers_half_of_the_loop_against_a_real_server(start, province, qtbot, data_dir):
-    """Finalised and sent; returned with a comment on one member's NIK; seen at that question,
-    corrected, sent again (the server receives the new revision and the return closes);
-    verified with a card number, which appears; the history shows both rounds."""
+def test_the_whole_loop_against_a_real_server(start, province, qtbot, data_dir, tmp_path):
+    """The officer's app and the real server with its review and card commands (`khbs-server
+    review return|verify`, `cards issue`, as a supervisor's automation runs them): finalised and
+    sent; returned with a comment on one member's NIK; seen at that question, corrected, sent
+    again; the supervisor finds the new revision in the queue and verifies it; cards are issued
+    and the card number appears on the laptop; the history shows both decisions. (The console's
+    side of the same loop is tests/server/test_review_browser.py.)"""
     rec = numbered(1)
+    hid = rec["id"]
+    server = Server(province.db_url, tmp_path / "server-home")
     new_store(data_dir, province, households=[1])
     app = start()
     unlock(qtbot, app)
-    sync_now(qtbot, app)  # the first revision reaches the province; the box key too
-    with Store.open(data_dir, PASSPHRASE, write=False) as peek:
-        device_id = SyncClient(peek).device().device_id
-    with province.engine.connect() as conn:
-        box_public = repo.box_key(conn, device_id)  # what the server seals to
-        assert (
-            conn.execute(households.select().where(households.c.id == rec["id"])).first().revision
-            == 1
-        )
+    sync_now(qtbot, app)  # revision 1 reaches the province
+    queue = json.loads(server.ok("review", "list", "--json").stdout)
+    assert [(h["household_id"], h["revision"]) for h in queue["households"]] == [(hid, 1)]
 
-    # The supervisor returns revision 1 with a comment on member 2's NIK: the event as the
-    # server seals it, applied as the client applies a pulled page.
-    returned = review(box_public, device_id, rec["id"], 1, [comment("anggota.1.nik", NIK_TEXT)])
-
-    def pulled(store):
-        box = ProvinceKeyPair.from_private_bytes(store.get_secret(BOX_SECRET))
-        return apply_events(store, [returned], pull_cursor(store), box=(device_id, box))
-
-    assert on_store(qtbot, app, pulled).reviews == 1
+    server.ok(
+        "review",
+        "return",
+        "--id",
+        hid,
+        "--revision",
+        "1",
+        "--reason",
+        "nik_wrong",
+        "--note",
+        "Cocokkan dengan KK asli",
+        "--comment",
+        "anggota.1.nik",
+        "nik_wrong",
+        NIK_TEXT,
+    )
     sync_now(qtbot, app)
     assert status_of(app, rec["no_kk"]) == RETURNED
+    notes = app.window.workspace.attention  # the sync's notes list it with its sentence
+    assert notes.isVisible() and "dikembalikan pengawas untuk perbaikan" in notes.text()
 
     page = open_returned(qtbot, app)
+    assert "Alasan: NIK tidak sesuai KK/KTP" in page.review.detail.text()  # the console's label
     new_nik = rec[q.MEMBERS][1][q.NIK][:12] + "0999"
     correct_nik_at_the_comment(qtbot, app, page, 1, new_nik)
     finalise(qtbot, app)
     sync_now(qtbot, app)
-    with province.engine.connect() as conn:
-        revision = (
-            conn.execute(households.select().where(households.c.id == rec["id"])).first().revision
-        )
-    assert revision > 1
-    row = next(r for r in app.session.rows if r.id == rec["id"])
+    row = next(r for r in app.session.rows if r.id == hid)
     assert row.returned_revision is None and not row.returned  # "received" closed the return
 
-    with province.engine.begin() as conn:
-        repo.set_household_status(conn, rec["id"], "verified", card_number="KHBS-62-0000077")
+    # Back in the supervisor's queue with the new revision; verified; cards issued.
+    queue = json.loads(server.ok("review", "list", "--json").stdout)
+    ((back,),) = [[h for h in queue["households"] if h["household_id"] == hid]]
+    assert back["revision"] == row.revision > 1 and back["rounds"] == 1
+    server.ok("review", "verify", "--id", hid, "--revision", str(back["revision"]))
+    issued = json.loads(server.ok("cards", "issue", "--json").stdout)
+    (card,) = issued["cards"]
+    assert card["household_id"] == hid
+    number = card["card_number"]
     sync_now(qtbot, app)
     m = app.window.workspace.model
-    qtbot.waitUntil(lambda: m.index(0, COL_CARD).data() == "KHBS-62-0000077", timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: m.index(0, COL_CARD).data() == number, timeout=TIMEOUT)
     assert status_of(app, rec["no_kk"]) == "Terkirim"
 
     # The household's history: the return with its comment, then the verification.
@@ -260,4 +274,5 @@ def test_the_officers_half_of_the_loop_against_a_real_server(start, province, qt
     qtbot.waitUntil(lambda: page.history_dialog is not None and page.history_dialog.isVisible())
     text = page.history_dialog.text.toPlainText()
     assert "Putaran 1: dikembalikan untuk perbaikan" in text and NIK_TEXT in text
+    assert "NIK tidak sesuai KK/KTP" in text and "Cocokkan dengan KK asli" in text
     assert "Diverifikasi" in text and text.index("Putaran 1") < text.index("Diverifikasi")

@@ -173,7 +173,10 @@ def test_every_round_is_kept_in_the_history(store, box):
         round=2,
         decided_at="2026-12-03T08:00:00Z",
         reason=None,
-        comments=[comment("rumah.jenis_lantai", "Foto menunjukkan lantai tanah"), comment("", "Cek")],
+        comments=[
+            comment("rumah.jenis_lantai", "Foto menunjukkan lantai tanah"),
+            comment("", "Cek"),
+        ],
     )
     r = row(store, rec["id"])
     assert r.returned and r.returned_revision == 2 and r.review_rounds == 2
@@ -250,3 +253,47 @@ def test_a_released_household_leaves_its_supervision_with_it(store, box):
     assert pulled.released == 1
     assert sup.of(store, rec["id"]) == sup.Supervision((), None, ())
     assert store.verify().ok
+
+
+def test_decisions_in_one_page_keep_their_order(store, box):
+    rec = sent(store)
+    comments = [comment("no_kk", "KK")]
+    pull(
+        store,
+        box,
+        [
+            review(box.public_bytes(), DEVICE, rec["id"], 1, comments, seq=1),
+            status(rec["id"], 1, "rejected", seq=2),
+        ],
+    )
+    assert [x.decision for x in sup.of(store, rec["id"]).rounds] == ["returned", "rejected"]
+    assert not row(store, rec["id"]).returned
+
+
+def test_purged_and_erased_households_take_their_comments_with_them(data_dir, box):
+    from datetime import UTC, datetime, timedelta
+
+    from app.store import retention
+    from tests.conftest import FAST_KDF
+
+    moment = [datetime(2026, 12, 1, 8, 0, tzinfo=UTC)]
+    with Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF, clock=lambda: moment[0]) as store:
+        purged, erased = sent(store, 1), sent(store, 2)
+        for seq, rec in enumerate((purged, erased), start=1):
+            returned(store, box, rec, seq=seq, note=NOTE)
+        # The first is corrected and verified, then kept past the retention period.
+        store.save(dict(purged, no_kk="6271030101199999"))
+        apply_results(store, [{"id": purged["id"], "revision": 2, "outcome": "accepted"}])
+        pull(store, box, [status(purged["id"], 2, "received", seq=3)])
+        pull(store, box, [status(purged["id"], 2, "verified", seq=4)])
+        assert len(sup.of(store, purged["id"]).rounds) == 2
+        moment[0] += timedelta(days=400)
+        assert retention.purge(store).ids == [purged["id"]]
+        pulled = pull(store, box, [{"seq": 5, "type": "erase", "household_id": erased["id"]}])
+        assert pulled.erased == 1
+        for hid in (purged["id"], erased["id"]):
+            assert sup.of(store, hid) == sup.Supervision((), None, ())
+        assert store.verify().ok
+        assert retention.checkpoint(store)
+    raw = b"".join(p.read_bytes() for p in data_dir.iterdir() if p.is_file())
+    assert NOTE.encode() not in raw

@@ -5,7 +5,7 @@ return's comments handed to the form, each beside its question."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt
@@ -48,11 +48,12 @@ def _round(r: Round, record: dict, lang: str, page: HouseholdPage) -> ShownRound
     from app.gui.views.review import ShownRound
 
     comments = tuple(_comment(c.path, c.code, c.text, record, lang, page) for c in r.comments)
+    kind = "reject" if r.decision == "rejected" else "return"
     return ShownRound(
         r.decision,
         r.round,
         _when(r.decided_at),
-        _words(r.reason),
+        _words(r.reason, kind),
         r.note or "",
         comments,
         r.damaged,
@@ -66,25 +67,25 @@ def _comment(path, code, text, record: dict, lang: str, page: HouseholdPage) -> 
     return ShownComment(tuple(path), page.review.where_text(tuple(path), record, lang), said)
 
 
-def _words(code: str | None) -> str:
-    """A reason or comment code in the officer's language (`review.reason.<code>` in
-    resources/messages.json, shared with the console), else the code itself."""
-    from app.i18n import catalogue, tr
+def _words(code: str | None, kind: str = "return") -> str:
+    """A reason or comment code in the officer's language, as the console shows it
+    (app/review_reasons.py); a code this version does not know as it is."""
+    from app.review_reasons import reason_label
 
-    if not code:
-        return ""
-    key = f"review.reason.{code}"
-    return tr(key) if key in catalogue() else code.replace("_", " ")
+    return reason_label(kind, code).replace("_", " ")
 
 
 def _when(iso: str | None) -> str:
-    """DD-MM-YYYY HH:MM in the laptop's time zone."""
+    """DD-MM-YYYY HH:MM in the laptop's time zone (a time without a zone is UTC, as the
+    province keeps its times)."""
     if not iso:
         return "-"
     try:
         moment = datetime.fromisoformat(iso.replace("Z", "+00:00"))
     except ValueError:
         return iso
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone().strftime("%d-%m-%Y %H:%M")
 
 

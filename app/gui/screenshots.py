@@ -130,7 +130,7 @@ def _review_screens(window, session, worker, out: Path, suffix: str) -> None:
         review = {
             "round": number,
             "decided_at": f"2026-12-0{number + 1}T09:30:00Z",
-            "reason": "data_tidak_sesuai",
+            "reason": "nik_wrong" if number > 1 else "answer_inconsistent",
             "note": note,
             "comments": [
                 {"path": p, "member_id": None, "code": None, "text": t} for p, t in comments

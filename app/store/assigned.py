@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from app import questionnaire as q
 from app.errors import RecordDamaged, RecordNotFound, StaleRevision
+from app.store import supervision
 from app.store.integrity import RELEASED
 from app.store.store import Store
 from sync.protocol import CandidateEvent, ProtocolError, ReleaseEvent, candidate_info, unb64
@@ -307,9 +308,8 @@ def _delete(store: Store, hid: str, now: str) -> None:
         ("lookup", "household_id"),
         ("outbox", "household_id"),
         ("assigned", "household_id"),
-        ("supervision", "household_id"),
-        ("supervision_rounds", "household_id"),
         ("attachments", "household_id"),  # its photos and signature go with it
     ):
         store.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (hid,))
+    supervision.forget(store, hid)  # its decisions and cases too
     store.audit.append(now, store.actor, RELEASED, hid, revision[0] if revision else None)

@@ -161,6 +161,7 @@ def m007_supervision(db: Database) -> None:
     db.execute(
         """CREATE TABLE supervision_rounds (
             household_id TEXT NOT NULL,
+            position INTEGER NOT NULL,
             revision INTEGER NOT NULL,
             decision TEXT NOT NULL,
             received_at TEXT NOT NULL,

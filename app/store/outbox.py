@@ -221,7 +221,7 @@ def _status(store: Store, e: StatusEvent, now: str, pulled: Pulled) -> None:
     if changed:
         detail = retention.decision_detail(e.decided_at)  # the retention period runs from it
         store.audit.append(now, store.actor, "sync.status." + status, hid, revision, detail)
-    supervision.status_arrived(store, hid, revision, status, e.reason, now)
+    supervision.status_arrived(store, hid, revision, status, e.reason, now, e.decided_at)
     pulled.status += 1
 
 

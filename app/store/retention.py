@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from app.policy import DEFAULT_RETENTION_DAYS
-from app.store import PURGED
+from app.store import PURGED, supervision
 from app.store.integrity import ERASED
 from app.store.store import Store
 
@@ -135,6 +135,7 @@ def purge(store: Store, *, dry_run: bool = False) -> Purged:
             }
             if not store.keep_stub(d.household_id, d.revision, stub):
                 continue
+            supervision.forget(store, d.household_id)  # the comments: personal, decided
             with store.changing_row("assigned", d.household_id):  # the list's version too
                 store.db.execute(
                     "UPDATE assigned SET origin = NULL, pending = NULL, pending_revision = NULL"
@@ -168,6 +169,7 @@ def erase(store: Store, household_id: str, now: str) -> bool:
         ("assigned", "household_id"),
     ):
         store.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (household_id,))
+    supervision.forget(store, household_id)  # a supervisor's comments name the family
     store.audit.append(now, store.actor, ERASED, household_id, row[0] if row else None)
     return True
 

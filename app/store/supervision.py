@@ -112,7 +112,7 @@ def of(store: Store, household_id: str) -> Supervision:
         _opened(store, household_id, revision, decision, received, blob)
         for revision, decision, received, blob in store.db.execute(
             "SELECT revision, decision, received_at, sealed FROM supervision_rounds"
-            " WHERE household_id = ? ORDER BY received_at, revision",
+            " WHERE household_id = ? ORDER BY position",
             (household_id,),
         )
     ]
@@ -162,14 +162,21 @@ def apply_review(store: Store, event: ReviewEvent, box, now: str, pulled: Pulled
 
 
 def status_arrived(
-    store: Store, hid: str, revision: int | None, status: str | None, reason: str | None, now: str
+    store: Store,
+    hid: str,
+    revision: int | None,
+    status: str | None,
+    reason: str | None,
+    now: str,
+    decided_at: str | None = None,
 ) -> None:
     """A `status` event for this household: a verification or rejection joins the history, and
     an open return ends when the province has a newer revision or decided the returned one."""
     if revision is None or not _exists(store, hid):
         return
     if status in (VERIFIED, REJECTED):
-        _keep(store, hid, revision, status, now, {"reason": _code(reason)})
+        content = {"reason": _code(reason), "decided_at": _text(decided_at, 40)}
+        _keep(store, hid, revision, status, now, content)
     row = store.db.execute(
         "SELECT returned_revision FROM supervision WHERE household_id = ?", (hid,)
     ).fetchone()
@@ -208,6 +215,13 @@ def apply_case(store: Store, event: CaseEvent, now: str, pulled: Pulled) -> None
         detail=f"{case_id}:{kind}:{event.outcome}:{event.other_household_id}"[:120],
     )
     pulled.cases += 1
+
+
+def forget(store: Store, hid: str) -> None:
+    """The household's decisions and cases leave with it (released, purged to a stub, erased):
+    the comments name people. Inside the caller's transaction."""
+    for table in ("supervision_rounds", "supervision"):
+        store.db.execute(f"DELETE FROM {table} WHERE household_id = ?", (hid,))
 
 
 # -- helpers --------------------------------------------------------------------------------------
@@ -278,11 +292,13 @@ def path_of(text: str) -> tuple[str | int, ...]:
 
 def _keep(store: Store, hid: str, revision: int, decision: str, now: str, content: dict) -> None:
     sealed = store.seal_record(hid, revision, content, "review." + decision)
-    store.db.execute(
-        "INSERT INTO supervision_rounds (household_id, revision, decision, received_at, sealed)"
-        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (household_id, revision, decision) DO UPDATE"
-        " SET sealed = excluded.sealed",
-        (hid, revision, decision, now, sealed),
+    store.db.execute(  # in the order they arrived (several may come in one page)
+        "INSERT INTO supervision_rounds"
+        " (household_id, position, revision, decision, received_at, sealed)"
+        " SELECT ?, coalesce(max(position), 0) + 1, ?, ?, ?, ? FROM supervision_rounds"
+        " WHERE household_id = ?"
+        " ON CONFLICT (household_id, revision, decision) DO UPDATE SET sealed = excluded.sealed",
+        (hid, revision, decision, now, sealed, hid),
     )
     count = store.db.execute(
         "SELECT count(*) FROM supervision_rounds WHERE household_id = ?", (hid,)

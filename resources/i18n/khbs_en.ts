@@ -2,9 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
-    <name></name>
-</context>
-<context>
     <name>EnrollDialog</name>
     <message>
         <location filename="../../app/gui/views/enroll.py" line="24"/>
@@ -419,27 +416,27 @@
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../app/gui/views/household.py" line="25"/>
+        <location filename="../../app/gui/views/household.py" line="30"/>
         <source>Household</source>
         <translation>Household</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="80"/>
+        <location filename="../../app/gui/views/household.py" line="85"/>
         <source>Visit %1 · started %2 · %3 min</source>
         <translation>Visit %1 · started %2 · %3 min</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="31"/>
+        <location filename="../../app/gui/views/household.py" line="36"/>
         <source>&amp;Save</source>
         <translation>&amp;Save</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="32"/>
+        <location filename="../../app/gui/views/household.py" line="37"/>
         <source>&amp;Finalise</source>
         <translation>&amp;Finalise</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="33"/>
+        <location filename="../../app/gui/views/household.py" line="38"/>
         <source>&amp;Back to list</source>
         <translation>&amp;Back to list</translation>
     </message>
@@ -457,7 +454,7 @@
         <translation>To revisit</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="61"/>
+        <location filename="../../app/gui/models.py" line="62"/>
         <source>Nobody home: come back on %1</source>
         <translation>Nobody home: come back on %1</translation>
     </message>
@@ -517,112 +514,112 @@
         <translation>Won&apos;t be sent (training)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="51"/>
+        <location filename="../../app/gui/models.py" line="49"/>
         <source>Decided: only a stub is kept</source>
         <translation>Decided: only a stub is kept</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="46"/>
+        <location filename="../../app/gui/models.py" line="52"/>
         <source>KK number</source>
         <translation>KK number</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="52"/>
+        <location filename="../../app/gui/models.py" line="53"/>
         <source>Head of family</source>
         <translation>Head of family</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="53"/>
+        <location filename="../../app/gui/models.py" line="54"/>
         <source>Village</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="54"/>
+        <location filename="../../app/gui/models.py" line="55"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="55"/>
+        <location filename="../../app/gui/models.py" line="56"/>
         <source>Sync</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="56"/>
+        <location filename="../../app/gui/models.py" line="57"/>
         <source>Card number</source>
         <translation>Card number</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="57"/>
+        <location filename="../../app/gui/models.py" line="58"/>
         <source>Last change</source>
         <translation>Last change</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="59"/>
+        <location filename="../../app/gui/models.py" line="60"/>
         <source>(damaged, cannot open)</source>
         <translation>(damaged, cannot open)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="62"/>
+        <location filename="../../app/gui/models.py" line="63"/>
         <source>Province:</source>
         <translation>Province:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="64"/>
+        <location filename="../../app/gui/models.py" line="65"/>
         <source>duplicate in province</source>
         <translation>duplicate in province</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="66"/>
+        <location filename="../../app/gui/models.py" line="67"/>
         <source>province sent changes</source>
         <translation>province sent changes</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="67"/>
+        <location filename="../../app/gui/models.py" line="68"/>
         <source>The province changed this household after you started: open it to choose, answer by answer, which version to keep.</source>
         <translation>The province changed this household after you started: open it to choose, answer by answer, which version to keep.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="72"/>
+        <location filename="../../app/gui/models.py" line="73"/>
         <source>moved to another officer: finish and sync</source>
         <translation>moved to another officer: finish and sync</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="75"/>
+        <location filename="../../app/gui/models.py" line="76"/>
         <source>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</source>
         <translation>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="81"/>
+        <location filename="../../app/gui/models.py" line="82"/>
         <source>Returned by the supervisor for correction: open it to see the comments at their questions, correct, finalise and sync again.</source>
         <translation>Returned by the supervisor for correction: open it to see the comments at their questions, correct, finalise and sync again.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="88"/>
+        <location filename="../../app/gui/models.py" line="89"/>
         <source>duplicate case open</source>
         <translation>duplicate case open</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="89"/>
+        <location filename="../../app/gui/models.py" line="90"/>
         <source>duplicate case: kept here</source>
         <translation>duplicate case: kept here</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="90"/>
+        <location filename="../../app/gui/models.py" line="91"/>
         <source>duplicate case: kept elsewhere</source>
         <translation>duplicate case: kept elsewhere</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="91"/>
+        <location filename="../../app/gui/models.py" line="92"/>
         <source>duplicate case: not a duplicate</source>
         <translation>duplicate case: not a duplicate</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="94"/>
+        <location filename="../../app/gui/models.py" line="95"/>
         <source>Province: NIK also in another household in the province</source>
         <translation>Province: NIK also in another household in the province</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="97"/>
+        <location filename="../../app/gui/models.py" line="98"/>
         <source>Province: KK number also in another household in the province</source>
         <translation>Province: KK number also in another household in the province</translation>
     </message>
@@ -630,12 +627,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="298"/>
+        <location filename="../../app/gui/main_window.py" line="304"/>
         <source>Draft saved</source>
         <translation>Draft saved</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="303"/>
+        <location filename="../../app/gui/main_window.py" line="309"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Not final yet: %n error to fix</numerusform>
@@ -643,17 +640,17 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="321"/>
+        <location filename="../../app/gui/main_window.py" line="327"/>
         <source>These warnings are still open:</source>
         <translation>These warnings are still open:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="325"/>
+        <location filename="../../app/gui/main_window.py" line="331"/>
         <source>Finalise anyway?</source>
         <translation>Finalise anyway?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="333"/>
+        <location filename="../../app/gui/main_window.py" line="339"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Finalised: waiting to be sent</translation>
     </message>
@@ -805,43 +802,43 @@
 <context>
     <name>ReviewHistoryDialog</name>
     <message>
-        <location filename="../../app/gui/views/review.py" line="225"/>
-        <location filename="../../app/gui/views/review.py" line="228"/>
+        <location filename="../../app/gui/views/review.py" line="245"/>
+        <location filename="../../app/gui/views/review.py" line="248"/>
         <source>Review history</source>
         <translation>Review history</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="232"/>
+        <location filename="../../app/gui/views/review.py" line="252"/>
         <source>Close</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="242"/>
+        <location filename="../../app/gui/views/review.py" line="262"/>
         <source>Round %1: returned for correction</source>
         <translation>Round %1: returned for correction</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="244"/>
+        <location filename="../../app/gui/views/review.py" line="264"/>
         <source>Returned for correction</source>
         <translation>Returned for correction</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="247"/>
+        <location filename="../../app/gui/views/review.py" line="267"/>
         <source>Verified</source>
         <translation>Verified</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="248"/>
+        <location filename="../../app/gui/views/review.py" line="268"/>
         <source>Rejected</source>
         <translation>Rejected</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="253"/>
+        <location filename="../../app/gui/views/review.py" line="273"/>
         <source>No decisions yet.</source>
         <translation>No decisions yet.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="257"/>
+        <location filename="../../app/gui/views/review.py" line="277"/>
         <source>(damaged, cannot be opened)</source>
         <translation>(damaged, cannot be opened)</translation>
     </message>
@@ -849,17 +846,22 @@
 <context>
     <name>ReviewPanel</name>
     <message>
-        <location filename="../../app/gui/views/review.py" line="83"/>
+        <location filename="../../app/gui/views/review.py" line="91"/>
         <source>Supervisor&apos;s comments</source>
         <translation>Supervisor&apos;s comments</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="89"/>
+        <location filename="../../app/gui/views/review.py" line="92"/>
+        <source>Enter: go to the question (Ctrl+K: here)</source>
+        <translation>Enter: go to the question (Ctrl+K: here)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="98"/>
         <source>Every decision on this household (Ctrl+H)</source>
         <translation>Every decision on this household (Ctrl+H)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/views/review.py" line="137"/>
+        <location filename="../../app/gui/views/review.py" line="152"/>
         <source>Checked by the province: %n decision(s)</source>
         <translation>
             <numerusform>Checked by the province: %n decision</numerusform>
@@ -867,73 +869,68 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="148"/>
-        <source>Enter: go to the question</source>
-        <translation>Enter: go to the question</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/views/review.py" line="155"/>
+        <location filename="../../app/gui/views/review.py" line="175"/>
         <source>Review history (%1)…</source>
         <translation>Review history (%1)…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="164"/>
+        <location filename="../../app/gui/views/review.py" line="184"/>
         <source>The household as a whole</source>
         <translation>The household as a whole</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="187"/>
+        <location filename="../../app/gui/views/review.py" line="207"/>
         <source>Returned by the supervisor for correction (round %1, %2)</source>
         <translation>Returned by the supervisor for correction (round %1, %2)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="191"/>
+        <location filename="../../app/gui/views/review.py" line="211"/>
         <source>Returned by the supervisor for correction (%1)</source>
         <translation>Returned by the supervisor for correction (%1)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="196"/>
-        <location filename="../../app/gui/views/review.py" line="217"/>
+        <location filename="../../app/gui/views/review.py" line="216"/>
+        <location filename="../../app/gui/views/review.py" line="237"/>
         <source>Reason: %1</source>
         <translation>Reason: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="198"/>
+        <location filename="../../app/gui/views/review.py" line="218"/>
         <source>Note: %1</source>
         <translation>Note: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="200"/>
-        <source>Correct what each comment says, then finalise again.</source>
-        <translation>Correct what each comment says, then finalise again.</translation>
+        <location filename="../../app/gui/views/review.py" line="220"/>
+        <source>Correct what each comment says (Ctrl+K), then finalise again.</source>
+        <translation>Correct what each comment says (Ctrl+K), then finalise again.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="204"/>
+        <location filename="../../app/gui/views/review.py" line="224"/>
         <source>NIK</source>
         <translation>NIK</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="204"/>
+        <location filename="../../app/gui/views/review.py" line="224"/>
         <source>KK number</source>
         <translation>KK number</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="207"/>
+        <location filename="../../app/gui/views/review.py" line="227"/>
         <source>Duplicate case (%1) open at the province: waiting for the regency&apos;s decision.</source>
         <translation>Duplicate case (%1) open at the province: waiting for the regency&apos;s decision.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="209"/>
+        <location filename="../../app/gui/views/review.py" line="229"/>
         <source>Duplicate case (%1) decided: this household keeps it.</source>
         <translation>Duplicate case (%1) decided: this household keeps it.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="211"/>
+        <location filename="../../app/gui/views/review.py" line="231"/>
         <source>Duplicate case (%1) decided: the other household keeps it. Check this household&apos;s members.</source>
         <translation>Duplicate case (%1) decided: the other household keeps it. Check this household&apos;s members.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="214"/>
+        <location filename="../../app/gui/views/review.py" line="234"/>
         <source>Duplicate case (%1) decided: not a duplicate.</source>
         <translation>Duplicate case (%1) decided: not a duplicate.</translation>
     </message>
@@ -969,153 +966,153 @@
 <context>
     <name>WorkspacePage</name>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="65"/>
+        <location filename="../../app/gui/views/workspace.py" line="66"/>
         <source>&amp;New household</source>
         <translation>&amp;New household</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="66"/>
+        <location filename="../../app/gui/views/workspace.py" line="67"/>
         <source>&amp;Lock</source>
         <translation>&amp;Lock</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="67"/>
+        <location filename="../../app/gui/views/workspace.py" line="68"/>
         <source>Lock the app</source>
         <translation>Lock the app</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="68"/>
+        <location filename="../../app/gui/views/workspace.py" line="69"/>
         <source>S&amp;ync now</source>
         <translation>S&amp;ync now</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="71"/>
-        <location filename="../../app/gui/views/workspace.py" line="271"/>
+        <location filename="../../app/gui/views/workspace.py" line="72"/>
+        <location filename="../../app/gui/views/workspace.py" line="276"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Available once this laptop is enrolled with the province.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="73"/>
+        <location filename="../../app/gui/views/workspace.py" line="74"/>
         <source>&amp;Enroll with the province</source>
         <translation>&amp;Enroll with the province</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="74"/>
+        <location filename="../../app/gui/views/workspace.py" line="75"/>
         <source>E&amp;xport CSV…</source>
         <translation>E&amp;xport CSV…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="75"/>
+        <location filename="../../app/gui/views/workspace.py" line="76"/>
         <source>Households to CSV files for spreadsheets (Ctrl+E)</source>
         <translation>Households to CSV files for spreadsheets (Ctrl+E)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="77"/>
+        <location filename="../../app/gui/views/workspace.py" line="78"/>
         <source>Sync progress</source>
         <translation>Sync progress</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="102"/>
+        <location filename="../../app/gui/views/workspace.py" line="103"/>
         <source>Search name, NIK or KK number (Ctrl+F)</source>
         <translation>Search name, NIK or KK number (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="103"/>
+        <location filename="../../app/gui/views/workspace.py" line="104"/>
         <source>Search households</source>
         <translation>Search households</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="105"/>
+        <location filename="../../app/gui/views/workspace.py" line="106"/>
         <source>&amp;Search:</source>
         <translation>&amp;Search:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="108"/>
+        <location filename="../../app/gui/views/workspace.py" line="109"/>
         <source>Filter by village</source>
         <translation>Filter by village</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="109"/>
+        <location filename="../../app/gui/views/workspace.py" line="110"/>
         <source>&amp;Village:</source>
         <translation>&amp;Village:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="112"/>
+        <location filename="../../app/gui/views/workspace.py" line="113"/>
         <source>Filter by status</source>
         <translation>Filter by status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="113"/>
+        <location filename="../../app/gui/views/workspace.py" line="114"/>
         <source>S&amp;tatus:</source>
         <translation>S&amp;tatus:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="115"/>
+        <location filename="../../app/gui/views/workspace.py" line="116"/>
         <source>All</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="152"/>
+        <location filename="../../app/gui/views/workspace.py" line="154"/>
         <source>Households</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="223"/>
+        <location filename="../../app/gui/views/workspace.py" line="225"/>
         <source>All villages</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="233"/>
+        <location filename="../../app/gui/views/workspace.py" line="234"/>
         <source>Households: %1 of %2</source>
         <translation>Households: %1 of %2</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="243"/>
+        <location filename="../../app/gui/views/workspace.py" line="248"/>
         <source>Needs correction: %1</source>
         <translation>Needs correction: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="245"/>
+        <location filename="../../app/gui/views/workspace.py" line="250"/>
         <source>Needs c&amp;orrection (%1)</source>
         <translation>Needs c&amp;orrection (%1)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="260"/>
+        <location filename="../../app/gui/views/workspace.py" line="237"/>
         <source>%1 in full, %2 stubs only</source>
         <translation>%1 in full, %2 stubs only</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="191"/>
+        <location filename="../../app/gui/views/workspace.py" line="265"/>
         <source>Left to verify: %1</source>
         <translation>Left to verify: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="275"/>
+        <location filename="../../app/gui/views/workspace.py" line="280"/>
         <source>Last sync: %1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="313"/>
+        <location filename="../../app/gui/views/workspace.py" line="318"/>
         <source>and %1 more (Status filter: Needs attention)</source>
         <translation>and %1 more (Status filter: Needs attention)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="315"/>
+        <location filename="../../app/gui/views/workspace.py" line="320"/>
         <source>Sent back by the province: open, fix, finalise and sync again.</source>
         <translation>Sent back by the province: open, fix, finalise and sync again.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="277"/>
+        <location filename="../../app/gui/views/workspace.py" line="282"/>
         <source>Last sync: never</source>
         <translation>Last sync: never</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="283"/>
+        <location filename="../../app/gui/views/workspace.py" line="288"/>
         <source>Connecting...</source>
         <translation>Connecting...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="293"/>
+        <location filename="../../app/gui/views/workspace.py" line="298"/>
         <source>%1 of %2 households sent, %3 KB</source>
         <translation>%1 of %2 households sent, %3 KB</translation>
     </message>

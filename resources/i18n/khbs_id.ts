@@ -2,9 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="id_ID">
 <context>
-    <name></name>
-</context>
-<context>
     <name>EnrollDialog</name>
     <message>
         <location filename="../../app/gui/views/enroll.py" line="24"/>
@@ -418,27 +415,27 @@
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../app/gui/views/household.py" line="25"/>
+        <location filename="../../app/gui/views/household.py" line="30"/>
         <source>Household</source>
         <translation>Rumah tangga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="80"/>
+        <location filename="../../app/gui/views/household.py" line="85"/>
         <source>Visit %1 · started %2 · %3 min</source>
         <translation>Kunjungan ke-%1 · mulai %2 · %3 menit</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="31"/>
+        <location filename="../../app/gui/views/household.py" line="36"/>
         <source>&amp;Save</source>
         <translation>&amp;Simpan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="32"/>
+        <location filename="../../app/gui/views/household.py" line="37"/>
         <source>&amp;Finalise</source>
         <translation>&amp;Finalkan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="33"/>
+        <location filename="../../app/gui/views/household.py" line="38"/>
         <source>&amp;Back to list</source>
         <translation>&amp;Kembali ke daftar</translation>
     </message>
@@ -456,7 +453,7 @@
         <translation>Kunjungi lagi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="61"/>
+        <location filename="../../app/gui/models.py" line="62"/>
         <source>Nobody home: come back on %1</source>
         <translation>Tidak ada orang di rumah: kunjungi lagi pada %1</translation>
     </message>
@@ -516,112 +513,112 @@
         <translation>Tidak dikirim (latihan)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="51"/>
+        <location filename="../../app/gui/models.py" line="49"/>
         <source>Decided: only a stub is kept</source>
         <translation>Sudah diputuskan: hanya ringkasan disimpan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="46"/>
+        <location filename="../../app/gui/models.py" line="52"/>
         <source>KK number</source>
         <translation>Nomor KK</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="52"/>
+        <location filename="../../app/gui/models.py" line="53"/>
         <source>Head of family</source>
         <translation>Kepala keluarga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="53"/>
+        <location filename="../../app/gui/models.py" line="54"/>
         <source>Village</source>
         <translation>Desa</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="54"/>
+        <location filename="../../app/gui/models.py" line="55"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="55"/>
+        <location filename="../../app/gui/models.py" line="56"/>
         <source>Sync</source>
         <translation>Pengiriman</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="56"/>
+        <location filename="../../app/gui/models.py" line="57"/>
         <source>Card number</source>
         <translation>Nomor kartu</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="57"/>
+        <location filename="../../app/gui/models.py" line="58"/>
         <source>Last change</source>
         <translation>Terakhir diubah</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="59"/>
+        <location filename="../../app/gui/models.py" line="60"/>
         <source>(damaged, cannot open)</source>
         <translation>(rusak, tidak bisa dibuka)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="62"/>
+        <location filename="../../app/gui/models.py" line="63"/>
         <source>Province:</source>
         <translation>Provinsi:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="64"/>
+        <location filename="../../app/gui/models.py" line="65"/>
         <source>duplicate in province</source>
         <translation>ganda di provinsi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="66"/>
+        <location filename="../../app/gui/models.py" line="67"/>
         <source>province sent changes</source>
         <translation>provinsi mengirim perubahan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="67"/>
+        <location filename="../../app/gui/models.py" line="68"/>
         <source>The province changed this household after you started: open it to choose, answer by answer, which version to keep.</source>
         <translation>Provinsi mengubah rumah tangga ini setelah Anda mulai: buka untuk memilih, jawaban demi jawaban, versi mana yang disimpan.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="72"/>
+        <location filename="../../app/gui/models.py" line="73"/>
         <source>moved to another officer: finish and sync</source>
         <translation>pindah ke petugas lain: selesaikan dan sinkronkan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="75"/>
+        <location filename="../../app/gui/models.py" line="76"/>
         <source>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</source>
         <translation>Desa ini sekarang milik petugas lain. Finalkan rumah tangga ini dan sinkronkan: data akan dihapus dari laptop ini setelah provinsi menerimanya.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="81"/>
+        <location filename="../../app/gui/models.py" line="82"/>
         <source>Returned by the supervisor for correction: open it to see the comments at their questions, correct, finalise and sync again.</source>
         <translation>Dikembalikan pengawas untuk perbaikan: buka untuk melihat komentar di pertanyaannya, perbaiki, finalkan, lalu kirim lagi.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="88"/>
+        <location filename="../../app/gui/models.py" line="89"/>
         <source>duplicate case open</source>
         <translation>kasus duplikat dibuka</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="89"/>
+        <location filename="../../app/gui/models.py" line="90"/>
         <source>duplicate case: kept here</source>
         <translation>kasus duplikat: tetap di sini</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="90"/>
+        <location filename="../../app/gui/models.py" line="91"/>
         <source>duplicate case: kept elsewhere</source>
         <translation>kasus duplikat: tetap di rumah tangga lain</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="91"/>
+        <location filename="../../app/gui/models.py" line="92"/>
         <source>duplicate case: not a duplicate</source>
         <translation>kasus duplikat: bukan duplikat</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="94"/>
+        <location filename="../../app/gui/models.py" line="95"/>
         <source>Province: NIK also in another household in the province</source>
         <translation>Provinsi: NIK juga ada di rumah tangga lain di provinsi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="97"/>
+        <location filename="../../app/gui/models.py" line="98"/>
         <source>Province: KK number also in another household in the province</source>
         <translation>Provinsi: nomor KK juga ada di rumah tangga lain di provinsi</translation>
     </message>
@@ -629,29 +626,29 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="298"/>
+        <location filename="../../app/gui/main_window.py" line="304"/>
         <source>Draft saved</source>
         <translation>Draf tersimpan</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="303"/>
+        <location filename="../../app/gui/main_window.py" line="309"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Belum bisa final: %n kesalahan harus diperbaiki</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="321"/>
+        <location filename="../../app/gui/main_window.py" line="327"/>
         <source>These warnings are still open:</source>
         <translation>Peringatan berikut belum dikonfirmasi:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="325"/>
+        <location filename="../../app/gui/main_window.py" line="331"/>
         <source>Finalise anyway?</source>
         <translation>Tetap finalkan?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="333"/>
+        <location filename="../../app/gui/main_window.py" line="339"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Sudah final: menunggu dikirim</translation>
     </message>
@@ -802,43 +799,43 @@
 <context>
     <name>ReviewHistoryDialog</name>
     <message>
-        <location filename="../../app/gui/views/review.py" line="225"/>
-        <location filename="../../app/gui/views/review.py" line="228"/>
+        <location filename="../../app/gui/views/review.py" line="245"/>
+        <location filename="../../app/gui/views/review.py" line="248"/>
         <source>Review history</source>
         <translation>Riwayat pemeriksaan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="232"/>
+        <location filename="../../app/gui/views/review.py" line="252"/>
         <source>Close</source>
         <translation>Tutup</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="242"/>
+        <location filename="../../app/gui/views/review.py" line="262"/>
         <source>Round %1: returned for correction</source>
         <translation>Putaran %1: dikembalikan untuk perbaikan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="244"/>
+        <location filename="../../app/gui/views/review.py" line="264"/>
         <source>Returned for correction</source>
         <translation>Dikembalikan untuk perbaikan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="247"/>
+        <location filename="../../app/gui/views/review.py" line="267"/>
         <source>Verified</source>
         <translation>Diverifikasi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="248"/>
+        <location filename="../../app/gui/views/review.py" line="268"/>
         <source>Rejected</source>
         <translation>Ditolak</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="253"/>
+        <location filename="../../app/gui/views/review.py" line="273"/>
         <source>No decisions yet.</source>
         <translation>Belum ada keputusan.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="257"/>
+        <location filename="../../app/gui/views/review.py" line="277"/>
         <source>(damaged, cannot be opened)</source>
         <translation>(rusak, tidak bisa dibuka)</translation>
     </message>
@@ -846,90 +843,90 @@
 <context>
     <name>ReviewPanel</name>
     <message>
-        <location filename="../../app/gui/views/review.py" line="83"/>
+        <location filename="../../app/gui/views/review.py" line="91"/>
         <source>Supervisor&apos;s comments</source>
         <translation>Komentar pengawas</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="89"/>
+        <location filename="../../app/gui/views/review.py" line="92"/>
+        <source>Enter: go to the question (Ctrl+K: here)</source>
+        <translation>Enter: ke pertanyaannya (Ctrl+K: ke sini)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/review.py" line="98"/>
         <source>Every decision on this household (Ctrl+H)</source>
         <translation>Semua keputusan atas rumah tangga ini (Ctrl+H)</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/views/review.py" line="137"/>
+        <location filename="../../app/gui/views/review.py" line="152"/>
         <source>Checked by the province: %n decision(s)</source>
         <translation>
             <numerusform>Diperiksa provinsi: %n keputusan</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="148"/>
-        <source>Enter: go to the question</source>
-        <translation>Enter: ke pertanyaannya</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/views/review.py" line="155"/>
+        <location filename="../../app/gui/views/review.py" line="175"/>
         <source>Review history (%1)…</source>
         <translation>Riwayat pemeriksaan (%1)…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="164"/>
+        <location filename="../../app/gui/views/review.py" line="184"/>
         <source>The household as a whole</source>
         <translation>Rumah tangga secara keseluruhan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="187"/>
+        <location filename="../../app/gui/views/review.py" line="207"/>
         <source>Returned by the supervisor for correction (round %1, %2)</source>
         <translation>Dikembalikan pengawas untuk perbaikan (putaran %1, %2)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="191"/>
+        <location filename="../../app/gui/views/review.py" line="211"/>
         <source>Returned by the supervisor for correction (%1)</source>
         <translation>Dikembalikan pengawas untuk perbaikan (%1)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="196"/>
-        <location filename="../../app/gui/views/review.py" line="217"/>
+        <location filename="../../app/gui/views/review.py" line="216"/>
+        <location filename="../../app/gui/views/review.py" line="237"/>
         <source>Reason: %1</source>
         <translation>Alasan: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="198"/>
+        <location filename="../../app/gui/views/review.py" line="218"/>
         <source>Note: %1</source>
         <translation>Catatan: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="200"/>
-        <source>Correct what each comment says, then finalise again.</source>
-        <translation>Perbaiki sesuai setiap komentar, lalu finalkan lagi.</translation>
+        <location filename="../../app/gui/views/review.py" line="220"/>
+        <source>Correct what each comment says (Ctrl+K), then finalise again.</source>
+        <translation>Perbaiki sesuai setiap komentar (Ctrl+K), lalu finalkan lagi.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="204"/>
+        <location filename="../../app/gui/views/review.py" line="224"/>
         <source>NIK</source>
         <translation>NIK</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="204"/>
+        <location filename="../../app/gui/views/review.py" line="224"/>
         <source>KK number</source>
         <translation>Nomor KK</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="207"/>
+        <location filename="../../app/gui/views/review.py" line="227"/>
         <source>Duplicate case (%1) open at the province: waiting for the regency&apos;s decision.</source>
         <translation>Kasus duplikat (%1) dibuka di provinsi: menunggu keputusan kabupaten/kota.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="209"/>
+        <location filename="../../app/gui/views/review.py" line="229"/>
         <source>Duplicate case (%1) decided: this household keeps it.</source>
         <translation>Kasus duplikat (%1) diputuskan: tetap di rumah tangga ini.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="211"/>
+        <location filename="../../app/gui/views/review.py" line="231"/>
         <source>Duplicate case (%1) decided: the other household keeps it. Check this household&apos;s members.</source>
         <translation>Kasus duplikat (%1) diputuskan: tetap di rumah tangga lain. Periksa anggota rumah tangga ini.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/review.py" line="214"/>
+        <location filename="../../app/gui/views/review.py" line="234"/>
         <source>Duplicate case (%1) decided: not a duplicate.</source>
         <translation>Kasus duplikat (%1) diputuskan: bukan duplikat.</translation>
     </message>
@@ -965,153 +962,153 @@
 <context>
     <name>WorkspacePage</name>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="65"/>
+        <location filename="../../app/gui/views/workspace.py" line="66"/>
         <source>&amp;New household</source>
         <translation>Rumah tangga &amp;baru</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="66"/>
+        <location filename="../../app/gui/views/workspace.py" line="67"/>
         <source>&amp;Lock</source>
         <translation>&amp;Kunci</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="67"/>
+        <location filename="../../app/gui/views/workspace.py" line="68"/>
         <source>Lock the app</source>
         <translation>Kunci aplikasi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="68"/>
+        <location filename="../../app/gui/views/workspace.py" line="69"/>
         <source>S&amp;ync now</source>
         <translation>Kirim &amp;sekarang</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="71"/>
-        <location filename="../../app/gui/views/workspace.py" line="271"/>
+        <location filename="../../app/gui/views/workspace.py" line="72"/>
+        <location filename="../../app/gui/views/workspace.py" line="276"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Tersedia setelah laptop ini didaftarkan ke provinsi.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="73"/>
+        <location filename="../../app/gui/views/workspace.py" line="74"/>
         <source>&amp;Enroll with the province</source>
         <translation>Da&amp;ftarkan ke provinsi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="74"/>
+        <location filename="../../app/gui/views/workspace.py" line="75"/>
         <source>E&amp;xport CSV…</source>
         <translation>&amp;Ekspor CSV…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="75"/>
+        <location filename="../../app/gui/views/workspace.py" line="76"/>
         <source>Households to CSV files for spreadsheets (Ctrl+E)</source>
         <translation>Rumah tangga ke berkas CSV untuk spreadsheet (Ctrl+E)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="77"/>
+        <location filename="../../app/gui/views/workspace.py" line="78"/>
         <source>Sync progress</source>
         <translation>Kemajuan pengiriman</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="102"/>
+        <location filename="../../app/gui/views/workspace.py" line="103"/>
         <source>Search name, NIK or KK number (Ctrl+F)</source>
         <translation>Cari nama, NIK, atau Nomor KK (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="103"/>
+        <location filename="../../app/gui/views/workspace.py" line="104"/>
         <source>Search households</source>
         <translation>Cari rumah tangga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="105"/>
+        <location filename="../../app/gui/views/workspace.py" line="106"/>
         <source>&amp;Search:</source>
         <translation>&amp;Cari:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="108"/>
+        <location filename="../../app/gui/views/workspace.py" line="109"/>
         <source>Filter by village</source>
         <translation>Saring menurut desa/kelurahan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="109"/>
+        <location filename="../../app/gui/views/workspace.py" line="110"/>
         <source>&amp;Village:</source>
         <translation>&amp;Desa/kelurahan:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="112"/>
+        <location filename="../../app/gui/views/workspace.py" line="113"/>
         <source>Filter by status</source>
         <translation>Saring menurut status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="113"/>
+        <location filename="../../app/gui/views/workspace.py" line="114"/>
         <source>S&amp;tatus:</source>
         <translation>S&amp;tatus:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="115"/>
+        <location filename="../../app/gui/views/workspace.py" line="116"/>
         <source>All</source>
         <translation>Semua</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="152"/>
+        <location filename="../../app/gui/views/workspace.py" line="154"/>
         <source>Households</source>
         <translation>Daftar rumah tangga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="223"/>
+        <location filename="../../app/gui/views/workspace.py" line="225"/>
         <source>All villages</source>
         <translation>Semua desa/kelurahan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="233"/>
+        <location filename="../../app/gui/views/workspace.py" line="234"/>
         <source>Households: %1 of %2</source>
         <translation>Rumah tangga: %1 dari %2</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="243"/>
+        <location filename="../../app/gui/views/workspace.py" line="248"/>
         <source>Needs correction: %1</source>
         <translation>Perlu perbaikan: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="245"/>
+        <location filename="../../app/gui/views/workspace.py" line="250"/>
         <source>Needs c&amp;orrection (%1)</source>
         <translation>&amp;Perlu perbaikan (%1)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="260"/>
+        <location filename="../../app/gui/views/workspace.py" line="237"/>
         <source>%1 in full, %2 stubs only</source>
         <translation>%1 lengkap, %2 hanya ringkasan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="191"/>
+        <location filename="../../app/gui/views/workspace.py" line="265"/>
         <source>Left to verify: %1</source>
         <translation>Perlu diverifikasi: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="275"/>
+        <location filename="../../app/gui/views/workspace.py" line="280"/>
         <source>Last sync: %1</source>
         <translation>Terakhir dikirim: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="313"/>
+        <location filename="../../app/gui/views/workspace.py" line="318"/>
         <source>and %1 more (Status filter: Needs attention)</source>
         <translation>dan %1 lainnya (filter Status: Perlu diperiksa)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="315"/>
+        <location filename="../../app/gui/views/workspace.py" line="320"/>
         <source>Sent back by the province: open, fix, finalise and sync again.</source>
         <translation>Dikembalikan provinsi: buka, perbaiki, finalkan dan kirim lagi.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="277"/>
+        <location filename="../../app/gui/views/workspace.py" line="282"/>
         <source>Last sync: never</source>
         <translation>Terakhir dikirim: belum pernah</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="283"/>
+        <location filename="../../app/gui/views/workspace.py" line="288"/>
         <source>Connecting...</source>
         <translation>Menghubungi server...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="293"/>
+        <location filename="../../app/gui/views/workspace.py" line="298"/>
         <source>%1 of %2 households sent, %3 KB</source>
         <translation>%1 dari %2 rumah tangga terkirim, %3 KB</translation>
     </message>

@@ -22,14 +22,13 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
-from importlib import resources
 
 from sqlalchemy import Connection, and_, exists, func, insert, select
 
 from app import questionnaire as q
 from app.i18n import current_lang
 from app.province_key import seal_to
+from app.review_reasons import reason_codes, reason_label  # noqa: F401 - the console's too
 from sync.protocol import VERIFIED, ReviewEvent, b64, review_info
 from sync.server import ServerError, UnknownHousehold, repo
 from sync.server.audit import audit
@@ -84,20 +83,7 @@ class CommentsNeeded(ReviewError):
 # -- reason codes (data: resources/review_reasons.json) -----------------------------------------
 
 
-@cache
-def reason_codes() -> dict[str, dict[str, dict[str, str]]]:
-    """{"return": {code: {"id", "en"}}, "reject": {...}, "reissue": {...}}."""
-    text = resources.files("resources").joinpath("review_reasons.json").read_text("utf-8")
-    return {k: v for k, v in json.loads(text).items() if not k.startswith("_")}
-
-
-def reason_label(kind: str, code: str | None, lang: str | None = None) -> str:
-    if not code:
-        return ""
-    entry = reason_codes().get(kind, {}).get(code)
-    if entry is None:
-        return code
-    return entry.get(lang or current_lang()) or entry["id"]
+# reason_codes and reason_label live in app/review_reasons.py: the laptop shows the same labels.
 
 
 def _reason(kind: str, code: str | None, *, required: bool) -> str | None:

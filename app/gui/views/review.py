@@ -89,6 +89,7 @@ class ReviewPanel(QFrame):
         self.detail.setTextFormat(Qt.TextFormat.PlainText)
         self.comments = QListWidget()
         self.comments.setAccessibleName(self.tr("Supervisor's comments"))
+        self.comments.setToolTip(self.tr("Enter: go to the question (Ctrl+K: here)"))
         self.comments.setStyleSheet(f"color: {shown_comments.COLOUR};")
         self.cases = QLabel()
         self.cases.setWordWrap(True)
@@ -114,12 +115,18 @@ class ReviewPanel(QFrame):
         self.comments.itemActivated.connect(lambda item: self._go(item, True))
 
     def install_shortcut(self, page: QWidget) -> None:
-        """Ctrl+H on the page opens the history (no Alt+letter: the form's labels keep theirs)."""
+        """On the page: Ctrl+K to the comments, Ctrl+H opens the history (no Alt+letters: the
+        form's labels keep theirs)."""
         QShortcut(
             QKeySequence("Ctrl+H"),
             page,
             activated=lambda: self.historyRequested.emit() if self.isVisible() else None,
         )
+        QShortcut(QKeySequence("Ctrl+K"), page, activated=self.focus_comments)
+
+    def focus_comments(self) -> None:
+        if self.comments.isVisible():
+            self.comments.setFocus(Qt.FocusReason.ShortcutFocusReason)
 
     def _go(self, item: QListWidgetItem, open_member: bool) -> None:
         path = item.data(PATH_ROLE)
@@ -153,7 +160,6 @@ class ReviewPanel(QFrame):
         for c in open_return.comments if open_return else ():
             item = QListWidgetItem(f"{shown_comments.MARK} {c.where}: {c.text}")
             item.setData(PATH_ROLE, c.path)
-            item.setToolTip(self.tr("Enter: go to the question"))
             self.comments.addItem(item)
         self.comments.setVisible(self.comments.count() > 0)
         rows = min(self.comments.count(), 4)  # the list as high as its comments, up to four
@@ -211,7 +217,7 @@ class ReviewPanel(QFrame):
         if r.note:
             parts.append(self.tr("Note: %1").replace("%1", r.note))
         if r.comments:
-            parts.append(self.tr("Correct what each comment says, then finalise again."))
+            parts.append(self.tr("Correct what each comment says (Ctrl+K), then finalise again."))
         return " · ".join(parts)
 
     def case_text(self, c: ShownCase) -> str:
