@@ -82,6 +82,8 @@ def view_scope(scope: Scope, area: str | None) -> Scope:
         return scope
     if not isinstance(area, str) or len(area) > 13 or not scope.overlaps(area):
         raise NotFound()
+    if area != regions.PROVINCE and regions.name(area) is None:
+        raise NotFound()  # no such area: the same answer as one outside the scope
     narrowed = scope.narrow(area)
     if not narrowed.areas:
         raise NotFound()
