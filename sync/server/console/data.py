@@ -48,6 +48,7 @@ from sync.server.scope import Scope
 PAGE = 50
 DAYS = 14  # the per-day chart
 WEEK = timedelta(days=7)
+DASHBOARD_OFFICERS = 25
 WIB = timezone(timedelta(hours=7))  # Central Kalimantan's time: days start at midnight WIB
 OPEN_ACTION = "console.household_open"
 SEARCH_ACTION = "console.search"
@@ -173,12 +174,24 @@ class Sent:
     last: datetime | None = None
 
 
+def _day_bounds(now: datetime) -> tuple[date, list[datetime]]:
+    """The chart's first day, and the DAYS + 1 midnights (WIB, as UTC) around its days."""
+    first = now.astimezone(WIB).date() - timedelta(days=DAYS - 1)
+    return first, [_day_start(first + timedelta(days=i)) for i in range(DAYS + 1)]
+
+
 def _scan(
-    conn: Connection, view: Scope, since: datetime
-) -> tuple[dict[str, Counts], dict[str, Sent]]:
-    """One pass over the households in the view, grouped by desa and officer: the desa counts
-    and each officer's households (all, received since `since`, the newest content)."""
+    conn: Connection, view: Scope, now: datetime
+) -> tuple[dict[str, Counts], dict[str, Sent], list[tuple[date, int]]]:
+    """One pass over the households in the view, grouped by desa and officer: the desa counts,
+    each officer's households (all, received in the last 7 days, the newest content), and the
+    households first received on each of the last DAYS days (WIB), oldest first."""
     h = households
+    first, bounds = _day_bounds(now)
+    per_day = [
+        func.sum(case((and_(h.c.received_at >= a, h.c.received_at < b), 1), else_=0))
+        for a, b in zip(bounds, bounds[1:], strict=False)
+    ]
     rows = conn.execute(
         select(
             h.c.kode_desa,
@@ -188,25 +201,26 @@ def _scan(
             func.sum(case((h.c.status == "rejected", 1), else_=0)),
             func.sum(case((h.c.card_number.is_not(None), 1), else_=0)),
             func.sum(case((h.c.conflict, 1), else_=0)),
-            func.sum(case((h.c.received_at >= since, 1), else_=0)),
+            func.sum(case((h.c.received_at >= now - WEEK, 1), else_=0)),
             func.max(h.c.updated_at),
+            *per_day,
         )
         .where(view.where(h.c.kode_desa))
         .group_by(h.c.kode_desa, h.c.officer_id)
     )
     by_desa: dict[str, Counts] = {}
     by_officer: dict[str, Sent] = {}
-    for desa, officer, n, verified, rejected, cards, conflicts, recent, last in rows:
-        by_desa.setdefault(desa, Counts()).add(
-            Counts(
-                0, n, *(int(x or 0) for x in (verified, rejected, cards)), 0, int(conflicts or 0)
-            )
-        )
+    days = [0] * DAYS
+    for desa, officer, n, verified, rejected, cards, conflicts, recent, last, *daily in rows:
+        numbers = (int(x or 0) for x in (verified, rejected, cards))
+        by_desa.setdefault(desa, Counts()).add(Counts(0, n, *numbers, 0, int(conflicts or 0)))
         before, last = by_officer.get(officer, Sent()), _aware(last)
         if before.last is not None and (last is None or before.last > last):
             last = before.last
         by_officer[officer] = Sent(before.households + n, before.recent + int(recent or 0), last)
-    return by_desa, by_officer
+        for i, k in enumerate(daily):
+            days[i] += int(k or 0)
+    return by_desa, by_officer, [(first + timedelta(days=i), k) for i, k in enumerate(days)]
 
 
 def _add_lists(conn: Connection, view: Scope, found: dict[str, Counts]) -> dict[str, Counts]:
@@ -242,7 +256,7 @@ def _trail(scope: Scope, area: str | None) -> list[tuple[str, str]]:
 def dashboard(conn: Connection, scope: Scope, area: str | None, *, now: datetime) -> Dashboard:
     view = view_scope(scope, area)
     inside, codes = _level_rows(view)
-    by_desa, sent = _scan(conn, view, now - WEEK)
+    by_desa, sent, days = _scan(conn, view, now)
     _add_lists(conn, view, by_desa)
     rows: dict[str, Counts] = {code: Counts() for code in codes}
     total = Counts()
@@ -261,10 +275,20 @@ def dashboard(conn: Connection, scope: Scope, area: str | None, *, now: datetime
         _trail(scope, area),
         area_rows,
         total,
-        people,
-        per_day(conn, view, now=now),
+        quietest(people),
+        days,
         len(people),
     )
+
+
+def quietest(people: list[OfficerRow], limit: int = DASHBOARD_OFFICERS) -> list[OfficerRow]:
+    """The officers to chase first, for a dashboard that stays small (a province has hundreds):
+    never uploaded, then the longest since their last upload; the rest are on the officers
+    page. A short list keeps its order by name."""
+    if len(people) <= limit:
+        return people
+    never = datetime.min.replace(tzinfo=UTC)
+    return sorted(people, key=lambda o: (o.last_upload or never, o.name))[:limit]
 
 
 def officers_in(
@@ -296,7 +320,7 @@ def officers_in(
         ).all()
     )
     if sent is None:
-        sent = _scan(conn, view, now - WEEK)[1]
+        sent = _scan(conn, view, now)[1]
     return [
         OfficerRow(
             p.id,
@@ -316,32 +340,6 @@ def _aware(moment) -> datetime | None:
     if moment is None or isinstance(moment, datetime):
         return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
     return datetime.fromisoformat(str(moment)).replace(tzinfo=UTC)
-
-
-def _wib_day(conn: Connection, column):
-    """The column's day in WIB, as YYYY-MM-DD text, in SQL."""
-    if conn.dialect.name == "postgresql":
-        return func.to_char(func.timezone("Asia/Jakarta", column), "YYYY-MM-DD")
-    return func.substr(func.datetime(column, "+7 hours"), 1, 10)
-
-
-def per_day(conn: Connection, view: Scope, *, now: datetime) -> list[tuple[date, int]]:
-    """Households received (first arrival) per day, the last DAYS days in WIB, oldest first."""
-    today = now.astimezone(WIB).date()
-    first = today - timedelta(days=DAYS - 1)
-    since = datetime.combine(first, datetime.min.time(), WIB).astimezone(UTC)
-    day = _wib_day(conn, households.c.received_at).label("day")
-    found: dict[object, int] = dict(
-        conn.execute(
-            select(day, func.count())
-            .where(households.c.received_at >= since, view.where(households.c.kode_desa))
-            .group_by(day)
-        ).all()
-    )
-    return [
-        (first + timedelta(days=i), found.get((first + timedelta(days=i)).isoformat(), 0))
-        for i in range(DAYS)
-    ]
 
 
 # -- lists ------------------------------------------------------------------------------------
