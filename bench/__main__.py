@@ -3,7 +3,7 @@ and the target from the issue, so a slow or noisy machine moves both together.
 
     python -m bench [--households 20000]
                     [--only save,unlock,gui,sync,autosave_sync,export,province_export,keys]
-                    [--province-households 300000]
+                    [--province-households 300000] [--console-sizes 30000,100000,300000]
 """
 
 from __future__ import annotations
@@ -148,6 +148,7 @@ def main() -> None:
         "--only", default="save,unlock,gui,sync,autosave_sync,export,province_export,keys"
     )
     parser.add_argument("--province-households", type=int, default=300_000)
+    parser.add_argument("--console-sizes", default="30000,100000,300000")  # `--only console`
     args = parser.parse_args()
     only = set(args.only.split(","))
     work = Path(tempfile.mkdtemp(prefix="khbs-bench-", dir=Path.cwd()))
@@ -195,6 +196,10 @@ def main() -> None:
             from bench import keys
 
             keys.run()
+        if "console" in only:
+            from bench import console
+
+            console.run(report, tuple(int(n) for n in args.console_sizes.split(",")))
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

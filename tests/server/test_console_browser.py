@@ -1,7 +1,9 @@
 """The console in a real browser: Debian's chromium (/usr/bin/chromium, driven by Playwright;
 no browser download) against a real `khbs-server serve` process on 127.0.0.1, on SQLite and
 PostgreSQL, in the officers' screen size (1366x768). Log in by keyboard, see the dashboard,
-find a household by NIK, open it with a reason, see the audit entry, log out.
+find a household by NIK, open it with a reason, see the audit entry, add an officer and make
+their laptop's enrollment code, download the region's export, log out; then the province's
+audit viewer with the chain checked.
 
 Without chromium (or Playwright) the test skips, except in CI (CI=true), where it fails;
 `make test` installs chromium. Screenshots go to tmp_path, or to KHBS_CONSOLE_SCREENSHOTS
@@ -12,12 +14,16 @@ loop, kept apart from the one pytest-qt's plugin may hold in the test process.""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -106,7 +112,9 @@ def test_log_in_find_open_with_reason_log_out(served, engine, tmp_path):
         "password": consoleworld.PASSWORD,
         "nik": record["anggota"][0]["nik"],
         "household": hid,
+        "province": world.users["province"].name,
         "shots": str(shots),
+        "downloads": str(tmp_path),
     }
     proc = subprocess.run(
         [sys.executable, "-m", "tests.server.test_console_browser", json.dumps(plan)],
@@ -131,6 +139,17 @@ def test_log_in_find_open_with_reason_log_out(served, engine, tmp_path):
     assert seen["household_heading"].endswith(hid)
     assert record["no_kk"] in seen["household_text"]  # the full record, after the reason
     assert "Rahmat Kota" in seen["access_row"] and "Koreksi data" in seen["access_row"]
+    assert seen["officer_heading"] == "Tono Baru" and seen["officer_notice"].startswith("Petugas")
+    assert re.fullmatch(r"[0-9A-Z]{5}(-[0-9A-Z]{5}){3}", seen["enroll_code"])
+    assert seen["code_url"].endswith("/enroll-code") and seen["enroll_code"] not in seen["code_url"]
+    assert seen["export_name"].startswith("khbs-62.71-") and seen["export_name"].endswith(".zip")
+    with zipfile.ZipFile(seen["export_path"]) as archive:
+        assert archive.namelist() == ["households.csv", "members.csv", "manifest.json"]
+        text = archive.read("households.csv").decode("utf-8-sig")
+    exported = {row["household_id"] for row in csv.DictReader(io.StringIO(text))}
+    assert exported == set(world.households["palangka"])  # the regency's own only
+    assert seen["chain"].startswith("Rantai utuh")
+    assert "console.household_open" in seen["audit_text"] and "Rahmat Kota" in seen["audit_text"]
     assert seen["logged_out"] == "Anda sudah keluar."
     assert seen["after_logout"] == "/console/login"
     with engine.connect() as conn:
@@ -146,7 +165,20 @@ def test_log_in_find_open_with_reason_log_out(served, engine, tmp_path):
             {"household_id": hid, "reason": "correction", "note": "KK baru setelah pindah"},
         )
     ]
-    for name in ("login", "dashboard", "dashboard-en", "households", "household"):
+    with engine.connect() as conn:
+        done = [r.action for r in conn.execute(select(audit_log).order_by(audit_log.c.id))]
+    assert {"officer.add", "enroll_code.create", "export"} <= set(done)
+    for name in (
+        "login",
+        "dashboard",
+        "dashboard-en",
+        "households",
+        "household",
+        "officers",
+        "enroll-code",
+        "exports",
+        "audit",
+    ):
         assert (shots / f"console-{name}.png").stat().st_size > 10_000
 
 
@@ -212,11 +244,50 @@ def drive(plan: dict) -> dict:
         seen["access_row"] = page.locator("#access-table tbody tr").first.inner_text()
         page.screenshot(path=str(shots / "console-household.png"))  # its first screen
 
+        # Officers: add one for a kecamatan of the city, then a code for their laptop.
+        page.get_by_role("link", name="Petugas", exact=True).click()
+        page.locator("#officer-name").wait_for()
+        page.screenshot(path=str(shots / "console-officers.png"), full_page=True)
+        page.locator("#officer-name").fill("Tono Baru")
+        page.locator("#officer-areas").fill("62.71.03")
+        page.get_by_role("button", name="Tambah petugas").click()
+        page.get_by_role("heading", level=1).wait_for()
+        seen["officer_heading"] = page.get_by_role("heading", level=1).inner_text()
+        seen["officer_notice"] = page.get_by_role("status").inner_text()
+        page.get_by_role("button", name="Buat kode pendaftaran").click()
+        page.locator("#the-code").wait_for()
+        seen["enroll_code"] = page.locator("#the-code").inner_text().strip()
+        seen["code_url"] = page.url
+        page.screenshot(path=str(shots / "console-enroll-code.png"))
+
+        # The region's export, downloaded.
+        page.get_by_role("link", name="Ekspor", exact=True).click()
+        page.get_by_role("button", name="Unduh ZIP").wait_for()
+        page.screenshot(path=str(shots / "console-exports.png"))
+        with page.expect_download() as info:
+            page.get_by_role("button", name="Unduh ZIP").click()
+        download = info.value
+        seen["export_name"] = download.suggested_filename
+        seen["export_path"] = str(Path(plan["downloads"]) / download.suggested_filename)
+        download.save_as(seen["export_path"])
+
         page.get_by_role("button", name="Keluar").click()
         page.get_by_role("status").wait_for()
         seen["logged_out"] = page.get_by_role("status").inner_text()
         page.goto(plan["url"] + "/console")
         seen["after_logout"] = page.url.removeprefix(plan["url"])
+
+        # The province's audit viewer, the chain checked.
+        page.locator("#name").fill(plan["province"])
+        page.locator("#password").fill(plan["password"])
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/console")
+        page.get_by_role("link", name="Log audit", exact=True).click()
+        page.locator("#verify-link").click()
+        page.locator("#chain-state").wait_for()
+        seen["chain"] = page.locator("#chain-state").inner_text()
+        seen["audit_text"] = page.inner_text("#audit-table")
+        page.screenshot(path=str(shots / "console-audit.png"))
         browser.close()
     return seen
 

@@ -47,6 +47,8 @@ from sync.server.scope import Scope
 
 PAGE = 50
 DAYS = 14  # the per-day chart
+WEEK = timedelta(days=7)
+DASHBOARD_OFFICERS = 25
 WIB = timezone(timedelta(hours=7))  # Central Kalimantan's time: days start at midnight WIB
 OPEN_ACTION = "console.household_open"
 SEARCH_ACTION = "console.search"
@@ -81,6 +83,8 @@ def view_scope(scope: Scope, area: str | None) -> Scope:
         return scope
     if not isinstance(area, str) or len(area) > 13 or not scope.overlaps(area):
         raise NotFound()
+    if area != regions.PROVINCE and regions.name(area) is None:
+        raise NotFound()  # no such area: the same answer as one outside the scope
     narrowed = scope.narrow(area)
     if not narrowed.areas:
         raise NotFound()
@@ -120,9 +124,14 @@ class Counts:
     duplicates: int = 0  # households with an open duplicate warning
     conflicts: int = 0
 
-    def add(self, other: Counts) -> None:
-        for name in COUNT_FIELDS:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+    def add(self, other: Counts) -> None:  # field by field: called per desa and officer
+        self.listed += other.listed
+        self.received += other.received
+        self.verified += other.verified
+        self.rejected += other.rejected
+        self.cards += other.cards
+        self.duplicates += other.duplicates
+        self.conflicts += other.conflicts
 
 
 @dataclass(frozen=True)
@@ -156,26 +165,67 @@ class Dashboard:
     officer_count: int
 
 
-def counts_by_desa(conn: Connection, view: Scope) -> dict[str, Counts]:
-    """Every count of the dashboard per desa code, inside the view."""
+@dataclass(frozen=True)
+class Sent:
+    """An officer's households inside a view: all, first received since a moment, newest."""
+
+    households: int = 0
+    recent: int = 0
+    last: datetime | None = None
+
+
+def _day_bounds(now: datetime) -> tuple[date, list[datetime]]:
+    """The chart's first day, and the DAYS + 1 midnights (WIB, as UTC) around its days."""
+    first = now.astimezone(WIB).date() - timedelta(days=DAYS - 1)
+    return first, [_day_start(first + timedelta(days=i)) for i in range(DAYS + 1)]
+
+
+def _scan(
+    conn: Connection, view: Scope, now: datetime
+) -> tuple[dict[str, Counts], dict[str, Sent], list[tuple[date, int]]]:
+    """One pass over the households in the view, grouped by desa and officer: the desa counts,
+    each officer's households (all, received in the last 7 days, the newest content), and the
+    households first received on each of the last DAYS days (WIB), oldest first."""
     h = households
-    found: dict[str, Counts] = {}
+    first, bounds = _day_bounds(now)
+    per_day = [
+        func.sum(case((and_(h.c.received_at >= a, h.c.received_at < b), 1), else_=0))
+        for a, b in zip(bounds, bounds[1:], strict=False)
+    ]
     rows = conn.execute(
         select(
             h.c.kode_desa,
+            h.c.officer_id,
             func.count(),
             func.sum(case((h.c.status == "verified", 1), else_=0)),
             func.sum(case((h.c.status == "rejected", 1), else_=0)),
             func.sum(case((h.c.card_number.is_not(None), 1), else_=0)),
             func.sum(case((h.c.conflict, 1), else_=0)),
+            func.sum(case((h.c.received_at >= now - WEEK, 1), else_=0)),
+            func.max(h.c.updated_at),
+            *per_day,
         )
         .where(view.where(h.c.kode_desa))
-        .group_by(h.c.kode_desa)
+        .group_by(h.c.kode_desa, h.c.officer_id)
     )
-    for desa, n, verified, rejected, cards, conflicts in rows:
-        found[desa] = Counts(
-            0, n, int(verified or 0), int(rejected or 0), int(cards or 0), 0, int(conflicts or 0)
-        )
+    by_desa: dict[str, Counts] = {}
+    by_officer: dict[str, Sent] = {}
+    days = [0] * DAYS
+    for desa, officer, n, verified, rejected, cards, conflicts, recent, last, *daily in rows:
+        numbers = (int(x or 0) for x in (verified, rejected, cards))
+        by_desa.setdefault(desa, Counts()).add(Counts(0, n, *numbers, 0, int(conflicts or 0)))
+        before, last = by_officer.get(officer, Sent()), _aware(last)
+        if before.last is not None and (last is None or before.last > last):
+            last = before.last
+        by_officer[officer] = Sent(before.households + n, before.recent + int(recent or 0), last)
+        for i, k in enumerate(daily):
+            days[i] += int(k or 0)
+    return by_desa, by_officer, [(first + timedelta(days=i), k) for i, k in enumerate(days)]
+
+
+def _add_lists(conn: Connection, view: Scope, found: dict[str, Counts]) -> dict[str, Counts]:
+    """Open duplicates and DTSEN list rows, per desa, into `found`."""
+    h = households
     open_dupes = (
         select(h.c.kode_desa, func.count(func.distinct(duplicates.c.household_id)))
         .select_from(duplicates.join(h, h.c.id == duplicates.c.household_id))
@@ -206,7 +256,8 @@ def _trail(scope: Scope, area: str | None) -> list[tuple[str, str]]:
 def dashboard(conn: Connection, scope: Scope, area: str | None, *, now: datetime) -> Dashboard:
     view = view_scope(scope, area)
     inside, codes = _level_rows(view)
-    by_desa = counts_by_desa(conn, view)
+    by_desa, sent, days = _scan(conn, view, now)
+    _add_lists(conn, view, by_desa)
     rows: dict[str, Counts] = {code: Counts() for code in codes}
     total = Counts()
     for desa, counts in by_desa.items():
@@ -216,7 +267,7 @@ def dashboard(conn: Connection, scope: Scope, area: str | None, *, now: datetime
     area_rows = [
         AreaRow(code, area_name(code), rows[code], code.count(".") < 3) for code in sorted(rows)
     ]
-    people = officers_in(conn, view, now=now)
+    people = officers_in(conn, view, now=now, sent=sent)
     title = area_name(inside) if inside and inside != regions.PROVINCE else ""
     return Dashboard(
         inside,
@@ -224,15 +275,28 @@ def dashboard(conn: Connection, scope: Scope, area: str | None, *, now: datetime
         _trail(scope, area),
         area_rows,
         total,
-        people,
-        per_day(conn, view, now=now),
+        quietest(people),
+        days,
         len(people),
     )
 
 
-def officers_in(conn: Connection, view: Scope, *, now: datetime) -> list[OfficerRow]:
-    """Officers whose areas overlap the view: their devices, their last upload, and the
-    households they sent that lie in the view (all, and received in the last 7 days)."""
+def quietest(people: list[OfficerRow], limit: int = DASHBOARD_OFFICERS) -> list[OfficerRow]:
+    """The officers to chase first, for a dashboard that stays small (a province has hundreds):
+    never uploaded, then the longest since their last upload; the rest are on the officers
+    page. A short list keeps its order by name."""
+    if len(people) <= limit:
+        return people
+    never = datetime.min.replace(tzinfo=UTC)
+    return sorted(people, key=lambda o: (o.last_upload or never, o.name))[:limit]
+
+
+def officers_in(
+    conn: Connection, view: Scope, *, now: datetime, sent: dict[str, Sent] | None = None
+) -> list[OfficerRow]:
+    """Officers whose areas overlap the view: their active devices, and the households they
+    sent that lie in the view (all, received in the last 7 days, the newest content's time).
+    `sent`: those counts when the caller has them already (_scan)."""
     ids = select(officer_areas.c.officer_id).where(view.where_overlaps(officer_areas.c.area_code))
     people = conn.execute(
         select(officers.c.id, officers.c.name)
@@ -241,51 +305,31 @@ def officers_in(conn: Connection, view: Scope, *, now: datetime) -> list[Officer
     ).all()
     if not people:
         return []
-    wanted = [p.id for p in people]
     areas: dict[str, list[str]] = {}
     for officer_id, code in conn.execute(
         select(officer_areas.c.officer_id, officer_areas.c.area_code)
-        .where(officer_areas.c.officer_id.in_(wanted))
+        .where(officer_areas.c.officer_id.in_(ids))  # a subquery, not a list of ids: one plan
         .order_by(officer_areas.c.area_code)
     ):
         areas.setdefault(officer_id, []).append(code)
     device_count: dict[str, int] = dict(
         conn.execute(
             select(devices.c.officer_id, func.count())
-            .where(devices.c.officer_id.in_(wanted), devices.c.revoked_at.is_(None))
+            .where(devices.c.officer_id.in_(ids), devices.c.revoked_at.is_(None))
             .group_by(devices.c.officer_id)
         ).all()
     )
-    last = dict(
-        conn.execute(
-            select(devices.c.officer_id, func.max(household_versions.c.received_at))
-            .select_from(
-                household_versions.join(devices, devices.c.id == household_versions.c.device_id)
-            )
-            .where(devices.c.officer_id.in_(wanted))
-            .group_by(devices.c.officer_id)
-        ).all()
-    )
-    week = now - timedelta(days=7)
-    sent = conn.execute(
-        select(
-            households.c.officer_id,
-            func.count(),
-            func.sum(case((households.c.received_at >= week, 1), else_=0)),
-        )
-        .where(households.c.officer_id.in_(wanted), view.where(households.c.kode_desa))
-        .group_by(households.c.officer_id)
-    ).all()
-    totals = {officer_id: (n, int(recent or 0)) for officer_id, n, recent in sent}
+    if sent is None:
+        sent = _scan(conn, view, now)[1]
     return [
         OfficerRow(
             p.id,
             p.name,
             tuple(areas.get(p.id, ())),
             device_count.get(p.id, 0),
-            _aware(last.get(p.id)),
-            totals.get(p.id, (0, 0))[1],
-            totals.get(p.id, (0, 0))[0],
+            sent.get(p.id, Sent()).last,
+            sent.get(p.id, Sent()).recent,
+            sent.get(p.id, Sent()).households,
         )
         for p in people
     ]
@@ -296,32 +340,6 @@ def _aware(moment) -> datetime | None:
     if moment is None or isinstance(moment, datetime):
         return moment if moment is None or moment.tzinfo else moment.replace(tzinfo=UTC)
     return datetime.fromisoformat(str(moment)).replace(tzinfo=UTC)
-
-
-def _wib_day(conn: Connection, column):
-    """The column's day in WIB, as YYYY-MM-DD text, in SQL."""
-    if conn.dialect.name == "postgresql":
-        return func.to_char(func.timezone("Asia/Jakarta", column), "YYYY-MM-DD")
-    return func.substr(func.datetime(column, "+7 hours"), 1, 10)
-
-
-def per_day(conn: Connection, view: Scope, *, now: datetime) -> list[tuple[date, int]]:
-    """Households received (first arrival) per day, the last DAYS days in WIB, oldest first."""
-    today = now.astimezone(WIB).date()
-    first = today - timedelta(days=DAYS - 1)
-    since = datetime.combine(first, datetime.min.time(), WIB).astimezone(UTC)
-    day = _wib_day(conn, households.c.received_at).label("day")
-    found: dict[object, int] = dict(
-        conn.execute(
-            select(day, func.count())
-            .where(households.c.received_at >= since, view.where(households.c.kode_desa))
-            .group_by(day)
-        ).all()
-    )
-    return [
-        (first + timedelta(days=i), found.get((first + timedelta(days=i)).isoformat(), 0))
-        for i in range(DAYS)
-    ]
 
 
 # -- lists ------------------------------------------------------------------------------------

@@ -382,7 +382,8 @@ def _list_page(
         if found is None:
             listing = data.list_households(conn, _keys(request), scope, filters, page_no)
         view = data.view_scope(scope, filters.area)
-        choices = data.officer_choices(conn, view)
+        # Search results leave out the filter form: its officer list is long in a province.
+        choices = data.officer_choices(conn, view) if found is None else []
     query = filters.query()
     return page(
         request,
