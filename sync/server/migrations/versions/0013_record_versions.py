@@ -21,7 +21,7 @@ def upgrade() -> None:
     with op.batch_alter_table("questionnaire_receipts", schema=None) as batch_op:
         batch_op.add_column(sa.Column("seq", sa.BigInteger(), nullable=True))
     conn = op.get_bind()
-    published = {}
+    published: dict[int, int] = {}
     for seq, detail in conn.execute(
         sa.text("SELECT seq, detail FROM changes WHERE kind = 'questionnaire'")
     ):
