@@ -20,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from typing import TypeGuard
 
 from jsonschema import Draft202012Validator
 
@@ -348,17 +349,19 @@ def _derived_rule(doc: dict, found: dict, rule: dict, path: str) -> Iterator[Pro
         yield Problem(where, "unknown_question", {"name": rule.get("below")})
         return
     for i, o in enumerate(q.options(source.spec)):
-        bounds = o.get("range")
-        ok = isinstance(bounds, list) and len(bounds) == 2
-        if ok:
-            low, high = bounds
-            ok = (high is not None and high < limit) or low >= limit
-        if not ok:
+        bounds = o.get("range") if isinstance(o, dict) else None
+        low, high = bounds if isinstance(bounds, list) and len(bounds) == 2 else (None, None)
+        below = _number(high) and high < limit
+        if not (below or (_number(low) and low >= limit)):
             yield Problem(
                 source.where + ("x-options", i, "range"),
                 "range_straddles",
                 {"parameter": rule.get("parameter"), "value": limit},
             )
+
+
+def _number(value: object) -> TypeGuard[float]:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _walk(doc: dict, group: dict, where: Where, roster: str | None) -> Iterator[Problem]:

@@ -617,6 +617,7 @@ def cmd_questionnaire_list(args: argparse.Namespace) -> int:
                 version=v["version"],
                 at=_utc(v["published_at"]),
                 received=v["received"],
+                sent=v["sent"],
                 retired=retired,
                 notes=v["notes"] or "-",
             )

@@ -473,13 +473,15 @@ questionnaires = Table(
     _at("retired_at", nullable=True),
 )
 
-# A device that has been sent a version in a pull reply.
+# A device that has been sent a version in a pull reply; `seq`, the event it was sent as: once
+# the device's pull cursor is past it, the device has applied that page (received it).
 questionnaire_receipts = Table(
     "questionnaire_receipts",
     metadata,
     Column("version", Integer, ForeignKey("questionnaires.version"), primary_key=True),
     Column("device_id", ID, ForeignKey("devices.id"), primary_key=True),
     _at("received_at"),
+    Column("seq", BigInteger),  # 0013; NULL only for receipts from before it
 )
 
 

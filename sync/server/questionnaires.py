@@ -25,7 +25,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, case, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import questionnaire as q
@@ -41,6 +41,7 @@ from sync.server import ServerError, repo
 from sync.server.audit import audit
 from sync.server.db import (
     advisory_lock,
+    devices,
     questionnaire_receipts,
     questionnaires,
     utc_now,
@@ -209,10 +210,16 @@ def retire(conn: Connection, version: int, *, actor: str, clock=utc_now) -> bool
 
 def listing(conn: Connection) -> list[dict]:
     """Every published version, oldest first: version, published_at, notes, retired_at, sha256,
-    and `received`, the devices that have been sent it in a pull reply."""
+    `sent`, the devices a pull reply has carried it to, and `received`, those of them that
+    acknowledged it: a device's next pull asks for events after its cursor, which moves the
+    cursor (devices.pull_cursor) past the event only once the laptop has applied that page, in
+    one transaction with the version it kept (docs/sync.md)."""
+    sent = questionnaire_receipts
+    acknowledged = case((devices.c.pull_cursor >= sent.c.seq, 1), else_=0)
     received = (
-        select(questionnaire_receipts.c.version, func.count().label("n"))
-        .group_by(questionnaire_receipts.c.version)
+        select(sent.c.version, func.count().label("n"), func.sum(acknowledged).label("acked"))
+        .select_from(sent.join(devices, devices.c.id == sent.c.device_id))
+        .group_by(sent.c.version)
         .subquery()
     )
     rows = conn.execute(
@@ -223,6 +230,7 @@ def listing(conn: Connection) -> list[dict]:
             questionnaires.c.retired_at,
             questionnaires.c.sha256,
             received.c.n,
+            received.c.acked,
         )
         .outerjoin(received, received.c.version == questionnaires.c.version)
         .order_by(questionnaires.c.version)
@@ -234,7 +242,8 @@ def listing(conn: Connection) -> list[dict]:
             "notes": r.notes,
             "retired_at": r.retired_at,
             "sha256": bytes(r.sha256).hex(),
-            "received": int(r.n or 0),
+            "sent": int(r.n or 0),
+            "received": int(r.acked or 0),
         }
         for r in rows
     ]
@@ -257,7 +266,7 @@ def event(
             with conn.begin_nested():
                 conn.execute(
                     insert(questionnaire_receipts).values(
-                        version=row.version, device_id=device_id, received_at=clock()
+                        version=row.version, device_id=device_id, received_at=clock(), seq=seq
                     )
                 )
         except IntegrityError:

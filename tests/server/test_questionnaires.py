@@ -40,7 +40,7 @@ def listed(server: Server) -> list[tuple]:
     out = json.loads(server.ok("questionnaire", "list", "--json").stdout)
     assert out["builtin"] == q.schema_version() == 1
     return [
-        (v["version"], v["received"], v["retired_at"] is not None, v["notes"])
+        (v["version"], (v["sent"], v["received"]), v["retired_at"] is not None, v["notes"])
         for v in out["versions"]
     ]
 
@@ -65,7 +65,7 @@ def test_publish_a_valid_version_2_then_list_and_retire_it(server, engine, tmp_p
         ).stdout
     )
     assert out["published"] is True and out["version"] == 2 and out["warnings"] == []
-    assert listed(server) == [(2, 0, False, "Air mandi; lantai rusak sedang digabung")]
+    assert listed(server) == [(2, (0, 0), False, "Air mandi; lantai rusak sedang digabung")]
     # Stored as signed: the compact document, its signature under the province signing key.
     with engine.connect() as conn:
         row = conn.execute(select(published_table)).one()
@@ -230,9 +230,10 @@ def test_an_enrolled_laptop_pulls_version_2_and_the_province_counts_it(
     assert laptop_versions.versions(store) == [2]
     kept = laptop_versions.load(store, 2)
     assert kept == V2 and list(kept["properties"]) == list(V2["properties"])  # the form's order
-    assert listed(server) == [(2, 1, False, None)]
+    # Sent, not yet acknowledged: the laptop's next pull moves its cursor past the event.
+    assert listed(server) == [(2, (1, 0), False, None)]
     assert client.sync().questionnaires == []  # once
-    assert listed(server) == [(2, 1, False, None)]
+    assert listed(server) == [(2, (1, 1), False, None)]
     assert [
         (e.action, e.detail) for e in store.audit.entries() if e.action.startswith("questionnaire.")
     ] == [("questionnaire.received", "2")]
@@ -247,7 +248,7 @@ def test_an_enrolled_laptop_pulls_version_2_and_the_province_counts_it(
     text = khbs.ok("sync").stdout.splitlines()
     assert "Kuesioner versi 3 tersedia." in text
     assert json.loads(khbs.ok("sync", "--json").stdout)["questionnaires"] == []
-    assert listed(server) == [(2, 1, False, None), (3, 1, False, None)]
+    assert listed(server) == [(2, (1, 1), False, None), (3, (1, 1), False, None)]  # two syncs
 
 
 def test_a_retired_version_is_not_offered(server, live, engine, officer, tmp_path):
@@ -257,7 +258,7 @@ def test_a_retired_version_is_not_offered(server, live, engine, officer, tmp_pat
     report = client.sync()
     assert report.events == 0 and report.questionnaires == []
     assert laptop_versions.versions(store) == []
-    assert listed(server) == [(2, 0, True, None)]
+    assert listed(server) == [(2, (0, 0), True, None)]
     assert count(engine, questionnaire_receipts) == 0
     store.close()
 
