@@ -2,7 +2,8 @@
 and the target from the issue, so a slow or noisy machine moves both together.
 
     python -m bench [--households 20000]
-                    [--only save,unlock,gui,sync,autosave_sync,export,province_export,keys]
+                    [--only save,unlock,gui,sync,autosave_sync,export,province_export,keys,
+                            workers]
                     [--province-households 300000] [--console-sizes 30000,100000,300000]
 """
 
@@ -145,7 +146,8 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=20000)
     parser.add_argument("--saves", type=int, default=300)
     parser.add_argument(
-        "--only", default="save,unlock,gui,sync,autosave_sync,export,province_export,keys"
+        "--only",
+        default="save,unlock,gui,sync,autosave_sync,export,province_export,keys,workers",
     )
     parser.add_argument("--province-households", type=int, default=300_000)
     parser.add_argument("--console-sizes", default="30000,100000,300000")  # `--only console`
@@ -200,6 +202,10 @@ def main() -> None:
             from bench import console
 
             console.run(report, tuple(int(n) for n in args.console_sizes.split(",")))
+        if "workers" in only:
+            from bench import workers
+
+            workers.run(report, work)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

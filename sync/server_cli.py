@@ -783,9 +783,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     import uvicorn
 
+    if args.workers > 1:  # before prometheus_client is imported (sync/server/workers.py)
+        from sync.server.workers import shared_metrics
+
+        shared_metrics()
     from sync.server import keys
     from sync.server.api.app import create_app
     from sync.server.api.limits import uvicorn_options
+    from sync.server.api.observe import log_config
     from sync.server.settings import PASSPHRASE_ENV, Settings
 
     limits = {
@@ -800,6 +805,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
         ssl_certfile=args.tls_cert,
         ssl_keyfile=args.tls_key,
         log_level="info",
+        log_config=log_config(),  # JSON lines without personal data
+        access_log=False,  # observe.py writes its own, without the query string
         server_header=False,
         **uvicorn_options(settings),
     )

@@ -36,7 +36,7 @@ from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Engine, LargeBinary, delete, func, insert, select, text
+from sqlalchemy import Engine, LargeBinary, Table, delete, func, insert, select, text
 
 from app.crypto import DecryptError, KdfParams, derive_kek, open_sealed, seal
 from app.errors import WrongPassphrase
@@ -179,7 +179,7 @@ def write_backup(engine: Engine, public: bytes, out: BinaryIO) -> Summary:
             counts[table.name] = n
         sink.line({"end": counts})
         sink.close()
-    return Summary(counts, header["revision"], header["created_at"], header["key_id"])
+    return Summary(counts, str(header["revision"]), str(header["created_at"]), key_id(public))
 
 
 def _kind(column_type) -> str:
@@ -306,28 +306,34 @@ def restore(engine: Engine, source: BinaryIO, pair: ProvinceKeyPair, path: str) 
         head = current(conn)
         if header.get("revision") != head:
             raise BackupRevision(revision=str(header.get("revision"))[:32], head=head)
-        for table in metadata.sorted_tables:
-            if table.name in SEEDED:
-                conn.execute(delete(table))  # the backup holds their rows
-            elif conn.execute(select(func.count()).select_from(table)).scalar_one():
-                raise RestoreNotEmpty(db=display(engine.url), table=table.name)
-        table, kinds, batch, counts = None, [], [], {}
+        for each in metadata.sorted_tables:
+            if each.name in SEEDED:
+                conn.execute(delete(each))  # the backup holds their rows
+            elif conn.execute(select(func.count()).select_from(each)).scalar_one():
+                raise RestoreNotEmpty(db=display(engine.url), table=each.name)
+        table: Table | None = None
+        kinds: list[str] = []
+        batch: list[dict] = []
+        counts: dict[str, int] = {}
         for _, line in stream:
             if isinstance(line, dict):
-                if batch:
+                if batch and table is not None:
                     conn.execute(insert(table), batch)
                     batch = []
                 if "end" in line:
                     counts = line["end"]
                     break
-                table = metadata.tables.get(line.get("table"))
+                table = metadata.tables.get(str(line.get("table")))
                 if table is None or line.get("columns") != list(table.columns.keys()):
                     raise BackupBad(path=path)
                 kinds, counts[table.name] = line["kinds"], 0
                 continue
-            if table is None:
+            if table is None or not isinstance(line, list):
                 raise BackupBad(path=path)
-            values = [_decode(k, v) for k, v in zip(kinds, line, strict=True)]
+            try:
+                values = [_decode(k, v) for k, v in zip(kinds, line, strict=True)]
+            except (ValueError, TypeError):
+                raise BackupBad(path=path) from None
             batch.append(dict(zip(table.columns.keys(), values, strict=True)))
             if len(batch) >= BATCH:
                 conn.execute(insert(table), batch)
@@ -340,7 +346,7 @@ def restore(engine: Engine, source: BinaryIO, pair: ProvinceKeyPair, path: str) 
                 raise BackupBad(path=path)
         if conn.dialect.name == "postgresql":
             _advance_sequences(conn)
-    return Summary(counts, head, header.get("created_at", ""), pair.key_id)
+    return Summary(counts, str(head), str(header.get("created_at", "")), pair.key_id)
 
 
 def _advance_sequences(conn) -> None:

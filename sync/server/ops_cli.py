@@ -1,6 +1,7 @@
-"""`khbs-server backup-key new`, `backup` and `restore` (docs/operations.md); registered in
-sync/server_cli.py build_parser by `add_commands`. Errors are ServerErrors (one translated
-line from the CLI's main), as sync.server_cli may run as __main__ with its own CliError."""
+"""`khbs-server backup-key new`, `backup`, `restore` and `key rotate` (docs/operations.md);
+registered in sync/server_cli.py build_parser by `add_commands`. Errors are ServerErrors (one
+translated line from the CLI's main), as sync.server_cli may run as __main__ with its own
+CliError."""
 
 from __future__ import annotations
 
@@ -38,6 +39,10 @@ class NoBackupPassphrase(ServerError):
     key = "server.no_backup_passphrase"
 
 
+class NoServerPassphrase(ServerError):
+    key = "server.no_passphrase"
+
+
 class PassphraseMismatch(ServerError):
     key = "cli.passphrase_mismatch"
 
@@ -46,9 +51,9 @@ class BackupPassphraseShort(ServerError):
     key = "server.backup_passphrase_short"
 
 
-def ask(prompt_key: str) -> str:
+def ask(prompt_key: str, missing: type[ServerError] = NoBackupPassphrase) -> str:
     if not sys.stdin.isatty():
-        raise NoBackupPassphrase()
+        raise missing()
     return getpass.getpass(tr(prompt_key))
 
 
@@ -164,6 +169,25 @@ def cmd_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_key_rotate(args: argparse.Namespace) -> int:
+    """A new active key of a kind; the old one is kept (retired) so what it sealed still opens."""
+    from sync.server import keys
+    from sync.server.admins import CLI_ACTOR, audit
+    from sync.server.settings import PASSPHRASE_ENV
+    from sync.server_cli import database
+
+    passphrase = os.environ.get(PASSPHRASE_ENV) or ask("cli.passphrase", NoServerPassphrase)
+    with database(args) as engine, engine.begin() as conn:
+        keys.unlock(conn, passphrase)  # the audit entry below is sealed
+        key_id = keys.rotate(conn, passphrase, args.kind)
+        audit(conn, CLI_ACTOR, "key.rotate", {"kind": args.kind, "key_id": key_id})
+    if args.json:
+        print_json({"kind": args.kind, "key_id": key_id})
+    else:
+        print(tr("server.key_rotated", kind=args.kind, key_id=key_id))
+    return 0
+
+
 def add_commands(sub, command, common) -> None:
     """The parsers: `command(parent, name, func, help)` is build_parser's helper, `common` its
     shared options."""
@@ -194,3 +218,19 @@ def add_commands(sub, command, common) -> None:
     back.add_argument("file", metavar="FILE")
     back.add_argument("--key", required=True, metavar="FILE", help="the backup private key")
     back.add_argument("--json", action="store_true")
+
+    key_group = sub.add_parser("key", parents=[common], help="the server's own keys")
+    key_group_actions = key_group.add_subparsers(dest="action", required=True)
+    rotate = command(
+        key_group_actions,
+        "rotate",
+        cmd_key_rotate,
+        "a new active key; the old one is kept for what it sealed",
+    )
+    rotate.add_argument(
+        "--kind",
+        required=True,
+        choices=("data", "province"),
+        help="data: household content from now on; province: laptops enrolled from now on",
+    )
+    rotate.add_argument("--json", action="store_true")

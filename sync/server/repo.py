@@ -510,6 +510,18 @@ def _outcomes(conn: Connection, *where) -> dict[str, dict[str, int]]:
     return out
 
 
+def queue_depths(conn: Connection) -> dict[str, int]:
+    """Work waiting, for the metrics (sync/server/api/observe.py): households received and not
+    yet verified or rejected, and households holding a conflict."""
+    received, conflicts = conn.execute(
+        select(
+            func.count().filter(households.c.status == "received"),
+            func.count().filter(households.c.conflict),
+        )
+    ).one()
+    return {"households_to_verify": received, "households_in_conflict": conflicts}
+
+
 def stats(conn: Connection, scope: Scope | None = None) -> dict:
     """Counts, for the whole province or one scope (`khbs-server stats --area`; the console's
     dashboard shows the same numbers): households by the desa they are in (and by the visit's

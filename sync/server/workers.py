@@ -21,21 +21,49 @@ import socket
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 import uvicorn
 
 STOP_GRACE = 30.0  # seconds a worker has to finish its requests before SIGKILL
-RESTART_WINDOW, MAX_RESTARTS = 60.0, 10  # more deaths than this in the window: give up
+RESTART_WINDOW, MAX_RESTARTS = 60.0, 10
+METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"  # more deaths than this in the window: give up
+
+
+def shared_metrics() -> None:
+    """prometheus_client's multiprocess mode: each worker writes its counters to files in
+    PROMETHEUS_MULTIPROC_DIR and /metrics sums them. Must run before prometheus_client is
+    imported. A folder the operator set is emptied of the last run's files; else a private
+    one is made and removed at exit."""
+    import atexit
+    import shutil
+    import tempfile
+    from pathlib import Path
+
+    folder = os.environ.get(METRICS_DIR_ENV)
+    if folder:
+        for stale in Path(folder).glob("*.db"):
+            stale.unlink()
+        return
+    folder = tempfile.mkdtemp(prefix="khbs-metrics-")
+    os.environ[METRICS_DIR_ENV] = folder
+    parent = os.getpid()
+
+    def remove() -> None:
+        if os.getpid() == parent:  # not in a worker
+            shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(remove)
 
 
 def can_fork() -> bool:
     return hasattr(os, "fork")
 
 
-def serve(make_app: Callable[[], object], options: dict, workers: int) -> int:
+def serve(make_app: Callable[[], Any], options: dict, workers: int) -> int:
     """Run `workers` processes; returns the exit status. `make_app` builds a worker's app and
     runs in the worker, after the fork; `options` are uvicorn.Config keywords."""
-    sock = uvicorn.Config(app=None, **options).bind_socket()
+    sock = uvicorn.Config(app=make_app, **options).bind_socket()  # the app is not loaded here
 
     def make_config() -> uvicorn.Config:
         return uvicorn.Config(app=make_app(), **options)

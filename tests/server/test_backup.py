@@ -154,3 +154,13 @@ def test_a_damaged_backup_or_a_wrong_key_restores_nothing(pushed, db_url, new_ur
     # Nothing was written by the refused restores: the real one still goes in.
     target.ok("restore", str(out), "--key", str(private), **env)
     assert target.ok("stats", "--json").stdout == source.ok("stats", "--json").stdout
+
+
+def test_key_rotation_keeps_old_households_open(pushed, db_url, tmp_path):
+    cli = Server(db_url, tmp_path / "home")
+    before = opened_households(db_url)
+    made = json.loads(cli.ok("key", "rotate", "--kind", "data", "--json").stdout)
+    assert made["kind"] == "data" and len(made["key_id"]) >= 8
+    assert opened_households(db_url) == before  # sealed with the retired key, still open
+    assert "key.rotate" in cli.ok("audit", "--action", "key.rotate").stdout
+    cli.ok("verify")

@@ -33,9 +33,9 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="--workers needs
 class Served:
     """`khbs-server serve` with a tiny device limit (BURST, then one per 10 minutes)."""
 
-    def __init__(self, db_url: str, home: Path, *extra: str):
+    def __init__(self, db_url: str, home: Path, *extra: str, **more_env: str):
         env = {k: v for k, v in os.environ.items() if not k.startswith("KHBS_")}
-        env.update(KHBS_LANG="en", HOME=str(home), XDG_DATA_HOME=str(home))
+        env.update(KHBS_LANG="en", HOME=str(home), XDG_DATA_HOME=str(home), **more_env)
         env["KHBS_SERVER_PASSPHRASE"] = PASSPHRASE
         argv = ["--db", db_url, "serve", "--port", "0", "--device-per-minute", "0.1"]
         self.proc = subprocess.Popen(

@@ -8,7 +8,17 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from sync.server import attachments as attachment_storage
-from sync.server.api import attachments, device, enroll, errors, export, health, pull, push
+from sync.server.api import (
+    attachments,
+    device,
+    enroll,
+    errors,
+    export,
+    health,
+    observe,
+    pull,
+    push,
+)
 from sync.server.api.limits import RequestLimits
 from sync.server.ratelimit import RateLimiter
 from sync.server.console import web as console
@@ -51,6 +61,7 @@ def create_app(settings: Settings, unlocked_keys: ServerKeys) -> FastAPI:
     for module in (enroll, device, push, pull, health, export, attachments):
         app.include_router(module.router)
     console.install(app)  # the browser console under /console (sync/server/console)
+    observe.install(app)  # JSON request lines, /metrics, /v1/ready (docs/operations.md)
     # Added last, so it is the outermost: every route, present and future, gets the limits.
     app.add_middleware(RequestLimits, settings=settings)
     return app

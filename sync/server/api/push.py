@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from sync.protocol import ProtocolError
 from sync.server.api.deps import AuthDevice, EngineDep, KeysDep
 from sync.server.api.errors import ApiError
+from sync.server.api.observe import count_ingested
 from sync.server.ingest import ingest
 
 router = APIRouter(tags=["push"])
@@ -22,4 +23,5 @@ async def push(auth: AuthDevice, engine: EngineDep, keys: KeysDep) -> dict:
         reply = await run_in_threadpool(ingest, engine, keys, auth.device, auth.body)
     except ProtocolError as exc:
         raise ApiError(400, exc.code) from None
+    count_ingested(reply.get("results", []))
     return reply | {"server_time": int(time.time())}

@@ -1,0 +1,185 @@
+"""Ingest on PostgreSQL with 1, 2 and 4 API workers (issue 17), beside an executemany of the
+same rows into the same database, measured in the same run.
+
+`khbs-server serve --workers N` runs as a real process (the CLI, forked workers, JSON logs,
+shared rate limits). 8 devices push at once: each is enrolled in the database and its 250
+households are sealed into batches of 50 before the clock starts, so the client's work is
+only signing and sending (laptops do their sealing on their own CPUs; this machine has 2
+cores for server and clients together). Then cProfile of `ingest()` alone shows what is left.
+
+    python -m bench --only workers
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import os
+import pstats
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import requests
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from app import demo
+from bench.sync import AREA, FAST_KDF, PASSPHRASE, TODAY, _pg_schema, _plain_insert
+from sync.protocol import seal_batch, sign_request
+from sync.server import ingest, keys, repo
+from sync.server.db import open_database
+
+DEVICES, PER_DEVICE, BATCH = 8, 250, 50
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _prepare(url: str, households: list[dict]):
+    """A fresh server in `url`: its keys, and per device (id, key, sealed batches)."""
+    engine = open_database(url, create=True)
+    try:
+        with engine.begin() as conn:
+            unlocked = keys.create(conn, PASSPHRASE, kdf=FAST_KDF)
+            officer = repo.add_officer(conn, "Petugas Benchmark", [AREA])
+        devices = []
+        for i in range(DEVICES):
+            key = Ed25519PrivateKey.generate()
+            with engine.begin() as conn:
+                code = repo.create_enroll_code(conn, officer).code
+                device = repo.redeem_enroll_code(conn, code, key.public_key().public_bytes_raw())
+            mine = households[i * PER_DEVICE : (i + 1) * PER_DEVICE]
+            batches = [
+                seal_batch(
+                    unlocked.province.public_bytes(),
+                    unlocked.active["province"],
+                    device.id,
+                    str(uuid.uuid4()),
+                    [{"id": r["id"], "revision": 1, "record": r} for r in mine[j : j + BATCH]],
+                )
+                for j in range(0, len(mine), BATCH)
+            ]
+            devices.append((device, key, batches))
+    finally:
+        engine.dispose()
+    return unlocked, devices
+
+
+class Serve:
+    def __init__(self, url: str, workers: int):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KHBS_")}
+        env["KHBS_SERVER_PASSPHRASE"] = PASSPHRASE
+        argv = ["--db", url, "serve", "--port", "0", "--workers", str(workers)]
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "sync.server_cli", *argv],
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for line in self.proc.stderr or []:
+            found = re.search(r"running on http://127\.0\.0\.1:(\d+)", line)
+            if found:
+                self.url = f"http://127.0.0.1:{found.group(1)}"
+                break
+        else:
+            raise RuntimeError("the server did not start")
+        self.log: list[str] = []
+        threading.Thread(target=self._drain, daemon=True).start()
+        deadline = time.monotonic() + 60
+        while not self._ready():
+            assert time.monotonic() < deadline and self.proc.poll() is None, self.log[-5:]
+            time.sleep(0.2)
+
+    def _drain(self) -> None:
+        self.log.extend(self.proc.stderr or [])
+
+    def _ready(self) -> bool:
+        try:
+            return requests.get(self.url + "/v1/ready", timeout=10).status_code == 200
+        except requests.ConnectionError:
+            return False
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=60)
+
+
+def _push_all(url: str, devices) -> tuple[float, int]:
+    accepted = [0] * len(devices)
+    start = threading.Barrier(len(devices) + 1)
+
+    def run(i: int) -> None:
+        device, key, batches = devices[i]
+        session = requests.Session()
+        start.wait()
+        for body in batches:
+            headers = sign_request(key, device.id, "POST", "/v1/push", body, int(time.time()))
+            headers["Content-Type"] = "application/octet-stream"
+            reply = session.post(url + "/v1/push", data=body, headers=headers, timeout=600)
+            reply.raise_for_status()
+            accepted[i] += sum(r["outcome"] == "accepted" for r in reply.json()["results"])
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(len(devices))]
+    for t in threads:
+        t.start()
+    start.wait()
+    started = time.perf_counter()
+    for t in threads:
+        t.join(timeout=900)
+    return time.perf_counter() - started, sum(accepted)
+
+
+def _profile(url: str, households: list[dict]) -> None:
+    """ingest() of two devices' batches in this process, one thread, under cProfile."""
+    unlocked, devices = _prepare(url, households[: 2 * PER_DEVICE])
+    engine = open_database(url)
+    profile = cProfile.Profile()
+    try:
+        started = time.perf_counter()
+        profile.enable()
+        for device, _key, batches in devices[:2]:
+            for body in batches:
+                ingest.ingest(engine, unlocked, device, body, today=TODAY)
+        profile.disable()
+        elapsed = time.perf_counter() - started
+    finally:
+        engine.dispose()
+    print(f"  ingest() alone, 1 thread, postgresql: {2 * PER_DEVICE / elapsed:.0f} hh/s")
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(14)
+    lines = [line for line in out.getvalue().splitlines() if line.strip()]
+    print("  cProfile, by own time (top 14):")
+    for line in lines[lines.index(next(x for x in lines if "ncalls" in x)) :]:
+        print("   ", line[:150])
+
+
+def run(report, work: Path) -> None:
+    total = DEVICES * PER_DEVICE
+    households = list(demo.generate(total, seed=46, areas=[AREA], today=TODAY))
+    for workers in (1, 2, 4):
+        with _pg_schema() as url:
+            if url is None:
+                return
+            _unlocked, devices = _prepare(url, households)
+            server = Serve(url, workers)
+            try:
+                elapsed, accepted = _push_all(server.url, devices)
+            finally:
+                server.stop()
+            assert accepted == total, f"only {accepted} of {total} accepted"
+            baseline = _plain_insert(url, households)
+        report(
+            f"ingest, {DEVICES} devices, postgresql, {workers} worker(s)",
+            total / elapsed,
+            "hh/s",
+            total / baseline,
+            ">= 1000 hh/s on 2 cores (baseline: executemany (id, JSON))",
+        )
+    with _pg_schema() as url:
+        if url is not None:
+            _profile(url, households)
