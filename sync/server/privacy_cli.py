@@ -118,6 +118,31 @@ def cmd_rights_withdraw(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_rights_access(args: argparse.Namespace) -> int:
+    """A readable copy of everything held about the family, for the family (HTML file)."""
+    import os
+    from pathlib import Path
+
+    from app.i18n import current_lang
+    from sync.server import access_copy
+    from sync.server.scope import Scope
+
+    with database(args) as engine, engine.begin() as conn:
+        keys = unlock(conn)
+        scope = Scope.province()
+        hid = _family(conn, keys, scope, args)
+        html = access_copy.make(conn, keys, scope, hid, args.reason, ACTOR, lang=current_lang())
+    path = Path(args.out)
+    # Personal data: readable by this user only, written whole or not at all.
+    temp = path.with_name(path.name + ".part")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(html)
+    os.replace(temp, path)
+    print(tr("rights.written", household_id=hid, path=str(path)))
+    return EXIT_OK
+
+
 def _family_arguments(p) -> None:
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--nik", metavar="NIK", help="a member's NIK (found by the blind index)")
@@ -162,3 +187,12 @@ def register(sub, common, command, device_actions) -> None:
     _family_arguments(withdraw)
     withdraw.add_argument("--note", default="", help="the request as received (sealed)")
     withdraw.add_argument("--json", action="store_true")
+    access = command(
+        rights_actions,
+        "access",
+        cmd_rights_access,
+        "a readable copy of everything held about the family (HTML), audited",
+    )
+    _family_arguments(access)
+    access.add_argument("--reason", required=True, help="the request as stated (kept sealed)")
+    access.add_argument("--out", required=True, metavar="FILE")
