@@ -215,7 +215,9 @@ def checkpoint(engine: Engine) -> bool:
         return True
     raw = engine.raw_connection()  # outside SQLAlchemy's transaction: a checkpoint needs that
     try:
-        busy = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        driver = raw.driver_connection
+        assert driver is not None
+        busy = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
     finally:
         raw.close()
     return busy == 0

@@ -143,6 +143,54 @@ def cmd_rights_access(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_rights_correct(args: argparse.Namespace) -> int:
+    """A family's correction: applied here as a new revision (audited), or with --to-officer
+    recorded for the officer to correct (the supervision loop's return, once merged)."""
+    from sync.server import rights
+    from sync.server.scope import Scope
+
+    answers = {}
+    for item in args.set or []:
+        path, sep, value = item.partition("=")
+        if not sep or not path.strip():
+            raise rights.BadPath(path=item.split("=")[0] or "?")
+        answers[path.strip()] = value
+    with database(args) as engine, engine.begin() as conn:
+        keys = unlock(conn)
+        scope = Scope.province()
+        hid = _family(conn, keys, scope, args)
+        if args.to_officer:
+            # Hook for the supervision loop (h/review): after merge, also return the household
+            # to its officer with these answers as comments, and close the request when the
+            # corrected revision arrives.
+            content = {"note": rights.clean_note(args.note), "changes": answers}
+            request_id = rights.record(
+                conn, keys, hid, rights.CORRECTION, ACTOR, content, status="open"
+            )
+            revision = None
+        else:
+            if not answers:
+                raise rights.BadPath(path="--set")
+            request_id, revision = rights.correct(
+                conn, keys, scope, hid, answers, ACTOR, args.note or ""
+            )
+    if args.json:
+        _print_json({"household_id": hid, "request_id": request_id, "revision": revision})
+    elif revision is None:
+        print(tr("rights.correction_open", request_id=request_id))
+    else:
+        print(
+            tr(
+                "rights.corrected",
+                household_id=hid,
+                revision=revision,
+                n=len(answers),
+                request_id=request_id,
+            )
+        )
+    return EXIT_OK
+
+
 def _family_arguments(p) -> None:
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--nik", metavar="NIK", help="a member's NIK (found by the blind index)")
@@ -196,3 +244,23 @@ def register(sub, common, command, device_actions) -> None:
     _family_arguments(access)
     access.add_argument("--reason", required=True, help="the request as stated (kept sealed)")
     access.add_argument("--out", required=True, metavar="FILE")
+    correct = command(
+        rights_actions,
+        "correct",
+        cmd_rights_correct,
+        "a family's correction, applied here as a new revision (audited)",
+    )
+    _family_arguments(correct)
+    correct.add_argument(
+        "--set",
+        action="append",
+        metavar="PATH=VALUE",
+        help="an answer to correct, e.g. anggota.2.nama='Rosmiati Ilas' (members from 1)",
+    )
+    correct.add_argument("--note", default="", help="the request as received (sealed)")
+    correct.add_argument(
+        "--to-officer",
+        action="store_true",
+        help="record it for the officer to correct in the field instead",
+    )
+    correct.add_argument("--json", action="store_true")

@@ -5,6 +5,7 @@ another family; a request outside the user's scope finds nothing and records not
 from __future__ import annotations
 
 import html
+import json
 
 import pytest
 from sqlalchemy import select
@@ -123,3 +124,61 @@ def test_rights_access_cli_writes_a_private_copy(db_url, engine, initialised, wo
     assert rec["no_kk"] in page and "Salinan data keluarga" in page
     bad = server("rights", "access", "--nik", "123", "--reason", "x", "--out", str(out))
     assert bad.returncode == 1 and "16 digit" in bad.stderr
+    done = server.ok("rights", "correct", "--id", hid, "--set", "lokasi.rt=007", "--json")
+    assert json.loads(done.stdout)["revision"] == 2
+    open_ = server.ok("rights", "correct", "--id", hid, "--set", "anggota.1.nama=Y", "--to-officer")
+    assert "dikembalikan ke petugas" in open_.stdout
+    wrong = server("rights", "correct", "--id", hid, "--set", "rumah.atap=1")
+    assert wrong.returncode == 1 and "rumah.atap" in wrong.stderr
+
+
+def test_a_correction_is_a_new_province_revision_shown_with_its_request(engine, initialised, world):
+    from sync.server.db import household_versions
+
+    hid = world.households["palangka"][1]
+    rec = world.records[hid]
+    regency = world.users["regency"]
+    new_kk = "6271030101999999"
+    with engine.begin() as conn:
+        with pytest.raises(rights.BadPath):
+            rights.correct(conn, initialised, regency.scope, hid, {"anggota.9.nama": "X"}, "t")
+        with pytest.raises(rights.CorrectionInvalid):
+            rights.correct(conn, initialised, regency.scope, hid, {"anggota.1.nik": "123"}, "t")
+    with engine.begin() as conn:
+        request_id, revision = rights.correct(
+            conn,
+            initialised,
+            regency.scope,
+            hid,
+            {"anggota.2.nama": "Rosmiati Ilas Br. Sinaga", "no_kk": new_kk},
+            regency.actor,
+            "surat keluarga",
+        )
+    assert revision == 2
+    with engine.connect() as conn:
+        versions = conn.execute(
+            select(household_versions.c.revision, household_versions.c.device_id).where(
+                household_versions.c.household_id == hid
+            )
+        ).all()
+        assert sorted(versions) == [(1, versions[0].device_id), (2, None)]
+        assert rights.find(conn, initialised, regency.scope, kk=new_kk) == hid
+        with pytest.raises(rights.FamilyNotFound):
+            rights.find(conn, initialised, regency.scope, kk=rec["no_kk"])
+        audited = conn.execute(
+            select(audit_log.c.detail).where(audit_log.c.action == "household.correct")
+        ).scalar_one()
+        request = rights.requests_of(conn, initialised, hid)[0]
+    assert "Sinaga" not in audited and "anggota.2.nama" in audited
+    assert request.id == request_id and request.outcome == "applied"
+    assert request.content["changes"][0] == {
+        "path": "anggota.2.nama",
+        "old": "Rosmiati Ilas",
+        "new": "Rosmiati Ilas Br. Sinaga",
+    }
+    with engine.begin() as conn:
+        page = access_copy.make(conn, initialised, regency.scope, hid, "cek perbaikan", "t")
+    current = page.split("Data sekarang (revisi 2)")[1].split("Semua revisi")[0]
+    assert "Rosmiati Ilas Br. Sinaga" in current and new_kk in current
+    assert "Perbaikan data" in page and "Diperbaiki di provinsi" in page
+    assert "diperbaiki provinsi" in page  # revision 2 came from no device
