@@ -35,6 +35,28 @@ def cmd_retention_days(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_retention_apply(args: argparse.Namespace) -> int:
+    """Minimise households of families who left the program longer ago than the period."""
+    from sync.server import privacy
+
+    with database(args) as engine:
+        with engine.begin() as conn:
+            if not args.dry_run:
+                unlock(conn)
+            ids = privacy.apply_retention(conn, ACTOR, dry_run=args.dry_run)
+            period = privacy.days(conn, privacy.PROVINCE_DAYS)
+        if ids and not args.dry_run:
+            privacy.checkpoint(engine)
+    if args.json:
+        _print_json({"dry_run": args.dry_run, "days": period, "households": ids})
+        return EXIT_OK
+    for hid in ids:
+        print(hid)
+    key = "privacy.retention_dry_run" if args.dry_run else "privacy.retention_applied"
+    print(tr(key, n=len(ids), days=period))
+    return EXIT_OK
+
+
 # -- a lost or stolen laptop ----------------------------------------------------------------------
 
 
@@ -221,6 +243,15 @@ def register(sub, common, command, device_actions) -> None:
         p.add_argument("days", nargs="?", type=int, default=None, metavar="DAYS")
         p.add_argument("--json", action="store_true")
         p.set_defaults(which=which)
+    apply = command(
+        actions,
+        "apply",
+        cmd_retention_apply,
+        "erase (keeping a tombstone) households of families who left the program "
+        "longer ago than province-days",
+    )
+    apply.add_argument("--dry-run", action="store_true", help="only list what would go")
+    apply.add_argument("--json", action="store_true")
 
     rights = sub.add_parser(
         "rights", parents=[common], help="a family's requests: access, correction, withdrawal"

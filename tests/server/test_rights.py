@@ -182,3 +182,35 @@ def test_a_correction_is_a_new_province_revision_shown_with_its_request(engine, 
     assert "Rosmiati Ilas Br. Sinaga" in current and new_kk in current
     assert "Perbaikan data" in page and "Diperbaiki di provinsi" in page
     assert "diperbaiki provinsi" in page  # revision 2 came from no device
+
+
+def test_province_retention_erases_families_who_left_after_the_period(
+    db_url, engine, initialised, world, tmp_path
+):
+    from datetime import timedelta
+
+    from sync.server import privacy
+    from sync.server.db import households, tombstones, utc_now
+
+    left = world.households["palangka"][0]  # rejected: left the program
+    with engine.begin() as conn:
+        privacy.set_days(conn, privacy.PROVINCE_DAYS, 30, "t")
+        assert privacy.due_for_retention(conn) == []
+        later = utc_now() + timedelta(days=31)
+        assert privacy.apply_retention(conn, "t", dry_run=True, clock=lambda: later) == [left]
+    server = Server(db_url, tmp_path / "home")
+    assert "0 keluarga" in server.ok("retention", "apply", "--dry-run").stdout
+    server.ok("retention", "province-days", "0")
+    shown = json.loads(server.ok("retention", "apply", "--dry-run", "--json").stdout)
+    assert shown["households"] == [left]
+    with engine.connect() as conn:
+        assert conn.execute(select(households.c.id).where(households.c.id == left)).first()
+    out = server.ok("retention", "apply")
+    assert left in out.stdout and "1 keluarga" in out.stdout
+    with engine.connect() as conn:
+        assert conn.execute(select(households.c.id).where(households.c.id == left)).first() is None
+        stone = conn.execute(select(tombstones)).one()
+    assert (stone.household_id, stone.basis) == (left, "retention")
+    verified = world.households["palangka"][1]
+    with engine.connect() as conn:  # decided and in the program: kept
+        assert conn.execute(select(households.c.id).where(households.c.id == verified)).first()
