@@ -239,7 +239,8 @@ household_versions = Table(
     Column("content_hash", LargeBinary(32), primary_key=True),  # SHA-256 of the plaintext
     Column("key_id", KEY_ID, ForeignKey("server_keys.key_id"), nullable=False),
     Column("content", LargeBinary, nullable=False),  # AES-256-GCM, bound to the three above
-    Column("device_id", ID, ForeignKey("devices.id"), nullable=False, index=True),
+    # NULL: a revision the province made itself (a family's correction, sync/server/rights.py).
+    Column("device_id", ID, ForeignKey("devices.id"), index=True),
     Column("batch_id", String(64)),
     _at("received_at"),
 )

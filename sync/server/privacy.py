@@ -215,7 +215,9 @@ def checkpoint(engine: Engine) -> bool:
         return True
     raw = engine.raw_connection()  # outside SQLAlchemy's transaction: a checkpoint needs that
     try:
-        busy = raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+        driver = raw.driver_connection
+        assert driver is not None
+        busy = driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
     finally:
         raw.close()
     return busy == 0
@@ -235,6 +237,20 @@ def due_for_retention(conn: Connection, *, clock=utc_now) -> list[str]:
             .order_by(households.c.id)
         ).scalars()
     )
+
+
+def apply_retention(
+    conn: Connection, actor: str, *, dry_run: bool = False, clock=utc_now
+) -> list[str]:
+    """Erase (basis `retention`, tombstone kept) every household due; their laptops are told.
+    Returns the ids (those that would go, with `dry_run`). Audited once with the count."""
+    due = due_for_retention(conn, clock=clock)
+    if dry_run:
+        return due
+    for hid in due:
+        erase(conn, hid, RETENTION, actor, clock=clock)
+    audit(conn, actor, "retention.apply", {"count": len(due), "days": days(conn, PROVINCE_DAYS)})
+    return due
 
 
 # -- a lost or stolen laptop ----------------------------------------------------------------------

@@ -35,6 +35,28 @@ def cmd_retention_days(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_retention_apply(args: argparse.Namespace) -> int:
+    """Minimise households of families who left the program longer ago than the period."""
+    from sync.server import privacy
+
+    with database(args) as engine:
+        with engine.begin() as conn:
+            if not args.dry_run:
+                unlock(conn)
+            ids = privacy.apply_retention(conn, ACTOR, dry_run=args.dry_run)
+            period = privacy.days(conn, privacy.PROVINCE_DAYS)
+        if ids and not args.dry_run:
+            privacy.checkpoint(engine)
+    if args.json:
+        _print_json({"dry_run": args.dry_run, "days": period, "households": ids})
+        return EXIT_OK
+    for hid in ids:
+        print(hid)
+    key = "privacy.retention_dry_run" if args.dry_run else "privacy.retention_applied"
+    print(tr(key, n=len(ids), days=period))
+    return EXIT_OK
+
+
 # -- a lost or stolen laptop ----------------------------------------------------------------------
 
 
@@ -118,6 +140,79 @@ def cmd_rights_withdraw(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_rights_access(args: argparse.Namespace) -> int:
+    """A readable copy of everything held about the family, for the family (HTML file)."""
+    import os
+    from pathlib import Path
+
+    from app.i18n import current_lang
+    from sync.server import access_copy
+    from sync.server.scope import Scope
+
+    with database(args) as engine, engine.begin() as conn:
+        keys = unlock(conn)
+        scope = Scope.province()
+        hid = _family(conn, keys, scope, args)
+        html = access_copy.make(conn, keys, scope, hid, args.reason, ACTOR, lang=current_lang())
+    path = Path(args.out)
+    # Personal data: readable by this user only, written whole or not at all.
+    temp = path.with_name(path.name + ".part")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(html)
+    os.replace(temp, path)
+    print(tr("rights.written", household_id=hid, path=str(path)))
+    return EXIT_OK
+
+
+def cmd_rights_correct(args: argparse.Namespace) -> int:
+    """A family's correction: applied here as a new revision (audited), or with --to-officer
+    recorded for the officer to correct (the supervision loop's return, once merged)."""
+    from sync.server import rights
+    from sync.server.scope import Scope
+
+    answers = {}
+    for item in args.set or []:
+        path, sep, value = item.partition("=")
+        if not sep or not path.strip():
+            raise rights.BadPath(path=item.split("=")[0] or "?")
+        answers[path.strip()] = value
+    with database(args) as engine, engine.begin() as conn:
+        keys = unlock(conn)
+        scope = Scope.province()
+        hid = _family(conn, keys, scope, args)
+        if args.to_officer:
+            # Hook for the supervision loop (h/review): after merge, also return the household
+            # to its officer with these answers as comments, and close the request when the
+            # corrected revision arrives.
+            content = {"note": rights.clean_note(args.note), "changes": answers}
+            request_id = rights.record(
+                conn, keys, hid, rights.CORRECTION, ACTOR, content, status="open"
+            )
+            revision = None
+        else:
+            if not answers:
+                raise rights.BadPath(path="--set")
+            request_id, revision = rights.correct(
+                conn, keys, scope, hid, answers, ACTOR, args.note or ""
+            )
+    if args.json:
+        _print_json({"household_id": hid, "request_id": request_id, "revision": revision})
+    elif revision is None:
+        print(tr("rights.correction_open", request_id=request_id))
+    else:
+        print(
+            tr(
+                "rights.corrected",
+                household_id=hid,
+                revision=revision,
+                n=len(answers),
+                request_id=request_id,
+            )
+        )
+    return EXIT_OK
+
+
 def _family_arguments(p) -> None:
     which = p.add_mutually_exclusive_group(required=True)
     which.add_argument("--nik", metavar="NIK", help="a member's NIK (found by the blind index)")
@@ -148,6 +243,15 @@ def register(sub, common, command, device_actions) -> None:
         p.add_argument("days", nargs="?", type=int, default=None, metavar="DAYS")
         p.add_argument("--json", action="store_true")
         p.set_defaults(which=which)
+    apply = command(
+        actions,
+        "apply",
+        cmd_retention_apply,
+        "erase (keeping a tombstone) households of families who left the program "
+        "longer ago than province-days",
+    )
+    apply.add_argument("--dry-run", action="store_true", help="only list what would go")
+    apply.add_argument("--json", action="store_true")
 
     rights = sub.add_parser(
         "rights", parents=[common], help="a family's requests: access, correction, withdrawal"
@@ -162,3 +266,32 @@ def register(sub, common, command, device_actions) -> None:
     _family_arguments(withdraw)
     withdraw.add_argument("--note", default="", help="the request as received (sealed)")
     withdraw.add_argument("--json", action="store_true")
+    access = command(
+        rights_actions,
+        "access",
+        cmd_rights_access,
+        "a readable copy of everything held about the family (HTML), audited",
+    )
+    _family_arguments(access)
+    access.add_argument("--reason", required=True, help="the request as stated (kept sealed)")
+    access.add_argument("--out", required=True, metavar="FILE")
+    correct = command(
+        rights_actions,
+        "correct",
+        cmd_rights_correct,
+        "a family's correction, applied here as a new revision (audited)",
+    )
+    _family_arguments(correct)
+    correct.add_argument(
+        "--set",
+        action="append",
+        metavar="PATH=VALUE",
+        help="an answer to correct, e.g. anggota.2.nama='Rosmiati Ilas' (members from 1)",
+    )
+    correct.add_argument("--note", default="", help="the request as received (sealed)")
+    correct.add_argument(
+        "--to-officer",
+        action="store_true",
+        help="record it for the officer to correct in the field instead",
+    )
+    correct.add_argument("--json", action="store_true")

@@ -12,12 +12,22 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, delete, insert, select, update
 
+from app import questionnaire as q
+from app import rules
 from app.crypto import DecryptError, open_sealed, seal
+from app.i18n import tr
+from sync.protocol import content_hash
 from sync.server import ServerError, repo
 from sync.server.audit import audit
-from sync.server.db import blind_index, households, rights_requests, utc_now
+from sync.server.db import (
+    blind_index,
+    household_versions,
+    households,
+    rights_requests,
+    utc_now,
+)
 from sync.server.keys import ServerKeys
 from sync.server.privacy import WITHDRAWAL, Tombstone, erase
 from sync.server.scope import Scope
@@ -42,6 +52,16 @@ class BadNumber(ServerError):
 
 class ReasonMissing(ServerError):
     key = "rights.reason_missing"
+
+
+class BadPath(ServerError):
+    key = "rights.bad_path"
+
+
+class CorrectionInvalid(ServerError):
+    """The corrected record would break a rule: nothing is changed or recorded."""
+
+    key = "rights.correction_invalid"
 
 
 @dataclass(frozen=True)
@@ -225,6 +245,164 @@ def withdraw(
     find(conn, keys, scope, household_id=household_id)  # in scope, or FamilyNotFound
     record(conn, keys, household_id, WITHDRAW, actor, {"note": clean_note(note)}, outcome="erased")
     return erase(conn, household_id, WITHDRAWAL, actor, scope=scope)
+
+
+# -- correction -----------------------------------------------------------------------------------
+
+
+def correct(
+    conn: Connection,
+    keys: ServerKeys,
+    scope: Scope,
+    household_id: str,
+    answers: dict[str, str],
+    actor: str,
+    note: str = "",
+    *,
+    clock=utc_now,
+) -> tuple[str, int]:
+    """Apply a family's correction at the province as a new revision of the household (no
+    device: made here), checked by the same rules as a push, re-indexed, the request recorded
+    with the old and new values (sealed) and the change audited by question path (never the
+    values). `answers`: question path -> new value as typed ("anggota.2.nama": 2nd member's
+    name; JSON for numbers and yes/no). Returns (request id, new revision).
+
+    The laptop still holds the revision it sent: its next push of an edit is a conflict the
+    console shows (both kept). Returning the request to the officer instead (the supervision
+    loop's return with comments) is `record(..., CORRECTION, status="open")` plus the loop's
+    return: to connect after merging it (docs/privacy.md, "Correction")."""
+    find(conn, keys, scope, household_id=household_id)
+    row = conn.execute(select(households).where(households.c.id == household_id)).one()
+    version = conn.execute(
+        select(household_versions.c.key_id, household_versions.c.content).where(
+            household_versions.c.household_id == household_id,
+            household_versions.c.revision == row.revision,
+            household_versions.c.content_hash == row.content_hash,
+        )
+    ).one()
+    current = json.loads(
+        keys.open_content(
+            version.key_id,
+            household_id,
+            row.revision,
+            bytes(row.content_hash),
+            bytes(version.content),
+        )
+    )
+    corrected = json.loads(json.dumps(current))
+    changed = []
+    for path, text in answers.items():
+        old, new = _set(corrected, path, text)
+        changed.append({"path": path, "old": old, "new": new})
+    corrected = q.canonical(corrected)
+    context = rules.Context(household_id=household_id, assigned_areas=[row.kode_desa])
+    errors = rules.check(corrected, context, final=True).errors
+    if errors:
+        first = errors[0]
+        try:
+            message = tr(f"rule.{first.code}", None, **first.params)
+        except (KeyError, IndexError):
+            message = first.code
+        raise CorrectionInvalid(where="/".join(str(p) for p in first.path), message=message)
+    revision = row.revision + 1
+    plaintext, digest = content_hash(corrected)
+    key_id, sealed = keys.seal_content(household_id, revision, digest, plaintext)
+    now = clock()
+    conn.execute(
+        insert(household_versions).values(
+            household_id=household_id,
+            revision=revision,
+            content_hash=digest,
+            key_id=key_id,
+            content=sealed,
+            device_id=None,
+            batch_id=None,
+            received_at=now,
+        )
+    )
+    conn.execute(
+        update(households)
+        .where(households.c.id == household_id)
+        .values(revision=revision, content_hash=digest, updated_at=now)
+    )
+    conn.execute(delete(blind_index).where(blind_index.c.household_id == household_id))
+    tokens = {(kind, keys.blind_token(kind, value)) for kind, value in q.identifiers(corrected)}
+    if tokens:
+        conn.execute(
+            insert(blind_index),
+            [
+                {"key_id": k, "token": t, "household_id": household_id, "kind": kind}
+                for kind, (k, t) in sorted(tokens)
+            ],
+        )
+    request_id = record(
+        conn,
+        keys,
+        household_id,
+        CORRECTION,
+        actor,
+        {"note": clean_note(note), "changes": changed},
+        outcome="applied",
+        revision=revision,
+        clock=clock,
+    )
+    audit(
+        conn,
+        actor,
+        "household.correct",
+        {
+            "household_id": household_id,
+            "revision": revision,
+            "paths": sorted(answers),
+            "request_id": request_id,
+        },
+    )
+    return request_id, revision
+
+
+def _value(text: str, spec: dict) -> object:
+    """The text as the question takes it: text questions (names, NIK, dates) as typed; others
+    (codes, numbers, yes/no, several codes) as JSON, or the text when it is not JSON (the rules
+    then name the problem)."""
+    kinds = spec.get("type")
+    kinds = kinds if isinstance(kinds, list) else [kinds]
+    if "string" in kinds:
+        return text
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def _set(record: dict, path: str, text: str) -> tuple[object, object]:
+    """Set the answer at a dotted path (members counted from 1); returns (old, new) values.
+    BadPath unless the path names a question of the schema and a member that exists."""
+    parts = [p for p in path.split(".") if p]
+    schema = q.load_schema()
+    spec: dict = schema
+    node: object = record
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if part.isdigit():
+            index = int(part) - 1
+            if not isinstance(node, list) or not 0 <= index < len(node) or "items" not in spec:
+                raise BadPath(path=path)
+            spec, node = spec["items"], node[index]
+            if last:
+                raise BadPath(path=path)
+            continue
+        child = spec.get("properties", {}).get(part)
+        if child is None or not isinstance(node, dict):
+            raise BadPath(path=path)
+        if last:
+            if q.is_group(child) or q.is_roster(child):
+                raise BadPath(path=path)
+            old, value = node.get(part), _value(text, child)
+            node[part] = value
+            return old, value
+        spec = child
+        node = node.setdefault(part, [] if q.is_roster(child) else {})
+    raise BadPath(path=path)
 
 
 def _aad(request_id: str) -> bytes:

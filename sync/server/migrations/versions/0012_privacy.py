@@ -1,5 +1,6 @@
 """privacy (issue 18): the province's privacy settings (laptop retention days, its own retention
-period), tombstones of erased households, and the families' rights requests (docs/privacy.md).
+period), tombstones of erased households, and the families' rights requests (docs/privacy.md);
+household_versions.device_id may be NULL: a revision the province made (a correction).
 
 Revision ID: 0012
 Revises: 0011
@@ -72,9 +73,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("rights_requests", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_rights_requests_household_id"), ["household_id"])
+    with op.batch_alter_table("household_versions", schema=None) as batch_op:
+        batch_op.alter_column("device_id", existing_type=sa.String(length=36), nullable=True)
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM household_versions WHERE device_id IS NULL")
+    with op.batch_alter_table("household_versions", schema=None) as batch_op:
+        batch_op.alter_column("device_id", existing_type=sa.String(length=36), nullable=False)
     op.drop_table("rights_requests")
     op.drop_table("tombstones")
     op.drop_table("privacy_settings")

@@ -1,0 +1,198 @@
+"""A family's access request answered (UU PDP art. 7 and 32; docs/privacy.md): a readable copy of
+everything the province holds about one household, as one self-contained HTML file in Bahasa
+Indonesia (or English) with the questionnaire's own labels: the household and its members, every
+revision received, the decisions, the attachments (none are kept yet), the family's requests, and
+who accessed the record and when (the audit log). The request is recorded (its stated reason
+sealed) and audited before the copy is made, so the copy lists itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, or_, select
+
+from app.crypto import DecryptError
+from app.i18n import tr
+from sync.server.console import data
+from sync.server.console.render import WIB, environment
+from sync.server.db import audit_log, changes, console_users, household_versions, utc_now
+from sync.server.keys import ServerKeys
+from sync.server.rights import ACCESS, ReasonMissing, clean_note, find, record, requests_of
+from sync.server.scope import Scope
+
+MIN_REASON = 3
+
+
+@dataclass(frozen=True)
+class RevisionCopy:
+    revision: int
+    received_at: datetime
+    device_id: str
+    sections: list[data.Section]
+    members: list[data.Section]
+
+
+@dataclass(frozen=True)
+class Decision:
+    at: datetime
+    status: str
+    reason: str | None
+    card: str | None
+
+
+@dataclass(frozen=True)
+class AccessRecord:
+    at: datetime
+    who: str
+    action: str  # in words
+    detail: str  # the stated reason, if any
+
+
+@dataclass
+class Copy:
+    view: data.HouseholdView
+    made_at: datetime
+    made_by: str
+    reason: str
+    revisions: list[RevisionCopy] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+    accesses: list[AccessRecord] = field(default_factory=list)
+    requests: list = field(default_factory=list)
+    attachments: list = field(default_factory=list)  # hook: attachments (issue 16) after merge
+
+
+def make(
+    conn: Connection,
+    keys: ServerKeys,
+    scope: Scope,
+    household_id: str,
+    reason: str,
+    actor: str,
+    *,
+    lang: str = "id",
+    clock=utc_now,
+) -> str:
+    """Record and audit the access request, then return the copy as HTML. FamilyNotFound
+    outside the scope (nothing recorded then); ReasonMissing without a stated reason."""
+    reason = clean_note(reason)
+    if len(reason) < MIN_REASON:
+        raise ReasonMissing()
+    find(conn, keys, scope, household_id=household_id)
+    record(conn, keys, household_id, ACCESS, actor, {"reason": reason}, outcome="copy_given")
+    copy = collect(conn, keys, scope, household_id, reason, actor, lang, clock())
+    return render(copy, lang)
+
+
+def collect(
+    conn: Connection,
+    keys: ServerKeys,
+    scope: Scope,
+    household_id: str,
+    reason: str,
+    actor: str,
+    lang: str,
+    now: datetime,
+) -> Copy:
+    view = data.household(conn, keys, scope, household_id, lang)
+    copy = Copy(view, now, _names(conn, [actor]).get(_user(actor), actor), reason)
+    for v in conn.execute(
+        select(household_versions)
+        .where(household_versions.c.household_id == household_id)
+        .order_by(household_versions.c.revision, household_versions.c.received_at)
+    ):
+        try:
+            content = json.loads(
+                keys.open_content(
+                    v.key_id, household_id, v.revision, bytes(v.content_hash), bytes(v.content)
+                )
+            )
+        except (DecryptError, ValueError):
+            content = {}
+        sections, members = data.answer_sections(content, lang) if content else ([], [])
+        copy.revisions.append(
+            RevisionCopy(v.revision, v.received_at, v.device_id, sections, members)
+        )
+    for c in conn.execute(
+        select(changes.c.at, changes.c.detail)
+        .where(changes.c.household_id == household_id, changes.c.kind == "status")
+        .order_by(changes.c.seq)
+    ):
+        detail = json.loads(c.detail or "{}")
+        copy.decisions.append(
+            Decision(
+                c.at, detail.get("status", ""), detail.get("reason"), detail.get("card_number")
+            )
+        )
+    rows = conn.execute(
+        select(audit_log.c.at, audit_log.c.actor, audit_log.c.action, audit_log.c.detail)
+        .where(
+            or_(
+                audit_log.c.household_id == household_id,
+                audit_log.c.detail.like(f'%"{household_id}"%'),
+            )
+        )
+        .order_by(audit_log.c.id)
+    ).all()
+    names = _names(conn, [r.actor for r in rows])
+    for r in rows:
+        detail = json.loads(r.detail or "{}")
+        stated = detail.get("reason", "")
+        if stated in data.REASONS:
+            stated = tr(f"console.reason.{stated}", lang)
+        note = detail.get("note", "")
+        copy.accesses.append(
+            AccessRecord(
+                r.at,
+                names.get(_user(r.actor), r.actor),
+                _action(r.action, lang),
+                " ".join(p for p in (str(stated or ""), str(note or "")) if p),
+            )
+        )
+    copy.requests = requests_of(conn, keys, household_id)
+    return copy
+
+
+def render(copy: Copy, lang: str) -> str:
+    return (
+        environment()
+        .get_template("rights_copy.html")
+        .render(
+            t=lambda key, **params: tr(key, lang, **params),
+            lang=lang,
+            when=_when,
+            c=copy,
+            h=copy.view,
+        )
+    )
+
+
+def _when(moment: datetime | None) -> str:
+    """WIB, day-month-year, as the console shows times."""
+    if moment is None:
+        return "-"
+    return moment.astimezone(WIB).strftime("%d-%m-%Y %H:%M") + " WIB"
+
+
+def _action(action: str, lang: str) -> str:
+    try:
+        return tr(f"rights.action.{action}", lang)
+    except (KeyError, IndexError):
+        return action
+
+
+def _user(actor: str) -> str:
+    return actor.removeprefix("user:")
+
+
+def _names(conn: Connection, actors: list[str]) -> dict[str, str]:
+    ids = {_user(a) for a in actors if a.startswith("user:")}
+    if not ids:
+        return {}
+    return dict(
+        conn.execute(
+            select(console_users.c.id, console_users.c.name).where(console_users.c.id.in_(ids))
+        ).all()
+    )
