@@ -615,6 +615,12 @@ def make_editor(
     kind = kind_of(spec)
     if kind == "none":
         return None
+    if kind == "attachment":
+        from app.gui.form.attachment import AttachmentEditor  # builds on the editors here
+
+        editor = AttachmentEditor(name, spec, lang)
+        editor.set_value(None)
+        return editor
     if kind in ("desa", "gps"):
         from app.gui.form.location import DesaEditor, GpsEditor  # they build on the editors here
 
