@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import uuid
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 
 from sync.protocol import ProtocolError, read_chunk
@@ -39,7 +41,9 @@ async def chunk(auth: AuthDevice, engine: EngineDep, keys: KeysDep, request: Req
 
 
 @router.get("/v1/attachments/{attachment_id}")
-async def held(attachment_id: str, auth: AuthDevice, engine: EngineDep) -> dict:
+async def held(
+    attachment_id: Annotated[str, Path(max_length=36)], auth: AuthDevice, engine: EngineDep
+) -> dict:
     try:
         if str(uuid.UUID(attachment_id)) != attachment_id:
             raise ValueError
