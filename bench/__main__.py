@@ -2,7 +2,7 @@
 and the target from the issue, so a slow or noisy machine moves both together.
 
     python -m bench [--households 20000]
-                    [--only save,unlock,gui,sync,autosave_sync,export,province_export,keys]
+                    [--only save,unlock,gui,sync,autosave_sync,export,province_export,keys,evidence]
                     [--province-households 300000]
 """
 
@@ -145,9 +145,12 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=20000)
     parser.add_argument("--saves", type=int, default=300)
     parser.add_argument(
-        "--only", default="save,unlock,gui,sync,autosave_sync,export,province_export,keys"
+        "--only",
+        default="save,unlock,gui,sync,autosave_sync,export,province_export,keys,evidence",
     )
     parser.add_argument("--province-households", type=int, default=300_000)
+    parser.add_argument("--evidence-households", type=int, default=100)
+    parser.add_argument("--photo-households", type=int, default=3)
     args = parser.parse_args()
     only = set(args.only.split(","))
     work = Path(tempfile.mkdtemp(prefix="khbs-bench-", dir=Path.cwd()))
@@ -179,6 +182,10 @@ def main() -> None:
             from bench import sync
 
             sync.run(report, work)
+        if "evidence" in only:
+            from bench import evidence
+
+            evidence.run(report, work, args.evidence_households, args.photo_households)
         if "autosave_sync" in only:
             from bench import autosave_sync
 

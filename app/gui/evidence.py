@@ -227,7 +227,7 @@ class EvidenceController(QObject):
             QMessageBox.information(
                 self.page,
                 "KHBS",
-                dialog.tr("Attach a photo of the thumbprint, or write a witness's name."),
+                self.tr("Attach a photo of the thumbprint, or write a witness's name."),
             )
             return
         if answer != QDialog.DialogCode.Accepted:

@@ -2,6 +2,41 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name></name>
+    <message>
+        <location filename="../../app/gui/app.py" line="80"/>
+        <source>cli.audit_not_written</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/app.py" line="80"/>
+        <source>reason.store</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/evidence.py" line="271"/>
+        <location filename="../../app/gui/evidence.py" line="285"/>
+        <source>evidence.no_position</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/evidence.py" line="294"/>
+        <location filename="../../app/gui/evidence.py" line="305"/>
+        <source>evidence.no_device</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/main_window.py" line="233"/>
+        <source>sync.attachments_waiting</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/main_window.py" line="237"/>
+        <source>sync.attachments_ask</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>EnrollDialog</name>
     <message>
         <location filename="../../app/gui/views/enroll.py" line="24"/>
@@ -14,147 +49,155 @@
         <translation>Type the server address and the one-time code the province gave you.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="30"/>
+        <location filename="../../app/gui/views/enroll.py" line="31"/>
         <source>Server address</source>
         <translation>Server address</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="32"/>
+        <location filename="../../app/gui/views/enroll.py" line="33"/>
         <source>Enrollment code</source>
         <translation>Enrollment code</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="33"/>
+        <location filename="../../app/gui/views/enroll.py" line="34"/>
         <source>Server &amp;address:</source>
         <translation>Server &amp;address:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="35"/>
+        <location filename="../../app/gui/views/enroll.py" line="36"/>
         <source>One-time &amp;code:</source>
         <translation>One-time &amp;code:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="46"/>
+        <location filename="../../app/gui/views/enroll.py" line="48"/>
         <source>&amp;Enroll</source>
         <translation>&amp;Enroll</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="48"/>
+        <location filename="../../app/gui/views/enroll.py" line="50"/>
         <source>Cancel</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="74"/>
+        <location filename="../../app/gui/views/enroll.py" line="76"/>
         <source>Type both the server address and the code.</source>
         <translation>Type both the server address and the code.</translation>
     </message>
 </context>
 <context>
+    <name>EvidenceController</name>
+    <message>
+        <location filename="../../app/gui/evidence.py" line="230"/>
+        <source>Attach a photo of the thumbprint, or write a witness&apos;s name.</source>
+        <translation>Attach a photo of the thumbprint, or write a witness's name.</translation>
+    </message>
+</context>
+<context>
     <name>ExportDialog</name>
     <message>
-        <location filename="../../app/gui/views/export.py" line="39"/>
+        <location filename="../../app/gui/views/export.py" line="40"/>
         <source>Export CSV</source>
         <translation>Export CSV</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="41"/>
-        <location filename="../../app/gui/views/export.py" line="118"/>
+        <location filename="../../app/gui/views/export.py" line="42"/>
+        <location filename="../../app/gui/views/export.py" line="145"/>
         <source>Export folder</source>
         <translation>Export folder</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="42"/>
+        <location filename="../../app/gui/views/export.py" line="43"/>
         <source>&amp;Choose...</source>
         <translation>&amp;Choose...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="43"/>
+        <location filename="../../app/gui/views/export.py" line="44"/>
         <source>&amp;Folder:</source>
         <translation>&amp;Folder:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="46"/>
+        <location filename="../../app/gui/views/export.py" line="47"/>
         <source>All</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="49"/>
+        <location filename="../../app/gui/views/export.py" line="50"/>
         <source>S&amp;tatus:</source>
         <translation>S&amp;tatus:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="52"/>
+        <location filename="../../app/gui/views/export.py" line="53"/>
         <source>All villages</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="55"/>
+        <location filename="../../app/gui/views/export.py" line="56"/>
         <source>&amp;Village:</source>
         <translation>&amp;Village:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="61"/>
+        <location filename="../../app/gui/views/export.py" line="62"/>
         <source>&amp;Label language:</source>
         <translation>&amp;Label language:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="64"/>
+        <location filename="../../app/gui/views/export.py" line="65"/>
         <source>&amp;Mask NIK and KK numbers (region and last digits only)</source>
         <translation>&amp;Mask NIK and KK numbers (region and last digits only)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="66"/>
+        <location filename="../../app/gui/views/export.py" line="67"/>
         <source>Leave out &amp;health answers</source>
         <translation>Leave out &amp;health answers</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="67"/>
+        <location filename="../../app/gui/views/export.py" line="68"/>
         <source>E&amp;xcel (Indonesia): semicolon separator</source>
         <translation>E&amp;xcel (Indonesia): semicolon separator</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="70"/>
+        <location filename="../../app/gui/views/export.py" line="72"/>
         <source>The files hold personal data in plain text, not encrypted. Keep them only somewhere safe and delete them after use.</source>
         <translation>The files hold personal data in plain text, not encrypted. Keep them only somewhere safe and delete them after use.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="76"/>
+        <location filename="../../app/gui/views/export.py" line="80"/>
         <source>Export progress</source>
         <translation>Export progress</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="83"/>
+        <location filename="../../app/gui/views/export.py" line="87"/>
         <source>&amp;Export</source>
         <translation>&amp;Export</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="85"/>
-        <location filename="../../app/gui/views/export.py" line="175"/>
+        <location filename="../../app/gui/views/export.py" line="90"/>
+        <location filename="../../app/gui/views/export.py" line="204"/>
         <source>Close</source>
         <translation>Close</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="126"/>
+        <location filename="../../app/gui/views/export.py" line="154"/>
         <source>Choose a folder for the files.</source>
         <translation>Choose a folder for the files.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="151"/>
+        <location filename="../../app/gui/views/export.py" line="179"/>
         <source>Cancel</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="163"/>
+        <location filename="../../app/gui/views/export.py" line="192"/>
         <source>%1 of %2 households</source>
         <translation>%1 of %2 households</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="168"/>
+        <location filename="../../app/gui/views/export.py" line="197"/>
         <source>Cancelling...</source>
         <translation>Cancelling...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="187"/>
+        <location filename="../../app/gui/views/export.py" line="216"/>
         <source>Export cancelled. No files were written.</source>
         <translation>Export cancelled. No files were written.</translation>
     </message>
@@ -187,62 +230,62 @@
         <translation>Strong.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="88"/>
+        <location filename="../../app/gui/views/first_run.py" line="95"/>
         <source>Welcome to KHBS Enroll</source>
         <translation>Welcome to KHBS Enroll</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="89"/>
+        <location filename="../../app/gui/views/first_run.py" line="96"/>
         <source>&amp;Language:</source>
         <translation>&amp;Language:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="90"/>
+        <location filename="../../app/gui/views/first_run.py" line="97"/>
         <source>New &amp;passphrase:</source>
         <translation>New &amp;passphrase:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="91"/>
+        <location filename="../../app/gui/views/first_run.py" line="98"/>
         <source>&amp;Repeat passphrase:</source>
         <translation>&amp;Repeat passphrase:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="92"/>
+        <location filename="../../app/gui/views/first_run.py" line="99"/>
         <source>New passphrase</source>
         <translation>New passphrase</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="93"/>
+        <location filename="../../app/gui/views/first_run.py" line="100"/>
         <source>Repeat passphrase</source>
         <translation>Repeat passphrase</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="94"/>
+        <location filename="../../app/gui/views/first_run.py" line="101"/>
         <source>Work &amp;offline now, enroll with the province later</source>
         <translation>Work &amp;offline now, enroll with the province later</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="95"/>
+        <location filename="../../app/gui/views/first_run.py" line="102"/>
         <source>&amp;Training mode with demo households (never sent)</source>
         <translation>&amp;Training mode with demo households (never sent)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="96"/>
+        <location filename="../../app/gui/views/first_run.py" line="103"/>
         <source>&amp;Enroll with the province (server address and one-time code)</source>
         <translation>&amp;Enroll with the province (server address and one-time code)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="98"/>
+        <location filename="../../app/gui/views/first_run.py" line="106"/>
         <source>Remember this passphrase. Until this laptop is enrolled with the province, a forgotten passphrase cannot be recovered and the data on it is lost.</source>
         <translation>Remember this passphrase. Until this laptop is enrolled with the province, a forgotten passphrase cannot be recovered and the data on it is lost.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="100"/>
+        <location filename="../../app/gui/views/first_run.py" line="110"/>
         <source>&amp;Start</source>
         <translation>&amp;Start</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/views/first_run.py" line="111"/>
+        <location filename="../../app/gui/views/first_run.py" line="122"/>
         <source>The passphrase needs at least %n characters.</source>
         <translation>
             <numerusform>The passphrase needs at least %n character.</numerusform>
@@ -250,7 +293,7 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="114"/>
+        <location filename="../../app/gui/views/first_run.py" line="126"/>
         <source>The two passphrases differ.</source>
         <translation>The two passphrases differ.</translation>
     </message>
@@ -258,175 +301,230 @@
 <context>
     <name>Form</name>
     <message>
-        <location filename="../../app/gui/form/text.py" line="14"/>
+        <location filename="../../app/gui/form/text.py" line="16"/>
         <source>— choose —</source>
         <translation>— choose —</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="15"/>
+        <location filename="../../app/gui/form/text.py" line="17"/>
         <source>Yes</source>
         <translation>Yes</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="16"/>
+        <location filename="../../app/gui/form/text.py" line="18"/>
         <source>No</source>
         <translation>No</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="17"/>
+        <location filename="../../app/gui/form/text.py" line="19"/>
         <source>Error:</source>
         <translation>Error:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="18"/>
+        <location filename="../../app/gui/form/text.py" line="20"/>
         <source>Warning:</source>
         <translation>Warning:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="19"/>
+        <location filename="../../app/gui/form/text.py" line="21"/>
         <source>Identity</source>
         <translation>Identity</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="20"/>
+        <location filename="../../app/gui/form/text.py" line="22"/>
         <source>Errors: {errors}, warnings: {warnings}</source>
         <translation>Errors: {errors}, warnings: {warnings}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="21"/>
+        <location filename="../../app/gui/form/text.py" line="23"/>
         <source>No errors or warnings.</source>
         <translation>No errors or warnings.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="22"/>
+        <location filename="../../app/gui/form/text.py" line="24"/>
         <source>Sections</source>
         <translation>Sections</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="23"/>
+        <location filename="../../app/gui/form/text.py" line="25"/>
         <source>List of errors and warnings</source>
         <translation>List of errors and warnings</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="24"/>
+        <location filename="../../app/gui/form/text.py" line="26"/>
         <source>&amp;Add member</source>
         <translation>&amp;Add member</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="25"/>
+        <location filename="../../app/gui/form/text.py" line="27"/>
         <source>&amp;Edit</source>
         <translation>&amp;Edit</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="26"/>
+        <location filename="../../app/gui/form/text.py" line="28"/>
         <source>&amp;Remove</source>
         <translation>&amp;Remove</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="27"/>
+        <location filename="../../app/gui/form/text.py" line="29"/>
         <source>Remove member</source>
         <translation>Remove member</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="28"/>
+        <location filename="../../app/gui/form/text.py" line="30"/>
         <source>Remove member {n} ({name}) from the list?</source>
         <translation>Remove member {n} ({name}) from the list?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="29"/>
+        <location filename="../../app/gui/form/text.py" line="31"/>
         <source>Member {n}</source>
         <translation>Member {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="30"/>
+        <location filename="../../app/gui/form/text.py" line="32"/>
         <source>Family member list</source>
         <translation>Family member list</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="31"/>
+        <location filename="../../app/gui/form/text.py" line="33"/>
         <source>Check</source>
         <translation>Check</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="32"/>
+        <location filename="../../app/gui/form/text.py" line="34"/>
         <source>OK</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="33"/>
+        <location filename="../../app/gui/form/text.py" line="35"/>
         <source>Cancel</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="34"/>
+        <location filename="../../app/gui/form/text.py" line="36"/>
         <source>Date of birth and sex were filled in from the NIK. Check and correct if needed.</source>
         <translation>Date of birth and sex were filled in from the NIK. Check and correct if needed.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="35"/>
+        <location filename="../../app/gui/form/text.py" line="39"/>
         <source>Date of birth was filled in from the NIK. Check and correct if needed.</source>
         <translation>Date of birth was filled in from the NIK. Check and correct if needed.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="36"/>
+        <location filename="../../app/gui/form/text.py" line="42"/>
         <source>Sex was filled in from the NIK. Check and correct if needed.</source>
         <translation>Sex was filled in from the NIK. Check and correct if needed.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="37"/>
+        <location filename="../../app/gui/form/text.py" line="45"/>
         <source>Notice (read aloud in full)</source>
         <translation>Notice (read aloud in full)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="38"/>
+        <location filename="../../app/gui/form/text.py" line="46"/>
         <source>Notice version: {version}</source>
         <translation>Notice version: {version}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="39"/>
+        <location filename="../../app/gui/form/text.py" line="47"/>
         <source>DD-MM-YYYY</source>
         <translation>DD-MM-YYYY</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="40"/>
+        <location filename="../../app/gui/form/text.py" line="48"/>
         <source>Type the codes, e.g. 1 4</source>
         <translation>Type the codes, e.g. 1 4</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="40"/>
+        <location filename="../../app/gui/form/text.py" line="49"/>
         <source>Type the village name or code</source>
         <translation>Type the village name or code</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="41"/>
+        <location filename="../../app/gui/form/text.py" line="50"/>
         <source>{field}, {part}</source>
         <translation>{field}, {part}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="52"/>
+        <source>Choose photo…</source>
+        <translation>Choose photo…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="53"/>
+        <source>Sign…</source>
+        <translation>Sign…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="54"/>
+        <source>Remove</source>
+        <translation>Remove</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="55"/>
+        <source>None yet</source>
+        <translation>None yet</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="56"/>
+        <source>Preparing…</source>
+        <translation>Preparing…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="57"/>
+        <source>Attached, {kb} KB, encrypted</source>
+        <translation>Attached, {kb} KB, encrypted</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="58"/>
+        <source>Attached, {kb} KB, encrypted; taken {when}</source>
+        <translation>Attached, {kb} KB, encrypted; taken {when}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="59"/>
+        <source>From dwelling photo</source>
+        <translation>From dwelling photo</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="60"/>
+        <source>From this laptop</source>
+        <translation>From this laptop</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="61"/>
+        <source>Source: {source}</source>
+        <translation>Source: {source}</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="62"/>
+        <source>Waiting for a position…</source>
+        <translation>Waiting for a position…</translation>
     </message>
 </context>
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../app/gui/views/household.py" line="22"/>
+        <location filename="../../app/gui/views/household.py" line="24"/>
         <source>Household</source>
         <translation>Household</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="67"/>
+        <location filename="../../app/gui/views/household.py" line="73"/>
         <source>Visit %1 · started %2 · %3 min</source>
         <translation>Visit %1 · started %2 · %3 min</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="27"/>
+        <location filename="../../app/gui/views/household.py" line="30"/>
         <source>&amp;Save</source>
         <translation>&amp;Save</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="28"/>
+        <location filename="../../app/gui/views/household.py" line="31"/>
         <source>&amp;Finalise</source>
         <translation>&amp;Finalise</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="29"/>
+        <location filename="../../app/gui/views/household.py" line="32"/>
         <source>&amp;Back to list</source>
         <translation>&amp;Back to list</translation>
     </message>
@@ -434,147 +532,147 @@
 <context>
     <name>HouseholdTableModel</name>
     <message>
-        <location filename="../../app/gui/models.py" line="31"/>
+        <location filename="../../app/gui/models.py" line="32"/>
         <source>To verify</source>
         <translation>To verify</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="34"/>
+        <location filename="../../app/gui/models.py" line="33"/>
         <source>To revisit</source>
         <translation>To revisit</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="59"/>
+        <location filename="../../app/gui/models.py" line="58"/>
         <source>Nobody home: come back on %1</source>
         <translation>Nobody home: come back on %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="32"/>
+        <location filename="../../app/gui/models.py" line="34"/>
         <source>Draft</source>
         <translation>Draft</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="33"/>
+        <location filename="../../app/gui/models.py" line="35"/>
         <source>Final</source>
         <translation>Final</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="34"/>
+        <location filename="../../app/gui/models.py" line="36"/>
         <source>Synced</source>
         <translation>Synced</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="35"/>
+        <location filename="../../app/gui/models.py" line="37"/>
         <source>Needs attention</source>
         <translation>Needs attention</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="36"/>
+        <location filename="../../app/gui/models.py" line="38"/>
         <source>Training</source>
         <translation>Training</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="39"/>
+        <location filename="../../app/gui/models.py" line="41"/>
         <source>Not sent (to verify)</source>
         <translation>Not sent (to verify)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="40"/>
+        <location filename="../../app/gui/models.py" line="42"/>
         <source>Not sent (draft)</source>
         <translation>Not sent (draft)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="41"/>
+        <location filename="../../app/gui/models.py" line="43"/>
         <source>Waiting to send</source>
         <translation>Waiting to send</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="42"/>
+        <location filename="../../app/gui/models.py" line="44"/>
         <source>Sent</source>
         <translation>Sent</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="43"/>
+        <location filename="../../app/gui/models.py" line="45"/>
         <source>Won&apos;t be sent (training)</source>
         <translation>Won&apos;t be sent (training)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="46"/>
+        <location filename="../../app/gui/models.py" line="48"/>
         <source>KK number</source>
         <translation>KK number</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="47"/>
+        <location filename="../../app/gui/models.py" line="49"/>
         <source>Head of family</source>
         <translation>Head of family</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="48"/>
+        <location filename="../../app/gui/models.py" line="50"/>
         <source>Village</source>
         <translation>Village</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="49"/>
+        <location filename="../../app/gui/models.py" line="51"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="50"/>
+        <location filename="../../app/gui/models.py" line="52"/>
         <source>Sync</source>
         <translation>Sync</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="51"/>
+        <location filename="../../app/gui/models.py" line="53"/>
         <source>Card number</source>
         <translation>Card number</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="52"/>
+        <location filename="../../app/gui/models.py" line="54"/>
         <source>Last change</source>
         <translation>Last change</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="54"/>
+        <location filename="../../app/gui/models.py" line="56"/>
         <source>(damaged, cannot open)</source>
         <translation>(damaged, cannot open)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="55"/>
+        <location filename="../../app/gui/models.py" line="59"/>
         <source>Province:</source>
         <translation>Province:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="57"/>
+        <location filename="../../app/gui/models.py" line="61"/>
         <source>duplicate in province</source>
         <translation>duplicate in province</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="59"/>
+        <location filename="../../app/gui/models.py" line="63"/>
         <source>province sent changes</source>
         <translation>province sent changes</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="60"/>
+        <location filename="../../app/gui/models.py" line="64"/>
         <source>The province changed this household after you started: open it to choose, answer by answer, which version to keep.</source>
         <translation>The province changed this household after you started: open it to choose, answer by answer, which version to keep.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="63"/>
+        <location filename="../../app/gui/models.py" line="69"/>
         <source>moved to another officer: finish and sync</source>
         <translation>moved to another officer: finish and sync</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="65"/>
+        <location filename="../../app/gui/models.py" line="72"/>
         <source>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</source>
         <translation>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="69"/>
+        <location filename="../../app/gui/models.py" line="78"/>
         <source>Province: NIK also in another household in the province</source>
         <translation>Province: NIK also in another household in the province</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="71"/>
+        <location filename="../../app/gui/models.py" line="81"/>
         <source>Province: KK number also in another household in the province</source>
         <translation>Province: KK number also in another household in the province</translation>
     </message>
@@ -582,12 +680,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="270"/>
+        <location filename="../../app/gui/main_window.py" line="319"/>
         <source>Draft saved</source>
         <translation>Draft saved</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="274"/>
+        <location filename="../../app/gui/main_window.py" line="324"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Not final yet: %n error to fix</numerusform>
@@ -595,19 +693,65 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="286"/>
+        <location filename="../../app/gui/main_window.py" line="341"/>
         <source>These warnings are still open:</source>
         <translation>These warnings are still open:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="287"/>
+        <location filename="../../app/gui/main_window.py" line="345"/>
         <source>Finalise anyway?</source>
         <translation>Finalise anyway?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="295"/>
+        <location filename="../../app/gui/main_window.py" line="353"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Finalised: waiting to be sent</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoPicker</name>
+    <message>
+        <location filename="../../app/gui/views/photo_picker.py" line="31"/>
+        <source>Choose a photo</source>
+        <translation>Choose a photo</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/photo_picker.py" line="34"/>
+        <source>&amp;Folder…</source>
+        <translation>&amp;Folder…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/photo_picker.py" line="42"/>
+        <source>Photos in the folder</source>
+        <translation>Photos in the folder</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/photo_picker.py" line="51"/>
+        <source>Folder:</source>
+        <translation>Folder:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/photo_picker.py" line="61"/>
+        <source>Folder with photos</source>
+        <translation>Folder with photos</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/photo_picker.py" line="69"/>
+        <source>Reading photos…</source>
+        <translation>Reading photos…</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../../app/gui/views/photo_picker.py" line="83"/>
+        <source>%n photo(s)</source>
+        <translation>
+            <numerusform>%n photo</numerusform>
+            <numerusform>%n photos</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/photo_picker.py" line="83"/>
+        <source>No photos here</source>
+        <translation>No photos here</translation>
     </message>
 </context>
 <context>
@@ -618,72 +762,72 @@
         <translation>The province changed this household</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="33"/>
+        <location filename="../../app/gui/views/province_change.py" line="34"/>
         <source>The province sent a newer version of this household after you started on it. Nothing was overwritten. For each answer below, choose the version to keep.</source>
         <translation>The province sent a newer version of this household after you started on it. Nothing was overwritten. For each answer below, choose the version to keep.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="39"/>
+        <location filename="../../app/gui/views/province_change.py" line="42"/>
         <source>Question</source>
         <translation>Question</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="40"/>
+        <location filename="../../app/gui/views/province_change.py" line="42"/>
         <source>Your version</source>
         <translation>Your version</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="41"/>
+        <location filename="../../app/gui/views/province_change.py" line="42"/>
         <source>Province&apos;s version</source>
         <translation>Province&apos;s version</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="49"/>
+        <location filename="../../app/gui/views/province_change.py" line="52"/>
         <source>Keep yours: %1</source>
         <translation>Keep yours: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="50"/>
+        <location filename="../../app/gui/views/province_change.py" line="53"/>
         <source>Take the province&apos;s: %1</source>
         <translation>Take the province&apos;s: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="69"/>
+        <location filename="../../app/gui/views/province_change.py" line="72"/>
         <source>Keep all &amp;yours</source>
         <translation>Keep all &amp;yours</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="70"/>
+        <location filename="../../app/gui/views/province_change.py" line="73"/>
         <source>Take all the &amp;province&apos;s</source>
         <translation>Take all the &amp;province&apos;s</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="74"/>
+        <location filename="../../app/gui/views/province_change.py" line="78"/>
         <source>&amp;Save my choices</source>
         <translation>&amp;Save my choices</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="75"/>
+        <location filename="../../app/gui/views/province_change.py" line="79"/>
         <source>Cancel</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="109"/>
+        <location filename="../../app/gui/views/province_change.py" line="116"/>
         <source>Member %1 (whole member)</source>
         <translation>Member %1 (whole member)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="117"/>
+        <location filename="../../app/gui/views/province_change.py" line="124"/>
         <source>(empty)</source>
         <translation>(empty)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="117"/>
+        <location filename="../../app/gui/views/province_change.py" line="124"/>
         <source>(not in this version)</source>
         <translation>(not in this version)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="128"/>
+        <location filename="../../app/gui/views/province_change.py" line="134"/>
         <source>(none)</source>
         <translation>(none)</translation>
     </message>
@@ -696,52 +840,52 @@
         <translation>Forgotten passphrase</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="27"/>
+        <location filename="../../app/gui/views/recover.py" line="28"/>
         <source>Call the province administrator and read them this laptop&apos;s store id. They give you a recovery code. Nothing stored on this laptop is lost.</source>
         <translation>Call the province administrator and read them this laptop&apos;s store id. They give you a recovery code. Nothing stored on this laptop is lost.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="47"/>
+        <location filename="../../app/gui/views/recover.py" line="51"/>
         <source>Set passphrase</source>
         <translation>Set passphrase</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="50"/>
+        <location filename="../../app/gui/views/recover.py" line="54"/>
         <source>Store id:</source>
         <translation>Store id:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="51"/>
+        <location filename="../../app/gui/views/recover.py" line="55"/>
         <source>&amp;Recovery code:</source>
         <translation>&amp;Recovery code:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="52"/>
+        <location filename="../../app/gui/views/recover.py" line="56"/>
         <source>&amp;New passphrase:</source>
         <translation>&amp;New passphrase:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="53"/>
+        <location filename="../../app/gui/views/recover.py" line="57"/>
         <source>Re&amp;peat it:</source>
         <translation>Re&amp;peat it:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="54"/>
+        <location filename="../../app/gui/views/recover.py" line="59"/>
         <source>Recovery code</source>
         <translation>Recovery code</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="55"/>
+        <location filename="../../app/gui/views/recover.py" line="60"/>
         <source>New passphrase</source>
         <translation>New passphrase</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="56"/>
+        <location filename="../../app/gui/views/recover.py" line="61"/>
         <source>Repeat the new passphrase</source>
         <translation>Repeat the new passphrase</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/views/recover.py" line="73"/>
+        <location filename="../../app/gui/views/recover.py" line="80"/>
         <source>The new passphrase needs at least %n characters.</source>
         <translation>
             <numerusform>The new passphrase needs at least %n character.</numerusform>
@@ -749,9 +893,42 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="76"/>
+        <location filename="../../app/gui/views/recover.py" line="83"/>
         <source>The two passphrases differ.</source>
         <translation>The two passphrases differ.</translation>
+    </message>
+</context>
+<context>
+    <name>SignatureDialog</name>
+    <message>
+        <location filename="../../app/gui/views/signature.py" line="95"/>
+        <source>Consent signature</source>
+        <translation>Consent signature</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/signature.py" line="97"/>
+        <source>Signature pad</source>
+        <translation>Signature pad</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/signature.py" line="100"/>
+        <source>After the notice (version %1) was read aloud, the person giving consent signs here with the mouse, touchpad or pen.</source>
+        <translation>After the notice (version %1) was read aloud, the person giving consent signs here with the mouse, touchpad or pen.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/signature.py" line="105"/>
+        <source>C&amp;lear</source>
+        <translation>C&amp;lear</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/signature.py" line="107"/>
+        <source>&amp;Cannot sign</source>
+        <translation>&amp;Cannot sign</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/signature.py" line="109"/>
+        <source>Then attach a photo of a thumbprint, or name a witness, in the form.</source>
+        <translation>Then attach a photo of a thumbprint, or name a witness, in the form.</translation>
     </message>
 </context>
 <context>
@@ -785,138 +962,138 @@
 <context>
     <name>WorkspacePage</name>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="52"/>
+        <location filename="../../app/gui/views/workspace.py" line="54"/>
         <source>&amp;New household</source>
         <translation>&amp;New household</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="53"/>
+        <location filename="../../app/gui/views/workspace.py" line="55"/>
         <source>&amp;Lock</source>
         <translation>&amp;Lock</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="54"/>
+        <location filename="../../app/gui/views/workspace.py" line="56"/>
         <source>Lock the app</source>
         <translation>Lock the app</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="55"/>
+        <location filename="../../app/gui/views/workspace.py" line="57"/>
         <source>S&amp;ync now</source>
         <translation>S&amp;ync now</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="57"/>
-        <location filename="../../app/gui/views/workspace.py" line="200"/>
+        <location filename="../../app/gui/views/workspace.py" line="60"/>
+        <location filename="../../app/gui/views/workspace.py" line="233"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Available once this laptop is enrolled with the province.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="58"/>
+        <location filename="../../app/gui/views/workspace.py" line="62"/>
         <source>&amp;Enroll with the province</source>
         <translation>&amp;Enroll with the province</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="59"/>
+        <location filename="../../app/gui/views/workspace.py" line="63"/>
         <source>E&amp;xport CSV…</source>
         <translation>E&amp;xport CSV…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="60"/>
+        <location filename="../../app/gui/views/workspace.py" line="64"/>
         <source>Households to CSV files for spreadsheets (Ctrl+E)</source>
         <translation>Households to CSV files for spreadsheets (Ctrl+E)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="62"/>
+        <location filename="../../app/gui/views/workspace.py" line="66"/>
         <source>Sync progress</source>
         <translation>Sync progress</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="72"/>
+        <location filename="../../app/gui/views/workspace.py" line="91"/>
         <source>Search name, NIK or KK number (Ctrl+F)</source>
         <translation>Search name, NIK or KK number (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="73"/>
+        <location filename="../../app/gui/views/workspace.py" line="92"/>
         <source>Search households</source>
         <translation>Search households</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="75"/>
+        <location filename="../../app/gui/views/workspace.py" line="94"/>
         <source>&amp;Search:</source>
         <translation>&amp;Search:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="78"/>
+        <location filename="../../app/gui/views/workspace.py" line="97"/>
         <source>Filter by village</source>
         <translation>Filter by village</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="79"/>
+        <location filename="../../app/gui/views/workspace.py" line="98"/>
         <source>&amp;Village:</source>
         <translation>&amp;Village:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="82"/>
+        <location filename="../../app/gui/views/workspace.py" line="101"/>
         <source>Filter by status</source>
         <translation>Filter by status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="83"/>
+        <location filename="../../app/gui/views/workspace.py" line="102"/>
         <source>S&amp;tatus:</source>
         <translation>S&amp;tatus:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="85"/>
+        <location filename="../../app/gui/views/workspace.py" line="104"/>
         <source>All</source>
         <translation>All</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="115"/>
+        <location filename="../../app/gui/views/workspace.py" line="134"/>
         <source>Households</source>
         <translation>Households</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="176"/>
+        <location filename="../../app/gui/views/workspace.py" line="204"/>
         <source>All villages</source>
         <translation>All villages</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="185"/>
+        <location filename="../../app/gui/views/workspace.py" line="214"/>
         <source>Households: %1 of %2</source>
         <translation>Households: %1 of %2</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="191"/>
+        <location filename="../../app/gui/views/workspace.py" line="222"/>
         <source>Left to verify: %1</source>
         <translation>Left to verify: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="203"/>
+        <location filename="../../app/gui/views/workspace.py" line="237"/>
         <source>Last sync: %1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="241"/>
+        <location filename="../../app/gui/views/workspace.py" line="275"/>
         <source>and %1 more (Status filter: Needs attention)</source>
         <translation>and %1 more (Status filter: Needs attention)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="243"/>
+        <location filename="../../app/gui/views/workspace.py" line="277"/>
         <source>Sent back by the province: open, fix, finalise and sync again.</source>
         <translation>Sent back by the province: open, fix, finalise and sync again.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="205"/>
+        <location filename="../../app/gui/views/workspace.py" line="239"/>
         <source>Last sync: never</source>
         <translation>Last sync: never</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="211"/>
+        <location filename="../../app/gui/views/workspace.py" line="245"/>
         <source>Connecting...</source>
         <translation>Connecting...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="221"/>
+        <location filename="../../app/gui/views/workspace.py" line="255"/>
         <source>%1 of %2 households sent, %3 KB</source>
         <translation>%1 of %2 households sent, %3 KB</translation>
     </message>
