@@ -204,7 +204,7 @@ def _taken_at(exif) -> str | None:
 
 def _degrees(value: object) -> float | None:
     try:
-        d, m, s = (float(v) for v in value)  # type: ignore[union-attr]  # EXIF rationals
+        d, m, s = (float(v) for v in value)  # type: ignore[attr-defined]  # EXIF rationals
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     result = d + m / 60 + s / 3600

@@ -437,7 +437,8 @@ class SyncClient:
                 return report
             for found in page:
                 if self._send_attachment(device, base, found, report):
-                    self.on_store(lambda store, aid=found.id: attachments.mark_sent(store, aid))
+                    sent_id = found.id
+                    self.on_store(lambda store: attachments.mark_sent(store, sent_id))
                     report.attachments_sent += 1
                 else:
                     skipped.add(found.id)

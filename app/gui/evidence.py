@@ -94,7 +94,7 @@ class EvidenceController(QObject):
 
     def show_attached(self) -> None:
         """Thumbnails of what the record has attached (after the form is filled)."""
-        wanted = {n: e.value() for n, e in self.editors.items() if e.value()}
+        wanted = {n: str(e.value()) for n, e in self.editors.items() if e.value()}
         if not wanted:
             return
 
@@ -154,9 +154,10 @@ class EvidenceController(QObject):
         picker = PhotoPicker(self.folder, self.page)
         picker.folderChosen.connect(lambda folder: self._read_folder(picker, folder))
         self._read_folder(picker, self.folder)
-        if picker.exec() == QDialog.DialogCode.Accepted and picker.chosen():
-            self.folder = str(Path(picker.chosen()).parent)
-            self.add_photo(name, picker.chosen())
+        chosen = picker.chosen() if picker.exec() == QDialog.DialogCode.Accepted else None
+        if chosen:
+            self.folder = str(Path(chosen).parent)
+            self.add_photo(name, chosen)
 
     def _read_folder(self, picker, folder: str) -> None:
         picker.show_folder(folder)
@@ -261,14 +262,15 @@ class EvidenceController(QObject):
         if self.gps is None:
             return
         if how == "photo":
-            self._point_from_photo()
+            self._point_from_photo(self.gps)
         else:
-            self._point_from_device()
+            self._point_from_device(self.gps)
 
-    def _point_from_photo(self) -> None:
-        aid = self.editors.get(DWELLING_PHOTO).value() if DWELLING_PHOTO in self.editors else None
-        if not aid:
-            self.gps.show_note(tr("evidence.no_position"))
+    def _point_from_photo(self, gps: GpsEditor) -> None:
+        photo = self.editors.get(DWELLING_PHOTO)
+        aid = photo.value() if photo is not None else None
+        if not isinstance(aid, str):
+            gps.show_note(tr("evidence.no_position"))
             return
 
         def fn(state: WorkerState) -> dict | None:
@@ -280,27 +282,27 @@ class EvidenceController(QObject):
 
         def done(point: dict | None) -> None:
             if point:
-                self.gps.set_position(point)
+                gps.set_position(point)
             else:
-                self.gps.show_note(tr("evidence.no_position"))
+                gps.show_note(tr("evidence.no_position"))
 
         self._submit(fn, done)
 
-    def _point_from_device(self) -> None:
+    def _point_from_device(self, gps: GpsEditor) -> None:
         from app import positioning
 
         source = positioning.qt_source(self) if positioning.qt_available() else None
         if source is None:
-            self.gps.show_note(tr("evidence.no_device"))
+            gps.show_note(tr("evidence.no_device"))
             return
         self._source = source
-        self.gps.show_note(ui("gps_waiting"))
+        gps.show_note(ui("gps_waiting"))
 
         def got(info) -> None:
             position = positioning.from_qt(info)
             if position is not None and not self.closed:
-                self.gps.set_position(position.answer())
+                gps.set_position(position.answer())
 
         source.positionUpdated.connect(got)
-        source.errorOccurred.connect(lambda _e: self.gps.show_note(tr("evidence.no_device")))
+        source.errorOccurred.connect(lambda _e: gps.show_note(tr("evidence.no_device")))
         source.requestUpdate(30000)

@@ -311,8 +311,9 @@ class MainWindow(QMainWindow):
         editor.load(record, revision)
         from app.gui.evidence import EvidenceController  # photos, signature, GPS point
 
-        page.evidence = EvidenceController(self.session, page.form, page)
-        page.evidence.show_attached()
+        evidence = EvidenceController(self.session, page.form, page)
+        evidence.show_attached()
+        page.evidence = evidence
         page.saveRequested.connect(editor.save_now)
         page.finaliseRequested.connect(lambda: editor.finalise())
         page.closeRequested.connect(self._back_to_list)

@@ -78,7 +78,10 @@ def _evidence(page, folder: Path) -> None:
     if not consent.editor("diberikan").value():
         consent.editor("diberikan").set_value(True)
         consent.editor("diberikan").changed.emit()
+    from app.gui.evidence import EvidenceController
+
     evidence = page.evidence
+    assert isinstance(evidence, EvidenceController)
     evidence.add_photo("foto_rumah", str(_demo_photo(folder)))
     _until(lambda: evidence.editors["foto_rumah"].value() is not None)
     pad = SignaturePad()
@@ -156,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         window.workspace.newRequested.emit()  # a new household: evidence from the phone
         _settle(600)
         page = window.household
+        assert page is not None, "the new household did not open"
         _evidence(page, Path(tmp))
         page.form.set_section(page.form.section_keys().index("bukti"))
         _settle()

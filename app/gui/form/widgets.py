@@ -618,9 +618,9 @@ def make_editor(
     if kind == "attachment":
         from app.gui.form.attachment import AttachmentEditor  # builds on the editors here
 
-        editor = AttachmentEditor(name, spec, lang)
-        editor.set_value(None)
-        return editor
+        attached = AttachmentEditor(name, spec, lang)
+        attached.set_value(None)
+        return attached
     if kind in ("desa", "gps"):
         from app.gui.form.location import DesaEditor, GpsEditor  # they build on the editors here
 

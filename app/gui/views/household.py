@@ -21,6 +21,7 @@ class HouseholdPage(QWidget):
         self, lang: str, assigned_areas: list[str], today: date | None = None, parent=None
     ) -> None:
         super().__init__(parent)
+        self.evidence: object = None  # app/gui/evidence.py's controller, kept with the page
         self.title = QLabel(self.tr("Household"))
         self.title.setObjectName("pageTitle")
         self.state = QLabel()

@@ -44,7 +44,8 @@ def of_household(
     )
     shown = []
     for found in attachments.listed(conn, in_scope):
-        source, info = None, {}
+        source: str | None = None
+        info: dict = {}
         try:
             info, content = attachments.read(keys, storage, found)
             kind = "image/png" if found.kind == "signature" else "image/jpeg"
