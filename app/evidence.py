@@ -204,7 +204,7 @@ def _taken_at(exif) -> str | None:
 
 def _degrees(value: object) -> float | None:
     try:
-        d, m, s = (float(v) for v in value)  # type: ignore[union-attr]  # EXIF rationals
+        d, m, s = (float(v) for v in value)  # type: ignore[attr-defined]  # EXIF rationals
     except (TypeError, ValueError, ZeroDivisionError):
         return None
     result = d + m / 60 + s / 3600
@@ -277,3 +277,35 @@ def _km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0 * math.asin(math.sqrt(min(1.0, a)))
+
+
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png")
+MAX_LISTED = 300  # photos shown from one folder
+
+
+def photos_in(folder: str) -> list[str]:
+    """The photo files of a folder, newest first (a phone's camera folder)."""
+    from pathlib import Path
+
+    try:
+        files = [p for p in Path(folder).iterdir() if p.suffix.lower() in PHOTO_SUFFIXES]
+    except OSError:
+        return []
+    files.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    return [str(p) for p in files[:MAX_LISTED]]
+
+
+def file_thumbnail(path: str) -> bytes | None:
+    """A small preview of a photo file, upright, in memory (None when it does not read)."""
+    from PIL import Image, ImageOps
+
+    try:
+        with open(path, "rb") as f:
+            image = _open(f.read())
+        if image.format == "JPEG":
+            image.draft("RGB", (THUMB_SIDE * 2, THUMB_SIDE * 2))
+        small = ImageOps.exif_transpose(image)
+        small.thumbnail((THUMB_SIDE, THUMB_SIDE))
+        return _jpeg(_bare(small), 70)
+    except (BadImage, OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        return None

@@ -345,7 +345,7 @@ def _location_issues(record: dict, ctx: Context) -> list[Issue]:
         return [Issue("desa_unknown", ERROR, path)]
     if ctx.assigned_areas and not regions.within(desa, ctx.assigned_areas):
         return [Issue("desa_outside_area", ERROR, path)]
-    point = location.get("gps")
+    point = location.get("gps") if isinstance(location, dict) else None
     if isinstance(point, dict) and _is_number(point.get("lat")) and _is_number(point.get("lon")):
         # The reference is the desa's regency box (app/evidence.py, docs/evidence.md).
         km = evidence.km_outside(point["lat"], point["lon"], desa)

@@ -3,7 +3,7 @@ and the target from the issue, so a slow or noisy machine moves both together.
 
     python -m bench [--households 20000]
                     [--only save,unlock,gui,sync,autosave_sync,export,province_export,keys,
-                            workers]
+                            workers,evidence]
                     [--province-households 300000] [--console-sizes 30000,100000,300000]
 """
 
@@ -147,10 +147,12 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=300)
     parser.add_argument(
         "--only",
-        default="save,unlock,gui,sync,autosave_sync,export,province_export,keys,workers",
+        default="save,unlock,gui,sync,autosave_sync,export,province_export,keys,workers,evidence",
     )
     parser.add_argument("--province-households", type=int, default=300_000)
     parser.add_argument("--console-sizes", default="30000,100000,300000")  # `--only console`
+    parser.add_argument("--evidence-households", type=int, default=100)
+    parser.add_argument("--photo-households", type=int, default=3)
     args = parser.parse_args()
     only = set(args.only.split(","))
     work = Path(tempfile.mkdtemp(prefix="khbs-bench-", dir=Path.cwd()))
@@ -182,6 +184,10 @@ def main() -> None:
             from bench import sync
 
             sync.run(report, work)
+        if "evidence" in only:
+            from bench import evidence
+
+            evidence.run(report, work, args.evidence_households, args.photo_households)
         if "autosave_sync" in only:
             from bench import autosave_sync
 

@@ -415,11 +415,17 @@ class SyncClient:
         report.purged = len(self.on_store(retention.purge).ids)
         if photos:
             self.push_attachments(server, report)
-        elapsed = self.clock() - started
-        if report.bytes_up + report.attachment_bytes > 2048 and elapsed > 0:  # enough to time
-            speed = (report.bytes_up + report.attachment_bytes) / elapsed
-            self.on_store(lambda store: store.set_meta(LINK_SPEED, f"{speed:.0f}"))
+        self.remember_speed(report, started)
         return report
+
+    def remember_speed(self, report: SyncReport, started: float) -> None:
+        """Keep the speed this sync moved bytes up at (clock time since `started`), which
+        photo_wait estimates the next upload with. Too little moved says nothing: kept as was."""
+        elapsed = self.clock() - started
+        moved = report.bytes_up + report.attachment_bytes
+        if moved > 2048 and elapsed > 0:
+            speed = f"{moved / elapsed:.0f}"
+            self.on_store(lambda store: store.set_meta(LINK_SPEED, speed))
 
     # -- attachments -----------------------------------------------------------------------
 
@@ -446,7 +452,8 @@ class SyncClient:
                 return report
             for found in page:
                 if self._send_attachment(device, base, found, report):
-                    self.on_store(lambda store, aid=found.id: attachments.mark_sent(store, aid))
+                    sent_id = found.id
+                    self.on_store(lambda store: attachments.mark_sent(store, sent_id))
                     report.attachments_sent += 1
                 else:
                     skipped.add(found.id)

@@ -371,10 +371,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     from app.export.layout import Options
     from sync.server import keys
     from sync.server.admins import CLI_ACTOR
+    from sync.server.attachments import storage_for
     from sync.server.export import export_to_dir, parse_filters
-    from sync.server.settings import PASSPHRASE_ENV
+    from sync.server.settings import PASSPHRASE_ENV, Settings
 
     filters = parse_filters(args.regency, args.since, args.status)
+    files = storage_for(Settings.load(db=args.db)) if args.attachments else None
     options = Options(
         excel=args.excel,
         mask_ids=args.mask_ids,
@@ -393,6 +395,7 @@ def cmd_export(args: argparse.Namespace) -> int:
                 filters,
                 actor=CLI_ACTOR,
                 workers=args.workers,
+                attachment_files=files,
             )
         except OSError as exc:
             raise CliError(
@@ -406,6 +409,8 @@ def cmd_export(args: argparse.Namespace) -> int:
                 "households": result.households,
                 "members": result.members,
                 "damaged": sorted(result.damaged),
+                "attachments": result.attachments,
+                "attachment_files": result.attachment_files,
                 "out": str(args.out),
             }
         )
@@ -1272,6 +1277,11 @@ def build_parser() -> argparse.ArgumentParser:
         default=min(4, os.cpu_count() or 1),
         metavar="N",
         help="processes that format a big export (default: cores, at most 4)",
+    )
+    export.add_argument(
+        "--attachments",
+        action="store_true",
+        help="also write the photos and signatures into attachments/ beside the CSV",
     )
     export.add_argument("--json", action="store_true")
 

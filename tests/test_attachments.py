@@ -117,3 +117,27 @@ def test_migration_slot_is_m008(data_dir):
     for fn in migrations.MIGRATIONS[:8]:
         fn(db)
     assert "attachments" in db.table_names()
+
+
+def test_export_lists_attachments_without_writing_them(store, photo, tmp_path):
+    import csv
+
+    from app.export.laptop import export_store
+
+    record = household()
+    store.save(record)
+    found = _add(store, record["id"], photo)
+    result = export_store(store, tmp_path / "out")
+    assert result.attachments == 1
+    rows = list(csv.DictReader((tmp_path / "out" / "attachments.csv").open(encoding="utf-8")))
+    assert rows == [
+        {
+            "household_id": record["id"],
+            "attachment_id": found.id,
+            "kind": "photo",
+            "file_name": f"{found.id}.jpg",
+            "sha256": found.sha256,
+            "size": str(len(photo.content)),
+        }
+    ]
+    assert not (tmp_path / "out" / "attachments").exists()  # no plaintext photos on a laptop

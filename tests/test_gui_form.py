@@ -27,9 +27,8 @@ from tests import records
 
 pytestmark = pytest.mark.usefixtures("qapp_translated")
 
-MEMBERS_PAGE = (
-    8  # Identitas, Lokasi, Verifikasi, Persetujuan, Rumah, Aset, Program, Kebutuhan, Anggota
-)
+MEMBERS_PAGE = 9  # Identitas, Lokasi, Verifikasi, Persetujuan, Bukti, Rumah, Aset, Program,
+#                  Kebutuhan, Anggota
 
 
 @pytest.fixture
@@ -390,7 +389,7 @@ def test_labels_in_english(qtbot, english):
     assert rumah.editor("status_kepemilikan").accessibleName() == "Ownership of the dwelling"
     combo = rumah.editor("status_kepemilikan").combo
     assert [combo.itemText(i) for i in range(2)] == ["— choose —", "1. Own"]
-    assert [form.section_list.item(i).text() for i in (0, 4)] == ["Identity", "Dwelling"]
+    assert [form.section_list.item(i).text() for i in (0, 5)] == ["Identity", "Dwelling"]
     assert form.section("anggota").add_button.text() == "&Add member"
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.errors import RecordDamaged
+from app.export.attachments import Listed, write_attachments
 from app.export.files import blocks, write_export
 from app.export.layout import Layout, Options
 from app.store import Store
@@ -23,6 +24,7 @@ EXTRA_COLUMNS = ("sync_state", "sync_reason", "updated_at", "nomor_kartu")
 class LaptopExport:
     manifest: dict
     damaged: list[str] = field(default_factory=list)  # ids that could not be opened
+    attachments: int = 0  # listed in attachments.csv (never written out here: docs/evidence.md)
 
     @property
     def households(self) -> int:
@@ -43,18 +45,20 @@ def export_store(
     progress: Callable[[int], bool | None] | None = None,
 ) -> LaptopExport:
     damaged: list[str] = []
+    exported: list[str] = []
     filters = {"status": status, "desa": desa}
     layout = Layout(options, household_extra=EXTRA_COLUMNS)
     manifest = write_export(
         out_dir,
-        blocks(layout, _households(store, status, desa, damaged)),
+        blocks(layout, _households(store, status, desa, damaged, exported)),
         layout,
         source="laptop",
         created_by=store.actor,
         filters={k: v for k, v in filters.items() if v},
         progress=progress,
     )
-    result = LaptopExport(manifest, damaged)
+    listing = write_attachments(out_dir, _listed(store, exported), excel=options.excel)
+    result = LaptopExport(manifest, damaged, listing["rows"])
     store.record_event(
         "store.export",
         detail=(
@@ -66,14 +70,27 @@ def export_store(
     return result
 
 
+def _listed(store: Store, household_ids: list[str]) -> Iterator[Listed]:
+    from app.store import attachments
+
+    for hid in household_ids:
+        for a in attachments.listed(store, hid):
+            yield Listed(a.household_id, a.id, a.kind, a.sha256, a.size)
+
+
 def _households(
-    store: Store, status: str | None, desa: str | None, damaged: list[str]
+    store: Store,
+    status: str | None,
+    desa: str | None,
+    damaged: list[str],
+    exported: list[str],
 ) -> Iterator[tuple[dict, dict]]:
     # `desa`: a desa, kecamatan or regency code, everything inside it (Store.open_households).
     for hid, found in store.open_households(status=status, desa=desa):
         if isinstance(found, RecordDamaged):
             damaged.append(hid)
             continue
+        exported.append(hid)
         yield (
             found.record,
             {

@@ -220,7 +220,25 @@ class MainWindow(QMainWindow):
 
     def _sync_now(self) -> None:
         self.workspace.show_sync_error("")
-        self.session.sync()
+        self.session.photo_wait(self._sync_with)
+
+    def _sync_with(self, wait: tuple) -> None:
+        """Records always go; photos and signatures when the officer says so (the time is
+        estimated from the last sync's speed)."""
+        from app.i18n import tr
+
+        count, size, seconds = wait
+        photos = False
+        if count:
+            minutes = "?" if seconds is None else str(max(1, round(seconds / 60)))
+            text = tr("sync.attachments_waiting", n=count, kb=round(size / 1024), minutes=minutes)
+            answer = QMessageBox.question(
+                self,
+                TITLE,
+                text + "\n\n" + tr("sync.attachments_ask"),
+            )
+            photos = answer == QMessageBox.StandardButton.Yes
+        self.session.sync(photos=photos)
 
     def _sync_state_changed(self) -> None:
         s = self.session
@@ -298,6 +316,11 @@ class MainWindow(QMainWindow):
         editor.paradataChanged.connect(page.show_paradata)
         editor.load(record, revision)
         page.show_state(notice)
+        from app.gui.evidence import EvidenceController  # photos, signature, GPS point
+
+        evidence = EvidenceController(self.session, page.form, page)
+        evidence.show_attached()
+        page.evidence = evidence
         page.saveRequested.connect(editor.save_now)
         page.finaliseRequested.connect(lambda: editor.finalise())
         page.closeRequested.connect(self._back_to_list)

@@ -35,6 +35,64 @@ def _settle(ms: int = 300) -> None:
     loop.exec()
 
 
+def _until(done, timeout_s: float = 60) -> None:
+    for _ in range(int(timeout_s * 10)):
+        if done():
+            return
+        _settle(100)
+    raise RuntimeError("screenshots: an evidence operation did not finish")
+
+
+def _demo_photo(folder: Path) -> Path:
+    """A drawn dwelling with a phone's GPS tags (Palangka Raya), as a phone would copy it."""
+    from fractions import Fraction
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (1600, 1200), (150, 200, 235))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 850, 1600, 1200), fill=(90, 150, 70))
+    draw.rectangle((450, 500, 1150, 900), fill=(170, 120, 70))
+    draw.polygon([(380, 520), (800, 250), (1220, 520)], fill=(120, 60, 40))
+    draw.rectangle((720, 680, 860, 900), fill=(80, 50, 30))
+    draw.rectangle((520, 600, 640, 700), fill=(230, 230, 200))
+    draw.rectangle((960, 600, 1080, 700), fill=(230, 230, 200))
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = "2026:11:30 09:15:42"
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "S", 2: (Fraction(2), Fraction(12), Fraction(49)), 3: "E"})
+    gps.update({4: (Fraction(113), Fraction(54), Fraction(39)), 31: Fraction(8)})
+    path = folder / "IMG_20261130_091542.jpg"
+    image.save(path, "JPEG", quality=90, exif=exif)
+    return path
+
+
+def _evidence(page, folder: Path) -> None:
+    """The dwelling photo (its GPS point becomes the location) and a drawn signature."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QPainterPath
+
+    from app.gui.views.signature import SignaturePad
+
+    consent = page.form.section("persetujuan")
+    if not consent.editor("diberikan").value():
+        consent.editor("diberikan").set_value(True)
+        consent.editor("diberikan").changed.emit()
+    from app.gui.evidence import EvidenceController
+
+    evidence = page.evidence
+    assert isinstance(evidence, EvidenceController)
+    evidence.add_photo("foto_rumah", str(_demo_photo(folder)))
+    _until(lambda: evidence.editors["foto_rumah"].value() is not None)
+    pad = SignaturePad()
+    path = QPainterPath(QPointF(40, 150))
+    for x, y in ((110, 60), (170, 150), (240, 70), (300, 140), (380, 90), (560, 130)):
+        path.lineTo(x, y)
+    pad.strokes.append(path)
+    evidence.add_signature("tanda_tangan", pad.png(), "2026.1")
+    _until(lambda: evidence.editors["tanda_tangan"].value() is not None)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.gui.screenshots")
     parser.add_argument("out", type=Path)
@@ -99,6 +157,17 @@ def main(argv: list[str] | None = None) -> int:
         window.grab().save(str(args.out / f"form-consent{suffix}.png"))
 
         _review_screens(window, session, worker, args.out, suffix)
+        window.workspace.newRequested.emit()  # a new household: evidence from the phone
+        _settle(600)
+        page = window.household
+        assert page is not None, "the new household did not open"
+        _evidence(page, Path(tmp))
+        page.form.set_section(page.form.section_keys().index("bukti"))
+        _settle()
+        window.grab().save(str(args.out / f"form-evidence{suffix}.png"))
+        page.form.set_section(page.form.section_keys().index("lokasi"))
+        _settle()
+        window.grab().save(str(args.out / f"form-location{suffix}.png"))
 
         window.lock()
         _settle()

@@ -372,8 +372,22 @@ class Session(QObject):
 
         return self._start_job(run, done, failed)
 
-    def sync(self, *, on_done: Callback = None, on_error: Callback = None) -> NetworkJob | None:
-        """Push the outbox, pull the province's decisions, refresh the list. None when not
+    def photo_wait(self, on_done: Callable[[tuple], object]) -> Op:
+        """on_done((count, bytes, seconds or None)): photos and signatures waiting to be sent,
+        and how long they would take at the last sync's speed (sync.client.photo_wait)."""
+
+        def fn(state: WorkerState):
+            from sync.client import photo_wait
+
+            return photo_wait(state.store)
+
+        return self._submit(fn, self._current(on_done), None)
+
+    def sync(
+        self, *, photos: bool = False, on_done: Callback = None, on_error: Callback = None
+    ) -> NetworkJob | None:
+        """Push the outbox, pull the province's decisions, then (`photos`) send photos and
+        signatures; refresh the list. None when not
         possible now (locked, not enrolled, or a sync already running: never two at once).
         Progress goes to syncProgress; a failure to on_error, else to syncFailed as text."""
         if not (self.is_unlocked and self.is_enrolled) or self._sync_job is not None:
@@ -398,9 +412,13 @@ class Session(QObject):
                     raise SyncError("network")  # no signal: say so now, not after the retries
                 total = on_store(lambda store: store.status_counts()["pending_sync"])
                 job.progress(0, total)
+                started = clock()
                 report = client.push(progress=job.progress)
                 job.progress(report.sent, max(total, report.sent))
                 client.pull(report=report)
+                if photos:  # after the records, never before them
+                    client.push_attachments(report=report, progress=job.progress)
+                client.remember_speed(report, started)
             view = on_store(_synced_view)
             return report, view, _notes(report)
 

@@ -271,8 +271,9 @@ class StoredAttachment:
         return f"{self.id}.{'png' if self.kind == 'signature' else 'jpg'}"
 
 
-def listed(conn: Connection, household_ids: list[str] | None = None) -> list[StoredAttachment]:
-    """Attachments of the given households (all when None), by household and time."""
+def listed(conn: Connection, household_ids=None) -> list[StoredAttachment]:
+    """Attachments of the given households (a list of ids, or a select of them: the export's
+    own query; all when None), by household and time."""
     query = select(
         attachments.c.id,
         attachments.c.household_id,

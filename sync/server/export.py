@@ -25,10 +25,14 @@ from sqlalchemy.engine import Engine
 
 from app import questionnaire as q
 from app.crypto import DecryptError
+from app.export.attachments import Listed, write_attachments
 from app.export.files import HOUSEHOLDS, MEMBERS, Block, CsvLines, write_export
 from app.export.layout import Layout, Options, neutralise
 from sync.server import ServerError, questionnaires, repo
 from sync.server.admins import audit
+from sync.server.attachments import Storage, StoredAttachment
+from sync.server.attachments import listed as stored_attachments
+from sync.server.attachments import read as read_attachment
 from sync.server.db import household_versions, households, read_snapshot
 from sync.server.export_parallel import in_processes
 from sync.server.keys import ServerKeys
@@ -284,6 +288,8 @@ def worker_formatter(data_keys: dict, options: Options, schemas: dict[int, dict]
 class ProvinceExport:
     manifest: dict
     damaged: set[str] = field(default_factory=set)
+    attachments: int = 0  # listed in attachments.csv
+    attachment_files: int = 0  # written into attachments/ (--attachments)
 
     @property
     def households(self) -> int:
@@ -305,9 +311,12 @@ def export_to_dir(
     workers: int = 1,
     parallel_from: int = PARALLEL_FROM,
     progress: Callable[[int], bool | None] | None = None,
+    attachment_files: Storage | None = None,
 ) -> ProvinceExport:
     """`workers` > 1: formatted in that many processes when at least `parallel_from`
-    households match (starting them costs about a second)."""
+    households match (starting them costs about a second). attachments.csv lists the photos
+    and signatures of the exported households; with `attachment_files` (their storage) the
+    files are written beside it (`khbs-server export --attachments`, docs/evidence.md)."""
     damaged: set[str] = set()
     with engine.connect() as conn:
         schemas = questionnaires.published(conn)
@@ -338,11 +347,31 @@ def export_to_dir(
                 filters=filters.as_dict(),
                 progress=progress,
             )
-    result = ProvinceExport(manifest, damaged)
+        stored = _attachments(conn, filters)
+        listing = write_attachments(
+            out_dir,
+            [Listed(a.household_id, a.id, a.kind, a.sha256, a.size) for a in stored.values()],
+            excel=options.excel,
+            read=None if attachment_files is None else _reader(keys, attachment_files, stored),
+        )
+    result = ProvinceExport(manifest, damaged, listing["rows"], listing["files"])
     record_export(
         engine, actor, "cli", filters, options, result.households, result.members, len(damaged)
     )
     return result
+
+
+def _attachments(conn: Connection, filters: Filters) -> dict[str, StoredAttachment]:
+    """The attachments of the households the filters export (same query, same scope)."""
+    ids = select(query(filters).subquery().c.id)
+    return {a.id: a for a in stored_attachments(conn, ids)}
+
+
+def _reader(keys: ServerKeys, storage: Storage, found: dict[str, StoredAttachment]):
+    def read(item: Listed) -> bytes:
+        return read_attachment(keys, storage, found[item.attachment_id])[1]
+
+    return read
 
 
 def record_export(

@@ -23,6 +23,7 @@ from sync.server import attachments as province
 from sync.server.api.app import create_app
 from sync.server.db import attachment_uploads, attachments, households
 from sync.server.settings import Settings
+from tests import photos
 from tests.faultproxy import FaultProxy
 from tests.server.conftest import AREA, LiveServer, count, new_code
 from tests.server.test_faults import TODAY, closing_session
@@ -195,3 +196,82 @@ def test_a_chunk_for_a_household_the_province_lacks_is_refused(store, roomy, eng
     assert too_big.status_code in (400, 413)
     unsigned = requests.post(roomy.url + "/v1/attachments/chunk", data=body, timeout=10)
     assert unsigned.status_code == 401
+
+
+def test_export_writes_attachments_beside_the_csv(
+    store, roomy, engine, officer, initialised, tmp_path
+):
+    import csv
+    import hashlib
+
+    from sync.server.export import export_to_dir
+
+    sent = households_with_photos(store, 2, seed=4)
+    client = SyncClient(store)
+    client.enroll(roomy.url, new_code(engine, officer))
+    client.sync()
+    out = tmp_path / "export"
+    result = export_to_dir(engine, initialised, out, actor="test", attachment_files=roomy.storage)
+    assert (result.attachments, result.attachment_files) == (4, 4)
+    rows = list(csv.DictReader((out / "attachments.csv").open(encoding="utf-8")))
+    assert {r["attachment_id"] for r in rows} == set(sent)
+    for r in rows:
+        data = (out / "attachments" / r["file_name"]).read_bytes()
+        assert data == sent[r["attachment_id"]]
+        assert hashlib.sha256(data).hexdigest() == r["sha256"] and int(r["size"]) == len(data)
+    listed_only = export_to_dir(engine, initialised, tmp_path / "plain", actor="test")
+    assert listed_only.attachments == 4 and not (tmp_path / "plain" / "attachments").exists()
+
+
+def test_console_shows_photos_only_after_the_reason_and_only_in_scope(
+    db_url, engine, initialised, tmp_path, monkeypatch
+):
+    import hashlib
+
+    from sync.protocol import seal_attachment
+    from sync.server.console import passwords
+    from tests.conftest import FAST_KDF
+    from tests.server import consoleworld
+    from tests.server.test_console import Browser, hidden
+
+    monkeypatch.setattr(passwords, "COST", FAST_KDF)
+    world = consoleworld.build(engine, initialised, tmp_path)
+    hid = world.households["palangka"][0]
+    with engine.begin() as conn:
+        device = consoleworld._device(conn, world.officers["palangka"])
+    storage = province.DirectoryStorage(tmp_path / "att")
+    image = photos.signature_png()
+    aid = "5e0c8b52-0000-4000-8000-00000000a001"
+    sealed = seal_attachment(
+        initialised.province.public_bytes(),
+        device.id,
+        aid,
+        image,
+        {"field": "tanda_tangan", "notice_version": "2026.1"},
+    )
+    header = ChunkHeader(
+        aid,
+        hid,
+        "signature",
+        hashlib.sha256(image).hexdigest(),
+        initialised.active["province"],
+        len(sealed),
+        0,
+    )
+    assert province.receive_chunk(engine, initialised, storage, device, header, sealed).complete
+    settings = Settings(db_url=db_url, attachments=str(tmp_path / "att"))
+    with LiveServer(create_app(settings, initialised)) as server:
+        regency = Browser(server.url)
+        regency.login(world.users["regency"].name)
+        form = regency.get(f"/console/households/{hid}")
+        assert "data:image" not in form.text  # nothing before the reason
+        page = regency.post(
+            f"/console/households/{hid}",
+            {"reason": "verification", "csrf": hidden(form.text, "csrf")},
+        )
+        assert page.status_code == 200 and "data:image/png;base64," in page.text
+        assert "tanda_tangan" in page.text and "2026.1" in page.text
+        assert "img-src 'self' data:" in page.headers["Content-Security-Policy"]
+        kobar = Browser(server.url)
+        kobar.login(world.users["kobar"].name)
+        assert kobar.get(f"/console/households/{hid}").status_code == 404

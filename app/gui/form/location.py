@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QComboBox, QCompleter, QLabel
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QCompleter,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app import questionnaire as q
 from app.gui.form.text import ui
@@ -151,24 +159,59 @@ class DesaEditor(Editor):
 
 
 class GpsEditor(Editor):
-    """Latitude, longitude and accuracy as three number fields; all empty means no point."""
+    """Latitude, longitude and accuracy as three number fields; all empty means no point. Two
+    buttons ask for a point (`locate`: "photo" or "device", answered by app/gui/evidence.py
+    with `set_position`); a point typed here is recorded as typed (its source, SOURCE)."""
+
+    SOURCE = "sumber_titik"
+    TYPED = 3  # the schema's code for a point typed by hand
+    locate = Signal(str)
 
     def __init__(self, name, spec, lang="id", parent=None):
         super().__init__(name, spec, lang, parent)
         self.parts: dict[str, NumberEditor] = {}
+        self.source: int | None = None
+        self._source_spec = spec.get("properties", {}).get(self.SOURCE)
+        numbers = QWidget()
+        row = QHBoxLayout(numbers)
+        row.setContentsMargins(0, 0, 0, 0)
         for part, sub in spec.get("properties", {}).items():
+            if part == self.SOURCE:
+                continue
             caption = QLabel(q.text_of(sub, "x-label", lang))
             editor = NumberEditor(part, sub, lang)
-            editor.changed.connect(self.changed)
+            editor.changed.connect(self._typed)
             caption.setBuddy(editor)
-            self._layout.addWidget(caption)
-            self._layout.addWidget(editor)
+            row.addWidget(caption)
+            row.addWidget(editor)
             self.parts[part] = editor
-        self._layout.addStretch(1)
+        row.addStretch(1)
+        self.from_photo = QPushButton(ui("gps_from_photo", lang))
+        self.from_device = QPushButton(ui("gps_from_device", lang))
+        self.from_photo.clicked.connect(lambda: self.locate.emit("photo"))
+        self.from_device.clicked.connect(lambda: self.locate.emit("device"))
+        self.note = QLabel()
+        self.note.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.from_photo)
+        buttons.addWidget(self.from_device)
+        buttons.addWidget(self.note, 1)
+        column = QVBoxLayout()
+        column.addWidget(numbers)
+        column.addLayout(buttons)
+        self._layout.addLayout(column, 1)
         if self.parts:
             self.setFocusProxy(next(iter(self.parts.values())))
 
+    def _typed(self) -> None:
+        self.source = self.TYPED if self._source_spec else None
+        self._show_source()
+        self.changed.emit()
+
     def focus_widgets(self):
+        return [e.line for e in self.parts.values()] + [self.from_photo, self.from_device]
+
+    def entry_widgets(self):
         return [e.line for e in self.parts.values()]
 
     def set_accessible(self, name, description=""):
@@ -177,12 +220,32 @@ class GpsEditor(Editor):
             sub = q.text_of(self.spec["properties"][part], "x-label", self.lang)
             editor.set_accessible(ui("gps_part", self.lang, field=name, part=sub), description)
 
+    def set_position(self, point: dict) -> None:
+        """A point from a photo or the laptop (lat, lon, akurasi_m, sumber_titik): shown and
+        kept, as a change the officer made."""
+        self._write(point)
+        self.changed.emit()
+
+    def show_note(self, text: str) -> None:
+        self.note.setText(text)
+
+    def _show_source(self) -> None:
+        label = None
+        if self._source_spec and self.source is not None:
+            label = q.option_label(self._source_spec, self.source, self.lang)
+        self.note.setText(ui("gps_source", self.lang, source=label) if label else "")
+
     def _read(self):
         point = {k: e.value() for k, e in self.parts.items()}
         point = {k: v for k, v in point.items() if v is not None}
+        if point and self.source is not None:
+            point[self.SOURCE] = self.source
         return point or None
 
     def _write(self, value):
         point = value if isinstance(value, dict) else {}
         for part, editor in self.parts.items():
             editor.set_value(point.get(part))
+        source = point.get(self.SOURCE)
+        self.source = source if isinstance(source, int) and not isinstance(source, bool) else None
+        self._show_source()

@@ -48,6 +48,18 @@ _TEXTS: dict[str, str] = {
     "codes_hint": QT_TRANSLATE_NOOP("Form", "Type the codes, e.g. 1 4"),
     "desa_hint": QT_TRANSLATE_NOOP("Form", "Type the village name or code"),
     "gps_part": QT_TRANSLATE_NOOP("Form", "{field}, {part}"),
+    # Evidence (app/gui/form/attachment.py, app/gui/evidence.py)
+    "photo_pick": QT_TRANSLATE_NOOP("Form", "Choose photo…"),
+    "signature_draw": QT_TRANSLATE_NOOP("Form", "Sign…"),
+    "attachment_remove": QT_TRANSLATE_NOOP("Form", "Remove"),
+    "attachment_none": QT_TRANSLATE_NOOP("Form", "None yet"),
+    "attachment_busy": QT_TRANSLATE_NOOP("Form", "Preparing…"),
+    "attachment_kept": QT_TRANSLATE_NOOP("Form", "Attached, {kb} KB, encrypted"),
+    "attachment_kept_at": QT_TRANSLATE_NOOP("Form", "Attached, {kb} KB, encrypted; taken {when}"),
+    "gps_from_photo": QT_TRANSLATE_NOOP("Form", "From dwelling photo"),
+    "gps_from_device": QT_TRANSLATE_NOOP("Form", "From this laptop"),
+    "gps_source": QT_TRANSLATE_NOOP("Form", "Source: {source}"),
+    "gps_waiting": QT_TRANSLATE_NOOP("Form", "Waiting for a position…"),
 }
 
 

@@ -615,6 +615,12 @@ def make_editor(
     kind = kind_of(spec)
     if kind == "none":
         return None
+    if kind == "attachment":
+        from app.gui.form.attachment import AttachmentEditor  # builds on the editors here
+
+        attached = AttachmentEditor(name, spec, lang)
+        attached.set_value(None)
+        return attached
     if kind in ("desa", "gps"):
         from app.gui.form.location import DesaEditor, GpsEditor  # they build on the editors here
 

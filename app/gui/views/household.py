@@ -27,6 +27,7 @@ class HouseholdPage(QWidget):
         schema: dict | None = None,  # the record's questionnaire version (built-in: None)
     ) -> None:
         super().__init__(parent)
+        self.evidence: object = None  # app/gui/evidence.py's controller, kept with the page
         self.title = QLabel(self.tr("Household"))
         self.title.setObjectName("pageTitle")
         self.state = QLabel()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
+
 from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 

@@ -2,7 +2,8 @@
 "Server limits").
 
 `RequestLimits` is a pure ASGI middleware around the whole app, so every route (and any route
-added later) gets the small default body limit; only POST /v1/push may send more. A declared
+added later) gets the small default body limit; only POST /v1/push and POST
+/v1/attachments/chunk (one chunk of a photo, 320 KB) may send more. A declared
 Content-Length over the route's limit is answered 413 before any body byte is read; a chunked
 body is counted as it arrives and refused as soon as it passes the limit. Each piece of a body
 must come within `body_idle_timeout` and the whole body within `body_timeout` (408). All bodies

@@ -7,8 +7,9 @@ the login page has it too). Autoescaping is on for every template.
 
 Every console page is sent with `Cache-Control: no-store` (pages show personal data or lead to
 it; a shared computer's browser cache must not keep them), a Content-Security-Policy that allows
-nothing but this server's own stylesheet (no script at all, no inline style, no frames, forms
-only back to this server), and no referrer.
+nothing but this server's own stylesheet and images (data: images too: a household's photos are
+embedded in its audited page, console/evidence.py; no script at all, no inline style, no
+frames, forms only back to this server), and no referrer.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
     "Content-Security-Policy": (
-        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
         "frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",

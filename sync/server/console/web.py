@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.i18n import LANGS
 from sync.server import ServerError
-from sync.server.console import data, totp, users
+from sync.server.console import data, evidence, totp, users
 from sync.server.console.passwords import MIN_LENGTH
 from sync.server.console.render import LANG_COOKIE, lang_of, page, redirect
 from sync.server.db import utc_now
@@ -483,7 +483,9 @@ def household(
         )
     with _engine(request).connect() as conn:
         view = data.household(conn, _keys(request), scope, household_id, lang_of(request))
-    return page(request, "household.html", **_base(session, h=view))
+        storage = request.app.state.attachments  # photos and signatures, after the audit too
+        shown = evidence.of_household(conn, _keys(request), storage, scope, household_id)
+    return page(request, "household.html", **_base(session, h=view, evidence=shown))
 
 
 # -- errors and installing --------------------------------------------------------------------

@@ -1,0 +1,143 @@
+"""Evidence in the form, with the real StoreWorker and a real store: a phone photo chosen from a
+folder by its thumbnail becomes an attached, stripped, sealed photo and gives the dwelling's GPS
+point; a signature drawn with the mouse is stored with the notice version; removing deletes."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QDialog
+
+from app.gui.editor import HouseholdEditor
+from app.gui.evidence import EvidenceController
+from app.gui.session import Session
+from app.gui.settings import Settings
+from app.gui.views.household import HouseholdPage
+from app.gui.views.photo_picker import PhotoPicker
+from app.gui.views.signature import SignatureDialog
+from app.gui.worker import StoreWorker
+from app.households import new_record
+from app.store import Store
+from app.store import attachments as stored
+from tests import photos
+from tests.conftest import FAST_KDF, PASSPHRASE
+
+pytestmark = pytest.mark.usefixtures("qapp_translated")
+TIMEOUT = 15_000
+
+
+@pytest.fixture
+def opened(qtbot, data_dir):
+    Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF).close()
+    worker = StoreWorker()
+    session = Session(data_dir, worker, Settings(lang="id"))
+    with qtbot.waitSignal(session.unlocked, timeout=TIMEOUT):
+        session.unlock(PASSPHRASE)
+    page = HouseholdPage("id", [])
+    qtbot.addWidget(page)
+    editor = HouseholdEditor(session, page.form)
+    record = new_record()
+    editor.load(record, None)
+    controller = EvidenceController(session, page.form, page)
+    yield session, page, editor, controller, record["id"]
+    editor.close()
+    worker.shutdown()
+
+
+def on_worker(qtbot, session, fn):
+    got = []
+    session.worker.submit(lambda state: fn(state.store), got.append)
+    qtbot.waitUntil(lambda: bool(got), timeout=TIMEOUT)
+    return got[0]
+
+
+def test_photo_from_a_folder_with_thumbnails_gives_the_gps_point(qtbot, opened, tmp_path):
+    session, page, editor, controller, hid = opened
+    folder = tmp_path / "DCIM"
+    folder.mkdir()
+    (folder / "IMG_0001.jpg").write_bytes(photos.phone_jpeg(seed=3))
+    (folder / "notes.txt").write_text("not a photo")
+    picker = PhotoPicker(str(folder))
+    qtbot.addWidget(picker)
+    controller._read_folder(picker, str(folder))
+    qtbot.waitUntil(lambda: picker.list.count() == 1, timeout=TIMEOUT)
+    assert not picker.list.item(0).icon().isNull()  # a thumbnail, read on the worker
+    assert picker.chosen().endswith("IMG_0001.jpg")
+
+    house = controller.editors["foto_rumah"]
+    controller.add_photo("foto_rumah", picker.chosen())
+    qtbot.waitUntil(lambda: house.value() is not None, timeout=TIMEOUT)
+    assert house.picture.pixmap() is not None and not house.picture.pixmap().isNull()
+    assert "KB" in house.status.text() and "30-11-2026 09:15" in house.status.text()
+    point = controller.gps.value()
+    assert point["sumber_titik"] == 2 and point["lat"] == pytest.approx(-2.2136, abs=1e-5)
+    assert "foto" in controller.gps.note.text().lower()
+    record = page.form.record()
+    assert record["bukti"]["foto_rumah"] == house.value()
+    assert record["lokasi"]["gps"]["akurasi_m"] == 6.5
+    kept = on_worker(qtbot, session, lambda s: stored.content(s, house.value()))
+    assert photos.CAMERA_MODEL.encode() not in kept and kept.startswith(b"\xff\xd8")
+
+    # Typed by hand afterwards: the source says so.
+    controller.gps.parts["lat"].set_value(-2.3)
+    controller.gps.parts["lat"].changed.emit()
+    assert controller.gps.value()["sumber_titik"] == 3
+
+    # Another photo replaces it; the first is deleted from the store.
+    first = house.value()
+    controller.add_photo("foto_rumah", str(folder / "IMG_0001.jpg"))
+    qtbot.waitUntil(lambda: house.value() not in (None, first), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: on_worker(qtbot, session, lambda s: stored.get(s, first)) is None,
+        timeout=TIMEOUT,
+    )
+    # Removed: gone from the form and the store.
+    second = house.value()
+    house.requested.emit("remove")
+    assert house.value() is None
+    qtbot.waitUntil(
+        lambda: on_worker(qtbot, session, lambda s: stored.listed(s, hid)) == [],
+        timeout=TIMEOUT,
+    )
+    assert second
+
+
+def test_not_a_photo_is_said_in_words(qtbot, opened, tmp_path, monkeypatch):
+    session, page, editor, controller, hid = opened
+    shown = []
+    monkeypatch.setattr("app.gui.evidence.QMessageBox.warning", lambda *a: shown.append(a[2]))
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 not really")
+    controller.add_photo("foto_kk", str(bad))
+    qtbot.waitUntil(lambda: bool(shown), timeout=TIMEOUT)
+    assert "bukan foto" in shown[0]
+    assert controller.editors["foto_kk"].value() is None
+
+
+def test_signature_drawn_with_the_mouse(qtbot, opened):
+    session, page, editor, controller, hid = opened
+    consent = page.form.section("persetujuan").editor("diberikan")
+    consent.set_value(True)  # the signature is asked only of a family that agreed
+    consent.changed.emit()
+    qtbot.waitUntil(lambda: page.form.section("bukti").is_shown("tanda_tangan"), timeout=TIMEOUT)
+    dialog = SignatureDialog("2026.1")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    pad = dialog.pad
+    qtbot.mousePress(pad, Qt.MouseButton.LeftButton, pos=QPoint(40, 150))
+    for x, y in ((120, 60), (220, 160), (330, 70), (480, 140)):
+        qtbot.mouseMove(pad, QPoint(x, y))
+        # offscreen: a move carries no buttons unless the press is still held; draw directly
+        pad.strokes[-1].lineTo(x, y)
+    qtbot.mouseRelease(pad, Qt.MouseButton.LeftButton, pos=QPoint(480, 140))
+    assert not pad.is_empty()
+    assert dialog.buttons.button(dialog.buttons.StandardButton.Ok).isEnabled()
+    png = pad.png()
+    dialog.done(QDialog.DialogCode.Accepted)
+    sign = controller.editors["tanda_tangan"]
+    controller.add_signature("tanda_tangan", png, "2026.1")
+    qtbot.waitUntil(lambda: sign.value() is not None, timeout=TIMEOUT)
+    info = on_worker(qtbot, session, lambda s: stored.info(s, sign.value()))
+    assert info["notice_version"] == "2026.1" and info["field"] == "tanda_tangan"
+    row = on_worker(qtbot, session, lambda s: stored.get(s, sign.value()))
+    assert row.kind == "signature" and row.size < 20_000
