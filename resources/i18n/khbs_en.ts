@@ -2,41 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
-    <name></name>
-    <message>
-        <location filename="../../app/gui/app.py" line="80"/>
-        <source>cli.audit_not_written</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/app.py" line="80"/>
-        <source>reason.store</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/evidence.py" line="271"/>
-        <location filename="../../app/gui/evidence.py" line="285"/>
-        <source>evidence.no_position</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/evidence.py" line="294"/>
-        <location filename="../../app/gui/evidence.py" line="305"/>
-        <source>evidence.no_device</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/main_window.py" line="233"/>
-        <source>sync.attachments_waiting</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/main_window.py" line="237"/>
-        <source>sync.attachments_ask</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>EnrollDialog</name>
     <message>
         <location filename="../../app/gui/views/enroll.py" line="24"/>
@@ -87,9 +52,9 @@
 <context>
     <name>EvidenceController</name>
     <message>
-        <location filename="../../app/gui/evidence.py" line="230"/>
+        <location filename="../../app/gui/evidence.py" line="231"/>
         <source>Attach a photo of the thumbprint, or write a witness&apos;s name.</source>
-        <translation>Attach a photo of the thumbprint, or write a witness's name.</translation>
+        <translation>Attach a photo of the thumbprint, or write a witness&apos;s name.</translation>
     </message>
 </context>
 <context>
@@ -446,14 +411,6 @@
         <translation>{field}, {part}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/comments.py" line="23"/>
-        <source>Supervisor&apos;s comment:</source>
-        <translation>Supervisor&apos;s comment:</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/form/comments.py" line="24"/>
-        <source>Supervisor&apos;s comments: {n}</source>
-        <translation>Supervisor&apos;s comments: {n}</translation>
         <location filename="../../app/gui/form/text.py" line="52"/>
         <source>Choose photo…</source>
         <translation>Choose photo…</translation>
@@ -508,36 +465,41 @@
         <source>Waiting for a position…</source>
         <translation>Waiting for a position…</translation>
     </message>
+    <message>
+        <location filename="../../app/gui/form/comments.py" line="23"/>
+        <source>Supervisor&apos;s comment:</source>
+        <translation>Supervisor&apos;s comment:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/comments.py" line="24"/>
+        <source>Supervisor&apos;s comments: {n}</source>
+        <translation>Supervisor&apos;s comments: {n}</translation>
+    </message>
 </context>
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../app/gui/views/household.py" line="30"/>
-        <location filename="../../app/gui/views/household.py" line="24"/>
+        <location filename="../../app/gui/views/household.py" line="31"/>
         <source>Household</source>
         <translation>Household</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="85"/>
-        <location filename="../../app/gui/views/household.py" line="73"/>
+        <location filename="../../app/gui/views/household.py" line="86"/>
         <source>Visit %1 · started %2 · %3 min</source>
         <translation>Visit %1 · started %2 · %3 min</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="36"/>
-        <location filename="../../app/gui/views/household.py" line="30"/>
+        <location filename="../../app/gui/views/household.py" line="37"/>
         <source>&amp;Save</source>
         <translation>&amp;Save</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="37"/>
-        <location filename="../../app/gui/views/household.py" line="31"/>
+        <location filename="../../app/gui/views/household.py" line="38"/>
         <source>&amp;Finalise</source>
         <translation>&amp;Finalise</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="38"/>
-        <location filename="../../app/gui/views/household.py" line="32"/>
+        <location filename="../../app/gui/views/household.py" line="39"/>
         <source>&amp;Back to list</source>
         <translation>&amp;Back to list</translation>
     </message>
@@ -546,43 +508,36 @@
     <name>HouseholdTableModel</name>
     <message>
         <location filename="../../app/gui/models.py" line="34"/>
-        <location filename="../../app/gui/models.py" line="32"/>
         <source>To verify</source>
         <translation>To verify</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="35"/>
-        <location filename="../../app/gui/models.py" line="33"/>
         <source>To revisit</source>
         <translation>To revisit</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="62"/>
-        <location filename="../../app/gui/models.py" line="58"/>
         <source>Nobody home: come back on %1</source>
         <translation>Nobody home: come back on %1</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="36"/>
-        <location filename="../../app/gui/models.py" line="34"/>
         <source>Draft</source>
         <translation>Draft</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="37"/>
-        <location filename="../../app/gui/models.py" line="35"/>
         <source>Final</source>
         <translation>Final</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="38"/>
-        <location filename="../../app/gui/models.py" line="36"/>
         <source>Synced</source>
         <translation>Synced</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="39"/>
-        <location filename="../../app/gui/models.py" line="37"/>
         <source>Needs attention</source>
         <translation>Needs attention</translation>
     </message>
@@ -593,37 +548,31 @@
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="41"/>
-        <location filename="../../app/gui/models.py" line="38"/>
         <source>Training</source>
         <translation>Training</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="44"/>
-        <location filename="../../app/gui/models.py" line="41"/>
         <source>Not sent (to verify)</source>
         <translation>Not sent (to verify)</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="45"/>
-        <location filename="../../app/gui/models.py" line="42"/>
         <source>Not sent (draft)</source>
         <translation>Not sent (draft)</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="46"/>
-        <location filename="../../app/gui/models.py" line="43"/>
         <source>Waiting to send</source>
         <translation>Waiting to send</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="47"/>
-        <location filename="../../app/gui/models.py" line="44"/>
         <source>Sent</source>
         <translation>Sent</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="48"/>
-        <location filename="../../app/gui/models.py" line="45"/>
         <source>Won&apos;t be sent (training)</source>
         <translation>Won&apos;t be sent (training)</translation>
     </message>
@@ -634,85 +583,71 @@
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="52"/>
-        <location filename="../../app/gui/models.py" line="48"/>
         <source>KK number</source>
         <translation>KK number</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="53"/>
-        <location filename="../../app/gui/models.py" line="49"/>
         <source>Head of family</source>
         <translation>Head of family</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="54"/>
-        <location filename="../../app/gui/models.py" line="50"/>
         <source>Village</source>
         <translation>Village</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="55"/>
-        <location filename="../../app/gui/models.py" line="51"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="56"/>
-        <location filename="../../app/gui/models.py" line="52"/>
         <source>Sync</source>
         <translation>Sync</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="57"/>
-        <location filename="../../app/gui/models.py" line="53"/>
         <source>Card number</source>
         <translation>Card number</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="58"/>
-        <location filename="../../app/gui/models.py" line="54"/>
         <source>Last change</source>
         <translation>Last change</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="60"/>
-        <location filename="../../app/gui/models.py" line="56"/>
         <source>(damaged, cannot open)</source>
         <translation>(damaged, cannot open)</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="63"/>
-        <location filename="../../app/gui/models.py" line="59"/>
         <source>Province:</source>
         <translation>Province:</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="65"/>
-        <location filename="../../app/gui/models.py" line="61"/>
         <source>duplicate in province</source>
         <translation>duplicate in province</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="67"/>
-        <location filename="../../app/gui/models.py" line="63"/>
         <source>province sent changes</source>
         <translation>province sent changes</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="68"/>
-        <location filename="../../app/gui/models.py" line="64"/>
         <source>The province changed this household after you started: open it to choose, answer by answer, which version to keep.</source>
         <translation>The province changed this household after you started: open it to choose, answer by answer, which version to keep.</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="73"/>
-        <location filename="../../app/gui/models.py" line="69"/>
         <source>moved to another officer: finish and sync</source>
         <translation>moved to another officer: finish and sync</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="76"/>
-        <location filename="../../app/gui/models.py" line="72"/>
         <source>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</source>
         <translation>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</translation>
     </message>
@@ -743,13 +678,11 @@
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="95"/>
-        <location filename="../../app/gui/models.py" line="78"/>
         <source>Province: NIK also in another household in the province</source>
         <translation>Province: NIK also in another household in the province</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="98"/>
-        <location filename="../../app/gui/models.py" line="81"/>
         <source>Province: KK number also in another household in the province</source>
         <translation>Province: KK number also in another household in the province</translation>
     </message>
@@ -757,14 +690,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="304"/>
-        <location filename="../../app/gui/main_window.py" line="319"/>
+        <location filename="../../app/gui/main_window.py" line="327"/>
         <source>Draft saved</source>
         <translation>Draft saved</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="309"/>
-        <location filename="../../app/gui/main_window.py" line="324"/>
+        <location filename="../../app/gui/main_window.py" line="332"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Not final yet: %n error to fix</numerusform>
@@ -772,20 +703,17 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="327"/>
-        <location filename="../../app/gui/main_window.py" line="341"/>
+        <location filename="../../app/gui/main_window.py" line="350"/>
         <source>These warnings are still open:</source>
         <translation>These warnings are still open:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="331"/>
-        <location filename="../../app/gui/main_window.py" line="345"/>
+        <location filename="../../app/gui/main_window.py" line="354"/>
         <source>Finalise anyway?</source>
         <translation>Finalise anyway?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="339"/>
-        <location filename="../../app/gui/main_window.py" line="353"/>
+        <location filename="../../app/gui/main_window.py" line="362"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Finalised: waiting to be sent</translation>
     </message>
@@ -1114,6 +1042,9 @@
         <location filename="../../app/gui/views/review.py" line="234"/>
         <source>Duplicate case (%1) decided: not a duplicate.</source>
         <translation>Duplicate case (%1) decided: not a duplicate.</translation>
+    </message>
+</context>
+<context>
     <name>SignatureDialog</name>
     <message>
         <location filename="../../app/gui/views/signature.py" line="95"/>
@@ -1178,123 +1109,102 @@
     <name>WorkspacePage</name>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="66"/>
-        <location filename="../../app/gui/views/workspace.py" line="54"/>
         <source>&amp;New household</source>
         <translation>&amp;New household</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="67"/>
-        <location filename="../../app/gui/views/workspace.py" line="55"/>
         <source>&amp;Lock</source>
         <translation>&amp;Lock</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="68"/>
-        <location filename="../../app/gui/views/workspace.py" line="56"/>
         <source>Lock the app</source>
         <translation>Lock the app</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="69"/>
-        <location filename="../../app/gui/views/workspace.py" line="57"/>
         <source>S&amp;ync now</source>
         <translation>S&amp;ync now</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="72"/>
         <location filename="../../app/gui/views/workspace.py" line="276"/>
-        <location filename="../../app/gui/views/workspace.py" line="60"/>
-        <location filename="../../app/gui/views/workspace.py" line="233"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Available once this laptop is enrolled with the province.</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="74"/>
-        <location filename="../../app/gui/views/workspace.py" line="62"/>
         <source>&amp;Enroll with the province</source>
         <translation>&amp;Enroll with the province</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="75"/>
-        <location filename="../../app/gui/views/workspace.py" line="63"/>
         <source>E&amp;xport CSV…</source>
         <translation>E&amp;xport CSV…</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="76"/>
-        <location filename="../../app/gui/views/workspace.py" line="64"/>
         <source>Households to CSV files for spreadsheets (Ctrl+E)</source>
         <translation>Households to CSV files for spreadsheets (Ctrl+E)</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="78"/>
-        <location filename="../../app/gui/views/workspace.py" line="66"/>
         <source>Sync progress</source>
         <translation>Sync progress</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="103"/>
-        <location filename="../../app/gui/views/workspace.py" line="91"/>
         <source>Search name, NIK or KK number (Ctrl+F)</source>
         <translation>Search name, NIK or KK number (Ctrl+F)</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="104"/>
-        <location filename="../../app/gui/views/workspace.py" line="92"/>
         <source>Search households</source>
         <translation>Search households</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="106"/>
-        <location filename="../../app/gui/views/workspace.py" line="94"/>
         <source>&amp;Search:</source>
         <translation>&amp;Search:</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="109"/>
-        <location filename="../../app/gui/views/workspace.py" line="97"/>
         <source>Filter by village</source>
         <translation>Filter by village</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="110"/>
-        <location filename="../../app/gui/views/workspace.py" line="98"/>
         <source>&amp;Village:</source>
         <translation>&amp;Village:</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="113"/>
-        <location filename="../../app/gui/views/workspace.py" line="101"/>
         <source>Filter by status</source>
         <translation>Filter by status</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="114"/>
-        <location filename="../../app/gui/views/workspace.py" line="102"/>
         <source>S&amp;tatus:</source>
         <translation>S&amp;tatus:</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="116"/>
-        <location filename="../../app/gui/views/workspace.py" line="104"/>
         <source>All</source>
         <translation>All</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="154"/>
-        <location filename="../../app/gui/views/workspace.py" line="134"/>
         <source>Households</source>
         <translation>Households</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="225"/>
-        <location filename="../../app/gui/views/workspace.py" line="204"/>
         <source>All villages</source>
         <translation>All villages</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="234"/>
-        <location filename="../../app/gui/views/workspace.py" line="214"/>
         <source>Households: %1 of %2</source>
         <translation>Households: %1 of %2</translation>
     </message>
@@ -1315,43 +1225,36 @@
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="265"/>
-        <location filename="../../app/gui/views/workspace.py" line="222"/>
         <source>Left to verify: %1</source>
         <translation>Left to verify: %1</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="280"/>
-        <location filename="../../app/gui/views/workspace.py" line="237"/>
         <source>Last sync: %1</source>
         <translation>Last sync: %1</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="318"/>
-        <location filename="../../app/gui/views/workspace.py" line="275"/>
         <source>and %1 more (Status filter: Needs attention)</source>
         <translation>and %1 more (Status filter: Needs attention)</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="320"/>
-        <location filename="../../app/gui/views/workspace.py" line="277"/>
         <source>Sent back by the province: open, fix, finalise and sync again.</source>
         <translation>Sent back by the province: open, fix, finalise and sync again.</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="282"/>
-        <location filename="../../app/gui/views/workspace.py" line="239"/>
         <source>Last sync: never</source>
         <translation>Last sync: never</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="288"/>
-        <location filename="../../app/gui/views/workspace.py" line="245"/>
         <source>Connecting...</source>
         <translation>Connecting...</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="298"/>
-        <location filename="../../app/gui/views/workspace.py" line="255"/>
         <source>%1 of %2 households sent, %3 KB</source>
         <translation>%1 of %2 households sent, %3 KB</translation>
     </message>

@@ -2,41 +2,6 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="id_ID">
 <context>
-    <name></name>
-    <message>
-        <location filename="../../app/gui/app.py" line="80"/>
-        <source>cli.audit_not_written</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/app.py" line="80"/>
-        <source>reason.store</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/evidence.py" line="271"/>
-        <location filename="../../app/gui/evidence.py" line="285"/>
-        <source>evidence.no_position</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/evidence.py" line="294"/>
-        <location filename="../../app/gui/evidence.py" line="305"/>
-        <source>evidence.no_device</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/main_window.py" line="233"/>
-        <source>sync.attachments_waiting</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/main_window.py" line="237"/>
-        <source>sync.attachments_ask</source>
-        <translation type="unfinished"></translation>
-    </message>
-</context>
-<context>
     <name>EnrollDialog</name>
     <message>
         <location filename="../../app/gui/views/enroll.py" line="24"/>
@@ -87,7 +52,7 @@
 <context>
     <name>EvidenceController</name>
     <message>
-        <location filename="../../app/gui/evidence.py" line="230"/>
+        <location filename="../../app/gui/evidence.py" line="231"/>
         <source>Attach a photo of the thumbprint, or write a witness&apos;s name.</source>
         <translation>Lampirkan foto cap jempol, atau tulis nama saksi.</translation>
     </message>
@@ -445,14 +410,6 @@
         <translation>{field}, {part}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/comments.py" line="23"/>
-        <source>Supervisor&apos;s comment:</source>
-        <translation>Komentar pengawas:</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/form/comments.py" line="24"/>
-        <source>Supervisor&apos;s comments: {n}</source>
-        <translation>Komentar pengawas: {n}</translation>
         <location filename="../../app/gui/form/text.py" line="52"/>
         <source>Choose photo…</source>
         <translation>Pilih foto…</translation>
@@ -507,36 +464,41 @@
         <source>Waiting for a position…</source>
         <translation>Menunggu titik lokasi…</translation>
     </message>
+    <message>
+        <location filename="../../app/gui/form/comments.py" line="23"/>
+        <source>Supervisor&apos;s comment:</source>
+        <translation>Komentar pengawas:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/comments.py" line="24"/>
+        <source>Supervisor&apos;s comments: {n}</source>
+        <translation>Komentar pengawas: {n}</translation>
+    </message>
 </context>
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../app/gui/views/household.py" line="30"/>
-        <location filename="../../app/gui/views/household.py" line="24"/>
+        <location filename="../../app/gui/views/household.py" line="31"/>
         <source>Household</source>
         <translation>Rumah tangga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="85"/>
-        <location filename="../../app/gui/views/household.py" line="73"/>
+        <location filename="../../app/gui/views/household.py" line="86"/>
         <source>Visit %1 · started %2 · %3 min</source>
         <translation>Kunjungan ke-%1 · mulai %2 · %3 menit</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="36"/>
-        <location filename="../../app/gui/views/household.py" line="30"/>
+        <location filename="../../app/gui/views/household.py" line="37"/>
         <source>&amp;Save</source>
         <translation>&amp;Simpan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="37"/>
-        <location filename="../../app/gui/views/household.py" line="31"/>
+        <location filename="../../app/gui/views/household.py" line="38"/>
         <source>&amp;Finalise</source>
         <translation>&amp;Finalkan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="38"/>
-        <location filename="../../app/gui/views/household.py" line="32"/>
+        <location filename="../../app/gui/views/household.py" line="39"/>
         <source>&amp;Back to list</source>
         <translation>&amp;Kembali ke daftar</translation>
     </message>
@@ -545,43 +507,36 @@
     <name>HouseholdTableModel</name>
     <message>
         <location filename="../../app/gui/models.py" line="34"/>
-        <location filename="../../app/gui/models.py" line="32"/>
         <source>To verify</source>
         <translation>Perlu diverifikasi</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="35"/>
-        <location filename="../../app/gui/models.py" line="33"/>
         <source>To revisit</source>
         <translation>Kunjungi lagi</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="62"/>
-        <location filename="../../app/gui/models.py" line="58"/>
         <source>Nobody home: come back on %1</source>
         <translation>Tidak ada orang di rumah: kunjungi lagi pada %1</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="36"/>
-        <location filename="../../app/gui/models.py" line="34"/>
         <source>Draft</source>
         <translation>Draf</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="37"/>
-        <location filename="../../app/gui/models.py" line="35"/>
         <source>Final</source>
         <translation>Final</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="38"/>
-        <location filename="../../app/gui/models.py" line="36"/>
         <source>Synced</source>
         <translation>Terkirim</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="39"/>
-        <location filename="../../app/gui/models.py" line="37"/>
         <source>Needs attention</source>
         <translation>Perlu diperiksa</translation>
     </message>
@@ -592,37 +547,31 @@
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="41"/>
-        <location filename="../../app/gui/models.py" line="38"/>
         <source>Training</source>
         <translation>Latihan</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="44"/>
-        <location filename="../../app/gui/models.py" line="41"/>
         <source>Not sent (to verify)</source>
         <translation>Belum dikirim (perlu diverifikasi)</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="45"/>
-        <location filename="../../app/gui/models.py" line="42"/>
         <source>Not sent (draft)</source>
         <translation>Belum dikirim (draf)</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="46"/>
-        <location filename="../../app/gui/models.py" line="43"/>
         <source>Waiting to send</source>
         <translation>Menunggu dikirim</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="47"/>
-        <location filename="../../app/gui/models.py" line="44"/>
         <source>Sent</source>
         <translation>Terkirim</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="48"/>
-        <location filename="../../app/gui/models.py" line="45"/>
         <source>Won&apos;t be sent (training)</source>
         <translation>Tidak dikirim (latihan)</translation>
     </message>
@@ -633,85 +582,71 @@
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="52"/>
-        <location filename="../../app/gui/models.py" line="48"/>
         <source>KK number</source>
         <translation>Nomor KK</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="53"/>
-        <location filename="../../app/gui/models.py" line="49"/>
         <source>Head of family</source>
         <translation>Kepala keluarga</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="54"/>
-        <location filename="../../app/gui/models.py" line="50"/>
         <source>Village</source>
         <translation>Desa</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="55"/>
-        <location filename="../../app/gui/models.py" line="51"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="56"/>
-        <location filename="../../app/gui/models.py" line="52"/>
         <source>Sync</source>
         <translation>Pengiriman</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="57"/>
-        <location filename="../../app/gui/models.py" line="53"/>
         <source>Card number</source>
         <translation>Nomor kartu</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="58"/>
-        <location filename="../../app/gui/models.py" line="54"/>
         <source>Last change</source>
         <translation>Terakhir diubah</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="60"/>
-        <location filename="../../app/gui/models.py" line="56"/>
         <source>(damaged, cannot open)</source>
         <translation>(rusak, tidak bisa dibuka)</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="63"/>
-        <location filename="../../app/gui/models.py" line="59"/>
         <source>Province:</source>
         <translation>Provinsi:</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="65"/>
-        <location filename="../../app/gui/models.py" line="61"/>
         <source>duplicate in province</source>
         <translation>ganda di provinsi</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="67"/>
-        <location filename="../../app/gui/models.py" line="63"/>
         <source>province sent changes</source>
         <translation>provinsi mengirim perubahan</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="68"/>
-        <location filename="../../app/gui/models.py" line="64"/>
         <source>The province changed this household after you started: open it to choose, answer by answer, which version to keep.</source>
         <translation>Provinsi mengubah rumah tangga ini setelah Anda mulai: buka untuk memilih, jawaban demi jawaban, versi mana yang disimpan.</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="73"/>
-        <location filename="../../app/gui/models.py" line="69"/>
         <source>moved to another officer: finish and sync</source>
         <translation>pindah ke petugas lain: selesaikan dan sinkronkan</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="76"/>
-        <location filename="../../app/gui/models.py" line="72"/>
         <source>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</source>
         <translation>Desa ini sekarang milik petugas lain. Finalkan rumah tangga ini dan sinkronkan: data akan dihapus dari laptop ini setelah provinsi menerimanya.</translation>
     </message>
@@ -742,13 +677,11 @@
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="95"/>
-        <location filename="../../app/gui/models.py" line="78"/>
         <source>Province: NIK also in another household in the province</source>
         <translation>Provinsi: NIK juga ada di rumah tangga lain di provinsi</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="98"/>
-        <location filename="../../app/gui/models.py" line="81"/>
         <source>Province: KK number also in another household in the province</source>
         <translation>Provinsi: nomor KK juga ada di rumah tangga lain di provinsi</translation>
     </message>
@@ -756,34 +689,29 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="304"/>
-        <location filename="../../app/gui/main_window.py" line="319"/>
+        <location filename="../../app/gui/main_window.py" line="327"/>
         <source>Draft saved</source>
         <translation>Draf tersimpan</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="309"/>
-        <location filename="../../app/gui/main_window.py" line="324"/>
+        <location filename="../../app/gui/main_window.py" line="332"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Belum bisa final: %n kesalahan harus diperbaiki</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="327"/>
-        <location filename="../../app/gui/main_window.py" line="341"/>
+        <location filename="../../app/gui/main_window.py" line="350"/>
         <source>These warnings are still open:</source>
         <translation>Peringatan berikut belum dikonfirmasi:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="331"/>
-        <location filename="../../app/gui/main_window.py" line="345"/>
+        <location filename="../../app/gui/main_window.py" line="354"/>
         <source>Finalise anyway?</source>
         <translation>Tetap finalkan?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="339"/>
-        <location filename="../../app/gui/main_window.py" line="353"/>
+        <location filename="../../app/gui/main_window.py" line="362"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Sudah final: menunggu dikirim</translation>
     </message>
@@ -1109,6 +1037,9 @@
         <location filename="../../app/gui/views/review.py" line="234"/>
         <source>Duplicate case (%1) decided: not a duplicate.</source>
         <translation>Kasus duplikat (%1) diputuskan: bukan duplikat.</translation>
+    </message>
+</context>
+<context>
     <name>SignatureDialog</name>
     <message>
         <location filename="../../app/gui/views/signature.py" line="95"/>
@@ -1173,123 +1104,102 @@
     <name>WorkspacePage</name>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="66"/>
-        <location filename="../../app/gui/views/workspace.py" line="54"/>
         <source>&amp;New household</source>
         <translation>Rumah tangga &amp;baru</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="67"/>
-        <location filename="../../app/gui/views/workspace.py" line="55"/>
         <source>&amp;Lock</source>
         <translation>&amp;Kunci</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="68"/>
-        <location filename="../../app/gui/views/workspace.py" line="56"/>
         <source>Lock the app</source>
         <translation>Kunci aplikasi</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="69"/>
-        <location filename="../../app/gui/views/workspace.py" line="57"/>
         <source>S&amp;ync now</source>
         <translation>Kirim &amp;sekarang</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="72"/>
         <location filename="../../app/gui/views/workspace.py" line="276"/>
-        <location filename="../../app/gui/views/workspace.py" line="60"/>
-        <location filename="../../app/gui/views/workspace.py" line="233"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Tersedia setelah laptop ini didaftarkan ke provinsi.</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="74"/>
-        <location filename="../../app/gui/views/workspace.py" line="62"/>
         <source>&amp;Enroll with the province</source>
         <translation>Da&amp;ftarkan ke provinsi</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="75"/>
-        <location filename="../../app/gui/views/workspace.py" line="63"/>
         <source>E&amp;xport CSV…</source>
         <translation>&amp;Ekspor CSV…</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="76"/>
-        <location filename="../../app/gui/views/workspace.py" line="64"/>
         <source>Households to CSV files for spreadsheets (Ctrl+E)</source>
         <translation>Rumah tangga ke berkas CSV untuk spreadsheet (Ctrl+E)</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="78"/>
-        <location filename="../../app/gui/views/workspace.py" line="66"/>
         <source>Sync progress</source>
         <translation>Kemajuan pengiriman</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="103"/>
-        <location filename="../../app/gui/views/workspace.py" line="91"/>
         <source>Search name, NIK or KK number (Ctrl+F)</source>
         <translation>Cari nama, NIK, atau Nomor KK (Ctrl+F)</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="104"/>
-        <location filename="../../app/gui/views/workspace.py" line="92"/>
         <source>Search households</source>
         <translation>Cari rumah tangga</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="106"/>
-        <location filename="../../app/gui/views/workspace.py" line="94"/>
         <source>&amp;Search:</source>
         <translation>&amp;Cari:</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="109"/>
-        <location filename="../../app/gui/views/workspace.py" line="97"/>
         <source>Filter by village</source>
         <translation>Saring menurut desa/kelurahan</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="110"/>
-        <location filename="../../app/gui/views/workspace.py" line="98"/>
         <source>&amp;Village:</source>
         <translation>&amp;Desa/kelurahan:</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="113"/>
-        <location filename="../../app/gui/views/workspace.py" line="101"/>
         <source>Filter by status</source>
         <translation>Saring menurut status</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="114"/>
-        <location filename="../../app/gui/views/workspace.py" line="102"/>
         <source>S&amp;tatus:</source>
         <translation>S&amp;tatus:</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="116"/>
-        <location filename="../../app/gui/views/workspace.py" line="104"/>
         <source>All</source>
         <translation>Semua</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="154"/>
-        <location filename="../../app/gui/views/workspace.py" line="134"/>
         <source>Households</source>
         <translation>Daftar rumah tangga</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="225"/>
-        <location filename="../../app/gui/views/workspace.py" line="204"/>
         <source>All villages</source>
         <translation>Semua desa/kelurahan</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="234"/>
-        <location filename="../../app/gui/views/workspace.py" line="214"/>
         <source>Households: %1 of %2</source>
         <translation>Rumah tangga: %1 dari %2</translation>
     </message>
@@ -1310,43 +1220,36 @@
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="265"/>
-        <location filename="../../app/gui/views/workspace.py" line="222"/>
         <source>Left to verify: %1</source>
         <translation>Perlu diverifikasi: %1</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="280"/>
-        <location filename="../../app/gui/views/workspace.py" line="237"/>
         <source>Last sync: %1</source>
         <translation>Terakhir dikirim: %1</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="318"/>
-        <location filename="../../app/gui/views/workspace.py" line="275"/>
         <source>and %1 more (Status filter: Needs attention)</source>
         <translation>dan %1 lainnya (filter Status: Perlu diperiksa)</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="320"/>
-        <location filename="../../app/gui/views/workspace.py" line="277"/>
         <source>Sent back by the province: open, fix, finalise and sync again.</source>
         <translation>Dikembalikan provinsi: buka, perbaiki, finalkan dan kirim lagi.</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="282"/>
-        <location filename="../../app/gui/views/workspace.py" line="239"/>
         <source>Last sync: never</source>
         <translation>Terakhir dikirim: belum pernah</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="288"/>
-        <location filename="../../app/gui/views/workspace.py" line="245"/>
         <source>Connecting...</source>
         <translation>Menghubungi server...</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="298"/>
-        <location filename="../../app/gui/views/workspace.py" line="255"/>
         <source>%1 of %2 households sent, %3 KB</source>
         <translation>%1 dari %2 rumah tangga terkirim, %3 KB</translation>
     </message>
