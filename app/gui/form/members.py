@@ -151,11 +151,7 @@ class MemberTableModel(QAbstractTableModel):
             Qt.ItemDataRole.ToolTipRole,
             Qt.ItemDataRole.AccessibleTextRole,
         ):
-            return (
-                ui("summary", self.lang, errors=errors, warnings=warnings)
-                if errors or warnings
-                else ""
-            )
+            return shown_issues.count_text(errors, warnings, self.lang)
         if role == Qt.ItemDataRole.ForegroundRole and (errors or warnings):
             return QColor(shown_issues.ERROR_COLOUR if errors else shown_issues.WARNING_COLOUR)
         return None
