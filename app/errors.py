@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.i18n import tr
+from app.i18n import catalogue, tr
 
 
 class KhbsError(Exception):
@@ -15,8 +15,14 @@ class KhbsError(Exception):
         self.params = params
         super().__init__(self.message("en"))
 
-    def message(self, lang: str | None = None) -> str:
-        return tr(self.key, lang, **self.params)
+    def message(self, lang: str | None = None, *, app: bool = False) -> str:
+        return tr(for_app(self.key, app), lang, **self.params)
+
+
+def for_app(key: str, app: bool) -> str:
+    """The message the desktop app shows: `<key>.app` where the command line's sentence names
+    a command or an option (`khbs verify`, `--ca-bundle`) the officer has no use for."""
+    return f"{key}.app" if app and f"{key}.app" in catalogue() else key
 
 
 class StoreExists(KhbsError):
@@ -30,7 +36,7 @@ class StoreNotFound(KhbsError):
 class WrongPassphrase(KhbsError):
     key = "error.wrong_passphrase"
 
-    def message(self, lang: str | None = None) -> str:
+    def message(self, lang: str | None = None, *, app: bool = False) -> str:
         if self.params.get("seconds"):
             return tr("error.wrong_passphrase_wait", lang, **self.params)
         return tr(self.key, lang, **self.params)
@@ -105,9 +111,9 @@ class StoreProblem(KhbsError):
         self.saving = saving
         super().__init__(**params)
 
-    def message(self, lang: str | None = None) -> str:
+    def message(self, lang: str | None = None, *, app: bool = False) -> str:
         key = self.key if self.saving or not self.read_key else self.read_key
-        return tr(key, lang, **self.params)
+        return tr(for_app(key, app), lang, **self.params)
 
 
 class DiskFull(StoreProblem):
@@ -123,9 +129,9 @@ class StoreDamaged(StoreProblem):
 
     key = "error.store_corrupt"
 
-    def message(self, lang: str | None = None) -> str:
+    def message(self, lang: str | None = None, *, app: bool = False) -> str:
         key = "error.store_damaged" if self.params.get("path") else self.key
-        return tr(key, lang, **self.params)
+        return tr(for_app(key, app), lang, **self.params)
 
 
 class StoreInUse(StoreProblem):
@@ -134,10 +140,10 @@ class StoreInUse(StoreProblem):
     key = "error.store_in_use"
     reason_key = "reason.in_use"
 
-    def message(self, lang: str | None = None) -> str:
+    def message(self, lang: str | None = None, *, app: bool = False) -> str:
         if self.params.get("pid"):
-            return tr(self.key, lang, **self.params)
-        return tr("error.store_in_use_unknown", lang)
+            return tr(for_app(self.key, app), lang, **self.params)
+        return tr(for_app("error.store_in_use_unknown", app), lang)
 
 
 class StoreBusy(StoreProblem):
@@ -213,12 +219,12 @@ def classify(exc: BaseException, *, path: object = None, saving: bool = False) -
     return None
 
 
-def user_message(exc: BaseException, lang: str | None = None) -> str:
+def user_message(exc: BaseException, lang: str | None = None, *, app: bool = False) -> str:
     """Any exception as one sentence for the officer: its own message for a KhbsError, the
     store failure it stands for (disk full, damaged file, in use, read-only), or a generic line
     naming only the exception's type. Never the exception's text: it could hold a value from a
-    record."""
+    record. `app`: the desktop app's wording, with no command-line instructions."""
     known = classify(exc)
     if known is not None:
-        return known.message(lang)
+        return known.message(lang, app=app)
     return tr("cli.unexpected", lang, kind=type(exc).__name__)

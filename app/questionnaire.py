@@ -406,33 +406,68 @@ def head(record: dict) -> dict | None:
 
 
 SUMMARY_SEP = "\x1f"
-VISIT_SEP = "\x1e"  # after the names: the visit's outcome and planned revisit (RS, RS)
+VISIT_SEP = "\x1e"  # after the names: the visit and the place, each part after an RS
 _CONTROL = dict.fromkeys(range(32), " ")
+RT, RW, ADDRESS = "rt", "rw", "alamat"  # in `lokasi`: where the list says the family lives
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """What the list shows of a family beside its names (the summary's second part)."""
+
+    outcome: int | None = None
+    revisit: str | None = None  # the planned revisit date (ISO)
+    rt: str = ""
+    rw: str = ""
+    address: str = ""
+    visited: str | None = None  # this visit's date (ISO)
 
 
 def summary(record: dict) -> str:
     """What the household list shows and searches, sealed apart from the record so unlock opens
     20,000 of them quickly: KK, head's name, then name and NIK of each member, joined by US;
-    then, when an outcome is recorded, RS outcome RS revisit date (for the "to revisit"
-    filter). Summaries stored before that part existed simply lack it."""
+    then, when there is any, RS outcome RS revisit date RS RT RS RW RS address RS visit date
+    (the list's columns and its "to revisit" and "today" filters). Summaries stored before
+    those parts existed lack them, or the last four."""
     h = head(record) or {}
     parts = [record.get(KK), h.get(NAME)]
     for m in members(record):
         parts += [m.get(NAME), m.get(NIK)]
-    text = SUMMARY_SEP.join(str(p or "").translate(_CONTROL) for p in parts)
+    text = SUMMARY_SEP.join(_plain(p) for p in parts)
     outcome = record.get(OUTCOME)
-    if isinstance(outcome, int) and not isinstance(outcome, bool):
-        revisit = str(record.get(REVISIT_DATE) or "").translate(_CONTROL)
-        text += f"{VISIT_SEP}{outcome}{VISIT_SEP}{revisit}"
+    outcome = outcome if isinstance(outcome, int) and not isinstance(outcome, bool) else None
+    found = record.get(LOCATION)
+    place: dict = found if isinstance(found, dict) else {}
+    visit = [
+        "" if outcome is None else str(outcome),
+        record.get(REVISIT_DATE),
+        place.get(RT),
+        place.get(RW),
+        place.get(ADDRESS),
+        record.get(VISIT_DATE),
+    ]
+    if any(not is_empty(v) for v in visit):
+        text += "".join(VISIT_SEP + _plain(v) for v in visit)
     return text
+
+
+def _plain(value: object) -> str:
+    return str(value or "").translate(_CONTROL)
 
 
 def split_summary(text: str) -> tuple[str, int | None, str | None]:
     """(names part, outcome, revisit date) of a stored summary."""
-    names, _, visit = text.partition(VISIT_SEP)
-    code, _, revisit = visit.partition(VISIT_SEP)
+    names, visit = split_visit(text)
+    return names, visit.outcome, visit.revisit
+
+
+def split_visit(text: str) -> tuple[str, Visit]:
+    """(names part, Visit) of a stored summary."""
+    names, *rest = text.split(VISIT_SEP)
+    rest += [""] * (6 - len(rest))
+    code, revisit, rt, rw, address, visited = rest[:6]
     outcome = int(code) if code.isascii() and code.isdigit() else None
-    return names, outcome, revisit or None
+    return names, Visit(outcome, revisit or None, rt, rw, address, visited or None)
 
 
 def field_spec(path: Path, schema: dict | None = None) -> dict:

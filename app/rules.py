@@ -53,7 +53,8 @@ class Issue:
             k: q.label(v, lang) if isinstance(v, tuple) else v for k, v in self.params.items()
         }
         text = tr(f"rule.{self.code}", lang, **params)
-        where = self.where(lang)
+        # A label that is a question ("Apakah ... dicatat?") takes no second mark before ":".
+        where = self.where(lang).rstrip("?:. ")
         return f"{where}: {text}" if where else text
 
 

@@ -59,3 +59,25 @@ class SearchIndex:
         for word in words[1:]:
             hits = [i for i in hits if word in self._text[i]]
         return [self._ids[i] for i in hits]
+
+
+def member_found(row: HouseholdRow, query: str) -> str | None:
+    """The member whose name or NIK a search matched, when the KK number and the head's name
+    do not match it themselves: the list shows that member beside the head ("Agus (anggota)"),
+    so a hit in another family's name explains itself. None for a match on the head."""
+    words = normalise(query).split()
+    if not words:
+        return None
+    head = normalise(f"{row.kk} {row.head}")
+    if all(w in head for w in words):
+        return None
+    others = [(name, nik) for name, nik in row.members if normalise(name) != normalise(row.head)]
+    for name, nik in others:
+        text = normalise(f"{name} {nik}")
+        if all(w in text for w in words):
+            return name
+    for name, nik in others:
+        text = normalise(f"{name} {nik}")
+        if any(w in text for w in words):
+            return name
+    return None

@@ -30,7 +30,7 @@ from urllib.parse import urlsplit
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from app.errors import KhbsError
+from app.errors import KhbsError, for_app
 from app.i18n import catalogue, tr
 from app.province_key import ProvinceKeyPair
 from app.store import Store, attachments, questionnaires, retention
@@ -83,10 +83,10 @@ class SyncError(KhbsError):
         self.code = code
         super().__init__(**params)
 
-    def message(self, lang: str | None = None) -> str:
+    def message(self, lang: str | None = None, *, app: bool = False) -> str:
         key = f"sync.error.{self.code}"
         if key in catalogue():
-            return tr(key, lang, **self.params)
+            return tr(for_app(key, app), lang, **self.params)
         return tr("sync.error.other", lang, code=self.code)
 
 

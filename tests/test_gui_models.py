@@ -60,7 +60,7 @@ def test_model_passes_qt_model_tester(qtmodeltester):
 def test_display_and_status_keys():
     model = HouseholdTableModel()
     model.set_rows(ROWS, NAMES)
-    assert model.rowCount() == 5 and model.columnCount() == 7
+    assert model.rowCount() == 5 and model.columnCount() == 12
     assert model.data(model.index(0, COL_HEAD)) == "Yohanes Ilas"
     assert model.data(model.index(0, COL_KK)) == "6271030101100001"
     assert model.data(model.index(1, COL_DESA)) == "Desa X"
@@ -139,8 +139,8 @@ def test_card_number_and_province_duplicates_are_shown():
     assert model.data(model.index(0, COL_SYNC)) == "Terkirim"
     assert model.data(model.index(1, COL_SYNC)) == "Terkirim \u26a0 ganda di provinsi"
     assert model.data(model.index(1, COL_SYNC), Qt.ItemDataRole.ToolTipRole).splitlines() == [
-        "Provinsi: nomor KK juga ada di rumah tangga lain di provinsi",
-        "Provinsi: NIK juga ada di rumah tangga lain di provinsi",
+        "Provinsi: nomor KK juga ada di keluarga lain di provinsi",
+        "Provinsi: NIK juga ada di keluarga lain di provinsi",
     ]
     assert model.data(model.index(0, COL_SYNC), Qt.ItemDataRole.ToolTipRole) == "Provinsi: verified"
     assert model.data(model.index(2, COL_SYNC), Qt.ItemDataRole.ToolTipRole) is None
@@ -161,9 +161,9 @@ def test_listed_households_to_verify_changed_and_released():
     model.set_rows([fresh, started, moved, ROWS[1]], NAMES)
     assert [status_key(r) for r in (fresh, started, moved)] == ["to_verify", "draft", "final"]
     assert model.data(model.index(0, COL_STATUS)) == "Perlu diverifikasi"
-    assert model.data(model.index(0, COL_SYNC)) == "Belum dikirim (perlu diverifikasi)"
-    assert model.data(model.index(1, COL_SYNC)).endswith("\u26a0 provinsi mengirim perubahan")
-    assert "petugas lain" in model.data(model.index(2, COL_SYNC))
+    assert model.data(model.index(0, COL_SYNC)) == "Belum dikirim"
+    assert model.data(model.index(1, COL_SYNC)).endswith("\u26a0 diubah provinsi")
+    assert "pindah petugas" in model.data(model.index(2, COL_SYNC))
     assert "petugas lain" in model.data(model.index(2, COL_SYNC), Qt.ItemDataRole.ToolTipRole)
     proxy = HouseholdFilterProxy()
     proxy.setSourceModel(model)

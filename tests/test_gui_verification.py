@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 
 from app import households
 from app import questionnaire as q
-from app.gui.models import COL_STATUS
+from app.gui.models import COL_STATUS, COL_SYNC
 from app.gui.views.province_change import ProvinceChangeDialog
 from app.store import Store, assigned
 from app.verification import THEIRS
@@ -76,7 +76,7 @@ def test_province_change_is_chosen_per_answer(start, qtbot, data_dir, key):
     app = start()
     unlock(qtbot, app)
     ws = app.window.workspace
-    assert "provinsi mengirim perubahan" in ws.proxy.index(0, 4).data()  # the Sync column
+    assert "diubah provinsi" in ws.proxy.index(0, COL_SYNC).data()
     ws.table.setFocus()
     ws.table.selectRow(0)
     ws.table.setCurrentIndex(ws.proxy.index(0, 0))

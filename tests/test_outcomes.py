@@ -280,8 +280,10 @@ def test_the_list_summary_carries_the_outcome_and_revisit_date():
     names, outcome, revisit = q.split_summary(q.summary(rec))
     assert (outcome, revisit) == (visits.NOBODY_HOME, "2026-12-03")
     assert names.split(q.SUMMARY_SEP)[:2] == [rec["no_kk"], "Yohanes Ilas"]
-    old = q.summary(household())  # no outcome: the summary as before
-    assert q.VISIT_SEP not in old and q.split_summary(old) == (old, None, None)
+    old = q.SUMMARY_SEP.join(["6201010101010001", "Agus"])  # stored before the visit part
+    assert q.split_summary(old) == (old, None, None)
+    older = old + q.VISIT_SEP + "4" + q.VISIT_SEP + "2026-12-03"  # before RT/RW and address
+    assert q.split_summary(older) == (old, visits.NOBODY_HOME, "2026-12-03")
 
 
 def test_store_rows_know_the_outcome(store):

@@ -15,7 +15,7 @@ import pytest
 
 from app import households, questionnaire, rules
 from app.errors import NotFinalisable, RecordNotFound
-from app.i18n import catalogue
+from app.i18n import catalogue, tr
 from tests.records import (
     TODAY,
     VISIT,
@@ -818,3 +818,11 @@ def test_finalise_refuses_errors_even_when_acknowledging(store):
 def test_message_catalogue_is_valid_json():
     text = (Path(__file__).parents[1] / "resources" / "messages.json").read_text("utf-8")
     assert json.loads(text) == catalogue()
+
+
+def test_a_question_label_takes_no_second_mark_before_the_colon():
+    """ "Apakah keluarga setuju datanya dicatat?: wajib diisi" read oddly (issue 12)."""
+    issue = rules.Issue("required", rules.ERROR, ("persetujuan", "diberikan"))
+    assert questionnaire.label(("persetujuan", "diberikan"), "id").endswith("?")
+    assert "?:" not in issue.message("id") and "?:" not in issue.message("en")
+    assert issue.message("id").endswith("dicatat: " + tr("rule.required", "id"))

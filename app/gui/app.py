@@ -71,12 +71,12 @@ def run(data_dir: Path, argv: list[str] | None = None) -> int:
 def _report_unwritten_audit() -> None:
     """Audit entries the store could not write before the app ended (the disk stayed full):
     they end with the process, so say so rather than drop them silently."""
-    from app.i18n import tr
+    from app.i18n import tr as msg  # not `tr`: lupdate would take the key for a Qt text
 
     audit = sys.modules.get("app.store.audit")  # not loaded: the store was never opened
     if audit is not None and audit.unwritten_count():
         print(
             "khbs gui: "
-            + tr("cli.audit_not_written", n=audit.unwritten_count(), reason=tr("reason.store")),
+            + msg("cli.audit_not_written", n=audit.unwritten_count(), reason=msg("reason.store")),
             file=sys.stderr,
         )

@@ -145,7 +145,7 @@ class HouseholdEditor(QObject):
     def _save_failed(self, exc: BaseException) -> None:
         self._in_flight -= 1
         self.dirty = not self.closed  # keep it: the next change or close tries again
-        self.failed.emit(user_message(exc))  # disk full: says the edit is not saved
+        self.failed.emit(user_message(exc, app=True))  # disk full: says the edit is not saved
         self._maybe_done()
 
     def _maybe_done(self) -> None:
@@ -188,11 +188,11 @@ class HouseholdEditor(QObject):
         self.save_now()
         if isinstance(exc, NotFinalisable) and not self.closed:
             result = exc.result
-            self.form.show_result(result)
+            self.form.show_final_result(result)
             if result.errors:
                 self.blocked.emit(result)
             else:
                 self.needsAcknowledgement.emit(result)
         elif not isinstance(exc, NotFinalisable):
-            self.failed.emit(user_message(exc))
+            self.failed.emit(user_message(exc, app=True))
         self._maybe_done()

@@ -141,4 +141,4 @@ def export_message(exc: BaseException, out: Path) -> str:
             "export.disk_full" if exc.errno in (errno.ENOSPC, errno.EDQUOT) else "export.unwritable"
         )
         return msg(key, path=str(out))
-    return user_message(exc)
+    return user_message(exc, app=True)

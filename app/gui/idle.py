@@ -26,6 +26,12 @@ class IdleWatcher(QObject):
     def set_minutes(self, minutes: float) -> None:
         self._timer.setInterval(int(minutes * 60_000))
 
+    def minutes(self) -> float:
+        return self._timer.interval() / 60_000
+
+    def is_running(self) -> bool:
+        return self._timer.isActive()
+
     def start(self) -> None:
         self._timer.start()
 

@@ -18,6 +18,7 @@ from app.gui.views.first_run import FirstRunPage
 from app.gui.views.unlock import UnlockPage
 from app.gui.views.workspace import WorkspacePage
 from app.i18n import set_lang
+from app.search import member_found
 
 if TYPE_CHECKING:  # imported when first needed: the unlock screen must appear fast
     from app.gui.editor import HouseholdEditor
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # imported when first needed: the unlock screen must appear f
     from app.gui.views.export import ExportDialog
     from app.gui.views.household import HouseholdPage
     from app.gui.views.recover import RecoverDialog
+    from app.gui.views.settings import SettingsDialog
 
 TITLE = "KHBS Enroll"  # never anything personal: it shows in the task list
 
@@ -34,7 +36,9 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.session = session
         self.setWindowTitle(TITLE)
-        self.resize(1100, 720)
+        # Within a 1366x768 laptop's free 705 pixels; larger screens get the same start.
+        free = self.screen().availableGeometry()
+        self.resize(min(1280, free.width()), min(700, free.height() - 25))
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.household: HouseholdPage | None = None
@@ -51,6 +55,7 @@ class MainWindow(QMainWindow):
         # Window-wide, so it works on the household page too, where the personal data is.
         lock = QShortcut(QKeySequence("Ctrl+L"), self, activated=self.lock)
         lock.setContext(Qt.ShortcutContext.WindowShortcut)
+        QShortcut(QKeySequence("Ctrl+,"), self, activated=self.open_settings)
 
         self.first_run.createRequested.connect(self._create)
         self.first_run.languageChosen.connect(self._language_chosen)
@@ -64,6 +69,7 @@ class MainWindow(QMainWindow):
         self.enroll_dialog: EnrollDialog | None = None
         self.export_dialog: ExportDialog | None = None
         self.recover_dialog: RecoverDialog | None = None
+        self.settings_dialog: SettingsDialog | None = None
         self.province_change = ProvinceChangeController(session, self, self._error)
 
         start = self.unlock_page if session.store_exists() else self.first_run
@@ -90,17 +96,71 @@ class MainWindow(QMainWindow):
         self.workspace.syncRequested.connect(self._sync_now)
         self.workspace.enrollRequested.connect(self.open_enroll)
         self.workspace.exportRequested.connect(self.open_export)
+        self.workspace.settingsRequested.connect(self.open_settings)
 
     def _language_chosen(self, lang: str) -> None:
+        self.session.settings.lang = lang
+        self._apply_language(lang)
+
+    def _apply_language(self, lang: str) -> None:
+        """Messages, Qt texts and the pages built with them, in `lang` from now on. An open
+        family form keeps its language until it is opened again."""
+        from PySide6.QtCore import QLocale
         from PySide6.QtWidgets import QApplication
 
         from app.gui.app import install_translator
 
-        self.session.settings.lang = lang
         set_lang(lang)  # messages from the rules and the store
+        QLocale.setDefault(
+            QLocale(QLocale.Language.Indonesian if lang == "id" else QLocale.Language.English)
+        )
         install_translator(QApplication.instance(), lang)
         self.first_run.retranslate()
+        shown = self.stack.currentWidget()
+        on_workspace, on_unlock = shown is self.workspace, shown is self.unlock_page
         self._build_pages()
+        if self.session.is_unlocked:
+            self._reload_rows()
+            self._sync_state_changed()
+        if on_workspace:
+            self.stack.setCurrentWidget(self.workspace)
+        elif on_unlock:
+            self.stack.setCurrentWidget(self.unlock_page)
+        elif shown is not None:
+            self.stack.setCurrentWidget(shown)
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def open_settings(self) -> None:
+        """Language, idle-lock minutes and automatic sync (window-modal, not blocking); applied
+        at once and kept in settings.json."""
+        from app.gui.views.settings import SettingsDialog
+
+        if self.settings_dialog is not None or not self.session.is_unlocked:
+            return
+        s = self.session.settings
+        dialog = SettingsDialog(s.lang, s.idle_lock_minutes, bool(s.sync_minutes), self)
+        self.settings_dialog = dialog
+        dialog.accepted.connect(lambda: self._apply_settings(*dialog.values()))
+        dialog.finished.connect(lambda _: self._settings_closed(dialog))
+        dialog.open()
+        dialog.language.setFocus()
+
+    def _apply_settings(self, lang: str, idle_minutes: int, auto_sync: bool) -> None:
+        changed_lang = lang != self.session.settings.lang
+        self.session.change_settings(lang=lang, idle_lock_minutes=idle_minutes, auto_sync=auto_sync)
+        self.idle.set_minutes(idle_minutes)
+        if self.session.is_unlocked:
+            self.idle.start()  # the new period counts from now
+        if changed_lang:
+            self._apply_language(lang)
+
+    def _settings_closed(self, dialog) -> None:
+        if self.settings_dialog is dialog:
+            self.settings_dialog = None
+        dialog.deleteLater()
+        if self.session.is_unlocked and self.stack.currentWidget() is self.workspace:
+            self.workspace.table.setFocus()
 
     # -- unlocking ------------------------------------------------------------------------------
 
@@ -153,6 +213,8 @@ class MainWindow(QMainWindow):
         self.idle.stop()
         if self.enroll_dialog is not None:
             self.enroll_dialog.reject()
+        if self.settings_dialog is not None:
+            self.settings_dialog.reject()
         if self.export_dialog is not None:
             self.export_dialog.close_now()  # cancels the export: no half files, nothing shown
         self.province_change.close()
@@ -177,7 +239,7 @@ class MainWindow(QMainWindow):
             dialog.accept()
 
         def failed(exc: BaseException) -> None:
-            dialog.show_error(user_message(exc))
+            dialog.show_error(user_message(exc, app=True))
 
         dialog.enrollRequested.connect(
             lambda server, code: self.session.enroll(server, code, on_done=done, on_error=failed)
@@ -270,6 +332,7 @@ class MainWindow(QMainWindow):
         self.workspace.model.set_rows(self.session.rows, self.session.desa_names)
         self.workspace.set_desa_choices(self.session.desa_names)
         self._show_verify_counts()
+        self.workspace.set_day_rows(self.session.rows, self.session.desa_names)
         self._search(self.workspace.search.text())
 
     def _show_verify_counts(self) -> None:
@@ -280,10 +343,18 @@ class MainWindow(QMainWindow):
         self.workspace.model.put_row(row, self.session.desa_names.get(row.kode_desa or ""))
         self.workspace.set_desa_choices(self.session.desa_names)
         self._show_verify_counts()
+        self.workspace.set_day_rows(self.session.rows, self.session.desa_names)
         self.workspace.update_counts()
 
     def _search(self, text: str) -> None:
         ids = set(self.session.index.search(text)) if text.strip() else None
+        found = {}
+        if ids is not None:  # the member each hit matched, shown beside the head's name
+            for row in self.session.rows:
+                name = member_found(row, text) if row.id in ids else None
+                if name:
+                    found[row.id] = name
+        self.workspace.model.set_found_members(found)
         self.workspace.proxy.set_search_ids(ids)
         self.workspace.update_counts()
 
@@ -321,10 +392,12 @@ class MainWindow(QMainWindow):
         evidence = EvidenceController(self.session, page.form, page)
         evidence.show_attached()
         page.evidence = evidence
+        page.show_family(record)
         page.saveRequested.connect(editor.save_now)
         page.finaliseRequested.connect(lambda: editor.finalise())
         page.closeRequested.connect(self._back_to_list)
         editor.saved.connect(lambda _: page.show_state(self.tr("Draft saved")))
+        editor.saved.connect(lambda _: page.show_family(page.form.record()))
         editor.finalised.connect(lambda _: self._finalised())
         editor.needsAcknowledgement.connect(lambda result: self._acknowledge(editor, result))
         editor.blocked.connect(
@@ -394,4 +467,4 @@ class MainWindow(QMainWindow):
 
 
 def _text(exc: BaseException) -> str:
-    return user_message(exc)
+    return user_message(exc, app=True)

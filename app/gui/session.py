@@ -195,6 +195,19 @@ class Session(QObject):
         settings, data_dir = self.settings, self.data_dir
         return self.worker.submit(lambda state: settings.save(data_dir))
 
+    def change_settings(self, *, lang: str, idle_lock_minutes: int, auto_sync: bool) -> Op:
+        """The settings dialog's choices: kept, the automatic sync's timer started or stopped
+        now, and written to settings.json on the worker. Automatic sync off is
+        `sync_minutes` 0, as settings.json has always said it; on again, the default period."""
+        s = self.settings
+        s.lang, s.idle_lock_minutes = lang, int(idle_lock_minutes)
+        if not auto_sync:
+            s.sync_minutes = 0
+        elif not s.sync_minutes:
+            s.sync_minutes = Settings.sync_minutes
+        self._start_auto_sync()
+        return self.save_settings()
+
     # -- households --------------------------------------------------------------------------
 
     def open_household(
@@ -444,7 +457,7 @@ class Session(QObject):
             if on_error:
                 on_error(exc)
             else:
-                self.syncFailed.emit(user_message(exc))
+                self.syncFailed.emit(user_message(exc, app=True))
 
         self._sync_job = self._start_job(run, finished, failed, progressed)
         self.syncStateChanged.emit()

@@ -22,7 +22,7 @@ def card_aad(household_id: str) -> bytes:
 class HouseholdRow:
     """What the household list needs: plaintext columns plus the decrypted summary
     (questionnaire.summary: KK, head's name, then name and NIK of each member; the visit's
-    outcome and revisit date apart)."""
+    outcome, revisit date, RT/RW, address and visit date apart)."""
 
     id: str
     revision: int
@@ -40,6 +40,11 @@ class HouseholdRow:
     released: bool = False  # moved to another officer: kept until its last version is sent
     outcome: int | None = None  # the visit outcome recorded (app/visits.py), from the summary
     revisit_on: str | None = None  # the planned revisit date, for a family to revisit
+    rt: str = ""  # from the summary too: where the family lives, for planning the day
+    rw: str = ""
+    address: str = ""
+    visited_on: str | None = None  # this visit's date (ISO)
+
     # The supervision loop (app/store/supervision.py): the revision a supervisor returned while
     # the return is open, how many decisions the history holds, and the duplicate cases as
     # (kind, outcome).
@@ -146,7 +151,7 @@ def list_rows(db: Database, cipher: RecordCipher, where: str, params: tuple) -> 
         except (DecryptError, UnicodeDecodeError):
             text, number, damaged = "", None, True
         kinds = tuple(dups.split(",")) if dups else ()
-        text, outcome, revisit = questionnaire.split_summary(text)
+        text, visit = questionnaire.split_visit(text)
         out.append(
             HouseholdRow(
                 hid,
@@ -163,8 +168,12 @@ def list_rows(db: Database, cipher: RecordCipher, where: str, params: tuple) -> 
                 bool(listed),
                 bool(changed),
                 bool(released),
-                outcome,
-                revisit,
+                visit.outcome,
+                visit.revisit,
+                visit.rt,
+                visit.rw,
+                visit.address,
+                visit.visited,
             )
         )
     _mark_supervision(db, out, where, params)

@@ -4,32 +4,32 @@
 <context>
     <name>EnrollDialog</name>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="24"/>
+        <location filename="../../app/gui/views/enroll.py" line="26"/>
         <source>Enroll with the province</source>
         <translation>Daftarkan ke provinsi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="26"/>
+        <location filename="../../app/gui/views/enroll.py" line="28"/>
         <source>Type the server address and the one-time code the province gave you.</source>
         <translation>Ketik alamat server dan kode sekali pakai yang diberikan provinsi.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="31"/>
+        <location filename="../../app/gui/views/enroll.py" line="33"/>
         <source>Server address</source>
         <translation>Alamat server</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="33"/>
+        <location filename="../../app/gui/views/enroll.py" line="35"/>
         <source>Enrollment code</source>
         <translation>Kode pendaftaran</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="34"/>
+        <location filename="../../app/gui/views/enroll.py" line="36"/>
         <source>Server &amp;address:</source>
         <translation>&amp;Alamat server:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/enroll.py" line="36"/>
+        <location filename="../../app/gui/views/enroll.py" line="38"/>
         <source>One-time &amp;code:</source>
         <translation>&amp;Kode sekali pakai:</translation>
     </message>
@@ -66,7 +66,7 @@
     </message>
     <message>
         <location filename="../../app/gui/views/export.py" line="42"/>
-        <location filename="../../app/gui/views/export.py" line="145"/>
+        <location filename="../../app/gui/views/export.py" line="141"/>
         <source>Export folder</source>
         <translation>Folder ekspor</translation>
     </message>
@@ -121,48 +121,48 @@
         <translation>Format E&amp;xcel (Indonesia): pemisah titik koma</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="72"/>
+        <location filename="../../app/gui/views/export.py" line="73"/>
         <source>The files hold personal data in plain text, not encrypted. Keep them only somewhere safe and delete them after use.</source>
         <translation>Berkas ini berisi data pribadi dalam teks biasa, tanpa enkripsi. Simpan hanya di tempat yang aman dan hapus setelah dipakai.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="80"/>
+        <location filename="../../app/gui/views/export.py" line="78"/>
         <source>Export progress</source>
         <translation>Kemajuan ekspor</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="87"/>
+        <location filename="../../app/gui/views/export.py" line="83"/>
         <source>&amp;Export</source>
         <translation>&amp;Ekspor</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="90"/>
-        <location filename="../../app/gui/views/export.py" line="204"/>
+        <location filename="../../app/gui/views/export.py" line="86"/>
+        <location filename="../../app/gui/views/export.py" line="200"/>
         <source>Close</source>
         <translation>Tutup</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="154"/>
+        <location filename="../../app/gui/views/export.py" line="150"/>
         <source>Choose a folder for the files.</source>
         <translation>Pilih folder untuk berkas-berkasnya.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="179"/>
+        <location filename="../../app/gui/views/export.py" line="175"/>
         <source>Cancel</source>
         <translation>Batal</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="192"/>
+        <location filename="../../app/gui/views/export.py" line="188"/>
         <source>%1 of %2 households</source>
         <translation>%1 dari %2 rumah tangga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="197"/>
+        <location filename="../../app/gui/views/export.py" line="193"/>
         <source>Cancelling...</source>
         <translation>Membatalkan...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/export.py" line="216"/>
+        <location filename="../../app/gui/views/export.py" line="212"/>
         <source>Export cancelled. No files were written.</source>
         <translation>Ekspor dibatalkan. Tidak ada berkas yang ditulis.</translation>
     </message>
@@ -195,69 +195,69 @@
         <translation>Kuat.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="95"/>
+        <location filename="../../app/gui/views/first_run.py" line="100"/>
         <source>Welcome to KHBS Enroll</source>
         <translation>Selamat datang di KHBS Enroll</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="96"/>
+        <location filename="../../app/gui/views/first_run.py" line="101"/>
         <source>&amp;Language:</source>
         <translation>&amp;Bahasa:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="97"/>
+        <location filename="../../app/gui/views/first_run.py" line="102"/>
         <source>New &amp;passphrase:</source>
         <translation>&amp;Kata sandi baru:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="98"/>
+        <location filename="../../app/gui/views/first_run.py" line="103"/>
         <source>&amp;Repeat passphrase:</source>
         <translation>&amp;Ulangi kata sandi:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="99"/>
+        <location filename="../../app/gui/views/first_run.py" line="104"/>
         <source>New passphrase</source>
         <translation>Kata sandi baru</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="100"/>
+        <location filename="../../app/gui/views/first_run.py" line="105"/>
         <source>Repeat passphrase</source>
         <translation>Ulangi kata sandi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="101"/>
+        <location filename="../../app/gui/views/first_run.py" line="106"/>
         <source>Work &amp;offline now, enroll with the province later</source>
         <translation>Bekerja &amp;offline dulu, daftarkan ke provinsi nanti</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="102"/>
+        <location filename="../../app/gui/views/first_run.py" line="107"/>
         <source>&amp;Training mode with demo households (never sent)</source>
         <translation>Mode &amp;latihan dengan rumah tangga contoh (tidak akan dikirim)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="103"/>
+        <location filename="../../app/gui/views/first_run.py" line="108"/>
         <source>&amp;Enroll with the province (server address and one-time code)</source>
         <translation>&amp;Daftarkan ke provinsi (alamat server dan kode sekali pakai)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="106"/>
+        <location filename="../../app/gui/views/first_run.py" line="111"/>
         <source>Remember this passphrase. Until this laptop is enrolled with the province, a forgotten passphrase cannot be recovered and the data on it is lost.</source>
         <translation>Ingat kata sandi ini. Selama laptop ini belum didaftarkan ke provinsi, kata sandi yang terlupa tidak dapat dipulihkan dan semua data di laptop ini akan hilang.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="110"/>
+        <location filename="../../app/gui/views/first_run.py" line="115"/>
         <source>&amp;Start</source>
         <translation>&amp;Mulai</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/views/first_run.py" line="122"/>
+        <location filename="../../app/gui/views/first_run.py" line="133"/>
         <source>The passphrase needs at least %n characters.</source>
         <translation>
             <numerusform>Kata sandi harus paling sedikit %n karakter.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/first_run.py" line="126"/>
+        <location filename="../../app/gui/views/first_run.py" line="137"/>
         <source>The two passphrases differ.</source>
         <translation>Kedua kata sandi tidak sama.</translation>
     </message>
@@ -296,171 +296,166 @@
     </message>
     <message>
         <location filename="../../app/gui/form/text.py" line="22"/>
-        <source>Errors: {errors}, warnings: {warnings}</source>
-        <translation>Kesalahan: {errors}, peringatan: {warnings}</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/form/text.py" line="23"/>
         <source>No errors or warnings.</source>
         <translation>Tidak ada kesalahan atau peringatan.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="24"/>
+        <location filename="../../app/gui/form/text.py" line="23"/>
         <source>Sections</source>
         <translation>Bagian</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="25"/>
+        <location filename="../../app/gui/form/text.py" line="24"/>
         <source>List of errors and warnings</source>
         <translation>Daftar kesalahan dan peringatan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="26"/>
+        <location filename="../../app/gui/form/text.py" line="25"/>
         <source>&amp;Add member</source>
         <translation>&amp;Tambah anggota</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="27"/>
+        <location filename="../../app/gui/form/text.py" line="26"/>
         <source>&amp;Edit</source>
         <translation>&amp;Ubah</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="28"/>
+        <location filename="../../app/gui/form/text.py" line="27"/>
         <source>&amp;Remove</source>
         <translation>&amp;Hapus</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="29"/>
+        <location filename="../../app/gui/form/text.py" line="28"/>
         <source>Remove member</source>
         <translation>Hapus anggota</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="30"/>
+        <location filename="../../app/gui/form/text.py" line="29"/>
         <source>Remove member {n} ({name}) from the list?</source>
         <translation>Hapus anggota {n} ({name}) dari daftar?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="31"/>
+        <location filename="../../app/gui/form/text.py" line="30"/>
         <source>Member {n}</source>
         <translation>Anggota {n}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="32"/>
+        <location filename="../../app/gui/form/text.py" line="31"/>
         <source>Family member list</source>
         <translation>Daftar anggota keluarga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="33"/>
+        <location filename="../../app/gui/form/text.py" line="32"/>
         <source>Check</source>
         <translation>Hasil periksa</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="34"/>
+        <location filename="../../app/gui/form/text.py" line="33"/>
         <source>OK</source>
         <translation>OK</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="35"/>
+        <location filename="../../app/gui/form/text.py" line="34"/>
         <source>Cancel</source>
         <translation>Batal</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="36"/>
+        <location filename="../../app/gui/form/text.py" line="35"/>
         <source>Date of birth and sex were filled in from the NIK. Check and correct if needed.</source>
         <translation>Tanggal lahir dan jenis kelamin diisi otomatis dari NIK. Periksa dan perbaiki bila perlu.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="39"/>
+        <location filename="../../app/gui/form/text.py" line="38"/>
         <source>Date of birth was filled in from the NIK. Check and correct if needed.</source>
         <translation>Tanggal lahir diisi otomatis dari NIK. Periksa dan perbaiki bila perlu.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="42"/>
+        <location filename="../../app/gui/form/text.py" line="41"/>
         <source>Sex was filled in from the NIK. Check and correct if needed.</source>
         <translation>Jenis kelamin diisi otomatis dari NIK. Periksa dan perbaiki bila perlu.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="45"/>
+        <location filename="../../app/gui/form/text.py" line="44"/>
         <source>Notice (read aloud in full)</source>
         <translation>Pemberitahuan (bacakan seluruhnya)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="46"/>
+        <location filename="../../app/gui/form/text.py" line="45"/>
         <source>Notice version: {version}</source>
         <translation>Versi pemberitahuan: {version}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="47"/>
+        <location filename="../../app/gui/form/text.py" line="46"/>
         <source>DD-MM-YYYY</source>
         <translation>HH-BB-TTTT</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="48"/>
+        <location filename="../../app/gui/form/text.py" line="47"/>
         <source>Type the codes, e.g. 1 4</source>
         <translation>Ketik kodenya, mis. 1 4</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="49"/>
+        <location filename="../../app/gui/form/text.py" line="48"/>
         <source>Type the village name or code</source>
         <translation>Ketik nama atau kode desa/kelurahan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="50"/>
+        <location filename="../../app/gui/form/text.py" line="49"/>
         <source>{field}, {part}</source>
         <translation>{field}, {part}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="52"/>
+        <location filename="../../app/gui/form/text.py" line="51"/>
         <source>Choose photo…</source>
         <translation>Pilih foto…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="53"/>
+        <location filename="../../app/gui/form/text.py" line="52"/>
         <source>Sign…</source>
         <translation>Tanda tangan…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="54"/>
+        <location filename="../../app/gui/form/text.py" line="53"/>
         <source>Remove</source>
         <translation>Hapus</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="55"/>
+        <location filename="../../app/gui/form/text.py" line="54"/>
         <source>None yet</source>
         <translation>Belum ada</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="56"/>
+        <location filename="../../app/gui/form/text.py" line="55"/>
         <source>Preparing…</source>
         <translation>Sedang disiapkan…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="57"/>
+        <location filename="../../app/gui/form/text.py" line="56"/>
         <source>Attached, {kb} KB, encrypted</source>
         <translation>Terlampir, {kb} KB, terenkripsi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="58"/>
+        <location filename="../../app/gui/form/text.py" line="57"/>
         <source>Attached, {kb} KB, encrypted; taken {when}</source>
         <translation>Terlampir, {kb} KB, terenkripsi; diambil {when}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="59"/>
+        <location filename="../../app/gui/form/text.py" line="58"/>
         <source>From dwelling photo</source>
         <translation>Dari foto rumah</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="60"/>
+        <location filename="../../app/gui/form/text.py" line="59"/>
         <source>From this laptop</source>
         <translation>Dari laptop ini</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="61"/>
+        <location filename="../../app/gui/form/text.py" line="60"/>
         <source>Source: {source}</source>
         <translation>Sumber: {source}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="62"/>
+        <location filename="../../app/gui/form/text.py" line="61"/>
         <source>Waiting for a position…</source>
         <translation>Menunggu titik lokasi…</translation>
     </message>
@@ -478,210 +473,291 @@
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../app/gui/views/household.py" line="31"/>
-        <source>Household</source>
-        <translation>Rumah tangga</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/views/household.py" line="86"/>
+        <location filename="../../app/gui/views/household.py" line="98"/>
         <source>Visit %1 · started %2 · %3 min</source>
         <translation>Kunjungan ke-%1 · mulai %2 · %3 menit</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="37"/>
+        <location filename="../../app/gui/views/household.py" line="38"/>
         <source>&amp;Save</source>
         <translation>&amp;Simpan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="38"/>
+        <location filename="../../app/gui/views/household.py" line="32"/>
+        <source>Family</source>
+        <translation>Keluarga</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/household.py" line="39"/>
         <source>&amp;Finalise</source>
         <translation>&amp;Finalkan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="39"/>
+        <location filename="../../app/gui/views/household.py" line="40"/>
         <source>&amp;Back to list</source>
         <translation>&amp;Kembali ke daftar</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/household.py" line="82"/>
+        <source>Family: %1</source>
+        <translation>Keluarga: %1</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/household.py" line="84"/>
+        <source>New family</source>
+        <translation>Keluarga baru</translation>
     </message>
 </context>
 <context>
     <name>HouseholdTableModel</name>
     <message>
-        <location filename="../../app/gui/models.py" line="34"/>
+        <location filename="../../app/gui/models.py" line="51"/>
         <source>To verify</source>
         <translation>Perlu diverifikasi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="35"/>
+        <location filename="../../app/gui/models.py" line="52"/>
         <source>To revisit</source>
         <translation>Kunjungi lagi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="62"/>
+        <location filename="../../app/gui/models.py" line="60"/>
+        <source>Today</source>
+        <translation>Hari ini</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="64"/>
+        <source>Interviewed</source>
+        <translation>Selesai</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="65"/>
+        <source>Partly</source>
+        <translation>Sebagian</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="66"/>
+        <source>Refused</source>
+        <translation>Menolak</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="67"/>
+        <source>Nobody home</source>
+        <translation>Tidak ada orang</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="68"/>
+        <source>Moved</source>
+        <translation>Pindah</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="69"/>
+        <source>Not found</source>
+        <translation>Tidak ditemukan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="70"/>
+        <source>No longer exists</source>
+        <translation>Sudah tidak ada</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="71"/>
+        <source>Dwelling empty</source>
+        <translation>Rumah kosong</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="73"/>
+        <source>%1 (member)</source>
+        <translation>%1 (anggota)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="75"/>
+        <location filename="../../app/gui/models.py" line="76"/>
+        <source>Not sent</source>
+        <translation>Belum dikirim</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="86"/>
+        <source>RT/RW</source>
+        <translation>RT/RW</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="87"/>
+        <source>Address</source>
+        <translation>Alamat</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="88"/>
+        <source>Members</source>
+        <translation>Anggota</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="89"/>
+        <source>Outcome</source>
+        <translation>Hasil</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="90"/>
+        <source>Next visit</source>
+        <translation>Kunjungan berikut</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="98"/>
         <source>Nobody home: come back on %1</source>
         <translation>Tidak ada orang di rumah: kunjungi lagi pada %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="36"/>
+        <location filename="../../app/gui/models.py" line="103"/>
+        <source>changed by province</source>
+        <translation>diubah provinsi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="109"/>
+        <source>moved to another officer</source>
+        <translation>pindah petugas</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/models.py" line="53"/>
         <source>Draft</source>
         <translation>Draf</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="37"/>
+        <location filename="../../app/gui/models.py" line="54"/>
         <source>Final</source>
         <translation>Final</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="38"/>
+        <location filename="../../app/gui/models.py" line="55"/>
         <source>Synced</source>
         <translation>Terkirim</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="39"/>
+        <location filename="../../app/gui/models.py" line="56"/>
         <source>Needs attention</source>
         <translation>Perlu diperiksa</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="40"/>
+        <location filename="../../app/gui/models.py" line="57"/>
         <source>Needs correction</source>
         <translation>Perlu perbaikan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="41"/>
+        <location filename="../../app/gui/models.py" line="58"/>
         <source>Training</source>
         <translation>Latihan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="44"/>
-        <source>Not sent (to verify)</source>
-        <translation>Belum dikirim (perlu diverifikasi)</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/models.py" line="45"/>
-        <source>Not sent (draft)</source>
-        <translation>Belum dikirim (draf)</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/models.py" line="46"/>
+        <location filename="../../app/gui/models.py" line="77"/>
         <source>Waiting to send</source>
         <translation>Menunggu dikirim</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="47"/>
+        <location filename="../../app/gui/models.py" line="78"/>
         <source>Sent</source>
         <translation>Terkirim</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="48"/>
+        <location filename="../../app/gui/models.py" line="79"/>
         <source>Won&apos;t be sent (training)</source>
         <translation>Tidak dikirim (latihan)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="49"/>
+        <location filename="../../app/gui/models.py" line="80"/>
         <source>Decided: only a stub is kept</source>
         <translation>Sudah diputuskan: hanya ringkasan disimpan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="52"/>
+        <location filename="../../app/gui/models.py" line="83"/>
         <source>KK number</source>
         <translation>Nomor KK</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="53"/>
+        <location filename="../../app/gui/models.py" line="84"/>
         <source>Head of family</source>
         <translation>Kepala keluarga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="54"/>
+        <location filename="../../app/gui/models.py" line="85"/>
         <source>Village</source>
         <translation>Desa</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="55"/>
+        <location filename="../../app/gui/models.py" line="91"/>
         <source>Status</source>
         <translation>Status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="56"/>
+        <location filename="../../app/gui/models.py" line="92"/>
         <source>Sync</source>
         <translation>Pengiriman</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="57"/>
+        <location filename="../../app/gui/models.py" line="93"/>
         <source>Card number</source>
         <translation>Nomor kartu</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="58"/>
+        <location filename="../../app/gui/models.py" line="94"/>
         <source>Last change</source>
         <translation>Terakhir diubah</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="60"/>
+        <location filename="../../app/gui/models.py" line="96"/>
         <source>(damaged, cannot open)</source>
         <translation>(rusak, tidak bisa dibuka)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="63"/>
+        <location filename="../../app/gui/models.py" line="99"/>
         <source>Province:</source>
         <translation>Provinsi:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="65"/>
+        <location filename="../../app/gui/models.py" line="101"/>
         <source>duplicate in province</source>
         <translation>ganda di provinsi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="67"/>
-        <source>province sent changes</source>
-        <translation>provinsi mengirim perubahan</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/models.py" line="68"/>
+        <location filename="../../app/gui/models.py" line="104"/>
         <source>The province changed this household after you started: open it to choose, answer by answer, which version to keep.</source>
         <translation>Provinsi mengubah rumah tangga ini setelah Anda mulai: buka untuk memilih, jawaban demi jawaban, versi mana yang disimpan.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="73"/>
-        <source>moved to another officer: finish and sync</source>
-        <translation>pindah ke petugas lain: selesaikan dan sinkronkan</translation>
-    </message>
-    <message>
-        <location filename="../../app/gui/models.py" line="76"/>
+        <location filename="../../app/gui/models.py" line="110"/>
         <source>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</source>
         <translation>Desa ini sekarang milik petugas lain. Finalkan rumah tangga ini dan sinkronkan: data akan dihapus dari laptop ini setelah provinsi menerimanya.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="82"/>
+        <location filename="../../app/gui/models.py" line="116"/>
         <source>Returned by the supervisor for correction: open it to see the comments at their questions, correct, finalise and sync again.</source>
         <translation>Dikembalikan pengawas untuk perbaikan: buka untuk melihat komentar di pertanyaannya, perbaiki, finalkan, lalu kirim lagi.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="89"/>
+        <location filename="../../app/gui/models.py" line="123"/>
         <source>duplicate case open</source>
         <translation>kasus duplikat dibuka</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="90"/>
+        <location filename="../../app/gui/models.py" line="124"/>
         <source>duplicate case: kept here</source>
         <translation>kasus duplikat: tetap di sini</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="91"/>
+        <location filename="../../app/gui/models.py" line="125"/>
         <source>duplicate case: kept elsewhere</source>
         <translation>kasus duplikat: tetap di rumah tangga lain</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="92"/>
+        <location filename="../../app/gui/models.py" line="126"/>
         <source>duplicate case: not a duplicate</source>
         <translation>kasus duplikat: bukan duplikat</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="95"/>
+        <location filename="../../app/gui/models.py" line="129"/>
         <source>Province: NIK also in another household in the province</source>
         <translation>Provinsi: NIK juga ada di rumah tangga lain di provinsi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/models.py" line="98"/>
+        <location filename="../../app/gui/models.py" line="132"/>
         <source>Province: KK number also in another household in the province</source>
         <translation>Provinsi: nomor KK juga ada di rumah tangga lain di provinsi</translation>
     </message>
@@ -689,29 +765,29 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="327"/>
+        <location filename="../../app/gui/main_window.py" line="399"/>
         <source>Draft saved</source>
         <translation>Draf tersimpan</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="332"/>
+        <location filename="../../app/gui/main_window.py" line="405"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Belum bisa final: %n kesalahan harus diperbaiki</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="350"/>
+        <location filename="../../app/gui/main_window.py" line="423"/>
         <source>These warnings are still open:</source>
         <translation>Peringatan berikut belum dikonfirmasi:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="354"/>
+        <location filename="../../app/gui/main_window.py" line="427"/>
         <source>Finalise anyway?</source>
         <translation>Tetap finalkan?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="362"/>
+        <location filename="../../app/gui/main_window.py" line="435"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Sudah final: menunggu dikirim</translation>
     </message>
@@ -799,42 +875,42 @@
         <translation>Pakai versi provinsi: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="72"/>
+        <location filename="../../app/gui/views/province_change.py" line="73"/>
         <source>Keep all &amp;yours</source>
         <translation>Pakai semua versi &amp;Anda</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="73"/>
+        <location filename="../../app/gui/views/province_change.py" line="74"/>
         <source>Take all the &amp;province&apos;s</source>
         <translation>Pakai semua versi &amp;provinsi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="78"/>
+        <location filename="../../app/gui/views/province_change.py" line="79"/>
         <source>&amp;Save my choices</source>
         <translation>&amp;Simpan pilihan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="79"/>
+        <location filename="../../app/gui/views/province_change.py" line="80"/>
         <source>Cancel</source>
         <translation>Batal</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="116"/>
+        <location filename="../../app/gui/views/province_change.py" line="117"/>
         <source>Member %1 (whole member)</source>
         <translation>Anggota ke-%1 (seluruh anggota)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="124"/>
+        <location filename="../../app/gui/views/province_change.py" line="125"/>
         <source>(empty)</source>
         <translation>(kosong)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="124"/>
+        <location filename="../../app/gui/views/province_change.py" line="125"/>
         <source>(not in this version)</source>
         <translation>(tidak ada di versi ini)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="134"/>
+        <location filename="../../app/gui/views/province_change.py" line="135"/>
         <source>(none)</source>
         <translation>(tidak ada)</translation>
     </message>
@@ -842,64 +918,64 @@
 <context>
     <name>RecoverDialog</name>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="25"/>
+        <location filename="../../app/gui/views/recover.py" line="26"/>
         <source>Forgotten passphrase</source>
         <translation>Lupa kata sandi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="28"/>
+        <location filename="../../app/gui/views/recover.py" line="29"/>
         <source>Call the province administrator and read them this laptop&apos;s store id. They give you a recovery code. Nothing stored on this laptop is lost.</source>
         <translation>Telepon admin provinsi dan bacakan kode penyimpanan laptop ini. Admin memberi kode pemulihan. Tidak ada data di laptop ini yang hilang.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="51"/>
+        <location filename="../../app/gui/views/recover.py" line="50"/>
         <source>Set passphrase</source>
         <translation>Pasang kata sandi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="54"/>
+        <location filename="../../app/gui/views/recover.py" line="53"/>
         <source>Store id:</source>
         <translation>Kode penyimpanan:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="55"/>
+        <location filename="../../app/gui/views/recover.py" line="54"/>
         <source>&amp;Recovery code:</source>
         <translation>Kode &amp;pemulihan:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="56"/>
+        <location filename="../../app/gui/views/recover.py" line="55"/>
         <source>&amp;New passphrase:</source>
         <translation>Kata sandi &amp;baru:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="57"/>
+        <location filename="../../app/gui/views/recover.py" line="56"/>
         <source>Re&amp;peat it:</source>
         <translation>&amp;Ulangi:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="59"/>
+        <location filename="../../app/gui/views/recover.py" line="58"/>
         <source>Recovery code</source>
         <translation>Kode pemulihan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="60"/>
+        <location filename="../../app/gui/views/recover.py" line="59"/>
         <source>New passphrase</source>
         <translation>Kata sandi baru</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="61"/>
+        <location filename="../../app/gui/views/recover.py" line="60"/>
         <source>Repeat the new passphrase</source>
         <translation>Ulangi kata sandi baru</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/views/recover.py" line="80"/>
+        <location filename="../../app/gui/views/recover.py" line="79"/>
         <source>The new passphrase needs at least %n characters.</source>
         <translation>
             <numerusform>Kata sandi baru minimal %n karakter.</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/recover.py" line="83"/>
+        <location filename="../../app/gui/views/recover.py" line="82"/>
         <source>The two passphrases differ.</source>
         <translation>Kedua kata sandi tidak sama.</translation>
     </message>
@@ -1040,6 +1116,59 @@
     </message>
 </context>
 <context>
+    <name>SettingsDialog</name>
+    <message>
+        <location filename="../../app/gui/views/settings.py" line="23"/>
+        <source>Settings</source>
+        <translation>Pengaturan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/settings.py" line="28"/>
+        <source>&amp;Language:</source>
+        <translation>&amp;Bahasa:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/settings.py" line="33"/>
+        <source> min</source>
+        <translation> menit</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/settings.py" line="34"/>
+        <source>Minutes without input before the app locks</source>
+        <translation>Menit tanpa kegiatan sebelum aplikasi terkunci</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/settings.py" line="35"/>
+        <source>Lock &amp;after:</source>
+        <translation>Kunci se&amp;telah:</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/settings.py" line="37"/>
+        <source>Without keyboard or mouse input, the app locks itself.</source>
+        <translation>Tanpa ketikan atau gerakan tetikus selama itu, aplikasi mengunci diri.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/settings.py" line="39"/>
+        <source>Send to the province automatically when &amp;connected</source>
+        <translation>Kirim ke provinsi &amp;otomatis saat tersambung</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/settings.py" line="43"/>
+        <source>A new language applies to the list now and to a family form when it is opened.</source>
+        <translation>Bahasa baru langsung berlaku untuk daftar, dan untuk formulir keluarga saat dibuka berikutnya.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/settings.py" line="50"/>
+        <source>&amp;Save</source>
+        <translation>&amp;Simpan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/settings.py" line="51"/>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+</context>
+<context>
     <name>SignatureDialog</name>
     <message>
         <location filename="../../app/gui/views/signature.py" line="95"/>
@@ -1075,22 +1204,22 @@
 <context>
     <name>UnlockPage</name>
     <message>
-        <location filename="../../app/gui/views/unlock.py" line="22"/>
+        <location filename="../../app/gui/views/unlock.py" line="24"/>
         <source>KHBS Enroll is locked</source>
         <translation>KHBS Enroll terkunci</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/unlock.py" line="24"/>
+        <location filename="../../app/gui/views/unlock.py" line="26"/>
         <source>&amp;Passphrase:</source>
         <translation>&amp;Kata sandi:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/unlock.py" line="27"/>
+        <location filename="../../app/gui/views/unlock.py" line="29"/>
         <source>Passphrase</source>
         <translation>Kata sandi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/unlock.py" line="29"/>
+        <location filename="../../app/gui/views/unlock.py" line="31"/>
         <source>&amp;Unlock</source>
         <translation>&amp;Buka kunci</translation>
     </message>
@@ -1103,153 +1232,174 @@
 <context>
     <name>WorkspacePage</name>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="66"/>
+        <location filename="../../app/gui/views/workspace.py" line="77"/>
         <source>&amp;New household</source>
         <translation>Rumah tangga &amp;baru</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="67"/>
+        <location filename="../../app/gui/views/workspace.py" line="78"/>
         <source>&amp;Lock</source>
         <translation>&amp;Kunci</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="68"/>
+        <location filename="../../app/gui/views/workspace.py" line="79"/>
         <source>Lock the app</source>
         <translation>Kunci aplikasi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="69"/>
+        <location filename="../../app/gui/views/workspace.py" line="80"/>
         <source>S&amp;ync now</source>
         <translation>Kirim &amp;sekarang</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="72"/>
-        <location filename="../../app/gui/views/workspace.py" line="276"/>
+        <location filename="../../app/gui/views/workspace.py" line="83"/>
+        <location filename="../../app/gui/views/workspace.py" line="369"/>
         <source>Available once this laptop is enrolled with the province.</source>
         <translation>Tersedia setelah laptop ini didaftarkan ke provinsi.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="74"/>
+        <location filename="../../app/gui/views/workspace.py" line="85"/>
         <source>&amp;Enroll with the province</source>
         <translation>Da&amp;ftarkan ke provinsi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="75"/>
+        <location filename="../../app/gui/views/workspace.py" line="86"/>
         <source>E&amp;xport CSV…</source>
         <translation>&amp;Ekspor CSV…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="76"/>
+        <location filename="../../app/gui/views/workspace.py" line="87"/>
         <source>Households to CSV files for spreadsheets (Ctrl+E)</source>
         <translation>Rumah tangga ke berkas CSV untuk spreadsheet (Ctrl+E)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="78"/>
+        <location filename="../../app/gui/views/workspace.py" line="88"/>
+        <source>Settin&amp;gs…</source>
+        <translation>Pen&amp;gaturan…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="89"/>
+        <source>Language, automatic lock and sync (Ctrl+,)</source>
+        <translation>Bahasa, kunci otomatis, dan pengiriman (Ctrl+,)</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="91"/>
         <source>Sync progress</source>
         <translation>Kemajuan pengiriman</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="103"/>
+        <location filename="../../app/gui/views/workspace.py" line="110"/>
         <source>Search name, NIK or KK number (Ctrl+F)</source>
         <translation>Cari nama, NIK, atau Nomor KK (Ctrl+F)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="104"/>
+        <location filename="../../app/gui/views/workspace.py" line="111"/>
         <source>Search households</source>
         <translation>Cari rumah tangga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="106"/>
+        <location filename="../../app/gui/views/workspace.py" line="113"/>
         <source>&amp;Search:</source>
         <translation>&amp;Cari:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="109"/>
+        <location filename="../../app/gui/views/workspace.py" line="116"/>
         <source>Filter by village</source>
         <translation>Saring menurut desa/kelurahan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="110"/>
+        <location filename="../../app/gui/views/workspace.py" line="117"/>
         <source>&amp;Village:</source>
         <translation>&amp;Desa/kelurahan:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="113"/>
+        <location filename="../../app/gui/views/workspace.py" line="120"/>
         <source>Filter by status</source>
         <translation>Saring menurut status</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="114"/>
+        <location filename="../../app/gui/views/workspace.py" line="121"/>
         <source>S&amp;tatus:</source>
         <translation>S&amp;tatus:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="116"/>
+        <location filename="../../app/gui/views/workspace.py" line="123"/>
         <source>All</source>
         <translation>Semua</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="154"/>
+        <location filename="../../app/gui/views/workspace.py" line="161"/>
         <source>Households</source>
         <translation>Daftar rumah tangga</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="225"/>
+        <location filename="../../app/gui/views/workspace.py" line="280"/>
+        <location filename="../../app/gui/views/workspace.py" line="318"/>
         <source>All villages</source>
         <translation>Semua desa/kelurahan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="234"/>
+        <location filename="../../app/gui/views/workspace.py" line="291"/>
+        <source>Waiting to be sent: %1 · To revisit: %2</source>
+        <translation>Menunggu dikirim: %1 · Kunjungi lagi: %2</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="301"/>
+        <source>%1: %2 in the list, %3 visited, %4 final, %5 sent</source>
+        <translation>%1: %2 dalam daftar, %3 dikunjungi, %4 final, %5 terkirim</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="327"/>
         <source>Households: %1 of %2</source>
         <translation>Rumah tangga: %1 dari %2</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="248"/>
+        <location filename="../../app/gui/views/workspace.py" line="341"/>
         <source>Needs correction: %1</source>
         <translation>Perlu perbaikan: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="250"/>
+        <location filename="../../app/gui/views/workspace.py" line="343"/>
         <source>Needs c&amp;orrection (%1)</source>
         <translation>&amp;Perlu perbaikan (%1)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="237"/>
+        <location filename="../../app/gui/views/workspace.py" line="330"/>
         <source>%1 in full, %2 stubs only</source>
         <translation>%1 lengkap, %2 hanya ringkasan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="265"/>
+        <location filename="../../app/gui/views/workspace.py" line="358"/>
         <source>Left to verify: %1</source>
         <translation>Perlu diverifikasi: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="280"/>
+        <location filename="../../app/gui/views/workspace.py" line="373"/>
         <source>Last sync: %1</source>
         <translation>Terakhir dikirim: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="318"/>
+        <location filename="../../app/gui/views/workspace.py" line="409"/>
         <source>and %1 more (Status filter: Needs attention)</source>
         <translation>dan %1 lainnya (filter Status: Perlu diperiksa)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="320"/>
+        <location filename="../../app/gui/views/workspace.py" line="411"/>
         <source>Sent back by the province: open, fix, finalise and sync again.</source>
         <translation>Dikembalikan provinsi: buka, perbaiki, finalkan dan kirim lagi.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="282"/>
+        <location filename="../../app/gui/views/workspace.py" line="375"/>
         <source>Last sync: never</source>
         <translation>Terakhir dikirim: belum pernah</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="288"/>
+        <location filename="../../app/gui/views/workspace.py" line="380"/>
         <source>Connecting...</source>
         <translation>Menghubungi server...</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="298"/>
+        <location filename="../../app/gui/views/workspace.py" line="390"/>
         <source>%1 of %2 households sent, %3 KB</source>
         <translation>%1 dari %2 rumah tangga terkirim, %3 KB</translation>
     </message>

@@ -393,6 +393,14 @@ class HouseholdForm(QWidget):
         identity.focus_field(q.OUTCOME)
         return True
 
+    def show_final_result(self, result: rules.Result) -> None:
+        """A refused Finalise's messages (checked on the worker): shown, and from now on live
+        validation checks completeness too, so they go away only as they are fixed (a pending
+        draft check would otherwise wipe them)."""
+        self._timer.stop()
+        self._final = True
+        self.show_result(result)
+
     def show_result(self, result: rules.Result) -> None:
         self.result = result
         per_page: dict[int, list[rules.Issue]] = {}

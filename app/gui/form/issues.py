@@ -50,5 +50,10 @@ def counts(issues: list[rules.Issue]) -> tuple[int, int]:
 
 
 def summary(issues: list[rules.Issue], lang: str) -> str:
-    errors, warnings = counts(issues)
-    return ui("summary", lang, errors=errors, warnings=warnings) if issues else ""
+    return count_text(*counts(issues), lang)
+
+
+def count_text(errors: int, warnings: int, lang: str) -> str:
+    """ "Kesalahan: 2, Peringatan: 1", naming only what there is ("" for nothing)."""
+    parts = [(errors, "error"), (warnings, "warning")]
+    return ", ".join(f"{ui(key, lang)} {n}" for n, key in parts if n)

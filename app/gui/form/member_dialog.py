@@ -67,7 +67,8 @@ class MemberDialog(QDialog):
         self._checker = checker or _draft_check
         self.setWindowTitle(ui("member_title", lang, n=index + 1))
         screen = (parent.screen() if parent is not None else self.screen()).availableGeometry()
-        self.resize(680, min(720, screen.height() - 40))  # a 1366x768 laptop leaves ~705 px
+        # A 1366x768 laptop leaves 705 px under the taskbar and title bar.
+        self.resize(min(760, screen.width()), min(680, screen.height() - 25))
 
         self.section = SectionView(
             spec or member_spec(), (q.MEMBERS, index), lang, root=self._record, reserved=""

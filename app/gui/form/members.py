@@ -161,11 +161,8 @@ class MemberTableModel(QAbstractTableModel):
             Qt.ItemDataRole.ToolTipRole,
             Qt.ItemDataRole.AccessibleTextRole,
         ):
-            parts = (
-                [ui("summary", self.lang, errors=errors, warnings=warnings)]
-                if (errors or warnings)
-                else []
-            )
+            counted = shown_issues.count_text(errors, warnings, self.lang)
+            parts = [counted] if counted else []
             if said:
                 parts.append(shown_comments.count_text(len(said)))
             if said and role != Qt.ItemDataRole.DisplayRole:

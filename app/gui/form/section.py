@@ -16,7 +16,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QApplication, QFormLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QFormLayout,
+    QGridLayout,
+    QLabel,
+    QLayout,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app import questionnaire as q
 from app import rules
@@ -24,9 +33,22 @@ from app.gui.form import comments as shown_comments
 from app.gui.form import issues as shown_issues
 from app.gui.form.keys import EnterMovesFocus
 from app.gui.form.text import Mnemonics
-from app.gui.form.widgets import Editor, make_editor
+from app.gui.form.widgets import Editor, kind_of, make_editor
 
 HELP_STYLE = "color: #555555;"  # 7.5:1 on white
+COMPACT_RUN = 4  # this many number questions in a row go in a compact grid
+
+
+def _runs(made: list[tuple[str, dict, Editor]]) -> list[list[tuple[str, dict, Editor]]]:
+    """The questions in order, cut into runs of number questions and runs of the rest."""
+    runs: list[list[tuple[str, dict, Editor]]] = []
+    for item in made:
+        number = kind_of(item[1]) == "number"
+        if runs and (kind_of(runs[-1][0][1]) == "number") == number:
+            runs[-1].append(item)
+        else:
+            runs.append([item])
+    return runs
 
 
 @dataclass
@@ -37,11 +59,12 @@ class Row:
     label: QLabel
     help: QLabel | None
     message: QLabel
-    index: int  # row in the QFormLayout
+    index: int  # row in the QFormLayout; -1 for a cell of a compact grid (`box`)
+    box: QWidget | None = None
     shown: bool = True
     html: str = ""
     plain: str = ""
-    box: QVBoxLayout | None = None  # label, answer, help and messages
+    layout: QLayout | None = None  # label, answer, help, messages; a comment goes in too
     comment: QLabel | None = None  # a supervisor's comments (form/comments.py), made when needed
     comment_plain: str = ""
 
@@ -102,12 +125,20 @@ class SectionView(QWidget):
 
         self.rows: dict[str, Row] = {}
         mnemonic = Mnemonics(reserved)
+        made = []
         for name in fields if fields is not None else list(spec.get("properties", {})):
             sub = spec["properties"][name]
             editor = make_editor(name, sub, lang, areas)
             if editor is not None:
-                self._add_row(name, sub, editor, mnemonic)
-                editor.set_read_only(bool(sub.get("x-readonly")))
+                made.append((name, sub, editor))
+        for run in _runs(made):
+            if len(run) >= COMPACT_RUN and kind_of(run[0][1]) == "number":
+                self._add_grid(run, mnemonic)
+            else:
+                for name, sub, editor in run:
+                    self._add_row(name, sub, editor, mnemonic)
+        for name, sub, _editor in made:
+            self.rows[name].editor.set_read_only(bool(sub.get("x-readonly")))
         self._needs_root = any(needs_root(r.spec.get("x-relevant")) for r in self.rows.values())
         self._chain_tab_order()
         self.refresh()
@@ -115,11 +146,6 @@ class SectionView(QWidget):
     # -- building ---------------------------------------------------------------------------
 
     def _add_row(self, name: str, spec: dict, editor: Editor, mnemonic: Mnemonics) -> None:
-        title = q.text_of(spec, "x-label", self.lang) or name
-        help_text = q.text_of(spec, "x-help", self.lang)
-        label = QLabel(mnemonic(title))
-        label.setWordWrap(True)
-        label.setBuddy(editor)
         # Label, answer, help and messages in one box, one row of the form: a wrapping label
         # in the form's own label column got a narrow width and one line's height ("Tanggal
         # kunjungan" was cut in half).
@@ -127,9 +153,59 @@ class SectionView(QWidget):
         box = QVBoxLayout(field)
         box.setContentsMargins(0, 0, 0, 0)
         box.setSpacing(2)
+        label, help_label, message = self._texts(name, spec, editor, mnemonic)
         box.addWidget(label)
         box.addSpacing(4)
         box.addWidget(editor)
+        for w in (help_label, message):
+            if w is not None:
+                box.addWidget(w)
+        self.form.addRow(field)
+        self._keep(
+            Row(
+                name, spec, editor, label, help_label, message, self.form.rowCount() - 1, layout=box
+            )
+        )
+
+    def _add_grid(self, run: list[tuple[str, dict, Editor]], mnemonic: Mnemonics) -> None:
+        """Number questions in a row of their own (the assets: 20 counts) as a compact grid,
+        two to a line, each label beside its box: most of them fit on one screen, where one
+        below the other only 8 did."""
+        grid_widget = QWidget()
+        grid = QGridLayout(grid_widget)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setHorizontalSpacing(28)
+        grid.setVerticalSpacing(8)
+        for i, (name, spec, editor) in enumerate(run):
+            cell = QWidget()
+            lines = QGridLayout(cell)
+            lines.setContentsMargins(0, 0, 0, 0)
+            lines.setHorizontalSpacing(8)
+            lines.setVerticalSpacing(2)
+            label, help_label, message = self._texts(name, spec, editor, mnemonic)
+            editor.setFixedWidth(editor.fontMetrics().horizontalAdvance("0") * 10 + 24)
+            lines.addWidget(label, 0, 0)
+            lines.addWidget(editor, 0, 1, Qt.AlignmentFlag.AlignTop)
+            lines.setColumnStretch(0, 1)
+            for n, w in enumerate((help_label, message), start=1):
+                if w is not None:
+                    lines.addWidget(w, n, 0, 1, 2)
+            grid.addWidget(cell, i // 2, i % 2, Qt.AlignmentFlag.AlignTop)
+            self._keep(Row(name, spec, editor, label, help_label, message, -1, cell, layout=lines))
+        grid.setColumnStretch(0, 1)
+        grid.setColumnStretch(1, 1)
+        self.form.addRow(grid_widget)
+
+    def _texts(
+        self, name: str, spec: dict, editor: Editor, mnemonic: Mnemonics
+    ) -> tuple[QLabel, QLabel | None, QLabel]:
+        """A question's label (with its Alt+letter), its help in grey, and the place for the
+        rules' messages."""
+        title = q.text_of(spec, "x-label", self.lang) or name
+        help_text = q.text_of(spec, "x-help", self.lang)
+        label = QLabel(mnemonic(title))
+        label.setWordWrap(True)
+        label.setBuddy(editor)
         help_label = None
         if help_text:
             help_label = QLabel(help_text)
@@ -138,7 +214,6 @@ class SectionView(QWidget):
             font = help_label.font()
             font.setPointSizeF(font.pointSizeF() * 0.9)
             help_label.setFont(font)
-            box.addWidget(help_label)
             label.setToolTip(help_text)
             editor.setToolTip(help_text)
             for w in editor.focus_widgets():
@@ -146,12 +221,12 @@ class SectionView(QWidget):
         message = QLabel()
         message.setWordWrap(True)
         message.setVisible(False)
-        box.addWidget(message)
         editor.set_accessible(title, help_text)
-        self.form.addRow(field)
-        self.rows[name] = Row(
-            name, spec, editor, label, help_label, message, self.form.rowCount() - 1, box=box
-        )
+        return label, help_label, message
+
+    def _keep(self, row: Row) -> None:
+        name, editor = row.name, row.editor
+        self.rows[name] = row
         editor.changed.connect(lambda n=name: self._edited(n))
         editor.completed.connect(lambda n=name: self._completed(n))
         for w in editor.focus_widgets():
@@ -236,7 +311,10 @@ class SectionView(QWidget):
                 shown = q.evaluate(cond, scope, root)
                 if shown != row.shown:
                     row.shown = shown
-                    self.form.setRowVisible(row.index, shown)
+                    if row.box is not None:
+                        row.box.setVisible(shown)
+                    else:
+                        self.form.setRowVisible(row.index, shown)
                 if not shown and row.editor.value() is not None:
                     row.editor.clear()
                     cleared.append(row.name)
@@ -285,8 +363,10 @@ class SectionView(QWidget):
                 row.comment.setObjectName("supervisorComment")
                 row.comment.setWordWrap(True)
                 row.comment.setStyleSheet(shown_comments.STYLE)
-                if row.box is not None:
-                    row.box.addWidget(row.comment)
+                if isinstance(row.layout, QGridLayout):  # a cell of the compact grid
+                    row.layout.addWidget(row.comment, row.layout.rowCount(), 0, 1, 2)
+                elif row.layout is not None:
+                    row.layout.addWidget(row.comment)
             row.comment.setText(shown_comments.html(texts))
             row.comment.setVisible(bool(texts))
             row.comment_plain = shown_comments.plain(texts)

@@ -19,7 +19,6 @@ _TEXTS: dict[str, str] = {
     "error": QT_TRANSLATE_NOOP("Form", "Error:"),
     "warning": QT_TRANSLATE_NOOP("Form", "Warning:"),
     "identity": QT_TRANSLATE_NOOP("Form", "Identity"),
-    "summary": QT_TRANSLATE_NOOP("Form", "Errors: {errors}, warnings: {warnings}"),
     "summary_ok": QT_TRANSLATE_NOOP("Form", "No errors or warnings."),
     "sections": QT_TRANSLATE_NOOP("Form", "Sections"),
     "issues": QT_TRANSLATE_NOOP("Form", "List of errors and warnings"),

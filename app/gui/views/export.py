@@ -20,8 +20,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from app.gui.form.issues import WARNING_COLOUR
 from app.gui.models import status_label
+from app.gui.views.notice import ERROR, INFO, WARNING, Notice
 
 
 class ExportDialog(QDialog):
@@ -67,21 +67,17 @@ class ExportDialog(QDialog):
         self.omit_health = QCheckBox(self.tr("Leave out &health answers"))
         self.excel = QCheckBox(self.tr("E&xcel (Indonesia): semicolon separator"))
         self.excel.setChecked(True)  # what officers open these files with
-        self.warning = QLabel(
+        self.warning = Notice(WARNING)
+        self.warning.setText(
             self.tr(
                 "The files hold personal data in plain text, not encrypted. Keep them only "
                 "somewhere safe and delete them after use."
             )
         )
-        self.warning.setObjectName("warningText")
-        self.warning.setStyleSheet(f"color: {WARNING_COLOUR}; font-weight: bold;")
-        self.warning.setWordWrap(True)
         self.progress = QProgressBar()
         self.progress.setAccessibleName(self.tr("Export progress"))
         self.progress.setVisible(False)
-        self.message = QLabel()
-        self.message.setObjectName("resultText")
-        self.message.setWordWrap(True)
+        self.message = Notice(INFO)
         self.buttons = QDialogButtonBox()
         self.export_button = self.buttons.addButton(
             self.tr("&Export"), QDialogButtonBox.ButtonRole.AcceptRole
@@ -194,7 +190,7 @@ class ExportDialog(QDialog):
 
     def set_cancelling(self) -> None:
         self.cancel_button.setEnabled(False)
-        self.message.setText(self.tr("Cancelling..."))
+        self.message.setText(self.tr("Cancelling..."), INFO)
 
     def _stopped(self) -> None:
         self.running = False
@@ -207,15 +203,15 @@ class ExportDialog(QDialog):
     def show_done(self, text: str) -> None:
         self._stopped()
         self.progress.setValue(self.progress.maximum())
-        self.message.setText(text)
+        self.message.setText(text, INFO)
         self.cancel_button.setFocus()
 
     def show_cancelled(self) -> None:
         self._stopped()
         self.progress.setVisible(False)
-        self.message.setText(self.tr("Export cancelled. No files were written."))
+        self.message.setText(self.tr("Export cancelled. No files were written."), INFO)
 
     def show_error(self, text: str) -> None:
         self._stopped()
         self.progress.setVisible(False)
-        self.message.setText(text)
+        self.message.setText(text, ERROR)

@@ -17,7 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.passphrase import strength
+from app.gui.views.notice import Notice
 from app.policy import MIN_PASSPHRASE
+
+METER_COLOURS = ("#b00020", "#b00020", "#8a5300", "#2e7d32", "#2e7d32")  # by score 0-4
 
 
 class FirstRunPage(QWidget):
@@ -39,6 +42,10 @@ class FirstRunPage(QWidget):
         self.meter = QProgressBar()
         self.meter.setRange(0, 4)
         self.meter.setTextVisible(False)
+        # A thin coloured bar, shown once something is typed: empty, a framed bar looked like
+        # one more field to fill in.
+        self.meter.setFixedHeight(6)
+        self.meter.setVisible(False)
         self.meter_text = QLabel()
         self.offline = QRadioButton()
         self.training = QRadioButton()
@@ -49,9 +56,7 @@ class FirstRunPage(QWidget):
             group.addButton(b)
         self.warning = QLabel()
         self.warning.setWordWrap(True)
-        self.message = QLabel()
-        self.message.setObjectName("errorText")
-        self.message.setWordWrap(True)
+        self.message = Notice()
         self.create_button = QPushButton()
         self.create_button.setDefault(True)
         self.busy = QProgressBar()
@@ -111,9 +116,15 @@ class FirstRunPage(QWidget):
         self._update_meter()
 
     def _update_meter(self) -> None:
-        score, hint = strength(self.passphrase.text())
+        text = self.passphrase.text()
+        score, hint = strength(text)
         self.meter.setValue(score)
-        self.meter_text.setText(self.tr(hint))
+        self.meter.setStyleSheet(
+            "QProgressBar { border: none; border-radius: 3px; background: #dddddd; }"
+            f" QProgressBar::chunk {{ border-radius: 3px; background: {METER_COLOURS[score]}; }}"
+        )
+        self.meter.setVisible(bool(text))
+        self.meter_text.setText(self.tr(hint) if text else "")
 
     def _submit(self) -> None:
         text = self.passphrase.text()

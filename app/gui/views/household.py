@@ -8,6 +8,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from app import questionnaire as q
 from app.gui.form.household_form import HouseholdForm
 from app.gui.form.text import mnemonic
 from app.gui.views.review import ReviewPanel
@@ -28,7 +29,7 @@ class HouseholdPage(QWidget):
     ) -> None:
         super().__init__(parent)
         self.evidence: object = None  # app/gui/evidence.py's controller, kept with the page
-        self.title = QLabel(self.tr("Household"))
+        self.title = QLabel(self.tr("Family"))
         self.title.setObjectName("pageTitle")
         self.state = QLabel()
         self.state.setObjectName("saveState")
@@ -71,6 +72,17 @@ class HouseholdPage(QWidget):
         self.save_button.clicked.connect(self.saveRequested)
         self.finalise_button.clicked.connect(self.finaliseRequested)
         self.close_button.clicked.connect(self.closeRequested)
+
+    def show_family(self, record: dict) -> None:
+        """The open family in the header: "Keluarga: Yohanes Ilas · KK 6271031201100001"."""
+        name = (q.head(record) or {}).get(q.NAME) or ""
+        kk = record.get(q.KK) or ""
+        parts = [str(p) for p in (name, f"KK {kk}" if kk else "") if p]
+        self.title.setText(
+            self.tr("Family: %1").replace("%1", " \u00b7 ".join(parts))
+            if parts
+            else self.tr("New family")
+        )
 
     def show_state(self, text: str) -> None:
         self.state.setText(text)

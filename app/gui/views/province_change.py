@@ -59,6 +59,7 @@ class ProvinceChangeDialog(QDialog):
             grid.addWidget(question, n, 0)
             grid.addWidget(mine, n, 1)
             grid.addWidget(theirs, n, 2)
+        grid.setRowStretch(len(differences) + 1, 1)  # a few answers sit at the top, not spread
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 3)
         grid.setColumnStretch(2, 3)

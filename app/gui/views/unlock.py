@@ -12,6 +12,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.gui.views.notice import Notice
+
 
 class UnlockPage(QWidget):
     unlockRequested = Signal(str)
@@ -28,9 +30,7 @@ class UnlockPage(QWidget):
         prompt.setBuddy(self.passphrase)
         self.unlock_button = QPushButton(self.tr("&Unlock"))
         self.unlock_button.setDefault(True)
-        self.message = QLabel()
-        self.message.setObjectName("errorText")
-        self.message.setWordWrap(True)
+        self.message = Notice()
         self.busy = QProgressBar()
         self.busy.setRange(0, 0)
         self.busy.setVisible(False)
@@ -51,6 +51,7 @@ class UnlockPage(QWidget):
             layout.addWidget(w, 0, Qt.AlignmentFlag.AlignHCenter)
         layout.addStretch(2)
         self.passphrase.setMinimumWidth(320)
+        self.message.setFixedWidth(480)  # centred: wraps at a fixed width, not one long line
 
         self.passphrase.returnPressed.connect(self._submit)
         self.unlock_button.clicked.connect(self._submit)

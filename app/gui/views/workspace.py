@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QProgressBar,
     QPushButton,
     QTableView,
@@ -21,20 +22,28 @@ from PySide6.QtWidgets import (
 )
 
 from app.gui.models import (
+    COL_ADDRESS,
     COL_CARD,
     COL_DESA,
     COL_HEAD,
-    COL_KK,
     COL_STATUS,
-    COL_SYNC,
     COL_UPDATED,
+    FREE_TEXT,
+    HEADERS,
     RETURNED_COLOUR,
+    TODAY,
     HouseholdFilterProxy,
     HouseholdTableModel,
+    Progress,
     local_time,
+    longest_texts,
+    progress,
     returned_icon,
     status_label,
+    to_revisit,
+    waiting_to_send,
 )
+from app.gui.views.notice import ERROR, WARNING, Notice
 
 STATUS_KEYS = (
     "returned",
@@ -46,6 +55,7 @@ STATUS_KEYS = (
     "attention",
     "training",
 )
+HIDDEN_AT_FIRST = (COL_CARD, COL_UPDATED)  # one right-click on the header away
 
 
 class WorkspacePage(QWidget):
@@ -56,6 +66,7 @@ class WorkspacePage(QWidget):
     syncRequested = Signal()
     enrollRequested = Signal()
     exportRequested = Signal()
+    settingsRequested = Signal()
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -74,22 +85,18 @@ class WorkspacePage(QWidget):
         self.enroll_button = QPushButton(self.tr("&Enroll with the province"))
         self.export_button = QPushButton(self.tr("E&xport CSV…"))
         self.export_button.setToolTip(self.tr("Households to CSV files for spreadsheets (Ctrl+E)"))
+        self.settings_button = QPushButton(self.tr("Settin&gs…"))
+        self.settings_button.setToolTip(self.tr("Language, automatic lock and sync (Ctrl+,)"))
         self.sync_progress = QProgressBar()
         self.sync_progress.setAccessibleName(self.tr("Sync progress"))
         self.sync_progress.setVisible(False)
         self.sync_progress.setMaximumWidth(260)
         self.last_sync = QLabel()
         self.last_sync.setObjectName("lastSync")
-        self.sync_message = QLabel()
-        self.sync_message.setObjectName("errorText")
-        self.sync_message.setWordWrap(True)
-        self.sync_message.setVisible(False)
+        self.sync_message = Notice(ERROR)
         # What the last sync has to say: the laptop's clock when it is off, and the households
         # the province sent back (each a link that opens it).
-        self.clock_warning = QLabel()
-        self.clock_warning.setObjectName("warningText")
-        self.clock_warning.setWordWrap(True)
-        self.clock_warning.setVisible(False)
+        self.clock_warning = Notice(WARNING)
         self.attention = QLabel()
         self.attention.setObjectName("attentionList")
         self.attention.setWordWrap(True)
@@ -114,6 +121,7 @@ class WorkspacePage(QWidget):
         status_label_ = QLabel(self.tr("S&tatus:"))
         status_label_.setBuddy(self.status)
         self.status.addItem(self.tr("All"), "")
+        self.status.addItem(QCoreApplication.translate("HouseholdTableModel", TODAY), "today")
         for key in STATUS_KEYS:
             self.status.addItem(status_label(key), key)
         self.counts = QLabel()
@@ -130,6 +138,13 @@ class WorkspacePage(QWidget):
         self.verify_counts.setObjectName("verifyCounts")
         self.verify_counts.setWordWrap(True)
         self.verify_counts.setVisible(False)
+        # The day at a glance: what waits to be sent, who to visit again, and the chosen
+        # village's progress (all villages together when none is chosen; each in the tooltip).
+        self.day_status = QLabel()
+        self.day_status.setObjectName("dayStatus")
+        self.day_status.setWordWrap(True)
+        self._rows: list = []
+        self._names: dict[str, str] = {}
 
         self.table = QTableView()
         self.table.setModel(self.proxy)
@@ -142,15 +157,7 @@ class WorkspacePage(QWidget):
         self.table.setWordWrap(False)
         # Fixed row heights and no per-row size-to-contents: smooth with 20,000 rows.
         self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setSectionResizeMode(COL_HEAD, QHeaderView.ResizeMode.Stretch)
-        width = self.table.fontMetrics().horizontalAdvance("0000000000000000") + 24
-        self.table.setColumnWidth(COL_KK, width)
-        self.table.setColumnWidth(COL_DESA, 180)
-        self.table.setColumnWidth(COL_SYNC, 200)  # room for the province's duplicate mark
-        self.table.setColumnWidth(COL_STATUS, 150)  # "⚠ Perlu perbaikan" whole
-        self.table.setColumnWidth(COL_CARD, 130)
-        self.table.setColumnWidth(COL_UPDATED, 130)
+        self._size_columns()
         self.table.setAccessibleName(self.tr("Households"))
 
         bar = QHBoxLayout()
@@ -160,11 +167,11 @@ class WorkspacePage(QWidget):
             self.enroll_button,
             self.export_button,
             self.sync_progress,
-            self.last_sync,
         ):
             bar.addWidget(w)
         bar.addStretch(1)
         bar.addWidget(self.counts)
+        bar.addWidget(self.settings_button)
         bar.addWidget(self.lock_button)
         filters = QHBoxLayout()
         filters.addWidget(search_label)
@@ -181,6 +188,10 @@ class WorkspacePage(QWidget):
         layout.addWidget(self.attention)
         layout.addLayout(filters)
         layout.addWidget(self.verify_counts)
+        status_line = QHBoxLayout()
+        status_line.addWidget(self.day_status, 1)
+        status_line.addWidget(self.last_sync)
+        layout.addLayout(status_line)
         layout.addWidget(self.table)
         self.set_sync_state(enrolled=False, syncing=False, last_sync=None)
 
@@ -201,8 +212,48 @@ class WorkspacePage(QWidget):
         self.sync_button.clicked.connect(self.syncRequested)
         self.enroll_button.clicked.connect(self.enrollRequested)
         self.export_button.clicked.connect(self.exportRequested)
+        self.settings_button.clicked.connect(self.settingsRequested)
         self.search.returnPressed.connect(self.table.setFocus)
         self.attention.linkActivated.connect(self.openRequested)
+
+    def _size_columns(self) -> None:
+        """Each column of bounded words as wide as its longest text or its header, whichever
+        is wider (measured once, not over 20,000 rows); the head's name and the address share
+        what is left. Card number and last change start hidden: the header's context menu
+        shows them."""
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        metrics = self.table.fontMetrics()
+        padding = 16  # the cell's margins and the grid line
+        for col in range(len(HEADERS)):
+            if col in FREE_TEXT:
+                header.setSectionResizeMode(col, QHeaderView.ResizeMode.Stretch)
+                continue
+            texts = longest_texts(col)
+            cell = max((metrics.horizontalAdvance(t) for t in texts), default=120) + padding
+            if col == COL_STATUS:
+                cell += self.table.iconSize().width() + 6  # "Perlu perbaikan" carries an icon
+            self.table.setColumnWidth(col, max(cell, header.sectionSizeFromContents(col).width()))
+        self.table.setColumnWidth(COL_DESA, 150)  # a village name: the tooltip has its code
+        self.table.setProperty("freeTextColumns", [*FREE_TEXT, COL_DESA])
+        header.setMinimumSectionSize(60)
+        for col in HIDDEN_AT_FIRST:
+            self.table.setColumnHidden(col, True)
+        header.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        header.customContextMenuRequested.connect(self._column_menu)
+
+    def _column_menu(self, pos) -> None:
+        menu = QMenu(self)
+        model = self.table.model()
+        for col in range(len(HEADERS)):
+            if col in (COL_HEAD, COL_ADDRESS):
+                continue
+            action = menu.addAction(str(model.headerData(col, Qt.Orientation.Horizontal)))
+            action.setCheckable(True)
+            action.setChecked(not self.table.isColumnHidden(col))
+            action.toggled.connect(lambda on, c=col: self.table.setColumnHidden(c, not on))
+        menu.popup(self.table.horizontalHeader().mapToGlobal(pos))
 
     def _focus_search(self) -> None:
         self.search.setFocus()
@@ -212,6 +263,48 @@ class WorkspacePage(QWidget):
         self.proxy.set_desa(self.desa.currentData())
         self.proxy.set_status(self.status.currentData())
         self.update_counts()
+        self._show_day_status()
+
+    def set_day_rows(self, rows: list, names: dict[str, str]) -> None:
+        """The households as the session holds them, for the status line."""
+        self._rows, self._names = rows, names
+        self._show_day_status()
+
+    def _show_day_status(self) -> None:
+        rows, names = self._rows, self._names
+        per_desa = progress(rows)
+        chosen = self.desa.currentData()
+        if chosen:
+            place, p = names.get(chosen, chosen), per_desa.get(chosen, Progress())
+        else:
+            place, p = self.tr("All villages"), Progress()
+            for one in per_desa.values():
+                p.listed += one.listed
+                p.visited += one.visited
+                p.final += one.final
+                p.sent += one.sent
+        lines = [
+            self._progress_text(names.get(code, code) or "?", one)
+            for code, one in sorted(per_desa.items(), key=lambda kv: names.get(kv[0], kv[0]))
+        ]
+        self.day_status.setText(
+            self.tr("Waiting to be sent: %1 · To revisit: %2")
+            .replace("%1", str(waiting_to_send(rows)))
+            .replace("%2", str(to_revisit(rows)))
+            + " \u00b7 "
+            + self._progress_text(place, p)
+        )
+        self.day_status.setToolTip("\n".join(lines[:40]))
+
+    def _progress_text(self, place: str, p: Progress) -> str:
+        return (
+            self.tr("%1: %2 in the list, %3 visited, %4 final, %5 sent")
+            .replace("%1", place)
+            .replace("%2", str(p.listed))
+            .replace("%3", str(p.visited))
+            .replace("%4", str(p.final))
+            .replace("%5", str(p.sent))
+        )
 
     def _open(self, index: QModelIndex) -> None:
         row = self.model.row_at(self.proxy.mapToSource(index))
@@ -282,7 +375,6 @@ class WorkspacePage(QWidget):
             self.last_sync.setText(self.tr("Last sync: never"))
         if syncing:
             self.sync_message.clear()
-            self.sync_message.setVisible(False)
             if not self.sync_progress.isVisible():
                 self.sync_progress.setRange(0, 0)  # busy until the first count arrives
                 self.sync_progress.setFormat(self.tr("Connecting..."))
@@ -306,7 +398,6 @@ class WorkspacePage(QWidget):
         (id, who: the head's name as the list shows it, the province's reason), plus how many
         more are not listed here."""
         self.clock_warning.setText(clock)
-        self.clock_warning.setVisible(bool(clock))
         self.attention.setVisible(bool(attention))
         if not attention:
             self.attention.clear()
@@ -324,4 +415,3 @@ class WorkspacePage(QWidget):
 
     def show_sync_error(self, text: str) -> None:
         self.sync_message.setText(text)
-        self.sync_message.setVisible(bool(text))

@@ -1,0 +1,223 @@
+"""A walk through every page and dialog of the app at 1366x705, on a throwaway store with
+training households: first run, the list, export, enroll, settings, every section of the form,
+the member dialog, a failed Finalise, the province's changes, lock, unlock with an error and
+recovery. `make screenshots` saves each stop as a PNG; tests/test_gui_fit.py checks at each
+stop that every text has its room (app/gui/fit.py).
+
+    for name, widget in tour(Path(tmp), "id"): ...
+
+Each stop is (name, the top-level widget to look at: the main window or the dialog open).
+Nothing real is touched: the store lives in the folder given and holds demo data only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.gui.fit import SCREEN
+from app.i18n import set_lang
+from app.policy import MIN_PASSPHRASE
+
+PASSPHRASE = "layar-contoh-2026"
+
+
+def wait(signal, timeout_ms: int = 60000) -> None:
+    """Block the walk (not an app) until a signal fires."""
+    loop = QEventLoop()
+    signal.connect(loop.quit)
+    QTimer.singleShot(timeout_ms, loop.quit)
+    loop.exec()
+
+
+def settle(ms: int = 200) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
+
+
+def until(condition, timeout_ms: int = 20000) -> None:
+    waited = 0
+    while not condition() and waited < timeout_ms:
+        settle(50)
+        waited += 50
+
+
+def tour(folder: Path, lang: str) -> Iterator[tuple[str, QWidget]]:
+    from app.gui.app import install_translator
+    from app.gui.main_window import MainWindow
+    from app.gui.session import Session
+    from app.gui.settings import Settings
+    from app.gui.worker import StoreWorker
+
+    set_lang(lang)
+    app = QApplication.instance()
+    install_translator(app, lang)
+    worker = StoreWorker()
+    session = Session(folder, worker, Settings(lang=lang))
+    window = MainWindow(session)
+    try:
+        window.resize(SCREEN)
+        window.show()
+        settle()
+        window.first_run.passphrase.setText(PASSPHRASE)
+        window.first_run.confirm.setText(PASSPHRASE)
+        window.first_run.training.setChecked(True)
+        settle()
+        yield "first-run", window
+        window.first_run.show_error(_error_text("error.weak_passphrase", minimum=MIN_PASSPHRASE))
+        settle()
+        yield "first-run-error", window
+        window.first_run.show_error("")
+
+        session.create(PASSPHRASE, training=True, demo_households=40)
+        wait(session.unlocked)
+        settle()
+        yield "households", window
+        yield from _every_state(window, session)
+        yield from _dialogs(window)
+        yield from _household(window, worker)
+        yield from _province_change(window, lang)
+
+        window.lock()
+        settle()
+        window.unlock_page.show_error(_error_text("error.wrong_passphrase"))
+        settle()
+        yield "locked", window
+        window.open_recover()
+        settle()
+        dialog = window.recover_dialog
+        assert dialog is not None, "the recovery dialog did not open"
+        dialog.show_error(_error_text("error.recovery_code"))
+        settle()
+        yield "recover", dialog
+        dialog.reject()
+        settle()
+    finally:
+        window.close()
+        worker.shutdown()
+        window.deleteLater()
+        settle(50)
+
+
+def _error_text(key: str, **params: object) -> str:
+    """A message as the app shows it, from the catalogue."""
+    from app.i18n import tr
+
+    return tr(key, None, **params)
+
+
+# Every sync state and mark the list can show, widest first: the columns must hold them whole.
+STATES = (
+    dict(sync_state="pending", status="final", released=True, province_duplicates=("kk",)),
+    dict(sync_state="to_verify", status="draft", listed=True, province_changed=True),
+    dict(sync_state="rejected", status="final", sync_reason="rejected"),
+    dict(sync_state="local", status="draft", outcome=4, revisit_on="2026-12-09"),
+    dict(sync_state="synced", status="final", outcome=3, card_number="KHBS-6201-000123"),
+    dict(sync_state="duplicate", status="final", province_duplicates=("nik",)),
+    dict(sync_state="training", status="final"),
+)
+
+
+def _every_state(window, session) -> Iterator[tuple[str, QWidget]]:
+    """The list with a row in each state (shown only: nothing is stored), then as it was."""
+    from dataclasses import replace
+
+    rows = session.rows
+    shown = [replace(row, **STATES[i % len(STATES)]) for i, row in enumerate(rows)]
+    window.workspace.model.set_rows(shown, session.desa_names)
+    settle()
+    yield "households-states", window
+    window.workspace.model.set_rows(rows, session.desa_names)
+    settle(50)
+
+
+def _dialogs(window) -> Iterator[tuple[str, QWidget]]:
+    window.open_export()  # its defaults and the plain-text warning; nothing is written
+    settle()
+    export = window.export_dialog
+    assert export is not None, "the export dialog did not open"
+    yield "export", export
+    export.reject()
+    settle()
+
+    window.open_enroll()
+    settle()
+    enroll = window.enroll_dialog
+    assert enroll is not None, "the enroll dialog did not open"
+    yield "enroll", enroll
+    enroll.show_error(_error_text("sync.error.certificate"))
+    settle()
+    yield "enroll-error", enroll
+    enroll.reject()
+    settle()
+
+    window.open_settings()
+    settle()
+    dialog = window.settings_dialog
+    assert dialog is not None, "the settings dialog did not open"
+    yield "settings", dialog
+    dialog.reject()
+    settle()
+
+
+def _household(window, worker) -> Iterator[tuple[str, QWidget]]:
+    first = window.workspace.proxy.index(0, 0)
+    window.workspace.table.activated.emit(first)
+    until(lambda: window.household is not None)
+    until(lambda: not worker.busy())
+    settle(300)
+    page = window.household
+    assert page is not None, "the household did not open"
+    form = page.form
+    for i, key in enumerate(form.section_keys()):
+        form.set_section(i)
+        settle(100)
+        yield f"form-{key or 'identity'}", window
+    members = form.members
+    form.set_section(form.section_keys().index("anggota"))
+    settle(100)
+    dialog = members.edit(0)
+    assert dialog is not None, "the member dialog did not open"
+    settle()
+    yield "member", dialog
+    dialog.reject()
+    settle()
+    # A household with nothing typed, finalised: every section shows its own messages.
+    window.workspace.newRequested.emit()
+    until(lambda: window.household is not page)
+    settle(200)
+    window.household.finaliseRequested.emit()
+    until(lambda: bool(window.household.form.result.issues))
+    until(lambda: not worker.busy())
+    settle(200)
+    yield "form-errors", window
+    window.household.closeRequested.emit()
+    until(lambda: not worker.busy())
+    settle(200)
+
+
+def _province_change(window, lang: str) -> Iterator[tuple[str, QWidget]]:
+    from app.gui.views.province_change import ProvinceChangeDialog
+    from app.verification import diff
+
+    mine = {
+        "no_kk": "6201010101010001",
+        "rumah": {"luas_lantai": 36, "status_kepemilikan": 1},
+        "anggota": [{"nama": "Agus", "nik": "6201010101800001", "hubungan": 1}],
+    }
+    theirs = {
+        "no_kk": "6201010101010001",
+        "rumah": {"luas_lantai": 48, "status_kepemilikan": 2},
+        "anggota": [{"nama": "Agus Salim", "nik": "6201010101800001", "hubungan": 1}],
+    }
+    dialog = ProvinceChangeDialog(diff(mine, theirs), lang, window)
+    dialog.show()
+    settle()
+    yield "province-change", dialog
+    dialog.reject()
+    dialog.deleteLater()
+    settle(50)

@@ -1,0 +1,80 @@
+"""Fits 1366x705 (issue 12): every page and dialog of the app, in both languages, walked at
+1366x705 (app/gui/tour.py, the same walk `make screenshots` takes), and at each one every
+label, button, check box, radio button, combo box, column header and list cell compared with
+the room it got (app/gui/fit.py): nothing cut, no window larger than the screen."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QLabel, QWidget
+
+from app.gui import fit
+from app.gui.app import install_translator
+from app.gui.tour import tour
+
+pytestmark = pytest.mark.usefixtures("qapp_translated")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+def test_every_page_and_dialog_fits_1366x705(qapp, tmp_path, lang):
+    found: dict[str, list[str]] = {}
+    stops = []
+    try:
+        for name, widget in tour(tmp_path / "data", lang):
+            stops.append(name)
+            cut = fit.problems(widget)
+            if cut:
+                found[name] = cut
+    finally:
+        install_translator(qapp, "id")  # the session's translator, for the tests after this
+    for wanted in (
+        "first-run",
+        "households",
+        "households-states",
+        "export",
+        "enroll",
+        "settings",
+        "form-identity",
+        "form-anggota",
+        "member",
+        "form-errors",
+        "province-change",
+        "locked",
+        "recover",
+    ):
+        assert wanted in stops
+    assert not found, "\n".join(
+        f"{stop}: {line}" for stop, lines in found.items() for line in lines
+    )
+
+
+def test_the_window_opens_within_the_screen(qtbot, tmp_path):
+    """Not 1100x720 as before: on a 1366x768 laptop its bottom buttons sat under the taskbar."""
+    from app.gui.main_window import MainWindow
+    from app.gui.session import Session
+    from app.gui.settings import Settings
+    from app.gui.worker import StoreWorker
+
+    worker = StoreWorker()
+    try:
+        window = MainWindow(Session(tmp_path, worker, Settings()))
+        qtbot.addWidget(window)
+        assert fit.window_problems(window) == []
+        assert window.height() <= fit.SCREEN.height() and window.width() <= fit.SCREEN.width()
+    finally:
+        worker.shutdown()
+
+
+def test_the_check_sees_a_cut_label(qtbot):
+    """The check itself: a label squeezed below its text's width, and a window taller than the
+    screen, are reported."""
+    window = QWidget()
+    qtbot.addWidget(window)
+    label = QLabel("Fasilitas tempat buang air besar", window)
+    label.setGeometry(0, 0, 60, 20)
+    window.resize(1366, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    lines = fit.problems(window)
+    assert any("Fasilitas" in line for line in lines)
+    assert any("window 1366x800" in line for line in lines)
