@@ -68,7 +68,7 @@
         <location filename="../../app/gui/views/export.py" line="42"/>
         <location filename="../../app/gui/views/export.py" line="141"/>
         <source>Export folder</source>
-        <translation>Folder ekspor</translation>
+        <translation>Map ekspor</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/export.py" line="43"/>
@@ -78,7 +78,7 @@
     <message>
         <location filename="../../app/gui/views/export.py" line="44"/>
         <source>&amp;Folder:</source>
-        <translation>&amp;Folder:</translation>
+        <translation>&amp;Map:</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/export.py" line="47"/>
@@ -144,7 +144,7 @@
     <message>
         <location filename="../../app/gui/views/export.py" line="150"/>
         <source>Choose a folder for the files.</source>
-        <translation>Pilih folder untuk berkas-berkasnya.</translation>
+        <translation>Pilih map untuk berkas-berkasnya.</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/export.py" line="175"/>
@@ -154,7 +154,7 @@
     <message>
         <location filename="../../app/gui/views/export.py" line="188"/>
         <source>%1 of %2 households</source>
-        <translation>%1 dari %2 rumah tangga</translation>
+        <translation>%1 dari %2 keluarga</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/export.py" line="193"/>
@@ -227,12 +227,12 @@
     <message>
         <location filename="../../app/gui/views/first_run.py" line="106"/>
         <source>Work &amp;offline now, enroll with the province later</source>
-        <translation>Bekerja &amp;offline dulu, daftarkan ke provinsi nanti</translation>
+        <translation>Mulai &amp;bekerja sekarang, daftarkan ke provinsi nanti</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/first_run.py" line="107"/>
         <source>&amp;Training mode with demo households (never sent)</source>
-        <translation>Mode &amp;latihan dengan rumah tangga contoh (tidak akan dikirim)</translation>
+        <translation>Mode &amp;latihan dengan keluarga contoh (tidak akan dikirim)</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/first_run.py" line="108"/>
@@ -352,7 +352,7 @@
     <message>
         <location filename="../../app/gui/form/text.py" line="33"/>
         <source>OK</source>
-        <translation>OK</translation>
+        <translation>Oke</translation>
     </message>
     <message>
         <location filename="../../app/gui/form/text.py" line="34"/>
@@ -719,12 +719,12 @@
     <message>
         <location filename="../../app/gui/models.py" line="104"/>
         <source>The province changed this household after you started: open it to choose, answer by answer, which version to keep.</source>
-        <translation>Provinsi mengubah rumah tangga ini setelah Anda mulai: buka untuk memilih, jawaban demi jawaban, versi mana yang disimpan.</translation>
+        <translation>Provinsi mengubah data keluarga ini setelah Anda mulai: buka untuk memilih, jawaban demi jawaban, versi mana yang disimpan.</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="110"/>
         <source>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</source>
-        <translation>Desa ini sekarang milik petugas lain. Finalkan rumah tangga ini dan sinkronkan: data akan dihapus dari laptop ini setelah provinsi menerimanya.</translation>
+        <translation>Desa ini sekarang milik petugas lain. Finalkan keluarga ini dan kirim: datanya dihapus dari laptop ini setelah provinsi menerimanya.</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="116"/>
@@ -744,7 +744,7 @@
     <message>
         <location filename="../../app/gui/models.py" line="125"/>
         <source>duplicate case: kept elsewhere</source>
-        <translation>kasus duplikat: tetap di rumah tangga lain</translation>
+        <translation>kasus duplikat: tetap di keluarga lain</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="126"/>
@@ -754,12 +754,12 @@
     <message>
         <location filename="../../app/gui/models.py" line="129"/>
         <source>Province: NIK also in another household in the province</source>
-        <translation>Provinsi: NIK juga ada di rumah tangga lain di provinsi</translation>
+        <translation>Provinsi: NIK juga ada di keluarga lain di provinsi</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="132"/>
         <source>Province: KK number also in another household in the province</source>
-        <translation>Provinsi: nomor KK juga ada di rumah tangga lain di provinsi</translation>
+        <translation>Provinsi: nomor KK juga ada di keluarga lain di provinsi</translation>
     </message>
 </context>
 <context>
@@ -842,12 +842,12 @@
     <message>
         <location filename="../../app/gui/views/province_change.py" line="30"/>
         <source>The province changed this household</source>
-        <translation>Provinsi mengubah rumah tangga ini</translation>
+        <translation>Provinsi mengubah data keluarga ini</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/province_change.py" line="34"/>
         <source>The province sent a newer version of this household after you started on it. Nothing was overwritten. For each answer below, choose the version to keep.</source>
-        <translation>Provinsi mengirim versi baru rumah tangga ini setelah Anda mulai mengisinya. Tidak ada yang ditimpa. Untuk setiap jawaban di bawah, pilih versi yang disimpan.</translation>
+        <translation>Provinsi mengirim versi baru data keluarga ini setelah Anda mulai mengisinya. Tidak ada yang ditimpa. Untuk setiap jawaban di bawah, pilih versi yang disimpan.</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/province_change.py" line="42"/>
@@ -1039,7 +1039,7 @@
     <message>
         <location filename="../../app/gui/views/review.py" line="98"/>
         <source>Every decision on this household (Ctrl+H)</source>
-        <translation>Semua keputusan atas rumah tangga ini (Ctrl+H)</translation>
+        <translation>Semua keputusan atas keluarga ini (Ctrl+H)</translation>
     </message>
     <message numerus="yes">
         <location filename="../../app/gui/views/review.py" line="152"/>
@@ -1056,7 +1056,7 @@
     <message>
         <location filename="../../app/gui/views/review.py" line="184"/>
         <source>The household as a whole</source>
-        <translation>Rumah tangga secara keseluruhan</translation>
+        <translation>Keluarga secara keseluruhan</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/review.py" line="207"/>
@@ -1102,12 +1102,12 @@
     <message>
         <location filename="../../app/gui/views/review.py" line="229"/>
         <source>Duplicate case (%1) decided: this household keeps it.</source>
-        <translation>Kasus duplikat (%1) diputuskan: tetap di rumah tangga ini.</translation>
+        <translation>Kasus duplikat (%1) diputuskan: tetap di keluarga ini.</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/review.py" line="231"/>
         <source>Duplicate case (%1) decided: the other household keeps it. Check this household&apos;s members.</source>
-        <translation>Kasus duplikat (%1) diputuskan: tetap di rumah tangga lain. Periksa anggota rumah tangga ini.</translation>
+        <translation>Kasus duplikat (%1) diputuskan: tetap di keluarga lain. Periksa anggota keluarga ini.</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/review.py" line="234"/>
@@ -1234,7 +1234,7 @@
     <message>
         <location filename="../../app/gui/views/workspace.py" line="77"/>
         <source>&amp;New household</source>
-        <translation>Rumah tangga &amp;baru</translation>
+        <translation>Keluarga &amp;baru</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="78"/>
@@ -1270,7 +1270,7 @@
     <message>
         <location filename="../../app/gui/views/workspace.py" line="87"/>
         <source>Households to CSV files for spreadsheets (Ctrl+E)</source>
-        <translation>Rumah tangga ke berkas CSV untuk spreadsheet (Ctrl+E)</translation>
+        <translation>Data keluarga ke berkas CSV, untuk dibuka di Excel atau LibreOffice (Ctrl+E)</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="88"/>
@@ -1295,7 +1295,7 @@
     <message>
         <location filename="../../app/gui/views/workspace.py" line="111"/>
         <source>Search households</source>
-        <translation>Cari rumah tangga</translation>
+        <translation>Cari keluarga</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="113"/>
@@ -1330,7 +1330,7 @@
     <message>
         <location filename="../../app/gui/views/workspace.py" line="161"/>
         <source>Households</source>
-        <translation>Daftar rumah tangga</translation>
+        <translation>Daftar keluarga</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="280"/>
@@ -1351,7 +1351,7 @@
     <message>
         <location filename="../../app/gui/views/workspace.py" line="327"/>
         <source>Households: %1 of %2</source>
-        <translation>Rumah tangga: %1 dari %2</translation>
+        <translation>Keluarga: %1 dari %2</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="341"/>
@@ -1401,7 +1401,7 @@
     <message>
         <location filename="../../app/gui/views/workspace.py" line="390"/>
         <source>%1 of %2 households sent, %3 KB</source>
-        <translation>%1 dari %2 rumah tangga terkirim, %3 KB</translation>
+        <translation>%1 dari %2 keluarga terkirim, %3 KB</translation>
     </message>
 </context>
 </TS>
