@@ -20,7 +20,7 @@ PRODUCT = "KHBS Enroll"  # the product's name may stay as a name
 CLI = re.compile(r"\bkhbs(-server)?\s+[a-z]|--[a-z]|`")  # `khbs verify`, not "KHBS store"
 ENGLISH = re.compile(
     r"(?i)\b(offline|online|spreadsheet|household|sync|upload|download|training|enroll|"
-    r"folder|draft|export)\b"
+    r"draft|export)\b"  # "folder" is what Indonesian Windows itself says
 )
 
 

@@ -77,7 +77,7 @@ SYNC_LABELS = {
     "pending": QT_TRANSLATE_NOOP("HouseholdTableModel", "Waiting to send"),
     "synced": QT_TRANSLATE_NOOP("HouseholdTableModel", "Sent"),
     "training": QT_TRANSLATE_NOOP("HouseholdTableModel", "Won't be sent (training)"),
-    "purged": QT_TRANSLATE_NOOP("HouseholdTableModel", "Decided: only a stub is kept"),
+    "purged": QT_TRANSLATE_NOOP("HouseholdTableModel", "Stub only"),
 }
 HEADERS = (
     QT_TRANSLATE_NOOP("HouseholdTableModel", "KK number"),
@@ -162,20 +162,25 @@ def sync_label(state: str) -> str:
     return _tr(SYNC_LABELS.get(state, STATUS_LABELS["attention"]))
 
 
-def marks(row: HouseholdRow) -> list[str]:
-    """What the province said about a household beyond its sync state, most urgent first."""
+def marks(row: HouseholdRow, short: bool = False) -> list[str]:
+    """What the province said about a household beyond its sync state, most urgent first.
+    `short`: a duplicate case says only "duplicate in province" (the tooltip says which)."""
     found = [
         (row.released, RELEASED_MARK),
         (row.province_changed, CHANGED_MARK),
         (bool(row.province_duplicates), DUPLICATE_MARK),
-    ] + [(True, CASE_MARKS[outcome]) for _, outcome in row.cases if outcome in CASE_MARKS]
+    ] + [
+        (True, DUPLICATE_MARK if short else CASE_MARKS[outcome])
+        for _, outcome in row.cases
+        if outcome in CASE_MARKS
+    ]
     return [_tr(m) for on, m in found if on]
 
 
 def sync_text(row: HouseholdRow) -> str:
     """The sync state and the most urgent mark (the tooltip has them all): one column wide
     enough for the longest such pair reads whole."""
-    return " \u26a0 ".join([sync_label(row.sync_state)] + marks(row)[:1])
+    return " \u26a0 ".join([sync_label(row.sync_state)] + marks(row, short=True)[:1])
 
 
 def outcome_label(code: int | None) -> str:
@@ -238,7 +243,7 @@ def longest_texts(col: int) -> list[str]:
         pairs = [
             f"{label} \u26a0 {_tr(m)}"
             for label in labels
-            for m in (RELEASED_MARK, CHANGED_MARK, DUPLICATE_MARK, *CASE_MARKS.values())
+            for m in (RELEASED_MARK, CHANGED_MARK, DUPLICATE_MARK)
         ]
         return labels + [sync_label("training")] + pairs
     if col == COL_OUTCOME:

@@ -664,8 +664,8 @@
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="80"/>
-        <source>Decided: only a stub is kept</source>
-        <translation>Decided: only a stub is kept</translation>
+        <source>Stub only</source>
+        <translation>Stub only</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="83"/>

@@ -663,8 +663,8 @@
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="80"/>
-        <source>Decided: only a stub is kept</source>
-        <translation>Sudah diputuskan: hanya ringkasan disimpan</translation>
+        <source>Stub only</source>
+        <translation>Hanya ringkasan</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="83"/>
