@@ -2,7 +2,8 @@
 and the target from the issue, so a slow or noisy machine moves both together.
 
     python -m bench [--households 20000]
-                    [--only save,unlock,gui,sync,autosave_sync,export,province_export,keys]
+                    [--only save,unlock,gui,sync,autosave_sync,export,province_export,keys,
+                           supervision]
                     [--province-households 300000]
 """
 
@@ -145,7 +146,8 @@ def main() -> None:
     parser.add_argument("--households", type=int, default=20000)
     parser.add_argument("--saves", type=int, default=300)
     parser.add_argument(
-        "--only", default="save,unlock,gui,sync,autosave_sync,export,province_export,keys"
+        "--only",
+        default="save,unlock,gui,sync,autosave_sync,export,province_export,keys,supervision",
     )
     parser.add_argument("--province-households", type=int, default=300_000)
     args = parser.parse_args()
@@ -191,6 +193,10 @@ def main() -> None:
             from bench import export
 
             export.run(report, work, households, PASSPHRASE)
+        if "supervision" in only:
+            from bench import supervision
+
+            supervision.run()
         if "keys" in only:
             from bench import keys
 
