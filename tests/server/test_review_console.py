@@ -93,6 +93,7 @@ def test_cases_and_cards_for_the_regency(console, world, engine):
     regency = logged_in(console, world, "regency")
     listed = regency.get("/console/cases")
     assert listed.status_code == 200 and palangka[1][:8] in listed.text
+    assert f'href="/console/households/{palangka[1]}"' in listed.text  # opened with a reason
     csrf = hidden(listed.text, "csrf")
     case_id = listed.text.split('action="/console/cases/')[1].split('"')[0]
     decided = regency.post(f"/console/cases/{case_id}", {"csrf": csrf, "outcome": "keep_this"})
