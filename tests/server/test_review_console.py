@@ -80,6 +80,7 @@ def test_queue_review_return_in_scope(console, world, engine, initialised):
         ("returned", "anggota.1.nik", "Cek KK")
     ]
     assert audits(engine, "review.returned")[0][0] == world.users["supervisor"].actor
+    assert rounds[0].decided_by == world.users["supervisor"].name  # shown by name
     # Deciding the same revision again (an old form in another tab) is refused, by name.
     again = supervisor.post(
         f"/console/review/{palangka[2]}/decide",
