@@ -3,7 +3,7 @@ and the target from the issue, so a slow or noisy machine moves both together.
 
     python -m bench [--households 20000]
                     [--only save,unlock,gui,sync,autosave_sync,export,province_export,keys,
-                            workers,evidence]
+                            workers,evidence,supervision]
                     [--province-households 300000] [--console-sizes 30000,100000,300000]
 """
 
@@ -147,7 +147,10 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=300)
     parser.add_argument(
         "--only",
-        default="save,unlock,gui,sync,autosave_sync,export,province_export,keys,workers,evidence",
+        default=(
+            "save,unlock,gui,sync,autosave_sync,export,province_export,keys,workers,evidence,"
+            "supervision"
+        ),
     )
     parser.add_argument("--province-households", type=int, default=300_000)
     parser.add_argument("--console-sizes", default="30000,100000,300000")  # `--only console`
@@ -200,6 +203,10 @@ def main() -> None:
             from bench import export
 
             export.run(report, work, households, PASSPHRASE)
+        if "supervision" in only:
+            from bench import supervision
+
+            supervision.run()
         if "keys" in only:
             from bench import keys
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import Connection, Row, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
 from sync.server import ServerError, UnknownHousehold, repo
 from sync.server.audit import audit
@@ -229,12 +229,13 @@ def issue(
                 for r, number in made
             ],
         )
+        conn.execute(  # one executemany
+            update(households)
+            .where(households.c.id == bindparam("hid"), households.c.card_number.is_(None))
+            .values(card_number=bindparam("number"), status_at=now),
+            [{"hid": r.id, "number": number} for r, number in made],
+        )
         for r, number in made:
-            conn.execute(
-                update(households)
-                .where(households.c.id == r.id, households.c.card_number.is_(None))
-                .values(card_number=number, status_at=now)
-            )
             detail = {"status": "verified", "card_number": number}
             if r.status_reason:
                 detail["reason"] = r.status_reason

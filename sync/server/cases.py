@@ -132,6 +132,8 @@ class CaseRow:
     opened_at: datetime
     decided_at: datetime | None
     decidable: bool  # both households inside the scope, and the role decides cases
+    visible_a: bool = True  # household A inside the scope (its page may be opened)
+    visible_b: bool = True
 
     def as_dict(self) -> dict:
         return {
@@ -168,7 +170,7 @@ def _select(scope: Scope):
 
 
 def _row(scope: Scope, r) -> CaseRow:
-    decidable = scope.role in DECIDERS and scope.contains(r.desa_a) and scope.contains(r.desa_b)
+    a, b = scope.contains(r.desa_a), scope.contains(r.desa_b)
     return CaseRow(
         r.id,
         r.kind,
@@ -180,7 +182,9 @@ def _row(scope: Scope, r) -> CaseRow:
         r.reason,
         r.opened_at,
         r.decided_at,
-        decidable,
+        scope.role in DECIDERS and a and b,
+        a,
+        b,
     )
 
 

@@ -33,6 +33,7 @@ from sync.protocol import VERIFIED, ReviewEvent, b64, review_info
 from sync.server import ServerError, UnknownHousehold, repo
 from sync.server.audit import audit
 from sync.server.db import (
+    console_users,
     household_versions,
     households,
     officers,
@@ -414,27 +415,29 @@ def _opened(keys: ServerKeys, household_id: str, r) -> tuple[str | None, list[Co
 
 
 def rounds(conn: Connection, keys: ServerKeys, scope: Scope, household_id: str) -> list[Round]:
-    """Every decision on the household, oldest first, with its note and comments opened.
-    (Opening them is part of viewing the household: the caller audits that view.)"""
+    """Every decision on the household, oldest first, with its note and comments opened and
+    the console user's name for who decided. (Opening them is part of viewing the household:
+    the caller audits that view.)"""
     _household(conn, scope, household_id)
-    out = []
-    for r in conn.execute(
+    found = conn.execute(
         select(review_rounds)
         .where(review_rounds.c.household_id == household_id)
         .order_by(review_rounds.c.round)
-    ):
+    ).all()
+    ids = {r.decided_by.removeprefix("user:") for r in found if r.decided_by.startswith("user:")}
+    names = {}
+    if ids:
+        names = dict(
+            conn.execute(
+                select(console_users.c.id, console_users.c.name).where(console_users.c.id.in_(ids))
+            ).all()
+        )
+    out = []
+    for r in found:
         note, comments = _opened(keys, household_id, r)
+        who = names.get(r.decided_by.removeprefix("user:"), r.decided_by)
         out.append(
-            Round(
-                r.round,
-                r.revision,
-                r.decision,
-                r.reason,
-                r.decided_by,
-                r.decided_at,
-                note,
-                comments,
-            )
+            Round(r.round, r.revision, r.decision, r.reason, who, r.decided_at, note, comments)
         )
     return out
 

@@ -80,6 +80,7 @@ def test_queue_review_return_in_scope(console, world, engine, initialised):
         ("returned", "anggota.1.nik", "Cek KK")
     ]
     assert audits(engine, "review.returned")[0][0] == world.users["supervisor"].actor
+    assert rounds[0].decided_by == world.users["supervisor"].name  # shown by name
     # Deciding the same revision again (an old form in another tab) is refused, by name.
     again = supervisor.post(
         f"/console/review/{palangka[2]}/decide",
@@ -93,6 +94,7 @@ def test_cases_and_cards_for_the_regency(console, world, engine):
     regency = logged_in(console, world, "regency")
     listed = regency.get("/console/cases")
     assert listed.status_code == 200 and palangka[1][:8] in listed.text
+    assert f'href="/console/households/{palangka[1]}"' in listed.text  # opened with a reason
     csrf = hidden(listed.text, "csrf")
     case_id = listed.text.split('action="/console/cases/')[1].split('"')[0]
     decided = regency.post(f"/console/cases/{case_id}", {"csrf": csrf, "outcome": "keep_this"})
