@@ -39,6 +39,10 @@ def test_every_page_and_dialog_fits_1366x705(qapp, tmp_path, lang):
         "member",
         "form-errors",
         "province-change",
+        "households-returned",
+        "form-returned",
+        "member-comment",
+        "review-history",
         "locked",
         "recover",
     ):

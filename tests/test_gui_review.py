@@ -168,7 +168,7 @@ def test_a_returned_household_is_corrected_at_the_comment_and_finalised_again(
     members_item = form.section_list.item(keys.index(q.MEMBERS)).text()
     assert "Komentar pengawas: 1" in members_item
     check = form.members.model.index(1, COL_CHECK)
-    assert "Komentar pengawas: 1" in check.data()
+    assert "Komentar: 1" in check.data()
     assert NIK_TEXT in check.data(Qt.ItemDataRole.ToolTipRole)
     assert form.members.model.index(0, COL_CHECK).data() == ""
 

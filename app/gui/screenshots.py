@@ -18,7 +18,15 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 
-ENGLISH_STOPS = {"first-run", "households", "form-identity", "form-aset", "member", "settings"}
+ENGLISH_STOPS = {
+    "first-run",
+    "households",
+    "form-identity",
+    "form-aset",
+    "member",
+    "settings",
+    "form-returned",
+}
 
 
 def main(argv: list[str] | None = None) -> int:

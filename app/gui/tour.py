@@ -81,6 +81,7 @@ def tour(folder: Path, lang: str) -> Iterator[tuple[str, QWidget]]:
         yield from _dialogs(window)
         yield from _household(window, worker)
         yield from _province_change(window, lang)
+        yield from _supervision(window, session, worker)
 
         window.lock()
         settle()
@@ -221,3 +222,93 @@ def _province_change(window, lang: str) -> Iterator[tuple[str, QWidget]]:
     dialog.reject()
     dialog.deleteLater()
     settle(50)
+
+
+def _supervision(window, session, worker) -> Iterator[tuple[str, QWidget]]:
+    """The supervision loop: two demo households returned by a supervisor (sealed to a key made
+    here, as the province seals to the device's box key), one of them twice and in a duplicate
+    case, a third verified with a card; the list on "Perlu perbaikan", the returned household
+    at its members with the comments, the member at the NIK comment, the history."""
+    import json
+
+    from app.province_key import ProvinceKeyPair, seal_to
+    from app.store.outbox import apply_events
+    from sync.protocol import CaseEvent, ReviewEvent, StatusEvent, b64, review_info
+
+    box, device = ProvinceKeyPair.generate(), "tour"
+    families = [r.id for r in session.rows if len(r.members) >= 2]  # a comment on member 2
+    first, second, third = families[:3]
+
+    def returned(hid: str, revision: int, number: int, comments: list, note: str | None) -> dict:
+        review = {
+            "round": number,
+            "decided_at": f"2026-12-0{number + 1}T09:30:00Z",
+            "reason": "nik_wrong" if number > 1 else "answer_inconsistent",
+            "note": note,
+            "comments": [
+                {"path": p, "member_id": None, "code": None, "text": t} for p, t in comments
+            ],
+        }
+        sealed = seal_to(
+            box.public_bytes(), json.dumps(review).encode(), review_info(device, hid, revision)
+        )
+        return ReviewEvent(None, hid, revision, b64(sealed)).to_json()
+
+    def supervise(state) -> None:
+        store = state.store
+        events = [returned(first, 1, 1, [("rumah.jenis_lantai", "Lantai tanah di foto")], None)]
+        apply_events(store, events, 0, box=(device, box))
+        record, _ = store.get(first)
+        revision = store.save(record, sync_state="training")  # the officer's correction
+        events = [
+            StatusEvent(None, first, revision, "received").to_json(),
+            returned(
+                first,
+                revision,
+                2,
+                [
+                    ("anggota.1.nik", "NIK tidak sama dengan KK: cek digit terakhir"),
+                    ("rumah.jenis_lantai", "Masih tertulis semen"),
+                ],
+                "Cocokkan dengan KK asli saat kunjungan ulang",
+            ),
+            CaseEvent(None, "case-7", first, "nik", second, "open").to_json(),
+            returned(second, 1, 1, [("no_kk", "Nomor KK kurang satu digit")], None),
+            StatusEvent(None, third, 1, "verified", None, "KHBS-6271-0000123").to_json(),
+        ]
+        apply_events(store, events, 0, box=(device, box))
+
+    worker.submit(supervise)
+    session.refresh()
+    wait(session.rowsChanged)
+    settle()
+    ws = window.workspace
+    ws.show_returned()
+    settle()
+    yield "households-returned", window
+    ws.table.activated.emit(ws.proxy.index(0, 0))
+    until(lambda: window.household is not None and window.household.review.isVisible())
+    until(lambda: not worker.busy())
+    settle(300)
+    page = window.household
+    form = page.form
+    form.set_section(form.section_keys().index("anggota"))
+    settle(100)
+    yield "form-returned", window
+    form.go_to(("anggota", 1, "nik"), open_member=True)
+    settle()
+    dialog = form.members.dialog
+    assert dialog is not None, "the member did not open at the comment"
+    yield "member-comment", dialog
+    dialog.reject()
+    settle()
+    page.review.historyRequested.emit()
+    settle()
+    history = page.history_dialog
+    assert history is not None, "the review history did not open"
+    yield "review-history", history
+    history.reject()
+    page.closeRequested.emit()
+    until(lambda: not worker.busy())
+    ws.status.setCurrentIndex(0)
+    settle(200)

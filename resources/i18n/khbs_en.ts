@@ -470,6 +470,11 @@
         <source>Supervisor&apos;s comments: {n}</source>
         <translation>Supervisor&apos;s comments: {n}</translation>
     </message>
+    <message>
+        <location filename="../../app/gui/form/comments.py" line="25"/>
+        <source>Comments: {n}</source>
+        <translation>Comments: {n}</translation>
+    </message>
 </context>
 <context>
     <name>HouseholdPage</name>

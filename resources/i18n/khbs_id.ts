@@ -469,6 +469,11 @@
         <source>Supervisor&apos;s comments: {n}</source>
         <translation>Komentar pengawas: {n}</translation>
     </message>
+    <message>
+        <location filename="../../app/gui/form/comments.py" line="25"/>
+        <source>Comments: {n}</source>
+        <translation>Komentar: {n}</translation>
+    </message>
 </context>
 <context>
     <name>HouseholdPage</name>

@@ -22,6 +22,7 @@ STYLE = (
 )
 _PREFIX = QT_TRANSLATE_NOOP("Form", "Supervisor's comment:")
 _COUNT = QT_TRANSLATE_NOOP("Form", "Supervisor's comments: {n}")
+_SHORT = QT_TRANSLATE_NOOP("Form", "Comments: {n}")  # on a member's row, where room is short
 
 Path = tuple[str | int, ...]
 
@@ -32,6 +33,10 @@ def prefix() -> str:
 
 def count_text(n: int) -> str:
     return f"{MARK} " + QCoreApplication.translate("Form", _COUNT).format(n=n)
+
+
+def short_count_text(n: int) -> str:
+    return f"{MARK} " + QCoreApplication.translate("Form", _SHORT).format(n=n)
 
 
 def html(texts: list[str]) -> str:

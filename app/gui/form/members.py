@@ -164,7 +164,7 @@ class MemberTableModel(QAbstractTableModel):
             counted = shown_issues.count_text(errors, warnings, self.lang)
             parts = [counted] if counted else []
             if said:
-                parts.append(shown_comments.count_text(len(said)))
+                parts.append(shown_comments.short_count_text(len(said)))
             if said and role != Qt.ItemDataRole.DisplayRole:
                 parts.append(shown_comments.plain(said))
             return " · ".join(parts)

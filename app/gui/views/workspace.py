@@ -233,7 +233,7 @@ class WorkspacePage(QWidget):
             texts = longest_texts(col)
             cell = max((metrics.horizontalAdvance(t) for t in texts), default=120) + padding
             if col == COL_STATUS:
-                cell += self.table.iconSize().width() + 6  # "Perlu perbaikan" carries an icon
+                cell += self.table.iconSize().width() + 16  # "Perlu perbaikan" has an icon
             self.table.setColumnWidth(col, max(cell, header.sectionSizeFromContents(col).width()))
         self.table.setColumnWidth(COL_DESA, 140)  # a village name: the tooltip has its code
         self.table.setProperty("freeTextColumns", [*FREE_TEXT, COL_DESA])
