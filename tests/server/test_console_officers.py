@@ -287,3 +287,22 @@ def test_texts_built_in_templates_are_in_both_languages():
     used |= {"console.no_escrow", "console.store_needed", "console.escrow_ambiguous"}
     messages = catalogue()
     assert not [k for k in sorted(used) if not {"id", "en"} <= set(messages.get(k, {}))]
+
+
+def test_new_pages_are_small_scriptless_and_not_cached(console, world):
+    browser = logged_in_as(console, world, "province")
+    css = browser.get("/console/static/console.css").content
+    sari = world.officers["palangka"]
+    for path in (
+        "/console/officers",
+        f"/console/officers/{sari}",
+        "/console/recovery",
+        "/console/exports",
+        "/console/audit",
+        "/console/audit?verify=1",
+    ):
+        page = browser.get(path)
+        assert page.status_code == 200, path
+        assert len(page.content) + len(css) <= 200 * 1024, path
+        assert "<script" not in page.text and page.headers["Cache-Control"] == "no-store", path
+        assert 'name="csrf"' in page.text  # logout at least: every form carries the token
