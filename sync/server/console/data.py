@@ -212,8 +212,9 @@ def _scan(
     by_officer: dict[str, Sent] = {}
     days = [0] * DAYS
     for desa, officer, n, verified, rejected, cards, conflicts, recent, last, *daily in rows:
-        numbers = (int(x or 0) for x in (verified, rejected, cards))
-        by_desa.setdefault(desa, Counts()).add(Counts(0, n, *numbers, 0, int(conflicts or 0)))
+        counts = Counts(0, n, int(verified or 0), int(rejected or 0), int(cards or 0))
+        counts.conflicts = int(conflicts or 0)
+        by_desa.setdefault(desa, Counts()).add(counts)
         before, last = by_officer.get(officer, Sent()), _aware(last)
         if before.last is not None and (last is None or before.last > last):
             last = before.last
