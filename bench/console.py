@@ -13,8 +13,9 @@ PostgreSQL only. Households are copied in (sealed with the server's data key, wi
 blind-index tokens, as ingest would store them; bench/province_export.py's templates, about 3.1
 members each), spread evenly over Kalteng's 1,571 desa, one officer (and laptop) per group of
 three desa, received over the last 30 days, with a DTSEN list row per household and an open
-duplicate for one household in a hundred; then VACUUM (ANALYZE), as autovacuum would. Measured at each size on the way up (default 30,000,
-100,000 and 300,000), so the figures show how the pages scale.
+duplicate for one household in a hundred; then VACUUM (ANALYZE), as autovacuum would. Measured
+at each size on the way up (default 30,000, 100,000 and 300,000), so the figures show how the
+pages scale.
 
     python -m bench --only console [--console-sizes 30000,100000,300000]
 """
