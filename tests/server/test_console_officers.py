@@ -287,3 +287,48 @@ def test_texts_built_in_templates_are_in_both_languages():
     used |= {"console.no_escrow", "console.store_needed", "console.escrow_ambiguous"}
     messages = catalogue()
     assert not [k for k in sorted(used) if not {"id", "en"} <= set(messages.get(k, {}))]
+
+
+def test_new_pages_are_small_scriptless_and_not_cached(console, world):
+    browser = logged_in_as(console, world, "province")
+    css = browser.get("/console/static/console.css").content
+    sari = world.officers["palangka"]
+    for path in (
+        "/console/officers",
+        f"/console/officers/{sari}",
+        "/console/recovery",
+        "/console/exports",
+        "/console/audit",
+        "/console/audit?verify=1",
+    ):
+        page = browser.get(path)
+        assert page.status_code == 200, path
+        assert len(page.content) + len(css) <= 200 * 1024, path
+        assert "<script" not in page.text and page.headers["Cache-Control"] == "no-store", path
+        assert 'name="csrf"' in page.text  # logout at least: every form carries the token
+
+
+def test_new_routes_hold_no_sql():
+    """The same rule as web.py's: routes call officers.py, audit.py and the export modules."""
+    import ast
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "sync" / "server" / "console"
+    for name in ("officers_web.py", "records_web.py"):
+        tree = ast.parse((folder / name).read_text("utf-8"))
+        modules = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        modules |= {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        assert not any(m.startswith("sqlalchemy") for m in modules), name
+        from_db = [
+            a.name
+            for n in ast.walk(tree)
+            if isinstance(n, ast.ImportFrom) and n.module == "sync.server.db"
+            for a in n.names
+        ]
+        assert set(from_db) <= {"read_snapshot"}, name  # no table
+        called = {
+            n.func.attr
+            for n in ast.walk(tree)
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+        }
+        assert not called & {"execute", "scalars", "scalar", "exec_driver_sql"}, name

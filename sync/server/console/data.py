@@ -207,19 +207,31 @@ def _scan(
         )
         .where(view.where(h.c.kode_desa))
         .group_by(h.c.kode_desa, h.c.officer_id)
-    )
+    ).all()  # fetched at once: a fetch per row costs more than the rows here
     by_desa: dict[str, Counts] = {}
-    by_officer: dict[str, Sent] = {}
-    days = [0] * DAYS
+    officer_rows: dict[str, list] = {}  # officer -> [households, recent, newest]
+    daily_rows = []
     for desa, officer, n, verified, rejected, cards, conflicts, recent, last, *daily in rows:
-        numbers = (int(x or 0) for x in (verified, rejected, cards))
-        by_desa.setdefault(desa, Counts()).add(Counts(0, n, *numbers, 0, int(conflicts or 0)))
-        before, last = by_officer.get(officer, Sent()), _aware(last)
-        if before.last is not None and (last is None or before.last > last):
-            last = before.last
-        by_officer[officer] = Sent(before.households + n, before.recent + int(recent or 0), last)
-        for i, k in enumerate(daily):
-            days[i] += int(k or 0)
+        counts = by_desa.get(desa)
+        if counts is None:
+            counts = by_desa[desa] = Counts()
+        counts.received += n
+        counts.verified += verified or 0
+        counts.rejected += rejected or 0
+        counts.cards += cards or 0
+        counts.conflicts += conflicts or 0
+        mine = officer_rows.get(officer)
+        if mine is None:
+            officer_rows[officer] = [n, recent or 0, last]
+        else:
+            mine[0] += n
+            mine[1] += recent or 0
+            if last is not None and (mine[2] is None or last > mine[2]):
+                mine[2] = last
+        daily_rows.append(daily)
+    by_officer = {o: Sent(n, int(k), _aware(t)) for o, (n, k, t) in officer_rows.items()}
+    days = [int(sum(x or 0 for x in column)) for column in zip(*daily_rows, strict=True)]
+    days = days or [0] * DAYS
     return by_desa, by_officer, [(first + timedelta(days=i), k) for i, k in enumerate(days)]
 
 

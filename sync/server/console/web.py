@@ -21,6 +21,7 @@ from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from app.errors import KhbsError
 from app.i18n import LANGS
 from sync.server import ServerError
 from sync.server.console import data, evidence, totp, users
@@ -125,7 +126,7 @@ def check_form_token(request: Request, sent: str) -> None:
         raise CsrfRefused()
 
 
-def _message(exc: ServerError, request: Request) -> str:
+def _message(exc: KhbsError, request: Request) -> str:
     return exc.message(lang_of(request))
 
 
