@@ -417,7 +417,9 @@ class ReleaseEvent(Event):
 @dataclass(frozen=True)
 class QuestionnaireEvent(Event):
     """A questionnaire version the province published, for every device: the document packed
-    (pack_questionnaire) and signed by the province signing key (questionnaire_message)."""
+    (pack_questionnaire) and signed by the province signing key (questionnaire_message). With
+    `retired` true and no document: the province retired that version (no longer for new
+    households)."""
 
     TYPE: ClassVar[str] = "questionnaire"
     seq: int | None
@@ -425,6 +427,7 @@ class QuestionnaireEvent(Event):
     document: str | None  # pack_questionnaire
     signature: str | None  # base64url
     key_id: str | None
+    retired: bool | None = None
 
     @classmethod
     def from_json(cls, raw: dict) -> QuestionnaireEvent:
@@ -434,6 +437,7 @@ class QuestionnaireEvent(Event):
             _str(raw, "document"),
             _str(raw, "signature"),
             _str(raw, "key_id"),
+            raw.get("retired") is True or None,
         )
 
 

@@ -36,6 +36,9 @@ if TYPE_CHECKING:
     from app.store.outbox import Pulled
 
 SIGNING_SECRET = "province_signing"
+# The versions the province retired (no longer for new households): sealed, so a version cannot
+# be un-retired or retired by editing the file.
+RETIRED_SECRET = "questionnaires_retired"
 
 
 def signing_key(store: Store) -> tuple[str, bytes] | None:
@@ -88,14 +91,24 @@ def load(store: Store, version: int) -> dict:
     return document
 
 
+def retired(store: Store) -> set[int]:
+    try:
+        raw = store.get_secret(RETIRED_SECRET)
+    except DecryptError:
+        return set()
+    found = json.loads(raw) if raw else []
+    return {v for v in found if type(v) is int}
+
+
 def register_kept(store: Store) -> list[int]:
     """Make every kept version that verifies known to the rules, the form and the exports
     (app.questionnaire.register), at unlock. A version that no longer verifies stays out
     (`khbs verify` names it); the versions registered."""
     done = []
+    gone = retired(store)
     for version in versions(store):
         try:
-            q.register(load(store, version))
+            q.register(load(store, version), retired=version in gone)
         except QuestionnaireDamaged:
             continue
         done.append(version)
@@ -107,6 +120,9 @@ def apply_event(store: Store, event: QuestionnaireEvent, now: str, pulled: Pulle
     version = event.version
     if version is None or version < 1:
         pulled.other += 1
+        return
+    if event.retired:
+        _retire(store, version, now)
         return
     if version in versions(store):
         return  # pulled again after a cut page: nothing new
@@ -122,8 +138,21 @@ def apply_event(store: Store, event: QuestionnaireEvent, now: str, pulled: Pulle
         (version, document, unb64(event.signature or ""), str(event.key_id), now),
     )
     store.audit.append(now, store.actor, "questionnaire.received", detail=str(version))
-    q.register(json.loads(document))
+    q.register(json.loads(document), retired=version in retired(store))
     pulled.questionnaires.append(version)
+
+
+def _retire(store: Store, version: int, now: str) -> None:
+    """The province retired a version: new households no longer use it (drafts and finals on
+    it stay). Remembered for a version not received yet too, so it is never used."""
+    gone = retired(store)
+    if version in gone:
+        return
+    store.put_secret(RETIRED_SECRET, json.dumps(sorted(gone | {version})).encode())
+    store.audit.append(now, store.actor, "questionnaire.retired", detail=str(version))
+    document = q.schema_of(version)
+    if document is not None and version in versions(store):
+        q.register(document, retired=True)
 
 
 def _refusal(store: Store, version: int, event: QuestionnaireEvent) -> str | None:

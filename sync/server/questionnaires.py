@@ -204,6 +204,10 @@ def retire(conn: Connection, version: int, *, actor: str, clock=utc_now) -> bool
     conn.execute(
         update(questionnaires).where(questionnaires.c.version == version).values(retired_at=clock())
     )
+    # Laptops that have it stop using it for new households (docs/sync.md).
+    repo.append_change(
+        conn, QuestionnaireEvent.TYPE, detail={"version": version, "retired": True}, clock=clock
+    )
     audit(conn, actor, "questionnaire.retire", {"version": version})
     return True
 
@@ -250,10 +254,19 @@ def listing(conn: Connection) -> list[dict]:
 
 
 def event(
-    conn: Connection, seq: int, version: object, device_id: str, clock=utc_now
+    conn: Connection,
+    seq: int,
+    version: object,
+    device_id: str,
+    clock=utc_now,
+    *,
+    retired: bool = False,
 ) -> QuestionnaireEvent | None:
     """The pull event for a published version, or None when it is retired. Records that this
-    device has been sent it."""
+    device has been sent it. `retired`: the event of its retirement (no document)."""
+    if retired:
+        number = version if type(version) is int else None
+        return QuestionnaireEvent(seq, number, None, None, None, retired=True)
     row = conn.execute(select(questionnaires).where(questionnaires.c.version == version)).first()
     if row is None or row.retired_at is not None:
         return None

@@ -127,7 +127,7 @@ def test_a_laptop_lives_through_version_2(live, engine, officer, initialised, tm
     second, second_client = laptop(tmp_path, live, engine, officer, "second")
     assert second_client.sync().questionnaires == []
     second.close()
-    # (This process's registry heard of the retirement from the server; the laptop has not.)
+    # A draft migrated to version 2 before the retirement reached the laptop, final now.
     again = answers_v2(upgrade(numbered(5, status="draft"), q.all_schemas(), 2)[0])
     households.finalise(store, again)
     report = client.sync()
@@ -135,7 +135,16 @@ def test_a_laptop_lives_through_version_2(live, engine, officer, initialised, tm
     with engine.connect() as conn:
         listed = questionnaires.listing(conn)
     assert [(v["version"], v["sent"], v["received"]) for v in listed] == [(2, 1, 1)]
+    # The laptop heard of the retirement: new households go back to version 1, the version 2
+    # households it holds stay version 2 (the laptop alone: this process's registry also holds
+    # what the server registered).
+    assert laptop_versions.retired(store) == {2}
     store.close()
+    q.forget_versions()
+    with Store.open(tmp_path / "laptop", PASSPHRASE) as store:
+        assert q.versions() == [1, 2] and q.newest_version() == 1
+        assert households.new_record()["schema_version"] == 1
+        assert store.get(fresh["id"])[0]["schema_version"] == 2
 
 
 def test_a_signature_changed_at_the_province_is_refused_by_the_laptop(

@@ -87,7 +87,9 @@ def event(
     if row.kind == QuestionnaireEvent.TYPE:  # for every device; None once retired
         if conn is None:  # events_for always gives one: the event records who was sent it
             return None
-        return questionnaires.event(conn, row.seq, detail.get("version"), device_id)
+        return questionnaires.event(
+            conn, row.seq, detail.get("version"), device_id, retired=detail.get("retired") is True
+        )
     if "candidate" in detail:
         return _candidate(row.seq, detail["candidate"], conn, keys, device_id, officer_id)
     if "release" in detail:
