@@ -74,7 +74,7 @@ def run(data_dir: Path, argv: list[str] | None = None) -> int:
     return code
 
 
-def _smoke_report(app: QApplication, window, translated: bool) -> None:
+def _smoke_report(app: QCoreApplication, window, translated: bool) -> None:
     """One JSON line: the screen the app opened on and whether its translations loaded (the
     bundle's test checks both). Nothing personal: the store is still locked."""
     screen = type(window.stack.currentWidget()).__name__

@@ -192,7 +192,7 @@ request_nonces = Table(
     Index(None, "seen_at"),
 )
 
-# Rate-limit token buckets (sync/server/api/ratelimit.py), shared by every API process and
+# Rate-limit token buckets (sync/server/ratelimit.py), shared by every API process and
 # machine on this database. The key is the SHA-256 of kind and device id, admin id or client
 # address, so no address is kept. `at`: Unix seconds of the last take; `full_at`: when the
 # bucket is full again, after which its row may be forgotten.

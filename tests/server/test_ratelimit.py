@@ -14,7 +14,7 @@ from app.store import Store
 from sync.client import SyncClient, SyncError, retry_after
 from sync.protocol import sign_request
 from sync.server.api.app import create_app
-from sync.server.api.ratelimit import RateLimiter
+from sync.server.ratelimit import RateLimiter
 from sync.server.settings import Settings
 from tests.conftest import FAST_KDF, PASSPHRASE
 from tests.records import numbered
@@ -48,7 +48,7 @@ def test_bucket_spends_its_burst_then_refills_at_the_rate(engine):
 
 
 def test_full_buckets_are_forgotten_and_no_address_is_stored(engine, monkeypatch):
-    from sync.server.api import ratelimit
+    from sync.server import ratelimit
     from sync.server.db import rate_buckets
     from tests.server.conftest import count
 

@@ -9,10 +9,10 @@ from fastapi import FastAPI
 
 from sync.server.api import device, enroll, errors, export, health, observe, pull, push
 from sync.server.api.limits import RequestLimits
-from sync.server.api.ratelimit import RateLimiter
 from sync.server.console import web as console
 from sync.server.db import open_database
 from sync.server.keys import ServerKeys
+from sync.server.ratelimit import RateLimiter
 from sync.server.settings import Settings
 
 
