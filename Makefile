@@ -8,7 +8,7 @@ ARGS ?= gui
 TS := resources/i18n/khbs_id.ts resources/i18n/khbs_en.ts
 QM := $(TS:.ts=.qm)
 
-.PHONY: run test lint bench soak screenshots translations clean spreadsheet browser
+.PHONY: run test lint bench soak screenshots translations clean spreadsheet browser dist dist-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -77,6 +77,23 @@ screenshots: $(VENV)/.installed $(QM) browser
 
 bench: $(VENV)/.installed $(QM)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m bench
+
+# The officer's app as one folder and an archive, no Python needed: build/dist/khbs/ and
+# build/dist/khbs-<version>-<os>-<arch>.tar.gz (.zip on Windows). PyInstaller, for the
+# platform it runs on (docs/architecture.md, "The officer's app bundle"). Slow: minutes.
+$(VENV)/.installed-dist: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[test,dist]'
+	touch $@
+
+dist: $(VENV)/.installed-dist $(QM)
+	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN \
+	  --distpath build/dist --workpath build/pyinstaller packaging/khbs.spec
+	$(BIN)/python packaging/archive.py
+
+# The built bundle run from a clean folder: init, demo-data, status, the GUI to its unlock
+# screen (tests/test_bundle.py; deselected from `make test` by its marker).
+dist-test: dist
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m bundle tests/test_bundle.py
 
 soak: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen KHBS_SOAK=1 $(BIN)/python -m pytest -q -m slow

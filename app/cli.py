@@ -544,7 +544,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _utf8_stdout() -> None:
+    """Households and --json go to stdout as UTF-8 whatever the console's or pipe's code page:
+    Windows writes redirected output in cp1252, which cannot hold every name, and import reads
+    UTF-8 (tests/test_windows_paths.py)."""
+    encoding = (getattr(sys.stdout, "encoding", None) or "").replace("-", "").lower()
+    reconfigure = getattr(sys.stdout, "reconfigure", None)
+    if reconfigure is not None and encoding != "utf8":
+        reconfigure(encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
+    _utf8_stdout()
     args = build_parser().parse_args(argv)
     lang_at_start(args.lang)
     if args.command == "demo-data" and args.households < 0:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLocale, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from app.i18n import set_lang
 
 _installed: list[QTranslator] = []
+SMOKE_ENV = "KHBS_GUI_SMOKE"  # the bundle's smoke test (make dist-test): say what shows, quit
 
 
 def install_translator(app: QCoreApplication | None, lang: str) -> bool:
@@ -20,7 +23,9 @@ def install_translator(app: QCoreApplication | None, lang: str) -> bool:
         QCoreApplication.removeTranslator(old)
     _installed.clear()
     translator = QTranslator(app)
-    path = resources.files("resources").joinpath("i18n", f"khbs_{lang}.qm")
+    # One part per joinpath: in the bundle, "resources" may be a namespace package, whose
+    # MultiplexedPath takes one (packaging/khbs.spec).
+    path = resources.files("resources").joinpath("i18n").joinpath(f"khbs_{lang}.qm")
     if translator.load(str(path)):
         QCoreApplication.installTranslator(translator)
         _installed.append(translator)
@@ -31,7 +36,6 @@ def install_translator(app: QCoreApplication | None, lang: str) -> bool:
 def safe_excepthook(kind, value, tb) -> None:
     """An exception escaping a Qt slot: report its type and where, never its text (which can
     hold a value from a record). KHBS_DEBUG=1 shows everything, for developers on test data."""
-    import os
     import traceback
 
     if os.environ.get("KHBS_DEBUG") == "1":
@@ -56,16 +60,26 @@ def run(data_dir: Path, argv: list[str] | None = None) -> int:
     QLocale.setDefault(
         QLocale(QLocale.Language.Indonesian if settings.lang == "id" else QLocale.Language.English)
     )
-    install_translator(app, settings.lang)
+    translated = install_translator(app, settings.lang)
     worker = StoreWorker()
     session = Session(data_dir, worker, settings)
     window = MainWindow(session)
     app.installEventFilter(window.idle)
     window.show()
+    if os.environ.get(SMOKE_ENV) == "1":
+        QTimer.singleShot(0, lambda: _smoke_report(app, window, translated))
     code = app.exec()
     worker.shutdown()  # queued saves finish before the process ends
     _report_unwritten_audit()
     return code
+
+
+def _smoke_report(app: QCoreApplication, window, translated: bool) -> None:
+    """One JSON line: the screen the app opened on and whether its translations loaded (the
+    bundle's test checks both). Nothing personal: the store is still locked."""
+    screen = type(window.stack.currentWidget()).__name__
+    print(json.dumps({"screen": screen, "translations": translated}), flush=True)
+    app.quit()
 
 
 def _report_unwritten_audit() -> None:

@@ -34,6 +34,7 @@ OPERATIONS = [
     ("POST", "/v1/push"),
     ("GET", "/v1/pull"),
     ("GET", "/v1/health"),
+    ("GET", "/v1/ready"),
     ("GET", "/v1/admin/export"),
     ("POST", "/v1/device/box-key"),
 ]
@@ -82,7 +83,7 @@ def fuzz(operation, mode: GenerationMode, base_url: str, prepare=lambda case: No
         (method, path, mode)
         for method, path in OPERATIONS
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-        # /v1/push, /v1/device/box-key and /v1/health declare no parameters: nothing to make invalid
+        # /v1/push, /v1/device/box-key, /v1/health and /v1/ready declare no parameters
         if mode is GenerationMode.POSITIVE or path in ("/v1/enroll", "/v1/pull", "/v1/admin/export")
     ],
     ids=str,

@@ -155,3 +155,36 @@ def test_four_machines_on_one_database_enforce_one_limit(device, db_url, tmp_pat
     finally:
         logs = [s.stop() for s in servers]
     assert not any("Traceback" in log for log in logs)
+
+
+def children_of(pid: int) -> set[int]:
+    found = set()
+    for entry in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            stat = Path(f"/proc/{entry}/stat").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.add(int(entry))
+    return found
+
+
+def test_a_worker_that_dies_is_replaced(db_url, initialised, tmp_path):
+    served = Served(db_url, tmp_path, "--workers", "2")
+    try:
+        wait_ready(served.port)
+        deadline = time.monotonic() + 30
+        while len(before := children_of(served.proc.pid)) < 2:
+            assert time.monotonic() < deadline, before
+            time.sleep(0.1)
+        victim = min(before)
+        os.kill(victim, signal.SIGKILL)
+        while len(after := children_of(served.proc.pid) - {victim}) < 2:
+            assert time.monotonic() < deadline + 30, after
+            time.sleep(0.1)
+        assert after - before  # a new worker
+        wait_ready(served.port)
+    finally:
+        log = served.stop()
+    assert f"worker {victim} stopped; starting another" in log
+    assert served.proc.returncode == 0 and not children_of(served.proc.pid)

@@ -24,6 +24,7 @@ from sync.server.ratelimit import RateLimiter
 from sync.server.console import web as console
 from sync.server.db import open_database
 from sync.server.keys import ServerKeys
+from sync.server.ratelimit import RateLimiter
 from sync.server.settings import Settings
 
 
