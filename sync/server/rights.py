@@ -54,6 +54,10 @@ class ReasonMissing(ServerError):
     key = "rights.reason_missing"
 
 
+class ConfirmMissing(ServerError):
+    key = "rights.confirm_missing"
+
+
 class BadPath(ServerError):
     key = "rights.bad_path"
 

@@ -501,6 +501,9 @@ def install(app: FastAPI) -> None:
         return await run_in_threadpool(_error_page, request, 400, "console.bad_request")
 
     app.include_router(router)
+    from sync.server.console import rights_web  # a family's requests (docs/privacy.md)
+
+    app.include_router(rights_web.router)
 
 
 def _error_page(request: Request, status: int, key: str) -> Response:
