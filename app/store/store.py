@@ -97,7 +97,7 @@ class Store:
     For app/store modules only (outbox.py, assigned.py write the outbox and the province's
     versions): `db` for SQL on the store's tables, `audit.append` inside a transaction,
     `changing_row`, `seal_record` / `open_record`, `seal_blob` / `open_blob` (attachments.py),
-    `set_card_number`, `add_province_duplicate`."""
+    `set_card_number`, `add_province_duplicate`; retention.py: `keep_stub`, `stubs`."""
 
     def __init__(self, db: StoreDatabase, data_key: bytes, store_id: str, clock: Clock):
         self.db = db

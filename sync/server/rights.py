@@ -19,7 +19,7 @@ from app import rules
 from app.crypto import DecryptError, open_sealed, seal
 from app.i18n import tr
 from sync.protocol import content_hash
-from sync.server import ServerError, repo
+from sync.server import ServerError
 from sync.server.audit import audit
 from sync.server.db import (
     blind_index,
@@ -52,6 +52,10 @@ class BadNumber(ServerError):
 
 class ReasonMissing(ServerError):
     key = "rights.reason_missing"
+
+
+class ConfirmMissing(ServerError):
+    key = "rights.confirm_missing"
 
 
 class BadPath(ServerError):
@@ -407,7 +411,3 @@ def _set(record: dict, path: str, text: str) -> tuple[object, object]:
 
 def _aad(request_id: str) -> bytes:
     return f"khbs/rights/v1|{request_id}".encode()
-
-
-def shown(text: str) -> str:
-    return repo.shown(text)

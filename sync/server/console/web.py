@@ -522,6 +522,9 @@ def install(app: FastAPI) -> None:
     from sync.server.console import review_web  # it imports this module
 
     app.include_router(review_web.router)  # issue 15: review queue, cases, cards
+    from sync.server.console import rights_web  # a family's requests (docs/privacy.md)
+
+    app.include_router(rights_web.router)
 
 
 def _error_page(request: Request, status: int, key: str) -> Response:
