@@ -371,7 +371,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     verify = _verify(args)
     with open_store(args, write=True) as store:  # a SyncError is a KhbsError: main() says it
-        report = SyncClient(store, verify=verify).sync(args.server)
+        report = SyncClient(store, verify=verify).sync(args.server, photos=not args.no_photos)
     counts = {
         "sent": report.sent,
         "synced": report.synced,
@@ -385,6 +385,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         "purged": report.purged,
         "erased": report.erased,
         "returned": report.returned,  # by a supervisor (docs/sync.md, Supervision)
+        "attachments_sent": report.attachments_sent,
+        "attachment_bytes": report.attachment_bytes,
     }
     # Ids and codes only (and their texts): this output ends up in scripts, logs and tickets.
     attention = [
@@ -420,6 +422,9 @@ def cmd_sync(args: argparse.Namespace) -> int:
             print(tr("cli.sync_listed", None, **counts))
         if report.purged or report.erased:
             print(tr("cli.sync_retention", None, **counts))
+        if report.attachments_sent:
+            kb = round(report.attachment_bytes / 1024)
+            print(tr("sync.attachments_sent", n=report.attachments_sent, kb=kb))
         if attention:
             print(tr("cli.sync_attention", n=len(attention)))
             for item in attention:
@@ -528,6 +533,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     sync = sub.add_parser("sync", parents=[common], help="send final households, fetch decisions")
     sync.add_argument("--server", default=None, metavar="URL", help="default: the enrolled server")
+    sync.add_argument(
+        "--no-photos",
+        action="store_true",
+        help="send the records only; photos and signatures wait for a better link",
+    )
     sync.add_argument("--json", action="store_true")
     sync.add_argument("--ca-bundle", default=None, metavar="FILE", help=CA_HELP)
     sync.set_defaults(func=cmd_sync)

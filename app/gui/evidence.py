@@ -88,7 +88,7 @@ class EvidenceController(QObject):
         self.session.worker.submit(fn, current(on_done), current(on_error or self._failed))
 
     def _failed(self, exc: BaseException) -> None:
-        QMessageBox.warning(self.page, "KHBS", user_message(exc))
+        QMessageBox.warning(self.page, "KHBS Enroll", user_message(exc))
 
     # -- loading ------------------------------------------------------------------------------
 
@@ -227,7 +227,7 @@ class EvidenceController(QObject):
         if answer == SignatureDialog.CANNOT:
             QMessageBox.information(
                 self.page,
-                "KHBS",
+                "KHBS Enroll",
                 self.tr("Attach a photo of the thumbprint, or write a witness's name."),
             )
             return

@@ -24,6 +24,7 @@ from sync.server.api.app import create_app
 from sync.server.db import attachment_uploads, attachments, households
 from sync.server.settings import Settings
 from tests import photos
+from tests.conftest import PASSPHRASE
 from tests.faultproxy import FaultProxy
 from tests.server.conftest import AREA, LiveServer, count, new_code
 from tests.server.test_faults import TODAY, closing_session
@@ -275,3 +276,23 @@ def test_console_shows_photos_only_after_the_reason_and_only_in_scope(
         kobar = Browser(server.url)
         kobar.login(world.users["kobar"].name)
         assert kobar.get(f"/console/households/{hid}").status_code == 404
+
+
+def test_cli_sync_sends_photos_unless_told_not_to(
+    store, roomy, engine, officer, data_dir, monkeypatch, capsys
+):
+    import json
+
+    from app import cli
+
+    households_with_photos(store, 2, seed=8)
+    SyncClient(store).enroll(roomy.url, new_code(engine, officer))
+    store.close()
+    monkeypatch.setenv("KHBS_PASSPHRASE", PASSPHRASE)
+    base = ["--data-dir", str(data_dir)]
+    assert cli.main(base + ["sync", "--json", "--no-photos"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["synced"] == 2 and out["attachments_sent"] == 0
+    assert cli.main(base + ["sync"]) == 0
+    assert "4 lampiran terkirim" in capsys.readouterr().out
+    assert count(engine, attachments) == 4

@@ -37,6 +37,8 @@ OPERATIONS = [
     ("GET", "/v1/ready"),
     ("GET", "/v1/admin/export"),
     ("POST", "/v1/device/box-key"),
+    ("POST", "/v1/attachments/chunk"),
+    ("GET", "/v1/attachments/{attachment_id}"),
 ]
 FUZZ = settings(
     max_examples=MAX_EXAMPLES,
@@ -84,7 +86,8 @@ def fuzz(operation, mode: GenerationMode, base_url: str, prepare=lambda case: No
         for method, path in OPERATIONS
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
         # /v1/push, /v1/device/box-key, /v1/health and /v1/ready declare no parameters
-        if mode is GenerationMode.POSITIVE or path in ("/v1/enroll", "/v1/pull", "/v1/admin/export")
+        if mode is GenerationMode.POSITIVE
+        or path in ("/v1/enroll", "/v1/pull", "/v1/admin/export", "/v1/attachments/{attachment_id}")
     ],
     ids=str,
 )
