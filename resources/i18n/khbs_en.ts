@@ -401,7 +401,7 @@
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../app/gui/views/household.py" line="85"/>
+        <location filename="../../app/gui/views/household.py" line="92"/>
         <source>Visit %1 · started %2 · %3 min</source>
         <translation>Visit %1 · started %2 · %3 min</translation>
     </message>
@@ -426,12 +426,12 @@
         <translation>&amp;Back to list</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="69"/>
+        <location filename="../../app/gui/views/household.py" line="71"/>
         <source>Family: %1</source>
         <translation>Family: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="71"/>
+        <location filename="../../app/gui/views/household.py" line="73"/>
         <source>New family</source>
         <translation>New family</translation>
     </message>
@@ -724,42 +724,42 @@
         <translation>Take the province&apos;s: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="72"/>
+        <location filename="../../app/gui/views/province_change.py" line="73"/>
         <source>Keep all &amp;yours</source>
         <translation>Keep all &amp;yours</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="73"/>
+        <location filename="../../app/gui/views/province_change.py" line="74"/>
         <source>Take all the &amp;province&apos;s</source>
         <translation>Take all the &amp;province&apos;s</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="78"/>
+        <location filename="../../app/gui/views/province_change.py" line="79"/>
         <source>&amp;Save my choices</source>
         <translation>&amp;Save my choices</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="79"/>
+        <location filename="../../app/gui/views/province_change.py" line="80"/>
         <source>Cancel</source>
         <translation>Cancel</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="116"/>
+        <location filename="../../app/gui/views/province_change.py" line="117"/>
         <source>Member %1 (whole member)</source>
         <translation>Member %1 (whole member)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="124"/>
+        <location filename="../../app/gui/views/province_change.py" line="125"/>
         <source>(empty)</source>
         <translation>(empty)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="124"/>
+        <location filename="../../app/gui/views/province_change.py" line="125"/>
         <source>(not in this version)</source>
         <translation>(not in this version)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="134"/>
+        <location filename="../../app/gui/views/province_change.py" line="135"/>
         <source>(none)</source>
         <translation>(none)</translation>
     </message>

@@ -219,7 +219,7 @@
     <message>
         <location filename="../../app/gui/views/first_run.py" line="106"/>
         <source>Work &amp;offline now, enroll with the province later</source>
-        <translation>Mulai &amp;bekerja sekarang, daftarkan ke provinsi nanti</translation>
+        <translation>Mulai bekerja &amp;sekarang, daftarkan ke provinsi nanti</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/first_run.py" line="107"/>
@@ -400,7 +400,7 @@
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../app/gui/views/household.py" line="85"/>
+        <location filename="../../app/gui/views/household.py" line="92"/>
         <source>Visit %1 · started %2 · %3 min</source>
         <translation>Kunjungan ke-%1 · mulai %2 · %3 menit</translation>
     </message>
@@ -425,12 +425,12 @@
         <translation>&amp;Kembali ke daftar</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="69"/>
+        <location filename="../../app/gui/views/household.py" line="71"/>
         <source>Family: %1</source>
         <translation>Keluarga: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="71"/>
+        <location filename="../../app/gui/views/household.py" line="73"/>
         <source>New family</source>
         <translation>Keluarga baru</translation>
     </message>
@@ -722,42 +722,42 @@
         <translation>Pakai versi provinsi: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="72"/>
+        <location filename="../../app/gui/views/province_change.py" line="73"/>
         <source>Keep all &amp;yours</source>
         <translation>Pakai semua versi &amp;Anda</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="73"/>
+        <location filename="../../app/gui/views/province_change.py" line="74"/>
         <source>Take all the &amp;province&apos;s</source>
         <translation>Pakai semua versi &amp;provinsi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="78"/>
+        <location filename="../../app/gui/views/province_change.py" line="79"/>
         <source>&amp;Save my choices</source>
         <translation>&amp;Simpan pilihan</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="79"/>
+        <location filename="../../app/gui/views/province_change.py" line="80"/>
         <source>Cancel</source>
         <translation>Batal</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="116"/>
+        <location filename="../../app/gui/views/province_change.py" line="117"/>
         <source>Member %1 (whole member)</source>
         <translation>Anggota ke-%1 (seluruh anggota)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="124"/>
+        <location filename="../../app/gui/views/province_change.py" line="125"/>
         <source>(empty)</source>
         <translation>(kosong)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="124"/>
+        <location filename="../../app/gui/views/province_change.py" line="125"/>
         <source>(not in this version)</source>
         <translation>(tidak ada di versi ini)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/province_change.py" line="134"/>
+        <location filename="../../app/gui/views/province_change.py" line="135"/>
         <source>(none)</source>
         <translation>(tidak ada)</translation>
     </message>
