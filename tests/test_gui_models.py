@@ -174,3 +174,24 @@ def test_listed_households_to_verify_changed_and_released():
         "62.71.03.1001": 1,
         "62.12.01.2001": 1,
     }
+
+
+def test_today_and_progress():
+    from datetime import date, timedelta
+
+    from app.gui.models import is_today, progress, to_revisit, waiting_to_send
+
+    today = date(2026, 12, 3)
+    due = row("t1", status="draft", sync="local")
+    due.outcome, due.revisit_on = 4, "2026-12-02"  # overdue counts as today's work
+    later = row("t2", status="draft", sync="local")
+    later.outcome, later.revisit_on = 4, "2026-12-09"
+    seen = row("t3")
+    seen.visited_on, seen.outcome = today.isoformat(), 1
+    old = row("t4", sync="synced")
+    old.visited_on = (today - timedelta(days=3)).isoformat()
+    rows = [due, later, seen, old]
+    assert [is_today(r, today) for r in rows] == [True, False, True, False]
+    assert waiting_to_send(rows) == 1 and to_revisit(rows) == 2
+    p = progress(rows)["62.71.03.1001"]
+    assert (p.listed, p.visited, p.final, p.sent) == (4, 4, 2, 1)

@@ -75,3 +75,15 @@ def test_indonesian_says_keluarga_and_has_no_english_words():
 def test_every_qt_text_is_translated(lang):
     missing = [(ctx, source) for ctx, source, text in qt_texts(lang) if not text.strip()]
     assert not missing, missing
+
+
+def test_the_app_shows_the_app_sentences():
+    """What the app's error paths turn an exception into (app.errors.user_message(app=True))."""
+    from app.errors import StoreDamaged, user_message
+    from sync.client import SyncError
+
+    assert user_message(StoreDamaged(), "id", app=True) == tr("error.store_corrupt.app", "id")
+    assert "khbs verify" in user_message(StoreDamaged(), "id")  # the command line's
+    for code in ("not_enrolled", "certificate"):
+        shown = user_message(SyncError(code), "id", app=True)
+        assert shown == tr(f"sync.error.{code}.app", "id") and not CLI.search(shown)

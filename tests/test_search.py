@@ -47,3 +47,19 @@ def test_row_summary_fields():
     )
     assert r.kk == "6271030101100004" and r.head == "Yohanes Ilas"
     assert r.members == [("Yohanes Ilas", "6271031204800003"), ("Maria Ilas", "6271035509850002")]
+
+
+def test_a_hit_on_another_member_names_that_member():
+    from app.search import member_found
+
+    family = row(
+        "h1",
+        "6271030101100004",
+        ("Yohanes Ilas", "6271031204800003"),
+        ("Agus Ilas", "6271031505180001"),
+    )
+    assert member_found(family, "agus") == "Agus Ilas"
+    assert member_found(family, "yohanes") is None  # the head: nothing to add
+    assert member_found(family, "6271030101100004") is None  # the KK
+    assert member_found(family, "ilas agus") == "Agus Ilas"
+    assert member_found(family, "6271031505180001") == "Agus Ilas"  # a member's NIK

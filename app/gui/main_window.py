@@ -402,7 +402,7 @@ class MainWindow(QMainWindow):
         editor.needsAcknowledgement.connect(lambda result: self._acknowledge(editor, result))
         editor.blocked.connect(
             lambda result: page.show_state(
-                self.tr("Not final yet: %n error(s) to fix", "", len(result.errors))
+                self.tr("Not final yet: %n error(s) to fix", "", len(result.errors)), keep=True
             )
         )
         editor.failed.connect(lambda text: QMessageBox.warning(self, TITLE, text))

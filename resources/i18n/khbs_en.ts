@@ -479,7 +479,7 @@
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../app/gui/views/household.py" line="98"/>
+        <location filename="../../app/gui/views/household.py" line="105"/>
         <source>Visit %1 · started %2 · %3 min</source>
         <translation>Visit %1 · started %2 · %3 min</translation>
     </message>
@@ -504,12 +504,12 @@
         <translation>&amp;Back to list</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="82"/>
+        <location filename="../../app/gui/views/household.py" line="84"/>
         <source>Family: %1</source>
         <translation>Family: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="84"/>
+        <location filename="../../app/gui/views/household.py" line="86"/>
         <source>New family</source>
         <translation>New family</translation>
     </message>

@@ -227,7 +227,7 @@
     <message>
         <location filename="../../app/gui/views/first_run.py" line="106"/>
         <source>Work &amp;offline now, enroll with the province later</source>
-        <translation>Mulai &amp;bekerja sekarang, daftarkan ke provinsi nanti</translation>
+        <translation>Mulai bekerja &amp;sekarang, daftarkan ke provinsi nanti</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/first_run.py" line="107"/>
@@ -478,7 +478,7 @@
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../app/gui/views/household.py" line="98"/>
+        <location filename="../../app/gui/views/household.py" line="105"/>
         <source>Visit %1 · started %2 · %3 min</source>
         <translation>Kunjungan ke-%1 · mulai %2 · %3 menit</translation>
     </message>
@@ -503,12 +503,12 @@
         <translation>&amp;Kembali ke daftar</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="82"/>
+        <location filename="../../app/gui/views/household.py" line="84"/>
         <source>Family: %1</source>
         <translation>Keluarga: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="84"/>
+        <location filename="../../app/gui/views/household.py" line="86"/>
         <source>New family</source>
         <translation>Keluarga baru</translation>
     </message>

@@ -69,6 +69,8 @@ class HouseholdPage(QWidget):
         layout.addWidget(self.form, 1)
         layout.addLayout(bottom)
 
+        self._kept = False
+        self.form.changed.connect(lambda: setattr(self, "_kept", False))
         self.save_button.clicked.connect(self.saveRequested)
         self.finalise_button.clicked.connect(self.finaliseRequested)
         self.close_button.clicked.connect(self.closeRequested)
@@ -84,7 +86,12 @@ class HouseholdPage(QWidget):
             else self.tr("New family")
         )
 
-    def show_state(self, text: str) -> None:
+    def show_state(self, text: str, *, keep: bool = False) -> None:
+        """The save state beside the header. A kept one ("Not final yet: 3 errors") stays until
+        the officer changes something: the draft saved right after it must not hide it."""
+        if self._kept and not keep:
+            return
+        self._kept = keep
         self.state.setText(text)
 
     def show_paradata(self, values: dict) -> None:
