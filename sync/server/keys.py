@@ -58,6 +58,8 @@ def candidate_aad(candidate_id: str, revision: int, content_hash: bytes) -> byte
 
 def review_aad(household_id: str, round_no: int, revision: int) -> bytes:
     return f"khbs/server-review/v1|{household_id}|{round_no}|{revision}".encode()
+
+
 def attachment_aad(household_id: str, attachment_id: str, sha256: str) -> bytes:
     """Binds a stored photo or signature to its household, its id and its image's hash."""
     return f"khbs/server-attachment/v1|{household_id}|{attachment_id}|{sha256}".encode()

@@ -20,7 +20,6 @@ from sync.server.api import (
     push,
 )
 from sync.server.api.limits import RequestLimits
-from sync.server.ratelimit import RateLimiter
 from sync.server.console import web as console
 from sync.server.db import open_database
 from sync.server.keys import ServerKeys

@@ -8,7 +8,6 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-
 from fastapi import APIRouter, Path, Request
 from starlette.concurrency import run_in_threadpool
 
