@@ -141,3 +141,29 @@ def test_signature_drawn_with_the_mouse(qtbot, opened):
     assert info["notice_version"] == "2026.1" and info["field"] == "tanda_tangan"
     row = on_worker(qtbot, session, lambda s: stored.get(s, sign.value()))
     assert row.kind == "signature" and row.size < 20_000
+
+
+def test_sync_asks_about_photos_and_suggests_from_the_last_speed(qtbot, data_dir, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    from app.gui.main_window import MainWindow
+
+    worker = StoreWorker()
+    session = Session(data_dir, worker, Settings(lang="id"))
+    window = MainWindow(session)
+    qtbot.addWidget(window)
+    asked, synced = [], []
+    monkeypatch.setattr(session, "sync", lambda photos=False: synced.append(photos))
+
+    def question(_parent, _title, text, _buttons, default):
+        asked.append((text, default))
+        return QMessageBox.StandardButton.No
+
+    monkeypatch.setattr("app.gui.main_window.QMessageBox.question", question)
+    window._sync_with((0, 0, None))  # nothing waiting: no question, records only
+    window._sync_with((12, 1_200_000, 1500))  # 25 minutes: suggested for later
+    window._sync_with((2, 200_000, 60))  # a minute: suggested now
+    assert synced == [False, False, False]  # the officer said No each time
+    assert "12 foto/tanda tangan (1172 KB)" in asked[0][0] and "25 menit" in asked[0][0]
+    assert [d for _, d in asked] == [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    worker.shutdown()

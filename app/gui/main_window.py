@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # imported when first needed: the unlock screen must appear f
     from app.gui.views.settings import SettingsDialog
 
 TITLE = "KHBS Enroll"  # never anything personal: it shows in the task list
+PHOTOS_NOW_S = 300  # photos that take longer at the last sync's speed are suggested for later
 
 
 class MainWindow(QMainWindow):
@@ -294,12 +295,17 @@ class MainWindow(QMainWindow):
         if count:
             minutes = "?" if seconds is None else str(max(1, round(seconds / 60)))
             text = tr("sync.attachments_waiting", n=count, kb=round(size / 1024), minutes=minutes)
+            # The suggestion is the default button: now when it is quick (or never measured).
+            quick = seconds is None or seconds <= PHOTOS_NOW_S
+            yes, no = QMessageBox.StandardButton.Yes, QMessageBox.StandardButton.No
             answer = QMessageBox.question(
                 self,
                 TITLE,
                 text + "\n\n" + tr("sync.attachments_ask"),
+                yes | no,
+                yes if quick else no,
             )
-            photos = answer == QMessageBox.StandardButton.Yes
+            photos = answer == yes
         self.session.sync(photos=photos)
 
     def _sync_state_changed(self) -> None:
