@@ -110,5 +110,7 @@ def qt_source(parent=None, nmea_file: str | None = None):
     if not device.open(QIODevice.OpenModeFlag.ReadOnly):
         return None
     source.setDevice(device)
-    source.setUserEquivalentRangeError(UERE_M)  # accuracy = HDOP x UERE, as parse_nmea
+    # Qt reports 2 x HDOP x UERE (a 95% radius, measured with PySide6-Addons 6.12); half the
+    # UERE gives HDOP x UERE_M, the same figure parse_nmea gives for the same sentence.
+    source.setUserEquivalentRangeError(UERE_M / 2)
     return source
