@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from sync.client import SyncClient
 from sync.server import keys, repo
-from sync.server.db import household_versions, households, open_database
+from sync.server.backup import FEED_GAP
+from sync.server.db import counters, household_versions, households, open_database
 from tests.conftest import PASSPHRASE
 from tests.records import numbered
 from tests.server.conftest import new_code
@@ -109,6 +110,13 @@ def test_backup_then_restore_into_a_fresh_database(pushed, db_url, new_url, tmp_
     assert sorted(opened) == sorted(r["id"] for r in pushed)
     for record in pushed:
         assert opened[record["id"]]["anggota"] == record["anggota"]
+    feed = {}
+    for name, url in (("source", db_url), ("target", target_url)):
+        engine = open_database(url)
+        with engine.connect() as conn:
+            feed[name] = conn.execute(select(counters.c.value)).scalar_one()
+        engine.dispose()
+    assert feed["target"] == feed["source"] + FEED_GAP  # past any laptop's pull cursor
     target.ok("admin", "add", "--name", "Admin Baru")  # ids go on after the restored ones
     target.ok("verify")
 
