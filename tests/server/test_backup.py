@@ -172,3 +172,38 @@ def test_key_rotation_keeps_old_households_open(pushed, db_url, tmp_path):
     assert opened_households(db_url) == before  # sealed with the retired key, still open
     assert "key.rotate" in cli.ok("audit", "--action", "key.rotate").stdout
     cli.ok("verify")
+
+
+@pytest.mark.parametrize("db_kind", ["sqlite"])
+def test_a_sqlite_trial_moves_to_postgresql(pushed, db_kind, db_url, tmp_path):
+    """The backup is logical: a province that started on SQLite restores into PostgreSQL."""
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    from tests.server.conftest import PG_BASE, require_postgresql
+
+    require_postgresql()
+    home = tmp_path / "home"
+    source = Server(db_url, home)
+    private, public = backup_key(source, tmp_path)
+    out = tmp_path / "trial.khbsbak"
+    source.ok("backup", "--out", str(out), "--key", str(public))
+    schema = f"khbs_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        sep = "&" if "?" in PG_BASE else "?"
+        pg_url = f"{PG_BASE}{sep}options=-csearch_path%3D{schema}"
+        target = Server(pg_url, home)
+        target.ok(
+            "restore", str(out), "--key", str(private), KHBS_BACKUP_PASSPHRASE=BACKUP_PASSPHRASE
+        )
+        assert target.ok("stats", "--json").stdout == source.ok("stats", "--json").stdout
+        target.ok("verify")
+        assert sorted(opened_households(pg_url)) == sorted(r["id"] for r in pushed)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
