@@ -36,13 +36,13 @@ from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import Engine, LargeBinary, Table, delete, func, insert, select, text
+from sqlalchemy import Engine, LargeBinary, Table, delete, func, insert, select, text, update
 
 from app.crypto import DecryptError, KdfParams, derive_kek, open_sealed, seal
 from app.errors import WrongPassphrase
 from app.province_key import ProvinceKeyPair, key_id, seal_to
 from sync.server import ServerError
-from sync.server.db import UtcDateTime, display, metadata, read_snapshot, utc_now
+from sync.server.db import UtcDateTime, counters, display, metadata, read_snapshot, utc_now
 
 MAGIC = b"KHBSBAK1"
 FORMAT = 1
@@ -51,6 +51,10 @@ BATCH = 1000  # rows read, or inserted, at a time
 FILE_KEY_INFO = b"khbs/backup/v1"
 KEY_AAD = b"khbs/backup-key/v1|"
 SEEDED = ("counters",)  # tables the migrations fill in a new database (0001)
+# Change-feed numbers skipped after a restore: laptops may hold a pull cursor past the backup's
+# last event (they pulled events the restore lost), and would never see new events numbered
+# at or below it. A billion is decades of a province's events; the feed is 64-bit.
+FEED_GAP = 10**9
 PRIVATE_KIND, PUBLIC_KIND = "khbs-backup-key/v1", "khbs-backup-public-key/v1"
 
 
@@ -344,6 +348,11 @@ def restore(engine: Engine, source: BinaryIO, pair: ProvinceKeyPair, path: str) 
             found = conn.execute(select(func.count()).select_from(metadata.tables[name]))
             if found.scalar_one() != n:
                 raise BackupBad(path=path)
+        conn.execute(
+            update(counters)
+            .where(counters.c.name == "changes")
+            .values(value=counters.c.value + FEED_GAP)
+        )
         if conn.dialect.name == "postgresql":
             _advance_sequences(conn)
     return Summary(counts, str(head), str(header.get("created_at", "")), pair.key_id)

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from sync.client import SyncClient
 from sync.server import keys, repo
-from sync.server.db import household_versions, households, open_database
+from sync.server.backup import FEED_GAP
+from sync.server.db import counters, household_versions, households, open_database
 from tests.conftest import PASSPHRASE
 from tests.records import numbered
 from tests.server.conftest import new_code
@@ -109,6 +110,13 @@ def test_backup_then_restore_into_a_fresh_database(pushed, db_url, new_url, tmp_
     assert sorted(opened) == sorted(r["id"] for r in pushed)
     for record in pushed:
         assert opened[record["id"]]["anggota"] == record["anggota"]
+    feed = {}
+    for name, url in (("source", db_url), ("target", target_url)):
+        engine = open_database(url)
+        with engine.connect() as conn:
+            feed[name] = conn.execute(select(counters.c.value)).scalar_one()
+        engine.dispose()
+    assert feed["target"] == feed["source"] + FEED_GAP  # past any laptop's pull cursor
     target.ok("admin", "add", "--name", "Admin Baru")  # ids go on after the restored ones
     target.ok("verify")
 
@@ -164,3 +172,38 @@ def test_key_rotation_keeps_old_households_open(pushed, db_url, tmp_path):
     assert opened_households(db_url) == before  # sealed with the retired key, still open
     assert "key.rotate" in cli.ok("audit", "--action", "key.rotate").stdout
     cli.ok("verify")
+
+
+@pytest.mark.parametrize("db_kind", ["sqlite"])
+def test_a_sqlite_trial_moves_to_postgresql(pushed, db_kind, db_url, tmp_path):
+    """The backup is logical: a province that started on SQLite restores into PostgreSQL."""
+    import uuid
+
+    from sqlalchemy import create_engine
+
+    from tests.server.conftest import PG_BASE, require_postgresql
+
+    require_postgresql()
+    home = tmp_path / "home"
+    source = Server(db_url, home)
+    private, public = backup_key(source, tmp_path)
+    out = tmp_path / "trial.khbsbak"
+    source.ok("backup", "--out", str(out), "--key", str(public))
+    schema = f"khbs_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_BASE, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        sep = "&" if "?" in PG_BASE else "?"
+        pg_url = f"{PG_BASE}{sep}options=-csearch_path%3D{schema}"
+        target = Server(pg_url, home)
+        target.ok(
+            "restore", str(out), "--key", str(private), KHBS_BACKUP_PASSPHRASE=BACKUP_PASSPHRASE
+        )
+        assert target.ok("stats", "--json").stdout == source.ok("stats", "--json").stdout
+        target.ok("verify")
+        assert sorted(opened_households(pg_url)) == sorted(r["id"] for r in pushed)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
