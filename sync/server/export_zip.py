@@ -55,6 +55,7 @@ def zip_export(
     *,
     actor: str,
     created_by: str,
+    via: str = "api",  # in the audit entry: "api" (the admin endpoint) or "console"
 ) -> Iterator[bytes]:
     formatter = Formatter(keys, options)
     layout = formatter.layout
@@ -91,7 +92,7 @@ def zip_export(
         record_export(
             engine,
             actor,
-            "api",
+            via,
             filters,
             options,
             done[0].get("rows", 0),
