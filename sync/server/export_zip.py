@@ -56,6 +56,7 @@ def zip_export(
     *,
     actor: str,
     created_by: str,
+    via: str = "api",  # in the audit entry: "api" (the admin endpoint) or "console"
 ) -> Iterator[bytes]:
     with engine.connect() as conn:
         schemas = questionnaires.published(conn)
@@ -99,7 +100,7 @@ def zip_export(
         record_export(
             engine,
             actor,
-            "api",
+            via,
             filters,
             options,
             done[0].get("rows", 0),

@@ -225,7 +225,7 @@ def test_export_download_holds_the_users_region_only(console, world, engine):
     assert len(ids_in(verified.content)) == 1
     ((actor, _, detail), _second) = audits(engine, "export")
     assert actor == world.users["regency"].actor and detail["households"] == 4
-    assert detail["via"] == "api" and detail["completed"] is True
+    assert detail["via"] == "console" and detail["completed"] is True
 
     before = len(audits(engine))
     assert browser.post("/console/exports", {"regency": "62.01", "csrf": csrf}).status_code == 404
@@ -332,3 +332,17 @@ def test_new_routes_hold_no_sql():
             if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
         }
         assert not called & {"execute", "scalars", "scalar", "exec_driver_sql"}, name
+
+
+def test_a_province_of_officers_comes_in_pages(console, world, engine):
+    with engine.begin() as conn:
+        for n in range(120):
+            repo.add_officer(conn, f"Petugas {n:03d}", ["62.02"])
+    browser = logged_in_as(console, world, "province")
+    first = browser.get("/console/officers").text
+    rows = first[first.index('id="officers-table"') : first.index("</table>")]
+    assert rows.count('<th scope="row">') == 100 and "Halaman 1 dari 2 (122)" in first
+    second = browser.get("/console/officers?page=2").text
+    rows = second[second.index('id="officers-table"') : second.index("</table>")]
+    assert rows.count('<th scope="row">') == 22
+    assert browser.get("/console/officers?page=99").status_code == 200  # the last page

@@ -36,6 +36,7 @@ from sync.server.recovery import NoEscrow
 router = APIRouter(prefix=f"{PREFIX}", include_in_schema=False)
 FormText = Annotated[str, Form(max_length=4096)]
 ID_MAX = 36
+PAGE = 100  # officers a page
 RECOVERY_REASONS = ("lupa_kata_sandi", "laptop_diperbaiki", "petugas_diganti")
 DONE = {"added", "areas", "revoked", "already_revoked"}
 
@@ -67,16 +68,23 @@ def _list_page(
     status_code: int = 200,
     error: str | None = None,
     typed: dict | None = None,
+    page_no: int = 1,
 ) -> Response:
     with engine_of(request).connect() as conn:
         found = officers.list_officers(conn, session.user.scope)
+    # A province has hundreds of officers: pages of PAGE keep each under the page weight.
+    pages = max(1, -(-len(found) // PAGE))
+    page_no = min(max(1, page_no), pages)
     return page(
         request,
         "officers.html",
         status_code,
         **base_context(
             session,
-            officers=found,
+            officers=found[(page_no - 1) * PAGE : page_no * PAGE],
+            total=len(found),
+            page_no=page_no,
+            pages=pages,
             area_name=area_name,
             error=error,
             typed=typed or {"name": "", "areas": ""},
@@ -85,8 +93,8 @@ def _list_page(
 
 
 @router.get("/officers", response_class=HTMLResponse)
-def officer_list(request: Request) -> Response:
-    return _list_page(request, current(request))
+def officer_list(request: Request, page: int = 1) -> Response:
+    return _list_page(request, current(request), page_no=min(page, 10_000))
 
 
 @router.post("/officers", response_class=HTMLResponse)

@@ -118,6 +118,7 @@ def export(
         filters,
         actor=user.actor,
         created_by=user.name,
+        via="console",
     )
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     where = (regency or ("62" if scope.is_province else "-".join(scope.areas)))[:60]
