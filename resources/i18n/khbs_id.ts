@@ -46,7 +46,7 @@
     <message>
         <location filename="../../app/gui/views/enroll.py" line="76"/>
         <source>Type both the server address and the code.</source>
-        <translation>Ketik alamat server dan kodenya.</translation>
+        <translation>Isi alamat server dan kode sekali pakai.</translation>
     </message>
 </context>
 <context>
@@ -68,17 +68,17 @@
         <location filename="../../app/gui/views/export.py" line="42"/>
         <location filename="../../app/gui/views/export.py" line="141"/>
         <source>Export folder</source>
-        <translation>Map ekspor</translation>
+        <translation>Folder ekspor</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/export.py" line="43"/>
         <source>&amp;Choose...</source>
-        <translation>&amp;Pilih...</translation>
+        <translation>&amp;Pilih…</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/export.py" line="44"/>
         <source>&amp;Folder:</source>
-        <translation>&amp;Map:</translation>
+        <translation>&amp;Folder:</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/export.py" line="47"/>
@@ -108,7 +108,7 @@
     <message>
         <location filename="../../app/gui/views/export.py" line="65"/>
         <source>&amp;Mask NIK and KK numbers (region and last digits only)</source>
-        <translation>Samarkan &amp;NIK dan Nomor KK (hanya kode wilayah dan digit terakhir)</translation>
+        <translation>Samarkan &amp;NIK dan nomor KK (hanya kode wilayah dan angka terakhir)</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/export.py" line="67"/>
@@ -144,7 +144,7 @@
     <message>
         <location filename="../../app/gui/views/export.py" line="150"/>
         <source>Choose a folder for the files.</source>
-        <translation>Pilih map untuk berkas-berkasnya.</translation>
+        <translation>Pilih folder untuk berkas ekspor.</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/export.py" line="175"/>
@@ -159,7 +159,7 @@
     <message>
         <location filename="../../app/gui/views/export.py" line="193"/>
         <source>Cancelling...</source>
-        <translation>Membatalkan...</translation>
+        <translation>Membatalkan…</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/export.py" line="212"/>
@@ -172,12 +172,12 @@
     <message>
         <location filename="../../app/gui/passphrase.py" line="9"/>
         <source>Too short: use at least 10 characters.</source>
-        <translation>Terlalu pendek: gunakan paling sedikit 10 karakter.</translation>
+        <translation>Terlalu pendek: minimal 10 karakter.</translation>
     </message>
     <message>
         <location filename="../../app/gui/passphrase.py" line="10"/>
         <source>Weak: add more words or characters.</source>
-        <translation>Lemah: tambahkan lagi kata atau karakter.</translation>
+        <translation>Lemah: tambahkan kata atau karakter lagi.</translation>
     </message>
     <message>
         <location filename="../../app/gui/passphrase.py" line="11"/>
@@ -253,7 +253,7 @@
         <location filename="../../app/gui/views/first_run.py" line="133"/>
         <source>The passphrase needs at least %n characters.</source>
         <translation>
-            <numerusform>Kata sandi harus paling sedikit %n karakter.</numerusform>
+            <numerusform>Kata sandi minimal %n karakter.</numerusform>
         </translation>
     </message>
     <message>
@@ -352,7 +352,7 @@
     <message>
         <location filename="../../app/gui/form/text.py" line="33"/>
         <source>OK</source>
-        <translation>Oke</translation>
+        <translation>OK</translation>
     </message>
     <message>
         <location filename="../../app/gui/form/text.py" line="34"/>
@@ -392,7 +392,7 @@
     <message>
         <location filename="../../app/gui/form/text.py" line="47"/>
         <source>Type the codes, e.g. 1 4</source>
-        <translation>Ketik kodenya, mis. 1 4</translation>
+        <translation>Ketik kodenya, misalnya 1 4</translation>
     </message>
     <message>
         <location filename="../../app/gui/form/text.py" line="48"/>
@@ -604,7 +604,7 @@
     <message>
         <location filename="../../app/gui/models.py" line="90"/>
         <source>Next visit</source>
-        <translation>Kunjungan berikut</translation>
+        <translation>Kunjungi lagi</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="98"/>
@@ -639,7 +639,7 @@
     <message>
         <location filename="../../app/gui/models.py" line="56"/>
         <source>Needs attention</source>
-        <translation>Perlu diperiksa</translation>
+        <translation>Perlu perhatian</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="57"/>
@@ -664,7 +664,7 @@
     <message>
         <location filename="../../app/gui/models.py" line="79"/>
         <source>Won&apos;t be sent (training)</source>
-        <translation>Tidak dikirim (latihan)</translation>
+        <translation>Tidak dikirim</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="80"/>
@@ -719,7 +719,7 @@
     <message>
         <location filename="../../app/gui/models.py" line="101"/>
         <source>duplicate in province</source>
-        <translation>ganda di provinsi</translation>
+        <translation>duplikat</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="104"/>
@@ -729,7 +729,7 @@
     <message>
         <location filename="../../app/gui/models.py" line="110"/>
         <source>This village now belongs to another officer. Finalise the household and sync: it leaves this laptop once the province has it.</source>
-        <translation>Desa ini sekarang milik petugas lain. Finalkan keluarga ini dan kirim: datanya dihapus dari laptop ini setelah provinsi menerimanya.</translation>
+        <translation>Desa ini sekarang menjadi tugas petugas lain. Finalkan keluarga ini lalu kirim: datanya dihapus dari laptop ini setelah provinsi menerimanya.</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="116"/>
@@ -739,7 +739,7 @@
     <message>
         <location filename="../../app/gui/models.py" line="123"/>
         <source>duplicate case open</source>
-        <translation>kasus duplikat dibuka</translation>
+        <translation>kasus duplikat terbuka</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="124"/>
@@ -902,7 +902,7 @@
     <message>
         <location filename="../../app/gui/views/province_change.py" line="117"/>
         <source>Member %1 (whole member)</source>
-        <translation>Anggota ke-%1 (seluruh anggota)</translation>
+        <translation>Anggota ke-%1 (seluruh data anggota)</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/province_change.py" line="125"/>
@@ -930,12 +930,12 @@
     <message>
         <location filename="../../app/gui/views/recover.py" line="29"/>
         <source>Call the province administrator and read them this laptop&apos;s store id. They give you a recovery code. Nothing stored on this laptop is lost.</source>
-        <translation>Telepon admin provinsi dan bacakan kode penyimpanan laptop ini. Admin memberi kode pemulihan. Tidak ada data di laptop ini yang hilang.</translation>
+        <translation>Telepon admin provinsi dan bacakan kode penyimpanan laptop ini. Admin akan memberi kode pemulihan. Tidak ada data di laptop ini yang hilang.</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/recover.py" line="50"/>
         <source>Set passphrase</source>
-        <translation>Pasang kata sandi</translation>
+        <translation>Simpan kata sandi</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/recover.py" line="53"/>
@@ -1140,7 +1140,7 @@
     <message>
         <location filename="../../app/gui/views/settings.py" line="34"/>
         <source>Minutes without input before the app locks</source>
-        <translation>Menit tanpa kegiatan sebelum aplikasi terkunci</translation>
+        <translation>Berapa menit tanpa kegiatan sebelum aplikasi terkunci</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/settings.py" line="35"/>
@@ -1150,7 +1150,7 @@
     <message>
         <location filename="../../app/gui/views/settings.py" line="37"/>
         <source>Without keyboard or mouse input, the app locks itself.</source>
-        <translation>Tanpa ketikan atau gerakan tetikus selama itu, aplikasi mengunci diri.</translation>
+        <translation>Jika tidak ada ketikan atau gerakan mouse selama itu, aplikasi otomatis terkunci.</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/settings.py" line="39"/>
@@ -1295,7 +1295,7 @@
     <message>
         <location filename="../../app/gui/views/workspace.py" line="110"/>
         <source>Search name, NIK or KK number (Ctrl+F)</source>
-        <translation>Cari nama, NIK, atau Nomor KK (Ctrl+F)</translation>
+        <translation>Cari nama, NIK, atau nomor KK (Ctrl+F)</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="111"/>
@@ -1386,12 +1386,12 @@
     <message>
         <location filename="../../app/gui/views/workspace.py" line="409"/>
         <source>and %1 more (Status filter: Needs attention)</source>
-        <translation>dan %1 lainnya (filter Status: Perlu diperiksa)</translation>
+        <translation>dan %1 lainnya (pilih Status: Perlu perhatian)</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="411"/>
         <source>Sent back by the province: open, fix, finalise and sync again.</source>
-        <translation>Dikembalikan provinsi: buka, perbaiki, finalkan dan kirim lagi.</translation>
+        <translation>Dikembalikan provinsi: buka, perbaiki, finalkan, lalu kirim lagi.</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="375"/>
@@ -1401,7 +1401,7 @@
     <message>
         <location filename="../../app/gui/views/workspace.py" line="380"/>
         <source>Connecting...</source>
-        <translation>Menghubungi server...</translation>
+        <translation>Menghubungi server…</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/workspace.py" line="390"/>
