@@ -11,7 +11,7 @@
     <message>
         <location filename="../../app/gui/views/enroll.py" line="28"/>
         <source>Type the server address and the one-time code the province gave you.</source>
-        <translation>Ketik alamat server dan kode sekali pakai yang diberikan provinsi.</translation>
+        <translation>Ketik alamat server dan kode pendaftaran (sekali pakai) yang diberikan provinsi.</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/enroll.py" line="33"/>
@@ -31,7 +31,7 @@
     <message>
         <location filename="../../app/gui/views/enroll.py" line="38"/>
         <source>One-time &amp;code:</source>
-        <translation>&amp;Kode sekali pakai:</translation>
+        <translation>&amp;Kode pendaftaran:</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/enroll.py" line="48"/>
@@ -46,7 +46,7 @@
     <message>
         <location filename="../../app/gui/views/enroll.py" line="76"/>
         <source>Type both the server address and the code.</source>
-        <translation>Isi alamat server dan kode sekali pakai.</translation>
+        <translation>Isi alamat server dan kode pendaftaran.</translation>
     </message>
 </context>
 <context>
@@ -237,7 +237,7 @@
     <message>
         <location filename="../../app/gui/views/first_run.py" line="108"/>
         <source>&amp;Enroll with the province (server address and one-time code)</source>
-        <translation>&amp;Daftarkan ke provinsi (alamat server dan kode sekali pakai)</translation>
+        <translation>&amp;Daftarkan ke provinsi (alamat server dan kode pendaftaran)</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/first_run.py" line="111"/>
@@ -719,7 +719,7 @@
     <message>
         <location filename="../../app/gui/models.py" line="101"/>
         <source>duplicate in province</source>
-        <translation>duplikat</translation>
+        <translation>ganda di provinsi</translation>
     </message>
     <message>
         <location filename="../../app/gui/models.py" line="104"/>
