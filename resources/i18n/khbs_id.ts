@@ -1140,7 +1140,7 @@
     <message>
         <location filename="../../app/gui/views/settings.py" line="34"/>
         <source>Minutes without input before the app locks</source>
-        <translation>Berapa menit tanpa kegiatan sebelum aplikasi terkunci</translation>
+        <translation>Lama tanpa kegiatan (menit) sebelum aplikasi terkunci</translation>
     </message>
     <message>
         <location filename="../../app/gui/views/settings.py" line="35"/>
