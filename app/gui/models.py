@@ -180,6 +180,8 @@ def marks(row: HouseholdRow, short: bool = False) -> list[str]:
 def sync_text(row: HouseholdRow) -> str:
     """The sync state and the most urgent mark (the tooltip has them all): one column wide
     enough for the longest such pair reads whole."""
+    if row.sync_state == "training":  # never sent: the province cannot have said anything
+        return sync_label(row.sync_state)
     return " \u26a0 ".join([sync_label(row.sync_state)] + marks(row, short=True)[:1])
 
 
