@@ -30,6 +30,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
+from app import regions
 from sync.server import ServerError, UnknownHousehold, repo
 from sync.server.audit import audit
 from sync.server.db import advisory_lock, cards, counters, households, utc_now
@@ -98,11 +99,16 @@ def issuing_scope(scope: Scope, regency: str | None = None, desa: str | None = N
     if scope.role not in ISSUERS:
         raise CardsNotAllowed()
     for area in (regency, desa):
-        if area and not scope.covers(area):
+        if area and (not scope.covers(area) or _unknown(area)):
             raise AreaOutsideScope(area=repo.shown(area))
         if area:
             scope = scope.narrow(area)
     return scope
+
+
+def _unknown(area: str) -> bool:
+    """No such region: refused as one outside the scope is (the console: 404)."""
+    return area != regions.PROVINCE and regions.name(area) is None
 
 
 def _waiting(view: Scope) -> list:
@@ -394,7 +400,6 @@ def print_list(
     import json
 
     from app import questionnaire as q
-    from app import regions
     from app.export.cells import neutralise
     from app.export.files import CsvOut, open_private
 

@@ -26,16 +26,18 @@ from datetime import datetime
 from sqlalchemy import Connection, and_, exists, func, insert, select
 
 from app import questionnaire as q
+from app import regions
 from app.i18n import current_lang
 from app.province_key import seal_to
 from app.review_reasons import reason_codes, reason_label  # noqa: F401 - the console's too
 from sync.protocol import VERIFIED, ReviewEvent, b64, review_info
-from sync.server import ServerError, UnknownHousehold, repo
+from sync.server import ServerError, UnknownArea, UnknownHousehold, UnknownOfficer, repo
 from sync.server.audit import audit
 from sync.server.db import (
     console_users,
     household_versions,
     households,
+    officer_areas,
     officers,
     review_rounds,
     utc_now,
@@ -205,6 +207,24 @@ def _undecided():
     )
 
 
+def _check_filters(conn: Connection, scope: Scope, desa: str | None, officer: str | None) -> None:
+    """An area or officer outside the scope is refused like an unknown one (the console: 404),
+    not answered with an empty queue, so a filter tells nothing about another region."""
+    if desa and (
+        not scope.overlaps(desa) or (desa != regions.PROVINCE and regions.name(desa) is None)
+    ):
+        raise UnknownArea(code=repo.shown(desa))
+    if officer:
+        mine = conn.execute(
+            select(officer_areas.c.officer_id)
+            .where(officer_areas.c.officer_id == officer)
+            .where(scope.where_overlaps(officer_areas.c.area_code))
+            .limit(1)
+        ).first()
+        if mine is None:
+            raise UnknownOfficer(officer_id=repo.shown(officer))
+
+
 def _queue_where(scope: Scope, desa: str | None, officer: str | None) -> list:
     where = [households.c.status == "received", scope.where(households.c.kode_desa), _undecided()]
     if desa:
@@ -223,7 +243,9 @@ def queue(
     limit: int = 100,
     offset: int = 0,
 ) -> list[QueueRow]:
-    """Households waiting for a decision, oldest first. `desa` may be any area code."""
+    """Households waiting for a decision, oldest first. `desa` may be any area code; one
+    outside the scope, or an officer of no area in it, is UnknownArea / UnknownOfficer."""
+    _check_filters(conn, scope, desa, officer)
     earlier = (
         select(func.count())
         .where(review_rounds.c.household_id == households.c.id)
@@ -264,6 +286,7 @@ def queue(
 def queue_count(
     conn: Connection, scope: Scope, *, desa: str | None = None, officer: str | None = None
 ) -> int:
+    _check_filters(conn, scope, desa, officer)
     return conn.execute(
         select(func.count()).select_from(households).where(*_queue_where(scope, desa, officer))
     ).scalar_one()

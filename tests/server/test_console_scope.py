@@ -1,6 +1,6 @@
-"""Scope, CSRF and disabled users over every console route (sync/server/console: web.py,
-officers_web.py, records_web.py), against the real server on 127.0.0.1, on SQLite and
-PostgreSQL.
+"""Scope, CSRF and disabled users over every console route (every router web.install mounts
+under /console: web.py, officers_web.py, records_web.py, review_web.py, rights_web.py and any
+added later), against the real server on 127.0.0.1, on SQLite and PostgreSQL.
 
 - For each role (province, regency, supervisor), every route that takes an id or an area,
   given another region's (or, for the province, which sees all of Kalteng, an unknown one),
@@ -19,11 +19,27 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from sync.server.console import officers_web, records_web, users, web
-from sync.server.db import audit_log, devices, enroll_codes, officer_areas, officers
+from sync.protocol import CASE_KEEP_THIS
+from sync.server import cases
+from sync.server.console import users, web
+from sync.server.db import (
+    audit_log,
+    case_decisions,
+    devices,
+    duplicate_cases,
+    enroll_codes,
+    households,
+    officer_areas,
+    officers,
+    review_rounds,
+    rights_requests,
+    tombstones,
+    utc_now,
+)
+from sync.server.db import cards as card_rows
 from sync.server.officers import list_officers
 from sync.server.scope import Scope
-from tests.server.consoleworld import OTHER_KECAMATAN_DESA
+from tests.server.consoleworld import KOBAR_DESA, OTHER_KECAMATAN_DESA
 from tests.server.test_console import (  # noqa: F401 (fixtures)
     Browser,
     clock,
@@ -36,15 +52,30 @@ from tests.server.test_console import (  # noqa: F401 (fixtures)
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 
 
+def served(routes, prefix: str = "") -> list[tuple[str, str]]:
+    """(method, path) of the routes, into included routers (this FastAPI keeps an included
+    router as one entry holding the original router and the prefix it was included with)."""
+    out = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            out += served(inner.routes, prefix + route.include_context.prefix)
+        elif getattr(route, "methods", None):
+            out += [(m, prefix + route.path) for m in sorted(route.methods) if m != "HEAD"]
+    return out
+
+
 def console_routes(console) -> list[tuple[str, str]]:
-    """(method, path) of every route of the console modules this file covers: their routers, as
-    web.install mounts them."""
-    found = []
-    for module in (web, officers_web, records_web):
-        for route in module.router.routes:
-            for method in sorted(route.methods - {"HEAD"}):
-                found.append((method, route.path))
-    assert len(found) >= 25
+    """(method, path) of every route the running application serves under /console: whatever
+    routers web.install mounts, so a module added later is covered without a change here."""
+    found = sorted(
+        {
+            (method, path)
+            for method, path in served(console.server.config.app.routes)
+            if path == web.PREFIX or path.startswith(web.PREFIX + "/")
+        }
+    )
+    assert len(found) >= 37, found  # web, officers_web, records_web, review_web, rights_web
     return found
 
 
@@ -54,6 +85,16 @@ def device_of(engine, officer_id: str) -> str:
     return officer.devices[0].id
 
 
+def kobar_case(engine, world) -> str:
+    """A duplicate case between Kotawaringin Barat's two households: outside the city's users."""
+    kobar, officer = world.households["kobar"], world.officers["kobar"]
+    with engine.begin() as conn:
+        cases.on_match(conn, kobar[0], officer, kobar[1], officer, "kk", utc_now())
+        return conn.execute(
+            select(duplicate_cases.c.id).where(duplicate_cases.c.household_a == min(kobar))
+        ).scalar_one()
+
+
 def foreign(world, engine, role: str) -> dict[str, str]:
     """Ids and areas outside the role's scope (the province: unknown ones)."""
     if role == "province":
@@ -61,25 +102,39 @@ def foreign(world, engine, role: str) -> dict[str, str]:
             "household": UNKNOWN,
             "officer": UNKNOWN,
             "device": UNKNOWN,
+            "case": UNKNOWN,
             "area": "62.99",
             "regency": "62.99",
+            "desa": "62.71.03.9999",
+            "nik": "6299990101800001",
         }
     kobar = world.officers["kobar"]
+    household = world.households["kobar"][0]
     out = {
-        "household": world.households["kobar"][0],
+        "household": household,
         "officer": kobar,
         "device": device_of(engine, kobar),
+        "case": kobar_case(engine, world),
         "area": "62.01",
         "regency": "62.01",
+        "desa": KOBAR_DESA,
+        "nik": world.records[household]["anggota"][0]["nik"],
     }
     if role == "supervisor":  # 62.71.03: the city's other kecamatan is outside too
-        out |= {"household": world.households["palangka"][3], "area": OTHER_KECAMATAN_DESA}
+        other = world.households["palangka"][3]
+        out |= {
+            "household": other,
+            "area": OTHER_KECAMATAN_DESA,
+            "desa": OTHER_KECAMATAN_DESA,
+            "nik": world.records[other]["anggota"][0]["nik"],
+        }
     return out
 
 
 def requests_for(ids: dict[str, str]) -> dict[tuple[str, str], list[tuple[str, dict]]]:
     """For each route with a parameter: the requests that name another region."""
-    h, o, d = ids["household"], ids["officer"], ids["device"]
+    h, o, d, c = ids["household"], ids["officer"], ids["device"], ids["case"]
+    area, regency, desa = ids["area"], ids["regency"], ids["desa"]
     return {
         ("GET", "/console"): [(f"/console?area={ids['area']}", {})],
         ("GET", "/console/households"): [
@@ -107,6 +162,40 @@ def requests_for(ids: dict[str, str]) -> dict[tuple[str, str], list[tuple[str, d
         ("GET", "/console/audit"): [(f"/console/audit?household={h}&officer={o}", {})]
         if ids["household"] != UNKNOWN
         else [],
+        # review_web.py (issue 15)
+        ("GET", "/console/review"): [
+            (f"/console/review?desa={area}", {}),
+            (f"/console/review?desa={desa}", {}),
+            (f"/console/review?officer={o}", {}),
+        ],
+        ("POST", "/console/review/{household_id}"): [(f"/console/review/{h}", {})],
+        ("POST", "/console/review/{household_id}/decide"): [
+            (f"/console/review/{h}/decide", {"decision": "verified", "revision": "1"}),
+            (
+                f"/console/review/{h}/decide",
+                {"decision": "returned", "revision": "1", "return_reason": "nik_wrong"},
+            ),
+        ],
+        ("POST", "/console/cases/{case_id}"): [
+            (f"/console/cases/{c}", {"outcome": CASE_KEEP_THIS, "reason": ""})
+        ],
+        ("GET", "/console/cards"): [
+            (f"/console/cards?regency={regency}", {}),
+            (f"/console/cards?desa={desa}", {}),
+        ],
+        ("POST", "/console/cards/issue"): [
+            ("/console/cards/issue", {"regency": regency, "expected": "1"}),
+            ("/console/cards/issue", {"desa": desa, "expected": "1"}),
+        ],
+        # rights_web.py (issue 18)
+        ("POST", "/console/rights/find"): [("/console/rights/find", {"number": ids["nik"]})],
+        ("POST", "/console/rights/{household_id}/access"): [
+            (f"/console/rights/{h}/access", {"reason": "permintaan keluarga"})
+        ],
+        ("POST", "/console/rights/{household_id}/withdraw"): [
+            (f"/console/rights/{h}/withdraw", {"note": "menarik persetujuan"}),
+            (f"/console/rights/{h}/withdraw", {"note": "menarik persetujuan", "confirm": "yes"}),
+        ],
     }
 
 
@@ -128,6 +217,8 @@ NO_REGION = {
     ("POST", "/console/officers"),  # areas outside: 400 with the reason (test_console_officers)
     ("GET", "/console/recovery"),
     ("GET", "/console/exports"),
+    ("GET", "/console/cases"),  # a state filter; the list is the scope's (test_review_console)
+    ("GET", "/console/rights"),  # the search form
 }
 
 
@@ -140,6 +231,17 @@ def state(engine) -> tuple:
             conn.execute(select(func.count()).select_from(officers)).scalar(),
             sorted(conn.execute(select(officer_areas)).all()),
             sorted(conn.execute(select(devices.c.id, devices.c.revoked_at)).all()),
+            sorted(
+                conn.execute(
+                    select(households.c.id, households.c.status, households.c.card_number)
+                ).all()
+            ),
+            sorted(conn.execute(select(review_rounds.c.household_id, review_rounds.c.round)).all()),
+            sorted(conn.execute(select(duplicate_cases.c.id, duplicate_cases.c.outcome)).all()),
+            conn.execute(select(func.count()).select_from(case_decisions)).scalar(),
+            sorted(conn.execute(select(card_rows.c.card_number, card_rows.c.replaced_at)).all()),
+            conn.execute(select(func.count()).select_from(rights_requests)).scalar(),
+            conn.execute(select(func.count()).select_from(tombstones)).scalar(),
         )
 
 
@@ -166,10 +268,13 @@ def test_another_regions_ids_are_not_found_on_every_route(console, world, engine
 
 def own_region_path(path: str, world, engine) -> str:
     sari = world.officers["palangka"]
+    with engine.connect() as conn:  # the city's duplicate NIK (consoleworld): opened at ingest
+        case = conn.execute(select(duplicate_cases.c.id)).scalars().first() or UNKNOWN
     return (
         path.replace("{household_id}", world.households["palangka"][0])
         .replace("{officer_id}", sari)
         .replace("{device_id}", device_of(engine, sari))
+        .replace("{case_id}", case)
     )
 
 
@@ -177,7 +282,7 @@ def test_every_post_needs_the_sessions_csrf_token(console, world, engine):
     browser = logged_in_as(console, world, "province")
     foreign_token = logged_in_as(console, world, "regency").csrf()
     posts = [p for m, p in console_routes(console) if m == "POST"]
-    assert len(posts) >= 13
+    assert len(posts) >= 20
     before = state(engine)
     for path in posts:
         if path in ("/console/login", "/console/setup"):
@@ -190,6 +295,12 @@ def test_every_post_needs_the_sessions_csrf_token(console, world, engine):
                 "reason": "verification",
                 "store": "s" * 36,
                 "number": "6271031234567890",
+                "decision": "verified",
+                "revision": "1",
+                "outcome": CASE_KEEP_THIS,
+                "regency": "62.71",
+                "expected": "1",
+                "confirm": "yes",
             }
             reply = browser.post(url, fields | sent)
             assert reply.status_code == 403, (path, sent, reply.status_code)

@@ -16,8 +16,16 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from sync.server import ServerError, UnknownHousehold, cards, cases, review
-from sync.server.console import data
+from sync.server import (
+    ServerError,
+    UnknownArea,
+    UnknownHousehold,
+    UnknownOfficer,
+    cards,
+    cases,
+    review,
+)
+from sync.server.console import data, evidence
 from sync.server.console.render import lang_of, page, redirect
 from sync.server.console.web import PREFIX, BadRequest, FormText, check_csrf, current
 
@@ -57,17 +65,18 @@ def _queue_page(
     status_code: int = 200,
 ) -> Response:
     scope = session.user.scope
-    if desa and not scope.overlaps(desa):
-        raise data.NotFound()
     with _engine(request).connect() as conn:
-        rows = review.queue(
-            conn,
-            scope,
-            desa=desa,
-            officer=officer,
-            limit=QUEUE_PAGE,
-            offset=(page_no - 1) * QUEUE_PAGE,
-        )
+        try:  # an area or officer outside the scope: refused in the query (review.py)
+            rows = review.queue(
+                conn,
+                scope,
+                desa=desa,
+                officer=officer,
+                limit=QUEUE_PAGE,
+                offset=(page_no - 1) * QUEUE_PAGE,
+            )
+        except (UnknownArea, UnknownOfficer):
+            raise data.NotFound() from None
         total = review.queue_count(conn, scope, desa=desa, officer=officer)
         officers = data.officer_choices(conn, scope)
     query = {k: v for k, v in (("desa", desa), ("officer", officer)) if v}
@@ -130,6 +139,10 @@ def _review_page(
             raise data.NotFound() from None
         touching = cases.list_cases(conn, scope, state=None, household=household_id)
         card_history = cards.history(conn, scope, household_id)
+        # household.html (which this page extends) shows the photos and signatures too
+        shown = evidence.of_household(
+            conn, keys, request.app.state.attachments, scope, household_id
+        )
     codes = review.reason_codes()
     return page(
         request,
@@ -138,6 +151,7 @@ def _review_page(
         **_base(
             session,
             h=view,
+            evidence=shown,
             diff=found,
             rounds=history,
             cases=touching,
