@@ -133,11 +133,12 @@ def test_reissue_and_print_list_in_the_console(console, world, engine):
     palangka = world.households["palangka"]
     regency = logged_in(console, world, "regency")
     csrf = hidden(regency.get("/console/cards").text, "csrf")
-    regency.post(f"/console/review/{palangka[3]}", {"csrf": csrf})
-    regency.post(
+    assert regency.post(f"/console/review/{palangka[3]}", {"csrf": csrf}).status_code == 200
+    verified = regency.post(
         f"/console/review/{palangka[3]}/decide",
         {"csrf": csrf, "decision": "verified", "revision": "1"},
     )
+    assert verified.status_code == 303
     issued = regency.post("/console/cards/issue", {"csrf": csrf, "expected": "1"})
     old = issued.text.split('id="issued-table"')[1].split("<td><code>")[1].split("<")[0]
     page = regency.get("/console/cards")

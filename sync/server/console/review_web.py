@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from sync.server import ServerError, UnknownHousehold, cards, cases, review
-from sync.server.console import data
+from sync.server.console import data, evidence
 from sync.server.console.render import HEADERS, lang_of, page, redirect
 from sync.server.console.web import PREFIX, BadRequest, FormText, check_csrf, current
 
@@ -130,6 +130,8 @@ def _review_page(
             raise data.NotFound() from None
         touching = cases.list_cases(conn, scope, state=None, household=household_id)
         card_history = cards.history(conn, scope, household_id)
+        storage = request.app.state.attachments  # the photos and signature, as on household.html
+        shown_evidence = evidence.of_household(conn, keys, storage, scope, household_id)
     codes = review.reason_codes()
     return page(
         request,
@@ -142,6 +144,7 @@ def _review_page(
             rounds=history,
             cases=touching,
             cards=card_history,
+            evidence=shown_evidence,
             targets=review.comment_targets(record, lang),
             return_codes=[(c, review.reason_label("return", c, lang)) for c in codes["return"]],
             reject_codes=[(c, review.reason_label("reject", c, lang)) for c in codes["reject"]],
