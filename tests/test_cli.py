@@ -168,16 +168,16 @@ def test_import_reports_in_english(ready, mixed_file):
 
 def test_import_skip_invalid_then_reimport_changes_nothing(ready, mixed_file, tmp_path):
     proc = ready.ok("import", "--skip-invalid", str(mixed_file))
-    assert "3 rumah tangga diimpor, 0 sudah sama, 2 baris dilewati." in proc.stdout
+    assert "3 keluarga diimpor, 0 sudah sama, 2 baris dilewati." in proc.stdout
     assert [e.split(":")[0] for e in error_lines(proc.stderr)] == ["baris 2", "baris 4"]
     before_counts = ready.status()
     assert before_counts["households"] == 3 and before_counts["pending_sync"] == 3
     before = ready.dump(tmp_path / "before.jsonl")
 
     again = ready.ok("import", "--skip-invalid", str(mixed_file))
-    assert "0 rumah tangga diimpor, 3 sudah sama, 2 baris dilewati." in again.stdout
+    assert "0 keluarga diimpor, 3 sudah sama, 2 baris dilewati." in again.stdout
     clean = write_jsonl(tmp_path / "clean.jsonl", [numbered(1), numbered(2), numbered(3)])
-    assert "0 rumah tangga diimpor, 3 sudah sama" in ready.ok("import", str(clean)).stdout
+    assert "0 keluarga diimpor, 3 sudah sama" in ready.ok("import", str(clean)).stdout
     assert ready.status() == before_counts
     assert ready.dump(tmp_path / "after.jsonl") == before
 
@@ -245,7 +245,7 @@ def test_dump_then_import_into_fresh_store_is_byte_identical(ready, tmp_path):
     fresh = Khbs(tmp_path / "fresh", tmp_path)
     fresh.ok("init")
     proc = fresh.ok("import", str(first))
-    assert "3 rumah tangga diimpor" in proc.stdout
+    assert "3 keluarga diimpor" in proc.stdout
     assert fresh.dump(tmp_path / "second.jsonl") == dumped
 
 
@@ -300,7 +300,7 @@ def test_no_passphrase_and_no_terminal(ready):
 def test_verify_good_store_and_tampered_record(ready, tmp_path):
     ready.ok("import", str(write_jsonl(tmp_path / "h.jsonl", [numbered(1), numbered(2)])))
     proc = ready.ok("verify")
-    assert "2 rumah tangga, 0 rusak" in proc.stdout and "Semua baik." in proc.stdout
+    assert "2 keluarga, 0 rusak" in proc.stdout and "Semua baik." in proc.stdout
 
     victim = numbered(2)["id"]
     db = sqlite3.connect(ready.data_dir / "khbs.db")
@@ -313,7 +313,7 @@ def test_verify_good_store_and_tampered_record(ready, tmp_path):
     finally:
         db.close()
     bad = ready.fails("verify")
-    assert f"Rusak, tidak bisa dibuka: rumah tangga {victim}" in bad.stdout
+    assert f"Rusak, tidak bisa dibuka: keluarga {victim}" in bad.stdout
     assert "Ada masalah" in bad.stdout
 
 

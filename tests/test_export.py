@@ -362,11 +362,11 @@ def test_round_trip_export_import_dump_is_byte_identical(source, fresh, tmp_path
     export(source, out, *(["--excel"] if excel else []))
     proc = fresh.ok("import", str(out))
     n = len(stored(source))
-    assert f"{n} rumah tangga diimpor" in proc.stdout
+    assert f"{n} keluarga diimpor" in proc.stdout
     assert fresh.dump(tmp_path / "b.jsonl") == source.dump(tmp_path / "a.jsonl")
     # Either file of the pair names the folder; importing again changes nothing.
     again = fresh.ok("import", str(out / "members.csv"))
-    assert f"0 rumah tangga diimpor, {n} sudah sama" in again.stdout
+    assert f"0 keluarga diimpor, {n} sudah sama" in again.stdout
 
 
 def test_formula_cells_are_neutralised_and_restored(source, fresh, tmp_path):

@@ -30,6 +30,8 @@ def test_every_page_and_dialog_fits_1366x705(qapp, tmp_path, lang):
                 found[name] = cut
             if name == "form-aset":
                 assert assets_on_one_screen(widget)
+            if name == "form-location":  # the dwelling photo's point, taken in front of it
+                assert evidence_attached(widget)
             if name == "form-errors":  # the draft saved after a refused Finalkan keeps this
                 assert widget.household.state.text().startswith(("Belum bisa final", "Not final"))
     finally:
@@ -50,6 +52,10 @@ def test_every_page_and_dialog_fits_1366x705(qapp, tmp_path, lang):
         "form-returned",
         "member-comment",
         "review-history",
+        "photo-picker",
+        "signature",
+        "form-evidence",
+        "form-location",
         "locked",
         "recover",
     ):
@@ -69,6 +75,17 @@ def clashing_mnemonics(top: QWidget) -> list[str]:
             if found:
                 seen.setdefault(found.group(1).lower(), []).append(w.text())
     return [f"Alt+{k.upper()} on {texts}" for k, texts in seen.items() if len(texts) > 1]
+
+
+def evidence_attached(window) -> bool:
+    """The photo and the signature attached, and the location the photo's GPS point."""
+    evidence = window.household.evidence
+    gps = evidence.gps.value()
+    return (
+        all(evidence.editors[n].value() for n in ("foto_rumah", "tanda_tangan"))
+        and bool(gps)
+        and abs(gps["lat"] + 2.2136) < 0.001
+    )
 
 
 def assets_on_one_screen(window) -> bool:

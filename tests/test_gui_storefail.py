@@ -60,7 +60,7 @@ def test_the_app_holding_the_store_turns_khbs_import_away(start, stored, qtbot, 
 
     press(qtbot, Qt.Key.Key_L, CTRL)  # locked: the app lets go of the store
     store_closed(qtbot, app)
-    assert "1 rumah tangga diimpor" in khbs.ok("import", str(source)).stdout
+    assert "1 keluarga diimpor" in khbs.ok("import", str(source)).stdout
 
 
 class TestFullDisk:

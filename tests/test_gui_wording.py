@@ -71,6 +71,13 @@ def test_indonesian_says_keluarga_and_has_no_english_words():
     assert not found, found
 
 
+def test_the_command_line_server_and_console_say_keluarga_too():
+    """Every Indonesian message, not only those the app shows: the CLI's counts, the server's
+    answers and the console's pages name the unit as the app does."""
+    found = {k: v["id"] for k, v in catalogue().items() if re.search(r"(?i)rumah tangga", v["id"])}
+    assert not found, found
+
+
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_every_qt_text_is_translated(lang):
     missing = [(ctx, source) for ctx, source, text in qt_texts(lang) if not text.strip()]

@@ -81,7 +81,7 @@ def test_json_nested_too_deep_is_a_line_error(ready, tmp_path, depth):
     path = write_jsonl(tmp_path / "deep.jsonl", [numbered(1), deep])
     proc = ready.fails("import", str(path))
     assert error_lines(proc.stderr) == [
-        "baris 2: bersarang lebih dari 16 tingkat: bukan data rumah tangga."
+        "baris 2: bersarang lebih dari 16 tingkat: bukan data keluarga."
     ]
     assert ready.status()["households"] == 0
     proc = ready.ok("import", "--skip-invalid", str(path))  # the other lines still can

@@ -105,7 +105,7 @@ def test_deleted_household_row_is_reported_by_id(store, data_dir, monkeypatch, c
     assert report.unqueued == [] and report.altered == []
     code, out = verify_cli(data_dir, monkeypatch, capsys)
     assert code != 0
-    assert f"Hilang: rumah tangga {gone} ada di log audit" in out
+    assert f"Hilang: keluarga {gone} ada di log audit" in out
     assert "2 hilang" in out and "Ada masalah" in out
     code, out = verify_cli(data_dir, monkeypatch, capsys, lang="en")
     assert f"Missing: household {draft} is in the audit log" in out
@@ -176,7 +176,7 @@ def test_edits_through_the_cli(store, data_dir, monkeypatch, capsys):
     )
     code, out = verify_cli(data_dir, monkeypatch, capsys)
     assert code != 0
-    assert f"Diubah di luar aplikasi: rumah tangga {victim}" in out
+    assert f"Diubah di luar aplikasi: keluarga {victim}" in out
     assert "1 diubah di luar aplikasi" in out and "Semua baik" not in out
 
 

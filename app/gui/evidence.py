@@ -38,6 +38,11 @@ def _when(taken_at: str | None) -> str | None:
     return f"{day[2]}-{day[1]}-{day[0]} {taken_at[11:16]}" if len(day) == 3 else None
 
 
+def notice_version() -> str:
+    """The version of the privacy notice read before the signature."""
+    return q.load_schema()["properties"][CONSENT]["x-notice"]["version"]
+
+
 class EvidenceController(QObject):
     def __init__(self, session: Session, form, page: QWidget):
         super().__init__(page)
@@ -149,15 +154,20 @@ class EvidenceController(QObject):
         self._submit(fn, lambda _r: None)
 
     def _pick(self, name: str) -> None:
+        picker = self.picker()
+        chosen = picker.chosen() if picker.exec() == QDialog.DialogCode.Accepted else None
+        if chosen:
+            self.folder = str(Path(chosen).parent)
+            self.add_photo(name, chosen)
+
+    def picker(self):
+        """The photo picker on the last folder, its thumbnails being read (not yet shown)."""
         from app.gui.views.photo_picker import PhotoPicker
 
         picker = PhotoPicker(self.folder, self.page)
         picker.folderChosen.connect(lambda folder: self._read_folder(picker, folder))
         self._read_folder(picker, self.folder)
-        chosen = picker.chosen() if picker.exec() == QDialog.DialogCode.Accepted else None
-        if chosen:
-            self.folder = str(Path(chosen).parent)
-            self.add_photo(name, chosen)
+        return picker
 
     def _read_folder(self, picker, folder: str) -> None:
         picker.show_folder(folder)
@@ -221,7 +231,7 @@ class EvidenceController(QObject):
     def _sign(self, name: str) -> None:
         from app.gui.views.signature import SignatureDialog
 
-        notice = q.load_schema()["properties"][CONSENT]["x-notice"]["version"]
+        notice = notice_version()
         dialog = SignatureDialog(notice, self.page)
         answer = dialog.exec()
         if answer == SignatureDialog.CANNOT:

@@ -179,10 +179,10 @@ def marks(row: HouseholdRow, short: bool = False) -> list[str]:
 
 def sync_text(row: HouseholdRow) -> str:
     """The sync state and the most urgent mark (the tooltip has them all): one column wide
-    enough for the longest such pair reads whole."""
-    if row.sync_state == "training":  # never sent: the province cannot have said anything
-        return sync_label(row.sync_state)
-    return " \u26a0 ".join([sync_label(row.sync_state)] + marks(row, short=True)[:1])
+    enough for the longest such pair reads whole. A training family never reaches the
+    province, so it shows no province mark."""
+    shown = [] if row.sync_state == "training" else marks(row, short=True)[:1]
+    return " \u26a0 ".join([sync_label(row.sync_state)] + shown)
 
 
 def outcome_label(code: int | None) -> str:

@@ -26,6 +26,9 @@ ENGLISH_STOPS = {
     "member",
     "settings",
     "form-returned",
+    "form-evidence",
+    "signature",
+    "photo-picker",
 }
 
 

@@ -1,8 +1,9 @@
 """A walk through every page and dialog of the app at 1366x705, on a throwaway store with
 training households: first run, the list, export, enroll, settings, every section of the form,
-the member dialog, a failed Finalise, the province's changes, lock, unlock with an error and
-recovery. `make screenshots` saves each stop as a PNG; tests/test_gui_fit.py checks at each
-stop that every text has its room (app/gui/fit.py).
+the member dialog, a failed Finalise, the province's changes, the supervisor's returns, the
+evidence (photo picker, signature, the form with both attached and the photo's point), lock,
+unlock with an error and recovery. `make screenshots` saves each stop as a PNG;
+tests/test_gui_fit.py checks at each stop that every text has its room (app/gui/fit.py).
 
     for name, widget in tour(Path(tmp), "id"): ...
 
@@ -82,6 +83,7 @@ def tour(folder: Path, lang: str) -> Iterator[tuple[str, QWidget]]:
         yield from _household(window, worker)
         yield from _province_change(window, lang)
         yield from _supervision(window, session, worker)
+        yield from _evidence(window, worker, folder)
 
         window.lock()
         settle()
@@ -311,4 +313,90 @@ def _supervision(window, session, worker) -> Iterator[tuple[str, QWidget]]:
     page.closeRequested.emit()
     until(lambda: not worker.busy())
     ws.status.setCurrentIndex(0)
+    settle(200)
+
+
+def _demo_photo(folder: Path) -> Path:
+    """A drawn dwelling with a phone's GPS tags (Palangka Raya), as a phone would copy it."""
+    from fractions import Fraction
+
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (1600, 1200), (150, 200, 235))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 850, 1600, 1200), fill=(90, 150, 70))
+    draw.rectangle((450, 500, 1150, 900), fill=(170, 120, 70))
+    draw.polygon([(380, 520), (800, 250), (1220, 520)], fill=(120, 60, 40))
+    draw.rectangle((720, 680, 860, 900), fill=(80, 50, 30))
+    draw.rectangle((520, 600, 640, 700), fill=(230, 230, 200))
+    draw.rectangle((960, 600, 1080, 700), fill=(230, 230, 200))
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x9003] = "2026:11:30 09:15:42"
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "S", 2: (Fraction(2), Fraction(12), Fraction(49)), 3: "E"})
+    gps.update({4: (Fraction(113), Fraction(54), Fraction(39)), 31: Fraction(8)})
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "IMG_20261130_091542.jpg"
+    image.save(path, "JPEG", quality=90, exif=exif)
+    return path
+
+
+def _evidence(window, worker, folder: Path) -> Iterator[tuple[str, QWidget]]:
+    """A new household with consent given: the photo picker on a phone's folder (one dwelling
+    photo with GPS tags, in the throwaway folder), the signature pad with a signature drawn,
+    then the evidence section with both attached and the location taken from the photo."""
+    from PySide6.QtCore import QPointF
+    from PySide6.QtGui import QPainterPath
+
+    from app.gui.evidence import EvidenceController, notice_version
+    from app.gui.views.signature import SignatureDialog
+
+    window.workspace.newRequested.emit()
+    until(lambda: window.household is not None and window.household.evidence is not None)
+    until(lambda: not worker.busy())
+    settle(200)
+    page = window.household
+    evidence = page.evidence
+    assert isinstance(evidence, EvidenceController)
+    given = page.form.section("persetujuan").editor("diberikan")
+    given.set_value(True)
+    given.changed.emit()
+
+    evidence.folder = str(_demo_photo(folder / "foto-ponsel").parent)
+    picker = evidence.picker()
+    picker.show()
+    until(lambda: picker.list.count() > 0 and not worker.busy())
+    settle()
+    yield "photo-picker", picker
+    chosen = picker.chosen()
+    assert chosen is not None, "the photo picker shows no photo"
+    picker.reject()
+    picker.deleteLater()
+    evidence.add_photo("foto_rumah", chosen)
+    until(lambda: evidence.editors["foto_rumah"].value() is not None)
+
+    dialog = SignatureDialog(notice_version(), page)
+    path = QPainterPath(QPointF(40, 150))
+    for x, y in ((110, 60), (170, 150), (240, 70), (300, 140), (380, 90), (560, 130)):
+        path.lineTo(x, y)
+    dialog.pad.strokes.append(path)
+    dialog.pad.drawn.emit()
+    dialog.show()
+    settle()
+    yield "signature", dialog
+    evidence.add_signature("tanda_tangan", dialog.pad.png(), notice_version())
+    dialog.reject()
+    dialog.deleteLater()
+    until(lambda: evidence.editors["tanda_tangan"].value() is not None)
+    until(lambda: not worker.busy())
+
+    form = page.form
+    form.set_section(form.section_keys().index("bukti"))
+    settle()
+    yield "form-evidence", window
+    form.set_section(form.section_keys().index("lokasi"))
+    settle()
+    yield "form-location", window
+    page.closeRequested.emit()
+    until(lambda: not worker.busy())
     settle(200)

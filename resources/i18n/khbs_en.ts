@@ -52,7 +52,7 @@
 <context>
     <name>EvidenceController</name>
     <message>
-        <location filename="../../app/gui/evidence.py" line="231"/>
+        <location filename="../../app/gui/evidence.py" line="241"/>
         <source>Attach a photo of the thumbprint, or write a witness&apos;s name.</source>
         <translation>Attach a photo of the thumbprint, or write a witness&apos;s name.</translation>
     </message>
@@ -817,22 +817,32 @@
         <translation>Photos in the folder</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/photo_picker.py" line="51"/>
+        <location filename="../../app/gui/views/photo_picker.py" line="48"/>
+        <source>&amp;Choose</source>
+        <translation>&amp;Choose</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/photo_picker.py" line="49"/>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/photo_picker.py" line="53"/>
         <source>Folder:</source>
         <translation>Folder:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/photo_picker.py" line="61"/>
+        <location filename="../../app/gui/views/photo_picker.py" line="63"/>
         <source>Folder with photos</source>
         <translation>Folder with photos</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/photo_picker.py" line="69"/>
+        <location filename="../../app/gui/views/photo_picker.py" line="71"/>
         <source>Reading photos…</source>
         <translation>Reading photos…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/views/photo_picker.py" line="83"/>
+        <location filename="../../app/gui/views/photo_picker.py" line="85"/>
         <source>%n photo(s)</source>
         <translation>
             <numerusform>%n photo</numerusform>
@@ -840,7 +850,7 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/photo_picker.py" line="83"/>
+        <location filename="../../app/gui/views/photo_picker.py" line="85"/>
         <source>No photos here</source>
         <translation>No photos here</translation>
     </message>
@@ -1209,6 +1219,16 @@
         <location filename="../../app/gui/views/signature.py" line="109"/>
         <source>Then attach a photo of a thumbprint, or name a witness, in the form.</source>
         <translation>Then attach a photo of a thumbprint, or name a witness, in the form.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/signature.py" line="118"/>
+        <source>&amp;Attach</source>
+        <translation>&amp;Attach</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/signature.py" line="119"/>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
     </message>
 </context>
 <context>

@@ -52,7 +52,7 @@
 <context>
     <name>EvidenceController</name>
     <message>
-        <location filename="../../app/gui/evidence.py" line="231"/>
+        <location filename="../../app/gui/evidence.py" line="241"/>
         <source>Attach a photo of the thumbprint, or write a witness&apos;s name.</source>
         <translation>Lampirkan foto cap jempol, atau tulis nama saksi.</translation>
     </message>
@@ -815,29 +815,39 @@
         <translation>Foto di folder ini</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/photo_picker.py" line="51"/>
+        <location filename="../../app/gui/views/photo_picker.py" line="48"/>
+        <source>&amp;Choose</source>
+        <translation>&amp;Pilih</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/photo_picker.py" line="49"/>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/photo_picker.py" line="53"/>
         <source>Folder:</source>
         <translation>Folder:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/photo_picker.py" line="61"/>
+        <location filename="../../app/gui/views/photo_picker.py" line="63"/>
         <source>Folder with photos</source>
         <translation>Folder berisi foto</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/photo_picker.py" line="69"/>
+        <location filename="../../app/gui/views/photo_picker.py" line="71"/>
         <source>Reading photos…</source>
         <translation>Membaca foto…</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/views/photo_picker.py" line="83"/>
+        <location filename="../../app/gui/views/photo_picker.py" line="85"/>
         <source>%n photo(s)</source>
         <translation>
             <numerusform>%n foto</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/photo_picker.py" line="83"/>
+        <location filename="../../app/gui/views/photo_picker.py" line="85"/>
         <source>No photos here</source>
         <translation>Tidak ada foto di sini</translation>
     </message>
@@ -1204,6 +1214,16 @@
         <location filename="../../app/gui/views/signature.py" line="109"/>
         <source>Then attach a photo of a thumbprint, or name a witness, in the form.</source>
         <translation>Lalu lampirkan foto cap jempol, atau tulis nama saksi, di formulir.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/signature.py" line="118"/>
+        <source>&amp;Attach</source>
+        <translation>&amp;Lampirkan</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/signature.py" line="119"/>
+        <source>Cancel</source>
+        <translation>Batal</translation>
     </message>
 </context>
 <context>

@@ -27,6 +27,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import Connection, Row, bindparam, func, insert, select, update
 
@@ -397,11 +398,33 @@ def print_list(
     """The cards to print as one CSV in the export's Excel-ID layout (app/export/files.py:
     `;`, BOM, CRLF, formula cells neutralised), created readable by its owner only. Current
     cards of the filter, issued at or after `since`. Returns the number of rows; audited."""
+    from app.export.files import open_private
+
+    tmp = out.with_name(out.name + ".part")
+    with open_private(tmp) as raw:
+        n = write_print_list(conn, keys, scope, actor, raw, regency=regency, desa=desa, since=since)
+    tmp.replace(out)
+    return n
+
+
+def write_print_list(
+    conn: Connection,
+    keys,
+    scope: Scope,
+    actor: str,
+    raw: BinaryIO,
+    *,
+    regency: str | None = None,
+    desa: str | None = None,
+    since: datetime | None = None,
+) -> int:
+    """The print list into an open binary stream (a private file, or the console's download
+    built in memory: never a temporary file). Returns the number of rows; audited."""
     import json
 
     from app import questionnaire as q
     from app.export.cells import neutralise
-    from app.export.files import CsvOut, open_private
+    from app.export.files import CsvOut
 
     view = issuing_scope(scope, regency, desa)
     from sync.server.db import household_versions
@@ -429,33 +452,28 @@ def print_list(
     )
     if since is not None:
         query = query.where(cards.c.issued_at >= since)
-    tmp = out.with_name(out.name + ".part")
     n = 0
-    with open_private(tmp) as raw:
-        csv_out = CsvOut(raw, PRINT_COLUMNS, excel=True)
-        for r in conn.execute(query):
-            record = json.loads(
-                keys.open_content(
-                    r.key_id, r.id, r.revision, bytes(r.content_hash), bytes(r.content)
-                )
-            )
-            members = record.get(q.MEMBERS) or []
-            head = next(
-                (m for m in members if m.get(q.RELATION) == q.HEAD), members[0] if members else {}
-            )
-            location = record.get(q.LOCATION) or {}
-            row = [
-                r.card_number,
-                r.id,
-                r.kode_desa,
-                regions.name(r.kode_desa) or "",
-                str(record.get(q.KK) or ""),
-                str(head.get(q.NAME) or ""),
-                str(location.get("alamat") or ""),
-                r.issued_at.strftime("%d-%m-%Y"),
-            ]
-            csv_out.write_rows([[neutralise(c) for c in row]])
-            n += 1
-    tmp.replace(out)
+    csv_out = CsvOut(raw, PRINT_COLUMNS, excel=True)
+    for r in conn.execute(query):
+        record = json.loads(
+            keys.open_content(r.key_id, r.id, r.revision, bytes(r.content_hash), bytes(r.content))
+        )
+        members = record.get(q.MEMBERS) or []
+        head = next(
+            (m for m in members if m.get(q.RELATION) == q.HEAD), members[0] if members else {}
+        )
+        location = record.get(q.LOCATION) or {}
+        row = [
+            r.card_number,
+            r.id,
+            r.kode_desa,
+            regions.name(r.kode_desa) or "",
+            str(record.get(q.KK) or ""),
+            str(head.get(q.NAME) or ""),
+            str(location.get("alamat") or ""),
+            r.issued_at.strftime("%d-%m-%Y"),
+        ]
+        csv_out.write_rows([[neutralise(c) for c in row]])
+        n += 1
     audit(conn, actor, "cards.print_list", {"regency": regency, "desa": desa, "count": n})
     return n

@@ -122,7 +122,7 @@ def test_end_to_end(cli, db_url, db_kind):
     assert stats["by_status"] == {"received": 0, "verified": 0, "rejected": 0}
     assert stats["devices"] == {"active": 0, "revoked": 1}
     human = cli.ok("stats", db_first=False).stdout
-    assert "Rumah tangga: 0" in human and "Petugas: 1" in human
+    assert "Keluarga: 0" in human and "Petugas: 1" in human
 
 
 def test_commands_need_init(cli, db_kind):
@@ -261,7 +261,7 @@ def test_household_status_and_officer_areas(cli, db_url):
 
         unknown = str(uuid.uuid4())
         line = cli.fails("household", "status", "--id", unknown, "--status", "verified")
-        assert line == f"khbs-server: Rumah tangga {unknown} tidak ditemukan."
+        assert line == f"khbs-server: Keluarga {unknown} tidak ditemukan."
         assert "--status" in cli.fails("household", "status", "--id", hid, "--status", "ok", code=2)
         assert "Kode alasan" in cli.fails(
             "household", "status", "--id", hid, "--status", "rejected", "--reason", "Nope!"

@@ -471,20 +471,20 @@ def test_search_by_nik_or_kk_never_puts_the_number_anywhere(console, world, engi
 def test_list_is_masked_and_filtered(console, world):
     browser = logged_in_as(console, world, "province")
     page = browser.get("/console/households")
-    assert page.status_code == 200 and "6 rumah tangga" in page.text
+    assert page.status_code == 200 and "6 keluarga" in page.text
     for record in world.records.values():
         assert record["no_kk"] not in page.text
         assert record["no_kk"][:6] + "******" + record["no_kk"][-4:] in page.text
         assert record["anggota"][0]["nama"] not in page.text
     assert "Y. I." in page.text  # initials
     verified = browser.get("/console/households?status=verified")
-    assert "2 rumah tangga" in verified.text
+    assert "2 keluarga" in verified.text
     by_officer = browser.get(f"/console/households?officer={world.officers['kobar']}")
-    assert "2 rumah tangga" in by_officer.text
+    assert "2 keluarga" in by_officer.text
     desa = browser.get(f"/console/households?area={consoleworld.KOBAR_DESA}&status=verified")
-    assert "1 rumah tangga" in desa.text
+    assert "1 keluarga" in desa.text
     today = browser.get("/console/households?since=2000-01-01&until=2000-01-02")
-    assert "0 rumah tangga" in today.text
+    assert "0 keluarga" in today.text
     assert browser.get("/console/households?since=kemarin").status_code == 400
 
 

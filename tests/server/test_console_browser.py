@@ -223,7 +223,7 @@ def drive(plan: dict) -> dict:
         page.screenshot(path=str(shots / "console-dashboard-en.png"), full_page=True)
         page.get_by_role("link", name="Bahasa Indonesia").click()
 
-        page.get_by_role("link", name="Rumah tangga", exact=True).click()
+        page.get_by_role("link", name="Keluarga", exact=True).click()
         page.get_by_label("NIK atau nomor KK", exact=True).wait_for()
         page.screenshot(path=str(shots / "console-households.png"), full_page=True)
         page.get_by_label("NIK atau nomor KK", exact=True).fill(plan["nik"])

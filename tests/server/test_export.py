@@ -93,7 +93,7 @@ def audits(engine) -> list[tuple[str, str, dict]]:
 def test_cli_export_matches_what_was_pushed(cli, pushed, engine, tmp_path):
     out = tmp_path / "out"
     proc = cli.ok("export", "--out", str(out))
-    assert "4 rumah tangga" in proc.stdout and "data pribadi" in proc.stderr
+    assert "4 keluarga" in proc.stdout and "data pribadi" in proc.stderr
     hh, _ = check_against(out, pushed)
     by_id = {r["household_id"]: r for r in hh}
     assert list(hh[0])[-len(EXTRA_COLUMNS) :] == list(EXTRA_COLUMNS)

@@ -124,3 +124,51 @@ def test_cases_and_cards_for_the_regency(console, world, engine):
     assert issued.status_code == 200 and "1 kartu diterbitkan" in issued.text
     assert "6271-" in issued.text and kobar[0][:8] not in issued.text
     assert [a[2]["count"] for a in audits(engine, "cards.issue")] == [1]
+
+
+def test_reissue_and_print_list_in_the_console(console, world, engine):
+    """Both were command line only: a lost card re-issued and the print list downloaded from
+    the cards page, with CSRF, the region's scope (another regency's family is 404) and an
+    audit entry each; the list is a download the browser does not keep."""
+    palangka = world.households["palangka"]
+    regency = logged_in(console, world, "regency")
+    csrf = hidden(regency.get("/console/cards").text, "csrf")
+    assert regency.post(f"/console/review/{palangka[3]}", {"csrf": csrf}).status_code == 200
+    verified = regency.post(
+        f"/console/review/{palangka[3]}/decide",
+        {"csrf": csrf, "decision": "verified", "revision": "1"},
+    )
+    assert verified.status_code == 303
+    issued = regency.post("/console/cards/issue", {"csrf": csrf, "expected": "1"})
+    old = issued.text.split('id="issued-table"')[1].split("<td><code>")[1].split("<")[0]
+    page = regency.get("/console/cards")
+    assert 'action="/console/cards/reissue"' in page.text and "Kartu hilang" in page.text
+
+    form = {"csrf": csrf, "household_id": palangka[3], "reason": "lost"}
+    assert regency.post("/console/cards/reissue", form | {"csrf": "x"}).status_code == 403
+    kobar_user = logged_in(console, world, "kobar")
+    kobar_csrf = hidden(kobar_user.get("/console/cards").text, "csrf")
+    assert kobar_user.post("/console/cards/reissue", form | {"csrf": kobar_csrf}).status_code == 404
+    none = regency.post("/console/cards/reissue", form | {"household_id": palangka[2]})
+    assert none.status_code == 409  # received, not verified: no card to replace
+    assert audits(engine, "cards.reissue") == []
+
+    done = regency.post("/console/cards/reissue", form)
+    assert done.status_code == 200 and f"Kartu {old} diganti dengan" in done.text
+    new = done.text.split("diganti dengan ")[1].split(".")[0]
+    assert new != old and new.startswith("6271-")
+    [(actor, _, entry)] = audits(engine, "cards.reissue")
+    assert actor == world.users["regency"].actor and entry["replaced"] == old
+
+    assert regency.post("/console/cards/list", {"csrf": "x"}).status_code == 403
+    assert (
+        kobar_user.post("/console/cards/list", {"csrf": kobar_csrf, "desa": "62.71"}).status_code
+        == 404
+    )
+    listed = regency.post("/console/cards/list", {"csrf": csrf})
+    assert listed.status_code == 200 and listed.headers["Cache-Control"] == "no-store"
+    assert listed.headers["Content-Disposition"].startswith('attachment; filename="kartu-')
+    text = listed.content.decode("utf-8-sig")
+    assert text.startswith("nomor_kartu;") and new in text and old not in text
+    assert world.records[palangka[3]]["no_kk"] in text
+    assert [a[2]["count"] for a in audits(engine, "cards.print_list")] == [1]

@@ -115,6 +115,8 @@ class SignatureDialog(QDialog):
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         ok = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        ok.setText(self.tr("&Attach"))
+        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("Cancel"))
         ok.setEnabled(False)
         self.pad.drawn.connect(lambda: ok.setEnabled(not self.pad.is_empty()))
         row = QHBoxLayout()

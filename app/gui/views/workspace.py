@@ -235,7 +235,7 @@ class WorkspacePage(QWidget):
             if col == COL_STATUS:
                 cell += self.table.iconSize().width() + 16  # "Perlu perbaikan" has an icon
             self.table.setColumnWidth(col, max(cell, header.sectionSizeFromContents(col).width()))
-        self.table.setColumnWidth(COL_DESA, 140)  # a village name: the tooltip has its code
+        self.table.setColumnWidth(COL_DESA, 132)  # a village name: the tooltip has its code
         self.table.setProperty("freeTextColumns", [*FREE_TEXT, COL_DESA])
         header.setMinimumSectionSize(60)
         for col in HIDDEN_AT_FIRST:

@@ -26,7 +26,7 @@ from sync.server import (
     review,
 )
 from sync.server.console import data, evidence
-from sync.server.console.render import lang_of, page, redirect
+from sync.server.console.render import HEADERS, lang_of, page, redirect
 from sync.server.console.web import PREFIX, BadRequest, FormText, check_csrf, current
 
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
@@ -303,8 +303,10 @@ def _cards_page(
     issued: cards.Issued | None = None,
     error: str | None = None,
     status_code: int = 200,
+    reissued: dict | None = None,
 ) -> Response:
     scope = session.user.scope
+    lang = lang_of(request)
     try:
         with _engine(request).connect() as conn:
             counts = cards.preview(conn, scope, regency=regency, desa=desa)
@@ -324,6 +326,11 @@ def _cards_page(
             area_name=data.area_name,
             issued=issued,
             error=error,
+            reissued=reissued,
+            reissue_codes=[
+                (c, review.reason_label("reissue", c, lang))
+                for c in review.reason_codes()["reissue"]
+            ],
         ),
     )
 
@@ -364,3 +371,53 @@ def cards_issue(
     except ServerError as exc:
         return _cards_page(request, session, area, place, None, exc.message(lang_of(request)), 409)
     return _cards_page(request, session, area, place, done)
+
+
+@router.post("/cards/reissue", response_class=HTMLResponse)
+def cards_reissue(
+    request: Request, household_id: FormText = "", reason: FormText = "", csrf: FormText = ""
+) -> Response:
+    """A new card for a lost or damaged one (cards.reissue: scope in its query, audited)."""
+    session = current(request)
+    check_csrf(session, csrf)
+    try:
+        with _engine(request).begin() as conn:
+            done = cards.reissue(
+                conn, session.user.scope, session.user.actor, household_id.strip(), reason
+            )
+    except (UnknownHousehold, cards.CardsNotAllowed):
+        raise data.NotFound() from None
+    except ServerError as exc:
+        return _cards_page(request, session, None, None, None, exc.message(lang_of(request)), 409)
+    return _cards_page(request, session, None, None, reissued=done)
+
+
+@router.post("/cards/list")
+def cards_list(
+    request: Request, regency: FormText = "", desa: FormText = "", csrf: FormText = ""
+) -> Response:
+    """The print list as a CSV download, built in memory (no temporary file), not cached by
+    the browser; the current cards of the area chosen, audited by cards.write_print_list."""
+    import io
+    from datetime import UTC, datetime
+
+    session = current(request)
+    check_csrf(session, csrf)
+    area, place = _area(regency), _area(desa)
+    out = io.BytesIO()
+    try:
+        with _engine(request).begin() as conn:
+            cards.write_print_list(
+                conn,
+                _keys(request),
+                session.user.scope,
+                session.user.actor,
+                out,
+                regency=area,
+                desa=place,
+            )
+    except (cards.AreaOutsideScope, cards.CardsNotAllowed):
+        raise data.NotFound() from None
+    name = f"kartu-{place or area or 'semua'}-{datetime.now(UTC):%Y%m%d}.csv"
+    headers = HEADERS | {"Content-Disposition": f'attachment; filename="{name}"'}
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers=headers)
