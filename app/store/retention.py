@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from app.policy import DEFAULT_RETENTION_DAYS
-from app.store import PURGED, supervision
+from app.store import PURGED, attachments, supervision
 from app.store.integrity import ERASED
 from app.store.store import Store
 
@@ -170,6 +170,7 @@ def erase(store: Store, household_id: str, now: str) -> bool:
     ):
         store.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (household_id,))
     supervision.forget(store, household_id)  # a supervisor's comments name the family
+    attachments.forget(store, household_id)  # photos and signatures, sent or not
     store.audit.append(now, store.actor, ERASED, household_id, row[0] if row else None)
     return True
 

@@ -15,6 +15,14 @@ from sync.server_cli import EXIT_OK, _print_json, _utc, database, unlock
 ACTOR = "server-cli"
 
 
+def _storage(args: argparse.Namespace):
+    """The attachment storage the server uses (erasure removes a household's photos there)."""
+    from sync.server.attachments import storage_for
+    from sync.server.settings import Settings
+
+    return storage_for(Settings.load(db=args.db))
+
+
 # -- retention ----------------------------------------------------------------------------------
 
 
@@ -43,7 +51,7 @@ def cmd_retention_apply(args: argparse.Namespace) -> int:
         with engine.begin() as conn:
             if not args.dry_run:
                 unlock(conn)
-            ids = privacy.apply_retention(conn, ACTOR, dry_run=args.dry_run)
+            ids = privacy.apply_retention(conn, ACTOR, storage=_storage(args), dry_run=args.dry_run)
             period = privacy.days(conn, privacy.PROVINCE_DAYS)
         if ids and not args.dry_run:
             privacy.checkpoint(engine)
@@ -124,7 +132,9 @@ def cmd_rights_withdraw(args: argparse.Namespace) -> int:
             keys = unlock(conn)
             scope = Scope.province()
             hid = _family(conn, keys, scope, args)
-            stone = rights.withdraw(conn, keys, scope, hid, ACTOR, args.note or "")
+            stone = rights.withdraw(
+                conn, keys, scope, hid, ACTOR, args.note or "", storage=_storage(args)
+            )
         privacy.checkpoint(engine)
     if args.json:
         _print_json(

@@ -20,6 +20,7 @@ from app.crypto import DecryptError, open_sealed, seal
 from app.i18n import tr
 from sync.protocol import content_hash
 from sync.server import ServerError
+from sync.server.attachments import Storage
 from sync.server.audit import audit
 from sync.server.db import (
     blind_index,
@@ -242,13 +243,15 @@ def withdraw(
     household_id: str,
     actor: str,
     note: str = "",
+    *,
+    storage: Storage | None,
 ) -> Tombstone:
     """The family withdrew consent: processing stops. The request is recorded, then the
     household is erased (privacy.erase: tombstone, laptops told). Erasure drops the request's
     words too; its kind, date and outcome stay."""
     find(conn, keys, scope, household_id=household_id)  # in scope, or FamilyNotFound
     record(conn, keys, household_id, WITHDRAW, actor, {"note": clean_note(note)}, outcome="erased")
-    return erase(conn, household_id, WITHDRAWAL, actor, scope=scope)
+    return erase(conn, household_id, WITHDRAWAL, actor, storage=storage, scope=scope)
 
 
 # -- correction -----------------------------------------------------------------------------------
