@@ -177,7 +177,7 @@ def cmd_rights_access(args: argparse.Namespace) -> int:
 
 def cmd_rights_correct(args: argparse.Namespace) -> int:
     """A family's correction: applied here as a new revision (audited), or with --to-officer
-    recorded for the officer to correct (the supervision loop's return, once merged)."""
+    returned to the officer to correct (a supervision-loop return; closed by the new revision)."""
     from sync.server import rights
     from sync.server.scope import Scope
 
@@ -192,12 +192,8 @@ def cmd_rights_correct(args: argparse.Namespace) -> int:
         scope = Scope.province()
         hid = _family(conn, keys, scope, args)
         if args.to_officer:
-            # Hook for the supervision loop (h/review): after merge, also return the household
-            # to its officer with these answers as comments, and close the request when the
-            # corrected revision arrives.
-            content = {"note": rights.clean_note(args.note), "changes": answers}
-            request_id = rights.record(
-                conn, keys, hid, rights.CORRECTION, ACTOR, content, status="open"
+            request_id, _round = rights.return_correction(
+                conn, keys, scope, hid, answers, ACTOR, args.note or ""
             )
             revision = None
         else:

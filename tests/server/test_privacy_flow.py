@@ -252,3 +252,59 @@ def test_withdrawal_erases_comments_cases_cards_and_photos_everywhere(
     for content in photos:
         assert content[:60] not in raw
     other_store.close()
+
+
+def test_a_correction_to_the_officer_returns_the_household_and_closes_with_the_edit(
+    server, live, engine, initialised, officer, tmp_path
+):
+    """`rights correct --to-officer` on a verified household: the laptop gets a return
+    ("Perlu perbaikan") whose comment asks for the family's value; the officer's corrected
+    revision closes the request."""
+    from app.store import supervision
+    from sync.server import rights
+
+    store, client, _ = laptop(tmp_path, "sari", live, engine, officer)
+    rec = numbered(1)
+    hh.finalise(store, rec, today=TODAY)
+    assert client.sync().synced == 1
+    decide(engine, rec["id"], "verified")
+    client.sync()
+    new_name = "Yohana Tingang Br. Sitepu"
+    out = server.ok(
+        "rights",
+        "correct",
+        "--id",
+        rec["id"],
+        "--set",
+        f"anggota.2.nama={new_name}",
+        "--to-officer",
+        "--note",
+        "surat kelurahan",
+    )
+    assert "dikembalikan ke petugas" in out.stdout
+    bad = server("rights", "correct", "--id", rec["id"], "--set", "rumah.atap=1", "--to-officer")
+    assert bad.returncode == 1 and "rumah.atap" in bad.stderr
+    client.sync()
+    opened = supervision.of(store, rec["id"]).open_return
+    assert opened is not None and opened.revision == 1
+    assert supervision.open_returns(store) == [(rec["id"], "returned")]
+    (comment,) = opened.comments
+    assert comment.path == ("anggota", 1, "nama") or comment.path == "anggota.1.nama"
+    assert new_name in (comment.text or "")
+    with engine.connect() as conn:
+        (request,) = rights.requests_of(conn, initialised, rec["id"])
+    assert (request.status, request.outcome) == ("open", None)
+
+    corrected = json.loads(json.dumps(rec))
+    corrected["anggota"][1]["nama"] = new_name
+    hh.finalise(store, corrected, today=TODAY)
+    assert client.sync().synced == 1
+    assert supervision.open_returns(store) == []
+    with engine.connect() as conn:
+        (request,) = rights.requests_of(conn, initialised, rec["id"])
+    assert (request.status, request.outcome, request.revision) == (
+        "done",
+        "corrected_by_officer",
+        2,
+    )
+    store.close()
