@@ -6,6 +6,8 @@ transaction, like repo.py; every change is audited (audit.py) with ids and codes
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -442,6 +444,18 @@ def exposure(
         report.households.append(Exposed(hid, row.kode_desa, cats, _how(hid, sent)))
     _audit_exposure(conn, actor, report)
     return report
+
+
+def exposure_csv(report: Exposure) -> str:
+    """The report as CSV (ids, desa and 0/1 flags only): `khbs-server device exposure --csv`
+    and the console's download."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["household_id", "kode_desa", *CATEGORIES, "erased", "how"])
+    for h in report.households:
+        flags = [int(c in h.categories) for c in CATEGORIES]
+        writer.writerow([h.household_id, h.kode_desa, *flags, int("erased" in h.categories), h.how])
+    return out.getvalue()
 
 
 def _how(hid: str, sent: set[str]) -> str:

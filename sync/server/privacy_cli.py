@@ -5,8 +5,6 @@ build_parser (register()); they use its helpers (database, unlock, errors)."""
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 
 from app.i18n import tr
@@ -78,15 +76,7 @@ def cmd_device_exposure(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report.as_dict())
     elif args.csv:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["household_id", "kode_desa", *privacy.CATEGORIES, "erased", "how"])
-        for h in report.households:
-            flags = [int(c in h.categories) for c in privacy.CATEGORIES]
-            writer.writerow(
-                [h.household_id, h.kode_desa, *flags, int("erased" in h.categories), h.how]
-            )
-        sys.stdout.write(out.getvalue())
+        sys.stdout.write(privacy.exposure_csv(report))
     else:
         _exposure_text(report)
     return EXIT_OK
