@@ -230,3 +230,42 @@ def test_khbs_purge_dry_run_lists_then_purges(data_dir, capsys, monkeypatch):
     assert main([*argv, "status", "--json"]) == 0
     counts = json.loads(capsys.readouterr().out)
     assert (counts["full"], counts["stubs"]) == (0, 1)
+
+
+def test_an_open_return_keeps_the_household(cstore, clock):
+    """A supervisor's return of a revision the laptop does not hold yet (a correction made at
+    the province) leaves the laptop's decided revision due by its audit trail; the open return
+    ("Perlu perbaikan") still keeps the household whole."""
+    from app.province_key import ProvinceKeyPair
+    from app.store import supervision
+    from tests.review_events import comment, review
+
+    box = ProvinceKeyPair.generate()
+    rec = family(1)
+    sent(cstore, rec)
+    apply_events(cstore, [status(rec["id"], 1, "verified", 1)], cursor=1)
+    event = review(
+        box.public_bytes(), "device-7", rec["id"], 2, [comment("no_kk", "cek KK")], seq=2
+    )
+    apply_events(cstore, [event], 2, box=("device-7", box))
+    assert supervision.open_returns(cstore) == [(rec["id"], "returned")]
+    clock.move(days=DEFAULT_RETENTION_DAYS + 1)
+    assert retention.purge(cstore).ids == []
+    assert supervision.of(cstore, rec["id"]).open_return is not None
+
+
+def test_unsent_photos_keep_the_household_and_sent_ones_leave_with_the_record(cstore, clock):
+    from app.store import attachments
+
+    waiting, done = family(1), family(2)
+    for n, rec in enumerate((waiting, done), start=1):
+        sent(cstore, rec)
+        attachments.add(cstore, rec["id"], "photo", b"\xff\xd8 foto", b"thumb", {})
+        apply_events(cstore, [status(rec["id"], 1, "verified", n)], cursor=n)
+    (photo,) = attachments.listed(cstore, done["id"])
+    attachments.mark_sent(cstore, photo.id)
+    clock.move(days=DEFAULT_RETENTION_DAYS + 1)
+    assert retention.purge(cstore).ids == [done["id"]]
+    assert attachments.listed(cstore, done["id"]) == []
+    assert len(attachments.listed(cstore, waiting["id"])) == 1
+    assert retention.purge(cstore).ids == []

@@ -151,6 +151,13 @@ def delete(store: Store, attachment_id: str) -> bool:
     return True
 
 
+def forget(store: Store, household_id: str) -> int:
+    """The household's attachments leave with it (erased, or purged to a stub once sent): their
+    sealed bytes go with the rows. Inside the caller's transaction; returns how many."""
+    cursor = store.db.execute("DELETE FROM attachments WHERE household_id = ?", (household_id,))
+    return max(cursor.rowcount, 0)
+
+
 # -- sync -------------------------------------------------------------------------------------
 
 

@@ -13,7 +13,10 @@ tell a thief nothing; with it, one can only confirm a number one already knows.
 
 Never purged: drafts, anything in the outbox or not yet acknowledged, a household the province
 sent back (push rejection, conflict, a return: any `sync.*` audit entry after the decision for
-the current revision), one with a province version waiting, one released to another officer.
+the current revision), one with an open return ("Perlu perbaikan", supervision.open_returns, of
+whatever revision), one with a photo or signature not yet sent, one with a province version
+waiting, one released to another officer. A purge drops the household's attachments (all sent:
+the province keeps them) and its supervision rows with the record.
 
 A family's withdrawal of consent (`erase` pull event) removes the household entirely, stub and
 tokens included, whatever its state; the audit log keeps its id (ERASED).
@@ -25,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from app.policy import DEFAULT_RETENTION_DAYS
-from app.store import PURGED, supervision
+from app.store import PURGED, attachments, supervision
 from app.store.integrity import ERASED
 from app.store.store import Store
 
@@ -90,7 +93,14 @@ def due(store: Store) -> list[Due]:
         " OR h.sync_state = 'rejected')"
         " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.household_id = h.id)"
         " AND a.pending IS NULL AND coalesce(a.released, 0) = 0"
-        " ORDER BY h.id"
+        # An open return ("Perlu perbaikan"): the officer still has to correct it.
+        " AND NOT EXISTS (SELECT 1 FROM supervision s WHERE s.household_id = h.id"
+        " AND s.returned_revision IS NOT NULL)"
+        # A photo or signature not yet at the province would be lost with the record.
+        " AND NOT EXISTS (SELECT 1 FROM attachments t WHERE t.household_id = h.id"
+        " AND t.sync_state = ?)"
+        " ORDER BY h.id",
+        (attachments.LOCAL,),
     ).fetchall()
     out = []
     for hid, revision, desa in rows:
@@ -136,6 +146,7 @@ def purge(store: Store, *, dry_run: bool = False) -> Purged:
             if not store.keep_stub(d.household_id, d.revision, stub):
                 continue
             supervision.forget(store, d.household_id)  # the comments: personal, decided
+            attachments.forget(store, d.household_id)  # all sent (due() checked): kept there
             with store.changing_row("assigned", d.household_id):  # the list's version too
                 store.db.execute(
                     "UPDATE assigned SET origin = NULL, pending = NULL, pending_revision = NULL"
@@ -170,6 +181,7 @@ def erase(store: Store, household_id: str, now: str) -> bool:
     ):
         store.db.execute(f"DELETE FROM {table} WHERE {column} = ?", (household_id,))
     supervision.forget(store, household_id)  # a supervisor's comments name the family
+    attachments.forget(store, household_id)  # photos and signatures, sent or not
     store.audit.append(now, store.actor, ERASED, household_id, row[0] if row else None)
     return True
 

@@ -1,9 +1,11 @@
 """A family's access request answered (UU PDP art. 7 and 32; docs/privacy.md): a readable copy of
 everything the province holds about one household, as one self-contained HTML file in Bahasa
 Indonesia (or English) with the questionnaire's own labels: the household and its members, every
-revision received, the decisions, the attachments (none are kept yet), the family's requests, and
-who accessed the record and when (the audit log). The request is recorded (its stated reason
-sealed) and audited before the copy is made, so the copy lists itself.
+revision received, the decisions, the supervision rounds (returns with their comments, opened with
+the data key), the duplicate cases it is in (from its side: never the other family's id), the
+photos and signatures kept (what they are: kind, file, hash, size, when received), the family's
+requests, and who accessed the record and when (the audit log). The request is recorded (its
+stated reason sealed) and audited before the copy is made, so the copy lists itself.
 """
 
 from __future__ import annotations
@@ -16,6 +18,9 @@ from sqlalchemy import Connection, or_, select
 
 from app.crypto import DecryptError
 from app.i18n import tr
+from app.review_reasons import reason_label
+from sync.server import attachments as stored_attachments
+from sync.server import cases, review
 from sync.server.console import data
 from sync.server.console.render import WIB, environment
 from sync.server.db import audit_log, changes, console_users, household_versions, utc_now
@@ -44,6 +49,28 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class RoundCopy:
+    """A supervisor's decision (review.Round) in words."""
+
+    at: datetime
+    revision: int
+    decision: str
+    reason: str  # the label
+    note: str | None
+    comments: list[tuple[str, str]]  # (question label, text and reason label)
+
+
+@dataclass(frozen=True)
+class CaseCopy:
+    """A duplicate case, seen from this household: what was shared and what was decided."""
+
+    kind: str
+    outcome: str  # from this household's side (cases.mirrored for household B)
+    opened_at: datetime
+    history: list[tuple[datetime, str, str]]  # (when, outcome from this side, reason)
+
+
+@dataclass(frozen=True)
 class AccessRecord:
     at: datetime
     who: str
@@ -61,7 +88,9 @@ class Copy:
     decisions: list[Decision] = field(default_factory=list)
     accesses: list[AccessRecord] = field(default_factory=list)
     requests: list = field(default_factory=list)
-    attachments: list = field(default_factory=list)  # hook: attachments (issue 16) after merge
+    rounds: list[RoundCopy] = field(default_factory=list)
+    cases: list[CaseCopy] = field(default_factory=list)
+    attachments: list[stored_attachments.StoredAttachment] = field(default_factory=list)
 
 
 def make(
@@ -152,6 +181,39 @@ def collect(
             )
         )
     copy.requests = requests_of(conn, keys, household_id)
+    for r in review.rounds(conn, keys, scope, household_id):
+        comments = [
+            (
+                c.label(lang),
+                " ".join(p for p in (c.text or "", reason_label("return", c.code, lang)) if p),
+            )
+            for c in r.comments
+        ]
+        kind = "reject" if r.decision == "rejected" else "return"
+        copy.rounds.append(
+            RoundCopy(
+                r.decided_at,
+                r.revision,
+                r.decision,
+                reason_label(kind, r.reason, lang),
+                r.note,
+                comments,
+            )
+        )
+    for case in cases.list_cases(conn, scope, state=None, household=household_id):
+        side = (lambda o: o) if case.household_a == household_id else cases.mirrored
+        copy.cases.append(
+            CaseCopy(
+                case.kind,
+                side(case.outcome),
+                case.opened_at,
+                [
+                    (d.decided_at, side(d.outcome), d.reason or "")
+                    for d in cases.history(conn, scope, case.id)
+                ],
+            )
+        )
+    copy.attachments = stored_attachments.listed(conn, [household_id])
     return copy
 
 

@@ -252,6 +252,14 @@ def _complete(
     storage.delete(_part(aid))
 
 
+def forget_files(storage: Storage, kept: list[str], parts: list[str]) -> None:
+    """Remove the sealed files of erased attachments and unfinished uploads (privacy.erase)."""
+    for aid in kept:
+        storage.delete(_kept(aid))
+    for aid in parts:
+        storage.delete(_part(aid))
+
+
 # -- reading --------------------------------------------------------------------------------------
 
 

@@ -39,7 +39,7 @@ from sync.protocol import (
     open_batch,
     read_header,
 )
-from sync.server import cases, questionnaires, repo
+from sync.server import cases, questionnaires, repo, rights
 from sync.server.db import (
     advisory_lock,
     batches,
@@ -346,6 +346,8 @@ class _Writer:
                 )
             )
             self.current[hid] = (current[0], revision)
+            # A family's correction returned to the officer is done when the edit arrives.
+            rights.close_corrections(conn, hid, revision, f"device:{device.id}")
         conn.execute(
             _INSERT_VERSION,
             {

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, exists, func, select
 
-from sync.server import ServerError, UnknownDevice, UnknownOfficer, repo
+from sync.server import ServerError, UnknownDevice, UnknownOfficer, privacy, repo
 from sync.server.assignments import reassign
 from sync.server.audit import audit
 from sync.server.db import devices, households, officer_areas, officers, request_nonces, utc_now
@@ -279,6 +279,15 @@ def revoke_device(
     if now:
         audit(conn, actor, "device.revoke", {"device_id": device_id, "officer_id": officer_id})
     return device, now
+
+
+def device_exposure(
+    conn: Connection, keys: ServerKeys, scope: Scope, actor: str, device_id: str
+) -> privacy.Exposure:
+    """What a device the scope may manage could have held (privacy.exposure, audited),
+    counting only the households inside the scope."""
+    _require_device(conn, scope, device_id)
+    return privacy.exposure(conn, keys, device_id, actor, scope=scope)
 
 
 @dataclass(frozen=True)

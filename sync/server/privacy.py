@@ -6,6 +6,8 @@ transaction, like repo.py; every change is audited (audit.py) with ids and codes
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -18,18 +20,25 @@ from app.crypto import DecryptError
 from app.policy import DEFAULT_RETENTION_DAYS
 from sync.protocol import MAX_SKEW_S, REJECTED, VERIFIED, SettingsEvent
 from sync.server import ServerError, UnknownDevice, UnknownHousehold, repo
+from sync.server.attachments import Storage, forget_files
 from sync.server.audit import audit
 from sync.server.db import (
+    attachment_uploads,
+    attachments,
     blind_index,
     candidates,
+    cards,
+    case_decisions,
     changes,
     devices,
+    duplicate_cases,
     duplicates,
     handovers,
     household_versions,
     households,
     privacy_settings,
     request_nonces,
+    review_rounds,
     rights_requests,
     tombstones,
     utc_now,
@@ -112,13 +121,20 @@ def erase(
     basis: str,
     actor: str,
     *,
+    storage: Storage | None,
     scope: Scope | None = None,
     clock=utc_now,
 ) -> Tombstone:
     """Erase a household's personal data at the province: every version, its blind-index
-    tokens, duplicate marks, change events and DTSEN list entry; leave a tombstone (id, desa,
-    card number, date, basis, the KK's token) and tell every laptop that may hold it (an `erase`
-    event for its officer and earlier officers). UnknownHousehold outside the scope."""
+    tokens, duplicate marks and cases (with their decisions), review rounds (their sealed
+    comments), cards, photos and signatures (rows and the sealed files in `storage`), change
+    events and DTSEN list entry; leave a tombstone (id, desa, card number, date, basis, the KK's
+    token) and tell every laptop that may hold it (an `erase` event for its officer and earlier
+    officers). UnknownHousehold outside the scope.
+
+    The files go before the transaction commits: should it then fail, the household is still
+    there without its photos, and erasing it again finishes the job. `storage` None: only when
+    the caller has no attachment storage (a household with attachments is then refused)."""
     scope = scope or Scope.province()
     row = conn.execute(
         select(households).where(
@@ -148,7 +164,37 @@ def erase(
         o for o in conn.execute(select(candidates.c.officer_id).where(listed)).scalars() if o
     }
     now = clock()
+    held = list(
+        conn.execute(
+            select(attachments.c.id).where(attachments.c.household_id == household_id)
+        ).scalars()
+    )
+    uploading = list(
+        conn.execute(
+            select(attachment_uploads.c.id).where(attachment_uploads.c.household_id == household_id)
+        ).scalars()
+    )
+    if (held or uploading) and storage is None:
+        raise ValueError("erase: attachments but no storage to remove them from")
+    cases = select(duplicate_cases.c.id).where(
+        or_(
+            duplicate_cases.c.household_a == household_id,
+            duplicate_cases.c.household_b == household_id,
+        )
+    )
     for statement in (
+        delete(attachments).where(attachments.c.household_id == household_id),
+        delete(attachment_uploads).where(attachment_uploads.c.household_id == household_id),
+        delete(review_rounds).where(review_rounds.c.household_id == household_id),
+        delete(case_decisions).where(case_decisions.c.case_id.in_(cases)),
+        delete(duplicate_cases).where(
+            or_(
+                duplicate_cases.c.household_a == household_id,
+                duplicate_cases.c.household_b == household_id,
+            )
+        ),
+        # The tombstone keeps the current card number; earlier (replaced) ones go.
+        delete(cards).where(cards.c.household_id == household_id),
         delete(duplicates).where(
             or_(
                 duplicates.c.household_id == household_id,
@@ -167,6 +213,8 @@ def erase(
         delete(households).where(households.c.id == household_id),
     ):
         conn.execute(statement)
+    if storage is not None:
+        forget_files(storage, held, uploading)
     conn.execute(
         insert(tombstones).values(
             household_id=household_id,
@@ -240,7 +288,12 @@ def due_for_retention(conn: Connection, *, clock=utc_now) -> list[str]:
 
 
 def apply_retention(
-    conn: Connection, actor: str, *, dry_run: bool = False, clock=utc_now
+    conn: Connection,
+    actor: str,
+    *,
+    storage: Storage | None = None,
+    dry_run: bool = False,
+    clock=utc_now,
 ) -> list[str]:
     """Erase (basis `retention`, tombstone kept) every household due; their laptops are told.
     Returns the ids (those that would go, with `dry_run`). Audited once with the count."""
@@ -248,7 +301,7 @@ def apply_retention(
     if dry_run:
         return due
     for hid in due:
-        erase(conn, hid, RETENTION, actor, clock=clock)
+        erase(conn, hid, RETENTION, actor, storage=storage, clock=clock)
     audit(conn, actor, "retention.apply", {"count": len(due), "days": days(conn, PROVINCE_DAYS)})
     return due
 
@@ -391,6 +444,18 @@ def exposure(
         report.households.append(Exposed(hid, row.kode_desa, cats, _how(hid, sent)))
     _audit_exposure(conn, actor, report)
     return report
+
+
+def exposure_csv(report: Exposure) -> str:
+    """The report as CSV (ids, desa and 0/1 flags only): `khbs-server device exposure --csv`
+    and the console's download."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["household_id", "kode_desa", *CATEGORIES, "erased", "how"])
+    for h in report.households:
+        flags = [int(c in h.categories) for c in CATEGORIES]
+        writer.writerow([h.household_id, h.kode_desa, *flags, int("erased" in h.categories), h.how])
+    return out.getvalue()
 
 
 def _how(hid: str, sent: set[str]) -> str:

@@ -5,14 +5,20 @@ build_parser (register()); they use its helpers (database, unlock, errors)."""
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 
 from app.i18n import tr
 from sync.server_cli import EXIT_OK, _print_json, _utc, database, unlock
 
 ACTOR = "server-cli"
+
+
+def _storage(args: argparse.Namespace):
+    """The attachment storage the server uses (erasure removes a household's photos there)."""
+    from sync.server.attachments import storage_for
+    from sync.server.settings import Settings
+
+    return storage_for(Settings.load(db=args.db))
 
 
 # -- retention ----------------------------------------------------------------------------------
@@ -43,7 +49,7 @@ def cmd_retention_apply(args: argparse.Namespace) -> int:
         with engine.begin() as conn:
             if not args.dry_run:
                 unlock(conn)
-            ids = privacy.apply_retention(conn, ACTOR, dry_run=args.dry_run)
+            ids = privacy.apply_retention(conn, ACTOR, storage=_storage(args), dry_run=args.dry_run)
             period = privacy.days(conn, privacy.PROVINCE_DAYS)
         if ids and not args.dry_run:
             privacy.checkpoint(engine)
@@ -70,15 +76,7 @@ def cmd_device_exposure(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(report.as_dict())
     elif args.csv:
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["household_id", "kode_desa", *privacy.CATEGORIES, "erased", "how"])
-        for h in report.households:
-            flags = [int(c in h.categories) for c in privacy.CATEGORIES]
-            writer.writerow(
-                [h.household_id, h.kode_desa, *flags, int("erased" in h.categories), h.how]
-            )
-        sys.stdout.write(out.getvalue())
+        sys.stdout.write(privacy.exposure_csv(report))
     else:
         _exposure_text(report)
     return EXIT_OK
@@ -124,7 +122,9 @@ def cmd_rights_withdraw(args: argparse.Namespace) -> int:
             keys = unlock(conn)
             scope = Scope.province()
             hid = _family(conn, keys, scope, args)
-            stone = rights.withdraw(conn, keys, scope, hid, ACTOR, args.note or "")
+            stone = rights.withdraw(
+                conn, keys, scope, hid, ACTOR, args.note or "", storage=_storage(args)
+            )
         privacy.checkpoint(engine)
     if args.json:
         _print_json(
@@ -167,7 +167,7 @@ def cmd_rights_access(args: argparse.Namespace) -> int:
 
 def cmd_rights_correct(args: argparse.Namespace) -> int:
     """A family's correction: applied here as a new revision (audited), or with --to-officer
-    recorded for the officer to correct (the supervision loop's return, once merged)."""
+    returned to the officer to correct (a supervision-loop return; closed by the new revision)."""
     from sync.server import rights
     from sync.server.scope import Scope
 
@@ -182,12 +182,8 @@ def cmd_rights_correct(args: argparse.Namespace) -> int:
         scope = Scope.province()
         hid = _family(conn, keys, scope, args)
         if args.to_officer:
-            # Hook for the supervision loop (h/review): after merge, also return the household
-            # to its officer with these answers as comments, and close the request when the
-            # corrected revision arrives.
-            content = {"note": rights.clean_note(args.note), "changes": answers}
-            request_id = rights.record(
-                conn, keys, hid, rights.CORRECTION, ACTOR, content, status="open"
+            request_id, _round = rights.return_correction(
+                conn, keys, scope, hid, answers, ACTOR, args.note or ""
             )
             revision = None
         else:

@@ -145,7 +145,7 @@ def path_label(path: str, lang: str | None = None) -> str:
     return text
 
 
-def _question_exists(path: str) -> bool:
+def question_exists(path: str) -> bool:
     node: dict = q.load_schema()
     for part in path.split("."):
         if part.isdigit():
@@ -173,7 +173,7 @@ def clean_comments(raw: Iterable[Comment | dict]) -> list[Comment]:
         path = (c.path or "").strip()
         code = (c.code or "").strip() or None
         text = _clean(c.text)
-        if path and (not PATH_RE.fullmatch(path) or not _question_exists(path)):
+        if path and (not PATH_RE.fullmatch(path) or not question_exists(path)):
             raise BadComment(n=n)
         if code is not None and code not in reason_codes()["return"]:
             raise BadComment(n=n)
@@ -321,12 +321,15 @@ def decide(
     reason: str | None = None,
     note: str | None = None,
     comments: Iterable[Comment | dict] = (),
+    reopen: bool = False,
     clock: Clock = utc_now,
 ) -> dict:
     """One decision on the household's current revision (`revision`: the one the reviewer
     saw). Refused when a newer revision has arrived (StaleRevision) or this one was decided
-    already. Returns the round as a dict (ids and codes)."""
-    if decision not in DECISIONS:
+    already. `reopen` (a return only): the revision may have been decided: a family's
+    correction request sends it back to the officer all the same (rights.return_correction).
+    Returns the round as a dict (ids and codes)."""
+    if decision not in DECISIONS or reopen and decision != RETURNED:
         raise BadDecision(decision=repo.shown(decision))
     row = _household(conn, scope, household_id, lock=True)
     if row.revision != revision:
@@ -336,7 +339,7 @@ def decide(
             review_rounds.c.household_id == household_id, review_rounds.c.revision == revision
         )
     ).first()
-    if done is not None or row.status != "received":
+    if not reopen and (done is not None or row.status != "received"):
         raise AlreadyDecided(revision=revision)
     note = _clean(note)
     if note is not None and len(note) > MAX_TEXT:

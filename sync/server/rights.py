@@ -19,7 +19,8 @@ from app import rules
 from app.crypto import DecryptError, open_sealed, seal
 from app.i18n import tr
 from sync.protocol import content_hash
-from sync.server import ServerError
+from sync.server import ServerError, review
+from sync.server.attachments import Storage
 from sync.server.audit import audit
 from sync.server.db import (
     blind_index,
@@ -242,16 +243,100 @@ def withdraw(
     household_id: str,
     actor: str,
     note: str = "",
+    *,
+    storage: Storage | None,
 ) -> Tombstone:
     """The family withdrew consent: processing stops. The request is recorded, then the
     household is erased (privacy.erase: tombstone, laptops told). Erasure drops the request's
     words too; its kind, date and outcome stay."""
     find(conn, keys, scope, household_id=household_id)  # in scope, or FamilyNotFound
     record(conn, keys, household_id, WITHDRAW, actor, {"note": clean_note(note)}, outcome="erased")
-    return erase(conn, household_id, WITHDRAWAL, actor, scope=scope)
+    return erase(conn, household_id, WITHDRAWAL, actor, storage=storage, scope=scope)
 
 
 # -- correction -----------------------------------------------------------------------------------
+
+CORRECTED_BY_OFFICER = "corrected_by_officer"
+
+
+def return_correction(
+    conn: Connection,
+    keys: ServerKeys,
+    scope: Scope,
+    household_id: str,
+    answers: dict[str, str],
+    actor: str,
+    note: str = "",
+    *,
+    clock=utc_now,
+) -> tuple[str, int]:
+    """Send a family's correction to the officer: the request is recorded open (its words
+    sealed) and the household's current revision is returned through the supervision loop
+    (review.decide, a ReviewEvent), one comment per answer asking for the new value, so the
+    laptop shows it under "Perlu perbaikan" (even when the revision was decided). The request
+    closes when the officer's corrected revision arrives (close_corrections, from ingest).
+    `answers`: as for correct (members counted from 1). Returns (request id, review round)."""
+
+    find(conn, keys, scope, household_id=household_id)
+    if not answers:
+        raise BadPath(path="--set")
+    comments = []
+    for path, value in answers.items():
+        parts = [p for p in path.split(".") if p]
+        # review paths count members from 0, like the record
+        shifted = [str(int(p) - 1) if p.isdigit() and int(p) > 0 else p for p in parts]
+        if not parts or not review.question_exists(".".join(shifted)):
+            raise BadPath(path=path)
+        text = tr("rights.correction_comment", "id", value=clean_note(value) or "-")
+        comments.append({"path": ".".join(shifted), "text": text})
+    revision = conn.execute(
+        select(households.c.revision).where(households.c.id == household_id)
+    ).scalar_one()
+    request_id = record(
+        conn,
+        keys,
+        household_id,
+        CORRECTION,
+        actor,
+        {"note": clean_note(note), "changes": answers},
+        status="open",
+        clock=clock,
+    )
+    done = review.decide(
+        conn,
+        keys,
+        scope,
+        actor,
+        household_id,
+        revision,
+        review.RETURNED,
+        note=clean_note(note) or None,
+        comments=comments,
+        reopen=True,
+        clock=clock,
+    )
+    return request_id, done["round"]
+
+
+def close_corrections(
+    conn: Connection, household_id: str, revision: int, actor: str, *, clock=utc_now
+) -> int:
+    """The officer's corrected revision arrived: the family's open correction requests on the
+    household are done (outcome corrected_by_officer, that revision). Returns how many."""
+    open_ids = list(
+        conn.execute(
+            select(rights_requests.c.id).where(
+                rights_requests.c.household_id == household_id,
+                rights_requests.c.kind == CORRECTION,
+                rights_requests.c.status == "open",
+            )
+        ).scalars()
+    )
+    for request_id in open_ids:
+        decide(
+            conn, request_id, "done", CORRECTED_BY_OFFICER, actor, revision=revision, clock=clock
+        )
+    return len(open_ids)
 
 
 def correct(
@@ -272,9 +357,7 @@ def correct(
     name; JSON for numbers and yes/no). Returns (request id, new revision).
 
     The laptop still holds the revision it sent: its next push of an edit is a conflict the
-    console shows (both kept). Returning the request to the officer instead (the supervision
-    loop's return with comments) is `record(..., CORRECTION, status="open")` plus the loop's
-    return: to connect after merging it (docs/privacy.md, "Correction")."""
+    console shows (both kept). To have the officer correct it instead: return_correction."""
     find(conn, keys, scope, household_id=household_id)
     row = conn.execute(select(households).where(households.c.id == household_id)).one()
     version = conn.execute(

@@ -128,6 +128,7 @@ def test_another_regions_officer_and_device_are_not_found(console, world, engine
         ("post", f"/console/officers/{kobar}/areas", {"areas": "62.71"}),
         ("post", f"/console/officers/{kobar}/enroll-code", {}),
         ("post", f"/console/devices/{kobar_device}/revoke", {}),
+        ("get", f"/console/devices/{kobar_device}/exposure.csv", {}),
         (
             "post",
             "/console/recovery",
@@ -147,6 +148,41 @@ def test_another_regions_officer_and_device_are_not_found(console, world, engine
             conn.execute(select(devices.c.revoked_at).where(devices.c.id == kobar_device)).scalar()
             is None
         )
+
+
+def test_a_revoked_laptop_links_to_its_exposure_report(console, world, engine):
+    """Issue 14 and 18 together: after revoking a laptop, its row offers the exposure report
+    (privacy.exposure, as `khbs-server device exposure --csv`), in the user's scope, audited."""
+    from sync.server.db import request_nonces, utc_now
+
+    browser = logged_in_as(console, world, "regency")
+    sari = world.officers["palangka"]
+    laptop = device_of(engine, sari)
+    with engine.begin() as conn:  # its last signed request: it synced after sending them
+        conn.execute(
+            request_nonces.insert().values(device_id=laptop, nonce="n1", seen_at=utc_now())
+        )
+    page = browser.get(f"/console/officers/{sari}")
+    link = f"/console/devices/{laptop}/exposure.csv"
+    assert link not in page.text  # still in use: revoke first
+    browser.post(f"/console/devices/{laptop}/revoke", {"csrf": hidden(page.text, "csrf")})
+    page = browser.get(f"/console/officers/{sari}?done=revoked")
+    assert link in page.text and "Unduh laporan paparan (CSV)" in page.text
+    got = browser.get(link)
+    assert got.status_code == 200 and got.headers["Cache-Control"] == "no-store"
+    assert got.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(got.text)))
+    sent = {r["household_id"] for r in rows if r["how"] == "sent"}
+    assert sent == set(world.households["palangka"])
+    assert all(r["identity"] == "1" and r["how"] in ("sent", "listed") for r in rows)
+    assert any(r["how"] == "listed" for r in rows)  # the DTSEN list sent to the officer
+    with engine.connect() as conn:
+        detail = conn.execute(
+            select(audit_log.c.actor, audit_log.c.detail).where(
+                audit_log.c.action == "device.exposure"
+            )
+        ).one()
+    assert detail.actor == world.users["regency"].actor and laptop in detail.detail
 
 
 def test_supervisor_sees_a_wider_officer_but_cannot_change_them(console, world, engine):

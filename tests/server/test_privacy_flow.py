@@ -155,3 +155,156 @@ def test_withdrawal_erases_the_family_everywhere_and_a_later_list_flags_it(
     assert "1 keluarga di daftar ini telah menarik persetujuan" in proc.stdout
     out = json.loads(server.ok("assignments", "import", str(listing), "--json").stdout)
     assert (out["withdrawn"], out["unchanged"], out["new"]) == (1, 1, 0)
+
+
+@pytest.fixture
+def photo_server(db_url, engine, initialised, tmp_path):
+    """The live server keeping photos in tmp_path, and the CLI pointed at the same folder."""
+    from sync.server.api.app import create_app
+    from sync.server.settings import Settings
+    from tests.liveserver import LiveServer
+
+    folder = tmp_path / "province-attachments"
+    settings = Settings(db_url=db_url, attachments=str(folder))
+    with LiveServer(create_app(settings, initialised)) as live_server:
+        live_server.folder = folder
+        yield live_server
+
+
+COMMENT = "Nama ibu tertulis Sumarni Wulandari, mohon periksa KK"
+
+
+def test_withdrawal_erases_comments_cases_cards_and_photos_everywhere(
+    db_url, photo_server, engine, initialised, officer, tmp_path
+):
+    """Issue 15, 16 and 18 together: a family returned with a comment, in a duplicate case,
+    with a card and two photos withdraws consent. Nothing of it stays at the province (tables,
+    database files, photo folder) nor on the laptop."""
+    from app.store import attachments as laptop_attachments
+    from app.store import supervision
+    from sync.server import cards, review
+    from sync.server.db import (
+        attachments,
+        case_decisions,
+        duplicate_cases,
+        review_rounds,
+    )
+    from sync.server.db import cards as card_rows
+    from sync.server.scope import Scope
+    from tests.server.conftest import count, stored_bytes
+
+    server = Server(db_url, tmp_path / "home")
+    env = {"KHBS_ATTACHMENTS": str(photo_server.folder)}
+    store, client, _ = laptop(tmp_path, "sari", photo_server, engine, officer)
+    other_store, other_client, _ = laptop(tmp_path, "budi", photo_server, engine, officer)
+    gone, twin = numbered(1), numbered(2)
+    twin["anggota"][2] = dict(twin["anggota"][2], nik=gone["anggota"][2]["nik"])  # a duplicate
+    hh.finalise(store, gone, today=TODAY)
+    photos = [bytes([0xFF, 0xD8]) + f"foto keluarga {i} ".encode() * 4000 for i in range(2)]
+    for content in photos:
+        laptop_attachments.add(store, gone["id"], "photo", content, b"thumb", {"taken_at": None})
+    hh.finalise(other_store, twin, today=TODAY)
+    assert client.sync().attachments_sent == 2
+    other_client.sync()
+    assert count(engine, duplicate_cases) == 1
+    with engine.begin() as conn:
+        review.decide(
+            conn,
+            initialised,
+            Scope.province(),
+            "test",
+            gone["id"],
+            1,
+            "returned",
+            comments=[{"path": "anggota.0.nama", "text": COMMENT}],
+        )
+    client.sync()
+    assert supervision.of(store, gone["id"]).open_return is not None
+    with engine.begin() as conn:
+        repo.set_household_status(conn, gone["id"], "verified")
+        assert cards.issue(conn, Scope.province(), "test").count == 1
+    assert count(engine, review_rounds) == count(engine, card_rows) == 1
+    stored = [p for p in photo_server.folder.rglob("*") if p.is_file()]
+    assert len(stored) == 2
+    sealed_photos = [p.read_bytes() for p in stored]
+
+    out = json.loads(server.ok("rights", "withdraw", "--id", gone["id"], "--json", **env).stdout)
+    assert out["household_id"] == gone["id"]
+    for table in (attachments, review_rounds, duplicate_cases, case_decisions, card_rows):
+        assert count(engine, table) == 0, table.name
+    assert [p for p in photo_server.folder.rglob("*") if p.is_file()] == []
+    held = stored_bytes(engine)
+    identity = [gone["no_kk"]] + [v for m in gone["anggota"] for v in (m["nik"], m["nama"])]
+    for value in [*identity, COMMENT, "Sumarni"]:
+        if value != gone["anggota"][2]["nik"]:  # the twin's own (sealed) NIK may stay
+            assert value.encode() not in held, value
+    for blob in sealed_photos:
+        assert blob[:40] not in held and blob[-40:] not in held
+
+    report = client.sync()
+    assert report.erased == 1
+    assert laptop_attachments.listed(store, gone["id"]) == []
+    assert supervision.of(store, gone["id"]).rounds == ()
+    store.close()
+    raw = laptop_bytes(tmp_path / "sari")
+    for value in [*identity, COMMENT, "Sumarni"]:
+        assert value.encode() not in raw, value
+    for content in photos:
+        assert content[:60] not in raw
+    other_store.close()
+
+
+def test_a_correction_to_the_officer_returns_the_household_and_closes_with_the_edit(
+    server, live, engine, initialised, officer, tmp_path
+):
+    """`rights correct --to-officer` on a verified household: the laptop gets a return
+    ("Perlu perbaikan") whose comment asks for the family's value; the officer's corrected
+    revision closes the request."""
+    from app.store import supervision
+    from sync.server import rights
+
+    store, client, _ = laptop(tmp_path, "sari", live, engine, officer)
+    rec = numbered(1)
+    hh.finalise(store, rec, today=TODAY)
+    assert client.sync().synced == 1
+    decide(engine, rec["id"], "verified")
+    client.sync()
+    new_name = "Yohana Tingang Br. Sitepu"
+    out = server.ok(
+        "rights",
+        "correct",
+        "--id",
+        rec["id"],
+        "--set",
+        f"anggota.2.nama={new_name}",
+        "--to-officer",
+        "--note",
+        "surat kelurahan",
+    )
+    assert "dikembalikan ke petugas" in out.stdout
+    bad = server("rights", "correct", "--id", rec["id"], "--set", "rumah.atap=1", "--to-officer")
+    assert bad.returncode == 1 and "rumah.atap" in bad.stderr
+    client.sync()
+    opened = supervision.of(store, rec["id"]).open_return
+    assert opened is not None and opened.revision == 1
+    assert supervision.open_returns(store) == [(rec["id"], "returned")]
+    (comment,) = opened.comments
+    assert comment.path == ("anggota", 1, "nama") or comment.path == "anggota.1.nama"
+    assert new_name in (comment.text or "")
+    with engine.connect() as conn:
+        (request,) = rights.requests_of(conn, initialised, rec["id"])
+    assert (request.status, request.outcome) == ("open", None)
+
+    corrected = json.loads(json.dumps(rec))
+    corrected["anggota"][1]["nama"] = new_name
+    hh.finalise(store, corrected, today=TODAY)
+    assert client.sync().synced == 1
+    assert supervision.open_returns(store) == []
+    with engine.connect() as conn:
+        (request,) = rights.requests_of(conn, initialised, rec["id"])
+    assert (request.status, request.outcome, request.revision) == (
+        "done",
+        "corrected_by_officer",
+        2,
+    )
+    store.close()

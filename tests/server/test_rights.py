@@ -214,3 +214,58 @@ def test_province_retention_erases_families_who_left_after_the_period(
     verified = world.households["palangka"][1]
     with engine.connect() as conn:  # decided and in the program: kept
         assert conn.execute(select(households.c.id).where(households.c.id == verified)).first()
+
+
+def test_access_copy_lists_reviews_cases_and_attachments(engine, initialised, world):
+    """Issues 15 and 16 in the copy: the supervisor's return with its comment (opened), the
+    duplicate case from this family's side (never the other family's id), and every photo kept
+    (kind, file, hash, size, when received)."""
+    import hashlib
+
+    from app.review_reasons import reason_label
+    from sync.server import review
+    from sync.server.db import attachments, household_versions, utc_now
+
+    hid = world.households["palangka"][2]  # received; shares a NIK with palangka[1]
+    other = world.households["palangka"][1]
+    regency = world.users["regency"]
+    comment = "Nama kepala keluarga beda dengan KK, mohon cek ejaan"
+    with engine.begin() as conn:
+        review.decide(
+            conn,
+            initialised,
+            regency.scope,
+            regency.actor,
+            hid,
+            1,
+            "returned",
+            reason="name_spelling",
+            comments=[{"path": "anggota.0.nama", "code": "name_spelling", "text": comment}],
+        )
+        device_id = conn.execute(
+            select(household_versions.c.device_id).where(household_versions.c.household_id == hid)
+        ).scalar()
+        digest = hashlib.sha256(b"foto rumah").hexdigest()
+        conn.execute(  # what the upload leaves (sync/server/attachments.py _complete)
+            attachments.insert().values(
+                id="5a1c0d7e-0000-4000-8000-00000000a001",
+                household_id=hid,
+                kind="photo",
+                sha256=digest,
+                size=123456,
+                key_id=initialised.active["data"],
+                device_id=device_id,
+                received_at=utc_now(),
+            )
+        )
+    with engine.begin() as conn:
+        page = access_copy.make(conn, initialised, regency.scope, hid, "surat 3-12", regency.actor)
+    rounds = page.split('id="rounds"')[1].split("</table>")[0]
+    assert "Dikembalikan" in rounds and html.escape(comment) in rounds
+    assert reason_label("return", "name_spelling", "id") in rounds
+    cases = page.split('id="cases"')[1].split("</table>")[0]
+    assert "NIK yang sama" in cases and "Belum diputuskan" in cases
+    assert other not in page
+    listed = page.split('id="attachments"')[1].split("</table>")[0]
+    assert "Foto" in listed and "5a1c0d7e-0000-4000-8000-00000000a001.jpg" in listed
+    assert digest in listed and "123456" in listed

@@ -17,7 +17,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from app.i18n import tr
-from sync.server import ServerError, UnknownDevice, UnknownOfficer, officers
+from sync.server import ServerError, UnknownDevice, UnknownOfficer, officers, privacy
 from sync.server.audit import entries
 from sync.server.console import users
 from sync.server.console.data import NotFound, area_name
@@ -207,6 +207,32 @@ def device_revoke(request: Request, device_id: str, csrf: FormText = "") -> Resp
         return _error(request, session, 403, message_of(exc, request))
     done = "revoked" if now else "already_revoked"
     return redirect(f"{PREFIX}/officers/{device.officer_id}?done={done}")
+
+
+@router.get("/devices/{device_id}/exposure.csv")
+def device_exposure(request: Request, device_id: str) -> Response:
+    """What a (lost, revoked) laptop could have held, as CSV of ids and flags
+    (docs/privacy.md, "A lost laptop"); the same report as `khbs-server device exposure --csv`,
+    limited to the user's scope, audited (device.exposure)."""
+    session = current(request)
+    try:
+        with engine_of(request).begin() as conn:
+            report = officers.device_exposure(
+                conn, keys_of(request), session.user.scope, session.user.actor, _id(device_id)
+            )
+    except UnknownDevice:
+        raise NotFound() from None
+    except officers.OfficerOutsideScope as exc:
+        return _error(request, session, 403, message_of(exc, request))
+    name = f"paparan-{report.device_id[:8]}.csv"
+    return Response(
+        privacy.exposure_csv(report),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Cache-Control": "no-store",
+            "Content-Disposition": f'attachment; filename="{name}"',
+        },
+    )
 
 
 def _error(request: Request, session: users.Session, status: int, message: str) -> Response:

@@ -121,7 +121,15 @@ def withdraw(
         )
     try:
         with engine.begin() as conn:
-            stone = rights.withdraw(conn, keys, user.scope, household_id, user.actor, note)
+            stone = rights.withdraw(
+                conn,
+                keys,
+                user.scope,
+                household_id,
+                user.actor,
+                note,
+                storage=request.app.state.attachments,
+            )
     except rights.FamilyNotFound:
         raise data.NotFound() from None
     privacy.checkpoint(engine)
