@@ -32,7 +32,7 @@ def test_count_line_shows_households_in_full_and_stubs(start, qtbot, data_dir):
     unlock(qtbot, app)
     ws = app.window.workspace
     qtbot.waitUntil(lambda: ws.model.rowCount() == 2)
-    assert ws.counts.text() == "Rumah tangga: 2 dari 2 \u00b7 1 lengkap, 1 hanya ringkasan"
+    assert ws.counts.text() == "Keluarga: 2 dari 2 \u00b7 1 lengkap, 1 hanya ringkasan"
     rows = {ws.model.row_at(ws.model.index(i, 0)).id: i for i in range(2)}
     stub = ws.model.index(rows[decided["id"]], COL_SYNC).data()
     assert stub == "Sudah diputuskan: hanya ringkasan disimpan"
