@@ -35,4 +35,4 @@ def test_count_line_shows_households_in_full_and_stubs(start, qtbot, data_dir):
     assert ws.counts.text() == "Keluarga: 2 dari 2 \u00b7 1 lengkap, 1 hanya ringkasan"
     rows = {ws.model.row_at(ws.model.index(i, 0)).id: i for i in range(2)}
     stub = ws.model.index(rows[decided["id"]], COL_SYNC).data()
-    assert stub == "Sudah diputuskan: hanya ringkasan disimpan"
+    assert stub == "Hanya ringkasan"  # short since the merge (the name keeps its room)
