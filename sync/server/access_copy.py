@@ -181,22 +181,22 @@ def collect(
             )
         )
     copy.requests = requests_of(conn, keys, household_id)
-    for r in review.rounds(conn, keys, scope, household_id):
+    for round_ in review.rounds(conn, keys, scope, household_id):
         comments = [
             (
                 c.label(lang),
                 " ".join(p for p in (c.text or "", reason_label("return", c.code, lang)) if p),
             )
-            for c in r.comments
+            for c in round_.comments
         ]
-        kind = "reject" if r.decision == "rejected" else "return"
+        kind = "reject" if round_.decision == "rejected" else "return"
         copy.rounds.append(
             RoundCopy(
-                r.decided_at,
-                r.revision,
-                r.decision,
-                reason_label(kind, r.reason, lang),
-                r.note,
+                round_.decided_at,
+                round_.revision,
+                round_.decision,
+                reason_label(kind, round_.reason, lang),
+                round_.note,
                 comments,
             )
         )

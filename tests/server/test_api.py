@@ -349,6 +349,7 @@ def test_khbs_enroll_and_sync_cli(live, engine, officer, tmp_path, monkeypatch, 
         "questionnaires_refused",
         "purged",  # retention (docs/privacy.md)
         "erased",
+        "returned",  # the supervision loop's returns pulled (docs/supervision.md)
     }
     assert out["needs_attention"] == [] and out["warnings"] == []
     assert out["questionnaires"] == out["questionnaires_refused"] == []
