@@ -183,6 +183,16 @@ def requests_for(ids: dict[str, str]) -> dict[tuple[str, str], list[tuple[str, d
             (f"/console/cards?regency={regency}", {}),
             (f"/console/cards?desa={desa}", {}),
         ],
+        ("POST", "/console/cards/reissue"): [
+            ("/console/cards/reissue", {"household_id": h, "reason": "lost"})
+        ],
+        ("POST", "/console/cards/list"): [
+            ("/console/cards/list", {"regency": regency}),
+            ("/console/cards/list", {"desa": desa}),
+        ],
+        ("GET", "/console/devices/{device_id}/exposure.csv"): [
+            (f"/console/devices/{d}/exposure.csv", {})
+        ],
         ("POST", "/console/cards/issue"): [
             ("/console/cards/issue", {"regency": regency, "expected": "1"}),
             ("/console/cards/issue", {"desa": desa, "expected": "1"}),
