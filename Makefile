@@ -26,7 +26,7 @@ run: $(VENV)/.installed $(QM)
 	$(BIN)/khbs $(ARGS)
 
 test: lint $(VENV)/.installed $(QM) spreadsheet browser
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -n 2 --durations=15
 
 # Lint, format, types and the import layers (pyproject.toml; docs/architecture.md, "Checks").
 # `make test` runs it first. `ruff check --fix .` and `ruff format .` repair most findings.
