@@ -99,51 +99,47 @@ class ServerKeys:
             aead = self._aead[key_id] = AESGCM(key)
         return open_sealed(key, blob, content_aad(household_id, revision, content_hash), aead)
 
+    def seal_data(self, plaintext: bytes, aad: bytes) -> tuple[str, bytes]:
+        """(key id, blob) sealed with the active data key, bound to `aad`."""
+        key_id = self.active["data"]
+        return key_id, seal(self.secrets["data"][key_id], plaintext, aad)
+
+    def open_data(self, key_id: str, blob: bytes, aad: bytes) -> bytes:
+        key = self.secrets["data"].get(key_id)
+        if key is None:
+            raise DecryptError("unknown data key")
+        return open_sealed(key, blob, aad)
+
     def seal_candidate(
         self, candidate_id: str, revision: int, content_hash: bytes, plaintext: bytes
     ) -> tuple[str, bytes]:
-        key_id = self.active["data"]
-        aad = candidate_aad(candidate_id, revision, content_hash)
-        return key_id, seal(self.secrets["data"][key_id], plaintext, aad)
+        return self.seal_data(plaintext, candidate_aad(candidate_id, revision, content_hash))
 
     def open_candidate(
         self, key_id: str, candidate_id: str, revision: int, content_hash: bytes, blob: bytes
     ) -> bytes:
-        key = self.secrets["data"].get(key_id)
-        if key is None:
-            raise DecryptError("unknown data key")
-        return open_sealed(key, blob, candidate_aad(candidate_id, revision, content_hash))
+        return self.open_data(key_id, blob, candidate_aad(candidate_id, revision, content_hash))
 
     def seal_review(
         self, household_id: str, round_no: int, revision: int, plaintext: bytes
     ) -> tuple[str, bytes]:
         """A supervisor's note and comments (review.py), bound to the round's row."""
-        key_id = self.active["data"]
-        aad = review_aad(household_id, round_no, revision)
-        return key_id, seal(self.secrets["data"][key_id], plaintext, aad)
+        return self.seal_data(plaintext, review_aad(household_id, round_no, revision))
 
     def open_review(
         self, key_id: str, household_id: str, round_no: int, revision: int, blob: bytes
     ) -> bytes:
-        key = self.secrets["data"].get(key_id)
-        if key is None:
-            raise DecryptError("unknown data key")
-        return open_sealed(key, blob, review_aad(household_id, round_no, revision))
+        return self.open_data(key_id, blob, review_aad(household_id, round_no, revision))
 
     def seal_attachment(
         self, household_id: str, attachment_id: str, sha256: str, plaintext: bytes
     ) -> tuple[str, bytes]:
-        key_id = self.active["data"]
-        aad = attachment_aad(household_id, attachment_id, sha256)
-        return key_id, seal(self.secrets["data"][key_id], plaintext, aad)
+        return self.seal_data(plaintext, attachment_aad(household_id, attachment_id, sha256))
 
     def open_attachment(
         self, key_id: str, household_id: str, attachment_id: str, sha256: str, blob: bytes
     ) -> bytes:
-        key = self.secrets["data"].get(key_id)
-        if key is None:
-            raise DecryptError("unknown data key")
-        return open_sealed(key, blob, attachment_aad(household_id, attachment_id, sha256))
+        return self.open_data(key_id, blob, attachment_aad(household_id, attachment_id, sha256))
 
     def sign(self, message: bytes) -> tuple[str, bytes]:
         """(key id, Ed25519 signature) with the active signing key."""

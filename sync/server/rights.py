@@ -16,7 +16,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 
 from app import questionnaire as q
 from app import rules
-from app.crypto import DecryptError, open_sealed, seal
+from app.crypto import DecryptError
 from app.i18n import tr
 from sync.protocol import content_hash
 from sync.server import ServerError, review
@@ -147,7 +147,9 @@ def record(
 ) -> str:
     """Keep a request (its words sealed) and audit it; returns its id."""
     request_id = str(uuid.uuid4())
-    key_id = keys.active["data"]
+    key_id, sealed = keys.seal_data(
+        json.dumps(content, ensure_ascii=False).encode(), _aad(request_id)
+    )
     now = clock()
     conn.execute(
         insert(rights_requests).values(
@@ -158,11 +160,7 @@ def record(
             outcome=outcome,
             revision=revision,
             key_id=key_id,
-            content=seal(
-                keys.secrets["data"][key_id],
-                json.dumps(content, ensure_ascii=False).encode(),
-                _aad(request_id),
-            ),
+            content=sealed,
             recorded_by=actor[:64],
             recorded_at=now,
             decided_at=now if status != "open" else None,
@@ -212,11 +210,9 @@ def requests_of(conn: Connection, keys: ServerKeys, household_id: str) -> list[R
         .order_by(rights_requests.c.recorded_at, rights_requests.c.id)
     ):
         content = None
-        if r.content is not None and r.key_id in keys.secrets["data"]:
+        if r.content is not None and r.key_id is not None:
             try:
-                content = json.loads(
-                    open_sealed(keys.secrets["data"][r.key_id], bytes(r.content), _aad(r.id))
-                )
+                content = json.loads(keys.open_data(r.key_id, bytes(r.content), _aad(r.id)))
             except (DecryptError, ValueError):
                 content = None
         out.append(
