@@ -197,6 +197,9 @@ def drive(plan: dict) -> dict:
         seen["first"] = page.url.removeprefix(plan["url"])
         page.screenshot(path=str(shots / "console-login.png"))
         # By keyboard: the name field has focus; Tab to the password, Enter to send.
+        # Typing waits for the autofocus: on a busy machine keys typed before it landed went
+        # nowhere and the log-in posted an empty form.
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'name'")
         page.keyboard.type(plan["name"])
         seen["focus_outline"] = page.evaluate(
             "getComputedStyle(document.activeElement).outlineStyle"

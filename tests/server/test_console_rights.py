@@ -133,6 +133,9 @@ def drive(plan: dict) -> dict:
         browser = p.chromium.launch(executable_path=CHROMIUM)
         page = browser.new_page(viewport=SIZE, locale="id-ID", accept_downloads=True)
         page.goto(plan["url"] + "/console")
+        # Typing waits for the autofocus: on a busy machine keys typed before it landed went
+        # nowhere and the log-in posted an empty form.
+        page.wait_for_function("document.activeElement && document.activeElement.id === 'name'")
         page.keyboard.type(plan["name"])
         page.keyboard.press("Tab")
         page.keyboard.type(plan["password"])
