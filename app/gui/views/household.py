@@ -55,6 +55,7 @@ class HouseholdPage(QWidget):
 
         top = QHBoxLayout()
         top.addWidget(self.title)
+        top.addSpacing(24)  # the family, then the visit: two facts, not one run of text
         top.addWidget(self.paradata)
         top.addStretch(1)
         top.addWidget(self.state)
