@@ -2,6 +2,64 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="id_ID">
 <context>
+    <name>CameraDialog</name>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="63"/>
+        <source>Take a photo with the camera</source>
+        <translation>Ambil foto dengan kamera</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="68"/>
+        <source>Camera preview</source>
+        <translation>Pratinjau kamera</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="80"/>
+        <source>&amp;Take photo</source>
+        <translation>&amp;Ambil foto</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="81"/>
+        <source>Space or Enter</source>
+        <translation>Spasi atau Enter</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="82"/>
+        <source>&amp;Retake</source>
+        <translation>&amp;Ulangi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="83"/>
+        <source>&amp;Use photo</source>
+        <translation>&amp;Pakai foto</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="84"/>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="124"/>
+        <source>Is the photo sharp? Use it, or retake.</source>
+        <translation>Apakah foto sudah jelas? Pakai, atau ulangi.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="132"/>
+        <source>Aim at the dwelling&apos;s front or the KK, then take the photo.</source>
+        <translation>Arahkan ke bagian depan rumah atau ke KK, lalu ambil foto.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="134"/>
+        <source>Waiting for the camera…</source>
+        <translation>Menunggu gambar dari kamera…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="148"/>
+        <source>The camera could not be opened. Choose a photo file instead.</source>
+        <translation>Kamera tidak dapat dibuka. Pilih berkas foto saja.</translation>
+    </message>
+</context>
+<context>
     <name>EnrollDialog</name>
     <message>
         <location filename="../../app/gui/views/enroll.py" line="26"/>
@@ -52,7 +110,7 @@
 <context>
     <name>EvidenceController</name>
     <message>
-        <location filename="../../app/gui/evidence.py" line="241"/>
+        <location filename="../../app/gui/evidence.py" line="293"/>
         <source>Attach a photo of the thumbprint, or write a witness&apos;s name.</source>
         <translation>Lampirkan foto cap jempol, atau tulis nama saksi.</translation>
     </message>
@@ -416,46 +474,61 @@
     </message>
     <message>
         <location filename="../../app/gui/form/text.py" line="53"/>
+        <source>Camera…</source>
+        <translation>Kamera…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="54"/>
+        <source>Take the photo with this laptop&apos;s camera</source>
+        <translation>Ambil foto dengan kamera laptop ini</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="55"/>
+        <source>No camera found on this laptop</source>
+        <translation>Tidak ada kamera di laptop ini</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="56"/>
         <source>Remove</source>
         <translation>Hapus</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="54"/>
+        <location filename="../../app/gui/form/text.py" line="57"/>
         <source>None yet</source>
         <translation>Belum ada</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="55"/>
+        <location filename="../../app/gui/form/text.py" line="58"/>
         <source>Preparing…</source>
         <translation>Sedang disiapkan…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="56"/>
+        <location filename="../../app/gui/form/text.py" line="59"/>
         <source>Attached, {kb} KB, encrypted</source>
         <translation>Terlampir, {kb} KB, terenkripsi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="57"/>
+        <location filename="../../app/gui/form/text.py" line="60"/>
         <source>Attached, {kb} KB, encrypted; taken {when}</source>
         <translation>Terlampir, {kb} KB, terenkripsi; diambil {when}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="58"/>
+        <location filename="../../app/gui/form/text.py" line="61"/>
         <source>From dwelling photo</source>
         <translation>Dari foto rumah</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="59"/>
+        <location filename="../../app/gui/form/text.py" line="62"/>
         <source>From this laptop</source>
         <translation>Dari laptop ini</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="60"/>
+        <location filename="../../app/gui/form/text.py" line="63"/>
         <source>Source: {source}</source>
         <translation>Sumber: {source}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="61"/>
+        <location filename="../../app/gui/form/text.py" line="64"/>
         <source>Waiting for a position…</source>
         <translation>Menunggu titik lokasi…</translation>
     </message>
@@ -478,7 +551,7 @@
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../app/gui/views/household.py" line="105"/>
+        <location filename="../../app/gui/views/household.py" line="106"/>
         <source>Visit %1 · started %2 · %3 min</source>
         <translation>Kunjungan ke-%1 · mulai %2 · %3 menit</translation>
     </message>
@@ -503,12 +576,12 @@
         <translation>&amp;Kembali ke daftar</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="84"/>
+        <location filename="../../app/gui/views/household.py" line="85"/>
         <source>Family: %1</source>
         <translation>Keluarga: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="86"/>
+        <location filename="../../app/gui/views/household.py" line="87"/>
         <source>New family</source>
         <translation>Keluarga baru</translation>
     </message>
@@ -770,29 +843,29 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="399"/>
+        <location filename="../../app/gui/main_window.py" line="405"/>
         <source>Draft saved</source>
         <translation>Draf tersimpan</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="405"/>
+        <location filename="../../app/gui/main_window.py" line="411"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Belum bisa final: %n kesalahan harus diperbaiki</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="423"/>
+        <location filename="../../app/gui/main_window.py" line="429"/>
         <source>These warnings are still open:</source>
         <translation>Peringatan berikut belum dikonfirmasi:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="427"/>
+        <location filename="../../app/gui/main_window.py" line="433"/>
         <source>Finalise anyway?</source>
         <translation>Tetap finalkan?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="435"/>
+        <location filename="../../app/gui/main_window.py" line="441"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Sudah final: menunggu dikirim</translation>
     </message>
