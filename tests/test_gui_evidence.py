@@ -355,3 +355,51 @@ def test_camera_frame_becomes_a_stripped_sealed_photo(qtbot, opened, data_dir, m
         ["khbs.db", "khbs.db-shm", "khbs.db-wal", "khbs.db.lock"],
     )
     assert set(os.listdir(tempfile.gettempdir())) - temp_before == set()
+
+
+# -- orphans ------------------------------------------------------------------------------------
+
+
+def test_a_photo_ready_after_its_page_closed_is_not_kept(qtbot, opened, tmp_path):
+    session, page, editor, controller, hid = opened
+    path = tmp_path / "IMG_0002.jpg"
+    path.write_bytes(photos.phone_jpeg(seed=4))
+    controller.add_photo("foto_rumah", str(path))
+    controller._close()  # the officer went back to the list while it was being prepared
+    qtbot.waitUntil(lambda: not session.worker.busy(), timeout=TIMEOUT)
+    qtbot.waitUntil(
+        lambda: (
+            on_worker(
+                qtbot,
+                session,
+                lambda s: s.db.execute(
+                    "SELECT count(*) FROM audit WHERE action = 'attachment.delete'"
+                ).fetchone()[0],
+            )
+            == 1
+        ),
+        timeout=TIMEOUT,
+    )
+    assert on_worker(qtbot, session, lambda s: stored.listed(s, hid)) == []
+    assert controller.editors["foto_rumah"].value() is None
+
+
+def test_unlock_sweeps_the_attachments_of_forms_never_saved(qtbot, data_dir):
+    from app import evidence
+
+    store = Store.create(data_dir, PASSPHRASE, kdf=FAST_KDF)
+    prepared = evidence.prepare_photo(photos.phone_jpeg(seed=6))
+    saved = new_record()
+    store.save(saved)
+    kept = stored.add(store, saved["id"], "photo", prepared.content, prepared.thumbnail, {})
+    orphan = stored.add(store, new_record()["id"], "photo", prepared.content, b"t", {})
+    store.close()
+    worker = StoreWorker()
+    try:
+        session = Session(data_dir, worker, Settings(lang="id"))
+        with qtbot.waitSignal(session.unlocked, timeout=TIMEOUT):
+            session.unlock(PASSPHRASE)
+        assert on_worker(qtbot, session, lambda s: stored.get(s, orphan.id)) is None
+        assert on_worker(qtbot, session, lambda s: stored.get(s, kept.id)) is not None
+    finally:
+        worker.shutdown()

@@ -93,21 +93,39 @@ class EvidenceController(QObject):
     def _household(self) -> str:
         return self.form.record()["id"]
 
-    def _submit(self, fn: Callable[[WorkerState], object], on_done, on_error=None) -> None:
+    def _submit(
+        self, fn: Callable[[WorkerState], object], on_done, on_error=None, on_closed=None
+    ) -> None:
+        """fn on the worker; on_done or on_error on the GUI thread while this page is open.
+        on_closed(result) instead when the page closed meanwhile (same unlock)."""
         generation = self.session.generation
 
-        def current(callback):
+        def current(callback, after_close=None):
             def call(*args):
-                if (
-                    not self.closed
-                    and self.session.generation == generation
-                    and self.session.is_unlocked
-                ):
+                if self.session.generation != generation or not self.session.is_unlocked:
+                    return
+                if not self.closed:
                     callback(*args)
+                elif after_close is not None:
+                    after_close(*args)
 
             return call
 
-        self.session.worker.submit(fn, current(on_done), current(on_error or self._failed))
+        done = current(on_done, on_closed)
+        self.session.worker.submit(fn, done, current(on_error or self._failed))
+
+    def _forget_unused(self, result: tuple) -> None:
+        """A photo or signature stored after its page closed: the form never named it, so no
+        record will; it goes now (after a lock, the next unlock's sweep takes it if its
+        household was never saved)."""
+        attachment_id = result[0]
+
+        def fn(state: WorkerState) -> bool:
+            from app.store import attachments
+
+            return attachments.delete(state.store, attachment_id)
+
+        self.session.worker.submit(fn, lambda _r: None, lambda _e: None)
 
     def _failed(self, exc: BaseException) -> None:
         QMessageBox.warning(self.page, "KHBS Enroll", user_message(exc))
@@ -273,7 +291,7 @@ class EvidenceController(QObject):
             self._failed(exc)
             self.show_attached()
 
-        self._submit(fn, done, failed)
+        self._submit(fn, done, failed, self._forget_unused)
 
     def _attached(self, name: str, attachment_id: str, old: object) -> None:
         self.editors[name].attach(attachment_id)
@@ -315,7 +333,7 @@ class EvidenceController(QObject):
             self._attached(name, aid, old)
             self._show(name, thumb, size, None)
 
-        self._submit(fn, done)
+        self._submit(fn, done, None, self._forget_unused)
 
     # -- location -----------------------------------------------------------------------------
 

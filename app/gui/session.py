@@ -114,6 +114,7 @@ class Session(QObject):
             from app.store import Store
 
             state.store = Store.open(data_dir, passphrase, owner=OWNER)
+            _sweep_orphans(state.store)
             return _unlocked_view(state.store)
 
         return self._submit(fn, lambda r: self._after_unlock(r, on_done), on_error)
@@ -542,6 +543,19 @@ class Session(QObject):
         closed the store) is not one: its answer would have been dropped anyway."""
         if not isinstance(exc, Cancelled):
             self.failed.emit(exc)
+
+
+def _sweep_orphans(store: Store) -> None:
+    """Photos and signatures of a new form that was never saved (closed while the photo was
+    being prepared, or the laptop stopped before the first autosave) go at unlock, before any
+    form can be open. Not now when the store cannot be written: the next unlock tries again."""
+    from app.store import attachments
+    from app.store.store import CANNOT_WRITE_NOW
+
+    try:
+        attachments.sweep_orphans(store)
+    except CANNOT_WRITE_NOW:
+        pass
 
 
 def _unlocked_view(store: Store) -> tuple:

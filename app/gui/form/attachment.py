@@ -34,7 +34,8 @@ class AttachmentEditor(Editor):
         # A photo can also come from the laptop's camera; app/gui/evidence.py enables it when
         # the system has one (set_camera).
         self.camera = QPushButton(ui("photo_camera"))
-        self.camera.setVisible(self.kind == "photo")
+        if self.kind != "photo":
+            self.camera.hide()  # (never show() a button before it has its parent: a window)
         self.set_camera(False)
         self.add.clicked.connect(lambda: self.requested.emit("add"))
         self.camera.clicked.connect(lambda: self.requested.emit("camera"))
