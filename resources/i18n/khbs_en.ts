@@ -44,17 +44,17 @@
         <translation>Is the photo sharp? Use it, or retake.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/camera.py" line="132"/>
+        <location filename="../../app/gui/views/camera.py" line="133"/>
         <source>Aim at the dwelling&apos;s front or the KK, then take the photo.</source>
         <translation>Aim at the dwelling&apos;s front or the KK, then take the photo.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/camera.py" line="134"/>
+        <location filename="../../app/gui/views/camera.py" line="136"/>
         <source>Waiting for the camera…</source>
         <translation>Waiting for the camera…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/camera.py" line="148"/>
+        <location filename="../../app/gui/views/camera.py" line="150"/>
         <source>The camera could not be opened. Choose a photo file instead.</source>
         <translation>The camera could not be opened. Choose a photo file instead.</translation>
     </message>
@@ -110,7 +110,7 @@
 <context>
     <name>EvidenceController</name>
     <message>
-        <location filename="../../app/gui/evidence.py" line="293"/>
+        <location filename="../../app/gui/evidence.py" line="310"/>
         <source>Attach a photo of the thumbprint, or write a witness&apos;s name.</source>
         <translation>Attach a photo of the thumbprint, or write a witness&apos;s name.</translation>
     </message>
@@ -844,12 +844,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="405"/>
+        <location filename="../../app/gui/main_window.py" line="406"/>
         <source>Draft saved</source>
         <translation>Draft saved</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="411"/>
+        <location filename="../../app/gui/main_window.py" line="412"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Not final yet: %n error to fix</numerusform>
@@ -857,17 +857,17 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="429"/>
+        <location filename="../../app/gui/main_window.py" line="430"/>
         <source>These warnings are still open:</source>
         <translation>These warnings are still open:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="433"/>
+        <location filename="../../app/gui/main_window.py" line="434"/>
         <source>Finalise anyway?</source>
         <translation>Finalise anyway?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="441"/>
+        <location filename="../../app/gui/main_window.py" line="442"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Finalised: waiting to be sent</translation>
     </message>
@@ -1482,12 +1482,17 @@
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="409"/>
+        <location filename="../../app/gui/views/workspace.py" line="401"/>
+        <source>Photos: %1 of %2 sent, %3 KB</source>
+        <translation>Photos: %1 of %2 sent, %3 KB</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="420"/>
         <source>and %1 more (Status filter: Needs attention)</source>
         <translation>and %1 more (Status filter: Needs attention)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="411"/>
+        <location filename="../../app/gui/views/workspace.py" line="422"/>
         <source>Sent back by the province: open, fix, finalise and sync again.</source>
         <translation>Sent back by the province: open, fix, finalise and sync again.</translation>
     </message>

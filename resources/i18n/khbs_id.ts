@@ -44,17 +44,17 @@
         <translation>Apakah foto sudah jelas? Pakai, atau ulangi.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/camera.py" line="132"/>
+        <location filename="../../app/gui/views/camera.py" line="133"/>
         <source>Aim at the dwelling&apos;s front or the KK, then take the photo.</source>
         <translation>Arahkan ke bagian depan rumah atau ke KK, lalu ambil foto.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/camera.py" line="134"/>
+        <location filename="../../app/gui/views/camera.py" line="136"/>
         <source>Waiting for the camera…</source>
         <translation>Menunggu gambar dari kamera…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/camera.py" line="148"/>
+        <location filename="../../app/gui/views/camera.py" line="150"/>
         <source>The camera could not be opened. Choose a photo file instead.</source>
         <translation>Kamera tidak dapat dibuka. Pilih berkas foto saja.</translation>
     </message>
@@ -110,7 +110,7 @@
 <context>
     <name>EvidenceController</name>
     <message>
-        <location filename="../../app/gui/evidence.py" line="293"/>
+        <location filename="../../app/gui/evidence.py" line="310"/>
         <source>Attach a photo of the thumbprint, or write a witness&apos;s name.</source>
         <translation>Lampirkan foto cap jempol, atau tulis nama saksi.</translation>
     </message>
@@ -843,29 +843,29 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="405"/>
+        <location filename="../../app/gui/main_window.py" line="406"/>
         <source>Draft saved</source>
         <translation>Draf tersimpan</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="411"/>
+        <location filename="../../app/gui/main_window.py" line="412"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Belum bisa final: %n kesalahan harus diperbaiki</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="429"/>
+        <location filename="../../app/gui/main_window.py" line="430"/>
         <source>These warnings are still open:</source>
         <translation>Peringatan berikut belum dikonfirmasi:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="433"/>
+        <location filename="../../app/gui/main_window.py" line="434"/>
         <source>Finalise anyway?</source>
         <translation>Tetap finalkan?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="441"/>
+        <location filename="../../app/gui/main_window.py" line="442"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Sudah final: menunggu dikirim</translation>
     </message>
@@ -1477,12 +1477,17 @@
         <translation>Terakhir dikirim: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="409"/>
+        <location filename="../../app/gui/views/workspace.py" line="401"/>
+        <source>Photos: %1 of %2 sent, %3 KB</source>
+        <translation>Foto: %1 dari %2 terkirim, %3 KB</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="420"/>
         <source>and %1 more (Status filter: Needs attention)</source>
         <translation>dan %1 lainnya (pilih Status: Perlu perhatian)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="411"/>
+        <location filename="../../app/gui/views/workspace.py" line="422"/>
         <source>Sent back by the province: open, fix, finalise and sync again.</source>
         <translation>Dikembalikan provinsi: buka, perbaiki, finalkan, lalu kirim lagi.</translation>
     </message>
