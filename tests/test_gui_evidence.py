@@ -257,6 +257,33 @@ def test_camera_dialog_by_keyboard_and_the_light_goes_off(qtbot):
     assert not camera.active and camera.calls[:4] == ["start", "stop", "start", "stop"]
 
 
+def test_camera_preview_is_throttled_and_the_photo_is_the_newest_frame(qtbot):
+    """A 30 fps camera is not converted frame by frame on the GUI thread (at most 15 a
+    second for the preview), and "Ambil foto" takes the newest frame, not the last shown."""
+    from app.gui.views.camera import CameraDialog
+
+    class Clock:  # the preview's clock, stopped: every frame comes "at once" (no timing)
+        def isValid(self):  # noqa: N802 - QElapsedTimer's names
+            return True
+
+        def elapsed(self):
+            return 0
+
+        def start(self):
+            pass
+
+    dialog = CameraDialog(None)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog._shown_at = Clock()
+    frames = [camera_frame(320, 240, seed=s) for s in range(8)]
+    for frame in frames:
+        feed(dialog, frame)
+    assert dialog.view.image.pixel(5, 5) == frames[0].pixel(5, 5)  # shown: the first only
+    dialog.take_photo()
+    assert dialog.image.pixel(5, 5) == frames[-1].pixel(5, 5)
+
+
 def test_camera_closed_with_escape_stops(qtbot):
     from app.gui.views.camera import CameraDialog
 

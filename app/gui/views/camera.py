@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import QRect, Qt
+from PySide6.QtCore import QElapsedTimer, QRect, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtMultimedia import (
     QCamera,
@@ -24,6 +24,7 @@ from PySide6.QtMultimedia import (
 from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 PREVIEW = (640, 400)  # px, within 1366x705 with the buttons
+PREVIEW_FPS = 15
 
 
 def cameras() -> list[QCameraDevice]:
@@ -63,7 +64,9 @@ class CameraDialog(QDialog):
         self.setWindowTitle(self.tr("Take a photo with the camera"))
         self.image: QImage | None = None
         self.taken_at: str | None = None
-        self._latest = QImage()
+        self._latest = QImage()  # the preview's last picture
+        self._frame_in = QVideoFrame()  # the newest frame, converted only when needed
+        self._shown_at = QElapsedTimer()
         self.view = FrameView()
         self.view.setAccessibleName(self.tr("Camera preview"))
         self.sink = QVideoSink(self)
@@ -109,10 +112,11 @@ class CameraDialog(QDialog):
             self._start()
 
     def take_photo(self) -> None:
-        """The frame on screen becomes the photo; the camera stops while it is checked."""
+        """The newest frame becomes the photo; the camera stops while it is checked."""
         if self._latest.isNull() or self.image is not None:
             return
-        self.image = self._latest.copy()
+        newest = self._frame_in.toImage() if self._frame_in.isValid() else QImage()
+        self.image = newest if not newest.isNull() else self._latest.copy()
         self.taken_at = datetime.now().astimezone().isoformat(timespec="seconds")
         self._stop()
         self.view.show_image(self.image)
@@ -140,7 +144,14 @@ class CameraDialog(QDialog):
     def _frame(self, frame: QVideoFrame) -> None:
         if self.image is not None or not frame.isValid():
             return  # a photo is being checked: the preview is frozen
+        self._frame_in = frame
         first = self._latest.isNull()
+        # Converting every frame of a 30 fps full-HD camera would keep a slow laptop's GUI
+        # thread busy: the preview shows at most PREVIEW_FPS; the photo takes the newest frame.
+        recent = self._shown_at.isValid() and self._shown_at.elapsed() < 1000 // PREVIEW_FPS
+        if recent and not first:
+            return
+        self._shown_at.start()
         self._latest = frame.toImage()
         self.view.show_image(self._latest)
         if first:
