@@ -4,57 +4,57 @@
 <context>
     <name>CameraDialog</name>
     <message>
-        <location filename="../../app/gui/views/camera.py" line="63"/>
+        <location filename="../../app/gui/views/camera.py" line="64"/>
         <source>Take a photo with the camera</source>
         <translation>Ambil foto dengan kamera</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/camera.py" line="68"/>
+        <location filename="../../app/gui/views/camera.py" line="71"/>
         <source>Camera preview</source>
         <translation>Pratinjau kamera</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/camera.py" line="80"/>
+        <location filename="../../app/gui/views/camera.py" line="83"/>
         <source>&amp;Take photo</source>
         <translation>&amp;Ambil foto</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/camera.py" line="81"/>
+        <location filename="../../app/gui/views/camera.py" line="84"/>
         <source>Space or Enter</source>
         <translation>Spasi atau Enter</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/camera.py" line="82"/>
+        <location filename="../../app/gui/views/camera.py" line="85"/>
         <source>&amp;Retake</source>
         <translation>&amp;Ulangi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/camera.py" line="83"/>
+        <location filename="../../app/gui/views/camera.py" line="86"/>
         <source>&amp;Use photo</source>
         <translation>&amp;Pakai foto</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/camera.py" line="84"/>
+        <location filename="../../app/gui/views/camera.py" line="87"/>
         <source>Cancel</source>
         <translation>Batal</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/camera.py" line="124"/>
+        <location filename="../../app/gui/views/camera.py" line="128"/>
         <source>Is the photo sharp? Use it, or retake.</source>
         <translation>Apakah foto sudah jelas? Pakai, atau ulangi.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/camera.py" line="133"/>
+        <location filename="../../app/gui/views/camera.py" line="137"/>
         <source>Aim at the dwelling&apos;s front or the KK, then take the photo.</source>
         <translation>Arahkan ke bagian depan rumah atau ke KK, lalu ambil foto.</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/camera.py" line="136"/>
+        <location filename="../../app/gui/views/camera.py" line="140"/>
         <source>Waiting for the camera…</source>
         <translation>Menunggu gambar dari kamera…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/camera.py" line="150"/>
+        <location filename="../../app/gui/views/camera.py" line="161"/>
         <source>The camera could not be opened. Choose a photo file instead.</source>
         <translation>Kamera tidak dapat dibuka. Pilih berkas foto saja.</translation>
     </message>
