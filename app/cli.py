@@ -288,16 +288,24 @@ def cmd_verify(args: argparse.Namespace) -> int:
             integrity=report.integrity,
         )
     )
+    for aid in report.orphans:
+        print(tr("cli.orphan_attachment", attachment_id=aid))
+    for aid in report.unreferenced:
+        print(tr("cli.unreferenced_attachment", attachment_id=aid))
+    if report.orphans:
+        print(tr("cli.orphans_note", n=len(report.orphans)))
     print(tr("cli.verify_ok" if report.ok else "cli.verify_bad"))
     return EXIT_OK if report.ok else EXIT_ERROR
 
 
 def cmd_purge(args: argparse.Namespace) -> int:
-    """Replace households whose retention period ended by their stubs (app/store/retention.py);
-    --dry-run lists them. Ids only."""
-    from app.store import retention
+    """Replace households whose retention period ended by their stubs (app/store/retention.py),
+    and remove the photos and signatures of no household (a form never saved); --dry-run lists
+    them. Ids only."""
+    from app.store import attachments, retention
 
     with open_store(args, write=not args.dry_run) as store:
+        orphans = attachments.sweep_orphans(store, dry_run=args.dry_run)
         result = retention.purge(store, dry_run=args.dry_run)
         full, stubs = retention.counts(store)
         days = retention.retention_days(store)
@@ -305,6 +313,9 @@ def cmd_purge(args: argparse.Namespace) -> int:
         print(hid)
     key = "cli.purge_dry_run" if args.dry_run else "cli.purge_done"
     print(tr(key, n=len(result.ids), days=days, full=full, stubs=stubs))
+    if orphans:
+        note = "cli.purge_orphans_dry_run" if args.dry_run else "cli.purge_orphans"
+        print(tr(note, n=len(orphans)))
     if not result.checkpointed:
         print(f"khbs: {tr('cli.warning', message=tr('cli.purge_wal_busy'))}", file=sys.stderr)
     return EXIT_OK

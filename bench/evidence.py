@@ -6,6 +6,8 @@ the real server and tests.faultproxy pacing a 32 kbit/s link with 600 ms RTT:
                       the same push with no photos at all               target ratio <= 1.1
     photo bytes       bytes on the wire (both ways, HTTP headers included) while photos are
                       sent, vs the photos' own sizes                    target ratio <= 1.05
+    camera frame      preparing a full-HD webcam frame (handed over as in-memory BMP, as
+                      app/gui/evidence.py does) vs preparing a phone photo file   (info)
 
 Sending 2N real photos over 32 kbit/s takes about 25 s each, so the first figure stops the
 sync once the records are in (the photo upload is cut off by closing the link) and the second
@@ -124,6 +126,38 @@ def bench_photo_bytes(report, work: Path, n: int) -> None:
     report(f"photo upload time ({2 * n} photos)", elapsed, "s", size * 8 / LINK_BPS, "(info)")
 
 
+def bench_camera_frame(report, rounds: int = 5) -> None:
+    """The camera's frame goes through prepare_photo like a file: how long it takes (on the
+    store worker, the GUI does not wait) beside a phone photo, and what comes out."""
+    import io
+
+    from PIL import Image
+
+    frame = Image.open(io.BytesIO(photos.phone_jpeg(seed=3))).convert("RGB").resize((1920, 1080))
+    bmp = io.BytesIO()
+    frame.save(bmp, "BMP")
+    jpeg = photos.phone_jpeg(seed=3)
+
+    def median(data: bytes) -> tuple[float, int]:
+        times = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            out = evidence.prepare_photo(data)
+            times.append(time.perf_counter() - started)
+        return sorted(times)[rounds // 2], len(out.content)
+
+    frame_s, frame_size = median(bmp.getvalue())
+    file_s, _ = median(jpeg)
+    report(
+        f"prepare a 1920x1080 camera frame ({frame_size // 1024} KB out)",
+        frame_s * 1000,
+        "ms",
+        file_s * 1000,
+        "(info; baseline: a phone photo file)",
+    )
+
+
 def run(report, work: Path, households: int = 100, photo_households: int = 3) -> None:
+    bench_camera_frame(report)
     bench_records_first(report, work, households)
     bench_photo_bytes(report, work, photo_households)

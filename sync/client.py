@@ -443,6 +443,8 @@ class SyncClient:
         report = report or SyncReport()
         skipped: set[str] = set()
         total = self.on_store(attachments.waiting)[0]
+        if progress and total:
+            progress(0, total)  # the officer sees the photos begin
         while True:
             page = self.on_store(
                 lambda store: attachments.to_send(store, ATTACHMENT_PAGE + len(skipped))

@@ -96,8 +96,8 @@ def real_v2() -> dict:
 
 def answers_v2(record: dict, *, income: int = 3) -> dict:
     """A version 2 record (migrated from version 1) with its new questions answered as a
-    complete interview asks them: the family economy, programs, and each member's new
-    questions by age and work."""
+    complete interview asks them: the family economy, programs, why the dwelling photo or
+    point is missing, and each member's new questions by age and work."""
     from app import dates
     from app import questionnaire as q
 
@@ -108,6 +108,12 @@ def answers_v2(record: dict, *, income: int = 3) -> dict:
             "pendapatan_bulanan": income,
             "punya_umkm": False,
         }
+    if q.section_relevant(out, "bukti"):  # evidence expected: a reason where there is none
+        bukti = out.setdefault("bukti", {})
+        if not bukti.get("foto_rumah"):
+            bukti["alasan_tanpa_foto_rumah"] = 1  # no camera or phone
+        if not (out.get("lokasi") or {}).get("gps"):
+            bukti["alasan_tanpa_titik"] = 1
     program = out.get("program")
     if isinstance(program, dict) and not program.get("program_bansos"):
         program["program_bansos"] = [0]

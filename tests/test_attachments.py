@@ -141,3 +141,79 @@ def test_export_lists_attachments_without_writing_them(store, photo, tmp_path):
         }
     ]
     assert not (tmp_path / "out" / "attachments").exists()  # no plaintext photos on a laptop
+
+
+# -- orphans: attachments of a new form that was never saved -------------------------------------
+
+
+def test_orphans_listed_by_verify_and_swept_never_a_saved_households(
+    store, photo, data_dir, monkeypatch, capsys
+):
+    from app import households as hh
+    from app.cli import main
+    from app.store import Store
+    from tests import records
+    from tests.conftest import PASSPHRASE
+
+    saved = records.numbered(1)
+    hh.finalise(store, saved, today=records.TODAY)
+    kept = _add(store, saved["id"], photo)  # the record does not name it: listed, kept
+    draft = household("draft")
+    store.save(draft)
+    named = _add(store, draft["id"], photo)
+    store.save({**draft, "bukti": {"foto_rumah": named.id}})  # named by its record
+    never = household("draft")["id"]  # a new form, closed before its first save
+    orphan = _add(store, never, photo)
+    gone = records.numbered(2)
+    hh.finalise(store, gone, today=records.TODAY)
+    evidence_of_damage = _add(store, gone["id"], photo)
+    store.db.execute("DELETE FROM households WHERE id = ?", (gone["id"],))  # outside the app
+
+    report = store.verify()
+    assert report.orphans == [orphan.id]  # not the deleted household's: that is damage
+    assert report.unreferenced == [kept.id]
+    assert gone["id"] in report.missing
+    store.close()
+
+    monkeypatch.setenv("KHBS_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("KHBS_PASSPHRASE", PASSPHRASE)
+    monkeypatch.setenv("KHBS_LANG", "id")
+    main(["verify"])
+    out = capsys.readouterr().out
+    assert f"Lampiran tanpa keluarga: {orphan.id}" in out
+    assert f"Lampiran tidak disebut di data keluarganya: {kept.id}" in out
+    assert "1 lampiran tanpa keluarga akan dihapus" in out
+
+    assert main(["purge", "--dry-run"]) == 0
+    assert "1 lampiran tanpa keluarga (formulir yang tidak pernah disimpan) akan dihapus" in (
+        capsys.readouterr().out
+    )
+    reopened = Store.open(data_dir, PASSPHRASE)
+    assert attachments.get(reopened, orphan.id) is not None  # a dry run removes nothing
+    reopened.close()
+    assert main(["purge"]) == 0
+    assert "1 lampiran tanpa keluarga (formulir yang tidak pernah disimpan) dihapus" in (
+        capsys.readouterr().out
+    )
+    reopened = Store.open(data_dir, PASSPHRASE)
+    try:
+        assert attachments.get(reopened, orphan.id) is None
+        for survivor in (kept, named, evidence_of_damage):
+            assert attachments.get(reopened, survivor.id) is not None
+        assert reopened.verify().orphans == []
+        removed = [e for e in reopened.audit.entries() if e.action == "attachment.orphan_removed"]
+        assert [(e.record_id, e.detail) for e in removed] == [(never, orphan.id)]
+        assert attachments.sweep_orphans(reopened) == []  # nothing left: nothing written
+    finally:
+        reopened.close()
+
+
+def test_an_attachment_added_before_the_first_save_is_not_swept_once_saved(store, photo):
+    """The order a new form takes: attach (no row yet), then autosave. Once saved it is the
+    household's; a sweep then leaves it."""
+    draft = household("draft")
+    early = _add(store, draft["id"], photo)
+    store.save({**draft, "bukti": {"foto_rumah": early.id}})
+    assert attachments.sweep_orphans(store) == []
+    assert attachments.get(store, early.id) is not None
+    assert store.verify().orphans == [] and store.verify().unreferenced == []

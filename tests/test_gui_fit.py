@@ -53,6 +53,8 @@ def test_every_page_and_dialog_fits_1366x705(qapp, tmp_path, lang):
         "member-comment",
         "review-history",
         "photo-picker",
+        "camera",
+        "camera-taken",
         "signature",
         "form-evidence",
         "form-location",

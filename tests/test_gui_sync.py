@@ -278,3 +278,58 @@ def test_a_clock_two_days_fast_is_shown_with_the_households_sent_back(
     )
     assert not ws.clock_warning.isVisible()
     assert ws.attention.isVisible()  # still sent back until the officer fixes it
+
+
+def test_photos_upload_after_the_records_with_their_own_progress(
+    start, province, qtbot, data_dir, monkeypatch
+):
+    """Sync now, the officer says Yes to the photos: the records go (households sent), then
+    the photos, counted apart in the status ("Foto: 3 dari 6 terkirim"), all delivered on
+    the GUI thread by signals while the network thread sends."""
+    import threading
+
+    from app import evidence
+    from app.store import attachments
+    from tests import photos as phone
+
+    new_store(data_dir, province)
+    with Store.open(data_dir, PASSPHRASE) as store:
+        for n in (1, 2):
+            rec = numbered(n)
+            store.save(rec)
+            for seed in range(3):
+                prepared = evidence.prepare_photo(phone.phone_jpeg(seed=10 * n + seed))
+                attachments.add(store, rec["id"], "photo", prepared.content, prepared.thumbnail, {})
+    app = start()
+    unlock(qtbot, app)
+    ws = app.window.workspace
+    monkeypatch.setattr(
+        "app.gui.main_window.QMessageBox.question",
+        lambda *a: QMessageBox.StandardButton.Yes,  # "Kirim foto sekarang?" Ya
+    )
+    seen: list[tuple[str, int, int, str, int]] = []
+    gui = threading.get_ident()
+    app.session.syncProgress.connect(
+        lambda d, t, _b: seen.append(("records", d, t, ws.sync_progress.format(), gui))
+    )
+    app.session.photoProgress.connect(
+        lambda d, t, _b: seen.append(
+            ("photos", d, t, ws.sync_progress.format(), threading.get_ident())
+        )
+    )
+    press_mnemonic(qtbot, ws.sync_button)
+    qtbot.waitUntil(lambda: sync_column(app) == [SENT, SENT], timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not app.session.syncing, timeout=TIMEOUT)
+    stages = [s[0] for s in seen]
+    assert "photos" in stages and stages.index("photos") > max(
+        i for i, s in enumerate(stages) if s == "records"
+    )  # every record before any photo
+    shown = [(d, t, text) for stage, d, t, text, _ in seen if stage == "photos"]
+    assert shown[0][:2] == (0, 6) and shown[-1][:2] == (6, 6)
+    assert [d for d, _, _ in shown] == sorted(d for d, _, _ in shown)
+    assert any(text.startswith("Foto: 3 dari 6 terkirim") for _, _, text in shown), shown
+    assert all(ident == gui for *_, ident in seen)  # delivered on the GUI thread
+    with province.engine.begin() as conn:
+        stored = conn.exec_driver_sql("SELECT count(*) FROM attachments").scalar()
+    assert stored == 6
+    assert not ws.sync_progress.isVisible() and not message_boxes()

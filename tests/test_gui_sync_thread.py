@@ -195,7 +195,7 @@ def test_a_job_runs_on_its_own_thread_and_its_store_calls_on_the_worker(qtbot, w
             worker,
             run,
             done,
-            on_progress=lambda d, t: progress.append((d, t, threading.get_ident())),
+            on_progress=lambda d, t, _s: progress.append((d, t, threading.get_ident())),
         ).start()
     done.assert_called_with(0)
     assert len({gui, seen["job"], seen["store"]}) == 3

@@ -75,6 +75,41 @@ def test_a_complete_v2_household_passes_with_no_issue(v2):
     assert record["ekonomi"]["dibawah_ump"] is True  # income code 3: under Rp 3 million
 
 
+def test_the_dwelling_photo_and_point_are_expected_or_a_reason_given(v2):
+    """Issue 16: a family interviewed under version 2 is final with the dwelling photo and its
+    point, or with the reason each is missing (an officer without a camera still finishes);
+    version 1 households keep their rules."""
+    record = complete()
+    assert record["bukti"]["alasan_tanpa_foto_rumah"] == 1 and "gps" in record["lokasi"]
+    assert "alasan_tanpa_titik" not in record["bukti"]  # the point is there: not asked
+    without = copy.deepcopy(record)
+    del without["bukti"]["alasan_tanpa_foto_rumah"]
+    assert codes(rules.check(without, ctx())) == [
+        ("required", ("bukti", "alasan_tanpa_foto_rumah"))
+    ]
+    draft = {**without, "status": "draft"}
+    assert rules.check(draft, ctx(), final=False).issues == []  # a draft may wait for it
+    photo = copy.deepcopy(without)
+    photo["bukti"]["foto_rumah"] = "0b7f3d2e-6a7c-4f2a-9d7e-2f5a1c3b4d5e"
+    assert rules.check(photo, ctx()).issues == []  # attached: the reason is not asked
+    photo["bukti"]["alasan_tanpa_foto_rumah"] = 2
+    assert codes(rules.check(photo, ctx())) == [
+        ("not_applicable", ("bukti", "alasan_tanpa_foto_rumah"))
+    ]
+    no_point = copy.deepcopy(record)
+    del no_point["lokasi"]["gps"]
+    assert codes(rules.check(no_point, ctx())) == [("required", ("bukti", "alasan_tanpa_titik"))]
+    refused = copy.deepcopy(without)
+    refused["hasil_kunjungan"] = 3  # refused: no evidence section, nothing expected
+    refused.pop("bukti")
+    assert ("required", ("bukti", "alasan_tanpa_foto_rumah")) not in codes(
+        rules.check(refused, ctx())
+    )
+    v1 = household()  # version 1, no photo: as before
+    assert "bukti" not in v1 or not v1["bukti"].get("foto_rumah")
+    assert not [i for i in rules.check(v1, ctx()).issues if i.path[:1] == ("bukti",)]
+
+
 def test_consent_by_a_guardian_becomes_other_as_in_the_roster(v2):
     old = household()
     old["persetujuan"]["hubungan_pemberi"] = 10

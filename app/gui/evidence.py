@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QStandardPaths
+from PySide6.QtCore import QBuffer, QIODevice, QObject, QStandardPaths
+from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QDialog, QMessageBox, QWidget
 
 from app import questionnaire as q
@@ -65,6 +66,22 @@ class EvidenceController(QObject):
             QStandardPaths.StandardLocation.PicturesLocation
         )
         self._source = None  # the position source while it looks for a fix
+        self._devices: QObject | None = None  # QMediaDevices: a camera plugged in or out
+        self.show_cameras()
+
+    def show_cameras(self) -> None:
+        """The photo editors' camera button, enabled where the system offers a camera."""
+        from PySide6.QtMultimedia import QMediaDevices
+
+        from app.gui.views.camera import cameras
+
+        if self._devices is None:
+            devices = QMediaDevices(self)
+            devices.videoInputsChanged.connect(self.show_cameras)
+            self._devices = devices
+        available = bool(cameras())
+        for editor in self.editors.values():
+            editor.set_camera(available)
 
     def _close(self) -> None:
         self.closed = True
@@ -76,21 +93,39 @@ class EvidenceController(QObject):
     def _household(self) -> str:
         return self.form.record()["id"]
 
-    def _submit(self, fn: Callable[[WorkerState], object], on_done, on_error=None) -> None:
+    def _submit(
+        self, fn: Callable[[WorkerState], object], on_done, on_error=None, on_closed=None
+    ) -> None:
+        """fn on the worker; on_done or on_error on the GUI thread while this page is open.
+        on_closed(result) instead when the page closed meanwhile (same unlock)."""
         generation = self.session.generation
 
-        def current(callback):
+        def current(callback, after_close=None):
             def call(*args):
-                if (
-                    not self.closed
-                    and self.session.generation == generation
-                    and self.session.is_unlocked
-                ):
+                if self.session.generation != generation or not self.session.is_unlocked:
+                    return
+                if not self.closed:
                     callback(*args)
+                elif after_close is not None:
+                    after_close(*args)
 
             return call
 
-        self.session.worker.submit(fn, current(on_done), current(on_error or self._failed))
+        done = current(on_done, on_closed)
+        self.session.worker.submit(fn, done, current(on_error or self._failed))
+
+    def _forget_unused(self, result: tuple) -> None:
+        """A photo or signature stored after its page closed: the form never named it, so no
+        record will; it goes now (after a lock, the next unlock's sweep takes it if its
+        household was never saved)."""
+        attachment_id = result[0]
+
+        def fn(state: WorkerState) -> bool:
+            from app.store import attachments
+
+            return attachments.delete(state.store, attachment_id)
+
+        self.session.worker.submit(fn, lambda _r: None, lambda _e: None)
 
     def _failed(self, exc: BaseException) -> None:
         QMessageBox.warning(self.page, "KHBS Enroll", user_message(exc))
@@ -139,6 +174,8 @@ class EvidenceController(QObject):
             editor.attach(None)
         elif editor.kind == "signature":
             self._sign(name)
+        elif action == "camera":
+            self._take(name)
         else:
             self._pick(name)
 
@@ -189,16 +226,48 @@ class EvidenceController(QObject):
 
         self._submit(fn, done)
 
+    def _take(self, name: str) -> None:
+        from app.gui.views.camera import CameraDialog, cameras
+
+        found = cameras()
+        if not found:
+            self.show_cameras()
+            return
+        dialog = CameraDialog(found[0], self.page)
+        if dialog.exec() == QDialog.DialogCode.Accepted and dialog.image is not None:
+            self.add_frame(name, dialog.image, dialog.taken_at)
+        dialog.deleteLater()
+
     def add_photo(self, name: str, path: str) -> None:
         """Re-encode, strip and seal the photo at `path` on the worker, then attach it."""
+        self._add_photo(name, lambda: Path(path).read_bytes())
+
+    def add_frame(self, name: str, image: QImage, taken_at: str | None) -> None:
+        """A frame from the camera, through the same preparation as a photo file. It goes to
+        the worker as pixels in memory (BMP: no compression to wait for, no metadata) and
+        comes out re-encoded like any photo; nothing is written to disk."""
+
+        def read() -> bytes:
+            buffer = QBuffer()
+            buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+            image.convertToFormat(QImage.Format.Format_RGB888).save(buffer, "BMP")
+            return bytes(buffer.data().data())
+
+        self._add_photo(name, read, taken_at)
+
+    def _add_photo(self, name: str, read: Callable[[], bytes], taken_at: str | None = None) -> None:
         household, old = self._household(), self.editors[name].value()
         self.editors[name].show_attachment(None, ui("attachment_busy"))
 
         def fn(state: WorkerState) -> tuple:
+            from dataclasses import replace
+
             from app import evidence
             from app.store import attachments
 
-            prepared = evidence.prepare_photo(Path(path).read_bytes())
+            prepared = evidence.prepare_photo(read())
+            if taken_at and not prepared.taken_at:  # the camera's frame: taken just now
+                prepared = replace(prepared, taken_at=taken_at)
             found = attachments.add(
                 state.store,
                 household,
@@ -222,7 +291,7 @@ class EvidenceController(QObject):
             self._failed(exc)
             self.show_attached()
 
-        self._submit(fn, done, failed)
+        self._submit(fn, done, failed, self._forget_unused)
 
     def _attached(self, name: str, attachment_id: str, old: object) -> None:
         self.editors[name].attach(attachment_id)
@@ -264,7 +333,7 @@ class EvidenceController(QObject):
             self._attached(name, aid, old)
             self._show(name, thumb, size, None)
 
-        self._submit(fn, done)
+        self._submit(fn, done, None, self._forget_unused)
 
     # -- location -----------------------------------------------------------------------------
 

@@ -66,6 +66,7 @@ class MainWindow(QMainWindow):
         session.failed.connect(lambda exc: self._error(exc))
         session.syncStateChanged.connect(self._sync_state_changed)
         session.syncProgress.connect(lambda *a: self.workspace.show_sync_progress(*a))
+        session.photoProgress.connect(lambda *a: self.workspace.show_photo_progress(*a))
         session.syncFailed.connect(lambda text: self.workspace.show_sync_error(text))
         self.enroll_dialog: EnrollDialog | None = None
         self.export_dialog: ExportDialog | None = None

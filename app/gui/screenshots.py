@@ -29,6 +29,7 @@ ENGLISH_STOPS = {
     "form-evidence",
     "signature",
     "photo-picker",
+    "camera",
 }
 
 

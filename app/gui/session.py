@@ -54,6 +54,7 @@ class Session(QObject):
     failed = Signal(object)  # an exception from an operation with no failure callback
     syncStateChanged = Signal()  # is_enrolled, syncing or last_sync changed
     syncProgress = Signal(int, int, int)  # households sent, total, bytes moved
+    photoProgress = Signal(int, int, int)  # photos and signatures sent (after the records)
     syncFailed = Signal(str)  # a translated message, safe to show (no personal data)
 
     def __init__(self, data_dir: Path, worker: StoreWorker, settings: Settings | None = None):
@@ -114,6 +115,7 @@ class Session(QObject):
             from app.store import Store
 
             state.store = Store.open(data_dir, passphrase, owner=OWNER)
+            _sweep_orphans(state.store)
             return _unlocked_view(state.store)
 
         return self._submit(fn, lambda r: self._after_unlock(r, on_done), on_error)
@@ -402,7 +404,8 @@ class Session(QObject):
         """Push the outbox, pull the province's decisions, then (`photos`) send photos and
         signatures; refresh the list. None when not
         possible now (locked, not enrolled, or a sync already running: never two at once).
-        Progress goes to syncProgress; a failure to on_error, else to syncFailed as text."""
+        Progress goes to syncProgress (records), then photoProgress; a failure to on_error,
+        else to syncFailed as text."""
         if not (self.is_unlocked and self.is_enrolled) or self._sync_job is not None:
             return None
         attempts, clock = self.sync_attempts, self.sync_clock
@@ -430,14 +433,17 @@ class Session(QObject):
                 job.progress(report.sent, max(total, report.sent))
                 client.pull(report=report)
                 if photos:  # after the records, never before them
-                    client.push_attachments(report=report, progress=job.progress)
+                    client.push_attachments(
+                        report=report, progress=lambda d, t: job.progress(d, t, PHOTOS)
+                    )
                 client.remember_speed(report, started)
             view = on_store(_synced_view)
             return report, view, _notes(report)
 
         @self._current
-        def progressed(done: int, total: int) -> None:
-            self.syncProgress.emit(done, total, moved["bytes"])
+        def progressed(done: int, total: int, stage: str) -> None:
+            signal = self.photoProgress if stage == PHOTOS else self.syncProgress
+            signal.emit(done, total, moved["bytes"])
 
         @self._current
         def finished(result: tuple) -> None:
@@ -499,7 +505,7 @@ class Session(QObject):
         run,
         on_done: Callable[[object], None],
         on_error: Callable[[BaseException], None],
-        on_progress: Callable[[int, int], None] | None = None,
+        on_progress: Callable[[int, int, str], None] | None = None,
     ) -> NetworkJob:
         """run(job) on a network thread; the callbacks on the GUI thread."""
         job: NetworkJob
@@ -544,6 +550,19 @@ class Session(QObject):
             self.failed.emit(exc)
 
 
+def _sweep_orphans(store: Store) -> None:
+    """Photos and signatures of a new form that was never saved (closed while the photo was
+    being prepared, or the laptop stopped before the first autosave) go at unlock, before any
+    form can be open. Not now when the store cannot be written: the next unlock tries again."""
+    from app.store import attachments
+    from app.store.store import CANNOT_WRITE_NOW
+
+    try:
+        attachments.sweep_orphans(store)
+    except CANNOT_WRITE_NOW:
+        pass
+
+
 def _unlocked_view(store: Store) -> tuple:
     """(rows, areas, village names, (enrolled, last sync time))."""
     rows = store.rows()
@@ -554,6 +573,7 @@ def _unlocked_view(store: Store) -> tuple:
 
 # -- sync helpers (store calls run on the worker; the rest on the network thread) ---------------
 
+PHOTOS = "photos"  # the sync job's stage while it sends attachments
 LAST_SYNC = "last_sync"  # store meta: ISO time of the last successful sync
 PULL_EVERY_MINUTES = 60  # the automatic sync pulls at least this often, even with nothing to send
 HEALTH_TIMEOUT = (3, 5)  # connect, read: the check must stay cheap on a poor link

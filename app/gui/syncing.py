@@ -32,11 +32,11 @@ T = TypeVar("T")
 
 class NetworkJob(QObject):
     """fn(job) on a thread of its own; on_success(result) or on_failure(exc), and
-    on_progress(done, total), on the GUI thread. Made and started on the GUI thread."""
+    on_progress(done, total, stage), on the GUI thread. Made and started on the GUI thread."""
 
     _succeeded = Signal(object)
     _failed = Signal(object)
-    _progressed = Signal(int, int)
+    _progressed = Signal(int, int, str)
     _started: set[NetworkJob] = set()  # kept alive until their answer is delivered (GUI thread)
 
     def __init__(
@@ -45,7 +45,7 @@ class NetworkJob(QObject):
         fn: Callable[[NetworkJob], object],
         on_success: Callable[[object], None] | None = None,
         on_failure: Callable[[BaseException], None] | None = None,
-        on_progress: Callable[[int, int], None] | None = None,
+        on_progress: Callable[[int, int, str], None] | None = None,
     ) -> None:
         super().__init__()
         self.worker = worker
@@ -118,8 +118,9 @@ class NetworkJob(QObject):
         if self._cancel.wait(seconds):
             raise Cancelled()
 
-    def progress(self, done: int, total: int) -> None:
-        self._progressed.emit(done, total)
+    def progress(self, done: int, total: int, stage: str = "") -> None:
+        """How far the job is (`stage` names the part: a sync sends records, then photos)."""
+        self._progressed.emit(done, total, stage)
         if self._cancel.is_set():
             raise Cancelled()
 
@@ -145,7 +146,7 @@ class NetworkJob(QObject):
         if self._on_failure:
             self._on_failure(exc)
 
-    @Slot(int, int)
-    def _deliver_progress(self, done: int, total: int) -> None:
+    @Slot(int, int, str)
+    def _deliver_progress(self, done: int, total: int, stage: str) -> None:
         if self._on_progress:
-            self._on_progress(done, total)
+            self._on_progress(done, total, stage)

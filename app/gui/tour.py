@@ -1,7 +1,7 @@
 """A walk through every page and dialog of the app at 1366x705, on a throwaway store with
 training households: first run, the list, export, enroll, settings, every section of the form,
 the member dialog, a failed Finalise, the province's changes, the supervisor's returns, the
-evidence (photo picker, signature, the form with both attached and the photo's point), lock,
+evidence (photo picker, camera, signature, the form with both attached and the photo's point), lock,
 unlock with an error and recovery. `make screenshots` saves each stop as a PNG;
 tests/test_gui_fit.py checks at each stop that every text has its room (app/gui/fit.py).
 
@@ -374,6 +374,26 @@ def _evidence(window, worker, folder: Path) -> Iterator[tuple[str, QWidget]]:
     picker.deleteLater()
     evidence.add_photo("foto_rumah", chosen)
     until(lambda: evidence.editors["foto_rumah"].value() is not None)
+
+    # The camera dialog with a frame in its preview (no camera here: the frame is fed to the
+    # sink the camera would fill), then with the photo taken.
+    from PySide6.QtGui import QImage
+    from PySide6.QtMultimedia import QVideoFrame
+
+    from app.gui.views.camera import CameraDialog
+
+    camera = CameraDialog(None, page)
+    frame = QImage(chosen).scaled(1280, 960)
+    camera.show()
+    camera.sink.setVideoFrame(QVideoFrame(frame))
+    until(camera.take.isEnabled)
+    settle()
+    yield "camera", camera
+    camera.take_photo()
+    settle()
+    yield "camera-taken", camera
+    camera.reject()
+    camera.deleteLater()
 
     dialog = SignatureDialog(notice_version(), page)
     path = QPainterPath(QPointF(40, 150))

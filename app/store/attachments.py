@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from app.crypto import DecryptError, attachment_aad
 from app.errors import RecordDamaged
-from app.store.integrity import ROW_COLUMNS
+from app.store.integrity import ROW_COLUMNS, orphan_attachments
 from app.store.store import Store
 
 KINDS = ("photo", "signature")
@@ -156,6 +156,22 @@ def forget(store: Store, household_id: str) -> int:
     sealed bytes go with the rows. Inside the caller's transaction; returns how many."""
     cursor = store.db.execute("DELETE FROM attachments WHERE household_id = ?", (household_id,))
     return max(cursor.rowcount, 0)
+
+
+def sweep_orphans(store: Store, *, dry_run: bool = False) -> list[str]:
+    """Remove the attachments of no household (integrity.orphan_attachments: a new form that
+    was never saved) and return their ids. Run where no form can be open: at unlock, before
+    the list shows, and by `khbs purge`; never touches an attachment of a household that
+    exists or that the audit log knows as saved. One transaction, each removal audited."""
+    found = orphan_attachments(store.db)
+    if dry_run or not found:
+        return [aid for aid, _ in found]
+    now = store.now()
+    with store.db.atomic():
+        for aid, hid in found:
+            store.db.execute("DELETE FROM attachments WHERE id = ?", (aid,))
+            store.audit.append(now, store.actor, "attachment.orphan_removed", hid, None, detail=aid)
+    return [aid for aid, _ in found]
 
 
 # -- sync -------------------------------------------------------------------------------------

@@ -58,6 +58,11 @@ class VerifyReport:
     altered: list[str] = field(default_factory=list)  # plaintext columns fail their MAC
     unqueued: list[str] = field(default_factory=list)  # outbox does not match sync_state
     unverified: list[str] = field(default_factory=list)  # no MAC yet (store not yet upgraded)
+    # Housekeeping, not damage (`ok` ignores them): attachment ids of no household (a new form
+    # that was never saved; `khbs purge` and the next unlock remove them), and of a household
+    # whose record does not name them (kept: a household's data is never deleted unasked).
+    orphans: list[str] = field(default_factory=list)
+    unreferenced: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -159,6 +164,20 @@ def check_plaintext(
         (PENDING,),
     )
     report.unqueued = sorted({r[0] for r in queue} - set(report.missing))
+
+
+def orphan_attachments(db: Database) -> list[tuple[str, str]]:
+    """(attachment id, household id) of attachments whose household has no row and never had
+    a saved one: added to a new form that was never saved. An attachment whose household the
+    audit log knows as saved is not an orphan: that row missing is damage (`missing`), and the
+    attachment stays as evidence of it."""
+    alive, _ = audited_households(db)
+    rows = db.execute(
+        "SELECT a.id, a.household_id FROM attachments a"
+        " LEFT JOIN households h ON h.id = a.household_id WHERE h.id IS NULL"
+        " ORDER BY a.created_at, a.id"
+    )
+    return [(aid, hid) for aid, hid in rows if hid not in alive]
 
 
 def audited_households(db: Database) -> tuple[dict[str, int], set[str]]:

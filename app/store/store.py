@@ -52,6 +52,7 @@ from app.store.integrity import (
     VerifyReport,
     check_plaintext,
     next_mac,
+    orphan_attachments,
     rows_signed,
     signed_row,
 )
@@ -79,6 +80,17 @@ def iso(moment: datetime) -> str:
 # Failures that mean "cannot write now" (not a damaged file or a failing disk): an audit entry
 # of a read waits in memory for the next write instead (Store.flush_audit, docs/security.md).
 CANNOT_WRITE_NOW = (DiskFull, StoreBusy, StoreReadOnly)
+
+
+def _texts(value: object) -> set[str]:
+    """Every text in a record, at any depth (an attachment question's answer is its id)."""
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return set().union(*(_texts(v) for v in value)) if value else set()
+    return set()
 
 
 def _dumps(obj: object) -> bytes:
@@ -847,12 +859,14 @@ class Store:
         report = VerifyReport()
         report.integrity = self.db.execute("PRAGMA integrity_check").fetchone()[0]
         tokens: dict[str, set[bytes]] = {}  # the blind index each record that opens should have
+        named: dict[str, set[str]] = {}  # the texts of each record that opens (attachment ids)
         for hid, rec in self.records():
             report.households += 1
             if isinstance(rec, RecordDamaged):
                 report.damaged.append(hid)
             else:
                 tokens[hid] = self._tokens(rec)
+                named[hid] = _texts(rec)
         for hid, stub in self.stubs():  # a stub keeps the tokens it had (retention.py)
             report.households += 1
             if isinstance(stub, RecordDamaged):
@@ -872,4 +886,12 @@ class Store:
             )
         ]
         check_plaintext(self.db, self._cipher, report, tokens)
+        report.orphans = [aid for aid, _ in orphan_attachments(self.db)]
+        report.unreferenced = [
+            aid
+            for aid, hid in self.db.execute(
+                "SELECT id, household_id FROM attachments ORDER BY created_at, id"
+            )
+            if hid in named and aid not in named[hid]
+        ]
         return report

@@ -2,6 +2,64 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>CameraDialog</name>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="64"/>
+        <source>Take a photo with the camera</source>
+        <translation>Take a photo with the camera</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="71"/>
+        <source>Camera preview</source>
+        <translation>Camera preview</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="83"/>
+        <source>&amp;Take photo</source>
+        <translation>&amp;Take photo</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="84"/>
+        <source>Space or Enter</source>
+        <translation>Space or Enter</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="85"/>
+        <source>&amp;Retake</source>
+        <translation>&amp;Retake</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="86"/>
+        <source>&amp;Use photo</source>
+        <translation>&amp;Use photo</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="87"/>
+        <source>Cancel</source>
+        <translation>Cancel</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="128"/>
+        <source>Is the photo sharp? Use it, or retake.</source>
+        <translation>Is the photo sharp? Use it, or retake.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="137"/>
+        <source>Aim at the dwelling&apos;s front or the KK, then take the photo.</source>
+        <translation>Aim at the dwelling&apos;s front or the KK, then take the photo.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="140"/>
+        <source>Waiting for the camera…</source>
+        <translation>Waiting for the camera…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="161"/>
+        <source>The camera could not be opened. Choose a photo file instead.</source>
+        <translation>The camera could not be opened. Choose a photo file instead.</translation>
+    </message>
+</context>
+<context>
     <name>EnrollDialog</name>
     <message>
         <location filename="../../app/gui/views/enroll.py" line="26"/>
@@ -52,7 +110,7 @@
 <context>
     <name>EvidenceController</name>
     <message>
-        <location filename="../../app/gui/evidence.py" line="241"/>
+        <location filename="../../app/gui/evidence.py" line="310"/>
         <source>Attach a photo of the thumbprint, or write a witness&apos;s name.</source>
         <translation>Attach a photo of the thumbprint, or write a witness&apos;s name.</translation>
     </message>
@@ -417,46 +475,61 @@
     </message>
     <message>
         <location filename="../../app/gui/form/text.py" line="53"/>
+        <source>Camera…</source>
+        <translation>Camera…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="54"/>
+        <source>Take the photo with this laptop&apos;s camera</source>
+        <translation>Take the photo with this laptop&apos;s camera</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="55"/>
+        <source>No camera found on this laptop</source>
+        <translation>No camera found on this laptop</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="56"/>
         <source>Remove</source>
         <translation>Remove</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="54"/>
+        <location filename="../../app/gui/form/text.py" line="57"/>
         <source>None yet</source>
         <translation>None yet</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="55"/>
+        <location filename="../../app/gui/form/text.py" line="58"/>
         <source>Preparing…</source>
         <translation>Preparing…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="56"/>
+        <location filename="../../app/gui/form/text.py" line="59"/>
         <source>Attached, {kb} KB, encrypted</source>
         <translation>Attached, {kb} KB, encrypted</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="57"/>
+        <location filename="../../app/gui/form/text.py" line="60"/>
         <source>Attached, {kb} KB, encrypted; taken {when}</source>
         <translation>Attached, {kb} KB, encrypted; taken {when}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="58"/>
+        <location filename="../../app/gui/form/text.py" line="61"/>
         <source>From dwelling photo</source>
         <translation>From dwelling photo</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="59"/>
+        <location filename="../../app/gui/form/text.py" line="62"/>
         <source>From this laptop</source>
         <translation>From this laptop</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="60"/>
+        <location filename="../../app/gui/form/text.py" line="63"/>
         <source>Source: {source}</source>
         <translation>Source: {source}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="61"/>
+        <location filename="../../app/gui/form/text.py" line="64"/>
         <source>Waiting for a position…</source>
         <translation>Waiting for a position…</translation>
     </message>
@@ -479,7 +552,7 @@
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../app/gui/views/household.py" line="105"/>
+        <location filename="../../app/gui/views/household.py" line="106"/>
         <source>Visit %1 · started %2 · %3 min</source>
         <translation>Visit %1 · started %2 · %3 min</translation>
     </message>
@@ -504,12 +577,12 @@
         <translation>&amp;Back to list</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="84"/>
+        <location filename="../../app/gui/views/household.py" line="85"/>
         <source>Family: %1</source>
         <translation>Family: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="86"/>
+        <location filename="../../app/gui/views/household.py" line="87"/>
         <source>New family</source>
         <translation>New family</translation>
     </message>
@@ -771,12 +844,12 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="399"/>
+        <location filename="../../app/gui/main_window.py" line="406"/>
         <source>Draft saved</source>
         <translation>Draft saved</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="405"/>
+        <location filename="../../app/gui/main_window.py" line="412"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Not final yet: %n error to fix</numerusform>
@@ -784,17 +857,17 @@
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="423"/>
+        <location filename="../../app/gui/main_window.py" line="430"/>
         <source>These warnings are still open:</source>
         <translation>These warnings are still open:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="427"/>
+        <location filename="../../app/gui/main_window.py" line="434"/>
         <source>Finalise anyway?</source>
         <translation>Finalise anyway?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="435"/>
+        <location filename="../../app/gui/main_window.py" line="442"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Finalised: waiting to be sent</translation>
     </message>
@@ -1409,12 +1482,17 @@
         <translation>Last sync: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="409"/>
+        <location filename="../../app/gui/views/workspace.py" line="401"/>
+        <source>Photos: %1 of %2 sent, %3 KB</source>
+        <translation>Photos: %1 of %2 sent, %3 KB</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="420"/>
         <source>and %1 more (Status filter: Needs attention)</source>
         <translation>and %1 more (Status filter: Needs attention)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="411"/>
+        <location filename="../../app/gui/views/workspace.py" line="422"/>
         <source>Sent back by the province: open, fix, finalise and sync again.</source>
         <translation>Sent back by the province: open, fix, finalise and sync again.</translation>
     </message>

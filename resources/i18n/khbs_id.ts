@@ -2,6 +2,64 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="id_ID">
 <context>
+    <name>CameraDialog</name>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="64"/>
+        <source>Take a photo with the camera</source>
+        <translation>Ambil foto dengan kamera</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="71"/>
+        <source>Camera preview</source>
+        <translation>Pratinjau kamera</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="83"/>
+        <source>&amp;Take photo</source>
+        <translation>&amp;Ambil foto</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="84"/>
+        <source>Space or Enter</source>
+        <translation>Spasi atau Enter</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="85"/>
+        <source>&amp;Retake</source>
+        <translation>&amp;Ulangi</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="86"/>
+        <source>&amp;Use photo</source>
+        <translation>&amp;Pakai foto</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="87"/>
+        <source>Cancel</source>
+        <translation>Batal</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="128"/>
+        <source>Is the photo sharp? Use it, or retake.</source>
+        <translation>Apakah foto sudah jelas? Pakai, atau ulangi.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="137"/>
+        <source>Aim at the dwelling&apos;s front or the KK, then take the photo.</source>
+        <translation>Arahkan ke bagian depan rumah atau ke KK, lalu ambil foto.</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="140"/>
+        <source>Waiting for the camera…</source>
+        <translation>Menunggu gambar dari kamera…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/camera.py" line="161"/>
+        <source>The camera could not be opened. Choose a photo file instead.</source>
+        <translation>Kamera tidak dapat dibuka. Pilih berkas foto saja.</translation>
+    </message>
+</context>
+<context>
     <name>EnrollDialog</name>
     <message>
         <location filename="../../app/gui/views/enroll.py" line="26"/>
@@ -52,7 +110,7 @@
 <context>
     <name>EvidenceController</name>
     <message>
-        <location filename="../../app/gui/evidence.py" line="241"/>
+        <location filename="../../app/gui/evidence.py" line="310"/>
         <source>Attach a photo of the thumbprint, or write a witness&apos;s name.</source>
         <translation>Lampirkan foto cap jempol, atau tulis nama saksi.</translation>
     </message>
@@ -416,46 +474,61 @@
     </message>
     <message>
         <location filename="../../app/gui/form/text.py" line="53"/>
+        <source>Camera…</source>
+        <translation>Kamera…</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="54"/>
+        <source>Take the photo with this laptop&apos;s camera</source>
+        <translation>Ambil foto dengan kamera laptop ini</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="55"/>
+        <source>No camera found on this laptop</source>
+        <translation>Tidak ada kamera di laptop ini</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/form/text.py" line="56"/>
         <source>Remove</source>
         <translation>Hapus</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="54"/>
+        <location filename="../../app/gui/form/text.py" line="57"/>
         <source>None yet</source>
         <translation>Belum ada</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="55"/>
+        <location filename="../../app/gui/form/text.py" line="58"/>
         <source>Preparing…</source>
         <translation>Sedang disiapkan…</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="56"/>
+        <location filename="../../app/gui/form/text.py" line="59"/>
         <source>Attached, {kb} KB, encrypted</source>
         <translation>Terlampir, {kb} KB, terenkripsi</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="57"/>
+        <location filename="../../app/gui/form/text.py" line="60"/>
         <source>Attached, {kb} KB, encrypted; taken {when}</source>
         <translation>Terlampir, {kb} KB, terenkripsi; diambil {when}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="58"/>
+        <location filename="../../app/gui/form/text.py" line="61"/>
         <source>From dwelling photo</source>
         <translation>Dari foto rumah</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="59"/>
+        <location filename="../../app/gui/form/text.py" line="62"/>
         <source>From this laptop</source>
         <translation>Dari laptop ini</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="60"/>
+        <location filename="../../app/gui/form/text.py" line="63"/>
         <source>Source: {source}</source>
         <translation>Sumber: {source}</translation>
     </message>
     <message>
-        <location filename="../../app/gui/form/text.py" line="61"/>
+        <location filename="../../app/gui/form/text.py" line="64"/>
         <source>Waiting for a position…</source>
         <translation>Menunggu titik lokasi…</translation>
     </message>
@@ -478,7 +551,7 @@
 <context>
     <name>HouseholdPage</name>
     <message>
-        <location filename="../../app/gui/views/household.py" line="105"/>
+        <location filename="../../app/gui/views/household.py" line="106"/>
         <source>Visit %1 · started %2 · %3 min</source>
         <translation>Kunjungan ke-%1 · mulai %2 · %3 menit</translation>
     </message>
@@ -503,12 +576,12 @@
         <translation>&amp;Kembali ke daftar</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="84"/>
+        <location filename="../../app/gui/views/household.py" line="85"/>
         <source>Family: %1</source>
         <translation>Keluarga: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/household.py" line="86"/>
+        <location filename="../../app/gui/views/household.py" line="87"/>
         <source>New family</source>
         <translation>Keluarga baru</translation>
     </message>
@@ -770,29 +843,29 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../app/gui/main_window.py" line="399"/>
+        <location filename="../../app/gui/main_window.py" line="406"/>
         <source>Draft saved</source>
         <translation>Draf tersimpan</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../app/gui/main_window.py" line="405"/>
+        <location filename="../../app/gui/main_window.py" line="412"/>
         <source>Not final yet: %n error(s) to fix</source>
         <translation>
             <numerusform>Belum bisa final: %n kesalahan harus diperbaiki</numerusform>
         </translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="423"/>
+        <location filename="../../app/gui/main_window.py" line="430"/>
         <source>These warnings are still open:</source>
         <translation>Peringatan berikut belum dikonfirmasi:</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="427"/>
+        <location filename="../../app/gui/main_window.py" line="434"/>
         <source>Finalise anyway?</source>
         <translation>Tetap finalkan?</translation>
     </message>
     <message>
-        <location filename="../../app/gui/main_window.py" line="435"/>
+        <location filename="../../app/gui/main_window.py" line="442"/>
         <source>Finalised: waiting to be sent</source>
         <translation>Sudah final: menunggu dikirim</translation>
     </message>
@@ -1404,12 +1477,17 @@
         <translation>Terakhir dikirim: %1</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="409"/>
+        <location filename="../../app/gui/views/workspace.py" line="401"/>
+        <source>Photos: %1 of %2 sent, %3 KB</source>
+        <translation>Foto: %1 dari %2 terkirim, %3 KB</translation>
+    </message>
+    <message>
+        <location filename="../../app/gui/views/workspace.py" line="420"/>
         <source>and %1 more (Status filter: Needs attention)</source>
         <translation>dan %1 lainnya (pilih Status: Perlu perhatian)</translation>
     </message>
     <message>
-        <location filename="../../app/gui/views/workspace.py" line="411"/>
+        <location filename="../../app/gui/views/workspace.py" line="422"/>
         <source>Sent back by the province: open, fix, finalise and sync again.</source>
         <translation>Dikembalikan provinsi: buka, perbaiki, finalkan, lalu kirim lagi.</translation>
     </message>

@@ -50,6 +50,9 @@ _TEXTS: dict[str, str] = {
     # Evidence (app/gui/form/attachment.py, app/gui/evidence.py)
     "photo_pick": QT_TRANSLATE_NOOP("Form", "Choose photo…"),
     "signature_draw": QT_TRANSLATE_NOOP("Form", "Sign…"),
+    "photo_camera": QT_TRANSLATE_NOOP("Form", "Camera…"),
+    "camera_take": QT_TRANSLATE_NOOP("Form", "Take the photo with this laptop's camera"),
+    "camera_none": QT_TRANSLATE_NOOP("Form", "No camera found on this laptop"),
     "attachment_remove": QT_TRANSLATE_NOOP("Form", "Remove"),
     "attachment_none": QT_TRANSLATE_NOOP("Form", "None yet"),
     "attachment_busy": QT_TRANSLATE_NOOP("Form", "Preparing…"),

@@ -393,6 +393,17 @@ class WorkspacePage(QWidget):
             .replace("%3", kb)
         )
 
+    def show_photo_progress(self, done: int, total: int, moved: int) -> None:
+        """After the records: photos and signatures, one by one (each about 100 KB)."""
+        self.sync_progress.setRange(0, max(total, 1))
+        self.sync_progress.setValue(min(done, max(total, 1)))
+        self.sync_progress.setFormat(
+            self.tr("Photos: %1 of %2 sent, %3 KB")
+            .replace("%1", str(done))
+            .replace("%2", str(total))
+            .replace("%3", f"{moved / 1024:.1f}")
+        )
+
     def show_sync_notes(self, clock: str, attention: list[tuple[str, str, str]], more: int) -> None:
         """The clock warning ("" for none), and the households needing attention as
         (id, who: the head's name as the list shows it, the province's reason), plus how many
