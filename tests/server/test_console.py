@@ -485,7 +485,26 @@ def test_list_is_masked_and_filtered(console, world):
     assert "1 keluarga" in desa.text
     today = browser.get("/console/households?since=2000-01-01&until=2000-01-02")
     assert "0 keluarga" in today.text
+    typed = browser.get("/console/households?since=01-01-2000&until=02-01-2000")
+    assert "0 keluarga" in typed.text  # DD-MM-YYYY, as typed in the field
+    assert 'value="01-01-2000"' in typed.text and 'value="02-01-2000"' in typed.text
+    assert 'type="date"' not in typed.text  # its format would follow the browser's locale
+    wide = browser.get("/console/households?since=1-1-2000&until=31122099")
+    assert "6 keluarga" in wide.text and 'value="31-12-2099"' in wide.text
+    # A bad date: 400, the field named in Indonesian, the other filters and the text kept.
+    bad = browser.get("/console/households?status=verified&since=31-02-2026&until=02-01-2099")
+    assert bad.status_code == 400 and bad.headers["Cache-Control"] == "no-store"
+    assert "Diterima sejak: tanggal tidak terbaca. Tulis HH-BB-TTTT" in bad.text
+    assert 'value="31-02-2026"' in bad.text and 'aria-invalid="true"' in bad.text
+    assert '<option value="verified" selected>' in bad.text and 'value="02-01-2099"' in bad.text
+    assert "2 keluarga" in bad.text  # the other filters still applied
     assert browser.get("/console/households?since=kemarin").status_code == 400
+    backwards = browser.get("/console/households?since=02-01-2026&until=01-01-2026")
+    assert backwards.status_code == 400
+    assert "Diterima sampai lebih awal dari Diterima sejak" in backwards.text
+    browser.get("/console/lang/en")
+    english = browser.get("/console/households?since=kemarin")
+    assert "Received from: not a date. Write DD-MM-YYYY" in english.text
 
 
 def test_opening_a_household_needs_a_reason_and_is_audited(console, world, engine):
