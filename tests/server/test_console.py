@@ -494,7 +494,7 @@ def test_list_is_masked_and_filtered(console, world):
     # A bad date: 400, the field named in Indonesian, the other filters and the text kept.
     bad = browser.get("/console/households?status=verified&since=31-02-2026&until=02-01-2099")
     assert bad.status_code == 400 and bad.headers["Cache-Control"] == "no-store"
-    assert "Diterima sejak: tanggal tidak terbaca. Tulis HH-BB-TTTT" in bad.text
+    assert "Diterima sejak: tanggal tidak terbaca; tulis HH-BB-TTTT" in bad.text
     assert 'value="31-02-2026"' in bad.text and 'aria-invalid="true"' in bad.text
     assert '<option value="verified" selected>' in bad.text and 'value="02-01-2099"' in bad.text
     assert "2 keluarga" in bad.text  # the other filters still applied
@@ -504,7 +504,7 @@ def test_list_is_masked_and_filtered(console, world):
     assert "Diterima sampai lebih awal dari Diterima sejak" in backwards.text
     browser.get("/console/lang/en")
     english = browser.get("/console/households?since=kemarin")
-    assert "Received from: not a date. Write DD-MM-YYYY" in english.text
+    assert "Received from: not a date; write DD-MM-YYYY" in english.text
 
 
 def test_opening_a_household_needs_a_reason_and_is_audited(console, world, engine):
@@ -605,6 +605,10 @@ def test_first_page_is_small(console, world):
 def test_language_switch(console, world):
     browser = logged_in_as(console, world, "province")
     assert "Kemajuan verifikasi" in browser.get("/console").text
+    filtered = browser.get("/console/households?status=verified&since=01-01-2000").text
+    assert "/console/lang/en?next=/console/households%3Fstatus%3Dverified%26since%3D01-01-2000" in (
+        filtered
+    )  # the language link keeps the page's filters
     reply = browser.get("/console/lang/en?next=/console/households")
     assert reply.status_code == 303 and reply.headers["location"] == "/console/households"
     assert "Find by NIK or KK number" in browser.get("/console/households").text

@@ -80,6 +80,9 @@ def page(request: Request, template: str, status_code: int = 200, **context) -> 
             lang=lang,
             other_langs=[code for code in LANGS if code != lang],
             path=request.url.path,
+            # The language links come back to the same page with its filters (ids, codes and
+            # dates only: a NIK or KK is never in a query, web.py).
+            here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
             **({"user": None, "csrf": ""} | context),
         )
     )
