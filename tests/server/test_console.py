@@ -540,6 +540,16 @@ def test_opening_a_household_needs_a_reason_and_is_audited(console, world, engin
         )
     ]
     page = reply.text
+    # Titled by place and masked KK, never the record id or the full KK; dates DD-MM-YYYY.
+    title = re.search(r"<title>(.*?)</title>", page).group(1)
+    assert title.startswith("Keluarga di Pahandut, KK ") and record["no_kk"][-4:] in title
+    assert hid not in title and record["no_kk"] not in title
+    assert (
+        "<h1>Keluarga di Pahandut, RT 009/RW 5</h1>" in page or "<h1>Keluarga di Pahandut" in page
+    )
+    assert not re.findall(r"\b\d{4}-\d{2}-\d{2}\b", re.sub(r"<code[^>]*>[^<]*</code>", "", page))
+    born = record["anggota"][0]["tanggal_lahir"]
+    assert "-".join(reversed(born.split("-"))) in page  # a birth date as DD-MM-YYYY
     # The questionnaire's own labels and codes, in full: this is the reasoned view.
     assert record["no_kk"] in page and record["anggota"][0]["nik"] in page
     assert "Jenis lantai terluas" in page and "Kayu/papan" in page
