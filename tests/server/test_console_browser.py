@@ -153,6 +153,8 @@ def test_a_new_regency_coordinator_sees_only_their_regency_and_every_opening_is_
     assert seen["focus_outline"] not in ("", "none")  # keyboard focus is visible
     assert seen["after_login"] == "/console"
     assert seen["dashboard_width"] <= SIZE["width"]  # no sideways scrolling at 1366x768
+    assert all(width <= SIZE["width"] for width in seen["widths"].values()), seen["widths"]
+    assert seen["menu_lines"] < 60  # the province's English menu on one line
     assert (seen["first_tab"], seen["skip_visible"], seen["after_skip"]) == ("skip", True, "main")
     assert seen["next_tab"] == "Semua wilayah saya"  # past the menu, into the page
     # Only the regency's progress: its kecamatan, its three households.
@@ -299,6 +301,7 @@ def drive(plan: dict) -> dict:
         page.get_by_role("link", name="Bahasa Indonesia").click()
         page.get_by_label("NIK atau nomor KK", exact=True).wait_for()
         seen["listed"] = page.locator("#results").inner_text()
+        seen["widths"] = {"households": page.evaluate("document.documentElement.scrollWidth")}
         seen["list_ids"] = page.locator("#household-table tbody th").all_inner_texts()
         page.screenshot(path=str(shots / "console-households.png"), full_page=True)
         # A date typed wrong: the error names the field, which gets the focus; nothing is lost.
@@ -336,6 +339,7 @@ def drive(plan: dict) -> dict:
         seen["household_heading"] = page.get_by_role("heading", level=1).inner_text()
         seen["household_title"] = page.title()
         seen["household_text"] = page.inner_text("main")
+        seen["widths"]["household"] = page.evaluate("document.documentElement.scrollWidth")
         seen["access_row"] = page.locator("#access-table tbody tr").first.inner_text()
         page.screenshot(path=str(shots / "console-household.png"))  # its first screen
 
@@ -390,8 +394,11 @@ def drive(plan: dict) -> dict:
         seen["opening_row"] = " | ".join(rows.first.locator("td").all_inner_texts()[2:4]).replace(
             "\n", " "
         )
+        seen["widths"]["audit"] = page.evaluate("document.documentElement.scrollWidth")
         page.get_by_role("link", name="English").click()
         page.locator("#audit-table").wait_for()
+        seen["widths"]["audit-en"] = page.evaluate("document.documentElement.scrollWidth")
+        seen["menu_lines"] = page.evaluate("document.querySelector('header.top').offsetHeight")
         page.screenshot(path=str(shots / "console-audit-en.png"))
         browser.close()
     return seen
