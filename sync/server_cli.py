@@ -890,13 +890,14 @@ def _outcome_label(key: str) -> str:
 
 
 def _setup_lines(user, code) -> None:
+    from sync.server.console.formats import moment
     from sync.server.console.users import SETUP_PATH
 
     print(
         tr(
             "server.user_setup_code",
             code=code.code,
-            expires=_utc(code.expires_at),
+            expires=moment(code.expires_at),  # as the console shows times: DD-MM-YYYY WIB
             name=user.name,
             path=SETUP_PATH,
         )

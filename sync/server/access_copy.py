@@ -21,8 +21,9 @@ from app.i18n import tr
 from app.review_reasons import reason_label
 from sync.server import attachments as stored_attachments
 from sync.server import cases, review
+from sync.server.audit import action_label
 from sync.server.console import data
-from sync.server.console.render import WIB, environment
+from sync.server.console.render import environment
 from sync.server.db import audit_log, changes, console_users, household_versions, utc_now
 from sync.server.keys import ServerKeys
 from sync.server.rights import ACCESS, ReasonMissing, clean_note, find, record, requests_of
@@ -176,7 +177,7 @@ def collect(
             AccessRecord(
                 r.at,
                 names.get(_user(r.actor), r.actor),
-                _action(r.action, lang),
+                action_label(r.action, lang),
                 " ".join(p for p in (str(stated or ""), str(note or "")) if p),
             )
         )
@@ -224,25 +225,10 @@ def render(copy: Copy, lang: str) -> str:
         .render(
             t=lambda key, **params: tr(key, lang, **params),
             lang=lang,
-            when=_when,
             c=copy,
             h=copy.view,
         )
     )
-
-
-def _when(moment: datetime | None) -> str:
-    """WIB, day-month-year, as the console shows times."""
-    if moment is None:
-        return "-"
-    return moment.astimezone(WIB).strftime("%d-%m-%Y %H:%M") + " WIB"
-
-
-def _action(action: str, lang: str) -> str:
-    try:
-        return tr(f"rights.action.{action}", lang)
-    except (KeyError, IndexError):
-        return action
 
 
 def _user(actor: str) -> str:

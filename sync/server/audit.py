@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Connection, insert, select
 
 from app.crypto import subkey
+from app.i18n import catalogue, tr
 from sync.server import ServerError
 from sync.server.db import (
     advisory_lock,
@@ -244,6 +245,22 @@ def verify(conn: Connection, keys: ServerKeys) -> ChainCheck:
 
 
 # -- reading, for the console -------------------------------------------------------------------
+
+ACTION_LABELS = "audit.action."  # resources/messages.json: one readable label per action code
+
+
+def action_labels(lang: str) -> dict[str, str]:
+    """Every action code that has a label -> the label, in the labels' order (the viewer's
+    list of actions)."""
+    codes = [k.removeprefix(ACTION_LABELS) for k in catalogue() if k.startswith(ACTION_LABELS)]
+    found = {code: tr(ACTION_LABELS + code, lang) for code in codes}
+    return dict(sorted(found.items(), key=lambda item: item[1].casefold()))
+
+
+def action_label(action: str, lang: str) -> str:
+    """The action's readable label, or its code when it has none yet (a new action)."""
+    key = ACTION_LABELS + action
+    return tr(key, lang) if key in catalogue() else action
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,8 @@ from tests.server.test_assignments import rows_of, write
 PASSWORD = "sungai kahayan pagi hari"
 OTHER_KECAMATAN_DESA = regions.desa_in("62.71.01")[0]  # Pahandut, Palangka Raya
 KOBAR_DESA = regions.desa_in("62.01")[0]  # Kotawaringin Barat: another regency
+SAMPIT = "62.02"  # Kotawaringin Timur, whose seat is Sampit
+SAMPIT_DESA = regions.desa_in("62.02.06")[:2]  # Mentawa Baru Ketapang, in the town
 CARD_A, CARD_B = "KHBS-6271-000001", "KHBS-6201-000001"
 
 
@@ -115,6 +117,24 @@ def build(engine, keys: server_keys.ServerKeys, tmp_path) -> World:
     world.users["supervisor"] = add_user(engine, "Lina Pengawas", "supervisor", ["62.71.03"])
     world.users["kobar"] = add_user(engine, "Agus Kobar", "regency", ["62.01"])
     return world
+
+
+def add_sampit(engine, keys: server_keys.ServerKeys, world: World) -> None:
+    """A third regency for the browser's walk as a new regency coordinator: an officer in
+    Kotawaringin Timur and three households of Sampit, with the regency's own KK and NIK
+    region codes."""
+    with engine.begin() as conn:
+        world.officers["sampit"] = repo.add_officer(conn, "Wati Petugas", [SAMPIT])
+        device = _device(conn, world.officers["sampit"])
+    records = [numbered(n, id=str(uuid.uuid4())) for n in (10, 11, 12)]
+    for i, record in enumerate(records):
+        record["lokasi"]["kode_desa"] = SAMPIT_DESA[i % 2]
+        record["no_kk"] = "620206" + record["no_kk"][6:]
+        for member in record["anggota"]:
+            member["nik"] = "620206" + member["nik"][6:]
+    push(engine, keys, device, records)
+    world.households["sampit"] = [r["id"] for r in records]
+    world.records.update({r["id"]: r for r in records})
 
 
 def spread_over_days(engine, world: World) -> None:

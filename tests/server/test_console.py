@@ -485,7 +485,26 @@ def test_list_is_masked_and_filtered(console, world):
     assert "1 keluarga" in desa.text
     today = browser.get("/console/households?since=2000-01-01&until=2000-01-02")
     assert "0 keluarga" in today.text
+    typed = browser.get("/console/households?since=01-01-2000&until=02-01-2000")
+    assert "0 keluarga" in typed.text  # DD-MM-YYYY, as typed in the field
+    assert 'value="01-01-2000"' in typed.text and 'value="02-01-2000"' in typed.text
+    assert 'type="date"' not in typed.text  # its format would follow the browser's locale
+    wide = browser.get("/console/households?since=1-1-2000&until=31122099")
+    assert "6 keluarga" in wide.text and 'value="31-12-2099"' in wide.text
+    # A bad date: 400, the field named in Indonesian, the other filters and the text kept.
+    bad = browser.get("/console/households?status=verified&since=31-02-2026&until=02-01-2099")
+    assert bad.status_code == 400 and bad.headers["Cache-Control"] == "no-store"
+    assert "Diterima sejak: tanggal tidak terbaca; tulis HH-BB-TTTT" in bad.text
+    assert 'value="31-02-2026"' in bad.text and 'aria-invalid="true"' in bad.text
+    assert '<option value="verified" selected>' in bad.text and 'value="02-01-2099"' in bad.text
+    assert "2 keluarga" in bad.text  # the other filters still applied
     assert browser.get("/console/households?since=kemarin").status_code == 400
+    backwards = browser.get("/console/households?since=02-01-2026&until=01-01-2026")
+    assert backwards.status_code == 400
+    assert "Diterima sampai lebih awal dari Diterima sejak" in backwards.text
+    browser.get("/console/lang/en")
+    english = browser.get("/console/households?since=kemarin")
+    assert "Received from: not a date; write DD-MM-YYYY" in english.text
 
 
 def test_opening_a_household_needs_a_reason_and_is_audited(console, world, engine):
@@ -521,6 +540,16 @@ def test_opening_a_household_needs_a_reason_and_is_audited(console, world, engin
         )
     ]
     page = reply.text
+    # Titled by place and masked KK, never the record id or the full KK; dates DD-MM-YYYY.
+    title = re.search(r"<title>(.*?)</title>", page).group(1)
+    assert title.startswith("Keluarga di Pahandut, KK ") and record["no_kk"][-4:] in title
+    assert hid not in title and record["no_kk"] not in title
+    assert (
+        "<h1>Keluarga di Pahandut, RT 009/RW 5</h1>" in page or "<h1>Keluarga di Pahandut" in page
+    )
+    assert not re.findall(r"\b\d{4}-\d{2}-\d{2}\b", re.sub(r"<code[^>]*>[^<]*</code>", "", page))
+    born = record["anggota"][0]["tanggal_lahir"]
+    assert "-".join(reversed(born.split("-"))) in page  # a birth date as DD-MM-YYYY
     # The questionnaire's own labels and codes, in full: this is the reasoned view.
     assert record["no_kk"] in page and record["anggota"][0]["nik"] in page
     assert "Jenis lantai terluas" in page and "Kayu/papan" in page
@@ -586,6 +615,10 @@ def test_first_page_is_small(console, world):
 def test_language_switch(console, world):
     browser = logged_in_as(console, world, "province")
     assert "Kemajuan verifikasi" in browser.get("/console").text
+    filtered = browser.get("/console/households?status=verified&since=01-01-2000").text
+    assert "/console/lang/en?next=/console/households%3Fstatus%3Dverified%26since%3D01-01-2000" in (
+        filtered
+    )  # the language link keeps the page's filters
     reply = browser.get("/console/lang/en?next=/console/households")
     assert reply.status_code == 303 and reply.headers["location"] == "/console/households"
     assert "Find by NIK or KK number" in browser.get("/console/households").text

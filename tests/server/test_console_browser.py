@@ -1,9 +1,15 @@
 """The console in a real browser: Debian's chromium (/usr/bin/chromium, driven by Playwright;
 no browser download) against a real `khbs-server serve` process on 127.0.0.1, on SQLite and
-PostgreSQL, in the officers' screen size (1366x768). Log in by keyboard, see the dashboard,
-find a household by NIK, open it with a reason, see the audit entry, add an officer and make
-their laptop's enrollment code, download the region's export, log out; then the province's
-audit viewer with the chain checked.
+PostgreSQL, in the officers' screen size (1366x768).
+
+Issue 14's "done when", as a new user meets it: the province adds a regency coordinator for
+Kotawaringin Timur (Sampit) with `khbs-server user add` (the real command); the coordinator
+opens the set-up page the command names, types the code and a password, logs in by keyboard,
+sees only the regency's progress and households (a NIK of another regency finds nothing),
+filters the list by a date typed DD-MM-YYYY, opens a household with a reason, sees that opening
+on the household's page, adds an officer and makes their laptop's enrollment code, downloads
+the regency's export, logs out; then the province's audit viewer, the chain checked, holds the
+opening under its readable label.
 
 Without chromium (or Playwright) the test skips, except in CI (CI=true), where it fails;
 `make test` installs chromium. Screenshots go to tmp_path, or to KHBS_CONSOLE_SCREENSHOTS
@@ -31,10 +37,11 @@ import requests
 from sqlalchemy import select
 
 from sync.server.console import passwords
-from sync.server.db import audit_log
+from sync.server.db import audit_log, console_users
 from tests.conftest import FAST_KDF, PASSPHRASE
 from tests.server import consoleworld
 from tests.server.conftest import in_ci
+from tests.server.test_cli import Server
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
@@ -69,6 +76,7 @@ def served(db_url, engine, initialised, tmp_path, monkeypatch):
     monkeypatch.setattr(passwords, "COST", FAST_KDF)
     world = consoleworld.build(engine, initialised, tmp_path)
     consoleworld.spread_over_days(engine, world)
+    consoleworld.add_sampit(engine, initialised, world)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KHBS_")}
     env.update(KHBS_SERVER_PASSPHRASE=PASSPHRASE, KHBS_LANG="id", HOME=str(tmp_path))
@@ -100,19 +108,34 @@ def served(db_url, engine, initialised, tmp_path, monkeypatch):
     assert "Traceback" not in (tmp_path / "serve.log").read_text()
 
 
-def test_log_in_find_open_with_reason_log_out(served, engine, tmp_path):
+def test_a_new_regency_coordinator_sees_only_their_regency_and_every_opening_is_audited(
+    served, engine, db_url, tmp_path
+):
     url, world = served
-    hid = world.households["palangka"][1]
+    # The province adds the coordinator: the command prints a one-time code and where to type it.
+    printed = Server(db_url, tmp_path).ok(
+        "user", "add", "--name", "Yuliana Sampit", "--role", "regency", "--area", "6202"
+    )
+    code = re.search(r"Kode penyiapan sekali pakai: (\S+)", printed.stdout).group(1)
+    setup_path = re.search(r"membuka (/console/\S+) di server ini", printed.stdout).group(1)
+    name = re.search(r'masuk dengan nama "([^"]+)"', printed.stdout).group(1)
+    assert re.search(r"Berlaku sampai \d\d-\d\d-\d{4} \d\d:\d\d WIB", printed.stdout)
+    mine, others = world.households["sampit"], world.households["palangka"]
+    hid = mine[1]
     record = world.records[hid]
     shots = Path(os.environ.get("KHBS_CONSOLE_SCREENSHOTS") or tmp_path / "shots")
     shots.mkdir(parents=True, exist_ok=True)
     plan = {
         "url": url,
-        "name": world.users["regency"].name,
-        "password": consoleworld.PASSWORD,
+        "setup": url + setup_path,
+        "code": code,
+        "name": name,
+        "password": "mentaya sore hari ini",
         "nik": record["anggota"][0]["nik"],
+        "other_nik": world.records[others[0]]["anggota"][0]["nik"],
         "household": hid,
         "province": world.users["province"].name,
+        "province_password": consoleworld.PASSWORD,
         "shots": str(shots),
         "downloads": str(tmp_path),
     }
@@ -121,63 +144,89 @@ def test_log_in_find_open_with_reason_log_out(served, engine, tmp_path):
         cwd=ROOT,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=400,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     seen = json.loads(proc.stdout.strip().splitlines()[-1])
 
-    assert seen["first"] == "/console/login"
+    assert seen["setup_done"] == "Kata sandi sudah dibuat. Silakan masuk."
     assert seen["focus_outline"] not in ("", "none")  # keyboard focus is visible
     assert seen["after_login"] == "/console"
     assert seen["dashboard_width"] <= SIZE["width"]  # no sideways scrolling at 1366x768
+    assert all(width <= SIZE["width"] for width in seen["widths"].values()), seen["widths"]
+    assert seen["menu_lines"] < 60  # the province's English menu on one line
     assert (seen["first_tab"], seen["skip_visible"], seen["after_skip"]) == ("skip", True, "main")
     assert seen["next_tab"] == "Semua wilayah saya"  # past the menu, into the page
+    # Only the regency's progress: its kecamatan, its three households.
+    assert seen["dashboard_title"] == "Kemajuan verifikasi: Kabupaten Kotawaringin Timur"
+    assert seen["received"] == "3" and seen["area_rows"][0].startswith("Kota Besi")
+    assert all(row.count(".") and "62.02." in row for row in seen["area_rows"])
+    for elsewhere in ("Palangka", "Kotawaringin Barat", "Sari Petugas", "Budi Petugas"):
+        assert elsewhere not in seen["dashboard_text"]
     assert seen["english"].startswith("Verification progress")
+    # Only the regency's households, in the list and in a search.
+    assert seen["listed"] == "3 keluarga" and set(seen["list_ids"]) == {m[:8] for m in mine}
+    assert seen["bad_date"].startswith("Diterima sejak: tanggal tidak terbaca")
+    assert seen["bad_date_focus"] == "since" and seen["kept_status"] == "received"
+    assert seen["typed_date"] == "3 keluarga"
+    assert seen["other_found"] == "Hasil pencarian: 0"
     assert seen["search_url"].endswith("/console/households/search")
     assert plan["nik"] not in seen["search_url"] and plan["nik"] not in seen["search_text"]
     assert seen["found"] == "Hasil pencarian: 1"
-    assert seen["household_heading"].endswith(hid)
-    assert record["no_kk"] in seen["household_text"]  # the full record, after the reason
-    assert "Rahmat Kota" in seen["access_row"] and "Koreksi data" in seen["access_row"]
+    # The household, after the reason: a human title, the whole record, the opening listed.
+    assert seen["household_heading"].startswith("Keluarga di Mentawa Baru Hilir, RT ")
+    assert seen["household_title"].startswith("Keluarga di Mentawa Baru Hilir, KK 620206*")
+    assert hid not in seen["household_title"] and record["no_kk"] not in seen["household_title"]
+    assert record["no_kk"] in seen["household_text"]
+    assert "Yuliana Sampit" in seen["access_row"] and "Koreksi data" in seen["access_row"]
     assert seen["officer_heading"] == "Tono Baru" and seen["officer_notice"].startswith("Petugas")
     assert re.fullmatch(r"[0-9A-Z]{5}(-[0-9A-Z]{5}){3}", seen["enroll_code"])
     assert seen["code_url"].endswith("/enroll-code") and seen["enroll_code"] not in seen["code_url"]
-    assert seen["export_name"].startswith("khbs-62.71-") and seen["export_name"].endswith(".zip")
+    assert seen["export_name"].startswith("khbs-62.02-") and seen["export_name"].endswith(".zip")
     with zipfile.ZipFile(seen["export_path"]) as archive:
         assert archive.namelist() == ["households.csv", "members.csv", "manifest.json"]
         text = archive.read("households.csv").decode("utf-8-sig")
     exported = {row["household_id"] for row in csv.DictReader(io.StringIO(text))}
-    assert exported == set(world.households["palangka"])  # the regency's own only
-    assert seen["chain"].startswith("Rantai utuh")
-    assert "console.household_open" in seen["audit_text"] and "Rahmat Kota" in seen["audit_text"]
+    assert exported == set(mine)  # the regency's own only
     assert seen["logged_out"] == "Anda sudah keluar."
     assert seen["after_logout"] == "/console/login"
+    # The province's audit viewer: the chain intact, the opening under its label.
+    assert seen["chain"].startswith("Rantai utuh")
+    assert seen["opening_row"].startswith("Yuliana Sampit")
+    assert "Data keluarga dibuka di konsol" in seen["opening_row"]
+    assert "console.household_open" in seen["opening_row"]  # the code, for the data manager
     with engine.connect() as conn:
+        coordinator = conn.execute(
+            select(console_users.c.id).where(console_users.c.name == "Yuliana Sampit")
+        ).scalar_one()
         opened = [
             (r.actor, json.loads(r.detail))
             for r in conn.execute(
                 select(audit_log).where(audit_log.c.action == "console.household_open")
             )
         ]
+        done = [r.action for r in conn.execute(select(audit_log).order_by(audit_log.c.id))]
     assert opened == [
         (
-            world.users["regency"].actor,
+            f"user:{coordinator}",
             {"household_id": hid, "reason": "correction", "note": "KK baru setelah pindah"},
         )
     ]
-    with engine.connect() as conn:
-        done = [r.action for r in conn.execute(select(audit_log).order_by(audit_log.c.id))]
-    assert {"officer.add", "enroll_code.create", "export"} <= set(done)
+    assert {"user.add", "console.setup", "officer.add", "enroll_code.create", "export"} <= set(done)
     for name in (
+        "setup",
         "login",
         "dashboard",
         "dashboard-en",
         "households",
+        "households-en",
+        "households-date-error",
         "household",
         "officers",
         "enroll-code",
         "exports",
         "audit",
+        "audit-en",
     ):
         assert (shots / f"console-{name}.png").stat().st_size > 10_000
 
@@ -190,16 +239,33 @@ def drive(plan: dict) -> dict:
 
     seen: dict = {}
     shots = Path(plan["shots"])
+
+    def wait_focus(element_id: str) -> None:
+        # Typing waits for the autofocus: on a busy machine keys typed before it landed went
+        # nowhere and the form posted empty.
+        page.wait_for_function(
+            f"document.activeElement && document.activeElement.id === '{element_id}'"
+        )
+
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM)
         page = browser.new_page(viewport=SIZE, locale="id-ID")
-        page.goto(plan["url"] + "/console")
-        seen["first"] = page.url.removeprefix(plan["url"])
+        # The set-up page the command named: the code, then a password twice, by keyboard.
+        page.goto(plan["setup"])
+        wait_focus("code")
+        page.screenshot(path=str(shots / "console-setup.png"))
+        page.keyboard.type(plan["code"])
+        page.keyboard.press("Tab")
+        page.keyboard.type(plan["password"])
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.id") == "repeat"
+        page.keyboard.type(plan["password"])
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/console/login?done=setup")
+        seen["setup_done"] = page.get_by_role("status").inner_text()
         page.screenshot(path=str(shots / "console-login.png"))
-        # By keyboard: the name field has focus; Tab to the password, Enter to send.
-        # Typing waits for the autofocus: on a busy machine keys typed before it landed went
-        # nowhere and the log-in posted an empty form.
-        page.wait_for_function("document.activeElement && document.activeElement.id === 'name'")
+        # Log in by keyboard: the name field has focus; Tab to the password, Enter to send.
+        wait_focus("name")
         page.keyboard.type(plan["name"])
         seen["focus_outline"] = page.evaluate(
             "getComputedStyle(document.activeElement).outlineStyle"
@@ -212,6 +278,10 @@ def drive(plan: dict) -> dict:
         seen["after_login"] = page.url.removeprefix(plan["url"])
         page.get_by_role("heading", level=1).wait_for()
         seen["dashboard_width"] = page.evaluate("document.documentElement.scrollWidth")
+        seen["dashboard_title"] = page.get_by_role("heading", level=1).inner_text()
+        seen["dashboard_text"] = page.inner_text("main")
+        seen["received"] = page.locator("#total-received").inner_text()
+        seen["area_rows"] = page.locator("#areas tbody th").all_inner_texts()
         # The first Tab reaches the skip link (shown when focused); Enter jumps to the content.
         page.keyboard.press("Tab")
         seen["first_tab"] = page.evaluate("document.activeElement.className")
@@ -224,14 +294,39 @@ def drive(plan: dict) -> dict:
         page.get_by_role("link", name="English").click()
         seen["english"] = page.get_by_role("heading", level=1).inner_text()
         page.screenshot(path=str(shots / "console-dashboard-en.png"), full_page=True)
-        page.get_by_role("link", name="Bahasa Indonesia").click()
 
-        page.get_by_role("link", name="Keluarga", exact=True).click()
+        page.get_by_role("link", name="Households", exact=True).click()
+        page.locator("#number").wait_for()
+        page.screenshot(path=str(shots / "console-households-en.png"), full_page=True)
+        page.get_by_role("link", name="Bahasa Indonesia").click()
         page.get_by_label("NIK atau nomor KK", exact=True).wait_for()
+        seen["listed"] = page.locator("#results").inner_text()
+        seen["widths"] = {"households": page.evaluate("document.documentElement.scrollWidth")}
+        seen["list_ids"] = page.locator("#household-table tbody th").all_inner_texts()
         page.screenshot(path=str(shots / "console-households.png"), full_page=True)
-        page.get_by_label("NIK atau nomor KK", exact=True).fill(plan["nik"])
+        # A date typed wrong: the error names the field, which gets the focus; nothing is lost.
+        page.get_by_label("Status", exact=True).select_option("received")
+        page.locator("#since").fill("31-02-2026")
+        page.get_by_role("button", name="Terapkan").click()
+        page.get_by_role("alert").wait_for()
+        seen["bad_date"] = page.get_by_role("alert").inner_text()
+        seen["bad_date_focus"] = page.evaluate("document.activeElement.id")
+        seen["kept_status"] = page.get_by_label("Status", exact=True).input_value()
+        page.screenshot(path=str(shots / "console-households-date-error.png"), full_page=True)
+        page.keyboard.press("Control+A")
+        page.keyboard.type("01-01-2026")
+        page.get_by_label("Status", exact=True).select_option("")
+        page.get_by_role("button", name="Terapkan").click()
+        page.locator("#results").wait_for()
+        seen["typed_date"] = page.locator("#results").inner_text()
+        # Another regency's NIK finds nothing; their own finds the household.
+        page.get_by_label("NIK atau nomor KK", exact=True).fill(plan["other_nik"])
         page.get_by_role("button", name="Cari").click()
         page.get_by_role("heading", name="Hasil pencarian").wait_for()
+        seen["other_found"] = page.get_by_role("heading", name="Hasil pencarian").inner_text()
+        page.get_by_label("NIK atau nomor KK", exact=True).fill(plan["nik"])
+        page.get_by_role("button", name="Cari").click()
+        page.get_by_role("heading", name="Hasil pencarian: 1").wait_for()
         seen["search_url"] = page.url
         seen["search_text"] = page.content()
         seen["found"] = page.get_by_role("heading", name="Hasil pencarian").inner_text()
@@ -240,19 +335,20 @@ def drive(plan: dict) -> dict:
         page.get_by_label("Koreksi data").check()
         page.get_by_label("Keterangan").fill("KK baru setelah pindah")
         page.get_by_role("button", name="Buka data").click()
-        heading = page.get_by_role("heading", level=1)
-        heading.wait_for()
-        seen["household_heading"] = heading.inner_text()
+        page.locator("#record-id").wait_for()
+        seen["household_heading"] = page.get_by_role("heading", level=1).inner_text()
+        seen["household_title"] = page.title()
         seen["household_text"] = page.inner_text("main")
+        seen["widths"]["household"] = page.evaluate("document.documentElement.scrollWidth")
         seen["access_row"] = page.locator("#access-table tbody tr").first.inner_text()
         page.screenshot(path=str(shots / "console-household.png"))  # its first screen
 
-        # Officers: add one for a kecamatan of the city, then a code for their laptop.
+        # Officers: add one for a kecamatan of Sampit, then a code for their laptop.
         page.get_by_role("link", name="Petugas", exact=True).click()
         page.locator("#officer-name").wait_for()
         page.screenshot(path=str(shots / "console-officers.png"), full_page=True)
         page.locator("#officer-name").fill("Tono Baru")
-        page.locator("#officer-areas").fill("62.71.03")
+        page.locator("#officer-areas").fill("62.02.06")
         page.get_by_role("button", name="Tambah petugas").click()
         page.get_by_role("heading", level=1).wait_for()
         seen["officer_heading"] = page.get_by_role("heading", level=1).inner_text()
@@ -263,7 +359,7 @@ def drive(plan: dict) -> dict:
         seen["code_url"] = page.url
         page.screenshot(path=str(shots / "console-enroll-code.png"))
 
-        # The region's export, downloaded.
+        # The regency's export, downloaded.
         page.get_by_role("link", name="Ekspor", exact=True).click()
         page.get_by_role("button", name="Unduh ZIP").wait_for()
         page.screenshot(path=str(shots / "console-exports.png"))
@@ -280,17 +376,30 @@ def drive(plan: dict) -> dict:
         page.goto(plan["url"] + "/console")
         seen["after_logout"] = page.url.removeprefix(plan["url"])
 
-        # The province's audit viewer, the chain checked.
-        page.locator("#name").fill(plan["province"])
-        page.locator("#password").fill(plan["password"])
+        # The province's audit viewer, the chain checked, filtered to the household.
+        wait_focus("name")
+        page.keyboard.type(plan["province"])
+        page.locator("#password").fill(plan["province_password"])
         page.keyboard.press("Enter")
         page.wait_for_url("**/console")
         page.get_by_role("link", name="Log audit", exact=True).click()
         page.locator("#verify-link").click()
         page.locator("#chain-state").wait_for()
         seen["chain"] = page.locator("#chain-state").inner_text()
-        seen["audit_text"] = page.inner_text("#audit-table")
         page.screenshot(path=str(shots / "console-audit.png"))
+        page.get_by_label("Tindakan", exact=True).select_option("console.household_open")
+        page.get_by_role("button", name="Terapkan").click()
+        page.locator("#audit-table").wait_for()
+        rows = page.locator("#audit-table tbody tr")
+        seen["opening_row"] = " | ".join(rows.first.locator("td").all_inner_texts()[2:4]).replace(
+            "\n", " "
+        )
+        seen["widths"]["audit"] = page.evaluate("document.documentElement.scrollWidth")
+        page.get_by_role("link", name="English").click()
+        page.locator("#audit-table").wait_for()
+        seen["widths"]["audit-en"] = page.evaluate("document.documentElement.scrollWidth")
+        seen["menu_lines"] = page.evaluate("document.querySelector('header.top').offsetHeight")
+        page.screenshot(path=str(shots / "console-audit-en.png"))
         browser.close()
     return seen
 

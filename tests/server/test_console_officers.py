@@ -266,9 +266,20 @@ def test_export_download_holds_the_users_region_only(console, world, engine):
     before = len(audits(engine))
     assert browser.post("/console/exports", {"regency": "62.01", "csrf": csrf}).status_code == 404
     assert browser.post("/console/exports", {}).status_code == 403
-    bad = browser.post("/console/exports", {"since": "kemarin", "csrf": csrf})
-    assert bad.status_code == 400 and "kemarin" in bad.text
+    bad = browser.post(
+        "/console/exports",
+        {"since": "kemarin", "status": "verified", "mask_ids": "1", "lang": "en", "csrf": csrf},
+    )
+    assert bad.status_code == 400 and "Berubah sejak: tanggal tidak terbaca" in bad.text
+    assert 'value="kemarin"' in bad.text  # nothing chosen or typed is lost
+    assert '<option value="verified" selected>' in bad.text
+    assert 'name="mask_ids" value="1" checked' in bad.text
+    assert '<option value="en" selected>' in bad.text
     assert len(audits(engine)) == before
+    later = browser.post("/console/exports", {"since": "31-12-2099", "csrf": csrf})
+    assert later.headers["content-type"] == "application/zip" and ids_in(later.content) == set()
+    typed = browser.post("/console/exports", {"since": "01-01-2000", "csrf": csrf})
+    assert ids_in(typed.content) == set(world.households["palangka"])
     province = logged_in_as(console, world, "province")
     everything = province.post("/console/exports", {"csrf": csrf_of(province)})
     assert ids_in(everything.content) == set(
@@ -291,6 +302,7 @@ def test_audit_viewer_is_the_provinces_filtered_and_verified(console, world, eng
     page = browser.get("/console/audit")
     assert page.status_code == 200 and page.headers["Cache-Control"] == "no-store"
     assert "console.household_open" in page.text and "Rahmat Kota" in page.text
+    assert "Data keluarga dibuka di konsol" in page.text  # the code's readable label
     assert "Belum diperiksa" in page.text
     mine = browser.get(f"/console/audit?household={hid}").text
     assert mine.count("<tr>") == 2  # the header and the one opening
@@ -298,7 +310,11 @@ def test_audit_viewer_is_the_provinces_filtered_and_verified(console, world, eng
     by_who = browser.get(f"/console/audit?who={actor}&action=console.login").text
     assert "Catatan (2)" in by_who  # the two logins above
     assert "Catatan (0)" in browser.get("/console/audit?since=2000-01-01&until=2000-01-02").text
-    assert browser.get("/console/audit?since=kemarin").status_code == 400
+    assert "Catatan (0)" in browser.get("/console/audit?since=01-01-2000&until=02-01-2000").text
+    bad = browser.get(f"/console/audit?who={actor}&action=console.login&since=kemarin")
+    assert bad.status_code == 400 and "Sejak tanggal: tanggal tidak terbaca" in bad.text
+    assert 'value="kemarin"' in bad.text and "Catatan (2)" in bad.text  # the rest kept
+    assert '<option value="console.login" selected>Masuk ke konsol</option>' in bad.text
     checked = browser.get("/console/audit?verify=1").text
     assert "Rantai utuh" in checked
     with engine.begin() as conn:  # someone with the database but not the key edits an entry

@@ -10,6 +10,7 @@ import json
 import pytest
 from sqlalchemy import select
 
+from app import dates
 from sync.server import access_copy, rights
 from sync.server.console import data, passwords
 from sync.server.db import audit_log, rights_requests
@@ -51,10 +52,13 @@ def test_access_copy_holds_every_field_and_access_and_nothing_of_others(engine, 
         page = access_copy.make(
             conn, initialised, regency.scope, hid, "Permintaan keluarga, 3-12", regency.actor
         )
-    # Every answer the household holds, with the questionnaire's Indonesian labels.
+    # Every answer the household holds, with the questionnaire's Indonesian labels; dates as
+    # DD-MM-YYYY, as the family reads them.
     for key, value in leaves(rec):
         if isinstance(value, str) and key not in ("id", "peringatan_diterima"):
-            assert html.escape(value) in page, (key, value)
+            shown = dates.shown(value) if key.startswith("tanggal") else value
+            assert html.escape(shown) in page, (key, shown)
+    assert "2026-11-27" not in page and "27-11-2026" in page  # the visit's date
     assert "Nomor Kartu Keluarga (KK)" in page and "Anggota ke-3" in page
     decisions = page.split("Keputusan provinsi")[1].split("Lampiran")[0]
     assert consoleworld.CARD_A in decisions and "Terverifikasi" in decisions
@@ -268,4 +272,4 @@ def test_access_copy_lists_reviews_cases_and_attachments(engine, initialised, wo
     assert other not in page
     listed = page.split('id="attachments"')[1].split("</table>")[0]
     assert "Foto" in listed and "5a1c0d7e-0000-4000-8000-00000000a001.jpg" in listed
-    assert digest in listed and "123456" in listed
+    assert digest in listed and "123.456" in listed  # bytes, counted the Indonesian way

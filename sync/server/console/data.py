@@ -21,8 +21,8 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy import Connection, and_, case, func, literal, select
 
+from app import dates, regions
 from app import questionnaire as q
-from app import regions
 from app.crypto import DecryptError
 from app.export.cells import YES_NO, general, mask
 from app.export.layout import questions, roster
@@ -409,6 +409,15 @@ def initials(name: object) -> str:
     return " ".join(p[0].upper() + "." for p in parts[:4]) or "-"
 
 
+def masked_kk(record: dict) -> str:
+    kk = record.get(q.KK)
+    return mask(kk) if isinstance(kk, str) and kk else "-"
+
+
+def head_initials(record: dict) -> str:
+    return initials((q.head(record) or {}).get(q.NAME))
+
+
 def _current_versions():
     h, v = households, household_versions
     return h.join(
@@ -458,16 +467,14 @@ def _list_rows(keys: ServerKeys, rows) -> list[ListRow]:
             )
         except (DecryptError, ValueError):
             damaged = True
-        kk = record.get(q.KK)
-        head = q.head(record) or {}
         members = len(q.members(record)) if record else None
         out.append(
             ListRow(
                 r.id,
                 r.kode_desa,
                 area_name(r.kode_desa),
-                mask(kk) if isinstance(kk, str) and kk else "-",
-                initials(head.get(q.NAME)),
+                masked_kk(record),
+                head_initials(record),
                 members,
                 r.status,
                 r.status_reason,
@@ -627,7 +634,7 @@ def open_household(
 class Line:
     label: str
     code: str  # the stored code of a coded or yes/no answer; "" for others
-    text: str  # the code's label, or the answer itself (text, numbers, dates)
+    text: str  # the code's label, the answer itself (text, numbers), a date as DD-MM-YYYY
 
 
 @dataclass(frozen=True)
@@ -683,6 +690,11 @@ class HouseholdView:
     received_at: datetime
     updated_at: datetime
     damaged: bool
+    # What the page's title shows: no more than the list does (masked KK, initials), so a
+    # browser's history or a shared screen's tab keeps nothing more.
+    kk: str = "-"
+    head: str = "-"
+    rt_rw: tuple[str, str] | None = None  # in the heading, with the whole record below it
     sections: list[Section] = field(default_factory=list)
     members: list[Section] = field(default_factory=list)
     revisions: list[Revision] = field(default_factory=list)
@@ -704,7 +716,9 @@ def _line(question, value, lang: str) -> Line | None:
         return Line(label, "", " ".join(str(v) for v in value))
     if isinstance(value, dict):
         return Line(label, "", json.dumps(value, ensure_ascii=False))
-    return Line(label, "", str(value))  # text, numbers, dates: the answer itself
+    if question.spec.get("format") in ("date", dates.PARTIAL_FORMAT):
+        return Line(label, "", dates.shown(value))  # DD-MM-YYYY, as the officer typed it
+    return Line(label, "", str(value))  # text and numbers: the answer itself
 
 
 def _value_at(node: object, path: tuple) -> object:
@@ -814,6 +828,11 @@ def household(
         damaged,
     )
     if record:
+        view.kk, view.head = masked_kk(record), head_initials(record)
+        place = record.get(q.LOCATION)
+        place = place if isinstance(place, dict) else {}
+        if place.get("rt") or place.get("rw"):
+            view.rt_rw = (str(place.get("rt") or "-"), str(place.get("rw") or "-"))
         questionnaires.published(conn)  # the versions a record may be of
         view.sections, view.members = answer_sections(record, lang)
         view.warnings = _warnings(record, lang)

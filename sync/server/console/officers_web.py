@@ -16,6 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app import regions
 from app.i18n import tr
 from sync.server import ServerError, UnknownDevice, UnknownOfficer, officers, privacy
 from sync.server.audit import entries
@@ -86,10 +87,21 @@ def _list_page(
             page_no=page_no,
             pages=pages,
             area_name=area_name,
+            example=area_example(session.user.areas),
             error=error,
             typed=typed or {"name": "", "areas": ""},
         ),
     )
+
+
+def area_example(areas) -> tuple[str, str]:
+    """(a kecamatan, a desa) inside the user's own areas, for the help under the areas field:
+    a coordinator in Sampit is shown Sampit's codes, not Palangka Raya's."""
+    area = areas[0] if areas else "62.71"
+    while area.count(".") < 2 and regions.children(area):
+        area = regions.children(area)[0]
+    desa = (regions.desa_in(area) or (area,))[0]
+    return area, desa
 
 
 @router.get("/officers", response_class=HTMLResponse)

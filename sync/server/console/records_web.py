@@ -27,7 +27,8 @@ from app.i18n import LANGS
 from sync.server import audit
 from sync.server.console import users
 from sync.server.console.data import NotFound, area_name
-from sync.server.console.render import HEADERS, WIB, lang_of, page
+from sync.server.console.formats import WIB, day
+from sync.server.console.render import HEADERS, lang_of, page
 from sync.server.console.web import (
     PREFIX,
     BadRequest,
@@ -37,6 +38,7 @@ from sync.server.console.web import (
     engine_of,
     keys_of,
     message_of,
+    typed_days,
 )
 from sync.server.db import read_snapshot
 from sync.server.export import parse_filters
@@ -46,6 +48,7 @@ from sync.server.repo import STATUSES
 router = APIRouter(prefix=PREFIX, include_in_schema=False)
 FormText = Annotated[str, Form(max_length=200)]
 AUDIT_PAGE = 100
+EXPORT_FIELDS = ("regency", "status", "mask_ids", "no_health", "excel", "lang")
 
 
 # -- exports ----------------------------------------------------------------------------------
@@ -57,8 +60,14 @@ def regency_choices(scope) -> list[tuple[str, str]]:
 
 
 def _export_page(
-    request: Request, session: users.Session, status_code: int = 200, error: str | None = None
+    request: Request,
+    session: users.Session,
+    status_code: int = 200,
+    error: str | None = None,
+    asked: dict | None = None,
+    typed=None,
 ) -> Response:
+    """The form; after an error, with what was chosen and typed (nothing is lost)."""
     return page(
         request,
         "exports.html",
@@ -68,6 +77,8 @@ def _export_page(
             regencies=regency_choices(session.user.scope),
             statuses=STATUSES,
             error=error,
+            asked=asked or dict.fromkeys(EXPORT_FIELDS, ""),
+            dates=typed or typed_days(request, ("", "")),
         ),
     )
 
@@ -100,10 +111,23 @@ def export(
         raise NotFound()  # another region's, or no regency at all: the same answer
     if status and status not in STATUSES:
         raise BadRequest()
-    try:
-        filters = parse_filters(regency or None, since.strip() or None, status or None, scope)
+    asked = {
+        "regency": regency,
+        "status": status,
+        "mask_ids": _checked(mask_ids),
+        "no_health": _checked(no_health),
+        "excel": _checked(excel),
+        "lang": lang,
+    }
+    typed = typed_days(request, (since, "console.changed_since"))
+    if typed.errors:
+        return _export_page(request, session, 400, None, asked, typed)
+    first = typed.days["since"]
+    try:  # a day starts at midnight WIB, as in the console's other date filters
+        since_text = _wib_midnight(first).isoformat() if first else None
+        filters = parse_filters(regency or None, since_text, status or None, scope)
     except KhbsError as exc:
-        return _export_page(request, session, 400, message_of(exc, request))
+        return _export_page(request, session, 400, message_of(exc, request), asked, typed)
     options = Options(
         excel=_checked(excel),
         mask_ids=_checked(mask_ids),
@@ -133,15 +157,6 @@ def export(
 # -- the audit log ----------------------------------------------------------------------------
 
 
-def _day(text: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        raise BadRequest() from None
-
-
 def _wib_midnight(day: date) -> datetime:
     return datetime.combine(day, time(), WIB).astimezone(UTC)
 
@@ -162,14 +177,15 @@ def audit_view(
     scope = session.user.scope
     if not scope.is_province:
         raise NotFound()
-    first, last = _day(since), _day(until)
+    typed = typed_days(request, (since, "console.audit_since"), (until, "console.audit_until"))
+    first, last = typed.days["since"], typed.days["until"]
     asked = {
         "who": who[:64],
         "action": action[:32],
         "household": household[:36],
         "officer": officer[:36],
-        "since": first.isoformat() if first else "",
-        "until": last.isoformat() if last else "",
+        "since": day(first) if first else "",
+        "until": day(last) if last else "",
     }
     engine = engine_of(request)
     with engine.connect() as conn:
@@ -195,6 +211,7 @@ def audit_view(
     return page(
         request,
         "audit.html",
+        400 if typed.errors else 200,
         **base_context(
             session,
             entries=found,
@@ -204,5 +221,7 @@ def audit_view(
             link=lambda **extra: urlencode(query | extra),
             older=found[-1].seq if len(found) == AUDIT_PAGE else None,
             check=check,
+            dates=typed,
+            actions=audit.action_labels(lang_of(request)),
         ),
     )

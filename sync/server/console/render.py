@@ -3,7 +3,9 @@
 Texts come from resources/messages.json through app.i18n.tr (keys `console.*`), like every
 other message of the project; templates call `t("console.key", name=...)`. Bahasa Indonesia is
 the default, English is chosen with the language links (a cookie, not a session setting, so
-the login page has it too). Autoescaping is on for every template.
+the login page has it too). Autoescaping is on for every template. Times, dates and counts go
+through the environment's filters, `|when`, `|day` and `|number` (formats.py: DD-MM-YYYY, WIB,
+"300.000"), and an audit action code through `|action` (its readable label, audit.py).
 
 Every console page is sent with `Cache-Control: no-store` (pages show personal data or lead to
 it; a shared computer's browser cache must not keep them), a Content-Security-Policy that allows
@@ -14,17 +16,17 @@ frames, forms only back to this server), and no referrer.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
 from functools import cache
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 
 from app.i18n import DEFAULT_LANG, LANGS, tr
+from sync.server.audit import action_label
+from sync.server.console import formats
 
 LANG_COOKIE = "khbs_lang"
-WIB = timezone(timedelta(hours=7))
 HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
@@ -43,21 +45,14 @@ def lang_of(request: Request) -> str:
     return lang if lang in LANGS else DEFAULT_LANG
 
 
-def _when(moment: datetime | None, lang: str) -> str:
-    """A time as people in Kalteng read it: WIB, day-month-year."""
-    if moment is None:
-        return "-"
-    return moment.astimezone(WIB).strftime("%d-%m-%Y %H:%M") + " WIB"
+@pass_context
+def _number(context, n: int | float | None) -> str:
+    return formats.number(n, context["lang"])
 
 
-def _day(moment, lang: str) -> str:
-    return moment.strftime("%d-%m")
-
-
-def _number(n: int, lang: str) -> str:
-    """1.234 in Indonesian, 1,234 in English."""
-    text = f"{n:,}"
-    return text.replace(",", ".") if lang == "id" else text
+@pass_context
+def _action(context, code: str) -> str:
+    return action_label(code, context["lang"])
 
 
 @cache
@@ -69,6 +64,9 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    # The one way to show a time, a date and a count (formats.py): `{{ x|when }}`,
+    # `{{ d|day }}`, `{{ n|number }}`; and an audit action's label: `{{ e.action|action }}`.
+    env.filters.update(when=formats.moment, day=formats.day, number=_number, action=_action)
     return env
 
 
@@ -81,10 +79,10 @@ def page(request: Request, template: str, status_code: int = 200, **context) -> 
             t=lambda key, **params: tr(key, lang, **params),
             lang=lang,
             other_langs=[code for code in LANGS if code != lang],
-            when=lambda moment: _when(moment, lang),
-            day=lambda moment: _day(moment, lang),
-            number=lambda n: _number(n, lang),
             path=request.url.path,
+            # The language links come back to the same page with its filters (ids, codes and
+            # dates only: a NIK or KK is never in a query, web.py).
+            here=request.url.path + (f"?{request.url.query}" if request.url.query else ""),
             **({"user": None, "csrf": ""} | context),
         )
     )

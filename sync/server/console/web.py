@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import date
 from importlib import resources
 from typing import Annotated
@@ -22,9 +23,9 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.errors import KhbsError
-from app.i18n import LANGS
+from app.i18n import LANGS, tr
 from sync.server import ServerError
-from sync.server.console import data, evidence, totp, users
+from sync.server.console import data, evidence, formats, totp, users
 from sync.server.console.passwords import MIN_LENGTH
 from sync.server.console.render import LANG_COOKIE, lang_of, page, redirect
 from sync.server.db import utc_now
@@ -359,13 +360,39 @@ def dashboard(request: Request, area: str = "") -> Response:
 # -- households -------------------------------------------------------------------------------
 
 
-def _date(text: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        raise BadRequest() from None
+@dataclass(frozen=True)
+class TypedDays:
+    """Dates typed into a form (DD-MM-YYYY, formats.typed_day): each field's date (None when
+    empty or unreadable), what the field shows back (the date as DD-MM-YYYY, or the text as
+    typed when unreadable, so nothing typed is lost) and an error naming each bad field."""
+
+    days: dict[str, date | None]
+    shown: dict[str, str]
+    errors: dict[str, str]
+
+
+def typed_days(request: Request, since: tuple[str, str], until: tuple[str, str] | None = None):
+    """(text, label key) of a "since" field and maybe an "until" field; an "until" before the
+    "since" is an error on "until"."""
+    lang = lang_of(request)
+    days: dict[str, date | None] = {}
+    shown: dict[str, str] = {}
+    errors: dict[str, str] = {}
+    for name, (text, label) in {"since": since, "until": until or ("", "")}.items():
+        text = text[:40].strip()
+        try:
+            days[name] = formats.typed_day(text)
+            shown[name] = formats.day(days[name]) if days[name] else ""
+        except ValueError:
+            days[name], shown[name] = None, text
+            errors[name] = tr("console.bad_date", lang, field=tr(label, lang))
+    first, last = days["since"], days["until"]
+    if until and first and last and last < first:
+        days["until"] = None
+        errors["until"] = tr(
+            "console.date_order", lang, since=tr(since[1], lang), until=tr(until[1], lang)
+        )
+    return TypedDays(days, shown, errors)
 
 
 def _list_page(
@@ -376,6 +403,7 @@ def _list_page(
     page_no: int = 1,
     error: str | None = None,
     status_code: int = 200,
+    typed: TypedDays | None = None,
 ) -> Response:
     scope = session.user.scope
     with _engine(request).connect() as conn:
@@ -399,6 +427,7 @@ def _list_page(
             areas=data.area_choices(scope),
             statuses=STATUSES,
             error=error,
+            dates=typed or typed_days(request, ("", ""), ("", "")),
             query=lambda **extra: urlencode(query | {k: v for k, v in extra.items()}),
         ),
     )
@@ -415,14 +444,22 @@ def households(
     page: int = 1,
 ) -> Response:
     session = current(request)
+    typed = typed_days(request, (since, "console.since"), (until, "console.until"))
     filters = data.Filters(
         _area_param(area[:20]),
         status[:20] or None,
         officer[:36] or None,
-        _date(since),
-        _date(until),
+        typed.days["since"],
+        typed.days["until"],
     )
-    return _list_page(request, session, filters, page_no=max(1, min(page, MAX_PAGE)))
+    return _list_page(
+        request,
+        session,
+        filters,
+        page_no=max(1, min(page, MAX_PAGE)),
+        status_code=400 if typed.errors else 200,
+        typed=typed,
+    )
 
 
 @router.post("/households/search", response_class=HTMLResponse)
