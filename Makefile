@@ -14,8 +14,9 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# With the `dist` extra (PyInstaller): the tests build the app bundle and smoke-test it.
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dist]'
 	touch $@
 
 # Qt translations: compiled from the .ts sources on every install or test, never committed.
@@ -80,20 +81,18 @@ bench: $(VENV)/.installed $(QM)
 
 # The officer's app as one folder and an archive, no Python needed: build/dist/khbs/ and
 # build/dist/khbs-<version>-<os>-<arch>.tar.gz (.zip on Windows). PyInstaller, for the
-# platform it runs on (docs/architecture.md, "The officer's app bundle"). Slow: minutes.
-$(VENV)/.installed-dist: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test,dist]'
-	touch $@
-
-dist: $(VENV)/.installed-dist $(QM)
-	$(BIN)/pyinstaller --noconfirm --clean --log-level WARN \
-	  --distpath build/dist --workpath build/pyinstaller packaging/khbs.spec
+# platform it runs on (docs/architecture.md, "The officer's app bundle"); PyInstaller's cache in
+# build/ too, not the home folder. Under a minute for the folder, as long again for the archive.
+dist: $(VENV)/.installed $(QM)
+	PYINSTALLER_CONFIG_DIR=build/pyinstaller-cache $(BIN)/pyinstaller --noconfirm --clean \
+	  --log-level WARN --distpath build/dist --workpath build/pyinstaller packaging/khbs.spec
 	$(BIN)/python packaging/archive.py
 
-# The built bundle run from a clean folder: init, demo-data, status, the GUI to its unlock
-# screen (tests/test_bundle.py; deselected from `make test` by its marker).
+# The folder `make dist` built, run from a clean folder: init, demo-data, status, the GUI to its
+# unlock screen (tests/test_bundle.py; `make test` runs the same test on a bundle it builds).
 dist-test: dist
-	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m bundle tests/test_bundle.py
+	KHBS_BUNDLE=build/dist/khbs QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q -m bundle \
+	  tests/test_bundle.py
 
 soak: $(VENV)/.installed
 	QT_QPA_PLATFORM=offscreen KHBS_SOAK=1 $(BIN)/python -m pytest -q -m slow

@@ -14,6 +14,18 @@ PASSPHRASE = "kapuas-hulu-2026"
 FAST_KDF = KdfParams(memory_kib=19 * 1024, iterations=2, lanes=1)
 
 
+def in_ci() -> bool:
+    """CI=true (or 1, yes): a test whose tool or service is missing fails instead of skipping."""
+    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+
+
+def pytest_collection_modifyitems(items):
+    """The bundle's build and smoke test (tests/test_bundle.py, the longest single test) goes
+    first: under xdist one worker builds it while the other starts on the rest, instead of the
+    build becoming the run's tail."""
+    items.sort(key=lambda item: item.get_closest_marker("bundle") is None)
+
+
 @pytest.fixture(autouse=True)
 def _indonesian():
     """Each test starts in Bahasa Indonesia: a language chosen in one (`--lang en`, the app's
@@ -46,7 +58,7 @@ def store(data_dir):
     s.close()
 
 
-def _compiled_translations() -> None:
+def compiled_translations() -> None:
     """`make test` builds the .qm files; a bare `pytest` run builds missing ones itself."""
     import shutil
     import subprocess
@@ -66,7 +78,7 @@ def qapp_translated(qapp):
     """The QApplication with the app's Indonesian translations, as `khbs gui` starts."""
     from app.gui.app import install_translator
 
-    _compiled_translations()
+    compiled_translations()
     assert install_translator(qapp, "id"), "resources/i18n/khbs_id.qm did not load"
     yield qapp
 

@@ -16,12 +16,14 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import in_ci
+
 SIZE = "8m"
 
 
 def _cannot(reason: str) -> None:
     text = f"no small disk to fill: {reason} (mounting a tmpfs needs Linux and root)"
-    if os.environ.get("CI", "").lower() == "true":
+    if in_ci():
         pytest.fail(text + "; CI=true, so this is a failure, not a skip")
     pytest.skip(text)
 

@@ -25,7 +25,7 @@ from app.export.laptop import export_store
 from app.export.layout import Options, mask, neutralise, restore
 from app.households import add_demo
 from app.store import Store
-from tests.conftest import FAST_KDF, PASSPHRASE
+from tests.conftest import FAST_KDF, PASSPHRASE, in_ci
 from tests.records import LISTED, numbered
 from tests.records import member as person
 from tests.test_cli import Khbs
@@ -44,10 +44,6 @@ TRICKY = [
 ]
 EXTRA = ["sync_state", "sync_reason", "updated_at", "nomor_kartu"]
 DESA_OTHER = "62.03.01.1006"  # a desa in another regency (Kapuas)
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
 
 
 # ------------------------------------------------------------------------------ the source

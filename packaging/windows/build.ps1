@@ -17,14 +17,17 @@ foreach ($lang in "id", "en") {
   & .venv\Scripts\pyside6-lrelease.exe -silent "resources\i18n\khbs_$lang.ts" -qm "resources\i18n\khbs_$lang.qm"
 }
 
+$env:PYINSTALLER_CONFIG_DIR = "build\pyinstaller-cache"  # not the user's AppData
 & .venv\Scripts\pyinstaller.exe --noconfirm --clean --log-level WARN `
   --distpath build\dist --workpath build\pyinstaller packaging\khbs.spec
 & $py packaging\archive.py
 
-# The same smoke test as `make dist-test` on Linux (init, demo-data, status, GUI to unlock).
+# The same smoke test as `make dist-test` on Linux (init, demo-data, status, GUI to unlock), on
+# the folder just built.
 $env:QT_QPA_PLATFORM = "offscreen"
+$env:KHBS_BUNDLE = "build\dist\khbs"
 & $py -m pytest -q -m bundle tests\test_bundle.py
-Remove-Item Env:QT_QPA_PLATFORM
+Remove-Item Env:QT_QPA_PLATFORM, Env:KHBS_BUNDLE
 
 $version = (& $py -c "import tomllib;print(tomllib.load(open('pyproject.toml','rb'))['project']['version'])").Trim()
 $iscc = (Get-Command iscc.exe -ErrorAction SilentlyContinue).Source

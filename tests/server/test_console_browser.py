@@ -38,9 +38,8 @@ from sqlalchemy import select
 
 from sync.server.console import passwords
 from sync.server.db import audit_log, console_users
-from tests.conftest import FAST_KDF, PASSPHRASE
+from tests.conftest import FAST_KDF, PASSPHRASE, in_ci
 from tests.server import consoleworld
-from tests.server.conftest import in_ci
 from tests.server.test_cli import Server
 
 ROOT = Path(__file__).resolve().parents[2]
