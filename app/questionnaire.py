@@ -293,15 +293,32 @@ def answers(record: dict, schema: dict | None = None) -> Iterator[Answer]:
     yield from _walk(schema, record, record, (), True, True)
 
 
-def _requires(spec: dict, scope: dict, record: dict) -> bool | None:
-    """Whether x-required holds here: true, or a condition (docs/questionnaire.md); None when
-    the property has no x-required."""
-    cond = spec.get("x-required")
-    if cond is None:
-        return None
-    if isinstance(cond, bool):
-        return cond
-    return evaluate(cond, scope, record)
+_LEAF, _ROSTER, _GROUP = 0, 1, 2
+# Schemas are never changed once loaded (load_schema is cached), so a group's plan is read once.
+# Keyed by id(): the group is kept in the value, so its id cannot be reused while cached.
+_walk_plans: dict[int, tuple[dict, tuple]] = {}
+
+
+def _walk_plan(group: dict) -> tuple:
+    """A group's questions as the walk needs them: (name, spec, x-relevant, x-required, kind,
+    the plan of its rows or sub-questions). Reading the schema's dicts once per version instead
+    of once per record halves the walk (docs/scale.md)."""
+    found = _walk_plans.get(id(group))
+    if found is not None and found[0] is group:
+        return found[1]
+    plan = []
+    for name, spec in group.get("properties", {}).items():
+        if is_roster(spec):
+            kind, inner = _ROSTER, spec["items"]
+        elif is_group(spec):
+            kind, inner = _GROUP, spec
+        else:
+            kind, inner = _LEAF, None
+        plan.append((name, spec, spec.get("x-relevant"), spec.get("x-required"), kind, inner))
+    if len(_walk_plans) > 1024:  # schemas made on the fly (tests): never more than a few versions
+        _walk_plans.clear()
+    _walk_plans[id(group)] = (group, frozen := tuple(plan))
+    return frozen
 
 
 def _walk(
@@ -309,22 +326,28 @@ def _walk(
 ) -> Iterator[Answer]:
     """`gate`: every enclosing section's x-required holds (a section's x-required condition
     decides whether the questions inside it are required at all)."""
-    for name, spec in group.get("properties", {}).items():
+    for name, spec, relevant_if, required_if, kind, inner in _walk_plan(group):
         path = prefix + (name,)
-        relevant = shown and evaluate(spec.get("x-relevant"), scope, record)
+        relevant = shown and (not relevant_if or evaluate(relevant_if, scope, record))
         value = scope.get(name)
-        requires = _requires(spec, scope, record) if relevant and gate else False
+        # x-required: true/false, a condition, or None when the property has none.
+        if not (relevant and gate):
+            requires: bool | None = False
+        elif required_if is None or isinstance(required_if, bool):
+            requires = required_if
+        else:
+            requires = evaluate(required_if, scope, record)
         required = bool(requires)
-        if is_roster(spec):
+        if kind == _ROSTER:
             yield Answer(path, spec, value, relevant, required, scope)
             rows = value if isinstance(value, list) else []
-            inner = gate and requires is not False
+            inner_gate = gate and requires is not False
             for i, row in enumerate(rows):
                 if isinstance(row, dict):
-                    yield from _walk(spec["items"], row, record, path + (i,), relevant, inner)
-        elif is_group(spec):
+                    yield from _walk(inner, row, record, path + (i,), relevant, inner_gate)
+        elif kind == _GROUP:
             sub = value if isinstance(value, dict) else {}
-            yield from _walk(spec, sub, record, path, relevant, gate and requires is not False)
+            yield from _walk(inner, sub, record, path, relevant, gate and requires is not False)
         else:
             yield Answer(path, spec, value, relevant, required, scope)
 
