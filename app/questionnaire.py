@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -271,6 +271,45 @@ def evaluate(cond: dict | None, scope: dict, record: dict) -> bool:
     raise ValueError(f"unknown condition {sorted(cond)}")
 
 
+Condition = Callable[[dict, dict], bool]  # (scope, record) -> evaluate(cond, scope, record)
+
+
+def _condition(cond: object) -> Condition:
+    """evaluate() of one condition with the condition read once (the walk's plan): the same
+    answer for every shape evaluate knows; anything else is left to evaluate itself, so an
+    unknown condition still fails only where it is reached."""
+    if not cond:
+        return _always
+    if type(cond) is not dict or len(cond) != 1 + ("field" in cond):
+        return lambda scope, record: evaluate(cond, scope, record)  # type: ignore[arg-type]
+    if "all" in cond:
+        subs = [_condition(c) for c in cond["all"]]
+        return lambda scope, record: all(f(scope, record) for f in subs)
+    if "any" in cond:
+        subs = [_condition(c) for c in cond["any"]]
+        return lambda scope, record: any(f(scope, record) for f in subs)
+    if "not" in cond:
+        sub = _condition(cond["not"])
+        return lambda scope, record: not sub(scope, record)
+    name = cond.get("field")
+    if not isinstance(name, str) or name.startswith("/"):
+        return lambda scope, record: evaluate(cond, scope, record)
+    if "answered" in cond:
+        answered = bool(cond["answered"])
+        return lambda scope, _record: (not is_empty(scope.get(name))) == answered
+    if "in" in cond:
+        allowed = cond["in"]
+        return lambda scope, _record: not is_empty(v := scope.get(name)) and v in allowed
+    if "not_in" in cond:
+        refused = cond["not_in"]
+        return lambda scope, _record: not is_empty(v := scope.get(name)) and v not in refused
+    return lambda scope, record: evaluate(cond, scope, record)
+
+
+def _always(_scope: dict, _record: dict) -> bool:
+    return True
+
+
 def section_relevant(record: dict, name: str) -> bool:
     """Whether a top-level section is asked in this record (its x-relevant, if any)."""
     spec = schema_for(record)["properties"].get(name, {})
@@ -314,7 +353,10 @@ def _walk_plan(group: dict) -> tuple:
             kind, inner = _GROUP, spec
         else:
             kind, inner = _LEAF, None
-        plan.append((name, spec, spec.get("x-relevant"), spec.get("x-required"), kind, inner))
+        requires = spec.get("x-required")
+        if requires is not None and not isinstance(requires, bool):
+            requires = _condition(requires)
+        plan.append((name, spec, _condition(spec.get("x-relevant")), requires, kind, inner))
     if len(_walk_plans) > 1024:  # schemas made on the fly (tests): never more than a few versions
         _walk_plans.clear()
     _walk_plans[id(group)] = (group, frozen := tuple(plan))
@@ -328,7 +370,7 @@ def _walk(
     decides whether the questions inside it are required at all)."""
     for name, spec, relevant_if, required_if, kind, inner in _walk_plan(group):
         path = prefix + (name,)
-        relevant = shown and (not relevant_if or evaluate(relevant_if, scope, record))
+        relevant = shown and relevant_if(scope, record)
         value = scope.get(name)
         # x-required: true/false, a condition, or None when the property has none.
         if not (relevant and gate):
@@ -336,7 +378,7 @@ def _walk(
         elif required_if is None or isinstance(required_if, bool):
             requires = required_if
         else:
-            requires = evaluate(required_if, scope, record)
+            requires = required_if(scope, record)
         required = bool(requires)
         if kind == _ROSTER:
             yield Answer(path, spec, value, relevant, required, scope)
