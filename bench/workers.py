@@ -180,21 +180,32 @@ def _push_all(url: str, devices) -> tuple[float, int]:
 
 
 def _profile(url: str, households: list[dict]) -> None:
-    """ingest() of two devices' batches in this process, one thread, under cProfile."""
-    unlocked, devices = _prepare(url, households[: 2 * PER_DEVICE])
+    """ingest() of two devices' batches in this process, one thread; then two more devices'
+    under cProfile."""
+    unlocked, devices = _prepare(url, households[: 4 * PER_DEVICE])
     engine = open_database(url)
     profile = cProfile.Profile()
     try:
+        started, cpu = time.perf_counter(), time.process_time()
+        for device, _key, batches in devices[:2]:
+            for body in batches:
+                ingest.ingest(engine, unlocked, device, body, today=TODAY)
+        plain = (time.perf_counter() - started, time.process_time() - cpu)
         started = time.perf_counter()
         profile.enable()
-        for device, _key, batches in devices[:2]:
+        for device, _key, batches in devices[2:4]:
             for body in batches:
                 ingest.ingest(engine, unlocked, device, body, today=TODAY)
         profile.disable()
         elapsed = time.perf_counter() - started
     finally:
         engine.dispose()
-    print(f"  ingest() alone, 1 thread, postgresql: {2 * PER_DEVICE / elapsed:.0f} hh/s")
+    print(
+        f"  ingest() alone, 1 thread, postgresql: {2 * PER_DEVICE / plain[0]:.0f} hh/s,"
+        f" {1000 * plain[1] / (2 * PER_DEVICE):.2f} ms CPU a household (load"
+        f" {os.getloadavg()[0]:.1f})"
+    )
+    print(f"  the same under cProfile: {2 * PER_DEVICE / elapsed:.0f} hh/s")
     out = io.StringIO()
     pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(14)
     lines = [line for line in out.getvalue().splitlines() if line.strip()]
