@@ -14,7 +14,8 @@ and codes only. An escrow blob the batch carries is kept only if it seals the de
 store's key (recovery.keep_escrow); a refused one is audited and the households go on.
 
 Opening the batch, the rules, hashing, sealing and blind tokens need no database, so they run
-before the ingest lock (`_prepare`); the lock is held only for the reads and writes (`_Writer`).
+before the ingest lock (`_prepare`); the lock is held only for the reads and writes (`_Writer`),
+a few set-based statements for the whole batch (docs/scale.md, "After").
 """
 
 from __future__ import annotations
