@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -271,6 +271,45 @@ def evaluate(cond: dict | None, scope: dict, record: dict) -> bool:
     raise ValueError(f"unknown condition {sorted(cond)}")
 
 
+Condition = Callable[[dict, dict], bool]  # (scope, record) -> evaluate(cond, scope, record)
+
+
+def _condition(cond: object) -> Condition:
+    """evaluate() of one condition with the condition read once (the walk's plan): the same
+    answer for every shape evaluate knows; anything else is left to evaluate itself, so an
+    unknown condition still fails only where it is reached."""
+    if not cond:
+        return _always
+    if type(cond) is not dict or len(cond) != 1 + ("field" in cond):
+        return lambda scope, record: evaluate(cond, scope, record)  # type: ignore[arg-type]
+    if "all" in cond:
+        subs = [_condition(c) for c in cond["all"]]
+        return lambda scope, record: all(f(scope, record) for f in subs)
+    if "any" in cond:
+        subs = [_condition(c) for c in cond["any"]]
+        return lambda scope, record: any(f(scope, record) for f in subs)
+    if "not" in cond:
+        sub = _condition(cond["not"])
+        return lambda scope, record: not sub(scope, record)
+    name = cond.get("field")
+    if not isinstance(name, str) or name.startswith("/"):
+        return lambda scope, record: evaluate(cond, scope, record)
+    if "answered" in cond:
+        answered = bool(cond["answered"])
+        return lambda scope, _record: (not is_empty(scope.get(name))) == answered
+    if "in" in cond:
+        allowed = cond["in"]
+        return lambda scope, _record: not is_empty(v := scope.get(name)) and v in allowed
+    if "not_in" in cond:
+        refused = cond["not_in"]
+        return lambda scope, _record: not is_empty(v := scope.get(name)) and v not in refused
+    return lambda scope, record: evaluate(cond, scope, record)
+
+
+def _always(_scope: dict, _record: dict) -> bool:
+    return True
+
+
 def section_relevant(record: dict, name: str) -> bool:
     """Whether a top-level section is asked in this record (its x-relevant, if any)."""
     spec = schema_for(record)["properties"].get(name, {})
@@ -293,15 +332,35 @@ def answers(record: dict, schema: dict | None = None) -> Iterator[Answer]:
     yield from _walk(schema, record, record, (), True, True)
 
 
-def _requires(spec: dict, scope: dict, record: dict) -> bool | None:
-    """Whether x-required holds here: true, or a condition (docs/questionnaire.md); None when
-    the property has no x-required."""
-    cond = spec.get("x-required")
-    if cond is None:
-        return None
-    if isinstance(cond, bool):
-        return cond
-    return evaluate(cond, scope, record)
+_LEAF, _ROSTER, _GROUP = 0, 1, 2
+# Schemas are never changed once loaded (load_schema is cached), so a group's plan is read once.
+# Keyed by id(): the group is kept in the value, so its id cannot be reused while cached.
+_walk_plans: dict[int, tuple[dict, tuple]] = {}
+
+
+def _walk_plan(group: dict) -> tuple:
+    """A group's questions as the walk needs them: (name, spec, x-relevant, x-required, kind,
+    the plan of its rows or sub-questions). Reading the schema's dicts once per version instead
+    of once per record halves the walk (docs/scale.md)."""
+    found = _walk_plans.get(id(group))
+    if found is not None and found[0] is group:
+        return found[1]
+    plan = []
+    for name, spec in group.get("properties", {}).items():
+        if is_roster(spec):
+            kind, inner = _ROSTER, spec["items"]
+        elif is_group(spec):
+            kind, inner = _GROUP, spec
+        else:
+            kind, inner = _LEAF, None
+        requires = spec.get("x-required")
+        if requires is not None and not isinstance(requires, bool):
+            requires = _condition(requires)
+        plan.append((name, spec, _condition(spec.get("x-relevant")), requires, kind, inner))
+    if len(_walk_plans) > 1024:  # schemas made on the fly (tests): never more than a few versions
+        _walk_plans.clear()
+    _walk_plans[id(group)] = (group, frozen := tuple(plan))
+    return frozen
 
 
 def _walk(
@@ -309,22 +368,28 @@ def _walk(
 ) -> Iterator[Answer]:
     """`gate`: every enclosing section's x-required holds (a section's x-required condition
     decides whether the questions inside it are required at all)."""
-    for name, spec in group.get("properties", {}).items():
+    for name, spec, relevant_if, required_if, kind, inner in _walk_plan(group):
         path = prefix + (name,)
-        relevant = shown and evaluate(spec.get("x-relevant"), scope, record)
+        relevant = shown and relevant_if(scope, record)
         value = scope.get(name)
-        requires = _requires(spec, scope, record) if relevant and gate else False
+        # x-required: true/false, a condition, or None when the property has none.
+        if not (relevant and gate):
+            requires: bool | None = False
+        elif required_if is None or isinstance(required_if, bool):
+            requires = required_if
+        else:
+            requires = required_if(scope, record)
         required = bool(requires)
-        if is_roster(spec):
+        if kind == _ROSTER:
             yield Answer(path, spec, value, relevant, required, scope)
             rows = value if isinstance(value, list) else []
-            inner = gate and requires is not False
+            inner_gate = gate and requires is not False
             for i, row in enumerate(rows):
                 if isinstance(row, dict):
-                    yield from _walk(spec["items"], row, record, path + (i,), relevant, inner)
-        elif is_group(spec):
+                    yield from _walk(inner, row, record, path + (i,), relevant, inner_gate)
+        elif kind == _GROUP:
             sub = value if isinstance(value, dict) else {}
-            yield from _walk(spec, sub, record, path, relevant, gate and requires is not False)
+            yield from _walk(inner, sub, record, path, relevant, gate and requires is not False)
         else:
             yield Answer(path, spec, value, relevant, required, scope)
 

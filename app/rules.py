@@ -209,6 +209,10 @@ def _answer_issues(record: dict, final: bool, today: date) -> list[Issue]:
     out = []
     schema = q.schema_for(record)
     for a in q.answers(record, schema):
+        if q.is_empty(a.value):  # most answers: nothing below applies to an empty one
+            if final and a.required:
+                out.append(Issue("required", ERROR, a.path))
+            continue
         if "x-derived" in a.spec and not q.is_empty(a.value):
             # Filled in by the app (canonical): a value that disagrees was set by hand.
             if a.value != q.derive(a.spec, record, schema):

@@ -5,7 +5,10 @@ same rows into the same database, measured in the same run.
 shared rate limits). 8 devices push at once: each is enrolled in the database and its 250
 households are sealed into batches of 50 before the clock starts, so the client's work is
 only signing and sending (laptops do their sealing on their own CPUs; this machine has 2
-cores for server and clients together). Then cProfile of `ingest()` alone shows what is left.
+cores for server and clients together). Beside each figure: the CPU time a household cost in
+the server's processes, in its PostgreSQL backends and in this client (from /proc, so a busy
+machine moves it less than the rate), and the rate 2 idle cores would allow at that cost. Then
+cProfile of `ingest()` alone shows what is left.
 
     python -m bench --only workers
 """
@@ -27,6 +30,7 @@ from pathlib import Path
 
 import requests
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from sqlalchemy import create_engine, text
 
 from app import demo
 from bench.sync import AREA, FAST_KDF, PASSPHRASE, TODAY, _pg_schema, _plain_insert
@@ -109,6 +113,47 @@ class Serve:
         self.proc.wait(timeout=60)
 
 
+APP_NAME = "khbs_bench_workers"  # the server's PostgreSQL backends, found by this name
+
+
+def _cpu_seconds(pids) -> float:
+    """utime + stime of these processes (Linux /proc); gone ones count nothing."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> list[int]:
+    """The serve process and its forked workers."""
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            if int(stat.read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                children.append(int(stat.parent.name))
+        except (OSError, ValueError):
+            continue
+    return [pid, *children]
+
+
+def _backends(url: str) -> list[int]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(
+                conn.scalars(
+                    text("SELECT pid FROM pg_stat_activity WHERE application_name = :name"),
+                    {"name": APP_NAME},
+                )
+            )
+    finally:
+        engine.dispose()
+
+
 def _push_all(url: str, devices) -> tuple[float, int]:
     accepted = [0] * len(devices)
     start = threading.Barrier(len(devices) + 1)
@@ -135,21 +180,32 @@ def _push_all(url: str, devices) -> tuple[float, int]:
 
 
 def _profile(url: str, households: list[dict]) -> None:
-    """ingest() of two devices' batches in this process, one thread, under cProfile."""
-    unlocked, devices = _prepare(url, households[: 2 * PER_DEVICE])
+    """ingest() of two devices' batches in this process, one thread; then two more devices'
+    under cProfile."""
+    unlocked, devices = _prepare(url, households[: 4 * PER_DEVICE])
     engine = open_database(url)
     profile = cProfile.Profile()
     try:
+        started, cpu = time.perf_counter(), time.process_time()
+        for device, _key, batches in devices[:2]:
+            for body in batches:
+                ingest.ingest(engine, unlocked, device, body, today=TODAY)
+        plain = (time.perf_counter() - started, time.process_time() - cpu)
         started = time.perf_counter()
         profile.enable()
-        for device, _key, batches in devices[:2]:
+        for device, _key, batches in devices[2:4]:
             for body in batches:
                 ingest.ingest(engine, unlocked, device, body, today=TODAY)
         profile.disable()
         elapsed = time.perf_counter() - started
     finally:
         engine.dispose()
-    print(f"  ingest() alone, 1 thread, postgresql: {2 * PER_DEVICE / elapsed:.0f} hh/s")
+    print(
+        f"  ingest() alone, 1 thread, postgresql: {2 * PER_DEVICE / plain[0]:.0f} hh/s,"
+        f" {1000 * plain[1] / (2 * PER_DEVICE):.2f} ms CPU a household (load"
+        f" {os.getloadavg()[0]:.1f})"
+    )
+    print(f"  the same under cProfile: {2 * PER_DEVICE / elapsed:.0f} hh/s")
     out = io.StringIO()
     pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(14)
     lines = [line for line in out.getvalue().splitlines() if line.strip()]
@@ -166,9 +222,18 @@ def run(report, work: Path) -> None:
             if url is None:
                 return
             _unlocked, devices = _prepare(url, households)
-            server = Serve(url, workers)
+            served = f"{url}&application_name={APP_NAME}"
+            server = Serve(served, workers)
             try:
+                load = os.getloadavg()[0]
+                pids = _tree(server.proc.pid)
+                server_cpu, client_cpu = _cpu_seconds(pids), time.process_time()
+                backend_cpu = {pid: _cpu_seconds([pid]) for pid in _backends(url)}
                 elapsed, accepted = _push_all(server.url, devices)
+                server_cpu = _cpu_seconds(pids) - server_cpu
+                client_cpu = time.process_time() - client_cpu
+                # The pool's connections, most opened during the push: all of their time.
+                backend_cpu = {p: _cpu_seconds([p]) - backend_cpu.get(p, 0) for p in _backends(url)}
             finally:
                 server.stop()
             assert accepted == total, f"only {accepted} of {total} accepted"
@@ -179,6 +244,12 @@ def run(report, work: Path) -> None:
             "hh/s",
             total / baseline,
             ">= 1000 hh/s on 2 cores (baseline: executemany (id, JSON))",
+        )
+        per = [1000 * x / total for x in (server_cpu, sum(backend_cpu.values()), client_cpu)]
+        print(
+            f"  load {load:.1f}; CPU a household: server {per[0]:.2f} ms, PostgreSQL backends"
+            f" {per[1]:.2f} ms, client {per[2]:.2f} ms; 2 idle cores at that cost:"
+            f" {2000 / sum(per):.0f} hh/s"
         )
     with _pg_schema() as url:
         if url is not None:

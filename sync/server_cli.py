@@ -804,6 +804,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     settings = replace(Settings.load(db=args.db), **limits)
     with database(args) as engine, engine.connect() as conn:
         unlocked = keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
+    from app import regions
+
+    regions.load()  # before the fork: one copy for every worker, not in a push's time
     options = dict(
         host=args.host,
         port=args.port,

@@ -96,27 +96,55 @@ def on_match(
 ) -> list[dict]:
     """Ingest found `hid` and `other` sharing a number: open their case unless one exists
     (decided or not: a resend does not reopen it). Returns the change events to append."""
-    a, b = sorted((hid, other))
-    found = conn.execute(
-        select(duplicate_cases.c.id).where(
-            duplicate_cases.c.household_a == a,
-            duplicate_cases.c.household_b == b,
-            duplicate_cases.c.kind == kind,
+    return open_cases(conn, [(hid, officer, other, other_officer, kind)], at)[0]
+
+
+Match = tuple[str, str, str, str | None, str]  # (hid, officer, other, other officer, kind)
+
+
+def open_cases(conn: Connection, matches: list[Match], at: datetime) -> list[list[dict]]:
+    """on_match for a whole batch's matches, in order: for each, the change events of the case
+    it opens, or [] when the pair's case exists (or an earlier match opened it). One SELECT per
+    500 pairs and one INSERT, instead of two statements a match."""
+    pairs = {(*sorted((hid, other)), kind) for hid, _, other, _, kind in matches}
+    seen: set[tuple[str, str, str]] = set()
+    firsts = sorted({a for a, _, _ in pairs})
+    for chunk in (firsts[i : i + 500] for i in range(0, len(firsts), 500)):
+        for r in conn.execute(
+            select(
+                duplicate_cases.c.household_a, duplicate_cases.c.household_b, duplicate_cases.c.kind
+            ).where(duplicate_cases.c.household_a.in_(chunk))
+        ):
+            seen.add((r.household_a, r.household_b, r.kind))
+    rows: list[dict] = []
+    out: list[list[dict]] = []
+    for hid, officer, other, other_officer, kind in matches:
+        a, b = sorted((hid, other))
+        if (a, b, kind) in seen:
+            out.append([])
+            continue
+        seen.add((a, b, kind))
+        case_id = str(uuid.uuid4())
+        rows.append(
+            {
+                "id": case_id,
+                "kind": kind,
+                "household_a": a,
+                "household_b": b,
+                "outcome": CASE_OPEN,
+                "opened_at": at,
+            }
         )
-    ).first()
-    if found is not None:
-        return []
-    case_id = str(uuid.uuid4())
-    conn.execute(
-        insert(duplicate_cases).values(
-            id=case_id, kind=kind, household_a=a, household_b=b, outcome=CASE_OPEN, opened_at=at
+        officer_of = {hid: officer, other: other_officer}
+        out.append(
+            [
+                _event(case_id, kind, a, b, officer_of[a], CASE_OPEN, None, at),
+                _event(case_id, kind, b, a, officer_of[b], CASE_OPEN, None, at),
+            ]
         )
-    )
-    officer_of = {hid: officer, other: other_officer}
-    return [
-        _event(case_id, kind, a, b, officer_of[a], CASE_OPEN, None, at),
-        _event(case_id, kind, b, a, officer_of[b], CASE_OPEN, None, at),
-    ]
+    if rows:
+        conn.execute(insert(duplicate_cases), rows)
+    return out
 
 
 @dataclass(frozen=True)

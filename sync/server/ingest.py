@@ -14,7 +14,8 @@ and codes only. An escrow blob the batch carries is kept only if it seals the de
 store's key (recovery.keep_escrow); a refused one is audited and the households go on.
 
 Opening the batch, the rules, hashing, sealing and blind tokens need no database, so they run
-before the ingest lock (`_prepare`); the lock is held only for the reads and writes (`_Writer`).
+before the ingest lock (`_prepare`); the lock is held only for the reads and writes (`_Writer`),
+a few set-based statements for the whole batch (docs/scale.md, "After").
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, and_, bindparam, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.engine import Engine
 
 from app import questionnaire, regions, rules, visits
@@ -230,23 +231,40 @@ _INSERT_HOUSEHOLD = insert(households)
 _INSERT_VERSION = insert(household_versions)
 _INSERT_TOKENS = insert(blind_index)
 _DELETE_TOKENS = blind_index.delete().where(blind_index.c.household_id == bindparam("hid"))
+_INSERT_DUPLICATE = insert(duplicates)
+_COUNT_DUPLICATE = (
+    update(duplicates)
+    .where(
+        duplicates.c.household_id == bindparam("b_hid"),
+        duplicates.c.other_household_id == bindparam("b_other"),
+        duplicates.c.kind == bindparam("b_kind"),
+    )
+    .values(matches=duplicates.c.matches + bindparam("b_n"))
+)
+
+
+def _chunks(items: list, size: int = 500):
+    return (items[i : i + size] for i in range(0, len(items), size))
 
 
 class _Writer:
-    """Applies one batch's Prepared households in order. What is already stored for them is
-    read with two SELECTs per batch and kept up to date here as they are applied (a batch may
-    carry the same household twice); change events are written together at the end."""
+    """Applies one batch's Prepared households in order, in memory, then writes the lot with a
+    few set-based statements (finish): what is stored for the batch's households, and every
+    household holding one of its NIK/KK tokens, is read up front with one SELECT per table, and
+    kept up to date here as households are applied (a batch may carry the same household twice,
+    or two households sharing a number). Outcomes, duplicate warnings, cases and change events
+    come out exactly as if each household had been written one after the other."""
 
     def __init__(self, conn: Connection, device: repo.Device, prepared: list) -> None:
         self.conn, self.device = conn, device
-        self.events: list[dict] = []  # change events, written together by finish()
-        hids = sorted({p.hid for p in prepared if isinstance(p, Prepared)})
+        mine = [p for p in prepared if isinstance(p, Prepared)]
+        hids = sorted({p.hid for p in mine})
         self.current: dict[str, tuple[str, int]] = {}
         self.known: dict[tuple[str, int], set[bytes]] = {}
         self.owner: dict[str, str | None] = {}
         self.handed: dict[str, set[str]] = {}
         self.erased: set[str] = set()  # the family withdrew consent (sync/server/privacy.py)
-        for chunk in (hids[i : i + 500] for i in range(0, len(hids), 500)):
+        for chunk in _chunks(hids):
             self.erased |= set(
                 conn.scalars(
                     select(tombstones.c.household_id).where(tombstones.c.household_id.in_(chunk))
@@ -280,17 +298,55 @@ class _Writer:
                 )
             ):
                 self.handed.setdefault(h.household_id, set()).add(h.from_officer_id)
+        # The blind index as far as this batch's tokens go: token -> {household: kind}, and the
+        # officer of each household found (only stored households count, as the join did).
+        self.holders: dict[tuple[str, bytes], dict[str, str]] = {}
+        self.officer_of: dict[str, str] = {}
+        by_key: dict[str, set[bytes]] = {}
+        for p in mine:
+            for _, (key_id, token) in p.tokens:
+                by_key.setdefault(key_id, set()).add(token)
+        for key_id, tokens in by_key.items():
+            for chunk in _chunks(sorted(tokens)):
+                for t in conn.execute(
+                    select(
+                        blind_index.c.kind,
+                        blind_index.c.token,
+                        blind_index.c.household_id,
+                        households.c.officer_id,
+                    )
+                    .join(households, households.c.id == blind_index.c.household_id)
+                    .where(blind_index.c.key_id == key_id, blind_index.c.token.in_(chunk))
+                ):
+                    self.holders.setdefault((key_id, bytes(t.token)), {})[t.household_id] = t.kind
+                    self.officer_of[t.household_id] = t.officer_id
+        # What finish() writes.
+        self.new: dict[str, dict] = {}  # households rows to insert, as they end up
+        self.changed: dict[str, dict] = {}  # stored households: the columns to update
+        self.versions: list[dict] = []
+        self.replaced: list[str] = []  # households whose stored tokens go first
+        self.tokens: dict[str, list[dict]] = {}  # household -> its blind-index rows
+        self.corrected: list[tuple[str, int]] = []  # (household, revision) that may close one
+        # Change events in order; a duplicate warning or a case is resolved in finish(), once
+        # the stored duplicates and cases of every pair are read together.
+        self.stream: list[tuple] = []
 
     def event(self, kind: str, officer_id: str, hid: str | None, **fields) -> None:
-        self.events.append(
-            {"kind": kind, "officer_id": officer_id, "household_id": hid, "at": utc_now(), **fields}
+        self.stream.append(
+            (
+                "event",
+                {
+                    "kind": kind,
+                    "officer_id": officer_id,
+                    "household_id": hid,
+                    "at": utc_now(),
+                    **fields,
+                },
+            )
         )
 
-    def finish(self) -> None:
-        repo.append_changes(self.conn, self.events)
-
     def apply(self, p: Prepared) -> PushResult:
-        conn, device = self.conn, self.device
+        device = self.device
         hid, revision, desa, digest = p.hid, p.revision, p.desa, p.digest
         if hid in self.erased:  # never stored again: its `erase` event follows on the laptop
             return PushResult(hid, revision, REJECTED, "withdrawn")
@@ -304,52 +360,48 @@ class _Writer:
         conflict = bool(known)
         newer = current is None or revision > current[1]
         now = utc_now()
+        # A household new in this batch is one INSERT of its final row; a stored one, one
+        # UPDATE of every column its versions in this batch changed (the last value wins).
+        row = self.new.get(hid) if current is not None else None
         if current is None:
-            conn.execute(
-                _INSERT_HOUSEHOLD,
-                {
-                    "id": hid,
-                    "officer_id": officer,
-                    "kode_desa": desa,
-                    "kode_kab": desa[:5],
+            self.new[hid] = {
+                "id": hid,
+                "officer_id": officer,
+                "kode_desa": desa,
+                "kode_kab": desa[:5],
+                "revision": revision,
+                "content_hash": digest,
+                "status": "received",
+                "status_reason": None,
+                "received_at": now,
+                "updated_at": now,
+                "status_at": now,
+                "conflict": conflict,
+                "visit_outcome": p.outcome,
+            }
+            self.current[hid] = (officer, revision)
+            self.officer_of[hid] = officer
+        else:
+            values: dict = {}
+            if conflict:
+                values = {"conflict": True, "updated_at": now}
+            elif newer:
+                values = {
                     "revision": revision,
                     "content_hash": digest,
+                    "kode_desa": desa,
+                    "kode_kab": desa[:5],
                     "status": "received",
-                    "received_at": now,
+                    "status_reason": None,
                     "updated_at": now,
                     "status_at": now,
-                    "conflict": conflict,
                     "visit_outcome": p.outcome,
-                },
-            )
-            self.current[hid] = (officer, revision)
-        elif conflict:
-            conn.execute(
-                update(households)
-                .where(households.c.id == hid)
-                .values(conflict=True, updated_at=now)
-            )
-        elif newer:
-            conn.execute(
-                update(households)
-                .where(households.c.id == hid)
-                .values(
-                    revision=revision,
-                    content_hash=digest,
-                    kode_desa=desa,
-                    kode_kab=desa[:5],
-                    status="received",
-                    status_reason=None,
-                    updated_at=now,
-                    status_at=now,
-                    visit_outcome=p.outcome,
-                )
-            )
-            self.current[hid] = (current[0], revision)
-            # A family's correction returned to the officer is done when the edit arrives.
-            rights.close_corrections(conn, hid, revision, f"device:{device.id}")
-        conn.execute(
-            _INSERT_VERSION,
+                }
+                self.current[hid] = (current[0], revision)
+                # A family's correction returned to the officer is done when the edit arrives.
+                self.corrected.append((hid, revision))
+            (row if row is not None else self.changed.setdefault(hid, {})).update(values)
+        self.versions.append(
             {
                 "household_id": hid,
                 "revision": revision,
@@ -358,7 +410,7 @@ class _Writer:
                 "content": p.content,
                 "device_id": device.id,
                 "received_at": now,
-            },
+            }
         )
         known.add(digest)
         if conflict:
@@ -371,72 +423,107 @@ class _Writer:
         return PushResult(hid, revision, ACCEPTED)
 
     def index(self, hid: str, tokens: tuple, *, replace: bool) -> None:
-        """Replace this household's blind-index tokens (one executemany); warn of other
-        households sharing one, found with one SELECT for all its tokens."""
-        conn = self.conn
+        """Replace this household's blind-index tokens; warn of other households sharing one."""
         if replace:  # a household new to the server has no tokens yet
-            conn.execute(_DELETE_TOKENS, {"hid": hid})
-        if not tokens:
-            return
-        conn.execute(
-            _INSERT_TOKENS,
-            [
-                {"key_id": key_id, "token": token, "household_id": hid, "kind": kind}
-                for kind, (key_id, token) in tokens
-            ],
-        )
-        by_key: dict[str, list[bytes]] = {}
-        for _, (key_id, token) in tokens:
-            by_key.setdefault(key_id, []).append(token)
-        rows = conn.execute(
-            select(
-                blind_index.c.kind,
-                blind_index.c.key_id,
-                blind_index.c.token,
-                blind_index.c.household_id,
-                households.c.officer_id,
-            )
-            .join(households, households.c.id == blind_index.c.household_id)
-            .where(
-                or_(
-                    *(
-                        and_(blind_index.c.key_id == k, blind_index.c.token.in_(t))
-                        for k, t in by_key.items()
-                    )
-                ),
-                blind_index.c.household_id != hid,
-            )
-        ).all()
+            if hid not in self.tokens:
+                self.replaced.append(hid)
+            for holding in self.holders.values():
+                holding.pop(hid, None)
+        self.tokens[hid] = [
+            {"key_id": key_id, "token": token, "household_id": hid, "kind": kind}
+            for kind, (key_id, token) in tokens
+        ]
+        found = []
+        for kind, (key_id, token) in tokens:
+            holding = self.holders.setdefault((key_id, token), {})
+            found += [(k, key_id, token, other) for other, k in holding.items() if other != hid]
+            holding[hid] = kind
         # The order of the former per-token queries: by (kind, key id, token), then household.
-        rows = sorted(rows, key=lambda r: (r.kind, r.key_id, bytes(r.token), r.household_id))
-        for row in rows:
-            self.warn(hid, row.household_id, row.kind, self.device.officer_id)
-            self.warn(row.household_id, hid, row.kind, row.officer_id)
+        for kind, _, _, other in sorted(found):
+            other_officer = self.officer_of[other]
+            self.warn(hid, other, kind, self.device.officer_id)
+            self.warn(other, hid, kind, other_officer)
             # A province-wide duplicate case for a regency user to decide (cases.py).
-            self.events += cases.on_match(
-                conn,
-                hid,
-                self.device.officer_id,
-                row.household_id,
-                row.officer_id,
-                row.kind,
-                utc_now(),
-            )
+            self.stream.append(("case", (hid, self.device.officer_id, other, other_officer, kind)))
 
     def warn(self, hid: str, other: str, kind: str, officer_id: str) -> None:
-        key = and_(
-            duplicates.c.household_id == hid,
-            duplicates.c.other_household_id == other,
-            duplicates.c.kind == kind,
-        )
-        if self.conn.execute(select(duplicates.c.matches).where(key)).first() is not None:
-            self.conn.execute(
-                update(duplicates).where(key).values(matches=duplicates.c.matches + 1)
+        self.stream.append(("warn", (hid, other, kind), officer_id, utc_now()))
+
+    def finish(self) -> None:
+        """The batch's writes, a few statements each for every household of it."""
+        conn = self.conn
+        if self.new:
+            conn.execute(_INSERT_HOUSEHOLD, list(self.new.values()))
+        by_columns: dict[tuple, list[dict]] = {}
+        for hid, values in self.changed.items():
+            if values:
+                by_columns.setdefault(tuple(sorted(values)), []).append({"b_id": hid, **values})
+        for rows in by_columns.values():  # SET: the columns of the rows' keys but b_id
+            conn.execute(update(households).where(households.c.id == bindparam("b_id")), rows)
+        if self.versions:
+            conn.execute(_INSERT_VERSION, self.versions)
+        if self.replaced:
+            conn.execute(_DELETE_TOKENS, [{"hid": hid} for hid in self.replaced])
+        rows = [row for hid_rows in self.tokens.values() for row in hid_rows]
+        if rows:
+            conn.execute(_INSERT_TOKENS, rows)
+        if self.corrected:
+            open_ones = rights.with_open_corrections(conn, sorted({h for h, _ in self.corrected}))
+            for hid, revision in self.corrected:
+                if hid in open_ones:
+                    rights.close_corrections(conn, hid, revision, f"device:{self.device.id}")
+        repo.append_changes(conn, self._events())
+
+    def _events(self) -> list[dict]:
+        """The change events in order, with each warning's `duplicate` event (only for a pair
+        warned of for the first time) and each case's, after writing those rows."""
+        conn = self.conn
+        warned = {item[1] for item in self.stream if item[0] == "warn"}
+        stored: set[tuple[str, str, str]] = set()
+        firsts = sorted({hid for hid, _, _ in warned})
+        for chunk in _chunks(firsts):
+            for r in conn.execute(
+                select(
+                    duplicates.c.household_id, duplicates.c.other_household_id, duplicates.c.kind
+                ).where(duplicates.c.household_id.in_(chunk))
+            ):
+                stored.add((r.household_id, r.other_household_id, r.kind))
+        matches = [item[1] for item in self.stream if item[0] == "case"]
+        opened = iter(cases.open_cases(conn, matches, utc_now()) if matches else [])
+        events: list[dict] = []
+        inserts: list[dict] = []
+        counts: dict[tuple[str, str, str], int] = {}
+        for item in self.stream:
+            if item[0] == "event":
+                events.append(item[1])
+            elif item[0] == "case":
+                events += next(opened)
+            else:
+                (hid, other, kind), officer_id, at = item[1:]
+                if (hid, other, kind) in stored:
+                    counts[(hid, other, kind)] = counts.get((hid, other, kind), 0) + 1
+                    continue
+                stored.add((hid, other, kind))
+                inserts.append(
+                    {"household_id": hid, "other_household_id": other, "kind": kind, "found_at": at}
+                )
+                events.append(
+                    {
+                        "kind": "duplicate",
+                        "officer_id": officer_id,
+                        "household_id": hid,
+                        "at": at,
+                        "detail": {"kind": kind, "other_household_id": other},
+                    }
+                )
+        if inserts:
+            conn.execute(_INSERT_DUPLICATE, inserts)
+        if counts:
+            conn.execute(
+                _COUNT_DUPLICATE,
+                [
+                    {"b_hid": h, "b_other": o, "b_kind": k, "b_n": n}
+                    for (h, o, k), n in counts.items()
+                ],
             )
-            return
-        self.conn.execute(
-            insert(duplicates).values(
-                household_id=hid, other_household_id=other, kind=kind, found_at=utc_now()
-            )
-        )
-        self.event("duplicate", officer_id, hid, detail={"kind": kind, "other_household_id": other})
+        return events
