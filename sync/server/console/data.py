@@ -27,18 +27,20 @@ from app.crypto import DecryptError
 from app.export.cells import YES_NO, general, mask
 from app.export.layout import questions, roster
 from app.i18n import tr
-from sync.server import ServerError, questionnaires
+from sync.server import ServerError, counts, questionnaires
 from sync.server.admins import audit
 from sync.server.audit import entries
 from sync.server.console.users import names_of
 from sync.server.db import (
     blind_index,
-    candidates,
+    desa_counts,
     devices,
     duplicates,
     household_versions,
     households,
+    listed_counts,
     officer_areas,
+    officer_day_counts,
     officers,
 )
 from sync.server.keys import ServerKeys
@@ -183,60 +185,58 @@ def _day_bounds(now: datetime) -> tuple[date, list[datetime]]:
 def _scan(
     conn: Connection, view: Scope, now: datetime
 ) -> tuple[dict[str, Counts], dict[str, Sent], list[tuple[date, int]]]:
-    """One pass over the households in the view, grouped by desa and officer: the desa counts,
-    each officer's households (all, received in the last 7 days, the newest content), and the
-    households first received on each of the last DAYS days (WIB), oldest first."""
-    h = households
-    first, bounds = _day_bounds(now)
-    per_day = [
-        func.sum(case((and_(h.c.received_at >= a, h.c.received_at < b), 1), else_=0))
-        for a, b in zip(bounds, bounds[1:], strict=False)
-    ]
+    """From the progress counts (sync/server/counts.py), never the households themselves: the
+    desa counts, each officer's households in the view (all, first received in the last 7 WIB
+    days including today, the newest content's time), and the households first received on
+    each of the last DAYS days (WIB), oldest first."""
+    counts.fold(conn)
+    by_desa: dict[str, Counts] = {}
+    for row in counts.desa_rows(conn, view.where(desa_counts.c.kode_desa)):
+        found = by_desa.get(row.kode_desa)
+        if found is None:
+            found = by_desa[row.kode_desa] = Counts()
+        found.received += row.households
+        if row.status == "verified":
+            found.verified += row.households
+        elif row.status == "rejected":
+            found.rejected += row.households
+        found.cards += row.cards
+        found.conflicts += row.conflicts
+    o = officer_day_counts.c
+    first, _ = _day_bounds(now)
+    week = first + timedelta(days=DAYS - WEEK.days)
     rows = conn.execute(
         select(
-            h.c.kode_desa,
-            h.c.officer_id,
-            func.count(),
-            func.sum(case((h.c.status == "verified", 1), else_=0)),
-            func.sum(case((h.c.status == "rejected", 1), else_=0)),
-            func.sum(case((h.c.card_number.is_not(None), 1), else_=0)),
-            func.sum(case((h.c.conflict, 1), else_=0)),
-            func.sum(case((h.c.received_at >= now - WEEK, 1), else_=0)),
-            func.max(h.c.updated_at),
-            *per_day,
+            o.officer_id,
+            func.sum(o.households),
+            func.sum(case((o.day >= week, o.households), else_=0)),
+            func.max(o.last_at),
         )
-        .where(view.where(h.c.kode_desa))
-        .group_by(h.c.kode_desa, h.c.officer_id)
-    ).all()  # fetched at once: a fetch per row costs more than the rows here
-    by_desa: dict[str, Counts] = {}
-    officer_rows: dict[str, list] = {}  # officer -> [households, recent, newest]
-    daily_rows = []
-    for desa, officer, n, verified, rejected, cards, conflicts, recent, last, *daily in rows:
-        counts = by_desa.get(desa)
-        if counts is None:
-            counts = by_desa[desa] = Counts()
-        counts.received += n
-        counts.verified += verified or 0
-        counts.rejected += rejected or 0
-        counts.cards += cards or 0
-        counts.conflicts += conflicts or 0
-        mine = officer_rows.get(officer)
-        if mine is None:
-            officer_rows[officer] = [n, recent or 0, last]
-        else:
-            mine[0] += n
-            mine[1] += recent or 0
-            if last is not None and (mine[2] is None or last > mine[2]):
-                mine[2] = last
-        daily_rows.append(daily)
-    by_officer = {o: Sent(n, int(k), _aware(t)) for o, (n, k, t) in officer_rows.items()}
-    days = [int(sum(x or 0 for x in column)) for column in zip(*daily_rows, strict=True)]
-    days = days or [0] * DAYS
-    return by_desa, by_officer, [(first + timedelta(days=i), k) for i, k in enumerate(days)]
+        .where(view.where(o.kode_desa))
+        .group_by(o.officer_id)
+    ).all()
+    by_officer = {p: Sent(int(n), int(k), _aware(t)) for p, n, k, t in rows if n or t}
+    per_day = dict(
+        conn.execute(
+            select(o.day, func.sum(o.households))
+            .where(view.where(o.kode_desa), o.day >= first)
+            .group_by(o.day)
+        ).all()
+    )
+    per_day = {_as_date(d): int(n) for d, n in per_day.items()}
+    days = [
+        (first + timedelta(days=i), per_day.get(first + timedelta(days=i), 0)) for i in range(DAYS)
+    ]
+    return by_desa, by_officer, days
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def _add_lists(conn: Connection, view: Scope, found: dict[str, Counts]) -> dict[str, Counts]:
-    """Open duplicates and DTSEN list rows, per desa, into `found`."""
+    """Open duplicates (counted live: counts.py says why) and DTSEN list rows, per desa, into
+    `found`."""
     h = households
     open_dupes = (
         select(h.c.kode_desa, func.count(func.distinct(duplicates.c.household_id)))
@@ -246,12 +246,7 @@ def _add_lists(conn: Connection, view: Scope, found: dict[str, Counts]) -> dict[
     )
     for desa, n in conn.execute(open_dupes):
         found.setdefault(desa, Counts()).duplicates = n
-    listed = (
-        select(candidates.c.kode_desa, func.count())
-        .where(view.where(candidates.c.kode_desa))
-        .group_by(candidates.c.kode_desa)
-    )
-    for desa, n in conn.execute(listed):
+    for desa, n in counts.listed(conn, view.where(listed_counts.c.kode_desa)).items():
         found.setdefault(desa, Counts()).listed = n
     return found
 
@@ -272,10 +267,10 @@ def dashboard(conn: Connection, scope: Scope, area: str | None, *, now: datetime
     _add_lists(conn, view, by_desa)
     rows: dict[str, Counts] = {code: Counts() for code in codes}
     total = Counts()
-    for desa, counts in by_desa.items():
-        total.add(counts)
+    for desa, found in by_desa.items():
+        total.add(found)
         row = _row_of(desa, codes) or desa  # a code the region list does not know: its own row
-        rows.setdefault(row, Counts()).add(counts)
+        rows.setdefault(row, Counts()).add(found)
     area_rows = [
         AreaRow(code, area_name(code), rows[code], code.count(".") < 3) for code in sorted(rows)
     ]

@@ -350,7 +350,7 @@ def _area_param(area: str) -> str | None:
 @router.get("", response_class=HTMLResponse)
 def dashboard(request: Request, area: str = "") -> Response:
     session = current(request)
-    with _engine(request).connect() as conn:
+    with _engine(request).begin() as conn:  # begin: the counts' fold (counts.py) is kept
         board = data.dashboard(conn, session.user.scope, _area_param(area[:20]), now=_now(request))
     peak = max([n for _, n in board.days] + [1])
     return page(request, "dashboard.html", **_base(session, board=board, peak=peak))
