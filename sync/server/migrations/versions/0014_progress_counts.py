@@ -77,7 +77,7 @@ def _pg_households() -> str:
 
     plus, minus = ("1", "new_rows"), ("-1", "old_rows")
     officer_in = PG_OFFICER_ROWS.format(t="n", sign="1", last="n.updated_at", table="new_rows n")
-    officer_out = PG_OFFICER_ROWS.format(t="o", sign="-1", last="NULL", table="old_rows o")
+    officer_out = PG_OFFICER_ROWS.format(t="o", sign="-1", last="NULL::timestamptz", table="old_rows o")
     # An update: the newest content's time only when it changed (a status is not an upload).
     officer_moved = PG_OFFICER_ROWS.format(
         t="n",
