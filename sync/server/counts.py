@@ -95,12 +95,53 @@ def desa_rows(conn: Connection, where: ColumnElement[bool]) -> list[DesaRow]:
     ]
 
 
-def listed(conn: Connection, where: ColumnElement[bool]) -> dict[str, int]:
-    """DTSEN families listed, by desa; `where` on listed_counts.c.kode_desa."""
-    c = listed_counts.c
+def area_of(column, length: int | None) -> ColumnElement:
+    """The area code `length` characters long that holds the desa (None: the desa itself).
+    Literal numbers: the same expression in SELECT and GROUP BY must be one statement text."""
+    if length is None:
+        return column
+    return func.substr(column, literal_column("1"), literal_column(str(int(length))))
+
+
+def by_area(
+    conn: Connection, where: ColumnElement[bool], length: int | None
+) -> dict[str, tuple[int, int, int, int, int]]:
+    """(households, verified, rejected, cards, conflicts) by the area that holds the desa (its
+    first `length` characters: 5 a regency, 8 a kecamatan; None the desa): the dashboard's
+    rows, summed by the database (a few rows, not one per desa and status)."""
+    c = desa_counts.c
+    area = area_of(c.kode_desa, length)
+
+    def of(status: str) -> ColumnElement:
+        return func.sum(case((c.status == status, c.households), else_=0))
+
     rows = conn.execute(
-        select(c.kode_desa, func.sum(c.listed)).where(where).group_by(c.kode_desa)
+        select(
+            area,
+            func.sum(c.households),
+            of("verified"),
+            of("rejected"),
+            func.sum(c.cards),
+            func.sum(c.conflicts),
+        )
+        .where(where)
+        .group_by(area)
     ).all()
+    return {
+        area: (int(n), int(verified), int(rejected), int(cards), int(conflicts))
+        for area, n, verified, rejected, cards, conflicts in rows
+        if n or cards or conflicts
+    }
+
+
+def listed(
+    conn: Connection, where: ColumnElement[bool], length: int | None = None
+) -> dict[str, int]:
+    """DTSEN families listed, by desa (or the area of `length` holding it, as by_area);
+    `where` on listed_counts.c.kode_desa."""
+    c = listed_counts.c
+    area = area_of(c.kode_desa, length)
+    rows = conn.execute(select(area, func.sum(c.listed)).where(where).group_by(area)).all()
     return {desa: int(n) for desa, n in rows if n}
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+from datetime import timedelta
 
 import pytest
 from alembic import command
@@ -18,8 +19,8 @@ from sqlalchemy import func, inspect, select, text, update
 
 from app import regions
 from sync.server import ServerError, cards, cases, counts, privacy, repo, review
-from sync.server.assignments import import_candidates, read_candidates
-from sync.server.db import desa_counts, duplicates, households, listed_counts
+from sync.server.assignments import import_candidates, read_candidates, reassign
+from sync.server.db import desa_counts, duplicates, households, listed_counts, utc_now
 from sync.server.migrations import config, migrate
 from sync.server.scope import Scope
 from tests.records import TODAY
@@ -59,6 +60,7 @@ def step(rng: random.Random, engine, keys, sari, budi, n: list[int], tmp_path) -
     mine = [hid for hid in sari.sent if hid in present]
     choice = rng.choice(
         ["push", "push", "decide", "decide", "status", "issue", "case", "list", "erase", "fix"]
+        + ["reassign"]
     )
     if choice == "push" or not mine:
         records = []
@@ -103,6 +105,18 @@ def step(rng: random.Random, engine, keys, sari, budi, n: list[int], tmp_path) -
         found = read_candidates(write(tmp_path / "dtsen.csv", listed), today=TODAY)
         with engine.begin() as conn:
             import_candidates(conn, keys, found)
+    elif choice == "reassign":  # a desa of Palangka moves to Budi and back: its households too
+        desa = rng.choice(PALANGKA_DESA)
+        with engine.begin() as conn:
+            repo.set_officer_areas(conn, budi.officer_id, ["62.01", desa])
+            repo.set_officer_areas(conn, sari.officer_id, [rng.choice(["62.71.01", "62.71"])])
+            reassign(conn)
+        with engine.begin() as conn:  # and a household received days earlier (its chart day)
+            conn.execute(
+                update(households)
+                .where(households.c.id == hid)
+                .values(received_at=utc_now() - timedelta(days=rng.randint(1, 9), hours=5))
+            )
     elif choice == "erase":
         with engine.begin() as conn:
             privacy.erase(conn, hid, "withdrawal", ACTOR, storage=None)
@@ -120,10 +134,10 @@ def test_counts_equal_the_rows_after_every_kind_of_change(engine, initialised, t
     rng = random.Random(14)
     n = [100]
     done = []
-    for _ in range(45):
+    for _ in range(60):
         done.append(step(rng, engine, initialised, sari, budi, n, tmp_path))
         assert_counts_right(engine)
-    for kind in ("push", "decide", "status", "issue", "case", "list", "erase", "fix"):
+    for kind in ("push", "decide", "status", "issue", "case", "list", "erase", "fix", "reassign"):
         assert kind in done, (kind, done)  # the sequence did exercise every writer
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(duplicates)).scalar_one()

@@ -182,26 +182,26 @@ def _day_bounds(now: datetime) -> tuple[date, list[datetime]]:
     return first, [_day_start(first + timedelta(days=i)) for i in range(DAYS + 1)]
 
 
+def _prefix(codes: list[str]) -> int | None:
+    """The length of the row codes when they are all of one level (the children of one area),
+    so the database sums desa into them; None: rows of several levels, summed here."""
+    lengths = {len(code) for code in codes}
+    return lengths.pop() if len(lengths) == 1 else None
+
+
 def _scan(
-    conn: Connection, view: Scope, now: datetime
+    conn: Connection, view: Scope, now: datetime, length: int | None = None
 ) -> tuple[dict[str, Counts], dict[str, Sent], list[tuple[date, int]]]:
     """From the progress counts (sync/server/counts.py), never the households themselves: the
-    desa counts, each officer's households in the view (all, first received in the last 7 WIB
-    days including today, the newest content's time), and the households first received on
-    each of the last DAYS days (WIB), oldest first."""
+    counts by area (the desa's first `length` characters; None: by desa), each officer's
+    households in the view (all, first received in the last 7 WIB days including today, the
+    newest content's time), and the households first received on each of the last DAYS days
+    (WIB), oldest first."""
     counts.fold(conn)
-    by_desa: dict[str, Counts] = {}
-    for row in counts.desa_rows(conn, view.where(desa_counts.c.kode_desa)):
-        found = by_desa.get(row.kode_desa)
-        if found is None:
-            found = by_desa[row.kode_desa] = Counts()
-        found.received += row.households
-        if row.status == "verified":
-            found.verified += row.households
-        elif row.status == "rejected":
-            found.rejected += row.households
-        found.cards += row.cards
-        found.conflicts += row.conflicts
+    by_area: dict[str, Counts] = {}
+    found = counts.by_area(conn, view.where(desa_counts.c.kode_desa), length)
+    for area, (received, verified, rejected, cards, conflicts) in found.items():
+        by_area[area] = Counts(0, received, verified, rejected, cards, 0, conflicts)
     o = officer_day_counts.c
     first, _ = _day_bounds(now)
     week = first + timedelta(days=DAYS - WEEK.days)
@@ -216,38 +216,39 @@ def _scan(
         .group_by(o.officer_id)
     ).all()
     by_officer = {p: Sent(int(n), int(k), _aware(t)) for p, n, k, t in rows if n or t}
-    per_day = dict(
-        conn.execute(
+    per_day = {
+        _as_date(d): int(n)
+        for d, n in conn.execute(
             select(o.day, func.sum(o.households))
             .where(view.where(o.kode_desa), o.day >= first)
             .group_by(o.day)
-        ).all()
-    )
-    per_day = {_as_date(d): int(n) for d, n in per_day.items()}
-    days = [
-        (first + timedelta(days=i), per_day.get(first + timedelta(days=i), 0)) for i in range(DAYS)
-    ]
-    return by_desa, by_officer, days
+        )
+    }
+    chart = [first + timedelta(days=i) for i in range(DAYS)]
+    return by_area, by_officer, [(day, per_day.get(day, 0)) for day in chart]
 
 
 def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _add_lists(conn: Connection, view: Scope, found: dict[str, Counts]) -> dict[str, Counts]:
-    """Open duplicates (counted live: counts.py says why) and DTSEN list rows, per desa, into
-    `found`."""
+def _add_lists(
+    conn: Connection, view: Scope, found: dict[str, Counts], length: int | None = None
+) -> dict[str, Counts]:
+    """Open duplicates (counted live: counts.py says why) and DTSEN list rows, by area (as
+    _scan), into `found`."""
     h = households
+    area = counts.area_of(h.c.kode_desa, length)
     open_dupes = (
-        select(h.c.kode_desa, func.count(func.distinct(duplicates.c.household_id)))
+        select(area, func.count(func.distinct(duplicates.c.household_id)))
         .select_from(duplicates.join(h, h.c.id == duplicates.c.household_id))
         .where(duplicates.c.cleared_at.is_(None), view.where(h.c.kode_desa))
-        .group_by(h.c.kode_desa)
+        .group_by(area)
     )
-    for desa, n in conn.execute(open_dupes):
-        found.setdefault(desa, Counts()).duplicates = n
-    for desa, n in counts.listed(conn, view.where(listed_counts.c.kode_desa)).items():
-        found.setdefault(desa, Counts()).listed = n
+    for code, n in conn.execute(open_dupes):
+        found.setdefault(code, Counts()).duplicates = n
+    for code, n in counts.listed(conn, view.where(listed_counts.c.kode_desa), length).items():
+        found.setdefault(code, Counts()).listed = n
     return found
 
 
@@ -263,13 +264,14 @@ def _trail(scope: Scope, area: str | None) -> list[tuple[str, str]]:
 def dashboard(conn: Connection, scope: Scope, area: str | None, *, now: datetime) -> Dashboard:
     view = view_scope(scope, area)
     inside, codes = _level_rows(view)
-    by_desa, sent, days = _scan(conn, view, now)
-    _add_lists(conn, view, by_desa)
+    length = _prefix(codes)
+    by_area, sent, days = _scan(conn, view, now, length)
+    _add_lists(conn, view, by_area, length)
     rows: dict[str, Counts] = {code: Counts() for code in codes}
     total = Counts()
-    for desa, found in by_desa.items():
+    for code, found in by_area.items():
         total.add(found)
-        row = _row_of(desa, codes) or desa  # a code the region list does not know: its own row
+        row = _row_of(code, codes) or code  # a code the region list does not know: its own row
         rows.setdefault(row, Counts()).add(found)
     area_rows = [
         AreaRow(code, area_name(code), rows[code], code.count(".") < 3) for code in sorted(rows)

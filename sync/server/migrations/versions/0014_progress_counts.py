@@ -78,11 +78,13 @@ def _pg_households() -> str:
     plus, minus = ("1", "new_rows"), ("-1", "old_rows")
     officer_in = PG_OFFICER_ROWS.format(t="n", sign="1", last="n.updated_at", table="new_rows n")
     officer_out = PG_OFFICER_ROWS.format(t="o", sign="-1", last="NULL::timestamptz", table="old_rows o")
-    # An update: the newest content's time only when it changed (a status is not an upload).
+    # An update: the newest content's time when it changed or the row moved to another
+    # officer, desa or day (it goes with the row); a status alone is not an upload.
     officer_moved = PG_OFFICER_ROWS.format(
         t="n",
         sign="1",
-        last="CASE WHEN n.updated_at IS DISTINCT FROM o.updated_at THEN n.updated_at END",
+        last="CASE WHEN n.updated_at IS DISTINCT FROM o.updated_at OR n.officer_id <> o.officer_id"
+        " OR n.kode_desa <> o.kode_desa OR n.received_at <> o.received_at THEN n.updated_at END",
         table="new_rows n JOIN old_rows o ON o.id = n.id",
     )
     return f"""
@@ -174,7 +176,9 @@ def _sqlite_triggers() -> list[str]:
     changed_officer = SQLITE_OFFICER.format(
         r="NEW",
         sign="1",
-        last="CASE WHEN NEW.updated_at IS NOT OLD.updated_at THEN NEW.updated_at END",
+        last="CASE WHEN NEW.updated_at IS NOT OLD.updated_at OR NEW.officer_id IS NOT"
+        " OLD.officer_id OR NEW.kode_desa IS NOT OLD.kode_desa"
+        " OR NEW.received_at IS NOT OLD.received_at THEN NEW.updated_at END",
     )
     return [
         "CREATE TRIGGER households_counts_insert AFTER INSERT ON households"
