@@ -44,6 +44,11 @@ def assert_counts_right(engine) -> None:
         assert found["households"] == sum(plain.values())
         cards_now = conn.execute(select(func.count(h.card_number))).scalar_one()
         assert found["cards_issued"] == cards_now
+        conflicts = conn.execute(select(func.count()).where(h.conflict)).scalar_one()
+        assert repo.queue_depths(conn) == {
+            "households_to_verify": plain.get("received", 0),
+            "households_in_conflict": conflicts,
+        }
 
 
 def world(engine, keys):
