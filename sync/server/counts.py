@@ -174,17 +174,17 @@ def fold(conn: Connection) -> bool:
     committed rows, so this waits for no writer. Returns whether it folded."""
     if conn.dialect.name != "postgresql" or not try_advisory_lock(conn, FOLD_LOCK):
         return False
+    steps = []
     for table, (keys, sums, updates) in _FOLD.items():
         key = ", ".join(keys)
         values = ", ".join(part.split(" AS ")[1] for part in sums.split(", "))
-        conn.execute(
-            text(
-                f"WITH gone AS (DELETE FROM {table} WHERE slot <> 0 RETURNING *)"
-                f" INSERT INTO {table} AS c ({key}, slot, {values})"
-                f" SELECT {key}, 0, {sums} FROM gone GROUP BY {key} ORDER BY {key}"
-                f" ON CONFLICT ({key}, slot) DO UPDATE SET {updates}"
-            )
+        steps.append(
+            f"gone_{table} AS (DELETE FROM {table} WHERE slot <> 0 RETURNING *),"
+            f" put_{table} AS (INSERT INTO {table} AS c ({key}, slot, {values})"
+            f" SELECT {key}, 0, {sums} FROM gone_{table} GROUP BY {key} ORDER BY {key}"
+            f" ON CONFLICT ({key}, slot) DO UPDATE SET {updates})"
         )
+    conn.execute(text(f"WITH {', '.join(steps)} SELECT 1"))  # one round trip: every page
     return True
 
 

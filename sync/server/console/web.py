@@ -19,7 +19,6 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from app.errors import KhbsError
@@ -102,7 +101,7 @@ def current(request: Request) -> users.Session:
     return session
 
 
-def session_in(request: Request, conn: Connection) -> users.Session | None:
+def session_in(request: Request, conn) -> users.Session | None:
     """The session inside the caller's transaction (a route that writes anyway saves a
     transaction of its own); None: raise LoginNeeded once that transaction has ended (a stale
     session's removal is then kept)."""
@@ -355,9 +354,15 @@ def _area_param(area: str) -> str | None:
 
 @router.get("", response_class=HTMLResponse)
 def dashboard(request: Request, area: str = "") -> Response:
-    session = current(request)
-    with _engine(request).begin() as conn:  # begin: the counts' fold (counts.py) is kept
-        board = data.dashboard(conn, session.user.scope, _area_param(area[:20]), now=_now(request))
+    # One transaction for the session and the page; begin: the counts' fold (counts.py) is kept.
+    with _engine(request).begin() as conn:
+        session = session_in(request, conn)
+        if session is not None:
+            board = data.dashboard(
+                conn, session.user.scope, _area_param(area[:20]), now=_now(request)
+            )
+    if session is None:
+        raise LoginNeeded()
     peak = max([n for _, n in board.days] + [1])
     return page(request, "dashboard.html", **_base(session, board=board, peak=peak))
 
@@ -401,7 +406,7 @@ def _list_page(
             found=found,
             filters=filters,
             officers=choices,
-            areas=data.area_choices(scope),
+            areas=data.area_choices(scope) if found is None else [],  # the form's, as officers
             statuses=STATUSES,
             error=error,
             query=lambda **extra: urlencode(query | {k: v for k, v in extra.items()}),
