@@ -1,7 +1,7 @@
 """Progress counts (issue 14): the console's dashboard and `stats` read desa_counts,
-officer_day_counts and listed_counts instead of scanning every household. Database triggers
-(revision 0014) keep them in the transaction of every change to households and candidates, so
-no writer has to remember them (docs/architecture.md, "Progress counts").
+officer_day_counts, officer_counts and listed_counts instead of scanning every household.
+Database triggers (revision 0014) keep them in the transaction of every change to households
+and candidates, so no writer has to remember them (docs/architecture.md, "Progress counts").
 
     read helpers   the counts summed over their slots, filtered by a scope in SQL
     fold           PostgreSQL: merge the writers' own rows (slot = their transaction) into slot 0
@@ -38,11 +38,12 @@ from sync.server.db import (
     desa_counts,
     households,
     listed_counts,
+    officer_counts,
     officer_day_counts,
     try_advisory_lock,
 )
 
-TABLES = (desa_counts, officer_day_counts, listed_counts)
+TABLES = (desa_counts, officer_day_counts, officer_counts, listed_counts)
 DERIVED = frozenset(t.name for t in TABLES)  # backup skips them; restore rebuilds them
 FOLD_LOCK = "khbs/counts-fold"
 SOURCES = ("households", "candidates")
@@ -156,6 +157,11 @@ _FOLD = {
     ),
     "officer_day_counts": (
         ("officer_id", "kode_desa", "day"),
+        "sum(households) AS households",
+        "households = c.households + excluded.households",
+    ),
+    "officer_counts": (
+        ("officer_id", "kode_desa"),
         "sum(households) AS households, max(last_at) AS last_at",
         "households = c.households + excluded.households,"
         " last_at = greatest(c.last_at, excluded.last_at)",
@@ -179,7 +185,7 @@ def fold(conn: Connection) -> bool:
         key = ", ".join(keys)
         values = ", ".join(part.split(" AS ")[1] for part in sums.split(", "))
         steps.append(
-            f"gone_{table} AS (DELETE FROM {table} WHERE slot <> 0 RETURNING *),"
+            f"gone_{table} AS (DELETE FROM {table} WHERE slot > 0 RETURNING *),"
             f" put_{table} AS (INSERT INTO {table} AS c ({key}, slot, {values})"
             f" SELECT {key}, 0, {sums} FROM gone_{table} GROUP BY {key} ORDER BY {key}"
             f" ON CONFLICT ({key}, slot) DO UPDATE SET {updates})"
@@ -207,18 +213,24 @@ def _truth(conn: Connection):
         func.count(h.card_number).label("cards"),
         func.sum(case((h.conflict, 1), else_=0)).label("conflicts"),
     ).group_by(h.kode_desa, h.kode_kab, h.status, outcome)
-    officer = select(
+    officer_day = select(
         h.officer_id,
         h.kode_desa,
         day.label("day"),
         literal(0).label("slot"),
         func.count().label("households"),
-        func.max(h.updated_at).label("last_at"),
     ).group_by(h.officer_id, h.kode_desa, day)
+    officer = select(
+        h.officer_id,
+        h.kode_desa,
+        literal(0).label("slot"),
+        func.count().label("households"),
+        func.max(h.updated_at).label("last_at"),
+    ).group_by(h.officer_id, h.kode_desa)
     lists = select(
         candidates.c.kode_desa, literal(0).label("slot"), func.count().label("listed")
     ).group_by(candidates.c.kode_desa)
-    return desa, officer, lists
+    return desa, officer_day, officer, lists
 
 
 def _day(value) -> date:
@@ -237,7 +249,7 @@ def check(conn: Connection) -> list[str]:
     of area codes, officer ids, days and numbers only. Run it in one snapshot
     (db.read_snapshot): the counts change in the same transactions as the rows. An officer's
     last upload may be later than the newest household left (an erased one was uploaded)."""
-    truth_desa, truth_officer, truth_lists = _truth(conn)
+    truth_desa, truth_day, truth_officer, truth_lists = _truth(conn)
     found: list[str] = []
 
     def compare(name: str, kept: dict, truth: dict) -> None:
@@ -263,23 +275,37 @@ def check(conn: Connection) -> list[str]:
         {tuple(r[:4]): tuple(int(x) for x in r[4:]) for r in kept if any(r[4:])},
         {tuple(r[:4]): (int(r[5]), int(r[6]), int(r[7])) for r in conn.execute(truth_desa)},
     )
-    o = officer_day_counts.c
-    rows = conn.execute(
-        select(
-            o.officer_id, o.kode_desa, o.day, func.sum(o.households), func.max(o.last_at)
-        ).group_by(o.officer_id, o.kode_desa, o.day)
-    ).all()
-    last_kept = {(r[0], r[1], _day(r[2])): r[4] for r in rows}
-    truth_rows = conn.execute(truth_officer).all()
+    d = officer_day_counts.c
     compare(
         "officer_day_counts",
-        {(r[0], r[1], _day(r[2])): int(r[3]) for r in rows if r[3]},
-        {(r[0], r[1], _day(r[2])): int(r[4]) for r in truth_rows},
+        {
+            (r[0], r[1], _day(r[2])): int(r[3])
+            for r in conn.execute(
+                select(d.officer_id, d.kode_desa, d.day, func.sum(d.households)).group_by(
+                    d.officer_id, d.kode_desa, d.day
+                )
+            )
+            if r[3]
+        },
+        {(r[0], r[1], _day(r[2])): int(r[4]) for r in conn.execute(truth_day)},
     )
-    for officer, desa, day, _, n, newest in truth_rows:
-        kept_last = last_kept.get((officer, desa, _day(day)))
+    o = officer_counts.c
+    rows = conn.execute(
+        select(o.officer_id, o.kode_desa, func.sum(o.households), func.max(o.last_at)).group_by(
+            o.officer_id, o.kode_desa
+        )
+    ).all()
+    last_kept = {(r[0], r[1]): r[3] for r in rows}
+    truth_rows = conn.execute(truth_officer).all()
+    compare(
+        "officer_counts",
+        {(r[0], r[1]): int(r[2]) for r in rows if r[2]},
+        {(r[0], r[1]): int(r[3]) for r in truth_rows},
+    )
+    for officer, desa, _, n, newest in truth_rows:
+        kept_last = last_kept.get((officer, desa))
         if n and (kept_last is None or _moment(kept_last) < _moment(newest)):
-            found.append(f"officer_day_counts {(officer, desa, _day(day))}: last upload behind")
+            found.append(f"officer_counts {(officer, desa)}: last upload behind")
     lc = listed_counts.c
     compare(
         "listed_counts",
@@ -290,7 +316,7 @@ def check(conn: Connection) -> list[str]:
             )
             if n
         },
-        {d: int(n) for d, _, n in conn.execute(truth_lists)},
+        {desa: int(n) for desa, _, n in conn.execute(truth_lists)},
     )
     return found
 
@@ -301,7 +327,6 @@ def rebuild(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(text(f"LOCK TABLE {', '.join(SOURCES)} IN SHARE MODE"))
     advisory_lock(conn, FOLD_LOCK)
-    truth_desa, truth_officer, truth_lists = _truth(conn)
-    for table, truth in zip(TABLES, (truth_desa, truth_officer, truth_lists), strict=True):
+    for table, truth in zip(TABLES, _truth(conn), strict=True):
         conn.execute(delete(table))
         conn.execute(insert(table).from_select(list(truth.selected_columns.keys()), truth))

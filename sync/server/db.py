@@ -664,9 +664,7 @@ desa_counts = Table(
     Index(None, "slot"),
 )
 
-# Households per officer, desa and WIB day of first receipt (the 14-day chart, the week, each
-# officer's total); last_at: the newest content received from the officer there (a max: kept
-# through an erasure, as the upload did happen; counts.check allows it to be later).
+# Households per officer, desa and WIB day of first receipt (the 14-day chart, the week).
 officer_day_counts = Table(
     "officer_day_counts",
     metadata,
@@ -675,9 +673,22 @@ officer_day_counts = Table(
     Column("day", Date, primary_key=True),
     Column("slot", BigInteger, primary_key=True, autoincrement=False),
     Column("households", Integer, nullable=False),
-    Column("last_at", UtcDateTime()),
     Index(None, "slot"),
     Index(None, "day"),
+)
+
+# Households per officer and desa (each officer's total: as many rows as officers' desa, however
+# long the campaign); last_at: the newest content received from the officer there (a max: kept
+# through an erasure, as the upload did happen; counts.check allows it to be later).
+officer_counts = Table(
+    "officer_counts",
+    metadata,
+    Column("officer_id", ID, primary_key=True),
+    Column("kode_desa", AREA, primary_key=True),
+    Column("slot", BigInteger, primary_key=True, autoincrement=False),
+    Column("households", Integer, nullable=False),
+    Column("last_at", UtcDateTime()),
+    Index(None, "slot"),
 )
 
 # DTSEN candidate families listed per desa.

@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from sqlalchemy import Connection, and_, case, func, literal, select
+from sqlalchemy import Connection, and_, func, literal, select
 
 from app import questionnaire as q
 from app import regions
@@ -40,6 +40,7 @@ from sync.server.db import (
     households,
     listed_counts,
     officer_areas,
+    officer_counts,
     officer_day_counts,
     officers,
 )
@@ -202,26 +203,28 @@ def _scan(
     found = counts.by_area(conn, view.where(desa_counts.c.kode_desa), length)
     for area, (received, verified, rejected, cards, conflicts) in found.items():
         by_area[area] = Counts(0, received, verified, rejected, cards, 0, conflicts)
-    o = officer_day_counts.c
+    o, d = officer_counts.c, officer_day_counts.c
     first, _ = _day_bounds(now)
     week = first + timedelta(days=DAYS - WEEK.days)
+    recent = dict(
+        conn.execute(
+            select(d.officer_id, func.sum(d.households))
+            .where(view.where(d.kode_desa), d.day >= week)
+            .group_by(d.officer_id)
+        ).all()
+    )
     rows = conn.execute(
-        select(
-            o.officer_id,
-            func.sum(o.households),
-            func.sum(case((o.day >= week, o.households), else_=0)),
-            func.max(o.last_at),
-        )
+        select(o.officer_id, func.sum(o.households), func.max(o.last_at))
         .where(view.where(o.kode_desa))
         .group_by(o.officer_id)
     ).all()
-    by_officer = {p: Sent(int(n), int(k), _aware(t)) for p, n, k, t in rows if n or t}
+    by_officer = {p: Sent(int(n), int(recent.get(p) or 0), _aware(t)) for p, n, t in rows if n or t}
     per_day = {
-        _as_date(d): int(n)
-        for d, n in conn.execute(
-            select(o.day, func.sum(o.households))
-            .where(view.where(o.kode_desa), o.day >= first)
-            .group_by(o.day)
+        _as_date(day): int(n)
+        for day, n in conn.execute(
+            select(d.day, func.sum(d.households))
+            .where(view.where(d.kode_desa), d.day >= first)
+            .group_by(d.day)
         )
     }
     chart = [first + timedelta(days=i) for i in range(DAYS)]

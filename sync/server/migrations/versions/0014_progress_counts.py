@@ -6,8 +6,7 @@ PostgreSQL: statement-level triggers with transition tables, one aggregated upse
 statement into a row of the writing transaction's own (slot = txid_current()): two writers
 never update the same count row, so the counts add no lock waits and no deadlocks; counts.fold
 merges those rows into slot 0. SQLite: row-level triggers into slot 0 (one writer at a time).
-The backfill is counts.rebuild (a later revision that reshapes these tables must replace that
-call with its own SQL here).
+The backfill counts the rows already there (BACKFILL; counts.rebuild is the live code's).
 
 Revision ID: 0014
 Revises: 0013
@@ -21,7 +20,7 @@ down_revision = "0013"
 branch_labels = None
 depends_on = None
 
-TABLES = ("desa_counts", "officer_day_counts", "listed_counts")
+TABLES = ("desa_counts", "officer_day_counts", "officer_counts", "listed_counts")
 
 # -- PostgreSQL -----------------------------------------------------------------------------------
 
@@ -47,13 +46,21 @@ PG_DESA_ROWS = (
 )
 
 PG_OFFICER = """
-INSERT INTO officer_day_counts AS c (officer_id, kode_desa, day, slot, households, last_at)
-SELECT officer_id, kode_desa, day, txid_current(), sum(n), max(last_at)
+INSERT INTO officer_day_counts AS c (officer_id, kode_desa, day, slot, households)
+SELECT officer_id, kode_desa, day, txid_current(), sum(n)
 FROM ({rows}) d
 GROUP BY officer_id, kode_desa, day
-HAVING sum(n) <> 0 OR max(last_at) IS NOT NULL
+HAVING sum(n) <> 0
 ORDER BY officer_id, kode_desa, day
 ON CONFLICT (officer_id, kode_desa, day, slot) DO UPDATE SET
+    households = c.households + excluded.households;
+INSERT INTO officer_counts AS c (officer_id, kode_desa, slot, households, last_at)
+SELECT officer_id, kode_desa, txid_current(), sum(n), max(last_at)
+FROM ({rows}) d
+GROUP BY officer_id, kode_desa
+HAVING sum(n) <> 0 OR max(last_at) IS NOT NULL
+ORDER BY officer_id, kode_desa
+ON CONFLICT (officer_id, kode_desa, slot) DO UPDATE SET
     households = c.households + excluded.households,
     last_at = greatest(c.last_at, excluded.last_at);
 """
@@ -151,9 +158,13 @@ ON CONFLICT (kode_desa, kode_kab, status, visit_outcome, slot) DO UPDATE SET
     conflicts = conflicts + excluded.conflicts;
 """
 SQLITE_OFFICER = """
-INSERT INTO officer_day_counts (officer_id, kode_desa, day, slot, households, last_at)
-VALUES ({r}.officer_id, {r}.kode_desa, date({r}.received_at, '+7 hours'), 0, {sign}, {last})
+INSERT INTO officer_day_counts (officer_id, kode_desa, day, slot, households)
+VALUES ({r}.officer_id, {r}.kode_desa, date({r}.received_at, '+7 hours'), 0, {sign})
 ON CONFLICT (officer_id, kode_desa, day, slot) DO UPDATE SET
+    households = households + excluded.households;
+INSERT INTO officer_counts (officer_id, kode_desa, slot, households, last_at)
+VALUES ({r}.officer_id, {r}.kode_desa, 0, {sign}, {last})
+ON CONFLICT (officer_id, kode_desa, slot) DO UPDATE SET
     households = households + excluded.households,
     last_at = CASE WHEN last_at IS NULL OR excluded.last_at > last_at
         THEN coalesce(excluded.last_at, last_at) ELSE last_at END;
@@ -197,6 +208,27 @@ def _sqlite_triggers() -> list[str]:
     ]
 
 
+SQLITE_DAY = "date(households.received_at, '+7 hours')"
+# counts.rebuild does the same from the live code (`verify --repair-counts`, restore); a
+# revision keeps its own SQL (revisions never import the live code). tests/server/
+# test_counts.py checks this backfill against counts.check.
+BACKFILL = (
+    "INSERT INTO desa_counts"
+    " (kode_desa, kode_kab, status, visit_outcome, slot, households, cards, conflicts)"
+    " SELECT kode_desa, kode_kab, status, coalesce(visit_outcome, 0), 0, count(*),"
+    " count(card_number), sum(CASE WHEN conflict THEN 1 ELSE 0 END) FROM households"
+    " GROUP BY kode_desa, kode_kab, status, coalesce(visit_outcome, 0)",
+    "INSERT INTO officer_day_counts (officer_id, kode_desa, day, slot, households)"
+    " SELECT officer_id, kode_desa, {day}, 0, count(*) FROM households"
+    " GROUP BY officer_id, kode_desa, {day}",
+    "INSERT INTO officer_counts (officer_id, kode_desa, slot, households, last_at)"
+    " SELECT officer_id, kode_desa, 0, count(*), max(updated_at) FROM households"
+    " GROUP BY officer_id, kode_desa",
+    "INSERT INTO listed_counts (kode_desa, slot, listed)"
+    " SELECT kode_desa, 0, count(*) FROM candidates GROUP BY kode_desa",
+)
+
+
 def upgrade() -> None:
     op.create_table(
         "desa_counts",
@@ -220,7 +252,6 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("slot", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("households", sa.Integer(), nullable=False),
-        sa.Column("last_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint(
             "officer_id", "kode_desa", "day", "slot", name=op.f("pk_officer_day_counts")
         ),
@@ -229,6 +260,16 @@ def upgrade() -> None:
         op.f("ix_officer_day_counts_slot"), "officer_day_counts", ["slot"], unique=False
     )
     op.create_index(op.f("ix_officer_day_counts_day"), "officer_day_counts", ["day"], unique=False)
+    op.create_table(
+        "officer_counts",
+        sa.Column("officer_id", sa.String(length=36), nullable=False),
+        sa.Column("kode_desa", sa.String(length=13), nullable=False),
+        sa.Column("slot", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("households", sa.Integer(), nullable=False),
+        sa.Column("last_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("officer_id", "kode_desa", "slot", name=op.f("pk_officer_counts")),
+    )
+    op.create_index(op.f("ix_officer_counts_slot"), "officer_counts", ["slot"], unique=False)
     op.create_table(
         "listed_counts",
         sa.Column("kode_desa", sa.String(length=13), nullable=False),
@@ -245,9 +286,11 @@ def upgrade() -> None:
         statements = _sqlite_triggers()
     for statement in statements:
         conn.exec_driver_sql(statement)
-    from sync.server import counts  # the backfill: the same rebuild `verify --repair` runs
-
-    counts.rebuild(conn)
+    # The backfill, from the rows already there. CREATE TRIGGER locked both tables against
+    # writers until this transaction commits, so nothing is counted twice or missed.
+    day = PG_DAY.format(t="households") if conn.dialect.name == "postgresql" else SQLITE_DAY
+    for statement in BACKFILL:
+        conn.exec_driver_sql(statement.format(day=day))
 
 
 def downgrade() -> None:
