@@ -648,8 +648,10 @@ def cmd_questionnaire_retire(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     """Check the server's audit log: every entry follows from the one before and carries the
-    server key's seal. Exit status 1 at the first broken entry."""
-    from sync.server import audit
+    server key's seal; and the progress counts against the rows they summarise (one snapshot).
+    Exit status 1 at the first broken entry or a count that differs; --repair-counts rebuilds
+    the counts (then only the audit log decides the exit status)."""
+    from sync.server import audit, counts
     from sync.server.db import read_snapshot
 
     with database(args) as engine:
@@ -657,9 +659,34 @@ def cmd_verify(args: argparse.Namespace) -> int:
             keys = unlock(conn)
         with read_snapshot(engine) as conn:
             check = audit.verify(conn, keys)
+            differences = counts.check(conn)
+        repaired = bool(differences and args.repair_counts)
+        if repaired:
+            with engine.begin() as conn:
+                counts.rebuild(conn)
+    counts_ok = not differences or repaired
     if args.json:
-        _print_json(check.as_dict())
+        _print_json(
+            check.as_dict()
+            | {
+                "counts": {
+                    "ok": not differences,
+                    "differences": len(differences),
+                    "first": differences[:20],
+                    "repaired": repaired,
+                }
+            }
+        )
     else:
+        if differences:
+            print(
+                tr("server.counts_broken", n=len(differences), first=differences[0]),
+                file=sys.stderr,
+            )
+        else:
+            print(tr("server.counts_checked"))
+        if repaired:
+            print(tr("server.counts_rebuilt"))
         print(
             tr(
                 "server.audit_checked",
@@ -681,7 +708,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
                 ),
                 file=sys.stderr,
             )
-    return EXIT_OK if check.ok else EXIT_ERROR
+    return EXIT_OK if check.ok and counts_ok else EXIT_ERROR
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
@@ -1301,9 +1328,18 @@ def build_parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true")
 
     verify = command(
-        sub, "verify", cmd_verify, "check the audit log's hash chain and seals (exit 1 when broken)"
+        sub,
+        "verify",
+        cmd_verify,
+        "check the audit log's hash chain and seals, and the progress counts against the "
+        "households (exit 1 when broken)",
     )
     verify.add_argument("--json", action="store_true")
+    verify.add_argument(
+        "--repair-counts",
+        action="store_true",
+        help="rebuild the progress counts (dashboard, stats) from the rows when they differ",
+    )
 
     log = command(sub, "audit", cmd_audit, "the audit log, newest first")
     log.add_argument("--actor", default=None, help="server-cli, admin:<id>, device:<id> ...")

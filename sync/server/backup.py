@@ -1,5 +1,6 @@
 """Backups (docs/operations.md, "Backup and restore"): `khbs-server backup` writes one file,
-a consistent snapshot of every table, encrypted to the backup key's public half; `khbs-server
+a consistent snapshot of every table (but the progress counts, which the restore rebuilds from
+the rows), encrypted to the backup key's public half; `khbs-server
 restore` reads it into an empty database with the private half.
 
 Why a key pair of its own, not the server passphrase: the nightly backup runs unattended (a
@@ -42,6 +43,7 @@ from app.crypto import DecryptError, KdfParams, derive_kek, open_sealed, seal
 from app.errors import WrongPassphrase
 from app.province_key import ProvinceKeyPair, key_id, seal_to
 from sync.server import ServerError
+from sync.server import counts as progress  # `counts` below: rows per table
 from sync.server.db import UtcDateTime, counters, display, metadata, read_snapshot, utc_now
 
 MAGIC = b"KHBSBAK1"
@@ -172,7 +174,7 @@ def write_backup(engine: Engine, public: bytes, out: BinaryIO) -> Summary:
             "source": conn.dialect.name,
         }
         sink = _SealedSink(out, file_key, _write_header(out, header))
-        for table in metadata.sorted_tables:
+        for table in _stored_tables():
             kinds = [_kind(c.type) for c in table.columns]
             sink.line({"table": table.name, "columns": list(table.columns.keys()), "kinds": kinds})
             n = 0
@@ -184,6 +186,12 @@ def write_backup(engine: Engine, public: bytes, out: BinaryIO) -> Summary:
         sink.line({"end": counts})
         sink.close()
     return Summary(counts, str(header["revision"]), str(header["created_at"]), key_id(public))
+
+
+def _stored_tables() -> list[Table]:
+    """Every table but the progress counts: the database's triggers keep those from the rows
+    (a restore counts the rows it inserts), so a backup of them would count twice."""
+    return [t for t in metadata.sorted_tables if t.name not in progress.DERIVED]
 
 
 def _kind(column_type) -> str:
@@ -328,7 +336,9 @@ def restore(engine: Engine, source: BinaryIO, pair: ProvinceKeyPair, path: str) 
                     counts = line["end"]
                     break
                 table = metadata.tables.get(str(line.get("table")))
-                if table is None or line.get("columns") != list(table.columns.keys()):
+                if table is None or table.name in progress.DERIVED:
+                    raise BackupBad(path=path)
+                if line.get("columns") != list(table.columns.keys()):
                     raise BackupBad(path=path)
                 kinds, counts[table.name] = line["kinds"], 0
                 continue
@@ -344,6 +354,7 @@ def restore(engine: Engine, source: BinaryIO, pair: ProvinceKeyPair, path: str) 
                 batch = []
         for _ in stream:  # the end: checks that nothing follows and the stream is whole
             pass
+        progress.rebuild(conn)  # the triggers counted the restored rows; this compacts them
         for name, n in counts.items():
             found = conn.execute(select(func.count()).select_from(metadata.tables[name]))
             if found.scalar_one() != n:

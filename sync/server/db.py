@@ -30,6 +30,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -641,6 +642,66 @@ attachment_uploads = Table(
 )
 
 
+# -- progress counts (issue 14: sync/server/counts.py, revision 0014) ---------------------------
+
+# What the console's dashboard and `stats` read instead of scanning every household: kept by
+# database triggers on households and candidates, in the transaction of every change (writers
+# do nothing). `slot`: 0 on SQLite (one writer at a time) and for folded rows; on PostgreSQL a
+# writing transaction adds its changes in a row of its own (slot = its transaction id), so no
+# two writers ever wait for the same count row; counts.fold merges those rows into slot 0.
+# Readers always sum over slots.
+desa_counts = Table(
+    "desa_counts",
+    metadata,
+    Column("kode_desa", AREA, primary_key=True),
+    Column("kode_kab", String(5), primary_key=True),
+    Column("status", String(16), primary_key=True),
+    Column("visit_outcome", Integer, primary_key=True, autoincrement=False),  # 0: unknown
+    Column("slot", BigInteger, primary_key=True, autoincrement=False),
+    Column("households", Integer, nullable=False),
+    Column("cards", Integer, nullable=False),
+    Column("conflicts", Integer, nullable=False),
+    Index(None, "slot"),
+)
+
+# Households per officer, desa and WIB day of first receipt (the 14-day chart, the week).
+officer_day_counts = Table(
+    "officer_day_counts",
+    metadata,
+    Column("officer_id", ID, primary_key=True),
+    Column("kode_desa", AREA, primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("slot", BigInteger, primary_key=True, autoincrement=False),
+    Column("households", Integer, nullable=False),
+    Index(None, "slot"),
+    Index(None, "day"),
+)
+
+# Households per officer and desa (each officer's total: as many rows as officers' desa, however
+# long the campaign); last_at: the newest content received from the officer there (a max: kept
+# through an erasure, as the upload did happen; counts.check allows it to be later).
+officer_counts = Table(
+    "officer_counts",
+    metadata,
+    Column("officer_id", ID, primary_key=True),
+    Column("kode_desa", AREA, primary_key=True),
+    Column("slot", BigInteger, primary_key=True, autoincrement=False),
+    Column("households", Integer, nullable=False),
+    Column("last_at", UtcDateTime()),
+    Index(None, "slot"),
+)
+
+# DTSEN candidate families listed per desa.
+listed_counts = Table(
+    "listed_counts",
+    metadata,
+    Column("kode_desa", AREA, primary_key=True),
+    Column("slot", BigInteger, primary_key=True, autoincrement=False),
+    Column("listed", Integer, nullable=False),
+    Index(None, "slot"),
+)
+
+
 # -- engines ------------------------------------------------------------------------------------
 
 
@@ -744,9 +805,19 @@ def read_snapshot(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
+def _lock_id(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
 def advisory_lock(conn: Connection, name: str) -> None:
     """Until this transaction ends, no other transaction gets the same lock. PostgreSQL:
     pg_advisory_xact_lock. SQLite needs nothing: every transaction began IMMEDIATE."""
     if conn.dialect.name == "postgresql":
-        lock_id = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
-        conn.execute(select(func.pg_advisory_xact_lock(lock_id)))
+        conn.execute(select(func.pg_advisory_xact_lock(_lock_id(name))))
+
+
+def try_advisory_lock(conn: Connection, name: str) -> bool:
+    """advisory_lock without waiting: False when another transaction holds it (SQLite: True)."""
+    if conn.dialect.name != "postgresql":
+        return True
+    return bool(conn.execute(select(func.pg_try_advisory_xact_lock(_lock_id(name)))).scalar())

@@ -39,16 +39,18 @@ from sync.server import (
     UnknownDevice,
     UnknownHousehold,
     UnknownOfficer,
+    counts,
 )
 from sync.server.db import (
-    candidates,
     changes,
     counters,
+    desa_counts,
     device_box_keys,
     devices,
     duplicates,
     enroll_codes,
     households,
+    listed_counts,
     officer_areas,
     officers,
     request_nonces,
@@ -485,79 +487,81 @@ def _count(conn: Connection, table, *where) -> int:
     return conn.execute(select(func.count()).select_from(table).where(*where)).scalar_one()
 
 
-def _grouped(conn: Connection, column, *where) -> dict[str, int]:
-    rows = conn.execute(
-        select(column, func.count()).where(*where).group_by(column).order_by(column)
-    )
-    return {key: n for key, n in rows}
-
-
 UNKNOWN_OUTCOME = "unknown"  # received before the server kept the outcome (revision 0006)
-
-
-def _outcomes(conn: Connection, *where) -> dict[str, dict[str, int]]:
-    """Households by regency, then by visit outcome code (app/visits.py) as a string."""
-    out: dict[str, dict[str, int]] = {}
-    rows = conn.execute(
-        select(households.c.kode_kab, households.c.visit_outcome, func.count())
-        .where(*where)
-        .group_by(households.c.kode_kab, households.c.visit_outcome)
-        .order_by(households.c.kode_kab, households.c.visit_outcome)
-    )
-    for kab, outcome, n in rows:
-        key = UNKNOWN_OUTCOME if outcome is None else str(outcome)
-        out.setdefault(kab, {})[key] = n
-    return out
 
 
 def queue_depths(conn: Connection) -> dict[str, int]:
     """Work waiting, for the metrics (sync/server/api/observe.py): households received and not
-    yet verified or rejected, and households holding a conflict."""
+    yet verified or rejected, and households holding a conflict. From the progress counts
+    (counts.py): a scrape every few seconds must not scan every household."""
+    c = desa_counts.c
     received, conflicts = conn.execute(
         select(
-            func.count().filter(households.c.status == "received"),
-            func.count().filter(households.c.conflict),
+            func.coalesce(func.sum(c.households).filter(c.status == "received"), 0),
+            func.coalesce(func.sum(c.conflicts), 0),
         )
     ).one()
-    return {"households_to_verify": received, "households_in_conflict": conflicts}
+    return {"households_to_verify": int(received), "households_in_conflict": int(conflicts)}
 
 
 def stats(conn: Connection, scope: Scope | None = None) -> dict:
     """Counts, for the whole province or one scope (`khbs-server stats --area`; the console's
     dashboard shows the same numbers): households by the desa they are in (and by the visit's
-    outcome), DTSEN families listed there, officers whose areas overlap it and their devices."""
+    outcome), DTSEN families listed there, officers whose areas overlap it and their devices.
+    Households come from the progress counts (sync/server/counts.py), not a scan."""
     scope = scope or Scope.province()
     mine = scope.where(households.c.kode_desa)
     officer_ids = select(officer_areas.c.officer_id).where(
         scope.where_overlaps(officer_areas.c.area_code)
     )
     in_officers = devices.c.officer_id.in_(officer_ids)
-    by_regency_outcome = _outcomes(conn, mine)
+    counts.fold(conn)
+    rows = counts.desa_rows(conn, scope.where(desa_counts.c.kode_desa))
+    by_regency: dict[str, int] = {}
+    by_regency_outcome: dict[str, dict[str, int]] = {}
     by_outcome: dict[str, int] = {}
-    for counts in by_regency_outcome.values():
-        for key, n in counts.items():
-            by_outcome[key] = by_outcome.get(key, 0) + n
+    by_status = dict.fromkeys(STATUSES, 0)
+    for row in rows:
+        key = UNKNOWN_OUTCOME if row.visit_outcome is None else str(row.visit_outcome)
+        by_regency[row.kode_kab] = by_regency.get(row.kode_kab, 0) + row.households
+        outcomes = by_regency_outcome.setdefault(row.kode_kab, {})
+        outcomes[key] = outcomes.get(key, 0) + row.households
+        by_outcome[key] = by_outcome.get(key, 0) + row.households
+        by_status[row.status] = by_status.get(row.status, 0) + row.households
+
+    def ordered(found: dict[str, int]) -> dict[str, int]:  # as the GROUP BY ... ORDER BY was
+        return {k: n for k, n in sorted(found.items(), key=_outcome_order) if n}
+
     return {
         "areas": list(scope.areas),
-        "households": _count(conn, households, mine),
-        "by_regency": _grouped(conn, households.c.kode_kab, mine),
-        "by_outcome": dict(sorted(by_outcome.items())),
-        "by_regency_outcome": by_regency_outcome,
-        "by_status": {s: 0 for s in STATUSES} | _grouped(conn, households.c.status, mine),
-        "cards_issued": _count(conn, households, mine, households.c.card_number.is_not(None)),
-        "conflicts": _count(conn, households, mine, households.c.conflict),
+        "households": sum(r.households for r in rows),
+        "by_regency": dict(sorted((k, n) for k, n in by_regency.items() if n)),
+        "by_outcome": ordered(by_outcome),
+        "by_regency_outcome": {
+            kab: ordered(by_regency_outcome[kab]) for kab in sorted(by_regency_outcome)
+        },
+        "by_status": by_status,
+        "cards_issued": sum(r.cards for r in rows),
+        "conflicts": sum(r.conflicts for r in rows),
         "duplicate_warnings": conn.execute(
             select(func.count(func.distinct(duplicates.c.household_id)))
             .select_from(duplicates.join(households, households.c.id == duplicates.c.household_id))
             .where(duplicates.c.cleared_at.is_(None), mine)
         ).scalar_one(),
-        "candidates": _count(conn, candidates, scope.where(candidates.c.kode_desa)),
+        "candidates": sum(counts.listed(conn, scope.where(listed_counts.c.kode_desa)).values()),
         "officers": _count(conn, officers, officers.c.id.in_(officer_ids)),
         "devices": {
             "active": _count(conn, devices, in_officers, devices.c.revoked_at.is_(None)),
             "revoked": _count(conn, devices, in_officers, devices.c.revoked_at.is_not(None)),
         },
     }
+
+
+def _outcome_order(item: tuple[str, int]) -> tuple[int, int]:
+    """Outcome codes in number order, "unknown" (NULL) first as the old ORDER BY put it on
+    SQLite."""
+    key = item[0]
+    return (1, int(key)) if key.isdigit() else (0, 0)
 
 
 def ping(conn: Connection) -> None:

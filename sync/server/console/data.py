@@ -19,7 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 
-from sqlalchemy import Connection, and_, case, func, literal, select
+from sqlalchemy import Connection, and_, func, literal, select
 
 from app import dates, regions
 from app import questionnaire as q
@@ -27,18 +27,21 @@ from app.crypto import DecryptError
 from app.export.cells import YES_NO, general, mask
 from app.export.layout import questions, roster
 from app.i18n import tr
-from sync.server import ServerError, questionnaires
+from sync.server import ServerError, counts, questionnaires
 from sync.server.admins import audit
 from sync.server.audit import entries
 from sync.server.console.users import names_of
 from sync.server.db import (
     blind_index,
-    candidates,
+    desa_counts,
     devices,
     duplicates,
     household_versions,
     households,
+    listed_counts,
     officer_areas,
+    officer_counts,
+    officer_day_counts,
     officers,
 )
 from sync.server.keys import ServerKeys
@@ -180,79 +183,75 @@ def _day_bounds(now: datetime) -> tuple[date, list[datetime]]:
     return first, [_day_start(first + timedelta(days=i)) for i in range(DAYS + 1)]
 
 
+def _prefix(codes: list[str]) -> int | None:
+    """The length of the row codes when they are all of one level (the children of one area),
+    so the database sums desa into them; None: rows of several levels, summed here."""
+    lengths = {len(code) for code in codes}
+    return lengths.pop() if len(lengths) == 1 else None
+
+
 def _scan(
-    conn: Connection, view: Scope, now: datetime
+    conn: Connection, view: Scope, now: datetime, length: int | None = None
 ) -> tuple[dict[str, Counts], dict[str, Sent], list[tuple[date, int]]]:
-    """One pass over the households in the view, grouped by desa and officer: the desa counts,
-    each officer's households (all, received in the last 7 days, the newest content), and the
-    households first received on each of the last DAYS days (WIB), oldest first."""
-    h = households
-    first, bounds = _day_bounds(now)
-    per_day = [
-        func.sum(case((and_(h.c.received_at >= a, h.c.received_at < b), 1), else_=0))
-        for a, b in zip(bounds, bounds[1:], strict=False)
-    ]
+    """From the progress counts (sync/server/counts.py), never the households themselves: the
+    counts by area (the desa's first `length` characters; None: by desa), each officer's
+    households in the view (all, first received in the last 7 WIB days including today, the
+    newest content's time), and the households first received on each of the last DAYS days
+    (WIB), oldest first."""
+    counts.fold(conn)
+    by_area: dict[str, Counts] = {}
+    found = counts.by_area(conn, view.where(desa_counts.c.kode_desa), length)
+    for area, (received, verified, rejected, cards, conflicts) in found.items():
+        by_area[area] = Counts(0, received, verified, rejected, cards, 0, conflicts)
+    o, d = officer_counts.c, officer_day_counts.c
+    first, _ = _day_bounds(now)
+    week = first + timedelta(days=DAYS - WEEK.days)
+    recent = dict(
+        conn.execute(
+            select(d.officer_id, func.sum(d.households))
+            .where(view.where(d.kode_desa), d.day >= week)
+            .group_by(d.officer_id)
+        ).all()
+    )
     rows = conn.execute(
-        select(
-            h.c.kode_desa,
-            h.c.officer_id,
-            func.count(),
-            func.sum(case((h.c.status == "verified", 1), else_=0)),
-            func.sum(case((h.c.status == "rejected", 1), else_=0)),
-            func.sum(case((h.c.card_number.is_not(None), 1), else_=0)),
-            func.sum(case((h.c.conflict, 1), else_=0)),
-            func.sum(case((h.c.received_at >= now - WEEK, 1), else_=0)),
-            func.max(h.c.updated_at),
-            *per_day,
+        select(o.officer_id, func.sum(o.households), func.max(o.last_at))
+        .where(view.where(o.kode_desa))
+        .group_by(o.officer_id)
+    ).all()
+    by_officer = {p: Sent(int(n), int(recent.get(p) or 0), _aware(t)) for p, n, t in rows if n or t}
+    per_day = {
+        _as_date(day): int(n)
+        for day, n in conn.execute(
+            select(d.day, func.sum(d.households))
+            .where(view.where(d.kode_desa), d.day >= first)
+            .group_by(d.day)
         )
-        .where(view.where(h.c.kode_desa))
-        .group_by(h.c.kode_desa, h.c.officer_id)
-    ).all()  # fetched at once: a fetch per row costs more than the rows here
-    by_desa: dict[str, Counts] = {}
-    officer_rows: dict[str, list] = {}  # officer -> [households, recent, newest]
-    daily_rows = []
-    for desa, officer, n, verified, rejected, cards, conflicts, recent, last, *daily in rows:
-        counts = by_desa.get(desa)
-        if counts is None:
-            counts = by_desa[desa] = Counts()
-        counts.received += n
-        counts.verified += verified or 0
-        counts.rejected += rejected or 0
-        counts.cards += cards or 0
-        counts.conflicts += conflicts or 0
-        mine = officer_rows.get(officer)
-        if mine is None:
-            officer_rows[officer] = [n, recent or 0, last]
-        else:
-            mine[0] += n
-            mine[1] += recent or 0
-            if last is not None and (mine[2] is None or last > mine[2]):
-                mine[2] = last
-        daily_rows.append(daily)
-    by_officer = {o: Sent(n, int(k), _aware(t)) for o, (n, k, t) in officer_rows.items()}
-    days = [int(sum(x or 0 for x in column)) for column in zip(*daily_rows, strict=True)]
-    days = days or [0] * DAYS
-    return by_desa, by_officer, [(first + timedelta(days=i), k) for i, k in enumerate(days)]
+    }
+    chart = [first + timedelta(days=i) for i in range(DAYS)]
+    return by_area, by_officer, [(day, per_day.get(day, 0)) for day in chart]
 
 
-def _add_lists(conn: Connection, view: Scope, found: dict[str, Counts]) -> dict[str, Counts]:
-    """Open duplicates and DTSEN list rows, per desa, into `found`."""
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _add_lists(
+    conn: Connection, view: Scope, found: dict[str, Counts], length: int | None = None
+) -> dict[str, Counts]:
+    """Open duplicates (counted live: counts.py says why) and DTSEN list rows, by area (as
+    _scan), into `found`."""
     h = households
+    area = counts.area_of(h.c.kode_desa, length)
     open_dupes = (
-        select(h.c.kode_desa, func.count(func.distinct(duplicates.c.household_id)))
+        select(area, func.count(func.distinct(duplicates.c.household_id)))
         .select_from(duplicates.join(h, h.c.id == duplicates.c.household_id))
         .where(duplicates.c.cleared_at.is_(None), view.where(h.c.kode_desa))
-        .group_by(h.c.kode_desa)
+        .group_by(area)
     )
-    for desa, n in conn.execute(open_dupes):
-        found.setdefault(desa, Counts()).duplicates = n
-    listed = (
-        select(candidates.c.kode_desa, func.count())
-        .where(view.where(candidates.c.kode_desa))
-        .group_by(candidates.c.kode_desa)
-    )
-    for desa, n in conn.execute(listed):
-        found.setdefault(desa, Counts()).listed = n
+    for code, n in conn.execute(open_dupes):
+        found.setdefault(code, Counts()).duplicates = n
+    for code, n in counts.listed(conn, view.where(listed_counts.c.kode_desa), length).items():
+        found.setdefault(code, Counts()).listed = n
     return found
 
 
@@ -268,14 +267,15 @@ def _trail(scope: Scope, area: str | None) -> list[tuple[str, str]]:
 def dashboard(conn: Connection, scope: Scope, area: str | None, *, now: datetime) -> Dashboard:
     view = view_scope(scope, area)
     inside, codes = _level_rows(view)
-    by_desa, sent, days = _scan(conn, view, now)
-    _add_lists(conn, view, by_desa)
+    length = _prefix(codes)
+    by_area, sent, days = _scan(conn, view, now, length)
+    _add_lists(conn, view, by_area, length)
     rows: dict[str, Counts] = {code: Counts() for code in codes}
     total = Counts()
-    for desa, counts in by_desa.items():
-        total.add(counts)
-        row = _row_of(desa, codes) or desa  # a code the region list does not know: its own row
-        rows.setdefault(row, Counts()).add(counts)
+    for code, found in by_area.items():
+        total.add(found)
+        row = _row_of(code, codes) or code  # a code the region list does not know: its own row
+        rows.setdefault(row, Counts()).add(found)
     area_rows = [
         AreaRow(code, area_name(code), rows[code], code.count(".") < 3) for code in sorted(rows)
     ]

@@ -95,14 +95,19 @@ def _drop(request: Request, response: Response, name: str) -> None:
 
 def current(request: Request) -> users.Session:
     """The logged-in user's session, or LoginNeeded (the handler sends them to log in)."""
-    token = request.cookies.get(SESSION_COOKIE)
-    if not token:
-        raise LoginNeeded()
     with _engine(request).begin() as conn:
-        session = users.session_of(conn, token, now=_now(request))
+        session = session_in(request, conn)
     if session is None:
         raise LoginNeeded()
     return session
+
+
+def session_in(request: Request, conn) -> users.Session | None:
+    """The session inside the caller's transaction (a route that writes anyway saves a
+    transaction of its own); None: raise LoginNeeded once that transaction has ended (a stale
+    session's removal is then kept)."""
+    token = request.cookies.get(SESSION_COOKIE)
+    return users.session_of(conn, token, now=_now(request)) if token else None
 
 
 def check_csrf(session: users.Session, sent: str) -> None:
@@ -350,9 +355,15 @@ def _area_param(area: str) -> str | None:
 
 @router.get("", response_class=HTMLResponse)
 def dashboard(request: Request, area: str = "") -> Response:
-    session = current(request)
-    with _engine(request).connect() as conn:
-        board = data.dashboard(conn, session.user.scope, _area_param(area[:20]), now=_now(request))
+    # One transaction for the session and the page; begin: the counts' fold (counts.py) is kept.
+    with _engine(request).begin() as conn:
+        session = session_in(request, conn)
+        if session is not None:
+            board = data.dashboard(
+                conn, session.user.scope, _area_param(area[:20]), now=_now(request)
+            )
+    if session is None:
+        raise LoginNeeded()
     peak = max([n for _, n in board.days] + [1])
     return page(request, "dashboard.html", **_base(session, board=board, peak=peak))
 
@@ -406,13 +417,12 @@ def _list_page(
     typed: TypedDays | None = None,
 ) -> Response:
     scope = session.user.scope
-    with _engine(request).connect() as conn:
-        listing = None
-        if found is None:
+    listing, choices = None, []
+    if found is None:  # search results need no query here: no connection for them
+        with _engine(request).connect() as conn:
             listing = data.list_households(conn, _keys(request), scope, filters, page_no)
-        view = data.view_scope(scope, filters.area)
-        # Search results leave out the filter form: its officer list is long in a province.
-        choices = data.officer_choices(conn, view) if found is None else []
+            # Search results leave out the filter form: its officer list is long in a province.
+            choices = data.officer_choices(conn, data.view_scope(scope, filters.area))
     query = filters.query()
     return page(
         request,
@@ -424,7 +434,7 @@ def _list_page(
             found=found,
             filters=filters,
             officers=choices,
-            areas=data.area_choices(scope),
+            areas=data.area_choices(scope) if found is None else [],  # the form's, as officers
             statuses=STATUSES,
             error=error,
             dates=typed or typed_days(request, ("", ""), ("", "")),
@@ -466,20 +476,26 @@ def households(
 def search(request: Request, number: FormText = "", csrf: FormText = "") -> Response:
     """Find by NIK or KK. POST, so the number is in no URL, history or access log; the page
     that answers does not repeat it."""
-    session = current(request)
-    check_csrf(session, csrf)
-    try:
-        with _engine(request).begin() as conn:
-            found = data.find_by_number(
-                conn, _keys(request), session.user.scope, number, session.user.actor
-            )
-    except data.BadNumber as exc:
+    bad: data.BadNumber | None = None
+    with _engine(request).begin() as conn:  # one transaction: the session, search and audit
+        session = session_in(request, conn)
+        if session is not None:
+            check_csrf(session, csrf)
+            try:
+                found = data.find_by_number(
+                    conn, _keys(request), session.user.scope, number, session.user.actor
+                )
+            except data.BadNumber as exc:  # before any query: the session's touch is kept
+                bad = exc
+    if session is None:
+        raise LoginNeeded()
+    if bad is not None:
         return _list_page(
             request,
             session,
             data.Filters(),
             found=[],
-            error=_message(exc, request),
+            error=_message(bad, request),
             status_code=400,
         )
     return _list_page(request, session, data.Filters(), found=found)
