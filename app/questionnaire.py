@@ -210,7 +210,10 @@ def age_on(birth: object, on: date) -> int | None:
 
 
 def visit_date(record: dict) -> date:
-    return _iso_date(str(record.get(VISIT_DATE))) or date.today()
+    text = str(record.get(VISIT_DATE))
+    # Cached only as long as a date (date.fromisoformat reads at most 10 characters).
+    found = _iso_date(text) if len(text) <= 10 else _iso_date.__wrapped__(text)
+    return found or date.today()
 
 
 @lru_cache(maxsize=1024)

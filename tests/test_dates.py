@@ -117,5 +117,7 @@ def test_parse_and_age_range_are_cached_without_changing_an_answer():
         assert dates.age_range(Text(value), on) == dates.age_range(value, on)
         assert dates.age_range(value, datetime(2026, 11, 29, 8)) == dates.age_range(value, on)
     assert dates.parse(Text("1950-07")) == dates.Partial(1950, 7)
+    assert dates.parse("1950-07-01" + " " * 20) is None  # long text: not cached, not a date
+    assert dates.age_range("1950-07-01x", on) is None
     assert dates.age_range("1950-07", on) == (76, 76)
     assert dates.age_range("1950", on) == (75, 76)
