@@ -14,6 +14,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 PARTIAL_FORMAT = "partial-date"  # the schema's format for dates that may lack day or month
 
@@ -42,7 +43,17 @@ class Partial:
 def parse(value: object) -> Partial | None:
     """A stored date (`YYYY-MM-DD`, `YYYY-MM` or `YYYY`) that is a real (part of a) calendar
     date, or None."""
-    found = _ISO.fullmatch(value) if isinstance(value, str) else None
+    if type(value) is str and len(value) <= 10:  # a pushed record's long text is never kept
+        return _parse(value)
+    return _parse.__wrapped__(value) if isinstance(value, str) else None
+
+
+# The rules read each member's birth date several times a household (ages, NIK, conditions),
+# and a batch holds the same few dates over and over: parsed once (a Partial is frozen). Only
+# plain strings as long as a date at most (a str subclass, a datetime: answered uncached).
+@lru_cache(maxsize=4096)
+def _parse(value: str) -> Partial | None:
+    found = _ISO.fullmatch(value)
     if not found:
         return None
     year, month, day = (int(g) if g else None for g in found.groups())
@@ -63,6 +74,13 @@ def age_range(birth: object, on: date) -> tuple[int, int] | None:
     """(youngest, oldest) full years someone born on `birth` can be on `on`: equal for a full
     date; for a year-only date the age if born on 31 December and if born on 1 January. None
     when there is no (readable) birth date."""
+    if type(birth) is str and len(birth) <= 10 and type(on) is date:
+        return _age_range(birth, on)
+    return _age_range.__wrapped__(birth, on)
+
+
+@lru_cache(maxsize=4096)
+def _age_range(birth: object, on: date) -> tuple[int, int] | None:
     born = parse(birth)
     if born is None:
         return None

@@ -12,8 +12,9 @@ import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
+from typing import TypeVar
 
 from app import dates
 from app.i18n import DEFAULT_LANG
@@ -209,10 +210,19 @@ def age_on(birth: object, on: date) -> int | None:
 
 
 def visit_date(record: dict) -> date:
+    text = str(record.get(VISIT_DATE))
+    # Cached only as long as a date (date.fromisoformat reads at most 10 characters).
+    found = _iso_date(text) if len(text) <= 10 else _iso_date.__wrapped__(text)
+    return found or date.today()
+
+
+@lru_cache(maxsize=1024)
+def _iso_date(text: str) -> date | None:
+    # Asked for every age condition and rule of a household: one visit date, parsed once.
     try:
-        return date.fromisoformat(str(record.get(VISIT_DATE)))
+        return date.fromisoformat(text)
     except ValueError:
-        return date.today()
+        return None
 
 
 @dataclass(frozen=True)
@@ -274,13 +284,27 @@ def evaluate(cond: dict | None, scope: dict, record: dict) -> bool:
 Condition = Callable[[dict, dict], bool]  # (scope, record) -> evaluate(cond, scope, record)
 
 
+# The shapes evaluate() knows, by their keys: any other is left to evaluate itself.
+_SHAPES = {
+    frozenset(keys)
+    for keys in (
+        {"all"},
+        {"any"},
+        {"not"},
+        {"age"},
+        *({"field", test} for test in ("answered", "in", "not_in", "contains", "min", "max")),
+        {"field", "min", "max"},
+    )
+}
+
+
 def _condition(cond: object) -> Condition:
     """evaluate() of one condition with the condition read once (the walk's plan): the same
     answer for every shape evaluate knows; anything else is left to evaluate itself, so an
     unknown condition still fails only where it is reached."""
     if not cond:
         return _always
-    if type(cond) is not dict or len(cond) != 1 + ("field" in cond):
+    if type(cond) is not dict or frozenset(cond) not in _SHAPES:
         return lambda scope, record: evaluate(cond, scope, record)  # type: ignore[arg-type]
     if "all" in cond:
         subs = [_condition(c) for c in cond["all"]]
@@ -291,19 +315,59 @@ def _condition(cond: object) -> Condition:
     if "not" in cond:
         sub = _condition(cond["not"])
         return lambda scope, record: not sub(scope, record)
-    name = cond.get("field")
-    if not isinstance(name, str) or name.startswith("/"):
+    if "age" in cond:
+        return _age_condition(cond)
+    name = cond["field"]
+    if not isinstance(name, str):
         return lambda scope, record: evaluate(cond, scope, record)
+    get = _getter(name)
     if "answered" in cond:
         answered = bool(cond["answered"])
-        return lambda scope, _record: (not is_empty(scope.get(name))) == answered
+        return lambda scope, record: (not is_empty(get(scope, record))) == answered
     if "in" in cond:
         allowed = cond["in"]
-        return lambda scope, _record: not is_empty(v := scope.get(name)) and v in allowed
+        return lambda scope, record: not is_empty(v := get(scope, record)) and v in allowed
     if "not_in" in cond:
         refused = cond["not_in"]
-        return lambda scope, _record: not is_empty(v := scope.get(name)) and v not in refused
-    return lambda scope, record: evaluate(cond, scope, record)
+        return lambda scope, record: not is_empty(v := get(scope, record)) and v not in refused
+    if "contains" in cond:
+        item = cond["contains"]
+        return lambda scope, record: isinstance(v := get(scope, record), list) and item in v
+    low, high = cond.get("min", float("-inf")), cond.get("max", float("inf"))
+    return lambda scope, record: _number(v := get(scope, record)) and low <= v <= high
+
+
+def _age_condition(cond: dict) -> Condition:
+    bounds = cond["age"]
+    if type(bounds) is not dict:
+        return lambda scope, record: evaluate(cond, scope, record)
+    low, high = bounds.get("min", 0), bounds.get("max", 200)
+
+    def check(scope: dict, record: dict) -> bool:
+        ages = dates.age_range(scope.get(BIRTH_DATE), visit_date(record))
+        return ages is None or (ages[1] >= low and ages[0] <= high)
+
+    return check
+
+
+def _getter(name: str) -> Callable[[dict, dict], object]:
+    """_lookup(name, scope, record) with the path split once."""
+    if not name.startswith("/"):
+        return lambda scope, _record: scope.get(name)
+    parts = name.strip("/").split("/")
+
+    def get(_scope: dict, record: dict) -> object:
+        node: object = record
+        for part in parts:
+            node = node.get(part) if isinstance(node, dict) else None
+        return node
+
+    return get
+
+
+def _number(value: object) -> bool:
+    # is_empty is not asked first: no number is empty.
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 def _always(_scope: dict, _record: dict) -> bool:
@@ -328,23 +392,52 @@ def _lookup(name: str, scope: dict, record: dict) -> object:
 def answers(record: dict, schema: dict | None = None) -> Iterator[Answer]:
     """Every leaf question, including unanswered ones, with its relevance in this record (of
     the record's version unless `schema` is given)."""
+    for row in answer_rows(record, schema):
+        yield Answer(*row)
+
+
+AnswerRow = tuple[Path, dict, object, bool, bool, dict]  # Answer's fields, in its order
+
+
+def answer_rows(record: dict, schema: dict | None = None) -> Iterator[AnswerRow]:
+    """answers() as plain tuples (path, spec, value, relevant, required, scope): the server's
+    rules read every question of every household pushed, and making an Answer per question
+    cost them a quarter of their time (docs/scale.md)."""
     schema = schema or schema_for(record)
-    yield from _walk(schema, record, record, (), True, True)
+    return _walk(schema, record, record, (), True, True)
+
+
+T = TypeVar("T")
+
+
+def per_spec(build: Callable[[dict], T]) -> Callable[[dict], T]:
+    """build(spec) once per schema dict. Schemas are never changed once loaded (load_schema is
+    cached, published versions never change), so what is read from a question's spec can be
+    read once. Keyed by id(): the dict is kept with the value, so its id cannot be reused
+    while cached."""
+    found: dict[int, tuple[dict, T]] = {}
+
+    def cached(spec: dict) -> T:
+        hit = found.get(id(spec))
+        if hit is not None and hit[0] is spec:
+            return hit[1]
+        value = build(spec)
+        if len(found) > 4096:  # schemas made on the fly (tests): never more than a few versions
+            found.clear()
+        found[id(spec)] = (spec, value)
+        return value
+
+    return cached
 
 
 _LEAF, _ROSTER, _GROUP = 0, 1, 2
-# Schemas are never changed once loaded (load_schema is cached), so a group's plan is read once.
-# Keyed by id(): the group is kept in the value, so its id cannot be reused while cached.
-_walk_plans: dict[int, tuple[dict, tuple]] = {}
 
 
+@per_spec
 def _walk_plan(group: dict) -> tuple:
     """A group's questions as the walk needs them: (name, spec, x-relevant, x-required, kind,
     the plan of its rows or sub-questions). Reading the schema's dicts once per version instead
     of once per record halves the walk (docs/scale.md)."""
-    found = _walk_plans.get(id(group))
-    if found is not None and found[0] is group:
-        return found[1]
     plan = []
     for name, spec in group.get("properties", {}).items():
         if is_roster(spec):
@@ -357,15 +450,12 @@ def _walk_plan(group: dict) -> tuple:
         if requires is not None and not isinstance(requires, bool):
             requires = _condition(requires)
         plan.append((name, spec, _condition(spec.get("x-relevant")), requires, kind, inner))
-    if len(_walk_plans) > 1024:  # schemas made on the fly (tests): never more than a few versions
-        _walk_plans.clear()
-    _walk_plans[id(group)] = (group, frozen := tuple(plan))
-    return frozen
+    return tuple(plan)
 
 
 def _walk(
     group: dict, scope: dict, record: dict, prefix: Path, shown: bool, gate: bool
-) -> Iterator[Answer]:
+) -> Iterator[AnswerRow]:
     """`gate`: every enclosing section's x-required holds (a section's x-required condition
     decides whether the questions inside it are required at all)."""
     for name, spec, relevant_if, required_if, kind, inner in _walk_plan(group):
@@ -381,7 +471,7 @@ def _walk(
             requires = required_if(scope, record)
         required = bool(requires)
         if kind == _ROSTER:
-            yield Answer(path, spec, value, relevant, required, scope)
+            yield (path, spec, value, relevant, required, scope)
             rows = value if isinstance(value, list) else []
             inner_gate = gate and requires is not False
             for i, row in enumerate(rows):
@@ -391,7 +481,7 @@ def _walk(
             sub = value if isinstance(value, dict) else {}
             yield from _walk(inner, sub, record, path, relevant, gate and requires is not False)
         else:
-            yield Answer(path, spec, value, relevant, required, scope)
+            yield (path, spec, value, relevant, required, scope)
 
 
 def prune(record: dict) -> dict:

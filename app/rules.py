@@ -208,58 +208,74 @@ def _answer_issues(record: dict, final: bool, today: date) -> list[Issue]:
     """Per-question checks in one walk: completeness, skip logic, plausible ranges, dates."""
     out = []
     schema = q.schema_for(record)
-    for a in q.answers(record, schema):
-        if q.is_empty(a.value):  # most answers: nothing below applies to an empty one
-            if final and a.required:
-                out.append(Issue("required", ERROR, a.path))
+    for path, spec, value, relevant, required, scope in q.answer_rows(record, schema):
+        if q.is_empty(value):  # most answers: nothing below applies to an empty one
+            if final and required:
+                out.append(Issue("required", ERROR, path))
             continue
-        if "x-derived" in a.spec and not q.is_empty(a.value):
+        derived, ages, warn, allowed, future, is_date, text, none = _answer_plan(spec)
+        if derived:
             # Filled in by the app (canonical): a value that disagrees was set by hand.
-            if a.value != q.derive(a.spec, record, schema):
-                out.append(Issue("derived_mismatch", ERROR, a.path))
+            if value != q.derive(spec, record, schema):
+                out.append(Issue("derived_mismatch", ERROR, path))
             continue
-        if "x-age-expected" in a.spec and a.relevant and not q.is_empty(a.value):
-            out += _age_expected(a, record)
-        if final and a.required and q.is_empty(a.value):
-            out.append(Issue("required", ERROR, a.path))
-        elif not a.relevant and not q.is_empty(a.value):
-            out.append(Issue("not_applicable", ERROR, a.path))
-        elif a.relevant and "x-warn-range" in a.spec and _is_number(a.value):
-            bounds = a.spec["x-warn-range"]
-            if not bounds.get("min", a.value) <= a.value <= bounds.get("max", a.value):
+        if ages and relevant:
+            out += _age_expected(spec["x-age-expected"], value, scope, path, record)
+        if not relevant:
+            out.append(Issue("not_applicable", ERROR, path))
+        elif warn and _is_number(value):
+            bounds = spec["x-warn-range"]
+            if not bounds.get("min", value) <= value <= bounds.get("max", value):
                 params = {"min": bounds.get("min", "-"), "max": bounds.get("max", "-")}
-                out.append(Issue("unusual_value", WARNING, a.path, params))
-        if a.relevant and "x-allowed" in a.spec and not q.is_empty(a.value):
-            out += _allowed_issues(a, record)
-        if a.spec.get("x-future"):  # a date to come (a revisit): not before the visit
-            if _before(a.value, q.visit_date(record)):
-                out.append(Issue("date_before_visit", WARNING, a.path))
-        elif a.spec.get("format") == "date" and a.path[-1] != q.BIRTH_DATE:
-            if _future(a.value, today):  # birth dates have their own rule
-                out.append(Issue("date_in_future", ERROR, a.path))
-        char = bad_character(a.spec, a.value)
-        if char is not None:
-            out.append(Issue("control_char", ERROR, a.path, {"char": char}))
+                out.append(Issue("unusual_value", WARNING, path, params))
+        if relevant and allowed:
+            out += _allowed_issues(spec["x-allowed"], value, scope, path, record)
+        if future:  # a date to come (a revisit): not before the visit
+            if _before(value, q.visit_date(record)):
+                out.append(Issue("date_before_visit", WARNING, path))
+        elif is_date and path[-1] != q.BIRTH_DATE:
+            if _future(value, today):  # birth dates have their own rule
+                out.append(Issue("date_in_future", ERROR, path))
+        if text is not None:
+            char = _bad_in(text, value)
+            if char is not None:
+                out.append(Issue("control_char", ERROR, path, {"char": char}))
         if (
-            "x-none" in a.spec
-            and isinstance(a.value, list)
-            and len(a.value) > 1
-            and any(_same(v, a.spec["x-none"]) for v in a.value)
+            none
+            and isinstance(value, list)
+            and len(value) > 1
+            and any(_same(v, spec["x-none"]) for v in value)
         ):
-            out.append(Issue("none_exclusive", ERROR, a.path))
+            out.append(Issue("none_exclusive", ERROR, path))
     return out
 
 
-def _age_expected(a: q.Answer, record: dict) -> list[Issue]:
+@q.per_spec
+def _answer_plan(spec: dict) -> tuple:
+    """What _answer_issues reads of a question's spec, read once per schema version (the
+    server checks every question of every household pushed: docs/scale.md)."""
+    return (
+        "x-derived" in spec,
+        "x-age-expected" in spec,
+        "x-warn-range" in spec,
+        "x-allowed" in spec,
+        bool(spec.get("x-future")),
+        spec.get("format") == "date",
+        _text_rule(spec),
+        "x-none" in spec,
+    )
+
+
+def _age_expected(expected: dict, value: object, scope: dict, path: tuple, record: dict):
     """x-age-expected: an answer unusual at the member's age (a school level, a class) is a
     warning, given only when every possible age (a year-only birth date) lies outside."""
-    bounds = a.spec["x-age-expected"].get(str(a.value))
-    ages = dates.age_range(a.scope.get(q.BIRTH_DATE), q.visit_date(record))
+    bounds = expected.get(str(value))
+    ages = dates.age_range(scope.get(q.BIRTH_DATE), q.visit_date(record))
     if not isinstance(bounds, dict) or ages is None:
         return []
     low, high = bounds.get("min", 0), bounds.get("max", 200)
     if ages[1] < low or ages[0] > high:
-        return [Issue("age_unusual_answer", WARNING, a.path, {"min": low, "max": high})]
+        return [Issue("age_unusual_answer", WARNING, path, {"min": low, "max": high})]
     return []
 
 
@@ -279,13 +295,24 @@ def bad_character(spec: dict, value: object) -> str | None:
     """The first character a text answer may not hold, as "U+0000" (safe to show: a code
     point, never the text around it), or None. Follows the schema: every string answer, and
     every string of a list answer; multi-line questions allow line breaks and tabs."""
+    rule = _text_rule(spec)
+    return None if rule is None else _bad_in(rule, value)
+
+
+def _text_rule(spec: dict) -> tuple[bool, re.Pattern] | None:
+    """(a list of texts?, the characters refused) for a text question, None for another."""
     if spec.get("type") == "string":
-        texts = [value]
+        many = False
     elif spec.get("type") == "array" and (spec.get("items") or {}).get("type") == "string":
-        texts = value if isinstance(value, list) else []
+        many = True
     else:
         return None
-    pattern = _BAD_IN_TEXT if spec.get("x-widget") == "textarea" else _BAD_IN_LINE
+    return many, _BAD_IN_TEXT if spec.get("x-widget") == "textarea" else _BAD_IN_LINE
+
+
+def _bad_in(rule: tuple[bool, re.Pattern], value: object) -> str | None:
+    many, pattern = rule
+    texts = (value if isinstance(value, list) else []) if many else [value]
     for text in texts:
         found = pattern.search(text) if isinstance(text, str) else None
         if found:
@@ -293,15 +320,17 @@ def bad_character(spec: dict, value: object) -> str | None:
     return None
 
 
-def _allowed_issues(a: q.Answer, record: dict) -> list[Issue]:
+def _allowed_issues(
+    allowed: list, value: object, scope: dict, path: tuple, record: dict
+) -> list[Issue]:
     """x-allowed: where an earlier answer narrows the codes that make sense (a family that
     moved is not "found, lives here"). The entry's `code` names its message; by default
     answer_conflict, naming that earlier question."""
-    for entry in a.spec["x-allowed"]:
+    for entry in allowed:
         cond = entry["when"]
-        if q.evaluate(cond, a.scope, record) and a.value not in entry["in"]:
+        if q.evaluate(cond, scope, record) and value not in entry["in"]:
             code = entry.get("code", "answer_conflict")
-            return [Issue(code, ERROR, a.path, {"other": _named(cond, a.path)})]
+            return [Issue(code, ERROR, path, {"other": _named(cond, path)})]
     return []
 
 

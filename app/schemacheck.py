@@ -72,7 +72,18 @@ def _compile(schema: object, conforms) -> Check:
         checks.append(_properties({}, schema, conforms))
     if len(checks) == 1:
         return checks[0]
-    return lambda v: all(c(v) for c in checks)
+    return _all_of(tuple(checks))
+
+
+def _all_of(checks: tuple[Check, ...]) -> Check:
+    # A plain loop: all() over a generator cost the server a tenth of its rules' time.
+    def check(v) -> bool:
+        for c in checks:
+            if not c(v):
+                return False
+        return True
+
+    return check
 
 
 def _type(arg, _schema, _conforms) -> Check:
@@ -91,13 +102,17 @@ def _properties(arg, schema, conforms) -> Check:
     if "patternProperties" in schema:
         raise NotCompilable("patternProperties")
     known = set(subs)
+    pairs = tuple(subs.items())
 
     def check(v) -> bool:
         if type(v) is not dict:
             return not isinstance(v, dict)  # not an object: jsonschema skips; a subclass: ask
         if extra is False and not known.issuperset(v):
             return False
-        return all(sub(v[name]) for name, sub in subs.items() if name in v)
+        for name, sub in pairs:
+            if name in v and not sub(v[name]):
+                return False
+        return True
 
     return check
 
@@ -106,7 +121,16 @@ def _items(arg, schema, conforms) -> Check:
     if "prefixItems" in schema:
         raise NotCompilable("prefixItems")
     sub = _compile(arg, conforms)
-    return lambda v: type(v) is not list or all(sub(x) for x in v)
+
+    def check(v) -> bool:
+        if type(v) is not list:
+            return True
+        for x in v:
+            if not sub(x):
+                return False
+        return True
+
+    return check
 
 
 def _required(arg, _schema, _conforms) -> Check:

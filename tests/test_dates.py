@@ -3,7 +3,7 @@ birth dates with the year alone."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
@@ -101,3 +101,23 @@ def test_age_ranges():
     assert dates.age_range("1950-12", on) == (75, 75)
     assert dates.age_range("2026", on) == (-1, 0)
     assert dates.age_range("x", on) is None and dates.age_range(None, on) is None
+
+
+def test_parse_and_age_range_are_cached_without_changing_an_answer():
+    # Cached for plain strings (the rules ask for each birth date several times); a str
+    # subclass, a datetime or anything else is answered as before, uncached.
+    class Text(str):
+        pass
+
+    on = date(2026, 11, 29)
+    for value in ("1950", "1950-07", "1988-02-29", "1988-02-30", "x", ""):
+        first = dates.parse(value)
+        assert dates.parse(value) is first
+        assert dates.parse(Text(value)) == first
+        assert dates.age_range(Text(value), on) == dates.age_range(value, on)
+        assert dates.age_range(value, datetime(2026, 11, 29, 8)) == dates.age_range(value, on)
+    assert dates.parse(Text("1950-07")) == dates.Partial(1950, 7)
+    assert dates.parse("1950-07-01" + " " * 20) is None  # long text: not cached, not a date
+    assert dates.age_range("1950-07-01x", on) is None
+    assert dates.age_range("1950-07", on) == (76, 76)
+    assert dates.age_range("1950", on) == (75, 76)
