@@ -162,7 +162,7 @@ def cmd_officer_list(args: argparse.Namespace) -> int:
     from sync.server import officers
 
     scope = cli_scope(args.regency)
-    with database(args) as engine, engine.connect() as conn:
+    with database(args) as engine, engine.begin() as conn:  # the counts' fold is kept
         found = officers.list_officers(conn, scope)
 
     def when(moment) -> str | None:

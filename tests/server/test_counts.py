@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 import random
 import threading
-from datetime import timedelta
+from collections import Counter
+from datetime import UTC, timedelta
 
 import pytest
 from alembic import command
 from sqlalchemy import func, inspect, select, text, update
 
 from app import regions
-from sync.server import ServerError, cards, cases, counts, privacy, repo, review
+from sync.server import ServerError, cards, cases, counts, officers, privacy, repo, review
 from sync.server.assignments import import_candidates, read_candidates, reassign
 from sync.server.db import desa_counts, duplicates, households, listed_counts, utc_now
 from sync.server.migrations import config, migrate
@@ -29,6 +30,12 @@ from tests.server.test_cli import Server
 from tests.server.test_supervision import KOBAR_DESA, OTHER_KECAMATAN_DESA, family, laptop
 
 PROVINCE = Scope.province()
+SCOPES = [
+    PROVINCE,
+    Scope.of("regency", ["62.71"]),
+    Scope.of("supervisor", ["62.71.03"]),
+    Scope.of("regency", ["62.01"]),
+]
 PALANGKA_DESA = [*regions.desa_in("62.71.03")[:3], OTHER_KECAMATAN_DESA]
 ACTOR = "user:test"
 
@@ -49,6 +56,33 @@ def assert_counts_right(engine) -> None:
             "households_to_verify": plain.get("received", 0),
             "households_in_conflict": conflicts,
         }
+    assert_officer_figures(engine)
+
+
+def assert_officer_figures(engine) -> None:
+    """The officers list and one officer's page (sync/server/officers.py, from the counts)
+    show each officer's households first received on the last 7 WIB days, in the scope's desa,
+    exactly as counted here from the rows themselves."""
+    now = utc_now()
+    start = counts.week_start(now)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(households.c.officer_id, households.c.kode_desa, households.c.received_at)
+        ).all()
+    for scope in SCOPES:
+        truth = Counter(
+            officer
+            for officer, desa, at in rows
+            if scope.covers(desa)
+            and (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(counts.WIB).date() >= start
+        )
+        with engine.begin() as conn:  # begin: the fold is kept, as on the pages
+            listed = officers.list_officers(conn, scope, clock=lambda: now)
+            shown = {o.id: o.households_week for o in listed}
+            assert shown == {o.id: truth.get(o.id, 0) for o in listed}, scope.areas
+            for o in listed:
+                one = officers.get_officer(conn, scope, o.id, clock=lambda: now)
+                assert one.households_week == truth.get(o.id, 0)
 
 
 def world(engine, keys):
