@@ -221,6 +221,30 @@ def test_verify_finds_a_tampered_count_and_repairs_it(engine, initialised, db_ur
     assert cli.ok("verify").returncode == 0
 
 
+def test_fold_counts_command_merges_the_writers_rows(engine, initialised, db_url, tmp_path):
+    """`khbs-server fold-counts` (the nightly job's): on PostgreSQL the writers' own rows are
+    merged into slot 0 and the counts stay right; SQLite keeps none, so nothing is folded."""
+    sari, budi = world(engine, initialised)
+    sari.push(engine, initialised, [family(1), family(2, PALANGKA_DESA[1])])
+    budi.push(engine, initialised, [family(3, KOBAR_DESA)])
+
+    def slot_rows() -> int:
+        with engine.connect() as conn:
+            return sum(
+                conn.execute(select(func.count()).where(t.c.slot != 0)).scalar_one()
+                for t in counts.TABLES
+            )
+
+    postgres = engine.dialect.name == "postgresql"
+    assert (slot_rows() > 0) == postgres
+    cli = Server(db_url, tmp_path / "home")
+    done = cli.ok("fold-counts", "--json")
+    assert json.loads(done.stdout) == {"folded": postgres}
+    assert slot_rows() == 0
+    assert_counts_right(engine)
+    assert "digabung" in cli.ok("fold-counts").stdout
+
+
 # -- PostgreSQL: concurrent writers --------------------------------------------------------------
 
 
