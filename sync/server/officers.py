@@ -198,16 +198,16 @@ def list_officers(
             DeviceInfo(d.id, d.enrolled_at, d.revoked_at, d.last_seen_at, bool(d.escrow))
         )
     counts.fold(conn)
-    d = officer_day_counts.c
+    day = officer_day_counts.c
     week: dict[str, int] = dict(
         conn.execute(
-            select(d.officer_id, func.sum(d.households))
+            select(day.officer_id, func.sum(day.households))
             .where(
-                d.officer_id.in_(ids),
-                d.day >= counts.week_start(clock()),
-                scope.where(d.kode_desa),
+                day.officer_id.in_(ids),
+                day.day >= counts.week_start(clock()),
+                scope.where(day.kode_desa),
             )
-            .group_by(d.officer_id)
+            .group_by(day.officer_id)
         ).all()
     )
     return [
