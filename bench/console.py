@@ -55,6 +55,13 @@ GROUP_BY = (
     " sum(CASE WHEN conflict THEN 1 ELSE 0 END)"
     " FROM households GROUP BY kode_desa"
 )
+# What the dashboard counts live (data._add_lists): households with an open duplicate warning,
+# by regency, for the whole province.
+OPEN_DUPLICATES = (
+    "SELECT substr(h.kode_desa, 1, 5), count(DISTINCT d.household_id)"
+    " FROM duplicates d JOIN households h ON h.id = d.household_id"
+    " WHERE d.cleared_at IS NULL GROUP BY 1"
+)
 LOOKUP = "SELECT household_id FROM blind_index WHERE key_id = %s AND token = ANY(%s)"
 
 
@@ -238,6 +245,41 @@ def measure(report, url: str, server_keys: keys.ServerKeys, size: int, niks: lis
     report(f"console dashboard, province, {size} hh", page_ms, "ms", base_ms, "<= 300 ms")
     regency_ms = _median_ms(lambda: client.get("/console?area=62.03"))
     report("  one regency (62.03), info", regency_ms, "ms", base_ms, "(info)")
+
+    def officers_page() -> None:
+        reply = client.get("/console/officers")
+        assert reply.status_code == 200 and "officers-table" in reply.text
+
+    with engine.connect() as conn:
+        officer_id = conn.execute(text("SELECT min(id) FROM officers")).scalar_one()
+
+    def officer_page() -> None:
+        reply = client.get(f"/console/officers/{officer_id}")
+        assert reply.status_code == 200, reply.status_code
+
+    officers_page()
+    officer_page()
+    report(
+        f"console officers list, province, {size} hh",
+        _median_ms(officers_page),
+        "ms",
+        base_ms,
+        "(info)",
+    )
+    report("  one officer's page, info", _median_ms(officer_page), "ms", base_ms, "(info)")
+
+    def open_duplicates() -> None:
+        with engine.connect() as conn:
+            conn.execute(text(OPEN_DUPLICATES)).all()
+
+    open_duplicates()
+    report(
+        "  open duplicates by regency (live join), info",
+        _median_ms(open_duplicates),
+        "ms",
+        base_ms,
+        "(info)",
+    )
 
     search_times, lookup_times = [], []
     sample = niks[:: max(1, len(niks) // SEARCHES)][:SEARCHES]  # spread over all seeded so far

@@ -10,3 +10,6 @@ khbs-server backup --out "$dir/khbs-$stamp.khbsbak" --json
 find "$dir" -maxdepth 1 -name 'khbs-*.khbsbak' ! -name 'khbs-????-??-01T*' -mtime +35 -delete
 find "$dir" -maxdepth 1 -name 'khbs-????-??-01T*.khbsbak' -mtime +400 -delete
 find "$dir" -maxdepth 1 -name 'khbs-*.khbsbak.partial' -mmin +720 -delete
+# Last, so a failure here never stops the pruning: the progress counts' per-transaction rows
+# merged even on days nobody opened the console (docs/operations.md).
+khbs-server fold-counts --json

@@ -162,7 +162,7 @@ def cmd_officer_list(args: argparse.Namespace) -> int:
     from sync.server import officers
 
     scope = cli_scope(args.regency)
-    with database(args) as engine, engine.connect() as conn:
+    with database(args) as engine, engine.begin() as conn:  # the counts' fold is kept
         found = officers.list_officers(conn, scope)
 
     def when(moment) -> str | None:
@@ -859,6 +859,21 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_fold_counts(args: argparse.Namespace) -> int:
+    """Merge the writers' own progress-count rows into slot 0 (counts.fold): the console and
+    `stats` do it when they read; the nightly backup job does it too, so the rows stay few
+    when nobody reads for days (docs/operations.md). SQLite keeps no such rows."""
+    from sync.server import counts
+
+    with database(args) as engine, engine.begin() as conn:
+        folded = counts.fold(conn)
+    if args.json:
+        _print_json({"folded": folded})
+    else:
+        print(tr("server.counts_folded" if folded else "server.counts_not_folded"))
+    return EXIT_OK
+
+
 def cmd_stats(args: argparse.Namespace) -> int:
     from app import regions
     from sync.server import repo
@@ -1326,6 +1341,14 @@ def build_parser() -> argparse.ArgumentParser:
         "console user of that area sees",
     )
     stats.add_argument("--json", action="store_true")
+
+    fold = command(
+        sub,
+        "fold-counts",
+        cmd_fold_counts,
+        "merge the progress counts' per-transaction rows (PostgreSQL; run by the nightly job)",
+    )
+    fold.add_argument("--json", action="store_true")
 
     verify = command(
         sub,

@@ -17,7 +17,7 @@ warnings are a short review queue, counted live (data.py, repo.stats).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from sqlalchemy import (
     ColumnElement,
@@ -46,6 +46,8 @@ from sync.server.db import (
 TABLES = (desa_counts, officer_day_counts, officer_counts, listed_counts)
 DERIVED = frozenset(t.name for t in TABLES)  # backup skips them; restore rebuilds them
 FOLD_LOCK = "khbs/counts-fold"
+WIB = timezone(timedelta(hours=7))  # the days of officer_day_counts: midnight WIB
+WEEK_DAYS = 7
 SOURCES = ("households", "candidates")
 
 
@@ -59,6 +61,12 @@ def _wib_day(conn: Connection) -> ColumnElement:
 
 
 # -- reading ---------------------------------------------------------------------------------
+
+
+def week_start(now: datetime) -> date:
+    """The first of the last 7 WIB days including today: "this week" on the dashboard and the
+    officers pages (whole days, as officer_day_counts keeps them)."""
+    return now.astimezone(WIB).date() - timedelta(days=WEEK_DAYS - 1)
 
 
 @dataclass(frozen=True)

@@ -21,19 +21,25 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import Connection, exists, func, select
 
-from sync.server import ServerError, UnknownDevice, UnknownOfficer, privacy, repo
+from sync.server import ServerError, UnknownDevice, UnknownOfficer, counts, privacy, repo
 from sync.server.assignments import reassign
 from sync.server.audit import audit
-from sync.server.db import devices, households, officer_areas, officers, request_nonces, utc_now
+from sync.server.db import (
+    devices,
+    officer_areas,
+    officer_day_counts,
+    officers,
+    request_nonces,
+    utc_now,
+)
 from sync.server.keys import ServerKeys
 from sync.server.recovery import AmbiguousEscrow, recovery_code
 from sync.server.scope import Scope
 
-WEEK = timedelta(days=7)
 REASON_RE = re.compile(r"[a-z0-9][a-z0-9_.-]{0,63}")
 
 
@@ -67,7 +73,9 @@ class OfficerInfo:
     created_at: datetime
     areas: tuple[str, ...]
     devices: tuple[DeviceInfo, ...]
-    households_week: int  # first received in the last 7 days, in the scope's desa only
+    # First received on the last 7 WIB days including today (the dashboard's "this week"), in
+    # the scope's desa only.
+    households_week: int
     manageable: bool  # every area inside the scope
 
     @property
@@ -141,13 +149,13 @@ def list_officers(
     scope: Scope,
     *,
     officer_id: str | None = None,
-    since: datetime | None = None,
     clock=utc_now,
 ) -> list[OfficerInfo]:
     """The officers the scope sees, by name: their areas, devices (with the time of each one's
-    last signed request), and the households first received in the scope's desa since `since`
-    (default: the last 7 days). Four queries, whatever the number of officers."""
-    since = since or clock() - WEEK
+    last signed request), and the households first received in the scope's desa on the last 7
+    WIB days including today, from the progress counts (counts.py; folded first, so call it in
+    a transaction that commits), never a scan of the households. Four queries, whatever the
+    number of officers."""
     seen = visible(scope)
     query = select(
         officers.c.id,
@@ -189,15 +197,17 @@ def list_officers(
         owned[d.officer_id].append(
             DeviceInfo(d.id, d.enrolled_at, d.revoked_at, d.last_seen_at, bool(d.escrow))
         )
+    counts.fold(conn)
+    day = officer_day_counts.c
     week: dict[str, int] = dict(
         conn.execute(
-            select(households.c.officer_id, func.count())
+            select(day.officer_id, func.sum(day.households))
             .where(
-                households.c.officer_id.in_(ids),
-                households.c.received_at >= since,
-                scope.where(households.c.kode_desa),
+                day.officer_id.in_(ids),
+                day.day >= counts.week_start(clock()),
+                scope.where(day.kode_desa),
             )
-            .group_by(households.c.officer_id)
+            .group_by(day.officer_id)
         ).all()
     )
     return [
@@ -207,7 +217,7 @@ def list_officers(
             r.created_at,
             tuple(areas[r.id]),
             tuple(owned[r.id]),
-            week.get(r.id, 0),
+            int(week.get(r.id) or 0),
             bool(r.manageable),
         )
         for r in rows

@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 import random
 import threading
-from datetime import timedelta
+from collections import Counter
+from datetime import UTC, timedelta
 
 import pytest
 from alembic import command
 from sqlalchemy import func, inspect, select, text, update
 
 from app import regions
-from sync.server import ServerError, cards, cases, counts, privacy, repo, review
+from sync.server import ServerError, cards, cases, counts, officers, privacy, repo, review
 from sync.server.assignments import import_candidates, read_candidates, reassign
 from sync.server.db import desa_counts, duplicates, households, listed_counts, utc_now
 from sync.server.migrations import config, migrate
@@ -29,6 +30,12 @@ from tests.server.test_cli import Server
 from tests.server.test_supervision import KOBAR_DESA, OTHER_KECAMATAN_DESA, family, laptop
 
 PROVINCE = Scope.province()
+SCOPES = [
+    PROVINCE,
+    Scope.of("regency", ["62.71"]),
+    Scope.of("supervisor", ["62.71.03"]),
+    Scope.of("regency", ["62.01"]),
+]
 PALANGKA_DESA = [*regions.desa_in("62.71.03")[:3], OTHER_KECAMATAN_DESA]
 ACTOR = "user:test"
 
@@ -49,6 +56,33 @@ def assert_counts_right(engine) -> None:
             "households_to_verify": plain.get("received", 0),
             "households_in_conflict": conflicts,
         }
+    assert_officer_figures(engine)
+
+
+def assert_officer_figures(engine) -> None:
+    """The officers list and one officer's page (sync/server/officers.py, from the counts)
+    show each officer's households first received on the last 7 WIB days, in the scope's desa,
+    exactly as counted here from the rows themselves."""
+    now = utc_now()
+    start = counts.week_start(now)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(households.c.officer_id, households.c.kode_desa, households.c.received_at)
+        ).all()
+    for scope in SCOPES:
+        truth = Counter(
+            officer
+            for officer, desa, at in rows
+            if scope.covers(desa)
+            and (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(counts.WIB).date() >= start
+        )
+        with engine.begin() as conn:  # begin: the fold is kept, as on the pages
+            listed = officers.list_officers(conn, scope, clock=lambda: now)
+            shown = {o.id: o.households_week for o in listed}
+            assert shown == {o.id: truth.get(o.id, 0) for o in listed}, scope.areas
+            for o in listed:
+                one = officers.get_officer(conn, scope, o.id, clock=lambda: now)
+                assert one.households_week == truth.get(o.id, 0)
 
 
 def world(engine, keys):
@@ -185,6 +219,30 @@ def test_verify_finds_a_tampered_count_and_repairs_it(engine, initialised, db_ur
     assert mended.returncode == 0, mended.stderr
     assert_counts_right(engine)
     assert cli.ok("verify").returncode == 0
+
+
+def test_fold_counts_command_merges_the_writers_rows(engine, initialised, db_url, tmp_path):
+    """`khbs-server fold-counts` (the nightly job's): on PostgreSQL the writers' own rows are
+    merged into slot 0 and the counts stay right; SQLite keeps none, so nothing is folded."""
+    sari, budi = world(engine, initialised)
+    sari.push(engine, initialised, [family(1), family(2, PALANGKA_DESA[1])])
+    budi.push(engine, initialised, [family(3, KOBAR_DESA)])
+
+    def slot_rows() -> int:
+        with engine.connect() as conn:
+            return sum(
+                conn.execute(select(func.count()).where(t.c.slot != 0)).scalar_one()
+                for t in counts.TABLES
+            )
+
+    postgres = engine.dialect.name == "postgresql"
+    assert (slot_rows() > 0) == postgres
+    cli = Server(db_url, tmp_path / "home")
+    done = cli.ok("fold-counts", "--json")
+    assert json.loads(done.stdout) == {"folded": postgres}
+    assert slot_rows() == 0
+    assert_counts_right(engine)
+    assert "digabung" in cli.ok("fold-counts").stdout
 
 
 # -- PostgreSQL: concurrent writers --------------------------------------------------------------

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Connection, and_, func, literal, select
 
@@ -50,9 +50,8 @@ from sync.server.scope import Scope
 
 PAGE = 50
 DAYS = 14  # the per-day chart
-WEEK = timedelta(days=7)
 DASHBOARD_OFFICERS = 25
-WIB = timezone(timedelta(hours=7))  # Central Kalimantan's time: days start at midnight WIB
+WIB = counts.WIB  # Central Kalimantan's time: days start at midnight WIB
 OPEN_ACTION = "console.household_open"
 SEARCH_ACTION = "console.search"
 REASONS = ("verification", "duplicate", "card", "request", "correction", "oversight", "other")
@@ -205,7 +204,7 @@ def _scan(
         by_area[area] = Counts(0, received, verified, rejected, cards, 0, conflicts)
     o, d = officer_counts.c, officer_day_counts.c
     first, _ = _day_bounds(now)
-    week = first + timedelta(days=DAYS - WEEK.days)
+    week = counts.week_start(now)
     recent = dict(
         conn.execute(
             select(d.officer_id, func.sum(d.households))

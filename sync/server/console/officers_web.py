@@ -71,7 +71,7 @@ def _list_page(
     typed: dict | None = None,
     page_no: int = 1,
 ) -> Response:
-    with engine_of(request).connect() as conn:
+    with engine_of(request).begin() as conn:  # begin: the counts' fold (counts.py) is kept
         found = officers.list_officers(conn, session.user.scope)
     # A province has hundreds of officers: pages of PAGE keep each under the page weight.
     pages = max(1, -(-len(found) // PAGE))
@@ -137,7 +137,7 @@ def _officer_page(
     error: str | None = None,
     done: str = "",
 ) -> Response:
-    with engine_of(request).connect() as conn:
+    with engine_of(request).begin() as conn:  # begin: the counts' fold is kept
         officer = _officer(conn, session, officer_id)
         changes = entries(conn, session.user.scope, officer_id=officer.id, limit=20)
         names = users.names_of(conn, {e.actor for e in changes})
