@@ -66,19 +66,15 @@ class EvidenceController(QObject):
             QStandardPaths.StandardLocation.PicturesLocation
         )
         self._source = None  # the position source while it looks for a fix
-        self._devices: QObject | None = None  # QMediaDevices: a camera plugged in or out
         self.show_cameras()
 
     def show_cameras(self) -> None:
-        """The photo editors' camera button, enabled where the system offers a camera."""
-        from PySide6.QtMultimedia import QMediaDevices
-
+        """The photo editors' camera button, enabled where the system offers a camera. Asked
+        once per form: no QMediaDevices watcher per page (one was made and destroyed with each
+        form, and a worker of the GUI tests crashed at shutdown once after it came in); a
+        camera plugged in later is offered when the form opens again."""
         from app.gui.views.camera import cameras
 
-        if self._devices is None:
-            devices = QMediaDevices(self)
-            devices.videoInputsChanged.connect(self.show_cameras)
-            self._devices = devices
         available = bool(cameras())
         for editor in self.editors.values():
             editor.set_camera(available)
