@@ -80,23 +80,24 @@ class DesaRow:
     conflicts: int
 
 
+def _desa_sums():
+    """desa_counts summed over the writers' rows, by desa, regency, status and visit outcome."""
+    c = desa_counts.c
+    return select(
+        c.kode_desa,
+        c.kode_kab,
+        c.status,
+        c.visit_outcome,
+        func.sum(c.households),
+        func.sum(c.cards),
+        func.sum(c.conflicts),
+    ).group_by(c.kode_desa, c.kode_kab, c.status, c.visit_outcome)
+
+
 def desa_rows(conn: Connection, where: ColumnElement[bool]) -> list[DesaRow]:
     """Households by desa, regency, status and visit outcome; `where` on desa_counts.c.kode_desa
     (a scope)."""
-    c = desa_counts.c
-    rows = conn.execute(
-        select(
-            c.kode_desa,
-            c.kode_kab,
-            c.status,
-            c.visit_outcome,
-            func.sum(c.households),
-            func.sum(c.cards),
-            func.sum(c.conflicts),
-        )
-        .where(where)
-        .group_by(c.kode_desa, c.kode_kab, c.status, c.visit_outcome)
-    ).all()
+    rows = conn.execute(_desa_sums().where(where)).all()
     return [
         DesaRow(d, k, s, o or None, int(n), int(cards), int(conflicts))
         for d, k, s, o, n, cards, conflicts in rows
@@ -266,18 +267,7 @@ def check(conn: Connection) -> list[str]:
             if a != b:
                 found.append(f"{name} {key}: {a} != {b}")
 
-    c = desa_counts.c
-    kept = conn.execute(
-        select(
-            c.kode_desa,
-            c.kode_kab,
-            c.status,
-            c.visit_outcome,
-            func.sum(c.households),
-            func.sum(c.cards),
-            func.sum(c.conflicts),
-        ).group_by(c.kode_desa, c.kode_kab, c.status, c.visit_outcome)
-    ).all()
+    kept = conn.execute(_desa_sums()).all()
     compare(
         "desa_counts",
         {tuple(r[:4]): tuple(int(x) for x in r[4:]) for r in kept if any(r[4:])},
