@@ -318,13 +318,11 @@ def cmd_device_check_escrow(args: argparse.Namespace) -> int:
     """Upgrade step: remove escrow blobs that do not seal their device's own store's key."""
     from sync.server import keys
     from sync.server.admins import CLI_ACTOR
-    from sync.server.db import advisory_lock
     from sync.server.recovery import check_escrow
     from sync.server.settings import PASSPHRASE_ENV
 
     with database(args) as engine, engine.begin() as conn:
         unlocked = keys.unlock(conn, os.environ.get(PASSPHRASE_ENV) or _ask("cli.passphrase"))
-        advisory_lock(conn, "khbs/ingest")  # no push changes escrow while this runs
         result = check_escrow(conn, unlocked, CLI_ACTOR)
     if args.json:
         _print_json(result.as_dict())

@@ -20,7 +20,7 @@ import hashlib
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,6 +47,7 @@ from sqlalchemy import (
     false,
     func,
     select,
+    text,
 )
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -814,6 +815,36 @@ def advisory_lock(conn: Connection, name: str) -> None:
     pg_advisory_xact_lock. SQLite needs nothing: every transaction began IMMEDIATE."""
     if conn.dialect.name == "postgresql":
         conn.execute(select(func.pg_advisory_xact_lock(_lock_id(name))))
+
+
+# advisory_locks spaces of ingest (sync/server/ingest.py `_lock`), taken in this order.
+DEVICE_LOCKS, HOUSEHOLD_LOCKS, TOKEN_LOCKS = 1701, 1702, 1703
+
+
+def lock_key(key: bytes) -> int:
+    """A key of advisory_locks as PostgreSQL sees it: 32 bits of its BLAKE2b hash, signed."""
+    return int.from_bytes(hashlib.blake2b(key, digest_size=4).digest(), "big", signed=True)
+
+
+def advisory_locks(conn: Connection, keys: Iterable[tuple[int, bytes]]) -> None:
+    """Many transaction locks at once, in ascending (space, key) order, so two transactions
+    that each take what they need this way, in ascending order over their calls, can never
+    deadlock. A key is hashed to 32 bits (lock_key): two keys sharing a hash only make one
+    wait for the other. `space` (a small int) keeps kinds of keys apart. PostgreSQL's two-key
+    advisory locks, a key space apart from advisory_lock's; SQLite: nothing (one writer)."""
+    if conn.dialect.name != "postgresql":
+        return
+    pairs = sorted({(space, lock_key(key)) for space, key in keys})
+    if pairs:
+        # The sorted subquery feeds the aggregate row by row: the locks are taken in its order.
+        conn.execute(
+            text(
+                "SELECT count(pg_advisory_xact_lock(s, k)) FROM (SELECT s, k FROM"
+                " unnest(CAST(:s AS integer[]), CAST(:k AS integer[])) AS u(s, k)"
+                " ORDER BY s, k) AS o"
+            ),
+            {"s": [s for s, _ in pairs], "k": [k for _, k in pairs]},
+        )
 
 
 def try_advisory_lock(conn: Connection, name: str) -> bool:

@@ -14,8 +14,10 @@ and codes only. An escrow blob the batch carries is kept only if it seals the de
 store's key (recovery.keep_escrow); a refused one is audited and the households go on.
 
 Opening the batch, the rules, hashing, sealing and blind tokens need no database, so they run
-before the ingest lock (`_prepare`); the lock is held only for the reads and writes (`_Writer`),
-a few set-based statements for the whole batch (docs/scale.md, "After").
+before any lock (`_prepare`); the locks are held only for the reads and writes (`_Writer`), a
+few set-based statements for the whole batch (docs/scale.md, "After"). Batches that share no
+household and no NIK/KK number are applied side by side on PostgreSQL (`_lock`); the change
+counter, updated last, orders their commits.
 """
 
 from __future__ import annotations
@@ -42,7 +44,10 @@ from sync.protocol import (
 )
 from sync.server import cases, questionnaires, repo, rights
 from sync.server.db import (
-    advisory_lock,
+    DEVICE_LOCKS,
+    HOUSEHOLD_LOCKS,
+    TOKEN_LOCKS,
+    advisory_locks,
     batches,
     blind_index,
     candidates,
@@ -86,7 +91,7 @@ def ingest(
     except ProtocolError as exc:
         prepared = exc  # raised only if the batch id is not already stored (checked under the lock)
     with engine.connect() as conn, conn.begin():
-        advisory_lock(conn, "khbs/ingest")
+        _lock(conn, device.id, prepared if isinstance(prepared, list) else [])
         stored = _stored(conn, device.id, header.batch_id)
         if stored is not None:
             return stored
@@ -124,6 +129,36 @@ def _keep_escrow(
         raise ProtocolError("bad_batch")
     kept = keep_escrow(conn, keys, device_id, key_id, blob, claim)
     return "kept" if kept else "refused"
+
+
+def _lock(conn: Connection, device_id: str, prepared: list) -> None:
+    """What a batch reads and writes that another batch could too, locked before it is read
+    (PostgreSQL; SQLite runs one writer at a time): the device (its stored batches and escrow),
+    each of the batch's households (stored row, versions, correction requests) and every NIK/KK
+    token it adds or its households held (who else holds one decides duplicate warnings and
+    cases). Two batches sharing none of these run at once; one sharing any waits for the other
+    to commit, then reads what it wrote. The stored tokens are read only once the households
+    are locked, so they cannot change before their locks are taken; households before tokens,
+    in ascending order (db.advisory_locks), so two batches never deadlock."""
+    if conn.dialect.name != "postgresql":
+        return
+    mine = [p for p in prepared if isinstance(p, Prepared)]
+    hids = sorted({p.hid for p in mine})
+    advisory_locks(
+        conn,
+        [(DEVICE_LOCKS, device_id.encode())] + [(HOUSEHOLD_LOCKS, h.encode()) for h in hids],
+    )
+    tokens = {token for p in mine for _, token in p.tokens}
+    for chunk in _chunks(hids):
+        tokens.update(
+            (r.key_id, bytes(r.token))
+            for r in conn.execute(
+                select(blind_index.c.key_id, blind_index.c.token).where(
+                    blind_index.c.household_id.in_(chunk)
+                )
+            )
+        )
+    advisory_locks(conn, [(TOKEN_LOCKS, k.encode() + b"\0" + t) for k, t in tokens])
 
 
 def _stored(conn: Connection, device_id: str, batch_id: str) -> dict | None:

@@ -218,12 +218,14 @@ def check_escrow(conn: Connection, keys: ServerKeys, actor: str) -> EscrowCheck:
     """Remove every escrow blob that does not open under its device's registered store id (kept
     by a server before this check, or written around it), each removal audited. A legacy device's
     blob cannot be checked (its store id is unknown until it claims one) and is only counted.
-    Run inside one transaction holding the ingest lock, so no push changes escrow meanwhile."""
+    The rows are locked (FOR UPDATE on PostgreSQL) so that a push writing a device's escrow
+    meanwhile waits, or is waited for and read again, never overwritten by a stale verdict."""
     result = EscrowCheck()
     rows = conn.execute(
         select(devices.c.id, devices.c.store_id, devices.c.escrow_key_id, devices.c.escrow_blob)
         .where(devices.c.escrow_blob.is_not(None))
         .order_by(devices.c.id)
+        .with_for_update()
     ).all()
     for row in rows:
         if row.store_id is None:
