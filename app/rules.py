@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from app import dates, evidence, regions, visits
 from app import questionnaire as q
+from app.answercheck import AnswerCheck, compile_answers
 from app.i18n import tr
 from app.schemacheck import compile_check
 
@@ -205,7 +206,38 @@ def _known(path: tuple, schema: dict) -> bool:
 
 
 def _answer_issues(record: dict, final: bool, today: date) -> list[Issue]:
-    """Per-question checks in one walk: completeness, skip logic, plausible ranges, dates."""
+    """Per-question checks: completeness, skip logic, plausible ranges, dates. By the function
+    generated for the record's version (app/answercheck.py), or by the walk below when the
+    generator could not read the schema: the same issues in the same order."""
+    schema = q.schema_for(record)
+    generated = _answer_check(schema)
+    if generated is not None:
+        return generated(record, final, today)
+    return _walked_answer_issues(record, final, today)
+
+
+@q.per_spec
+def _answer_check(schema: dict) -> AnswerCheck | None:
+    return compile_answers(
+        schema,
+        {
+            "Issue": Issue,
+            "ERROR": ERROR,
+            "WARNING": WARNING,
+            "plan": _answer_plan,
+            "age_expected": _age_expected,
+            "bad_in": _bad_in,
+            "before": _before,
+            "future": _future,
+            "named": _named,
+            "same": _same,
+        },
+    )
+
+
+def _walked_answer_issues(record: dict, final: bool, today: date) -> list[Issue]:
+    """_answer_issues by walking the questionnaire (questionnaire.answer_rows), each row's
+    checks read from its plan: what the generated function must find (tests/test_answercheck.py)."""
     out = []
     schema = q.schema_for(record)
     for path, spec, value, relevant, required, scope in q.answer_rows(record, schema):
