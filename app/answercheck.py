@@ -64,7 +64,7 @@ class _Generator:
             "SAME": helpers["same"],
             "DERIVE": q.derive,
             "VISIT": q.visit_date,
-            "AGE_OK": _age_ok,
+            "AGE_RANGE": dates.age_range,
             "SCHEMA": schema,
         }
         self.consts: dict[int, str] = {}
@@ -75,7 +75,7 @@ class _Generator:
         self.functions.append(
             "def check(r, final, today):\n"
             "    out = []\n"
-            f"    {root}(r, r, (), True, True, out, final, today)\n"
+            f"    {root}(r, r, (), True, True, out, final, today, VISIT(r))\n"
             "    return out\n"
         )
         source = "\n".join(self.functions)
@@ -130,7 +130,9 @@ class _Generator:
             low, high = bounds.get("min", 0), bounds.get("max", 200)
             safe = _plain_number(low) and _plain_number(high)
             birth = f"{s}.get({q.BIRTH_DATE!r})"
-            return f"AGE_OK({birth}, r, {self.const(low)}, {self.const(high)})", safe
+            low, high = self.const(low), self.const(high)
+            ages = f"(_a := AGE_RANGE({birth}, vd))"
+            return f"({ages} is None or (_a[1] >= {low} and _a[0] <= {high}))", safe
         name = c["field"]
         if not isinstance(name, str):
             return f"{self.const(q._condition(c))}({s}, r)", False
@@ -163,12 +165,13 @@ class _Generator:
     # -- groups and questions (questionnaire._walk, and rules._answer_issues per row)
 
     def group(self, group: dict, static: tuple | None) -> str:
-        """A function `G(s, r, P, shown, gate, out, final, today)` for the questions of a group:
-        `s` its object, `P` its path when it lies in a roster row (else `static`)."""
+        """A function `G(s, r, P, shown, gate, out, final, today, vd)` for the questions of a
+        group: `s` its object, `P` its path when it lies in a roster row (else `static`), `vd`
+        the visit date (questionnaire.visit_date, read once a record)."""
         fname = f"G{len(self.functions)}"
         self.functions.append("")  # its place: nested groups are written first
         slot = len(self.functions) - 1
-        lines = [f"def {fname}(s, r, P, shown, gate, out, final, today):"]
+        lines = [f"def {fname}(s, r, P, shown, gate, out, final, today, vd):"]
         for name, spec in group.get("properties", {}).items():
             if not isinstance(name, str):
                 raise _NotCompilable("property name")
@@ -227,7 +230,7 @@ class _Generator:
             lines += [
                 "    if not isinstance(v, dict):",
                 "        v = {}",
-                f"    {sub}(v, r, {prefix}, rel, {inner_gate}, out, final, today)",
+                f"    {sub}(v, r, {prefix}, rel, {inner_gate}, out, final, today, vd)",
             ]
             return lines
         lines += [f"    if {_empty('v')}:"]
@@ -245,7 +248,7 @@ class _Generator:
                 f"        here = {path}",
                 "        for i, row in enumerate(v):",
                 "            if isinstance(row, dict):",
-                f"                {rows}(row, r, here + (i,), rel, ig, out, final, today)",
+                f"                {rows}(row, r, here + (i,), rel, ig, out, final, today, vd)",
             ]
         return lines
 
@@ -294,7 +297,7 @@ class _Generator:
                 keyword = "elif"
         if future:
             out += [
-                "if BEFORE(v, VISIT(r)):",
+                "if BEFORE(v, vd):",
                 f"    out.append(Issue('date_before_visit', WARNING, {path}))",
             ]
         elif is_date and name != q.BIRTH_DATE:
@@ -333,9 +336,3 @@ def _indent(lines: list[str], n: int) -> list[str]:
 
 def _plain_number(value: object) -> bool:
     return type(value) in (int, float)
-
-
-def _age_ok(birth: object, record: dict, low: object, high: object) -> bool:
-    """questionnaire._age_condition's check."""
-    ages = dates.age_range(birth, q.visit_date(record))
-    return ages is None or (ages[1] >= low and ages[0] <= high)  # type: ignore[operator]

