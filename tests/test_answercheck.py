@@ -76,6 +76,7 @@ def odd_schema() -> dict:
     props["uji"] = {
         "type": "object",
         "x-label": {"id": "Uji"},
+        "x-relevant": {"age": {"max": 5}},  # on the record's own (unknown) tanggal_lahir
         "properties": {
             "a": {"type": "integer", "x-label": {"id": "A"}, "x-required": True},
             "b": {
@@ -83,7 +84,7 @@ def odd_schema() -> dict:
                 "x-label": {"id": "B"},
                 "x-required": False,
                 "x-relevant": {"field": "a", "min": 2, "max": 5},
-                "x-warn-range": {"max": 10},
+                "x-warn-range": {"max": 2},
                 "x-allowed": [{"when": {"field": "a", "in": [3]}, "in": [1, 2]}],
             },
             "c": {
@@ -114,6 +115,12 @@ def odd_schema() -> dict:
             },
         },
     }
+    props["uji2"] = {  # an age condition on a group of no age condition inside
+        "type": "object",
+        "x-label": {"id": "Uji 2"},
+        "x-relevant": {"age": {"min": 10}},
+        "properties": {"g": {"type": "integer", "x-label": {"id": "G"}, "x-required": True}},
+    }
     return schema
 
 
@@ -139,6 +146,10 @@ def test_odd_conditions_answer_as_in_the_walk():
             if rng.random() < 0.9:
                 uji["d"] = rows if rng.random() < 0.9 else rng.choice(values)
             record["uji"] = uji if rng.random() < 0.9 else rng.choice(values)
+            if rng.random() < 0.5:
+                record["uji2"] = {"g": rng.choice(values)}
+            if rng.random() < 0.3:
+                record["tanggal_lahir"] = rng.choice(["2024", "2001-02-03"])
             for final in (True, False):
                 try:
                     want = as_rows(rules._walked_answer_issues(record, final, TODAY))
