@@ -68,15 +68,18 @@ class _Generator:
             "SCHEMA": schema,
         }
         self.consts: dict[int, str] = {}
+        self.hoisted: dict[str, int] = {}  # expression -> its place in A
         self.ages = False  # the group being written has an age condition on its own object
         self.functions: list[str] = []
 
     def build(self) -> AnswerCheck:
         root = self.group(self.schema, ())
+        hoisted = "".join(f"        {expr},\n" for expr in self.hoisted)
         self.functions.append(
             "def check(r, final, today):\n"
             "    out = []\n"
-            f"    {root}(r, r, (), True, True, out, final, today, VISIT(r))\n"
+            f"    A = (\n{hoisted}    )\n"
+            f"    {root}(r, r, (), True, True, out, final, today, VISIT(r), A)\n"
             "    return out\n"
         )
         source = "\n".join(self.functions)
@@ -107,75 +110,94 @@ class _Generator:
 
     # -- conditions (questionnaire._condition, as expressions)
 
-    def cond(self, c: object, s: str) -> tuple[str, bool]:
-        """(expression, safe): what `questionnaire._condition(c)(s, r)` answers. Safe: it cannot
-        raise, so it may be left unevaluated where its answer is not needed."""
+    def cond(self, c: object) -> tuple[str, bool]:
+        """(expression, safe): what `questionnaire._condition(c)(s, r)` answers for the group's
+        object `s`. Safe: it cannot raise, so it may be left unevaluated where its answer is
+        not needed, or evaluated where it is not (hoisted)."""
+        expr, safe, on_record = self._cond(c)
+        return (self.hoist(expr) if on_record and safe else expr), safe
+
+    def hoist(self, expr: str) -> str:
+        """A condition on the record alone (absolute paths: "was the family found") is asked
+        by many questions, in every roster row: evaluated once a record, where `check` starts
+        (it cannot fail: only safe ones are hoisted), and read from the tuple `A`."""
+        if expr in ("True", "False"):
+            return expr
+        if expr not in self.hoisted:
+            self.hoisted[expr] = len(self.hoisted)
+        return f"A[{self.hoisted[expr]}]"
+
+    def _cond(self, c: object) -> tuple[str, bool, bool]:
+        """(expression, safe, on the record alone)."""
         if not c:
-            return "True", True
+            return "True", True, True
         if type(c) is not dict or frozenset(c) not in q._SHAPES:
-            return f"{self.const(q._condition(c))}({s}, r)", False
+            return f"{self.const(q._condition(c))}(s, r)", False, False
         if "all" in c or "any" in c:
             key = "all" if "all" in c else "any"
-            subs = [self.cond(x, s) for x in c[key]]
+            subs = [self._cond(x) for x in c[key]]
             if not subs:
-                return ("True" if key == "all" else "False"), True
-            joined = f" {'and' if key == 'all' else 'or'} ".join(e for e, _ in subs)
-            return f"({joined})", all(safe for _, safe in subs)
+                return ("True" if key == "all" else "False"), True, True
+            safe = all(sub[1] for sub in subs)
+            on_record = all(sub[2] for sub in subs)
+            if not on_record:  # a part on the record alone is still asked once a record
+                subs = [(self.hoist(e) if o and sf else e, sf, o) for e, sf, o in subs]
+            joined = f" {'and' if key == 'all' else 'or'} ".join(e for e, _, _ in subs)
+            return f"({joined})", safe, on_record
         if "not" in c:
-            expr, safe = self.cond(c["not"], s)
-            return f"(not {expr})", safe
+            expr, safe, on_record = self._cond(c["not"])
+            return f"(not {expr})", safe, on_record
         if "age" in c:
             bounds = c["age"]
             if type(bounds) is not dict:
-                return f"{self.const(q._condition(c))}({s}, r)", False
+                return f"{self.const(q._condition(c))}(s, r)", False, False
             low, high = bounds.get("min", 0), bounds.get("max", 200)
             safe = _plain_number(low) and _plain_number(high)
-            birth = f"{s}.get({q.BIRTH_DATE!r})"
             low, high = self.const(low), self.const(high)
-            if s == "s":  # the group's own object: its ages read once, where the group starts
-                self.ages = True
-                return f"(ages is None or (ages[1] >= {low} and ages[0] <= {high}))", safe
-            ages = f"(_a := AGE_RANGE({birth}, vd))"
-            return f"({ages} is None or (_a[1] >= {low} and _a[0] <= {high}))", safe
+            self.ages = True  # the group's ages are read once, where the group starts
+            return f"(ages is None or (ages[1] >= {low} and ages[0] <= {high}))", safe, False
         name = c["field"]
         if not isinstance(name, str):
-            return f"{self.const(q._condition(c))}({s}, r)", False
-        if name.startswith("/"):
+            return f"{self.const(q._condition(c))}(s, r)", False, False
+        on_record = name.startswith("/")
+        if on_record:
             # questionnaire._getter: the record is a dict (the walk reads it with .get).
             parts = name.strip("/").split("/")
             get = f"r.get({parts[0]!r})"
             for part in parts[1:]:
                 get = f"(_n.get({part!r}) if isinstance(_n := {get}, dict) else None)"
         else:
-            get = f"{s}.get({str(name)!r})"
+            get = f"s.get({str(name)!r})"
         empty = _empty(f"(_c := {get})", "_c")
         if "answered" in c:
-            return (f"(not {empty})" if c["answered"] else empty), True
+            return (f"(not {empty})" if c["answered"] else empty), True, on_record
         if "in" in c or "not_in" in c:
             key = "in" if "in" in c else "not_in"
             values = c[key]
             safe = type(values) in (list, tuple)
             op = "in" if key == "in" else "not in"
-            return f"(not {empty} and _c {op} {self.const(values)})", safe
+            return f"(not {empty} and _c {op} {self.const(values)})", safe, on_record
         if "contains" in c:
-            return f"(isinstance((_c := {get}), list) and {self.const(c['contains'])} in _c)", True
+            item = self.const(c["contains"])
+            return f"(isinstance((_c := {get}), list) and {item} in _c)", True, on_record
         low, high = c.get("min", float("-inf")), c.get("max", float("inf"))
         test = (
             f"(isinstance((_c := {get}), (int, float)) and not isinstance(_c, bool)"
             f" and {self.const(low)} <= _c <= {self.const(high)})"
         )
-        return test, _plain_number(low) and _plain_number(high)
+        return test, _plain_number(low) and _plain_number(high), on_record
 
     # -- groups and questions (questionnaire._walk, and rules._answer_issues per row)
 
     def group(self, group: dict, static: tuple | None) -> str:
-        """A function `G(s, r, P, shown, gate, out, final, today, vd)` for the questions of a
-        group: `s` its object, `P` its path when it lies in a roster row (else `static`), `vd`
-        the visit date (questionnaire.visit_date, read once a record)."""
+        """A function `G(s, r, P, shown, gate, out, final, today, vd, A)` for the questions of
+        a group: `s` its object, `P` its path when it lies in a roster row (else `static`), `vd`
+        the visit date (questionnaire.visit_date, read once a record), `A` the conditions on
+        the record alone (hoist)."""
         fname = f"G{len(self.functions)}"
         self.functions.append("")  # its place: nested groups are written first
         slot = len(self.functions) - 1
-        lines = [f"def {fname}(s, r, P, shown, gate, out, final, today, vd):"]
+        lines = [f"def {fname}(s, r, P, shown, gate, out, final, today, vd, A):"]
         body: list[str] = []
         outer, self.ages = self.ages, False  # a nested group's flag is its own
         for name, spec in group.get("properties", {}).items():
@@ -198,10 +220,10 @@ class _Generator:
             kind = "group"
         else:
             kind = "leaf"
-        rel, rel_safe = self.cond(spec.get("x-relevant"), "s")
+        rel, rel_safe = self.cond(spec.get("x-relevant"))
         raw = spec.get("x-required")
         if raw is not None and not isinstance(raw, bool):
-            req, req_safe = self.cond(raw, "s")
+            req, req_safe = self.cond(raw)
         else:
             req, req_safe = repr(raw), True
         rel_line = "rel = shown" if rel == "True" else f"rel = shown and {rel}"
@@ -240,7 +262,7 @@ class _Generator:
             lines += [
                 "    if not isinstance(v, dict):",
                 "        v = {}",
-                f"    {sub}(v, r, {prefix}, rel, {inner_gate}, out, final, today, vd)",
+                f"    {sub}(v, r, {prefix}, rel, {inner_gate}, out, final, today, vd, A)",
             ]
             return lines
         lines += [f"    if {_empty('v')}:"]
@@ -258,7 +280,7 @@ class _Generator:
                 f"        here = {path}",
                 "        for i, row in enumerate(v):",
                 "            if isinstance(row, dict):",
-                f"                {rows}(row, r, here + (i,), rel, ig, out, final, today, vd)",
+                f"                {rows}(row, r, here + (i,), rel, ig, out, final, today, vd, A)",
             ]
         return lines
 
@@ -296,7 +318,7 @@ class _Generator:
             keyword = "if"
             for entry in spec["x-allowed"]:
                 when = entry["when"]
-                expr, _safe = self.cond(when, "s")
+                expr, _safe = self.cond(when)
                 code = entry.get("code", "answer_conflict")
                 out += [
                     f"    {keyword} {expr} and v not in {self.const(entry['in'])}:",
