@@ -317,8 +317,8 @@ def _generate(schema: dict, conforms) -> Check:
     return writer.ns["check"]
 
 
-def _exact(arg: object) -> tuple[type, ...]:
-    names = arg if isinstance(arg, list) else [arg]
+def _exact(arg: Any) -> tuple[type, ...]:
+    names: list = arg if isinstance(arg, list) else [arg]
     if not all(n in _TYPES for n in names):
         raise NotCompilable(f"type {arg}")
     return tuple(t for n in names for t in _TYPES[n])
@@ -417,13 +417,13 @@ class _Writer:
                 return [f"{pad}if not ({v} {op} {a}):\n", fail] if known in _NUMBERS else []
             return [f"{pad}if type({v}) in _NUMBERS and not ({v} {op} {a}):\n", fail]
         if key in _LENGTH_TESTS:
-            op, kind = _LENGTH_TESTS[key]
+            op, sized = _LENGTH_TESTS[key]
             a = self.const(arg)
             if known is not None:
-                same = known.__name__ == kind
+                same = known.__name__ == sized
                 return [f"{pad}if not (len({v}) {op} {a}):\n", fail] if same else []
             return [
-                f"{pad}if isinstance({v}, {kind}) and not (type({v}) is {kind}"
+                f"{pad}if isinstance({v}, {sized}) and not (type({v}) is {sized}"
                 f" and len({v}) {op} {a}):\n",
                 fail,
             ]
