@@ -28,6 +28,9 @@ from app import questionnaire as q
 AnswerCheck = Callable[[dict, bool, date], list]
 
 
+_SCALARS = (str, int, bool, type(None))
+
+
 class _NotCompilable(Exception):
     pass
 
@@ -67,7 +70,7 @@ class _Generator:
             "AGE_RANGE": dates.age_range,
             "SCHEMA": schema,
         }
-        self.consts: dict[int, str] = {}
+        self.consts: dict[object, str] = {}
         self.hoisted: dict[str, int] = {}  # expression -> its place in A
         self.ages = False  # the group being written has an age condition on its own object
         self.functions: list[str] = []
@@ -94,7 +97,12 @@ class _Generator:
         """A name for a value the code reads (a list, a dict, a pattern): bound, not written."""
         if value is None or type(value) in (str, int, bool):
             return repr(value)
-        key = id(value)
+        key: object = id(value)
+        if isinstance(value, (list, tuple)) and all(type(x) in _SCALARS for x in value):
+            # Equal lists of plain values (the codes of "found" in many conditions) are one
+            # constant, so that equal conditions are one expression (hoist). repr tells 1 from
+            # True and 1.0, so two lists share a name only when `in` answers alike for them.
+            key = (type(value), repr(value))  # type() too: a list subclass is not a list
         if key not in self.consts:
             name = f"K{len(self.consts)}"
             self.ns[name] = value
