@@ -116,10 +116,10 @@ class _Generator:
             return repr(static + (name,))
         return f"P + ({name!r},)"
 
-    # -- conditions (questionnaire._condition, as expressions)
+    # -- conditions (questionnaire.compile_condition, as expressions)
 
     def cond(self, c: object) -> tuple[str, bool]:
-        """(expression, safe): what `questionnaire._condition(c)(s, r)` answers for the group's
+        """(expression, safe): what `q.compile_condition(c)(s, r)` answers for the group's
         object `s`. Safe: it cannot raise, so it may be left unevaluated where its answer is
         not needed, or evaluated where it is not (hoisted)."""
         expr, safe, on_record = self._cond(c)
@@ -139,8 +139,8 @@ class _Generator:
         """(expression, safe, on the record alone)."""
         if not c:
             return "True", True, True
-        if type(c) is not dict or frozenset(c) not in q._SHAPES:
-            return f"{self.const(q._condition(c))}(s, r)", False, False
+        if type(c) is not dict or frozenset(c) not in q.CONDITION_SHAPES:
+            return f"{self.const(q.compile_condition(c))}(s, r)", False, False
         if "all" in c or "any" in c:
             key = "all" if "all" in c else "any"
             subs = [self._cond(x) for x in c[key]]
@@ -158,7 +158,7 @@ class _Generator:
         if "age" in c:
             bounds = c["age"]
             if type(bounds) is not dict:
-                return f"{self.const(q._condition(c))}(s, r)", False, False
+                return f"{self.const(q.compile_condition(c))}(s, r)", False, False
             low, high = bounds.get("min", 0), bounds.get("max", 200)
             safe = _plain_number(low) and _plain_number(high)
             low, high = self.const(low), self.const(high)
@@ -166,7 +166,7 @@ class _Generator:
             return f"(ages is None or (ages[1] >= {low} and ages[0] <= {high}))", safe, False
         name = c["field"]
         if not isinstance(name, str):
-            return f"{self.const(q._condition(c))}(s, r)", False, False
+            return f"{self.const(q.compile_condition(c))}(s, r)", False, False
         on_record = name.startswith("/")
         if on_record:
             # questionnaire._getter: the record is a dict (the walk reads it with .get).

@@ -285,7 +285,7 @@ Condition = Callable[[dict, dict], bool]  # (scope, record) -> evaluate(cond, sc
 
 
 # The shapes evaluate() knows, by their keys: any other is left to evaluate itself.
-_SHAPES = {
+CONDITION_SHAPES = {
     frozenset(keys)
     for keys in (
         {"all"},
@@ -298,22 +298,22 @@ _SHAPES = {
 }
 
 
-def _condition(cond: object) -> Condition:
+def compile_condition(cond: object) -> Condition:
     """evaluate() of one condition with the condition read once (the walk's plan): the same
     answer for every shape evaluate knows; anything else is left to evaluate itself, so an
     unknown condition still fails only where it is reached."""
     if not cond:
         return _always
-    if type(cond) is not dict or frozenset(cond) not in _SHAPES:
+    if type(cond) is not dict or frozenset(cond) not in CONDITION_SHAPES:
         return lambda scope, record: evaluate(cond, scope, record)  # type: ignore[arg-type]
     if "all" in cond:
-        subs = [_condition(c) for c in cond["all"]]
+        subs = [compile_condition(c) for c in cond["all"]]
         return lambda scope, record: all(f(scope, record) for f in subs)
     if "any" in cond:
-        subs = [_condition(c) for c in cond["any"]]
+        subs = [compile_condition(c) for c in cond["any"]]
         return lambda scope, record: any(f(scope, record) for f in subs)
     if "not" in cond:
-        sub = _condition(cond["not"])
+        sub = compile_condition(cond["not"])
         return lambda scope, record: not sub(scope, record)
     if "age" in cond:
         return _age_condition(cond)
@@ -448,8 +448,8 @@ def _walk_plan(group: dict) -> tuple:
             kind, inner = _LEAF, None
         requires = spec.get("x-required")
         if requires is not None and not isinstance(requires, bool):
-            requires = _condition(requires)
-        plan.append((name, spec, _condition(spec.get("x-relevant")), requires, kind, inner))
+            requires = compile_condition(requires)
+        plan.append((name, spec, compile_condition(spec.get("x-relevant")), requires, kind, inner))
     return tuple(plan)
 
 
