@@ -88,10 +88,12 @@ def derive_kek(passphrase: str, salt: bytes, params: KdfParams) -> bytes:
     return kdf.derive(passphrase.encode("utf-8"))
 
 
-def seal(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
-    """AES-256-GCM with a fresh random nonce; returns nonce || ciphertext || tag."""
+def seal(key: bytes, plaintext: bytes, aad: bytes, aead: AESGCM | None = None) -> bytes:
+    """AES-256-GCM with a fresh random nonce; returns nonce || ciphertext || tag. `aead`:
+    AESGCM(key) made once by a caller that seals many blobs with the same key (the nonce is
+    still drawn here, per call)."""
     nonce = os.urandom(NONCE_BYTES)
-    return nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+    return nonce + (aead or AESGCM(key)).encrypt(nonce, plaintext, aad)
 
 
 def open_sealed(key: bytes, blob: bytes, aad: bytes, aead: AESGCM | None = None) -> bytes:

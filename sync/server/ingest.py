@@ -206,11 +206,14 @@ def _handed_from(engine: Engine, officer_id: str) -> frozenset[str]:
     """Households whose desa moved away from this officer: their last edits are still welcome
     (docs/sync.md, Reassignment), though outside the officer's areas now."""
     with engine.connect() as conn:
-        return frozenset(
-            conn.scalars(
-                select(handovers.c.household_id).where(handovers.c.from_officer_id == officer_id)
-            )
-        )
+        if conn.dialect.name == "postgresql":  # one SELECT: no BEGIN, no ROLLBACK at checkin
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+        return frozenset(conn.scalars(_HANDED_FROM, {"officer_id": officer_id}))
+
+
+_HANDED_FROM = select(handovers.c.household_id).where(
+    handovers.c.from_officer_id == bindparam("officer_id")
+)
 
 
 def _check(

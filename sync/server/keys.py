@@ -22,6 +22,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -71,44 +72,53 @@ class ServerKeys:
 
     secrets: dict[str, dict[str, bytes]] = field(repr=False)  # never in logs or tracebacks
     active: dict[str, str] = field(default_factory=dict)
-    # AESGCM per data key id, made on first use (an export opens hundreds of thousands).
-    _aead: dict[str, AESGCM] = field(default_factory=dict, repr=False, compare=False)
+    # Made once per key and reused: an AESGCM per data key (an export opens hundreds of
+    # thousands, a push seals every household), the province key pair per key id (one per
+    # push), an HMAC keyed with each blind-index key (copied per token). Each entry keeps the
+    # secret it was made from and is used only while that is still the key id's secret.
+    _made: dict[tuple[str, str], tuple[bytes, Any]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    def _cached(self, kind: str, key_id: str, make: Callable[[bytes], Any]) -> Any:
+        secret = self.secrets[kind][key_id]  # KeyError for an unknown key, as before
+        hit = self._made.get((kind, key_id))
+        if hit is None or hit[0] is not secret:
+            hit = self._made[(kind, key_id)] = (secret, make(secret))
+        return hit[1]
+
+    def _aead(self, key_id: str) -> AESGCM:
+        return self._cached("data", key_id, AESGCM)
 
     @property
     def province(self) -> ProvinceKeyPair:
         return self.province_key(self.active["province"])
 
     def province_key(self, key_id: str) -> ProvinceKeyPair:
-        return ProvinceKeyPair.from_private_bytes(self.secrets["province"][key_id])
+        return self._cached("province", key_id, ProvinceKeyPair.from_private_bytes)
 
     def seal_content(
         self, household_id: str, revision: int, content_hash: bytes, plaintext: bytes
     ) -> tuple[str, bytes]:
-        key_id = self.active["data"]
-        aad = content_aad(household_id, revision, content_hash)
-        return key_id, seal(self.secrets["data"][key_id], plaintext, aad)
+        return self.seal_data(plaintext, content_aad(household_id, revision, content_hash))
 
     def open_content(
         self, key_id: str, household_id: str, revision: int, content_hash: bytes, blob: bytes
     ) -> bytes:
-        key = self.secrets["data"].get(key_id)
-        if key is None:
-            raise DecryptError("unknown data key")
-        aead = self._aead.get(key_id)
-        if aead is None:
-            aead = self._aead[key_id] = AESGCM(key)
-        return open_sealed(key, blob, content_aad(household_id, revision, content_hash), aead)
+        return self.open_data(key_id, blob, content_aad(household_id, revision, content_hash))
 
     def seal_data(self, plaintext: bytes, aad: bytes) -> tuple[str, bytes]:
-        """(key id, blob) sealed with the active data key, bound to `aad`."""
+        """(key id, blob) sealed with the active data key, bound to `aad`: AES-256-GCM with a
+        fresh random nonce each time (app/crypto.seal), the AESGCM object made once per key."""
         key_id = self.active["data"]
-        return key_id, seal(self.secrets["data"][key_id], plaintext, aad)
+        key = self.secrets["data"][key_id]
+        return key_id, seal(key, plaintext, aad, self._aead(key_id))
 
     def open_data(self, key_id: str, blob: bytes, aad: bytes) -> bytes:
         key = self.secrets["data"].get(key_id)
         if key is None:
             raise DecryptError("unknown data key")
-        return open_sealed(key, blob, aad)
+        return open_sealed(key, blob, aad, self._aead(key_id))
 
     def seal_candidate(
         self, candidate_id: str, revision: int, content_hash: bytes, plaintext: bytes
@@ -151,8 +161,15 @@ class ServerKeys:
     def blind_token(self, kind: str, value: str) -> tuple[str, bytes]:
         """(key id, token) for a NIK ("nik") or KK ("kk") number, with the active index key."""
         key_id = self.active["blind_index"]
-        key, msg = self.secrets["blind_index"][key_id], f"{kind}:{value}".encode()
-        return key_id, hmac.new(key, msg, hashlib.sha256).digest()[:16]
+        mac = self._cached("blind_index", key_id, _keyed_hmac).copy()
+        mac.update(f"{kind}:{value}".encode())
+        return key_id, mac.digest()[:16]
+
+
+def _keyed_hmac(key: bytes) -> hmac.HMAC:
+    """HMAC-SHA256 with `key` and no message yet: `.copy()` then `.update(msg)` gives the same
+    digest as hmac.new(key, msg, sha256) without deriving the padded key again."""
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 def is_initialised(conn: Connection) -> bool:

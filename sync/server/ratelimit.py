@@ -14,8 +14,9 @@ import hashlib
 import math
 import time
 from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import Engine, case, delete, literal
+from sqlalchemy import Connection, Engine, Float, LargeBinary, bindparam, case, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
 from sync.server.db import rate_buckets
@@ -44,22 +45,35 @@ class RateLimiter:
         self.burst = float(burst)
         self.clock = clock
         self._takes = 0
+        self._statements: dict[str, Any] = {}  # by dialect name (_upsert)
 
-    def take(self, key: str) -> int | None:
+    def take(self, key: str, conn: Connection | None = None) -> int | None:
+        """`conn`: spend inside the caller's transaction (the signed-request check takes its
+        device's token in the transaction that keeps the nonce); else in one of its own."""
+        if conn is None:
+            with self.engine.begin() as own:
+                return self.take(key, own)
         now = self.clock()
         key_hash = hashlib.sha256(f"{self.kind}:{key}".encode()).digest()
-        with self.engine.begin() as conn:
-            tokens, granted = conn.execute(self._upsert(conn.dialect.name, key_hash, now)).one()
-            self._takes += 1
-            if self._takes % FORGET_EVERY == 0:
-                self._forget_full(conn, now)
+        stmt = self._statements.get(conn.dialect.name)
+        if stmt is None:
+            stmt = self._statements[conn.dialect.name] = self._upsert(conn.dialect.name)
+        tokens, granted = conn.execute(
+            stmt, {"key_hash": key_hash, "now": now, "full_at": now + 1.0 / self.rate}
+        ).one()
+        self._takes += 1
+        if self._takes % FORGET_EVERY == 0:
+            self._forget_full(conn, now)
         if granted:
             return None
         return max(1, math.ceil((1.0 - tokens) / self.rate))
 
-    def _upsert(self, dialect: str, key_hash: bytes, now: float):
+    def _upsert(self, dialect: str):
+        """The take, built once per dialect with the key and the clock as bound parameters
+        (key_hash, now, full_at), so SQLAlchemy compiles it once, not on every request."""
         b = rate_buckets.c
-        elapsed = case((b.at < now, literal(now) - b.at), else_=0.0)
+        now = bindparam("now", type_=Float)
+        elapsed = case((b.at < now, now - b.at), else_=0.0)
         grown = b.tokens + elapsed * self.rate
         refill = case((grown > self.burst, self.burst), else_=grown)
         has_token = refill >= 1.0
@@ -67,10 +81,10 @@ class RateLimiter:
         tokens = case((has_token, refill - 1.0), else_=refill)
         at = case((b.at < now, now), else_=b.at)  # never backwards: clocks of machines differ
         stmt = insert(rate_buckets).values(
-            key_hash=key_hash,
+            key_hash=bindparam("key_hash", type_=LargeBinary),
             tokens=self.burst - 1.0,
             at=now,
-            full_at=now + 1.0 / self.rate,
+            full_at=bindparam("full_at", type_=Float),
             granted=True,
         )
         return stmt.on_conflict_do_update(

@@ -15,10 +15,11 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Connection, Row, delete, func, insert, or_, select, text, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from app.regions import PROVINCE
 from sync.protocol import CARD_NUMBER, STATUSES, QuestionnaireEvent
@@ -280,21 +281,25 @@ def remember_nonce(
     conn: Connection, device_id: str, nonce: str, ttl: timedelta, *, clock: Clock = utc_now
 ) -> bool:
     """Keep a signed request's nonce; False when the device used it within `ttl` (a replay).
-    The device's nonces older than that are forgotten first."""
+    The device's nonces older than that are forgotten first. Two statements: the insert does
+    nothing on a nonce already kept (no savepoint and no error to catch)."""
     seen = clock()
-    conn.execute(
-        delete(request_nonces).where(
-            request_nonces.c.device_id == device_id, request_nonces.c.seen_at < seen - ttl
+    conn.execute(_FORGET_NONCES, {"device_id": device_id, "before": seen - ttl})
+    keep = _KEEP_NONCE.get(conn.dialect.name)
+    if keep is None:
+        insert_ = (postgresql if conn.dialect.name == "postgresql" else sqlite).insert
+        keep = _KEEP_NONCE[conn.dialect.name] = (
+            insert_(request_nonces).on_conflict_do_nothing().returning(request_nonces.c.nonce)
         )
-    )
-    try:
-        with conn.begin_nested():
-            conn.execute(
-                insert(request_nonces).values(device_id=device_id, nonce=nonce, seen_at=seen)
-            )
-    except IntegrityError:
-        return False
-    return True
+    kept = conn.execute(keep, {"device_id": device_id, "nonce": nonce, "seen_at": seen})
+    return kept.first() is not None
+
+
+_FORGET_NONCES = delete(request_nonces).where(
+    request_nonces.c.device_id == bindparam("device_id"),
+    request_nonces.c.seen_at < bindparam("before"),
+)
+_KEEP_NONCE: dict[str, Any] = {}  # by dialect name
 
 
 def set_box_key(

@@ -80,6 +80,45 @@ def test_content_is_bound_to_its_version_and_tokens_are_stable(engine, initialis
     assert len(initialised.blind_token("nik", nik)[1]) == 16
 
 
+def test_objects_made_once_per_key_give_what_fresh_ones_give(engine, initialised):
+    """seal_content, blind_token and province_key reuse an AESGCM, a keyed HMAC and a key pair
+    made once per key (a push seals every household): the output is what the plain primitives
+    give, every seal still draws its own nonce, and a key id whose secret changes (another
+    server's keys in the same process) is not served the old key's object."""
+    import hmac
+    import os
+
+    from app.crypto import NONCE_BYTES, open_sealed
+
+    content, aad_args = b'{"nik":"6201014101900001"}', ("h1", 1, bytes(32))
+    sealed = [initialised.seal_content(*aad_args, content)[1] for _ in range(50)]
+    assert len({blob[:NONCE_BYTES] for blob in sealed}) == 50  # fresh random nonces
+    data_key = initialised.secrets["data"][initialised.active["data"]]
+    for blob in sealed:  # opened without the cache: plain AES-GCM under the data key
+        assert open_sealed(data_key, blob, keys.content_aad(*aad_args)) == content
+    index_key = initialised.secrets["blind_index"][initialised.active["blind_index"]]
+    for kind, value in [("nik", "6201014101900001"), ("kk", "6201010101010001"), ("nik", "é")]:
+        expected = hmac.new(index_key, f"{kind}:{value}".encode(), hashlib.sha256).digest()[:16]
+        assert initialised.blind_token(kind, value)[1] == expected
+        assert initialised.blind_token(kind, value)[1] == expected  # the keyed HMAC is unchanged
+    pair_id = initialised.active["province"]
+    assert initialised.province_key(pair_id) is initialised.province_key(pair_id)
+    # The same key ids, other secrets: every cached object is made again.
+    other = keys.ServerKeys(
+        {kind: dict(found) for kind, found in initialised.secrets.items()}, initialised.active
+    )
+    other._made.update(initialised._made)
+    other.secrets["data"][initialised.active["data"]] = os.urandom(32)
+    other.secrets["blind_index"][initialised.active["blind_index"]] = os.urandom(32)
+    with pytest.raises(DecryptError):
+        other.open_content(initialised.active["data"], *aad_args, sealed[0])
+    assert other.blind_token("nik", "6201014101900001") != initialised.blind_token(
+        "nik", "6201014101900001"
+    )
+    with pytest.raises(KeyError):
+        initialised.province_key("unknown")
+
+
 def test_rotation_keeps_old_keys_usable(engine, initialised):
     old = initialised.province
     escrow = seal_to(old.public_bytes(), b"laptop data key", b"khbs/escrow/v1|store")

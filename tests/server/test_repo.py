@@ -90,6 +90,39 @@ def test_officer_needs_a_name_and_an_area(engine):
         repo.add_officer(conn, "Siti", [])
 
 
+def test_a_nonce_is_kept_per_device_until_its_time_is_up(engine, officer):
+    """remember_nonce: the same nonce again is a replay (False) within the TTL, for that device
+    only; after the TTL it is forgotten and accepted; a rolled-back request keeps nothing."""
+    from sync.server.db import request_nonces
+
+    ttl = timedelta(minutes=30)
+    with engine.begin() as conn:
+        one = repo.redeem_enroll_code(
+            conn, repo.create_enroll_code(conn, officer).code, device_key()
+        )
+        two = repo.redeem_enroll_code(
+            conn, repo.create_enroll_code(conn, officer).code, device_key()
+        )
+    nonce = "n" * 22
+
+    def remember(device, moment) -> bool:
+        with engine.begin() as conn:
+            return repo.remember_nonce(conn, device.id, nonce, ttl, clock=at(moment))
+
+    assert remember(one, T0) is True
+    assert remember(one, T0 + timedelta(minutes=29)) is False  # a replay
+    assert remember(two, T0 + timedelta(minutes=29)) is True  # another device's own nonce
+    assert remember(one, T0 + timedelta(minutes=31)) is True  # forgotten, then kept again
+    assert remember(one, T0 + timedelta(minutes=32)) is False
+    with pytest.raises(RuntimeError), engine.begin() as conn:
+        assert repo.remember_nonce(conn, one.id, "m" * 22, ttl, clock=at(T0)) is True
+        raise RuntimeError("the request failed after its nonce")
+    assert remember(one, T0 + timedelta(minutes=33)) is False
+    with engine.begin() as conn:
+        assert repo.remember_nonce(conn, one.id, "m" * 22, ttl, clock=at(T0)) is True
+    assert count(engine, request_nonces) == 3
+
+
 def test_enroll_code_enrolls_one_device_once(engine, officer):
     with engine.begin() as conn:
         made = repo.create_enroll_code(conn, officer, clock=at(T0))

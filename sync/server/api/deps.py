@@ -20,6 +20,7 @@ from sync.protocol import H_DEVICE, MAX_SKEW_S, ProtocolError, verify_request
 from sync.server import repo
 from sync.server.api.errors import ApiError
 from sync.server.keys import ServerKeys
+from sync.server.ratelimit import RateLimiter
 from sync.server.settings import Settings
 
 NONCE_TTL = timedelta(seconds=2 * MAX_SKEW_S)  # replays are refused for 30 minutes
@@ -40,6 +41,16 @@ def get_settings(request: Request) -> Settings:
 def get_conn(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
     with engine.connect() as conn:
         yield conn
+
+
+def single_read(engine: Engine) -> Connection:
+    """A connection for one SELECT. On PostgreSQL it runs outside a transaction: no BEGIN and
+    no ROLLBACK at checkin, two round trips fewer for a read that sees one row anyway. (SQLite
+    keeps its transactions: its `begin` hook takes the write lock, db._sqlite_begin.)"""
+    conn = engine.connect()
+    if engine.dialect.name == "postgresql":
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+    return conn
 
 
 EngineDep = Annotated[Engine, Depends(get_engine)]
@@ -72,23 +83,40 @@ def known_device(conn: Connection, headers) -> bytes:
 
 
 def authenticate(
-    conn: Connection, headers, method: str, path: str, body: bytes, now: int
-) -> repo.Device:
-    """Raises ProtocolError with a code safe to send back; remembers the nonce on success."""
+    conn: Connection,
+    headers,
+    method: str,
+    path: str,
+    body: bytes,
+    now: int,
+    limiter: RateLimiter,
+) -> tuple[repo.Device, int | None]:
+    """(device, None), or (device, seconds to wait) when its rate-limit bucket is empty.
+    Raises ProtocolError with a code safe to send back. On success the nonce is remembered and
+    the device's token taken in one transaction, the token after the signature and nonce
+    checks, so nobody can spend another device's bucket."""
     device_id = headers.get(H_DEVICE, "")
     with conn.begin():
-        public = Ed25519PublicKey.from_public_bytes(known_device(conn, headers))
+        if not device_id or len(device_id) > 36:
+            raise ProtocolError("missing_auth")
+        try:  # one read for the key, the revocation and the device itself
+            device = repo.get_device(conn, device_id)
+        except repo.UnknownDevice:
+            raise ProtocolError("unknown_device") from None
+        if device.revoked_at is not None:
+            raise ProtocolError("revoked")
+        public = Ed25519PublicKey.from_public_bytes(device.public_key)
         nonce = verify_request(public, headers, method, path, body, now)
         if not 16 <= len(nonce) <= 32:
             raise ProtocolError("missing_auth")
         if not repo.remember_nonce(conn, device_id, nonce, NONCE_TTL):
             raise ProtocolError("replay")
-        return repo.get_device(conn, device_id)
+        return device, limiter.take(device.id, conn)
 
 
 async def auth_device(request: Request, engine: EngineDep) -> Authed:
     def headers_only() -> None:
-        with engine.connect() as conn:
+        with single_read(engine) as conn:
             known_device(conn, request.headers)
 
     has_body = request.headers.get("content-length", "0") != "0" or (
@@ -102,17 +130,20 @@ async def auth_device(request: Request, engine: EngineDep) -> Authed:
     # Its size and the time it may take are limited by sync/server/api/limits.py.
     body = await request.body()
     path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    limiter = request.app.state.device_limiter
 
-    def check() -> repo.Device:
+    def check() -> tuple[repo.Device, int | None]:
         with engine.connect() as conn:
-            return authenticate(conn, request.headers, request.method, path, body, int(time.time()))
+            return authenticate(
+                conn, request.headers, request.method, path, body, int(time.time()), limiter
+            )
 
     try:
-        device = await run_in_threadpool(check)
+        device, wait = await run_in_threadpool(check)
     except ProtocolError as exc:
         raise ApiError(401, exc.code) from None
-    # Counted after the signature check, so nobody can spend another device's bucket.
-    await limit(request.app.state.device_limiter, device.id)
+    if wait is not None:
+        raise ApiError(429, "rate_limited", retry_after=wait)
     return Authed(device, body)
 
 
