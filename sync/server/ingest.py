@@ -77,7 +77,10 @@ def ingest(
     if header.key_id not in keys.secrets["province"]:
         raise ProtocolError("unknown_key")
     with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":  # reads alone: no BEGIN, no ROLLBACK at checkin
+            conn.execution_options(isolation_level="AUTOCOMMIT")
         accepted = frozenset(questionnaires.published(conn))
+        handed = _handed_from(conn, device.officer_id)
     try:
         prepared: list | ProtocolError = _prepare(
             keys,
@@ -85,7 +88,7 @@ def ingest(
             header,
             body,
             today or date.today(),
-            _handed_from(engine, device.officer_id),
+            handed,
             accepted,
         )
     except ProtocolError as exc:
@@ -202,13 +205,10 @@ def _prepare(
     return [_check(keys, device, item, today, handed, accepted) for item in items]
 
 
-def _handed_from(engine: Engine, officer_id: str) -> frozenset[str]:
+def _handed_from(conn: Connection, officer_id: str) -> frozenset[str]:
     """Households whose desa moved away from this officer: their last edits are still welcome
     (docs/sync.md, Reassignment), though outside the officer's areas now."""
-    with engine.connect() as conn:
-        if conn.dialect.name == "postgresql":  # one SELECT: no BEGIN, no ROLLBACK at checkin
-            conn.execution_options(isolation_level="AUTOCOMMIT")
-        return frozenset(conn.scalars(_HANDED_FROM, {"officer_id": officer_id}))
+    return frozenset(conn.scalars(_HANDED_FROM, {"officer_id": officer_id}))
 
 
 _HANDED_FROM = select(handovers.c.household_id).where(
