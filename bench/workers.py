@@ -8,7 +8,8 @@ only signing and sending (laptops do their sealing on their own CPUs; this machi
 cores for server and clients together). Beside each figure: the CPU time a household cost in
 the server's processes, in its PostgreSQL backends and in this client (from /proc, so a busy
 machine moves it less than the rate), and the rate 2 idle cores would allow at that cost. Then
-cProfile of `ingest()` alone shows what is left.
+the locked part alone (`_Writer`, client and PostgreSQL CPU), and cProfile of `ingest()` alone
+shows what is left.
 
     python -m bench --only workers
 """
@@ -34,8 +35,8 @@ from sqlalchemy import create_engine, text
 
 from app import demo, rules
 from bench.sync import AREA, FAST_KDF, PASSPHRASE, TODAY, _pg_schema, _plain_insert
-from sync.protocol import seal_batch, sign_request
-from sync.server import ingest, keys, repo
+from sync.protocol import read_header, seal_batch, sign_request
+from sync.server import ingest, keys, questionnaires, repo
 from sync.server.db import open_database
 
 DEVICES, PER_DEVICE, BATCH = 8, 250, 50
@@ -224,6 +225,50 @@ def _profile(url: str, households: list[dict]) -> None:
         print("   ", line[:150])
 
 
+def _writer_alone(url: str, households: list[dict]) -> None:
+    """The locked part of ingest() alone (the _Writer's reads and writes, commit), four
+    devices' batches checked beforehand: this process's CPU and its PostgreSQL backend's a
+    household, read around those steps only (docs/scale.md, "Fewer round trips")."""
+    unlocked, devices = _prepare(url, households[: 4 * PER_DEVICE])
+    engine = open_database(url, create=False)
+    try:
+        with engine.connect() as conn:
+            accepted = frozenset(questionnaires.published(conn))
+        work = []
+        for device, _key, batches in devices:
+            for body in batches:
+                header, _ = read_header(body)
+                checked = ingest._prepare(
+                    unlocked, device, header, body, TODAY, frozenset(), accepted
+                )
+                work.append((device, checked))
+        with engine.connect() as conn:
+            backend = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        client = server = 0.0
+        stored = 0
+        for device, checked in work:
+            with engine.connect() as conn:
+                cpu, pg = time.process_time(), _cpu_seconds([backend])
+                with conn.begin():
+                    writer = ingest._Writer(conn, device, checked)
+                    results = [
+                        writer.apply(p) if isinstance(p, ingest.Prepared) else p for p in checked
+                    ]
+                    writer.finish()
+                client += time.process_time() - cpu
+                server += _cpu_seconds([backend]) - pg
+                same = conn.execute(text("SELECT pg_backend_pid()")).scalar_one() == backend
+                assert same, "the pool gave another connection"
+                stored += sum(r.outcome == "accepted" for r in results)
+    finally:
+        engine.dispose()
+    print(
+        f"  _Writer alone (reads, writes, commit), {stored} households: CPU a household"
+        f" {1000 * client / stored:.3f} ms here, {1000 * server / stored:.3f} ms its"
+        f" PostgreSQL backend (load {os.getloadavg()[0]:.1f})"
+    )
+
+
 def run(report, work: Path) -> None:
     total = DEVICES * PER_DEVICE
     households = list(demo.generate(total, seed=46, areas=[AREA], today=TODAY))
@@ -261,6 +306,9 @@ def run(report, work: Path) -> None:
             f" {per[1]:.2f} ms, client {per[2]:.2f} ms; 2 idle cores at that cost:"
             f" {2000 / sum(per):.0f} hh/s"
         )
+    with _pg_schema() as url:
+        if url is not None:
+            _writer_alone(url, households)
     with _pg_schema() as url:
         if url is not None:
             _profile(url, households)

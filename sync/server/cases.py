@@ -113,7 +113,7 @@ def open_cases(conn: Connection, matches: list[Match], at: datetime) -> list[lis
         for r in conn.execute(
             select(
                 duplicate_cases.c.household_a, duplicate_cases.c.household_b, duplicate_cases.c.kind
-            ).where(duplicate_cases.c.household_a.in_(chunk))
+            ).where(repo.among(conn, duplicate_cases.c.household_a, chunk))
         ):
             seen.add((r.household_a, r.household_b, r.kind))
     rows: list[dict] = []
@@ -142,8 +142,7 @@ def open_cases(conn: Connection, matches: list[Match], at: datetime) -> list[lis
                 _event(case_id, kind, b, a, officer_of[b], CASE_OPEN, None, at),
             ]
         )
-    if rows:
-        conn.execute(insert(duplicate_cases), rows)
+    repo.insert_rows(conn, duplicate_cases, rows)
     return out
 
 

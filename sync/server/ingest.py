@@ -26,7 +26,20 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    LargeBinary,
+    String,
+    bindparam,
+    cast,
+    insert,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.engine import Engine
 
 from app import questionnaire, regions, rules, visits
@@ -265,11 +278,6 @@ def _check(
 # -- under the lock: reads and writes -----------------------------------------------------------
 
 # Built once: a statement with bound parameters skips SQLAlchemy's per-call construction.
-_INSERT_HOUSEHOLD = insert(households)
-_INSERT_VERSION = insert(household_versions)
-_INSERT_TOKENS = insert(blind_index)
-_DELETE_TOKENS = blind_index.delete().where(blind_index.c.household_id == bindparam("hid"))
-_INSERT_DUPLICATE = insert(duplicates)
 _COUNT_DUPLICATE = (
     update(duplicates)
     .where(
@@ -283,6 +291,65 @@ _COUNT_DUPLICATE = (
 
 def _chunks(items: list, size: int = 500):
     return (items[i : i + size] for i in range(0, len(items), size))
+
+
+def _reads(conn: Connection, hids: list[str], by_key: dict[str, set[bytes]]):
+    """What _Writer reads, as one UNION ALL of rows (what, hid, officer_id, revision, blob,
+    kind, key_id): the batch's tombstones "t", households "h", versions "v" (blob: the content
+    hash), candidates "c" and handovers "o" (officer_id: the officer handed from), and "b"
+    every stored household holding one of its tokens (blob: the token)."""
+    no_text, no_number, no_blob = (
+        cast(null(), String),
+        cast(null(), Integer),
+        cast(null(), LargeBinary),
+    )
+
+    def row(
+        what: str,
+        hid,
+        officer=no_text,
+        revision=no_number,
+        blob=no_blob,
+        kind=no_text,
+        key_id=no_text,
+    ):
+        columns = (literal_column(f"'{what}'", String), hid, officer, revision, blob, kind, key_id)
+        return select(*(c.label(name) for c, name in zip(columns, _READ_COLUMNS, strict=True)))
+
+    t, h, v, c, o, b = (
+        tombstones.c,
+        households.c,
+        household_versions.c,
+        candidates.c,
+        handovers.c,
+        blind_index.c,
+    )
+    parts = []
+    for i, chunk in enumerate(_chunks(hids)):
+
+        def batch(column, chunk=chunk, name=f"hids_{i}"):
+            return repo.among(conn, column, chunk, name)
+
+        parts += [
+            row("t", t.household_id).where(batch(t.household_id)),
+            row("h", h.id, h.officer_id, h.revision).where(batch(h.id)),
+            row("v", v.household_id, revision=v.revision, blob=v.content_hash).where(
+                batch(v.household_id)
+            ),
+            row("c", c.id, c.officer_id).where(batch(c.id)),
+            row("o", o.household_id, o.from_officer_id).where(batch(o.household_id)),
+        ]
+    for key_id, tokens in sorted(by_key.items()):
+        for chunk in _chunks(sorted(tokens)):
+            parts.append(
+                row("b", b.household_id, h.officer_id, blob=b.token, kind=b.kind, key_id=b.key_id)
+                .join(households, h.id == b.household_id)
+                .where(b.key_id == key_id, repo.among(conn, b.token, chunk))
+            )
+    return union_all(*parts)
+
+
+_READ_COLUMNS = ("what", "hid", "officer_id", "revision", "blob", "kind", "key_id")
 
 
 class _Writer:
@@ -302,62 +369,34 @@ class _Writer:
         self.owner: dict[str, str | None] = {}
         self.handed: dict[str, set[str]] = {}
         self.erased: set[str] = set()  # the family withdrew consent (sync/server/privacy.py)
-        for chunk in _chunks(hids):
-            self.erased |= set(
-                conn.scalars(
-                    select(tombstones.c.household_id).where(tombstones.c.household_id.in_(chunk))
-                )
-            )
-            for r in conn.execute(
-                select(households.c.id, households.c.officer_id, households.c.revision).where(
-                    households.c.id.in_(chunk)
-                )
-            ):
-                self.current[r.id] = (r.officer_id, r.revision)
-            for r in conn.execute(
-                select(
-                    household_versions.c.household_id,
-                    household_versions.c.revision,
-                    household_versions.c.content_hash,
-                ).where(household_versions.c.household_id.in_(chunk))
-            ):
-                self.known.setdefault((r.household_id, r.revision), set()).add(
-                    bytes(r.content_hash)
-                )
-            # Pre-filled households belong to their candidate's officer; an officer whose desa
-            # moved away may still send what was edited before (docs/sync.md, "Reassignment").
-            for c in conn.execute(
-                select(candidates.c.id, candidates.c.officer_id).where(candidates.c.id.in_(chunk))
-            ):
-                self.owner[c.id] = c.officer_id
-            for h in conn.execute(
-                select(handovers.c.household_id, handovers.c.from_officer_id).where(
-                    handovers.c.household_id.in_(chunk)
-                )
-            ):
-                self.handed.setdefault(h.household_id, set()).add(h.from_officer_id)
-        # The blind index as far as this batch's tokens go: token -> {household: kind}, and the
-        # officer of each household found (only stored households count, as the join did).
+        # The officer of each household holding one of the batch's tokens (only stored
+        # households count, as the join did), and the blind index as far as this batch's
+        # tokens go: token -> {household: kind}.
         self.holders: dict[tuple[str, bytes], dict[str, str]] = {}
         self.officer_of: dict[str, str] = {}
         by_key: dict[str, set[bytes]] = {}
         for p in mine:
             for _, (key_id, token) in p.tokens:
                 by_key.setdefault(key_id, set()).add(token)
-        for key_id, tokens in by_key.items():
-            for chunk in _chunks(sorted(tokens)):
-                for t in conn.execute(
-                    select(
-                        blind_index.c.kind,
-                        blind_index.c.token,
-                        blind_index.c.household_id,
-                        households.c.officer_id,
-                    )
-                    .join(households, households.c.id == blind_index.c.household_id)
-                    .where(blind_index.c.key_id == key_id, blind_index.c.token.in_(chunk))
-                ):
-                    self.holders.setdefault((key_id, bytes(t.token)), {})[t.household_id] = t.kind
-                    self.officer_of[t.household_id] = t.officer_id
+        # All of it in one statement (one round trip; docs/scale.md, "Fewer round trips").
+        for r in conn.execute(_reads(conn, hids, by_key)) if hids else ():
+            what, hid = r[0], r[1]
+            if what == "h":
+                self.current[hid] = (r.officer_id, r.revision)
+            elif what == "v":
+                self.known.setdefault((hid, r.revision), set()).add(bytes(r.blob))
+            elif what == "b":
+                self.holders.setdefault((r.key_id, bytes(r.blob)), {})[hid] = r.kind
+                self.officer_of[hid] = r.officer_id
+            elif what == "t":
+                self.erased.add(hid)
+            elif what == "c":
+                # Pre-filled households belong to their candidate's officer; an officer whose
+                # desa moved away may still send what was edited before (docs/sync.md,
+                # "Reassignment").
+                self.owner[hid] = r.officer_id
+            else:
+                self.handed.setdefault(hid, set()).add(r.officer_id)
         # What finish() writes.
         self.new: dict[str, dict] = {}  # households rows to insert, as they end up
         self.changed: dict[str, dict] = {}  # stored households: the columns to update
@@ -490,21 +529,19 @@ class _Writer:
     def finish(self) -> None:
         """The batch's writes, a few statements each for every household of it."""
         conn = self.conn
-        if self.new:
-            conn.execute(_INSERT_HOUSEHOLD, list(self.new.values()))
+        repo.insert_rows(conn, households, list(self.new.values()))
         by_columns: dict[tuple, list[dict]] = {}
         for hid, values in self.changed.items():
             if values:
                 by_columns.setdefault(tuple(sorted(values)), []).append({"b_id": hid, **values})
         for rows in by_columns.values():  # SET: the columns of the rows' keys but b_id
             conn.execute(update(households).where(households.c.id == bindparam("b_id")), rows)
-        if self.versions:
-            conn.execute(_INSERT_VERSION, self.versions)
-        if self.replaced:
-            conn.execute(_DELETE_TOKENS, [{"hid": hid} for hid in self.replaced])
-        rows = [row for hid_rows in self.tokens.values() for row in hid_rows]
-        if rows:
-            conn.execute(_INSERT_TOKENS, rows)
+        repo.insert_rows(conn, household_versions, self.versions)
+        for chunk in _chunks(self.replaced):
+            conn.execute(
+                blind_index.delete().where(repo.among(conn, blind_index.c.household_id, chunk))
+            )
+        repo.insert_rows(conn, blind_index, [r for rows in self.tokens.values() for r in rows])
         if self.corrected:
             open_ones = rights.with_open_corrections(conn, sorted({h for h, _ in self.corrected}))
             for hid, revision in self.corrected:
@@ -523,7 +560,7 @@ class _Writer:
             for r in conn.execute(
                 select(
                     duplicates.c.household_id, duplicates.c.other_household_id, duplicates.c.kind
-                ).where(duplicates.c.household_id.in_(chunk))
+                ).where(repo.among(conn, duplicates.c.household_id, chunk))
             ):
                 stored.add((r.household_id, r.other_household_id, r.kind))
         matches = [item[1] for item in self.stream if item[0] == "case"]
@@ -554,8 +591,7 @@ class _Writer:
                         "detail": {"kind": kind, "other_household_id": other},
                     }
                 )
-        if inserts:
-            conn.execute(_INSERT_DUPLICATE, inserts)
+        repo.insert_rows(conn, duplicates, inserts)
         if counts:
             conn.execute(
                 _COUNT_DUPLICATE,

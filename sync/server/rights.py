@@ -19,7 +19,7 @@ from app import rules
 from app.crypto import DecryptError
 from app.i18n import tr
 from sync.protocol import content_hash
-from sync.server import ServerError, review
+from sync.server import ServerError, repo, review
 from sync.server.attachments import Storage
 from sync.server.audit import audit
 from sync.server.db import (
@@ -322,7 +322,7 @@ def with_open_corrections(conn: Connection, household_ids: list[str]) -> set[str
         found.update(
             conn.scalars(
                 select(rights_requests.c.household_id).where(
-                    rights_requests.c.household_id.in_(chunk),
+                    repo.among(conn, rights_requests.c.household_id, chunk),
                     rights_requests.c.kind == CORRECTION,
                     rights_requests.c.status == "open",
                 )
