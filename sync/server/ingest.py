@@ -165,12 +165,12 @@ def _lock(conn: Connection, device_id: str, prepared: list) -> None:
         [(DEVICE_LOCKS, device_id.encode())] + [(HOUSEHOLD_LOCKS, h.encode()) for h in hids],
     )
     tokens = {token for p in mine for _, token in p.tokens}
-    for chunk in _chunks(hids):
+    if hids:
         tokens.update(
             (r.key_id, bytes(r.token))
             for r in conn.execute(
                 select(blind_index.c.key_id, blind_index.c.token).where(
-                    blind_index.c.household_id.in_(chunk)
+                    repo.among(conn, blind_index.c.household_id, hids)
                 )
             )
         )
