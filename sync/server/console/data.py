@@ -35,6 +35,7 @@ from sync.server.db import (
     blind_index,
     desa_counts,
     devices,
+    duplicate_counts,
     duplicates,
     household_versions,
     households,
@@ -237,17 +238,10 @@ def _as_date(value) -> date:
 def _add_lists(
     conn: Connection, view: Scope, found: dict[str, Counts], length: int | None = None
 ) -> dict[str, Counts]:
-    """Open duplicates (counted live: counts.py says why) and DTSEN list rows, by area (as
-    _scan), into `found`."""
-    h = households
-    area = counts.area_of(h.c.kode_desa, length)
-    open_dupes = (
-        select(area, func.count(func.distinct(duplicates.c.household_id)))
-        .select_from(duplicates.join(h, h.c.id == duplicates.c.household_id))
-        .where(duplicates.c.cleared_at.is_(None), view.where(h.c.kode_desa))
-        .group_by(area)
-    )
-    for code, n in conn.execute(open_dupes):
+    """Households with an open duplicate warning and DTSEN list rows, by area (as _scan), into
+    `found`, from their counts (folded by _scan)."""
+    where = view.where(duplicate_counts.c.kode_desa)
+    for code, n in counts.open_duplicates(conn, where, length).items():
         found.setdefault(code, Counts()).duplicates = n
     for code, n in counts.listed(conn, view.where(listed_counts.c.kode_desa), length).items():
         found.setdefault(code, Counts()).listed = n
