@@ -386,6 +386,7 @@ class ListRow:
     officer: str
     received_at: datetime
     damaged: bool = False
+    rt_rw: tuple[str, str] | None = None  # as the household's heading shows it
 
 
 @dataclass(frozen=True)
@@ -409,6 +410,15 @@ def masked_kk(record: dict) -> str:
 
 def head_initials(record: dict) -> str:
     return initials((q.head(record) or {}).get(q.NAME))
+
+
+def rt_rw(record: dict) -> tuple[str, str] | None:
+    """(RT, RW) of the record's location, "-" for one missing; None without either."""
+    place = record.get(q.LOCATION)
+    place = place if isinstance(place, dict) else {}
+    if place.get("rt") or place.get("rw"):
+        return (str(place.get("rt") or "-"), str(place.get("rw") or "-"))
+    return None
 
 
 def _current_versions():
@@ -477,6 +487,7 @@ def _list_rows(keys: ServerKeys, rows) -> list[ListRow]:
                 r.officer,
                 r.received_at,
                 damaged,
+                rt_rw(record) if record else None,
             )
         )
     return out
@@ -822,10 +833,7 @@ def household(
     )
     if record:
         view.kk, view.head = masked_kk(record), head_initials(record)
-        place = record.get(q.LOCATION)
-        place = place if isinstance(place, dict) else {}
-        if place.get("rt") or place.get("rw"):
-            view.rt_rw = (str(place.get("rt") or "-"), str(place.get("rw") or "-"))
+        view.rt_rw = rt_rw(record)
         questionnaires.published(conn)  # the versions a record may be of
         view.sections, view.members = answer_sections(record, lang)
         view.warnings = _warnings(record, lang)
