@@ -36,8 +36,8 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from sync.server.console import passwords
 from app.export.cells import mask
+from sync.server.console import passwords
 from sync.server.console.data import area_name
 from sync.server.db import audit_log, console_users
 from tests.conftest import FAST_KDF, PASSPHRASE, in_ci
