@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+import time
 from collections import Counter
 from datetime import UTC, timedelta
 
@@ -402,3 +403,59 @@ def test_ingest_beside_a_province_wide_card_issuance(engine, initialised):
     assert_counts_right(engine)
     with engine.connect() as conn:
         assert repo.stats(conn)["cards_issued"] == 40
+
+
+@pg_only
+def test_a_warning_erased_beside_one_found_for_the_same_household(engine, initialised):
+    """Household H is warned of with E (a KK shared). One transaction erases E (H's warning
+    goes) while a push finds F sharing a NIK with H (H gets a new one): were each counted from
+    its own snapshot, the erasure would take H off and the push, still seeing E's warning,
+    would not put it back. The push waits for the erasure's lock (seen in pg_locks), then
+    counts H from what the erasure committed."""
+    sari, _ = world(engine, initialised)
+    h, e, f = (family(n, PALANGKA_DESA[n - 1]) for n in (1, 2, 3))
+    e["no_kk"] = h["no_kk"]
+    f["anggota"][0]["nik"] = h["anggota"][0]["nik"]
+    sari.push(engine, initialised, [h])
+    sari.push(engine, initialised, [e])
+    assert_counts_right(engine)
+    erased = threading.Event()
+    failures: list[BaseException] = []
+
+    def push() -> None:
+        try:
+            assert erased.wait(30)
+            sari.push(engine, initialised, [f])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            failures.append(exc)
+
+    key = counts_lock_key()
+    waiting = text(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+        " AND classid = :high AND objid = :low"
+    )
+    thread = threading.Thread(target=push)
+    thread.start()
+    with engine.begin() as conn:
+        privacy.erase(conn, e["id"], "withdrawal", ACTOR, storage=None)
+        erased.set()
+        with engine.connect() as watch:
+            for _ in range(1200):  # the push is waiting for this transaction's lock
+                if watch.execute(waiting, {"high": key >> 32, "low": key & 0xFFFFFFFF}).scalar():
+                    break
+                assert not failures, failures
+                time.sleep(0.05)
+            else:
+                raise AssertionError("the push never waited for the erasure's lock")
+    thread.join(60)
+    assert failures == []
+    with engine.begin() as conn:
+        assert repo.stats(conn)["duplicate_warnings"] == 2  # H and F
+    assert_counts_right(engine)
+
+
+def counts_lock_key() -> int:
+    """The advisory lock key of counts.DUPLICATES_LOCK as PostgreSQL holds it (unsigned)."""
+    from sync.server.db import _lock_id
+
+    return _lock_id(counts.DUPLICATES_LOCK) & 0xFFFFFFFFFFFFFFFF
