@@ -461,7 +461,6 @@ def drive(plan: dict) -> dict:
                 return [widest, s.clientWidth, s.options.length];
             }"""
         )
-        page.screenshot(path=str(shots / "console-audit-filtered.png"), full_page=True)
         seen["widths"]["audit"] = page.evaluate("document.documentElement.scrollWidth")
         page.get_by_role("link", name="English").click()
         page.locator("#audit-table").wait_for()
