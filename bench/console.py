@@ -55,8 +55,8 @@ GROUP_BY = (
     " sum(CASE WHEN conflict THEN 1 ELSE 0 END)"
     " FROM households GROUP BY kode_desa"
 )
-# What the dashboard counts live (data._add_lists): households with an open duplicate warning,
-# by regency, for the whole province.
+# What the dashboard counted live before revision 0016 (now it reads duplicate_counts, timed
+# beside it): households with an open duplicate warning, by regency, for the whole province.
 OPEN_DUPLICATES = (
     "SELECT substr(h.kode_desa, 1, 5), count(DISTINCT d.household_id)"
     " FROM duplicates d JOIN households h ON h.id = d.household_id"
@@ -280,6 +280,21 @@ def measure(report, url: str, server_keys: keys.ServerKeys, size: int, niks: lis
         base_ms,
         "(info)",
     )
+    if "duplicate_counts" in counts.DERIVED:  # revision 0016: what the dashboard reads now
+
+        def open_duplicate_counts() -> None:
+            with engine.begin() as conn:
+                counts.fold(conn)
+                counts.open_duplicates(conn, text("true"), 5)
+
+        open_duplicate_counts()
+        report(
+            "  open duplicates by regency (counts), info",
+            _median_ms(open_duplicate_counts),
+            "ms",
+            base_ms,
+            "(info)",
+        )
 
     search_times, lookup_times = [], []
     sample = niks[:: max(1, len(niks) // SEARCHES)][:SEARCHES]  # spread over all seeded so far

@@ -932,19 +932,32 @@ def _outcome_label(key: str) -> str:
     return f"{key} {q.option_label(spec, int(key), current_lang())}"
 
 
-def _setup_lines(user, code) -> None:
-    from sync.server.console.formats import moment
+def _setup_url(args: argparse.Namespace) -> tuple[str, bool]:
+    """The set-up page's full address, and whether it comes from KHBS_PUBLIC_URL (else from
+    `serve`'s default host and port)."""
     from sync.server.console.users import SETUP_PATH
+    from sync.server.settings import Settings
 
+    settings = Settings.load(db=args.db)
+    return settings.console_url(SETUP_PATH), settings.public_url is not None
+
+
+def _setup_lines(args: argparse.Namespace, user, code) -> None:
+    from sync.server.console.formats import moment
+    from sync.server.settings import PUBLIC_URL_ENV
+
+    url, configured = _setup_url(args)
     print(
         tr(
             "server.user_setup_code",
             code=code.code,
             expires=moment(code.expires_at),  # as the console shows times: DD-MM-YYYY WIB
             name=user.name,
-            path=SETUP_PATH,
+            url=url,
         )
     )
+    if not configured:
+        print(tr("server.user_setup_url_unset", env=PUBLIC_URL_ENV))
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
@@ -964,12 +977,13 @@ def cmd_user_add(args: argparse.Namespace) -> int:
                 "setup_code": code.code,
                 "expires_at": code.expires_at.isoformat(timespec="seconds"),
                 "setup_path": users.SETUP_PATH,
+                "setup_url": _setup_url(args)[0],
             }
         )
         return EXIT_OK
     areas = f": {', '.join(user.areas)}" if user.areas else ""
     print(tr("server.user_added", user_id=user.id, name=user.name, role=user.role, areas=areas))
-    _setup_lines(user, code)
+    _setup_lines(args, user, code)
     return EXIT_OK
 
 
@@ -989,11 +1003,12 @@ def cmd_user_reset(args: argparse.Namespace) -> int:
                 "setup_code": code.code,
                 "expires_at": code.expires_at.isoformat(timespec="seconds"),
                 "setup_path": users.SETUP_PATH,
+                "setup_url": _setup_url(args)[0],
             }
         )
         return EXIT_OK
     print(tr("server.user_reset", user_id=user.id))
-    _setup_lines(user, code)
+    _setup_lines(args, user, code)
     return EXIT_OK
 
 
@@ -1039,6 +1054,8 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from sync.server.settings import SERVE_HOST, SERVE_PORT
+
     common = Parser(add_help=False)
     common.add_argument("--db", default=argparse.SUPPRESS, help="database URL (default: KHBS_DB)")
     common.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS)
@@ -1242,8 +1259,8 @@ def build_parser() -> argparse.ArgumentParser:
     qretire.add_argument("version", type=int, metavar="VERSION")
 
     serve = command(sub, "serve", cmd_serve, "run the HTTP API (uvicorn)")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8443)
+    serve.add_argument("--host", default=SERVE_HOST)
+    serve.add_argument("--port", type=int, default=SERVE_PORT)
     serve.add_argument("--tls-cert", default=None, metavar="PEM")
     serve.add_argument("--tls-key", default=None, metavar="PEM")
     serve.add_argument(

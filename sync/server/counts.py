@@ -9,9 +9,9 @@ and candidates, so no writer has to remember them (docs/architecture.md, "Progre
     rebuild        the counts from those rows again (the migration's backfill, restore,
                    `khbs-server verify --repair-counts`)
 
-Open duplicate warnings are not kept here: "households with an open warning" is a count of
-distinct households, which a trigger cannot keep without locking the household; the open
-warnings are a short review queue, counted live (data.py, repo.stats).
+duplicate_counts (revision 0016) keeps the households with an open duplicate warning per desa:
+a count of distinct households, so its triggers take DUPLICATES_LOCK before counting a
+household's open warnings again (the revision says why that is enough).
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ from sync.server.db import (
     advisory_lock,
     candidates,
     desa_counts,
+    duplicate_counts,
+    duplicates,
     households,
     listed_counts,
     officer_counts,
@@ -43,12 +45,13 @@ from sync.server.db import (
     try_advisory_lock,
 )
 
-TABLES = (desa_counts, officer_day_counts, officer_counts, listed_counts)
+TABLES = (desa_counts, officer_day_counts, officer_counts, listed_counts, duplicate_counts)
 DERIVED = frozenset(t.name for t in TABLES)  # backup skips them; restore rebuilds them
 FOLD_LOCK = "khbs/counts-fold"
 WIB = timezone(timedelta(hours=7))  # the days of officer_day_counts: midnight WIB
+DUPLICATES_LOCK = "khbs/duplicate-counts"  # revision 0016's triggers take the same key
 WEEK_DAYS = 7
-SOURCES = ("households", "candidates")
+SOURCES = ("households", "candidates", "duplicates")
 
 
 def _wib_day(conn: Connection) -> ColumnElement:
@@ -155,6 +158,17 @@ def listed(
     return {desa: int(n) for desa, n in rows if n}
 
 
+def open_duplicates(
+    conn: Connection, where: ColumnElement[bool], length: int | None = None
+) -> dict[str, int]:
+    """Households with an open duplicate warning, by desa (or the area of `length` holding
+    it, as by_area); `where` on duplicate_counts.c.kode_desa."""
+    c = duplicate_counts.c
+    area = area_of(c.kode_desa, length)
+    rows = conn.execute(select(area, func.sum(c.households)).where(where).group_by(area)).all()
+    return {desa: int(n) for desa, n in rows if n}
+
+
 # -- fold -------------------------------------------------------------------------------------
 
 _FOLD = {
@@ -179,6 +193,11 @@ _FOLD = {
         ("kode_desa",),
         "sum(listed) AS listed",
         "listed = c.listed + excluded.listed",
+    ),
+    "duplicate_counts": (
+        ("kode_desa",),
+        "sum(households) AS households",
+        "households = c.households + excluded.households",
     ),
 }
 
@@ -207,8 +226,8 @@ def fold(conn: Connection) -> bool:
 
 
 def _truth(conn: Connection):
-    """(desa, officer-day, listed) selects: the GROUP BY over the rows the counts summarise,
-    in the count tables' columns (slot 0)."""
+    """(desa, officer-day, officer, listed, open-duplicate) selects: the GROUP BY over the
+    rows the counts summarise, in the count tables' columns (slot 0)."""
     h = households.c
     day = _wib_day(conn)
     outcome = func.coalesce(h.visit_outcome, literal_column("0"))
@@ -239,7 +258,19 @@ def _truth(conn: Connection):
     lists = select(
         candidates.c.kode_desa, literal(0).label("slot"), func.count().label("listed")
     ).group_by(candidates.c.kode_desa)
-    return desa, officer_day, officer, lists
+    d = duplicates.c
+    open_warning = (
+        select(literal(1))
+        .where(d.household_id == h.id, d.cleared_at.is_(None))
+        .correlate(households)
+        .exists()
+    )
+    dupes = (
+        select(h.kode_desa, literal(0).label("slot"), func.count().label("households"))
+        .where(open_warning)
+        .group_by(h.kode_desa)
+    )
+    return desa, officer_day, officer, lists, dupes
 
 
 def _day(value) -> date:
@@ -258,7 +289,7 @@ def check(conn: Connection) -> list[str]:
     of area codes, officer ids, days and numbers only. Run it in one snapshot
     (db.read_snapshot): the counts change in the same transactions as the rows. An officer's
     last upload may be later than the newest household left (an erased one was uploaded)."""
-    truth_desa, truth_day, truth_officer, truth_lists = _truth(conn)
+    truth_desa, truth_day, truth_officer, truth_lists, truth_dupes = _truth(conn)
     found: list[str] = []
 
     def compare(name: str, kept: dict, truth: dict) -> None:
@@ -316,6 +347,18 @@ def check(conn: Connection) -> list[str]:
         },
         {desa: int(n) for desa, _, n in conn.execute(truth_lists)},
     )
+    dc = duplicate_counts.c
+    compare(
+        "duplicate_counts",
+        {
+            d: int(n)
+            for d, n in conn.execute(
+                select(dc.kode_desa, func.sum(dc.households)).group_by(dc.kode_desa)
+            )
+            if n
+        },
+        {desa: int(n) for desa, _, n in conn.execute(truth_dupes)},
+    )
     return found
 
 
@@ -325,6 +368,7 @@ def rebuild(conn: Connection) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(text(f"LOCK TABLE {', '.join(SOURCES)} IN SHARE MODE"))
     advisory_lock(conn, FOLD_LOCK)
+    advisory_lock(conn, DUPLICATES_LOCK)
     for table, truth in zip(TABLES, _truth(conn), strict=True):
         conn.execute(delete(table))
         conn.execute(insert(table).from_select(list(truth.selected_columns.keys()), truth))

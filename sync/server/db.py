@@ -702,6 +702,19 @@ listed_counts = Table(
     Index(None, "slot"),
 )
 
+# Households with at least one open duplicate warning, per desa (revision 0016). Triggers on
+# `duplicates` and on a household's desa changing keep it; a distinct-household count, so every
+# transaction that opens, clears or moves a warning's household takes one advisory lock first
+# (counts.DUPLICATES_LOCK) and counts from a fresh snapshot (docs/architecture.md).
+duplicate_counts = Table(
+    "duplicate_counts",
+    metadata,
+    Column("kode_desa", AREA, primary_key=True),
+    Column("slot", BigInteger, primary_key=True, autoincrement=False),
+    Column("households", Integer, nullable=False),
+    Index(None, "slot"),
+)
+
 
 # -- engines ------------------------------------------------------------------------------------
 

@@ -74,7 +74,7 @@ from sync.server.db import (
     desa_counts,
     device_box_keys,
     devices,
-    duplicates,
+    duplicate_counts,
     enroll_codes,
     households,
     listed_counts,
@@ -614,7 +614,6 @@ def stats(conn: Connection, scope: Scope | None = None) -> dict:
     outcome), DTSEN families listed there, officers whose areas overlap it and their devices.
     Households come from the progress counts (sync/server/counts.py), not a scan."""
     scope = scope or Scope.province()
-    mine = scope.where(households.c.kode_desa)
     officer_ids = select(officer_areas.c.officer_id).where(
         scope.where_overlaps(officer_areas.c.area_code)
     )
@@ -647,11 +646,9 @@ def stats(conn: Connection, scope: Scope | None = None) -> dict:
         "by_status": by_status,
         "cards_issued": sum(r.cards for r in rows),
         "conflicts": sum(r.conflicts for r in rows),
-        "duplicate_warnings": conn.execute(
-            select(func.count(func.distinct(duplicates.c.household_id)))
-            .select_from(duplicates.join(households, households.c.id == duplicates.c.household_id))
-            .where(duplicates.c.cleared_at.is_(None), mine)
-        ).scalar_one(),
+        "duplicate_warnings": sum(
+            counts.open_duplicates(conn, scope.where(duplicate_counts.c.kode_desa)).values()
+        ),
         "candidates": sum(counts.listed(conn, scope.where(listed_counts.c.kode_desa)).values()),
         "officers": _count(conn, officers, officers.c.id.in_(officer_ids)),
         "devices": {

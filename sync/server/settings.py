@@ -15,6 +15,12 @@ from pathlib import Path
 
 DB_ENV = "KHBS_DB"
 PASSPHRASE_ENV = "KHBS_SERVER_PASSPHRASE"
+# The address people open the console at (https://khbs.kalteng.go.id, behind a proxy or not):
+# the set-up links `khbs-server user add` and `user reset` print. Unset: `serve`'s own default
+# host and port (a loopback address without TLS), and the commands say it is unset.
+PUBLIC_URL_ENV = "KHBS_PUBLIC_URL"
+SERVE_HOST = "127.0.0.1"
+SERVE_PORT = 8443
 DB_FILENAME = "khbs-server.db"
 ATTACHMENTS_ENV = "KHBS_ATTACHMENTS"
 
@@ -60,6 +66,12 @@ class Settings:
     # Where photos and signatures are kept (sync/server/attachments.py): a directory; None is
     # a folder beside a SQLite database, or in the data folder for PostgreSQL.
     attachments: str | None = None
+    public_url: str | None = None  # PUBLIC_URL_ENV, without a trailing slash
+
+    def console_url(self, path: str) -> str:
+        """The full address of a console page: the public address, else `serve`'s default."""
+        base = self.public_url or f"http://{SERVE_HOST}:{SERVE_PORT}"
+        return base + path
 
     @classmethod
     def load(cls, db: str | None = None, environ: Mapping[str, str] | None = None) -> Settings:
@@ -67,4 +79,5 @@ class Settings:
         return cls(
             db_url=db or env.get(DB_ENV) or default_db_url(),
             attachments=env.get(ATTACHMENTS_ENV) or None,
+            public_url=(env.get(PUBLIC_URL_ENV) or "").strip().rstrip("/") or None,
         )

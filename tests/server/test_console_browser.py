@@ -36,7 +36,9 @@ import pytest
 import requests
 from sqlalchemy import select
 
+from app.export.cells import mask
 from sync.server.console import passwords
+from sync.server.console.data import area_name
 from sync.server.db import audit_log, console_users
 from tests.conftest import FAST_KDF, PASSPHRASE, in_ci
 from tests.server import consoleworld
@@ -112,11 +114,21 @@ def test_a_new_regency_coordinator_sees_only_their_regency_and_every_opening_is_
 ):
     url, world = served
     # The province adds the coordinator: the command prints a one-time code and where to type it.
+    # The server's public address is set (KHBS_PUBLIC_URL): the command prints the whole link.
     printed = Server(db_url, tmp_path).ok(
-        "user", "add", "--name", "Yuliana Sampit", "--role", "regency", "--area", "6202"
+        "user",
+        "add",
+        "--name",
+        "Yuliana Sampit",
+        "--role",
+        "regency",
+        "--area",
+        "6202",
+        KHBS_PUBLIC_URL=url,
     )
     code = re.search(r"Kode penyiapan sekali pakai: (\S+)", printed.stdout).group(1)
-    setup_path = re.search(r"membuka (/console/\S+) di server ini", printed.stdout).group(1)
+    setup_url = re.search(r"ia membuka (\S+), mengetik kode", printed.stdout).group(1)
+    assert setup_url == url + "/console/setup"
     name = re.search(r'masuk dengan nama "([^"]+)"', printed.stdout).group(1)
     assert re.search(r"Berlaku sampai \d\d-\d\d-\d{4} \d\d:\d\d WIB", printed.stdout)
     mine, others = world.households["sampit"], world.households["palangka"]
@@ -126,7 +138,7 @@ def test_a_new_regency_coordinator_sees_only_their_regency_and_every_opening_is_
     shots.mkdir(parents=True, exist_ok=True)
     plan = {
         "url": url,
-        "setup": url + setup_path,
+        "setup": setup_url,
         "code": code,
         "name": name,
         "password": "mentaya sore hari ini",
@@ -164,7 +176,23 @@ def test_a_new_regency_coordinator_sees_only_their_regency_and_every_opening_is_
         assert elsewhere not in seen["dashboard_text"]
     assert seen["english"].startswith("Verification progress")
     # Only the regency's households, in the list and in a search.
-    assert seen["listed"] == "3 keluarga" and set(seen["list_ids"]) == {m[:8] for m in mine}
+    assert seen["listed"] == "3 keluarga"
+    # Each household's link names its place as its page's heading does, not an id.
+    # Each household's link names its place as its page's heading does, not an id; its
+    # accessible name adds the masked KK the list shows (two families of one RT differ).
+    places = {
+        m: "Keluarga di {}, RT {}/RW {}".format(
+            area_name(world.records[m]["lokasi"]["kode_desa"]),
+            world.records[m]["lokasi"]["rt"],
+            world.records[m]["lokasi"]["rw"],
+        )
+        for m in mine
+    }
+    assert seen["list_links"] == {
+        f"/console/households/{m}": [places[m], f"{places[m]}, KK {mask(kk)}: buka"]
+        for m in mine
+        for kk in [world.records[m]["no_kk"]]
+    }
     assert seen["bad_date"].startswith("Diterima sejak: tanggal tidak terbaca")
     assert seen["bad_date_focus"] == "since" and seen["kept_status"] == "received"
     assert seen["typed_date"] == "3 keluarga"
@@ -194,6 +222,14 @@ def test_a_new_regency_coordinator_sees_only_their_regency_and_every_opening_is_
     assert seen["opening_row"].startswith("Yuliana Sampit")
     assert "Data keluarga dibuka di konsol" in seen["opening_row"]
     assert "console.household_open" in seen["opening_row"]  # the code, for the data manager
+    # Its detail as labelled lines, not JSON: what is stored, the reason by its label.
+    assert seen["opening_detail"] == {
+        "Keluarga": hid,
+        "Alasan": "Koreksi data (correction)",
+        "Keterangan": "KK baru setelah pindah",
+    }
+    widest, room, options = seen["action_fit"]
+    assert options > 40 and widest + 16 <= room, seen["action_fit"]  # no label cut off
     with engine.connect() as conn:
         coordinator = conn.execute(
             select(console_users.c.id).where(console_users.c.name == "Yuliana Sampit")
@@ -301,7 +337,14 @@ def drive(plan: dict) -> dict:
         page.get_by_label("NIK atau nomor KK", exact=True).wait_for()
         seen["listed"] = page.locator("#results").inner_text()
         seen["widths"] = {"households": page.evaluate("document.documentElement.scrollWidth")}
-        seen["list_ids"] = page.locator("#household-table tbody th").all_inner_texts()
+        links = page.locator("#household-table tbody th a")
+        seen["list_links"] = {
+            links.nth(i).get_attribute("href"): (
+                links.nth(i).inner_text(),
+                links.nth(i).get_attribute("aria-label"),
+            )
+            for i in range(links.count())
+        }
         page.screenshot(path=str(shots / "console-households.png"), full_page=True)
         # A date typed wrong: the error names the field, which gets the focus; nothing is lost.
         page.get_by_label("Status", exact=True).select_option("received")
@@ -392,6 +435,31 @@ def drive(plan: dict) -> dict:
         rows = page.locator("#audit-table tbody tr")
         seen["opening_row"] = " | ".join(rows.first.locator("td").all_inner_texts()[2:4]).replace(
             "\n", " "
+        )
+        detail = rows.first.locator("td").nth(5)
+        seen["opening_detail"] = dict(
+            zip(
+                detail.locator("dt").all_inner_texts(),
+                detail.locator("dd").all_inner_texts(),
+                strict=True,
+            )
+        )
+        # Every action's whole label fits its filter (none cut off at 1366x768).
+        seen["action_fit"] = page.evaluate(
+            """() => {
+                const s = document.querySelector('#action');
+                const span = document.createElement('span');
+                span.style.font = getComputedStyle(s).font;
+                span.style.whiteSpace = 'pre';
+                document.body.appendChild(span);
+                let widest = 0;
+                for (const o of s.options) {
+                    span.textContent = o.text;
+                    widest = Math.max(widest, span.getBoundingClientRect().width);
+                }
+                span.remove();
+                return [widest, s.clientWidth, s.options.length];
+            }"""
         )
         seen["widths"]["audit"] = page.evaluate("document.documentElement.scrollWidth")
         page.get_by_role("link", name="English").click()

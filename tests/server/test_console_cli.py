@@ -46,11 +46,16 @@ def test_user_add_list_disable_reset(cli, db_url, monkeypatch):
         "setup_code",
         "expires_at",
         "setup_path",
+        "setup_url",
     }
     assert (added["name"], added["areas"], added["state"]) == ("Rahmat Kota", ["62.71"], "setup")
     assert added["setup_path"] == "/console/setup" and len(added["setup_code"]) == 23
+    # No public address set: `serve`'s default, and the command says how to set it.
+    assert added["setup_url"] == "http://127.0.0.1:8443/console/setup"
     human = cli.ok("user", "add", "--name", "Dewi Provinsi", "--role", "province").stdout
-    assert "Kode penyiapan sekali pakai" in human and "/console/setup" in human
+    assert "Kode penyiapan sekali pakai" in human
+    assert "ia membuka http://127.0.0.1:8443/console/setup, mengetik kode" in human
+    assert "Alamat publik server belum diatur (KHBS_PUBLIC_URL)" in human
     supervisor = json.loads(
         cli.ok(
             "user",
@@ -92,8 +97,13 @@ def test_user_add_list_disable_reset(cli, db_url, monkeypatch):
         uid = added["user_id"]
         assert "dinonaktifkan" in cli.ok("user", "disable", "--user", uid).stdout
         assert "sudah nonaktif" in cli.ok("user", "disable", "--user", uid).stdout
-        reset = json.loads(cli.ok("user", "reset", "--user", uid, "--json").stdout)
+        public = {"KHBS_PUBLIC_URL": "https://khbs.kalteng.go.id/"}
+        reset = json.loads(cli.ok("user", "reset", "--user", uid, "--json", **public).stdout)
         assert reset["setup_code"] != added["setup_code"]
+        assert reset["setup_url"] == "https://khbs.kalteng.go.id/console/setup"
+        again = cli.ok("user", "reset", "--user", uid, "--lang", "en", **public).stdout
+        assert "they open https://khbs.kalteng.go.id/console/setup, type the code" in again
+        assert "KHBS_PUBLIC_URL" not in again
         listed = {
             u["user_id"]: u for u in json.loads(cli.ok("user", "list", "--json").stdout)["users"]
         }
@@ -106,6 +116,7 @@ def test_user_add_list_disable_reset(cli, db_url, monkeypatch):
         assert actions == [("server-cli", "user.add")] * 3 + [
             (f"user:{uid}", "console.setup"),
             ("server-cli", "user.disable"),
+            ("server-cli", "user.reset"),
             ("server-cli", "user.reset"),
         ]
     finally:

@@ -35,6 +35,7 @@ from sync.server.db import (
     blind_index,
     desa_counts,
     devices,
+    duplicate_counts,
     duplicates,
     household_versions,
     households,
@@ -237,17 +238,10 @@ def _as_date(value) -> date:
 def _add_lists(
     conn: Connection, view: Scope, found: dict[str, Counts], length: int | None = None
 ) -> dict[str, Counts]:
-    """Open duplicates (counted live: counts.py says why) and DTSEN list rows, by area (as
-    _scan), into `found`."""
-    h = households
-    area = counts.area_of(h.c.kode_desa, length)
-    open_dupes = (
-        select(area, func.count(func.distinct(duplicates.c.household_id)))
-        .select_from(duplicates.join(h, h.c.id == duplicates.c.household_id))
-        .where(duplicates.c.cleared_at.is_(None), view.where(h.c.kode_desa))
-        .group_by(area)
-    )
-    for code, n in conn.execute(open_dupes):
+    """Households with an open duplicate warning and DTSEN list rows, by area (as _scan), into
+    `found`, from their counts (folded by _scan)."""
+    where = view.where(duplicate_counts.c.kode_desa)
+    for code, n in counts.open_duplicates(conn, where, length).items():
         found.setdefault(code, Counts()).duplicates = n
     for code, n in counts.listed(conn, view.where(listed_counts.c.kode_desa), length).items():
         found.setdefault(code, Counts()).listed = n
@@ -392,6 +386,7 @@ class ListRow:
     officer: str
     received_at: datetime
     damaged: bool = False
+    rt_rw: tuple[str, str] | None = None  # as the household's heading shows it
 
 
 @dataclass(frozen=True)
@@ -415,6 +410,15 @@ def masked_kk(record: dict) -> str:
 
 def head_initials(record: dict) -> str:
     return initials((q.head(record) or {}).get(q.NAME))
+
+
+def rt_rw(record: dict) -> tuple[str, str] | None:
+    """(RT, RW) of the record's location, "-" for one missing; None without either."""
+    place = record.get(q.LOCATION)
+    place = place if isinstance(place, dict) else {}
+    if place.get("rt") or place.get("rw"):
+        return (str(place.get("rt") or "-"), str(place.get("rw") or "-"))
+    return None
 
 
 def _current_versions():
@@ -483,6 +487,7 @@ def _list_rows(keys: ServerKeys, rows) -> list[ListRow]:
                 r.officer,
                 r.received_at,
                 damaged,
+                rt_rw(record) if record else None,
             )
         )
     return out
@@ -828,10 +833,7 @@ def household(
     )
     if record:
         view.kk, view.head = masked_kk(record), head_initials(record)
-        place = record.get(q.LOCATION)
-        place = place if isinstance(place, dict) else {}
-        if place.get("rt") or place.get("rw"):
-            view.rt_rw = (str(place.get("rt") or "-"), str(place.get("rw") or "-"))
+        view.rt_rw = rt_rw(record)
         questionnaires.published(conn)  # the versions a record may be of
         view.sections, view.members = answer_sections(record, lang)
         view.warnings = _warnings(record, lang)

@@ -5,7 +5,8 @@ other message of the project; templates call `t("console.key", name=...)`. Bahas
 the default, English is chosen with the language links (a cookie, not a session setting, so
 the login page has it too). Autoescaping is on for every template. Times, dates and counts go
 through the environment's filters, `|when`, `|day` and `|number` (formats.py: DD-MM-YYYY, WIB,
-"300.000"), and an audit action code through `|action` (its readable label, audit.py).
+"300.000"), an audit action code through `|action` (its readable label, audit.py), and an
+audit entry's detail through `|details` (labelled lines: the stored codes and ids, nothing more).
 
 Every console page is sent with `Cache-Control: no-store` (pages show personal data or lead to
 it; a shared computer's browser cache must not keep them), a Content-Security-Policy that allows
@@ -22,7 +23,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, PackageLoader, StrictUndefined, pass_context, select_autoescape
 
-from app.i18n import DEFAULT_LANG, LANGS, tr
+from app.i18n import DEFAULT_LANG, LANGS, catalogue, tr
 from sync.server.audit import action_label
 from sync.server.console import formats
 
@@ -55,6 +56,52 @@ def _action(context, code: str) -> str:
     return action_label(code, context["lang"])
 
 
+DETAIL_LABELS = "audit.detail."  # resources/messages.json: a label per detail key
+EMPTY = "-"
+
+
+def _detail_value(value: object, lang: str) -> str:
+    """A detail's value as text: exactly what is stored (ids, codes, counts; masked values
+    stay as masked as they were stored), readable."""
+    if value is None or value == "" or value == [] or value == {}:
+        return EMPTY
+    if isinstance(value, bool):
+        return tr("console.yes" if value else "console.no", lang)
+    if isinstance(value, int | float):
+        return formats.number(value, lang)
+    if isinstance(value, list | tuple):
+        return ", ".join(_detail_value(item, lang) for item in value)
+    if isinstance(value, dict):
+        parts = (f"{_detail_label(k, lang)}: {_detail_value(v, lang)}" for k, v in value.items())
+        return "; ".join(parts)
+    return str(value)
+
+
+def _detail_label(key: object, lang: str) -> str:
+    name = DETAIL_LABELS + str(key)
+    return tr(name, lang) if name in catalogue() else str(key)
+
+
+OPENING = "console.household_open"  # its reason is one of the console's, with a label
+
+
+@pass_context
+def _details(context, detail: object, action: str = "") -> list[tuple[str, str, str]]:
+    """(label, key, value) lines of an audit entry's detail; a detail that is not an object
+    (an old entry) is one line of its own."""
+    lang = context["lang"]
+    if not isinstance(detail, dict):
+        return [(tr("console.detail", lang), "", _detail_value(detail, lang))]
+    lines = []
+    for key, value in detail.items():
+        text = _detail_value(value, lang)
+        reason = f"console.reason.{value}"
+        if action == OPENING and key == "reason" and reason in catalogue():
+            text = f"{tr(reason, lang)} ({value})"
+        lines.append((_detail_label(key, lang), str(key), text))
+    return lines
+
+
 @cache
 def environment() -> Environment:
     env = Environment(
@@ -66,7 +113,9 @@ def environment() -> Environment:
     )
     # The one way to show a time, a date and a count (formats.py): `{{ x|when }}`,
     # `{{ d|day }}`, `{{ n|number }}`; and an audit action's label: `{{ e.action|action }}`.
-    env.filters.update(when=formats.moment, day=formats.day, number=_number, action=_action)
+    env.filters.update(
+        when=formats.moment, day=formats.day, number=_number, action=_action, details=_details
+    )
     return env
 
 
