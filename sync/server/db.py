@@ -20,6 +20,7 @@ import hashlib
 import os
 import sqlite3
 import time
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -835,8 +836,10 @@ DEVICE_LOCKS, HOUSEHOLD_LOCKS, TOKEN_LOCKS = 1701, 1702, 1703
 
 
 def lock_key(key: bytes) -> int:
-    """A key of advisory_locks as PostgreSQL sees it: 32 bits of its BLAKE2b hash, signed."""
-    return int.from_bytes(hashlib.blake2b(key, digest_size=4).digest(), "big", signed=True)
+    """A key of advisory_locks as PostgreSQL sees it: its CRC-32, as a signed 32-bit int (a
+    lock key needs spread, not secrecy: two keys sharing one only make one wait for the other;
+    the tokens hashed here are HMAC outputs already)."""
+    return zlib.crc32(key) - 2**31
 
 
 def advisory_locks(conn: Connection, keys: Iterable[tuple[int, bytes]]) -> None:
