@@ -10,8 +10,9 @@ advisory lock (the same key as counts.DUPLICATES_LOCK) only when a statement cha
 warning or moves a household, then counts the household's open warnings from a fresh snapshot
 (a VOLATILE function's statement sees everything committed before the lock was granted), so
 two transactions never count the same household's change twice. The rows go, as 0014's, into
-a row of the writing transaction's own (slot = txid_current()), folded by counts.fold. Ingest
-already holds its own lock for every write of warnings; erasure is the only other writer.
+a row of the writing transaction's own (slot = txid_current()), folded by counts.fold. Writers
+of warnings: ingest (two batches warning one household of two different numbers hold no lock
+in common but this one) and erasure.
 SQLite: row-level triggers into slot 0 (one writer at a time).
 
 Revision ID: 0016
