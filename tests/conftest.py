@@ -28,13 +28,12 @@ def pytest_collection_modifyitems(items):
 
 # -- PySide6 and the references to None, True and False ---------------------------------------
 # PySide6 6.12.0's wheels dropped references on Python 3.11: every void method returned None,
-# and signal.emit() returned True, without a reference of their own (built for 3.12+, where
+# and signal.emit() returned True, without a reference of their own (harmless on 3.12+, where
 # these objects are immortal). Each call took one from the count; the process died at exit
 # with "Fatal Python error: bool_dealloc" once all the GUI tests ran in one process (CHANGELOG,
 # pyproject.toml). On 3.11 the counts are real, so such a defect shows as a drop across a test.
-
-
-# A defect drops the count once per call: on 6.12.0 the GUI tests dropped True by up to 1,068
+#
+# A defect drops the count once per call: on 6.12.0 the GUI tests dropped True by up to 1,081
 # each. A sound binding leaves nothing below the count before the test once the garbage is gone
 # (_settle): what a test still holds at its end only raises it. All the GUI tests in one process
 # on 6.11.3 dropped it by 15 at most (a daemon thread of an earlier test letting go of an answer
