@@ -94,3 +94,60 @@ def test_an_operation_after_a_lock_shows_no_error(qtbot, worker, data_dir):
     with qtbot.waitCallback() as after:
         worker.submit(lambda state: None, after)  # queued behind it: it has run
     assert errors == [] and opened == []
+
+
+# -- the thread's end: never destroyed while it runs ------------------------------------------
+# Each case runs in a child process: the defect it guards against aborts the process.
+
+CHILD = """
+import gc, sys, threading, time
+from pathlib import Path
+from PySide6.QtWidgets import QApplication
+from app.gui.worker import StoreWorker
+
+app = QApplication([])
+done = Path(sys.argv[1])
+started = threading.Event()
+
+def slow_save(state):
+    started.set()
+    time.sleep(1.0)
+    done.write_text("saved")
+
+worker = StoreWorker()
+worker.submit(slow_save)
+started.wait(10)
+if sys.argv[2] == "timeout":
+    print("shutdown:", worker.shutdown(timeout_ms=50), flush=True)
+del worker  # a shutdown that timed out, or none at all: the operation is still running
+gc.collect()
+print("let go", flush=True)
+"""
+
+
+@pytest.mark.parametrize("how", ["timeout", "no-shutdown"])
+def test_a_worker_let_go_while_its_operation_runs_lets_it_finish(tmp_path, how):
+    """Was: a shutdown that timed out (an operation longer than its 30 s at exit) or a worker
+    dropped without one destroyed its running QThread: "QThread: Destroyed while thread is still
+    running" and the process aborted in the middle of the save."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    done = tmp_path / "done"
+    env = dict(os.environ, PYTHONPATH=str(root), QT_QPA_PLATFORM="offscreen")
+    proc = subprocess.run(
+        [sys.executable, "-c", CHILD, str(done), how],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "Destroyed while thread" not in proc.stderr
+    assert "let go" in proc.stdout
+    if how == "timeout":
+        assert "shutdown: False" in proc.stdout
+    assert done.read_text() == "saved"  # the save ended before the process did

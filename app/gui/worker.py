@@ -6,6 +6,7 @@ The sync thread (app/gui/syncing.py) submits its short store calls here too.
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import logging
 import threading
@@ -100,6 +101,7 @@ class _Runner(QObject):
     def __init__(self) -> None:
         super().__init__()
         self.state = WorkerState()
+        self.stopping = False  # set on the GUI thread by StoreWorker.shutdown
 
     @Slot(object)
     def run(self, op: Op) -> None:
@@ -121,6 +123,28 @@ class _Runner(QObject):
     def stop(self) -> None:
         """Queued like an operation, so everything submitted before it has run."""
         QThread.currentThread().quit()
+
+
+# Every store thread with its runner, from its start until a shutdown has seen it end: only
+# then, on the thread that waited for it, may the QThread be destroyed. Dropped earlier (a
+# shutdown that timed out, a worker let go without one, the last reference to it released on
+# a network or the store thread itself), ~QThread aborts the process ("Destroyed while thread
+# is still running") or, on the ending thread, waits on itself and frees what it still uses.
+_live: dict[int, tuple[QThread, _Runner]] = {}
+_live_lock = threading.Lock()
+
+
+@atexit.register
+def _end_live_threads() -> None:
+    """At interpreter exit: a worker never shut down stops after its current operation; one
+    whose shutdown timed out finishes its queue (a save ends its transaction). Then their
+    threads may be destroyed."""
+    with _live_lock:
+        live = list(_live.values())
+    for thread, runner in live:
+        if not runner.stopping:
+            thread.quit()
+        thread.wait()
 
 
 class StoreWorker(QObject):
@@ -146,6 +170,8 @@ class StoreWorker(QObject):
         self._runner.finished.connect(self._finished)
         self._runner.failed.connect(self._failed)
         self._runner.progressed.connect(self._progressed)
+        with _live_lock:
+            _live[id(self._thread)] = (self._thread, self._runner)
         self._thread.start()
 
     def submit(
@@ -172,12 +198,24 @@ class StoreWorker(QObject):
     def busy(self) -> bool:
         return bool(self._pending)
 
-    def shutdown(self, timeout_ms: int = 30000) -> None:
+    def shutdown(self, timeout_ms: int = 30000) -> bool:
         """Finish queued work, close the store, stop the thread (on app exit). Answers to the
-        last operations are not delivered: the GUI is going away."""
-        self._close.emit()
-        self._stop.emit()
-        self._thread.wait(timeout_ms)
+        last operations are not delivered: the GUI is going away. True once the thread has
+        ended; a second call only waits again.
+
+        An operation still running after timeout_ms keeps its thread going: False, and the
+        thread stays in _live (waited for at interpreter exit) instead of being destroyed under
+        the operation, which aborted the process."""
+        if not self._runner.stopping:
+            self._runner.stopping = True
+            self._close.emit()
+            self._stop.emit()
+        if not self._thread.wait(timeout_ms):
+            log.warning("store worker still busy %d ms into shutdown; left to end", timeout_ms)
+            return False
+        with _live_lock:
+            _live.pop(id(self._thread), None)
+        return True
 
     def _take(self, op_id: int) -> Op | None:
         with self._pending_lock:
