@@ -294,7 +294,7 @@ def run(report, work: Path) -> None:
                 elapsed, accepted = _push_all(server.url, devices)
                 server_cpu = _cpu_seconds(pids) - server_cpu
                 client_cpu = time.process_time() - client_cpu
-                # Connections opened during the push (beside those of the warm-up): all of their time.
+                # Connections opened during the push (not in the warm-up): all their time.
                 backend_cpu = {p: _cpu_seconds([p]) - backend_cpu.get(p, 0) for p in _backends(url)}
             finally:
                 server.stop()
