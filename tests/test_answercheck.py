@@ -15,22 +15,14 @@ import pytest
 
 from app import answercheck, demo, rules
 from app import questionnaire as q
-from app.questionnaire_migration import upgrade
-from tests.questionnaires import answers_v2, real_v2
 from tests.records import TODAY
 from tests.test_questionnaire_walk import thinned
-from tests.test_rules_answers import as_rows, spoiled
+from tests.test_rules_answers import as_rows, both_versions, spoiled
 
 
 @pytest.fixture
 def records() -> list[dict]:
-    q.register(real_v2())
-    try:
-        first = list(demo.generate(60, seed=29, today=TODAY))
-        second = [answers_v2(upgrade(r, q.all_schemas(), 2)[0]) for r in first[:30]]
-        yield first + second
-    finally:
-        q.forget_versions()
+    yield from both_versions(60, 29)
 
 
 def test_the_generated_rules_find_what_the_walk_found(records):

@@ -178,15 +178,21 @@ def spoiled(record: dict, rng: random.Random) -> dict:
     return out
 
 
-@pytest.fixture
-def records() -> list[dict]:
+def both_versions(count: int, seed: int):
+    """`count` demo households of version 1 and the first half of them upgraded to version 2
+    (registered until the generator ends): a fixture's body."""
     q.register(real_v2())
     try:
-        first = list(demo.generate(40, seed=11, today=TODAY))
-        second = [answers_v2(upgrade(r, q.all_schemas(), 2)[0]) for r in first[:20]]
+        first = list(demo.generate(count, seed=seed, today=TODAY))
+        second = [answers_v2(upgrade(r, q.all_schemas(), 2)[0]) for r in first[: count // 2]]
         yield first + second
     finally:
         q.forget_versions()
+
+
+@pytest.fixture
+def records() -> list[dict]:
+    yield from both_versions(40, 11)
 
 
 def as_rows(issues: list[Issue]) -> list[tuple]:

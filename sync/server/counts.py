@@ -335,28 +335,22 @@ def check(conn: Connection) -> list[str]:
         kept_last = last_kept.get((officer, desa))
         if n and (kept_last is None or _moment(kept_last) < _moment(newest)):
             found.append(f"officer_counts {(officer, desa)}: last upload behind")
-    lc = listed_counts.c
+
+    def per_desa(column) -> dict:
+        """A count table's column summed over its slots, by desa (zero sums left out)."""
+        desa = column.table.c.kode_desa
+        return {
+            d: int(n) for d, n in conn.execute(select(desa, func.sum(column)).group_by(desa)) if n
+        }
+
     compare(
         "listed_counts",
-        {
-            d: int(n)
-            for d, n in conn.execute(
-                select(lc.kode_desa, func.sum(lc.listed)).group_by(lc.kode_desa)
-            )
-            if n
-        },
+        per_desa(listed_counts.c.listed),
         {desa: int(n) for desa, _, n in conn.execute(truth_lists)},
     )
-    dc = duplicate_counts.c
     compare(
         "duplicate_counts",
-        {
-            d: int(n)
-            for d, n in conn.execute(
-                select(dc.kode_desa, func.sum(dc.households)).group_by(dc.kode_desa)
-            )
-            if n
-        },
+        per_desa(duplicate_counts.c.households),
         {desa: int(n) for desa, _, n in conn.execute(truth_dupes)},
     )
     return found
