@@ -410,11 +410,11 @@ def answer_rows(record: dict, schema: dict | None = None) -> Iterator[AnswerRow]
 T = TypeVar("T")
 
 
-def per_spec(build: Callable[[dict], T]) -> Callable[[dict], T]:
+def per_spec(build: Callable[[dict], T], keep: int = 4096) -> Callable[[dict], T]:
     """build(spec) once per schema dict. Schemas are never changed once loaded (load_schema is
     cached, published versions never change), so what is read from a question's spec can be
     read once. Keyed by id(): the dict is kept with the value, so its id cannot be reused
-    while cached."""
+    while cached. At most `keep` are kept (schemas made on the fly by tests)."""
     found: dict[int, tuple[dict, T]] = {}
 
     def cached(spec: dict) -> T:
@@ -422,7 +422,7 @@ def per_spec(build: Callable[[dict], T]) -> Callable[[dict], T]:
         if hit is not None and hit[0] is spec:
             return hit[1]
         value = build(spec)
-        if len(found) > 4096:  # schemas made on the fly (tests): never more than a few versions
+        if len(found) >= keep:  # only a few versions are on hand outside tests
             found.clear()
         found[id(spec)] = (spec, value)
         return value

@@ -216,24 +216,9 @@ def _answer_issues(record: dict, final: bool, today: date) -> list[Issue]:
     return _walked_answer_issues(record, final, today)
 
 
-_answer_checks: dict[int, tuple[dict, AnswerCheck | None]] = {}
-
-
-def _answer_check(schema: dict) -> AnswerCheck | None:
-    """The generated checks of this schema dict, made once (a schema never changes once
-    loaded, questionnaire.per_spec). Few are kept: a function is large, and only the versions
-    on hand are ever checked (tests make many on the fly)."""
-    hit = _answer_checks.get(id(schema))
-    if hit is not None and hit[0] is schema:
-        return hit[1]
-    made = _make_answer_check(schema)
-    if len(_answer_checks) >= 16:
-        _answer_checks.clear()
-    _answer_checks[id(schema)] = (schema, made)
-    return made
-
-
 def _make_answer_check(schema: dict) -> AnswerCheck | None:
+    """The generated checks of a schema dict, made once per dict (questionnaire.per_spec); few
+    are kept: a function is large, and only the versions on hand are ever checked."""
     return compile_answers(
         schema,
         {
@@ -249,6 +234,9 @@ def _make_answer_check(schema: dict) -> AnswerCheck | None:
             "same": _same,
         },
     )
+
+
+_answer_check = q.per_spec(_make_answer_check, keep=16)
 
 
 def _walked_answer_issues(record: dict, final: bool, today: date) -> list[Issue]:

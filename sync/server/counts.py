@@ -147,26 +147,34 @@ def by_area(
     }
 
 
+def summed(
+    conn: Connection,
+    column,
+    where: ColumnElement[bool] | None = None,
+    length: int | None = None,
+) -> dict[str, int]:
+    """One count column (listed_counts.listed, duplicate_counts.households) summed over the
+    writers' slots, by desa (or the area of `length` holding it, as by_area); zero sums left
+    out. `where` on that table's kode_desa."""
+    area = area_of(column.table.c.kode_desa, length)
+    stmt = select(area, func.sum(column)).group_by(area)
+    rows = conn.execute(stmt if where is None else stmt.where(where)).all()
+    return {code: int(n) for code, n in rows if n}
+
+
 def listed(
     conn: Connection, where: ColumnElement[bool], length: int | None = None
 ) -> dict[str, int]:
-    """DTSEN families listed, by desa (or the area of `length` holding it, as by_area);
-    `where` on listed_counts.c.kode_desa."""
-    c = listed_counts.c
-    area = area_of(c.kode_desa, length)
-    rows = conn.execute(select(area, func.sum(c.listed)).where(where).group_by(area)).all()
-    return {desa: int(n) for desa, n in rows if n}
+    """DTSEN families listed, by area (summed); `where` on listed_counts.c.kode_desa."""
+    return summed(conn, listed_counts.c.listed, where, length)
 
 
 def open_duplicates(
     conn: Connection, where: ColumnElement[bool], length: int | None = None
 ) -> dict[str, int]:
-    """Households with an open duplicate warning, by desa (or the area of `length` holding
-    it, as by_area); `where` on duplicate_counts.c.kode_desa."""
-    c = duplicate_counts.c
-    area = area_of(c.kode_desa, length)
-    rows = conn.execute(select(area, func.sum(c.households)).where(where).group_by(area)).all()
-    return {desa: int(n) for desa, n in rows if n}
+    """Households with an open duplicate warning, by area (summed); `where` on
+    duplicate_counts.c.kode_desa."""
+    return summed(conn, duplicate_counts.c.households, where, length)
 
 
 # -- fold -------------------------------------------------------------------------------------
@@ -336,21 +344,14 @@ def check(conn: Connection) -> list[str]:
         if n and (kept_last is None or _moment(kept_last) < _moment(newest)):
             found.append(f"officer_counts {(officer, desa)}: last upload behind")
 
-    def per_desa(column) -> dict:
-        """A count table's column summed over its slots, by desa (zero sums left out)."""
-        desa = column.table.c.kode_desa
-        return {
-            d: int(n) for d, n in conn.execute(select(desa, func.sum(column)).group_by(desa)) if n
-        }
-
     compare(
         "listed_counts",
-        per_desa(listed_counts.c.listed),
+        summed(conn, listed_counts.c.listed),
         {desa: int(n) for desa, _, n in conn.execute(truth_lists)},
     )
     compare(
         "duplicate_counts",
-        per_desa(duplicate_counts.c.households),
+        summed(conn, duplicate_counts.c.households),
         {desa: int(n) for desa, _, n in conn.execute(truth_dupes)},
     )
     return found

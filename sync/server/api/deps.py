@@ -67,12 +67,17 @@ class Authed:
     body: bytes
 
 
-def known_device(conn: Connection, headers) -> bytes:
-    """The check that needs only the headers: a device id that is known and not revoked.
-    Returns its public key; raises ProtocolError with a code safe to send back."""
+def _device_id(headers) -> str:
     device_id = headers.get(H_DEVICE, "")
     if not device_id or len(device_id) > 36:
         raise ProtocolError("missing_auth")
+    return device_id
+
+
+def known_device(conn: Connection, headers) -> bytes:
+    """The check that needs only the headers: a device id that is known and not revoked.
+    Returns its public key; raises ProtocolError with a code safe to send back."""
+    device_id = _device_id(headers)
     found = repo.device_key(conn, device_id)
     if found is None:
         raise ProtocolError("unknown_device")
@@ -95,10 +100,8 @@ def authenticate(
     Raises ProtocolError with a code safe to send back. On success the nonce is remembered and
     the device's token taken in one transaction, the token after the signature and nonce
     checks, so nobody can spend another device's bucket."""
-    device_id = headers.get(H_DEVICE, "")
+    device_id = _device_id(headers)
     with conn.begin():
-        if not device_id or len(device_id) > 36:
-            raise ProtocolError("missing_auth")
         try:  # one read for the key, the revocation and the device itself
             device = repo.get_device(conn, device_id)
         except repo.UnknownDevice:
