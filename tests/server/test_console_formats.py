@@ -135,3 +135,24 @@ def test_templates_show_no_iso_dates_and_ask_for_none():
         text = path.read_text("utf-8")
         for needle in ('type="date"', "isoformat", "strftime"):
             assert needle not in text, f"{path.name}: {needle}"
+
+
+def test_an_export_entry_reads_in_indonesian_with_its_times_in_wib():
+    """An audit entry's detail as the audit page shows it: every key of an export's filters
+    and options labelled (none left in English on the Indonesian page), and a stored ISO time
+    shown as DD-MM-YYYY HH:MM WIB."""
+    detail = {
+        "filters": {"regency": "62.02", "since": "2026-12-03T01:00:00+00:00", "scope": ["62.02"]},
+        "options": {"excel": False, "mask_ids": True, "omit_health": False, "lang": "id"},
+        "expires_at": "2026-12-06T21:54:17+00:00",
+    }
+    render = environment().from_string(
+        "{% for label, key, text in d|details('export') %}{{ label }}={{ text }}\n{% endfor %}"
+    ).render
+    shown = render(d=detail, lang="id")
+    for english in ("scope", "since", "excel", "mask_ids", "omit_health", "lang:", "T21:54"):
+        assert english not in shown, shown
+    assert "Sejak: 03-12-2026 08:00 WIB" in shown
+    assert "NIK dan KK disamarkan: Ya" in shown
+    assert "=07-12-2026 04:54 WIB" in shown
+    assert "Since: 03-12-2026 08:00 WIB" in render(d=detail, lang="en")

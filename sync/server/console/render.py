@@ -17,6 +17,7 @@ frames, forms only back to this server), and no referrer.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from fastapi import Request
@@ -74,7 +75,12 @@ def _detail_value(value: object, lang: str) -> str:
     if isinstance(value, dict):
         parts = (f"{_detail_label(k, lang)}: {_detail_value(v, lang)}" for k, v in value.items())
         return "; ".join(parts)
+    if isinstance(value, str) and _ISO_TIME.fullmatch(value):  # stored ISO 8601, shown in WIB
+        return formats.moment(value)
     return str(value)
+
+
+_ISO_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+(Z|[+-][0-9]{2}:[0-9]{2})?")
 
 
 def _detail_label(key: object, lang: str) -> str:
