@@ -146,9 +146,13 @@ def test_an_export_entry_reads_in_indonesian_with_its_times_in_wib():
         "options": {"excel": False, "mask_ids": True, "omit_health": False, "lang": "id"},
         "expires_at": "2026-12-06T21:54:17+00:00",
     }
-    render = environment().from_string(
-        "{% for label, key, text in d|details('export') %}{{ label }}={{ text }}\n{% endfor %}"
-    ).render
+    render = (
+        environment()
+        .from_string(
+            "{% for label, key, text in d|details('export') %}{{ label }}={{ text }}\n{% endfor %}"
+        )
+        .render
+    )
     shown = render(d=detail, lang="id")
     for english in ("scope", "since", "excel", "mask_ids", "omit_health", "lang:", "T21:54"):
         assert english not in shown, shown
